@@ -1,0 +1,1 @@
+//! Benchmark support for lpconvert (generators live in src/bin).
