@@ -1,1 +1,72 @@
-fn main() {}
+//! `lpconvert`: convert CSV/NDJSON to line protocol, replay it to a server, benchmark ingest.
+
+mod bench;
+mod check;
+mod convert;
+mod infer;
+mod replay;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Convert CSV and NDJSON to InfluxDB line protocol, and replay it to a server.
+#[derive(Parser, Debug)]
+#[command(name = "lpconvert", version, about, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Convert CSV/NDJSON to line protocol with a schema (the default command).
+    Convert(convert::ConvertArgs),
+    /// Draft a schema from a sample of the data.
+    Infer(infer::InferArgs),
+    /// Validate line protocol.
+    Check(check::CheckArgs),
+    /// Send line protocol (or CSV/NDJSON converted on the fly) to a server.
+    Replay(replay::ReplayArgs),
+    /// Synthetic ingest benchmark against a server.
+    Bench(bench::BenchArgs),
+}
+
+const SUBCOMMANDS: &[&str] = &["convert", "infer", "check", "replay", "bench", "help"];
+
+/// Inserts `convert` when the first argument is not a subcommand, so that
+/// `lpconvert --schema s.toml data.csv` means `lpconvert convert --schema ...`.
+fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
+    let is_sub = SUBCOMMANDS.contains(&first);
+    let is_global = matches!(first, "-h" | "--help" | "-V" | "--version");
+    if args.len() > 1 && !is_sub && !is_global {
+        args.insert(1, "convert".into());
+    }
+    args
+}
+
+fn main() -> ExitCode {
+    let args = with_default_command(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Convert(a) => convert::run(a),
+        Command::Infer(a) => infer::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Replay(a) => replay::run(a),
+        Command::Bench(a) => bench::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("lpconvert: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
