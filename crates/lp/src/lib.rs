@@ -1,1 +1,9 @@
-//! stub
+//! Line protocol for lpconvert: escaping per element, field value checks and formatting,
+//! and a strict line parser. Writers append into a caller's `Vec<u8>`; nothing here
+//! allocates per line.
+
+pub mod escape;
+pub mod value;
+
+pub use escape::{write_key, write_measurement, write_string_value, NameError};
+pub use value::{Precision, ValueError};

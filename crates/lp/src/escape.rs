@@ -1,0 +1,152 @@
+//! Escaping of each line protocol element, as LINE-PROTOCOL.md specifies.
+//!
+//! Measurement: comma and space. Tag keys, tag values and field keys: comma, `=` and space.
+//! String field values: `"` and `\`. Nothing else is escaped; backslashes outside strings
+//! are written as they are.
+
+use std::fmt;
+
+/// Why a name (measurement, tag key, tag value, field key) cannot be written portably.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameError {
+    /// The name is empty.
+    Empty,
+    /// The name contains a line feed or carriage return, which cannot be escaped.
+    Newline,
+    /// The name ends in a backslash, which every parser reads as an escape.
+    TrailingBackslash,
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NameError::Empty => "is empty",
+            NameError::Newline => "contains a newline, which line protocol cannot escape in names",
+            NameError::TrailingBackslash => {
+                "ends in a backslash, which line protocol cannot represent in names"
+            }
+        })
+    }
+}
+
+/// Checks that `name` can be written as a measurement, tag key, tag value or field key.
+#[inline]
+pub fn check_name(name: &[u8]) -> Result<(), NameError> {
+    match name.last() {
+        None => return Err(NameError::Empty),
+        Some(b'\\') => return Err(NameError::TrailingBackslash),
+        _ => {}
+    }
+    if memchr::memchr2(b'\n', b'\r', name).is_some() {
+        return Err(NameError::Newline);
+    }
+    Ok(())
+}
+
+const fn table(special: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+static MEASUREMENT: [bool; 256] = table(b", ");
+static KEY: [bool; 256] = table(b",= ");
+static STRING: [bool; 256] = table(b"\"\\");
+
+#[inline]
+fn write_escaped(out: &mut Vec<u8>, s: &[u8], special: &[bool; 256]) {
+    let mut start = 0;
+    for (i, &b) in s.iter().enumerate() {
+        if special[b as usize] {
+            out.extend_from_slice(&s[start..i]);
+            out.push(b'\\');
+            start = i;
+        }
+    }
+    out.extend_from_slice(&s[start..]);
+}
+
+/// Appends a measurement name, escaping comma and space. The caller checks it with
+/// [`check_name`] first.
+#[inline]
+pub fn write_measurement(out: &mut Vec<u8>, name: &[u8]) {
+    write_escaped(out, name, &MEASUREMENT);
+}
+
+/// Appends a tag key, tag value or field key, escaping comma, `=` and space.
+#[inline]
+pub fn write_key(out: &mut Vec<u8>, name: &[u8]) {
+    write_escaped(out, name, &KEY);
+}
+
+/// Appends a string field value with its quotes, escaping `"` and `\`. With
+/// `escape_newlines`, LF and CR are written as `\n` and `\r`.
+#[inline]
+pub fn write_string_value(out: &mut Vec<u8>, s: &[u8], escape_newlines: bool) {
+    out.push(b'"');
+    if escape_newlines {
+        for &b in s {
+            match b {
+                b'"' | b'\\' => out.extend_from_slice(&[b'\\', b]),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                _ => out.push(b),
+            }
+        }
+    } else {
+        write_escaped(out, s, &STRING);
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(f: fn(&mut Vec<u8>, &[u8]), s: &str) -> String {
+        let mut v = Vec::new();
+        f(&mut v, s.as_bytes());
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn measurement_escapes_comma_and_space_only() {
+        assert_eq!(esc(write_measurement, "my meas,x=y"), "my\\ meas\\,x=y");
+        assert_eq!(esc(write_measurement, "\"cpu\""), "\"cpu\"");
+        assert_eq!(esc(write_measurement, "a\\b"), "a\\b");
+    }
+
+    #[test]
+    fn keys_escape_comma_equals_space() {
+        assert_eq!(esc(write_key, "Living Room"), "Living\\ Room");
+        assert_eq!(esc(write_key, "a=b,c d"), "a\\=b\\,c\\ d");
+        assert_eq!(esc(write_key, "va\\lue\"q"), "va\\lue\"q");
+        assert_eq!(esc(write_key, "ünï cödé"), "ünï\\ cödé");
+    }
+
+    #[test]
+    fn string_values_escape_quote_and_backslash() {
+        let mut v = Vec::new();
+        write_string_value(&mut v, b"say \"hi\" \\ ok, x=1", false);
+        assert_eq!(v, b"\"say \\\"hi\\\" \\\\ ok, x=1\"");
+        v.clear();
+        write_string_value(&mut v, b"a\nb\r", true);
+        assert_eq!(v, b"\"a\\nb\\r\"");
+        v.clear();
+        write_string_value(&mut v, b"a\nb", false);
+        assert_eq!(v, b"\"a\nb\"");
+    }
+
+    #[test]
+    fn names_that_cannot_be_written() {
+        assert_eq!(check_name(b""), Err(NameError::Empty));
+        assert_eq!(check_name(b"a\\"), Err(NameError::TrailingBackslash));
+        assert_eq!(check_name(b"a\nb"), Err(NameError::Newline));
+        assert_eq!(check_name(b"a\rb"), Err(NameError::Newline));
+        assert_eq!(check_name(b"a\\b"), Ok(()));
+    }
+}
