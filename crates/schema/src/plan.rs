@@ -1,0 +1,264 @@
+//! The Plan: a schema compiled against one input's columns, ready for the hot loop.
+//! Column names are resolved to slot numbers, keys are escaped once, formats are parsed.
+
+use crate::spec::{FieldType, Format, OnError, Schema, Source};
+use crate::time::TimeParser;
+use crate::SchemaError;
+use lpconvert_lp::Precision;
+
+/// Where a value is read from when a row is mapped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A slot of the row: a CSV column index, or an NDJSON pointer index in [`Plan::pointers`].
+    Slot(usize),
+    /// Several slots joined by one space (timestamps only).
+    Joined(Vec<usize>),
+    /// A constant text.
+    Const(Vec<u8>),
+}
+
+/// The measurement of every line.
+#[derive(Debug, Clone)]
+pub enum MeasurementPlan {
+    /// Already escaped constant.
+    Const(Vec<u8>),
+    /// Read from a slot per row.
+    Slot(usize),
+}
+
+/// A tag, compiled.
+#[derive(Debug, Clone)]
+pub struct TagPlan {
+    /// The key as written in the schema (for messages).
+    pub name: String,
+    /// `,key=` already escaped.
+    pub prefix: Vec<u8>,
+    /// The value source.
+    pub input: Input,
+    /// Default text for an empty value.
+    pub default: Option<Vec<u8>>,
+}
+
+/// A field, compiled.
+#[derive(Debug, Clone)]
+pub struct FieldPlan {
+    /// The key as written in the schema (for messages).
+    pub name: String,
+    /// `key=` already escaped.
+    pub prefix: Vec<u8>,
+    /// The value source.
+    pub input: Input,
+    /// The value type.
+    pub ftype: FieldType,
+    /// Default text for an empty value.
+    pub default: Option<Vec<u8>>,
+    /// Lower-cased texts read as true.
+    pub true_values: Vec<Vec<u8>>,
+    /// Lower-cased texts read as false.
+    pub false_values: Vec<Vec<u8>>,
+}
+
+/// The timestamp, compiled.
+#[derive(Debug, Clone)]
+pub struct TimestampPlan {
+    /// Where the text comes from.
+    pub input: Input,
+    /// Format and zone.
+    pub parser: TimeParser,
+}
+
+/// A schema compiled for one input.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Input format.
+    pub format: Format,
+    /// The measurement.
+    pub measurement: MeasurementPlan,
+    /// Tags in output order (sorted by key unless `sort_tags = false`).
+    pub tags: Vec<TagPlan>,
+    /// Fields in declaration order.
+    pub fields: Vec<FieldPlan>,
+    /// The timestamp, if any.
+    pub timestamp: Option<TimestampPlan>,
+    /// Output precision.
+    pub precision: Precision,
+    /// Bad-row policy.
+    pub on_error: OnError,
+    /// Texts meaning "no value", besides the empty text when listed.
+    pub null_values: Vec<Vec<u8>>,
+    /// True when the empty text is a null value (the default).
+    pub empty_is_null: bool,
+    /// Write CR/LF in strings as escapes.
+    pub escape_string_newlines: bool,
+    /// Column names (CSV) or JSON Pointers (NDJSON) of the slots, for messages.
+    pub slot_names: Vec<String>,
+    /// NDJSON: the decoded JSON Pointer of each slot.
+    pub pointers: Vec<Vec<String>>,
+}
+
+const DEFAULT_TRUE: [&str; 5] = ["true", "t", "yes", "y", "1"];
+const DEFAULT_FALSE: [&str; 5] = ["false", "f", "no", "n", "0"];
+
+/// Decodes an RFC 6901 JSON Pointer (`/a~1b/0` -> `["a/b", "0"]`).
+pub fn parse_pointer(p: &str) -> Result<Vec<String>, String> {
+    if p.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rest = p.strip_prefix('/').ok_or_else(|| format!("`{p}` is not a JSON Pointer: it must start with `/`, e.g. \"/readings/0\""))?;
+    rest.split('/')
+        .map(|t| {
+            let mut out = String::with_capacity(t.len());
+            let mut chars = t.chars();
+            while let Some(c) = chars.next() {
+                if c == '~' {
+                    match chars.next() {
+                        Some('0') => out.push('~'),
+                        Some('1') => out.push('/'),
+                        _ => return Err(format!("`{p}`: `~` must be followed by 0 or 1 (`~0` is `~`, `~1` is `/`)")),
+                    }
+                } else {
+                    out.push(c);
+                }
+            }
+            Ok(out)
+        })
+        .collect()
+}
+
+struct Resolver<'a> {
+    format: Format,
+    header: Option<&'a [String]>,
+    input_name: &'a str,
+    slot_names: Vec<String>,
+    pointers: Vec<Vec<String>>,
+}
+
+impl Resolver<'_> {
+    fn column(&mut self, key: &str, name: &str) -> Result<usize, SchemaError> {
+        match self.format {
+            Format::Csv => {
+                let header = self.header.unwrap_or(&[]);
+                header.iter().position(|h| h == name).ok_or_else(|| SchemaError::Key {
+                    key: key.to_string(),
+                    message: format!(
+                        "column `{name}` is not in the header of {} (its columns: {}); fix the name or the [csv] columns list",
+                        self.input_name,
+                        header.join(", ")
+                    ),
+                })
+            }
+            Format::Ndjson => Ok(self.pointer(vec![name.to_string()], format!("/{}", name.replace('~', "~0").replace('/', "~1")))),
+        }
+    }
+
+    fn pointer(&mut self, tokens: Vec<String>, text: String) -> usize {
+        if let Some(i) = self.pointers.iter().position(|p| *p == tokens) {
+            return i;
+        }
+        self.pointers.push(tokens);
+        self.slot_names.push(text);
+        self.pointers.len() - 1
+    }
+
+    fn input(&mut self, key: &str, source: &Source) -> Result<Input, SchemaError> {
+        Ok(match source {
+            Source::Column(c) => Input::Slot(self.column(key, c)?),
+            Source::Columns(cs) => Input::Joined(cs.iter().map(|c| self.column(key, c)).collect::<Result<_, _>>()?),
+            Source::Path(p) => {
+                if self.format == Format::Csv {
+                    return Err(SchemaError::Key { key: key.to_string(), message: "`path` is for NDJSON input; use `column` for CSV".into() });
+                }
+                let tokens = parse_pointer(p).map_err(|m| SchemaError::Key { key: key.to_string(), message: m })?;
+                Input::Slot(self.pointer(tokens, p.clone()))
+            }
+            Source::Value(v) => Input::Const(v.clone().into_bytes()),
+        })
+    }
+}
+
+impl Plan {
+    /// Compiles `schema` for an input of `format`. For CSV, `header` holds the column names;
+    /// `input_name` names the input in messages.
+    pub fn compile(schema: &Schema, format: Format, header: Option<&[String]>, input_name: &str) -> Result<Plan, SchemaError> {
+        let mut r = Resolver { format, header, input_name, slot_names: Vec::new(), pointers: Vec::new() };
+        if format == Format::Csv {
+            r.slot_names = header.unwrap_or(&[]).to_vec();
+        }
+        let measurement = match &schema.measurement {
+            Source::Value(v) => {
+                let mut m = Vec::new();
+                lpconvert_lp::write_measurement(&mut m, v.as_bytes());
+                MeasurementPlan::Const(m)
+            }
+            other => match r.input("measurement", other)? {
+                Input::Slot(i) => MeasurementPlan::Slot(i),
+                _ => return Err(SchemaError::Key { key: "measurement".into(), message: "must be one column or path".into() }),
+            },
+        };
+        let mut tags = Vec::with_capacity(schema.tags.len());
+        for t in &schema.tags {
+            let mut prefix = b",".to_vec();
+            lpconvert_lp::write_key(&mut prefix, t.key.as_bytes());
+            prefix.push(b'=');
+            let input = r.input(&format!("tags.{}", t.key), &t.source)?;
+            tags.push(TagPlan { name: t.key.clone(), prefix, input, default: t.default.clone().map(String::into_bytes) });
+        }
+        if schema.sort_tags {
+            tags.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        }
+        let mut fields = Vec::with_capacity(schema.fields.len());
+        for f in &schema.fields {
+            let mut prefix = Vec::new();
+            lpconvert_lp::write_key(&mut prefix, f.key.as_bytes());
+            prefix.push(b'=');
+            let input = r.input(&format!("fields.{}", f.key), &f.source)?;
+            let lower = |v: &[String], d: &[&str]| -> Vec<Vec<u8>> {
+                if v.is_empty() {
+                    d.iter().map(|s| s.as_bytes().to_vec()).collect()
+                } else {
+                    v.iter().map(|s| s.to_ascii_lowercase().into_bytes()).collect()
+                }
+            };
+            fields.push(FieldPlan {
+                name: f.key.clone(),
+                prefix,
+                input,
+                ftype: f.ftype,
+                default: f.default.clone().map(String::into_bytes),
+                true_values: lower(&f.true_values, &DEFAULT_TRUE),
+                false_values: lower(&f.false_values, &DEFAULT_FALSE),
+            });
+        }
+        let timestamp = match &schema.timestamp {
+            None => None,
+            Some(ts) => Some(TimestampPlan { input: r.input("timestamp.column", &ts.source)?, parser: ts.parser.clone() }),
+        };
+        Ok(Plan {
+            format,
+            measurement,
+            tags,
+            fields,
+            timestamp,
+            precision: schema.precision,
+            on_error: schema.on_error,
+            empty_is_null: schema.null_values.iter().any(String::is_empty),
+            null_values: schema.null_values.iter().filter(|s| !s.is_empty()).map(|s| s.clone().into_bytes()).collect(),
+            escape_string_newlines: schema.escape_string_newlines,
+            slot_names: r.slot_names,
+            pointers: r.pointers,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_decode() {
+        assert_eq!(parse_pointer("/a~1b/0").unwrap(), vec!["a/b", "0"]);
+        assert_eq!(parse_pointer("/m~0n").unwrap(), vec!["m~n"]);
+        assert!(parse_pointer("a/b").is_err());
+        assert!(parse_pointer("/a~2").is_err());
+    }
+}
