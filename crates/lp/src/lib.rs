@@ -3,6 +3,7 @@
 //! allocates per line.
 
 pub mod escape;
+pub mod parse;
 pub mod value;
 
 pub use escape::{write_key, write_measurement, write_string_value, NameError};
