@@ -1,0 +1,425 @@
+//! `e2e`: the end-to-end throughput benchmark of lpconvert (see benches/README.md).
+//!
+//! Builds lpconvert in release, generates the data sets when missing, warms the page cache, runs
+//! the mmap path and the stdin path a few times per data set and the polars peer once, and prints
+//! a Markdown table of MB/s, rows/s and peak memory. A failing run is reported, not fatal.
+
+use clap::Parser;
+use lpconvert_bench::datagen::{self, Format, Limit, Shape};
+use lpconvert_bench::measure::{self, Spec};
+use lpconvert_bench::report::{self, Row, PEER};
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+/// End-to-end benchmark: lpconvert (mmap and stdin paths) and the polars peer on generated data.
+#[derive(Parser, Debug)]
+#[command(name = "e2e")]
+struct Args {
+    /// Size of the data sets relative to full size (cpu CSV 1 GB, home CSV 200 MB, NDJSON twins
+    /// with as many rows); 0.1 for a quick run.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Data sets to run, comma-separated: cpu-csv, home-csv, cpu-ndjson, home-ndjson.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "cpu-csv,home-csv,cpu-ndjson,home-ndjson"
+    )]
+    datasets: Vec<String>,
+    /// lpconvert paths to run, comma-separated: mmap (file argument), stdin.
+    #[arg(long, value_delimiter = ',', default_value = "mmap,stdin")]
+    paths: Vec<String>,
+    /// Timed runs per data set and path (the table shows the best and the median).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// `--threads` for lpconvert (and POLARS_MAX_THREADS for the peer); default: all cores.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// The workspace root (schemas/ and the default data dir are found there).
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/.."))]
+    root: PathBuf,
+    /// Where data sets are generated (default: ROOT/bench-data, git-ignored).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Use this lpconvert binary instead of building one.
+    #[arg(long)]
+    lpconvert: Option<PathBuf>,
+    /// Do not build; use the release binary of the target dir (CARGO_TARGET_DIR or ROOT/target).
+    #[arg(long)]
+    no_build: bool,
+    /// Timed runs of the polars peer per data set; 0 skips the peer.
+    #[arg(long, default_value_t = 1)]
+    peer_runs: usize,
+    /// Python of the peer's virtual environment (default: ROOT/.peers/bin/python).
+    #[arg(long)]
+    peer_python: Option<PathBuf>,
+    /// The peer script (default: ROOT/../shared/bench-peers/polars_lp.py).
+    #[arg(long)]
+    peer_script: Option<PathBuf>,
+    /// A run is killed after this many seconds.
+    #[arg(long, default_value_t = 600)]
+    timeout: u64,
+    /// Interval of the RssAnon sampling, in milliseconds.
+    #[arg(long, default_value_t = 5)]
+    sample_ms: u64,
+}
+
+/// One data set: a generated file and the schema that converts it.
+struct Dataset {
+    name: String,
+    shape: Shape,
+    format: Format,
+    file: PathBuf,
+    schema: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("e2e: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    if !(args.scale > 0.0 && args.scale.is_finite()) {
+        return Err(format!(
+            "--scale must be a positive number, not {}",
+            args.scale
+        ));
+    }
+    if let Some(p) = args
+        .paths
+        .iter()
+        .find(|p| !matches!(p.as_str(), "mmap" | "stdin"))
+    {
+        return Err(format!(
+            "unknown path `{p}` in --paths: expected mmap or stdin"
+        ));
+    }
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| args.root.join("bench-data"));
+    let datasets = args
+        .datasets
+        .iter()
+        .map(|d| dataset(args, &data_dir, d))
+        .collect::<Result<Vec<_>, _>>()?;
+    fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+    for d in &datasets {
+        ensure_generated(args, d)?;
+    }
+    let lpconvert = lpconvert_binary(args);
+
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("# lpconvert end-to-end benchmark\n");
+    println!("- machine: {cores} cores ({})", cpu_model());
+    let threads = args
+        .threads
+        .map_or("all cores (default)".to_string(), |t| t.to_string());
+    println!(
+        "- threads: {threads}; runs: {} (peer: {})",
+        args.runs, args.peer_runs
+    );
+    match &lpconvert {
+        Ok(p) => println!("- lpconvert: {}", p.display()),
+        Err(e) => println!("- lpconvert: unavailable ({e})"),
+    }
+
+    let mut rows = Vec::new();
+    for d in &datasets {
+        let bytes = fs::metadata(&d.file)
+            .map_err(|e| format!("{}: {e}", d.file.display()))?
+            .len();
+        eprintln!("e2e: warming the page cache with {}", d.file.display());
+        let lines = lpconvert_bench::count_newlines(&d.file)
+            .map_err(|e| format!("{}: {e}", d.file.display()))?;
+        let nrows = if d.format == Format::Csv {
+            lines.saturating_sub(1)
+        } else {
+            lines
+        };
+        println!(
+            "- {}: {} ({:.1} MB, {nrows} rows)",
+            d.name,
+            d.file.display(),
+            bytes as f64 / 1e6
+        );
+        for path in &args.paths {
+            let mut row = new_row(d, path, bytes, nrows);
+            match &lpconvert {
+                Ok(bin) => measure_runs(&mut row, args.runs, &lpconvert_spec(args, bin, d, path)),
+                Err(_) => row.failure = Some("no lpconvert binary".into()),
+            }
+            rows.push(row);
+        }
+        if args.peer_runs > 0 {
+            let mut row = new_row(d, PEER, bytes, nrows);
+            match peer_spec(args, d) {
+                Ok(spec) => measure_runs(&mut row, args.peer_runs, &spec),
+                Err(e) => row.failure = Some(e),
+            }
+            rows.push(row);
+        }
+    }
+    println!("\n{}", report::table(&rows));
+    Ok(())
+}
+
+fn dataset(args: &Args, data_dir: &Path, name: &str) -> Result<Dataset, String> {
+    let (shape, format) = name
+        .split_once('-')
+        .and_then(|(s, f)| Some((s.parse::<Shape>().ok()?, f.parse::<Format>().ok()?)))
+        .ok_or_else(|| {
+            format!(
+                "unknown data set `{name}`: expected cpu-csv, home-csv, cpu-ndjson or home-ndjson"
+            )
+        })?;
+    let schema = match format {
+        Format::Csv => format!("{shape}.toml"),
+        Format::Ndjson => format!("{shape}-ndjson.toml"),
+    };
+    let file = format!("{shape}-x{}-s{}.{}", args.scale, args.seed, format.ext());
+    Ok(Dataset {
+        name: format!("{shape}-{format}"),
+        shape,
+        format,
+        file: data_dir.join(file),
+        schema: args.root.join("schemas").join(schema),
+    })
+}
+
+/// Generates the data set unless its file exists (written to a temporary name, then renamed, so
+/// an interrupted generation is never taken for a complete one). A CSV is sized in bytes; an
+/// NDJSON file has as many rows as its CSV twin.
+fn ensure_generated(args: &Args, d: &Dataset) -> Result<(), String> {
+    if d.file.exists() {
+        return Ok(());
+    }
+    let err = |e: io::Error| format!("generating {}: {e}", d.file.display());
+    let csv_bytes = (datagen::default_size(d.shape, Format::Csv) as f64 * args.scale) as u64;
+    let limit = match d.format {
+        Format::Csv => Limit::Bytes(csv_bytes),
+        Format::Ndjson => {
+            let twin = datagen::generate(
+                d.shape,
+                Format::Csv,
+                Limit::Bytes(csv_bytes),
+                args.seed,
+                &mut io::sink(),
+            );
+            Limit::Rows(twin.map_err(err)?.rows)
+        }
+    };
+    eprintln!("e2e: generating {} ...", d.file.display());
+    let start = Instant::now();
+    let tmp = d.file.with_extension("tmp");
+    let mut out = BufWriter::with_capacity(8 << 20, File::create(&tmp).map_err(err)?);
+    let stats = datagen::generate(d.shape, d.format, limit, args.seed, &mut out).map_err(err)?;
+    drop(out); // generate() flushed it
+    fs::rename(&tmp, &d.file).map_err(err)?;
+    eprintln!(
+        "e2e: {} rows, {:.1} MB in {:.1} s",
+        stats.rows,
+        stats.bytes as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The lpconvert binary: the one given, or a fresh release build, or (when the build fails or
+/// is skipped) the release binary already in the target dir.
+fn lpconvert_binary(args: &Args) -> Result<PathBuf, String> {
+    if let Some(p) = &args.lpconvert {
+        return if p.exists() {
+            Ok(p.clone())
+        } else {
+            Err(format!("{} does not exist", p.display()))
+        };
+    }
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| args.root.join("target"));
+    let fallback = target_dir.join("release").join("lpconvert");
+    if !args.no_build {
+        eprintln!("e2e: cargo build --release -p lpconvert");
+        match cargo_build(&args.root) {
+            Ok(p) => return Ok(p),
+            Err(e) => eprintln!("e2e: {e}"),
+        }
+    }
+    if fallback.exists() {
+        eprintln!("e2e: using the existing {}", fallback.display());
+        Ok(fallback)
+    } else {
+        Err(format!(
+            "not built, and {} does not exist",
+            fallback.display()
+        ))
+    }
+}
+
+/// Runs the release build and returns the executable cargo reports for the `lpconvert` target.
+fn cargo_build(root: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut child = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "lpconvert",
+            "--message-format=json-render-diagnostics",
+        ])
+        .current_dir(root)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let mut exe = None;
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "lpconvert" {
+                if let Some(p) = msg["executable"].as_str() {
+                    exe = Some(PathBuf::from(p));
+                }
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for cargo: {e}"))?;
+    match exe {
+        Some(p) if status.success() => Ok(p),
+        _ => Err(format!("the release build of lpconvert failed ({status})")),
+    }
+}
+
+fn new_row(d: &Dataset, path: &str, bytes: u64, rows: u64) -> Row {
+    Row {
+        dataset: d.name.clone(),
+        path: path.into(),
+        bytes,
+        rows,
+        runs: Vec::new(),
+        failure: None,
+    }
+}
+
+fn base_spec(args: &Args, program: PathBuf, argv: Vec<OsString>) -> Spec {
+    Spec {
+        program,
+        args: argv,
+        stdin: None,
+        env: Vec::new(),
+        timeout: Duration::from_secs(args.timeout),
+        sample_every: Duration::from_millis(args.sample_ms.max(1)),
+    }
+}
+
+/// `lpconvert --schema S FILE -o /dev/null -q` (mmap) or `lpconvert --schema S --format F -q
+/// < FILE > /dev/null` (stdin); `--threads N` when given.
+fn lpconvert_spec(args: &Args, bin: &Path, d: &Dataset, path: &str) -> Spec {
+    let mut argv: Vec<OsString> = vec!["--schema".into(), d.schema.clone().into()];
+    if path == "mmap" {
+        argv.extend([d.file.clone().into(), "-o".into(), "/dev/null".into()]);
+    } else {
+        argv.extend(["--format".into(), d.format.ext().into()]);
+    }
+    argv.push("-q".into());
+    if let Some(t) = args.threads {
+        argv.extend(["--threads".into(), t.to_string().into()]);
+    }
+    let mut spec = base_spec(args, bin.to_path_buf(), argv);
+    if path == "stdin" {
+        spec.stdin = Some(d.file.clone());
+    }
+    spec
+}
+
+/// `python polars_lp.py SHAPE FILE /dev/null`, or why the peer cannot run.
+fn peer_spec(args: &Args, d: &Dataset) -> Result<Spec, String> {
+    let python = args
+        .peer_python
+        .clone()
+        .unwrap_or_else(|| args.root.join(".peers/bin/python"));
+    let script = args
+        .peer_script
+        .clone()
+        .unwrap_or_else(|| args.root.join("../shared/bench-peers/polars_lp.py"));
+    if !python.exists() {
+        return Err(format!(
+            "no {} (python3 -m venv .peers && .peers/bin/pip install polars)",
+            python.display()
+        ));
+    }
+    if !script.exists() {
+        return Err(format!("no {}", script.display()));
+    }
+    let argv = vec![
+        script.into(),
+        d.shape.name().into(),
+        d.file.clone().into(),
+        "/dev/null".into(),
+    ];
+    let mut spec = base_spec(args, python, argv);
+    if let Some(t) = args.threads {
+        spec.env.push(("POLARS_MAX_THREADS".into(), t.to_string()));
+    }
+    Ok(spec)
+}
+
+/// Runs `spec` `runs` times into `row`; the first failure is recorded and ends the series.
+fn measure_runs(row: &mut Row, runs: usize, spec: &Spec) {
+    for i in 0..runs {
+        eprint!(
+            "e2e: {} {} run {}/{runs} ... ",
+            row.dataset,
+            row.path,
+            i + 1
+        );
+        let _ = io::stderr().flush();
+        match measure::run(spec) {
+            Ok(m) if m.ok() => {
+                let mb_s = row.bytes as f64 / 1e6 / m.wall.as_secs_f64();
+                eprintln!("{:.3} s, {mb_s:.0} MB/s", m.wall.as_secs_f64());
+                row.runs.push(m);
+            }
+            Ok(m) => {
+                eprintln!("failed: {}", m.failure());
+                row.failure = Some(m.failure());
+                return;
+            }
+            Err(e) => {
+                eprintln!("cannot run {}: {e}", spec.program.display());
+                row.failure = Some(format!("cannot run: {e}"));
+                return;
+            }
+        }
+    }
+}
+
+/// The CPU model from /proc/cpuinfo, or "unknown CPU".
+fn cpu_model() -> String {
+    fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}

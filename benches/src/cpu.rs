@@ -1,0 +1,255 @@
+//! The TSBS-like `cpu` shape: per host 10 tags drawn like TSBS's `cpu-only` use case, 10 usage
+//! fields as bounded random walks in 0..100 with two decimals, one row per host every 10 s.
+
+use crate::datagen::{push_hundredths, walk, Format, Rows};
+use crate::rng::Rng;
+
+/// Number of hosts; each round of rows covers all of them with one timestamp.
+pub const HOSTS: usize = 1000;
+/// 2016-01-01T00:00:00Z, where TSBS starts by default.
+const START: i64 = 1_451_606_400;
+const STEP_S: i64 = 10;
+
+const HEADER: &[u8] = b"time,hostname,region,datacenter,rack,os,arch,team,service,service_version,\
+service_environment,usage_user,usage_system,usage_idle,usage_nice,usage_iowait,usage_irq,\
+usage_softirq,usage_steal,usage_guest,usage_guest_nice\n";
+const TAG_KEYS: [&str; 10] = [
+    "hostname",
+    "region",
+    "datacenter",
+    "rack",
+    "os",
+    "arch",
+    "team",
+    "service",
+    "service_version",
+    "service_environment",
+];
+/// The field keys as NDJSON fragments: `,"key":`.
+const FIELD_KEYS_JSON: [&str; 10] = [
+    ",\"usage_user\":",
+    ",\"usage_system\":",
+    ",\"usage_idle\":",
+    ",\"usage_nice\":",
+    ",\"usage_iowait\":",
+    ",\"usage_irq\":",
+    ",\"usage_softirq\":",
+    ",\"usage_steal\":",
+    ",\"usage_guest\":",
+    ",\"usage_guest_nice\":",
+];
+/// TSBS's regions with their data centers.
+const REGIONS: &[(&str, &[&str])] = &[
+    (
+        "us-east-1",
+        &["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1e"],
+    ),
+    ("us-west-1", &["us-west-1a", "us-west-1b"]),
+    ("us-west-2", &["us-west-2a", "us-west-2b", "us-west-2c"]),
+    ("eu-west-1", &["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
+    ("eu-central-1", &["eu-central-1a", "eu-central-1b"]),
+    ("ap-southeast-1", &["ap-southeast-1a", "ap-southeast-1b"]),
+    ("ap-southeast-2", &["ap-southeast-2a", "ap-southeast-2b"]),
+    ("ap-northeast-1", &["ap-northeast-1a", "ap-northeast-1c"]),
+    ("sa-east-1", &["sa-east-1a", "sa-east-1b", "sa-east-1c"]),
+];
+const OSES: &[&str] = &["Ubuntu16.10", "Ubuntu16.04LTS", "Ubuntu15.10"];
+const ARCHES: &[&str] = &["x64", "x86"];
+const TEAMS: &[&str] = &["SF", "NYC", "LON", "CHI"];
+const ENVIRONMENTS: &[&str] = &["production", "staging", "test"];
+
+fn pick<'a>(rng: &mut Rng, from: &[&'a str]) -> &'a str {
+    from[rng.below(from.len() as u32) as usize]
+}
+
+/// One host: its tags pre-rendered for both formats, and its current usage values in hundredths.
+struct Host {
+    csv: Vec<u8>,
+    json: Vec<u8>,
+    usage: [u32; 10],
+}
+
+impl Host {
+    fn new(seed: u64, index: usize) -> Self {
+        let mut rng = Rng::derive(seed, index as u64 + 1);
+        let (region, dcs) = REGIONS[rng.below(REGIONS.len() as u32) as usize];
+        let values: [String; 10] = [
+            format!("host_{index}"),
+            region.to_string(),
+            pick(&mut rng, dcs).to_string(),
+            rng.below(100).to_string(),
+            pick(&mut rng, OSES).to_string(),
+            pick(&mut rng, ARCHES).to_string(),
+            pick(&mut rng, TEAMS).to_string(),
+            rng.below(20).to_string(),
+            rng.below(2).to_string(),
+            pick(&mut rng, ENVIRONMENTS).to_string(),
+        ];
+        let csv = values.join(",").into_bytes();
+        let json = TAG_KEYS
+            .iter()
+            .zip(&values)
+            .map(|(k, v)| format!("\"{k}\":\"{v}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+            .into_bytes();
+        let usage = std::array::from_fn(|_| rng.below(10_001));
+        Host { csv, json, usage }
+    }
+}
+
+/// Rows of the `cpu` shape.
+pub(crate) struct CpuRows {
+    rng: Rng,
+    hosts: Vec<Host>,
+    next_host: usize,
+    time: i64,
+    time_text: [u8; 20],
+}
+
+impl CpuRows {
+    /// The rows of seed `seed`, starting at 2016-01-01T00:00:00Z with host_0.
+    pub(crate) fn new(seed: u64) -> Self {
+        CpuRows {
+            rng: Rng::derive(seed, 0x0063_7075),
+            hosts: (0..HOSTS).map(|i| Host::new(seed, i)).collect(),
+            next_host: 0,
+            time: START,
+            time_text: rfc3339(START),
+        }
+    }
+}
+
+impl Rows for CpuRows {
+    fn csv_header(&self) -> &'static [u8] {
+        HEADER
+    }
+
+    fn next_row(&mut self, format: Format, buf: &mut Vec<u8>) {
+        if self.next_host == self.hosts.len() {
+            self.next_host = 0;
+            self.time += STEP_S;
+            self.time_text = rfc3339(self.time);
+        }
+        let host = &mut self.hosts[self.next_host];
+        self.next_host += 1;
+        for u in host.usage.iter_mut() {
+            *u = walk(&mut self.rng, *u, 150, 0, 10_000);
+        }
+        match format {
+            Format::Csv => {
+                buf.extend_from_slice(&self.time_text);
+                buf.push(b',');
+                buf.extend_from_slice(&host.csv);
+                for &u in &host.usage {
+                    buf.push(b',');
+                    push_hundredths(buf, u);
+                }
+            }
+            Format::Ndjson => {
+                buf.extend_from_slice(b"{\"time\":\"");
+                buf.extend_from_slice(&self.time_text);
+                buf.extend_from_slice(b"\",");
+                buf.extend_from_slice(&host.json);
+                for (key, &u) in FIELD_KEYS_JSON.iter().zip(&host.usage) {
+                    buf.extend_from_slice(key.as_bytes());
+                    push_hundredths(buf, u);
+                }
+                buf.push(b'}');
+            }
+        }
+        buf.push(b'\n');
+    }
+}
+
+/// `secs` since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ` (years 0..=9999).
+pub fn rfc3339(secs: i64) -> [u8; 20] {
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // civil_from_days, H. Hinnant, "chrono-Compatible Low-Level Date Algorithms".
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let mut out = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, width: usize, mut v: i64| {
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, month);
+    put(8, 2, day);
+    put(11, 2, sod / 3600);
+    put(14, 2, sod / 60 % 60);
+    put(17, 2, sod % 60);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datagen::{generate, Limit, Shape};
+
+    #[test]
+    fn rfc3339_known_instants() {
+        assert_eq!(&rfc3339(0), b"1970-01-01T00:00:00Z");
+        assert_eq!(&rfc3339(START), b"2016-01-01T00:00:00Z");
+        assert_eq!(&rfc3339(951_782_400 + 86_399), b"2000-02-29T23:59:59Z");
+        assert_eq!(&rfc3339(1_641_024_000), b"2022-01-01T08:00:00Z");
+        assert_eq!(&rfc3339(-1), b"1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn csv_rows_have_the_header_width_and_advance_per_round() {
+        let mut out = Vec::new();
+        let rows = HOSTS as u64 + 1;
+        let stats = generate(Shape::Cpu, Format::Csv, Limit::Rows(rows), 5, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(stats.rows, rows);
+        let width = lines[0].split(',').count();
+        assert_eq!(width, 21);
+        assert!(lines[1].starts_with("2016-01-01T00:00:00Z,host_0,"));
+        assert!(lines[HOSTS + 1].starts_with("2016-01-01T00:00:10Z,host_0,"));
+        for l in &lines[1..] {
+            let cells: Vec<&str> = l.split(',').collect();
+            assert_eq!(cells.len(), width, "{l}");
+            for c in &cells[11..] {
+                let v: f64 = c.parse().unwrap();
+                assert!((0.0..=100.0).contains(&v), "{c}");
+            }
+        }
+    }
+
+    #[test]
+    fn ndjson_is_the_twin_of_csv() {
+        let (mut c, mut j) = (Vec::new(), Vec::new());
+        generate(Shape::Cpu, Format::Csv, Limit::Rows(300), 11, &mut c).unwrap();
+        generate(Shape::Cpu, Format::Ndjson, Limit::Rows(300), 11, &mut j).unwrap();
+        let (c, j) = (String::from_utf8(c).unwrap(), String::from_utf8(j).unwrap());
+        let mut lines = c.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let mut n = 0;
+        for (row, obj) in lines.zip(j.lines()) {
+            let v: serde_json::Value = serde_json::from_str(obj).unwrap();
+            let map = v.as_object().unwrap();
+            assert_eq!(map.len(), header.len());
+            for (key, cell) in header.iter().zip(row.split(',')) {
+                let got = match &map[*key] {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                assert_eq!(got, cell, "{key} in {obj}");
+            }
+            n += 1;
+        }
+        assert_eq!(n, 300);
+    }
+}

@@ -1,0 +1,379 @@
+//! Deterministic generators of the benchmark data sets: the TSBS-like `cpu` shape and the `home`
+//! shape of the InfluxDB tutorial, each as CSV or as its NDJSON twin.
+//!
+//! For a given shape and seed, row `i` holds the same values in CSV and in NDJSON: the random
+//! stream does not depend on the format, only the text around the values does.
+
+use crate::rng::Rng;
+use std::fmt;
+use std::io::{self, Write};
+use std::str::FromStr;
+
+/// Which data set to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// TSBS-like `cpu`: RFC 3339 time, 10 tags, 10 float fields (schemas/cpu.toml).
+    Cpu,
+    /// The tutorial's `home`: unix seconds, a room tag with spaces, 2 floats, 1 integer
+    /// (schemas/home.toml).
+    Home,
+}
+
+/// The text format of the generated file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A header line, then comma-separated rows.
+    Csv,
+    /// One JSON object per line, keyed like the CSV header.
+    Ndjson,
+}
+
+/// When to stop generating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Stop after the row that makes the file at least this many bytes long (header included).
+    Bytes(u64),
+    /// Write exactly this many rows (plus the CSV header).
+    Rows(u64),
+}
+
+/// What a generation wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GenStats {
+    /// Data rows (CSV header not counted) or NDJSON objects.
+    pub rows: u64,
+    /// Bytes written, header included.
+    pub bytes: u64,
+}
+
+impl Shape {
+    /// The name used on the command line and in file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Cpu => "cpu",
+            Shape::Home => "home",
+        }
+    }
+}
+
+impl Format {
+    /// The file extension (without the dot), which is also the name on the command line.
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Ndjson => "ndjson",
+        }
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.ext())
+    }
+}
+
+impl FromStr for Shape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "cpu" => Ok(Shape::Cpu),
+            "home" => Ok(Shape::Home),
+            _ => Err(format!("unknown shape `{s}`: expected `cpu` or `home`")),
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "csv" => Ok(Format::Csv),
+            "ndjson" | "jsonl" => Ok(Format::Ndjson),
+            _ => Err(format!("unknown format `{s}`: expected `csv` or `ndjson`")),
+        }
+    }
+}
+
+/// The default size of a full-scale data set in bytes: cpu CSV 1 GB, home CSV 200 MB, and the
+/// NDJSON twins about as many rows as those (cpu 2.8 GB, home 450 MB).
+pub fn default_size(shape: Shape, format: Format) -> u64 {
+    match (shape, format) {
+        (Shape::Cpu, Format::Csv) => 1_000_000_000,
+        (Shape::Cpu, Format::Ndjson) => 2_800_000_000,
+        (Shape::Home, Format::Csv) => 200_000_000,
+        (Shape::Home, Format::Ndjson) => 450_000_000,
+    }
+}
+
+/// Writes the data set `shape` in `format` to `out` until `limit`, from `seed`.
+///
+/// The caller should give a buffered writer; rows are handed to it one `write_all` each.
+pub fn generate<W: Write>(
+    shape: Shape,
+    format: Format,
+    limit: Limit,
+    seed: u64,
+    out: &mut W,
+) -> io::Result<GenStats> {
+    match shape {
+        Shape::Cpu => run(&mut crate::cpu::CpuRows::new(seed), format, limit, out),
+        Shape::Home => run(&mut HomeRows::new(seed), format, limit, out),
+    }
+}
+
+/// A source of rows of one shape.
+pub(crate) trait Rows {
+    /// The CSV header line, newline included.
+    fn csv_header(&self) -> &'static [u8];
+    /// Advances to the next row and appends it, newline included, to `buf`.
+    fn next_row(&mut self, format: Format, buf: &mut Vec<u8>);
+}
+
+fn run<R: Rows, W: Write>(
+    rows: &mut R,
+    format: Format,
+    limit: Limit,
+    out: &mut W,
+) -> io::Result<GenStats> {
+    let mut stats = GenStats::default();
+    if format == Format::Csv {
+        let h = rows.csv_header();
+        out.write_all(h)?;
+        stats.bytes += h.len() as u64;
+    }
+    let mut buf = Vec::with_capacity(1024);
+    loop {
+        let done = match limit {
+            Limit::Bytes(n) => stats.bytes >= n,
+            Limit::Rows(n) => stats.rows >= n,
+        };
+        if done {
+            break;
+        }
+        buf.clear();
+        rows.next_row(format, &mut buf);
+        out.write_all(&buf)?;
+        stats.rows += 1;
+        stats.bytes += buf.len() as u64;
+    }
+    out.flush()?;
+    Ok(stats)
+}
+
+/// Appends `v / 100` with one or two decimals: `5810` is `58.1`, `293` is `2.93`, `4200` is `42.0`.
+pub(crate) fn push_hundredths(buf: &mut Vec<u8>, v: u32) {
+    let mut ib = itoa::Buffer::new();
+    buf.extend_from_slice(ib.format(v / 100).as_bytes());
+    let frac = v % 100;
+    buf.push(b'.');
+    buf.push(b'0' + (frac / 10) as u8);
+    let last = (frac % 10) as u8;
+    if last > 0 {
+        buf.push(b'0' + last);
+    }
+}
+
+/// Appends `v / 10` with exactly one decimal: `211` is `21.1`, `210` is `21.0`.
+pub(crate) fn push_tenths(buf: &mut Vec<u8>, v: u32) {
+    let mut ib = itoa::Buffer::new();
+    buf.extend_from_slice(ib.format(v / 10).as_bytes());
+    buf.push(b'.');
+    buf.push(b'0' + (v % 10) as u8);
+}
+
+/// A bounded random walk: `v` moves by `-step..=step` and stays within `lo..=hi`.
+#[inline]
+pub(crate) fn walk(rng: &mut Rng, v: u32, step: i32, lo: u32, hi: u32) -> u32 {
+    let next = v as i64 + i64::from(rng.range_i32(-step, step));
+    next.clamp(i64::from(lo), i64::from(hi)) as u32
+}
+
+const HOME_HEADER: &[u8] = b"time,room,temp,hum,co\n";
+const ROOMS: &[&str] = &[
+    "Living Room",
+    "Kitchen",
+    "Master Bedroom",
+    "Guest Room",
+    "Kids Room",
+    "Office",
+    "Dining Room",
+    "Bathroom",
+    "Laundry",
+    "Garage",
+    "Basement",
+    "Attic",
+];
+/// 2022-01-01T08:00:00Z, the first timestamp of the tutorial data.
+const HOME_START: u64 = 1_641_024_000;
+
+/// The `home` shape: every room reports every 10 s; temp in tenths of a degree, hum in tenths of
+/// a percent, co a small integer, each a random walk per room.
+struct HomeRows {
+    rng: Rng,
+    time: u64,
+    room: usize,
+    state: Vec<(u32, u32, u32)>,
+}
+
+impl HomeRows {
+    fn new(seed: u64) -> Self {
+        let mut rng = Rng::derive(seed, 0x686f_6d65);
+        let state = ROOMS
+            .iter()
+            .map(|_| (200 + rng.below(30), 330 + rng.below(60), rng.below(3)))
+            .collect();
+        HomeRows {
+            rng,
+            time: HOME_START,
+            room: 0,
+            state,
+        }
+    }
+}
+
+impl Rows for HomeRows {
+    fn csv_header(&self) -> &'static [u8] {
+        HOME_HEADER
+    }
+
+    fn next_row(&mut self, format: Format, buf: &mut Vec<u8>) {
+        if self.room == ROOMS.len() {
+            self.room = 0;
+            self.time += 10;
+        }
+        let (t, h, c) = self.state[self.room];
+        let s = (
+            walk(&mut self.rng, t, 2, 150, 300),
+            walk(&mut self.rng, h, 3, 200, 800),
+            walk(&mut self.rng, c, 1, 0, 25),
+        );
+        self.state[self.room] = s;
+        let mut ib = itoa::Buffer::new();
+        let room = ROOMS[self.room].as_bytes();
+        match format {
+            Format::Csv => {
+                buf.extend_from_slice(ib.format(self.time).as_bytes());
+                buf.push(b',');
+                buf.extend_from_slice(room);
+                buf.push(b',');
+                push_tenths(buf, s.0);
+                buf.push(b',');
+                push_tenths(buf, s.1);
+                buf.push(b',');
+                buf.extend_from_slice(ib.format(s.2).as_bytes());
+            }
+            Format::Ndjson => {
+                buf.extend_from_slice(b"{\"time\":");
+                buf.extend_from_slice(ib.format(self.time).as_bytes());
+                buf.extend_from_slice(b",\"room\":\"");
+                buf.extend_from_slice(room);
+                buf.extend_from_slice(b"\",\"temp\":");
+                push_tenths(buf, s.0);
+                buf.extend_from_slice(b",\"hum\":");
+                push_tenths(buf, s.1);
+                buf.extend_from_slice(b",\"co\":");
+                buf.extend_from_slice(ib.format(s.2).as_bytes());
+                buf.push(b'}');
+            }
+        }
+        buf.push(b'\n');
+        self.room += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gen(shape: Shape, format: Format, limit: Limit, seed: u64) -> (GenStats, String) {
+        let mut out = Vec::new();
+        let stats = generate(shape, format, limit, seed, &mut out).expect("write to a Vec");
+        assert_eq!(stats.bytes, out.len() as u64);
+        (
+            stats,
+            String::from_utf8(out).expect("generated text is UTF-8"),
+        )
+    }
+
+    #[test]
+    fn decimals() {
+        let mut b = Vec::new();
+        for v in [5810, 293, 4200, 0, 10000, 7] {
+            push_hundredths(&mut b, v);
+            b.push(b' ');
+        }
+        for v in [211, 210, 5] {
+            push_tenths(&mut b, v);
+            b.push(b' ');
+        }
+        assert_eq!(b, b"58.1 2.93 42.0 0.0 100.0 0.07 21.1 21.0 0.5 ");
+    }
+
+    #[test]
+    fn home_csv_looks_like_the_tutorial() {
+        let (stats, text) = gen(Shape::Home, Format::Csv, Limit::Rows(13), 1);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(stats.rows, 13);
+        assert_eq!(lines.len(), 14);
+        assert_eq!(lines[0], "time,room,temp,hum,co");
+        assert!(
+            lines[1].starts_with("1641024000,Living Room,"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[13].starts_with("1641024010,Living Room,"),
+            "{}",
+            lines[13]
+        );
+        for l in &lines[1..] {
+            let cells: Vec<&str> = l.split(',').collect();
+            assert_eq!(cells.len(), 5, "{l}");
+            assert!(cells[2].parse::<f64>().is_ok() && cells[3].parse::<f64>().is_ok());
+            assert!(cells[4].parse::<u32>().is_ok());
+        }
+    }
+
+    #[test]
+    fn home_ndjson_is_the_twin_of_home_csv() {
+        let (_, csv) = gen(Shape::Home, Format::Csv, Limit::Rows(50), 9);
+        let (_, json) = gen(Shape::Home, Format::Ndjson, Limit::Rows(50), 9);
+        for (c, j) in csv.lines().skip(1).zip(json.lines()) {
+            let v: serde_json::Value = serde_json::from_str(j).expect("valid JSON");
+            let cells: Vec<&str> = c.split(',').collect();
+            assert_eq!(v["time"].to_string(), cells[0]);
+            assert_eq!(v["room"].as_str(), Some(cells[1]));
+            assert_eq!(v["temp"].to_string(), cells[2]);
+            assert_eq!(v["hum"].to_string(), cells[3]);
+            assert_eq!(v["co"].to_string(), cells[4]);
+        }
+    }
+
+    #[test]
+    fn byte_limit_and_determinism() {
+        let (a, ta) = gen(Shape::Home, Format::Csv, Limit::Bytes(10_000), 3);
+        let (b, tb) = gen(Shape::Home, Format::Csv, Limit::Bytes(10_000), 3);
+        let (_, tc) = gen(Shape::Home, Format::Csv, Limit::Bytes(10_000), 4);
+        assert_eq!((a, &ta), (b, &tb));
+        assert_ne!(ta, tc);
+        assert!(a.bytes >= 10_000 && a.bytes < 10_100);
+        assert!(ta.ends_with('\n'));
+    }
+
+    #[test]
+    fn names_parse_back() {
+        for s in [Shape::Cpu, Shape::Home] {
+            assert_eq!(s.name().parse::<Shape>(), Ok(s));
+        }
+        for f in [Format::Csv, Format::Ndjson] {
+            assert_eq!(f.ext().parse::<Format>(), Ok(f));
+        }
+        assert!("xml".parse::<Format>().is_err());
+    }
+}
