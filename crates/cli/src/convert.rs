@@ -1,10 +1,200 @@
-//! `lpconvert convert` (not implemented yet).
+//! `lpconvert convert`: CSV/NDJSON to line protocol with a schema.
+
+use crate::output::{open_output, parse_size, Summary};
+use anyhow::Context;
+use lpconvert_engine::{convert_input, Counters, EngineError, Reject, Sink, Tuning};
+use lpconvert_lp::Precision;
+use lpconvert_schema::{Format, OnError};
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
 
 /// Options of `lpconvert convert`.
 #[derive(clap::Args, Debug)]
-pub struct ConvertArgs {}
+pub struct ConvertArgs {
+    /// The schema file (TOML) that maps columns to measurement, tags, fields and time.
+    #[arg(short, long)]
+    pub schema: PathBuf,
+    /// Input files, converted in order; none or `-` reads stdin. `.gz` is decompressed.
+    pub inputs: Vec<String>,
+    /// Write the line protocol here instead of stdout (gzip when it ends in `.gz`).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Override the schema's input format.
+    #[arg(long, value_parser = ["csv", "ndjson"])]
+    pub format: Option<String>,
+    /// Override the schema's output precision.
+    #[arg(long, value_parser = ["ns", "us", "ms", "s"])]
+    pub precision: Option<String>,
+    /// Override the schema's bad-row policy.
+    #[arg(long, value_parser = ["fail", "skip"])]
+    pub on_error: Option<String>,
+    /// Write rejected rows here verbatim (CSV header first); reasons go to FILE.errors.
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Chunk size, a tuning knob (e.g. 4M, 256K, 100): the unit of parallel work.
+    #[arg(long, value_parser = parse_size, default_value = "4M")]
+    pub chunk_size: usize,
+    /// No progress and no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Where rejected rows go.
+struct Rejects {
+    rows: BufWriter<File>,
+    reasons: BufWriter<File>,
+    header_written: bool,
+}
+
+struct ConvertSink {
+    out: Box<dyn Write>,
+    rejects: Option<Rejects>,
+    progress: Option<indicatif::ProgressBar>,
+    done_before: u64,
+    quiet_errors: bool,
+}
+
+impl Sink for ConvertSink {
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
+        self.out.write_all(lines)
+    }
+
+    fn reject(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
+        if let Some(rj) = &mut self.rejects {
+            if !rj.header_written {
+                if let Some(h) = header {
+                    rj.rows.write_all(h)?;
+                    if !h.ends_with(b"\n") {
+                        rj.rows.write_all(b"\n")?;
+                    }
+                }
+                rj.header_written = true;
+            }
+            rj.rows.write_all(r.raw)?;
+            if !r.raw.ends_with(b"\n") {
+                rj.rows.write_all(b"\n")?;
+            }
+            writeln!(rj.reasons, "{r}")?;
+        } else if !self.quiet_errors {
+            // Without a rejects file, name each skipped row on stderr (first 20).
+            if self.done_before < 20 {
+                eprintln!("lpconvert: skipped {r}");
+            }
+            self.done_before += 1;
+        }
+        Ok(())
+    }
+
+    fn progress(&mut self, c: &Counters) {
+        if let Some(p) = &self.progress {
+            p.set_position(c.bytes);
+        }
+    }
+}
+
+fn apply_overrides(schema: &mut lpconvert_schema::Schema, a: &ConvertArgs) {
+    if let Some(f) = a.format.as_deref().and_then(Format::parse) {
+        schema.format = Some(f);
+    }
+    if let Some(p) = a.precision.as_deref().and_then(Precision::parse) {
+        schema.precision = p;
+    }
+    if let Some(o) = a.on_error.as_deref().and_then(OnError::parse) {
+        schema.on_error = o;
+    }
+}
 
 /// Runs `lpconvert convert`; returns the exit status.
-pub fn run(_args: ConvertArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`lpconvert convert` is not implemented yet")
+pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
+    let mut schema = match lpconvert_schema::load(&a.schema) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("lpconvert: {}: {e}", a.schema.display());
+            return Ok(2);
+        }
+    };
+    apply_overrides(&mut schema, &a);
+    let inputs = if a.inputs.is_empty() { vec!["-".to_string()] } else { a.inputs.clone() };
+    let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let tuning = Tuning { threads, chunk_size: a.chunk_size };
+    let out = open_output(a.output.as_deref())?;
+    let rejects = match &a.rejects {
+        None => None,
+        Some(p) => {
+            let mut reasons = p.clone().into_os_string();
+            reasons.push(".errors");
+            Some(Rejects {
+                rows: BufWriter::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?),
+                reasons: BufWriter::new(File::create(&reasons).with_context(|| format!("cannot create {}", PathBuf::from(&reasons).display()))?),
+                header_written: false,
+            })
+        }
+    };
+    let show_progress = !a.quiet && io::stderr().is_terminal();
+    let mut sink = ConvertSink { out, rejects, progress: None, done_before: 0, quiet_errors: a.quiet };
+    let start = Instant::now();
+    let mut total = Counters::default();
+    let mut status = Ok(());
+    for path in &inputs {
+        let input = match lpconvert_engine::open(path) {
+            Ok(i) => i,
+            Err(e) => {
+                status = Err(EngineError::Input(format!("{path}: {e}")));
+                break;
+            }
+        };
+        if show_progress {
+            sink.progress = Some(crate::output::progress_bar(input.size));
+        }
+        let result = convert_input(input, &schema, tuning, &mut sink);
+        if let Some(p) = sink.progress.take() {
+            p.finish_and_clear();
+        }
+        match result {
+            Ok(c) => total.add(&c),
+            Err(e) => {
+                status = Err(e);
+                break;
+            }
+        }
+    }
+    let flushed = sink.out.flush();
+    if let Some(rj) = &mut sink.rejects {
+        rj.rows.flush().context("cannot write the rejects file")?;
+        rj.reasons.flush().context("cannot write the rejects file")?;
+    }
+    let code = match status {
+        Ok(()) => match flushed {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+            Err(e) => {
+                eprintln!("lpconvert: cannot write the output: {e}");
+                return Ok(2);
+            }
+            Ok(()) if total.rejected > 0 => 3,
+            Ok(()) => 0,
+        },
+        Err(EngineError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+        Err(EngineError::Row(msg)) => {
+            eprintln!("{msg}");
+            eprintln!("lpconvert: stopped at the first bad row (on_error = \"fail\"); use --on-error skip --rejects FILE to set bad rows aside");
+            return Ok(1);
+        }
+        Err(EngineError::Schema(e)) => {
+            eprintln!("lpconvert: {}: {e}", a.schema.display());
+            return Ok(2);
+        }
+        Err(e) => {
+            eprintln!("lpconvert: {e}");
+            return Ok(2);
+        }
+    };
+    if !a.quiet {
+        eprintln!("{}", Summary { counters: total, elapsed: start.elapsed() });
+    }
+    Ok(code)
 }

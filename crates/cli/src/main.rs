@@ -4,6 +4,7 @@ mod bench;
 mod check;
 mod convert;
 mod infer;
+mod output;
 mod replay;
 
 use clap::{Parser, Subcommand};

@@ -1,0 +1,79 @@
+//! Converts one chunk of CSV records: the work a worker does, with its reused buffers.
+
+use crate::csv_record::{Dialect, Record, RecordReader};
+use crate::mapper::{map_row, Cell, Cells, Mapped, Scratch};
+use crate::report::{ChunkOutput, RowReject};
+use lpconvert_schema::{OnError, Plan};
+
+struct CsvCells<'a> {
+    rec: &'a Record,
+    data: &'a [u8],
+}
+
+impl Cells for CsvCells<'_> {
+    #[inline]
+    fn get(&self, slot: usize) -> Result<Cell<'_>, String> {
+        Ok(Cell { text: self.rec.cell(self.data, slot), json_bool: false })
+    }
+
+    fn column(&self, slot: usize) -> usize {
+        slot + 1
+    }
+}
+
+/// A worker's reusable state for CSV chunks.
+#[derive(Debug, Default)]
+pub struct CsvWorker {
+    rec: Record,
+    scratch: Scratch,
+}
+
+impl CsvWorker {
+    /// Converts every record of `data` into `out` (cleared first). Line numbers in the
+    /// result are relative to the chunk's first line.
+    pub fn convert(&mut self, plan: &Plan, dialect: Dialect, data: &[u8], out: &mut ChunkOutput) {
+        out.clear();
+        let width = plan.slot_names.len();
+        let mut reader = RecordReader::new(dialect, 0);
+        loop {
+            let read = reader.read(data, &mut self.rec);
+            let (line, start, end) = (self.rec.line, self.rec.start, self.rec.end);
+            let err = match read {
+                Ok(false) => break,
+                Err(u) => Some((u.cell, "unterminated quoted field: a quote opened here never closes".to_string(), data.len())),
+                Ok(true) if self.rec.len() != width => Some((
+                    self.rec.len().min(width + 1),
+                    format!("the row has {} cells but the header has {width}", self.rec.len()),
+                    end,
+                )),
+                Ok(true) => {
+                    let cells = CsvCells { rec: &self.rec, data };
+                    match map_row(plan, &cells, &mut out.lines, &mut self.scratch) {
+                        Ok(Mapped::Written) => out.written += 1,
+                        Ok(Mapped::Skipped) => out.skipped += 1,
+                        Err(e) => {
+                            out.rows += 1;
+                            out.push_reject(RowReject { line, column: e.column, message: e.message, raw: start..end });
+                            if plan.on_error == OnError::Fail {
+                                out.failed = true;
+                                break;
+                            }
+                            continue;
+                        }
+                    }
+                    out.rows += 1;
+                    None
+                }
+            };
+            if let Some((column, message, end)) = err {
+                out.rows += 1;
+                out.push_reject(RowReject { line, column, message, raw: start..end });
+                if plan.on_error == OnError::Fail {
+                    out.failed = true;
+                    break;
+                }
+            }
+        }
+        out.lines_seen = reader.lines();
+    }
+}

@@ -1,0 +1,131 @@
+//! Cutting input into chunks at record boundaries.
+//!
+//! Lines (NDJSON, line protocol): any LF. CSV with RFC 4180 quoting: an LF is a boundary when
+//! the number of quote bytes before it, counted from a known boundary, is even; counting
+//! quotes is a memchr pass, not a parse. CSV with backslash escapes or comment lines: the
+//! records are read one by one (sequential, slower, exact).
+
+use crate::csv_record::{Dialect, Record, RecordReader};
+
+/// How record boundaries are found.
+#[derive(Debug, Clone, Copy)]
+pub enum Boundary {
+    /// Every LF ends a record.
+    Lines,
+    /// RFC 4180: an LF outside quotes, found by quote parity.
+    QuoteParity(u8),
+    /// Read records with the full dialect.
+    Records(Dialect),
+}
+
+impl Boundary {
+    /// The fastest exact rule for a CSV dialect.
+    pub fn for_csv(d: Dialect) -> Boundary {
+        if d.escape.is_none() && d.comment.is_none() {
+            Boundary::QuoteParity(d.quote)
+        } else {
+            Boundary::Records(d)
+        }
+    }
+
+    /// The end of a chunk that starts at the boundary `start` and should hold about
+    /// `target` bytes: just past the first boundary LF at or after `start + target`, or
+    /// the end of the data.
+    pub fn chunk_end(self, data: &[u8], start: usize, target: usize) -> usize {
+        let cut = start.saturating_add(target.max(1));
+        if cut >= data.len() {
+            return data.len();
+        }
+        match self {
+            Boundary::Lines => memchr::memchr(b'\n', &data[cut..]).map_or(data.len(), |i| cut + i + 1),
+            Boundary::QuoteParity(q) => {
+                let mut odd = memchr::memchr_iter(q, &data[start..cut]).count() % 2 == 1;
+                let mut pos = cut;
+                while let Some(i) = memchr::memchr2(q, b'\n', &data[pos..]) {
+                    let at = pos + i;
+                    if data[at] == q {
+                        odd = !odd;
+                    } else if !odd {
+                        return at + 1;
+                    }
+                    pos = at + 1;
+                }
+                data.len()
+            }
+            Boundary::Records(d) => {
+                let mut reader = RecordReader::new(d, start);
+                let mut rec = Record::default();
+                while reader.pos() < cut {
+                    match reader.read(data, &mut rec) {
+                        Ok(true) => {}
+                        Ok(false) | Err(_) => return data.len(),
+                    }
+                }
+                reader.pos()
+            }
+        }
+    }
+
+    /// The end of the last complete record in `data` (which starts at a boundary), just
+    /// past its LF; `None` when no record is complete yet.
+    pub fn last_complete(self, data: &[u8]) -> Option<usize> {
+        match self {
+            Boundary::Lines => memchr::memrchr(b'\n', data).map(|i| i + 1),
+            Boundary::QuoteParity(q) => {
+                let total = memchr::memchr_iter(q, data).count();
+                let mut after = 0;
+                let mut end = data.len();
+                while let Some(i) = memchr::memrchr2(q, b'\n', &data[..end]) {
+                    if data[i] == q {
+                        after += 1;
+                    } else if (total - after) % 2 == 0 {
+                        return Some(i + 1);
+                    }
+                    end = i;
+                }
+                None
+            }
+            Boundary::Records(d) => {
+                let mut reader = RecordReader::new(d, 0);
+                let mut rec = Record::default();
+                let mut last = None;
+                while let Ok(true) = reader.read(data, &mut rec) {
+                    if rec.end > 0 && data[rec.end - 1] == b'\n' {
+                        last = Some(rec.end);
+                    }
+                }
+                last
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d() -> Dialect {
+        Dialect { delimiter: b',', quote: b'"', escape: None, comment: None, trim: false }
+    }
+
+    #[test]
+    fn parity_skips_newlines_inside_quotes() {
+        let data = b"a,\"x\ny\"\nb,\"\"\"\n\"\nc,1\n";
+        let b = Boundary::QuoteParity(b'"');
+        assert_eq!(b.chunk_end(data, 0, 1), 8);
+        assert_eq!(b.chunk_end(data, 8, 3), 16);
+        assert_eq!(b.chunk_end(data, 16, 1), data.len());
+        assert_eq!(b.last_complete(&data[..15]), Some(8));
+        assert_eq!(b.last_complete(&data[..5]), None);
+    }
+
+    #[test]
+    fn records_with_escapes() {
+        let mut dia = d();
+        dia.escape = Some(b'\\');
+        let data = b"a,\"q\\\"\n\"\nb,2\n";
+        let b = Boundary::Records(dia);
+        assert_eq!(b.chunk_end(data, 0, 1), 10);
+        assert_eq!(b.last_complete(&data[..12]), Some(10));
+    }
+}

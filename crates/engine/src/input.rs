@@ -1,0 +1,104 @@
+//! Opening inputs: regular files are memory-mapped, everything else (stdin, pipes, `.gz`)
+//! is read as a stream.
+
+use flate2::read::MultiGzDecoder;
+use memmap2::{Advice, Mmap};
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// An opened input.
+pub enum InputData {
+    /// A memory-mapped regular file.
+    Mapped(Mmap),
+    /// A stream read in blocks.
+    Stream(Box<dyn Read + Send>),
+}
+
+impl std::fmt::Debug for InputData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputData::Mapped(m) => write!(f, "Mapped({} bytes)", m.len()),
+            InputData::Stream(_) => f.write_str("Stream"),
+        }
+    }
+}
+
+/// An input and the name used in messages.
+#[derive(Debug)]
+pub struct Input {
+    /// The data.
+    pub data: InputData,
+    /// The path as given, or `<stdin>`.
+    pub name: String,
+    /// The total size when known (for progress).
+    pub size: Option<u64>,
+}
+
+/// True when the path names standard input.
+pub fn is_stdin(path: &str) -> bool {
+    path == "-"
+}
+
+/// Opens `path` (`-` for stdin). `.gz` files are decompressed as a stream; other regular
+/// files are mapped, falling back to reading when mapping fails.
+pub fn open(path: &str) -> io::Result<Input> {
+    if is_stdin(path) {
+        return Ok(Input { data: InputData::Stream(Box::new(io::stdin())), name: "<stdin>".into(), size: None });
+    }
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    let size = meta.is_file().then_some(meta.len());
+    let name = path.to_string();
+    if path.ends_with(".gz") {
+        return Ok(Input { data: InputData::Stream(Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, file)))), name, size });
+    }
+    if meta.is_file() && meta.len() > 0 {
+        // SAFETY: the map is read-only and lives while the conversion reads it. If another
+        // process truncates or rewrites the file meanwhile, reads of the vanished pages
+        // raise SIGBUS (the process ends) and rewritten bytes may appear in the output;
+        // lpconvert does not lock files, so do not convert a file while it is being written.
+        if let Ok(map) = unsafe { Mmap::map(&file) } {
+            let _ = map.advise(Advice::Sequential);
+            return Ok(Input { data: InputData::Mapped(map), name, size });
+        }
+    }
+    Ok(Input { data: InputData::Stream(Box::new(file)), name, size })
+}
+
+/// The input format implied by a file name: `.csv`, `.tsv`, `.ndjson`, `.jsonl`, `.json`,
+/// each optionally followed by `.gz`. Returns (format, tab-delimited).
+pub fn format_from_name(path: &str) -> Option<(lpconvert_schema::Format, bool)> {
+    let p = path.strip_suffix(".gz").unwrap_or(path);
+    let ext = Path::new(p).extension()?.to_str()?.to_ascii_lowercase();
+    use lpconvert_schema::Format;
+    match ext.as_str() {
+        "csv" => Some((Format::Csv, false)),
+        "tsv" => Some((Format::Csv, true)),
+        "ndjson" | "jsonl" | "json" => Some((Format::Ndjson, false)),
+        _ => None,
+    }
+}
+
+/// Reads from `r` into `buf` until it holds at least `want` bytes or the stream ends.
+/// Returns false at the end of the stream.
+pub fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+    while buf.len() < want {
+        let len = buf.len();
+        let room = (want - len).max(64 * 1024);
+        buf.resize(len + room, 0);
+        match r.read(&mut buf[len..]) {
+            Ok(0) => {
+                buf.truncate(len);
+                return Ok(false);
+            }
+            Ok(n) => buf.truncate(len + n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(len),
+            Err(e) => {
+                buf.truncate(len);
+                return Err(e);
+            }
+        }
+    }
+    Ok(true)
+}

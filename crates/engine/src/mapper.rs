@@ -1,0 +1,200 @@
+//! Maps one row to one line of line protocol, following a compiled [`Plan`].
+//! The row is seen through [`Cells`], so CSV and NDJSON share this code.
+
+use lpconvert_lp::escape::check_name;
+use lpconvert_lp::value::{write_float, write_integer, write_unsigned, ValueError};
+use lpconvert_lp::{write_key, write_measurement, write_string_value};
+use lpconvert_schema::{FieldPlan, FieldType, Input, MeasurementPlan, Plan};
+
+/// A cell's text and whether it was a JSON boolean (accepted by boolean fields as is).
+#[derive(Debug, Clone, Copy)]
+pub struct Cell<'a> {
+    /// The text (JSON strings unescaped, numbers as written, null as empty).
+    pub text: &'a [u8],
+    /// The value was a JSON `true`/`false`.
+    pub json_bool: bool,
+}
+
+/// Access to the cells of the current row by slot.
+pub trait Cells {
+    /// The cell in `slot`; an error when the value exists but cannot be a scalar.
+    fn get(&self, slot: usize) -> Result<Cell<'_>, String>;
+    /// The 1-based column reported in messages for `slot`.
+    fn column(&self, slot: usize) -> usize;
+}
+
+/// What went wrong with a row: the column (1-based, 0 when none applies) and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// 1-based column (CSV cell number; 0 when not tied to a cell).
+    pub column: usize,
+    /// What is wrong, with the offending text.
+    pub message: String,
+}
+
+/// The outcome of mapping a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mapped {
+    /// One line was appended.
+    Written,
+    /// The row had no non-empty field: nothing appended.
+    Skipped,
+}
+
+/// Per-worker scratch space reused from row to row.
+#[derive(Default)]
+pub struct Scratch {
+    joined: Vec<u8>,
+    itoa: itoa::Buffer,
+}
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scratch")
+    }
+}
+
+fn shown(text: &[u8]) -> String {
+    const MAX: usize = 80;
+    let s = String::from_utf8_lossy(&text[..text.len().min(MAX)]);
+    if text.len() > MAX {
+        format!("{:?}...", s)
+    } else {
+        format!("{:?}", s)
+    }
+}
+
+struct Ctx<'p, C: Cells> {
+    plan: &'p Plan,
+    cells: &'p C,
+}
+
+impl<'p, C: Cells> Ctx<'p, C> {
+    fn col(&self, input: &Input) -> usize {
+        match input {
+            Input::Slot(s) => self.cells.column(*s),
+            Input::Joined(s) => s.first().map_or(0, |s| self.cells.column(*s)),
+            Input::Const(_) => 0,
+        }
+    }
+
+    fn err(&self, input: &Input, what: &str, text: &[u8], why: impl std::fmt::Display) -> RowError {
+        let column = self.col(input);
+        let source = match input {
+            Input::Slot(s) => format!(" (column {})", self.plan.slot_names.get(*s).map_or("?", |s| s)),
+            _ => String::new(),
+        };
+        RowError { column, message: format!("{what}{source}: {} {why}", shown(text)) }
+    }
+
+    fn is_null(&self, t: &[u8]) -> bool {
+        t.is_empty() || self.plan.null_values.iter().any(|n| n.as_slice() == t)
+    }
+
+    /// The value of an input, `None` when empty or null and there is no default.
+    #[inline]
+    fn value<'a>(&'a self, input: &'a Input, default: Option<&'a [u8]>, scratch: &'a mut Vec<u8>) -> Result<Option<Cell<'a>>, RowError>
+    where
+        'p: 'a,
+    {
+        let cell = match input {
+            Input::Slot(s) => self.cells.get(*s).map_err(|m| RowError { column: self.cells.column(*s), message: m })?,
+            Input::Const(c) => Cell { text: c, json_bool: false },
+            Input::Joined(slots) => {
+                scratch.clear();
+                for (i, s) in slots.iter().enumerate() {
+                    let c = self.cells.get(*s).map_err(|m| RowError { column: self.cells.column(*s), message: m })?;
+                    if i > 0 {
+                        scratch.push(b' ');
+                    }
+                    scratch.extend_from_slice(c.text);
+                }
+                Cell { text: scratch.as_slice(), json_bool: false }
+            }
+        };
+        if !self.is_null(cell.text) {
+            return Ok(Some(cell));
+        }
+        Ok(default.map(|d| Cell { text: d, json_bool: false }))
+    }
+}
+
+fn write_field(out: &mut Vec<u8>, f: &FieldPlan, cell: Cell<'_>, escape_newlines: bool) -> Result<(), ValueError> {
+    match f.ftype {
+        FieldType::Float => write_float(out, cell.text),
+        FieldType::Integer => write_integer(out, cell.text),
+        FieldType::Unsigned => write_unsigned(out, cell.text),
+        FieldType::Boolean => {
+            let t = cell.text;
+            let is = |list: &[Vec<u8>]| list.iter().any(|v| v.eq_ignore_ascii_case(t));
+            if (cell.json_bool && t == b"true") || (!cell.json_bool && is(&f.true_values)) {
+                out.extend_from_slice(b"true");
+            } else if (cell.json_bool && t == b"false") || (!cell.json_bool && is(&f.false_values)) {
+                out.extend_from_slice(b"false");
+            } else {
+                return Err(ValueError::NotBoolean);
+            }
+            Ok(())
+        }
+        FieldType::String => {
+            if !escape_newlines && memchr::memchr2(b'\n', b'\r', cell.text).is_some() {
+                return Err(ValueError::StringNewline);
+            }
+            write_string_value(out, cell.text, escape_newlines);
+            Ok(())
+        }
+    }
+}
+
+/// Appends the line for one row to `out`. On error or skip, `out` is left as it was.
+pub fn map_row<C: Cells>(plan: &Plan, cells: &C, out: &mut Vec<u8>, scratch: &mut Scratch) -> Result<Mapped, RowError> {
+    let start = out.len();
+    let r = map_into(plan, cells, out, scratch);
+    if !matches!(r, Ok(Mapped::Written)) {
+        out.truncate(start);
+    }
+    r
+}
+
+fn map_into<C: Cells>(plan: &Plan, cells: &C, out: &mut Vec<u8>, scratch: &mut Scratch) -> Result<Mapped, RowError> {
+    let cx = Ctx { plan, cells };
+    match &plan.measurement {
+        MeasurementPlan::Const(m) => out.extend_from_slice(m),
+        MeasurementPlan::Slot(s) => {
+            let input = Input::Slot(*s);
+            let cell = cx.value(&input, None, &mut scratch.joined)?;
+            let text = cell.map_or(&b""[..], |c| c.text);
+            check_name(text).map_err(|e| cx.err(&input, "measurement", text, e))?;
+            write_measurement(out, text);
+        }
+    }
+    for t in &plan.tags {
+        let Some(cell) = cx.value(&t.input, t.default.as_deref(), &mut scratch.joined)? else { continue };
+        check_name(cell.text).map_err(|e| cx.err(&t.input, &format!("tag {}", t.name), cell.text, e))?;
+        out.extend_from_slice(&t.prefix);
+        write_key(out, cell.text);
+    }
+    out.push(b' ');
+    let fields_start = out.len();
+    for f in &plan.fields {
+        let Some(cell) = cx.value(&f.input, f.default.as_deref(), &mut scratch.joined)? else { continue };
+        if out.len() > fields_start {
+            out.push(b',');
+        }
+        out.extend_from_slice(&f.prefix);
+        write_field(out, f, cell, plan.escape_string_newlines).map_err(|e| cx.err(&f.input, &format!("field {}", f.name), cell.text, e))?;
+    }
+    if out.len() == fields_start {
+        return Ok(Mapped::Skipped);
+    }
+    if let Some(ts) = &plan.timestamp {
+        let Some(cell) = cx.value(&ts.input, None, &mut scratch.joined)? else {
+            return Err(cx.err(&ts.input, "timestamp", b"", "is empty: every row needs a timestamp (or remove [timestamp])"));
+        };
+        let ns = ts.parser.parse(cell.text).map_err(|e| cx.err(&ts.input, "timestamp", cell.text, e))?;
+        out.push(b' ');
+        out.extend_from_slice(scratch.itoa.format(plan.precision.from_nanos(ns)).as_bytes());
+    }
+    out.push(b'\n');
+    Ok(Mapped::Written)
+}

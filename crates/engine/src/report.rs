@@ -1,0 +1,100 @@
+//! What converting a chunk produces, and the counters of a whole run.
+
+use std::ops::Range;
+
+/// A rejected row inside a chunk: line relative to the chunk, raw byte range in the chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowReject {
+    /// 0-based line of the row's first line, relative to the chunk.
+    pub line: u64,
+    /// 1-based column (0 when none applies).
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// The row's bytes in the chunk, terminator included.
+    pub raw: Range<usize>,
+}
+
+/// The result of converting one chunk, reused between chunks.
+#[derive(Debug, Default)]
+pub struct ChunkOutput {
+    /// Line protocol lines.
+    pub lines: Vec<u8>,
+    /// Rows read (records, not counting blank and comment lines).
+    pub rows: u64,
+    /// Lines written.
+    pub written: u64,
+    /// Rows without any field.
+    pub skipped: u64,
+    /// Rejected rows, in order.
+    pub rejects: Vec<RowReject>,
+    /// The chunk stopped at its last reject (`on_error = "fail"`).
+    pub failed: bool,
+    /// Line feeds consumed in the chunk.
+    pub lines_seen: u64,
+}
+
+impl ChunkOutput {
+    /// Empties the output, keeping its allocations.
+    pub fn clear(&mut self) {
+        self.lines.clear();
+        self.rows = 0;
+        self.written = 0;
+        self.skipped = 0;
+        self.rejects.clear();
+        self.failed = false;
+        self.lines_seen = 0;
+    }
+
+    /// Records a rejected row.
+    pub fn push_reject(&mut self, r: RowReject) {
+        self.rejects.push(r);
+    }
+}
+
+/// Counters of a run: rows read = written + skipped + rejected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Rows read.
+    pub rows: u64,
+    /// Lines written.
+    pub written: u64,
+    /// Rows skipped because every field was empty.
+    pub skipped: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Input bytes consumed.
+    pub bytes: u64,
+}
+
+impl Counters {
+    /// Adds another run's counters.
+    pub fn add(&mut self, o: &Counters) {
+        self.rows += o.rows;
+        self.written += o.written;
+        self.skipped += o.skipped;
+        self.rejected += o.rejected;
+        self.bytes += o.bytes;
+    }
+}
+
+/// A rejected row with its absolute position, as handed to the sink.
+#[derive(Debug, Clone, Copy)]
+pub struct Reject<'a> {
+    /// The input's name.
+    pub file: &'a str,
+    /// 1-based physical line number (the header is line 1).
+    pub line: u64,
+    /// 1-based column (0 when none applies).
+    pub column: usize,
+    /// What is wrong.
+    pub message: &'a str,
+    /// The row verbatim.
+    pub raw: &'a [u8],
+}
+
+impl std::fmt::Display for Reject<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
