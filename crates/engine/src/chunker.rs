@@ -125,7 +125,7 @@ mod tests {
         dia.escape = Some(b'\\');
         let data = b"a,\"q\\\"\n\"\nb,2\n";
         let b = Boundary::Records(dia);
-        assert_eq!(b.chunk_end(data, 0, 1), 10);
-        assert_eq!(b.last_complete(&data[..12]), Some(10));
+        assert_eq!(b.chunk_end(data, 0, 1), 9);
+        assert_eq!(b.last_complete(&data[..12]), Some(9));
     }
 }
