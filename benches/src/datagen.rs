@@ -101,13 +101,13 @@ impl FromStr for Format {
 }
 
 /// The default size of a full-scale data set in bytes: cpu CSV 1 GB, home CSV 200 MB, and the
-/// NDJSON twins about as many rows as those (cpu 2.8 GB, home 450 MB).
+/// NDJSON twins about as many rows as those (cpu 2.9 GB, home 420 MB).
 pub fn default_size(shape: Shape, format: Format) -> u64 {
     match (shape, format) {
         (Shape::Cpu, Format::Csv) => 1_000_000_000,
-        (Shape::Cpu, Format::Ndjson) => 2_800_000_000,
+        (Shape::Cpu, Format::Ndjson) => 2_900_000_000,
         (Shape::Home, Format::Csv) => 200_000_000,
-        (Shape::Home, Format::Ndjson) => 450_000_000,
+        (Shape::Home, Format::Ndjson) => 420_000_000,
     }
 }
 

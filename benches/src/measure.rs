@@ -68,18 +68,19 @@ impl Measurement {
         self.outcome == Outcome::Exited(0)
     }
 
-    /// A one-line description of a failure: the outcome and the last line of stderr.
+    /// A one-line description of a failure: the outcome and the last line of stderr that
+    /// mentions an error (else its last line).
     pub fn failure(&self) -> String {
         let what = match self.outcome {
             Outcome::Exited(c) => format!("exit {c}"),
             Outcome::Signaled(s) => format!("signal {s}"),
             Outcome::TimedOut => "timed out".to_string(),
         };
-        let last = self
-            .stderr_tail
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty());
+        // The last line naming an error, else the last line (clap ends with a "try --help").
+        let lines = || self.stderr_tail.lines().rev().map(str::trim);
+        let last = lines()
+            .find(|l| l.to_ascii_lowercase().contains("error"))
+            .or_else(|| lines().find(|l| !l.is_empty()));
         match last {
             Some(l) => format!("{what}: {}", l.trim()),
             None => what,
@@ -249,6 +250,9 @@ mod tests {
         .unwrap();
         assert_eq!(m.outcome, Outcome::Exited(3));
         assert_eq!(m.failure(), "exit 3: it broke");
+        let script = "echo 'error: bad flag' >&2; echo >&2; echo 'try --help' >&2; exit 2";
+        let m = run(&spec("sh", &["-c", script])).unwrap();
+        assert_eq!(m.failure(), "exit 2: error: bad flag");
     }
 
     #[test]

@@ -30,11 +30,11 @@ impl Row {
         self.runs.iter().map(|m| m.wall).min()
     }
 
-    /// The median wall time of the successful runs (the lower middle for an even count).
+    /// The median wall time of the successful runs (the slower middle one for an even count).
     pub fn median_wall(&self) -> Option<Duration> {
         let mut w: Vec<Duration> = self.runs.iter().map(|m| m.wall).collect();
         w.sort();
-        w.get(w.len().saturating_sub(1) / 2).copied()
+        w.get(w.len() / 2).copied()
     }
 
     /// Input megabytes (10^6 bytes) per second of the fastest run.

@@ -16,7 +16,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 /// End-to-end benchmark: lpconvert (mmap and stdin paths) and the polars peer on generated data.
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(name = "e2e")]
 struct Args {
     /// Size of the data sets relative to full size (cpu CSV 1 GB, home CSV 200 MB, NDJSON twins
@@ -54,6 +54,9 @@ struct Args {
     /// Do not build; use the release binary of the target dir (CARGO_TARGET_DIR or ROOT/target).
     #[arg(long)]
     no_build: bool,
+    /// Run only the peer (no build, no lpconvert runs).
+    #[arg(long)]
+    peer_only: bool,
     /// Timed runs of the polars peer per data set; 0 skips the peer.
     #[arg(long, default_value_t = 1)]
     peer_runs: usize,
@@ -107,6 +110,11 @@ fn run(args: &Args) -> Result<(), String> {
             "unknown path `{p}` in --paths: expected mmap or stdin"
         ));
     }
+    let root = fs::canonicalize(&args.root).map_err(|e| format!("{}: {e}", args.root.display()))?;
+    let args = &Args {
+        root,
+        ..args.clone()
+    };
     let data_dir = args
         .data_dir
         .clone()
@@ -120,7 +128,12 @@ fn run(args: &Args) -> Result<(), String> {
     for d in &datasets {
         ensure_generated(args, d)?;
     }
-    let lpconvert = lpconvert_binary(args);
+    let lpconvert = if args.peer_only {
+        Err("--peer-only".to_string())
+    } else {
+        lpconvert_binary(args)
+    };
+    let paths: &[String] = if args.peer_only { &[] } else { &args.paths };
 
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("# lpconvert end-to-end benchmark\n");
@@ -133,7 +146,11 @@ fn run(args: &Args) -> Result<(), String> {
         args.runs, args.peer_runs
     );
     match &lpconvert {
-        Ok(p) => println!("- lpconvert: {}", p.display()),
+        Ok(p) => println!(
+            "- lpconvert: {} (commit {})",
+            p.display(),
+            git_commit(&args.root)
+        ),
         Err(e) => println!("- lpconvert: unavailable ({e})"),
     }
 
@@ -156,7 +173,7 @@ fn run(args: &Args) -> Result<(), String> {
             d.file.display(),
             bytes as f64 / 1e6
         );
-        for path in &args.paths {
+        for path in paths {
             let mut row = new_row(d, path, bytes, nrows);
             match &lpconvert {
                 Ok(bin) => measure_runs(&mut row, args.runs, &lpconvert_spec(args, bin, d, path)),
@@ -422,4 +439,17 @@ fn cpu_model() -> String {
                 .map(|(_, v)| v.trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into())
+}
+
+/// `git describe --always --dirty` of the workspace, or "unknown".
+fn git_commit(root: &Path) -> String {
+    Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .current_dir(root)
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }

@@ -23,7 +23,7 @@ struct Args {
     /// `csv` or `ndjson`.
     format: Format,
     /// Approximate size (stops after the row that reaches it): bytes, or with a unit such as
-    /// 200MB, 1G, 1.5GiB. Default: cpu csv 1GB, cpu ndjson 2.8GB, home csv 200MB, home ndjson 450MB.
+    /// 200MB, 1G, 1.5GiB. Default: cpu csv 1GB, cpu ndjson 2.9GB, home csv 200MB, home ndjson 420MB.
     #[arg(long, value_parser = parse_size, conflicts_with = "rows")]
     size: Option<u64>,
     /// Exact number of rows instead of a size (the NDJSON twin of a CSV file: same rows).
