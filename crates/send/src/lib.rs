@@ -1,1 +1,34 @@
-//! stub
+//! `lpconvert-send`: sending finished line protocol to InfluxDB-compatible servers.
+//!
+//! The layers are separate types, each testable alone:
+//!
+//! - [`input`]: files (memory-mapped), stdin and `.gz` as blocks of whole lines;
+//! - [`batch`]: blocks cut into batches of whole lines, comments dropped, timestamps rewritten
+//!   ([`timeshift`]);
+//! - [`ratelimit`]: smooth pacing by lines/s and/or bytes/s;
+//! - [`transport`]: one HTTP POST (a trait; [`transport::HttpTransport`] is ureq with
+//!   keep-alive and rustls);
+//! - [`dialect`]: URLs, precision and authentication of the v1/v2/v3 write APIs;
+//! - [`retry`] and [`partial`]: what each answer means, backoff, refusals;
+//! - [`sender`]: one batch sent until answered; [`replay`]: the whole pipeline with
+//!   [`checkpoint`]s and [`stats`].
+
+pub mod batch;
+pub mod checkpoint;
+pub mod clock;
+pub mod dialect;
+pub mod input;
+pub mod partial;
+pub mod ratelimit;
+pub mod replay;
+pub mod retry;
+pub mod sender;
+pub mod stats;
+pub mod timeshift;
+pub mod transport;
+pub mod units;
+
+pub use dialect::{Api, Auth, Precision, Target};
+pub use replay::{run, ReplayConfig, ReplayError};
+pub use stats::{Ending, LiveCounters, Summary};
+pub use transport::{DryRunTransport, HttpConfig, HttpTransport, Transport};

@@ -1,0 +1,332 @@
+//! `--checkpoint FILE`: for each input, its identity and the byte offset below which every
+//! batch was answered (acknowledged or refused and written to the rejects file). Written
+//! atomically (a temporary file renamed over the old one), so a run killed at any moment
+//! leaves either the previous or the new checkpoint, and a rerun resumes there: lines after
+//! the offset may be sent a second time (at-least-once), none is skipped.
+
+use crate::input::Identity;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The state of one input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputState {
+    /// The input's identity.
+    pub identity: Identity,
+    /// Every line below this offset is answered.
+    pub offset: u64,
+    /// The whole input is answered.
+    pub complete: bool,
+}
+
+/// The checkpoint file's content.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Checkpoint {
+    /// One entry per input, in command-line order.
+    pub inputs: Vec<InputState>,
+    /// The `--time now` offset of the first run, in precision units, so that a resumed run
+    /// shifts timestamps exactly as the first did.
+    pub time_offset: Option<i64>,
+}
+
+/// A checkpoint could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// Reading or writing failed.
+    #[error("checkpoint {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// The file is not a checkpoint.
+    #[error("checkpoint {path}: not a valid checkpoint file ({why}); delete it to start over")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
+    /// The inputs changed since the checkpoint was written.
+    #[error("checkpoint {path} was written for other input: {why}; delete it to start over")]
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+        /// What differs.
+        why: String,
+    },
+}
+
+impl Checkpoint {
+    /// Reads `path`; `Ok(None)` when it does not exist.
+    pub fn load(path: &Path) -> Result<Option<Checkpoint>, CheckpointError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(CheckpointError::Io {
+                    path: path.into(),
+                    source,
+                })
+            }
+        };
+        let invalid = |why: &str| CheckpointError::Invalid {
+            path: path.into(),
+            why: why.into(),
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| invalid(&e.to_string()))?;
+        if v.get("version").and_then(|x| x.as_u64()) != Some(1) {
+            return Err(invalid("unknown version"));
+        }
+        let mut inputs = Vec::new();
+        for i in v
+            .get("inputs")
+            .and_then(|x| x.as_array())
+            .ok_or_else(|| invalid("no inputs"))?
+        {
+            let s = |k: &str| i.get(k).and_then(|x| x.as_str()).ok_or_else(|| invalid(k));
+            let u = |k: &str| i.get(k).and_then(|x| x.as_u64()).ok_or_else(|| invalid(k));
+            let hash =
+                u64::from_str_radix(s("head_fnv64")?, 16).map_err(|_| invalid("head_fnv64"))?;
+            let mtime: i128 = s("mtime_ns")?.parse().map_err(|_| invalid("mtime_ns"))?;
+            inputs.push(InputState {
+                identity: Identity {
+                    path: s("path")?.to_owned(),
+                    size: u("size")?,
+                    mtime_ns: mtime,
+                    head_hash: hash,
+                },
+                offset: u("offset")?,
+                complete: i.get("complete").and_then(|x| x.as_bool()).unwrap_or(false),
+            });
+        }
+        let time_offset = v.get("time_offset").and_then(|x| x.as_i64());
+        Ok(Some(Checkpoint {
+            inputs,
+            time_offset,
+        }))
+    }
+
+    /// Writes the checkpoint atomically: `path.tmp`, fsync, rename.
+    pub fn save(&self, path: &Path) -> Result<(), CheckpointError> {
+        let inputs: Vec<serde_json::Value> = self
+            .inputs
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "path": s.identity.path,
+                    "size": s.identity.size,
+                    "mtime_ns": s.identity.mtime_ns.to_string(),
+                    "head_fnv64": format!("{:016x}", s.identity.head_hash),
+                    "offset": s.offset,
+                    "complete": s.complete,
+                })
+            })
+            .collect();
+        let v =
+            serde_json::json!({"version": 1, "inputs": inputs, "time_offset": self.time_offset});
+        let io_err = |source| CheckpointError::Io {
+            path: path.into(),
+            source,
+        };
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let mut f = std::fs::File::create(&tmp).map_err(io_err)?;
+        let mut text = serde_json::to_vec_pretty(&v).unwrap_or_default();
+        text.push(b'\n');
+        f.write_all(&text).map_err(io_err)?;
+        f.sync_all().map_err(io_err)?;
+        drop(f);
+        std::fs::rename(&tmp, path).map_err(io_err)
+    }
+
+    /// Checks that this checkpoint was written for `identities` (same inputs, same order,
+    /// unchanged files).
+    pub fn check_matches(
+        &self,
+        path: &Path,
+        identities: &[Identity],
+    ) -> Result<(), CheckpointError> {
+        let mismatch = |why: String| CheckpointError::Mismatch {
+            path: path.into(),
+            why,
+        };
+        if self.inputs.len() != identities.len() {
+            return Err(mismatch(format!(
+                "{} inputs then, {} now",
+                self.inputs.len(),
+                identities.len()
+            )));
+        }
+        for (s, id) in self.inputs.iter().zip(identities) {
+            if s.identity.path != id.path {
+                return Err(mismatch(format!(
+                    "input {} then, {} now",
+                    s.identity.path, id.path
+                )));
+            }
+            if s.identity != *id {
+                return Err(mismatch(format!(
+                    "{} changed (size, modification time or content)",
+                    id.path
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Follows batch completions (in any order) and advances each input's offset over the
+/// longest prefix of answered batches.
+#[derive(Debug)]
+pub struct Tracker {
+    /// The state being maintained.
+    pub state: Checkpoint,
+    next_seq: u64,
+    done: BTreeMap<u64, (usize, u64)>,
+    /// Per input: (last batch seq, or None when it had no batch; end offset) once read fully.
+    input_end: BTreeMap<usize, (Option<u64>, u64)>,
+    dirty: bool,
+}
+
+impl Tracker {
+    /// Starts from `state`; batch sequence numbers start at 0.
+    pub fn new(state: Checkpoint) -> Tracker {
+        Tracker {
+            state,
+            next_seq: 0,
+            done: BTreeMap::new(),
+            input_end: BTreeMap::new(),
+            dirty: false,
+        }
+    }
+
+    /// Batch `seq` of `input`, ending at input offset `end`, is answered.
+    pub fn batch_done(&mut self, seq: u64, input: usize, end: u64) {
+        self.done.insert(seq, (input, end));
+        while let Some((input, end)) = self.done.remove(&self.next_seq) {
+            if let Some(s) = self.state.inputs.get_mut(input) {
+                s.offset = s.offset.max(end);
+            }
+            self.next_seq += 1;
+            self.dirty = true;
+        }
+        self.complete_inputs();
+    }
+
+    /// Input `input` was read to `end`; its last batch is `last_seq` (None: no batch).
+    pub fn input_read(&mut self, input: usize, last_seq: Option<u64>, end: u64) {
+        self.input_end.insert(input, (last_seq, end));
+        self.complete_inputs();
+    }
+
+    fn complete_inputs(&mut self) {
+        let next = self.next_seq;
+        let finished: Vec<usize> = self
+            .input_end
+            .iter()
+            .filter(|(_, (last, _))| last.is_none_or(|l| l < next))
+            .map(|(i, _)| *i)
+            .collect();
+        for i in finished {
+            if let (Some((_, end)), Some(s)) =
+                (self.input_end.remove(&i), self.state.inputs.get_mut(i))
+            {
+                s.offset = s.offset.max(end);
+                s.complete = true;
+                self.dirty = true;
+            }
+        }
+    }
+
+    /// Whether the state changed since the last call.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(p: &str) -> Identity {
+        Identity {
+            path: p.into(),
+            size: 10,
+            mtime_ns: 5,
+            head_hash: 0xabc,
+        }
+    }
+
+    #[test]
+    fn tracker_advances_over_contiguous_prefix() {
+        let state = Checkpoint {
+            inputs: vec![
+                InputState {
+                    identity: id("a"),
+                    offset: 0,
+                    complete: false,
+                },
+                InputState {
+                    identity: id("b"),
+                    offset: 0,
+                    complete: false,
+                },
+            ],
+            time_offset: None,
+        };
+        let mut t = Tracker::new(state);
+        t.batch_done(1, 0, 20);
+        assert_eq!(t.state.inputs[0].offset, 0);
+        t.input_read(0, Some(2), 35);
+        t.batch_done(0, 0, 10);
+        assert_eq!(t.state.inputs[0].offset, 20);
+        assert!(!t.state.inputs[0].complete);
+        t.batch_done(3, 1, 7);
+        t.batch_done(2, 0, 30);
+        assert!(t.state.inputs[0].complete);
+        assert_eq!(t.state.inputs[0].offset, 35);
+        assert_eq!(t.state.inputs[1].offset, 7);
+        t.input_read(1, Some(3), 10);
+        assert!(t.state.inputs[1].complete);
+        assert!(t.take_dirty());
+        assert!(!t.take_dirty());
+    }
+
+    #[test]
+    fn save_load_and_match() {
+        let dir = std::env::temp_dir().join(format!("lpc-ckpt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.json");
+        assert!(Checkpoint::load(&path).unwrap().is_none());
+        let c = Checkpoint {
+            inputs: vec![InputState {
+                identity: id("a"),
+                offset: 42,
+                complete: false,
+            }],
+            time_offset: Some(-7),
+        };
+        c.save(&path).unwrap();
+        let back = Checkpoint::load(&path).unwrap().unwrap();
+        assert_eq!(back, c);
+        back.check_matches(&path, &[id("a")]).unwrap();
+        let mut changed = id("a");
+        changed.size = 11;
+        assert!(matches!(
+            back.check_matches(&path, &[changed]),
+            Err(CheckpointError::Mismatch { .. })
+        ));
+        assert!(back.check_matches(&path, &[id("a"), id("b")]).is_err());
+        std::fs::write(&path, "{").unwrap();
+        assert!(matches!(
+            Checkpoint::load(&path),
+            Err(CheckpointError::Invalid { .. })
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

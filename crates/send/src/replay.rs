@@ -1,0 +1,502 @@
+//! The replay driver: inputs -> batches -> pacing and rate limiting -> N worker threads ->
+//! answers -> rejects file, checkpoint and statistics.
+//!
+//! Threads: the caller's thread reads and batches; `concurrency` workers send (each blocking
+//! on its own keep-alive connection); one collector writes rejects and checkpoints. Bounded
+//! channels keep at most a few batches in flight, so memory does not grow with the input.
+
+use crate::batch::{BatchLimits, Batcher};
+use crate::checkpoint::{Checkpoint, CheckpointError, InputState, Tracker};
+use crate::clock::Clock;
+use crate::dialect::{Target, TargetError};
+use crate::input::{BlockReader, Identity, Source};
+use crate::ratelimit::RateLimiter;
+use crate::retry::{Jitter, RetryPolicy};
+use crate::sender::{send_batch, Failure, Outcome, SendContext};
+use crate::stats::{Ending, LiveCounters, RequestStats, Summary};
+use crate::timeshift::{Pace, TimeMode, TimeRewriter};
+use crate::transport::Transport;
+use crate::units::Rate;
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Everything `lpconvert replay` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ReplayConfig {
+    /// Where to write.
+    pub target: Target,
+    /// Inputs, in order.
+    pub sources: Vec<Source>,
+    /// Batch limits.
+    pub limits: BatchLimits,
+    /// gzip request bodies.
+    pub gzip: bool,
+    /// Parallel connections.
+    pub concurrency: usize,
+    /// Rate limits.
+    pub rates: Vec<Rate>,
+    /// Timestamp rewriting.
+    pub time: TimeMode,
+    /// Original pacing.
+    pub pace: Option<Pace>,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// Checkpoint file.
+    pub checkpoint: Option<PathBuf>,
+    /// How often the checkpoint is rewritten while running.
+    pub checkpoint_interval: Duration,
+    /// Rejects file: refused lines, each after a `#` comment with the reason.
+    pub rejects: Option<PathBuf>,
+    /// Nothing is sent (the transport should be a dry run too); no checkpoint is written.
+    pub dry_run: bool,
+}
+
+/// A replay could not run or could not read its input (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// Incomplete target.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// Reading an input failed.
+    #[error("{input}: {source}")]
+    Input {
+        /// The input.
+        input: String,
+        /// The error.
+        source: io::Error,
+    },
+    /// A timestamp could not be rewritten.
+    #[error("{input}:{source}")]
+    Time {
+        /// The input.
+        input: String,
+        /// The error.
+        source: crate::batch::BatchError,
+    },
+    /// Checkpoint problems.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// Writing the rejects file failed.
+    #[error("rejects file {path}: {source}")]
+    Rejects {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// Usage error.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Lines of a batch whose answer the collector records.
+struct Done {
+    seq: u64,
+    input: usize,
+    end: u64,
+    first_line: u64,
+    lines: u64,
+    outcome: Outcome,
+}
+
+enum Msg {
+    Done(Box<Done>),
+    InputRead {
+        input: usize,
+        last_seq: Option<u64>,
+        end: u64,
+    },
+}
+
+/// Runs a replay to the end (or until a fatal answer).
+pub fn run(
+    config: &ReplayConfig,
+    transport: &dyn Transport,
+    clock: &dyn Clock,
+    live: &LiveCounters,
+) -> Result<Summary, ReplayError> {
+    let url = config.target.write_url()?;
+    let authorization = config.target.authorization();
+    let started = Instant::now();
+    let names: Vec<String> = config.sources.iter().map(Source::display_name).collect();
+
+    // Checkpoint: identities and where to start.
+    let mut checkpoint = Checkpoint::default();
+    let mut resumed = Vec::new();
+    let ckpt_path = if config.dry_run {
+        None
+    } else {
+        config.checkpoint.clone()
+    };
+    if let Some(path) = &ckpt_path {
+        let mut ids = Vec::new();
+        for s in &config.sources {
+            match s {
+                Source::Stdin => {
+                    return Err(ReplayError::Usage(
+                        "--checkpoint needs file inputs: standard input cannot be resumed".into(),
+                    ))
+                }
+                Source::File(p) => {
+                    ids.push(Identity::of(p).map_err(|source| ReplayError::Input {
+                        input: p.display().to_string(),
+                        source,
+                    })?)
+                }
+            }
+        }
+        match Checkpoint::load(path)? {
+            Some(old) => {
+                old.check_matches(path, &ids)?;
+                for (s, name) in old.inputs.iter().zip(&names) {
+                    if s.offset > 0 || s.complete {
+                        resumed.push((name.clone(), s.offset));
+                    }
+                }
+                checkpoint = old;
+            }
+            None => {
+                checkpoint.inputs = ids
+                    .into_iter()
+                    .map(|identity| InputState {
+                        identity,
+                        offset: 0,
+                        complete: false,
+                    })
+                    .collect();
+            }
+        }
+    }
+
+    let mut limiter = RateLimiter::new(&config.rates);
+    let (max_lines, max_bytes) = limiter.smooth_batch(
+        config.limits.max_lines.max(1),
+        config.limits.max_bytes.max(1),
+    );
+    let precision = config.target.precision;
+    let rewriter = TimeRewriter::new(config.time, precision, checkpoint.time_offset);
+    let pace_window = config.pace.map(|p| (0.05 * p.speed * 1e9) as i128);
+    let mut batcher = Batcher::new(
+        BatchLimits {
+            max_lines,
+            max_bytes,
+        },
+        rewriter,
+        pace_window,
+        precision.nanos_per_unit(),
+    );
+
+    let rejects = match &config.rejects {
+        None => None,
+        Some(p) => {
+            let append = !resumed.is_empty();
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(append)
+                .truncate(!append)
+                .open(p)
+                .map_err(|source| ReplayError::Rejects {
+                    path: p.clone(),
+                    source,
+                })?;
+            Some((p.clone(), BufWriter::new(f)))
+        }
+    };
+
+    let stop = AtomicBool::new(false);
+    let concurrency = config.concurrency.max(1);
+    let (work_tx, work_rx) = bounded::<crate::batch::Batch>(concurrency * 2);
+    let (done_tx, done_rx) = unbounded::<Msg>();
+    let mut total = RequestStats::default();
+    let mut read_error: Option<ReplayError> = None;
+    let mut collected: Option<Result<Collected, ReplayError>> = None;
+
+    let ctx = SendContext {
+        transport,
+        clock,
+        url: &url,
+        authorization: authorization.as_deref(),
+        api: config.target.api,
+        gzip: config.gzip,
+        policy: &config.retry,
+        stop: &stop,
+        live,
+    };
+    let ctx = &ctx;
+    std::thread::scope(|scope| {
+        let mut workers = Vec::new();
+        for w in 0..concurrency {
+            let rx: Receiver<crate::batch::Batch> = work_rx.clone();
+            let tx: Sender<Msg> = done_tx.clone();
+            workers.push(scope.spawn(move || {
+                let mut stats = RequestStats::default();
+                let mut rng = Jitter::from_time(w as u64 + 1);
+                for batch in rx {
+                    let outcome = if ctx.stop.load(Ordering::Relaxed) {
+                        Outcome {
+                            failure: Some(Failure::Stopped),
+                            ..Outcome::default()
+                        }
+                    } else {
+                        send_batch(ctx, &batch, &mut stats, &mut rng)
+                    };
+                    let done = Done {
+                        seq: batch.seq,
+                        input: batch.input,
+                        end: batch.span.end,
+                        first_line: batch.first_line,
+                        lines: batch.lines,
+                        outcome,
+                    };
+                    if tx.send(Msg::Done(Box::new(done))).is_err() {
+                        break;
+                    }
+                }
+                stats
+            }));
+        }
+        drop(work_rx);
+        let collector = {
+            let names = &names;
+            let stop = &stop;
+            let ckpt_path = ckpt_path.clone();
+            let interval = config.checkpoint_interval;
+            let tracker = Tracker::new(checkpoint.clone());
+            scope
+                .spawn(move || collect(done_rx, tracker, ckpt_path, interval, rejects, names, stop))
+        };
+
+        // Produce.
+        let mut pace_origin: Option<(Instant, i128)> = None;
+        'inputs: for (i, source) in config.sources.iter().enumerate() {
+            let state = checkpoint.inputs.get(i);
+            if state.is_some_and(|s| s.complete) {
+                continue;
+            }
+            let start = state.map_or(0, |s| s.offset);
+            let mut reader = match BlockReader::open(source, start) {
+                Ok(r) => r,
+                Err(source_err) => {
+                    read_error = Some(ReplayError::Input {
+                        input: names[i].clone(),
+                        source: source_err,
+                    });
+                    break;
+                }
+            };
+            let mut last_seq = None;
+            let mut end = start;
+            loop {
+                if stop.load(Ordering::Relaxed) {
+                    break 'inputs;
+                }
+                let block = match reader.next_block() {
+                    Ok(Some(b)) => b,
+                    Ok(None) => break,
+                    Err(e) => {
+                        read_error = Some(ReplayError::Input {
+                            input: names[i].clone(),
+                            source: e,
+                        });
+                        break 'inputs;
+                    }
+                };
+                end = block.offset + block.range.len() as u64;
+                let mut emit = |batch: crate::batch::Batch| {
+                    if stop.load(Ordering::Relaxed) {
+                        return false;
+                    }
+                    if let (Some(p), Some(ts)) = (config.pace, batch.first_ts_ns) {
+                        let (t0, origin) = *pace_origin.get_or_insert((clock.now(), ts));
+                        let offset_s = (ts - origin) as f64 / 1e9 / p.speed;
+                        if offset_s > 0.0 {
+                            let due = t0 + Duration::from_secs_f64(offset_s);
+                            let now = clock.now();
+                            if due > now {
+                                clock.sleep(due - now);
+                            }
+                        }
+                    }
+                    limiter.acquire(clock, batch.lines, batch.body.bytes().len() as u64);
+                    LiveCounters::add(&live.lines_read, batch.lines);
+                    LiveCounters::add(&live.bytes_read, batch.body.bytes().len() as u64);
+                    last_seq = Some(batch.seq);
+                    work_tx.send(batch).is_ok()
+                };
+                match batcher.push_block(i, &block, &mut emit) {
+                    Ok(true) => {}
+                    Ok(false) => break 'inputs,
+                    Err(source) => {
+                        read_error = Some(ReplayError::Time {
+                            input: names[i].clone(),
+                            source,
+                        });
+                        stop.store(true, Ordering::Relaxed);
+                        break 'inputs;
+                    }
+                }
+            }
+            let _ = done_tx.send(Msg::InputRead {
+                input: i,
+                last_seq,
+                end,
+            });
+        }
+        drop(work_tx);
+        drop(done_tx);
+        for w in workers {
+            if let Ok(stats) = w.join() {
+                total.merge(&stats);
+            }
+        }
+        collected = collector.join().ok();
+    });
+
+    if let Some(e) = read_error {
+        return Err(e);
+    }
+    let collected =
+        collected.unwrap_or_else(|| Err(ReplayError::Usage("collector thread panicked".into())))?;
+    if let (Some(path), Some(mut state)) = (&ckpt_path, collected.final_state) {
+        state.time_offset = batcher
+            .rewriter()
+            .offset()
+            .filter(|_| config.time == TimeMode::Now);
+        state.save(path)?;
+    }
+    Ok(Summary {
+        lines_read: LiveCounters::get(&live.lines_read),
+        lines_acked: collected.acked,
+        lines_refused: collected.refused,
+        bytes_read: LiveCounters::get(&live.bytes_read),
+        requests: total,
+        elapsed: started.elapsed(),
+        ending: collected.ending,
+        dry_run: config.dry_run,
+        resumed,
+    })
+}
+
+/// What the collector saw.
+struct Collected {
+    acked: u64,
+    refused: u64,
+    ending: Ending,
+    final_state: Option<Checkpoint>,
+}
+
+fn collect(
+    rx: Receiver<Msg>,
+    mut tracker: Tracker,
+    ckpt_path: Option<PathBuf>,
+    interval: Duration,
+    mut rejects: Option<(PathBuf, BufWriter<std::fs::File>)>,
+    names: &[String],
+    stop: &AtomicBool,
+) -> Result<Collected, ReplayError> {
+    let mut acked = 0;
+    let mut refused = 0;
+    let mut ending = Ending::Completed;
+    let mut last_save = Instant::now();
+    let mut result: Result<(), ReplayError> = Ok(());
+    for msg in rx {
+        match msg {
+            Msg::InputRead {
+                input,
+                last_seq,
+                end,
+            } => tracker.input_read(input, last_seq, end),
+            Msg::Done(d) => {
+                let o = &d.outcome;
+                acked += o.acked;
+                refused += o.refused_count();
+                if let Some((path, w)) = rejects.as_mut() {
+                    if let Err(source) = write_rejects(w, &names[d.input], &d) {
+                        result = Err(ReplayError::Rejects {
+                            path: path.clone(),
+                            source,
+                        });
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                match &o.failure {
+                    None => tracker.batch_done(d.seq, d.input, d.end),
+                    Some(Failure::Stopped) => {}
+                    Some(Failure::Fatal { status, message }) => {
+                        if ending == Ending::Completed {
+                            ending = Ending::Fatal {
+                                status: *status,
+                                message: message.clone(),
+                            };
+                        }
+                    }
+                    Some(Failure::GaveUp { message }) => {
+                        if ending == Ending::Completed {
+                            ending = Ending::GaveUp {
+                                message: message.clone(),
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(path) = &ckpt_path {
+            if last_save.elapsed() >= interval && tracker.take_dirty() {
+                // Rejects must be on disk before the checkpoint says their batch is answered.
+                if let Some((_, w)) = rejects.as_mut() {
+                    let _ = w.flush();
+                }
+                if let Err(e) = tracker.state.save(path) {
+                    result = Err(e.into());
+                    stop.store(true, Ordering::Relaxed);
+                }
+                last_save = Instant::now();
+            }
+        }
+    }
+    if let Some((path, w)) = rejects.as_mut() {
+        if let Err(source) = w.flush() {
+            result = Err(ReplayError::Rejects {
+                path: path.clone(),
+                source,
+            });
+        }
+    }
+    result?;
+    Ok(Collected {
+        acked,
+        refused,
+        ending,
+        final_state: ckpt_path.map(|_| tracker.state),
+    })
+}
+
+/// Writes each refused line after a comment with its reason, so the file can be fixed and
+/// replayed as it is (comments are skipped).
+fn write_rejects(w: &mut impl Write, input: &str, d: &Done) -> io::Result<()> {
+    for r in &d.outcome.refused {
+        let reason = r.reason.replace(['\n', '\r'], " ");
+        writeln!(
+            w,
+            "# {input}:{}: HTTP {}: {reason}",
+            r.line_number, r.status
+        )?;
+        w.write_all(&r.text)?;
+        w.write_all(b"\n")?;
+    }
+    for (count, status, reason) in &d.outcome.unidentified {
+        let reason = reason.replace(['\n', '\r'], " ");
+        writeln!(
+            w,
+            "# {input}:{}-{}: HTTP {status}: {count} of these {} lines were dropped by the server, which did not say which: {reason}",
+            d.first_line,
+            d.first_line + d.lines.saturating_sub(1),
+            d.lines
+        )?;
+    }
+    Ok(())
+}

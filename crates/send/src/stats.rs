@@ -1,0 +1,263 @@
+//! Counting what a replay did: live counters for the progress display, per-worker request
+//! statistics (an HDR latency histogram, status counts), and the final [`Summary`] with its
+//! JSON report.
+
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Counters updated while the replay runs; read by a progress display.
+#[derive(Debug, Default)]
+pub struct LiveCounters {
+    /// Lines handed to the senders.
+    pub lines_read: AtomicU64,
+    /// Input bytes consumed (including dropped comments).
+    pub bytes_read: AtomicU64,
+    /// Lines the server stored.
+    pub lines_acked: AtomicU64,
+    /// Lines the server refused.
+    pub lines_refused: AtomicU64,
+    /// Retries so far.
+    pub retries: AtomicU64,
+    /// Requests so far.
+    pub requests: AtomicU64,
+}
+
+impl LiveCounters {
+    /// Adds `n` to a counter.
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+    /// Reads a counter.
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}
+
+/// Statistics of one worker's requests, merged at the end.
+#[derive(Debug, Clone)]
+pub struct RequestStats {
+    /// Request latency in microseconds.
+    pub latency_us: Histogram<u64>,
+    /// Responses per HTTP status.
+    pub statuses: BTreeMap<u16, u64>,
+    /// Requests that got no status (connection refused or reset, timeout).
+    pub network_errors: u64,
+    /// Requests sent.
+    pub requests: u64,
+    /// Retries (requests repeated after 408/429/5xx/network errors).
+    pub retries: u64,
+    /// Batches split after a 413.
+    pub splits: u64,
+    /// Bytes sent on the wire (after compression), all attempts.
+    pub bytes_sent: u64,
+}
+
+impl Default for RequestStats {
+    fn default() -> Self {
+        RequestStats {
+            // 1 us .. 1 hour, 3 significant digits.
+            latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3)
+                .expect("constant histogram bounds are valid"),
+            statuses: BTreeMap::new(),
+            network_errors: 0,
+            requests: 0,
+            retries: 0,
+            splits: 0,
+            bytes_sent: 0,
+        }
+    }
+}
+
+impl RequestStats {
+    /// Records one request's latency.
+    pub fn record_latency(&mut self, d: Duration) {
+        let us = (d.as_micros() as u64).clamp(1, 3_600_000_000);
+        let _ = self.latency_us.record(us);
+    }
+
+    /// Adds another worker's statistics.
+    pub fn merge(&mut self, other: &RequestStats) {
+        let _ = self.latency_us.add(&other.latency_us);
+        for (s, n) in &other.statuses {
+            *self.statuses.entry(*s).or_default() += n;
+        }
+        self.network_errors += other.network_errors;
+        self.requests += other.requests;
+        self.retries += other.retries;
+        self.splits += other.splits;
+        self.bytes_sent += other.bytes_sent;
+    }
+}
+
+/// How a replay ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// Every line was read and answered (acknowledged or refused).
+    Completed,
+    /// A status that stops the run (401, 403, 404, ...).
+    Fatal {
+        /// The status, or 0 for a non-retryable transport error.
+        status: u16,
+        /// What the server said.
+        message: String,
+    },
+    /// Retries exhausted (`--max-retry-time`).
+    GaveUp {
+        /// The last error.
+        message: String,
+    },
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Latency {
+    /// Median.
+    pub p50_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Maximum.
+    pub max_ms: f64,
+}
+
+/// The result of a replay.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Lines read and batched (blank lines and comments not counted).
+    pub lines_read: u64,
+    /// Lines the server stored.
+    pub lines_acked: u64,
+    /// Lines the server refused (written to the rejects file).
+    pub lines_refused: u64,
+    /// Uncompressed bytes of the lines read.
+    pub bytes_read: u64,
+    /// Request statistics.
+    pub requests: RequestStats,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// How it ended.
+    pub ending: Ending,
+    /// Whether nothing was sent (`--dry-run`).
+    pub dry_run: bool,
+    /// Inputs skipped or resumed from a checkpoint: (input, offset resumed from).
+    pub resumed: Vec<(String, u64)>,
+}
+
+impl Summary {
+    /// Lines read but neither acknowledged nor refused (the run stopped early).
+    pub fn lines_pending(&self) -> u64 {
+        self.lines_read
+            .saturating_sub(self.lines_acked + self.lines_refused)
+    }
+
+    /// Exit status per CLI.md: 0 all acknowledged, 3 some refused, 1 gave up or fatal.
+    pub fn exit_code(&self) -> u8 {
+        match self.ending {
+            Ending::Fatal { .. } | Ending::GaveUp { .. } => 1,
+            Ending::Completed if self.lines_refused > 0 => 3,
+            Ending::Completed => 0,
+        }
+    }
+
+    /// Latency percentiles.
+    pub fn latency(&self) -> Latency {
+        let h = &self.requests.latency_us;
+        if h.is_empty() {
+            return Latency::default();
+        }
+        let ms = |us: u64| us as f64 / 1000.0;
+        Latency {
+            p50_ms: ms(h.value_at_quantile(0.50)),
+            p90_ms: ms(h.value_at_quantile(0.90)),
+            p99_ms: ms(h.value_at_quantile(0.99)),
+            max_ms: ms(h.max()),
+        }
+    }
+
+    /// Acknowledged lines per second.
+    pub fn lines_per_s(&self) -> f64 {
+        self.lines_acked as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// Megabytes (10^6) of line protocol read per second.
+    pub fn mb_per_s(&self) -> f64 {
+        self.bytes_read as f64 / 1e6 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The report written by `--report FILE.json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let l = self.latency();
+        let statuses: serde_json::Map<String, serde_json::Value> = self
+            .requests
+            .statuses
+            .iter()
+            .map(|(s, n)| (s.to_string(), (*n).into()))
+            .collect();
+        let (ending, message) = match &self.ending {
+            Ending::Completed => ("completed", None),
+            Ending::Fatal { message, .. } => ("fatal", Some(message.clone())),
+            Ending::GaveUp { message } => ("gave_up", Some(message.clone())),
+        };
+        serde_json::json!({
+            "ending": ending,
+            "message": message,
+            "exit_code": self.exit_code(),
+            "dry_run": self.dry_run,
+            "lines_read": self.lines_read,
+            "lines_acknowledged": self.lines_acked,
+            "lines_refused": self.lines_refused,
+            "lines_pending": self.lines_pending(),
+            "bytes_read": self.bytes_read,
+            "bytes_sent": self.requests.bytes_sent,
+            "requests": self.requests.requests,
+            "retries": self.requests.retries,
+            "splits": self.requests.splits,
+            "network_errors": self.requests.network_errors,
+            "status_counts": statuses,
+            "elapsed_s": self.elapsed.as_secs_f64(),
+            "lines_per_s": self.lines_per_s(),
+            "mb_per_s": self.mb_per_s(),
+            "latency_ms": {"p50": l.p50_ms, "p90": l.p90_ms, "p99": l.p99_ms, "max": l.max_ms},
+            "resumed": self.resumed.iter().map(|(p, o)| serde_json::json!({"input": p, "offset": o})).collect::<Vec<_>>(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_and_percentiles() {
+        let mut a = RequestStats::default();
+        let mut b = RequestStats::default();
+        for i in 1..=100u64 {
+            a.record_latency(Duration::from_millis(i));
+        }
+        b.record_latency(Duration::from_secs(2));
+        *b.statuses.entry(204).or_default() += 3;
+        a.merge(&b);
+        let s = Summary {
+            lines_read: 10,
+            lines_acked: 8,
+            lines_refused: 1,
+            bytes_read: 100,
+            requests: a,
+            elapsed: Duration::from_secs(1),
+            ending: Ending::Completed,
+            dry_run: false,
+            resumed: vec![],
+        };
+        let l = s.latency();
+        assert!((l.p50_ms - 51.0).abs() < 0.5, "{l:?}"); // 101 samples: the 51st
+        assert!((l.max_ms - 2000.0).abs() < 5.0, "{l:?}");
+        assert_eq!(s.lines_pending(), 1);
+        assert_eq!(s.exit_code(), 3);
+        let j = s.to_json();
+        assert_eq!(j["status_counts"]["204"], 3);
+        assert_eq!(j["lines_refused"], 1);
+    }
+}
