@@ -1,10 +1,308 @@
-//! `lpconvert replay` (not implemented yet).
+//! `lpconvert replay`: send line protocol to a server at a controlled rate, losing nothing.
+//! The work is done by `lpconvert_send::replay`; this is options, secrets from the
+//! environment, progress, the summary and the exit status.
+
+use anyhow::{bail, Context};
+use lpconvert_send::batch::BatchLimits;
+use lpconvert_send::clock::SystemClock;
+use lpconvert_send::input::Source;
+use lpconvert_send::retry::RetryPolicy;
+use lpconvert_send::timeshift::{Pace, TimeMode};
+use lpconvert_send::units::{parse_duration, parse_rate, parse_size};
+use lpconvert_send::{
+    Api, Auth, DryRunTransport, Ending, HttpConfig, HttpTransport, LiveCounters, Precision,
+    ReplayConfig, Summary, Target, Transport,
+};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// Options of `lpconvert replay`.
 #[derive(clap::Args, Debug)]
-pub struct ReplayArgs {}
+pub struct ReplayArgs {
+    /// Line-protocol files (`.gz` is decompressed); none or `-` reads stdin.
+    #[arg(value_name = "INPUT")]
+    inputs: Vec<String>,
+    /// Server base URL, e.g. http://127.0.0.1:8086.
+    #[arg(long)]
+    url: String,
+    /// Write API: v1 (/write), v2 (/api/v2/write) or v3 (/api/v3/write_lp).
+    #[arg(long, default_value = "v1", value_parser = ["v1", "v2", "v3"])]
+    api: String,
+    /// Database (v1, v3; v2 uses it when --bucket is not given).
+    #[arg(long)]
+    db: Option<String>,
+    /// Retention policy (v1).
+    #[arg(long)]
+    rp: Option<String>,
+    /// Bucket (v2).
+    #[arg(long)]
+    bucket: Option<String>,
+    /// Organisation (v2).
+    #[arg(long)]
+    org: Option<String>,
+    /// Environment variable holding the token (never printed).
+    #[arg(long, default_value = "INFLUX_TOKEN", value_name = "VAR")]
+    token_env: String,
+    /// User name for Basic authentication (v1).
+    #[arg(long)]
+    username: Option<String>,
+    /// Environment variable holding the password for --username (never printed).
+    #[arg(long, default_value = "INFLUX_PASSWORD", value_name = "VAR")]
+    password_env: String,
+    /// Precision of the timestamps in the input: ns, us, ms or s.
+    #[arg(long, default_value = "ns")]
+    precision: String,
+    /// Most lines per request.
+    #[arg(long, default_value_t = 5000)]
+    batch_lines: usize,
+    /// Most bytes per request (5MB, 8MiB, ...).
+    #[arg(long, default_value = "8MiB")]
+    batch_bytes: String,
+    /// Compress request bodies with gzip.
+    #[arg(long)]
+    gzip: bool,
+    /// Parallel connections.
+    #[arg(long, default_value_t = 2)]
+    concurrency: usize,
+    /// Rate limit: lines/s (50000, 50k) and/or bytes/s (10MB/s); repeat or separate by commas.
+    #[arg(long, value_delimiter = ',')]
+    rate: Vec<String>,
+    /// Timestamps: keep, now (first timestamp becomes now) or shift:DURATION (shift:-7d).
+    #[arg(long, default_value = "keep")]
+    time: String,
+    /// Send at the original spacing of the timestamps: original, or NX (10x faster).
+    #[arg(long)]
+    pace: Option<String>,
+    /// Resume file: where the last run stopped (written atomically while running).
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Write lines the server refused there, each after a `# input:line: reason` comment.
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+    /// Give up retrying a batch after this long (30s, 5m, 1h).
+    #[arg(long, default_value = "5m")]
+    max_retry_time: String,
+    /// Timeout of one request.
+    #[arg(long, default_value = "60s")]
+    timeout: String,
+    /// Read and batch everything, send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Write the summary as JSON to this file.
+    #[arg(long, value_name = "FILE.json")]
+    report: Option<PathBuf>,
+    /// Convert CSV/NDJSON with this schema on the fly (not available yet).
+    #[arg(long)]
+    schema: Option<PathBuf>,
+    /// No progress, no summary.
+    #[arg(short, long)]
+    quiet: bool,
+}
 
 /// Runs `lpconvert replay`; returns the exit status.
-pub fn run(_args: ReplayArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`lpconvert replay` is not implemented yet")
+pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
+    if args.schema.is_some() {
+        // TODO(issue 5): stream the engine's conversion into the sender once the engine
+        // crate's API is settled; until then no converter of our own.
+        bail!("replay --schema is not available yet: convert first (lpconvert --schema S data.csv > data.lp), then replay data.lp");
+    }
+    let config = build_config(&args)?;
+    let live = LiveCounters::default();
+    let transport: Box<dyn Transport> = if args.dry_run {
+        Box::new(DryRunTransport)
+    } else {
+        let timeout = parse_duration(&args.timeout).context("--timeout")?;
+        Box::new(HttpTransport::new(&HttpConfig {
+            timeout,
+            connections: config.concurrency,
+        }))
+    };
+    let done = AtomicBool::new(false);
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let total: Option<u64> = config
+        .sources
+        .iter()
+        .map(Source::size_hint)
+        .try_fold(0u64, |acc, s| s.map(|s| acc + s));
+    let result = std::thread::scope(|scope| {
+        if show_progress {
+            scope.spawn(|| progress(&live, &done, total));
+        }
+        let r = lpconvert_send::run(&config, transport.as_ref(), &SystemClock, &live);
+        done.store(true, Ordering::Relaxed);
+        r
+    });
+    let summary = result?;
+    if let Some(path) = &args.report {
+        let mut report = summary.to_json();
+        report["url"] = config.target.write_url().unwrap_or_default().into();
+        let text = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("writing the report {}", path.display()))?;
+    }
+    if !args.quiet {
+        print_summary(&summary, &config);
+    } else if let Ending::Fatal { message, .. } | Ending::GaveUp { message } = &summary.ending {
+        eprintln!("lpconvert replay: {message}");
+    }
+    Ok(summary.exit_code())
+}
+
+fn build_config(args: &ReplayArgs) -> anyhow::Result<ReplayConfig> {
+    let api = Api::parse(&args.api).context("--api must be v1, v2 or v3")?;
+    let precision = Precision::parse(&args.precision)
+        .with_context(|| format!("--precision `{}`: expected ns, us, ms or s", args.precision))?;
+    let token = std::env::var(&args.token_env)
+        .ok()
+        .filter(|t| !t.is_empty());
+    let auth = match (&args.username, token) {
+        (Some(user), _) => {
+            let password = std::env::var(&args.password_env).with_context(|| {
+                format!(
+                    "--username needs the password in the environment variable {}",
+                    args.password_env
+                )
+            })?;
+            Auth::Basic {
+                username: user.clone(),
+                password,
+            }
+        }
+        (None, Some(t)) => Auth::Token(t),
+        (None, None) => Auth::None,
+    };
+    let target = Target {
+        url: args.url.clone(),
+        api,
+        db: args.db.clone(),
+        rp: args.rp.clone(),
+        bucket: args.bucket.clone(),
+        org: args.org.clone(),
+        precision,
+        auth,
+    };
+    target.write_url()?;
+    let mut rates = Vec::new();
+    for r in &args.rate {
+        rates.push(parse_rate(r).context("--rate")?);
+    }
+    if args.batch_lines == 0 {
+        bail!("--batch-lines must be at least 1");
+    }
+    if args.concurrency == 0 {
+        bail!("--concurrency must be at least 1");
+    }
+    let max_bytes = parse_size(&args.batch_bytes).context("--batch-bytes")?;
+    let sources: Vec<Source> = if args.inputs.is_empty() {
+        vec![Source::Stdin]
+    } else {
+        args.inputs.iter().map(|a| Source::from_arg(a)).collect()
+    };
+    Ok(ReplayConfig {
+        target,
+        sources,
+        limits: BatchLimits {
+            max_lines: args.batch_lines,
+            max_bytes: usize::try_from(max_bytes.max(1)).unwrap_or(usize::MAX),
+        },
+        gzip: args.gzip,
+        concurrency: args.concurrency,
+        rates,
+        time: TimeMode::parse(&args.time)?,
+        pace: args.pace.as_deref().map(Pace::parse).transpose()?,
+        retry: RetryPolicy {
+            max_elapsed: parse_duration(&args.max_retry_time).context("--max-retry-time")?,
+            ..RetryPolicy::default()
+        },
+        checkpoint: args.checkpoint.clone(),
+        checkpoint_interval: Duration::from_secs(1),
+        rejects: args.rejects.clone(),
+        dry_run: args.dry_run,
+    })
+}
+
+/// A progress bar on stderr (only on a terminal): input position, lines, lines/s, retries.
+fn progress(live: &LiveCounters, done: &AtomicBool, total: Option<u64>) {
+    let bar = match total {
+        Some(t) => indicatif::ProgressBar::new(t),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    let template = if total.is_some() {
+        "{bar:30} {bytes}/{total_bytes} {msg} ETA {eta}"
+    } else {
+        "{spinner} {bytes} {msg}"
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    let start = Instant::now();
+    while !done.load(Ordering::Relaxed) {
+        let lines = LiveCounters::get(&live.lines_acked);
+        let secs = start.elapsed().as_secs_f64().max(1e-3);
+        bar.set_position(LiveCounters::get(&live.bytes_read));
+        bar.set_message(format!(
+            "{} lines acked, {:.0} lines/s, {} refused, {} retries",
+            lines,
+            lines as f64 / secs,
+            LiveCounters::get(&live.lines_refused),
+            LiveCounters::get(&live.retries)
+        ));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bar.finish_and_clear();
+}
+
+fn print_summary(s: &Summary, config: &ReplayConfig) {
+    let l = s.latency();
+    let statuses: Vec<String> = s
+        .requests
+        .statuses
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    let what = if s.dry_run {
+        "dry run, nothing sent"
+    } else {
+        "replay"
+    };
+    for (input, offset) in &s.resumed {
+        eprintln!("lpconvert {what}: {input}: resumed at byte {offset} from the checkpoint");
+    }
+    eprintln!(
+        "lpconvert {what}: {} lines read, {} acknowledged, {} refused, {} pending; {} requests, {} retries, {} network errors; {:.2} s, {:.0} lines/s, {:.1} MB/s",
+        s.lines_read,
+        s.lines_acked,
+        s.lines_refused,
+        s.lines_pending(),
+        s.requests.requests,
+        s.requests.retries,
+        s.requests.network_errors,
+        s.elapsed.as_secs_f64(),
+        s.lines_per_s(),
+        s.mb_per_s(),
+    );
+    eprintln!(
+        "lpconvert {what}: latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; status {{{}}}",
+        l.p50_ms,
+        l.p90_ms,
+        l.p99_ms,
+        l.max_ms,
+        statuses.join(", ")
+    );
+    if s.lines_refused > 0 {
+        match &config.rejects {
+            Some(p) => eprintln!("lpconvert replay: {} lines refused by the server: see {}", s.lines_refused, p.display()),
+            None => eprintln!("lpconvert replay: {} lines refused by the server (use --rejects FILE to keep them)", s.lines_refused),
+        }
+    }
+    match &s.ending {
+        Ending::Completed => {}
+        Ending::Fatal { message, .. } => eprintln!("lpconvert replay: stopped: {message}"),
+        Ending::GaveUp { message } => eprintln!("lpconvert replay: {message}"),
+    }
+    if !matches!(s.ending, Ending::Completed) && config.checkpoint.is_some() {
+        eprintln!("lpconvert replay: run again with the same --checkpoint to resume");
+    }
 }
