@@ -137,7 +137,11 @@ fn run(args: &Args) -> Result<(), String> {
 
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("# lpconvert end-to-end benchmark\n");
-    println!("- machine: {cores} cores ({})", cpu_model());
+    println!(
+        "- machine: {cores} cores ({}), load {}",
+        cpu_model(),
+        loadavg()
+    );
     let threads = args
         .threads
         .map_or("all cores (default)".to_string(), |t| t.to_string());
@@ -191,6 +195,10 @@ fn run(args: &Args) -> Result<(), String> {
         }
     }
     println!("\n{}", report::table(&rows));
+    println!(
+        "load at the end: {} (1, 5, 15 min; other work skews the figures)",
+        loadavg()
+    );
     Ok(())
 }
 
@@ -452,4 +460,11 @@ fn git_commit(root: &Path) -> String {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The 1, 5 and 15 minute load averages from /proc/loadavg.
+fn loadavg() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }
