@@ -217,7 +217,7 @@ fn build_config(args: &ReplayArgs) -> anyhow::Result<ReplayConfig> {
             ..RetryPolicy::default()
         },
         checkpoint: args.checkpoint.clone(),
-        checkpoint_interval: Duration::from_secs(1),
+        checkpoint_interval: Duration::from_millis(250),
         rejects: args.rejects.clone(),
         dry_run: args.dry_run,
     })

@@ -1,0 +1,879 @@
+//! `lpconvert replay` end to end: the built binary against a fault-injecting server (retries,
+//! waits, splits, refusals, resets, authentication, rate, pacing, checkpoints).
+//! Real servers are in `replay_servers.rs`.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use support::{FaultServer, Reply, Seen, TempDir};
+
+fn lpconvert(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lpconvert"));
+    cmd.arg("replay").args(args).stdin(Stdio::null());
+    cmd.env_remove("INFLUX_TOKEN").env_remove("INFLUX_PASSWORD");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run lpconvert")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn report(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("report written"))
+        .expect("report is JSON")
+}
+
+/// `n` distinct lines with distinct timestamps (seconds).
+fn lines(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            format!(
+                "m,host=h{} value={}i,x={}.5 {}",
+                i % 7,
+                i,
+                i,
+                1_600_000_000 + i
+            )
+        })
+        .collect()
+}
+
+fn write_lines(dir: &TempDir, name: &str, lines: &[String]) -> String {
+    let p = dir.join(name);
+    let mut text = lines.join("\n");
+    text.push('\n');
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// Every input line stored exactly once (the server answered each batch once).
+fn assert_stored_once(server: &FaultServer, input: &[String]) {
+    let mut stored = server.stored();
+    stored.sort();
+    let mut want = input.to_vec();
+    want.sort();
+    assert_eq!(
+        stored.len(),
+        want.len(),
+        "stored {} lines, sent {}",
+        stored.len(),
+        want.len()
+    );
+    assert!(stored == want, "stored lines differ from the input");
+}
+
+/// Every input line stored at least once, nothing else stored.
+fn assert_stored_at_least_once(server: &FaultServer, input: &[String]) {
+    let stored: BTreeMap<String, usize> =
+        server
+            .stored()
+            .into_iter()
+            .fold(BTreeMap::new(), |mut m, l| {
+                *m.entry(l).or_default() += 1;
+                m
+            });
+    for l in input {
+        assert!(stored.contains_key(l), "line never stored: {l}");
+    }
+    assert_eq!(
+        stored.len(),
+        input.len(),
+        "the server stored lines that were not in the input"
+    );
+}
+
+#[test]
+fn retries_429_503_500_with_retry_after_then_stores_everything() {
+    let dir = TempDir::new("retry");
+    let input = lines(100);
+    let file = write_lines(&dir, "in.lp", &input);
+    let server = FaultServer::start(|s: &Seen| match s.n {
+        0 => Reply::with_header(429, "Retry-After", "1"),
+        1 => Reply::status(503),
+        2 => Reply::with_body(500, r#"{"error":"internal"}"#),
+        _ => Reply::status(204),
+    });
+    let rep = dir.join("report.json");
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--precision",
+            "s",
+            "--batch-lines",
+            "10",
+            "--concurrency",
+            "1",
+            "--report",
+            rep.to_str().unwrap(),
+            &file,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let seen = server.seen();
+    // Retry-After: 1 was honoured: at least a second between the 429 and the retry.
+    assert!(seen[1].at.duration_since(seen[0].at) >= Duration::from_millis(990));
+    // The three failures were retries of the same first batch.
+    assert_eq!(seen[0].body, seen[3].body);
+    assert_eq!(seen[0].target, "/write?db=d&precision=s");
+    assert_stored_once(&server, &input);
+    let r = report(&rep);
+    assert_eq!(r["retries"], 3);
+    assert_eq!(r["requests"], 13);
+    assert_eq!(r["lines_acknowledged"], 100);
+    assert_eq!(r["lines_refused"], 0);
+    assert_eq!(r["lines_pending"], 0);
+    assert_eq!(r["status_counts"]["429"], 1);
+    assert_eq!(r["status_counts"]["503"], 1);
+    assert_eq!(r["status_counts"]["500"], 1);
+    assert_eq!(r["status_counts"]["204"], 10);
+}
+
+#[test]
+fn retry_after_as_an_http_date() {
+    let dir = TempDir::new("date");
+    let input = lines(5);
+    let file = write_lines(&dir, "in.lp", &input);
+    let server = FaultServer::start(|s: &Seen| {
+        if s.n == 0 {
+            // Two seconds from now, as an IMF-fixdate.
+            let t = std::time::SystemTime::now() + Duration::from_secs(2);
+            Reply::with_header(503, "Retry-After", &http_date(t))
+        } else {
+            Reply::status(204)
+        }
+    });
+    let out = lpconvert(&["--url", &server.url, "--db", "d", &file], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let seen = server.seen();
+    let waited = seen[1].at.duration_since(seen[0].at);
+    // Whole seconds: the date is 1-2 s away.
+    assert!(waited >= Duration::from_millis(900), "{waited:?}");
+    assert_stored_once(&server, &input);
+}
+
+fn http_date(t: std::time::SystemTime) -> String {
+    let secs = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    // Civil from days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    format!(
+        "{wd}, {d:02} {} {y} {:02}:{:02}:{:02} GMT",
+        months[(m - 1) as usize],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[test]
+fn a_413_splits_the_batch_until_it_fits() {
+    let dir = TempDir::new("split");
+    let input = lines(100);
+    let file = write_lines(&dir, "in.lp", &input);
+    let server = FaultServer::start(|s: &Seen| {
+        if s.lines().len() > 12 {
+            Reply::status(413)
+        } else {
+            Reply::status(204)
+        }
+    });
+    let rep = dir.join("report.json");
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--batch-lines",
+            "50",
+            "--report",
+            rep.to_str().unwrap(),
+            &file,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_stored_once(&server, &input);
+    let r = report(&rep);
+    // 50 -> 25 -> 12/13 -> 13 -> 6/7: every part of at most 12 lines is stored.
+    assert!(r["splits"].as_u64().unwrap() >= 6, "{r}");
+    assert_eq!(r["retries"], 0);
+    assert!(server
+        .seen()
+        .iter()
+        .all(|s| s.status == 413 || s.lines().len() <= 12));
+}
+
+/// Lines containing `value=13i` or `value=77i` are refused; the rest stored.
+fn is_bad(line: &str) -> bool {
+    line.contains(" value=13i,") || line.contains(" value=77i,")
+}
+
+fn partial_server(api: &'static str) -> FaultServer {
+    FaultServer::start(move |s: &Seen| {
+        let all = s.lines();
+        let bad: Vec<(usize, &String)> =
+            all.iter().enumerate().filter(|(_, l)| is_bad(l)).collect();
+        if bad.is_empty() {
+            return Reply::status(204);
+        }
+        let good: Vec<String> = all.iter().filter(|l| !is_bad(l)).cloned().collect();
+        let body = match api {
+            "v1" => {
+                let msgs: Vec<String> = bad
+                    .iter()
+                    .map(|(_, l)| format!("unable to parse '{l}': invalid field format"))
+                    .collect();
+                serde_json::json!({"error": format!("partial write: {} dropped=0", msgs.join("\n"))}).to_string()
+            }
+            _ => {
+                let data: Vec<_> = bad
+                    .iter()
+                    .map(|(i, l)| serde_json::json!({"original_line": l, "line_number": i + 1, "error_message": "invalid column type"}))
+                    .collect();
+                serde_json::json!({"error": "partial write of line protocol occurred", "data": data}).to_string()
+            }
+        };
+        Reply::Status {
+            status: 400,
+            headers: vec![],
+            body,
+            delay: Duration::ZERO,
+            stored: Some(good),
+        }
+    })
+}
+
+fn check_partial(api: &'static str, extra: &[&str], env: &[(&str, &str)]) -> (FaultServer, String) {
+    let dir = TempDir::new("partial");
+    let input = lines(200);
+    let file = write_lines(&dir, "in.lp", &input);
+    let server = partial_server(api);
+    let rej = dir.join("rejects.lp");
+    let rep = dir.join("report.json");
+    let mut args = vec![
+        "--url",
+        &server.url,
+        "--api",
+        api,
+        "--db",
+        "d",
+        "--batch-lines",
+        "30",
+        "--concurrency",
+        "2",
+        "--rejects",
+        rej.to_str().unwrap(),
+        "--report",
+        rep.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    args.push(&file);
+    let out = lpconvert(&args, env);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let r = report(&rep);
+    assert_eq!(r["lines_read"], 200);
+    assert_eq!(r["lines_acknowledged"], 198);
+    assert_eq!(r["lines_refused"], 2);
+    assert_eq!(r["lines_pending"], 0);
+    // Refused lines are never resent: one request per batch.
+    assert_eq!(r["requests"], 7);
+    assert_eq!(server.seen().len(), 7);
+    let good: Vec<String> = input.iter().filter(|l| !is_bad(l)).cloned().collect();
+    let mut stored = server.stored();
+    stored.sort();
+    let mut want = good;
+    want.sort();
+    assert_eq!(stored, want);
+    let rejects = std::fs::read_to_string(&rej).unwrap();
+    let reason = if api == "v1" {
+        "invalid field format"
+    } else {
+        "invalid column type"
+    };
+    let expected = format!(
+        "# {file}:14: HTTP 400: {reason}\n{}\n# {file}:78: HTTP 400: {reason}\n{}\n",
+        input[13], input[77]
+    );
+    // Batches may be answered in any order across two connections.
+    let mut got: Vec<&str> = rejects.split_inclusive('\n').collect();
+    let mut exp: Vec<&str> = expected.split_inclusive('\n').collect();
+    got.sort();
+    exp.sort();
+    assert_eq!(got, exp, "rejects file:\n{rejects}");
+    (server, stderr(&out))
+}
+
+#[test]
+fn v1_partial_write_refused_lines_go_to_the_rejects_file() {
+    let (server, _) = check_partial("v1", &[], &[]);
+    assert!(server
+        .seen()
+        .iter()
+        .all(|s| s.target == "/write?db=d&precision=n"));
+}
+
+#[test]
+fn v3_partial_write_with_bearer_token_never_printed() {
+    let (server, err) = check_partial(
+        "v3",
+        &["--token-env", "MY_TOKEN", "--precision", "s"],
+        &[("MY_TOKEN", "s3cr3t-token")],
+    );
+    for s in server.seen() {
+        assert_eq!(
+            s.target,
+            "/api/v3/write_lp?db=d&accept_partial=true&precision=s"
+        );
+        assert_eq!(
+            s.headers.get("authorization").map(String::as_str),
+            Some("Bearer s3cr3t-token")
+        );
+    }
+    assert!(!err.contains("s3cr3t"), "{err}");
+}
+
+#[test]
+fn connection_resets_and_slow_answers_are_survived() {
+    let dir = TempDir::new("reset");
+    let input = lines(60);
+    let file = write_lines(&dir, "in.lp", &input);
+    let server = FaultServer::start(|s: &Seen| match s.n {
+        0 | 2 => Reply::Reset,
+        3 => Reply::slow(Duration::from_millis(400)),
+        _ => Reply::status(204),
+    });
+    let rep = dir.join("report.json");
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--batch-lines",
+            "20",
+            "--concurrency",
+            "1",
+            "--report",
+            rep.to_str().unwrap(),
+            &file,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_stored_once(&server, &input);
+    let r = report(&rep);
+    assert_eq!(r["network_errors"], 2);
+    assert_eq!(r["retries"], 2);
+    assert!(r["latency_ms"]["max"].as_f64().unwrap() >= 400.0, "{r}");
+}
+
+#[test]
+fn a_request_timeout_is_retried_at_least_once_delivery() {
+    let dir = TempDir::new("timeout");
+    let input = lines(10);
+    let file = write_lines(&dir, "in.lp", &input);
+    let server = FaultServer::start(|s: &Seen| {
+        if s.n == 0 {
+            Reply::slow(Duration::from_secs(3))
+        } else {
+            Reply::status(204)
+        }
+    });
+    let out = lpconvert(
+        &["--url", &server.url, "--db", "d", "--timeout", "1s", &file],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::thread::sleep(Duration::from_secs(3)); // let the slow answer be recorded
+    assert_stored_at_least_once(&server, &input);
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[test]
+fn gives_up_after_max_retry_time_with_exit_1() {
+    let dir = TempDir::new("giveup");
+    let file = write_lines(&dir, "in.lp", &lines(10));
+    let server = FaultServer::start(|_| Reply::status(503));
+    let rep = dir.join("report.json");
+    let t0 = Instant::now();
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--max-retry-time",
+            "2s",
+            "--report",
+            rep.to_str().unwrap(),
+            &file,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(t0.elapsed() < Duration::from_secs(10));
+    assert!(stderr(&out).contains("gave up"), "{}", stderr(&out));
+    let r = report(&rep);
+    assert_eq!(r["ending"], "gave_up");
+    assert_eq!(r["lines_pending"], 10);
+    assert!(r["retries"].as_u64().unwrap() >= 2, "{r}");
+}
+
+#[test]
+fn fatal_statuses_stop_the_run() {
+    for (status, words) in [
+        (401, "unauthorized"),
+        (403, "forbidden"),
+        (404, "not found"),
+    ] {
+        let dir = TempDir::new("fatal");
+        let file = write_lines(&dir, "in.lp", &lines(1000));
+        let server = FaultServer::start(move |_| Reply::with_body(status, r#"{"error":"nope"}"#));
+        let out = lpconvert(
+            &[
+                "--url",
+                &server.url,
+                "--db",
+                "d",
+                "--batch-lines",
+                "10",
+                &file,
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(&format!("HTTP {status}: {words}")), "{err}");
+        // Stopped at once: no more than one request per connection.
+        assert!(server.seen().len() <= 2, "{}", server.seen().len());
+    }
+}
+
+#[test]
+fn basic_auth_gzip_and_v2_token() {
+    let dir = TempDir::new("auth");
+    let input = lines(300);
+    let file = write_lines(&dir, "in.lp", &input);
+    let server = FaultServer::accept_all();
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--rp",
+            "autogen",
+            "--username",
+            "alice",
+            "--password-env",
+            "PW",
+            "--gzip",
+            "--precision",
+            "s",
+            &file,
+        ],
+        &[("PW", "open sesame")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for s in server.seen() {
+        assert_eq!(s.target, "/write?db=d&rp=autogen&precision=s");
+        assert_eq!(
+            s.headers.get("content-encoding").map(String::as_str),
+            Some("gzip")
+        );
+        assert_eq!(
+            s.headers.get("authorization").map(String::as_str),
+            Some("Basic YWxpY2U6b3BlbiBzZXNhbWU=")
+        );
+    }
+    assert_stored_once(&server, &input);
+    assert!(!stderr(&out).contains("sesame"));
+
+    let server = FaultServer::accept_all();
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--api",
+            "v2",
+            "--bucket",
+            "b",
+            "--org",
+            "o",
+            "--precision",
+            "us",
+            &file,
+        ],
+        &[("INFLUX_TOKEN", "tok")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let seen = server.seen();
+    assert_eq!(seen[0].target, "/api/v2/write?bucket=b&org=o&precision=us");
+    assert_eq!(
+        seen[0].headers.get("authorization").map(String::as_str),
+        Some("Token tok")
+    );
+
+    // --username without its password variable is a usage error.
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--username",
+            "bob",
+            &file,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn comments_blank_lines_stdin_gz_and_dry_run() {
+    let dir = TempDir::new("inputs");
+    let body = "# a comment\nm f=1 1\n\n   \nm f=2 2\n# another\nm f=3 3";
+    let plain = dir.join("a.lp");
+    std::fs::write(&plain, body).unwrap();
+    let gz = dir.join("b.lp.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(b"m f=4 4\n# c\nm f=5 5\n").unwrap();
+    enc.finish().unwrap();
+    let server = FaultServer::accept_all();
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            plain.to_str().unwrap(),
+            gz.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut stored = server.stored();
+    stored.sort();
+    assert_eq!(
+        stored,
+        vec!["m f=1 1", "m f=2 2", "m f=3 3", "m f=4 4", "m f=5 5"]
+    );
+
+    // stdin
+    let server = FaultServer::accept_all();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(["replay", "--url", &server.url, "--db", "d", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(server.stored().len(), 3);
+
+    // --dry-run sends nothing.
+    let server = FaultServer::accept_all();
+    let rep = dir.join("r.json");
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--dry-run",
+            "--report",
+            rep.to_str().unwrap(),
+            plain.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(server.seen().is_empty());
+    assert_eq!(report(&rep)["lines_read"], 3);
+    assert!(stderr(&out).contains("dry run"));
+
+    // A missing input is an I/O error: exit 2.
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            dir.join("missing.lp").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // --schema is not available yet.
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--schema",
+            "x.toml",
+            "x.csv",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("replay --schema is not available yet"));
+}
+
+#[test]
+fn time_shift_and_now_rewrite_timestamps() {
+    let dir = TempDir::new("time");
+    let file = write_lines(
+        &dir,
+        "in.lp",
+        &[
+            "m f=1 1000".into(),
+            "m f=2".into(),
+            "m,t=x f=\"a 5\" 1060".into(),
+        ],
+    );
+    let server = FaultServer::accept_all();
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--precision",
+            "s",
+            "--time",
+            "shift:-10m",
+            &file,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        server.stored(),
+        vec!["m f=1 400", "m f=2", "m,t=x f=\"a 5\" 460"]
+    );
+
+    let server = FaultServer::accept_all();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--precision",
+            "s",
+            "--time",
+            "now",
+            &file,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let stored = server.stored();
+    let ts = |l: &str| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap();
+    let first = ts(&stored[0]);
+    assert!(
+        first >= before && first <= before + 5,
+        "{first} vs {before}"
+    );
+    assert_eq!(ts(&stored[2]), first + 60);
+}
+
+#[test]
+fn pace_replays_the_original_spacing_sped_up() {
+    let dir = TempDir::new("pace");
+    // 20 lines over 19 seconds of original time; at 10x that is 1.9 s.
+    let input: Vec<String> = (0..20).map(|i| format!("m f={i} {}", 1_000 + i)).collect();
+    let file = write_lines(&dir, "in.lp", &input);
+    let server = FaultServer::accept_all();
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--precision",
+            "s",
+            "--pace",
+            "10x",
+            &file,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let seen = server.seen();
+    let span = seen.last().unwrap().at.duration_since(seen[0].at);
+    assert!(
+        span >= Duration::from_millis(1800) && span < Duration::from_millis(2600),
+        "{span:?}"
+    );
+    // Each line in its own 100 ms slot: no batch holds two seconds of original time.
+    assert!(seen.len() >= 19, "{}", seen.len());
+    assert_stored_once(&server, &input);
+}
+
+#[test]
+fn rate_limit_is_accurate_and_smooth() {
+    let dir = TempDir::new("rate");
+    let input = lines(60_000);
+    let file = write_lines(&dir, "in.lp", &input);
+    let server = FaultServer::accept_all();
+    let out = lpconvert(
+        &["--url", &server.url, "--db", "d", "--rate", "20000", &file],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let seen = server.seen();
+    let (first, last) = (&seen[0], seen.last().unwrap());
+    let span = last.at.duration_since(first.at).as_secs_f64();
+    let lines_after_first: usize = seen[1..].iter().map(|s| s.lines().len()).sum();
+    let rate = lines_after_first as f64 / span;
+    assert!(
+        (rate - 20_000.0).abs() / 20_000.0 < 0.03,
+        "achieved {rate:.0} lines/s over {span:.2} s"
+    );
+    // Smooth: batches of at most 1/50 s of the rate, no second's worth at once.
+    assert!(
+        seen.iter().all(|s| s.lines().len() <= 400),
+        "a batch over 400 lines"
+    );
+    // Bytes per second too.
+    let server = FaultServer::accept_all();
+    let small = write_lines(&dir, "small.lp", &input[..20_000]);
+    let bytes: usize = input[..20_000].iter().map(|l| l.len() + 1).sum();
+    let t0 = Instant::now();
+    let out = lpconvert(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--rate",
+            "200KB/s",
+            &small,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let secs = t0.elapsed().as_secs_f64();
+    let expected = bytes as f64 / 200_000.0;
+    assert!(
+        secs > expected * 0.95 && secs < expected * 1.15,
+        "{secs:.2} s for {expected:.2} s of data"
+    );
+}
+
+#[test]
+fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
+    let dir = TempDir::new("ckpt");
+    let input = lines(8000);
+    let file = write_lines(&dir, "in.lp", &input);
+    let server = FaultServer::accept_all();
+    let ckpt = dir.join("ckpt.json");
+    let args = |rate: &'static str| -> Vec<String> {
+        vec![
+            "replay".into(),
+            "--url".into(),
+            server.url.clone(),
+            "--db".into(),
+            "d".into(),
+            "--rate".into(),
+            rate.into(),
+            "--checkpoint".into(),
+            ckpt.display().to_string(),
+            file.clone(),
+        ]
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args("2000"))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let sent_before = server.stored().len();
+    assert!(sent_before > 1000 && sent_before < 8000, "{sent_before}");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ckpt).unwrap()).unwrap();
+    let offset = saved["inputs"][0]["offset"].as_u64().unwrap();
+    assert!(offset > 0, "{saved}");
+    assert_eq!(saved["inputs"][0]["complete"], false);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args("1000000"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("resumed at byte"), "{}", stderr(&out));
+    assert_stored_at_least_once(&server, &input);
+    // Sent twice: at most what was acknowledged since the last checkpoint (written every
+    // 250 ms: 500 lines at 2000/s) plus the batches in flight (2 connections, 4 queued, of
+    // 40 lines each).
+    let total = server.stored().len();
+    assert!(
+        total - 8000 <= 500 + 6 * 40,
+        "{total} lines stored for 8000"
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ckpt).unwrap()).unwrap();
+    assert_eq!(saved["inputs"][0]["complete"], true);
+
+    // A third run has nothing to send; a changed input is refused.
+    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args("1000000"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(server.stored().len(), total);
+    std::fs::write(&file, "m f=1 1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args("1000000"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("delete it to start over"),
+        "{}",
+        stderr(&out)
+    );
+}
