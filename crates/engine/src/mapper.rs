@@ -1,9 +1,9 @@
 //! Maps one row to one line of line protocol, following a compiled [`Plan`].
 //! The row is seen through [`Cells`], so CSV and NDJSON share this code.
 
-use lpconvert_lp::escape::check_name;
+use lpconvert_lp::escape::{write_key_checked, write_measurement_checked};
 use lpconvert_lp::value::{write_float, write_integer, write_unsigned, ValueError};
-use lpconvert_lp::{write_key, write_measurement, write_string_value};
+use lpconvert_lp::write_string_value;
 use lpconvert_schema::{FieldPlan, FieldType, Input, MeasurementPlan, Plan};
 
 /// A cell's text and whether it was a JSON boolean (accepted by boolean fields as is).
@@ -78,13 +78,20 @@ impl<'p, C: Cells> Ctx<'p, C> {
         }
     }
 
+    #[cold]
     fn err(&self, input: &Input, what: &str, text: &[u8], why: impl std::fmt::Display) -> RowError {
         let column = self.col(input);
         let source = match input {
-            Input::Slot(s) => format!(" (column {})", self.plan.slot_names.get(*s).map_or("?", |s| s)),
+            Input::Slot(s) => format!(
+                " (column {})",
+                self.plan.slot_names.get(*s).map_or("?", |s| s)
+            ),
             _ => String::new(),
         };
-        RowError { column, message: format!("{what}{source}: {} {why}", shown(text)) }
+        RowError {
+            column,
+            message: format!("{what}{source}: {} {why}", shown(text)),
+        }
     }
 
     fn is_null(&self, t: &[u8]) -> bool {
@@ -93,33 +100,58 @@ impl<'p, C: Cells> Ctx<'p, C> {
 
     /// The value of an input, `None` when empty or null and there is no default.
     #[inline]
-    fn value<'a>(&'a self, input: &'a Input, default: Option<&'a [u8]>, scratch: &'a mut Vec<u8>) -> Result<Option<Cell<'a>>, RowError>
+    fn value<'a>(
+        &'a self,
+        input: &'a Input,
+        default: Option<&'a [u8]>,
+        scratch: &'a mut Vec<u8>,
+    ) -> Result<Option<Cell<'a>>, RowError>
     where
         'p: 'a,
     {
         let cell = match input {
-            Input::Slot(s) => self.cells.get(*s).map_err(|m| RowError { column: self.cells.column(*s), message: m })?,
-            Input::Const(c) => Cell { text: c, json_bool: false },
+            Input::Slot(s) => self.cells.get(*s).map_err(|m| RowError {
+                column: self.cells.column(*s),
+                message: m,
+            })?,
+            Input::Const(c) => Cell {
+                text: c,
+                json_bool: false,
+            },
             Input::Joined(slots) => {
                 scratch.clear();
                 for (i, s) in slots.iter().enumerate() {
-                    let c = self.cells.get(*s).map_err(|m| RowError { column: self.cells.column(*s), message: m })?;
+                    let c = self.cells.get(*s).map_err(|m| RowError {
+                        column: self.cells.column(*s),
+                        message: m,
+                    })?;
                     if i > 0 {
                         scratch.push(b' ');
                     }
                     scratch.extend_from_slice(c.text);
                 }
-                Cell { text: scratch.as_slice(), json_bool: false }
+                Cell {
+                    text: scratch.as_slice(),
+                    json_bool: false,
+                }
             }
         };
         if !self.is_null(cell.text) {
             return Ok(Some(cell));
         }
-        Ok(default.map(|d| Cell { text: d, json_bool: false }))
+        Ok(default.map(|d| Cell {
+            text: d,
+            json_bool: false,
+        }))
     }
 }
 
-fn write_field(out: &mut Vec<u8>, f: &FieldPlan, cell: Cell<'_>, escape_newlines: bool) -> Result<(), ValueError> {
+fn write_field(
+    out: &mut Vec<u8>,
+    f: &FieldPlan,
+    cell: Cell<'_>,
+    escape_newlines: bool,
+) -> Result<(), ValueError> {
     match f.ftype {
         FieldType::Float => write_float(out, cell.text),
         FieldType::Integer => write_integer(out, cell.text),
@@ -129,7 +161,8 @@ fn write_field(out: &mut Vec<u8>, f: &FieldPlan, cell: Cell<'_>, escape_newlines
             let is = |list: &[Vec<u8>]| list.iter().any(|v| v.eq_ignore_ascii_case(t));
             if (cell.json_bool && t == b"true") || (!cell.json_bool && is(&f.true_values)) {
                 out.extend_from_slice(b"true");
-            } else if (cell.json_bool && t == b"false") || (!cell.json_bool && is(&f.false_values)) {
+            } else if (cell.json_bool && t == b"false") || (!cell.json_bool && is(&f.false_values))
+            {
                 out.extend_from_slice(b"false");
             } else {
                 return Err(ValueError::NotBoolean);
@@ -147,7 +180,12 @@ fn write_field(out: &mut Vec<u8>, f: &FieldPlan, cell: Cell<'_>, escape_newlines
 }
 
 /// Appends the line for one row to `out`. On error or skip, `out` is left as it was.
-pub fn map_row<C: Cells>(plan: &Plan, cells: &C, out: &mut Vec<u8>, scratch: &mut Scratch) -> Result<Mapped, RowError> {
+pub fn map_row<C: Cells>(
+    plan: &Plan,
+    cells: &C,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<Mapped, RowError> {
     let start = out.len();
     let r = map_into(plan, cells, out, scratch);
     if !matches!(r, Ok(Mapped::Written)) {
@@ -156,7 +194,12 @@ pub fn map_row<C: Cells>(plan: &Plan, cells: &C, out: &mut Vec<u8>, scratch: &mu
     r
 }
 
-fn map_into<C: Cells>(plan: &Plan, cells: &C, out: &mut Vec<u8>, scratch: &mut Scratch) -> Result<Mapped, RowError> {
+fn map_into<C: Cells>(
+    plan: &Plan,
+    cells: &C,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<Mapped, RowError> {
     let cx = Ctx { plan, cells };
     match &plan.measurement {
         MeasurementPlan::Const(m) => out.extend_from_slice(m),
@@ -164,36 +207,54 @@ fn map_into<C: Cells>(plan: &Plan, cells: &C, out: &mut Vec<u8>, scratch: &mut S
             let input = Input::Slot(*s);
             let cell = cx.value(&input, None, &mut scratch.joined)?;
             let text = cell.map_or(&b""[..], |c| c.text);
-            check_name(text).map_err(|e| cx.err(&input, "measurement", text, e))?;
-            write_measurement(out, text);
+            write_measurement_checked(out, text)
+                .map_err(|e| cx.err(&input, "measurement", text, e))?;
         }
     }
     for t in &plan.tags {
-        let Some(cell) = cx.value(&t.input, t.default.as_deref(), &mut scratch.joined)? else { continue };
-        check_name(cell.text).map_err(|e| cx.err(&t.input, &format!("tag {}", t.name), cell.text, e))?;
+        let Some(cell) = cx.value(&t.input, t.default.as_deref(), &mut scratch.joined)? else {
+            continue;
+        };
         out.extend_from_slice(&t.prefix);
-        write_key(out, cell.text);
+        write_key_checked(out, cell.text)
+            .map_err(|e| cx.err(&t.input, &format!("tag {}", t.name), cell.text, e))?;
     }
     out.push(b' ');
     let fields_start = out.len();
     for f in &plan.fields {
-        let Some(cell) = cx.value(&f.input, f.default.as_deref(), &mut scratch.joined)? else { continue };
+        let Some(cell) = cx.value(&f.input, f.default.as_deref(), &mut scratch.joined)? else {
+            continue;
+        };
         if out.len() > fields_start {
             out.push(b',');
         }
         out.extend_from_slice(&f.prefix);
-        write_field(out, f, cell, plan.escape_string_newlines).map_err(|e| cx.err(&f.input, &format!("field {}", f.name), cell.text, e))?;
+        write_field(out, f, cell, plan.escape_string_newlines)
+            .map_err(|e| cx.err(&f.input, &format!("field {}", f.name), cell.text, e))?;
     }
     if out.len() == fields_start {
         return Ok(Mapped::Skipped);
     }
     if let Some(ts) = &plan.timestamp {
         let Some(cell) = cx.value(&ts.input, None, &mut scratch.joined)? else {
-            return Err(cx.err(&ts.input, "timestamp", b"", "is empty: every row needs a timestamp (or remove [timestamp])"));
+            return Err(cx.err(
+                &ts.input,
+                "timestamp",
+                b"",
+                "is empty: every row needs a timestamp (or remove [timestamp])",
+            ));
         };
-        let ns = ts.parser.parse(cell.text).map_err(|e| cx.err(&ts.input, "timestamp", cell.text, e))?;
+        let ns = ts
+            .parser
+            .parse(cell.text)
+            .map_err(|e| cx.err(&ts.input, "timestamp", cell.text, e))?;
         out.push(b' ');
-        out.extend_from_slice(scratch.itoa.format(plan.precision.from_nanos(ns)).as_bytes());
+        out.extend_from_slice(
+            scratch
+                .itoa
+                .format(plan.precision.from_nanos(ns))
+                .as_bytes(),
+        );
     }
     out.push(b'\n');
     Ok(Mapped::Written)

@@ -70,6 +70,58 @@ fn write_escaped(out: &mut Vec<u8>, s: &[u8], special: &[bool; 256]) {
     out.extend_from_slice(&s[start..]);
 }
 
+/// Byte classes for the fused check-and-escape of names: 1 = escape, 2 = newline.
+const fn classes(special: &[u8]) -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = 1;
+        i += 1;
+    }
+    t[b'\n' as usize] = 2;
+    t[b'\r' as usize] = 2;
+    t
+}
+
+static KEY_CLASS: [u8; 256] = classes(b",= ");
+static MEASUREMENT_CLASS: [u8; 256] = classes(b", ");
+
+#[inline]
+fn write_checked(out: &mut Vec<u8>, s: &[u8], class: &[u8; 256]) -> Result<(), NameError> {
+    match s.last() {
+        None => return Err(NameError::Empty),
+        Some(b'\\') => return Err(NameError::TrailingBackslash),
+        _ => {}
+    }
+    let mut start = 0;
+    for (i, &b) in s.iter().enumerate() {
+        let c = class[b as usize];
+        if c != 0 {
+            if c == 2 {
+                return Err(NameError::Newline);
+            }
+            out.extend_from_slice(&s[start..i]);
+            out.push(b'\\');
+            start = i;
+        }
+    }
+    out.extend_from_slice(&s[start..]);
+    Ok(())
+}
+
+/// Checks a tag key, tag value or field key with [`check_name`] and appends it escaped.
+/// On error, `out` may hold part of the name: the caller drops the line.
+#[inline]
+pub fn write_key_checked(out: &mut Vec<u8>, name: &[u8]) -> Result<(), NameError> {
+    write_checked(out, name, &KEY_CLASS)
+}
+
+/// Checks a measurement with [`check_name`] and appends it escaped (see [`write_key_checked`]).
+#[inline]
+pub fn write_measurement_checked(out: &mut Vec<u8>, name: &[u8]) -> Result<(), NameError> {
+    write_checked(out, name, &MEASUREMENT_CLASS)
+}
+
 /// Appends a measurement name, escaping comma and space. The caller checks it with
 /// [`check_name`] first.
 #[inline]
@@ -139,6 +191,24 @@ mod tests {
         v.clear();
         write_string_value(&mut v, b"a\nb", false);
         assert_eq!(v, b"\"a\nb\"");
+    }
+
+    #[test]
+    fn checked_writers_agree_with_check_name() {
+        for s in ["", "a\\", "a\nb", "a\rb", "a b,c=d", "x\\y"] {
+            let mut v = Vec::new();
+            let r = write_key_checked(&mut v, s.as_bytes());
+            assert_eq!(r, check_name(s.as_bytes()), "{s:?}");
+            if r.is_ok() {
+                assert_eq!(String::from_utf8(v).unwrap(), esc(write_key, s));
+            }
+            let mut v = Vec::new();
+            let r = write_measurement_checked(&mut v, s.as_bytes());
+            assert_eq!(r, check_name(s.as_bytes()), "{s:?}");
+            if r.is_ok() {
+                assert_eq!(String::from_utf8(v).unwrap(), esc(write_measurement, s));
+            }
+        }
     }
 
     #[test]
