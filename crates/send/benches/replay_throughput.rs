@@ -1,1 +1,209 @@
-fn main() {}
+//! Replay throughput against a local null server (answers 204, discards the body).
+//!
+//! `cargo bench -p lpconvert-send --bench replay_throughput` (release). Generates TSBS-like
+//! `cpu` line protocol (10 tags, 10 float fields, about 300 bytes a line) into a temporary
+//! file, then replays it through the full pipeline (mmap, batching, HTTP keep-alive) with 2
+//! connections, gzip off and on. Environment: `REPLAY_BENCH_LINES` (default 2,000,000),
+//! `REPLAY_BENCH_CONCURRENCY` (default 2), `REPLAY_BENCH_BATCH` (default 5000).
+
+use lpconvert_send::batch::BatchLimits;
+use lpconvert_send::clock::SystemClock;
+use lpconvert_send::input::Source;
+use lpconvert_send::retry::RetryPolicy;
+use lpconvert_send::timeshift::TimeMode;
+use lpconvert_send::{
+    Api, Auth, HttpConfig, HttpTransport, LiveCounters, Precision, ReplayConfig, Target,
+};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// TSBS `cpu-only`-like lines.
+fn generate(path: &std::path::Path, n: usize) -> u64 {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
+    let regions = [
+        "us-east-1",
+        "us-west-1",
+        "eu-west-1",
+        "ap-southeast-2",
+        "sa-east-1",
+    ];
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut rnd = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut bytes = 0u64;
+    let mut line = Vec::with_capacity(512);
+    for i in 0..n {
+        let host = i % 1000;
+        line.clear();
+        write!(
+            line,
+            "cpu,hostname=host_{host},region={r},datacenter={r}{dc},rack={rack},os=Ubuntu16.04LTS,arch=x64,team=SF,service={svc},service_version=1,service_environment=production ",
+            r = regions[host % 5],
+            dc = ["a", "b", "c"][host % 3],
+            rack = host % 100,
+            svc = host % 20,
+        )
+        .unwrap();
+        let names = [
+            "usage_user",
+            "usage_system",
+            "usage_idle",
+            "usage_nice",
+            "usage_iowait",
+            "usage_irq",
+            "usage_softirq",
+            "usage_steal",
+            "usage_guest",
+            "usage_guest_nice",
+        ];
+        for (k, name) in names.iter().enumerate() {
+            let v = rnd() % 10_000;
+            write!(
+                line,
+                "{}{name}={}.{:02}",
+                if k == 0 { "" } else { "," },
+                v / 100,
+                v % 100
+            )
+            .unwrap();
+        }
+        writeln!(
+            line,
+            " {}",
+            1_451_606_400_000_000_000u64 + (i / 1000) as u64 * 10_000_000_000
+        )
+        .unwrap();
+        bytes += line.len() as u64;
+        out.write_all(&line).unwrap();
+    }
+    out.flush().unwrap();
+    bytes
+}
+
+/// Answers every request with 204 and throws the body away.
+fn null_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for s in listener.incoming().flatten() {
+            std::thread::spawn(move || serve(s));
+        }
+    });
+    url
+}
+
+fn serve(stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let mut w = stream.try_clone().unwrap();
+    let mut r = BufReader::with_capacity(1 << 20, stream);
+    let mut sink = vec![0u8; 1 << 20];
+    loop {
+        let mut len = 0usize;
+        let mut first = true;
+        loop {
+            let mut h = String::new();
+            match r.read_line(&mut h) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if h == "\r\n" && !first {
+                break;
+            }
+            first = false;
+            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap_or(0);
+            }
+        }
+        while len > 0 {
+            let n = len.min(sink.len());
+            if r.read_exact(&mut sink[..n]).is_err() {
+                return;
+            }
+            len -= n;
+        }
+        if w.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").is_err() {
+            return;
+        }
+    }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` runs this too: keep that short.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let n = if quick {
+        20_000
+    } else {
+        env_or("REPLAY_BENCH_LINES", 2_000_000)
+    };
+    let concurrency = env_or("REPLAY_BENCH_CONCURRENCY", 2);
+    let batch = env_or("REPLAY_BENCH_BATCH", 5000);
+    let path = std::env::temp_dir().join(format!("replay-bench-cpu-{}.lp", std::process::id()));
+    let bytes = generate(&path, n);
+    let url = null_server();
+    println!(
+        "replay_throughput: {n} cpu lines, {:.1} MB ({:.0} bytes/line), {concurrency} connections, batches of {batch}",
+        bytes as f64 / 1e6,
+        bytes as f64 / n as f64
+    );
+    for gzip in [false, true] {
+        let config = ReplayConfig {
+            target: Target {
+                url: url.clone(),
+                api: Api::V1,
+                db: Some("bench".into()),
+                rp: None,
+                bucket: None,
+                org: None,
+                precision: Precision::Ns,
+                auth: Auth::None,
+            },
+            sources: vec![Source::File(path.clone())],
+            limits: BatchLimits {
+                max_lines: batch,
+                max_bytes: 64 << 20,
+            },
+            gzip,
+            concurrency,
+            rates: vec![],
+            time: TimeMode::Keep,
+            pace: None,
+            retry: RetryPolicy::default(),
+            checkpoint: None,
+            checkpoint_interval: Duration::from_secs(1),
+            rejects: None,
+            dry_run: false,
+        };
+        let transport = HttpTransport::new(&HttpConfig {
+            timeout: Duration::from_secs(60),
+            connections: concurrency,
+        });
+        let live = LiveCounters::default();
+        let s = lpconvert_send::run(&config, &transport, &SystemClock, &live).expect("replay runs");
+        assert_eq!(s.lines_acked, n as u64, "every line acknowledged");
+        let l = s.latency();
+        println!(
+            "replay_throughput: gzip {:<5} {:>10.0} lines/s {:>8.1} MB/s  ({} requests, {:.2} s, wire {:.1} MB, p50 {:.1} ms p99 {:.1} ms)",
+            if gzip { "on" } else { "off" },
+            s.lines_per_s(),
+            s.mb_per_s(),
+            s.requests.requests,
+            s.elapsed.as_secs_f64(),
+            s.requests.bytes_sent as f64 / 1e6,
+            l.p50_ms,
+            l.p99_ms
+        );
+    }
+    let _ = std::fs::remove_file(&path);
+}
