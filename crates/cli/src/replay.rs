@@ -18,9 +18,16 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// Options of `lpconvert replay`.
+/// Options of `lpconvert replay` (boxed: the option set is large next to other commands').
 #[derive(clap::Args, Debug)]
 pub struct ReplayArgs {
+    #[command(flatten)]
+    options: Box<ReplayOptions>,
+}
+
+/// The options themselves.
+#[derive(clap::Args, Debug)]
+struct ReplayOptions {
     /// Line-protocol files (`.gz` is decompressed); none or `-` reads stdin.
     #[arg(value_name = "INPUT")]
     inputs: Vec<String>,
@@ -103,6 +110,7 @@ pub struct ReplayArgs {
 
 /// Runs `lpconvert replay`; returns the exit status.
 pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
+    let args = *args.options;
     if args.schema.is_some() {
         // TODO(issue 5): stream the engine's conversion into the sender once the engine
         // crate's API is settled; until then no converter of our own.
@@ -150,7 +158,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     Ok(summary.exit_code())
 }
 
-fn build_config(args: &ReplayArgs) -> anyhow::Result<ReplayConfig> {
+fn build_config(args: &ReplayOptions) -> anyhow::Result<ReplayConfig> {
     let api = Api::parse(&args.api).context("--api must be v1, v2 or v3")?;
     let precision = Precision::parse(&args.precision)
         .with_context(|| format!("--precision `{}`: expected ns, us, ms or s", args.precision))?;

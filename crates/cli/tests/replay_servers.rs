@@ -256,9 +256,12 @@ fn influxdb_1x_kill_and_resume_stores_every_line() {
     assert_eq!(count("SELECT sum(v) FROM k"), n * (n - 1) / 2);
 }
 
+/// VictoriaMetrics samples: (metric name, sorted labels, timestamp ms) -> value.
+type Samples = BTreeMap<(String, Vec<(String, String)>, i64), f64>;
+
 /// Every sample VictoriaMetrics holds for `selector`: (metric name, sorted labels without
 /// `db`, timestamp ms) -> value.
-fn vm_samples(url: &str, selector: &str) -> BTreeMap<(String, Vec<(String, String)>, i64), f64> {
+fn vm_samples(url: &str, selector: &str) -> Samples {
     http_get(&format!("{url}/internal/force_flush"));
     let text = http_get(&format!("{url}/api/v1/export?match[]={}", encode(selector)));
     let mut out = BTreeMap::new();
@@ -300,10 +303,7 @@ fn encode(s: &str) -> String {
 }
 
 /// The samples a set of lines should become in VictoriaMetrics: `measurement_field`.
-fn vm_expected(
-    text: &str,
-    ns_per_unit: i64,
-) -> BTreeMap<(String, Vec<(String, String)>, i64), f64> {
+fn vm_expected(text: &str, ns_per_unit: i64) -> Samples {
     let mut out = BTreeMap::new();
     for ((m, tags, ts), fields) in expected(text, ns_per_unit) {
         for (f, v) in fields {

@@ -183,7 +183,7 @@ impl Batcher {
                     }
                 }
             }
-            let c = cur.get_or_insert_with(|| Building {
+            let c = cur.get_or_insert(Building {
                 start: pos,
                 end: pos,
                 body_end: pos,

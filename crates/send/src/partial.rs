@@ -148,7 +148,7 @@ fn v1_unparsable_lines(message: &str, lines: &[&[u8]]) -> HashMap<usize, String>
             .into_iter()
             .rev()
         {
-            if let Some(idxs) = by_text.get(rest[..pos].as_bytes()) {
+            if let Some(idxs) = by_text.get(&rest.as_bytes()[..pos]) {
                 if let Some(&i) = idxs.iter().find(|i| !out.contains_key(*i)) {
                     let mut why = rest[pos + 3..].to_owned();
                     if let Some((w, _)) = why.rsplit_once(" dropped=") {

@@ -110,7 +110,7 @@ pub fn parse_size(text: &str) -> Result<u64, UnitError> {
         _ => return Err(bad()),
     };
     let v = number * mult;
-    if !v.is_finite() || v < 0.0 || v > 1e18 {
+    if !(0.0..=1e18).contains(&v) {
         return Err(bad());
     }
     Ok(v.round() as u64)
