@@ -12,8 +12,11 @@ struct CsvCells<'a> {
 
 impl Cells for CsvCells<'_> {
     #[inline]
-    fn get(&self, slot: usize) -> Result<Cell<'_>, String> {
-        Ok(Cell { text: self.rec.cell(self.data, slot), json_bool: false })
+    fn get(&self, slot: usize) -> Result<Cell<'_>, &'static str> {
+        Ok(Cell {
+            text: self.rec.cell(self.data, slot),
+            json_bool: false,
+        })
     }
 
     fn column(&self, slot: usize) -> usize {
@@ -40,20 +43,35 @@ impl CsvWorker {
             let (line, start, end) = (self.rec.line, self.rec.start, self.rec.end);
             let err = match read {
                 Ok(false) => break,
-                Err(u) => Some((u.cell, "unterminated quoted field: a quote opened here never closes".to_string(), data.len())),
+                Err(u) => Some((
+                    u.cell,
+                    "unterminated quoted field: a quote opened here never closes".to_string(),
+                    data.len(),
+                )),
                 Ok(true) if self.rec.len() != width => Some((
                     self.rec.len().min(width + 1),
-                    format!("the row has {} cells but the header has {width}", self.rec.len()),
+                    format!(
+                        "the row has {} cells but the header has {width}",
+                        self.rec.len()
+                    ),
                     end,
                 )),
                 Ok(true) => {
-                    let cells = CsvCells { rec: &self.rec, data };
+                    let cells = CsvCells {
+                        rec: &self.rec,
+                        data,
+                    };
                     match map_row(plan, &cells, &mut out.lines, &mut self.scratch) {
                         Ok(Mapped::Written) => out.written += 1,
                         Ok(Mapped::Skipped) => out.skipped += 1,
                         Err(e) => {
                             out.rows += 1;
-                            out.push_reject(RowReject { line, column: e.column, message: e.message, raw: start..end });
+                            out.push_reject(RowReject {
+                                line,
+                                column: e.column,
+                                message: e.message,
+                                raw: start..end,
+                            });
                             if plan.on_error == OnError::Fail {
                                 out.failed = true;
                                 break;
@@ -67,7 +85,12 @@ impl CsvWorker {
             };
             if let Some((column, message, end)) = err {
                 out.rows += 1;
-                out.push_reject(RowReject { line, column, message, raw: start..end });
+                out.push_reject(RowReject {
+                    line,
+                    column,
+                    message,
+                    raw: start..end,
+                });
                 if plan.on_error == OnError::Fail {
                     out.failed = true;
                     break;

@@ -6,6 +6,7 @@
 //! records are read one by one (sequential, slower, exact).
 
 use crate::csv_record::{Dialect, Record, RecordReader};
+use crate::json_scan::{skip_blank, skip_value};
 
 /// How record boundaries are found.
 #[derive(Debug, Clone, Copy)]
@@ -16,6 +17,25 @@ pub enum Boundary {
     QuoteParity(u8),
     /// Read records with the full dialect.
     Records(Dialect),
+    /// Elements of a top-level JSON array (the opening `[` already consumed).
+    JsonArray,
+}
+
+/// Ends of the elements of a JSON array body, in order, from `start`: each is the offset
+/// just past an element. Stops at `]`, at the end, or at a syntax error.
+fn json_elements(data: &[u8], start: usize) -> impl Iterator<Item = usize> + '_ {
+    let mut pos = start;
+    std::iter::from_fn(move || loop {
+        pos = skip_blank(data, pos);
+        match data.get(pos) {
+            Some(b',') => pos += 1,
+            None | Some(b']') => return None,
+            Some(_) => {
+                pos = skip_value(data, pos).ok()?;
+                return Some(pos);
+            }
+        }
+    })
 }
 
 impl Boundary {
@@ -37,7 +57,9 @@ impl Boundary {
             return data.len();
         }
         match self {
-            Boundary::Lines => memchr::memchr(b'\n', &data[cut..]).map_or(data.len(), |i| cut + i + 1),
+            Boundary::Lines => {
+                memchr::memchr(b'\n', &data[cut..]).map_or(data.len(), |i| cut + i + 1)
+            }
             Boundary::QuoteParity(q) => {
                 let mut odd = memchr::memchr_iter(q, &data[start..cut]).count() % 2 == 1;
                 let mut pos = cut;
@@ -63,6 +85,9 @@ impl Boundary {
                 }
                 reader.pos()
             }
+            Boundary::JsonArray => json_elements(data, start)
+                .find(|&e| e >= cut)
+                .unwrap_or(data.len()),
         }
     }
 
@@ -78,7 +103,7 @@ impl Boundary {
                 while let Some(i) = memchr::memrchr2(q, b'\n', &data[..end]) {
                     if data[i] == q {
                         after += 1;
-                    } else if (total - after) % 2 == 0 {
+                    } else if (total - after).is_multiple_of(2) {
                         return Some(i + 1);
                     }
                     end = i;
@@ -96,6 +121,7 @@ impl Boundary {
                 }
                 last
             }
+            Boundary::JsonArray => json_elements(data, 0).last(),
         }
     }
 }
@@ -105,7 +131,13 @@ mod tests {
     use super::*;
 
     fn d() -> Dialect {
-        Dialect { delimiter: b',', quote: b'"', escape: None, comment: None, trim: false }
+        Dialect {
+            delimiter: b',',
+            quote: b'"',
+            escape: None,
+            comment: None,
+            trim: false,
+        }
     }
 
     #[test]

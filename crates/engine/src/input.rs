@@ -44,14 +44,25 @@ pub fn is_stdin(path: &str) -> bool {
 /// files are mapped, falling back to reading when mapping fails.
 pub fn open(path: &str) -> io::Result<Input> {
     if is_stdin(path) {
-        return Ok(Input { data: InputData::Stream(Box::new(io::stdin())), name: "<stdin>".into(), size: None });
+        return Ok(Input {
+            data: InputData::Stream(Box::new(io::stdin())),
+            name: "<stdin>".into(),
+            size: None,
+        });
     }
     let file = File::open(path)?;
     let meta = file.metadata()?;
     let size = meta.is_file().then_some(meta.len());
     let name = path.to_string();
     if path.ends_with(".gz") {
-        return Ok(Input { data: InputData::Stream(Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, file)))), name, size });
+        return Ok(Input {
+            data: InputData::Stream(Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(
+                1 << 20,
+                file,
+            )))),
+            name,
+            size,
+        });
     }
     if meta.is_file() && meta.len() > 0 {
         // SAFETY: the map is read-only and lives while the conversion reads it. If another
@@ -60,10 +71,18 @@ pub fn open(path: &str) -> io::Result<Input> {
         // lpconvert does not lock files, so do not convert a file while it is being written.
         if let Ok(map) = unsafe { Mmap::map(&file) } {
             let _ = map.advise(Advice::Sequential);
-            return Ok(Input { data: InputData::Mapped(map), name, size });
+            return Ok(Input {
+                data: InputData::Mapped(map),
+                name,
+                size,
+            });
         }
     }
-    Ok(Input { data: InputData::Stream(Box::new(file)), name, size })
+    Ok(Input {
+        data: InputData::Stream(Box::new(file)),
+        name,
+        size,
+    })
 }
 
 /// The input format implied by a file name: `.csv`, `.tsv`, `.ndjson`, `.jsonl`, `.json`,

@@ -2,9 +2,11 @@
 //! boundaries, CSV decoding, the mapping hot loop and the parallel ordered driver.
 
 pub mod chunk_csv;
+pub mod chunk_ndjson;
 pub mod chunker;
 pub mod csv_record;
 pub mod input;
+pub mod json_scan;
 pub mod mapper;
 pub mod pipeline;
 pub mod report;
@@ -14,6 +16,7 @@ pub use pipeline::{Sink, Tuning};
 pub use report::{Counters, Reject};
 
 use chunk_csv::CsvWorker;
+use chunk_ndjson::NdjsonWorker;
 use chunker::Boundary;
 use csv_record::{Dialect, Record, RecordReader};
 use lpconvert_schema::{Format, Plan, Schema, SchemaError};
@@ -43,7 +46,13 @@ pub const DEFAULT_CHUNK_SIZE: usize = 4 << 20;
 pub fn input_format(schema: &Schema, name: &str) -> (Format, bool) {
     let by_name = input::format_from_name(name);
     let tab = by_name.is_some_and(|(_, tab)| tab);
-    (schema.format.or(by_name.map(|(f, _)| f)).unwrap_or(Format::Csv), tab)
+    (
+        schema
+            .format
+            .or(by_name.map(|(f, _)| f))
+            .unwrap_or(Format::Csv),
+        tab,
+    )
 }
 
 struct Preamble {
@@ -54,11 +63,23 @@ struct Preamble {
 }
 
 /// Reads BOM, skipped rows and header. `None` when more data is needed.
-fn csv_preamble(data: &[u8], eof: bool, schema: &Schema, d: Dialect, name: &str) -> Result<Option<Preamble>, EngineError> {
-    let bom = if data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+fn csv_preamble(
+    data: &[u8],
+    eof: bool,
+    schema: &Schema,
+    d: Dialect,
+    name: &str,
+) -> Result<Option<Preamble>, EngineError> {
+    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let mut reader = RecordReader::new(d, bom);
     reader.skip_lines(data, schema.csv.skip_rows);
-    let complete = |pos: usize| eof || (pos > 0 && pos <= data.len() && data[pos - 1] == b'\n' && pos < data.len());
+    let complete = |pos: usize| {
+        eof || (pos > 0 && pos <= data.len() && data[pos - 1] == b'\n' && pos < data.len())
+    };
     let mut names = Vec::new();
     let mut header = None;
     if reader.pos() >= data.len() && !eof {
@@ -69,25 +90,40 @@ fn csv_preamble(data: &[u8], eof: bool, schema: &Schema, d: Dialect, name: &str)
         match reader.read(data, &mut rec) {
             Ok(true) if !complete(rec.end) => return Ok(None),
             Ok(true) => {
-                names = (0..rec.len()).map(|i| String::from_utf8_lossy(rec.cell(data, i)).into_owned()).collect();
+                names = (0..rec.len())
+                    .map(|i| String::from_utf8_lossy(rec.cell(data, i)).into_owned())
+                    .collect();
                 header = Some(rec.start..rec.end);
             }
             Ok(false) => {}
             Err(_) if !eof => return Ok(None),
-            Err(_) => return Err(EngineError::Input(format!("{name}: the header has an unterminated quoted field"))),
+            Err(_) => {
+                return Err(EngineError::Input(format!(
+                    "{name}: the header has an unterminated quoted field"
+                )))
+            }
         }
     }
     if let Some(cols) = &schema.csv.columns {
         if schema.csv.header && !names.is_empty() && cols.len() != names.len() {
             return Err(SchemaError::Key {
                 key: "csv.columns".into(),
-                message: format!("lists {} names but the header of {name} has {} columns", cols.len(), names.len()),
+                message: format!(
+                    "lists {} names but the header of {name} has {} columns",
+                    cols.len(),
+                    names.len()
+                ),
             }
             .into());
         }
         names = cols.clone();
     }
-    Ok(Some(Preamble { names, header, body: reader.pos(), lines: reader.lines() }))
+    Ok(Some(Preamble {
+        names,
+        header,
+        body: reader.pos(),
+        lines: reader.lines(),
+    }))
 }
 
 struct Csv<'p> {
@@ -103,10 +139,15 @@ impl ChunkConverter for Csv<'_> {
 }
 
 /// Converts one input with `schema`, handing lines and rejects to `sink` in input order.
-pub fn convert_input(input: Input, schema: &Schema, tuning: Tuning, sink: &mut dyn Sink) -> Result<Counters, EngineError> {
+pub fn convert_input(
+    input: Input,
+    schema: &Schema,
+    tuning: Tuning,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError> {
     let (format, tab) = input_format(schema, &input.name);
     if format == Format::Ndjson {
-        return Err(EngineError::Input(format!("{}: NDJSON input is not supported yet", input.name)));
+        return convert_ndjson(input, schema, tuning, sink);
     }
     let dialect = Dialect::from_spec(&schema.csv, if tab { b'\t' } else { b',' });
     let boundary = Boundary::for_csv(dialect);
@@ -115,12 +156,24 @@ pub fn convert_input(input: Input, schema: &Schema, tuning: Tuning, sink: &mut d
     match input.data {
         InputData::Mapped(map) => {
             let data: &[u8] = &map;
-            let pre = csv_preamble(data, true, schema, dialect, &name)?.ok_or_else(|| EngineError::Input(format!("{name}: incomplete header")))?;
-            run_csv(Feed::Mapped(data, pre.body), data, &pre, schema, dialect, boundary, tuning, &name, sink)
+            let pre = csv_preamble(data, true, schema, dialect, &name)?
+                .ok_or_else(|| EngineError::Input(format!("{name}: incomplete header")))?;
+            run_csv(
+                Feed::Mapped(data, pre.body),
+                data,
+                &pre,
+                schema,
+                dialect,
+                boundary,
+                tuning,
+                &name,
+                sink,
+            )
         }
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();
-            let mut eof = !input::fill(&mut reader, &mut buf, tuning.chunk_size.max(64 * 1024)).map_err(read_err)?;
+            let mut eof = !input::fill(&mut reader, &mut buf, tuning.chunk_size.max(64 * 1024))
+                .map_err(read_err)?;
             let pre = loop {
                 if let Some(p) = csv_preamble(&buf, eof, schema, dialect, &name)? {
                     break p;
@@ -130,19 +183,137 @@ pub fn convert_input(input: Input, schema: &Schema, tuning: Tuning, sink: &mut d
             };
             let head = buf[..pre.body].to_vec();
             let rest = buf.split_off(pre.body);
-            run_csv(Feed::Stream(rest, eof, &mut reader), &head, &pre, schema, dialect, boundary, tuning, &name, sink)
+            run_csv(
+                Feed::Stream(rest, eof, &mut reader),
+                &head,
+                &pre,
+                schema,
+                dialect,
+                boundary,
+                tuning,
+                &name,
+                sink,
+            )
+        }
+    }
+}
+
+struct Ndjson<'p> {
+    plan: &'p Plan,
+    worker: NdjsonWorker,
+}
+
+impl ChunkConverter for Ndjson<'_> {
+    fn convert(&mut self, data: &[u8], out: &mut report::ChunkOutput) {
+        self.worker.convert(self.plan, data, out);
+    }
+}
+
+/// Where the NDJSON body starts: past a BOM, and past the `[` of a top-level array.
+/// `None` when only blanks were seen so far and more data may come.
+fn ndjson_preamble(data: &[u8], eof: bool) -> Option<(usize, u64, bool)> {
+    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let first = json_scan::skip_blank(data, bom);
+    match data.get(first) {
+        Some(b'[') => {
+            let lines = memchr::memchr_iter(b'\n', &data[..first]).count() as u64;
+            Some((first + 1, lines, true))
+        }
+        Some(_) => Some((bom, 0, false)),
+        None if eof => Some((bom, 0, false)),
+        None => None,
+    }
+}
+
+fn convert_ndjson(
+    input: Input,
+    schema: &Schema,
+    tuning: Tuning,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError> {
+    let name = input.name.clone();
+    let plan = Plan::compile(schema, Format::Ndjson, None, &name)?;
+    let read_err = |e: std::io::Error| EngineError::Input(format!("{name}: {e}"));
+    let run = |feed: Feed<'_>, body: usize, lines: u64, array: bool, sink: &mut dyn Sink| {
+        let cx = Context {
+            name: &name,
+            base_line: lines,
+            header: None,
+            preamble_bytes: body as u64,
+        };
+        let boundary = if array {
+            Boundary::JsonArray
+        } else {
+            Boundary::Lines
+        };
+        let make = || Ndjson {
+            plan: &plan,
+            worker: NdjsonWorker::new(&plan, array),
+        };
+        pipeline::run(feed, boundary, tuning, make, &cx, sink)
+    };
+    match input.data {
+        InputData::Mapped(map) => {
+            let data: &[u8] = &map;
+            let (body, lines, array) = ndjson_preamble(data, true).unwrap_or((0, 0, false));
+            run(Feed::Mapped(data, body), body, lines, array, sink)
+        }
+        InputData::Stream(mut reader) => {
+            let mut buf = Vec::new();
+            let mut eof = !input::fill(&mut reader, &mut buf, 64 * 1024).map_err(read_err)?;
+            let (body, lines, array) = loop {
+                if let Some(p) = ndjson_preamble(&buf, eof) {
+                    break p;
+                }
+                let want = buf.len() * 2;
+                eof = !input::fill(&mut reader, &mut buf, want).map_err(read_err)?;
+            };
+            let rest = buf.split_off(body);
+            run(
+                Feed::Stream(rest, eof, &mut reader),
+                body,
+                lines,
+                array,
+                sink,
+            )
         }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn run_csv(feed: Feed<'_>, head: &[u8], pre: &Preamble, schema: &Schema, dialect: Dialect, boundary: Boundary, tuning: Tuning, name: &str, sink: &mut dyn Sink) -> Result<Counters, EngineError> {
+fn run_csv(
+    feed: Feed<'_>,
+    head: &[u8],
+    pre: &Preamble,
+    schema: &Schema,
+    dialect: Dialect,
+    boundary: Boundary,
+    tuning: Tuning,
+    name: &str,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError> {
     if schema.csv.header && pre.header.is_none() {
         // An empty input: nothing to convert.
-        return Ok(Counters { bytes: pre.body as u64, ..Counters::default() });
+        return Ok(Counters {
+            bytes: pre.body as u64,
+            ..Counters::default()
+        });
     }
     let plan = Plan::compile(schema, Format::Csv, Some(&pre.names), name)?;
-    let cx = Context { name, base_line: pre.lines, header: pre.header.clone().map(|r| &head[r]), preamble_bytes: pre.body as u64 };
-    let make = || Csv { plan: &plan, dialect, worker: CsvWorker::default() };
+    let cx = Context {
+        name,
+        base_line: pre.lines,
+        header: pre.header.clone().map(|r| &head[r]),
+        preamble_bytes: pre.body as u64,
+    };
+    let make = || Csv {
+        plan: &plan,
+        dialect,
+        worker: CsvWorker::default(),
+    };
     pipeline::run(feed, boundary, tuning, make, &cx, sink)
 }

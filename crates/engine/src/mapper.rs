@@ -17,8 +17,9 @@ pub struct Cell<'a> {
 
 /// Access to the cells of the current row by slot.
 pub trait Cells {
-    /// The cell in `slot`; an error when the value exists but cannot be a scalar.
-    fn get(&self, slot: usize) -> Result<Cell<'_>, String>;
+    /// The cell in `slot`; an error naming what was found (e.g. "an object") when the
+    /// value exists but is not a scalar.
+    fn get(&self, slot: usize) -> Result<Cell<'_>, &'static str>;
     /// The 1-based column reported in messages for `slot`.
     fn column(&self, slot: usize) -> usize;
 }
@@ -30,6 +31,15 @@ pub struct RowError {
     pub column: usize,
     /// What is wrong, with the offending text.
     pub message: String,
+}
+
+impl RowError {
+    /// Prefixes the message with the element it concerns (`field temp`).
+    #[cold]
+    fn within(mut self, element: &str) -> RowError {
+        self.message = format!("{element} {}", self.message);
+        self
+    }
 }
 
 /// The outcome of mapping a row.
@@ -83,7 +93,8 @@ impl<'p, C: Cells> Ctx<'p, C> {
         let column = self.col(input);
         let source = match input {
             Input::Slot(s) => format!(
-                " (column {})",
+                " ({} {})",
+                self.label(),
                 self.plan.slot_names.get(*s).map_or("?", |s| s)
             ),
             _ => String::new(),
@@ -91,6 +102,25 @@ impl<'p, C: Cells> Ctx<'p, C> {
         RowError {
             column,
             message: format!("{what}{source}: {} {why}", shown(text)),
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        match self.plan.format {
+            lpconvert_schema::Format::Csv => "column",
+            lpconvert_schema::Format::Ndjson => "path",
+        }
+    }
+
+    #[cold]
+    fn not_scalar(&self, slot: usize, found: &str) -> RowError {
+        let name = self.plan.slot_names.get(slot).map_or("?", |s| s.as_str());
+        RowError {
+            column: self.cells.column(slot),
+            message: format!(
+                "({} {name}): found {found} where a string, number or boolean is expected",
+                self.label()
+            ),
         }
     }
 
@@ -110,10 +140,7 @@ impl<'p, C: Cells> Ctx<'p, C> {
         'p: 'a,
     {
         let cell = match input {
-            Input::Slot(s) => self.cells.get(*s).map_err(|m| RowError {
-                column: self.cells.column(*s),
-                message: m,
-            })?,
+            Input::Slot(s) => self.cells.get(*s).map_err(|w| self.not_scalar(*s, w))?,
             Input::Const(c) => Cell {
                 text: c,
                 json_bool: false,
@@ -121,10 +148,7 @@ impl<'p, C: Cells> Ctx<'p, C> {
             Input::Joined(slots) => {
                 scratch.clear();
                 for (i, s) in slots.iter().enumerate() {
-                    let c = self.cells.get(*s).map_err(|m| RowError {
-                        column: self.cells.column(*s),
-                        message: m,
-                    })?;
+                    let c = self.cells.get(*s).map_err(|w| self.not_scalar(*s, w))?;
                     if i > 0 {
                         scratch.push(b' ');
                     }
@@ -205,14 +229,19 @@ fn map_into<C: Cells>(
         MeasurementPlan::Const(m) => out.extend_from_slice(m),
         MeasurementPlan::Slot(s) => {
             let input = Input::Slot(*s);
-            let cell = cx.value(&input, None, &mut scratch.joined)?;
+            let cell = cx
+                .value(&input, None, &mut scratch.joined)
+                .map_err(|e| e.within("measurement"))?;
             let text = cell.map_or(&b""[..], |c| c.text);
             write_measurement_checked(out, text)
                 .map_err(|e| cx.err(&input, "measurement", text, e))?;
         }
     }
     for t in &plan.tags {
-        let Some(cell) = cx.value(&t.input, t.default.as_deref(), &mut scratch.joined)? else {
+        let Some(cell) = cx
+            .value(&t.input, t.default.as_deref(), &mut scratch.joined)
+            .map_err(|e| e.within(&format!("tag {}", t.name)))?
+        else {
             continue;
         };
         out.extend_from_slice(&t.prefix);
@@ -222,7 +251,10 @@ fn map_into<C: Cells>(
     out.push(b' ');
     let fields_start = out.len();
     for f in &plan.fields {
-        let Some(cell) = cx.value(&f.input, f.default.as_deref(), &mut scratch.joined)? else {
+        let Some(cell) = cx
+            .value(&f.input, f.default.as_deref(), &mut scratch.joined)
+            .map_err(|e| e.within(&format!("field {}", f.name)))?
+        else {
             continue;
         };
         if out.len() > fields_start {
@@ -236,7 +268,10 @@ fn map_into<C: Cells>(
         return Ok(Mapped::Skipped);
     }
     if let Some(ts) = &plan.timestamp {
-        let Some(cell) = cx.value(&ts.input, None, &mut scratch.joined)? else {
+        let Some(cell) = cx
+            .value(&ts.input, None, &mut scratch.joined)
+            .map_err(|e| e.within("timestamp"))?
+        else {
             return Err(cx.err(
                 &ts.input,
                 "timestamp",

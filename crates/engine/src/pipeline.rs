@@ -69,7 +69,14 @@ pub struct Tuning {
 }
 
 /// Runs the conversion of one input. `make` builds each worker's converter.
-pub fn run<F, C>(feed: Feed<'_>, boundary: Boundary, tuning: Tuning, make: F, cx: &Context<'_>, sink: &mut dyn Sink) -> Result<Counters, EngineError>
+pub fn run<F, C>(
+    feed: Feed<'_>,
+    boundary: Boundary,
+    tuning: Tuning,
+    make: F,
+    cx: &Context<'_>,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError>
 where
     F: Fn() -> C + Sync,
     C: ChunkConverter,
@@ -88,7 +95,16 @@ where
         Feed::Stream(..) => &[],
     };
     std::thread::scope(|s| {
-        let producer = s.spawn(move || produce(feed, boundary, tuning.chunk_size.max(1), free_rx, work_tx, pool_rx));
+        let producer = s.spawn(move || {
+            produce(
+                feed,
+                boundary,
+                tuning.chunk_size.max(1),
+                free_rx,
+                work_tx,
+                pool_rx,
+            )
+        });
         for _ in 0..threads {
             let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
             let make = &make;
@@ -108,7 +124,9 @@ where
         }
         drop((work_rx, done_tx));
         let collected = collect(mapped, done_rx, free_tx, pool_tx, cx, sink);
-        let produced = producer.join().unwrap_or_else(|_| Err(io::Error::other("the reader thread panicked")));
+        let produced = producer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the reader thread panicked")));
         match (collected, produced) {
             (Err(e), _) => Err(e),
             (Ok(_), Err(e)) => Err(EngineError::Input(format!("{}: {e}", cx.name))),
@@ -117,7 +135,14 @@ where
     })
 }
 
-fn produce(feed: Feed<'_>, boundary: Boundary, chunk: usize, free: Receiver<ChunkOutput>, work: Sender<Work>, pool: Receiver<Vec<u8>>) -> io::Result<()> {
+fn produce(
+    feed: Feed<'_>,
+    boundary: Boundary,
+    chunk: usize,
+    free: Receiver<ChunkOutput>,
+    work: Sender<Work>,
+    pool: Receiver<Vec<u8>>,
+) -> io::Result<()> {
     let mut seq = 0;
     let mut send = |piece: Piece| -> bool {
         let Ok(out) = free.recv() else { return false };
@@ -162,8 +187,18 @@ fn produce(feed: Feed<'_>, boundary: Boundary, chunk: usize, free: Receiver<Chun
     Ok(())
 }
 
-fn collect(mapped: &[u8], done: Receiver<Work>, free: Sender<ChunkOutput>, pool: Sender<Vec<u8>>, cx: &Context<'_>, sink: &mut dyn Sink) -> Result<Counters, EngineError> {
-    let mut counters = Counters { bytes: cx.preamble_bytes, ..Counters::default() };
+fn collect(
+    mapped: &[u8],
+    done: Receiver<Work>,
+    free: Sender<ChunkOutput>,
+    pool: Sender<Vec<u8>>,
+    cx: &Context<'_>,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError> {
+    let mut counters = Counters {
+        bytes: cx.preamble_bytes,
+        ..Counters::default()
+    };
     let mut line = cx.base_line;
     let mut pending = BTreeMap::new();
     let mut next = 0u64;
@@ -177,8 +212,15 @@ fn collect(mapped: &[u8], done: Receiver<Work>, free: Sender<ChunkOutput>, pool:
             };
             let out = &w.out;
             for r in &out.rejects {
-                let reject = Reject { file: cx.name, line: line + r.line + 1, column: r.column, message: &r.message, raw: &data[r.raw.clone()] };
-                sink.reject(&reject, cx.header).map_err(EngineError::Output)?;
+                let reject = Reject {
+                    file: cx.name,
+                    line: line + r.line + 1,
+                    column: r.column,
+                    message: &r.message,
+                    raw: &data[r.raw.clone()],
+                };
+                sink.reject(&reject, cx.header)
+                    .map_err(EngineError::Output)?;
             }
             sink.write_lines(&out.lines).map_err(EngineError::Output)?;
             counters.rows += out.rows;
@@ -188,7 +230,15 @@ fn collect(mapped: &[u8], done: Receiver<Work>, free: Sender<ChunkOutput>, pool:
             counters.bytes += data.len() as u64;
             if out.failed {
                 let r = out.rejects.last();
-                let msg = r.map_or_else(String::new, |r| format!("{}:{}:{}: {}", cx.name, line + r.line + 1, r.column, r.message));
+                let msg = r.map_or_else(String::new, |r| {
+                    format!(
+                        "{}:{}:{}: {}",
+                        cx.name,
+                        line + r.line + 1,
+                        r.column,
+                        r.message
+                    )
+                });
                 return Err(EngineError::Row(msg));
             }
             line += out.lines_seen;

@@ -33,8 +33,12 @@ impl fmt::Display for ValueError {
             ValueError::FloatRange => "is outside the range of a 64-bit float",
             ValueError::NotInteger => "is not a whole number (expected an integer such as 42)",
             ValueError::IntegerRange => "is outside the signed 64-bit integer range",
-            ValueError::NotUnsigned => "is not a whole number without a sign (expected an unsigned integer)",
-            ValueError::UnsignedRange => "is outside the unsigned 64-bit range 0..18446744073709551615",
+            ValueError::NotUnsigned => {
+                "is not a whole number without a sign (expected an unsigned integer)"
+            }
+            ValueError::UnsignedRange => {
+                "is outside the unsigned 64-bit range 0..18446744073709551615"
+            }
             ValueError::NotBoolean => "is not one of the boolean true/false values",
             ValueError::StringNewline => {
                 "contains a newline; set string_newlines = \"escape\" to write it as \\n"
@@ -231,14 +235,19 @@ pub const MAX_NANOS: i64 = 9_223_372_036_854_775_806;
 mod tests {
     use super::*;
 
-    fn w(f: fn(&mut Vec<u8>, &[u8]) -> Result<(), ValueError>, s: &str) -> Result<String, ValueError> {
+    fn w(
+        f: fn(&mut Vec<u8>, &[u8]) -> Result<(), ValueError>,
+        s: &str,
+    ) -> Result<String, ValueError> {
         let mut v = Vec::new();
         f(&mut v, s.as_bytes()).map(|()| String::from_utf8(v).unwrap())
     }
 
     #[test]
     fn floats_kept_or_normalised() {
-        for s in ["21.0", "21", "-1.5", "1e-3", "1.234E06", "0", "-0.0", "007.5", "1E+5"] {
+        for s in [
+            "21.0", "21", "-1.5", "1e-3", "1.234E06", "0", "-0.0", "007.5", "1E+5",
+        ] {
             assert_eq!(w(write_float, s).as_deref(), Ok(s), "{s}");
         }
         assert_eq!(w(write_float, ".5").as_deref(), Ok("0.5"));
@@ -265,11 +274,26 @@ mod tests {
     fn integers() {
         assert_eq!(w(write_integer, "42").as_deref(), Ok("42i"));
         assert_eq!(w(write_integer, "+42").as_deref(), Ok("42i"));
-        assert_eq!(w(write_integer, "-9223372036854775808").as_deref(), Ok("-9223372036854775808i"));
-        assert_eq!(w(write_integer, "9223372036854775807").as_deref(), Ok("9223372036854775807i"));
-        assert_eq!(w(write_integer, "9223372036854775808"), Err(ValueError::IntegerRange));
-        assert_eq!(w(write_integer, "-9223372036854775809"), Err(ValueError::IntegerRange));
-        assert_eq!(w(write_integer, "99999999999999999999999"), Err(ValueError::IntegerRange));
+        assert_eq!(
+            w(write_integer, "-9223372036854775808").as_deref(),
+            Ok("-9223372036854775808i")
+        );
+        assert_eq!(
+            w(write_integer, "9223372036854775807").as_deref(),
+            Ok("9223372036854775807i")
+        );
+        assert_eq!(
+            w(write_integer, "9223372036854775808"),
+            Err(ValueError::IntegerRange)
+        );
+        assert_eq!(
+            w(write_integer, "-9223372036854775809"),
+            Err(ValueError::IntegerRange)
+        );
+        assert_eq!(
+            w(write_integer, "99999999999999999999999"),
+            Err(ValueError::IntegerRange)
+        );
         for s in ["1.0", "1e3", "", "-", "abc", " 1", "0x1"] {
             assert_eq!(w(write_integer, s), Err(ValueError::NotInteger), "{s:?}");
         }
@@ -277,9 +301,15 @@ mod tests {
 
     #[test]
     fn unsigned() {
-        assert_eq!(w(write_unsigned, "18446744073709551615").as_deref(), Ok("18446744073709551615u"));
+        assert_eq!(
+            w(write_unsigned, "18446744073709551615").as_deref(),
+            Ok("18446744073709551615u")
+        );
         assert_eq!(w(write_unsigned, "+0").as_deref(), Ok("0u"));
-        assert_eq!(w(write_unsigned, "18446744073709551616"), Err(ValueError::UnsignedRange));
+        assert_eq!(
+            w(write_unsigned, "18446744073709551616"),
+            Err(ValueError::UnsignedRange)
+        );
         for s in ["-1", "1.0", "", "x"] {
             assert_eq!(w(write_unsigned, s), Err(ValueError::NotUnsigned), "{s:?}");
         }

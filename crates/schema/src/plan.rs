@@ -104,7 +104,9 @@ pub fn parse_pointer(p: &str) -> Result<Vec<String>, String> {
     if p.is_empty() {
         return Ok(Vec::new());
     }
-    let rest = p.strip_prefix('/').ok_or_else(|| format!("`{p}` is not a JSON Pointer: it must start with `/`, e.g. \"/readings/0\""))?;
+    let rest = p.strip_prefix('/').ok_or_else(|| {
+        format!("`{p}` is not a JSON Pointer: it must start with `/`, e.g. \"/readings/0\"")
+    })?;
     rest.split('/')
         .map(|t| {
             let mut out = String::with_capacity(t.len());
@@ -114,7 +116,11 @@ pub fn parse_pointer(p: &str) -> Result<Vec<String>, String> {
                     match chars.next() {
                         Some('0') => out.push('~'),
                         Some('1') => out.push('/'),
-                        _ => return Err(format!("`{p}`: `~` must be followed by 0 or 1 (`~0` is `~`, `~1` is `/`)")),
+                        _ => {
+                            return Err(format!(
+                                "`{p}`: `~` must be followed by 0 or 1 (`~0` is `~`, `~1` is `/`)"
+                            ))
+                        }
                     }
                 } else {
                     out.push(c);
@@ -147,7 +153,10 @@ impl Resolver<'_> {
                     ),
                 })
             }
-            Format::Ndjson => Ok(self.pointer(vec![name.to_string()], format!("/{}", name.replace('~', "~0").replace('/', "~1")))),
+            Format::Ndjson => Ok(self.pointer(
+                vec![name.to_string()],
+                format!("/{}", name.replace('~', "~0").replace('/', "~1")),
+            )),
         }
     }
 
@@ -163,12 +172,22 @@ impl Resolver<'_> {
     fn input(&mut self, key: &str, source: &Source) -> Result<Input, SchemaError> {
         Ok(match source {
             Source::Column(c) => Input::Slot(self.column(key, c)?),
-            Source::Columns(cs) => Input::Joined(cs.iter().map(|c| self.column(key, c)).collect::<Result<_, _>>()?),
+            Source::Columns(cs) => Input::Joined(
+                cs.iter()
+                    .map(|c| self.column(key, c))
+                    .collect::<Result<_, _>>()?,
+            ),
             Source::Path(p) => {
                 if self.format == Format::Csv {
-                    return Err(SchemaError::Key { key: key.to_string(), message: "`path` is for NDJSON input; use `column` for CSV".into() });
+                    return Err(SchemaError::Key {
+                        key: key.to_string(),
+                        message: "`path` is for NDJSON input; use `column` for CSV".into(),
+                    });
                 }
-                let tokens = parse_pointer(p).map_err(|m| SchemaError::Key { key: key.to_string(), message: m })?;
+                let tokens = parse_pointer(p).map_err(|m| SchemaError::Key {
+                    key: key.to_string(),
+                    message: m,
+                })?;
                 Input::Slot(self.pointer(tokens, p.clone()))
             }
             Source::Value(v) => Input::Const(v.clone().into_bytes()),
@@ -179,8 +198,19 @@ impl Resolver<'_> {
 impl Plan {
     /// Compiles `schema` for an input of `format`. For CSV, `header` holds the column names;
     /// `input_name` names the input in messages.
-    pub fn compile(schema: &Schema, format: Format, header: Option<&[String]>, input_name: &str) -> Result<Plan, SchemaError> {
-        let mut r = Resolver { format, header, input_name, slot_names: Vec::new(), pointers: Vec::new() };
+    pub fn compile(
+        schema: &Schema,
+        format: Format,
+        header: Option<&[String]>,
+        input_name: &str,
+    ) -> Result<Plan, SchemaError> {
+        let mut r = Resolver {
+            format,
+            header,
+            input_name,
+            slot_names: Vec::new(),
+            pointers: Vec::new(),
+        };
         if format == Format::Csv {
             r.slot_names = header.unwrap_or(&[]).to_vec();
         }
@@ -192,7 +222,12 @@ impl Plan {
             }
             other => match r.input("measurement", other)? {
                 Input::Slot(i) => MeasurementPlan::Slot(i),
-                _ => return Err(SchemaError::Key { key: "measurement".into(), message: "must be one column or path".into() }),
+                _ => {
+                    return Err(SchemaError::Key {
+                        key: "measurement".into(),
+                        message: "must be one column or path".into(),
+                    })
+                }
             },
         };
         let mut tags = Vec::with_capacity(schema.tags.len());
@@ -201,7 +236,12 @@ impl Plan {
             lpconvert_lp::write_key(&mut prefix, t.key.as_bytes());
             prefix.push(b'=');
             let input = r.input(&format!("tags.{}", t.key), &t.source)?;
-            tags.push(TagPlan { name: t.key.clone(), prefix, input, default: t.default.clone().map(String::into_bytes) });
+            tags.push(TagPlan {
+                name: t.key.clone(),
+                prefix,
+                input,
+                default: t.default.clone().map(String::into_bytes),
+            });
         }
         if schema.sort_tags {
             tags.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
@@ -216,7 +256,9 @@ impl Plan {
                 if v.is_empty() {
                     d.iter().map(|s| s.as_bytes().to_vec()).collect()
                 } else {
-                    v.iter().map(|s| s.to_ascii_lowercase().into_bytes()).collect()
+                    v.iter()
+                        .map(|s| s.to_ascii_lowercase().into_bytes())
+                        .collect()
                 }
             };
             fields.push(FieldPlan {
@@ -231,7 +273,10 @@ impl Plan {
         }
         let timestamp = match &schema.timestamp {
             None => None,
-            Some(ts) => Some(TimestampPlan { input: r.input("timestamp.column", &ts.source)?, parser: ts.parser.clone() }),
+            Some(ts) => Some(TimestampPlan {
+                input: r.input("timestamp.column", &ts.source)?,
+                parser: ts.parser.clone(),
+            }),
         };
         Ok(Plan {
             format,
@@ -242,7 +287,12 @@ impl Plan {
             precision: schema.precision,
             on_error: schema.on_error,
             empty_is_null: schema.null_values.iter().any(String::is_empty),
-            null_values: schema.null_values.iter().filter(|s| !s.is_empty()).map(|s| s.clone().into_bytes()).collect(),
+            null_values: schema
+                .null_values
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.clone().into_bytes())
+                .collect(),
             escape_string_newlines: schema.escape_string_newlines,
             slot_names: r.slot_names,
             pointers: r.pointers,

@@ -241,7 +241,10 @@ struct RawSource {
 }
 
 fn err(key: &str, msg: impl std::fmt::Display) -> SchemaError {
-    SchemaError::Key { key: key.to_string(), message: msg.to_string() }
+    SchemaError::Key {
+        key: key.to_string(),
+        message: msg.to_string(),
+    }
 }
 
 /// A TOML scalar as the text a cell would hold.
@@ -258,13 +261,20 @@ fn scalar_text(key: &str, v: &Value) -> Result<String, SchemaError> {
 fn one_byte(key: &str, s: &str) -> Result<u8, SchemaError> {
     match s.as_bytes() {
         [b] if b.is_ascii() => Ok(*b),
-        _ => Err(err(key, format!("must be a single ASCII character, found {s:?} (write a tab as \"\\t\")"))),
+        _ => Err(err(
+            key,
+            format!("must be a single ASCII character, found {s:?} (write a tab as \"\\t\")"),
+        )),
     }
 }
 
 /// Reads `column`/`path`/`value` of an entry; `None` when none is given.
 fn source_of(key: &str, raw: &RawSource) -> Result<Option<Source>, SchemaError> {
-    let given = [raw.column.is_some(), raw.path.is_some(), raw.value.is_some()];
+    let given = [
+        raw.column.is_some(),
+        raw.path.is_some(),
+        raw.value.is_some(),
+    ];
     if given.iter().filter(|g| **g).count() > 1 {
         return Err(err(key, "give only one of `column`, `path` and `value`"));
     }
@@ -290,20 +300,38 @@ impl Schema {
         let format = match raw.format.as_deref() {
             None => None,
             Some(f) => Some(Format::parse(f).ok_or_else(|| {
-                err("format", format!("unknown format `{f}`: use \"csv\" or \"ndjson\""))
+                err(
+                    "format",
+                    format!("unknown format `{f}`: use \"csv\" or \"ndjson\""),
+                )
             })?),
         };
         let measurement = match raw.measurement {
-            None => return Err(err("measurement", "is required: add e.g. measurement = \"home\"")),
+            None => {
+                return Err(err(
+                    "measurement",
+                    "is required: add e.g. measurement = \"home\"",
+                ))
+            }
             Some(Value::String(s)) => Source::Value(s),
             Some(v @ Value::Table(_)) => {
                 let rs = raw_source("measurement", v)?;
-                if rs.default.is_some() || rs.ftype.is_some() || rs.true_values.is_some() || rs.false_values.is_some() {
+                if rs.default.is_some()
+                    || rs.ftype.is_some()
+                    || rs.true_values.is_some()
+                    || rs.false_values.is_some()
+                {
                     return Err(err("measurement", "takes only `column`, `path` or `value`"));
                 }
-                source_of("measurement", &rs)?.ok_or_else(|| err("measurement", "give `column`, `path` or `value`"))?
+                source_of("measurement", &rs)?
+                    .ok_or_else(|| err("measurement", "give `column`, `path` or `value`"))?
             }
-            Some(_) => return Err(err("measurement", "must be a string or a table like { column = \"name\" }")),
+            Some(_) => {
+                return Err(err(
+                    "measurement",
+                    "must be a string or a table like { column = \"name\" }",
+                ))
+            }
         };
         if let Source::Value(m) = &measurement {
             lpconvert_lp::escape::check_name(m.as_bytes()).map_err(|e| err("measurement", e))?;
@@ -311,23 +339,39 @@ impl Schema {
         let precision = match raw.precision.as_deref() {
             None => Precision::Ns,
             Some(p) => Precision::parse(p).ok_or_else(|| {
-                err("precision", format!("unknown precision `{p}`: use \"ns\", \"us\", \"ms\" or \"s\""))
+                err(
+                    "precision",
+                    format!("unknown precision `{p}`: use \"ns\", \"us\", \"ms\" or \"s\""),
+                )
             })?,
         };
         let on_error = match raw.on_error.as_deref() {
             None => OnError::Fail,
-            Some(s) => OnError::parse(s).ok_or_else(|| err("on_error", format!("unknown value `{s}`: use \"fail\" or \"skip\"")))?,
+            Some(s) => OnError::parse(s).ok_or_else(|| {
+                err(
+                    "on_error",
+                    format!("unknown value `{s}`: use \"fail\" or \"skip\""),
+                )
+            })?,
         };
         let escape_string_newlines = match raw.string_newlines.as_deref() {
             None | Some("reject") => false,
             Some("escape") => true,
-            Some(s) => return Err(err("string_newlines", format!("unknown value `{s}`: use \"reject\" or \"escape\""))),
+            Some(s) => {
+                return Err(err(
+                    "string_newlines",
+                    format!("unknown value `{s}`: use \"reject\" or \"escape\""),
+                ))
+            }
         };
         let timestamp = raw.timestamp.map(timestamp_spec).transpose()?;
         let tags = tag_specs(raw.tags)?;
         let fields = field_specs(raw.fields)?;
         if fields.is_empty() {
-            return Err(err("fields", "at least one field is required, e.g. [fields] value = \"float\""));
+            return Err(err(
+                "fields",
+                "at least one field is required, e.g. [fields] value = \"float\"",
+            ));
         }
         for t in &tags {
             if fields.iter().any(|f| f.key == t.key) {
@@ -368,9 +412,14 @@ fn timestamp_spec(raw: RawTimestamp) -> Result<TimestampSpec, SchemaError> {
         (None, Some(p)) => Source::Path(p),
         (None, None) => return Err(err("timestamp", "give `column` (or `path` for NDJSON); remove [timestamp] to let the server assign the time")),
     };
-    let format = TimeFormat::parse(raw.format.as_deref().unwrap_or("rfc3339")).map_err(|e| err("timestamp.format", e))?;
-    let zone = Zone::parse(raw.timezone.as_deref().unwrap_or("UTC")).map_err(|e| err("timestamp.timezone", e))?;
-    Ok(TimestampSpec { source, parser: TimeParser { format, zone } })
+    let format = TimeFormat::parse(raw.format.as_deref().unwrap_or("rfc3339"))
+        .map_err(|e| err("timestamp.format", e))?;
+    let zone = Zone::parse(raw.timezone.as_deref().unwrap_or("UTC"))
+        .map_err(|e| err("timestamp.timezone", e))?;
+    Ok(TimestampSpec {
+        source,
+        parser: TimeParser { format, zone },
+    })
 }
 
 fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError> {
@@ -379,11 +428,17 @@ fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError> {
         None => {}
         Some(Value::Array(a)) => {
             for v in a {
-                let name = v.as_str().ok_or_else(|| err("tags", "a list of tags must hold column names"))?;
+                let name = v
+                    .as_str()
+                    .ok_or_else(|| err("tags", "a list of tags must hold column names"))?;
                 if out.iter().any(|t: &TagSpec| t.key == name) {
                     return Err(err("tags", format!("`{name}` is listed twice")));
                 }
-                out.push(TagSpec { key: name.to_string(), source: Source::Column(name.to_string()), default: None });
+                out.push(TagSpec {
+                    key: name.to_string(),
+                    source: Source::Column(name.to_string()),
+                    default: None,
+                });
             }
         }
         Some(Value::Table(t)) => {
@@ -408,9 +463,11 @@ fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError> {
         Some(_) => return Err(err("tags", "must be a table or a list of column names")),
     }
     for t in &out {
-        lpconvert_lp::escape::check_name(t.key.as_bytes()).map_err(|e| err(&format!("tags.{}", t.key), format!("the key {e}")))?;
+        lpconvert_lp::escape::check_name(t.key.as_bytes())
+            .map_err(|e| err(&format!("tags.{}", t.key), format!("the key {e}")))?;
         if let Source::Value(v) = &t.source {
-            lpconvert_lp::escape::check_name(v.as_bytes()).map_err(|e| err(&format!("tags.{}", t.key), format!("the value {e}")))?;
+            lpconvert_lp::escape::check_name(v.as_bytes())
+                .map_err(|e| err(&format!("tags.{}", t.key), format!("the value {e}")))?;
         }
     }
     Ok(out)
@@ -420,7 +477,9 @@ fn field_specs(raw: Option<Table>) -> Result<Vec<FieldSpec>, SchemaError> {
     let mut out = Vec::new();
     for (key, v) in raw.unwrap_or_default() {
         let path = format!("fields.{key}");
-        let type_err = |t: &str| err(&path, format!("unknown type `{t}`: use \"float\", \"integer\", \"unsigned\", \"boolean\" or \"string\""));
+        let type_err = |t: &str| {
+            err(&path, format!("unknown type `{t}`: use \"float\", \"integer\", \"unsigned\", \"boolean\" or \"string\""))
+        };
         let spec = match v {
             Value::String(t) => FieldSpec {
                 key: key.clone(),
@@ -452,7 +511,8 @@ fn field_specs(raw: Option<Table>) -> Result<Vec<FieldSpec>, SchemaError> {
             }
             _ => return Err(err(&path, "must be a type name such as \"float\" or a table like { column = \"c\", type = \"integer\" }")),
         };
-        lpconvert_lp::escape::check_name(spec.key.as_bytes()).map_err(|e| err(&path, format!("the key {e}")))?;
+        lpconvert_lp::escape::check_name(spec.key.as_bytes())
+            .map_err(|e| err(&path, format!("the key {e}")))?;
         out.push(spec);
     }
     Ok(out)
@@ -471,10 +531,16 @@ fn csv_spec(raw: RawCsv) -> Result<CsvSpec, SchemaError> {
         trim: raw.trim.unwrap_or(false),
     };
     if !spec.header && spec.columns.is_none() {
-        return Err(err("csv.columns", "is required when header = false: list the column names in order"));
+        return Err(err(
+            "csv.columns",
+            "is required when header = false: list the column names in order",
+        ));
     }
     if matches!(spec.delimiter, Some(b'\n' | b'\r')) || spec.delimiter == Some(spec.quote) {
-        return Err(err("csv.delimiter", "must differ from the quote and from line endings"));
+        return Err(err(
+            "csv.delimiter",
+            "must differ from the quote and from line endings",
+        ));
     }
     Ok(spec)
 }

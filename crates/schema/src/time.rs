@@ -38,8 +38,8 @@ impl TimeFormat {
                     match item {
                         Item::Error => {
                             return Err(format!(
-                                "`{p}` is not a valid strftime pattern (see chrono's format::strftime)"
-                            ))
+                            "`{p}` is not a valid strftime pattern (see chrono's format::strftime)"
+                        ))
                         }
                         Item::Fixed(
                             chrono::format::Fixed::TimezoneOffset
@@ -54,7 +54,10 @@ impl TimeFormat {
                         _ => {}
                     }
                 }
-                TimeFormat::Pattern { pattern: p.to_string(), offset }
+                TimeFormat::Pattern {
+                    pattern: p.to_string(),
+                    offset,
+                }
             }
             other => {
                 return Err(format!(
@@ -92,7 +95,9 @@ impl Zone {
                     return Ok(Zone::Fixed(off));
                 }
             }
-            return Err(format!("`{s}` is not a valid UTC offset: write it as +hh:mm, e.g. \"+05:30\""));
+            return Err(format!(
+                "`{s}` is not a valid UTC offset: write it as +hh:mm, e.g. \"+05:30\""
+            ));
         }
         s.parse::<chrono_tz::Tz>().map(Zone::Named).map_err(|_| {
             format!("unknown time zone `{s}`: use an IANA name such as \"Europe/Berlin\", \"UTC\" or an offset such as \"+05:30\"")
@@ -111,7 +116,10 @@ impl Zone {
             Zone::Named(tz) => pick(tz.from_local_datetime(t)).map(|d| d.naive_utc()),
         };
         let utc = utc.ok_or(TimeError::Nonexistent)?;
-        utc.and_utc().timestamp_nanos_opt().ok_or(TimeError::Range).and_then(check_range)
+        utc.and_utc()
+            .timestamp_nanos_opt()
+            .ok_or(TimeError::Range)
+            .and_then(check_range)
     }
 }
 
@@ -144,9 +152,9 @@ impl fmt::Display for TimeError {
             TimeError::Range => f.write_str(
                 "is outside the range line protocol can hold (1677-09-21 to 2262-04-11)",
             ),
-            TimeError::Nonexistent => f.write_str(
-                "does not exist in the time zone (it falls in a daylight saving gap)",
-            ),
+            TimeError::Nonexistent => {
+                f.write_str("does not exist in the time zone (it falls in a daylight saving gap)")
+            }
         }
     }
 }
@@ -160,7 +168,9 @@ fn check_range(ns: i64) -> Result<i64, TimeError> {
 }
 
 fn check_range_wide(ns: i128) -> Result<i64, TimeError> {
-    i64::try_from(ns).map_err(|_| TimeError::Range).and_then(check_range)
+    i64::try_from(ns)
+        .map_err(|_| TimeError::Range)
+        .and_then(check_range)
 }
 
 /// A compiled `[timestamp]` format with its time zone.
@@ -183,7 +193,10 @@ impl TimeParser {
                 if *offset {
                     let t = DateTime::parse_from_str(text, pattern)
                         .map_err(|e| TimeError::Pattern(e.to_string()))?;
-                    return t.timestamp_nanos_opt().ok_or(TimeError::Range).and_then(check_range);
+                    return t
+                        .timestamp_nanos_opt()
+                        .ok_or(TimeError::Range)
+                        .and_then(check_range);
                 }
                 let t = match NaiveDateTime::parse_from_str(text, pattern) {
                     Ok(t) => t,
@@ -203,7 +216,8 @@ impl TimeParser {
 
 /// Parses an integer or decimal count of `unit`s since the epoch, exactly.
 pub fn parse_unix(s: &[u8], unit: Precision) -> Result<i64, TimeError> {
-    const SYNTAX: TimeError = TimeError::Syntax("expected an integer or decimal number of seconds/ms/us/ns since 1970");
+    const SYNTAX: TimeError =
+        TimeError::Syntax("expected an integer or decimal number of seconds/ms/us/ns since 1970");
     let (neg, body) = match s.first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -276,9 +290,10 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 /// Parses RFC 3339 (`2022-01-01T08:00:00.5Z`, `2022-01-01 08:00:00+02:00`). Without an
 /// offset, the time is local to `zone`.
 pub fn parse_rfc3339(s: &[u8], zone: &Zone) -> Result<i64, TimeError> {
-    const SYNTAX: TimeError =
-        TimeError::Syntax("expected RFC 3339 such as 2022-01-01T08:00:00Z");
-    let y = num2(s, 0).zip(num2(s, 2)).map(|(a, b)| i64::from(a * 100 + b));
+    const SYNTAX: TimeError = TimeError::Syntax("expected RFC 3339 such as 2022-01-01T08:00:00Z");
+    let y = num2(s, 0)
+        .zip(num2(s, 2))
+        .map(|(a, b)| i64::from(a * 100 + b));
     let (y, mo, d) = match (y, num2(s, 5), num2(s, 8)) {
         (Some(y), Some(mo), Some(d)) if s[4] == b'-' && s[7] == b'-' => (y, mo, d),
         _ => return Err(SYNTAX),
@@ -290,9 +305,16 @@ pub fn parse_rfc3339(s: &[u8], zone: &Zone) -> Result<i64, TimeError> {
         (Some(h), Some(mi), Some(sec)) if s[13] == b':' && s[16] == b':' => (h, mi, sec),
         _ => return Err(SYNTAX),
     };
-    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59
+    if !(1..=12).contains(&mo)
+        || d == 0
+        || d > days_in_month(y, mo)
+        || h > 23
+        || mi > 59
+        || sec > 59
     {
-        return Err(TimeError::Syntax("a date or time component is out of range"));
+        return Err(TimeError::Syntax(
+            "a date or time component is out of range",
+        ));
     }
     let mut i = 19;
     let mut frac: i64 = 0;
@@ -338,9 +360,8 @@ pub fn parse_rfc3339(s: &[u8], zone: &Zone) -> Result<i64, TimeError> {
         None => 0,
         _ => return Err(SYNTAX),
     };
-    let secs = days_from_civil(y, mo, d) * 86_400
-        + i64::from(h * 3600 + mi * 60 + sec)
-        - offset_secs;
+    let secs =
+        days_from_civil(y, mo, d) * 86_400 + i64::from(h * 3600 + mi * 60 + sec) - offset_secs;
     check_range_wide(i128::from(secs) * 1_000_000_000 + i128::from(frac))
 }
 
@@ -353,76 +374,179 @@ mod tests {
     }
 
     fn p(fmt: &str, tz: &str, s: &str) -> Result<i64, TimeError> {
-        TimeParser { format: TimeFormat::parse(fmt).unwrap(), zone: Zone::parse(tz).unwrap() }
-            .parse(s.as_bytes())
+        TimeParser {
+            format: TimeFormat::parse(fmt).unwrap(),
+            zone: Zone::parse(tz).unwrap(),
+        }
+        .parse(s.as_bytes())
     }
 
     #[test]
     fn unix_exact_decimal() {
-        assert_eq!(parse_unix(b"1641024000", Precision::S), Ok(1_641_024_000_000_000_000));
-        assert_eq!(parse_unix(b"1551129661.954561233", Precision::S), Ok(1_551_129_661_954_561_233));
+        assert_eq!(
+            parse_unix(b"1641024000", Precision::S),
+            Ok(1_641_024_000_000_000_000)
+        );
+        assert_eq!(
+            parse_unix(b"1551129661.954561233", Precision::S),
+            Ok(1_551_129_661_954_561_233)
+        );
         assert_eq!(parse_unix(b"1.5", Precision::Ms), Ok(1_500_000));
-        assert_eq!(parse_unix(b"1631202459121654321", Precision::Ns), Ok(1_631_202_459_121_654_321));
+        assert_eq!(
+            parse_unix(b"1631202459121654321", Precision::Ns),
+            Ok(1_631_202_459_121_654_321)
+        );
         assert_eq!(parse_unix(b"-1.5", Precision::S), Ok(-1_500_000_000));
         // more than nine fractional digits: rounded down, towards the past
         assert_eq!(parse_unix(b"1.0000000019", Precision::S), Ok(1_000_000_001));
-        assert_eq!(parse_unix(b"-1.0000000019", Precision::S), Ok(-1_000_000_002));
+        assert_eq!(
+            parse_unix(b"-1.0000000019", Precision::S),
+            Ok(-1_000_000_002)
+        );
         assert_eq!(parse_unix(b"1.5", Precision::Ns), Ok(1));
         assert_eq!(parse_unix(b"-1.5", Precision::Ns), Ok(-2));
         assert!(parse_unix(b"1e9", Precision::S).is_err());
         assert!(parse_unix(b"", Precision::S).is_err());
         assert!(parse_unix(b"12a", Precision::S).is_err());
-        assert_eq!(parse_unix(b"9223372037", Precision::S), Err(TimeError::Range));
-        assert_eq!(parse_unix(b"9223372036854775807", Precision::Ns), Err(TimeError::Range));
-        assert_eq!(parse_unix(b"9223372036854775806", Precision::Ns), Ok(MAX_NANOS));
+        assert_eq!(
+            parse_unix(b"9223372037", Precision::S),
+            Err(TimeError::Range)
+        );
+        assert_eq!(
+            parse_unix(b"9223372036854775807", Precision::Ns),
+            Err(TimeError::Range)
+        );
+        assert_eq!(
+            parse_unix(b"9223372036854775806", Precision::Ns),
+            Ok(MAX_NANOS)
+        );
     }
 
     #[test]
     fn rfc3339_forms() {
         let z = utc();
-        assert_eq!(parse_rfc3339(b"2022-01-01T08:00:00Z", &z), Ok(1_641_024_000_000_000_000));
-        assert_eq!(parse_rfc3339(b"2022-01-01 08:00:00Z", &z), Ok(1_641_024_000_000_000_000));
-        assert_eq!(parse_rfc3339(b"2022-01-01T10:00:00+02:00", &z), Ok(1_641_024_000_000_000_000));
-        assert_eq!(parse_rfc3339(b"2022-01-01T07:30:00-00:30", &z), Ok(1_641_024_000_000_000_000));
-        assert_eq!(parse_rfc3339(b"2022-01-01T08:00:00.123456789Z", &z), Ok(1_641_024_000_123_456_789));
-        assert_eq!(parse_rfc3339(b"2022-01-01T08:00:00.5Z", &z), Ok(1_641_024_000_500_000_000));
-        assert_eq!(parse_rfc3339(b"2022-01-01T08:00:00.1234567899Z", &z), Ok(1_641_024_000_123_456_789));
-        assert_eq!(parse_rfc3339(b"1969-12-31T23:59:59Z", &z), Ok(-1_000_000_000));
-        assert_eq!(parse_rfc3339(b"2024-02-29T00:00:00Z", &z).is_ok(), true);
-        for bad in ["2023-02-29T00:00:00Z", "2022-13-01T00:00:00Z", "2022-01-01T24:00:00Z",
-            "2022-01-01", "2022-01-01T08:00Z", "2022-01-01T08:00:00.Z", "2022-01-01T08:00:00Zx",
-            "2022/01/01T08:00:00Z", "2022-01-01T08:00:00+2:00"] {
+        assert_eq!(
+            parse_rfc3339(b"2022-01-01T08:00:00Z", &z),
+            Ok(1_641_024_000_000_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339(b"2022-01-01 08:00:00Z", &z),
+            Ok(1_641_024_000_000_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339(b"2022-01-01T10:00:00+02:00", &z),
+            Ok(1_641_024_000_000_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339(b"2022-01-01T07:30:00-00:30", &z),
+            Ok(1_641_024_000_000_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339(b"2022-01-01T08:00:00.123456789Z", &z),
+            Ok(1_641_024_000_123_456_789)
+        );
+        assert_eq!(
+            parse_rfc3339(b"2022-01-01T08:00:00.5Z", &z),
+            Ok(1_641_024_000_500_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339(b"2022-01-01T08:00:00.1234567899Z", &z),
+            Ok(1_641_024_000_123_456_789)
+        );
+        assert_eq!(
+            parse_rfc3339(b"1969-12-31T23:59:59Z", &z),
+            Ok(-1_000_000_000)
+        );
+        assert!(parse_rfc3339(b"2024-02-29T00:00:00Z", &z).is_ok());
+        for bad in [
+            "2023-02-29T00:00:00Z",
+            "2022-13-01T00:00:00Z",
+            "2022-01-01T24:00:00Z",
+            "2022-01-01",
+            "2022-01-01T08:00Z",
+            "2022-01-01T08:00:00.Z",
+            "2022-01-01T08:00:00Zx",
+            "2022/01/01T08:00:00Z",
+            "2022-01-01T08:00:00+2:00",
+        ] {
             assert!(parse_rfc3339(bad.as_bytes(), &z).is_err(), "{bad}");
         }
-        assert_eq!(parse_rfc3339(b"2262-04-12T00:00:00Z", &z), Err(TimeError::Range));
-        assert_eq!(parse_rfc3339(b"1677-09-20T00:00:00Z", &z), Err(TimeError::Range));
+        assert_eq!(
+            parse_rfc3339(b"2262-04-12T00:00:00Z", &z),
+            Err(TimeError::Range)
+        );
+        assert_eq!(
+            parse_rfc3339(b"1677-09-20T00:00:00Z", &z),
+            Err(TimeError::Range)
+        );
         // no offset: local to the zone
         let berlin = Zone::parse("Europe/Berlin").unwrap();
-        assert_eq!(parse_rfc3339(b"2022-01-01T09:00:00", &berlin), Ok(1_641_024_000_000_000_000));
-        assert_eq!(parse_rfc3339(b"2022-01-01T08:00:00", &z), Ok(1_641_024_000_000_000_000));
+        assert_eq!(
+            parse_rfc3339(b"2022-01-01T09:00:00", &berlin),
+            Ok(1_641_024_000_000_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339(b"2022-01-01T08:00:00", &z),
+            Ok(1_641_024_000_000_000_000)
+        );
     }
 
     #[test]
     fn patterns_and_zones() {
-        assert_eq!(p("%d/%m/%Y %H:%M:%S", "UTC", "01/01/2022 08:00:00"), Ok(1_641_024_000_000_000_000));
-        assert_eq!(p("%Y-%m-%d", "UTC", "2022-01-01"), Ok(1_640_995_200_000_000_000));
-        assert_eq!(p("%Y-%m-%d %H:%M:%S", "+05:30", "2022-01-01 13:30:00"), Ok(1_641_024_000_000_000_000));
-        assert_eq!(p("%Y-%m-%d %H:%M:%S", "-0100", "2022-01-01 07:00:00"), Ok(1_641_024_000_000_000_000));
-        assert_eq!(p("%Y-%m-%d %H:%M:%S%.f", "UTC", "2022-01-01 08:00:00.25"), Ok(1_641_024_000_250_000_000));
-        assert_eq!(p("%Y-%m-%d %H:%M:%S %z", "Europe/Berlin", "2022-01-01 08:00:00 +0000"), Ok(1_641_024_000_000_000_000));
+        assert_eq!(
+            p("%d/%m/%Y %H:%M:%S", "UTC", "01/01/2022 08:00:00"),
+            Ok(1_641_024_000_000_000_000)
+        );
+        assert_eq!(
+            p("%Y-%m-%d", "UTC", "2022-01-01"),
+            Ok(1_640_995_200_000_000_000)
+        );
+        assert_eq!(
+            p("%Y-%m-%d %H:%M:%S", "+05:30", "2022-01-01 13:30:00"),
+            Ok(1_641_024_000_000_000_000)
+        );
+        assert_eq!(
+            p("%Y-%m-%d %H:%M:%S", "-0100", "2022-01-01 07:00:00"),
+            Ok(1_641_024_000_000_000_000)
+        );
+        assert_eq!(
+            p("%Y-%m-%d %H:%M:%S%.f", "UTC", "2022-01-01 08:00:00.25"),
+            Ok(1_641_024_000_250_000_000)
+        );
+        assert_eq!(
+            p(
+                "%Y-%m-%d %H:%M:%S %z",
+                "Europe/Berlin",
+                "2022-01-01 08:00:00 +0000"
+            ),
+            Ok(1_641_024_000_000_000_000)
+        );
         // DST gap in Berlin: 2021-03-28 02:30 does not exist
-        assert_eq!(p("%Y-%m-%d %H:%M", "Europe/Berlin", "2021-03-28 02:30"), Err(TimeError::Nonexistent));
+        assert_eq!(
+            p("%Y-%m-%d %H:%M", "Europe/Berlin", "2021-03-28 02:30"),
+            Err(TimeError::Nonexistent)
+        );
         // ambiguous 2021-10-31 02:30 in Berlin: the earlier instant (CEST, +02:00) = 00:30 UTC
-        assert_eq!(p("%Y-%m-%d %H:%M", "Europe/Berlin", "2021-10-31 02:30"), Ok(1_635_640_200_000_000_000));
-        assert!(matches!(p("%Y-%m-%d", "UTC", "2022-01-xx"), Err(TimeError::Pattern(_))));
+        assert_eq!(
+            p("%Y-%m-%d %H:%M", "Europe/Berlin", "2021-10-31 02:30"),
+            Ok(1_635_640_200_000_000_000)
+        );
+        assert!(matches!(
+            p("%Y-%m-%d", "UTC", "2022-01-xx"),
+            Err(TimeError::Pattern(_))
+        ));
         assert_eq!(p("%Y-%m-%d", "UTC", "2263-01-01"), Err(TimeError::Range));
     }
 
     #[test]
     fn format_and_zone_errors() {
-        assert!(TimeFormat::parse("epoch").unwrap_err().contains("unknown timestamp format"));
+        assert!(TimeFormat::parse("epoch")
+            .unwrap_err()
+            .contains("unknown timestamp format"));
         assert!(TimeFormat::parse("%Y-%Q").is_err());
-        assert!(Zone::parse("Mars/Olympus").unwrap_err().contains("unknown time zone"));
+        assert!(Zone::parse("Mars/Olympus")
+            .unwrap_err()
+            .contains("unknown time zone"));
         assert!(Zone::parse("+25:00").is_err());
         assert!(Zone::parse("+05:30").is_ok());
     }
