@@ -877,3 +877,66 @@ fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
         stderr(&out)
     );
 }
+
+#[test]
+fn time_now_offset_is_kept_across_a_resume() {
+    let dir = TempDir::new("ckpt-now");
+    let input = lines(3000);
+    let file = write_lines(&dir, "in.lp", &input);
+    let server = FaultServer::accept_all();
+    let ckpt = dir.join("ckpt.json");
+    let args = |rate: &'static str| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "replay",
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--precision",
+            "s",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(["--time", "now", "--rate", rate, "--checkpoint"].map(String::from));
+        v.push(ckpt.display().to_string());
+        v.push(file.clone());
+        v
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args("2000"))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Later than the first run's "now": a fresh offset would differ.
+    std::thread::sleep(Duration::from_millis(1500));
+    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args("1000000"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut offsets = std::collections::BTreeSet::new();
+    for l in server.stored() {
+        // m,host=hN value=Ii,x=I.5 TS
+        let i: i64 = l
+            .split("value=")
+            .nth(1)
+            .unwrap()
+            .split('i')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let ts: i64 = l.rsplit(' ').next().unwrap().parse().unwrap();
+        offsets.insert(ts - (1_600_000_000 + i));
+    }
+    assert_eq!(
+        offsets.len(),
+        1,
+        "timestamps shifted by different offsets: {offsets:?}"
+    );
+    assert!(server.stored().len() >= 3000);
+}

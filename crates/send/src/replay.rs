@@ -21,6 +21,7 @@ use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Everything `lpconvert replay` was asked to do.
@@ -266,8 +267,13 @@ pub fn run(
             let ckpt_path = ckpt_path.clone();
             let interval = config.checkpoint_interval;
             let tracker = Tracker::new(checkpoint.clone());
-            scope
-                .spawn(move || collect(done_rx, tracker, ckpt_path, interval, rejects, names, stop))
+            let offset = (config.time == TimeMode::Now).then(|| batcher.rewriter().shared_offset());
+            let saver = Saver {
+                path: ckpt_path,
+                interval,
+                time_offset: offset,
+            };
+            scope.spawn(move || collect(done_rx, tracker, saver, rejects, names, stop))
         };
 
         // Produce.
@@ -389,15 +395,27 @@ struct Collected {
     final_state: Option<Checkpoint>,
 }
 
+/// When and where the collector writes checkpoints.
+struct Saver {
+    path: Option<PathBuf>,
+    interval: Duration,
+    /// `--time now`: the offset, once the first timestamp fixed it.
+    time_offset: Option<Arc<OnceLock<i64>>>,
+}
+
 fn collect(
     rx: Receiver<Msg>,
     mut tracker: Tracker,
-    ckpt_path: Option<PathBuf>,
-    interval: Duration,
+    saver: Saver,
     mut rejects: Option<(PathBuf, BufWriter<std::fs::File>)>,
     names: &[String],
     stop: &AtomicBool,
 ) -> Result<Collected, ReplayError> {
+    let Saver {
+        path: ckpt_path,
+        interval,
+        time_offset,
+    } = saver;
     let mut acked = 0;
     let mut refused = 0;
     let mut ending = Ending::Completed;
@@ -449,6 +467,9 @@ fn collect(
                 // Rejects must be on disk before the checkpoint says their batch is answered.
                 if let Some((_, w)) = rejects.as_mut() {
                     let _ = w.flush();
+                }
+                if let Some(o) = time_offset.as_ref().and_then(|o| o.get()) {
+                    tracker.state.time_offset = Some(*o);
                 }
                 if let Err(e) = tracker.state.save(path) {
                     result = Err(e.into());

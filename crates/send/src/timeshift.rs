@@ -4,6 +4,7 @@
 use crate::dialect::Precision;
 use crate::units::{parse_signed_duration_ns, UnitError};
 use lpconvert_lp::parse::{MAX_TIMESTAMP, MIN_TIMESTAMP};
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 /// How timestamps are rewritten.
@@ -76,6 +77,8 @@ pub struct TimeRewriter {
     mode: TimeMode,
     precision: Precision,
     offset: Option<i64>,
+    /// The offset, published once known, for checkpoints written by another thread.
+    shared: Arc<OnceLock<i64>>,
 }
 
 impl TimeRewriter {
@@ -86,11 +89,21 @@ impl TimeRewriter {
             TimeMode::Shift(ns) => Some((ns / precision.nanos_per_unit()) as i64),
             TimeMode::Now => offset,
         };
+        let shared = Arc::new(OnceLock::new());
+        if let Some(o) = offset {
+            let _ = shared.set(o);
+        }
         TimeRewriter {
             mode,
             precision,
             offset,
+            shared,
         }
+    }
+
+    /// The offset as a cell other threads can read once it is known.
+    pub fn shared_offset(&self) -> Arc<OnceLock<i64>> {
+        self.shared.clone()
     }
 
     /// Whether lines need rewriting at all.
@@ -113,6 +126,7 @@ impl TimeRewriter {
                     .map_or(0, |d| d.as_nanos() as i128);
                 let o = (now_ns / self.precision.nanos_per_unit()) as i64 - ts;
                 self.offset = Some(o);
+                let _ = self.shared.set(o);
                 o
             }
         };
