@@ -11,7 +11,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_lpconvert");
 
 fn scratch(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("lpconvert-pending-{}-{}-{}", std::process::id(), tag, N.fetch_add(1, Ordering::SeqCst)));
+    let dir = std::env::temp_dir().join(format!(
+        "lpconvert-pending-{}-{}-{}",
+        std::process::id(),
+        tag,
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create scratch dir");
     dir
@@ -21,7 +26,11 @@ fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(BIN)
         .args(args)
         .current_dir(dir)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -45,7 +54,11 @@ fn text(b: &[u8]) -> String {
 #[test]
 fn float_plus_sign_is_dropped_not_reformatted() {
     let d = scratch("plus");
-    std::fs::write(d.join("s.toml"), "measurement = \"m\"\n[fields]\nv = \"float\"\n").expect("write");
+    std::fs::write(
+        d.join("s.toml"),
+        "measurement = \"m\"\n[fields]\nv = \"float\"\n",
+    )
+    .expect("write");
     std::fs::write(d.join("a.csv"), "v\n+2\n.5\n1.\n").expect("write");
     let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
     assert_eq!(out.status.code(), Some(0));
@@ -58,12 +71,19 @@ fn float_plus_sign_is_dropped_not_reformatted() {
 #[test]
 fn failing_row_is_not_reported_as_skipped() {
     let d = scratch("failskip");
-    std::fs::write(d.join("s.toml"), "measurement = \"m\"\n[fields]\nv = \"float\"\n").expect("write");
+    std::fs::write(
+        d.join("s.toml"),
+        "measurement = \"m\"\n[fields]\nv = \"float\"\n",
+    )
+    .expect("write");
     std::fs::write(d.join("a.csv"), "v\n1\nx\n2\n").expect("write");
     let out = run_in(&d, &["--schema", "s.toml", "a.csv"], None);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(!err.contains("skipped a.csv"), "the failing row is reported as skipped:\n{err}");
+    assert!(
+        !err.contains("skipped a.csv"),
+        "the failing row is reported as skipped:\n{err}"
+    );
     assert_eq!(err.lines().next(), Some("a.csv:3:1: field v (column v): \"x\" is not a number (expected a float such as 21.5 or 1e-3)"), "{err}");
 }
 
@@ -81,8 +101,26 @@ fn stray_quote_in_unquoted_cell_does_not_change_chunking() {
     assert_eq!(whole.status.code(), Some(0), "{}", text(&whole.stderr));
     assert_eq!(text(&whole.stdout), "m,k=a\"b s=\"x\\ny\"\nm,k=c s=\"d\"\n");
     for chunk in ["1", "4", "7", "9"] {
-        let out = run_in(&d, &["--schema", "s.toml", "-q", "--threads", "2", "--chunk-size", chunk, "a.csv"], None);
-        assert_eq!(out.status.code(), Some(0), "--chunk-size {chunk}: {}", text(&out.stderr));
+        let out = run_in(
+            &d,
+            &[
+                "--schema",
+                "s.toml",
+                "-q",
+                "--threads",
+                "2",
+                "--chunk-size",
+                chunk,
+                "a.csv",
+            ],
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "--chunk-size {chunk}: {}",
+            text(&out.stderr)
+        );
         assert_eq!(out.stdout, whole.stdout, "--chunk-size {chunk}");
     }
 }
@@ -92,7 +130,11 @@ fn convert_skip(schema: &str, csv: &str) -> (Option<i32>, String) {
     let d = scratch("names");
     std::fs::write(d.join("s.toml"), schema).expect("write");
     std::fs::write(d.join("a.csv"), csv).expect("write");
-    let out = run_in(&d, &["--schema", "s.toml", "-q", "--on-error", "skip", "a.csv"], None);
+    let out = run_in(
+        &d,
+        &["--schema", "s.toml", "-q", "--on-error", "skip", "a.csv"],
+        None,
+    );
     (out.status.code(), text(&out.stdout))
 }
 
@@ -106,7 +148,13 @@ fn convert_skip(schema: &str, csv: &str) -> (Option<i32>, String) {
 #[test]
 fn backslash_before_an_escaped_character_in_names() {
     let schema = "measurement = { column = \"m\" }\n[tags]\nt = \"t\"\n[fields]\nv = \"float\"\n";
-    for (m, t) in [("m\\ x", "y"), ("m\\,x", "y"), ("ok", "a\\ b"), ("ok", "a\\,b"), ("ok", "a\\=b")] {
+    for (m, t) in [
+        ("m\\ x", "y"),
+        ("m\\,x", "y"),
+        ("ok", "a\\ b"),
+        ("ok", "a\\,b"),
+        ("ok", "a\\=b"),
+    ] {
         let csv = format!("m,t,v\n\"{m}\",\"{t}\",1\n");
         let (code, out) = convert_skip(schema, &csv);
         if code == Some(3) && out.is_empty() {
@@ -116,18 +164,31 @@ fn backslash_before_an_escaped_character_in_names() {
         let lines: Vec<_> = influxdb_line_protocol::parse_lines(&out).collect();
         assert_eq!(lines.len(), 1, "measurement {m:?}, tag {t:?}: {out}");
         let line = lines.into_iter().next().expect("one line");
-        let line = line.unwrap_or_else(|e| panic!("measurement {m:?}, tag {t:?}: the written line {out:?} does not parse: {e}"));
+        let line = line.unwrap_or_else(|e| {
+            panic!("measurement {m:?}, tag {t:?}: the written line {out:?} does not parse: {e}")
+        });
         assert_eq!(line.series.measurement.as_str(), m, "written as {out:?}");
-        assert_eq!(line.tag_value("t").map(|v| v.to_string()).as_deref(), Some(t), "written as {out:?}");
+        assert_eq!(
+            line.tag_value("t").map(|v| v.to_string()).as_deref(),
+            Some(t),
+            "written as {out:?}"
+        );
     }
     // The same for a field key from the schema: refused by the schema, or parses back.
     let d = scratch("fieldkey");
-    std::fs::write(d.join("s.toml"), "measurement = \"m\"\n[fields]\n\"a\\\\ b\" = { column = \"v\" }\n").expect("write");
+    std::fs::write(
+        d.join("s.toml"),
+        "measurement = \"m\"\n[fields]\n\"a\\\\ b\" = { column = \"v\" }\n",
+    )
+    .expect("write");
     std::fs::write(d.join("a.csv"), "v\n1\n").expect("write");
     let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
     if out.status.code() == Some(0) {
         let lp = text(&out.stdout);
-        let line = influxdb_line_protocol::parse_lines(&lp).next().expect("a line").unwrap_or_else(|e| panic!("field key `a\\ b` written as {lp:?} does not parse: {e}"));
+        let line = influxdb_line_protocol::parse_lines(&lp)
+            .next()
+            .expect("a line")
+            .unwrap_or_else(|e| panic!("field key `a\\ b` written as {lp:?} does not parse: {e}"));
         assert_eq!(line.field_set[0].0.as_str(), "a\\ b", "written as {lp:?}");
     }
 }
@@ -139,6 +200,11 @@ fn backslash_before_an_escaped_character_in_names() {
 fn measurement_starting_with_hash_is_not_a_comment_line() {
     let schema = "measurement = { column = \"m\" }\n[fields]\nv = \"float\"\n";
     let (code, out) = convert_skip(schema, "m,v\n#cpu,1\n");
-    let parsed: Vec<_> = influxdb_line_protocol::parse_lines(&out).filter_map(Result::ok).collect();
-    assert!(code == Some(3) || parsed.len() == 1, "exit {code:?}, output {out:?}: the row is neither rejected nor readable");
+    let parsed: Vec<_> = influxdb_line_protocol::parse_lines(&out)
+        .filter_map(Result::ok)
+        .collect();
+    assert!(
+        code == Some(3) || parsed.len() == 1,
+        "exit {code:?}, output {out:?}: the row is neither rejected nor readable"
+    );
 }
