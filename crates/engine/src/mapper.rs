@@ -279,17 +279,12 @@ fn map_into<C: Cells>(
                 "is empty: every row needs a timestamp (or remove [timestamp])",
             ));
         };
-        let ns = ts
+        let t = ts
             .parser
-            .parse(cell.text)
+            .parse_in(cell.text, plan.precision)
             .map_err(|e| cx.err(&ts.input, "timestamp", cell.text, e))?;
         out.push(b' ');
-        out.extend_from_slice(
-            scratch
-                .itoa
-                .format(plan.precision.from_nanos(ns))
-                .as_bytes(),
-        );
+        out.extend_from_slice(scratch.itoa.format(t).as_bytes());
     }
     out.push(b'\n');
     Ok(Mapped::Written)

@@ -183,6 +183,27 @@ pub struct TimeParser {
 }
 
 impl TimeParser {
+    /// Parses `s` to a count of `precision` units since the epoch, rounding down.
+    /// An integer already in the output unit takes a fast path without 128-bit arithmetic.
+    #[inline]
+    pub fn parse_in(&self, s: &[u8], precision: Precision) -> Result<i64, TimeError> {
+        if let TimeFormat::Unix(unit) = self.format {
+            if unit == precision {
+                if let Some(v) = small_int(s) {
+                    let ns = v.checked_mul(unit.nanos()).ok_or(TimeError::Range)?;
+                    check_range(ns)?;
+                    return Ok(v);
+                }
+            }
+        }
+        let ns = self.parse(s)?;
+        Ok(if precision == Precision::Ns {
+            ns
+        } else {
+            precision.from_nanos(ns)
+        })
+    }
+
     /// Parses `s` to nanoseconds since the epoch, rounding finer digits down.
     pub fn parse(&self, s: &[u8]) -> Result<i64, TimeError> {
         match &self.format {
@@ -253,6 +274,27 @@ pub fn parse_unix(s: &[u8], unit: Precision) -> Result<i64, TimeError> {
         ns = -ns - i128::from(dropped);
     }
     check_range_wide(ns)
+}
+
+/// A plain integer (`-?D{1,18}`) as i64, or `None` for anything else.
+#[inline]
+fn small_int(s: &[u8]) -> Option<i64> {
+    let (neg, digits) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + i64::from(d);
+    }
+    Some(if neg { -v } else { v })
 }
 
 fn memchr_dot(s: &[u8]) -> Option<usize> {
@@ -549,6 +591,31 @@ mod tests {
             .contains("unknown time zone"));
         assert!(Zone::parse("+25:00").is_err());
         assert!(Zone::parse("+05:30").is_ok());
+    }
+
+    #[test]
+    fn parse_in_fast_path_agrees() {
+        let tp = |f: &str| TimeParser {
+            format: TimeFormat::parse(f).unwrap(),
+            zone: utc(),
+        };
+        for (f, p, s) in [
+            ("unix_s", Precision::S, "1641024000"),
+            ("unix_s", Precision::S, "-5"),
+            ("unix_ms", Precision::Ms, "1641024000123"),
+            ("unix_s", Precision::Ms, "1641024000.5"),
+            ("unix_s", Precision::S, "9223372036"),
+            ("unix_s", Precision::S, "9223372037"),
+            ("unix_ns", Precision::Ns, "-9223372036854775806"),
+            ("unix_s", Precision::S, "-1.5"),
+        ] {
+            let slow = tp(f).parse(s.as_bytes()).map(|ns| p.from_nanos(ns));
+            assert_eq!(tp(f).parse_in(s.as_bytes(), p), slow, "{f} {s}");
+        }
+        assert_eq!(
+            tp("unix_s").parse_in(b"9223372037", Precision::S),
+            Err(TimeError::Range)
+        );
     }
 
     #[test]
