@@ -119,9 +119,19 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
         }
     };
     apply_overrides(&mut schema, &a);
-    let inputs = if a.inputs.is_empty() { vec!["-".to_string()] } else { a.inputs.clone() };
-    let threads = a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let tuning = Tuning { threads, chunk_size: a.chunk_size };
+    let inputs = if a.inputs.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        a.inputs.clone()
+    };
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let tuning = Tuning {
+        threads,
+        chunk_size: a.chunk_size,
+    };
     let out = open_output(a.output.as_deref())?;
     let rejects = match &a.rejects {
         None => None,
@@ -129,14 +139,24 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
             let mut reasons = p.clone().into_os_string();
             reasons.push(".errors");
             Some(Rejects {
-                rows: BufWriter::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?),
-                reasons: BufWriter::new(File::create(&reasons).with_context(|| format!("cannot create {}", PathBuf::from(&reasons).display()))?),
+                rows: BufWriter::new(
+                    File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+                ),
+                reasons: BufWriter::new(File::create(&reasons).with_context(|| {
+                    format!("cannot create {}", PathBuf::from(&reasons).display())
+                })?),
                 header_written: false,
             })
         }
     };
     let show_progress = !a.quiet && io::stderr().is_terminal();
-    let mut sink = ConvertSink { out, rejects, progress: None, done_before: 0, quiet_errors: a.quiet };
+    let mut sink = ConvertSink {
+        out,
+        rejects,
+        progress: None,
+        done_before: 0,
+        quiet_errors: a.quiet,
+    };
     let start = Instant::now();
     let mut total = Counters::default();
     let mut status = Ok(());
@@ -166,7 +186,9 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
     let flushed = sink.out.flush();
     if let Some(rj) = &mut sink.rejects {
         rj.rows.flush().context("cannot write the rejects file")?;
-        rj.reasons.flush().context("cannot write the rejects file")?;
+        rj.reasons
+            .flush()
+            .context("cannot write the rejects file")?;
     }
     let code = match status {
         Ok(()) => match flushed {
@@ -194,7 +216,13 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
         }
     };
     if !a.quiet {
-        eprintln!("{}", Summary { counters: total, elapsed: start.elapsed() });
+        eprintln!(
+            "{}",
+            Summary {
+                counters: total,
+                elapsed: start.elapsed()
+            }
+        );
     }
     Ok(code)
 }

@@ -12,7 +12,12 @@ use std::process::ExitCode;
 
 /// Convert CSV and NDJSON to InfluxDB line protocol, and replay it to a server.
 #[derive(Parser, Debug)]
-#[command(name = "lpconvert", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "lpconvert",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -27,21 +27,31 @@ pub fn open_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
 /// Parses a byte size: `4M`, `256K`, `1G`, `100` (binary units, optional `iB`/`B`).
 pub fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
-    let t = t.strip_suffix("iB").or_else(|| t.strip_suffix('B')).unwrap_or(t);
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
     let (num, mult) = match t.char_indices().last() {
         Some((i, 'k' | 'K')) => (&t[..i], 1usize << 10),
         Some((i, 'm' | 'M')) => (&t[..i], 1 << 20),
         Some((i, 'g' | 'G')) => (&t[..i], 1 << 30),
         _ => (t, 1),
     };
-    let n: usize = num.trim().parse().map_err(|_| format!("`{s}` is not a size (e.g. 4M, 256K, 100)"))?;
-    n.checked_mul(mult).filter(|n| *n > 0).ok_or_else(|| format!("`{s}` is not a usable size"))
+    let n: usize = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 4M, 256K, 100)"))?;
+    n.checked_mul(mult)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{s}` is not a usable size"))
 }
 
 /// A progress bar on stderr (callers create it only when stderr is a terminal).
 pub fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
-    let style = indicatif::ProgressStyle::with_template("{bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {wide_bar}")
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let style = indicatif::ProgressStyle::with_template(
+        "{bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {wide_bar}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     let pb = match total {
         Some(t) => indicatif::ProgressBar::new(t).with_style(style),
         None => indicatif::ProgressBar::new_spinner(),
