@@ -43,11 +43,14 @@ impl CsvWorker {
             let (line, start, end) = (self.rec.line, self.rec.start, self.rec.end);
             let err = match read {
                 Ok(false) => break,
-                Err(u) => Some((
-                    u.cell,
-                    "unterminated quoted field: a quote opened here never closes".to_string(),
-                    data.len(),
-                )),
+                Err(u) => {
+                    out.open_end = true;
+                    Some((
+                        u.cell,
+                        "unterminated quoted field: a quote opened here never closes".to_string(),
+                        data.len(),
+                    ))
+                }
                 Ok(true) if self.rec.len() != width => Some((
                     self.rec.len().min(width + 1),
                     format!(

@@ -13,8 +13,9 @@ use crate::json_scan::{skip_blank, skip_value};
 pub enum Boundary {
     /// Every LF ends a record.
     Lines,
-    /// RFC 4180: an LF outside quotes, found by quote parity.
-    QuoteParity(u8),
+    /// RFC 4180: an LF outside quotes, found by quote parity. The cut is verified by the
+    /// worker (see [`Boundary::exact`]).
+    QuoteParity(Dialect),
     /// Read records with the full dialect.
     Records(Dialect),
     /// Elements of a top-level JSON array (the opening `[` already consumed).
@@ -42,9 +43,18 @@ impl Boundary {
     /// The fastest exact rule for a CSV dialect.
     pub fn for_csv(d: Dialect) -> Boundary {
         if d.escape.is_none() && d.comment.is_none() {
-            Boundary::QuoteParity(d.quote)
+            Boundary::QuoteParity(d)
         } else {
             Boundary::Records(d)
+        }
+    }
+
+    /// The exact rule to fall back on when a parity cut proved wrong (a quote byte inside
+    /// an unquoted field shifts the parity); `None` when this rule is already exact.
+    pub fn exact(self) -> Option<Boundary> {
+        match self {
+            Boundary::QuoteParity(d) => Some(Boundary::Records(d)),
+            _ => None,
         }
     }
 
@@ -60,7 +70,7 @@ impl Boundary {
             Boundary::Lines => {
                 memchr::memchr(b'\n', &data[cut..]).map_or(data.len(), |i| cut + i + 1)
             }
-            Boundary::QuoteParity(q) => {
+            Boundary::QuoteParity(Dialect { quote: q, .. }) => {
                 let mut odd = memchr::memchr_iter(q, &data[start..cut]).count() % 2 == 1;
                 let mut pos = cut;
                 while let Some(i) = memchr::memchr2(q, b'\n', &data[pos..]) {
@@ -96,7 +106,7 @@ impl Boundary {
     pub fn last_complete(self, data: &[u8]) -> Option<usize> {
         match self {
             Boundary::Lines => memchr::memrchr(b'\n', data).map(|i| i + 1),
-            Boundary::QuoteParity(q) => {
+            Boundary::QuoteParity(Dialect { quote: q, .. }) => {
                 let total = memchr::memchr_iter(q, data).count();
                 let mut after = 0;
                 let mut end = data.len();
@@ -143,7 +153,7 @@ mod tests {
     #[test]
     fn parity_skips_newlines_inside_quotes() {
         let data = b"a,\"x\ny\"\nb,\"\"\"\n\"\nc,1\n";
-        let b = Boundary::QuoteParity(b'"');
+        let b = Boundary::QuoteParity(d());
         assert_eq!(b.chunk_end(data, 0, 1), 8);
         assert_eq!(b.chunk_end(data, 8, 3), 16);
         assert_eq!(b.chunk_end(data, 16, 1), data.len());

@@ -1,6 +1,10 @@
 //! The parallel ordered driver: a producer cuts chunks, workers convert them, and the
 //! calling thread hands the results to the sink in input order. At most `2 * threads + 2`
 //! chunks are in flight, so memory is bounded whatever the input size.
+//!
+//! A fast cut (CSV quote parity) is verified: a chunk that is not the last one must not end
+//! inside a quoted field. If one does, everything from that chunk on is discarded and cut
+//! again with the exact rule, so the output never depends on the chunk size.
 
 use crate::chunker::Boundary;
 use crate::input::fill;
@@ -35,6 +39,7 @@ enum Piece {
 struct Work {
     seq: u64,
     piece: Piece,
+    last: bool,
     out: ChunkOutput,
 }
 
@@ -68,6 +73,21 @@ pub struct Tuning {
     pub chunk_size: usize,
 }
 
+/// How one pass over the feed ended.
+enum Pass<'a> {
+    Done(Counters),
+    /// A cut proved wrong: go on from `feed` with the exact rule.
+    Recut {
+        counters: Counters,
+        line: u64,
+        feed: Feed<'a>,
+    },
+}
+
+/// What the producer hands back for a stream: the bytes it did not send, whether the
+/// stream has ended, and the reader.
+type Leftover<'a> = Option<(Vec<u8>, bool, &'a mut (dyn Read + Send))>;
+
 /// Runs the conversion of one input. `make` builds each worker's converter.
 pub fn run<F, C>(
     feed: Feed<'_>,
@@ -81,6 +101,47 @@ where
     F: Fn() -> C + Sync,
     C: ChunkConverter,
 {
+    let mut total = Counters {
+        bytes: cx.preamble_bytes,
+        ..Counters::default()
+    };
+    let (mut feed, mut boundary, mut line) = (feed, boundary, cx.base_line);
+    loop {
+        let verify = boundary.exact().is_some();
+        match run_pass(feed, boundary, verify, tuning, &make, cx, line, sink)? {
+            Pass::Done(c) => {
+                total.add(&c);
+                return Ok(total);
+            }
+            Pass::Recut {
+                counters,
+                line: l,
+                feed: f,
+            } => {
+                total.add(&counters);
+                line = l;
+                feed = f;
+                boundary = boundary.exact().unwrap_or(boundary);
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_pass<'a, F, C>(
+    feed: Feed<'a>,
+    boundary: Boundary,
+    verify: bool,
+    tuning: Tuning,
+    make: &F,
+    cx: &Context<'_>,
+    line: u64,
+    sink: &mut dyn Sink,
+) -> Result<Pass<'a>, EngineError>
+where
+    F: Fn() -> C + Sync,
+    C: ChunkConverter,
+{
     let threads = tuning.threads.max(1);
     let inflight = threads * 2 + 2;
     let (free_tx, free_rx) = bounded::<ChunkOutput>(inflight);
@@ -90,7 +151,7 @@ where
     let (work_tx, work_rx) = bounded::<Work>(inflight);
     let (done_tx, done_rx) = bounded::<Work>(inflight);
     let (pool_tx, pool_rx) = unbounded::<Vec<u8>>();
-    let mapped: &[u8] = match &feed {
+    let mapped: &'a [u8] = match &feed {
         Feed::Mapped(d, _) => d,
         Feed::Stream(..) => &[],
     };
@@ -107,7 +168,6 @@ where
         });
         for _ in 0..threads {
             let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
-            let make = &make;
             s.spawn(move || {
                 let mut conv = make();
                 for mut w in work_rx {
@@ -123,42 +183,83 @@ where
             });
         }
         drop((work_rx, done_tx));
-        let collected = collect(mapped, done_rx, free_tx, pool_tx, cx, sink);
+        let collected = collect(mapped, verify, done_rx, free_tx, pool_tx, cx, line, sink);
         let produced = producer
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the reader thread panicked")));
-        match (collected, produced) {
-            (Err(e), _) => Err(e),
-            (Ok(_), Err(e)) => Err(EngineError::Input(format!("{}: {e}", cx.name))),
-            (Ok(c), Ok(())) => Ok(c),
-        }
+        let leftover = match produced {
+            Ok(l) => l,
+            Err(e) => return Err(EngineError::Input(format!("{}: {e}", cx.name))),
+        };
+        Ok(match collected? {
+            Collected::Done(c) => Pass::Done(c),
+            Collected::Recut {
+                counters,
+                line,
+                restart,
+            } => {
+                let feed = match restart {
+                    Restart::Mapped(at) => Feed::Mapped(mapped, at),
+                    Restart::Stream(mut bytes) => match leftover {
+                        Some((rest, eof, reader)) => {
+                            bytes.extend_from_slice(&rest);
+                            Feed::Stream(bytes, eof, reader)
+                        }
+                        None => {
+                            return Err(EngineError::Input(format!(
+                                "{}: lost the reader while re-cutting",
+                                cx.name
+                            )))
+                        }
+                    },
+                };
+                Pass::Recut {
+                    counters,
+                    line,
+                    feed,
+                }
+            }
+        })
     })
 }
 
-fn produce(
-    feed: Feed<'_>,
+fn produce<'a>(
+    feed: Feed<'a>,
     boundary: Boundary,
     chunk: usize,
     free: Receiver<ChunkOutput>,
     work: Sender<Work>,
     pool: Receiver<Vec<u8>>,
-) -> io::Result<()> {
+) -> io::Result<Leftover<'a>> {
     let mut seq = 0;
-    let mut send = |piece: Piece| -> bool {
-        let Ok(out) = free.recv() else { return false };
-        let ok = work.send(Work { seq, piece, out }).is_ok();
-        seq += 1;
-        ok
+    // Sends a piece; gives it back when the collector has stopped taking work.
+    let mut send = |piece: Piece, last: bool| -> Result<(), Piece> {
+        let Ok(out) = free.recv() else {
+            return Err(piece);
+        };
+        match work.send(Work {
+            seq,
+            piece,
+            last,
+            out,
+        }) {
+            Ok(()) => {
+                seq += 1;
+                Ok(())
+            }
+            Err(e) => Err(e.into_inner().piece),
+        }
     };
     match feed {
         Feed::Mapped(data, mut pos) => {
             while pos < data.len() {
                 let end = boundary.chunk_end(data, pos, chunk);
-                if !send(Piece::Range(pos..end)) {
+                if send(Piece::Range(pos..end), end == data.len()).is_err() {
                     break;
                 }
                 pos = end;
             }
+            Ok(None)
         }
         Feed::Stream(mut carry, mut eof, reader) => loop {
             let mut buf = pool.try_recv().unwrap_or_default();
@@ -176,42 +277,89 @@ fn produce(
                 let want = buf.len().saturating_mul(2).max(chunk);
                 eof = !fill(reader, &mut buf, want)?;
             }
-            if !buf.is_empty() && !send(Piece::Owned(buf)) {
-                break;
+            let last = eof && carry.is_empty();
+            if !buf.is_empty() {
+                if let Err(Piece::Owned(mut unsent)) = send(Piece::Owned(buf), last) {
+                    unsent.append(&mut carry);
+                    return Ok(Some((unsent, eof, reader)));
+                }
             }
-            if eof && carry.is_empty() {
-                break;
+            if last {
+                return Ok(Some((Vec::new(), true, reader)));
             }
         },
     }
-    Ok(())
 }
 
+/// Where to go on after a wrong cut.
+enum Restart {
+    /// From this offset of the mapped data.
+    Mapped(usize),
+    /// From these bytes, then the rest of the stream.
+    Stream(Vec<u8>),
+}
+
+enum Collected {
+    Done(Counters),
+    Recut {
+        counters: Counters,
+        line: u64,
+        restart: Restart,
+    },
+}
+
+#[allow(clippy::too_many_arguments)]
 fn collect(
     mapped: &[u8],
+    verify: bool,
     done: Receiver<Work>,
     free: Sender<ChunkOutput>,
     pool: Sender<Vec<u8>>,
     cx: &Context<'_>,
+    mut line: u64,
     sink: &mut dyn Sink,
-) -> Result<Counters, EngineError> {
-    let mut counters = Counters {
-        bytes: cx.preamble_bytes,
-        ..Counters::default()
-    };
-    let mut line = cx.base_line;
+) -> Result<Collected, EngineError> {
+    let mut counters = Counters::default();
     let mut pending = BTreeMap::new();
     let mut next = 0u64;
-    for w in done {
+    while let Ok(w) = done.recv() {
         pending.insert(w.seq, w);
         while let Some(w) = pending.remove(&next) {
+            if verify && w.out.open_end && !w.last {
+                // This chunk's end was not a record boundary: stop the producer, gather the
+                // unconverted bytes from this chunk on, and cut them again exactly.
+                drop(free);
+                pending.insert(w.seq, w);
+                for w in done.iter() {
+                    pending.insert(w.seq, w);
+                }
+                let restart = match pending.remove(&next).map(|w| w.piece) {
+                    Some(Piece::Range(r)) => Restart::Mapped(r.start),
+                    Some(Piece::Owned(mut bytes)) => {
+                        for (_, w) in pending {
+                            if let Piece::Owned(b) = w.piece {
+                                bytes.extend_from_slice(&b);
+                            }
+                        }
+                        Restart::Stream(bytes)
+                    }
+                    None => Restart::Stream(Vec::new()),
+                };
+                return Ok(Collected::Recut {
+                    counters,
+                    line,
+                    restart,
+                });
+            }
             next += 1;
             let data = match &w.piece {
                 Piece::Range(r) => &mapped[r.clone()],
                 Piece::Owned(v) => v.as_slice(),
             };
             let out = &w.out;
-            for r in &out.rejects {
+            // The row that stopped a failing chunk is reported as the error, not as a reject.
+            let kept = out.rejects.len() - usize::from(out.failed && !out.rejects.is_empty());
+            for r in &out.rejects[..kept] {
                 let reject = Reject {
                     file: cx.name,
                     line: line + r.line + 1,
@@ -229,8 +377,7 @@ fn collect(
             counters.rejected += out.rejects.len() as u64;
             counters.bytes += data.len() as u64;
             if out.failed {
-                let r = out.rejects.last();
-                let msg = r.map_or_else(String::new, |r| {
+                let msg = out.rejects.last().map_or_else(String::new, |r| {
                     format!(
                         "{}:{}:{}: {}",
                         cx.name,
@@ -249,5 +396,5 @@ fn collect(
             let _ = free.send(w.out);
         }
     }
-    Ok(counters)
+    Ok(Collected::Done(counters))
 }

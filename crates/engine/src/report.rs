@@ -32,6 +32,9 @@ pub struct ChunkOutput {
     pub failed: bool,
     /// Line feeds consumed in the chunk.
     pub lines_seen: u64,
+    /// The chunk ended inside a quoted field: unless it is the input's last chunk, its end
+    /// was not a record boundary.
+    pub open_end: bool,
 }
 
 impl ChunkOutput {
@@ -44,6 +47,7 @@ impl ChunkOutput {
         self.rejects.clear();
         self.failed = false;
         self.lines_seen = 0;
+        self.open_end = false;
     }
 
     /// Records a rejected row.

@@ -15,6 +15,11 @@ pub enum NameError {
     Newline,
     /// The name ends in a backslash, which every parser reads as an escape.
     TrailingBackslash,
+    /// A backslash stands right before a byte that must be escaped (`a\ b`): the written
+    /// `\\ ` reads differently in the Go and Rust parsers.
+    BackslashBeforeEscape,
+    /// A measurement starting with `#` makes the line a comment.
+    CommentStart,
 }
 
 impl fmt::Display for NameError {
@@ -25,22 +30,24 @@ impl fmt::Display for NameError {
             NameError::TrailingBackslash => {
                 "ends in a backslash, which line protocol cannot represent in names"
             }
+            NameError::BackslashBeforeEscape => {
+                "has a backslash before a comma, space or `=`, which line protocol cannot represent portably in names"
+            }
+            NameError::CommentStart => "starts with `#`, which would make the line a comment",
         })
     }
 }
 
-/// Checks that `name` can be written as a measurement, tag key, tag value or field key.
+/// Checks that `name` can be written as a tag key, tag value or field key.
 #[inline]
 pub fn check_name(name: &[u8]) -> Result<(), NameError> {
-    match name.last() {
-        None => return Err(NameError::Empty),
-        Some(b'\\') => return Err(NameError::TrailingBackslash),
-        _ => {}
-    }
-    if memchr::memchr2(b'\n', b'\r', name).is_some() {
-        return Err(NameError::Newline);
-    }
-    Ok(())
+    write_checked(&mut Vec::new(), name, &KEY_CLASS)
+}
+
+/// Checks that `name` can be written as a measurement.
+#[inline]
+pub fn check_measurement(name: &[u8]) -> Result<(), NameError> {
+    write_checked(&mut Vec::new(), name, &MEASUREMENT_CLASS)
 }
 
 const fn table(special: &[u8]) -> [bool; 256] {
@@ -84,7 +91,14 @@ const fn classes(special: &[u8]) -> [u8; 256] {
 }
 
 static KEY_CLASS: [u8; 256] = classes(b",= ");
-static MEASUREMENT_CLASS: [u8; 256] = classes(b", ");
+static MEASUREMENT_CLASS: [u8; 256] = measurement_classes();
+
+/// Measurement classes: like keys but `=` is plain and a leading `#` (class 3) is refused.
+const fn measurement_classes() -> [u8; 256] {
+    let mut t = classes(b", ");
+    t[b'#' as usize] = 3;
+    t
+}
 
 #[inline]
 fn write_checked(out: &mut Vec<u8>, s: &[u8], class: &[u8; 256]) -> Result<(), NameError> {
@@ -93,12 +107,18 @@ fn write_checked(out: &mut Vec<u8>, s: &[u8], class: &[u8; 256]) -> Result<(), N
         Some(b'\\') => return Err(NameError::TrailingBackslash),
         _ => {}
     }
+    if class[b'#' as usize] == 3 && s[0] == b'#' {
+        return Err(NameError::CommentStart);
+    }
     let mut start = 0;
     for (i, &b) in s.iter().enumerate() {
         let c = class[b as usize];
-        if c != 0 {
+        if c != 0 && c != 3 {
             if c == 2 {
                 return Err(NameError::Newline);
+            }
+            if i > 0 && s[i - 1] == b'\\' {
+                return Err(NameError::BackslashBeforeEscape);
             }
             out.extend_from_slice(&s[start..i]);
             out.push(b'\\');
@@ -204,7 +224,7 @@ mod tests {
             }
             let mut v = Vec::new();
             let r = write_measurement_checked(&mut v, s.as_bytes());
-            assert_eq!(r, check_name(s.as_bytes()), "{s:?}");
+            assert_eq!(r, check_measurement(s.as_bytes()), "{s:?}");
             if r.is_ok() {
                 assert_eq!(String::from_utf8(v).unwrap(), esc(write_measurement, s));
             }
@@ -218,5 +238,13 @@ mod tests {
         assert_eq!(check_name(b"a\nb"), Err(NameError::Newline));
         assert_eq!(check_name(b"a\rb"), Err(NameError::Newline));
         assert_eq!(check_name(b"a\\b"), Ok(()));
+        assert_eq!(check_name(b"a\\ b"), Err(NameError::BackslashBeforeEscape));
+        assert_eq!(check_name(b"a\\,b"), Err(NameError::BackslashBeforeEscape));
+        assert_eq!(check_name(b"a\\=b"), Err(NameError::BackslashBeforeEscape));
+        assert_eq!(check_name(b"#a"), Ok(()));
+        assert_eq!(check_measurement(b"#cpu"), Err(NameError::CommentStart));
+        assert_eq!(check_measurement(b"c#pu"), Ok(()));
+        assert_eq!(check_measurement(b"m\\=x"), Ok(()));
+        assert_eq!(check_measurement(b"m\\ x"), Err(NameError::BackslashBeforeEscape));
     }
 }

