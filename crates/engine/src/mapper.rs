@@ -129,7 +129,7 @@ impl<'p, C: Cells> Ctx<'p, C> {
     }
 
     /// The value of an input, `None` when empty or null and there is no default.
-    #[inline]
+    #[inline(always)]
     fn value<'a>(
         &'a self,
         input: &'a Input,
@@ -257,10 +257,9 @@ fn map_into<C: Cells>(
         else {
             continue;
         };
-        if out.len() > fields_start {
-            out.push(b',');
-        }
-        out.extend_from_slice(&f.prefix);
+        // The prefix is `,key=`; the first field goes without the comma.
+        let comma = usize::from(out.len() == fields_start);
+        out.extend_from_slice(&f.prefix[comma..]);
         write_field(out, f, cell, plan.escape_string_newlines)
             .map_err(|e| cx.err(&f.input, &format!("field {}", f.name), cell.text, e))?;
     }

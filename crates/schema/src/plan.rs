@@ -44,7 +44,7 @@ pub struct TagPlan {
 pub struct FieldPlan {
     /// The key as written in the schema (for messages).
     pub name: String,
-    /// `key=` already escaped.
+    /// `,key=` already escaped (the first field of a line is written without the comma).
     pub prefix: Vec<u8>,
     /// The value source.
     pub input: Input,
@@ -248,7 +248,7 @@ impl Plan {
         }
         let mut fields = Vec::with_capacity(schema.fields.len());
         for f in &schema.fields {
-            let mut prefix = Vec::new();
+            let mut prefix = b",".to_vec();
             lpconvert_lp::write_key(&mut prefix, f.key.as_bytes());
             prefix.push(b'=');
             let input = r.input(&format!("fields.{}", f.key), &f.source)?;
