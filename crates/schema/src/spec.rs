@@ -334,7 +334,8 @@ impl Schema {
             }
         };
         if let Source::Value(m) = &measurement {
-            lpconvert_lp::escape::check_measurement(m.as_bytes()).map_err(|e| err("measurement", e))?;
+            lpconvert_lp::escape::check_measurement(m.as_bytes())
+                .map_err(|e| err("measurement", e))?;
         }
         let precision = match raw.precision.as_deref() {
             None => Precision::Ns,
