@@ -6,6 +6,7 @@ mod convert;
 mod infer;
 mod output;
 mod replay;
+mod replay_convert;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -1,8 +1,11 @@
 //! `lpconvert replay`: send line protocol to a server at a controlled rate, losing nothing.
 //! The work is done by `lpconvert_send::replay`; this is options, secrets from the
-//! environment, progress, the summary and the exit status.
+//! environment, progress, the summary and the exit status. With `--schema`, CSV/NDJSON is
+//! converted while it is sent (`replay_convert`).
 
+use crate::replay_convert::{reopen_in_checkpoint, Conversion, ConversionOutcome, ConvertOptions};
 use anyhow::{bail, Context};
+use lpconvert_engine::EngineError;
 use lpconvert_send::batch::BatchLimits;
 use lpconvert_send::clock::SystemClock;
 use lpconvert_send::input::Source;
@@ -28,7 +31,8 @@ pub struct ReplayArgs {
 /// The options themselves.
 #[derive(clap::Args, Debug)]
 struct ReplayOptions {
-    /// Line-protocol files (`.gz` is decompressed); none or `-` reads stdin.
+    /// Line-protocol files (`.gz` is decompressed), or CSV/NDJSON with --schema; none or `-`
+    /// reads stdin.
     #[arg(value_name = "INPUT")]
     inputs: Vec<String>,
     /// Server base URL, e.g. http://127.0.0.1:8086.
@@ -58,9 +62,10 @@ struct ReplayOptions {
     /// Environment variable holding the password for --username (never printed).
     #[arg(long, default_value = "INFLUX_PASSWORD", value_name = "VAR")]
     password_env: String,
-    /// Precision of the timestamps in the input: ns, us, ms or s.
-    #[arg(long, default_value = "ns")]
-    precision: String,
+    /// Precision of the timestamps in the input: ns, us, ms or s (default ns; with --schema,
+    /// the schema's, which this overrides).
+    #[arg(long)]
+    precision: Option<String>,
     /// Most lines per request.
     #[arg(long, default_value_t = 5000)]
     batch_lines: usize,
@@ -100,9 +105,22 @@ struct ReplayOptions {
     /// Write the summary as JSON to this file.
     #[arg(long, value_name = "FILE.json")]
     report: Option<PathBuf>,
-    /// Convert CSV/NDJSON with this schema on the fly (not available yet).
+    /// Convert CSV/NDJSON inputs with this schema while sending (one pass).
     #[arg(long)]
     schema: Option<PathBuf>,
+    /// With --schema: override the schema's input format.
+    #[arg(long, requires = "schema", value_parser = ["csv", "ndjson"])]
+    format: Option<String>,
+    /// With --schema: override the schema's bad-row policy.
+    #[arg(long, requires = "schema", value_parser = ["fail", "skip"])]
+    on_error: Option<String>,
+    /// With --schema: rows the schema rejects, verbatim (CSV header first); reasons in
+    /// FILE.errors as file:line:column: message.
+    #[arg(long, requires = "schema", value_name = "FILE")]
+    convert_rejects: Option<PathBuf>,
+    /// With --schema: conversion worker threads (default: all cores).
+    #[arg(long, requires = "schema")]
+    threads: Option<usize>,
     /// No progress, no summary.
     #[arg(short, long)]
     quiet: bool,
@@ -111,12 +129,20 @@ struct ReplayOptions {
 /// Runs `lpconvert replay`; returns the exit status.
 pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     let args = *args.options;
-    if args.schema.is_some() {
-        // TODO(issue 5): stream the engine's conversion into the sender once the engine
-        // crate's API is settled; until then no converter of our own.
-        bail!("replay --schema is not available yet: convert first (lpconvert --schema S data.csv > data.lp), then replay data.lp");
-    }
-    let config = build_config(&args)?;
+    let conversion = match &args.schema {
+        None => None,
+        Some(schema) => Some(Conversion::prepare(&ConvertOptions {
+            schema,
+            inputs: &args.inputs,
+            format: args.format.as_deref(),
+            precision: args.precision.as_deref(),
+            on_error: args.on_error.as_deref(),
+            rejects: args.convert_rejects.as_deref(),
+            threads: args.threads,
+            checkpoint: args.checkpoint.is_some() && !args.dry_run,
+        })?),
+    };
+    let config = build_config(&args, conversion.as_ref())?;
     let live = LiveCounters::default();
     let transport: Box<dyn Transport> = if args.dry_run {
         Box::new(DryRunTransport)
@@ -129,39 +155,130 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     };
     let done = AtomicBool::new(false);
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let total: Option<u64> = config
-        .sources
-        .iter()
-        .map(Source::size_hint)
-        .try_fold(0u64, |acc, s| s.map(|s| acc + s));
+    // Progress: through the converted input with --schema, else through the line protocol.
+    let (total, position): (Option<u64>, Box<dyn Fn() -> u64 + Sync>) = match &conversion {
+        Some(c) => (c.total_bytes, Box::new(|| c.bytes_done())),
+        None => (
+            config
+                .sources
+                .iter()
+                .map(Source::size_hint)
+                .try_fold(0u64, |acc, s| s.map(|s| acc + s)),
+            Box::new(|| LiveCounters::get(&live.bytes_read)),
+        ),
+    };
     let result = std::thread::scope(|scope| {
         if show_progress {
-            scope.spawn(|| progress(&live, &done, total));
+            scope.spawn(|| progress(&live, &done, total, position.as_ref()));
         }
         let r = lpconvert_send::run(&config, transport.as_ref(), &SystemClock, &live);
         done.store(true, Ordering::Relaxed);
         r
     });
+    drop(position);
+    // The conversion threads end once the replay has stopped reading.
+    let converted = conversion.map(Conversion::finish).transpose();
     let summary = result?;
+    let converted = converted?;
+    if let (Some(c), Some(path)) = (&converted, &config.checkpoint) {
+        if let Some(e) = &c.error {
+            if !config.dry_run {
+                reopen_in_checkpoint(path, e.input)?;
+            }
+        }
+    }
     if let Some(path) = &args.report {
         let mut report = summary.to_json();
         report["url"] = config.target.write_url().unwrap_or_default().into();
+        if let Some(c) = &converted {
+            report["conversion"] = c.to_json();
+        }
         let text = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, text + "\n")
             .with_context(|| format!("writing the report {}", path.display()))?;
     }
     if !args.quiet {
+        if let Some(c) = &converted {
+            print_conversion(c, &args);
+        }
         print_summary(&summary, &config);
     } else if let Ending::Fatal { message, .. } | Ending::GaveUp { message } = &summary.ending {
         eprintln!("lpconvert replay: {message}");
     }
-    Ok(summary.exit_code())
+    let code = summary.exit_code();
+    let Some(c) = converted else {
+        return Ok(code);
+    };
+    Ok(match &c.error {
+        Some(e) => {
+            // Shown even with --quiet: the replay did not send everything.
+            match &e.error {
+                EngineError::Schema(s) => {
+                    eprintln!("lpconvert replay: {}: {s}", c.schema_path.display())
+                }
+                EngineError::Row(m) => eprintln!("{m}"),
+                other => eprintln!("lpconvert replay: {other}"),
+            }
+            match &e.error {
+                EngineError::Row(_) => {
+                    eprintln!(
+                        "lpconvert replay: the conversion stopped at this row (on_error = \"fail\"); the {} lines converted before it were sent; use --on-error skip --convert-rejects FILE to set bad rows aside",
+                        c.counters.written
+                    );
+                    1
+                }
+                _ => 2,
+            }
+        }
+        None if code == 0 && c.counters.rejected > 0 => 3,
+        None => code,
+    })
 }
 
-fn build_config(args: &ReplayOptions) -> anyhow::Result<ReplayConfig> {
+/// The conversion's line of the summary, and the first rejected rows.
+fn print_conversion(c: &ConversionOutcome, args: &ReplayOptions) {
+    let n = &c.counters;
+    eprintln!(
+        "lpconvert replay: converted {} rows: {} lines, {} skipped (no fields), {} rejected",
+        n.rows, n.written, n.skipped, n.rejected
+    );
+    if n.rejected > 0 {
+        for r in &c.first_rejects {
+            eprintln!("lpconvert replay: rejected {r}");
+        }
+        if n.rejected > c.first_rejects.len() as u64 {
+            eprintln!(
+                "lpconvert replay: ... {} more rejected rows",
+                n.rejected - c.first_rejects.len() as u64
+            );
+        }
+        match &args.convert_rejects {
+            Some(p) => eprintln!(
+                "lpconvert replay: rejected rows are in {}, reasons in {}.errors",
+                p.display(),
+                p.display()
+            ),
+            None => {
+                eprintln!("lpconvert replay: use --convert-rejects FILE to keep the rejected rows")
+            }
+        }
+    }
+}
+
+fn build_config(
+    args: &ReplayOptions,
+    conversion: Option<&Conversion>,
+) -> anyhow::Result<ReplayConfig> {
     let api = Api::parse(&args.api).context("--api must be v1, v2 or v3")?;
-    let precision = Precision::parse(&args.precision)
-        .with_context(|| format!("--precision `{}`: expected ns, us, ms or s", args.precision))?;
+    let precision = match (conversion, args.precision.as_deref()) {
+        // The schema's precision, with --precision already applied to it.
+        (Some(c), _) => c.precision,
+        (None, p) => {
+            let p = p.unwrap_or("ns");
+            Precision::parse(p)
+                .with_context(|| format!("--precision `{p}`: expected ns, us, ms or s"))?
+        }
+    };
     let token = std::env::var(&args.token_env)
         .ok()
         .filter(|t| !t.is_empty());
@@ -203,7 +320,9 @@ fn build_config(args: &ReplayOptions) -> anyhow::Result<ReplayConfig> {
         bail!("--concurrency must be at least 1");
     }
     let max_bytes = parse_size(&args.batch_bytes).context("--batch-bytes")?;
-    let sources: Vec<Source> = if args.inputs.is_empty() {
+    let sources: Vec<Source> = if let Some(c) = conversion {
+        c.sources()
+    } else if args.inputs.is_empty() {
         vec![Source::Stdin]
     } else {
         args.inputs.iter().map(|a| Source::from_arg(a)).collect()
@@ -232,7 +351,12 @@ fn build_config(args: &ReplayOptions) -> anyhow::Result<ReplayConfig> {
 }
 
 /// A progress bar on stderr (only on a terminal): input position, lines, lines/s, retries.
-fn progress(live: &LiveCounters, done: &AtomicBool, total: Option<u64>) {
+fn progress(
+    live: &LiveCounters,
+    done: &AtomicBool,
+    total: Option<u64>,
+    position: &(dyn Fn() -> u64 + Sync),
+) {
     let bar = match total {
         Some(t) => indicatif::ProgressBar::new(t),
         None => indicatif::ProgressBar::new_spinner(),
@@ -249,7 +373,7 @@ fn progress(live: &LiveCounters, done: &AtomicBool, total: Option<u64>) {
     while !done.load(Ordering::Relaxed) {
         let lines = LiveCounters::get(&live.lines_acked);
         let secs = start.elapsed().as_secs_f64().max(1e-3);
-        bar.set_position(LiveCounters::get(&live.bytes_read));
+        bar.set_position(position());
         bar.set_message(format!(
             "{} lines acked, {:.0} lines/s, {} refused, {} retries",
             lines,

@@ -638,7 +638,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
         &[],
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    // --schema is not available yet.
+    // A missing schema is a usage error: exit 2, naming it.
     let out = lpconvert(
         &[
             "--url",
@@ -652,7 +652,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
         &[],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("replay --schema is not available yet"));
+    assert!(stderr(&out).contains("x.toml"), "{}", stderr(&out));
 }
 
 #[test]

@@ -1,13 +1,17 @@
 //! Line-protocol inputs: regular files are memory-mapped (with a read fallback), stdin and
 //! `.gz` files are read as streams. Either way the input arrives as [`Block`]s of whole lines
 //! that batches can borrow without copying.
+//!
+//! A caller can also hand over line protocol produced while the replay runs (CSV converted
+//! on the fly): see [`StreamInput`].
 
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Bytes shared by a block and every batch that borrows from it.
 pub enum Data {
@@ -67,8 +71,17 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Reads the identity of the file at `path`.
+    /// Reads the identity of the file at `path` (or the one given to a registered
+    /// [`StreamInput`]).
     pub fn of(path: &Path) -> io::Result<Identity> {
+        if let Some(found) = with_stream(path, |s| s.identity.clone()) {
+            return found.ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "this input is a stream that cannot be resumed",
+                )
+            });
+        }
         let meta = std::fs::metadata(path)?;
         let mtime_ns = meta
             .modified()
@@ -120,16 +133,98 @@ impl Source {
     pub fn display_name(&self) -> String {
         match self {
             Source::Stdin => "<stdin>".to_owned(),
-            Source::File(p) => p.display().to_string(),
+            Source::File(p) => {
+                with_stream(p, |s| s.name.clone()).unwrap_or_else(|| p.display().to_string())
+            }
         }
     }
 
     /// Size in bytes when known (files that are not compressed).
     pub fn size_hint(&self) -> Option<u64> {
         match self {
+            Source::File(p) if with_stream(p, |_| ()).is_some() => None,
             Source::File(p) if !is_gz(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             _ => None,
         }
+    }
+}
+
+/// Opens a [`StreamInput`]: called once, when the replay reaches that input.
+pub type OpenStream = Box<dyn FnOnce() -> io::Result<Box<dyn Read + Send>> + Send>;
+
+/// Line protocol produced while the replay runs, e.g. CSV converted on the fly.
+///
+/// [`StreamInput::register`] turns it into a [`Source`] that the replay reads like a
+/// decompressed file: in blocks of whole lines, skipping to a checkpoint's offset by reading
+/// and discarding. Such a source is a `Source::File` whose path contains a NUL byte, so it
+/// can name no real file; the registration ends when the returned [`StreamGuard`] is dropped.
+pub struct StreamInput {
+    /// How the input is named in messages and in the rejects file.
+    pub name: String,
+    /// What identifies the stream's content across runs, for `--checkpoint` (`None`: it
+    /// cannot be resumed). Offsets are offsets into the stream, so the stream must be the
+    /// same bytes whenever its identity is the same.
+    pub identity: Option<Identity>,
+    /// Opens the stream.
+    pub open: OpenStream,
+}
+
+/// Keeps a [`StreamInput`] registered; dropping it unregisters the stream (not yet opened
+/// streams are then never opened).
+#[derive(Debug)]
+pub struct StreamGuard {
+    key: PathBuf,
+}
+
+impl StreamGuard {
+    /// The source that reads the stream.
+    pub fn source(&self) -> Source {
+        Source::File(self.key.clone())
+    }
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        streams().retain(|s| s.key != self.key);
+    }
+}
+
+struct Registered {
+    key: PathBuf,
+    name: String,
+    identity: Option<Identity>,
+    open: Option<OpenStream>,
+}
+
+static STREAMS: Mutex<Vec<Registered>> = Mutex::new(Vec::new());
+static NEXT_STREAM: AtomicU64 = AtomicU64::new(0);
+
+fn streams() -> MutexGuard<'static, Vec<Registered>> {
+    // A panic while holding the lock leaves the list consistent (entries are only pushed,
+    // removed or have `open` taken), so a poisoned lock is still usable.
+    STREAMS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Applies `f` to the stream registered under `path`, if any.
+fn with_stream<T>(path: &Path, f: impl FnOnce(&mut Registered) -> T) -> Option<T> {
+    if !path.as_os_str().as_encoded_bytes().contains(&0) {
+        return None;
+    }
+    streams().iter_mut().find(|s| s.key == path).map(f)
+}
+
+impl StreamInput {
+    /// Registers the stream; read it through [`StreamGuard::source`].
+    pub fn register(self) -> StreamGuard {
+        let n = NEXT_STREAM.fetch_add(1, Ordering::Relaxed);
+        let key = PathBuf::from(format!("\0lpconvert-stream-{}-{n}", std::process::id()));
+        streams().push(Registered {
+            key: key.clone(),
+            name: self.name,
+            identity: self.identity,
+            open: Some(self.open),
+        });
+        StreamGuard { key }
     }
 }
 
@@ -155,7 +250,19 @@ enum State {
 impl BlockReader {
     /// Opens `source` and skips to `start` (counting the lines skipped).
     pub fn open(source: &Source, start: u64) -> io::Result<BlockReader> {
+        let stream = match source {
+            Source::File(p) => with_stream(p, |s| s.open.take()),
+            Source::Stdin => None,
+        };
         let mut reader = match source {
+            _ if stream.is_some() => match stream.flatten() {
+                Some(open) => Self::stream(open()?),
+                None => {
+                    return Err(io::Error::other(
+                        "a stream input can be read only once per run",
+                    ))
+                }
+            },
             Source::Stdin => Self::stream(Box::new(io::stdin())),
             Source::File(p) if is_gz(p) => Self::stream(Box::new(MultiGzDecoder::new(
                 io::BufReader::new(File::open(p)?),
@@ -367,5 +474,57 @@ mod tests {
         assert_eq!(d, &text[start as usize..]);
         assert_eq!(marks[0], (start, 1001));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_registered_stream_reads_like_a_file_resumes_and_unregisters() {
+        let text: Vec<u8> = (0..1000)
+            .flat_map(|i| format!("m f={i}i {i}\n").into_bytes())
+            .collect();
+        let id = Identity {
+            path: "data.csv converted".into(),
+            size: 1,
+            mtime_ns: 2,
+            head_hash: 3,
+        };
+        let make = |text: Vec<u8>, identity| StreamInput {
+            name: "data.csv (converted)".into(),
+            identity,
+            open: Box::new(move || Ok(Box::new(io::Cursor::new(text)) as Box<dyn Read + Send>)),
+        };
+        let guard = make(text.clone(), Some(id.clone())).register();
+        let source = guard.source();
+        assert_eq!(source.display_name(), "data.csv (converted)");
+        assert_eq!(source.size_hint(), None);
+        let Source::File(key) = &source else {
+            panic!("not a file source")
+        };
+        assert_eq!(Identity::of(key).unwrap(), id);
+        // Resume at the start of line 11.
+        let start = text
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c == b'\n')
+            .nth(9)
+            .unwrap()
+            .0 as u64
+            + 1;
+        let (all, marks) = collect(&source, start);
+        assert_eq!(all, &text[start as usize..]);
+        assert_eq!(marks[0], (start, 11));
+        // Opened once only.
+        assert!(BlockReader::open(&source, 0).is_err());
+        drop(guard);
+        assert!(Identity::of(key).is_err());
+        assert!(BlockReader::open(&source, 0).is_err());
+
+        let unresumable = make(Vec::new(), None).register();
+        let Source::File(key) = unresumable.source() else {
+            panic!("not a file source")
+        };
+        assert_eq!(
+            Identity::of(&key).unwrap_err().kind(),
+            io::ErrorKind::Unsupported
+        );
     }
 }

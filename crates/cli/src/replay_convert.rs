@@ -1,0 +1,539 @@
+//! `lpconvert replay --schema`: CSV/NDJSON converted by the engine while the replay runs.
+//!
+//! The `send` crate sees only line protocol (DESIGN.md): each input becomes a registered
+//! [`StreamInput`] whose reader pulls blocks of converted lines from a bounded channel, filled
+//! by a conversion thread that starts when the replay reaches the input. One pass over the
+//! data, and memory bounded by the channel (a few chunks of output) plus the engine's own
+//! bound (`2 x threads + 2` chunks in flight).
+//!
+//! The converted stream is deterministic (byte-identical for any thread count or chunk size),
+//! so a checkpoint's offset into it stays valid: a resumed run converts again and skips the
+//! acknowledged bytes. The stream's identity is the source file's (path, size, modification
+//! time, first 64 KiB) combined with a hash of the schema text, the overrides and the
+//! lpconvert version.
+
+use anyhow::{bail, Context};
+use lpconvert_engine::{convert_input, Counters, EngineError, Reject, Sink, Tuning};
+use lpconvert_lp::Precision as LpPrecision;
+use lpconvert_schema::{Format, OnError, Schema};
+use lpconvert_send::input::{fnv1a, Identity, OpenStream, Source, StreamGuard, StreamInput};
+use lpconvert_send::Precision;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+/// Blocks of converted lines waiting between a conversion thread and the replay.
+const CHANNEL_BLOCKS: usize = 4;
+
+/// Reject messages kept for the summary.
+const SHOWN_REJECTS: usize = 5;
+
+/// What `lpconvert replay --schema` was asked to convert, and how.
+#[derive(Debug)]
+pub struct ConvertOptions<'a> {
+    /// The schema file.
+    pub schema: &'a Path,
+    /// Input files (`-` is stdin).
+    pub inputs: &'a [String],
+    /// `--format`: overrides the schema's input format.
+    pub format: Option<&'a str>,
+    /// `--precision`: overrides the schema's precision (the output's and the sender's).
+    pub precision: Option<&'a str>,
+    /// `--on-error`: overrides the schema's bad-row policy.
+    pub on_error: Option<&'a str>,
+    /// `--convert-rejects FILE`: rejected rows verbatim, reasons in `FILE.errors`.
+    pub rejects: Option<&'a Path>,
+    /// `--threads`: conversion worker threads.
+    pub threads: Option<usize>,
+    /// Whether a checkpoint is used (stdin cannot be resumed).
+    pub checkpoint: bool,
+}
+
+/// Conversions registered as replay inputs; [`Conversion::finish`] collects their outcome.
+pub struct Conversion {
+    guards: Vec<StreamGuard>,
+    shared: Arc<Shared>,
+    /// The precision of the converted timestamps, to be sent to the server.
+    pub precision: Precision,
+    schema_path: PathBuf,
+    /// Total size of the inputs when every one is a regular file (for progress).
+    pub total_bytes: Option<u64>,
+}
+
+/// What every conversion thread shares.
+struct Shared {
+    /// A conversion stopped with an error: later inputs are not converted.
+    failed: AtomicBool,
+    /// Conversion threads started, with their input's index.
+    threads: Mutex<Vec<(usize, JoinHandle<ThreadResult>)>>,
+    /// Rejected rows.
+    rejects: Mutex<RejectLog>,
+    /// Input bytes converted so far, over all inputs (for progress).
+    bytes_done: AtomicU64,
+}
+
+/// How one conversion thread ended.
+struct ThreadResult {
+    result: Result<Counters, EngineError>,
+    /// The replay stopped reading (it was told to stop): the conversion was cut short on
+    /// purpose, not by an error of its own.
+    abandoned: bool,
+    /// The counters at the last chunk, for a conversion that stopped.
+    partial: Counters,
+}
+
+/// Rejected rows: counted, the first few kept for the summary, all written to
+/// `--convert-rejects` when given.
+#[derive(Default)]
+struct RejectLog {
+    count: u64,
+    first: Vec<String>,
+    file: Option<RejectFile>,
+}
+
+struct RejectFile {
+    rows: BufWriter<File>,
+    reasons: BufWriter<File>,
+    header_written: bool,
+}
+
+impl RejectLog {
+    fn record(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
+        self.count += 1;
+        if self.first.len() < SHOWN_REJECTS {
+            self.first.push(r.to_string());
+        }
+        if let Some(f) = &mut self.file {
+            if !f.header_written {
+                if let Some(h) = header {
+                    f.rows.write_all(h)?;
+                    if !h.ends_with(b"\n") {
+                        f.rows.write_all(b"\n")?;
+                    }
+                }
+                f.header_written = true;
+            }
+            f.rows.write_all(r.raw)?;
+            if !r.raw.ends_with(b"\n") {
+                f.rows.write_all(b"\n")?;
+            }
+            writeln!(f.reasons, "{r}")?;
+        }
+        Ok(())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The data stays consistent if a holder panicked (counters and writers only).
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How the conversions went, after the replay.
+#[derive(Debug, Default)]
+pub struct ConversionOutcome {
+    /// Counters summed over the inputs converted (a resumed run converts from the start).
+    pub counters: Counters,
+    /// Rejected rows' `file:line:column: message`, the first few.
+    pub first_rejects: Vec<String>,
+    /// Why a conversion stopped, if one did.
+    pub error: Option<ConversionError>,
+    /// Inputs converted to the end.
+    pub inputs_done: usize,
+    /// The schema file, for messages.
+    pub schema_path: PathBuf,
+}
+
+/// A conversion that stopped.
+#[derive(Debug)]
+pub struct ConversionError {
+    /// Index of the input.
+    pub input: usize,
+    /// The engine's error.
+    pub error: EngineError,
+}
+
+impl ConversionOutcome {
+    /// The outcome as JSON, for `--report`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "rows_read": self.counters.rows,
+            "lines_written": self.counters.written,
+            "rows_skipped": self.counters.skipped,
+            "rows_rejected": self.counters.rejected,
+            "first_rejects": self.first_rejects,
+            "inputs_converted": self.inputs_done,
+            "error": self.error.as_ref().map(|e| e.error.to_string()),
+        })
+    }
+}
+
+/// Loads the schema and applies the overrides (as `lpconvert convert` does).
+fn load_schema(o: &ConvertOptions<'_>) -> anyhow::Result<Schema> {
+    let mut schema = lpconvert_schema::load(o.schema)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", o.schema.display()))?;
+    if let Some(f) = o.format {
+        schema.format = Some(Format::parse(f).with_context(|| format!("--format `{f}`"))?);
+    }
+    if let Some(p) = o.precision {
+        schema.precision = LpPrecision::parse(p)
+            .with_context(|| format!("--precision `{p}`: expected ns, us, ms or s"))?;
+    }
+    if let Some(e) = o.on_error {
+        schema.on_error = OnError::parse(e).with_context(|| format!("--on-error `{e}`"))?;
+    }
+    Ok(schema)
+}
+
+/// The sender's precision for the schema's.
+fn send_precision(p: LpPrecision) -> Precision {
+    match p {
+        LpPrecision::Ns => Precision::Ns,
+        LpPrecision::Us => Precision::Us,
+        LpPrecision::Ms => Precision::Ms,
+        LpPrecision::S => Precision::S,
+    }
+}
+
+/// What makes the converted bytes what they are, besides the input: the schema text, the
+/// overrides and the converter's version.
+fn schema_hash(o: &ConvertOptions<'_>) -> anyhow::Result<u64> {
+    let mut bytes = std::fs::read(o.schema)
+        .with_context(|| format!("cannot read the schema {}", o.schema.display()))?;
+    for part in [
+        o.format.unwrap_or(""),
+        o.precision.unwrap_or(""),
+        o.on_error.unwrap_or(""),
+        env!("CARGO_PKG_VERSION"),
+    ] {
+        bytes.push(0);
+        bytes.extend_from_slice(part.as_bytes());
+    }
+    Ok(fnv1a(&bytes))
+}
+
+/// The identity of `input` converted with the schema: the file's, its path joined with the
+/// schema's and its content hash mixed with the schema hash.
+fn identity(input: &str, schema: &Path, schema_hash: u64) -> io::Result<Identity> {
+    let mut id = Identity::of(Path::new(input))?;
+    let schema_abs = std::fs::canonicalize(schema).unwrap_or_else(|_| schema.to_path_buf());
+    id.path = format!("{} converted with {}", id.path, schema_abs.display());
+    let mut mixed = id.head_hash.to_le_bytes().to_vec();
+    mixed.extend_from_slice(&schema_hash.to_le_bytes());
+    id.head_hash = fnv1a(&mixed);
+    Ok(id)
+}
+
+impl Conversion {
+    /// Loads and checks the schema, checks the inputs, and registers one stream input per
+    /// input file. Nothing is converted until the replay reads the stream.
+    pub fn prepare(o: &ConvertOptions<'_>) -> anyhow::Result<Conversion> {
+        let schema = Arc::new(load_schema(o)?);
+        let inputs: Vec<String> = if o.inputs.is_empty() {
+            vec!["-".to_owned()]
+        } else {
+            o.inputs.to_vec()
+        };
+        if o.checkpoint && inputs.iter().any(|i| i == "-") {
+            bail!("--checkpoint needs file inputs: standard input cannot be resumed");
+        }
+        if inputs.iter().filter(|i| *i == "-").count() > 1 {
+            bail!("standard input (`-`) can be given only once");
+        }
+        let hash = schema_hash(o)?;
+        let threads = o
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
+        let tuning = Tuning {
+            threads,
+            chunk_size: lpconvert_engine::DEFAULT_CHUNK_SIZE,
+        };
+        let file = match o.rejects {
+            None => None,
+            Some(p) => {
+                let mut reasons = p.as_os_str().to_owned();
+                reasons.push(".errors");
+                let reasons = PathBuf::from(reasons);
+                Some(RejectFile {
+                    rows: BufWriter::new(
+                        File::create(p)
+                            .with_context(|| format!("cannot create {}", p.display()))?,
+                    ),
+                    reasons: BufWriter::new(
+                        File::create(&reasons)
+                            .with_context(|| format!("cannot create {}", reasons.display()))?,
+                    ),
+                    header_written: false,
+                })
+            }
+        };
+        let shared = Arc::new(Shared {
+            failed: AtomicBool::new(false),
+            threads: Mutex::new(Vec::new()),
+            rejects: Mutex::new(RejectLog {
+                file,
+                ..RejectLog::default()
+            }),
+            bytes_done: AtomicU64::new(0),
+        });
+        let mut total_bytes = Some(0u64);
+        let mut guards = Vec::with_capacity(inputs.len());
+        let mut done_before = 0u64;
+        for (index, input) in inputs.iter().enumerate() {
+            let identity = if input == "-" {
+                total_bytes = None;
+                None
+            } else {
+                let id = identity(input, o.schema, hash)
+                    .with_context(|| format!("cannot read {input}"))?;
+                total_bytes = total_bytes.map(|t| t + id.size);
+                Some(id)
+            };
+            let name = if input == "-" { "<stdin>" } else { input };
+            let open = opener(
+                index,
+                input.clone(),
+                Arc::clone(&schema),
+                tuning,
+                Arc::clone(&shared),
+                done_before,
+            );
+            done_before += identity.as_ref().map_or(0, |id| id.size);
+            guards.push(
+                StreamInput {
+                    name: format!("{name} as line protocol"),
+                    identity,
+                    open,
+                }
+                .register(),
+            );
+        }
+        Ok(Conversion {
+            guards,
+            shared,
+            precision: send_precision(schema.precision),
+            schema_path: o.schema.to_path_buf(),
+            total_bytes,
+        })
+    }
+
+    /// The replay's inputs, one per input file.
+    pub fn sources(&self) -> Vec<Source> {
+        self.guards.iter().map(StreamGuard::source).collect()
+    }
+
+    /// Input bytes converted so far (for progress).
+    pub fn bytes_done(&self) -> u64 {
+        self.shared.bytes_done.load(Ordering::Relaxed)
+    }
+
+    /// After the replay: waits for the conversion threads and collects their outcome.
+    pub fn finish(self) -> anyhow::Result<ConversionOutcome> {
+        // Unregister first: streams never opened stay unconverted.
+        drop(self.guards);
+        let threads = std::mem::take(&mut *lock(&self.shared.threads));
+        let mut out = ConversionOutcome {
+            schema_path: self.schema_path.clone(),
+            ..ConversionOutcome::default()
+        };
+        for (input, handle) in threads {
+            let Ok(t) = handle.join() else {
+                bail!("the conversion of input {} panicked", input + 1);
+            };
+            match t.result {
+                Ok(c) => {
+                    out.counters.add(&c);
+                    out.inputs_done += 1;
+                }
+                Err(_) if t.abandoned => out.counters.add(&t.partial),
+                Err(error) => {
+                    out.counters.add(&t.partial);
+                    if out.error.is_none() {
+                        out.error = Some(ConversionError { input, error });
+                    }
+                }
+            }
+        }
+        let mut log = lock(&self.shared.rejects);
+        // Rows rejected after the last progress report of a stopped conversion.
+        out.counters.rejected = out.counters.rejected.max(log.count);
+        out.first_rejects = std::mem::take(&mut log.first);
+        if let Some(f) = &mut log.file {
+            f.rows
+                .flush()
+                .and_then(|()| f.reasons.flush())
+                .context("cannot write the --convert-rejects file")?;
+        }
+        Ok(out)
+    }
+}
+
+/// Opens input `index`: starts its conversion thread and returns the reader of its output.
+fn opener(
+    index: usize,
+    path: String,
+    schema: Arc<Schema>,
+    tuning: Tuning,
+    shared: Arc<Shared>,
+    done_before: u64,
+) -> OpenStream {
+    Box::new(move || {
+        if shared.failed.load(Ordering::SeqCst) {
+            // An earlier input stopped the conversion: nothing more is sent.
+            return Ok(Box::new(io::empty()) as Box<dyn Read + Send>);
+        }
+        let (tx, rx) = sync_channel::<Vec<u8>>(CHANNEL_BLOCKS);
+        let thread_shared = Arc::clone(&shared);
+        let handle = std::thread::Builder::new()
+            .name(format!("convert-{index}"))
+            .spawn(move || {
+                let shared = thread_shared;
+                let mut sink = ChannelSink {
+                    tx,
+                    shared: Arc::clone(&shared),
+                    abandoned: false,
+                    done_before,
+                    partial: Counters::default(),
+                    lines: 0,
+                };
+                let result = lpconvert_engine::open(&path)
+                    .map_err(|e| EngineError::Input(format!("{path}: {e}")))
+                    .and_then(|input| convert_input(input, &schema, tuning, &mut sink));
+                let abandoned = sink.abandoned;
+                let mut partial = sink.partial;
+                partial.written = partial.written.max(sink.lines);
+                // Rows before the one that stopped it (that row is not counted as a reject).
+                partial.rows = partial
+                    .rows
+                    .max(partial.written + partial.skipped + partial.rejected);
+                if result.is_err() && !abandoned {
+                    // Before the channel closes, so that the next input sees it.
+                    shared.failed.store(true, Ordering::SeqCst);
+                }
+                drop(sink);
+                ThreadResult {
+                    result,
+                    abandoned,
+                    partial,
+                }
+            })?;
+        lock(&shared.threads).push((index, handle));
+        Ok(Box::new(ChannelReader {
+            rx,
+            block: Vec::new(),
+            pos: 0,
+        }) as Box<dyn Read + Send>)
+    })
+}
+
+/// The engine's sink: converted lines into the channel, rejects into the log.
+struct ChannelSink {
+    tx: SyncSender<Vec<u8>>,
+    shared: Arc<Shared>,
+    abandoned: bool,
+    done_before: u64,
+    partial: Counters,
+    /// Lines handed to the channel.
+    lines: u64,
+}
+
+impl Sink for ChannelSink {
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        self.tx.send(lines.to_vec()).map_err(|_| {
+            self.abandoned = true;
+            io::Error::new(io::ErrorKind::BrokenPipe, "the replay stopped reading")
+        })?;
+        self.lines += lines.iter().filter(|&&b| b == b'\n').count() as u64;
+        Ok(())
+    }
+
+    fn reject(&mut self, reject: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
+        lock(&self.shared.rejects).record(reject, header)
+    }
+
+    fn progress(&mut self, c: &Counters) {
+        self.partial = *c;
+        self.shared
+            .bytes_done
+            .store(self.done_before + c.bytes, Ordering::Relaxed);
+    }
+}
+
+/// Reads the converted lines from the channel; the end of the conversion (finished or
+/// stopped) is the end of the stream.
+struct ChannelReader {
+    rx: Receiver<Vec<u8>>,
+    block: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.block.len() {
+            match self.rx.recv() {
+                Ok(b) => {
+                    self.block = b;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.block.len() - self.pos);
+        buf[..n].copy_from_slice(&self.block[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// After a conversion stopped at input `failed`: marks that input and the later ones as not
+/// complete in the checkpoint (the replay saw their streams end and took them for done), so
+/// a rerun converts them again instead of skipping them.
+pub fn reopen_in_checkpoint(path: &Path, failed: usize) -> anyhow::Result<()> {
+    use lpconvert_send::checkpoint::Checkpoint;
+    let Some(mut state) = Checkpoint::load(path)? else {
+        return Ok(());
+    };
+    for s in state.inputs.iter_mut().skip(failed) {
+        s.complete = false;
+    }
+    state.save(path)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_channel_reader_concatenates_blocks_and_ends_when_the_sender_is_gone() {
+        let (tx, rx) = sync_channel(2);
+        let writer = std::thread::spawn(move || {
+            for b in [&b"a b=1 1\n"[..], b"", b"c d=2 2\n", b"e f=3 3\n"] {
+                tx.send(b.to_vec()).map_err(|_| ()).ok();
+            }
+        });
+        let mut r = ChannelReader {
+            rx,
+            block: Vec::new(),
+            pos: 0,
+        };
+        let mut got = Vec::new();
+        let mut small = [0u8; 3];
+        loop {
+            let n = r.read(&mut small).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&small[..n]);
+        }
+        writer.join().unwrap();
+        assert_eq!(got, b"a b=1 1\nc d=2 2\ne f=3 3\n");
+    }
+}
