@@ -1,10 +1,124 @@
-//! `lpconvert check` (not implemented yet).
+//! `lpconvert check`: validates line protocol files in parallel, optionally with the rules of
+//! one server (`--target`).
+
+use crate::output::parse_size;
+use lpconvert_engine::{check_input, Counters, EngineError, Reject, Sink, Tuning};
+use lpconvert_lp::target::Target;
+use std::io::{self, Write};
+use std::time::Instant;
+
+/// Bad lines printed; all are counted.
+const MAX_PRINTED: u64 = 100;
 
 /// Options of `lpconvert check`.
 #[derive(clap::Args, Debug)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    /// Line protocol files; none or `-` reads stdin. `.gz` is decompressed.
+    pub inputs: Vec<String>,
+    /// Also flag what this server refuses or reads differently.
+    #[arg(long, value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
+    pub target: Option<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Chunk size, a tuning knob (e.g. 4M, 256K): the unit of parallel work.
+    #[arg(long, value_parser = parse_size, default_value = "4M")]
+    pub chunk_size: usize,
+    /// Print only the bad lines, no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+struct CheckSink<W: Write> {
+    out: W,
+    printed: u64,
+}
+
+impl<W: Write> Sink for CheckSink<W> {
+    fn write_lines(&mut self, _lines: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn reject(&mut self, r: &Reject<'_>, _header: Option<&[u8]>) -> io::Result<()> {
+        if self.printed < MAX_PRINTED {
+            writeln!(self.out, "{}:{}: {}", r.file, r.line, r.message)?;
+        }
+        self.printed += 1;
+        Ok(())
+    }
+}
 
 /// Runs `lpconvert check`; returns the exit status.
-pub fn run(_args: CheckArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`lpconvert check` is not implemented yet")
+pub fn run(a: CheckArgs) -> anyhow::Result<u8> {
+    let target = a.target.as_deref().and_then(Target::parse);
+    let inputs = if a.inputs.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        a.inputs.clone()
+    };
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let tuning = Tuning {
+        threads,
+        chunk_size: a.chunk_size.max(1),
+    };
+    let stdout = io::stdout();
+    let mut sink = CheckSink {
+        out: io::BufWriter::new(stdout.lock()),
+        printed: 0,
+    };
+    let start = Instant::now();
+    let mut total = Counters::default();
+    let mut io_error = false;
+    for path in &inputs {
+        let result = lpconvert_engine::open(path)
+            .map_err(|e| EngineError::Input(format!("{path}: {e}")))
+            .and_then(|input| check_input(input, target, tuning, &mut sink));
+        match result {
+            Ok(c) => total.add(&c),
+            Err(EngineError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+            Err(e) => {
+                let _ = sink.out.flush();
+                eprintln!("lpconvert: {e}");
+                io_error = true;
+            }
+        }
+    }
+    match sink.out.flush() {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+        Err(e) => {
+            eprintln!("lpconvert: cannot write the output: {e}");
+            return Ok(2);
+        }
+        Ok(()) => {}
+    }
+    if !a.quiet {
+        let secs = start.elapsed().as_secs_f64().max(1e-9);
+        let more = sink.printed.saturating_sub(MAX_PRINTED);
+        if more > 0 {
+            eprintln!(
+                "lpconvert: ... and {more} more bad lines (the first {MAX_PRINTED} are shown)"
+            );
+        }
+        eprintln!(
+            "{} lines: {} valid points, {} invalid, {} blank or comment{}; {:.1} MB in {:.2}s ({:.0} MB/s)",
+            total.rows,
+            total.written,
+            total.rejected,
+            total.skipped,
+            target.map_or(String::new(), |t| format!(" (target {})", t.label())),
+            total.bytes as f64 / 1e6,
+            secs,
+            total.bytes as f64 / 1e6 / secs
+        );
+    }
+    Ok(if io_error {
+        2
+    } else if total.rejected > 0 {
+        3
+    } else {
+        0
+    })
 }

@@ -1,10 +1,102 @@
-//! `lpconvert infer` (not implemented yet).
+//! `lpconvert infer`: drafts a schema (TOML) from a sample of a CSV or NDJSON file.
+
+use lpconvert_engine::sample::{read_head, sample_csv, sample_ndjson};
+use lpconvert_schema::infer::{infer, Options};
+use lpconvert_schema::{Format, Schema};
+use std::io::Write;
+use std::path::Path;
 
 /// Options of `lpconvert infer`.
 #[derive(clap::Args, Debug)]
-pub struct InferArgs {}
+pub struct InferArgs {
+    /// The CSV or NDJSON file (`-` reads stdin; `.gz` is decompressed).
+    pub input: String,
+    /// The input format (default: from the file name, else from the content).
+    #[arg(long, value_parser = ["csv", "ndjson"])]
+    pub format: Option<String>,
+    /// Records to read (the first N).
+    #[arg(long, default_value_t = 10_000)]
+    pub sample: usize,
+}
 
 /// Runs `lpconvert infer`; returns the exit status.
-pub fn run(_args: InferArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`lpconvert infer` is not implemented yet")
+pub fn run(a: InferArgs) -> anyhow::Result<u8> {
+    let input = match lpconvert_engine::open(&a.input) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("lpconvert: {}: {e}", a.input);
+            return Ok(2);
+        }
+    };
+    let name = input.name.clone();
+    let by_name = lpconvert_engine::input::format_from_name(&name);
+    let sample = a.sample.max(1);
+    let (head, complete) = match read_head(input, sample) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("lpconvert: {name}: {e}");
+            return Ok(2);
+        }
+    };
+    let sniffed = {
+        let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') | Some(b'[') => Format::Ndjson,
+            _ => Format::Csv,
+        }
+    };
+    let format = a
+        .format
+        .as_deref()
+        .and_then(Format::parse)
+        .or(by_name.map(|(f, _)| f))
+        .unwrap_or(sniffed);
+    let tab = by_name.is_some_and(|(_, t)| t);
+    let default_delimiter = if tab { b'\t' } else { b',' };
+    let stem = {
+        let p = name.strip_suffix(".gz").unwrap_or(&name);
+        Path::new(p)
+            .file_stem()
+            .map_or_else(|| "data".to_string(), |s| s.to_string_lossy().into_owned())
+    };
+    let (table, csv) = match format {
+        Format::Csv => {
+            let (g, t) = sample_csv(&head, complete, default_delimiter, sample);
+            (t, Some(g))
+        }
+        Format::Ndjson => (sample_ndjson(&head, complete, sample), None),
+    };
+    if table.columns.is_empty() {
+        eprintln!("lpconvert: {name}: no records to infer a schema from");
+        return Ok(2);
+    }
+    let truncated = !complete || table.rows >= sample;
+    let opts = Options {
+        measurement: if name == "<stdin>" {
+            "data".into()
+        } else {
+            stem
+        },
+        format,
+        write_format: by_name.map(|(f, _)| f) != Some(format),
+        input_name: name.clone(),
+        csv,
+        default_delimiter,
+        truncated,
+    };
+    let text = infer(&table, &opts);
+    if let Err(e) = Schema::from_toml(&text) {
+        eprintln!(
+            "lpconvert: the drafted schema does not load (a bug, please report it): {e}\n{text}"
+        );
+        return Ok(2);
+    }
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("lpconvert: cannot write the output: {e}");
+            Ok(2)
+        }
+        _ => Ok(0),
+    }
 }

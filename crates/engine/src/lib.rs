@@ -1,6 +1,7 @@
 //! The lpconvert conversion engine: inputs (mmap, stream, gzip), chunking at record
 //! boundaries, CSV decoding, the mapping hot loop and the parallel ordered driver.
 
+pub mod check;
 pub mod chunk_csv;
 pub mod chunk_ndjson;
 pub mod chunker;
@@ -10,7 +11,9 @@ pub mod json_scan;
 pub mod mapper;
 pub mod pipeline;
 pub mod report;
+pub mod sample;
 
+pub use check::check_input;
 pub use input::{open, Input, InputData};
 pub use pipeline::{Sink, Tuning};
 pub use report::{Counters, Reject};

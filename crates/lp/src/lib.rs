@@ -4,6 +4,7 @@
 
 pub mod escape;
 pub mod parse;
+pub mod target;
 pub mod value;
 
 pub use escape::{write_key, write_measurement, write_string_value, NameError};

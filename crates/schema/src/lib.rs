@@ -1,6 +1,7 @@
 //! The lpconvert schema file (SCHEMA.md): parsing and checking the TOML, timestamp formats,
 //! and compiling a schema against an input's columns into a [`Plan`].
 
+pub mod infer;
 pub mod plan;
 pub mod spec;
 pub mod time;

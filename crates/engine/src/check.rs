@@ -1,0 +1,278 @@
+//! Validating line protocol files in parallel (`lpconvert check`), with the same chunk
+//! pipeline as a conversion: chunks are cut at line feeds, each worker checks the lines of
+//! its chunk with [`lpconvert_lp::target::check_line`], and the bad lines come back to the
+//! sink in input order as [`Reject`](crate::Reject)s with their absolute line numbers.
+//!
+//! Counters: `rows` counts every physical line (a point spanning several lines through raw
+//! line feeds in a string counts once), `written` the valid points, `skipped` blank and
+//! comment lines, `rejected` the bad lines: rows = written + skipped + rejected.
+//!
+//! A point whose string value spans lines (raw line feeds) is joined and judged as one
+//! record when the whole record lies in one chunk; one that straddles two chunks is reported
+//! as an unterminated string on its first line.
+
+use crate::chunker::Boundary;
+use crate::input::{fill, Input, InputData};
+use crate::pipeline::{self, ChunkConverter, Context, Feed, Sink, Tuning};
+use crate::report::{ChunkOutput, Counters, RowReject};
+use crate::EngineError;
+use lpconvert_lp::parse::ErrorKind;
+use lpconvert_lp::target::{check_line, check_record, Problem, Target, Verdict};
+
+/// Longest run of physical lines joined when a string value holds raw line feeds.
+const MAX_JOINED_BYTES: usize = lpconvert_lp::parse::MAX_STRING_LEN + 4096;
+/// Most physical lines joined into one point.
+const MAX_JOINED_LINES: usize = 1000;
+
+/// A worker's state for checking chunks of line protocol.
+#[derive(Debug)]
+pub struct CheckWorker {
+    target: Option<Target>,
+    scratch: Vec<u8>,
+    joins: Vec<usize>,
+}
+
+impl CheckWorker {
+    /// A worker that applies the portable rules plus those of `target`.
+    pub fn new(target: Option<Target>) -> CheckWorker {
+        CheckWorker {
+            target,
+            scratch: Vec::new(),
+            joins: Vec::new(),
+        }
+    }
+
+    /// Checks every line of `data` into `out` (cleared first); reject lines are relative to
+    /// the chunk's first line.
+    pub fn check(&mut self, data: &[u8], out: &mut ChunkOutput) {
+        out.clear();
+        let mut pos = 0;
+        let mut line_no = 0u64;
+        let n = data.len();
+        while pos < n {
+            let end = memchr::memchr(b'\n', &data[pos..]).map_or(n, |i| pos + i);
+            let next = (end + 1).min(n);
+            let line = &data[pos..end];
+            match check_line(line, self.target) {
+                Ok(Verdict::Point) => {
+                    out.rows += 1;
+                    out.written += 1;
+                }
+                Ok(Verdict::Blank) => {
+                    out.rows += 1;
+                    out.skipped += 1;
+                }
+                Err(p) => {
+                    let (consumed, result) = if p.kind == Some(ErrorKind::UnterminatedString) {
+                        self.join(data, pos, end)
+                    } else {
+                        (0, None)
+                    };
+                    out.rows += 1;
+                    if consumed > 0 {
+                        // One record over `consumed + 1` physical lines.
+                        let rec_end = self.joins.last().map_or(end, |&j| {
+                            let from = pos + j + 1;
+                            memchr::memchr(b'\n', &data[from..]).map_or(n, |i| from + i)
+                        });
+                        let rec_next = (rec_end + 1).min(n);
+                        match result {
+                            Some(Err(p)) => out.push_reject(RowReject {
+                                line: line_no,
+                                column: p.column,
+                                message: p.to_string(),
+                                raw: pos..rec_next,
+                            }),
+                            _ => out.written += 1,
+                        }
+                        line_no += consumed as u64 + u64::from(rec_end < n);
+                        pos = rec_next;
+                        continue;
+                    }
+                    out.push_reject(RowReject {
+                        line: line_no,
+                        column: p.column,
+                        message: p.to_string(),
+                        raw: pos..next,
+                    });
+                }
+            }
+            line_no += u64::from(end < n);
+            pos = next;
+        }
+        out.lines_seen = line_no;
+    }
+
+    /// Tries to read the lines from `start` on as one point whose strings hold raw line
+    /// feeds. Returns how many line feeds it spans (0: not a record) and the verdict.
+    fn join(
+        &mut self,
+        data: &[u8],
+        start: usize,
+        first_end: usize,
+    ) -> (usize, Option<Result<Verdict, Problem>>) {
+        self.joins.clear();
+        let mut end = first_end;
+        while end < data.len()
+            && end - start <= MAX_JOINED_BYTES
+            && self.joins.len() < MAX_JOINED_LINES
+        {
+            self.joins.push(end - start);
+            let from = end + 1;
+            end = memchr::memchr(b'\n', &data[from..]).map_or(data.len(), |i| from + i);
+            // A string can only close on a line with a quote.
+            if memchr::memchr(b'"', &data[from..end]).is_none() {
+                continue;
+            }
+            self.scratch.clear();
+            self.scratch.extend_from_slice(&data[start..end]);
+            if let Some(v) = check_record(&mut self.scratch, &self.joins, self.target) {
+                return (self.joins.len(), Some(v));
+            }
+        }
+        self.joins.clear();
+        (0, None)
+    }
+}
+
+struct Check {
+    worker: CheckWorker,
+}
+
+impl ChunkConverter for Check {
+    fn convert(&mut self, data: &[u8], out: &mut ChunkOutput) {
+        self.worker.check(data, out);
+    }
+}
+
+/// Checks one input of line protocol, handing each bad line to `sink.reject` in input
+/// order (1-based absolute line numbers). `sink.write_lines` receives nothing.
+pub fn check_input(
+    input: Input,
+    target: Option<Target>,
+    tuning: Tuning,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError> {
+    let name = input.name.clone();
+    let cx = Context {
+        name: &name,
+        base_line: 0,
+        header: None,
+        preamble_bytes: 0,
+    };
+    let make = || Check {
+        worker: CheckWorker::new(target),
+    };
+    match input.data {
+        InputData::Mapped(map) => {
+            let data: &[u8] = &map;
+            pipeline::run(
+                Feed::Mapped(data, 0),
+                Boundary::Lines,
+                tuning,
+                make,
+                &cx,
+                sink,
+            )
+        }
+        InputData::Stream(mut reader) => {
+            let mut buf = Vec::new();
+            let eof = !fill(&mut reader, &mut buf, 64 * 1024)
+                .map_err(|e| EngineError::Input(format!("{name}: {e}")))?;
+            pipeline::run(
+                Feed::Stream(buf, eof, &mut reader),
+                Boundary::Lines,
+                tuning,
+                make,
+                &cx,
+                sink,
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Reject;
+
+    #[derive(Default)]
+    struct Collect {
+        rejects: Vec<(u64, String, Vec<u8>)>,
+    }
+
+    impl Sink for Collect {
+        fn write_lines(&mut self, lines: &[u8]) -> std::io::Result<()> {
+            assert!(lines.is_empty());
+            Ok(())
+        }
+        fn reject(&mut self, r: &Reject<'_>, _: Option<&[u8]>) -> std::io::Result<()> {
+            self.rejects
+                .push((r.line, r.message.to_string(), r.raw.to_vec()));
+            Ok(())
+        }
+    }
+
+    fn run(text: &[u8], target: Option<Target>, chunk: usize) -> (Counters, Collect) {
+        let input = Input {
+            data: InputData::Stream(Box::new(std::io::Cursor::new(text.to_vec()))),
+            name: "t.lp".into(),
+            size: None,
+        };
+        let mut sink = Collect::default();
+        let tuning = Tuning {
+            threads: 2,
+            chunk_size: chunk,
+        };
+        let c = check_input(input, target, tuning, &mut sink).unwrap_or_else(|e| panic!("{e}"));
+        (c, sink)
+    }
+
+    #[test]
+    fn counts_and_line_numbers_for_any_chunk_size() {
+        let text = b"# header\nm f=1 1\n\nm f=x\nm,t= f=1\nm f=2i\nm f=1\r\nlast f=t";
+        for chunk in [1, 3, 10, 1000] {
+            let (c, s) = run(text, None, chunk);
+            assert_eq!(c.rows, 8, "chunk {chunk}");
+            assert_eq!(c.written, 3);
+            assert_eq!(c.skipped, 2);
+            assert_eq!(c.rejected, 3);
+            let lines: Vec<u64> = s.rejects.iter().map(|r| r.0).collect();
+            assert_eq!(lines, vec![4, 5, 7], "chunk {chunk}");
+            assert_eq!(s.rejects[0].2, b"m f=x\n");
+            assert!(s.rejects[0].1.starts_with("column 5: invalid field value"));
+        }
+    }
+
+    #[test]
+    fn unsigned_on_influxdb1() {
+        let (c, s) = run(b"m f=1u\nm f=1i\n", Some(Target::Influxdb1), 1 << 20);
+        assert_eq!((c.written, c.rejected), (1, 1));
+        assert_eq!(s.rejects[0].0, 1);
+        let (c, _) = run(b"m f=1u\nm f=1i\n", Some(Target::Influxdb2), 1 << 20);
+        assert_eq!((c.written, c.rejected), (2, 0));
+    }
+
+    #[test]
+    fn raw_newlines_join_lines_into_one_point() {
+        let text = b"m f=1\nm s=\"one\ntwo\nthree\" 5\nm f=2\nm s=\"open\nm f=3\n";
+        let (c, s) = run(text, Some(Target::Influxdb2), 1 << 20);
+        // The multi-line string is one valid point; the unterminated one is a bad line.
+        assert_eq!(c.written, 4, "{:?}", s.rejects);
+        assert_eq!(c.rejected, 1);
+        assert_eq!(s.rejects[0].0, 6);
+        assert_eq!(c.rows, 5);
+        let (c, s) = run(text, Some(Target::VictoriaMetrics), 1 << 20);
+        assert_eq!((c.written, c.rejected), (3, 2));
+        assert_eq!(s.rejects[0].0, 2);
+        assert!(
+            s.rejects[0].1.contains("VictoriaMetrics"),
+            "{}",
+            s.rejects[0].1
+        );
+        assert_eq!(s.rejects[0].2, b"m s=\"one\ntwo\nthree\" 5\n");
+        assert_eq!(s.rejects[1].0, 6);
+        let (c, _) = run(text, None, 1 << 20);
+        assert_eq!((c.written, c.rejected), (3, 2));
+    }
+}

@@ -1,0 +1,369 @@
+//! Reading the first records of an input for `lpconvert infer`: the same CSV record reader
+//! as a conversion (with the guessed dialect), and for NDJSON `serde_json` per record,
+//! walked into JSON Pointer paths. Only the sample is read, never the whole file.
+
+use crate::csv_record::{Dialect, Record, RecordReader};
+use crate::input::{fill, Input, InputData};
+use lpconvert_schema::infer::{looks_like_header, sniff_csv, Column, CsvGuess, Kind, Table};
+use std::collections::HashMap;
+use std::io;
+
+/// Most bytes read for a sample.
+pub const MAX_SAMPLE_BYTES: usize = 64 << 20;
+
+/// The first bytes of an input: enough for `records` records (counting line feeds, with
+/// room for multi-line records), at most [`MAX_SAMPLE_BYTES`]. Returns the bytes and
+/// whether they are the whole input.
+pub fn read_head(input: Input, records: usize) -> io::Result<(Vec<u8>, bool)> {
+    let want_lines = records.saturating_mul(2).saturating_add(100);
+    let cut = |data: &[u8]| -> Option<usize> {
+        memchr::memchr_iter(b'\n', data)
+            .nth(want_lines)
+            .map(|i| i + 1)
+    };
+    match input.data {
+        InputData::Mapped(map) => {
+            let data: &[u8] = &map;
+            let end = cut(data).unwrap_or(data.len()).min(MAX_SAMPLE_BYTES);
+            Ok((data[..end].to_vec(), end == data.len()))
+        }
+        InputData::Stream(mut r) => {
+            let mut buf = Vec::new();
+            let mut want = 1 << 20;
+            loop {
+                let more = fill(&mut r, &mut buf, want)?;
+                if let Some(end) = cut(&buf) {
+                    buf.truncate(end);
+                    return Ok((buf, false));
+                }
+                if !more {
+                    return Ok((buf, true));
+                }
+                if buf.len() >= MAX_SAMPLE_BYTES {
+                    buf.truncate(MAX_SAMPLE_BYTES);
+                    return Ok((buf, false));
+                }
+                want = buf.len() * 2;
+            }
+        }
+    }
+}
+
+fn dialect(g: &CsvGuess) -> Dialect {
+    Dialect {
+        delimiter: g.delimiter,
+        quote: g.quote,
+        escape: g.escape,
+        comment: g.comment,
+        trim: g.trim,
+    }
+}
+
+/// Reads up to `max` records (plus one for the header) with the guess's dialect; the second
+/// value counts records that failed (an unterminated quote) or had an unusual cell count.
+fn records(head: &[u8], complete: bool, g: &CsvGuess, max: usize) -> (Vec<Vec<String>>, usize) {
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut reader = RecordReader::new(dialect(g), bom);
+    reader.skip_lines(head, g.skip_rows);
+    let mut rec = Record::default();
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut bad = 0;
+    while out.len() <= max {
+        match reader.read(head, &mut rec) {
+            Ok(true) => {
+                // A record cut by the end of the sample is not a record.
+                if !complete && rec.end >= head.len() && !head.ends_with(b"\n") {
+                    break;
+                }
+                out.push(
+                    (0..rec.len())
+                        .map(|i| String::from_utf8_lossy(rec.cell(head, i)).into_owned())
+                        .collect(),
+                );
+            }
+            Ok(false) => break,
+            Err(_) => {
+                // At the end of a cut sample, the quote may close further on.
+                bad += usize::from(complete);
+                break;
+            }
+        }
+    }
+    let mut freq: HashMap<usize, usize> = HashMap::new();
+    for r in &out {
+        *freq.entry(r.len()).or_default() += 1;
+    }
+    let mode = freq.iter().max_by_key(|(_, &n)| n).map_or(0, |(&w, _)| w);
+    bad += out.iter().filter(|r| r.len() != mode).count();
+    (out, bad)
+}
+
+/// Guesses the dialect of a CSV sample and reads its records into a [`Table`] of at most
+/// `max` rows. `default_delimiter` is `\t` for `.tsv` files.
+pub fn sample_csv(
+    head: &[u8],
+    complete: bool,
+    default_delimiter: u8,
+    max: usize,
+) -> (CsvGuess, Table) {
+    let mut g = sniff_csv(head, default_delimiter);
+    // Backslash-escaped quotes: keep the reading with fewer broken records.
+    if memchr::memmem::find(head, b"\\\"").is_some() {
+        let plain = records(head, complete, &g, max).1;
+        let mut esc = g.clone();
+        esc.escape = Some(b'\\');
+        if records(head, complete, &esc, max).1 < plain {
+            g = esc;
+        }
+    }
+    // Single quotes: keep the reading with fewer broken records.
+    if memchr::memchr(b'\'', head).is_some() {
+        let plain = records(head, complete, &g, max).1;
+        let mut single = g.clone();
+        single.quote = b'\'';
+        if records(head, complete, &single, max).1 < plain {
+            g = single;
+        }
+    }
+    let (mut recs, _) = records(head, complete, &g, max);
+    // Padded header names: trim.
+    if recs
+        .first()
+        .is_some_and(|h| h.iter().any(|c| c.trim() != c && !c.trim().is_empty()))
+    {
+        g.trim = true;
+        recs = records(head, complete, &g, max).0;
+    }
+    let first = recs.first().cloned().unwrap_or_default();
+    g.header = looks_like_header(&first, recs.get(1..).unwrap_or(&[]));
+    let (names, body): (Vec<String>, &[Vec<String>]) = if g.header {
+        (first, recs.get(1..).unwrap_or(&[]))
+    } else {
+        let width = recs.iter().map(Vec::len).max().unwrap_or(0);
+        (
+            (1..=width).map(|i| format!("column_{i}")).collect(),
+            &recs[..],
+        )
+    };
+    let body = &body[..body.len().min(max)];
+    // Rows whose cell count differs from the header are rejected whatever the schema:
+    // they do not vote on the types.
+    let width = names.len();
+    let good: Vec<&Vec<String>> = body.iter().filter(|r| r.len() == width).collect();
+    let columns = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Column {
+            name: n.clone(),
+            path: None,
+            cells: good
+                .iter()
+                .map(|r| r.get(i).map(|c| (Kind::Text, c.clone())))
+                .collect(),
+        })
+        .collect();
+    let table = Table {
+        columns,
+        rows: good.len(),
+        left_out: Vec::new(),
+    };
+    (g, table)
+}
+
+/// Escapes one JSON Pointer token.
+fn pointer_token(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// The sampled cells of one path: its name and one entry per record.
+type Cells = (String, Vec<Option<(Kind, String)>>);
+
+#[derive(Default)]
+struct Walk {
+    order: Vec<String>,
+    cols: HashMap<String, Cells>,
+    objects: HashMap<String, ()>,
+    arrays: HashMap<String, ()>,
+}
+
+impl Walk {
+    fn visit(&mut self, row: usize, path: &str, name: &str, v: &serde_json::Value) {
+        use serde_json::Value as V;
+        let cell = match v {
+            V::Object(m) => {
+                self.objects.insert(path.to_string(), ());
+                for (k, v) in m {
+                    let p = format!("{path}/{}", pointer_token(k));
+                    self.visit(row, &p, k, v);
+                }
+                return;
+            }
+            V::Array(_) => {
+                self.arrays.insert(path.to_string(), ());
+                return;
+            }
+            V::Null => None,
+            V::Bool(b) => Some((Kind::Bool, b.to_string())),
+            V::Number(n) => Some((Kind::Number, n.to_string())),
+            V::String(s) => Some((Kind::Text, s.clone())),
+        };
+        if !self.cols.contains_key(path) {
+            self.order.push(path.to_string());
+        }
+        let e = self
+            .cols
+            .entry(path.to_string())
+            .or_insert_with(|| (name.to_string(), Vec::new()));
+        e.1.resize(row, None);
+        e.1.push(cell);
+    }
+}
+
+/// Reads up to `max` NDJSON records (or elements of a top-level JSON array) into a
+/// [`Table`]: one column per path to a scalar; top-level keys keep their name, nested values
+/// get a JSON Pointer. Records that are not JSON objects are left out.
+pub fn sample_ndjson(head: &[u8], complete: bool, max: usize) -> Table {
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let start = crate::json_scan::skip_blank(head, bom);
+    let mut texts: Vec<&[u8]> = Vec::new();
+    if head.get(start) == Some(&b'[') {
+        let mut pos = start + 1;
+        while texts.len() < max {
+            pos = crate::json_scan::skip_blank(head, pos);
+            match head.get(pos) {
+                Some(b',') => pos += 1,
+                None | Some(b']') => break,
+                Some(_) => match crate::json_scan::skip_value(head, pos) {
+                    Ok(end) => {
+                        texts.push(&head[pos..end]);
+                        pos = end;
+                    }
+                    Err(_) => break,
+                },
+            }
+        }
+    } else {
+        let body = &head[bom..];
+        let mut lines: Vec<&[u8]> = body.split(|&b| b == b'\n').collect();
+        if !complete && !body.ends_with(b"\n") {
+            lines.pop();
+        }
+        texts = lines
+            .into_iter()
+            .filter(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
+            .take(max)
+            .collect();
+    }
+    let mut walk = Walk::default();
+    let mut rows = 0;
+    for t in texts {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(t) else {
+            continue;
+        };
+        if !v.is_object() {
+            continue;
+        }
+        walk.visit(rows, "", "", &v);
+        rows += 1;
+    }
+    let mut left_out = Vec::new();
+    let mut columns = Vec::new();
+    // A pointer through an array, or through a value that is a scalar in some records,
+    // reads different things in different records: leave it out.
+    let through = |path: &str| {
+        path.match_indices('/').skip(1).any(|(i, _)| {
+            let prefix = &path[..i];
+            walk.arrays.contains_key(prefix) || walk.cols.contains_key(prefix)
+        })
+    };
+    let unclear: Vec<bool> = walk.order.iter().map(|p| through(p)).collect();
+    for (path, unclear) in walk.order.iter().zip(unclear) {
+        if walk.objects.contains_key(path) || walk.arrays.contains_key(path) || unclear {
+            left_out.push((
+                path.clone(),
+                "an object or array in some records, a value in others".to_string(),
+            ));
+            continue;
+        }
+        let Some((name, mut cells)) = walk.cols.remove(path) else {
+            continue;
+        };
+        cells.resize(rows, None);
+        let top = path.matches('/').count() == 1;
+        columns.push(Column {
+            name: if top {
+                name
+            } else {
+                path[1..].replace('/', "_")
+            },
+            path: (!top).then(|| path.clone()),
+            cells,
+        });
+    }
+    for path in walk.arrays.keys() {
+        if !walk.order.contains(path) {
+            left_out.push((path.clone(), "an array".to_string()));
+        }
+    }
+    left_out.sort();
+    Table {
+        columns,
+        rows,
+        left_out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_sample_with_semicolons_and_no_header() {
+        let (g, t) = sample_csv(b"1;a;1.5\n2;b;2.5\n", true, b',', 100);
+        assert_eq!(g.delimiter, b';');
+        assert!(!g.header);
+        assert_eq!(t.rows, 2);
+        assert_eq!(t.columns[0].name, "column_1");
+    }
+
+    #[test]
+    fn csv_sample_with_escapes() {
+        let data = b"k,s\na,\"say \\\"hi\\\"\"\nb,\"back\\\\slash\"\nc,\"x, \\\"y\\\"\n2nd\"\n";
+        let (g, t) = sample_csv(data, true, b',', 100);
+        assert_eq!(g.escape, Some(b'\\'));
+        assert_eq!(t.rows, 3);
+    }
+
+    #[test]
+    fn ndjson_paths() {
+        let data = br#"{"time":1,"sensor":{"id":"a","t":1.5},"tags":[1]}
+{"time":2,"sensor":{"id":"b","t":2},"x":null}
+"#;
+        let t = sample_ndjson(data, true, 100);
+        let names: Vec<(&str, Option<&str>)> = t
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.path.as_deref()))
+            .collect();
+        assert_eq!(
+            names,
+            // serde_json orders keys.
+            vec![
+                ("sensor_id", Some("/sensor/id")),
+                ("sensor_t", Some("/sensor/t")),
+                ("time", None),
+                ("x", None)
+            ]
+        );
+        assert_eq!(t.rows, 2);
+        assert_eq!(t.left_out.len(), 1);
+    }
+}
