@@ -1,16 +1,17 @@
 //! The convert command against its contract (SCHEMA.md, CLI.md "Convert").
 //!
-//! Golden cases: every `testdata/<case>.{csv,tsv,csv.gz,tsv.gz}` is converted with
-//! `testdata/<case>.toml` (or `schemas/<case>.toml`) and compared byte for byte with
-//! `testdata/<case>.lp`. Optional files of a case:
+//! Golden cases: every `testdata/<case>.{csv,tsv,ndjson,jsonl,json}` (each also with `.gz`) is
+//! converted with `testdata/<case>.toml` (or `schemas/<case>.toml`) and compared byte for byte
+//! with `testdata/<case>.lp`. Optional files of a case:
 //! - `<case>.args`: extra command line arguments, one per line;
 //! - `<case>.exit`: the expected exit status (default 0);
 //! - `<case>.rejects` and `<case>.rejects.errors`: when present, the case runs with
 //!   `--rejects FILE` and both files are compared exactly (input name as `<case>.csv`);
 //! - `<case>.stderr`: the expected first line of stderr (with `-q` stderr is otherwise empty).
 //!
-//! Each case also runs with other thread counts and chunk sizes, and through stdin, and must
-//! give the same output. Adding a case means adding files.
+//! Each case also runs with other thread counts and chunk sizes, and through stdin (NDJSON and
+//! JSON inputs with `--format ndjson`, as stdin has no file name), and must give the same
+//! output. Adding a case means adding files.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -22,6 +23,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_lpconvert");
 
 #[path = "cli/regressions.rs"]
 mod regressions;
+
+#[path = "cli/pending_ndjson.rs"]
+mod pending_ndjson;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -104,7 +108,25 @@ struct Case {
     stderr: Option<String>,
 }
 
-const INPUT_SUFFIXES: [&str; 4] = [".csv.gz", ".tsv.gz", ".csv", ".tsv"];
+/// Longest first: `.ndjson.gz` must not be taken for `.gz` of something else.
+const INPUT_SUFFIXES: [&str; 10] = [
+    ".ndjson.gz",
+    ".jsonl.gz",
+    ".json.gz",
+    ".csv.gz",
+    ".tsv.gz",
+    ".ndjson",
+    ".jsonl",
+    ".json",
+    ".csv",
+    ".tsv",
+];
+
+/// A case whose input is NDJSON or a JSON array (by its name).
+fn is_json(input: &str) -> bool {
+    let name = input.strip_suffix(".gz").unwrap_or(input);
+    name.ends_with(".ndjson") || name.ends_with(".jsonl") || name.ends_with(".json")
+}
 
 fn cases() -> Vec<Case> {
     let dir = testdata();
@@ -195,6 +217,11 @@ fn run_case(c: &Case, via: &Via, tuning: &[&str]) -> Result<(), String> {
             None
         }
         Via::Stdin => {
+            // Stdin has no name to take the format from.
+            if is_json(&c.input) {
+                args.push("--format".into());
+                args.push("ndjson".into());
+            }
             let raw = std::fs::read(testdata().join(&c.input)).expect("read input");
             stdin_data = if c.input.ends_with(".gz") {
                 gunzip(&raw)
@@ -287,6 +314,14 @@ fn golden_cases() {
         1,
         "the home case is missing"
     );
+    let json = cases.iter().filter(|c| is_json(&c.input)).count();
+    assert!(json >= 15, "only {json} NDJSON/JSON golden cases found");
+    for suffix in [".ndjson", ".jsonl", ".json", ".ndjson.gz", ".json.gz"] {
+        assert!(
+            cases.iter().any(|c| c.input.ends_with(suffix)),
+            "no golden case reads a {suffix} file"
+        );
+    }
     let mut failures = Vec::new();
     // The home data first, as the issue asks.
     let order = cases

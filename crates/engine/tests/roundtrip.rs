@@ -8,6 +8,14 @@
 //! 2. Random CSV with quoted cells holding commas, doubled quotes and newlines converts to the
 //!    same lines and rejects (with their line numbers) whatever the threads, the chunk size,
 //!    and whether the input is a mapped file or a stream.
+//! 3. The same rows as NDJSON (serialized with `serde_json`, keys and values with commas,
+//!    spaces, `=`, quotes, backslashes, `/`, `~` and unicode, sometimes every non-ASCII
+//!    character and `/` written as `\u`/`\/` escapes, values read by `column` and by JSON
+//!    Pointer `path`) round-trip through the InfluxDB 3 parser the same way.
+//! 4. NDJSON files and JSON-array files (compact and pretty-printed elements, bad lines, bad
+//!    values, blank lines, CRLF, a BOM) give the same lines, rejects and counters whatever the
+//!    threads (1, 2), the chunk size (1..=64 and 4 MiB) and the input path (mapped file,
+//!    stream, gzip, and a stream larger than the first read).
 
 use lpconvert_engine::{convert_input, open, Counters, Input, InputData, Reject, Sink, Tuning};
 use lpconvert_schema::Schema;
@@ -58,13 +66,25 @@ enum Via {
     Mapped,
     /// An in-memory stream.
     Stream,
-    /// A `.csv.gz` file: decompressed as a stream.
+    /// A `.csv.gz` (`.ndjson.gz`, `.json.gz`) file: decompressed as a stream.
     Gzip,
 }
 
 fn convert(
     schema: &Schema,
     data: &[u8],
+    via: Via,
+    threads: usize,
+    chunk_size: usize,
+) -> (VecSink, Counters) {
+    convert_as(schema, data, "csv", via, threads, chunk_size)
+}
+
+/// `convert` for an input named `data.<ext>` (the name gives the format).
+fn convert_as(
+    schema: &Schema,
+    data: &[u8],
+    ext: &str,
     via: Via,
     threads: usize,
     chunk_size: usize,
@@ -77,7 +97,7 @@ fn convert(
     let mut cleanup = None;
     let input = match via {
         Via::Mapped => {
-            let p = temp_file("data.csv", data);
+            let p = temp_file(&format!("data.{ext}"), data);
             let input = open(p.to_str().expect("utf-8")).expect("open");
             assert!(
                 matches!(input.data, InputData::Mapped(_)) || data.is_empty(),
@@ -88,13 +108,13 @@ fn convert(
         }
         Via::Stream => Input {
             data: InputData::Stream(Box::new(Cursor::new(data.to_vec()))),
-            name: "data.csv".into(),
+            name: format!("data.{ext}"),
             size: None,
         },
         Via::Gzip => {
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
             gz.write_all(data).expect("gzip");
-            let p = temp_file("data.csv.gz", &gz.finish().expect("gzip"));
+            let p = temp_file(&format!("data.{ext}.gz"), &gz.finish().expect("gzip"));
             cleanup = Some(p.clone());
             open(p.to_str().expect("utf-8")).expect("open")
         }
@@ -318,6 +338,16 @@ fn check_roundtrip(
     let schema = Schema::from_toml(&schema_text(precision.0)).expect("generated schema is valid");
     let data = csv_bytes(rows, crlf);
     let (sink, counters) = convert(&schema, &data, via, threads, chunk);
+    check_lines(rows, precision, &sink, counters)
+}
+
+/// The output of `rows` parses back to the same values; every row is counted.
+fn check_lines(
+    rows: &[Row],
+    precision: (&str, i64),
+    sink: &VecSink,
+    counters: Counters,
+) -> Result<(), TestCaseError> {
     prop_assert!(
         sink.rejects.is_empty(),
         "unexpected rejects: {:?}",
@@ -602,4 +632,539 @@ proptest! {
             prop_assert_eq!(&o, &reference, "{:?}, threads {}, chunk {}, {} bytes", via, threads, chunk, big.len());
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Round trip of NDJSON through the InfluxDB 3 parser
+// ---------------------------------------------------------------------------------------
+
+/// Writes every non-ASCII character as `\uXXXX` (surrogate pairs above U+FFFF) and `/` as
+/// `\/`, in keys and values, from compact `serde_json` text (where such characters only occur
+/// inside strings, and never within an escape): the converter must decode them before
+/// matching keys and writing values.
+fn escape_json(compact: &str, upper: bool) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    for c in compact.chars() {
+        if c == '/' {
+            out.push_str("\\/");
+        } else if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                if upper {
+                    out.push_str(&format!("\\u{u:04X}"));
+                } else {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// How a row's object is written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum JsonStyle {
+    /// `serde_json::to_string`.
+    Compact,
+    /// `\u` escapes for all non-ASCII, `\/` for `/`.
+    Escaped { upper: bool },
+    /// `serde_json::to_string_pretty`: several lines (JSON arrays only).
+    Pretty,
+}
+
+fn json_text(v: &serde_json::Value, style: JsonStyle) -> String {
+    match style {
+        JsonStyle::Compact => serde_json::to_string(v).expect("json"),
+        JsonStyle::Pretty => serde_json::to_string_pretty(v).expect("json"),
+        JsonStyle::Escaped { upper } => {
+            escape_json(&serde_json::to_string(v).expect("json"), upper)
+        }
+    }
+}
+
+/// The JSON keys the NDJSON schema reads (by `column` at the top level, or by `path` under
+/// `tags` / `fields`): commas, spaces, `=`, quotes, backslashes, `/`, `~` and unicode.
+const JSON_MEAS: &str = "meas, \"m\"=1";
+const JSON_TAG_SRC: [&str; 3] = ["tag one/x", "k,=\"x\\y", "ünï~0 日本/~1"];
+/// Field sources: `(key, by path under "fields")`.
+const JSON_FIELD_SRC: [(&str, bool); 5] = [
+    ("f float", false),
+    ("i,nt=\"", true),
+    ("u/u", false),
+    ("b~", true),
+    ("s\\tr é", false),
+];
+
+/// An RFC 6901 reference token.
+fn pointer_token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn ndjson_schema_text(precision: &str) -> String {
+    let mut s = format!(
+        "measurement = {{ column = {} }}\nprecision = \"{precision}\"\non_error = \"skip\"\n",
+        toml_str(JSON_MEAS)
+    );
+    s.push_str("[timestamp]\npath = \"/time/ns\"\nformat = \"unix_ns\"\n[tags]\n");
+    for (k, src) in TAG_KEYS.iter().zip(JSON_TAG_SRC) {
+        s.push_str(&format!(
+            "{} = {{ path = {} }}\n",
+            toml_str(k),
+            toml_str(&format!("/tags/{}", pointer_token(src)))
+        ));
+    }
+    s.push_str("[fields]\n");
+    let types = ["float", "integer", "unsigned", "boolean", "string"];
+    for ((k, (src, by_path)), t) in FIELD_KEYS.iter().zip(JSON_FIELD_SRC).zip(types) {
+        let source = if by_path {
+            format!(
+                "path = {}",
+                toml_str(&format!("/fields/{}", pointer_token(src)))
+            )
+        } else {
+            format!("column = {}", toml_str(src))
+        };
+        s.push_str(&format!(
+            "{} = {{ {source}, type = \"{t}\" }}\n",
+            toml_str(k)
+        ));
+    }
+    s
+}
+
+/// How an empty value is written: left out, `null`, or `""`.
+#[derive(Debug, Clone, Copy)]
+enum Empty {
+    Omit,
+    Null,
+    Blank,
+}
+
+/// Choices for writing one row as JSON (what varies without changing the values).
+#[derive(Debug, Clone)]
+struct JsonChoices {
+    /// Numbers as JSON strings instead of JSON numbers (float, integer, unsigned).
+    quoted: [bool; 3],
+    /// The boolean as a JSON boolean rather than one of the true/false texts.
+    json_bool: bool,
+    empty: Empty,
+    style: JsonStyle,
+    /// Unrelated nested values the converter has to skip.
+    noise: bool,
+    /// A blank (whitespace-only) line after the row.
+    blank_after: bool,
+}
+
+fn json_choices() -> impl Strategy<Value = JsonChoices> {
+    (
+        any::<[bool; 3]>(),
+        any::<bool>(),
+        prop_oneof![Just(Empty::Omit), Just(Empty::Null), Just(Empty::Blank)],
+        prop_oneof![
+            2 => Just(JsonStyle::Compact),
+            1 => any::<bool>().prop_map(|upper| JsonStyle::Escaped { upper })
+        ],
+        any::<bool>(),
+        prop::bool::weighted(0.15),
+    )
+        .prop_map(
+            |(quoted, json_bool, empty, style, noise, blank_after)| JsonChoices {
+                quoted,
+                json_bool,
+                empty,
+                style,
+                noise,
+                blank_after,
+            },
+        )
+}
+
+fn json_row(r: &Row, c: &JsonChoices) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let mut top = Map::new();
+    let mut tags = Map::new();
+    let mut fields = Map::new();
+    let put = |m: &mut Map<String, Value>, k: &str, v: Option<Value>| match (v, c.empty) {
+        (Some(v), _) => {
+            m.insert(k.to_string(), v);
+        }
+        (None, Empty::Omit) => {}
+        (None, Empty::Null) => {
+            m.insert(k.to_string(), Value::Null);
+        }
+        (None, Empty::Blank) => {
+            m.insert(k.to_string(), Value::String(String::new()));
+        }
+    };
+    top.insert(JSON_MEAS.to_string(), Value::String(r.meas.clone()));
+    for (src, v) in JSON_TAG_SRC.iter().zip(&r.tags) {
+        put(
+            &mut tags,
+            src,
+            (!v.is_empty()).then(|| Value::String(v.clone())),
+        );
+    }
+    let num = |quoted: bool, text: String, n: Option<serde_json::Number>| match n {
+        Some(n) if !quoted => Value::Number(n),
+        _ => Value::String(text),
+    };
+    let values = [
+        r.float
+            .as_ref()
+            .map(|(t, f)| num(c.quoted[0], t.clone(), serde_json::Number::from_f64(*f))),
+        r.int
+            .map(|i| num(c.quoted[1], i.to_string(), Some(i.into()))),
+        r.uint
+            .map(|u| num(c.quoted[2], u.to_string(), Some(u.into()))),
+        r.boolean.as_ref().map(|(t, b)| {
+            if c.json_bool {
+                Value::Bool(*b)
+            } else {
+                Value::String(t.clone())
+            }
+        }),
+        r.string.clone().map(Value::String),
+    ];
+    for ((src, by_path), v) in JSON_FIELD_SRC.iter().zip(values) {
+        if *by_path {
+            put(&mut fields, src, v);
+        } else {
+            put(&mut top, src, v);
+        }
+    }
+    top.insert("tags".into(), Value::Object(tags));
+    top.insert("fields".into(), Value::Object(fields));
+    top.insert("time".into(), json!({ "ns": r.ts_ns }));
+    if c.noise {
+        top.insert(
+            "noise".into(),
+            json!({"arr": [1, {"x": "]}\"{", "y": [[], {}]}, -1.5e-3, null, true], "s": "\\", "k": "/tags/x"}),
+        );
+    }
+    Value::Object(top)
+}
+
+fn ndjson_bytes(rows: &[(Row, JsonChoices)], crlf: bool) -> Vec<u8> {
+    let eol = if crlf { "\r\n" } else { "\n" };
+    let mut out = String::new();
+    for (r, c) in rows {
+        out.push_str(&json_text(&json_row(r, c), c.style));
+        out.push_str(eol);
+        if c.blank_after {
+            out.push_str(" \t");
+            out.push_str(eol);
+        }
+    }
+    out.into_bytes()
+}
+
+fn check_ndjson_roundtrip(
+    rows: &[(Row, JsonChoices)],
+    precision: (&str, i64),
+    crlf: bool,
+    via: Via,
+    threads: usize,
+    chunk: usize,
+) -> Result<(), TestCaseError> {
+    let schema =
+        Schema::from_toml(&ndjson_schema_text(precision.0)).expect("generated schema is valid");
+    let data = ndjson_bytes(rows, crlf);
+    let (sink, counters) = convert_as(&schema, &data, "ndjson", via, threads, chunk);
+    let plain: Vec<Row> = rows.iter().map(|(r, _)| r.clone()).collect();
+    check_lines(&plain, precision, &sink, counters).map_err(|e| {
+        TestCaseError::fail(format!("{e}\ninput:\n{}", String::from_utf8_lossy(&data)))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ndjson_rows_round_trip_through_the_influxdb3_parser(
+        rows in prop::collection::vec((row(), json_choices()), 0..24),
+        precision in prop::sample::select(&PRECISIONS[..]),
+        crlf in any::<bool>(),
+        threads in 1usize..=2,
+        chunk in prop_oneof![1usize..200, Just(4 << 20)],
+        via in prop_oneof![Just(Via::Mapped), Just(Via::Stream), Just(Via::Gzip)],
+    ) {
+        check_ndjson_roundtrip(&rows, precision, crlf, via, threads, chunk)?;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. NDJSON and JSON arrays: same results whatever the threads, chunk size and input path
+// ---------------------------------------------------------------------------------------
+
+const ND_CHUNK_SCHEMA: &str = r#"
+measurement = "q"
+on_error = "skip"
+string_newlines = "escape"
+[tags]
+a = { path = "/t/a" }
+[fields]
+b = "string"
+c = "integer"
+"#;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum NKind {
+    Good,
+    /// A trailing comma before the closing brace: `invalid JSON` at the brace.
+    BadJson,
+    /// `c` is an object: a row error at the column of its `{`.
+    BadType,
+    /// A JSON string instead of an object: `invalid JSON` at column 1.
+    NotObject,
+}
+
+#[derive(Debug, Clone)]
+struct NRow {
+    a: String,
+    b: String,
+    c: i64,
+    kind: NKind,
+    style: JsonStyle,
+    crlf: bool,
+    blank_after: bool,
+}
+
+/// Tag values: brackets, braces, quotes, commas and escapes that a chunker must not be
+/// fooled by; never empty, never ending in a backslash.
+const ND_TAG_TOKENS: &[&str] = &[
+    "x", "y z", ",", "\"", "{", "}", "[", "]", "é", "😀", "=", "\\x", ":", "/",
+];
+const ND_STRING_TOKENS: &[&str] = &[
+    "x", " ", "\"", "\\", "{", "}", "[", "]", ",", "\n", "\r\n", "\t", "é", "😀", "\u{1}", "/",
+];
+
+fn nrow(pretty: bool) -> impl Strategy<Value = NRow> {
+    let style = if pretty {
+        prop_oneof![
+            Just(JsonStyle::Compact),
+            Just(JsonStyle::Pretty),
+            Just(JsonStyle::Escaped { upper: false })
+        ]
+        .boxed()
+    } else {
+        prop_oneof![
+            Just(JsonStyle::Compact),
+            Just(JsonStyle::Escaped { upper: true })
+        ]
+        .boxed()
+    };
+    (
+        tokens(ND_TAG_TOKENS, 1, 5),
+        tokens(ND_STRING_TOKENS, 0, 8),
+        any::<i64>(),
+        prop_oneof![
+            8 => Just(NKind::Good),
+            1 => Just(NKind::BadJson),
+            1 => Just(NKind::BadType),
+            1 => Just(NKind::NotObject)
+        ],
+        style,
+        any::<bool>(),
+        prop::bool::weighted(0.15),
+    )
+        .prop_map(|(a, b, c, kind, style, crlf, blank_after)| NRow {
+            a,
+            b,
+            c,
+            kind,
+            style,
+            crlf,
+            blank_after,
+        })
+}
+
+/// The text of one row or element, and the 1-based byte column of its error (if bad).
+fn nrow_text(r: &NRow) -> (String, Option<usize>) {
+    use serde_json::json;
+    match r.kind {
+        NKind::Good => (
+            json_text(&json!({"t": {"a": r.a}, "b": r.b, "c": r.c}), r.style),
+            None,
+        ),
+        NKind::BadJson => {
+            let good = json_text(&json!({"t": {"a": r.a}, "b": r.b, "c": r.c}), r.style);
+            let cut = good.trim_end().len() - 1;
+            let bad = format!("{},}}", &good[..cut].trim_end());
+            let column = bad.len();
+            (bad, Some(column))
+        }
+        NKind::BadType => {
+            let text = json_text(
+                &json!({"t": {"a": r.a}, "b": r.b, "c": {"n": r.c}}),
+                r.style,
+            );
+            // Inside a JSON string every quote is escaped, so `"c":` is the key.
+            let key = text.find("\"c\":").expect("key c");
+            let brace = key + text[key..].find('{').expect("object");
+            (text, Some(brace + 1))
+        }
+        // Not an array: a file whose first non-blank byte is `[` is one JSON array.
+        NKind::NotObject => (json_text(&json!(r.a), r.style), Some(1)),
+    }
+}
+
+/// NDJSON text and, for each bad row, its expected (line, column).
+fn nd_lines(rows: &[NRow], final_newline: bool) -> (Vec<u8>, Vec<(u64, usize)>) {
+    let mut out = String::new();
+    let mut line = 1u64;
+    let mut bad = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let (text, column) = nrow_text(r);
+        if let Some(col) = column {
+            bad.push((line, col));
+        }
+        let last = i + 1 == rows.len();
+        out.push_str(&text);
+        line += 1;
+        if !last || final_newline {
+            out.push_str(if r.crlf { "\r\n" } else { "\n" });
+        }
+        if r.blank_after && !last {
+            out.push_str(if r.crlf { "  \r\n" } else { "\n" });
+            line += 1;
+        }
+    }
+    (out.into_bytes(), bad)
+}
+
+/// One JSON array of the rows (pretty elements span lines), and for each bad element the
+/// line where it starts.
+fn json_array(rows: &[NRow], bom: bool, lead: &str) -> (Vec<u8>, Vec<u64>) {
+    let mut out = String::new();
+    if bom {
+        out.push('\u{feff}');
+    }
+    out.push_str(lead);
+    out.push('[');
+    let mut bad = Vec::new();
+    // The line the next byte is on.
+    let mut line = 1 + lead.matches('\n').count() as u64;
+    for (i, r) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(if r.crlf { "\r\n" } else { "\n" });
+        line += 1;
+        if r.blank_after {
+            out.push('\n');
+            line += 1;
+        }
+        let (text, column) = nrow_text(r);
+        // A trailing comma inside an element would make the rest of the array unreadable.
+        if r.kind == NKind::BadJson {
+            let good = nrow_text(&NRow {
+                kind: NKind::BadType,
+                ..r.clone()
+            });
+            bad.push(line);
+            line += good.0.matches('\n').count() as u64;
+            out.push_str(&good.0);
+            continue;
+        }
+        if column.is_some() {
+            bad.push(line);
+        }
+        line += text.matches('\n').count() as u64;
+        out.push_str(&text);
+    }
+    out.push_str("\n]\n");
+    (out.into_bytes(), bad)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ndjson_chunking_threads_and_paths_do_not_change_the_result(
+        rows in prop::collection::vec(nrow(false), 1..30),
+        final_newline in any::<bool>(),
+    ) {
+        let schema = Schema::from_toml(ND_CHUNK_SCHEMA).expect("schema");
+        let (data, bad) = nd_lines(&rows, final_newline);
+        let show = String::from_utf8_lossy(&data).into_owned();
+        let reference = outcome_as(&schema, &data, "ndjson", Via::Mapped, 1, 4 << 20);
+        let got: Vec<(u64, usize)> = reference.1.iter().map(|r| (r.0, r.1)).collect();
+        prop_assert_eq!(&got, &bad, "reject positions in\n{}", show);
+        prop_assert_eq!(reference.2.rows, rows.len() as u64);
+        prop_assert_eq!(reference.2.written, (rows.len() - bad.len()) as u64);
+        for threads in 1..=2 {
+            for chunk in (1..=64).chain([4 << 20]) {
+                let o = outcome_as(&schema, &data, "ndjson", Via::Mapped, threads, chunk);
+                prop_assert_eq!(&o, &reference, "mapped, threads {}, chunk {}\n{}", threads, chunk, show);
+            }
+            for chunk in [1, 7, 4 << 20] {
+                let o = outcome_as(&schema, &data, "ndjson", Via::Stream, threads, chunk);
+                prop_assert_eq!(&o, &reference, "stream, threads {}, chunk {}\n{}", threads, chunk, show);
+            }
+        }
+        // A stream larger than the first read (64 KiB), so that the stream chunker cuts it.
+        let mut big = data.clone();
+        if !final_newline {
+            big.push(b'\n');
+        }
+        let body = big.clone();
+        while big.len() < 150_000 {
+            big.extend_from_slice(&body);
+        }
+        let reference = outcome_as(&schema, &big, "ndjson", Via::Mapped, 1, 4 << 20);
+        for (via, threads, chunk) in [(Via::Stream, 2, 7), (Via::Stream, 1, 1000), (Via::Stream, 2, 4 << 20), (Via::Gzip, 2, 64), (Via::Mapped, 2, 333)] {
+            let o = outcome_as(&schema, &big, "ndjson", via, threads, chunk);
+            prop_assert_eq!(&o, &reference, "{:?}, threads {}, chunk {}, {} bytes", via, threads, chunk, big.len());
+        }
+    }
+
+    #[test]
+    fn json_array_chunking_threads_and_paths_do_not_change_the_result(
+        rows in prop::collection::vec(nrow(true), 1..30),
+        bom in any::<bool>(),
+        lead in prop::sample::select(&["", "\n", " \r\n\t"][..]),
+    ) {
+        let schema = Schema::from_toml(ND_CHUNK_SCHEMA).expect("schema");
+        let (data, bad) = json_array(&rows, bom, lead);
+        let show = String::from_utf8_lossy(&data).into_owned();
+        let reference = outcome_as(&schema, &data, "json", Via::Mapped, 1, 4 << 20);
+        let got: Vec<u64> = reference.1.iter().map(|r| r.0).collect();
+        prop_assert_eq!(&got, &bad, "reject lines in\n{}", show);
+        prop_assert_eq!(reference.2.rows, rows.len() as u64, "rows in\n{}", show);
+        prop_assert_eq!(reference.2.written, (rows.len() - bad.len()) as u64);
+        for threads in 1..=2 {
+            for chunk in (1..=64).chain([4 << 20]) {
+                let o = outcome_as(&schema, &data, "json", Via::Mapped, threads, chunk);
+                prop_assert_eq!(&o, &reference, "mapped, threads {}, chunk {}\n{}", threads, chunk, show);
+            }
+            for chunk in [1, 7, 4 << 20] {
+                let o = outcome_as(&schema, &data, "json", Via::Stream, threads, chunk);
+                prop_assert_eq!(&o, &reference, "stream, threads {}, chunk {}\n{}", threads, chunk, show);
+            }
+        }
+        // One array larger than the first read of a stream.
+        let copies = 150_000 / data.len() + 1;
+        let many: Vec<NRow> = (0..copies).flat_map(|_| rows.iter().cloned()).collect();
+        let (big, _) = json_array(&many, bom, lead);
+        let reference = outcome_as(&schema, &big, "json", Via::Mapped, 1, 4 << 20);
+        prop_assert_eq!(reference.2.rows, many.len() as u64);
+        for (via, threads, chunk) in [(Via::Stream, 2, 7), (Via::Stream, 1, 1000), (Via::Stream, 2, 4 << 20), (Via::Gzip, 2, 64), (Via::Mapped, 2, 333)] {
+            let o = outcome_as(&schema, &big, "json", via, threads, chunk);
+            prop_assert_eq!(&o, &reference, "{:?}, threads {}, chunk {}, {} bytes", via, threads, chunk, big.len());
+        }
+    }
+}
+
+fn outcome_as(
+    schema: &Schema,
+    data: &[u8],
+    ext: &str,
+    via: Via,
+    threads: usize,
+    chunk: usize,
+) -> Outcome {
+    let (sink, c) = convert_as(schema, data, ext, via, threads, chunk);
+    (sink.lines, sink.rejects, c)
 }
