@@ -275,10 +275,10 @@ pub fn target_rules(line: &[u8], l: &Line<'_>, target: Option<Target>) -> Result
     Ok(())
 }
 
-/// Bytes that end a tag key, tag value or field key.
-const NAME_STOP: [bool; 256] = stop_table(b",= ");
-/// Bytes that end a measurement.
-const MEASUREMENT_STOP: [bool; 256] = stop_table(b", ");
+/// Bytes that end a tag key, tag value or field key (and the escape byte).
+const NAME_STOP: [bool; 256] = stop_table(b",= \\");
+/// Bytes that end a measurement (and the escape byte).
+const MEASUREMENT_STOP: [bool; 256] = stop_table(b", \\");
 
 const fn stop_table(stops: &[u8]) -> [bool; 256] {
     let mut t = [false; 256];
@@ -290,23 +290,36 @@ const fn stop_table(stops: &[u8]) -> [bool; 256] {
     t
 }
 
-/// The end of a name from `i`: the first byte of `stops`.
+/// The end of a name from `i`: the first unescaped byte of `stops`. A backslash takes the
+/// next byte with it, as in the parser; `None` for a backslash run (`\\`, which servers read
+/// differently) or a backslash at the end of the line: the parser decides those.
 #[inline(always)]
-fn name_end(line: &[u8], mut i: usize, stops: &[bool; 256]) -> usize {
-    while i < line.len() && !stops[line[i] as usize] {
-        i += 1;
+fn name_end(line: &[u8], mut i: usize, stops: &[bool; 256]) -> Option<usize> {
+    loop {
+        while i < line.len() && !stops[line[i] as usize] {
+            i += 1;
+        }
+        if i < line.len() && line[i] == b'\\' {
+            match line.get(i + 1) {
+                Some(b'\\') | None => return None,
+                Some(_) => {
+                    i += 2;
+                    continue;
+                }
+            }
+        }
+        return Some(i);
     }
-    i
 }
 
-/// A single pass that accepts the common shape of a valid line: no backslash anywhere, up
-/// to 16 tags, numbers whose range is obvious from their digits. It returns `false` for
+/// A single pass that accepts the common shape of a valid line: escapes but no backslash
+/// runs, up to 16 tags, numbers whose range is obvious from their digits. It returns `false` for
 /// anything else (including every invalid line), so `true` is always right and `false`
 /// means "ask the parser".
 #[inline]
 pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
-    // Backslashes (escapes) and carriage returns go to the parser.
-    if memchr::memchr2(b'\\', b'\r', line).is_some() {
+    // Carriage returns go to the parser.
+    if memchr::memchr(b'\r', line).is_some() {
         return false;
     }
     let n = line.len();
@@ -316,7 +329,9 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
         _ => (false, false, false),
     };
     // Measurement.
-    let mut i = name_end(line, 0, &MEASUREMENT_STOP);
+    let Some(mut i) = name_end(line, 0, &MEASUREMENT_STOP) else {
+        return false;
+    };
     if i == 0 || i >= n || matches!(line[0], b'#' | b'\t') {
         return false;
     }
@@ -329,7 +344,9 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
     let mut ascending = true;
     while i < n && line[i] == b',' {
         let k0 = i + 1;
-        let j = name_end(line, k0, &NAME_STOP);
+        let Some(j) = name_end(line, k0, &NAME_STOP) else {
+            return false;
+        };
         if j == k0 || j >= n || line[j] != b'=' {
             return false;
         }
@@ -338,7 +355,9 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
             return false;
         }
         let v0 = j + 1;
-        let e = name_end(line, v0, &NAME_STOP);
+        let Some(e) = name_end(line, v0, &NAME_STOP) else {
+            return false;
+        };
         if e == v0 || (e < n && line[e] == b'=') {
             return false;
         }
@@ -372,7 +391,10 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
     }
     loop {
         let k0 = i;
-        i = name_end(line, k0, &NAME_STOP);
+        let Some(end) = name_end(line, k0, &NAME_STOP) else {
+            return false;
+        };
+        i = end;
         if i == k0 || i >= n || line[i] != b'=' {
             return false;
         }
@@ -385,14 +407,26 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
             return false;
         }
         if line[i] == b'"' {
-            // No backslash in the line: the next quote closes the string.
-            let Some(q) = memchr::memchr(b'"', &line[i + 1..]) else {
-                return false;
-            };
-            if q > parse::MAX_STRING_LEN {
+            // `\` takes the next byte with it; the first other quote closes the string.
+            let open = i;
+            let mut j = i + 1;
+            loop {
+                let Some(q) = memchr::memchr2(b'"', b'\\', &line[j..]) else {
+                    return false;
+                };
+                j += q;
+                if line[j] == b'"' {
+                    break;
+                }
+                j += 2;
+                if j >= n {
+                    return false;
+                }
+            }
+            if j - open - 1 > parse::MAX_STRING_LEN {
                 return false;
             }
-            i += q + 2;
+            i = j + 1;
         } else {
             match fast_value(line, i, no_u) {
                 Some(end) => i = end,
@@ -456,7 +490,7 @@ fn fast_value(line: &[u8], v0: usize, no_u: bool) -> Option<usize> {
     let int_digits = i - d0;
     if int_digits == 0 {
         // Booleans.
-        let e = name_end(line, v0, &NAME_STOP);
+        let e = name_end(line, v0, &NAME_STOP)?;
         return matches!(
             &line[v0..e],
             b"t" | b"T"
