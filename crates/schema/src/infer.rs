@@ -301,7 +301,7 @@ fn stats(col: &Column, rows: usize) -> Stats {
         })
     };
     let all_kind = |k: Kind| vals.iter().all(|(kk, _)| *kk == k);
-    let empties = rows - present;
+    let empties = rows.saturating_sub(present);
     let empty_note = if empties > 0 {
         format!(" ({empties} empty)")
     } else {
