@@ -1,10 +1,544 @@
-//! `lpconvert bench` (not implemented yet).
+//! `lpconvert bench`: a synthetic ingest benchmark. Generates a deterministic workload (TSBS-like
+//! `cpu`, `home`, or real data with `--from`), sends it with the replay sender at a fixed rate,
+//! unthrottled, or ramping up until the server saturates, and reports per-second throughput and
+//! latency (`--report DIR`: report.json, report.md, chart.svg).
+//! The work is done by `lpconvert_send::bench`; this is options, the workload, progress, the
+//! summary, the report files and the exit status.
 
-/// Options of `lpconvert bench`.
+use crate::bench_report::{self, RunInfo};
+use anyhow::{bail, Context};
+use lpconvert_send::bench::probe::{probe, ServerInfo};
+use lpconvert_send::bench::timeline::Timeline;
+use lpconvert_send::bench::workload::{Clocking, LineSet, WorkloadSpec};
+use lpconvert_send::bench::{self, BenchConfig, BenchResult, Mode, RampConfig};
+use lpconvert_send::clock::{Clock, SystemClock};
+use lpconvert_send::retry::RetryPolicy;
+use lpconvert_send::units::{
+    parse_duration, parse_rate, parse_signed_duration_ns, parse_size, Rate,
+};
+use lpconvert_send::{
+    Api, Auth, DryRunTransport, Ending, HttpConfig, HttpTransport, LiveCounters, Precision, Target,
+    Transport,
+};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Options of `lpconvert bench` (boxed: the option set is large next to other commands').
 #[derive(clap::Args, Debug)]
-pub struct BenchArgs {}
+pub struct BenchArgs {
+    #[command(flatten)]
+    options: Box<BenchOptions>,
+}
+
+/// The options themselves.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchOptions {
+    /// Server base URL, e.g. http://127.0.0.1:8086.
+    #[arg(long)]
+    pub url: String,
+    /// Write API: v1 (/write), v2 (/api/v2/write) or v3 (/api/v3/write_lp).
+    #[arg(long, default_value = "v1", value_parser = ["v1", "v2", "v3"])]
+    pub api: String,
+    /// Database (v1, v3; v2 uses it when --bucket is not given).
+    #[arg(long)]
+    pub db: Option<String>,
+    /// Retention policy (v1).
+    #[arg(long)]
+    pub rp: Option<String>,
+    /// Bucket (v2).
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Organisation (v2).
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Environment variable holding the token (never printed).
+    #[arg(long, default_value = "INFLUX_TOKEN", value_name = "VAR")]
+    pub token_env: String,
+    /// User name for Basic authentication (v1).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Environment variable holding the password for --username (never printed).
+    #[arg(long, default_value = "INFLUX_PASSWORD", value_name = "VAR")]
+    pub password_env: String,
+
+    /// Generated workload: cpu (TSBS-like: 10 tags, 10 float fields per host) or home (small
+    /// rows: a room tag, 3 fields).
+    #[arg(long, default_value = "cpu", value_parser = ["cpu", "home"])]
+    pub workload: String,
+    /// Hosts (cpu) or rooms (home): the number of series.
+    #[arg(long, default_value_t = 100)]
+    pub hosts: usize,
+    /// Seed of the generator: the same seed, --start and options give the same lines.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// First timestamp of generated data: now, now-DURATION (now-7d) or epoch nanoseconds.
+    #[arg(long, default_value = "now-7d")]
+    pub start: String,
+    /// Timestamp step between rounds of generated data (one line per host per round).
+    #[arg(long, default_value = "10s")]
+    pub interval: String,
+    /// Use real data as the workload: line protocol, or CSV/NDJSON with --schema; sent in a
+    /// loop, each pass shifting the timestamps past the previous one.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// Convert --from with this schema first.
+    #[arg(long, requires = "from")]
+    pub schema: Option<PathBuf>,
+    /// Most lines of --from kept in memory for the loop.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub sample_lines: usize,
+    /// Precision of the timestamps of --from line protocol: ns, us, ms or s.
+    #[arg(long, default_value = "ns")]
+    pub precision: String,
+
+    /// Fixed rate: lines/s (50000, 50k) and/or bytes/s (10MB/s). Without --rate or --ramp the
+    /// load is unthrottled.
+    #[arg(long, value_delimiter = ',', conflicts_with = "ramp")]
+    pub rate: Vec<String>,
+    /// Ramp the rate up every --step-interval until p99 latency exceeds --max-p99, errors
+    /// appear, or the server falls behind; report the highest sustained rate.
+    #[arg(long)]
+    pub ramp: bool,
+    /// Rate of the first ramp step, lines/s.
+    #[arg(long, default_value = "10k")]
+    pub ramp_start: String,
+    /// Each ramp step's rate is the previous one times this.
+    #[arg(long, default_value_t = 1.5)]
+    pub ramp_factor: f64,
+    /// Highest ramp rate, lines/s.
+    #[arg(long, default_value = "10M")]
+    pub ramp_max: String,
+    /// Length of a ramp step (whole seconds).
+    #[arg(long, default_value = "10s")]
+    pub step_interval: String,
+    /// A ramp step with a p99 request latency above this fails.
+    #[arg(long, default_value = "500ms")]
+    pub max_p99: String,
+    /// A ramp step acknowledging less than this share of its rate fails.
+    #[arg(long, default_value_t = 0.9)]
+    pub min_ratio: f64,
+    /// Measurement length (fixed rate, unthrottled); for --ramp, the longest it may run
+    /// (default 10m).
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// Warm-up before the measurement, excluded from the statistics.
+    #[arg(long, default_value = "5s")]
+    pub warmup: String,
+    /// Parallel connections.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Most lines per request.
+    #[arg(long, default_value_t = 5000)]
+    pub batch_lines: usize,
+    /// Most bytes per request (5MB, 8MiB, ...).
+    #[arg(long, default_value = "8MiB")]
+    pub batch_bytes: String,
+    /// Compress request bodies with gzip.
+    #[arg(long)]
+    pub gzip: bool,
+    /// Timeout of one request.
+    #[arg(long, default_value = "30s")]
+    pub timeout: String,
+    /// Give up retrying a batch after this long.
+    #[arg(long, default_value = "30s")]
+    pub max_retry_time: String,
+    /// After the end, how long requests still in flight may take.
+    #[arg(long, default_value = "10s")]
+    pub drain: String,
+    /// Generate and time everything, send nothing (measures the client alone).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write report.json, report.md and chart.svg into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// No progress, no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
 
 /// Runs `lpconvert bench`; returns the exit status.
-pub fn run(_args: BenchArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`lpconvert bench` is not implemented yet")
+pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
+    let args = *args.options;
+    let config = build_config(&args)?;
+    if let Some(dir) = &args.report {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the report directory {}", dir.display()))?;
+    }
+    let server = if args.dry_run {
+        ServerInfo::default()
+    } else {
+        probe(&args.url, config.target.authorization().as_deref())
+    };
+    let transport: Box<dyn Transport> = if args.dry_run {
+        Box::new(DryRunTransport)
+    } else {
+        let timeout = parse_duration(&args.timeout).context("--timeout")?;
+        Box::new(HttpTransport::new(&HttpConfig {
+            timeout,
+            connections: config.concurrency,
+        }))
+    };
+    let live = LiveCounters::default();
+    let clock = SystemClock;
+    let timeline = bench::timeline_for(&config, &clock);
+    let done = AtomicBool::new(false);
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let started_wall = SystemTime::now();
+    let result = std::thread::scope(|scope| {
+        if show_progress {
+            scope.spawn(|| progress(&timeline, &live, &done, &clock));
+        }
+        let r = bench::run(&config, transport.as_ref(), &clock, &live, &timeline);
+        done.store(true, Ordering::Relaxed);
+        r
+    })?;
+    let info = RunInfo {
+        command_line: command_line(),
+        started_unix_s: started_wall
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64()),
+        workload: describe_workload(&args, &config),
+        mode: describe_mode(&config),
+        server,
+        write_url: config.target.write_url().unwrap_or_default(),
+        config: config.clone(),
+        dry_run: args.dry_run,
+    };
+    if let Some(dir) = &args.report {
+        bench_report::write_all(dir, &info, &result)?;
+    }
+    if !args.quiet {
+        print_summary(&info, &result, args.report.as_ref());
+    } else if let Ending::Fatal { message, .. } | Ending::GaveUp { message } = &result.ending {
+        eprintln!("lpconvert bench: {message}");
+    }
+    Ok(result.exit_code())
+}
+
+fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
+    let api = Api::parse(&args.api).context("--api must be v1, v2 or v3")?;
+    let token = std::env::var(&args.token_env)
+        .ok()
+        .filter(|t| !t.is_empty());
+    let auth = match (&args.username, token) {
+        (Some(user), _) => {
+            let password = std::env::var(&args.password_env).with_context(|| {
+                format!(
+                    "--username needs the password in the environment variable {}",
+                    args.password_env
+                )
+            })?;
+            Auth::Basic {
+                username: user.clone(),
+                password,
+            }
+        }
+        (None, Some(t)) => Auth::Token(t),
+        (None, None) => Auth::None,
+    };
+    let (workload, precision) = load_workload(args)?;
+    let target = Target {
+        url: args.url.clone(),
+        api,
+        db: args.db.clone(),
+        rp: args.rp.clone(),
+        bucket: args.bucket.clone(),
+        org: args.org.clone(),
+        precision,
+        auth,
+    };
+    target.write_url()?;
+    if args.concurrency == 0 {
+        bail!("--concurrency must be at least 1");
+    }
+    if args.batch_lines == 0 {
+        bail!("--batch-lines must be at least 1");
+    }
+    let whole_secs = |name: &str, text: &str| -> anyhow::Result<Duration> {
+        let d = parse_duration(text).with_context(|| name.to_string())?;
+        Ok(Duration::from_secs(d.as_secs()))
+    };
+    let lines_rate = |name: &str, text: &str| -> anyhow::Result<f64> {
+        match parse_rate(text).with_context(|| name.to_string())? {
+            Rate::Lines(v) if v > 0.0 => Ok(v),
+            _ => bail!("{name} `{text}`: expected a positive rate in lines/s (10000, 10k)"),
+        }
+    };
+    let mode = if args.ramp {
+        let step = whole_secs("--step-interval", &args.step_interval)?;
+        if step.is_zero() {
+            bail!("--step-interval must be at least 1s");
+        }
+        if !(args.ramp_factor > 1.0 && args.ramp_factor.is_finite()) {
+            bail!("--ramp-factor must be above 1 (1.5 adds half each step)");
+        }
+        if !(0.0..=1.0).contains(&args.min_ratio) {
+            bail!("--min-ratio must be between 0 and 1");
+        }
+        Mode::Ramp(RampConfig {
+            start: lines_rate("--ramp-start", &args.ramp_start)?,
+            factor: args.ramp_factor,
+            max_rate: lines_rate("--ramp-max", &args.ramp_max)?,
+            step,
+            max_p99: parse_duration(&args.max_p99).context("--max-p99")?,
+            min_ratio: args.min_ratio,
+        })
+    } else if args.rate.is_empty() {
+        Mode::Unthrottled
+    } else {
+        let mut rates = Vec::new();
+        for r in &args.rate {
+            rates.push(parse_rate(r).context("--rate")?);
+        }
+        Mode::Rate(rates)
+    };
+    let default_duration = if args.ramp { "10m" } else { "60s" };
+    let duration = whole_secs(
+        "--duration",
+        args.duration.as_deref().unwrap_or(default_duration),
+    )?;
+    if duration.is_zero() {
+        bail!("--duration must be at least 1s");
+    }
+    let nanos = precision.nanos_per_unit();
+    let start_ns = parse_start(&args.start)?;
+    let interval_ns = parse_duration(&args.interval)
+        .context("--interval")?
+        .as_nanos();
+    let interval = i64::try_from(interval_ns / nanos as u128).unwrap_or(i64::MAX);
+    if interval < 1 {
+        bail!(
+            "--interval `{}` is below one unit of the precision",
+            args.interval
+        );
+    }
+    let batch_bytes = parse_size(&args.batch_bytes).context("--batch-bytes")?;
+    Ok(BenchConfig {
+        target,
+        workload,
+        seed: args.seed,
+        clocking: Clocking {
+            start: i64::try_from(start_ns / nanos).unwrap_or(i64::MAX),
+            interval,
+        },
+        batch_lines: args.batch_lines,
+        batch_bytes: usize::try_from(batch_bytes.max(1)).unwrap_or(usize::MAX),
+        gzip: args.gzip,
+        concurrency: args.concurrency,
+        mode,
+        warmup: whole_secs("--warmup", &args.warmup)?,
+        duration,
+        retry: RetryPolicy {
+            max_elapsed: parse_duration(&args.max_retry_time).context("--max-retry-time")?,
+            ..RetryPolicy::default()
+        },
+        drain: parse_duration(&args.drain).context("--drain")?,
+    })
+}
+
+/// `now`, `now-7d`, `now+1h`, or epoch nanoseconds.
+fn parse_start(text: &str) -> anyhow::Result<i128> {
+    let t = text.trim();
+    if let Ok(ns) = t.parse::<i64>() {
+        return Ok(i128::from(ns));
+    }
+    let Some(rest) = t.strip_prefix("now") else {
+        bail!("--start `{text}`: expected now, now-DURATION (now-7d) or epoch nanoseconds");
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    // Whole seconds, so that two runs a moment apart differ only by whole seconds.
+    let now = now - now % 1_000_000_000;
+    let offset = match rest.trim() {
+        "" => 0,
+        r => {
+            let (sign, d) = match r.split_at(1) {
+                ("-", d) => (-1, d),
+                ("+", d) => (1, d),
+                _ => bail!("--start `{text}`: expected now-DURATION or now+DURATION"),
+            };
+            sign * parse_signed_duration_ns(d).context("--start")?
+        }
+    };
+    Ok(now + offset)
+}
+
+/// The workload and the precision of its timestamps.
+fn load_workload(args: &BenchOptions) -> anyhow::Result<(WorkloadSpec, Precision)> {
+    let Some(path) = &args.from else {
+        let spec = match args.workload.as_str() {
+            "home" => WorkloadSpec::Home { rooms: args.hosts },
+            _ => WorkloadSpec::Cpu { hosts: args.hosts },
+        };
+        return Ok((spec, Precision::Ns));
+    };
+    if args.sample_lines == 0 {
+        bail!("--sample-lines must be at least 1");
+    }
+    let (data, precision) = match &args.schema {
+        None => {
+            let precision = Precision::parse(&args.precision).with_context(|| {
+                format!("--precision `{}`: expected ns, us, ms or s", args.precision)
+            })?;
+            (read_sample(path)?, precision)
+        }
+        Some(schema) => crate::bench_from::convert_sample(path, schema, args.sample_lines)?,
+    };
+    let set = LineSet::parse(data, args.sample_lines)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    if set.is_empty() {
+        bail!("{}: no line protocol lines to send", path.display());
+    }
+    Ok((WorkloadSpec::Lines(set), precision))
+}
+
+/// Most bytes of a line-protocol `--from` file kept in memory.
+const MAX_SAMPLE_BYTES: u64 = 512 << 20;
+
+/// Reads up to [`MAX_SAMPLE_BYTES`] of a line-protocol file (`.gz` decompressed), cut after the
+/// last whole line.
+fn read_sample(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::GzDecoder::new(std::io::BufReader::new(f)))
+    } else {
+        Box::new(f)
+    };
+    let mut data = Vec::new();
+    reader
+        .by_ref()
+        .take(MAX_SAMPLE_BYTES)
+        .read_to_end(&mut data)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if data.len() as u64 == MAX_SAMPLE_BYTES {
+        if let Some(i) = memchr_last_lf(&data) {
+            data.truncate(i + 1);
+        }
+    }
+    Ok(data)
+}
+
+fn memchr_last_lf(data: &[u8]) -> Option<usize> {
+    data.iter().rposition(|&b| b == b'\n')
+}
+
+fn describe_workload(args: &BenchOptions, config: &BenchConfig) -> String {
+    match &config.workload {
+        WorkloadSpec::Cpu { hosts } => format!(
+            "cpu (TSBS-like: {hosts} hosts, 10 tags, 10 float fields, seed {}, interval {})",
+            config.seed, args.interval
+        ),
+        WorkloadSpec::Home { rooms } => format!(
+            "home ({rooms} rooms, 3 fields, seed {}, interval {})",
+            config.seed, args.interval
+        ),
+        WorkloadSpec::Lines(set) => format!(
+            "{} lines of {} looped, timestamps shifted by {} per pass",
+            set.len(),
+            args.from
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            set.pass_shift()
+        ),
+    }
+}
+
+fn describe_mode(config: &BenchConfig) -> String {
+    let warm = config.warmup.as_secs();
+    match &config.mode {
+        Mode::Rate(r) => format!(
+            "fixed rate {} for {} s after {warm} s warm-up, {} connections",
+            r.iter()
+                .map(|r| match r {
+                    Rate::Lines(v) => format!("{v:.0} lines/s"),
+                    Rate::Bytes(v) => format!("{:.1} MB/s", v / 1e6),
+                })
+                .collect::<Vec<_>>()
+                .join(" and "),
+            config.duration.as_secs(),
+            config.concurrency
+        ),
+        Mode::Unthrottled => format!(
+            "unthrottled, {} connections, {} s after {warm} s warm-up",
+            config.concurrency,
+            config.duration.as_secs()
+        ),
+        Mode::Ramp(r) => format!(
+            "ramp from {:.0} lines/s x{} every {} s until p99 > {} ms or errors (at most {} s), {} connections, {warm} s warm-up",
+            r.start,
+            r.factor,
+            r.step.as_secs(),
+            r.max_p99.as_millis(),
+            config.duration.as_secs(),
+            config.concurrency
+        ),
+    }
+}
+
+/// The command line as typed, shell-quoted where needed.
+fn command_line() -> String {
+    std::env::args()
+        .map(|a| {
+            if !a.is_empty()
+                && a.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./:=,+@%".contains(&b))
+            {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One status line per second on a terminal.
+fn progress(timeline: &Timeline, live: &LiveCounters, done: &AtomicBool, clock: &dyn Clock) {
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
+        bar.set_style(style);
+    }
+    while !done.load(Ordering::Relaxed) {
+        timeline.tick(clock.now(), live);
+        if let Some(s) = timeline.last_sample() {
+            let target = s
+                .target_lines_per_s
+                .map(|t| format!(" (asked {t:.0})"))
+                .unwrap_or_default();
+            bar.set_message(format!(
+                "{}: {:.0} lines/s acked{target}, {:.1} MB/s, p99 {:.1} ms, {} errors; {} lines acked in all",
+                s.phase.label(),
+                s.counts.acked_lines as f64 / s.duration_s.max(1e-9),
+                s.counts.acked_bytes as f64 / 1e6 / s.duration_s.max(1e-9),
+                s.latency.p99_ms,
+                s.errors(),
+                LiveCounters::get(&live.lines_acked),
+            ));
+        }
+        bar.tick();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bar.finish_and_clear();
+}
+
+fn print_summary(info: &RunInfo, r: &BenchResult, report: Option<&PathBuf>) {
+    let what = if info.dry_run {
+        "bench (dry run, nothing sent)"
+    } else {
+        "bench"
+    };
+    for line in bench_report::summary_lines(info, r) {
+        eprintln!("lpconvert {what}: {line}");
+    }
+    if let Some(dir) = report {
+        eprintln!(
+            "lpconvert {what}: report written to {}/{{report.json,report.md,chart.svg}}",
+            dir.display().to_string().trim_end_matches('/')
+        );
+    }
 }

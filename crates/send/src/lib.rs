@@ -14,6 +14,7 @@
 //!   [`checkpoint`]s and [`stats`].
 
 pub mod batch;
+pub mod bench;
 pub mod checkpoint;
 pub mod clock;
 pub mod dialect;

@@ -1,0 +1,436 @@
+//! `lpconvert bench` end to end, in short runs: against InfluxDB 1.x and VictoriaMetrics
+//! started by the test on 127.0.0.1 (what was acknowledged is what the server stored), and
+//! against the fault-injecting server (the ramp stops at the configured bound: a rate past
+//! which the server answers 503, a latency that grows with the rate). Every report is parsed;
+//! every chart is parsed by a real SVG parser (usvg).
+
+mod support;
+
+use std::collections::{BTreeSet, VecDeque};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::{
+    http_get, influx_query, start_influxdb, start_victoria_metrics, FaultServer, Reply, Seen,
+    TempDir,
+};
+
+fn bench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .arg("bench")
+        .args(args)
+        .env_remove("INFLUX_TOKEN")
+        .env_remove("INFLUX_PASSWORD")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run lpconvert")
+}
+
+fn ok(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Checks the three report files and returns report.json.
+fn read_report(dir: &Path) -> serde_json::Value {
+    let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
+    let r: serde_json::Value = serde_json::from_str(&json).expect("report.json is JSON");
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md written");
+    assert!(md.starts_with("# lpconvert bench"), "{md}");
+    assert!(md.contains("| acknowledged |"), "{md}");
+    assert!(md.contains("](chart.svg)"), "{md}");
+    let svg = std::fs::read_to_string(dir.join("chart.svg")).expect("chart.svg written");
+    let tree = usvg::Tree::from_str(&svg, &usvg::Options::default()).expect("chart.svg parses");
+    assert!(tree.size().width() > 500.0 && tree.size().height() > 300.0);
+    assert!(
+        tree.root().children().len() > 10,
+        "the chart has drawn elements"
+    );
+    for label in [
+        "lines per second",
+        "request latency (ms)",
+        "time since start (s)",
+    ] {
+        assert!(svg.contains(label), "axis label {label:?} missing");
+    }
+    // Internal consistency: the samples add up to the totals.
+    let samples = r["samples"].as_array().expect("samples");
+    assert!(!samples.is_empty());
+    let sum = |key: &str| -> u64 {
+        samples
+            .iter()
+            .map(|s| s["counts"][key].as_u64().unwrap())
+            .sum()
+    };
+    let total = &r["summary"]["total"]["counts"];
+    for key in ["sent_lines", "acked_lines", "acked_fields", "refused_lines"] {
+        assert_eq!(sum(key), total[key].as_u64().unwrap(), "{key}");
+    }
+    assert_eq!(
+        total["sent_lines"].as_u64().unwrap(),
+        total["acked_lines"].as_u64().unwrap()
+            + total["refused_lines"].as_u64().unwrap()
+            + total["abandoned_lines"].as_u64().unwrap(),
+        "every line sent is accounted for"
+    );
+    let seconds: Vec<u64> = samples.iter().map(|s| s["t"].as_u64().unwrap()).collect();
+    assert!(seconds.windows(2).all(|w| w[1] == w[0] + 1), "{seconds:?}");
+    assert!(r["command_line"].as_str().unwrap().contains("bench"));
+    r
+}
+
+fn acked(r: &serde_json::Value) -> u64 {
+    r["summary"]["total"]["counts"]["acked_lines"]
+        .as_u64()
+        .unwrap()
+}
+
+#[test]
+fn influxdb_1x_fixed_rate_stores_what_was_acknowledged() {
+    let server = start_influxdb();
+    influx_query(&server.url, "", "CREATE DATABASE bench");
+    let dir = TempDir::new("bench-influx");
+    let rep = dir.join("out");
+    let t0 = Instant::now();
+    let out = bench(&[
+        "--url",
+        &server.url,
+        "--db",
+        "bench",
+        "--hosts",
+        "20",
+        "--rate",
+        "5000",
+        "--warmup",
+        "1s",
+        "--duration",
+        "3s",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    ok(&out);
+    assert!(t0.elapsed() < Duration::from_secs(30));
+    let r = read_report(&rep);
+    assert_eq!(r["server"]["product"], "InfluxDB OSS");
+    assert!(r["server"]["version"].as_str().unwrap().starts_with('1'));
+    assert_eq!(r["ending"], "completed");
+    let n = acked(&r);
+    // 4 s at 5000 lines/s.
+    assert!((16_000..=24_000).contains(&n), "{n}");
+    let m = &r["summary"]["measured"];
+    let rate = m["lines_per_s"]["acked"].as_f64().unwrap();
+    assert!((4_000.0..6_000.0).contains(&rate), "{rate}");
+    assert!((m["fields_per_s"]["acked"].as_f64().unwrap() / rate - 10.0).abs() < 0.01);
+    assert_eq!(m["status_counts"]["204"], m["requests"]);
+    assert!(m["latency_ms"]["p99"].as_f64().unwrap() > 0.0);
+    assert_eq!(r["samples"][0]["phase"], "warmup");
+    assert!(m["seconds"].as_f64().unwrap() >= 3.0);
+    // What InfluxDB stored: one point per acknowledged line, ten fields each.
+    let q = influx_query(
+        &server.url,
+        "bench",
+        "SELECT count(usage_user), count(usage_guest_nice) FROM cpu",
+    );
+    let row = &q["results"][0]["series"][0]["values"][0];
+    assert_eq!(row[1].as_u64(), Some(n), "{q}");
+    assert_eq!(row[2].as_u64(), Some(n), "{q}");
+    let q = influx_query(
+        &server.url,
+        "bench",
+        "SHOW TAG VALUES CARDINALITY WITH KEY = \"hostname\"",
+    );
+    assert_eq!(q["results"][0]["series"][0]["values"][0][0], 20, "{q}");
+}
+
+#[test]
+fn victoria_metrics_home_workload_stores_what_was_acknowledged() {
+    let server = start_victoria_metrics();
+    let dir = TempDir::new("bench-vm");
+    let rep = dir.join("out");
+    let out = bench(&[
+        "--url",
+        &server.url,
+        "--db",
+        "bench",
+        "--workload",
+        "home",
+        "--hosts",
+        "8",
+        "--rate",
+        "3000",
+        "--warmup",
+        "1s",
+        "--duration",
+        "3s",
+        "--concurrency",
+        "2",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    ok(&out);
+    let r = read_report(&rep);
+    assert_eq!(r["server"]["product"], "VictoriaMetrics");
+    assert!(r["server"]["version"].as_str().is_some(), "{}", r["server"]);
+    let n = acked(&r);
+    assert!(n > 8_000, "{n}");
+    http_get(&format!("{}/internal/force_flush", server.url));
+    // Every line is one sample of each of home_temp, home_hum, home_co.
+    for metric in ["home_temp", "home_hum", "home_co"] {
+        let text = http_get(&format!("{}/api/v1/export?match[]={metric}", server.url));
+        let mut stored = 0u64;
+        let mut series = BTreeSet::new();
+        for line in text.lines() {
+            let j: serde_json::Value = serde_json::from_str(line).unwrap();
+            series.insert(j["metric"]["room"].as_str().unwrap().to_owned());
+            stored += j["values"].as_array().unwrap().len() as u64;
+        }
+        assert_eq!(stored, n, "{metric}");
+        assert_eq!(series.len(), 8, "{metric}: {series:?}");
+    }
+}
+
+/// Lines the fault server received in the last second, per arrival.
+fn window() -> Arc<Mutex<VecDeque<(Instant, usize)>>> {
+    Arc::new(Mutex::new(VecDeque::new()))
+}
+
+fn lines_last_second(w: &Mutex<VecDeque<(Instant, usize)>>, s: &Seen) -> usize {
+    let mut w = w.lock().unwrap();
+    w.push_back((s.at, s.lines().len()));
+    while w
+        .front()
+        .is_some_and(|(t, _)| s.at.duration_since(*t) > Duration::from_secs(1))
+    {
+        w.pop_front();
+    }
+    w.iter().map(|(_, n)| n).sum()
+}
+
+fn ramp_args<'a>(url: &'a str, rep: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "--url",
+        url,
+        "--db",
+        "d",
+        "--ramp",
+        "--ramp-start",
+        "4000",
+        "--ramp-factor",
+        "2",
+        "--step-interval",
+        "1s",
+        "--warmup",
+        "0s",
+        "--duration",
+        "8s",
+        "--drain",
+        "2s",
+        "--max-retry-time",
+        "2s",
+        // One-second steps on a shared machine: judge by the bound under test, not by a
+        // scheduling hiccup that delays a tenth of a step.
+        "--min-ratio",
+        "0.5",
+        "--report",
+        rep,
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn ramp_stops_where_the_server_starts_answering_503() {
+    // 503 past 24,000 lines/s: steps 4k, 8k and 16k pass, 32k fails.
+    let w = window();
+    let server = {
+        let w = w.clone();
+        FaultServer::start(move |s: &Seen| {
+            if lines_last_second(&w, s) > 24_000 {
+                Reply::status(503)
+            } else {
+                Reply::status(204)
+            }
+        })
+    };
+    let dir = TempDir::new("bench-ramp503");
+    let rep = dir.join("out");
+    let t0 = Instant::now();
+    let out = bench(&ramp_args(&server.url, rep.to_str().unwrap(), &[]));
+    ok(&out);
+    let took = t0.elapsed();
+    let r = read_report(&rep);
+    let sat = &r["saturation"];
+    assert_eq!(sat["saturated"], true, "{sat}");
+    assert_eq!(
+        sat["sustained_lines_per_s"].as_f64(),
+        Some(16_000.0),
+        "{sat}"
+    );
+    assert!(
+        sat["reason"].as_str().unwrap().contains("HTTP 503"),
+        "{sat}"
+    );
+    let steps = r["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 4, "{steps:?}");
+    assert!(steps[..3].iter().all(|s| s["passed"] == true));
+    assert_eq!(steps[3]["passed"], false);
+    assert_eq!(steps[3]["target_lines_per_s"].as_f64(), Some(32_000.0));
+    // The ramp stopped there: no step 4 was sent, and the run did not use its 8 s.
+    assert!(r["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["phase"] != "step 4"));
+    assert!(took < Duration::from_secs(8), "{took:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("saturation: 16,000 lines/s sustained"),
+        "{stderr}"
+    );
+    // What was acknowledged is what the server stored.
+    assert_eq!(server.stored().len() as u64, acked(&r));
+}
+
+#[test]
+fn ramp_stops_when_p99_latency_passes_the_bound() {
+    // Latency grows with the rate: 1 ms per 1,000 lines/s over the last second. With
+    // --max-p99 25ms, 4k and 8k and 16k pass (about 4, 8, 16 ms), 32k does not.
+    let w = window();
+    let server = {
+        let w = w.clone();
+        FaultServer::start(move |s: &Seen| {
+            let rate = lines_last_second(&w, s);
+            Reply::slow(Duration::from_micros(rate as u64))
+        })
+    };
+    let dir = TempDir::new("bench-ramplat");
+    let rep = dir.join("out");
+    let out = bench(&ramp_args(
+        &server.url,
+        rep.to_str().unwrap(),
+        &["--max-p99", "25ms", "--concurrency", "8"],
+    ));
+    ok(&out);
+    let r = read_report(&rep);
+    let sat = &r["saturation"];
+    assert_eq!(sat["saturated"], true, "{sat}");
+    assert_eq!(
+        sat["sustained_lines_per_s"].as_f64(),
+        Some(16_000.0),
+        "{sat}"
+    );
+    assert!(
+        sat["reason"].as_str().unwrap().contains("p99 latency"),
+        "{sat}"
+    );
+    let steps = r["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 4, "{steps:?}");
+    let p99 = steps[3]["p99_ms"].as_f64().unwrap();
+    assert!(p99 > 25.0, "{p99}");
+    assert_eq!(r["summary"]["total"]["errors"], 0);
+    assert_eq!(server.stored().len() as u64, acked(&r));
+}
+
+#[test]
+fn from_file_loops_with_shifted_timestamps_and_nothing_overwrites() {
+    let dir = TempDir::new("bench-from");
+    let file = dir.join("in.lp");
+    std::fs::write(
+        &file,
+        "# a comment\nm,host=a v=1 1000\nm,host=b v=2,w=3i 1000\n\nm,host=a v=4 1010\n",
+    )
+    .unwrap();
+    let server = FaultServer::accept_all();
+    let rep = dir.join("out");
+    let out = bench(&[
+        "--url",
+        &server.url,
+        "--db",
+        "d",
+        "--from",
+        file.to_str().unwrap(),
+        "--precision",
+        "s",
+        "--rate",
+        "2000",
+        "--warmup",
+        "0s",
+        "--duration",
+        "2s",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    ok(&out);
+    let r = read_report(&rep);
+    let stored = server.stored();
+    assert_eq!(stored.len() as u64, acked(&r));
+    assert!(stored.len() > 3_000, "{}", stored.len());
+    let writes: Vec<Seen> = server
+        .seen()
+        .into_iter()
+        .filter(|s| s.target.starts_with("/write"))
+        .collect();
+    assert!(!writes.is_empty());
+    assert!(writes.iter().all(|s| s.target == "/write?db=d&precision=s"));
+    // Each pass shifts by the span plus one (11 s): series + timestamp never repeat.
+    let mut keys = BTreeSet::new();
+    for line in &stored {
+        let (series, rest) = line.split_once(' ').unwrap();
+        let ts = rest.rsplit(' ').next().unwrap();
+        assert!(
+            keys.insert((series.to_owned(), ts.to_owned())),
+            "{line} repeats a point"
+        );
+    }
+    assert_eq!(stored[3], "m,host=a v=1 1011");
+    // fields/s: 4 fields per 3 lines.
+    let f = r["summary"]["total"]["counts"]["acked_fields"]
+        .as_u64()
+        .unwrap();
+    let n = acked(&r);
+    assert!(
+        f * 3 >= n * 4 - 8 && f * 3 <= n * 4 + 8,
+        "{f} fields for {n} lines"
+    );
+}
+
+#[test]
+fn a_fatal_status_ends_with_exit_1_and_a_report() {
+    let server =
+        FaultServer::start(|_| Reply::with_body(404, r#"{"error":"database not found: \"d\""}"#));
+    let dir = TempDir::new("bench-404");
+    let rep = dir.join("out");
+    let out = bench(&[
+        "--url",
+        &server.url,
+        "--db",
+        "d",
+        "--rate",
+        "1000",
+        "--duration",
+        "5s",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("database not found"), "{stderr}");
+    let r = read_report(&rep);
+    assert_eq!(r["ending"], "fatal");
+    assert_eq!(acked(&r), 0);
+    let usage = bench(&[
+        "--url",
+        &server.url,
+        "--db",
+        "d",
+        "--ramp",
+        "--ramp-factor",
+        "1",
+    ]);
+    assert_eq!(usage.status.code(), Some(2));
+}

@@ -1,0 +1,525 @@
+//! `lpconvert bench`: a synthetic ingest benchmark over the replay sender.
+//!
+//! A generated workload ([`workload`]) is cut into batches by the controller (the caller's
+//! thread), paced by the replay [`RateLimiter`], and sent by `concurrency` workers with the
+//! replay sender ([`send_batch`]: retries, 413 splits, refusals). Every request is timed into a
+//! per-second [`timeline::Timeline`]. Three modes:
+//!
+//! - a fixed rate for a duration;
+//! - unthrottled: as fast as `concurrency` connections go;
+//! - a ramp: the rate starts low and is multiplied every step until a step fails (p99 latency
+//!   above the bound, any error, or the server not keeping up with the rate asked); the highest
+//!   step that passed is the saturation point.
+//!
+//! A warm-up period comes first and is excluded from the measured statistics.
+
+pub mod probe;
+pub mod timeline;
+pub mod workload;
+
+use crate::batch::{Batch, Body};
+use crate::clock::Clock;
+use crate::dialect::{Target, TargetError};
+use crate::ratelimit::RateLimiter;
+use crate::retry::{Jitter, RetryPolicy};
+use crate::sender::{send_batch, Failure, SendContext};
+use crate::stats::{Ending, LiveCounters, RequestStats};
+use crate::transport::Transport;
+use crate::units::Rate;
+use crossbeam_channel::{bounded, SendTimeoutError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+use timeline::{Period, Phase, Sample, TimedTransport, Timeline};
+use workload::{Clocking, Generator, WorkloadSpec};
+
+/// How the offered load is chosen.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// A fixed rate (lines/s and/or bytes/s) for the duration.
+    Rate(Vec<Rate>),
+    /// As fast as the connections go, for the duration.
+    Unthrottled,
+    /// Step the rate up until the server saturates.
+    Ramp(RampConfig),
+}
+
+/// The ramp's steps and the bound that ends it.
+#[derive(Debug, Clone, Copy)]
+pub struct RampConfig {
+    /// Rate of the first step, lines/s.
+    pub start: f64,
+    /// Each step's rate is the previous one times this (> 1).
+    pub factor: f64,
+    /// No step goes above this rate (lines/s).
+    pub max_rate: f64,
+    /// Length of a step, whole seconds.
+    pub step: Duration,
+    /// A step whose p99 request latency is above this fails.
+    pub max_p99: Duration,
+    /// A step whose acknowledged rate is below this share of its target fails (the server, or
+    /// the client, does not keep up).
+    pub min_ratio: f64,
+}
+
+impl RampConfig {
+    /// The rate of step `n`.
+    pub fn rate(&self, n: u32) -> f64 {
+        (self.start * self.factor.powi(n.min(10_000) as i32)).min(self.max_rate)
+    }
+}
+
+/// Everything a benchmark run needs.
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    /// Where to write.
+    pub target: Target,
+    /// The data.
+    pub workload: WorkloadSpec,
+    /// Seed of the generator.
+    pub seed: u64,
+    /// Timestamps of generated data, in the target's precision.
+    pub clocking: Clocking,
+    /// Most lines per request.
+    pub batch_lines: usize,
+    /// Most bytes per request (a batch stops growing past it).
+    pub batch_bytes: usize,
+    /// gzip request bodies.
+    pub gzip: bool,
+    /// Parallel connections.
+    pub concurrency: usize,
+    /// The load.
+    pub mode: Mode,
+    /// Excluded from the statistics (whole seconds).
+    pub warmup: Duration,
+    /// Measurement length (rate and unthrottled), or the longest a ramp may run, warm-up
+    /// excluded (whole seconds).
+    pub duration: Duration,
+    /// Retry policy of the sender.
+    pub retry: RetryPolicy,
+    /// After the end, how long in-flight requests (and their retries) may take.
+    pub drain: Duration,
+}
+
+/// A benchmark could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// Incomplete target.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// Bad settings.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// The verdict on one ramp step.
+#[derive(Debug, Clone)]
+pub struct StepResult {
+    /// Step number from 0.
+    pub step: u32,
+    /// Rate asked for, lines/s.
+    pub target_lines_per_s: f64,
+    /// Lines acknowledged per second.
+    pub acked_lines_per_s: f64,
+    /// p99 request latency, ms.
+    pub p99_ms: f64,
+    /// Non-2xx answers, network errors and refused lines.
+    pub errors: u64,
+    /// Whether the server sustained the rate.
+    pub passed: bool,
+    /// Why it failed (empty when it passed).
+    pub reason: String,
+}
+
+/// Where the server saturated (the highest step that passed).
+#[derive(Debug, Clone)]
+pub struct Saturation {
+    /// The highest rate sustained (the target of the last step that passed), lines/s.
+    pub sustained_lines_per_s: Option<f64>,
+    /// What was acknowledged per second during that step.
+    pub acked_lines_per_s: Option<f64>,
+    /// Its p99 latency, ms.
+    pub p99_ms: Option<f64>,
+    /// Whether a step failed (false: the ramp ended at `--duration` or the maximum rate first,
+    /// so the figure is a lower bound).
+    pub saturated: bool,
+    /// Why the ramp stopped.
+    pub reason: String,
+}
+
+/// What a benchmark measured.
+#[derive(Debug, Clone)]
+pub struct BenchResult {
+    /// Every second, warm-up and drain included.
+    pub samples: Vec<Sample>,
+    /// The measured period (warm-up and drain excluded).
+    pub measured: Period,
+    /// The whole run.
+    pub total: Period,
+    /// Ramp steps evaluated, in order.
+    pub steps: Vec<StepResult>,
+    /// The saturation point of a ramp.
+    pub saturation: Option<Saturation>,
+    /// How the run ended.
+    pub ending: Ending,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Retries, splits, requests of the whole run as the sender counted them.
+    pub sender: RequestStats,
+}
+
+impl BenchResult {
+    /// Exit status as replay's: 1 fatal or gave up, 3 some lines refused, else 0.
+    pub fn exit_code(&self) -> u8 {
+        match self.ending {
+            Ending::Fatal { .. } | Ending::GaveUp { .. } => 1,
+            Ending::Completed if self.total.counts.refused_lines > 0 => 3,
+            Ending::Completed => 0,
+        }
+    }
+}
+
+struct Work {
+    batch: Batch,
+    fields: u64,
+}
+
+/// Evaluates step `n` of a ramp.
+pub fn judge_step(n: u32, period: &Period, ramp: &RampConfig) -> StepResult {
+    let target = ramp.rate(n);
+    let acked = period.per_s(period.counts.acked_lines);
+    let p99 = period.latency().p99_ms;
+    let errors = period.errors() + period.counts.refused_lines;
+    let max_p99 = ramp.max_p99.as_secs_f64() * 1000.0;
+    let reason = if errors > 0 {
+        let statuses: Vec<String> = period
+            .requests
+            .statuses
+            .iter()
+            .filter(|(s, _)| !(200..300).contains(*s))
+            .map(|(s, c)| format!("{c}x HTTP {s}"))
+            .collect();
+        let mut what = statuses.join(", ");
+        if period.requests.network_errors > 0 {
+            if !what.is_empty() {
+                what.push_str(", ");
+            }
+            what.push_str(&format!(
+                "{} network errors",
+                period.requests.network_errors
+            ));
+        }
+        if period.counts.refused_lines > 0 {
+            if !what.is_empty() {
+                what.push_str(", ");
+            }
+            what.push_str(&format!("{} lines refused", period.counts.refused_lines));
+        }
+        format!("errors at {target:.0} lines/s: {what}")
+    } else if p99 > max_p99 {
+        format!("p99 latency {p99:.1} ms above --max-p99 {max_p99:.0} ms at {target:.0} lines/s")
+    } else if acked < ramp.min_ratio * target {
+        format!(
+            "acknowledged {acked:.0} lines/s, below {:.0}% of the {target:.0} lines/s asked",
+            ramp.min_ratio * 100.0
+        )
+    } else {
+        String::new()
+    };
+    StepResult {
+        step: n,
+        target_lines_per_s: target,
+        acked_lines_per_s: acked,
+        p99_ms: p99,
+        errors,
+        passed: reason.is_empty(),
+        reason,
+    }
+}
+
+/// A fresh timeline for `config`, starting now.
+pub fn timeline_for(config: &BenchConfig, clock: &dyn Clock) -> Timeline {
+    let step = match &config.mode {
+        Mode::Ramp(r) => Some(r.step.as_secs()),
+        _ => None,
+    };
+    Timeline::new(clock.now(), config.warmup.as_secs(), step)
+}
+
+/// Runs a benchmark. `timeline` must be fresh (see [`timeline_for`]); it starts the clock.
+/// `live` is updated as the sender goes.
+pub fn run(
+    config: &BenchConfig,
+    transport: &dyn Transport,
+    clock: &dyn Clock,
+    live: &LiveCounters,
+    timeline: &Timeline,
+) -> Result<BenchResult, BenchError> {
+    let url = config.target.write_url()?;
+    let authorization = config.target.authorization();
+    if config.concurrency == 0 || config.batch_lines == 0 {
+        return Err(BenchError::Usage(
+            "--concurrency and --batch-lines must be at least 1".into(),
+        ));
+    }
+    if let WorkloadSpec::Lines(set) = &config.workload {
+        if set.is_empty() {
+            return Err(BenchError::Usage("the workload has no lines".into()));
+        }
+    }
+    if let Mode::Ramp(r) = &config.mode {
+        if r.start <= 0.0 || r.factor <= 1.0 || r.step.as_secs() == 0 {
+            return Err(BenchError::Usage(
+                "a ramp needs --ramp-start > 0, --ramp-factor > 1 and --step-interval of at least 1s"
+                    .into(),
+            ));
+        }
+    }
+    let started = timeline.t0();
+    let warmup = config.warmup;
+    let step_len = match &config.mode {
+        Mode::Ramp(r) => Some(r.step),
+        _ => None,
+    };
+    let end_at = warmup + config.duration;
+    let mut gen = Generator::new(config.workload.clone(), config.seed, config.clocking);
+
+    let timed = TimedTransport {
+        inner: transport,
+        timeline,
+        clock,
+    };
+    let stop = AtomicBool::new(false);
+    let finishing = AtomicBool::new(false);
+    let failure: Mutex<Option<Ending>> = Mutex::new(None);
+    let ctx = SendContext {
+        transport: &timed,
+        clock,
+        url: &url,
+        authorization: authorization.as_deref(),
+        api: config.target.api,
+        gzip: config.gzip,
+        policy: &config.retry,
+        stop: &stop,
+        live,
+    };
+    let concurrency = config.concurrency;
+    let (work_tx, work_rx) = bounded::<Work>(concurrency);
+    let mut sender_stats = RequestStats::default();
+    let mut steps: Vec<StepResult> = Vec::new();
+    let mut stop_reason = String::new();
+    let mut saturated = false;
+
+    let phase_at = |elapsed: Duration| -> Phase {
+        if elapsed < warmup {
+            Phase::Warmup
+        } else if let Some(step) = step_len {
+            let n = (elapsed - warmup).as_secs() / step.as_secs().max(1);
+            Phase::Step(u32::try_from(n).unwrap_or(u32::MAX))
+        } else {
+            Phase::Measure
+        }
+    };
+    let rates_for = |phase: Phase| -> Vec<Rate> {
+        match (&config.mode, phase) {
+            (Mode::Rate(r), _) => r.clone(),
+            (Mode::Unthrottled, _) => Vec::new(),
+            (Mode::Ramp(r), Phase::Step(n)) => vec![Rate::Lines(r.rate(n))],
+            (Mode::Ramp(r), _) => vec![Rate::Lines(r.rate(0))],
+        }
+    };
+
+    let ctx = &ctx;
+    let failure_ref = &failure;
+    let finishing_ref = &finishing;
+    std::thread::scope(|scope| {
+        let mut workers = Vec::new();
+        for w in 0..concurrency {
+            let rx = work_rx.clone();
+            workers.push(scope.spawn(move || {
+                let mut stats = RequestStats::default();
+                let mut rng = Jitter::from_time(w as u64 + 1);
+                for work in rx {
+                    if finishing_ref.load(Ordering::Relaxed) || ctx.stop.load(Ordering::Relaxed) {
+                        continue;
+                    }
+                    let b = &work.batch;
+                    let bytes = b.body.bytes().len() as u64;
+                    timeline.batch_sent(clock.now(), b.lines, work.fields, bytes);
+                    LiveCounters::add(&ctx.live.lines_read, b.lines);
+                    LiveCounters::add(&ctx.live.bytes_read, bytes);
+                    let outcome = send_batch(ctx, b, &mut stats, &mut rng);
+                    timeline.batch_done(
+                        clock.now(),
+                        b.lines,
+                        work.fields,
+                        bytes,
+                        outcome.acked,
+                        outcome.refused_count(),
+                    );
+                    let ending = match outcome.failure {
+                        Some(Failure::Fatal { status, message }) => {
+                            Some(Ending::Fatal { status, message })
+                        }
+                        Some(Failure::GaveUp { message }) => Some(Ending::GaveUp { message }),
+                        Some(Failure::Stopped) | None => None,
+                    };
+                    if let Some(e) = ending {
+                        let mut f = failure_ref.lock().unwrap_or_else(|e| e.into_inner());
+                        f.get_or_insert(e);
+                    }
+                }
+                stats
+            }));
+        }
+        drop(work_rx);
+
+        // The controller.
+        let mut phase = phase_at(Duration::ZERO);
+        let mut limiter = RateLimiter::new(&rates_for(phase));
+        timeline.set_target(started, limiter.lines_per_s());
+        let mut seq = 0u64;
+        let mut avg_line = 200usize;
+        let mut end_el = end_at;
+        'run: loop {
+            let now = clock.now();
+            let el = now.saturating_duration_since(started);
+            if stop.load(Ordering::Relaxed) {
+                stop_reason = "the run stopped on a fatal answer".into();
+                end_el = el;
+                break;
+            }
+            if el >= end_at {
+                break;
+            }
+            let p = phase_at(el);
+            if p != phase {
+                timeline.tick(now, live);
+                if let (Mode::Ramp(r), Phase::Step(n)) = (&config.mode, phase) {
+                    let result = judge_step(n, &timeline.step(n), r);
+                    let passed = result.passed;
+                    if !passed {
+                        stop_reason = result.reason.clone();
+                        saturated = true;
+                    }
+                    steps.push(result);
+                    if !passed {
+                        end_el = el;
+                        break 'run;
+                    }
+                    if r.rate(n) >= r.max_rate {
+                        stop_reason = format!("reached --ramp-max {:.0} lines/s", r.max_rate);
+                        end_el = el;
+                        break 'run;
+                    }
+                }
+                phase = p;
+                limiter = RateLimiter::new(&rates_for(phase));
+                timeline.set_target(now, limiter.lines_per_s());
+            }
+            let (mut lines, bytes_cap) =
+                limiter.smooth_batch(config.batch_lines, config.batch_bytes);
+            lines = lines.min((bytes_cap / avg_line.max(1)).max(1));
+            let mut body = Vec::with_capacity(lines * (avg_line + 16));
+            let fields = gen.fill(&mut body, lines);
+            avg_line = (body.len() / lines.max(1)).max(1);
+            let batch = Batch {
+                seq,
+                input: 0,
+                span: 0..0,
+                line_numbers: None,
+                first_line: gen.produced() - lines as u64 + 1,
+                lines: lines as u64,
+                first_ts_ns: None,
+                body: Body::Owned(body),
+            };
+            seq += 1;
+            limiter.acquire(clock, batch.lines, batch.body.bytes().len() as u64);
+            let mut work = Work { batch, fields };
+            loop {
+                match work_tx.send_timeout(work, Duration::from_millis(20)) {
+                    Ok(()) => break,
+                    Err(SendTimeoutError::Timeout(w)) => {
+                        let el = clock.now().saturating_duration_since(started);
+                        if stop.load(Ordering::Relaxed) || el >= end_at || phase_at(el) != phase {
+                            // Not sent: the batch was never counted.
+                            break;
+                        }
+                        work = w;
+                    }
+                    Err(SendTimeoutError::Disconnected(_)) => break 'run,
+                }
+            }
+        }
+        // A ramp that ran out of time: judge the last step if it ran its whole length.
+        if let (Mode::Ramp(r), Phase::Step(n), true) = (&config.mode, phase, stop_reason.is_empty())
+        {
+            let now = clock.now();
+            let el = now.saturating_duration_since(started);
+            timeline.tick(now, live);
+            let whole = el >= warmup + r.step * (n + 1);
+            if whole {
+                let result = judge_step(n, &timeline.step(n), r);
+                if !result.passed {
+                    stop_reason = result.reason.clone();
+                    saturated = true;
+                }
+                steps.push(result);
+            }
+            if stop_reason.is_empty() {
+                stop_reason = format!(
+                    "reached --duration {} s before the server saturated",
+                    config.duration.as_secs()
+                );
+            }
+        }
+        let end_sec = end_el.as_secs();
+        timeline.set_end(clock.now(), end_sec);
+        finishing.store(true, Ordering::Relaxed);
+        drop(work_tx);
+        let deadline = clock.now() + config.drain;
+        while workers.iter().any(|w| !w.is_finished()) && clock.now() < deadline {
+            clock.sleep(Duration::from_millis(10));
+        }
+        stop.store(true, Ordering::Relaxed);
+        for w in workers {
+            if let Ok(stats) = w.join() {
+                sender_stats.merge(&stats);
+            }
+        }
+    });
+
+    let now = clock.now();
+    let (samples, measured, total) = timeline.finish(now, live);
+    let ending = failure
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or(Ending::Completed);
+    let saturation = match &config.mode {
+        Mode::Ramp(_) => {
+            let best = steps.iter().rev().find(|s| s.passed);
+            Some(Saturation {
+                sustained_lines_per_s: best.map(|s| s.target_lines_per_s),
+                acked_lines_per_s: best.map(|s| s.acked_lines_per_s),
+                p99_ms: best.map(|s| s.p99_ms),
+                saturated,
+                reason: if stop_reason.is_empty() {
+                    "the run stopped".into()
+                } else {
+                    stop_reason
+                },
+            })
+        }
+        _ => None,
+    };
+    Ok(BenchResult {
+        samples,
+        measured,
+        total,
+        steps,
+        saturation,
+        ending,
+        elapsed: now.saturating_duration_since(started),
+        sender: sender_stats,
+    })
+}

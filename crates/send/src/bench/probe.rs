@@ -1,0 +1,143 @@
+//! What server is this? Its version from the ping or health endpoint, for the report.
+//!
+//! Tried in order: `GET /ping` headers `X-Influxdb-Version` and `X-Influxdb-Build` (InfluxDB
+//! 1.x, 2.x, 3), a JSON `version` in `GET /health` (InfluxDB 2.x) or in the body of `/ping`
+//! (InfluxDB 3), and `vm_app_version` in `GET /metrics` (VictoriaMetrics).
+
+use std::time::Duration;
+
+/// The server's own account of itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerInfo {
+    /// Product, when it says (`InfluxDB OSS`, `VictoriaMetrics`, ...).
+    pub product: Option<String>,
+    /// Version string, verbatim.
+    pub version: Option<String>,
+    /// Where it was read (`GET /ping header X-Influxdb-Version`, ...).
+    pub source: Option<String>,
+}
+
+fn base(url: &str) -> &str {
+    url.trim_end_matches('/')
+}
+
+/// Asks the server at `url` (the base URL given to `--url`) for its version. Never fails: an
+/// unknown server gives an empty [`ServerInfo`].
+pub fn probe(url: &str, authorization: Option<&str>) -> ServerInfo {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into();
+    let get = |path: &str| {
+        let mut req = agent.get(&format!("{}{path}", base(url)));
+        if let Some(a) = authorization {
+            req = req.header("Authorization", a);
+        }
+        req.call().ok()
+    };
+    if let Some(mut r) = get("/ping") {
+        let header = |name: &str| {
+            r.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .filter(|v| !v.is_empty())
+        };
+        let version = header("x-influxdb-version");
+        let build = header("x-influxdb-build");
+        if let Some(v) = version {
+            return ServerInfo {
+                product: Some(match build {
+                    Some(b) => format!("InfluxDB {b}"),
+                    None => "InfluxDB".into(),
+                }),
+                version: Some(v),
+                source: Some("GET /ping header X-Influxdb-Version".into()),
+            };
+        }
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
+        if let Some(v) = json_version(&body) {
+            return ServerInfo {
+                product: Some("InfluxDB".into()),
+                version: Some(v),
+                source: Some("GET /ping body".into()),
+            };
+        }
+    }
+    if let Some(mut r) = get("/health") {
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
+        if let Some(v) = json_version(&body) {
+            return ServerInfo {
+                product: Some("InfluxDB".into()),
+                version: Some(v),
+                source: Some("GET /health".into()),
+            };
+        }
+    }
+    if let Some(mut r) = get("/metrics") {
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(8 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        if let Some(v) = vm_version(&body) {
+            return ServerInfo {
+                product: Some("VictoriaMetrics".into()),
+                version: Some(v),
+                source: Some("GET /metrics vm_app_version".into()),
+            };
+        }
+    }
+    ServerInfo::default()
+}
+
+fn json_version(body: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v.get("version")?.as_str().map(str::to_owned)
+}
+
+/// `vm_app_version{version="victoria-metrics-20240425-...-tags-v1.101.0-0-g...", short_version="v1.101.0"} 1`
+fn vm_version(metrics: &str) -> Option<String> {
+    let line = metrics.lines().find(|l| l.starts_with("vm_app_version{"))?;
+    let label = |name: &str| {
+        let key = format!("{name}=\"");
+        let at = line.find(&key)? + key.len();
+        let end = line[at..].find('"')?;
+        Some(line[at..at + end].to_owned())
+    };
+    label("short_version").or_else(|| label("version"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_versions() {
+        assert_eq!(
+            vm_version("# HELP x\nvm_app_version{version=\"victoria-metrics-20240101-tags-v1.96.0-0\", short_version=\"v1.96.0\"} 1\n"),
+            Some("v1.96.0".into())
+        );
+        assert_eq!(
+            vm_version("vm_app_version{version=\"victoria-metrics-x\"} 1"),
+            Some("victoria-metrics-x".into())
+        );
+        assert_eq!(
+            json_version(r#"{"name":"influxdb","version":"v2.7.1"}"#),
+            Some("v2.7.1".into())
+        );
+        assert_eq!(json_version("not json"), None);
+    }
+}
