@@ -24,8 +24,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_lpconvert");
 #[path = "cli/regressions.rs"]
 mod regressions;
 
-#[path = "cli/pending_ndjson.rs"]
-mod pending_ndjson;
+#[path = "cli/ndjson_regressions.rs"]
+mod ndjson_regressions;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -159,6 +159,7 @@ pub fn check_input(
         base_line: 0,
         header: None,
         preamble_bytes: 0,
+        base_column: 0,
     };
     let make = || Check {
         worker: CheckWorker::new(target),

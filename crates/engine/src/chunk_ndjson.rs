@@ -1,8 +1,9 @@
 //! Converts one chunk of NDJSON rows (one object per line), or of elements of a top-level
 //! JSON array: the work a worker does, with its reused buffers.
 
-use crate::json_scan::{skip_blank, Found, PointerTree, Scanner, Slot};
+use crate::json_scan::{skip_blank, skip_value, Found, JsonError, PointerTree, Scanner, Slot};
 use crate::mapper::{map_row, Cell, Cells, Mapped, Scratch};
+use crate::pipeline::ChunkAt;
 use crate::report::{ChunkOutput, RowReject};
 use lpconvert_schema::{OnError, Plan};
 
@@ -35,7 +36,7 @@ impl Cells for JsonCells<'_> {
 
     fn column(&self, slot: usize) -> usize {
         match self.slots[slot].found {
-            Found::Missing => 0,
+            Found::Missing => 1,
             _ => self.slots[slot].offset + 1,
         }
     }
@@ -64,33 +65,31 @@ impl NdjsonWorker {
         }
     }
 
-    /// Converts the rows of `data` into `out` (cleared first).
-    pub fn convert(&mut self, plan: &Plan, data: &[u8], out: &mut ChunkOutput) {
+    /// Converts the rows of `data` into `out` (cleared first); `at` says whether the chunk
+    /// is the input's first and last (a JSON array must close in its last chunk).
+    pub fn convert(&mut self, plan: &Plan, data: &[u8], at: ChunkAt, out: &mut ChunkOutput) {
         out.clear();
         if self.array {
-            self.convert_array(plan, data, out);
+            self.convert_array(plan, data, at, out);
         } else {
             self.convert_lines(plan, data, out);
         }
     }
 
-    /// Maps one row; returns false when the chunk must stop (`on_error = "fail"`).
-    fn row(
+    /// Maps one row. Returns the error's byte offset in the row and message, if any.
+    fn map(
         &mut self,
         plan: &Plan,
         row: &[u8],
-        raw: std::ops::Range<usize>,
-        line: u64,
         out: &mut ChunkOutput,
-    ) -> bool {
-        out.rows += 1;
+    ) -> Result<(), (usize, String)> {
         let scanned = self
             .scanner
             .scan_row(row, 0, &self.tree, &mut self.slots)
             .and_then(|end| {
                 let end = skip_blank(row, end);
                 if end < row.len() {
-                    Err(crate::json_scan::JsonError {
+                    Err(JsonError {
                         offset: end,
                         message: "text after the JSON object",
                     })
@@ -98,35 +97,20 @@ impl NdjsonWorker {
                     Ok(())
                 }
             });
-        let result = match scanned {
-            Err(e) => Err((e.offset + 1, format!("invalid JSON: {}", e.message))),
-            Ok(()) => {
-                let cells = JsonCells {
-                    slots: &self.slots,
-                    row,
-                    scratch: &self.scanner.scratch,
-                };
-                map_row(plan, &cells, &mut out.lines, &mut self.scratch)
-                    .map_err(|e| (e.column, e.message))
-            }
+        if let Err(e) = scanned {
+            return Err((e.offset, format!("invalid JSON: {}", e.message)));
+        }
+        let cells = JsonCells {
+            slots: &self.slots,
+            row,
+            scratch: &self.scanner.scratch,
         };
-        match result {
+        match map_row(plan, &cells, &mut out.lines, &mut self.scratch) {
             Ok(Mapped::Written) => out.written += 1,
             Ok(Mapped::Skipped) => out.skipped += 1,
-            Err((column, message)) => {
-                out.push_reject(RowReject {
-                    line,
-                    column,
-                    message,
-                    raw,
-                });
-                if plan.on_error == OnError::Fail {
-                    out.failed = true;
-                    return false;
-                }
-            }
+            Err(e) => return Err((e.column.saturating_sub(1), e.message)),
         }
-        true
+        Ok(())
     }
 
     fn convert_lines(&mut self, plan: &Plan, data: &[u8], out: &mut ChunkOutput) {
@@ -138,9 +122,21 @@ impl NdjsonWorker {
                 None => (data.len(), data.len()),
             };
             let row = &data[pos..end];
-            if skip_blank(row, 0) < row.len() && !self.row(plan, row, pos..next, line, out) {
-                out.lines_seen = line + u64::from(next > end);
-                return;
+            if skip_blank(row, 0) < row.len() {
+                out.rows += 1;
+                if let Err((offset, message)) = self.map(plan, row, out) {
+                    out.push_reject(RowReject {
+                        line,
+                        column: offset + 1,
+                        message,
+                        raw: pos..next,
+                    });
+                    if plan.on_error == OnError::Fail {
+                        out.failed = true;
+                        out.lines_seen = line + u64::from(next > end);
+                        return;
+                    }
+                }
             }
             line += u64::from(next > end);
             pos = next;
@@ -148,60 +144,127 @@ impl NdjsonWorker {
         out.lines_seen = line;
     }
 
-    fn convert_array(&mut self, plan: &Plan, data: &[u8], out: &mut ChunkOutput) {
-        let count = |r: &[u8]| memchr::memchr_iter(b'\n', r).count() as u64;
+    fn convert_array(&mut self, plan: &Plan, data: &[u8], at: ChunkAt, out: &mut ChunkOutput) {
+        let mut arr = ArrayChunk {
+            data,
+            out,
+            fail: plan.on_error == OnError::Fail,
+        };
+        // A chunk starts after `[` (the first one) or right after an element.
+        let mut after_element = !at.first;
+        let mut after_comma = false;
         let mut pos = 0;
-        let mut line = 0u64;
         loop {
-            let p = skip_blank(data, pos);
-            line += count(&data[pos..p]);
-            pos = p;
+            pos = skip_blank(data, pos);
             match data.get(pos) {
-                None => break,
-                Some(b',') => pos += 1,
+                None => {
+                    if at.last {
+                        let msg = "invalid JSON: the top-level array is not closed with `]` (is the file truncated?)";
+                        arr.reject_at(pos, pos..data.len(), msg.into());
+                    }
+                    break;
+                }
+                Some(b',') if after_element => {
+                    after_element = false;
+                    after_comma = true;
+                    pos += 1;
+                }
+                Some(b',') => {
+                    if !arr.reject_at(
+                        pos,
+                        pos..pos + 1,
+                        "invalid JSON: `,` where an array element is expected".into(),
+                    ) {
+                        break;
+                    }
+                    pos += 1;
+                }
                 Some(b']') => {
+                    if after_comma
+                        && !arr.reject_at(
+                            pos,
+                            pos..pos + 1,
+                            "invalid JSON: `,` before the closing `]`".into(),
+                        )
+                    {
+                        break;
+                    }
                     let end = skip_blank(data, pos + 1);
-                    line += count(&data[pos..end]);
                     if end < data.len() {
-                        out.rows += 1;
-                        out.push_reject(RowReject {
-                            line,
-                            column: 1,
-                            message: "invalid JSON: text after the top-level array".into(),
-                            raw: end..data.len(),
-                        });
-                        out.failed = plan.on_error == OnError::Fail;
-                        line += count(&data[end..]);
+                        arr.reject_at(
+                            end,
+                            end..data.len(),
+                            "invalid JSON: text after the top-level array".into(),
+                        );
                     }
                     break;
                 }
                 Some(_) => {
-                    let end = match crate::json_scan::skip_value(data, pos) {
+                    let end = match skip_value(data, pos) {
                         Ok(end) => end,
                         Err(e) => {
                             // The array cannot be followed past a syntax error.
-                            out.rows += 1;
-                            let message = format!("invalid JSON in the array (byte {} of the element): {}; the rest of the array cannot be read", e.offset - pos + 1, e.message);
-                            out.push_reject(RowReject {
-                                line,
-                                column: 1,
-                                message,
-                                raw: pos..data.len(),
-                            });
-                            out.failed = plan.on_error == OnError::Fail;
-                            line += count(&data[pos..]);
+                            let msg = format!(
+                                "invalid JSON: {}; the rest of the array cannot be read",
+                                e.message
+                            );
+                            arr.reject_at(e.offset, pos..data.len(), msg);
                             break;
                         }
                     };
                     let row = &data[pos..end];
-                    if !self.row(plan, row, pos..end, line, out) {
-                        break;
+                    let result = if after_element {
+                        Err((
+                            0,
+                            "invalid JSON: missing `,` before this array element".to_string(),
+                        ))
+                    } else {
+                        self.map(plan, row, arr.out)
+                    };
+                    match result {
+                        Ok(()) => arr.out.rows += 1,
+                        Err((offset, message)) => {
+                            if !arr.reject_at(pos + offset, pos..end, message) {
+                                break;
+                            }
+                        }
                     }
-                    line += count(row);
+                    after_element = true;
+                    after_comma = false;
                     pos = end;
                 }
             }
         }
-        out.lines_seen = line;
+        arr.out.lines_seen = memchr::memchr_iter(b'\n', data).count() as u64;
+    }
+}
+
+/// Rejects inside a JSON array chunk, placed at the physical line and column of the error.
+struct ArrayChunk<'a> {
+    data: &'a [u8],
+    out: &'a mut ChunkOutput,
+    fail: bool,
+}
+
+impl ArrayChunk<'_> {
+    /// Records a rejected row whose error is at byte `at` of the chunk; returns false when
+    /// the chunk must stop. The column of an error on the chunk's first line is relative to
+    /// the chunk's start (the collector adds what came before).
+    fn reject_at(&mut self, at: usize, raw: std::ops::Range<usize>, message: String) -> bool {
+        let at = at.min(self.data.len());
+        let before = &self.data[..at];
+        let line = memchr::memchr_iter(b'\n', before).count() as u64;
+        let column = at - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1) + 1;
+        self.out.rows += 1;
+        self.out.push_reject(RowReject {
+            line,
+            column,
+            message,
+            raw,
+        });
+        if self.fail {
+            self.out.failed = true;
+        }
+        !self.fail
     }
 }

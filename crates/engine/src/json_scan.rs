@@ -130,6 +130,24 @@ fn string_end(s: &[u8], i: usize) -> Res<(usize, bool)> {
     }
 }
 
+/// Checks an extracted string's raw content: no raw control characters (RFC 8259 wants
+/// them escaped) and valid UTF-8.
+fn check_string(s: &[u8], start: usize, end: usize) -> Res<()> {
+    let text = &s[start..end];
+    if let Some(p) = text.iter().position(|&b| b < 0x20) {
+        return fail(
+            start + p,
+            "raw control character in a string (it must be escaped)",
+        );
+    }
+    if !text.is_ascii() {
+        if let Err(e) = std::str::from_utf8(text) {
+            return fail(start + e.valid_up_to(), "a string is not valid UTF-8");
+        }
+    }
+    Ok(())
+}
+
 fn hex4(s: &[u8], i: usize) -> Res<u32> {
     let mut v = 0;
     for k in 0..4 {
@@ -286,6 +304,7 @@ impl Scanner {
             Some(b'"') => {
                 let (end, escaped) = string_end(s, i)?;
                 if slot.is_some() {
+                    check_string(s, i + 1, end)?;
                     if escaped {
                         let from = self.scratch.len();
                         unescape(s, i + 1..end, &mut self.scratch)?;

@@ -208,7 +208,15 @@ struct Ndjson<'p> {
 
 impl ChunkConverter for Ndjson<'_> {
     fn convert(&mut self, data: &[u8], out: &mut report::ChunkOutput) {
-        self.worker.convert(self.plan, data, out);
+        let at = pipeline::ChunkAt {
+            first: true,
+            last: true,
+        };
+        self.worker.convert(self.plan, data, at, out);
+    }
+
+    fn convert_at(&mut self, data: &[u8], at: pipeline::ChunkAt, out: &mut report::ChunkOutput) {
+        self.worker.convert(self.plan, data, at, out);
     }
 }
 
@@ -241,12 +249,13 @@ fn convert_ndjson(
     let name = input.name.clone();
     let plan = Plan::compile(schema, Format::Ndjson, None, &name)?;
     let read_err = |e: std::io::Error| EngineError::Input(format!("{name}: {e}"));
-    let run = |feed: Feed<'_>, body: usize, lines: u64, array: bool, sink: &mut dyn Sink| {
+    let run = |feed: Feed<'_>, pre: &[u8], lines: u64, array: bool, sink: &mut dyn Sink| {
         let cx = Context {
             name: &name,
             base_line: lines,
             header: None,
-            preamble_bytes: body as u64,
+            preamble_bytes: pre.len() as u64,
+            base_column: pre.len() - memchr::memrchr(b'\n', pre).map_or(0, |i| i + 1),
         };
         let boundary = if array {
             Boundary::JsonArray
@@ -263,7 +272,7 @@ fn convert_ndjson(
         InputData::Mapped(map) => {
             let data: &[u8] = &map;
             let (body, lines, array) = ndjson_preamble(data, true).unwrap_or((0, 0, false));
-            run(Feed::Mapped(data, body), body, lines, array, sink)
+            run(Feed::Mapped(data, body), &data[..body], lines, array, sink)
         }
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();
@@ -278,7 +287,7 @@ fn convert_ndjson(
             let rest = buf.split_off(body);
             run(
                 Feed::Stream(rest, eof, &mut reader),
-                body,
+                &buf,
                 lines,
                 array,
                 sink,
@@ -312,6 +321,7 @@ fn run_csv(
         base_line: pre.lines,
         header: pre.header.clone().map(|r| &head[r]),
         preamble_bytes: pre.body as u64,
+        base_column: 0,
     };
     let make = || Csv {
         plan: &plan,

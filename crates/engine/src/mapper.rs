@@ -197,6 +197,9 @@ fn write_field(
             if !escape_newlines && memchr::memchr2(b'\n', b'\r', cell.text).is_some() {
                 return Err(ValueError::StringNewline);
             }
+            if !cell.text.is_ascii() && std::str::from_utf8(cell.text).is_err() {
+                return Err(ValueError::NotUtf8);
+            }
             write_string_value(out, cell.text, escape_newlines);
             Ok(())
         }

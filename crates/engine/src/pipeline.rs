@@ -25,10 +25,24 @@ pub trait Sink {
     fn progress(&mut self, _counters: &Counters) {}
 }
 
+/// Where a chunk lies in its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkAt {
+    /// The first chunk of the body.
+    pub first: bool,
+    /// The last chunk of the input.
+    pub last: bool,
+}
+
 /// Converts one chunk; each worker thread owns one.
 pub trait ChunkConverter: Send {
     /// Converts `data` (whole records) into `out`.
     fn convert(&mut self, data: &[u8], out: &mut ChunkOutput);
+
+    /// Converts `data` knowing where it lies; by default the same as [`Self::convert`].
+    fn convert_at(&mut self, data: &[u8], _at: ChunkAt, out: &mut ChunkOutput) {
+        self.convert(data, out);
+    }
 }
 
 enum Piece {
@@ -62,6 +76,8 @@ pub struct Context<'a> {
     pub header: Option<&'a [u8]>,
     /// The bytes of the preamble (counted as read).
     pub preamble_bytes: u64,
+    /// Bytes of the body's first line that belong to the preamble (after a JSON `[`).
+    pub base_column: usize,
 }
 
 /// Tuning of the driver.
@@ -175,7 +191,11 @@ where
                         Piece::Range(r) => &mapped[r.clone()],
                         Piece::Owned(v) => v.as_slice(),
                     };
-                    conv.convert(data, &mut w.out);
+                    let at = ChunkAt {
+                        first: w.seq == 0,
+                        last: w.last,
+                    };
+                    conv.convert_at(data, at, &mut w.out);
                     if done_tx.send(w).is_err() {
                         break;
                     }
@@ -252,6 +272,10 @@ fn produce<'a>(
     };
     match feed {
         Feed::Mapped(data, mut pos) => {
+            if pos >= data.len() {
+                // An empty body is still one (empty, last) chunk, so workers see the end.
+                let _ = send(Piece::Range(pos..pos), true);
+            }
             while pos < data.len() {
                 let end = boundary.chunk_end(data, pos, chunk);
                 if send(Piece::Range(pos..end), end == data.len()).is_err() {
@@ -261,33 +285,54 @@ fn produce<'a>(
             }
             Ok(None)
         }
-        Feed::Stream(mut carry, mut eof, reader) => loop {
-            let mut buf = pool.try_recv().unwrap_or_default();
-            buf.clear();
-            buf.append(&mut carry);
-            if !eof {
-                eof = !fill(reader, &mut buf, chunk)?;
-            }
-            while !eof {
-                if let Some(end) = boundary.last_complete(&buf) {
-                    carry.extend_from_slice(&buf[end..]);
-                    buf.truncate(end);
-                    break;
+        Feed::Stream(mut carry, mut eof, reader) => {
+            // One piece is held back until the next read says whether it is the last.
+            let mut held: Option<Vec<u8>> = None;
+            loop {
+                let mut buf = pool.try_recv().unwrap_or_default();
+                buf.clear();
+                buf.append(&mut carry);
+                if !eof {
+                    eof = !fill(reader, &mut buf, chunk)?;
                 }
-                let want = buf.len().saturating_mul(2).max(chunk);
-                eof = !fill(reader, &mut buf, want)?;
-            }
-            let last = eof && carry.is_empty();
-            if !buf.is_empty() {
-                if let Err(Piece::Owned(mut unsent)) = send(Piece::Owned(buf), last) {
-                    unsent.append(&mut carry);
-                    return Ok(Some((unsent, eof, reader)));
+                while !eof {
+                    if let Some(end) = boundary.last_complete(&buf) {
+                        carry.extend_from_slice(&buf[end..]);
+                        buf.truncate(end);
+                        break;
+                    }
+                    let want = buf.len().saturating_mul(2).max(chunk);
+                    eof = !fill(reader, &mut buf, want)?;
+                }
+                let last = eof && carry.is_empty();
+                let prev = held.take();
+                let (now, keep) = match (prev, buf.is_empty()) {
+                    (Some(p), true) => (Some((p, last)), None),
+                    (Some(p), false) => (Some((p, false)), Some(buf)),
+                    (None, true) => (last.then(Vec::new).map(|e| (e, true)), None),
+                    (None, false) => (None, Some(buf)),
+                };
+                if let Some((piece, is_last)) = now {
+                    if let Err(Piece::Owned(mut unsent)) = send(Piece::Owned(piece), is_last) {
+                        if let Some(mut k) = keep {
+                            unsent.append(&mut k);
+                        }
+                        unsent.append(&mut carry);
+                        return Ok(Some((unsent, eof, reader)));
+                    }
+                }
+                held = keep;
+                if last {
+                    if let Some(piece) = held.take() {
+                        if let Err(Piece::Owned(mut unsent)) = send(Piece::Owned(piece), true) {
+                            unsent.append(&mut carry);
+                            return Ok(Some((unsent, eof, reader)));
+                        }
+                    }
+                    return Ok(Some((Vec::new(), true, reader)));
                 }
             }
-            if last {
-                return Ok(Some((Vec::new(), true, reader)));
-            }
-        },
+        }
     }
 }
 
@@ -320,6 +365,9 @@ fn collect(
     sink: &mut dyn Sink,
 ) -> Result<Collected, EngineError> {
     let mut counters = Counters::default();
+    // Bytes of the current physical line that lie in earlier chunks: added to the column of
+    // a reject on a chunk's first line (JSON array elements may share a line across chunks).
+    let mut column_base = cx.base_column;
     let mut pending = BTreeMap::new();
     let mut next = 0u64;
     while let Ok(w) = done.recv() {
@@ -363,7 +411,11 @@ fn collect(
                 let reject = Reject {
                     file: cx.name,
                     line: line + r.line + 1,
-                    column: r.column,
+                    column: if r.line == 0 {
+                        r.column + column_base
+                    } else {
+                        r.column
+                    },
                     message: &r.message,
                     raw: &data[r.raw.clone()],
                 };
@@ -382,13 +434,21 @@ fn collect(
                         "{}:{}:{}: {}",
                         cx.name,
                         line + r.line + 1,
-                        r.column,
+                        if r.line == 0 {
+                            r.column + column_base
+                        } else {
+                            r.column
+                        },
                         r.message
                     )
                 });
                 return Err(EngineError::Row(msg));
             }
             line += out.lines_seen;
+            column_base = match memchr::memrchr(b'\n', data) {
+                Some(i) => data.len() - i - 1,
+                None => column_base + data.len(),
+            };
             sink.progress(&counters);
             if let Piece::Owned(buf) = w.piece {
                 let _ = pool.send(buf);

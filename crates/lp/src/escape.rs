@@ -20,6 +20,8 @@ pub enum NameError {
     BackslashBeforeEscape,
     /// A measurement starting with `#` makes the line a comment.
     CommentStart,
+    /// The bytes are not valid UTF-8, which line protocol requires.
+    NotUtf8,
 }
 
 impl fmt::Display for NameError {
@@ -34,6 +36,7 @@ impl fmt::Display for NameError {
                 "has a backslash before a comma, space or `=`, which line protocol cannot represent portably in names"
             }
             NameError::CommentStart => "starts with `#`, which would make the line a comment",
+            NameError::NotUtf8 => "is not valid UTF-8 (convert the file to UTF-8 first)",
         })
     }
 }
@@ -87,6 +90,11 @@ const fn classes(special: &[u8]) -> [u8; 256] {
     }
     t[b'\n' as usize] = 2;
     t[b'\r' as usize] = 2;
+    let mut b = 0x80;
+    while b < 256 {
+        t[b] = 4;
+        b += 1;
+    }
     t
 }
 
@@ -122,7 +130,8 @@ fn is_plain(s: &[u8], class: &[u8; 256]) -> bool {
         let mut a = [0u8; 8];
         a.copy_from_slice(w);
         let x = u64::from_le_bytes(a);
-        let hit = zero_bytes(x ^ splat(b','))
+        let hit = (x & splat(0x80))
+            | zero_bytes(x ^ splat(b','))
             | zero_bytes(x ^ splat(b' '))
             | zero_bytes(x ^ splat(b'='))
             | zero_bytes(x ^ splat(b'\n'))
@@ -134,7 +143,7 @@ fn is_plain(s: &[u8], class: &[u8; 256]) -> bool {
     words
         .remainder()
         .iter()
-        .all(|&b| class[b as usize] & 3 == 0 || class[b as usize] == 3)
+        .all(|&b| class[b as usize] == 0 || class[b as usize] == 3)
 }
 
 #[inline]
@@ -151,10 +160,13 @@ fn write_checked(out: &mut Vec<u8>, s: &[u8], class: &[u8; 256]) -> Result<(), N
         out.extend_from_slice(s);
         return Ok(());
     }
+    if !s.is_ascii() && std::str::from_utf8(s).is_err() {
+        return Err(NameError::NotUtf8);
+    }
     let mut start = 0;
     for (i, &b) in s.iter().enumerate() {
         let c = class[b as usize];
-        if c != 0 && c != 3 {
+        if c == 1 || c == 2 {
             if c == 2 {
                 return Err(NameError::Newline);
             }
@@ -284,6 +296,12 @@ mod tests {
         assert_eq!(check_name(b"a\\=b"), Err(NameError::BackslashBeforeEscape));
         assert_eq!(check_name(b"#a"), Ok(()));
         assert_eq!(check_measurement(b"#cpu"), Err(NameError::CommentStart));
+        assert_eq!(check_name("ünï cödé".as_bytes()), Ok(()));
+        assert_eq!(check_name(b"caf\xe9"), Err(NameError::NotUtf8));
+        assert_eq!(
+            check_name(b"long enough caf\xe9 value"),
+            Err(NameError::NotUtf8)
+        );
         assert_eq!(check_measurement(b"c#pu"), Ok(()));
         assert_eq!(check_measurement(b"m\\=x"), Ok(()));
         assert_eq!(

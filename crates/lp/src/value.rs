@@ -23,6 +23,8 @@ pub enum ValueError {
     NotBoolean,
     /// A string value with a newline while `string_newlines = "reject"`.
     StringNewline,
+    /// A string value that is not valid UTF-8.
+    NotUtf8,
 }
 
 impl fmt::Display for ValueError {
@@ -40,6 +42,7 @@ impl fmt::Display for ValueError {
                 "is outside the unsigned 64-bit range 0..18446744073709551615"
             }
             ValueError::NotBoolean => "is not one of the boolean true/false values",
+            ValueError::NotUtf8 => "is not valid UTF-8 (convert the file to UTF-8 first)",
             ValueError::StringNewline => {
                 "contains a newline; set string_newlines = \"escape\" to write it as \\n"
             }
