@@ -1035,7 +1035,7 @@ fn nd_lines(rows: &[NRow], final_newline: bool) -> (Vec<u8>, Vec<(u64, usize)>) 
 }
 
 /// One JSON array of the rows (pretty elements span lines), and for each bad element the
-/// line where it starts.
+/// line of its error.
 fn json_array(rows: &[NRow], bom: bool, lead: &str) -> (Vec<u8>, Vec<u64>) {
     let mut out = String::new();
     if bom {
@@ -1063,13 +1063,15 @@ fn json_array(rows: &[NRow], bom: bool, lead: &str) -> (Vec<u8>, Vec<u64>) {
                 kind: NKind::BadType,
                 ..r.clone()
             });
-            bad.push(line);
+            let col = good.1.unwrap_or(1);
+            bad.push(line + good.0[..col - 1].matches('\n').count() as u64);
             line += good.0.matches('\n').count() as u64;
             out.push_str(&good.0);
             continue;
         }
-        if column.is_some() {
-            bad.push(line);
+        // A reject names the physical line of the error inside the element.
+        if let Some(col) = column {
+            bad.push(line + text[..col - 1].matches('\n').count() as u64);
         }
         line += text.matches('\n').count() as u64;
         out.push_str(&text);
