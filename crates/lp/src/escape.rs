@@ -22,6 +22,8 @@ pub enum NameError {
     CommentStart,
     /// The bytes are not valid UTF-8, which line protocol requires.
     NotUtf8,
+    /// Two backslashes in a row: InfluxDB 1.x/2.x keep both, InfluxDB 3 reads one.
+    BackslashRun,
 }
 
 impl fmt::Display for NameError {
@@ -37,6 +39,9 @@ impl fmt::Display for NameError {
             }
             NameError::CommentStart => "starts with `#`, which would make the line a comment",
             NameError::NotUtf8 => "is not valid UTF-8 (convert the file to UTF-8 first)",
+            NameError::BackslashRun => {
+                "has two backslashes in a row, which InfluxDB 1.x/2.x and InfluxDB 3 read differently in names"
+            }
         })
     }
 }
@@ -131,6 +136,7 @@ fn is_plain(s: &[u8], class: &[u8; 256]) -> bool {
         a.copy_from_slice(w);
         let x = u64::from_le_bytes(a);
         let hit = (x & splat(0x80))
+            | zero_bytes(x ^ splat(b'\\'))
             | zero_bytes(x ^ splat(b','))
             | zero_bytes(x ^ splat(b' '))
             | zero_bytes(x ^ splat(b'='))
@@ -143,7 +149,7 @@ fn is_plain(s: &[u8], class: &[u8; 256]) -> bool {
     words
         .remainder()
         .iter()
-        .all(|&b| class[b as usize] == 0 || class[b as usize] == 3)
+        .all(|&b| (class[b as usize] == 0 || class[b as usize] == 3) && b != b'\\')
 }
 
 #[inline]
@@ -162,6 +168,9 @@ fn write_checked(out: &mut Vec<u8>, s: &[u8], class: &[u8; 256]) -> Result<(), N
     }
     if !s.is_ascii() && std::str::from_utf8(s).is_err() {
         return Err(NameError::NotUtf8);
+    }
+    if s.windows(2).any(|w| w == b"\\\\") {
+        return Err(NameError::BackslashRun);
     }
     let mut start = 0;
     for (i, &b) in s.iter().enumerate() {
@@ -291,6 +300,9 @@ mod tests {
         assert_eq!(check_name(b"a\nb"), Err(NameError::Newline));
         assert_eq!(check_name(b"a\rb"), Err(NameError::Newline));
         assert_eq!(check_name(b"a\\b"), Ok(()));
+        assert_eq!(check_name(b"a\\\\b"), Err(NameError::BackslashRun));
+        assert_eq!(check_name(b"C:\\Users\\a long value"), Ok(()));
+        assert_eq!(check_name(b"a long value\\\\b"), Err(NameError::BackslashRun));
         assert_eq!(check_name(b"a\\ b"), Err(NameError::BackslashBeforeEscape));
         assert_eq!(check_name(b"a\\,b"), Err(NameError::BackslashBeforeEscape));
         assert_eq!(check_name(b"a\\=b"), Err(NameError::BackslashBeforeEscape));
