@@ -302,7 +302,10 @@ mod tests {
         assert_eq!(check_name(b"a\\b"), Ok(()));
         assert_eq!(check_name(b"a\\\\b"), Err(NameError::BackslashRun));
         assert_eq!(check_name(b"C:\\Users\\a long value"), Ok(()));
-        assert_eq!(check_name(b"a long value\\\\b"), Err(NameError::BackslashRun));
+        assert_eq!(
+            check_name(b"a long value\\\\b"),
+            Err(NameError::BackslashRun)
+        );
         assert_eq!(check_name(b"a\\ b"), Err(NameError::BackslashBeforeEscape));
         assert_eq!(check_name(b"a\\,b"), Err(NameError::BackslashBeforeEscape));
         assert_eq!(check_name(b"a\\=b"), Err(NameError::BackslashBeforeEscape));
