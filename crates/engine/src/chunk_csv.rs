@@ -13,9 +13,11 @@ struct CsvCells<'a> {
 impl Cells for CsvCells<'_> {
     #[inline]
     fn get(&self, slot: usize) -> Result<Cell<'_>, &'static str> {
+        let (text, window) = self.rec.cell_window(self.data, slot);
         Ok(Cell {
-            text: self.rec.cell(self.data, slot),
+            text,
             json_bool: false,
+            window,
         })
     }
 

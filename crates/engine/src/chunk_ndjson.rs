@@ -16,21 +16,24 @@ struct JsonCells<'a> {
 impl Cells for JsonCells<'_> {
     #[inline]
     fn get(&self, slot: usize) -> Result<Cell<'_>, &'static str> {
-        let text: &[u8] = match &self.slots[slot].found {
-            Found::Missing | Found::Null => b"",
+        let (text, window): (&[u8], &[u8]) = match &self.slots[slot].found {
+            Found::Missing | Found::Null => (b"", b""),
             Found::Bool(b) => {
+                let text: &[u8] = if *b { b"true" } else { b"false" };
                 return Ok(Cell {
-                    text: if *b { b"true" } else { b"false" },
+                    text,
                     json_bool: true,
-                })
+                    window: text,
+                });
             }
-            Found::Number(r) | Found::Str(r) => &self.row[r.clone()],
-            Found::Decoded(r) => &self.scratch[r.clone()],
+            Found::Number(r) | Found::Str(r) => (&self.row[r.clone()], &self.row[r.start..]),
+            Found::Decoded(r) => (&self.scratch[r.clone()], &self.scratch[r.start..]),
             Found::Composite(what) => return Err(what),
         };
         Ok(Cell {
             text,
             json_bool: false,
+            window,
         })
     }
 

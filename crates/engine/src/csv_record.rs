@@ -73,6 +73,17 @@ impl Record {
         self.spans.is_empty()
     }
 
+    /// The text of cell `i` and the bytes from its start to the end of its buffer.
+    #[inline]
+    pub fn cell_window<'a>(&'a self, data: &'a [u8], i: usize) -> (&'a [u8], &'a [u8]) {
+        let (buf, s) = match self.spans.get(i) {
+            Some(s) if s.scratch => (self.scratch.as_slice(), s),
+            Some(s) => (data, s),
+            None => return (&[], &[]),
+        };
+        (&buf[s.start..s.end], &buf[s.start..])
+    }
+
     /// The text of cell `i`.
     #[inline]
     pub fn cell<'a>(&'a self, data: &'a [u8], i: usize) -> &'a [u8] {

@@ -1,8 +1,10 @@
 //! Maps one row to one line of line protocol, following a compiled [`Plan`].
 //! The row is seen through [`Cells`], so CSV and NDJSON share this code.
 
-use lpconvert_lp::escape::{write_key_checked, write_measurement_checked};
-use lpconvert_lp::value::{write_float, write_integer, write_unsigned, ValueError};
+use lpconvert_lp::escape::{key_is_plain, write_key_checked, write_measurement_checked};
+use lpconvert_lp::value::{
+    float_form, integer_text, write_f64, write_unsigned, FloatForm, ValueError,
+};
 use lpconvert_lp::write_string_value;
 use lpconvert_schema::{FieldPlan, FieldType, Input, MeasurementPlan, Plan};
 
@@ -13,6 +15,36 @@ pub struct Cell<'a> {
     pub text: &'a [u8],
     /// The value was a JSON `true`/`false`.
     pub json_bool: bool,
+    /// The text followed by whatever bytes come after it in the same buffer: lets short
+    /// values be copied in fixed-size blocks. Starts with `text`.
+    pub window: &'a [u8],
+}
+
+impl<'a> Cell<'a> {
+    /// A cell whose text has nothing readable after it.
+    #[inline]
+    pub fn text(text: &'a [u8]) -> Cell<'a> {
+        Cell {
+            text,
+            json_bool: false,
+            window: text,
+        }
+    }
+}
+
+/// Appends `text`, whose bytes start `window`: when `window` holds at least `N` bytes and
+/// the text fits, a fixed-size block is copied and the excess cut off (no memcpy call).
+#[inline(always)]
+fn put<const N: usize>(out: &mut Vec<u8>, text: &[u8], window: &[u8]) {
+    if text.len() <= N {
+        if let Some(block) = window.first_chunk::<N>() {
+            let len = out.len();
+            out.extend_from_slice(block);
+            out.truncate(len + text.len());
+            return;
+        }
+    }
+    out.extend_from_slice(text);
 }
 
 /// Access to the cells of the current row by slot.
@@ -141,10 +173,7 @@ impl<'p, C: Cells> Ctx<'p, C> {
     {
         let cell = match input {
             Input::Slot(s) => self.cells.get(*s).map_err(|w| self.not_scalar(*s, w))?,
-            Input::Const(c) => Cell {
-                text: c,
-                json_bool: false,
-            },
+            Input::Const(c) => Cell::text(c),
             Input::Joined(slots) => {
                 scratch.clear();
                 for (i, s) in slots.iter().enumerate() {
@@ -154,19 +183,13 @@ impl<'p, C: Cells> Ctx<'p, C> {
                     }
                     scratch.extend_from_slice(c.text);
                 }
-                Cell {
-                    text: scratch.as_slice(),
-                    json_bool: false,
-                }
+                Cell::text(scratch.as_slice())
             }
         };
         if !self.is_null(cell.text) {
             return Ok(Some(cell));
         }
-        Ok(default.map(|d| Cell {
-            text: d,
-            json_bool: false,
-        }))
+        Ok(default.map(Cell::text))
     }
 }
 
@@ -177,8 +200,23 @@ fn write_field(
     escape_newlines: bool,
 ) -> Result<(), ValueError> {
     match f.ftype {
-        FieldType::Float => write_float(out, cell.text),
-        FieldType::Integer => write_integer(out, cell.text),
+        FieldType::Float => {
+            match float_form(cell.text)? {
+                FloatForm::Copy => put::<16>(out, cell.text, cell.window),
+                FloatForm::Value(v) => write_f64(out, v),
+            }
+            Ok(())
+        }
+        FieldType::Integer => {
+            let digits = integer_text(cell.text)?;
+            if digits.len() == cell.text.len() {
+                put::<16>(out, digits, cell.window);
+            } else {
+                out.extend_from_slice(digits);
+            }
+            out.push(b'i');
+            Ok(())
+        }
         FieldType::Unsigned => write_unsigned(out, cell.text),
         FieldType::Boolean => {
             let t = cell.text;
@@ -247,9 +285,13 @@ fn map_into<C: Cells>(
         else {
             continue;
         };
-        out.extend_from_slice(&t.prefix);
-        write_key_checked(out, cell.text)
-            .map_err(|e| cx.err(&t.input, &format!("tag {}", t.name), cell.text, e))?;
+        put::<32>(out, &t.prefix, &t.prefix_padded);
+        let tag_err = |e| cx.err(&t.input, &format!("tag {}", t.name), cell.text, e);
+        if key_is_plain(cell.text).map_err(tag_err)? {
+            put::<16>(out, cell.text, cell.window);
+        } else {
+            write_key_checked(out, cell.text).map_err(tag_err)?;
+        }
     }
     out.push(b' ');
     let fields_start = out.len();
@@ -262,7 +304,7 @@ fn map_into<C: Cells>(
         };
         // The prefix is `,key=`; the first field goes without the comma.
         let comma = usize::from(out.len() == fields_start);
-        out.extend_from_slice(&f.prefix[comma..]);
+        put::<32>(out, &f.prefix[comma..], &f.prefix_padded[comma..]);
         write_field(out, f, cell, plan.escape_string_newlines)
             .map_err(|e| cx.err(&f.input, &format!("field {}", f.name), cell.text, e))?;
     }

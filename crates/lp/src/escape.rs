@@ -191,6 +191,17 @@ fn write_checked(out: &mut Vec<u8>, s: &[u8], class: &[u8; 256]) -> Result<(), N
     Ok(())
 }
 
+/// Checks a tag key, tag value or field key: `Ok(true)` when it can be copied as it is,
+/// `Ok(false)` when it needs escaping (use [`write_key_checked`]).
+#[inline]
+pub fn key_is_plain(name: &[u8]) -> Result<bool, NameError> {
+    match name.last() {
+        None => Err(NameError::Empty),
+        Some(b'\\') => Err(NameError::TrailingBackslash),
+        Some(_) => Ok(is_plain(name, &KEY_CLASS)),
+    }
+}
+
 /// Checks a tag key, tag value or field key with [`check_name`] and appends it escaped.
 /// On error, `out` may hold part of the name: the caller drops the line.
 #[inline]

@@ -104,18 +104,33 @@ fn parse_f64(s: &[u8]) -> Result<f64, ValueError> {
     Ok(v)
 }
 
+/// How a float cell is written: its own text, or a reformatted value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FloatForm {
+    /// The text is already portable line protocol: copy it.
+    Copy,
+    /// Write this value (the text was `.5`, `1.`, `+2`, ...).
+    Value(f64),
+}
+
+/// Checks a float cell and says how to write it.
+#[inline]
+pub fn float_form(s: &[u8]) -> Result<FloatForm, ValueError> {
+    match canonical_float(s) {
+        // Many digits or an exponent may overflow: check the range before copying.
+        Some(has_exp) if !has_exp && s.len() < 300 => Ok(FloatForm::Copy),
+        Some(_) => parse_f64(s).map(|_| FloatForm::Copy),
+        None => parse_f64(s).map(FloatForm::Value),
+    }
+}
+
 /// Appends a float field value. Text that is already portable line protocol is copied
 /// (`21.0` stays `21.0`); other accepted forms (`.5`, `1.`, `+2`) are reformatted.
 #[inline]
 pub fn write_float(out: &mut Vec<u8>, s: &[u8]) -> Result<(), ValueError> {
-    match canonical_float(s) {
-        // Many digits or an exponent may overflow: check the range before copying.
-        Some(has_exp) if !has_exp && s.len() < 300 => out.extend_from_slice(s),
-        Some(_) => {
-            parse_f64(s)?;
-            out.extend_from_slice(s);
-        }
-        None => write_f64(out, parse_f64(s)?),
+    match float_form(s)? {
+        FloatForm::Copy => out.extend_from_slice(s),
+        FloatForm::Value(v) => write_f64(out, v),
     }
     Ok(())
 }
@@ -130,6 +145,16 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) {
 /// Appends a signed integer field value (`42i`). Accepts an optional sign and digits.
 #[inline]
 pub fn write_integer(out: &mut Vec<u8>, s: &[u8]) -> Result<(), ValueError> {
+    let digits = integer_text(s)?;
+    out.extend_from_slice(digits);
+    out.push(b'i');
+    Ok(())
+}
+
+/// Checks a signed integer cell (optional sign, digits, in the i64 range) and returns the
+/// text to write before the `i`: the cell without a leading `+`.
+#[inline]
+pub fn integer_text(s: &[u8]) -> Result<&[u8], ValueError> {
     let (neg, body) = match s.first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -149,12 +174,7 @@ pub fn write_integer(out: &mut Vec<u8>, s: &[u8]) -> Result<(), ValueError> {
     if v > limit {
         return Err(ValueError::IntegerRange);
     }
-    if neg {
-        out.push(b'-');
-    }
-    out.extend_from_slice(body);
-    out.push(b'i');
-    Ok(())
+    Ok(if neg { s } else { body })
 }
 
 /// Appends an unsigned integer field value (`42u`), 0..2^64-1. Accepts an optional `+`.

@@ -33,6 +33,8 @@ pub struct TagPlan {
     pub name: String,
     /// `,key=` already escaped.
     pub prefix: Vec<u8>,
+    /// `prefix` followed by 32 zero bytes, so it can be copied in fixed-size blocks.
+    pub prefix_padded: Vec<u8>,
     /// The value source.
     pub input: Input,
     /// Default text for an empty value.
@@ -46,6 +48,8 @@ pub struct FieldPlan {
     pub name: String,
     /// `,key=` already escaped (the first field of a line is written without the comma).
     pub prefix: Vec<u8>,
+    /// `prefix` followed by 32 zero bytes, so it can be copied in fixed-size blocks.
+    pub prefix_padded: Vec<u8>,
     /// The value source.
     pub input: Input,
     /// The value type.
@@ -129,6 +133,12 @@ pub fn parse_pointer(p: &str) -> Result<Vec<String>, String> {
             Ok(out)
         })
         .collect()
+}
+
+fn padded(prefix: &[u8]) -> Vec<u8> {
+    let mut p = prefix.to_vec();
+    p.resize(prefix.len() + 32, 0);
+    p
 }
 
 struct Resolver<'a> {
@@ -238,6 +248,7 @@ impl Plan {
             let input = r.input(&format!("tags.{}", t.key), &t.source)?;
             tags.push(TagPlan {
                 name: t.key.clone(),
+                prefix_padded: padded(&prefix),
                 prefix,
                 input,
                 default: t.default.clone().map(String::into_bytes),
@@ -263,6 +274,7 @@ impl Plan {
             };
             fields.push(FieldPlan {
                 name: f.key.clone(),
+                prefix_padded: padded(&prefix),
                 prefix,
                 input,
                 ftype: f.ftype,
