@@ -1,10 +1,11 @@
 //! `lpconvert replay --schema`: CSV/NDJSON converted by the engine while the replay runs.
 //!
-//! The `send` crate sees only line protocol (DESIGN.md): each input becomes a registered
-//! [`StreamInput`] whose reader pulls blocks of converted lines from a bounded channel, filled
-//! by a conversion thread that starts when the replay reaches the input. One pass over the
-//! data, and memory bounded by the channel (a few chunks of output) plus the engine's own
-//! bound (`2 x threads + 2` chunks in flight).
+//! The `send` crate sees only line protocol (DESIGN.md): each input becomes a
+//! [`Source::Stream`] whose reader pulls blocks of converted lines from a bounded channel,
+//! filled by a conversion thread that starts when the replay reaches the input (inputs the
+//! replay never reaches are never converted). One pass over the data, and memory bounded by
+//! the channel (a few chunks of output) plus the engine's own bound (`2 x threads + 2` chunks
+//! in flight).
 //!
 //! The converted stream is deterministic (byte-identical for any thread count or chunk size),
 //! so a checkpoint's offset into it stays valid: a resumed run converts again and skips the
@@ -16,7 +17,7 @@ use anyhow::{bail, Context};
 use lpconvert_engine::{convert_input, Counters, EngineError, Reject, Sink, Tuning};
 use lpconvert_lp::Precision as LpPrecision;
 use lpconvert_schema::{Format, OnError, Schema};
-use lpconvert_send::input::{fnv1a, Identity, OpenStream, Source, StreamGuard, StreamInput};
+use lpconvert_send::input::{fnv1a, Identity, OpenStream, Source, StreamInput};
 use lpconvert_send::Precision;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -53,9 +54,10 @@ pub struct ConvertOptions<'a> {
     pub checkpoint: bool,
 }
 
-/// Conversions registered as replay inputs; [`Conversion::finish`] collects their outcome.
+/// Conversions as replay inputs; [`Conversion::finish`] collects their outcome.
 pub struct Conversion {
-    guards: Vec<StreamGuard>,
+    /// One stream per input file, each converted when the replay opens it.
+    sources: Vec<Source>,
     shared: Arc<Shared>,
     /// The precision of the converted timestamps, to be sent to the server.
     pub precision: Precision,
@@ -228,8 +230,8 @@ fn identity(input: &str, schema: &Path, schema_hash: u64) -> io::Result<Identity
 }
 
 impl Conversion {
-    /// Loads and checks the schema, checks the inputs, and registers one stream input per
-    /// input file. Nothing is converted until the replay reads the stream.
+    /// Loads and checks the schema, checks the inputs, and makes one stream input per input
+    /// file. Nothing is converted until the replay reads the stream.
     pub fn prepare(o: &ConvertOptions<'_>) -> anyhow::Result<Conversion> {
         let schema = Arc::new(load_schema(o)?);
         let inputs: Vec<String> = if o.inputs.is_empty() {
@@ -281,7 +283,7 @@ impl Conversion {
             bytes_done: AtomicU64::new(0),
         });
         let mut total_bytes = Some(0u64);
-        let mut guards = Vec::with_capacity(inputs.len());
+        let mut sources = Vec::with_capacity(inputs.len());
         let mut done_before = 0u64;
         for (index, input) in inputs.iter().enumerate() {
             let identity = if input == "-" {
@@ -303,17 +305,14 @@ impl Conversion {
                 done_before,
             );
             done_before += identity.as_ref().map_or(0, |id| id.size);
-            guards.push(
-                StreamInput {
-                    name: format!("{name} as line protocol"),
-                    identity,
-                    open,
-                }
-                .register(),
-            );
+            sources.push(Source::from(StreamInput::new(
+                format!("{name} as line protocol"),
+                identity,
+                open,
+            )));
         }
         Ok(Conversion {
-            guards,
+            sources,
             shared,
             precision: send_precision(schema.precision),
             schema_path: o.schema.to_path_buf(),
@@ -323,7 +322,7 @@ impl Conversion {
 
     /// The replay's inputs, one per input file.
     pub fn sources(&self) -> Vec<Source> {
-        self.guards.iter().map(StreamGuard::source).collect()
+        self.sources.clone()
     }
 
     /// Input bytes converted so far (for progress).
@@ -333,8 +332,6 @@ impl Conversion {
 
     /// After the replay: waits for the conversion threads and collects their outcome.
     pub fn finish(self) -> anyhow::Result<ConversionOutcome> {
-        // Unregister first: streams never opened stay unconverted.
-        drop(self.guards);
         let threads = std::mem::take(&mut *lock(&self.shared.threads));
         let mut out = ConversionOutcome {
             schema_path: self.schema_path.clone(),

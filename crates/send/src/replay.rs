@@ -5,6 +5,8 @@
 //! on its own keep-alive connection); one collector writes rejects and checkpoints. Bounded
 //! channels keep at most a few batches in flight, so memory does not grow with the input.
 
+mod collect;
+
 use crate::batch::{BatchLimits, Batcher};
 use crate::checkpoint::{Checkpoint, CheckpointError, InputState, Tracker};
 use crate::clock::Clock;
@@ -13,15 +15,15 @@ use crate::input::{BlockReader, Identity, Source};
 use crate::ratelimit::RateLimiter;
 use crate::retry::{Jitter, RetryPolicy};
 use crate::sender::{send_batch, Failure, Outcome, SendContext};
-use crate::stats::{Ending, LiveCounters, RequestStats, Summary};
+use crate::stats::{LiveCounters, RequestStats, Summary};
 use crate::timeshift::{Pace, TimeMode, TimeRewriter};
 use crate::transport::Transport;
 use crate::units::Rate;
+use collect::{collect, Collected, Done, Msg, Saver};
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
-use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Everything `lpconvert replay` was asked to do.
@@ -93,25 +95,6 @@ pub enum ReplayError {
     Usage(String),
 }
 
-/// Lines of a batch whose answer the collector records.
-struct Done {
-    seq: u64,
-    input: usize,
-    end: u64,
-    first_line: u64,
-    lines: u64,
-    outcome: Outcome,
-}
-
-enum Msg {
-    Done(Box<Done>),
-    InputRead {
-        input: usize,
-        last_seq: Option<u64>,
-        end: u64,
-    },
-}
-
 /// Runs a replay to the end (or until a fatal answer).
 pub fn run(
     config: &ReplayConfig,
@@ -125,52 +108,15 @@ pub fn run(
     let names: Vec<String> = config.sources.iter().map(Source::display_name).collect();
 
     // Checkpoint: identities and where to start.
-    let mut checkpoint = Checkpoint::default();
-    let mut resumed = Vec::new();
     let ckpt_path = if config.dry_run {
         None
     } else {
         config.checkpoint.clone()
     };
-    if let Some(path) = &ckpt_path {
-        let mut ids = Vec::new();
-        for s in &config.sources {
-            match s {
-                Source::Stdin => {
-                    return Err(ReplayError::Usage(
-                        "--checkpoint needs file inputs: standard input cannot be resumed".into(),
-                    ))
-                }
-                Source::File(p) => {
-                    ids.push(Identity::of(p).map_err(|source| ReplayError::Input {
-                        input: p.display().to_string(),
-                        source,
-                    })?)
-                }
-            }
-        }
-        match Checkpoint::load(path)? {
-            Some(old) => {
-                old.check_matches(path, &ids)?;
-                for (s, name) in old.inputs.iter().zip(&names) {
-                    if s.offset > 0 || s.complete {
-                        resumed.push((name.clone(), s.offset));
-                    }
-                }
-                checkpoint = old;
-            }
-            None => {
-                checkpoint.inputs = ids
-                    .into_iter()
-                    .map(|identity| InputState {
-                        identity,
-                        offset: 0,
-                        complete: false,
-                    })
-                    .collect();
-            }
-        }
-    }
+    let (checkpoint, resumed) = match &ckpt_path {
+        Some(path) => load_checkpoint(path, &config.sources, &names)?,
+        None => (Checkpoint::default(), Vec::new()),
+    };
 
     let mut limiter = RateLimiter::new(&config.rates);
     let (max_lines, max_bytes) = limiter.smooth_batch(
@@ -387,137 +333,55 @@ pub fn run(
     })
 }
 
-/// What the collector saw.
-struct Collected {
-    acked: u64,
-    refused: u64,
-    ending: Ending,
-    final_state: Option<Checkpoint>,
-}
-
-/// When and where the collector writes checkpoints.
-struct Saver {
-    path: Option<PathBuf>,
-    interval: Duration,
-    /// `--time now`: the offset, once the first timestamp fixed it.
-    time_offset: Option<Arc<OnceLock<i64>>>,
-}
-
-fn collect(
-    rx: Receiver<Msg>,
-    mut tracker: Tracker,
-    saver: Saver,
-    mut rejects: Option<(PathBuf, BufWriter<std::fs::File>)>,
+/// The checkpoint to resume from (a new one when `path` does not exist yet), and the inputs
+/// it resumes with their offsets.
+fn load_checkpoint(
+    path: &Path,
+    sources: &[Source],
     names: &[String],
-    stop: &AtomicBool,
-) -> Result<Collected, ReplayError> {
-    let Saver {
-        path: ckpt_path,
-        interval,
-        time_offset,
-    } = saver;
-    let mut acked = 0;
-    let mut refused = 0;
-    let mut ending = Ending::Completed;
-    let mut last_save = Instant::now();
-    let mut result: Result<(), ReplayError> = Ok(());
-    for msg in rx {
-        match msg {
-            Msg::InputRead {
-                input,
-                last_seq,
-                end,
-            } => tracker.input_read(input, last_seq, end),
-            Msg::Done(d) => {
-                let o = &d.outcome;
-                acked += o.acked;
-                refused += o.refused_count();
-                if let Some((path, w)) = rejects.as_mut() {
-                    if let Err(source) = write_rejects(w, &names[d.input], &d) {
-                        result = Err(ReplayError::Rejects {
-                            path: path.clone(),
-                            source,
-                        });
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                }
-                match &o.failure {
-                    None => tracker.batch_done(d.seq, d.input, d.end),
-                    Some(Failure::Stopped) => {}
-                    Some(Failure::Fatal { status, message }) => {
-                        if ending == Ending::Completed {
-                            ending = Ending::Fatal {
-                                status: *status,
-                                message: message.clone(),
-                            };
-                        }
-                    }
-                    Some(Failure::GaveUp { message }) => {
-                        if ending == Ending::Completed {
-                            ending = Ending::GaveUp {
-                                message: message.clone(),
-                            };
-                        }
-                    }
-                }
+) -> Result<(Checkpoint, Vec<(String, u64)>), ReplayError> {
+    let mut ids = Vec::with_capacity(sources.len());
+    for (source, name) in sources.iter().zip(names) {
+        let id = match source {
+            Source::Stdin => {
+                return Err(ReplayError::Usage(
+                    "--checkpoint needs file inputs: standard input cannot be resumed".into(),
+                ))
             }
-        }
-        if let Some(path) = &ckpt_path {
-            if last_save.elapsed() >= interval && tracker.take_dirty() {
-                // Rejects must be on disk before the checkpoint says their batch is answered.
-                if let Some((_, w)) = rejects.as_mut() {
-                    let _ = w.flush();
-                }
-                if let Some(o) = time_offset.as_ref().and_then(|o| o.get()) {
-                    tracker.state.time_offset = Some(*o);
-                }
-                if let Err(e) = tracker.state.save(path) {
-                    result = Err(e.into());
-                    stop.store(true, Ordering::Relaxed);
-                }
-                last_save = Instant::now();
-            }
-        }
+            Source::File(p) => Identity::of(p),
+            Source::Stream(s) => s.identity().cloned().ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "this input is a stream that cannot be resumed",
+                )
+            }),
+        };
+        ids.push(id.map_err(|source| ReplayError::Input {
+            input: name.clone(),
+            source,
+        })?);
     }
-    if let Some((path, w)) = rejects.as_mut() {
-        if let Err(source) = w.flush() {
-            result = Err(ReplayError::Rejects {
-                path: path.clone(),
-                source,
-            });
-        }
-    }
-    result?;
-    Ok(Collected {
-        acked,
-        refused,
-        ending,
-        final_state: ckpt_path.map(|_| tracker.state),
-    })
-}
-
-/// Writes each refused line after a comment with its reason, so the file can be fixed and
-/// replayed as it is (comments are skipped).
-fn write_rejects(w: &mut impl Write, input: &str, d: &Done) -> io::Result<()> {
-    for r in &d.outcome.refused {
-        let reason = r.reason.replace(['\n', '\r'], " ");
-        writeln!(
-            w,
-            "# {input}:{}: HTTP {}: {reason}",
-            r.line_number, r.status
-        )?;
-        w.write_all(&r.text)?;
-        w.write_all(b"\n")?;
-    }
-    for (count, status, reason) in &d.outcome.unidentified {
-        let reason = reason.replace(['\n', '\r'], " ");
-        writeln!(
-            w,
-            "# {input}:{}-{}: HTTP {status}: {count} of these {} lines were dropped by the server, which did not say which: {reason}",
-            d.first_line,
-            d.first_line + d.lines.saturating_sub(1),
-            d.lines
-        )?;
-    }
-    Ok(())
+    let Some(old) = Checkpoint::load(path)? else {
+        let fresh = Checkpoint {
+            inputs: ids
+                .into_iter()
+                .map(|identity| InputState {
+                    identity,
+                    offset: 0,
+                    complete: false,
+                })
+                .collect(),
+            ..Checkpoint::default()
+        };
+        return Ok((fresh, Vec::new()));
+    };
+    old.check_matches(path, &ids)?;
+    let resumed = old
+        .inputs
+        .iter()
+        .zip(names)
+        .filter(|(s, _)| s.offset > 0 || s.complete)
+        .map(|(s, name)| (name.clone(), s.offset))
+        .collect();
+    Ok((old, resumed))
 }

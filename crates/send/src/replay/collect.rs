@@ -1,0 +1,168 @@
+//! The collector thread: records each batch's answer (counts, refused lines into the rejects
+//! file, the checkpoint's acknowledged offset) and rewrites the checkpoint as it goes.
+
+use super::ReplayError;
+use crate::checkpoint::{Checkpoint, Tracker};
+use crate::sender::{Failure, Outcome};
+use crate::stats::Ending;
+use crossbeam_channel::Receiver;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Lines of a batch whose answer the collector records.
+pub(super) struct Done {
+    pub(super) seq: u64,
+    pub(super) input: usize,
+    pub(super) end: u64,
+    pub(super) first_line: u64,
+    pub(super) lines: u64,
+    pub(super) outcome: Outcome,
+}
+
+pub(super) enum Msg {
+    Done(Box<Done>),
+    InputRead {
+        input: usize,
+        last_seq: Option<u64>,
+        end: u64,
+    },
+}
+
+/// What the collector saw.
+pub(super) struct Collected {
+    pub(super) acked: u64,
+    pub(super) refused: u64,
+    pub(super) ending: Ending,
+    pub(super) final_state: Option<Checkpoint>,
+}
+
+/// When and where the collector writes checkpoints.
+pub(super) struct Saver {
+    pub(super) path: Option<PathBuf>,
+    pub(super) interval: Duration,
+    /// `--time now`: the offset, once the first timestamp fixed it.
+    pub(super) time_offset: Option<Arc<OnceLock<i64>>>,
+}
+
+/// Receives answers until every worker and the reader are gone.
+pub(super) fn collect(
+    rx: Receiver<Msg>,
+    mut tracker: Tracker,
+    saver: Saver,
+    mut rejects: Option<(PathBuf, BufWriter<std::fs::File>)>,
+    names: &[String],
+    stop: &AtomicBool,
+) -> Result<Collected, ReplayError> {
+    let Saver {
+        path: ckpt_path,
+        interval,
+        time_offset,
+    } = saver;
+    let mut acked = 0;
+    let mut refused = 0;
+    let mut ending = Ending::Completed;
+    let mut last_save = Instant::now();
+    let mut result: Result<(), ReplayError> = Ok(());
+    for msg in rx {
+        match msg {
+            Msg::InputRead {
+                input,
+                last_seq,
+                end,
+            } => tracker.input_read(input, last_seq, end),
+            Msg::Done(d) => {
+                let o = &d.outcome;
+                acked += o.acked;
+                refused += o.refused_count();
+                if let Some((path, w)) = rejects.as_mut() {
+                    if let Err(source) = write_rejects(w, &names[d.input], &d) {
+                        result = Err(ReplayError::Rejects {
+                            path: path.clone(),
+                            source,
+                        });
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                match &o.failure {
+                    None => tracker.batch_done(d.seq, d.input, d.end),
+                    Some(Failure::Stopped) => {}
+                    Some(Failure::Fatal { status, message }) => {
+                        if ending == Ending::Completed {
+                            ending = Ending::Fatal {
+                                status: *status,
+                                message: message.clone(),
+                            };
+                        }
+                    }
+                    Some(Failure::GaveUp { message }) => {
+                        if ending == Ending::Completed {
+                            ending = Ending::GaveUp {
+                                message: message.clone(),
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(path) = &ckpt_path {
+            if last_save.elapsed() >= interval && tracker.take_dirty() {
+                // Rejects must be on disk before the checkpoint says their batch is answered.
+                if let Some((_, w)) = rejects.as_mut() {
+                    let _ = w.flush();
+                }
+                if let Some(o) = time_offset.as_ref().and_then(|o| o.get()) {
+                    tracker.state.time_offset = Some(*o);
+                }
+                if let Err(e) = tracker.state.save(path) {
+                    result = Err(e.into());
+                    stop.store(true, Ordering::Relaxed);
+                }
+                last_save = Instant::now();
+            }
+        }
+    }
+    if let Some((path, w)) = rejects.as_mut() {
+        if let Err(source) = w.flush() {
+            result = Err(ReplayError::Rejects {
+                path: path.clone(),
+                source,
+            });
+        }
+    }
+    result?;
+    Ok(Collected {
+        acked,
+        refused,
+        ending,
+        final_state: ckpt_path.map(|_| tracker.state),
+    })
+}
+
+/// Writes each refused line after a comment with its reason, so the file can be fixed and
+/// replayed as it is (comments are skipped).
+fn write_rejects(w: &mut impl Write, input: &str, d: &Done) -> io::Result<()> {
+    for r in &d.outcome.refused {
+        let reason = r.reason.replace(['\n', '\r'], " ");
+        writeln!(
+            w,
+            "# {input}:{}: HTTP {}: {reason}",
+            r.line_number, r.status
+        )?;
+        w.write_all(&r.text)?;
+        w.write_all(b"\n")?;
+    }
+    for (count, status, reason) in &d.outcome.unidentified {
+        let reason = reason.replace(['\n', '\r'], " ");
+        writeln!(
+            w,
+            "# {input}:{}-{}: HTTP {status}: {count} of these {} lines were dropped by the server, which did not say which: {reason}",
+            d.first_line,
+            d.first_line + d.lines.saturating_sub(1),
+            d.lines
+        )?;
+    }
+    Ok(())
+}
