@@ -298,14 +298,15 @@ fn ramp_stops_where_the_server_starts_answering_503() {
 
 #[test]
 fn ramp_stops_when_p99_latency_passes_the_bound() {
-    // Latency grows with the rate: 1 ms per 1,000 lines/s over the last second. With
-    // --max-p99 25ms, 4k and 8k and 16k pass (about 4, 8, 16 ms), 32k does not.
+    // Latency jumps with the rate: 2 ms up to 24,000 lines/s over the last second, 80 ms
+    // above. With --max-p99 30ms, 4k, 8k and 16k pass with a wide margin for a loaded
+    // machine's scheduling noise; 32k does not.
     let w = window();
     let server = {
         let w = w.clone();
         FaultServer::start(move |s: &Seen| {
             let rate = lines_last_second(&w, s);
-            Reply::slow(Duration::from_micros(rate as u64))
+            Reply::slow(Duration::from_millis(if rate > 24_000 { 80 } else { 2 }))
         })
     };
     let dir = TempDir::new("bench-ramplat");
@@ -313,7 +314,7 @@ fn ramp_stops_when_p99_latency_passes_the_bound() {
     let out = bench(&ramp_args(
         &server.url,
         rep.to_str().unwrap(),
-        &["--max-p99", "25ms", "--concurrency", "8"],
+        &["--max-p99", "30ms", "--concurrency", "8"],
     ));
     ok(&out);
     let r = read_report(&rep);
@@ -331,7 +332,7 @@ fn ramp_stops_when_p99_latency_passes_the_bound() {
     let steps = r["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 4, "{steps:?}");
     let p99 = steps[3]["p99_ms"].as_f64().unwrap();
-    assert!(p99 > 25.0, "{p99}");
+    assert!(p99 > 30.0, "{p99}");
     assert_eq!(r["summary"]["total"]["errors"], 0);
     assert_eq!(server.stored().len() as u64, acked(&r));
 }
