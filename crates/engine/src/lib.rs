@@ -5,10 +5,12 @@ pub mod check;
 pub mod chunk_csv;
 pub mod chunk_ndjson;
 pub mod chunker;
+mod csv;
 pub mod csv_record;
 pub mod input;
 pub mod json_scan;
 pub mod mapper;
+mod ndjson;
 pub mod pipeline;
 pub mod report;
 pub mod sample;
@@ -18,12 +20,8 @@ pub use input::{open, Input, InputData};
 pub use pipeline::{Sink, Tuning};
 pub use report::{Counters, Reject};
 
-use chunk_csv::CsvWorker;
-use chunk_ndjson::NdjsonWorker;
-use chunker::Boundary;
-use csv_record::{Dialect, Record, RecordReader};
-use lpconvert_schema::{Format, Plan, Schema, SchemaError};
-use pipeline::{ChunkConverter, Context, Feed};
+use lpconvert_schema::{Format, Schema, SchemaError};
+use pipeline::Feed;
 
 /// Why a conversion stopped.
 #[derive(Debug, thiserror::Error)]
@@ -58,89 +56,6 @@ pub fn input_format(schema: &Schema, name: &str) -> (Format, bool) {
     )
 }
 
-struct Preamble {
-    names: Vec<String>,
-    header: Option<std::ops::Range<usize>>,
-    body: usize,
-    lines: u64,
-}
-
-/// Reads BOM, skipped rows and header. `None` when more data is needed.
-fn csv_preamble(
-    data: &[u8],
-    eof: bool,
-    schema: &Schema,
-    d: Dialect,
-    name: &str,
-) -> Result<Option<Preamble>, EngineError> {
-    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
-    let mut reader = RecordReader::new(d, bom);
-    reader.skip_lines(data, schema.csv.skip_rows);
-    let complete = |pos: usize| {
-        eof || (pos > 0 && pos <= data.len() && data[pos - 1] == b'\n' && pos < data.len())
-    };
-    let mut names = Vec::new();
-    let mut header = None;
-    if reader.pos() >= data.len() && !eof {
-        return Ok(None);
-    }
-    if schema.csv.header {
-        let mut rec = Record::default();
-        match reader.read(data, &mut rec) {
-            Ok(true) if !complete(rec.end) => return Ok(None),
-            Ok(true) => {
-                names = (0..rec.len())
-                    .map(|i| String::from_utf8_lossy(rec.cell(data, i)).into_owned())
-                    .collect();
-                header = Some(rec.start..rec.end);
-            }
-            Ok(false) => {}
-            Err(_) if !eof => return Ok(None),
-            Err(_) => {
-                return Err(EngineError::Input(format!(
-                    "{name}: the header has an unterminated quoted field"
-                )))
-            }
-        }
-    }
-    if let Some(cols) = &schema.csv.columns {
-        if schema.csv.header && !names.is_empty() && cols.len() != names.len() {
-            return Err(SchemaError::Key {
-                key: "csv.columns".into(),
-                message: format!(
-                    "lists {} names but the header of {name} has {} columns",
-                    cols.len(),
-                    names.len()
-                ),
-            }
-            .into());
-        }
-        names = cols.clone();
-    }
-    Ok(Some(Preamble {
-        names,
-        header,
-        body: reader.pos(),
-        lines: reader.lines(),
-    }))
-}
-
-struct Csv<'p> {
-    plan: &'p Plan,
-    dialect: Dialect,
-    worker: CsvWorker,
-}
-
-impl ChunkConverter for Csv<'_> {
-    fn convert(&mut self, data: &[u8], out: &mut report::ChunkOutput) {
-        self.worker.convert(self.plan, self.dialect, data, out);
-    }
-}
-
 /// Converts one input with `schema`, handing lines and rejects to `sink` in input order.
 pub fn convert_input(
     input: Input,
@@ -149,184 +64,44 @@ pub fn convert_input(
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
     let (format, tab) = input_format(schema, &input.name);
-    if format == Format::Ndjson {
-        return convert_ndjson(input, schema, tuning, sink);
-    }
-    let dialect = Dialect::from_spec(&schema.csv, if tab { b'\t' } else { b',' });
-    let boundary = Boundary::for_csv(dialect);
-    let name = input.name.clone();
-    let read_err = |e: std::io::Error| EngineError::Input(format!("{name}: {e}"));
-    match input.data {
-        InputData::Mapped(map) => {
-            let data: &[u8] = &map;
-            let pre = csv_preamble(data, true, schema, dialect, &name)?
-                .ok_or_else(|| EngineError::Input(format!("{name}: incomplete header")))?;
-            run_csv(
-                Feed::Mapped(data, pre.body),
-                data,
-                &pre,
-                schema,
-                dialect,
-                boundary,
-                tuning,
-                &name,
-                sink,
-            )
-        }
-        InputData::Stream(mut reader) => {
-            let mut buf = Vec::new();
-            let mut eof = !input::fill(&mut reader, &mut buf, tuning.chunk_size.max(64 * 1024))
-                .map_err(read_err)?;
-            let pre = loop {
-                if let Some(p) = csv_preamble(&buf, eof, schema, dialect, &name)? {
-                    break p;
-                }
-                let want = buf.len() * 2;
-                eof = !input::fill(&mut reader, &mut buf, want).map_err(read_err)?;
-            };
-            let head = buf[..pre.body].to_vec();
-            let rest = buf.split_off(pre.body);
-            run_csv(
-                Feed::Stream(rest, eof, &mut reader),
-                &head,
-                &pre,
-                schema,
-                dialect,
-                boundary,
-                tuning,
-                &name,
-                sink,
-            )
-        }
+    match format {
+        Format::Csv => csv::convert(input.data, &input.name, tab, schema, tuning, sink),
+        Format::Ndjson => ndjson::convert(input.data, &input.name, schema, tuning, sink),
     }
 }
 
-struct Ndjson<'p> {
-    plan: &'p Plan,
-    worker: NdjsonWorker,
-}
-
-impl ChunkConverter for Ndjson<'_> {
-    fn convert(&mut self, data: &[u8], out: &mut report::ChunkOutput) {
-        let at = pipeline::ChunkAt {
-            first: true,
-            last: true,
-        };
-        self.worker.convert(self.plan, data, at, out);
-    }
-
-    fn convert_at(&mut self, data: &[u8], at: pipeline::ChunkAt, out: &mut report::ChunkOutput) {
-        self.worker.convert(self.plan, data, at, out);
-    }
-}
-
-/// Where the NDJSON body starts: past a BOM, and past the `[` of a top-level array.
-/// `None` when only blanks were seen so far and more data may come.
-fn ndjson_preamble(data: &[u8], eof: bool) -> Option<(usize, u64, bool)> {
-    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
-    let first = json_scan::skip_blank(data, bom);
-    match data.get(first) {
-        Some(b'[') => {
-            let lines = memchr::memchr_iter(b'\n', &data[..first]).count() as u64;
-            Some((first + 1, lines, true))
-        }
-        Some(_) => Some((bom, 0, false)),
-        None if eof => Some((bom, 0, false)),
-        None => None,
-    }
-}
-
-fn convert_ndjson(
-    input: Input,
-    schema: &Schema,
-    tuning: Tuning,
-    sink: &mut dyn Sink,
-) -> Result<Counters, EngineError> {
-    let name = input.name.clone();
-    let plan = Plan::compile(schema, Format::Ndjson, None, &name)?;
-    let read_err = |e: std::io::Error| EngineError::Input(format!("{name}: {e}"));
-    let run = |feed: Feed<'_>, pre: &[u8], lines: u64, array: bool, sink: &mut dyn Sink| {
-        let cx = Context {
-            name: &name,
-            base_line: lines,
-            header: None,
-            preamble_bytes: pre.len() as u64,
-            base_column: pre.len() - memchr::memrchr(b'\n', pre).map_or(0, |i| i + 1),
-        };
-        let boundary = if array {
-            Boundary::JsonArray
-        } else {
-            Boundary::Lines
-        };
-        let make = || Ndjson {
-            plan: &plan,
-            worker: NdjsonWorker::new(&plan, array),
-        };
-        pipeline::run(feed, boundary, tuning, make, &cx, sink)
-    };
-    match input.data {
-        InputData::Mapped(map) => {
-            let data: &[u8] = &map;
-            let (body, lines, array) = ndjson_preamble(data, true).unwrap_or((0, 0, false));
-            run(Feed::Mapped(data, body), &data[..body], lines, array, sink)
-        }
-        InputData::Stream(mut reader) => {
-            let mut buf = Vec::new();
-            let mut eof = !input::fill(&mut reader, &mut buf, 64 * 1024).map_err(read_err)?;
-            let (body, lines, array) = loop {
-                if let Some(p) = ndjson_preamble(&buf, eof) {
-                    break p;
-                }
-                let want = buf.len() * 2;
-                eof = !input::fill(&mut reader, &mut buf, want).map_err(read_err)?;
-            };
-            let rest = buf.split_off(body);
-            run(
-                Feed::Stream(rest, eof, &mut reader),
-                &buf,
-                lines,
-                array,
-                sink,
-            )
-        }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn run_csv(
-    feed: Feed<'_>,
-    head: &[u8],
-    pre: &Preamble,
-    schema: &Schema,
-    dialect: Dialect,
-    boundary: Boundary,
-    tuning: Tuning,
+/// Reads an input's preamble with `parse(data, at_end)` (`None`: more data is needed), then
+/// runs the body from the offset `body(&preamble)` with the preamble's bytes at hand. A
+/// mapped file is parsed in place; a stream is read until the preamble is complete.
+fn with_preamble<P, R>(
+    data: InputData,
     name: &str,
-    sink: &mut dyn Sink,
-) -> Result<Counters, EngineError> {
-    if schema.csv.header && pre.header.is_none() {
-        // An empty input: nothing to convert.
-        return Ok(Counters {
-            bytes: pre.body as u64,
-            ..Counters::default()
-        });
+    first_read: usize,
+    parse: impl Fn(&[u8], bool) -> Result<Option<P>, EngineError>,
+    body: impl Fn(&P) -> usize,
+    run: impl FnOnce(Feed<'_>, &[u8], P) -> Result<R, EngineError>,
+) -> Result<R, EngineError> {
+    let read_err = |e: std::io::Error| EngineError::Input(format!("{name}: {e}"));
+    match data {
+        InputData::Mapped(map) => {
+            let data: &[u8] = &map;
+            let pre = parse(data, true)?
+                .ok_or_else(|| EngineError::Input(format!("{name}: incomplete header")))?;
+            let at = body(&pre);
+            run(Feed::Mapped(data, at), &data[..at], pre)
+        }
+        InputData::Stream(mut reader) => {
+            let mut buf = Vec::new();
+            let mut eof = !input::fill(&mut reader, &mut buf, first_read).map_err(read_err)?;
+            let pre = loop {
+                if let Some(p) = parse(&buf, eof)? {
+                    break p;
+                }
+                let want = buf.len() * 2;
+                eof = !input::fill(&mut reader, &mut buf, want).map_err(read_err)?;
+            };
+            let rest = buf.split_off(body(&pre));
+            run(Feed::Stream(rest, eof, &mut reader), &buf, pre)
+        }
     }
-    let plan = Plan::compile(schema, Format::Csv, Some(&pre.names), name)?;
-    let cx = Context {
-        name,
-        base_line: pre.lines,
-        header: pre.header.clone().map(|r| &head[r]),
-        preamble_bytes: pre.body as u64,
-        base_column: 0,
-    };
-    let make = || Csv {
-        plan: &plan,
-        dialect,
-        worker: CsvWorker::default(),
-    };
-    pipeline::run(feed, boundary, tuning, make, &cx, sink)
 }

@@ -1,0 +1,134 @@
+//! Converting one CSV input: BOM, skipped rows and header, then the chunk pipeline.
+
+use crate::chunk_csv::CsvWorker;
+use crate::chunker::Boundary;
+use crate::csv_record::{Dialect, Record, RecordReader};
+use crate::pipeline::{self, ChunkConverter, Context, Sink, Tuning};
+use crate::{report, with_preamble, Counters, EngineError, InputData};
+use lpconvert_schema::{Format, Plan, Schema, SchemaError};
+
+struct Preamble {
+    names: Vec<String>,
+    header: Option<std::ops::Range<usize>>,
+    body: usize,
+    lines: u64,
+}
+
+/// Reads BOM, skipped rows and header. `None` when more data is needed.
+fn csv_preamble(
+    data: &[u8],
+    eof: bool,
+    schema: &Schema,
+    d: Dialect,
+    name: &str,
+) -> Result<Option<Preamble>, EngineError> {
+    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut reader = RecordReader::new(d, bom);
+    reader.skip_lines(data, schema.csv.skip_rows);
+    let complete = |pos: usize| {
+        eof || (pos > 0 && pos <= data.len() && data[pos - 1] == b'\n' && pos < data.len())
+    };
+    let mut names = Vec::new();
+    let mut header = None;
+    if reader.pos() >= data.len() && !eof {
+        return Ok(None);
+    }
+    if schema.csv.header {
+        let mut rec = Record::default();
+        match reader.read(data, &mut rec) {
+            Ok(true) if !complete(rec.end) => return Ok(None),
+            Ok(true) => {
+                names = (0..rec.len())
+                    .map(|i| String::from_utf8_lossy(rec.cell(data, i)).into_owned())
+                    .collect();
+                header = Some(rec.start..rec.end);
+            }
+            Ok(false) => {}
+            Err(_) if !eof => return Ok(None),
+            Err(_) => {
+                return Err(EngineError::Input(format!(
+                    "{name}: the header has an unterminated quoted field"
+                )))
+            }
+        }
+    }
+    if let Some(cols) = &schema.csv.columns {
+        if schema.csv.header && !names.is_empty() && cols.len() != names.len() {
+            return Err(SchemaError::Key {
+                key: "csv.columns".into(),
+                message: format!(
+                    "lists {} names but the header of {name} has {} columns",
+                    cols.len(),
+                    names.len()
+                ),
+            }
+            .into());
+        }
+        names = cols.clone();
+    }
+    Ok(Some(Preamble {
+        names,
+        header,
+        body: reader.pos(),
+        lines: reader.lines(),
+    }))
+}
+
+struct Csv<'p> {
+    plan: &'p Plan,
+    dialect: Dialect,
+    worker: CsvWorker,
+}
+
+impl ChunkConverter for Csv<'_> {
+    fn convert(&mut self, data: &[u8], out: &mut report::ChunkOutput) {
+        self.worker.convert(self.plan, self.dialect, data, out);
+    }
+}
+
+/// Converts one CSV input (`tab` when the name says `.tsv`).
+pub(crate) fn convert(
+    data: InputData,
+    name: &str,
+    tab: bool,
+    schema: &Schema,
+    tuning: Tuning,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError> {
+    let dialect = Dialect::from_spec(&schema.csv, if tab { b'\t' } else { b',' });
+    let first_read = tuning.chunk_size.max(64 * 1024);
+    with_preamble(
+        data,
+        name,
+        first_read,
+        |d, eof| csv_preamble(d, eof, schema, dialect, name),
+        |p| p.body,
+        |feed, head, pre| {
+            if schema.csv.header && pre.header.is_none() {
+                // An empty input: nothing to convert.
+                return Ok(Counters {
+                    bytes: pre.body as u64,
+                    ..Counters::default()
+                });
+            }
+            let plan = Plan::compile(schema, Format::Csv, Some(&pre.names), name)?;
+            let cx = Context {
+                name,
+                base_line: pre.lines,
+                header: pre.header.clone().map(|r| &head[r]),
+                preamble_bytes: pre.body as u64,
+                base_column: 0,
+            };
+            let make = || Csv {
+                plan: &plan,
+                dialect,
+                worker: CsvWorker::default(),
+            };
+            pipeline::run(feed, Boundary::for_csv(dialect), tuning, make, &cx, sink)
+        },
+    )
+}

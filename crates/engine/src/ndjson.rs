@@ -1,0 +1,84 @@
+//! Converting one NDJSON input (or one JSON array of objects): BOM and `[`, then the chunk
+//! pipeline.
+
+use crate::chunk_ndjson::NdjsonWorker;
+use crate::chunker::Boundary;
+use crate::pipeline::{self, ChunkAt, ChunkConverter, Context, Sink, Tuning};
+use crate::{json_scan, report, with_preamble, Counters, EngineError, InputData};
+use lpconvert_schema::{Format, Plan, Schema};
+
+struct Ndjson<'p> {
+    plan: &'p Plan,
+    worker: NdjsonWorker,
+}
+
+impl ChunkConverter for Ndjson<'_> {
+    fn convert(&mut self, data: &[u8], out: &mut report::ChunkOutput) {
+        let at = ChunkAt {
+            first: true,
+            last: true,
+        };
+        self.worker.convert(self.plan, data, at, out);
+    }
+
+    fn convert_at(&mut self, data: &[u8], at: ChunkAt, out: &mut report::ChunkOutput) {
+        self.worker.convert(self.plan, data, at, out);
+    }
+}
+
+/// Where the NDJSON body starts: past a BOM, and past the `[` of a top-level array.
+/// `None` when only blanks were seen so far and more data may come.
+fn ndjson_preamble(data: &[u8], eof: bool) -> Option<(usize, u64, bool)> {
+    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let first = json_scan::skip_blank(data, bom);
+    match data.get(first) {
+        Some(b'[') => {
+            let lines = memchr::memchr_iter(b'\n', &data[..first]).count() as u64;
+            Some((first + 1, lines, true))
+        }
+        Some(_) => Some((bom, 0, false)),
+        None if eof => Some((bom, 0, false)),
+        None => None,
+    }
+}
+
+/// Converts one NDJSON input.
+pub(crate) fn convert(
+    data: InputData,
+    name: &str,
+    schema: &Schema,
+    tuning: Tuning,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError> {
+    let plan = Plan::compile(schema, Format::Ndjson, None, name)?;
+    with_preamble(
+        data,
+        name,
+        64 * 1024,
+        |d, eof| Ok(ndjson_preamble(d, eof)),
+        |p| p.0,
+        |feed, pre, (_, lines, array)| {
+            let cx = Context {
+                name,
+                base_line: lines,
+                header: None,
+                preamble_bytes: pre.len() as u64,
+                base_column: pre.len() - memchr::memrchr(b'\n', pre).map_or(0, |i| i + 1),
+            };
+            let boundary = if array {
+                Boundary::JsonArray
+            } else {
+                Boundary::Lines
+            };
+            let make = || Ndjson {
+                plan: &plan,
+                worker: NdjsonWorker::new(&plan, array),
+            };
+            pipeline::run(feed, boundary, tuning, make, &cx, sink)
+        },
+    )
+}
