@@ -6,6 +6,7 @@ use lpconvert_bench::datagen::{generate, Format as GenFormat, Limit, Shape};
 use lpconvert_engine::chunk_csv::CsvWorker;
 use lpconvert_engine::chunk_ndjson::NdjsonWorker;
 use lpconvert_engine::csv_record::Dialect;
+use lpconvert_engine::pipeline::ChunkAt;
 use lpconvert_engine::report::ChunkOutput;
 use lpconvert_schema::{Format, Plan, Schema};
 use std::path::Path;
@@ -85,7 +86,15 @@ fn hot_loop(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(body.len() as u64));
         g.bench_function(BenchmarkId::new("ndjson", name), |b| {
             b.iter(|| {
-                worker.convert(&plan, &body, &mut out);
+                worker.convert(
+                    &plan,
+                    &body,
+                    ChunkAt {
+                        first: true,
+                        last: true,
+                    },
+                    &mut out,
+                );
                 assert_eq!(out.rejects.len(), 0);
             })
         });
