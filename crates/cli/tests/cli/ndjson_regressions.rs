@@ -1,37 +1,7 @@
 //! NDJSON / JSON-array regression tests: truncated or malformed arrays, control characters,
 //! invalid UTF-8, and where errors are placed (line and column).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use super::BIN;
-
-fn scratch(tag: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "lpconvert-pending-ndjson-{}-{}-{}",
-        std::process::id(),
-        tag,
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run lpconvert")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use super::{run_in, scratch, text};
 
 /// Converts `input` (named `name`) with `schema`, `--on-error skip --rejects rejects`:
 /// (exit status, stdout, the `rejects.errors` file).
@@ -51,6 +21,7 @@ fn convert(tag: &str, schema: &str, name: &str, input: &[u8]) -> (i32, String, S
             "rejects",
             name,
         ],
+        None,
     );
     let errors = text(&std::fs::read(d.join("rejects.errors")).unwrap_or_default());
     let _ = std::fs::remove_dir_all(&d);
