@@ -1,7 +1,7 @@
 //! `lpconvert check`: validates line protocol files in parallel, optionally with the rules of
 //! one server (`--target`).
 
-use crate::output::parse_size;
+use crate::output::{inputs_or_stdin, parse_size, thread_count};
 use lpconvert_engine::{check_input, Counters, EngineError, Reject, Sink, Tuning};
 use lpconvert_lp::target::Target;
 use std::io::{self, Write};
@@ -51,17 +51,9 @@ impl<W: Write> Sink for CheckSink<W> {
 /// Runs `lpconvert check`; returns the exit status.
 pub fn run(a: CheckArgs) -> anyhow::Result<u8> {
     let target = a.target.as_deref().and_then(Target::parse);
-    let inputs = if a.inputs.is_empty() {
-        vec!["-".to_string()]
-    } else {
-        a.inputs.clone()
-    };
-    let threads = a
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let inputs = inputs_or_stdin(&a.inputs);
     let tuning = Tuning {
-        threads,
+        threads: thread_count(a.threads),
         chunk_size: a.chunk_size.max(1),
     };
     let stdout = io::stdout();

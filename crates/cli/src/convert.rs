@@ -1,12 +1,11 @@
 //! `lpconvert convert`: CSV/NDJSON to line protocol with a schema.
 
-use crate::output::{open_output, parse_size, Summary};
+use crate::output::{inputs_or_stdin, open_output, parse_size, thread_count, RejectsFile, Summary};
 use anyhow::Context;
 use lpconvert_engine::{convert_input, Counters, EngineError, Reject, Sink, Tuning};
 use lpconvert_lp::Precision;
 use lpconvert_schema::{Format, OnError};
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -44,16 +43,9 @@ pub struct ConvertArgs {
     pub quiet: bool,
 }
 
-/// Where rejected rows go.
-struct Rejects {
-    rows: BufWriter<File>,
-    reasons: BufWriter<File>,
-    header_written: bool,
-}
-
 struct ConvertSink {
     out: Box<dyn Write>,
-    rejects: Option<Rejects>,
+    rejects: Option<RejectsFile>,
     progress: Option<indicatif::ProgressBar>,
     done_before: u64,
     quiet_errors: bool,
@@ -66,20 +58,7 @@ impl Sink for ConvertSink {
 
     fn reject(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
         if let Some(rj) = &mut self.rejects {
-            if !rj.header_written {
-                if let Some(h) = header {
-                    rj.rows.write_all(h)?;
-                    if !h.ends_with(b"\n") {
-                        rj.rows.write_all(b"\n")?;
-                    }
-                }
-                rj.header_written = true;
-            }
-            rj.rows.write_all(r.raw)?;
-            if !r.raw.ends_with(b"\n") {
-                rj.rows.write_all(b"\n")?;
-            }
-            writeln!(rj.reasons, "{r}")?;
+            rj.write(r, header)?;
         } else if !self.quiet_errors {
             // Without a rejects file, name each skipped row on stderr (first 20).
             if self.done_before < 20 {
@@ -119,36 +98,13 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
         }
     };
     apply_overrides(&mut schema, &a);
-    let inputs = if a.inputs.is_empty() {
-        vec!["-".to_string()]
-    } else {
-        a.inputs.clone()
-    };
-    let threads = a
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let inputs = inputs_or_stdin(&a.inputs);
     let tuning = Tuning {
-        threads,
+        threads: thread_count(a.threads),
         chunk_size: a.chunk_size,
     };
     let out = open_output(a.output.as_deref())?;
-    let rejects = match &a.rejects {
-        None => None,
-        Some(p) => {
-            let mut reasons = p.clone().into_os_string();
-            reasons.push(".errors");
-            Some(Rejects {
-                rows: BufWriter::new(
-                    File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-                ),
-                reasons: BufWriter::new(File::create(&reasons).with_context(|| {
-                    format!("cannot create {}", PathBuf::from(&reasons).display())
-                })?),
-                header_written: false,
-            })
-        }
-    };
+    let rejects = a.rejects.as_deref().map(RejectsFile::create).transpose()?;
     let show_progress = !a.quiet && io::stderr().is_terminal();
     let mut sink = ConvertSink {
         out,
@@ -185,10 +141,7 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
     }
     let flushed = sink.out.flush();
     if let Some(rj) = &mut sink.rejects {
-        rj.rows.flush().context("cannot write the rejects file")?;
-        rj.reasons
-            .flush()
-            .context("cannot write the rejects file")?;
+        rj.flush().context("cannot write the rejects file")?;
     }
     let code = match status {
         Ok(()) => match flushed {

@@ -2,10 +2,10 @@
 
 use anyhow::Context;
 use flate2::write::GzEncoder;
-use lpconvert_engine::Counters;
+use lpconvert_engine::{Counters, Reject};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Opens the output: stdout when `None`, gzip when the name ends in `.gz`.
@@ -22,6 +22,73 @@ pub fn open_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
             }
         }
     })
+}
+
+/// The inputs as given, or standard input (`-`) when none are.
+pub fn inputs_or_stdin(inputs: &[String]) -> Vec<String> {
+    if inputs.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        inputs.to_vec()
+    }
+}
+
+/// Worker threads: `--threads`, else the available parallelism; at least 1.
+pub fn thread_count(threads: Option<usize>) -> usize {
+    threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
+}
+
+/// A rejects file: rejected rows verbatim (after the input's header, once), the reasons in
+/// `FILE.errors`.
+pub struct RejectsFile {
+    rows: BufWriter<File>,
+    reasons: BufWriter<File>,
+    header_written: bool,
+}
+
+impl RejectsFile {
+    /// Creates `path` and `path.errors`.
+    pub fn create(path: &Path) -> anyhow::Result<Self> {
+        let mut reasons = path.as_os_str().to_owned();
+        reasons.push(".errors");
+        let reasons = PathBuf::from(reasons);
+        Ok(RejectsFile {
+            rows: BufWriter::new(
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            ),
+            reasons: BufWriter::new(
+                File::create(&reasons)
+                    .with_context(|| format!("cannot create {}", reasons.display()))?,
+            ),
+            header_written: false,
+        })
+    }
+
+    /// Writes one rejected row (the header first, once, when the input has one) and its reason.
+    pub fn write(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
+        if !self.header_written {
+            if let Some(h) = header {
+                self.rows.write_all(h)?;
+                if !h.ends_with(b"\n") {
+                    self.rows.write_all(b"\n")?;
+                }
+            }
+            self.header_written = true;
+        }
+        self.rows.write_all(r.raw)?;
+        if !r.raw.ends_with(b"\n") {
+            self.rows.write_all(b"\n")?;
+        }
+        writeln!(self.reasons, "{r}")
+    }
+
+    /// Flushes the rows, then the reasons.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.rows.flush()?;
+        self.reasons.flush()
+    }
 }
 
 /// Parses a byte size: `4M`, `256K`, `1G`, `100` (binary units, optional `iB`/`B`).

@@ -13,14 +13,14 @@
 //! time, first 64 KiB) combined with a hash of the schema text, the overrides and the
 //! lpconvert version.
 
+use crate::output::{inputs_or_stdin, thread_count, RejectsFile};
 use anyhow::{bail, Context};
 use lpconvert_engine::{convert_input, Counters, EngineError, Reject, Sink, Tuning};
 use lpconvert_lp::Precision as LpPrecision;
 use lpconvert_schema::{Format, OnError, Schema};
 use lpconvert_send::input::{fnv1a, Identity, OpenStream, Source, StreamInput};
 use lpconvert_send::Precision;
-use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -94,13 +94,7 @@ struct ThreadResult {
 struct RejectLog {
     count: u64,
     first: Vec<String>,
-    file: Option<RejectFile>,
-}
-
-struct RejectFile {
-    rows: BufWriter<File>,
-    reasons: BufWriter<File>,
-    header_written: bool,
+    file: Option<RejectsFile>,
 }
 
 impl RejectLog {
@@ -110,20 +104,7 @@ impl RejectLog {
             self.first.push(r.to_string());
         }
         if let Some(f) = &mut self.file {
-            if !f.header_written {
-                if let Some(h) = header {
-                    f.rows.write_all(h)?;
-                    if !h.ends_with(b"\n") {
-                        f.rows.write_all(b"\n")?;
-                    }
-                }
-                f.header_written = true;
-            }
-            f.rows.write_all(r.raw)?;
-            if !r.raw.ends_with(b"\n") {
-                f.rows.write_all(b"\n")?;
-            }
-            writeln!(f.reasons, "{r}")?;
+            f.write(r, header)?;
         }
         Ok(())
     }
@@ -234,11 +215,7 @@ impl Conversion {
     /// file. Nothing is converted until the replay reads the stream.
     pub fn prepare(o: &ConvertOptions<'_>) -> anyhow::Result<Conversion> {
         let schema = Arc::new(load_schema(o)?);
-        let inputs: Vec<String> = if o.inputs.is_empty() {
-            vec!["-".to_owned()]
-        } else {
-            o.inputs.to_vec()
-        };
+        let inputs = inputs_or_stdin(o.inputs);
         if o.checkpoint && inputs.iter().any(|i| i == "-") {
             bail!("--checkpoint needs file inputs: standard input cannot be resumed");
         }
@@ -246,33 +223,11 @@ impl Conversion {
             bail!("standard input (`-`) can be given only once");
         }
         let hash = schema_hash(o)?;
-        let threads = o
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1);
         let tuning = Tuning {
-            threads,
+            threads: thread_count(o.threads),
             chunk_size: lpconvert_engine::DEFAULT_CHUNK_SIZE,
         };
-        let file = match o.rejects {
-            None => None,
-            Some(p) => {
-                let mut reasons = p.as_os_str().to_owned();
-                reasons.push(".errors");
-                let reasons = PathBuf::from(reasons);
-                Some(RejectFile {
-                    rows: BufWriter::new(
-                        File::create(p)
-                            .with_context(|| format!("cannot create {}", p.display()))?,
-                    ),
-                    reasons: BufWriter::new(
-                        File::create(&reasons)
-                            .with_context(|| format!("cannot create {}", reasons.display()))?,
-                    ),
-                    header_written: false,
-                })
-            }
-        };
+        let file = o.rejects.map(RejectsFile::create).transpose()?;
         let shared = Arc::new(Shared {
             failed: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),
@@ -360,9 +315,7 @@ impl Conversion {
         out.counters.rejected = out.counters.rejected.max(log.count);
         out.first_rejects = std::mem::take(&mut log.first);
         if let Some(f) = &mut log.file {
-            f.rows
-                .flush()
-                .and_then(|()| f.reasons.flush())
+            f.flush()
                 .context("cannot write the --convert-rejects file")?;
         }
         Ok(out)
