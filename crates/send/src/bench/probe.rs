@@ -56,12 +56,7 @@ pub fn probe(url: &str, authorization: Option<&str>) -> ServerInfo {
                 source: Some("GET /ping header X-Influxdb-Version".into()),
             };
         }
-        let body = r
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024)
-            .read_to_string()
-            .unwrap_or_default();
+        let body = read_body(&mut r, 64 * 1024);
         if let Some(v) = json_version(&body) {
             return ServerInfo {
                 product: Some("InfluxDB".into()),
@@ -71,12 +66,7 @@ pub fn probe(url: &str, authorization: Option<&str>) -> ServerInfo {
         }
     }
     if let Some(mut r) = get("/health") {
-        let body = r
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024)
-            .read_to_string()
-            .unwrap_or_default();
+        let body = read_body(&mut r, 64 * 1024);
         if let Some(v) = json_version(&body) {
             return ServerInfo {
                 product: Some("InfluxDB".into()),
@@ -86,12 +76,7 @@ pub fn probe(url: &str, authorization: Option<&str>) -> ServerInfo {
         }
     }
     if let Some(mut r) = get("/metrics") {
-        let body = r
-            .body_mut()
-            .with_config()
-            .limit(8 << 20)
-            .read_to_string()
-            .unwrap_or_default();
+        let body = read_body(&mut r, 8 << 20);
         if let Some(v) = vm_version(&body) {
             return ServerInfo {
                 product: Some("VictoriaMetrics".into()),
@@ -101,6 +86,15 @@ pub fn probe(url: &str, authorization: Option<&str>) -> ServerInfo {
         }
     }
     ServerInfo::default()
+}
+
+/// The body as text, at most `limit` bytes; empty when it cannot be read.
+fn read_body(r: &mut ureq::http::Response<ureq::Body>, limit: u64) -> String {
+    r.body_mut()
+        .with_config()
+        .limit(limit)
+        .read_to_string()
+        .unwrap_or_default()
 }
 
 fn json_version(body: &str) -> Option<String> {
