@@ -184,18 +184,8 @@ impl std::fmt::Debug for StreamInput {
 
 #[cfg(test)]
 mod tests {
+    use super::blocks::tests::collect;
     use super::*;
-
-    fn collect(source: &Source, start: u64) -> (Vec<u8>, Vec<(u64, u64)>) {
-        let mut r = BlockReader::open(source, start).unwrap();
-        let mut all = Vec::new();
-        let mut marks = Vec::new();
-        while let Some(b) = r.next_block().unwrap() {
-            marks.push((b.offset, b.first_line));
-            all.extend_from_slice(b.bytes());
-        }
-        (all, marks)
-    }
 
     #[test]
     fn a_stream_reads_like_a_file_resumes_and_opens_once() {

@@ -231,11 +231,12 @@ fn read_some(r: &mut dyn Read, buf: &mut [u8], eof: &mut bool) -> io::Result<usi
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::io::Write;
 
-    fn collect(source: &Source, start: u64) -> (Vec<u8>, Vec<(u64, u64)>) {
+    /// Reads `source` from `start` to the end: (all bytes, each block's (offset, first line)).
+    pub(in crate::input) fn collect(source: &Source, start: u64) -> (Vec<u8>, Vec<(u64, u64)>) {
         let mut r = BlockReader::open(source, start).unwrap();
         let mut all = Vec::new();
         let mut marks = Vec::new();
