@@ -17,7 +17,7 @@ use lpconvert_send::units::{
     parse_duration, parse_rate, parse_signed_duration_ns, parse_size, Rate,
 };
 use lpconvert_send::{
-    Api, Auth, DryRunTransport, Ending, HttpConfig, HttpTransport, LiveCounters, Precision, Target,
+    Api, DryRunTransport, Ending, HttpConfig, HttpTransport, LiveCounters, Precision, Target,
     Transport,
 };
 use std::io::IsTerminal;
@@ -219,25 +219,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
 
 fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
     let api = Api::parse(&args.api).context("--api must be v1, v2 or v3")?;
-    let token = std::env::var(&args.token_env)
-        .ok()
-        .filter(|t| !t.is_empty());
-    let auth = match (&args.username, token) {
-        (Some(user), _) => {
-            let password = std::env::var(&args.password_env).with_context(|| {
-                format!(
-                    "--username needs the password in the environment variable {}",
-                    args.password_env
-                )
-            })?;
-            Auth::Basic {
-                username: user.clone(),
-                password,
-            }
-        }
-        (None, Some(t)) => Auth::Token(t),
-        (None, None) => Auth::None,
-    };
+    let auth = crate::server::auth(
+        args.username.as_deref(),
+        &args.token_env,
+        &args.password_env,
+    )?;
     let (workload, precision) = load_workload(args)?;
     let target = Target {
         url: args.url.clone(),

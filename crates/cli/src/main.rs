@@ -10,6 +10,7 @@ mod infer;
 mod output;
 mod replay;
 mod replay_convert;
+mod server;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

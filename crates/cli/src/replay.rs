@@ -13,8 +13,8 @@ use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::timeshift::{Pace, TimeMode};
 use lpconvert_send::units::{parse_duration, parse_rate, parse_size};
 use lpconvert_send::{
-    Api, Auth, DryRunTransport, Ending, HttpConfig, HttpTransport, LiveCounters, Precision,
-    ReplayConfig, Summary, Target, Transport,
+    Api, DryRunTransport, Ending, HttpConfig, HttpTransport, LiveCounters, Precision, ReplayConfig,
+    Summary, Target, Transport,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -279,25 +279,11 @@ fn build_config(
                 .with_context(|| format!("--precision `{p}`: expected ns, us, ms or s"))?
         }
     };
-    let token = std::env::var(&args.token_env)
-        .ok()
-        .filter(|t| !t.is_empty());
-    let auth = match (&args.username, token) {
-        (Some(user), _) => {
-            let password = std::env::var(&args.password_env).with_context(|| {
-                format!(
-                    "--username needs the password in the environment variable {}",
-                    args.password_env
-                )
-            })?;
-            Auth::Basic {
-                username: user.clone(),
-                password,
-            }
-        }
-        (None, Some(t)) => Auth::Token(t),
-        (None, None) => Auth::None,
-    };
+    let auth = crate::server::auth(
+        args.username.as_deref(),
+        &args.token_env,
+        &args.password_env,
+    )?;
     let target = Target {
         url: args.url.clone(),
         api,
