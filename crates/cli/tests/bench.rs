@@ -8,23 +8,16 @@ mod support;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::{
-    http_get, influx_query, start_influxdb, start_victoria_metrics, FaultServer, Reply, Seen,
-    TempDir,
+    http_get, influx_query, run_lpconvert, start_influxdb, start_victoria_metrics, FaultServer,
+    Reply, Seen, TempDir,
 };
 
 fn bench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .arg("bench")
-        .args(args)
-        .env_remove("INFLUX_TOKEN")
-        .env_remove("INFLUX_PASSWORD")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run lpconvert")
+    run_lpconvert("bench", args, &[])
 }
 
 fn ok(out: &Output) {

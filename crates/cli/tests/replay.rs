@@ -6,28 +6,12 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use support::{FaultServer, Reply, Seen, TempDir};
+use support::{kill_after, report, run_lpconvert, stderr, FaultServer, Reply, Seen, TempDir};
 
 fn lpconvert(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lpconvert"));
-    cmd.arg("replay").args(args).stdin(Stdio::null());
-    cmd.env_remove("INFLUX_TOKEN").env_remove("INFLUX_PASSWORD");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run lpconvert")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn report(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("report written"))
-        .expect("report is JSON")
+    run_lpconvert("replay", args, env)
 }
 
 /// `n` distinct lines with distinct timestamps (seconds).
@@ -823,14 +807,7 @@ fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
             file.clone(),
         ]
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("2000"))
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(2500));
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    kill_after(&args("2000"), Duration::from_millis(2500));
     let sent_before = server.stored().len();
     assert!(sent_before > 1000 && sent_before < 8000, "{sent_before}");
     let saved: serde_json::Value =
@@ -903,14 +880,7 @@ fn time_now_offset_is_kept_across_a_resume() {
         v.push(file.clone());
         v
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("2000"))
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_after(&args("2000"), Duration::from_millis(700));
     // Later than the first run's "now": a fresh offset would differ.
     std::thread::sleep(Duration::from_millis(1500));
     let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))

@@ -6,31 +6,17 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use support::{influx_query, start_influxdb, FaultServer, Reply, Seen, TempDir};
+use std::process::Output;
+use support::{
+    influx_query, report, run_lpconvert, start_influxdb, stderr, FaultServer, Reply, Seen, TempDir,
+};
 
 fn lpconvert(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .arg("replay")
-        .args(args)
-        .env_remove("INFLUX_TOKEN")
-        .env_remove("INFLUX_PASSWORD")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run lpconvert")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    run_lpconvert("replay", args, &[])
 }
 
 fn repo(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(p)
-}
-
-fn report(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("report written"))
-        .expect("report is JSON")
 }
 
 /// One point as InfluxDB returns it: (room, time in ns) -> (temp, hum, co).

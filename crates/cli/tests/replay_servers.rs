@@ -9,18 +9,15 @@ mod support;
 use influxdb_line_protocol::{parse_lines, FieldValue};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-use support::{http_get, influx_query, start_influxdb, start_victoria_metrics, TempDir};
+use support::{
+    http_get, influx_query, kill_after, run_lpconvert, start_influxdb, start_victoria_metrics,
+    TempDir,
+};
 
 fn replay(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .arg("replay")
-        .args(args)
-        .env_remove("INFLUX_TOKEN")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run lpconvert");
+    let out = run_lpconvert("replay", args, &[]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -227,14 +224,7 @@ fn influxdb_1x_kill_and_resume_stores_every_line() {
         .chain([ckpt.display().to_string(), file.display().to_string()])
         .collect()
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("3000"))
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(2000));
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_after(&args("3000"), Duration::from_millis(2000));
     let count = |q: &str| {
         influx_query(&server.url, "k", q)["results"][0]["series"][0]["values"][0][1]
             .as_i64()

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -249,6 +249,42 @@ fn serve(
             }
         }
     }
+}
+
+/// Runs `lpconvert SUBCOMMAND ARGS` to its end with stdin closed, without the authentication
+/// variables of the environment (INFLUX_TOKEN, INFLUX_PASSWORD), then with `env` set.
+pub fn run_lpconvert(subcommand: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lpconvert"));
+    cmd.arg(subcommand).args(args).stdin(Stdio::null());
+    cmd.env_remove("INFLUX_TOKEN").env_remove("INFLUX_PASSWORD");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run lpconvert")
+}
+
+/// Starts `lpconvert ARGS` (stderr discarded), lets it run for `after`, then kills it (SIGKILL)
+/// and waits for it.
+pub fn kill_after(args: &[String], after: Duration) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(after);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+}
+
+/// A command's stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The JSON report written to `path`.
+pub fn report(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("report written"))
+        .expect("report is JSON")
 }
 
 /// A free TCP port on 127.0.0.1 (bound, then released).
