@@ -1,0 +1,110 @@
+//! Per-column statistics of the sample: the field type every value fits, how many distinct
+//! values there are, and whether they can be tag values.
+
+use super::{Column, Kind};
+use lpconvert_lp::escape::check_name;
+use lpconvert_lp::value::{write_float, write_integer};
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Ty {
+    Integer,
+    Float,
+    Boolean,
+    Str,
+}
+
+impl Ty {
+    pub(super) fn as_str(&self) -> &'static str {
+        match self {
+            Ty::Integer => "integer",
+            Ty::Float => "float",
+            Ty::Boolean => "boolean",
+            Ty::Str => "string",
+        }
+    }
+}
+
+const TRUE_VALUES: [&str; 5] = ["true", "t", "yes", "y", "1"];
+const FALSE_VALUES: [&str; 5] = ["false", "f", "no", "n", "0"];
+
+fn is_bool_text(s: &str) -> bool {
+    TRUE_VALUES
+        .iter()
+        .chain(FALSE_VALUES.iter())
+        .any(|v| v.eq_ignore_ascii_case(s))
+}
+
+pub(super) struct Stats {
+    pub(super) present: usize,
+    pub(super) distinct: usize,
+    pub(super) ty: Ty,
+    pub(super) why: String,
+    pub(super) tag_safe: bool,
+    pub(super) newline: bool,
+}
+
+pub(super) fn stats(col: &Column, rows: usize) -> Stats {
+    let vals: Vec<&(Kind, String)> = col
+        .cells
+        .iter()
+        .flatten()
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
+    let present = vals.len();
+    let distinct = vals
+        .iter()
+        .map(|(_, t)| t.as_str())
+        .collect::<HashSet<_>>()
+        .len();
+    let mut scratch = Vec::new();
+    let mut ok = |f: &dyn Fn(&mut Vec<u8>, &[u8]) -> bool| {
+        vals.iter().all(|(_, t)| {
+            scratch.clear();
+            f(&mut scratch, t.as_bytes())
+        })
+    };
+    let all_kind = |k: Kind| vals.iter().all(|(kk, _)| *kk == k);
+    let empties = rows.saturating_sub(present);
+    let empty_note = if empties > 0 {
+        format!(" ({empties} empty)")
+    } else {
+        String::new()
+    };
+    let (ty, why) = if present == 0 {
+        (Ty::Str, "no values in the sample -> string".to_string())
+    } else if all_kind(Kind::Bool) {
+        (
+            Ty::Boolean,
+            format!("JSON true/false{empty_note} -> boolean"),
+        )
+    } else if all_kind(Kind::Text) || all_kind(Kind::Number) {
+        if ok(&|o, t| write_integer(o, t).is_ok()) {
+            (
+                Ty::Integer,
+                format!("{present} whole numbers{empty_note} -> integer (use float if later rows have decimals)"),
+            )
+        } else if ok(&|o, t| write_float(o, t).is_ok()) {
+            (Ty::Float, format!("{present} numbers{empty_note} -> float"))
+        } else if all_kind(Kind::Text) && vals.iter().all(|(_, t)| is_bool_text(t)) {
+            (
+                Ty::Boolean,
+                format!("only true/false, yes/no, t/f values{empty_note} -> boolean"),
+            )
+        } else {
+            (Ty::Str, format!("text{empty_note} -> string"))
+        }
+    } else {
+        (Ty::Str, format!("mixed JSON types{empty_note} -> string"))
+    };
+    let tag_safe = vals.iter().all(|(_, t)| check_name(t.as_bytes()).is_ok());
+    let newline = vals.iter().any(|(_, t)| t.contains(['\n', '\r']));
+    Stats {
+        present,
+        distinct,
+        ty,
+        why,
+        tag_safe,
+        newline,
+    }
+}

@@ -1,0 +1,263 @@
+//! Writing the draft schema: the guesses of the other modules as TOML, with a comment on each.
+
+use super::column_stats::{stats, Stats, Ty};
+use super::names::{key_for, measurement_from_stem};
+use super::timestamp::guess_timestamp;
+use super::toml_text::{one_line, toml_key, toml_string};
+use super::{Options, Table};
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+/// Tags: text columns with at most this many distinct values in the sample...
+const MAX_TAG_VALUES: usize = 1000;
+
+/// Writes the draft schema for `table` as TOML with comments.
+pub fn infer(table: &Table, opts: &Options) -> String {
+    let mut out = String::new();
+    let rows = table.rows;
+    let _ = writeln!(
+        out,
+        "# Drafted by `lpconvert infer` from {} {} of {}{}.",
+        rows,
+        if rows == 1 { "record" } else { "records" },
+        one_line(&opts.input_name),
+        if opts.truncated {
+            " (a sample: later rows may differ)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        out,
+        "# Every line below is a guess: check it before converting."
+    );
+    if opts.write_format {
+        let f = match opts.format {
+            crate::Format::Csv => "csv",
+            crate::Format::Ndjson => "ndjson",
+        };
+        let _ = writeln!(out, "format = {}", toml_string(f));
+    }
+    let m = measurement_from_stem(&opts.measurement);
+    let _ = writeln!(
+        out,
+        "measurement = {}  # the file name; or {{ column = \"...\" }}",
+        toml_string(&m)
+    );
+
+    let ts = guess_timestamp(table);
+    let stats: Vec<Stats> = table.columns.iter().map(|c| stats(c, rows)).collect();
+    let ts_cols: Vec<usize> = ts.as_ref().map_or(Vec::new(), |t| t.columns.clone());
+
+    // Tags and fields.
+    let mut used = HashSet::new();
+    let mut tags: Vec<(String, usize, String)> = Vec::new();
+    let mut fields: Vec<(String, usize, Ty, String)> = Vec::new();
+    for (i, (col, st)) in table.columns.iter().zip(&stats).enumerate() {
+        if ts_cols.contains(&i) {
+            continue;
+        }
+        let key = key_for(&col.name, i, &mut used);
+        let low = st.distinct <= MAX_TAG_VALUES
+            && (st.distinct * 2 <= st.present || st.distinct <= 1)
+            && st.present > 0;
+        if st.ty == Ty::Str && st.tag_safe && low {
+            tags.push((
+                key,
+                i,
+                format!(
+                    "{} distinct {} in {} rows -> tag",
+                    st.distinct,
+                    if st.distinct == 1 { "value" } else { "values" },
+                    rows
+                ),
+            ));
+        } else {
+            let mut why = st.why.clone();
+            if st.ty == Ty::Str {
+                why = format!(
+                    "{why} ({} distinct in {} rows{})",
+                    st.distinct,
+                    rows,
+                    if st.tag_safe {
+                        ""
+                    } else {
+                        "; some cannot be tag values"
+                    }
+                );
+            }
+            fields.push((key, i, st.ty.clone(), why));
+        }
+    }
+    // A line needs a field: without one, the tag with the most values becomes a field.
+    if fields.is_empty() {
+        if let Some(pos) = (0..tags.len()).max_by_key(|&t| stats[tags[t].1].distinct) {
+            let (key, i, _) = tags.remove(pos);
+            fields.push((
+                key,
+                i,
+                Ty::Str,
+                "text -> string (a line needs at least one field)".into(),
+            ));
+        }
+    }
+    let newline = fields
+        .iter()
+        .any(|(_, i, ty, _)| *ty == Ty::Str && stats[*i].newline);
+
+    if let Some(t) = &ts {
+        let _ = writeln!(
+            out,
+            "precision = {}  # the finest unit the sampled timestamps use",
+            toml_string(t.unit_precision)
+        );
+    }
+    if newline {
+        let _ = writeln!(
+            out,
+            "string_newlines = \"escape\"  # some text values span lines"
+        );
+    }
+    let source = |i: usize| -> String {
+        let c = &table.columns[i];
+        match &c.path {
+            Some(p) => format!("path = {}", toml_string(p)),
+            None => format!("column = {}", toml_string(&c.name)),
+        }
+    };
+
+    out.push('\n');
+    match &ts {
+        Some(t) => {
+            let _ = writeln!(out, "[timestamp]");
+            if t.columns.len() == 1 {
+                let _ = writeln!(out, "{}  # {}", source(t.columns[0]), t.why);
+            } else {
+                let names: Vec<String> = t
+                    .columns
+                    .iter()
+                    .map(|&i| toml_string(&table.columns[i].name))
+                    .collect();
+                let _ = writeln!(out, "column = [{}]  # {}", names.join(", "), t.why);
+            }
+            let _ = writeln!(out, "format = {}", toml_string(&t.format));
+            if t.local {
+                let _ = writeln!(
+                    out,
+                    "timezone = \"UTC\"  # the values carry no offset: set their zone, e.g. \"Europe/Berlin\""
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "# No timestamp column found: the server will assign the time of writing.\n\
+                 # Add a [timestamp] table with `column` and `format` if the data has one."
+            );
+        }
+    }
+
+    out.push('\n');
+    let _ = writeln!(out, "[tags]");
+    for (key, i, why) in &tags {
+        let c = &table.columns[*i];
+        if c.path.is_none() && c.name == *key {
+            let _ = writeln!(
+                out,
+                "{} = {}  # {}",
+                toml_key(key),
+                toml_string(&c.name),
+                why
+            );
+        } else {
+            let _ = writeln!(out, "{} = {{ {} }}  # {}", toml_key(key), source(*i), why);
+        }
+    }
+
+    out.push('\n');
+    let _ = writeln!(out, "[fields]");
+    for (key, i, ty, why) in &fields {
+        let c = &table.columns[*i];
+        if c.path.is_none() && c.name == *key {
+            let _ = writeln!(
+                out,
+                "{} = {}  # {}",
+                toml_key(key),
+                toml_string(ty.as_str()),
+                why
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "{} = {{ {}, type = {} }}  # {}",
+                toml_key(key),
+                source(*i),
+                toml_string(ty.as_str()),
+                why
+            );
+        }
+    }
+    for (path, why) in &table.left_out {
+        let _ = writeln!(out, "# left out: {} ({why})", one_line(path));
+    }
+
+    if let Some(g) = &opts.csv {
+        let mut csv = String::new();
+        if g.delimiter != opts.default_delimiter {
+            let d = (g.delimiter as char).to_string();
+            let _ = writeln!(
+                csv,
+                "delimiter = {}  # {} of {} lines have the same number of them",
+                toml_string(&d),
+                g.consistent_lines,
+                g.lines
+            );
+        }
+        if let Some(e) = g.escape {
+            let _ = writeln!(
+                csv,
+                "escape = {}  # quotes inside quoted values are written \\\"",
+                toml_string(&(e as char).to_string())
+            );
+        }
+        if g.quote != b'"' {
+            let _ = writeln!(
+                csv,
+                "quote = {}  # values are quoted with it",
+                toml_string(&(g.quote as char).to_string())
+            );
+        }
+        if let Some(c) = g.comment {
+            let _ = writeln!(
+                csv,
+                "comment = {}  # lines starting with it are notes",
+                toml_string(&(c as char).to_string())
+            );
+        }
+        if g.skip_rows > 0 {
+            let _ = writeln!(
+                csv,
+                "skip_rows = {}  # lines before the table do not have its shape",
+                g.skip_rows
+            );
+        }
+        if g.trim {
+            let _ = writeln!(
+                csv,
+                "trim = true  # the header names are padded with blanks"
+            );
+        }
+        if !g.header {
+            let names: Vec<String> = table.columns.iter().map(|c| toml_string(&c.name)).collect();
+            let _ = writeln!(
+                csv,
+                "header = false  # the first row holds data\ncolumns = [{}]",
+                names.join(", ")
+            );
+        }
+        if !csv.is_empty() {
+            let _ = writeln!(out, "\n[csv]\n{}", csv.trim_end());
+        }
+    }
+    out
+}

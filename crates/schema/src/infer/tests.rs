@@ -1,0 +1,192 @@
+use super::*;
+use crate::Schema;
+
+fn csv_table(rows: &[&[&str]], names: &[&str]) -> Table {
+    Table {
+        columns: names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Column {
+                name: n.to_string(),
+                path: None,
+                cells: rows
+                    .iter()
+                    .map(|r| Some((Kind::Text, r[i].to_string())))
+                    .collect(),
+            })
+            .collect(),
+        rows: rows.len(),
+        left_out: Vec::new(),
+    }
+}
+
+fn opts(name: &str) -> Options {
+    Options {
+        measurement: name.into(),
+        format: crate::Format::Csv,
+        write_format: false,
+        input_name: format!("{name}.csv"),
+        csv: None,
+        default_delimiter: b',',
+        truncated: false,
+    }
+}
+
+fn draft(t: &Table, o: &Options) -> Schema {
+    let text = infer(t, o);
+    Schema::from_toml(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+#[test]
+fn home_data() {
+    let mut rows: Vec<[String; 5]> = Vec::new();
+    for i in 0..40 {
+        let room = ["Living Room", "Kitchen"][i % 2];
+        rows.push([
+            (1_641_024_000 + 3600 * (i / 2)).to_string(),
+            room.into(),
+            format!("{}.{}", 20 + i % 3, i % 10),
+            "35.9".into(),
+            (i % 4).to_string(),
+        ]);
+    }
+    let r: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(|s| s.as_str()).collect())
+        .collect();
+    let r: Vec<&[&str]> = r.iter().map(|v| v.as_slice()).collect();
+    let t = csv_table(&r, &["time", "room", "temp", "hum", "co"]);
+    let text = infer(&t, &opts("home"));
+    assert!(text.contains("format = \"unix_s\""), "{text}");
+    assert!(text.contains("precision = \"s\""), "{text}");
+    assert!(
+        text.contains("room = \"room\"  # 2 distinct values in 40 rows -> tag"),
+        "{text}"
+    );
+    assert!(text.contains("temp = \"float\""), "{text}");
+    assert!(text.contains("co = \"integer\""), "{text}");
+    let s = draft(&t, &opts("home"));
+    assert_eq!(s.tags.len(), 1);
+    assert_eq!(s.fields.len(), 3);
+}
+
+#[test]
+fn formats_and_precisions() {
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["2022-01-01T08:00:00Z", "2022-01-01T08:00:10Z"],
+            "rfc3339",
+            "s",
+        ),
+        (
+            &["2022-01-01T08:00:00.123Z", "2022-01-01 08:00:10+02:00"],
+            "rfc3339",
+            "ms",
+        ),
+        (
+            &["2022-01-01 08:00:00", "2022-01-01 08:00:10.5"],
+            "rfc3339",
+            "ms",
+        ),
+        (
+            &["2022-01-01 08:00", "2022-01-01 08:10"],
+            "%Y-%m-%d %H:%M",
+            "s",
+        ),
+        (
+            &["31/01/2022 08:00", "01/02/2022 09:30"],
+            "%d/%m/%Y %H:%M",
+            "s",
+        ),
+        (
+            &["01/31/2022 08:00:00", "02/01/2022 09:30:00"],
+            "%m/%d/%Y %H:%M:%S",
+            "s",
+        ),
+        (&["2022/01/01", "1970/01/01"], "%Y/%m/%d", "s"),
+        (&["1641024000123", "1641024000456"], "unix_ms", "ms"),
+        (&["1641024000123456", "1641024000456789"], "unix_us", "us"),
+        (
+            &["1641024000123456789", "1641024000456789000"],
+            "unix_ns",
+            "ns",
+        ),
+        (&["1551129661.954561233", "1551129662"], "unix_s", "ns"),
+    ];
+    for (vals, format, prec) in cases {
+        let rows: Vec<[&str; 2]> = vals.iter().map(|v| [*v, "1.5"]).collect();
+        let r: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+        let t = csv_table(&r, &["time", "v"]);
+        let text = infer(&t, &opts("m"));
+        assert!(
+            text.contains(&format!("format = {}", toml_string(format))),
+            "{vals:?}\n{text}"
+        );
+        assert!(
+            text.contains(&format!("precision = \"{prec}\"")),
+            "{vals:?}\n{text}"
+        );
+        draft(&t, &opts("m"));
+    }
+}
+
+#[test]
+fn date_and_time_columns_are_joined() {
+    let r: Vec<&[&str]> = vec![
+        &["2022-01-01", "05:00:00", "1"],
+        &["2022-01-02", "06:30:00.25", "2"],
+    ];
+    let t = csv_table(&r, &["date", "time", "v"]);
+    let text = infer(&t, &opts("j"));
+    assert!(text.contains("column = [\"date\", \"time\"]"), "{text}");
+    assert!(text.contains("format = \"%Y-%m-%d %H:%M:%S%.f\""), "{text}");
+    draft(&t, &opts("j"));
+}
+
+#[test]
+fn types_with_empty_cells_and_bad_timestamps() {
+    let r: Vec<&[&str]> = vec![
+        &["2022-01-01T00:00:00Z", "1", "", "yes", "a"],
+        &["soon", "", "2.5", "no", "b"],
+        &["2022-01-01T00:00:02Z", "3", "1e3", "Y", "a\\"],
+    ];
+    let t = csv_table(&r, &["time", "i", "f", "b", "s"]);
+    let text = infer(&t, &opts("t"));
+    // A timestamp column with a bad value is no timestamp.
+    assert!(text.contains("No timestamp"), "{text}");
+    assert!(text.contains("i = \"integer\""), "{text}");
+    assert!(text.contains("f = \"float\""), "{text}");
+    assert!(text.contains("b = \"boolean\""), "{text}");
+    // `a\` cannot be a tag value.
+    assert!(text.contains("s = \"string\""), "{text}");
+    draft(&t, &opts("t"));
+}
+
+#[test]
+fn keys_that_need_quoting() {
+    let r: Vec<&[&str]> = vec![&["1", "x", "2"], &["3", "x", "4"]];
+    let t = csv_table(&r, &["field key,=x", "ünï", "a\"b"]);
+    let text = infer(&t, &opts("we ird"));
+    let s = draft(&t, &opts("we ird"));
+    assert_eq!(s.fields.len(), 2, "{text}");
+    assert!(text.contains("\"ünï\" = \"ünï\""), "{text}");
+    assert!(text.contains("\"a\\\"b\" = \"integer\""), "{text}");
+}
+
+#[test]
+fn sniffing() {
+    let g = sniff_csv(b"a;b;c\n1;2;3\n4;5;6\n", b',');
+    assert_eq!((g.delimiter, g.skip_rows), (b';', 0));
+    let g = sniff_csv(b"a\tb\n1\t2\n", b',');
+    assert_eq!(g.delimiter, b'\t');
+    let g = sniff_csv(b"a|b\n\"x|y\"|2\n", b',');
+    assert_eq!(g.delimiter, b'|');
+    let g = sniff_csv(b"Report \"generated, by x\nunits: none\nv\n1\nx\n", b',');
+    assert_eq!(g.skip_rows, 1);
+    let g = sniff_csv(b"Title of it\nt,a,b\n1,2,3\n4,5,6\n", b',');
+    assert_eq!((g.delimiter, g.skip_rows), (b',', 1));
+    let g = sniff_csv(b"v\n1\n# note\n2\n", b',');
+    assert_eq!(g.comment, Some(b'#'));
+    assert!(looks_like_header(&["a".into(), "b".into()], &[]));
+    assert!(!looks_like_header(&["1".into(), "b".into()], &[]));
+}
