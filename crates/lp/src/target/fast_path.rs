@@ -1,0 +1,278 @@
+//! [`fast_valid`]: a single pass that accepts the common shape of a valid line, so that
+//! [`check_line`](super::check_line) only parses the rest.
+
+use super::Target;
+use crate::parse;
+
+/// Bytes that end a tag key, tag value or field key (and the escape byte).
+const NAME_STOP: [bool; 256] = stop_table(b",= \\");
+/// Bytes that end a measurement (and the escape byte).
+const MEASUREMENT_STOP: [bool; 256] = stop_table(b", \\");
+
+const fn stop_table(stops: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < stops.len() {
+        t[stops[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+/// The end of a name from `i`: the first unescaped byte of `stops`. A backslash takes the
+/// next byte with it, as in the parser; `None` for a backslash run (`\\`, which servers read
+/// differently) or a backslash at the end of the line: the parser decides those.
+#[inline(always)]
+fn name_end(line: &[u8], mut i: usize, stops: &[bool; 256]) -> Option<usize> {
+    loop {
+        while i < line.len() && !stops[line[i] as usize] {
+            i += 1;
+        }
+        if i < line.len() && line[i] == b'\\' {
+            match line.get(i + 1) {
+                Some(b'\\') | None => return None,
+                Some(_) => {
+                    i += 2;
+                    continue;
+                }
+            }
+        }
+        return Some(i);
+    }
+}
+
+/// A single pass that accepts the common shape of a valid line: escapes but no backslash
+/// runs, up to 16 tags, numbers whose range is obvious from their digits. It returns `false` for
+/// anything else (including every invalid line), so `true` is always right and `false`
+/// means "ask the parser".
+#[inline]
+pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
+    // Carriage returns go to the parser.
+    if memchr::memchr(b'\r', line).is_some() {
+        return false;
+    }
+    let n = line.len();
+    let (no_u, no_time, no_underscore) = match target {
+        Some(Target::Influxdb1) => (true, true, false),
+        Some(Target::Influxdb2) => (false, false, true),
+        _ => (false, false, false),
+    };
+    // Measurement.
+    let Some(mut i) = name_end(line, 0, &MEASUREMENT_STOP) else {
+        return false;
+    };
+    if i == 0 || i >= n || matches!(line[0], b'#' | b'\t') {
+        return false;
+    }
+    if no_underscore && line[0] == b'_' {
+        return false;
+    }
+    // Tags.
+    let mut keys = [(0u32, 0u32); 16];
+    let mut nkeys = 0usize;
+    let mut ascending = true;
+    while i < n && line[i] == b',' {
+        let k0 = i + 1;
+        let Some(j) = name_end(line, k0, &NAME_STOP) else {
+            return false;
+        };
+        if j == k0 || j >= n || line[j] != b'=' {
+            return false;
+        }
+        let key = &line[k0..j];
+        if (no_underscore && key[0] == b'_') || (no_time && key == b"time") {
+            return false;
+        }
+        let v0 = j + 1;
+        let Some(e) = name_end(line, v0, &NAME_STOP) else {
+            return false;
+        };
+        if e == v0 || (e < n && line[e] == b'=') {
+            return false;
+        }
+        // Duplicate keys: sorted keys need one comparison each.
+        if nkeys > 0 {
+            let (a, z) = keys[nkeys - 1];
+            let prev = &line[a as usize..z as usize];
+            if !(ascending && key > prev) {
+                ascending = false;
+                if keys[..nkeys]
+                    .iter()
+                    .any(|&(a, z)| &line[a as usize..z as usize] == key)
+                {
+                    return false;
+                }
+            }
+        }
+        if nkeys == keys.len() || j > u32::MAX as usize {
+            return false;
+        }
+        keys[nkeys] = (k0 as u32, j as u32);
+        nkeys += 1;
+        i = e;
+    }
+    // One or more spaces, then the fields.
+    while i < n && line[i] == b' ' {
+        i += 1;
+    }
+    if i >= n {
+        return false;
+    }
+    loop {
+        let k0 = i;
+        let Some(end) = name_end(line, k0, &NAME_STOP) else {
+            return false;
+        };
+        i = end;
+        if i == k0 || i >= n || line[i] != b'=' {
+            return false;
+        }
+        let key = &line[k0..i];
+        if (no_underscore && key[0] == b'_') || (no_time && key == b"time") {
+            return false;
+        }
+        i += 1;
+        if i >= n {
+            return false;
+        }
+        if line[i] == b'"' {
+            // `\` takes the next byte with it; the first other quote closes the string.
+            let open = i;
+            let mut j = i + 1;
+            loop {
+                let Some(q) = memchr::memchr2(b'"', b'\\', &line[j..]) else {
+                    return false;
+                };
+                j += q;
+                if line[j] == b'"' {
+                    break;
+                }
+                j += 2;
+                if j >= n {
+                    return false;
+                }
+            }
+            if j - open - 1 > parse::MAX_STRING_LEN {
+                return false;
+            }
+            i = j + 1;
+        } else {
+            match fast_value(line, i, no_u) {
+                Some(end) => i = end,
+                None => return false,
+            }
+        }
+        if i < n {
+            match line[i] {
+                b',' => {
+                    i += 1;
+                    continue;
+                }
+                b' ' => {}
+                _ => return false,
+            }
+        }
+        break;
+    }
+    // Optional timestamp.
+    while i < n && line[i] == b' ' {
+        i += 1;
+    }
+    if i >= n {
+        return true;
+    }
+    if line[i] == b'-' {
+        i += 1;
+    }
+    let d0 = i;
+    while i < n && line[i].is_ascii_digit() {
+        i += 1;
+    }
+    // Up to 18 digits is always inside the timestamp range; 19 digits compare as text
+    // (the range is symmetric: -9223372036854775806..=9223372036854775806).
+    let digits = i - d0;
+    if digits == 0
+        || digits > 19
+        || (digits == 19 && &line[d0..i] > b"9223372036854775806".as_slice())
+    {
+        return false;
+    }
+    while i < n && line[i] == b' ' {
+        i += 1;
+    }
+    i == n
+}
+
+/// A non-string field value at `v0` whose validity is obvious: returns its end (the next
+/// byte must be checked by the caller), `None` means "ask the parser".
+#[inline(always)]
+fn fast_value(line: &[u8], v0: usize, no_u: bool) -> Option<usize> {
+    let n = line.len();
+    let digit = |i: usize| i < n && line[i].is_ascii_digit();
+    let mut i = v0;
+    let neg = i < n && line[i] == b'-';
+    i += usize::from(neg);
+    let d0 = i;
+    while digit(i) {
+        i += 1;
+    }
+    let int_digits = i - d0;
+    if int_digits == 0 {
+        // Booleans.
+        let e = name_end(line, v0, &NAME_STOP)?;
+        return matches!(
+            &line[v0..e],
+            b"t" | b"T"
+                | b"true"
+                | b"True"
+                | b"TRUE"
+                | b"f"
+                | b"F"
+                | b"false"
+                | b"False"
+                | b"FALSE"
+        )
+        .then_some(e);
+    }
+    match line.get(i) {
+        Some(b'i') => return (int_digits <= 18).then_some(i + 1),
+        Some(b'u') => return (!no_u && !neg && int_digits <= 19).then_some(i + 1),
+        Some(b'.') => {
+            i += 1;
+            let f0 = i;
+            while digit(i) {
+                i += 1;
+            }
+            if i == f0 {
+                return None;
+            }
+        }
+        _ => {}
+    }
+    if i < n && (line[i] == b'e' || line[i] == b'E') {
+        i += 1;
+        let eneg = i < n && line[i] == b'-';
+        if i < n && (line[i] == b'-' || line[i] == b'+') {
+            i += 1;
+        }
+        let e0 = i;
+        let mut exp = 0usize;
+        while digit(i) {
+            if i - e0 >= 4 {
+                return None;
+            }
+            exp = exp * 10 + usize::from(line[i] - b'0');
+            i += 1;
+        }
+        if i == e0 {
+            return None;
+        }
+        let finite = if eneg {
+            int_digits <= 300
+        } else {
+            int_digits + exp <= 300
+        };
+        return finite.then_some(i);
+    }
+    (int_digits <= 300).then_some(i)
+}

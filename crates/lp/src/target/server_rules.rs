@@ -1,0 +1,95 @@
+//! [`target_rules`]: what a chosen server refuses or reads differently in a line the
+//! portable parser accepted.
+
+use super::{Problem, Target};
+use crate::parse::{FieldValue, Line};
+
+fn offset(line: &[u8], part: &[u8]) -> usize {
+    (part.as_ptr() as usize).saturating_sub(line.as_ptr() as usize)
+}
+
+fn show(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+fn problem(line: &[u8], part: &[u8], message: String) -> Problem {
+    Problem {
+        column: offset(line, part) + 1,
+        message,
+        kind: None,
+    }
+}
+
+/// The target's own rules on a line the portable parser accepted.
+pub fn target_rules(line: &[u8], l: &Line<'_>, target: Option<Target>) -> Result<(), Problem> {
+    let Some(t) = target else { return Ok(()) };
+    let double_backslash = |what: &str, name: &[u8]| -> Result<(), Problem> {
+        if memchr::memmem::find(name, b"\\\\").is_some() {
+            let reading = match t {
+                Target::Influxdb3 => {
+                    "InfluxDB 3 reads `\\\\` as one backslash, InfluxDB 1.x/2.x keep both"
+                }
+                Target::VictoriaMetrics => {
+                    "VictoriaMetrics reads `\\\\` as one backslash, InfluxDB 1.x/2.x keep both"
+                }
+                _ => "InfluxDB 1.x/2.x keep both backslashes of `\\\\`, InfluxDB 3 reads one",
+            };
+            return Err(problem(
+                line,
+                name,
+                format!(
+                    "{what} `{}` holds a backslash before a backslash: {reading}; remove the doubled backslash",
+                    show(name)
+                ),
+            ));
+        }
+        Ok(())
+    };
+    let reserved = |what: &str, name: &[u8]| -> Result<(), Problem> {
+        if t == Target::Influxdb2 && name.first() == Some(&b'_') {
+            return Err(problem(
+                line,
+                name,
+                format!(
+                    "{what} `{}` starts with `_`, which InfluxDB 2.x reserves: rename it",
+                    show(name)
+                ),
+            ));
+        }
+        Ok(())
+    };
+    let time_key = |what: &str, name: &[u8]| -> Result<(), Problem> {
+        if t == Target::Influxdb1 && name == b"time" {
+            return Err(problem(
+                line,
+                name,
+                format!("{what} `time` is refused by InfluxDB 1.x: rename it"),
+            ));
+        }
+        Ok(())
+    };
+    double_backslash("measurement", l.measurement)?;
+    reserved("measurement", l.measurement)?;
+    for (k, v) in l.tags() {
+        double_backslash("tag key", k)?;
+        reserved("tag key", k)?;
+        time_key("tag key", k)?;
+        double_backslash("tag value", v)?;
+    }
+    for (k, v) in l.fields() {
+        double_backslash("field key", k)?;
+        reserved("field key", k)?;
+        time_key("field key", k)?;
+        if let (Target::Influxdb1, FieldValue::Unsigned(u)) = (t, v) {
+            let at = offset(line, k) + k.len() + 1;
+            return Err(Problem {
+                column: at + 1,
+                message: format!(
+                    "unsigned value `{u}u` is refused by InfluxDB 1.x OSS (invalid number): write it as an integer ({u}i) or a float"
+                ),
+                kind: None,
+            });
+        }
+    }
+    Ok(())
+}
