@@ -72,6 +72,8 @@ impl Sink for ConvertSink {
     fn progress(&mut self, c: &Counters) {
         if let Some(p) = &self.progress {
             p.set_position(c.bytes);
+            let secs = p.elapsed().as_secs_f64().max(1e-3);
+            p.set_message(format!("{:.0} rows/s", c.rows as f64 / secs));
         }
     }
 }

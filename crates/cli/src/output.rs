@@ -115,13 +115,16 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
 
 /// A progress bar on stderr (callers create it only when stderr is a terminal).
 pub fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
-    let style = indicatif::ProgressStyle::with_template(
-        "{bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {wide_bar}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let style = |t: &str| {
+        indicatif::ProgressStyle::with_template(t)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    };
     let pb = match total {
-        Some(t) => indicatif::ProgressBar::new(t).with_style(style),
-        None => indicatif::ProgressBar::new_spinner(),
+        Some(t) => indicatif::ProgressBar::new(t).with_style(style(
+            "{bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta} {wide_bar}",
+        )),
+        None => indicatif::ProgressBar::new_spinner()
+            .with_style(style("{spinner} {bytes} {bytes_per_sec} {msg}")),
     };
     pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     pb
