@@ -27,6 +27,9 @@ mod regressions;
 #[path = "cli/ndjson_regressions.rs"]
 mod ndjson_regressions;
 
+#[path = "cli/review_findings.rs"]
+mod review_findings;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
