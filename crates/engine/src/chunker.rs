@@ -131,7 +131,11 @@ impl Boundary {
                 }
                 last
             }
-            Boundary::JsonArray => json_elements(data, 0).last(),
+            // An element that ends exactly at the end of the buffer may be a number or literal
+            // that goes on in the next read: only elements followed by a byte are complete.
+            Boundary::JsonArray => json_elements(data, 0)
+                .take_while(|&e| e < data.len())
+                .last(),
         }
     }
 }

@@ -100,6 +100,16 @@ pub(crate) fn convert(
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
     let dialect = Dialect::from_spec(&schema.csv, if tab { b'\t' } else { b',' });
+    if dialect.quote == dialect.delimiter {
+        return Err(SchemaError::Key {
+            key: "csv.quote".into(),
+            message: format!(
+                "is the same byte as the delimiter of {name} ({:?}): choose another quote or delimiter",
+                char::from(dialect.delimiter)
+            ),
+        }
+        .into());
+    }
     let first_read = tuning.chunk_size.max(64 * 1024);
     with_preamble(
         data,

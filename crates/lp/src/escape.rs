@@ -24,6 +24,8 @@ pub enum NameError {
     NotUtf8,
     /// Two backslashes in a row: InfluxDB 1.x/2.x keep both, InfluxDB 3 reads one.
     BackslashRun,
+    /// A control character (tab, NUL, ...): InfluxDB 3 refuses it, others read it as a separator.
+    ControlChar,
 }
 
 impl fmt::Display for NameError {
@@ -39,6 +41,9 @@ impl fmt::Display for NameError {
             }
             NameError::CommentStart => "starts with `#`, which would make the line a comment",
             NameError::NotUtf8 => "is not valid UTF-8 (convert the file to UTF-8 first)",
+            NameError::ControlChar => {
+                "contains a control character (tab, NUL, ...), which line protocol cannot represent in names"
+            }
             NameError::BackslashRun => {
                 "has two backslashes in a row, which InfluxDB 1.x/2.x and InfluxDB 3 read differently in names"
             }
@@ -93,6 +98,12 @@ const fn classes(special: &[u8]) -> [u8; 256] {
         t[special[i] as usize] = 1;
         i += 1;
     }
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = 5;
+        c += 1;
+    }
+    t[0x7F] = 5;
     t[b'\n' as usize] = 2;
     t[b'\r' as usize] = 2;
     let mut b = 0x80;
@@ -136,6 +147,8 @@ fn is_plain(s: &[u8], class: &[u8; 256]) -> bool {
         a.copy_from_slice(w);
         let x = u64::from_le_bytes(a);
         let hit = (x & splat(0x80))
+            | zero_bytes(x & splat(0xE0))
+            | zero_bytes(x ^ splat(0x7F))
             | zero_bytes(x ^ splat(b'\\'))
             | zero_bytes(x ^ splat(b','))
             | zero_bytes(x ^ splat(b' '))
@@ -175,9 +188,12 @@ fn write_checked(out: &mut Vec<u8>, s: &[u8], class: &[u8; 256]) -> Result<(), N
     let mut start = 0;
     for (i, &b) in s.iter().enumerate() {
         let c = class[b as usize];
-        if c == 1 || c == 2 {
+        if c == 1 || c == 2 || c == 5 {
             if c == 2 {
                 return Err(NameError::Newline);
+            }
+            if c == 5 {
+                return Err(NameError::ControlChar);
             }
             if i > 0 && s[i - 1] == b'\\' {
                 return Err(NameError::BackslashBeforeEscape);
@@ -322,6 +338,12 @@ mod tests {
         assert_eq!(check_name(b"a\\=b"), Err(NameError::BackslashBeforeEscape));
         assert_eq!(check_name(b"#a"), Ok(()));
         assert_eq!(check_measurement(b"#cpu"), Err(NameError::CommentStart));
+        assert_eq!(check_name(b"a\tb"), Err(NameError::ControlChar));
+        assert_eq!(
+            check_name(b"a long value with a\0 NUL"),
+            Err(NameError::ControlChar)
+        );
+        assert_eq!(check_measurement(b"\tcpu"), Err(NameError::ControlChar));
         assert_eq!(check_name("ünï cödé".as_bytes()), Ok(()));
         assert_eq!(check_name(b"caf\xe9"), Err(NameError::NotUtf8));
         assert_eq!(

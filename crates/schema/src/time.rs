@@ -397,7 +397,10 @@ pub fn parse_rfc3339(s: &[u8], zone: &Zone) -> Result<i64, TimeError> {
             let t = NaiveDate::from_ymd_opt(y as i32, mo, d)
                 .and_then(|date| date.and_hms_opt(h, mi, sec))
                 .ok_or(SYNTAX)?;
-            return zone.localize(&t).and_then(|ns| check_range(ns + frac));
+            return zone
+                .localize(&t)
+                .and_then(|ns| ns.checked_add(frac).ok_or(TimeError::Range))
+                .and_then(check_range);
         }
         None => 0,
         _ => return Err(SYNTAX),

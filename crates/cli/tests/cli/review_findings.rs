@@ -1,5 +1,6 @@
-//! Bugs found by a review of the engine, lp and schema crates: each test fails until its bug
-//! is fixed. Each names the input, what the contract expects and the code believed at fault.
+//! Regressions for bugs found by a review of the engine, lp and schema crates: timestamp
+//! overflow near 2262, control characters in names, JSON array streams cut inside a number,
+//! a quote byte equal to the delimiter.
 
 use super::{run_in, scratch, text};
 use std::io::Write;
@@ -46,6 +47,7 @@ fn rfc3339_local_time_with_fraction_at_the_upper_limit_is_a_row_error() {
 /// - measurement `<TAB>cpu` -> `\tcpu a=1`: read back as measurement `cpu` (leading
 ///   whitespace is skipped by the Go and the Rust parsers);
 /// - measurement `c<NUL>pu`: refused by InfluxDB 3.
+///
 /// Expected: such rows are row errors (like a newline in a name). `lpconvert check --target
 /// influxdb3` also reports these lines as valid.
 #[test]
@@ -81,7 +83,7 @@ fn tab_and_nul_in_names_are_row_errors_not_unparseable_lines() {
             .series
             .tag_set
             .as_ref()
-            .and_then(|ts| ts.iter().find(|(k, _)| k.to_string() == "t"))
+            .and_then(|ts| ts.iter().find(|(k, _)| *k == "t"))
             .map(|(_, v)| v.to_string())
             .unwrap_or_default();
         assert!(
