@@ -56,6 +56,8 @@ pub enum ErrorKind {
     DuplicateTag,
     /// A name or tag value ending in a backslash.
     EndsInBackslash,
+    /// A control character (tab, NUL, ...) in a name or tag value.
+    ControlCharacter,
     /// No field set.
     MissingFields,
     /// A field without `=`, or with an empty key.

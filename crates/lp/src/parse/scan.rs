@@ -35,6 +35,17 @@ pub(super) fn scan_name(line: &[u8], from: usize, stop: impl Fn(u8) -> bool) -> 
 }
 
 pub(super) fn check_backslash(name: &[u8], at: usize, what: &str) -> Result<(), ParseError> {
+    if let Some(p) = name.iter().position(|&b| b < 0x20 || b == 0x7F) {
+        return Err(err(
+            ErrorKind::ControlCharacter,
+            at + p,
+            format!(
+                "{what} `{}` contains a control character (byte 0x{:02x}), which servers refuse or read as a separator: remove it",
+                show(name),
+                name[p]
+            ),
+        ));
+    }
     if name.last() == Some(&b'\\') {
         return Err(err(
             ErrorKind::EndsInBackslash,

@@ -214,3 +214,26 @@ fn find_timestamp_agrees_with_the_parser() {
         assert_eq!(found.map(|f| f.0), parsed.timestamp_span, "{line}");
     }
 }
+
+#[test]
+fn control_characters_in_names_are_refused() {
+    for line in [
+        &b"cpu,t=a\tb a=1"[..],
+        b"\tcpu a=1",
+        b"c\0pu a=1",
+        b"cpu a\x7fb=1",
+        b"cpu,t\x01=x a=1",
+    ] {
+        let e = parse_line(line).expect_err("control character in a name");
+        assert_eq!(
+            e.kind,
+            ErrorKind::ControlCharacter,
+            "{:?}",
+            String::from_utf8_lossy(line)
+        );
+    }
+    assert!(
+        parse_line(b"cpu s=\"a\tb\"").is_ok(),
+        "a tab inside a string value is fine"
+    );
+}

@@ -4,13 +4,20 @@
 use super::Target;
 use crate::parse;
 
-/// Bytes that end a tag key, tag value or field key (and the escape byte).
+/// Bytes that end a tag key, tag value or field key (and the escape byte, and control bytes).
 const NAME_STOP: [bool; 256] = stop_table(b",= \\");
-/// Bytes that end a measurement (and the escape byte).
+/// Bytes that end a measurement (and the escape byte, and control bytes).
 const MEASUREMENT_STOP: [bool; 256] = stop_table(b", \\");
 
 const fn stop_table(stops: &[u8]) -> [bool; 256] {
     let mut t = [false; 256];
+    // Control characters end a name too, so that the parser judges them.
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[0x7F] = true;
     let mut i = 0;
     while i < stops.len() {
         t[stops[i] as usize] = true;
