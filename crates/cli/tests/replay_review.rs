@@ -1,5 +1,6 @@
-//! Review findings on `lpconvert replay` (failing tests until fixed). Each test names the
-//! code at fault. Same fault server as `replay.rs`.
+//! Regressions for review findings on `lpconvert replay`: far-future Retry-After dates, lines
+//! left pending never exit 0, indented lines named by a v1 partial write, tiny --rate and
+//! --pace, large partial-write answers. Same fault server as `replay.rs`.
 
 mod support;
 
@@ -173,7 +174,13 @@ fn v1_partial_write_naming_an_indented_line_is_not_counted_as_stored() {
             body: serde_json::json!({ "error": format!("partial write: {msg} dropped=0") })
                 .to_string(),
             delay: Duration::ZERO,
-            stored: Some(lines.iter().filter(|l| !l.contains("oops")).cloned().collect()),
+            stored: Some(
+                lines
+                    .iter()
+                    .filter(|l| !l.contains("oops"))
+                    .cloned()
+                    .collect(),
+            ),
         }
     });
     let rej = dir.join("rejects.lp");
@@ -192,7 +199,10 @@ fn v1_partial_write_naming_an_indented_line_is_not_counted_as_stored() {
     let r = report(&rep);
     assert_eq!(server.stored().len(), 2);
     assert_eq!(
-        (r["lines_acknowledged"].as_u64(), r["lines_refused"].as_u64()),
+        (
+            r["lines_acknowledged"].as_u64(),
+            r["lines_refused"].as_u64()
+        ),
         (Some(2), Some(1)),
         "the server stored 2 lines and refused 1: {r}"
     );
@@ -212,13 +222,25 @@ fn a_tiny_rate_does_not_panic() {
     let file = write_lines(&dir, "in.lp", &lines(1));
     let server = FaultServer::accept_all();
     let out = run_bounded(
-        &["--url", &server.url, "--db", "d", "--rate", "0.0000000000000000001", &file],
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--rate",
+            "0.0000000000000000001",
+            &file,
+        ],
         Duration::from_secs(20),
     )
     .expect("finished");
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{err}");
-    assert!(matches!(out.status.code(), Some(0 | 2)), "exit {:?}: {err}", out.status.code());
+    assert!(
+        matches!(out.status.code(), Some(0 | 2)),
+        "exit {:?}: {err}",
+        out.status.code()
+    );
 }
 
 /// Finding 4. `--pace` with a tiny speed-up (`Pace::parse` accepts any finite value > 0)
@@ -232,8 +254,15 @@ fn a_tiny_pace_does_not_panic() {
     let server = FaultServer::accept_all();
     let out = run_bounded(
         &[
-            "--url", &server.url, "--db", "d", "--precision", "s", "--pace",
-            "0.0000000001x", &file,
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--precision",
+            "s",
+            "--pace",
+            "0.0000000001x",
+            &file,
         ],
         Duration::from_secs(5),
     );
@@ -305,7 +334,10 @@ fn a_large_partial_write_answer_is_not_read_as_all_refused() {
     assert_eq!(server.stored().len(), 800);
     let r = report(&rep);
     assert_eq!(
-        (r["lines_acknowledged"].as_u64(), r["lines_refused"].as_u64()),
+        (
+            r["lines_acknowledged"].as_u64(),
+            r["lines_refused"].as_u64()
+        ),
         (Some(800), Some(1200)),
         "{r}\n{}",
         stderr(&out)

@@ -98,7 +98,7 @@ pub fn parse_refusal(api: Api, status: u16, body: &str, lines: &[&[u8]]) -> Refu
             }
         }
         Api::V1 => {
-            let named = v1_unparsable_lines(&message, lines);
+            let (named, unmatched) = v1_unparsable_lines(&message, lines);
             if let Some(rest) = message.strip_prefix("partial write:") {
                 let dropped = rest
                     .rsplit_once("dropped=")
@@ -112,7 +112,7 @@ pub fn parse_refusal(api: Api, status: u16, body: &str, lines: &[&[u8]]) -> Refu
                 Refusal {
                     message,
                     lines: refused,
-                    unidentified: dropped.min(left),
+                    unidentified: (dropped + unmatched).min(left),
                 }
             } else {
                 whole(message, &named)
@@ -123,14 +123,16 @@ pub fn parse_refusal(api: Api, status: u16, body: &str, lines: &[&[u8]]) -> Refu
 }
 
 /// Finds the lines named by `unable to parse 'LINE': REASON` pieces of a v1 error message.
-fn v1_unparsable_lines(message: &str, lines: &[&[u8]]) -> HashMap<usize, String> {
+fn v1_unparsable_lines(message: &str, lines: &[&[u8]]) -> (HashMap<usize, String>, u64) {
     let mut out = HashMap::new();
+    let mut unmatched = 0;
     if !message.contains("unable to parse '") {
-        return out;
+        return (out, unmatched);
     }
+    // InfluxDB quotes the line without its surrounding blanks.
     let mut by_text: HashMap<&[u8], Vec<usize>> = HashMap::new();
     for (i, l) in lines.iter().enumerate() {
-        by_text.entry(*l).or_default().push(i);
+        by_text.entry(l.trim_ascii()).or_default().push(i);
     }
     let body = message
         .strip_prefix("partial write:")
@@ -148,7 +150,7 @@ fn v1_unparsable_lines(message: &str, lines: &[&[u8]]) -> HashMap<usize, String>
             .into_iter()
             .rev()
         {
-            if let Some(idxs) = by_text.get(&rest.as_bytes()[..pos]) {
+            if let Some(idxs) = by_text.get(rest.as_bytes()[..pos].trim_ascii()) {
                 if let Some(&i) = idxs.iter().find(|i| !out.contains_key(*i)) {
                     let mut why = rest[pos + 3..].to_owned();
                     if let Some((w, _)) = why.rsplit_once(" dropped=") {
@@ -159,11 +161,15 @@ fn v1_unparsable_lines(message: &str, lines: &[&[u8]]) -> HashMap<usize, String>
                 }
             }
         }
-        if let Some((i, why)) = found {
-            out.insert(i, why);
+        match found {
+            Some((i, why)) => {
+                out.insert(i, why);
+            }
+            // A refused line that cannot be told apart: still counted as refused.
+            None => unmatched += 1,
         }
     }
-    out
+    (out, unmatched)
 }
 
 #[cfg(test)]

@@ -76,8 +76,9 @@ impl RateLimiter {
         if due > now {
             clock.sleep(due - now);
         }
-        let cost = Duration::from_secs_f64(self.cost(lines, bytes));
-        self.next = Some(due + cost);
+        // A batch never owes more than a day, whatever the rate (and no Instant overflow).
+        let cost = Duration::from_secs_f64(self.cost(lines, bytes).clamp(0.0, 86_400.0));
+        self.next = Some(due.checked_add(cost).unwrap_or(due));
     }
 
     /// Largest batch (lines, bytes) that keeps bursts to about 1/50 s at the configured rates,

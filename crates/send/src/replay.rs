@@ -15,7 +15,7 @@ use crate::input::{BlockReader, Identity, Source};
 use crate::ratelimit::RateLimiter;
 use crate::retry::{Jitter, RetryPolicy};
 use crate::sender::{send_batch, Failure, Outcome, SendContext};
-use crate::stats::{LiveCounters, RequestStats, Summary};
+use crate::stats::{Ending, LiveCounters, RequestStats, Summary};
 use crate::timeshift::{Pace, TimeMode, TimeRewriter};
 use crate::transport::Transport;
 use crate::units::Rate;
@@ -159,6 +159,7 @@ pub fn run(
     let (work_tx, work_rx) = bounded::<crate::batch::Batch>(concurrency * 2);
     let (done_tx, done_rx) = unbounded::<Msg>();
     let mut total = RequestStats::default();
+    let mut worker_panicked = false;
     let mut read_error: Option<ReplayError> = None;
     let mut collected: Option<Result<Collected, ReplayError>> = None;
 
@@ -265,8 +266,9 @@ pub fn run(
                     if let (Some(p), Some(ts)) = (config.pace, batch.first_ts_ns) {
                         let (t0, origin) = *pace_origin.get_or_insert((clock.now(), ts));
                         let offset_s = (ts - origin) as f64 / 1e9 / p.speed;
-                        if offset_s > 0.0 {
-                            let due = t0 + Duration::from_secs_f64(offset_s);
+                        // Capped at ~31 years so that no Instant arithmetic can overflow.
+                        let wait = Duration::from_secs_f64(offset_s.clamp(0.0, 1e9));
+                        if let Some(due) = t0.checked_add(wait) {
                             let now = clock.now();
                             if due > now {
                                 clock.sleep(due - now);
@@ -301,8 +303,9 @@ pub fn run(
         drop(work_tx);
         drop(done_tx);
         for w in workers {
-            if let Ok(stats) = w.join() {
-                total.merge(&stats);
+            match w.join() {
+                Ok(stats) => total.merge(&stats),
+                Err(_) => worker_panicked = true,
             }
         }
         collected = collector.join().ok();
@@ -320,7 +323,7 @@ pub fn run(
             .filter(|_| config.time == TimeMode::Now);
         state.save(path)?;
     }
-    Ok(Summary {
+    let mut summary = Summary {
         lines_read: LiveCounters::get(&live.lines_read),
         lines_acked: collected.acked,
         lines_refused: collected.refused,
@@ -330,7 +333,17 @@ pub fn run(
         ending: collected.ending,
         dry_run: config.dry_run,
         resumed,
-    })
+    };
+    // A run never reports success with lines unanswered (a sender thread that stopped).
+    let pending = summary.lines_pending();
+    if matches!(summary.ending, Ending::Completed) && (pending > 0 || worker_panicked) {
+        summary.ending = Ending::GaveUp {
+            message: format!(
+                "a sender stopped unexpectedly: {pending} lines were not answered (rerun with --checkpoint to send them)"
+            ),
+        };
+    }
+    Ok(summary)
 }
 
 /// The checkpoint to resume from (a new one when `path` does not exist yet), and the inputs

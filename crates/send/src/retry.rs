@@ -155,9 +155,13 @@ pub fn parse_http_date(s: &str) -> Option<SystemTime> {
     if parts.next()? != "GMT" || day == 0 || day > 31 || h > 23 || m > 59 || sec > 60 {
         return None;
     }
+    // HTTP dates have four-digit years; anything else is not a date worth waiting for.
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
     let days = days_from_civil(year, month, day);
-    let secs = u64::try_from(days).ok()? * 86400 + h * 3600 + m * 60 + sec;
-    Some(UNIX_EPOCH + Duration::from_secs(secs))
+    let secs = u64::try_from(days).ok()?.checked_mul(86400)? + h * 3600 + m * 60 + sec;
+    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

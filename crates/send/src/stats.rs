@@ -157,6 +157,7 @@ impl Summary {
     pub fn exit_code(&self) -> u8 {
         match self.ending {
             Ending::Fatal { .. } | Ending::GaveUp { .. } => 1,
+            Ending::Completed if self.lines_pending() > 0 => 1,
             Ending::Completed if self.lines_refused > 0 => 3,
             Ending::Completed => 0,
         }
@@ -254,8 +255,15 @@ mod tests {
         let l = s.latency();
         assert!((l.p50_ms - 51.0).abs() < 0.5, "{l:?}"); // 101 samples: the 51st
         assert!((l.max_ms - 2000.0).abs() < 5.0, "{l:?}");
+        // One line read but never answered: never a success, even if the run "completed".
         assert_eq!(s.lines_pending(), 1);
-        assert_eq!(s.exit_code(), 3);
+        assert_eq!(s.exit_code(), 1);
+        let answered = Summary {
+            lines_read: 9,
+            ..s.clone()
+        };
+        assert_eq!(answered.lines_pending(), 0);
+        assert_eq!(answered.exit_code(), 3);
         let j = s.to_json();
         assert_eq!(j["status_counts"]["204"], 3);
         assert_eq!(j["lines_refused"], 1);

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-/// Largest part of a response body that is kept (error messages; the rest is discarded).
-pub const MAX_RESPONSE_BODY: u64 = 256 * 1024;
+/// Largest response body read (a partial-write answer can name thousands of lines: it must be
+/// read whole to be parsed; a body over this limit counts as unreadable).
+pub const MAX_RESPONSE_BODY: u64 = 64 << 20;
 
 /// One write request.
 #[derive(Debug, Clone, Copy)]

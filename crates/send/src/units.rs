@@ -160,7 +160,7 @@ pub fn parse_rate(text: &str) -> Result<Rate, UnitError> {
         Rate::Lines(n * mult)
     };
     match value {
-        Rate::Lines(v) | Rate::Bytes(v) if !(v.is_finite() && v > 0.0) => Err(bad()),
+        Rate::Lines(v) | Rate::Bytes(v) if !(v.is_finite() && v >= 0.001) => Err(bad()),
         v => Ok(v),
     }
 }
