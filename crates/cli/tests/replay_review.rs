@@ -343,3 +343,39 @@ fn a_large_partial_write_answer_is_not_read_as_all_refused() {
         stderr(&out)
     );
 }
+
+/// A checkpoint remembers the options that change what is stored: resuming with another
+/// `--precision` or `--time` is refused (exit 2) instead of storing the rest differently.
+#[test]
+fn resume_with_other_precision_or_time_is_refused() {
+    let dir = TempDir::new("review-settings");
+    let input = write_lines(&dir, "in.lp", &lines(50));
+    let ckpt = dir.join("c.json");
+    let ckpt = ckpt.to_str().unwrap();
+    let server = FaultServer::accept_all();
+    let base = ["--url", &server.url, "--db", "d", "--checkpoint", ckpt];
+    let first = lpconvert(&[&base[..], &["--precision", "s", &input]].concat());
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let other = lpconvert(&[&base[..], &["--precision", "ms", &input]].concat());
+    assert_eq!(other.status.code(), Some(2), "{}", stderr(&other));
+    assert!(
+        stderr(&other).contains("rerun with the same options"),
+        "{}",
+        stderr(&other)
+    );
+    let shifted = lpconvert(
+        &[
+            &base[..],
+            &["--precision", "s", "--time", "shift:1h", &input],
+        ]
+        .concat(),
+    );
+    assert_eq!(shifted.status.code(), Some(2), "{}", stderr(&shifted));
+    let same = lpconvert(&[&base[..], &["--precision", "s", &input]].concat());
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    assert_eq!(
+        server.stored().len(),
+        50,
+        "nothing sent twice, nothing lost"
+    );
+}

@@ -28,6 +28,9 @@ pub struct Checkpoint {
     /// The `--time now` offset of the first run, in precision units, so that a resumed run
     /// shifts timestamps exactly as the first did.
     pub time_offset: Option<i64>,
+    /// The options that change what is stored (precision, time rewrite), as the first run
+    /// had them: a resume with others is refused.
+    pub settings: Option<String>,
 }
 
 /// A checkpoint could not be used.
@@ -104,9 +107,14 @@ impl Checkpoint {
             });
         }
         let time_offset = v.get("time_offset").and_then(|x| x.as_i64());
+        let settings = v
+            .get("settings")
+            .and_then(|x| x.as_str())
+            .map(str::to_owned);
         Ok(Some(Checkpoint {
             inputs,
             time_offset,
+            settings,
         }))
     }
 
@@ -126,8 +134,7 @@ impl Checkpoint {
                 })
             })
             .collect();
-        let v =
-            serde_json::json!({"version": 1, "inputs": inputs, "time_offset": self.time_offset});
+        let v = serde_json::json!({"version": 1, "inputs": inputs, "time_offset": self.time_offset, "settings": self.settings});
         let io_err = |source| CheckpointError::Io {
             path: path.into(),
             source,
@@ -150,11 +157,19 @@ impl Checkpoint {
         &self,
         path: &Path,
         identities: &[Identity],
+        settings: Option<&str>,
     ) -> Result<(), CheckpointError> {
         let mismatch = |why: String| CheckpointError::Mismatch {
             path: path.into(),
             why,
         };
+        if let (Some(then), Some(now)) = (&self.settings, settings) {
+            if then != now {
+                return Err(mismatch(format!(
+                    "written with {then}, now {now}: rerun with the same options"
+                )));
+            }
+        }
         if self.inputs.len() != identities.len() {
             return Err(mismatch(format!(
                 "{} inputs then, {} now",
@@ -278,6 +293,7 @@ mod tests {
                 },
             ],
             time_offset: None,
+            settings: None,
         };
         let mut t = Tracker::new(state);
         t.batch_done(1, 0, 20);
@@ -310,18 +326,26 @@ mod tests {
                 complete: false,
             }],
             time_offset: Some(-7),
+            settings: Some("precision Ns and --time Keep".into()),
         };
         c.save(&path).unwrap();
         let back = Checkpoint::load(&path).unwrap().unwrap();
         assert_eq!(back, c);
-        back.check_matches(&path, &[id("a")]).unwrap();
+        back.check_matches(&path, &[id("a")], back.settings.as_deref())
+            .unwrap();
+        assert!(matches!(
+            back.check_matches(&path, &[id("a")], Some("precision S and --time Keep")),
+            Err(CheckpointError::Mismatch { .. })
+        ));
         let mut changed = id("a");
         changed.size = 11;
         assert!(matches!(
-            back.check_matches(&path, &[changed]),
+            back.check_matches(&path, &[changed], None),
             Err(CheckpointError::Mismatch { .. })
         ));
-        assert!(back.check_matches(&path, &[id("a"), id("b")]).is_err());
+        assert!(back
+            .check_matches(&path, &[id("a"), id("b")], None)
+            .is_err());
         std::fs::write(&path, "{").unwrap();
         assert!(matches!(
             Checkpoint::load(&path),

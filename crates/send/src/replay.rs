@@ -114,7 +114,13 @@ pub fn run(
         config.checkpoint.clone()
     };
     let (checkpoint, resumed) = match &ckpt_path {
-        Some(path) => load_checkpoint(path, &config.sources, &names)?,
+        Some(path) => {
+            let settings = format!(
+                "precision {:?} and --time {:?}",
+                config.target.precision, config.time
+            );
+            load_checkpoint(path, &config.sources, &names, &settings)?
+        }
         None => (Checkpoint::default(), Vec::new()),
     };
 
@@ -352,6 +358,7 @@ fn load_checkpoint(
     path: &Path,
     sources: &[Source],
     names: &[String],
+    settings: &str,
 ) -> Result<(Checkpoint, Vec<(String, u64)>), ReplayError> {
     let mut ids = Vec::with_capacity(sources.len());
     for (source, name) in sources.iter().zip(names) {
@@ -384,11 +391,12 @@ fn load_checkpoint(
                     complete: false,
                 })
                 .collect(),
+            settings: Some(settings.to_owned()),
             ..Checkpoint::default()
         };
         return Ok((fresh, Vec::new()));
     };
-    old.check_matches(path, &ids)?;
+    old.check_matches(path, &ids, Some(settings))?;
     let resumed = old
         .inputs
         .iter()
