@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use support::{kill_after, report, run_lpconvert, stderr, FaultServer, Reply, Seen, TempDir};
+use support::{
+    kill_after, report, run_lpconvert, stderr, write_lines, FaultServer, Reply, Seen, TempDir,
+};
 
 fn lpconvert(args: &[&str], env: &[(&str, &str)]) -> Output {
     run_lpconvert("replay", args, env)
@@ -27,14 +29,6 @@ fn lines(n: usize) -> Vec<String> {
             )
         })
         .collect()
-}
-
-fn write_lines(dir: &TempDir, name: &str, lines: &[String]) -> String {
-    let p = dir.join(name);
-    let mut text = lines.join("\n");
-    text.push('\n');
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
 }
 
 /// Every input line stored exactly once (the server answered each batch once).

@@ -6,7 +6,9 @@ mod support;
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use support::{report, run_lpconvert, stderr, FaultServer, Reply, Seen, TempDir};
+use support::{
+    report, run_lpconvert, stderr, write_lines, write_text, FaultServer, Reply, Seen, TempDir,
+};
 
 fn lpconvert(args: &[&str]) -> Output {
     run_lpconvert("replay", args, &[])
@@ -17,16 +19,6 @@ fn lines(n: usize) -> Vec<String> {
     (0..n)
         .map(|i| format!("m,host=h{} value={}i {}", i % 7, i, 1_600_000_000 + i))
         .collect()
-}
-
-fn write_text(dir: &TempDir, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
-
-fn write_lines(dir: &TempDir, name: &str, lines: &[String]) -> String {
-    write_text(dir, name, &(lines.join("\n") + "\n"))
 }
 
 /// Runs `lpconvert replay ARGS`; kills it after `limit` (returns None then).

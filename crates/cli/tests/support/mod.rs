@@ -288,6 +288,18 @@ pub fn report(path: &Path) -> serde_json::Value {
 }
 
 /// A free TCP port on 127.0.0.1 (bound, then released).
+/// Writes `text` to `dir/name`; returns the path as a string.
+pub fn write_text(dir: &TempDir, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// Writes `lines`, each ended by LF, to `dir/name`; returns the path as a string.
+pub fn write_lines(dir: &TempDir, name: &str, lines: &[String]) -> String {
+    write_text(dir, name, &(lines.join("\n") + "\n"))
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
