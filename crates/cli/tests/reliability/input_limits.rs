@@ -1,0 +1,4 @@
+//! Issue 10, input_limits.
+
+#[allow(unused_imports)]
+use crate::support;

@@ -1,0 +1,4 @@
+//! Issue 10, outputs.
+
+#[allow(unused_imports)]
+use crate::support;

@@ -1,0 +1,4 @@
+//! Issue 10, replay_control.
+
+#[allow(unused_imports)]
+use crate::support;
