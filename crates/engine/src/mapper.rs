@@ -99,7 +99,8 @@ impl std::fmt::Debug for Scratch {
 
 fn shown(text: &[u8]) -> String {
     const MAX: usize = 80;
-    let s = printable(&text[..text.len().min(MAX)]);
+    // Debug formatting escapes control characters: the text is safe to print.
+    let s = String::from_utf8_lossy(&text[..text.len().min(MAX)]);
     if text.len() > MAX {
         format!("{:?}...", s)
     } else {
