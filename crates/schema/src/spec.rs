@@ -107,7 +107,8 @@ pub struct TagSpec {
     pub key: String,
     /// Where the value comes from.
     pub source: Source,
-    /// Used when the source is missing or empty.
+    /// Used when the source is missing or empty; never empty (`default = ""` omits the
+    /// value like an empty cell, so it is stored as `None`).
     pub default: Option<String>,
 }
 
@@ -120,7 +121,8 @@ pub struct FieldSpec {
     pub source: Source,
     /// The value type.
     pub ftype: FieldType,
-    /// Used when the source is missing or empty.
+    /// Used when the source is missing or empty; never empty (`default = ""` omits the
+    /// value like an empty cell, so it is stored as `None`).
     pub default: Option<String>,
     /// Texts read as true (compared ignoring ASCII case).
     pub true_values: Vec<String>,
@@ -500,7 +502,7 @@ fn field_specs(raw: Option<Table>, escape_newlines: bool) -> Result<Vec<FieldSpe
         let type_err = |t: &str| {
             err(&path, format!("unknown type `{t}`: use \"float\", \"integer\", \"unsigned\", \"boolean\" or \"string\""))
         };
-        let spec = match v {
+        let mut spec = match v {
             Value::String(t) => FieldSpec {
                 key: key.clone(),
                 source: Source::Column(key.clone()),
@@ -534,7 +536,6 @@ fn field_specs(raw: Option<Table>, escape_newlines: bool) -> Result<Vec<FieldSpe
         lpconvert_lp::escape::check_name(spec.key.as_bytes())
             .map_err(|e| err(&path, format!("the key {e}")))?;
         refuse_time_key(&path, "field", &spec.key)?;
-        let mut spec = spec;
         // An empty default omits the field, like an empty cell (SCHEMA.md).
         spec.default = spec.default.filter(|d| !d.is_empty());
         check_booleans(&path, &spec)?;
@@ -543,6 +544,12 @@ fn field_specs(raw: Option<Table>, escape_newlines: bool) -> Result<Vec<FieldSpe
                 .map_err(|e| err(&format!("{path}.default"), e))?;
         }
         if let Source::Value(v) = &spec.source {
+            if v.is_empty() {
+                return Err(err(
+                    &format!("{path}.value"),
+                    "is empty, so the field would never be written: give a value or remove the field",
+                ));
+            }
             check_value(&spec, v, escape_newlines).map_err(|e| err(&format!("{path}.value"), e))?;
         }
         out.push(spec);

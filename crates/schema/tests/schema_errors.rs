@@ -616,6 +616,16 @@ fn defaults_are_checked_against_their_type() {
         "tags.room.default",
         &["newline"],
     );
+    refused(
+        &with("", &[], "c = { value = \"1.5\", type = \"integer\" }\n"),
+        "fields.c.value",
+        &["\"1.5\"", "integer"],
+    );
+    refused(
+        &with("", &[], "c = { value = \"\", type = \"string\" }\n"),
+        "fields.c.value",
+        &["is empty"],
+    );
     Schema::from_toml(&with(
         "",
         &[(
