@@ -52,7 +52,7 @@ fn key_length(line: &[u8], l: &Line<'_>, target: Option<Target>) -> Result<(), P
                 k,
                 format!(
                     "series key (measurement and tags, {series} bytes) plus field key `{}` is {total} bytes, \
-                     over the {MAX_KEY_LEN} InfluxDB 1.x/2.x accept (\"max key length exceeded\"); \
+                     over the {MAX_KEY_LEN} bytes InfluxDB 1.x/2.x accept (\"max key length exceeded\"); \
                      the longest part is {longest}: shorten it or make it a field",
                     show(k)
                 ),
