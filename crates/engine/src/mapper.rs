@@ -2,10 +2,11 @@
 //! The row is seen through [`Cells`], so CSV and NDJSON share this code.
 
 use lpconvert_lp::escape::{key_is_plain, write_key_checked, write_measurement_checked};
+use lpconvert_lp::parse::{FIELD_KEY_SEPARATOR_LEN, MAX_KEY_LEN, MAX_STRING_LEN};
 use lpconvert_lp::value::{
     float_form, integer_text, write_f64, write_unsigned, FloatForm, ValueError,
 };
-use lpconvert_lp::write_string_value;
+use lpconvert_lp::{printable, write_string_value};
 use lpconvert_schema::{FieldPlan, FieldType, Input, MeasurementPlan, Plan};
 
 /// A cell's text and whether it was a JSON boolean (accepted by boolean fields as is).
@@ -98,6 +99,7 @@ impl std::fmt::Debug for Scratch {
 
 fn shown(text: &[u8]) -> String {
     const MAX: usize = 80;
+    // Debug formatting escapes control characters: the text is safe to print.
     let s = String::from_utf8_lossy(&text[..text.len().min(MAX)]);
     if text.len() > MAX {
         format!("{:?}...", s)
@@ -127,7 +129,7 @@ impl<'p, C: Cells> Ctx<'p, C> {
             Input::Slot(s) => format!(
                 " ({} {})",
                 self.label(),
-                self.plan.slot_names.get(*s).map_or("?", |s| s)
+                printable(self.plan.slot_names.get(*s).map_or(b"?", |s| s.as_bytes()))
             ),
             _ => String::new(),
         };
@@ -146,7 +148,12 @@ impl<'p, C: Cells> Ctx<'p, C> {
 
     #[cold]
     fn not_scalar(&self, slot: usize, found: &str) -> RowError {
-        let name = self.plan.slot_names.get(slot).map_or("?", |s| s.as_str());
+        let name = printable(
+            self.plan
+                .slot_names
+                .get(slot)
+                .map_or(b"?", |s| s.as_bytes()),
+        );
         RowError {
             column: self.cells.column(slot),
             message: format!(
@@ -238,7 +245,12 @@ fn write_field(
             if !cell.text.is_ascii() && std::str::from_utf8(cell.text).is_err() {
                 return Err(ValueError::NotUtf8);
             }
+            let before = out.len();
             write_string_value(out, cell.text, escape_newlines);
+            // As written, without its two quotes: what `check` counts.
+            if out.len() - before - 2 > MAX_STRING_LEN {
+                return Err(ValueError::StringTooLong);
+            }
             Ok(())
         }
     }
@@ -266,6 +278,7 @@ fn map_into<C: Cells>(
     scratch: &mut Scratch,
 ) -> Result<Mapped, RowError> {
     let cx = Ctx { plan, cells };
+    let start = out.len();
     match &plan.measurement {
         MeasurementPlan::Const(m) => out.extend_from_slice(m),
         MeasurementPlan::Slot(s) => {
@@ -293,6 +306,7 @@ fn map_into<C: Cells>(
             write_key_checked(out, cell.text).map_err(tag_err)?;
         }
     }
+    let series_len = out.len() - start;
     out.push(b' ');
     let fields_start = out.len();
     for f in &plan.fields {
@@ -302,6 +316,10 @@ fn map_into<C: Cells>(
         else {
             continue;
         };
+        // `prefix` is `,key=`: the escaped key is 2 bytes shorter.
+        if series_len + FIELD_KEY_SEPARATOR_LEN + f.prefix.len() - 2 > MAX_KEY_LEN {
+            return Err(key_too_long(&cx, series_len, f, scratch));
+        }
         // The prefix is `,key=`; the first field goes without the comma.
         let comma = usize::from(out.len() == fields_start);
         put::<32>(out, &f.prefix[comma..], &f.prefix_padded[comma..]);
@@ -332,4 +350,48 @@ fn map_into<C: Cells>(
     }
     out.push(b'\n');
     Ok(Mapped::Written)
+}
+
+/// The row error for a series key plus field key over [`MAX_KEY_LEN`]: it names the longest
+/// part of the series key (a tag or the measurement), where the fix is.
+#[cold]
+#[inline(never)]
+fn key_too_long<C: Cells>(
+    cx: &Ctx<'_, C>,
+    series_len: usize,
+    f: &FieldPlan,
+    scratch: &mut Scratch,
+) -> RowError {
+    let total = series_len + FIELD_KEY_SEPARATOR_LEN + f.prefix.len() - 2;
+    let why = format!(
+        "makes the series key (measurement and tags) {series_len} bytes, with field key `{}` {total} bytes: \
+         over the {MAX_KEY_LEN} bytes InfluxDB 1.x/2.x accept (\"max key length exceeded\"); \
+         shorten it or read it as a field",
+        printable(f.name.as_bytes())
+    );
+    // The longest value read for the series key: (what, input, text).
+    let mut longest: Option<(String, Input, Vec<u8>)> = None;
+    let mut keep = |what: String, input: &Input, text: &[u8]| {
+        if !matches!(&longest, Some((_, _, l)) if l.len() >= text.len()) {
+            longest = Some((what, input.clone(), text.to_vec()));
+        }
+    };
+    if let MeasurementPlan::Slot(s) = &cx.plan.measurement {
+        let input = Input::Slot(*s);
+        if let Ok(Some(c)) = cx.value(&input, None, &mut scratch.joined) {
+            keep("measurement".into(), &input, c.text);
+        }
+    }
+    for t in &cx.plan.tags {
+        if let Ok(Some(c)) = cx.value(&t.input, t.default.as_deref(), &mut scratch.joined) {
+            keep(format!("tag {}", t.name), &t.input, c.text);
+        }
+    }
+    match longest {
+        Some((what, input, text)) => cx.err(&input, &what, &text, why),
+        None => RowError {
+            column: 0,
+            message: format!("measurement {why}"),
+        },
+    }
 }

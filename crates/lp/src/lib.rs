@@ -4,8 +4,10 @@
 
 pub mod escape;
 pub mod parse;
+pub mod printable;
 pub mod target;
 pub mod value;
 
 pub use escape::{write_key, write_measurement, write_string_value, NameError};
+pub use printable::printable;
 pub use value::{Precision, ValueError};

@@ -25,6 +25,8 @@ pub enum ValueError {
     StringNewline,
     /// A string value that is not valid UTF-8.
     NotUtf8,
+    /// A string value over [`MAX_STRING_LEN`](crate::parse::MAX_STRING_LEN) bytes as written.
+    StringTooLong,
 }
 
 impl fmt::Display for ValueError {
@@ -43,6 +45,9 @@ impl fmt::Display for ValueError {
             }
             ValueError::NotBoolean => "is not one of the boolean true/false values",
             ValueError::NotUtf8 => "is not valid UTF-8 (convert the file to UTF-8 first)",
+            ValueError::StringTooLong => {
+                "is over the 64 KiB (65536 bytes, counted with its escapes) that InfluxDB accepts in a string value: shorten it or split it over several fields"
+            }
             ValueError::StringNewline => {
                 "contains a newline; set string_newlines = \"escape\" to write it as \\n"
             }
@@ -247,6 +252,17 @@ impl Precision {
     pub fn from_nanos(self, ns: i64) -> i64 {
         ns.div_euclid(self.nanos())
     }
+
+    /// Converts nanoseconds to this unit, rounding down, when the result times the unit is
+    /// still inside [`MIN_NANOS`]..=[`MAX_NANOS`] (what a server multiplies it back to);
+    /// `None` when rounding down left the range (`-9223372036854775806` ns in seconds).
+    #[inline]
+    pub fn from_nanos_in_range(self, ns: i64) -> Option<i64> {
+        let v = self.from_nanos(ns);
+        v.checked_mul(self.nanos())
+            .filter(|back| (MIN_NANOS..=MAX_NANOS).contains(back))
+            .map(|_| v)
+    }
 }
 
 /// Smallest timestamp line protocol accepts, in nanoseconds (1677-09-21).
@@ -344,5 +360,25 @@ mod tests {
         assert_eq!(Precision::S.from_nanos(-1), -1);
         assert_eq!(Precision::Ms.from_nanos(-1_000_001), -2);
         assert_eq!(Precision::Ns.from_nanos(-5), -5);
+    }
+
+    #[test]
+    fn rounding_down_out_of_range_is_none() {
+        for p in [Precision::Us, Precision::Ms, Precision::S] {
+            assert_eq!(p.from_nanos_in_range(MIN_NANOS), None, "{p:?}");
+            assert_eq!(
+                p.from_nanos_in_range(MAX_NANOS),
+                Some(p.from_nanos(MAX_NANOS)),
+                "{p:?}"
+            );
+        }
+        assert_eq!(
+            Precision::Ns.from_nanos_in_range(MIN_NANOS),
+            Some(MIN_NANOS)
+        );
+        assert_eq!(
+            Precision::S.from_nanos_in_range(-9_223_372_036_000_000_000),
+            Some(-9_223_372_036)
+        );
     }
 }

@@ -4,7 +4,7 @@
 use crate::spec::{FieldType, Format, OnError, Schema, Source};
 use crate::time::TimeParser;
 use crate::SchemaError;
-use lpconvert_lp::Precision;
+use lpconvert_lp::{printable, Precision};
 
 /// Where a value is read from when a row is mapped.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,9 +100,6 @@ pub struct Plan {
     pub pointers: Vec<Vec<String>>,
 }
 
-const DEFAULT_TRUE: [&str; 5] = ["true", "t", "yes", "y", "1"];
-const DEFAULT_FALSE: [&str; 5] = ["false", "f", "no", "n", "0"];
-
 /// Decodes an RFC 6901 JSON Pointer (`/a~1b/0` -> `["a/b", "0"]`).
 pub fn parse_pointer(p: &str) -> Result<Vec<String>, String> {
     if p.is_empty() {
@@ -141,6 +138,53 @@ fn padded(prefix: &[u8]) -> Vec<u8> {
     p
 }
 
+/// Column names made unique: a repeated name gets `_2`, `_3`, ... (skipping names the
+/// header already has). Used by the fix a message suggests and by `infer`.
+pub fn unique_names(names: &[String]) -> Vec<String> {
+    use std::collections::HashSet;
+    let mut taken: HashSet<String> = names.iter().cloned().collect();
+    let mut seen: HashSet<&str> = HashSet::new();
+    names
+        .iter()
+        .map(|n| {
+            if seen.insert(n.as_str()) {
+                return n.clone();
+            }
+            let mut k = 2;
+            while taken.contains(&format!("{n}_{k}")) {
+                k += 1;
+            }
+            let name = format!("{n}_{k}");
+            taken.insert(name.clone());
+            name
+        })
+        .collect()
+}
+
+/// The message for a column name the header holds more than once.
+fn ambiguous(name: &str, header: &[String], input_name: &str) -> String {
+    let at: Vec<String> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| *h == name)
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    let positions = match at.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => at.join(""),
+    };
+    let renamed: Vec<String> = unique_names(header)
+        .iter()
+        .map(|n| format!("{:?}", printable(n.as_bytes())))
+        .collect();
+    format!(
+        "column `{}` is ambiguous: the header of {input_name} has it at positions {positions}; \
+         give every column its own name with [csv] columns = [{}] (all columns, in order) and read the one you mean",
+        printable(name.as_bytes()),
+        renamed.join(", ")
+    )
+}
+
 struct Resolver<'a> {
     format: Format,
     header: Option<&'a [String]>,
@@ -154,14 +198,23 @@ impl Resolver<'_> {
         match self.format {
             Format::Csv => {
                 let header = self.header.unwrap_or(&[]);
-                header.iter().position(|h| h == name).ok_or_else(|| SchemaError::Key {
-                    key: key.to_string(),
-                    message: format!(
-                        "column `{name}` is not in the header of {} (its columns: {}); fix the name or the [csv] columns list",
-                        self.input_name,
-                        header.join(", ")
-                    ),
-                })
+                let mut at = header.iter().enumerate().filter(|(_, h)| *h == name);
+                match (at.next(), at.next()) {
+                    (Some((i, _)), None) => Ok(i),
+                    (Some(_), Some(_)) => Err(SchemaError::Key {
+                        key: key.to_string(),
+                        message: ambiguous(name, header, self.input_name),
+                    }),
+                    (None, _) => Err(SchemaError::Key {
+                        key: key.to_string(),
+                        message: format!(
+                            "column `{}` is not in the header of {} (its columns: {}); fix the name or the [csv] columns list",
+                            printable(name.as_bytes()),
+                            self.input_name,
+                            printable(header.join(", ").as_bytes())
+                        ),
+                    }),
+                }
             }
             Format::Ndjson => Ok(self.pointer(
                 vec![name.to_string()],
@@ -263,15 +316,8 @@ impl Plan {
             lpconvert_lp::write_key(&mut prefix, f.key.as_bytes());
             prefix.push(b'=');
             let input = r.input(&format!("fields.{}", f.key), &f.source)?;
-            let lower = |v: &[String], d: &[&str]| -> Vec<Vec<u8>> {
-                if v.is_empty() {
-                    d.iter().map(|s| s.as_bytes().to_vec()).collect()
-                } else {
-                    v.iter()
-                        .map(|s| s.to_ascii_lowercase().into_bytes())
-                        .collect()
-                }
-            };
+            let (true_values, false_values) = crate::spec::boolean_lists(f);
+            let bytes = |v: Vec<String>| v.into_iter().map(String::into_bytes).collect();
             fields.push(FieldPlan {
                 name: f.key.clone(),
                 prefix_padded: padded(&prefix),
@@ -279,8 +325,8 @@ impl Plan {
                 input,
                 ftype: f.ftype,
                 default: f.default.clone().map(String::into_bytes),
-                true_values: lower(&f.true_values, &DEFAULT_TRUE),
-                false_values: lower(&f.false_values, &DEFAULT_FALSE),
+                true_values: bytes(true_values),
+                false_values: bytes(false_values),
             });
         }
         let timestamp = match &schema.timestamp {

@@ -76,6 +76,17 @@ pub enum FieldType {
 }
 
 impl FieldType {
+    /// The schema spelling of the type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Float => "float",
+            FieldType::Integer => "integer",
+            FieldType::Unsigned => "unsigned",
+            FieldType::Boolean => "boolean",
+            FieldType::String => "string",
+        }
+    }
+
     /// Parses the type name.
     pub fn parse(s: &str) -> Option<FieldType> {
         Some(match s {
@@ -96,7 +107,8 @@ pub struct TagSpec {
     pub key: String,
     /// Where the value comes from.
     pub source: Source,
-    /// Used when the source is missing or empty.
+    /// Used when the source is missing or empty; never empty (`default = ""` omits the
+    /// value like an empty cell, so it is stored as `None`).
     pub default: Option<String>,
 }
 
@@ -109,7 +121,8 @@ pub struct FieldSpec {
     pub source: Source,
     /// The value type.
     pub ftype: FieldType,
-    /// Used when the source is missing or empty.
+    /// Used when the source is missing or empty; never empty (`default = ""` omits the
+    /// value like an empty cell, so it is stored as `None`).
     pub default: Option<String>,
     /// Texts read as true (compared ignoring ASCII case).
     pub true_values: Vec<String>,
@@ -367,7 +380,7 @@ impl Schema {
         };
         let timestamp = raw.timestamp.map(timestamp_spec).transpose()?;
         let tags = tag_specs(raw.tags)?;
-        let fields = field_specs(raw.fields)?;
+        let fields = field_specs(raw.fields, escape_string_newlines)?;
         if fields.is_empty() {
             return Err(err(
                 "fields",
@@ -463,25 +476,33 @@ fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError> {
         }
         Some(_) => return Err(err("tags", "must be a table or a list of column names")),
     }
-    for t in &out {
+    for t in &mut out {
+        let path = format!("tags.{}", t.key);
         lpconvert_lp::escape::check_name(t.key.as_bytes())
-            .map_err(|e| err(&format!("tags.{}", t.key), format!("the key {e}")))?;
+            .map_err(|e| err(&path, format!("the key {e}")))?;
+        refuse_time_key(&path, "tag", &t.key)?;
         if let Source::Value(v) = &t.source {
             lpconvert_lp::escape::check_name(v.as_bytes())
-                .map_err(|e| err(&format!("tags.{}", t.key), format!("the value {e}")))?;
+                .map_err(|e| err(&path, format!("the value {e}")))?;
+        }
+        // An empty default omits the tag, like an empty cell (SCHEMA.md).
+        t.default = t.default.take().filter(|d| !d.is_empty());
+        if let Some(d) = &t.default {
+            lpconvert_lp::escape::check_name(d.as_bytes())
+                .map_err(|e| err(&format!("{path}.default"), format!("{d:?} {e}")))?;
         }
     }
     Ok(out)
 }
 
-fn field_specs(raw: Option<Table>) -> Result<Vec<FieldSpec>, SchemaError> {
+fn field_specs(raw: Option<Table>, escape_newlines: bool) -> Result<Vec<FieldSpec>, SchemaError> {
     let mut out = Vec::new();
     for (key, v) in raw.unwrap_or_default() {
         let path = format!("fields.{key}");
         let type_err = |t: &str| {
             err(&path, format!("unknown type `{t}`: use \"float\", \"integer\", \"unsigned\", \"boolean\" or \"string\""))
         };
-        let spec = match v {
+        let mut spec = match v {
             Value::String(t) => FieldSpec {
                 key: key.clone(),
                 source: Source::Column(key.clone()),
@@ -514,9 +535,117 @@ fn field_specs(raw: Option<Table>) -> Result<Vec<FieldSpec>, SchemaError> {
         };
         lpconvert_lp::escape::check_name(spec.key.as_bytes())
             .map_err(|e| err(&path, format!("the key {e}")))?;
+        refuse_time_key(&path, "field", &spec.key)?;
+        // An empty default omits the field, like an empty cell (SCHEMA.md).
+        spec.default = spec.default.filter(|d| !d.is_empty());
+        check_booleans(&path, &spec)?;
+        if let Some(d) = &spec.default {
+            check_value(&spec, d, escape_newlines)
+                .map_err(|e| err(&format!("{path}.default"), e))?;
+        }
+        if let Source::Value(v) = &spec.source {
+            if v.is_empty() {
+                return Err(err(
+                    &format!("{path}.value"),
+                    "is empty, so the field would never be written: give a value or remove the field",
+                ));
+            }
+            check_value(&spec, v, escape_newlines).map_err(|e| err(&format!("{path}.value"), e))?;
+        }
         out.push(spec);
     }
     Ok(out)
+}
+
+/// `time` as a tag or field key: InfluxDB 1.x refuses the point (LINE-PROTOCOL.md).
+fn refuse_time_key(path: &str, what: &str, key: &str) -> Result<(), SchemaError> {
+    if key == "time" {
+        return Err(err(
+            path,
+            format!("a {what} key named `time` is refused by InfluxDB 1.x (`time` is the timestamp in queries): rename it, e.g. `{what}_time`"),
+        ));
+    }
+    Ok(())
+}
+
+/// The true and false texts a boolean field reads (the defaults for a list not given).
+pub(crate) fn boolean_lists(f: &FieldSpec) -> (Vec<String>, Vec<String>) {
+    let list = |given: &[String], default: &[&str]| -> Vec<String> {
+        if given.is_empty() {
+            default.iter().map(|s| s.to_string()).collect()
+        } else {
+            given.iter().map(|s| s.to_ascii_lowercase()).collect()
+        }
+    };
+    (
+        list(&f.true_values, &DEFAULT_TRUE),
+        list(&f.false_values, &DEFAULT_FALSE),
+    )
+}
+
+/// Texts a boolean field reads as true when `true_values` is not given.
+pub(crate) const DEFAULT_TRUE: [&str; 5] = ["true", "t", "yes", "y", "1"];
+/// Texts a boolean field reads as false when `false_values` is not given.
+pub(crate) const DEFAULT_FALSE: [&str; 5] = ["false", "f", "no", "n", "0"];
+
+/// A text in both the true and the false list (ignoring ASCII case) is a schema error.
+fn check_booleans(path: &str, f: &FieldSpec) -> Result<(), SchemaError> {
+    if f.ftype != FieldType::Boolean {
+        return Ok(());
+    }
+    let (t, fl) = boolean_lists(f);
+    let Some(both) = t.iter().find(|v| fl.contains(v)) else {
+        return Ok(());
+    };
+    let shown = f
+        .true_values
+        .iter()
+        .chain(&f.false_values)
+        .find(|v| v.eq_ignore_ascii_case(both))
+        .unwrap_or(both);
+    let lists = match (f.true_values.is_empty(), f.false_values.is_empty()) {
+        (false, false) => "both true_values and false_values".to_string(),
+        (true, _) => "false_values and in the default true_values (true, t, yes, y, 1)".to_string(),
+        (_, true) => "true_values and in the default false_values (false, f, no, n, 0)".to_string(),
+    };
+    Err(err(
+        path,
+        format!("`{shown}` is in {lists} (compared ignoring ASCII case): remove it from one list, or give both lists"),
+    ))
+}
+
+/// Checks a constant or default text against the field's type, as the mapper would read it.
+fn check_value(f: &FieldSpec, text: &str, escape_newlines: bool) -> Result<(), String> {
+    use lpconvert_lp::value::{float_form, integer_text, write_unsigned};
+    let b = text.as_bytes();
+    let r = match f.ftype {
+        FieldType::Float => float_form(b).map(|_| ()),
+        FieldType::Integer => integer_text(b).map(|_| ()),
+        FieldType::Unsigned => write_unsigned(&mut Vec::new(), b),
+        FieldType::Boolean => {
+            let (t, fl) = boolean_lists(f);
+            let lower = text.to_ascii_lowercase();
+            if t.contains(&lower) || fl.contains(&lower) {
+                Ok(())
+            } else {
+                Err(lpconvert_lp::ValueError::NotBoolean)
+            }
+        }
+        FieldType::String => {
+            let mut out = Vec::new();
+            if !escape_newlines && text.contains(['\n', '\r']) {
+                Err(lpconvert_lp::ValueError::StringNewline)
+            } else {
+                lpconvert_lp::write_string_value(&mut out, b, escape_newlines);
+                if out.len() - 2 > lpconvert_lp::parse::MAX_STRING_LEN {
+                    Err(lpconvert_lp::ValueError::StringTooLong)
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    };
+    r.map_err(|e| format!("{text:?} {e} (type = \"{}\")", f.ftype.as_str()))
 }
 
 fn csv_spec(raw: RawCsv) -> Result<CsvSpec, SchemaError> {
@@ -542,6 +671,64 @@ fn csv_spec(raw: RawCsv) -> Result<CsvSpec, SchemaError> {
             "csv.delimiter",
             "must differ from the quote and from line endings",
         ));
+    }
+    let line_end = |b: u8| b == b'\n' || b == b'\r';
+    if line_end(spec.quote) {
+        return Err(err("csv.quote", "must differ from line endings"));
+    }
+    let delimiter = spec.delimiter.unwrap_or(b',');
+    if let Some(c) = spec.comment {
+        let clash = if line_end(c) {
+            Some("a line ending".to_string())
+        } else if c == delimiter {
+            Some(format!(
+                "the delimiter {:?}{}",
+                delimiter as char,
+                if spec.delimiter.is_none() {
+                    " (the default)"
+                } else {
+                    ""
+                }
+            ))
+        } else if c == spec.quote {
+            Some(format!("the quote {:?}", spec.quote as char))
+        } else if spec.delimiter.is_none() && c == b'\t' {
+            Some("the delimiter of .tsv files (tab)".to_string())
+        } else {
+            None
+        };
+        if let Some(what) = clash {
+            return Err(err(
+                "csv.comment",
+                format!("{:?} is also {what}: a line starting with it would be dropped as a comment; choose another byte, e.g. \"#\"", c as char),
+            ));
+        }
+    }
+    if let Some(e) = spec.escape {
+        if line_end(e) || e == delimiter {
+            return Err(err(
+                "csv.escape",
+                format!(
+                    "{:?} must differ from the delimiter and from line endings",
+                    e as char
+                ),
+            ));
+        }
+    }
+    if let Some(cols) = &spec.columns {
+        for (i, c) in cols.iter().enumerate() {
+            if let Some(j) = cols[..i].iter().position(|p| p == c) {
+                return Err(err(
+                    "csv.columns",
+                    format!(
+                        "names `{}` twice (positions {} and {}): every column needs its own name",
+                        lpconvert_lp::printable(c.as_bytes()),
+                        j + 1,
+                        i + 1
+                    ),
+                ));
+            }
+        }
     }
     Ok(spec)
 }

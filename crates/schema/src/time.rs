@@ -140,6 +140,8 @@ pub enum TimeError {
     Pattern(String),
     /// Outside 1677-09-21..2262-04-11.
     Range,
+    /// Inside the range, but rounded down to the output precision it falls before it.
+    RoundedOut(Precision),
     /// A local time inside a daylight saving gap.
     Nonexistent,
 }
@@ -151,6 +153,12 @@ impl fmt::Display for TimeError {
             TimeError::Pattern(msg) => write!(f, "does not match the timestamp pattern: {msg}"),
             TimeError::Range => f.write_str(
                 "is outside the range line protocol can hold (1677-09-21 to 2262-04-11)",
+            ),
+            TimeError::RoundedOut(p) => write!(
+                f,
+                "rounded down to precision \"{}\" falls outside the range servers accept \
+                 (from 1677-09-21 00:12:43.145224194 UTC): set a finer precision or drop the row",
+                p.as_str()
             ),
             TimeError::Nonexistent => {
                 f.write_str("does not exist in the time zone (it falls in a daylight saving gap)")
@@ -197,11 +205,13 @@ impl TimeParser {
             }
         }
         let ns = self.parse(s)?;
-        Ok(if precision == Precision::Ns {
-            ns
-        } else {
-            precision.from_nanos(ns)
-        })
+        if precision == Precision::Ns {
+            return Ok(ns);
+        }
+        // Rounding down may leave the range at its low end.
+        precision
+            .from_nanos_in_range(ns)
+            .ok_or(TimeError::RoundedOut(precision))
     }
 
     /// Parses `s` to nanoseconds since the epoch, rounding finer digits down.
@@ -617,6 +627,45 @@ mod tests {
         }
         assert_eq!(
             tp("unix_s").parse_in(b"9223372037", Precision::S),
+            Err(TimeError::Range)
+        );
+    }
+
+    #[test]
+    fn rounding_down_below_the_range_is_an_error_at_every_precision() {
+        let tp = |f: &str| TimeParser {
+            format: TimeFormat::parse(f).unwrap(),
+            zone: utc(),
+        };
+        for p in [Precision::Us, Precision::Ms, Precision::S] {
+            for (f, s) in [
+                ("unix_ns", "-9223372036854775806"),
+                ("unix_us", "-9223372036854775.806"),
+                ("rfc3339", "1677-09-21T00:12:43.145224194Z"),
+                ("%Y-%m-%d %H:%M:%S%.f", "1677-09-21 00:12:43.145224194"),
+            ] {
+                assert_eq!(
+                    tp(f).parse_in(s.as_bytes(), p),
+                    Err(TimeError::RoundedOut(p)),
+                    "{f} {s} {p:?}"
+                );
+            }
+            // The same instant is fine in nanoseconds, and the latest one rounds into range.
+            assert!(tp("unix_ns")
+                .parse_in(b"-9223372036854775806", Precision::Ns)
+                .is_ok());
+            assert_eq!(
+                tp("unix_ns").parse_in(b"9223372036854775806", p),
+                Ok(p.from_nanos(9_223_372_036_854_775_806))
+            );
+        }
+        // The fast path (input already in the output unit) keeps the range too.
+        assert_eq!(
+            tp("unix_s").parse_in(b"-9223372037", Precision::S),
+            Err(TimeError::Range)
+        );
+        assert_eq!(
+            tp("unix_ms").parse_in(b"-9223372036855", Precision::Ms),
             Err(TimeError::Range)
         );
     }

@@ -454,3 +454,185 @@ fn documented_forms_are_accepted() {
     Schema::from_toml("measurement = \"m\"\ntags = [\"a\", \"b\"]\n[fields]\nv = \"float\"\n")
         .expect("list of tags");
 }
+
+#[test]
+fn time_as_a_constant_key_is_refused() {
+    refused(
+        &with("", &[("room = \"room\"", "time = \"room\"")], ""),
+        "tags.time",
+        &["`time`", "rename"],
+    );
+    refused(
+        &with("", &[], "time = { column = \"t\", type = \"string\" }\n"),
+        "fields.time",
+        &["`time`", "rename"],
+    );
+    refused(
+        "measurement = \"m\"\ntags = [\"time\"]\n[fields]\nv = \"float\"\n",
+        "tags.time",
+        &["`time`"],
+    );
+}
+
+#[test]
+fn comment_equal_to_the_delimiter_or_quote_is_refused() {
+    refused(
+        &with("", &[], "[csv]\ndelimiter = \";\"\ncomment = \";\"\n"),
+        "csv.comment",
+        &["delimiter"],
+    );
+    refused(
+        &with("", &[], "[csv]\ncomment = \",\"\n"),
+        "csv.comment",
+        &["delimiter"],
+    );
+    refused(
+        &with("", &[], "[csv]\ncomment = \"\\\"\"\n"),
+        "csv.comment",
+        &["quote"],
+    );
+    refused(
+        &with("", &[], "[csv]\nquote = \"'\"\ncomment = \"'\"\n"),
+        "csv.comment",
+        &["quote"],
+    );
+    refused(
+        &with("", &[], "[csv]\ncomment = \"\\n\"\n"),
+        "csv.comment",
+        &["line"],
+    );
+    refused(
+        &with("", &[], "[csv]\nescape = \";\"\ndelimiter = \";\"\n"),
+        "csv.escape",
+        &["delimiter"],
+    );
+    Schema::from_toml(&with("", &[], "[csv]\ncomment = \"#\"\n")).expect("a usual comment");
+}
+
+#[test]
+fn overlapping_true_and_false_values_are_refused() {
+    refused(
+        &with(
+            "",
+            &[],
+            "ok = { type = \"boolean\", true_values = [\"on\", \"X\"], false_values = [\"off\", \"x\"] }\n",
+        ),
+        "fields.ok",
+        &["`X`", "both"],
+    );
+    // Against the defaults of the list not given.
+    refused(
+        &with(
+            "",
+            &[],
+            "ok = { type = \"boolean\", true_values = [\"1\", \"no\"] }\n",
+        ),
+        "fields.ok",
+        &["`no`", "false_values"],
+    );
+    Schema::from_toml(&with(
+        "",
+        &[],
+        "ok = { type = \"boolean\", true_values = [\"on\"], false_values = [\"off\"] }\n",
+    ))
+    .expect("disjoint lists");
+}
+
+#[test]
+fn duplicate_names_in_csv_columns_are_refused() {
+    refused(
+        &with(
+            "",
+            &[],
+            "[csv]\nheader = false\ncolumns = [\"time\", \"room\", \"temp\", \"room\"]\n",
+        ),
+        "csv.columns",
+        &["`room`", "2 and 4"],
+    );
+}
+
+#[test]
+fn a_column_named_twice_in_the_header_is_ambiguous() {
+    let s = Schema::from_toml(BASE).expect("valid");
+    let cols = header(&["time", "room", "temp", "co", "room"]);
+    let msg = Plan::compile(&s, Format::Csv, Some(&cols), "data.csv")
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        msg.contains("`tags.room`") && msg.contains("2 and 5") && msg.contains("[csv] columns"),
+        "{msg}"
+    );
+    // A duplicate nobody reads is fine.
+    let cols = header(&["time", "room", "temp", "co", "x", "x"]);
+    Plan::compile(&s, Format::Csv, Some(&cols), "data.csv").expect("compiles");
+}
+
+#[test]
+fn an_empty_default_is_accepted() {
+    let s = Schema::from_toml(&with(
+        "",
+        &[(
+            "room = \"room\"",
+            "room = { column = \"room\", default = \"\" }",
+        )],
+        "s = { type = \"string\", default = \"\" }\n",
+    ))
+    .expect("an empty default omits the value");
+    assert_eq!(s.tags[0].default, None);
+}
+
+#[test]
+fn defaults_are_checked_against_their_type() {
+    refused(
+        &with(
+            "",
+            &[(
+                "co = \"integer\"",
+                "co = { type = \"integer\", default = \"x\" }",
+            )],
+            "",
+        ),
+        "fields.co.default",
+        &["\"x\"", "integer"],
+    );
+    refused(
+        &with(
+            "",
+            &[],
+            "ok = { type = \"boolean\", default = \"maybe\" }\n",
+        ),
+        "fields.ok.default",
+        &["\"maybe\""],
+    );
+    refused(
+        &with(
+            "",
+            &[(
+                "room = \"room\"",
+                "room = { column = \"room\", default = \"a\\nb\" }",
+            )],
+            "",
+        ),
+        "tags.room.default",
+        &["newline"],
+    );
+    refused(
+        &with("", &[], "c = { value = \"1.5\", type = \"integer\" }\n"),
+        "fields.c.value",
+        &["\"1.5\"", "integer"],
+    );
+    refused(
+        &with("", &[], "c = { value = \"\", type = \"string\" }\n"),
+        "fields.c.value",
+        &["is empty"],
+    );
+    Schema::from_toml(&with(
+        "",
+        &[(
+            "co = \"integer\"",
+            "co = { type = \"integer\", default = 0 }",
+        )],
+        "ok = { type = \"boolean\", default = true }\n",
+    ))
+    .expect("valid defaults");
+}

@@ -1,4 +1,205 @@
-//! Issue 10, value_rules.
+//! Issue 10, value rules: what convert writes, check accepts, and the servers store
+//! (LINE-PROTOCOL.md), and schema combinations refused before the first row.
 
-#[allow(unused_imports)]
-use crate::support;
+use crate::support::{run_lpconvert, stderr, write_text, TempDir};
+use std::process::Output;
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Runs `lpconvert -s SCHEMA CSV` on texts written to a fresh directory.
+fn convert(dir: &TempDir, schema: &str, csv: &str) -> Output {
+    let s = write_text(dir, "s.toml", schema);
+    let c = write_text(dir, "in.csv", csv);
+    run_lpconvert("convert", &["-q", "-s", &s, &c], &[])
+}
+
+/// Runs `lpconvert check [--target T] FILE` on `lp`.
+fn check(dir: &TempDir, lp: &str, target: Option<&str>) -> Output {
+    let f = write_text(dir, "in.lp", lp);
+    let mut args = vec!["-q"];
+    if let Some(t) = target {
+        args.extend(["--target", t]);
+    }
+    args.push(&f);
+    run_lpconvert("check", &args, &[])
+}
+
+const TAG_SCHEMA: &str = "measurement = \"m\"\n[tags]\nt = \"t\"\n[fields]\nf = \"float\"\n";
+
+#[test]
+fn series_key_over_65535_bytes_is_a_row_error() {
+    let dir = TempDir::new("vr-key-long");
+    let long = "x".repeat(70_000);
+    let o = convert(&dir, TAG_SCHEMA, &format!("t,f\n{long},1\n"));
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(o.stdout.is_empty(), "nothing is written for the row");
+    assert!(e.contains("in.csv:2:1:"), "names file:line:column: {e}");
+    assert!(e.contains("tag t"), "names the tag: {e}");
+    assert!(e.contains("65535"), "says the limit: {e}");
+    // Just under the limit with the field key: m,t=VALUE + "#!~#" + f <= 65535.
+    let fits = "x".repeat(65_535 - "m,t=".len() - 4 - 1);
+    let o = convert(&dir, TAG_SCHEMA, &format!("t,f\n{fits},1\n"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // One byte more is refused because of the field key.
+    let over = format!("{fits}x");
+    let o = convert(&dir, TAG_SCHEMA, &format!("t,f\n{over},1\n"));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
+fn check_flags_a_series_key_over_65535_bytes() {
+    let dir = TempDir::new("vr-key-check");
+    let long = "x".repeat(70_000);
+    let line = format!("m,t={long} f=1\n");
+    for target in [None, Some("influxdb1"), Some("influxdb2")] {
+        let o = check(&dir, &line, target);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(3), "{target:?}: {out}");
+        assert!(out.contains("65535"), "{target:?}: {out}");
+    }
+    // The series key plus the field key counts: 65,535 - 4 - len("f") bytes of key fit.
+    let fits = format!("m,t={} f=1\n", "x".repeat(65_535 - 4 - 1 - 4));
+    assert_eq!(check(&dir, &fits, None).status.code(), Some(0));
+    let over = format!("m,t={} f=1\n", "x".repeat(65_535 - 4 - 1 - 4 + 1));
+    assert_eq!(check(&dir, &over, Some("influxdb1")).status.code(), Some(3));
+}
+
+#[test]
+fn duplicate_header_name_named_by_the_schema_is_a_schema_error() {
+    let dir = TempDir::new("vr-dup-header");
+    let schema = "measurement = \"m\"\n[fields]\ndup = \"float\"\n";
+    let o = convert(&dir, schema, "dup,x,dup\n1,5,2\n");
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(o.stdout.is_empty(), "no row is read");
+    assert!(e.contains("1 and 3"), "lists the positions: {e}");
+    assert!(e.contains("[csv] columns"), "says how to fix it: {e}");
+    // A duplicate the schema does not read is harmless.
+    let schema = "measurement = \"m\"\n[fields]\nx = \"float\"\n";
+    let o = convert(&dir, schema, "dup,x,dup\n1,5,2\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "m x=5\n");
+}
+
+#[test]
+fn infer_drafts_unique_column_names_for_a_duplicate_header() {
+    let dir = TempDir::new("vr-dup-infer");
+    let csv = write_text(&dir, "dup.csv", "dup,dup\n1.5,2.5\n3.5,4.5\n");
+    let o = run_lpconvert("infer", &[&csv], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let draft = stdout(&o);
+    assert!(draft.contains("columns = [\"dup\", \"dup_2\"]"), "{draft}");
+    let s = write_text(&dir, "dup.toml", &draft);
+    let o = run_lpconvert("convert", &["-q", "-s", &s, &csv], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{draft}", stderr(&o));
+    assert_eq!(stdout(&o), "dup dup=1.5,dup_2=2.5\ndup dup=3.5,dup_2=4.5\n");
+}
+
+#[test]
+fn earliest_timestamp_rounded_down_out_of_range_is_a_row_error() {
+    let dir = TempDir::new("vr-ts-min");
+    for (precision, format, cell) in [
+        ("s", "unix_ns", "-9223372036854775806"),
+        ("ms", "unix_ns", "-9223372036854775806"),
+        ("us", "unix_ns", "-9223372036854775806"),
+        ("s", "unix_ms", "-9223372036854.775"),
+        ("s", "rfc3339", "1677-09-21T00:12:43.145224194Z"),
+        ("s", "%Y-%m-%d %H:%M:%S%.f", "1677-09-21 00:12:43.5"),
+    ] {
+        let schema = format!(
+            "measurement = \"m\"\nprecision = \"{precision}\"\n[timestamp]\ncolumn = \"time\"\n\
+             format = \"{format}\"\n[fields]\nf = \"float\"\n"
+        );
+        let o = convert(&dir, &schema, &format!("time,f\n{cell},1\n"));
+        let e = stderr(&o);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{precision} {cell}: {}",
+            stdout(&o)
+        );
+        assert!(e.contains("in.csv:2:1:"), "{e}");
+        assert!(e.contains("range"), "{e}");
+    }
+    // The latest timestamp rounds down, into the range.
+    let schema = "measurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\n\
+                  format = \"unix_ns\"\n[fields]\nf = \"float\"\n";
+    let o = convert(&dir, schema, "time,f\n9223372036854775806,1\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "m f=1 9223372036\n");
+}
+
+#[test]
+fn empty_default_omits_the_tag_or_field() {
+    let dir = TempDir::new("vr-empty-default");
+    let schema = "measurement = \"m\"\n[tags]\nt = { column = \"t\", default = \"\" }\n\
+                  [fields]\nf = \"float\"\ns = { column = \"s\", type = \"string\", default = \"\" }\n";
+    let o = convert(&dir, schema, "t,f,s\n,1,\na,2,b\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "m f=1\nm,t=a f=2,s=\"b\"\n");
+}
+
+#[test]
+fn string_over_64_kib_is_a_row_error_as_check_says() {
+    let dir = TempDir::new("vr-long-string");
+    let schema = "measurement = \"m\"\n[fields]\ns = \"string\"\n";
+    // 64 KiB exactly: written, and check accepts it.
+    let o = convert(&dir, schema, &format!("s\n{}\n", "y".repeat(65_536)));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let c = check(&dir, &stdout(&o), None);
+    assert_eq!(c.status.code(), Some(0), "{}", stdout(&c));
+    // Over it: a row error naming the field.
+    let o = convert(&dir, schema, &format!("s\n{}\n", "y".repeat(70_000)));
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(o.stdout.is_empty());
+    assert!(e.contains("in.csv:2:1:") && e.contains("field s"), "{e}");
+    assert!(e.contains("64 KiB"), "{e}");
+    // Escaping counts, as in check: 33,000 quotes are written as 66,000 bytes.
+    let quotes = format!("s\n\"{}\"\n", "\"\"".repeat(33_000));
+    let o = convert(&dir, schema, &quotes);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
+fn time_as_a_tag_or_field_key_is_a_schema_error() {
+    let dir = TempDir::new("vr-time-key");
+    for schema in [
+        "measurement = \"m\"\n[tags]\ntime = \"t\"\n[fields]\nf = \"float\"\n",
+        "measurement = \"m\"\n[fields]\ntime = { column = \"t\", type = \"string\" }\nf = \"float\"\n",
+    ] {
+        let o = convert(&dir, schema, "t,f\na,1\n");
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert!(e.contains("`time`") && e.contains("rename"), "{e}");
+    }
+    let o = check(&dir, "m,time=a f=1\nm time=1\n", Some("influxdb1"));
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
+}
+
+#[test]
+fn control_bytes_from_headers_are_escaped_in_messages() {
+    let dir = TempDir::new("vr-ctl-header");
+    let schema = "measurement = \"m\"\n[fields]\nf = \"float\"\n";
+    let o = convert(&dir, schema, "a\x1b[31mb,g\n1,2\n");
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(!e.contains('\x1b'), "raw ESC echoed: {e:?}");
+    assert!(e.contains("a\\x1b[31mb"), "shown escaped: {e}");
+    // A row error naming such a column.
+    let schema = "measurement = \"m\"\n[fields]\nf = { column = \"a\\u001bb\" }\n";
+    let o = convert(&dir, schema, "a\x1bb\nnope\n");
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(!e.contains('\x1b') && e.contains("a\\x1bb"), "{e:?}");
+    // check shows the bad bytes of a line escaped too.
+    let o = check(&dir, "m\x1b[31m f=1\nm f=abc\x07\n", None);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+    assert!(out.contains("m\\x1b[31m"), "{out}");
+}

@@ -38,6 +38,12 @@ pub const MIN_TIMESTAMP: i64 = -9_223_372_036_854_775_806;
 pub const MAX_TIMESTAMP: i64 = 9_223_372_036_854_775_806;
 /// Longest string field value (raw, escaped bytes between the quotes).
 pub const MAX_STRING_LEN: usize = 64 * 1024;
+/// Longest storage key InfluxDB 1.x/2.x accept: the series key (measurement and tag set as
+/// written in the line) plus [`FIELD_KEY_SEPARATOR_LEN`] plus the field key, in bytes
+/// (`models.MaxKeyLength`; longer is "max key length exceeded").
+pub const MAX_KEY_LEN: usize = 65_535;
+/// Bytes InfluxDB 1.x/2.x put between the series key and the field key (`#!~#`).
+pub const FIELD_KEY_SEPARATOR_LEN: usize = 4;
 
 /// What is wrong with a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,7 @@ pub(super) fn err(kind: ErrorKind, at: usize, message: String) -> ParseError {
 }
 
 pub(super) fn show(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    crate::printable(b)
 }
 
 /// End of a name starting at `from`: the first byte for which `stop` holds that is not

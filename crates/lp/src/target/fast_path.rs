@@ -118,6 +118,8 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
         nkeys += 1;
         i = e;
     }
+    // Long series keys go to the parser (InfluxDB 1.x/2.x cap series key + field key).
+    let series_end = i;
     // One or more spaces, then the fields.
     while i < n && line[i] == b' ' {
         i += 1;
@@ -136,6 +138,9 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
         }
         let key = &line[k0..i];
         if (no_underscore && key[0] == b'_') || (no_time && key == b"time") {
+            return false;
+        }
+        if series_end + parse::FIELD_KEY_SEPARATOR_LEN + key.len() > parse::MAX_KEY_LEN {
             return false;
         }
         i += 1;

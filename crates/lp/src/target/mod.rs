@@ -11,6 +11,7 @@
 //! | `influxdb3` | — (`1.` and `.5` floats are already refused by the portable parser) |
 //! | `victoriametrics` | — (raw newlines in strings: see [`check_record`]) |
 //! | every target | `\\` in a measurement, tag key, tag value or field key: the Go servers keep both backslashes, InfluxDB 3 reads one |
+//! | none, `influxdb1`, `influxdb2` | series key (measurement and tag set as written) + 4 + field key over 65,535 bytes: InfluxDB 1.x/2.x refuse the line ("max key length exceeded"); without a target too, because convert never writes such a line |
 //!
 //! A string value with a raw line feed makes one point span several physical lines. InfluxDB
 //! accepts it, VictoriaMetrics refuses it, and the portable check refuses it too:
@@ -76,6 +77,12 @@ impl Target {
             Target::Influxdb3 => "InfluxDB 3",
             Target::VictoriaMetrics => "VictoriaMetrics",
         }
+    }
+
+    /// True for the servers that refuse a series key plus field key over
+    /// [`MAX_KEY_LEN`](crate::parse::MAX_KEY_LEN) bytes (InfluxDB 1.x and 2.x).
+    pub fn limits_key_length(self) -> bool {
+        matches!(self, Target::Influxdb1 | Target::Influxdb2)
     }
 
     /// True for the InfluxDB servers, which accept raw line feeds inside string values.

@@ -2,14 +2,14 @@
 //! portable parser accepted.
 
 use super::{Problem, Target};
-use crate::parse::{FieldValue, Line};
+use crate::parse::{FieldValue, Line, FIELD_KEY_SEPARATOR_LEN, MAX_KEY_LEN};
 
 fn offset(line: &[u8], part: &[u8]) -> usize {
     (part.as_ptr() as usize).saturating_sub(line.as_ptr() as usize)
 }
 
 fn show(b: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    crate::printable(b)
 }
 
 fn problem(line: &[u8], part: &[u8], message: String) -> Problem {
@@ -20,8 +20,51 @@ fn problem(line: &[u8], part: &[u8], message: String) -> Problem {
     }
 }
 
+/// The series key plus a field key over [`MAX_KEY_LEN`]: InfluxDB 1.x/2.x refuse the line
+/// ("max key length exceeded"). Checked without a target too (see the module table).
+fn key_length(line: &[u8], l: &Line<'_>, target: Option<Target>) -> Result<(), Problem> {
+    if target.is_some_and(|t| !t.limits_key_length()) {
+        return Ok(());
+    }
+    let series = if l.tag_set.is_empty() {
+        l.measurement.len()
+    } else {
+        offset(line, l.tag_set) + l.tag_set.len()
+    };
+    // The field set's length bounds every field key: most lines stop here.
+    if series + FIELD_KEY_SEPARATOR_LEN + l.field_set.len() <= MAX_KEY_LEN {
+        return Ok(());
+    }
+    for (k, _) in l.fields() {
+        let total = series + FIELD_KEY_SEPARATOR_LEN + k.len();
+        if total > MAX_KEY_LEN {
+            let (tk, tv) = l
+                .tags()
+                .max_by_key(|(_, v)| v.len())
+                .unwrap_or((&b""[..], &b""[..]));
+            let longest = if tv.len() > l.measurement.len() {
+                format!("tag `{}` ({} bytes)", show(tk), tv.len())
+            } else {
+                format!("the measurement ({} bytes)", l.measurement.len())
+            };
+            return Err(problem(
+                line,
+                k,
+                format!(
+                    "series key (measurement and tags, {series} bytes) plus field key `{}` is {total} bytes, \
+                     over the {MAX_KEY_LEN} bytes InfluxDB 1.x/2.x accept (\"max key length exceeded\"); \
+                     the longest part is {longest}: shorten it or make it a field",
+                    show(k)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The target's own rules on a line the portable parser accepted.
 pub fn target_rules(line: &[u8], l: &Line<'_>, target: Option<Target>) -> Result<(), Problem> {
+    key_length(line, l, target)?;
     let Some(t) = target else { return Ok(()) };
     let double_backslash = |what: &str, name: &[u8]| -> Result<(), Problem> {
         if memchr::memmem::find(name, b"\\\\").is_some() {

@@ -230,3 +230,28 @@ fn targets_parse() {
     }
     assert_eq!(Target::parse("influxdb4"), None);
 }
+
+#[test]
+fn series_key_plus_field_key_over_65535_bytes() {
+    // m,t=VALUE + "#!~#" + f: 65,535 bytes fit, one more does not.
+    let fits = format!("m,t={} f=1", "x".repeat(65_535 - 4 - 4 - 1));
+    let over = format!("m,t={} f=1", "x".repeat(65_535 - 4 - 4 - 1 + 1));
+    ok_everywhere(&fits);
+    for t in [None, Some(Target::Influxdb1), Some(Target::Influxdb2)] {
+        let p = verdict(&over, t).expect_err("refused");
+        assert!(
+            p.message.contains("65535") && p.message.contains("tag `t`"),
+            "{p}"
+        );
+        assert_eq!(p.column, over.len() - 2, "points at the field key");
+    }
+    for t in [Some(Target::Influxdb3), Some(Target::VictoriaMetrics)] {
+        assert_eq!(verdict(&over, t), Ok(Verdict::Point), "{t:?}");
+    }
+    // A long field key counts too, and a long measurement is named.
+    let key = format!("m {}=1", "k".repeat(65_535));
+    assert!(verdict(&key, None).is_err());
+    let m = format!("{} f=1", "m".repeat(65_535));
+    let p = verdict(&m, Some(Target::Influxdb1)).expect_err("refused");
+    assert!(p.message.contains("the measurement"), "{p}");
+}

@@ -45,19 +45,26 @@ pub fn infer(table: &Table, opts: &Options) -> String {
         toml_string(&m)
     );
 
+    // A header that repeats a name cannot address each column: the draft renames them all
+    // with [csv] columns (SCHEMA.md), so every column reads its own values.
+    let header: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+    let names = crate::plan::unique_names(&header);
+    let renamed = names != header;
+
     let ts = guess_timestamp(table);
     let stats: Vec<Stats> = table.columns.iter().map(|c| stats(c, rows)).collect();
     let ts_cols: Vec<usize> = ts.as_ref().map_or(Vec::new(), |t| t.columns.clone());
 
     // Tags and fields.
-    let mut used = HashSet::new();
+    // `time` is no key InfluxDB 1.x accepts: a column of that name gets `time_2`.
+    let mut used = HashSet::from(["time".to_string()]);
     let mut tags: Vec<(String, usize, String)> = Vec::new();
     let mut fields: Vec<(String, usize, Ty, String)> = Vec::new();
-    for (i, (col, st)) in table.columns.iter().zip(&stats).enumerate() {
+    for (i, st) in stats.iter().enumerate() {
         if ts_cols.contains(&i) {
             continue;
         }
-        let key = key_for(&col.name, i, &mut used);
+        let key = key_for(&names[i], i, &mut used);
         let low = st.distinct <= MAX_TAG_VALUES
             && (st.distinct * 2 <= st.present || st.distinct <= 1)
             && st.present > 0;
@@ -122,7 +129,7 @@ pub fn infer(table: &Table, opts: &Options) -> String {
         let c = &table.columns[i];
         match &c.path {
             Some(p) => format!("path = {}", toml_string(p)),
-            None => format!("column = {}", toml_string(&c.name)),
+            None => format!("column = {}", toml_string(&names[i])),
         }
     };
 
@@ -133,11 +140,8 @@ pub fn infer(table: &Table, opts: &Options) -> String {
             if t.columns.len() == 1 {
                 let _ = writeln!(out, "{}  # {}", source(t.columns[0]), t.why);
             } else {
-                let names: Vec<String> = t
-                    .columns
-                    .iter()
-                    .map(|&i| toml_string(&table.columns[i].name))
-                    .collect();
+                let names: Vec<String> =
+                    t.columns.iter().map(|&i| toml_string(&names[i])).collect();
                 let _ = writeln!(out, "column = [{}]  # {}", names.join(", "), t.why);
             }
             let _ = writeln!(out, "format = {}", toml_string(&t.format));
@@ -161,12 +165,12 @@ pub fn infer(table: &Table, opts: &Options) -> String {
     let _ = writeln!(out, "[tags]");
     for (key, i, why) in &tags {
         let c = &table.columns[*i];
-        if c.path.is_none() && c.name == *key {
+        if c.path.is_none() && names[*i] == *key {
             let _ = writeln!(
                 out,
                 "{} = {}  # {}",
                 toml_key(key),
-                toml_string(&c.name),
+                toml_string(&names[*i]),
                 why
             );
         } else {
@@ -178,7 +182,7 @@ pub fn infer(table: &Table, opts: &Options) -> String {
     let _ = writeln!(out, "[fields]");
     for (key, i, ty, why) in &fields {
         let c = &table.columns[*i];
-        if c.path.is_none() && c.name == *key {
+        if c.path.is_none() && names[*i] == *key {
             let _ = writeln!(
                 out,
                 "{} = {}  # {}",
@@ -247,12 +251,18 @@ pub fn infer(table: &Table, opts: &Options) -> String {
                 "trim = true  # the header names are padded with blanks"
             );
         }
+        let quoted: Vec<String> = names.iter().map(|n| toml_string(n)).collect();
         if !g.header {
-            let names: Vec<String> = table.columns.iter().map(|c| toml_string(&c.name)).collect();
             let _ = writeln!(
                 csv,
                 "header = false  # the first row holds data\ncolumns = [{}]",
-                names.join(", ")
+                quoted.join(", ")
+            );
+        } else if renamed {
+            let _ = writeln!(
+                csv,
+                "columns = [{}]  # the header repeats a name: each column gets its own",
+                quoted.join(", ")
             );
         }
         if !csv.is_empty() {

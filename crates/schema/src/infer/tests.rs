@@ -159,6 +159,8 @@ fn types_with_empty_cells_and_bad_timestamps() {
     assert!(text.contains("b = \"boolean\""), "{text}");
     // `a\` cannot be a tag value.
     assert!(text.contains("s = \"string\""), "{text}");
+    // `time` is no key InfluxDB 1.x accepts.
+    assert!(text.contains("time_2 = { column = \"time\""), "{text}");
     draft(&t, &opts("t"));
 }
 
@@ -189,4 +191,29 @@ fn sniffing() {
     assert_eq!(g.comment, Some(b'#'));
     assert!(looks_like_header(&["a".into(), "b".into()], &[]));
     assert!(!looks_like_header(&["1".into(), "b".into()], &[]));
+}
+
+#[test]
+fn a_repeated_header_name_gets_csv_columns() {
+    let r: Vec<&[&str]> = vec![&["1.5", "2.5", "x"], &["3.5", "4.5", "y"]];
+    let t = csv_table(&r, &["dup", "dup", "dup_2"]);
+    let mut o = opts("d");
+    o.csv = Some(CsvGuess {
+        delimiter: b',',
+        header: true,
+        skip_rows: 0,
+        comment: None,
+        trim: false,
+        escape: None,
+        quote: b'"',
+        consistent_lines: 2,
+        lines: 2,
+    });
+    let text = infer(&t, &o);
+    assert!(
+        text.contains("columns = [\"dup\", \"dup_3\", \"dup_2\"]"),
+        "{text}"
+    );
+    let s = draft(&t, &o);
+    assert_eq!(s.fields.len(), 3, "{text}");
 }
