@@ -4,6 +4,7 @@
 //! 1.x, 2.x, 3), a JSON `version` in `GET /health` (InfluxDB 2.x) or in the body of `/ping`
 //! (InfluxDB 3), and `vm_app_version` in `GET /metrics` (VictoriaMetrics).
 
+use crate::dialect::ServerUrl;
 use std::time::Duration;
 
 /// The server's own account of itself.
@@ -17,20 +18,18 @@ pub struct ServerInfo {
     pub source: Option<String>,
 }
 
-fn base(url: &str) -> &str {
-    url.trim_end_matches('/')
-}
-
-/// Asks the server at `url` (the base URL given to `--url`) for its version. Never fails: an
-/// unknown server gives an empty [`ServerInfo`].
-pub fn probe(url: &str, authorization: Option<&str>) -> ServerInfo {
+/// Asks the server at `server` (the `--url`: its path prefix and query parameters are kept)
+/// for its version. Never fails: an unknown server gives an empty [`ServerInfo`]. Redirects
+/// are not followed (the credentials would go along).
+pub fn probe(server: &ServerUrl, authorization: Option<&str>) -> ServerInfo {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .max_redirects(0)
         .timeout_global(Some(Duration::from_secs(5)))
         .build()
         .into();
     let get = |path: &str| {
-        let mut req = agent.get(&format!("{}{path}", base(url)));
+        let mut req = agent.get(&server.join(path, &[]));
         if let Some(a) = authorization {
             req = req.header("Authorization", a);
         }
