@@ -34,7 +34,9 @@ pub struct BenchArgs {
 /// The options themselves.
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchOptions {
-    /// Server base URL, e.g. http://127.0.0.1:8086.
+    /// Server base URL, e.g. http://127.0.0.1:8086: a path prefix and query parameters are
+    /// kept (the write path and db/rp/bucket/org/precision are added, set by their options);
+    /// http://USER:PASSWORD@host is sent as Basic authentication. Never shown unredacted.
     #[arg(long)]
     pub url: String,
     /// Write API: v1 (/write), v2 (/api/v2/write) or v3 (/api/v3/write_lp).

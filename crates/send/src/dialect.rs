@@ -260,6 +260,14 @@ impl ServerUrl {
         let _ = url.set_username("");
         let _ = url.set_password(None);
         let path = url.path().trim_end_matches('/').to_owned();
+        for endpoint in ["/api/v3/write_lp", "/api/v2/write", "/write"] {
+            if let Some(base) = path.strip_suffix(endpoint) {
+                return Err(bad(&format!(
+                    "ends with the write endpoint `{endpoint}`, which lpconvert adds itself (from --api): give the server's base URL, with path `{}`",
+                    if base.is_empty() { "/" } else { base }
+                )));
+            }
+        }
         url.set_path(&path);
         Ok(ServerUrl {
             url,
@@ -698,6 +706,8 @@ mod tests {
         assert!(parse_err("http://h#frag").contains("fragment"));
         assert!(parse_err("http://h/?precision=s").contains("--precision"));
         assert!(parse_err("http://h:0").contains("port 0"));
+        assert!(parse_err("http://h/write").contains("write endpoint"));
+        assert!(parse_err("http://h/pre/api/v2/write/").contains("path `/pre`"));
         let e = parse_err("http://user@h");
         assert!(e.contains("no password"), "{e}");
         let e = parse_err("http://u:s3cretpw@h:99999");

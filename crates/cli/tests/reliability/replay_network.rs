@@ -461,3 +461,49 @@ fn a_certificate_that_does_not_verify_is_fatal_at_once() {
     );
     assert!(err.contains("TLS") && err.contains("certificate"), "{err}");
 }
+
+#[test]
+fn bench_reports_never_show_url_credentials() {
+    let dir = TempDir::new("benchsecrets");
+    let server = FaultServer::start(|s| {
+        if s.target.starts_with("/write") {
+            Reply::status(204)
+        } else {
+            // The probe: a server echoing what it was sent.
+            Reply::with_body(404, format!("{{\"error\":\"no {}\"}}", s.target))
+        }
+    });
+    let url = server.url.replace("http://", "http://admin:Zq9Secretpw@") + "/?p=Qq7Secretp";
+    let report_dir = dir.join("rep");
+    let mut args = vec![
+        "--url",
+        url.as_str(),
+        "--report",
+        report_dir.to_str().unwrap(),
+    ];
+    args.extend(BENCH_SHORT);
+    let out = bench(&args);
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(0), "{err}");
+    let writes: Vec<_> = server
+        .seen()
+        .into_iter()
+        .filter(|s| s.target.starts_with("/write"))
+        .collect();
+    assert!(!writes.is_empty());
+    assert!(writes.iter().all(|s| s
+        .headers
+        .get("authorization")
+        .is_some_and(|a| a.starts_with("Basic "))));
+    let mut texts = vec![("stderr".to_owned(), err)];
+    for f in ["report.json", "report.md", "chart.svg"] {
+        let text = std::fs::read_to_string(report_dir.join(f)).unwrap();
+        texts.push((f.to_owned(), text));
+    }
+    for (what, text) in &texts {
+        for secret in ["Zq9Secretpw", "Qq7Secretp"] {
+            assert!(!text.contains(secret), "{what} shows {secret}: {text}");
+        }
+    }
+    assert!(texts[1].1.contains("p=[redacted]"), "{}", texts[1].1);
+}
