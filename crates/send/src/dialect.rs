@@ -262,9 +262,14 @@ impl ServerUrl {
         let path = url.path().trim_end_matches('/').to_owned();
         for endpoint in ["/api/v3/write_lp", "/api/v2/write", "/write"] {
             if let Some(base) = path.strip_suffix(endpoint) {
-                return Err(bad(&format!(
-                    "ends with the write endpoint `{endpoint}`, which lpconvert adds itself (from --api): give the server's base URL, with path `{}`",
-                    if base.is_empty() { "/" } else { base }
+                let suggested = format!(
+                    "{}://{}{base}",
+                    url.scheme(),
+                    &url[url::Position::BeforeHost..url::Position::AfterPort]
+                );
+                return Err(TargetError(format!(
+                    "--url `{}` ends with the write endpoint `{endpoint}`, which lpconvert adds itself (from --api): use --url {suggested}",
+                    escape_text(&shown)
                 )));
             }
         }
@@ -707,7 +712,7 @@ mod tests {
         assert!(parse_err("http://h/?precision=s").contains("--precision"));
         assert!(parse_err("http://h:0").contains("port 0"));
         assert!(parse_err("http://h/write").contains("write endpoint"));
-        assert!(parse_err("http://h/pre/api/v2/write/").contains("path `/pre`"));
+        assert!(parse_err("http://h/pre/api/v2/write/").contains("use --url http://h/pre"));
         let e = parse_err("http://user@h");
         assert!(e.contains("no password"), "{e}");
         let e = parse_err("http://u:s3cretpw@h:99999");

@@ -78,6 +78,7 @@ impl Default for HttpConfig {
 pub struct HttpTransport {
     agent: ureq::Agent,
     secrets: Secrets,
+    timeout: Duration,
 }
 
 impl HttpTransport {
@@ -96,6 +97,7 @@ impl HttpTransport {
         HttpTransport {
             agent,
             secrets: config.secrets.clone(),
+            timeout: config.timeout,
         }
     }
 }
@@ -113,7 +115,7 @@ impl Transport for HttpTransport {
             builder = builder.header("Content-Encoding", "gzip");
         }
         let mut response = builder.send(request.body).map_err(|e| {
-            let mut e = classify_error(e, request.url);
+            let mut e = classify_error(e, request.url, self.timeout);
             e.message = self.secrets.redact(&e.message);
             e
         })?;
@@ -156,7 +158,8 @@ impl Transport for HttpTransport {
 
 /// Whether an error can go away by trying again. A TLS failure (handshake, certificate) does
 /// not: it is a configuration error, fatal at once, with a hint.
-fn classify_error(e: ureq::Error, url: &str) -> TransportError {
+/// The message names the server (`scheme://host:port`) and, for a timeout, `--timeout`.
+fn classify_error(e: ureq::Error, url: &str, timeout: Duration) -> TransportError {
     if let Some(tls) = tls_failure(&e, url.starts_with("https:")) {
         let hint = if tls.contains("certificate") || tls.contains("Certificate") {
             "the server's certificate does not verify for this host"
@@ -180,10 +183,15 @@ fn classify_error(e: ureq::Error, url: &str) -> TransportError {
             | ureq::Error::TlsRequired
             | ureq::Error::Pem(_)
     );
-    TransportError {
-        retryable,
-        message: e.to_string(),
-    }
+    let message = match e {
+        ureq::Error::Timeout(_) => format!(
+            "{}: no complete answer within --timeout {}",
+            host_of(url),
+            crate::retry::format_duration(timeout)
+        ),
+        e => format!("{}: {e}", host_of(url)),
+    };
+    TransportError { retryable, message }
 }
 
 /// The text of a TLS failure, found in the error or the I/O error it wraps.
@@ -221,5 +229,32 @@ impl Transport for DryRunTransport {
             location: None,
             body: String::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_errors_name_the_server_and_the_timeout() {
+        let t = Duration::from_secs(5);
+        let e = classify_error(
+            ureq::Error::Timeout(ureq::Timeout::Global),
+            "http://127.0.0.1:1/write?db=d&p=pw",
+            t,
+        );
+        assert!(e.retryable);
+        assert_eq!(
+            e.message,
+            "http://127.0.0.1:1: no complete answer within --timeout 5s"
+        );
+        let e = classify_error(ureq::Error::HostNotFound, "https://u:pw@h:2/w", t);
+        assert_eq!(e.message, "https://u:[redacted]@h:2: host not found");
+        let e = classify_error(ureq::Error::Tls("bad"), "https://h:2/w", t);
+        assert!(!e.retryable);
+        assert!(e
+            .message
+            .starts_with("TLS handshake with https://h:2 failed: bad"));
     }
 }

@@ -133,6 +133,8 @@ fn malformed_urls_and_zero_timeout_are_usage_errors() {
         "http://127.0.0.1:8086/#frag",
         "http://127.0.0.1:8086#",
         "http://127.0.0.1:0",
+        "http://127.0.0.1:8086/write",
+        "http://user@127.0.0.1:8086",
     ];
     for url in bad {
         let out = replay(&["--url", url, "--db", "d", &input], &[]);
