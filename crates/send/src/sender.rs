@@ -266,7 +266,7 @@ fn send_part(
             ctx.stop.store(true, Ordering::Relaxed);
             let why = match (asked, hint) {
                 (Some(asked), Some(hint)) if spent + hint > ctx.policy.max_elapsed => format!(
-                    "; the server asked to retry after {} s, longer than --max-retry-time {} allows (raise --max-retry-time to wait that long)",
+                    "; the server asked to retry after {} s, past the end of --max-retry-time {} (raise --max-retry-time to wait that long)",
                     asked.as_secs_f64().ceil(),
                     crate::retry::format_duration(ctx.policy.max_elapsed)
                 ),

@@ -96,9 +96,15 @@ fn read_body(r: &mut ureq::http::Response<ureq::Body>, limit: u64) -> String {
         .unwrap_or_default()
 }
 
+/// A version string as the server wrote it, made safe to print: control characters escaped,
+/// at most 100 characters.
+fn printable(v: &str) -> String {
+    crate::dialect::escape_text(&v.chars().take(100).collect::<String>())
+}
+
 fn json_version(body: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(body).ok()?;
-    v.get("version")?.as_str().map(str::to_owned)
+    v.get("version")?.as_str().map(printable)
 }
 
 /// `vm_app_version{version="victoria-metrics-20240425-...-tags-v1.101.0-0-g...", short_version="v1.101.0"} 1`
@@ -108,7 +114,7 @@ fn vm_version(metrics: &str) -> Option<String> {
         let key = format!("{name}=\"");
         let at = line.find(&key)? + key.len();
         let end = line[at..].find('"')?;
-        Some(line[at..at + end].to_owned())
+        Some(printable(&line[at..at + end]))
     };
     label("short_version").or_else(|| label("version"))
 }
@@ -132,5 +138,9 @@ mod tests {
             Some("v2.7.1".into())
         );
         assert_eq!(json_version("not json"), None);
+        assert_eq!(
+            json_version(r#"{"version":"v1\u001b[2J"}"#),
+            Some("v1\\u{1b}[2J".into())
+        );
     }
 }
