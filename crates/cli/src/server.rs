@@ -10,8 +10,8 @@ use std::time::Duration;
 pub fn check_connection(url: &str, timeout: &str) -> anyhow::Result<Duration> {
     ServerUrl::parse(url)?;
     let t = parse_duration(timeout).context("--timeout")?;
-    if t.is_zero() {
-        bail!("--timeout `{timeout}` must be more than 0 (every request would time out); e.g. --timeout 60s");
+    if t < Duration::from_millis(1) {
+        bail!("--timeout `{timeout}` must be at least 1ms (every request would time out); e.g. --timeout 60s");
     }
     Ok(t)
 }

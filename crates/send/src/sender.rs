@@ -302,14 +302,15 @@ fn sleep_unless_stopped(ctx: &SendContext<'_>, wait: Duration) {
 /// Longest piece of a server's text put in a message.
 const MAX_SERVER_TEXT: usize = 2000;
 
-/// `what`, then `: ` and the server's text (trimmed, control characters escaped, shortened)
-/// when it said something.
+/// `what`, then `: ` and the server's text (on one line, control characters escaped,
+/// shortened) when it said something.
 fn with_server_text(what: String, body: &str) -> String {
     let body = body.trim();
     if body.is_empty() {
         return what;
     }
-    let mut text = escape_text(body);
+    // One line: runs of blanks (newlines of an HTML page) become one space.
+    let mut text = escape_text(&body.split_whitespace().collect::<Vec<_>>().join(" "));
     if text.len() > MAX_SERVER_TEXT {
         let mut cut = MAX_SERVER_TEXT;
         while !text.is_char_boundary(cut) {
@@ -358,5 +359,38 @@ fn fatal_message(status: u16, body: &str, location: Option<&str>, url: &str) -> 
             "HTTP {status}: {what} (server said: {})",
             with_server_text(String::new(), body).trim_start_matches(": ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_texts_are_one_line_and_never_leave_a_dangling_colon() {
+        assert_eq!(with_server_text("HTTP 503".into(), " \n"), "HTTP 503");
+        assert_eq!(
+            with_server_text("HTTP 500".into(), "<html>\n  <p>busy</p>\x1b[2J\n</html>\n"),
+            "HTTP 500: <html> <p>busy</p>\\u{1b}[2J </html>"
+        );
+        let long = "x".repeat(5000);
+        assert!(with_server_text("HTTP 500".into(), &long).len() < 2100);
+        assert_eq!(fatal_message(404, "", None, "http://h/write"), format!("HTTP 404: {}", "not found: the database, bucket or write endpoint does not exist (check --url, --api, --db, --bucket)"));
+        let m = fatal_message(
+            308,
+            "",
+            Some("https://u:pw@g/x/write?p=pw"),
+            "http://h/write",
+        );
+        assert!(
+            m.contains("https://u:[redacted]@g/x/write?p=[redacted]"),
+            "{m}"
+        );
+        assert!(m.ends_with("--url https://g/x"), "{m}");
+        let m = fatal_message(302, "", None, "http://h/write");
+        assert!(
+            m.starts_with("HTTP 302: a redirect without a Location"),
+            "{m}"
+        );
     }
 }

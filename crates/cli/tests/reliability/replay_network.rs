@@ -153,6 +153,19 @@ fn malformed_urls_and_zero_timeout_are_usage_errors() {
     );
     assert_eq!(code(&out), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--timeout"), "{}", stderr(&out));
+    let out = replay(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--timeout",
+            "1ns",
+            &input,
+        ],
+        &[],
+    );
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
     let mut args = vec!["--url", server.url.as_str(), "--timeout", "0ms"];
     args.extend(BENCH_SHORT);
     let out = bench(&args);
