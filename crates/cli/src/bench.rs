@@ -17,8 +17,7 @@ use lpconvert_send::units::{
     parse_duration, parse_rate, parse_signed_duration_ns, parse_size, Rate,
 };
 use lpconvert_send::{
-    Api, DryRunTransport, Ending, HttpConfig, HttpTransport, LiveCounters, Precision, Target,
-    Transport,
+    Api, DryRunTransport, Ending, HttpTransport, LiveCounters, Precision, Target, Transport,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -35,7 +34,9 @@ pub struct BenchArgs {
 /// The options themselves.
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchOptions {
-    /// Server base URL, e.g. http://127.0.0.1:8086.
+    /// Server base URL, e.g. http://127.0.0.1:8086: a path prefix and query parameters are
+    /// kept (the write path and db/rp/bucket/org/precision are added, set by their options);
+    /// http://USER:PASSWORD@host is sent as Basic authentication. Never shown unredacted.
     #[arg(long)]
     pub url: String,
     /// Write API: v1 (/write), v2 (/api/v2/write) or v3 (/api/v3/write_lp).
@@ -161,6 +162,7 @@ pub struct BenchOptions {
 /// Runs `lpconvert bench`; returns the exit status.
 pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     let args = *args.options;
+    let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
     let config = build_config(&args)?;
     if let Some(dir) = &args.report {
         std::fs::create_dir_all(dir)
@@ -169,16 +171,17 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     let server = if args.dry_run {
         ServerInfo::default()
     } else {
-        probe(&args.url, config.target.authorization().as_deref())
+        let endpoint = config.target.endpoint()?;
+        probe(&endpoint.server, endpoint.authorization.as_deref())
     };
     let transport: Box<dyn Transport> = if args.dry_run {
         Box::new(DryRunTransport)
     } else {
-        let timeout = parse_duration(&args.timeout).context("--timeout")?;
-        Box::new(HttpTransport::new(&HttpConfig {
+        Box::new(HttpTransport::new(&crate::server::http_config(
+            &config.target,
             timeout,
-            connections: config.concurrency,
-        }))
+            config.concurrency,
+        )?))
     };
     let live = LiveCounters::default();
     let clock = SystemClock;
@@ -202,7 +205,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
         workload: describe_workload(&args, &config),
         mode: describe_mode(&config),
         server,
-        write_url: config.target.write_url().unwrap_or_default(),
+        write_url: config
+            .target
+            .endpoint()
+            .map(|e| e.display_url)
+            .unwrap_or_default(),
         config: config.clone(),
         dry_run: args.dry_run,
     };
@@ -467,8 +474,11 @@ fn describe_mode(config: &BenchConfig) -> String {
 }
 
 /// The command line as typed, shell-quoted where needed.
+/// The command line, quoted for a shell, with credentials in URLs redacted (`--url
+/// http://user:PASSWORD@host` is stored in the report).
 fn command_line() -> String {
     std::env::args()
+        .map(|a| lpconvert_send::dialect::redact_url(&a))
         .map(|a| {
             if !a.is_empty()
                 && a.bytes()

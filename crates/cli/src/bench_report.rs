@@ -131,7 +131,7 @@ pub fn to_json(info: &RunInfo, r: &BenchResult) -> Value {
         "started_unix_s": info.started_unix_s,
         "dry_run": info.dry_run,
         "server": {
-            "url": c.target.url,
+            "url": lpconvert_send::dialect::redact_url(&c.target.url),
             "write_url": info.write_url,
             "product": info.server.product,
             "version": info.server.version,

@@ -13,8 +13,8 @@ use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::timeshift::{Pace, TimeMode};
 use lpconvert_send::units::{parse_duration, parse_rate, parse_size};
 use lpconvert_send::{
-    Api, DryRunTransport, Ending, HttpConfig, HttpTransport, LiveCounters, Precision, ReplayConfig,
-    Summary, Target, Transport,
+    Api, DryRunTransport, Ending, HttpTransport, LiveCounters, Precision, ReplayConfig, Summary,
+    Target, Transport,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -35,7 +35,9 @@ struct ReplayOptions {
     /// reads stdin.
     #[arg(value_name = "INPUT")]
     inputs: Vec<String>,
-    /// Server base URL, e.g. http://127.0.0.1:8086.
+    /// Server base URL, e.g. http://127.0.0.1:8086: a path prefix and query parameters are
+    /// kept (the write path and db/rp/bucket/org/precision are added, set by their options);
+    /// http://USER:PASSWORD@host is sent as Basic authentication. Never shown unredacted.
     #[arg(long)]
     url: String,
     /// Write API: v1 (/write), v2 (/api/v2/write) or v3 (/api/v3/write_lp).
@@ -129,6 +131,7 @@ struct ReplayOptions {
 /// Runs `lpconvert replay`; returns the exit status.
 pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     let args = *args.options;
+    let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
     let conversion = match &args.schema {
         None => None,
         Some(schema) => Some(Conversion::prepare(&ConvertOptions {
@@ -147,11 +150,11 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     let transport: Box<dyn Transport> = if args.dry_run {
         Box::new(DryRunTransport)
     } else {
-        let timeout = parse_duration(&args.timeout).context("--timeout")?;
-        Box::new(HttpTransport::new(&HttpConfig {
+        Box::new(HttpTransport::new(&crate::server::http_config(
+            &config.target,
             timeout,
-            connections: config.concurrency,
-        }))
+            config.concurrency,
+        )?))
     };
     let done = AtomicBool::new(false);
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
@@ -189,7 +192,12 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     }
     if let Some(path) = &args.report {
         let mut report = summary.to_json();
-        report["url"] = config.target.write_url().unwrap_or_default().into();
+        report["url"] = config
+            .target
+            .endpoint()
+            .map(|e| e.display_url)
+            .unwrap_or_default()
+            .into();
         if let Some(c) = &converted {
             report["conversion"] = c.to_json();
         }

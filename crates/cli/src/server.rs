@@ -1,7 +1,34 @@
 //! What `replay` and `bench` share about the server they write to.
 
-use anyhow::Context;
-use lpconvert_send::Auth;
+use anyhow::{bail, Context};
+use lpconvert_send::units::parse_duration;
+use lpconvert_send::{Auth, HttpConfig, ServerUrl, Target};
+use std::time::Duration;
+
+/// Checks `--url` and `--timeout` before anything is read (usage errors, exit 2); returns the
+/// timeout.
+pub fn check_connection(url: &str, timeout: &str) -> anyhow::Result<Duration> {
+    ServerUrl::parse(url)?;
+    let t = parse_duration(timeout).context("--timeout")?;
+    if t < Duration::from_millis(1) {
+        bail!("--timeout `{timeout}` must be at least 1ms (every request would time out); e.g. --timeout 60s");
+    }
+    Ok(t)
+}
+
+/// The HTTP settings for `target`: the secrets of its URL and credentials are redacted from
+/// every server text.
+pub fn http_config(
+    target: &Target,
+    timeout: Duration,
+    connections: usize,
+) -> anyhow::Result<HttpConfig> {
+    Ok(HttpConfig {
+        timeout,
+        connections,
+        secrets: target.endpoint()?.secrets,
+    })
+}
 
 /// Authentication from the options: Basic with `--username` (the password read from the
 /// variable `password_env`), else the token in the variable `token_env` when it is set and not

@@ -188,6 +188,7 @@ fn main() {
         let transport = HttpTransport::new(&HttpConfig {
             timeout: Duration::from_secs(60),
             connections: concurrency,
+            ..HttpConfig::default()
         });
         let live = LiveCounters::default();
         let s = lpconvert_send::run(&config, &transport, &SystemClock, &live).expect("replay runs");

@@ -29,7 +29,7 @@ pub mod timeshift;
 pub mod transport;
 pub mod units;
 
-pub use dialect::{Api, Auth, Precision, Target};
+pub use dialect::{Api, Auth, Endpoint, Precision, Secrets, ServerUrl, Target};
 pub use replay::{run, ReplayConfig, ReplayError};
 pub use stats::{Ending, LiveCounters, Summary};
 pub use transport::{DryRunTransport, HttpConfig, HttpTransport, Transport};

@@ -5,7 +5,9 @@
 //!   jitter, honouring `Retry-After` (seconds or an HTTP date, capped), until `max_elapsed`.
 //! - 413: split the batch in halves.
 //! - 400 and 422: refused (a partial write stores the good lines); never retried.
-//! - 401, 403, 404 and any other status: fatal, the run stops.
+//! - 401, 403, 404 and any other status: fatal, the run stops. That includes every 3xx (a
+//!   redirect is never followed: following one can turn the write into a GET that stores
+//!   nothing) and 1xx (an informational status is never a final answer).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -111,6 +113,24 @@ impl Jitter {
     }
 }
 
+/// `d` as `--max-retry-time` would take it: `5m`, `90s`, `1.5s`, `250ms`.
+pub fn format_duration(d: Duration) -> String {
+    if d.subsec_millis() != 0 {
+        return if d < Duration::from_secs(1) {
+            format!("{}ms", d.subsec_millis())
+        } else {
+            format!("{}s", d.as_secs_f64())
+        };
+    }
+    let s = d.as_secs();
+    match s {
+        0 => "0s".into(),
+        s if s / 3600 * 3600 == s => format!("{}h", s / 3600),
+        s if s / 60 * 60 == s => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
 /// Parses `Retry-After`: delay seconds, or an HTTP date (IMF-fixdate, `Sun, 06 Nov 1994
 /// 08:49:37 GMT`), relative to `now`. A date in the past means no wait.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
@@ -199,9 +219,22 @@ mod tests {
         assert_eq!(classify(413, None, now, cap), Action::Split);
         assert_eq!(classify(400, None, now, cap), Action::Refused);
         assert_eq!(classify(422, None, now, cap), Action::Refused);
-        for s in [401, 403, 404, 405, 301] {
-            assert_eq!(classify(s, None, now, cap), Action::Fatal);
+        for s in [
+            401, 403, 404, 405, 301, 302, 303, 304, 307, 308, 101, 199, 501, 505,
+        ] {
+            assert_eq!(classify(s, None, now, cap), Action::Fatal, "{s}");
         }
+        // A redirect with a Retry-After is still fatal, never a retry.
+        assert_eq!(classify(307, Some("1"), now, cap), Action::Fatal);
+    }
+
+    #[test]
+    fn durations_print_as_options() {
+        assert_eq!(format_duration(Duration::from_secs(300)), "5m");
+        assert_eq!(format_duration(Duration::from_secs(7200)), "2h");
+        assert_eq!(format_duration(Duration::from_secs(5)), "5s");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
     }
 
     #[test]

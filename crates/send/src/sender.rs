@@ -4,8 +4,9 @@
 use crate::batch::{body_lines, Batch};
 use crate::clock::Clock;
 use crate::dialect::Api;
+use crate::dialect::{escape_text, redact_url, suggested_base};
 use crate::partial::parse_refusal;
-use crate::retry::{classify, Action, Jitter, RetryPolicy};
+use crate::retry::{classify, parse_retry_after, Action, Jitter, RetryPolicy};
 use crate::stats::{LiveCounters, RequestStats};
 use crate::transport::{Request, Transport};
 use flate2::write::GzEncoder;
@@ -187,8 +188,10 @@ fn send_part(
                     }
                     Action::Split | Action::Refused => {
                         let refusal = if resp.status == 413 {
-                            let reason =
-                                format!("line too large for the server: {}", resp.body.trim());
+                            let reason = with_server_text(
+                                "line too large for the server".into(),
+                                &resp.body,
+                            );
                             crate::partial::Refusal {
                                 message: reason.clone(),
                                 lines: vec![(0, reason)],
@@ -223,12 +226,22 @@ fn send_part(
                         ctx.stop.store(true, Ordering::Relaxed);
                         outcome.failure = Some(Failure::Fatal {
                             status: resp.status,
-                            message: fatal_message(resp.status, &resp.body),
+                            message: fatal_message(
+                                resp.status,
+                                &resp.body,
+                                resp.location.as_deref(),
+                                ctx.url,
+                            ),
                         });
                         return;
                     }
                     Action::Retry(hint) => {
-                        (hint, format!("HTTP {}: {}", resp.status, resp.body.trim()))
+                        let asked = resp
+                            .retry_after
+                            .as_deref()
+                            .and_then(|v| parse_retry_after(v, ctx.clock.wall()));
+                        let text = with_server_text(format!("HTTP {}", resp.status), &resp.body);
+                        (hint, (text, asked))
                     }
                 }
             }
@@ -242,21 +255,29 @@ fn send_part(
                     });
                     return;
                 }
-                (None, e.message)
+                (None, (escape_text(&e.message), None))
             }
         };
+        let (error, asked) = error;
         attempt += 1;
         let wait = ctx.policy.backoff(attempt, hint, rng);
         let spent = ctx.clock.now().saturating_duration_since(started);
         if spent + wait > ctx.policy.max_elapsed {
             ctx.stop.store(true, Ordering::Relaxed);
+            let why = match (asked, hint) {
+                (Some(asked), Some(hint)) if spent + hint > ctx.policy.max_elapsed => format!(
+                    "; the server asked to retry after {} s, past the end of --max-retry-time {} (raise --max-retry-time to wait that long)",
+                    asked.as_secs_f64().ceil(),
+                    crate::retry::format_duration(ctx.policy.max_elapsed)
+                ),
+                _ => String::new(),
+            };
             outcome.failure = Some(Failure::GaveUp {
                 message: format!(
-                    "gave up on input lines {}.. after {} attempts in {:.1} s: {}",
+                    "gave up on input lines {}.. after {} attempts in {:.1} s: {error}{why}",
                     batch.line_number(first),
                     attempt,
                     spent.as_secs_f64(),
-                    error
                 ),
             });
             return;
@@ -278,17 +299,98 @@ fn sleep_unless_stopped(ctx: &SendContext<'_>, wait: Duration) {
     }
 }
 
-fn fatal_message(status: u16, body: &str) -> String {
+/// Longest piece of a server's text put in a message.
+const MAX_SERVER_TEXT: usize = 2000;
+
+/// `what`, then `: ` and the server's text (on one line, control characters escaped,
+/// shortened) when it said something.
+fn with_server_text(what: String, body: &str) -> String {
+    let body = body.trim();
+    if body.is_empty() {
+        return what;
+    }
+    // One line: runs of blanks (newlines of an HTML page) become one space.
+    let mut text = escape_text(&body.split_whitespace().collect::<Vec<_>>().join(" "));
+    if text.len() > MAX_SERVER_TEXT {
+        let mut cut = MAX_SERVER_TEXT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str("...");
+    }
+    format!("{what}: {text}")
+}
+
+fn fatal_message(status: u16, body: &str, location: Option<&str>, url: &str) -> String {
+    if (300..400).contains(&status) {
+        let to = match location {
+            Some(l) if !l.trim().is_empty() => {
+                let l = l.trim();
+                let hint = match suggested_base(url, l) {
+                    Some(base) => format!(
+                        "if that is where to write, run again with --url {}",
+                        escape_text(&redact_url(&base))
+                    ),
+                    None => "check --url".to_owned(),
+                };
+                format!(
+                    "the server redirects the write to {}; lpconvert never follows a redirect (it could resend the write as a GET that stores nothing): {hint}",
+                    escape_text(&redact_url(l))
+                )
+            }
+            _ => "a redirect without a Location; lpconvert never follows a redirect: check --url"
+                .to_owned(),
+        };
+        return format!("HTTP {status}: {to}");
+    }
     let what = match status {
         401 => "unauthorized: check the token (--token-env) or --username/--password-env",
         403 => "forbidden: the credentials may not write to this database or bucket",
         404 => "not found: the database, bucket or write endpoint does not exist (check --url, --api, --db, --bucket)",
+        100..=199 => "an informational status where a final answer was expected",
         _ => "unexpected status",
     };
     let body = body.trim();
     if body.is_empty() {
         format!("HTTP {status}: {what}")
     } else {
-        format!("HTTP {status}: {what} (server said: {body})")
+        format!(
+            "HTTP {status}: {what} (server said: {})",
+            with_server_text(String::new(), body).trim_start_matches(": ")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_texts_are_one_line_and_never_leave_a_dangling_colon() {
+        assert_eq!(with_server_text("HTTP 503".into(), " \n"), "HTTP 503");
+        assert_eq!(
+            with_server_text("HTTP 500".into(), "<html>\n  <p>busy</p>\x1b[2J\n</html>\n"),
+            "HTTP 500: <html> <p>busy</p>\\u{1b}[2J </html>"
+        );
+        let long = "x".repeat(5000);
+        assert!(with_server_text("HTTP 500".into(), &long).len() < 2100);
+        assert_eq!(fatal_message(404, "", None, "http://h/write"), format!("HTTP 404: {}", "not found: the database, bucket or write endpoint does not exist (check --url, --api, --db, --bucket)"));
+        let m = fatal_message(
+            308,
+            "",
+            Some("https://u:pw@g/x/write?p=pw"),
+            "http://h/write",
+        );
+        assert!(
+            m.contains("https://u:[redacted]@g/x/write?p=[redacted]"),
+            "{m}"
+        );
+        assert!(m.ends_with("--url https://g/x"), "{m}");
+        let m = fatal_message(302, "", None, "http://h/write");
+        assert!(
+            m.starts_with("HTTP 302: a redirect without a Location"),
+            "{m}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP transport: one POST of a finished body, answered by a status, a `Retry-After` value
 //! and the (truncated) response body. A trait, so tests and `--dry-run` can replace the network.
 
+use crate::dialect::Secrets;
 use std::time::Duration;
 
 /// Largest response body read (a partial-write answer can name thousands of lines: it must be
@@ -27,6 +28,8 @@ pub struct Response {
     pub status: u16,
     /// The `Retry-After` header, verbatim.
     pub retry_after: Option<String>,
+    /// The `Location` header (of a redirect), secrets redacted.
+    pub location: Option<String>,
     /// The response body, lossily decoded, at most [`MAX_RESPONSE_BODY`] bytes.
     pub body: String,
 }
@@ -55,6 +58,8 @@ pub struct HttpConfig {
     pub timeout: Duration,
     /// Idle keep-alive connections kept per host (set to the concurrency).
     pub connections: usize,
+    /// Secrets (password, token) replaced by `[redacted]` in every server text and error.
+    pub secrets: Secrets,
 }
 
 impl Default for HttpConfig {
@@ -62,13 +67,18 @@ impl Default for HttpConfig {
         HttpConfig {
             timeout: Duration::from_secs(60),
             connections: 4,
+            secrets: Secrets::default(),
         }
     }
 }
 
-/// [`Transport`] over a ureq agent: keep-alive connection pool, rustls for https.
+/// [`Transport`] over a ureq agent: keep-alive connection pool, rustls for https. Redirects are
+/// never followed (a 3xx is returned as it is: following one can turn the write into a GET
+/// that stores nothing); server texts are returned with the secrets redacted.
 pub struct HttpTransport {
     agent: ureq::Agent,
+    secrets: Secrets,
+    timeout: Duration,
 }
 
 impl HttpTransport {
@@ -76,6 +86,7 @@ impl HttpTransport {
     pub fn new(config: &HttpConfig) -> HttpTransport {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .max_redirects(0)
             .timeout_global(Some(config.timeout))
             .max_idle_connections(config.connections.max(1) * 2)
             .max_idle_connections_per_host(config.connections.max(1) * 2)
@@ -83,7 +94,11 @@ impl HttpTransport {
             .output_buffer_size(256 * 1024)
             .build()
             .into();
-        HttpTransport { agent }
+        HttpTransport {
+            agent,
+            secrets: config.secrets.clone(),
+            timeout: config.timeout,
+        }
     }
 }
 
@@ -99,13 +114,20 @@ impl Transport for HttpTransport {
         if request.gzip {
             builder = builder.header("Content-Encoding", "gzip");
         }
-        let mut response = builder.send(request.body).map_err(classify_error)?;
+        let mut response = builder.send(request.body).map_err(|e| {
+            let mut e = classify_error(e, request.url, self.timeout);
+            e.message = self.secrets.redact(&e.message);
+            e
+        })?;
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
+        let retry_after = header("retry-after");
+        let location = header("location").map(|l| self.secrets.redact(&l));
         let body = match response
             .body_mut()
             .with_config()
@@ -119,7 +141,8 @@ impl Transport for HttpTransport {
                 return Ok(Response {
                     status,
                     retry_after,
-                    body: e.to_string(),
+                    location,
+                    body: self.secrets.redact(&e.to_string()),
                 })
             }
             Err(e) => format!("(response body unreadable: {e})"),
@@ -127,23 +150,71 @@ impl Transport for HttpTransport {
         Ok(Response {
             status,
             retry_after,
-            body,
+            location,
+            body: self.secrets.redact(&body),
         })
     }
 }
 
-fn classify_error(e: ureq::Error) -> TransportError {
+/// Whether an error can go away by trying again. A TLS failure (handshake, certificate) does
+/// not: it is a configuration error, fatal at once, with a hint.
+/// The message names the server (`scheme://host:port`) and, for a timeout, `--timeout`.
+fn classify_error(e: ureq::Error, url: &str, timeout: Duration) -> TransportError {
+    if let Some(tls) = tls_failure(&e, url.starts_with("https:")) {
+        let hint = if tls.contains("certificate") || tls.contains("Certificate") {
+            "the server's certificate does not verify for this host"
+        } else {
+            "is the server speaking HTTPS on this port? For a plain-HTTP server, use http:// in --url"
+        };
+        return TransportError {
+            retryable: false,
+            message: format!("TLS handshake with {} failed: {tls}; {hint}", host_of(url)),
+        };
+    }
     let retryable = !matches!(
         e,
         ureq::Error::BadUri(_)
             | ureq::Error::Http(_)
             | ureq::Error::InvalidProxyUrl
             | ureq::Error::RequireHttpsOnly(_)
+            | ureq::Error::TooManyRedirects
+            | ureq::Error::RedirectFailed
+            | ureq::Error::Tls(_)
+            | ureq::Error::TlsRequired
+            | ureq::Error::Pem(_)
     );
-    TransportError {
-        retryable,
-        message: e.to_string(),
+    let message = match e {
+        ureq::Error::Timeout(_) => format!(
+            "{}: no complete answer within --timeout {}",
+            host_of(url),
+            crate::retry::format_duration(timeout)
+        ),
+        e => format!("{}: {e}", host_of(url)),
+    };
+    TransportError { retryable, message }
+}
+
+/// The text of a TLS failure, found in the error or the I/O error it wraps.
+fn tls_failure(e: &ureq::Error, https: bool) -> Option<String> {
+    match e {
+        ureq::Error::Rustls(r) => Some(r.to_string()),
+        ureq::Error::Tls(t) => Some((*t).to_owned()),
+        // rustls reports handshake failures on the stream as InvalidData carrying its error.
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData && https => Some(
+            io.get_ref()
+                .map_or_else(|| io.to_string(), ToString::to_string),
+        ),
+        _ => None,
     }
+}
+
+/// `scheme://host:port` of a URL, for messages.
+fn host_of(url: &str) -> String {
+    let end = url
+        .find("://")
+        .and_then(|i| url[i + 3..].find(['/', '?']).map(|j| i + 3 + j))
+        .unwrap_or(url.len());
+    crate::dialect::redact_url(&url[..end])
 }
 
 /// A transport that sends nothing and answers 204: `--dry-run`.
@@ -155,7 +226,35 @@ impl Transport for DryRunTransport {
         Ok(Response {
             status: 204,
             retry_after: None,
+            location: None,
             body: String::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_errors_name_the_server_and_the_timeout() {
+        let t = Duration::from_secs(5);
+        let e = classify_error(
+            ureq::Error::Timeout(ureq::Timeout::Global),
+            "http://127.0.0.1:1/write?db=d&p=pw",
+            t,
+        );
+        assert!(e.retryable);
+        assert_eq!(
+            e.message,
+            "http://127.0.0.1:1: no complete answer within --timeout 5s"
+        );
+        let e = classify_error(ureq::Error::HostNotFound, "https://u:pw@h:2/w", t);
+        assert_eq!(e.message, "https://u:[redacted]@h:2: host not found");
+        let e = classify_error(ureq::Error::Tls("bad"), "https://h:2/w", t);
+        assert!(!e.retryable);
+        assert!(e
+            .message
+            .starts_with("TLS handshake with https://h:2 failed: bad"));
     }
 }

@@ -1,4 +1,524 @@
-//! Issue 10, replay_network.
+//! Issue 10, replay_network: redirects, malformed URLs, TLS failures, URL prefixes and query
+//! parameters, secrets in URLs and server texts, Retry-After beyond --max-retry-time.
 
-#[allow(unused_imports)]
-use crate::support;
+use crate::support::{report, run_lpconvert, stderr, write_text, FaultServer, Reply, TempDir};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+fn replay(args: &[&str], env: &[(&str, &str)]) -> Output {
+    run_lpconvert("replay", args, env)
+}
+
+fn bench(args: &[&str]) -> Output {
+    run_lpconvert("bench", args, &[])
+}
+
+const BENCH_SHORT: [&str; 10] = [
+    "--db",
+    "b",
+    "--duration",
+    "1s",
+    "--warmup",
+    "0s",
+    "--hosts",
+    "2",
+    "--max-retry-time",
+    "20s",
+];
+
+fn data(dir: &TempDir) -> String {
+    write_text(dir, "in.lp", "m f=1 1\nm f=2 2\nm f=3 3\n")
+}
+
+fn code(o: &Output) -> Option<i32> {
+    o.status.code()
+}
+
+/// The port of a fault server's URL.
+fn port(server: &FaultServer) -> &str {
+    server.url.rsplit(':').next().unwrap_or("")
+}
+
+#[test]
+fn redirect_is_fatal_and_never_resent_as_get() {
+    let dir = TempDir::new("redirect");
+    let input = data(&dir);
+    for status in [301u16, 302, 303, 307, 308] {
+        // The redirect points at the same server, which stores anything: following it (as a
+        // GET without the body, or a POST) would "acknowledge" the lines.
+        let location = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let loc = location.clone();
+        let server = FaultServer::start(move |s| {
+            if s.target.starts_with("/write") {
+                Reply::with_header(status, "Location", &loc.lock().unwrap())
+            } else {
+                Reply::status(204)
+            }
+        });
+        *location.lock().unwrap() = format!(
+            "http://admin:hunter2pw@127.0.0.1:{}/elsewhere/write?db=d&p=hunter2pw",
+            port(&server)
+        );
+        let started = Instant::now();
+        let out = replay(
+            &[
+                "--url",
+                &server.url,
+                "--db",
+                "d",
+                "--max-retry-time",
+                "20s",
+                &input,
+            ],
+            &[],
+        );
+        let err = stderr(&out);
+        assert_eq!(code(&out), Some(1), "{status}: {err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{status}: retried"
+        );
+        let seen = server.seen();
+        assert_eq!(seen.len(), 1, "{status}: followed the redirect: {seen:?}");
+        assert!(err.contains(&format!("HTTP {status}")), "{err}");
+        assert!(
+            err.contains(&format!(
+                "--url http://127.0.0.1:{}/elsewhere",
+                port(&server)
+            )),
+            "{status}: no --url suggestion: {err}"
+        );
+        assert!(!err.contains("hunter2pw"), "{status}: secret shown: {err}");
+    }
+}
+
+#[test]
+fn redirect_is_fatal_in_bench() {
+    let server = FaultServer::start(|s| {
+        if s.target.starts_with("/write") {
+            Reply::with_header(307, "Location", "/v2/write?db=b")
+        } else {
+            Reply::status(204)
+        }
+    });
+    let mut args = vec!["--url", server.url.as_str()];
+    args.extend(BENCH_SHORT);
+    let out = bench(&args);
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(1), "{err}");
+    assert!(
+        !server
+            .seen()
+            .iter()
+            .any(|s| s.target.starts_with("/v2/write")),
+        "followed the redirect"
+    );
+    assert!(err.contains("HTTP 307"), "{err}");
+    assert!(err.contains(&format!("--url {}/v2", server.url)), "{err}");
+}
+
+#[test]
+fn malformed_urls_and_zero_timeout_are_usage_errors() {
+    let dir = TempDir::new("badurl");
+    let input = data(&dir);
+    let bad = [
+        "http://[::1",
+        "http://127.0.0.1:99999",
+        "http://127.0.0.1 :8086",
+        "http://127.0.0.1:8086/a b",
+        "ftp://127.0.0.1:8086",
+        "http://",
+        "http:///write",
+        "127.0.0.1:8086",
+        "http://127.0.0.1:8086/#frag",
+        "http://127.0.0.1:8086#",
+        "http://127.0.0.1:0",
+        "http://127.0.0.1:8086/write",
+        "http://user@127.0.0.1:8086",
+    ];
+    for url in bad {
+        let out = replay(&["--url", url, "--db", "d", &input], &[]);
+        let err = stderr(&out);
+        assert_eq!(code(&out), Some(2), "replay {url:?}: {err}");
+        assert!(err.contains("--url"), "replay {url:?}: {err}");
+        let mut args = vec!["--url", url];
+        args.extend(BENCH_SHORT);
+        let out = bench(&args);
+        assert_eq!(code(&out), Some(2), "bench {url:?}: {}", stderr(&out));
+    }
+    let server = FaultServer::accept_all();
+    let out = replay(
+        &["--url", &server.url, "--db", "d", "--timeout", "0s", &input],
+        &[],
+    );
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--timeout"), "{}", stderr(&out));
+    let out = replay(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--timeout",
+            "1ns",
+            &input,
+        ],
+        &[],
+    );
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+    let mut args = vec!["--url", server.url.as_str(), "--timeout", "0ms"];
+    args.extend(BENCH_SHORT);
+    let out = bench(&args);
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+    assert!(server.seen().is_empty(), "a request was sent");
+}
+
+#[test]
+fn https_to_a_plain_http_port_fails_at_once() {
+    let dir = TempDir::new("tls");
+    let input = data(&dir);
+    let server = FaultServer::accept_all();
+    let url = server.url.replace("http://", "https://");
+    let started = Instant::now();
+    let out = replay(
+        &[
+            "--url",
+            &url,
+            "--db",
+            "d",
+            "--max-retry-time",
+            "30s",
+            &input,
+        ],
+        &[],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(1), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "retried the TLS failure: {err}"
+    );
+    assert!(err.contains("TLS"), "{err}");
+    assert!(err.contains("http://"), "no hint to use http://: {err}");
+    let mut args = vec!["--url", url.as_str()];
+    args.extend(BENCH_SHORT);
+    let started = Instant::now();
+    let out = bench(&args);
+    assert_eq!(code(&out), Some(1), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn url_path_prefix_and_query_are_kept() {
+    let dir = TempDir::new("prefix");
+    let input = data(&dir);
+    let server = FaultServer::accept_all();
+    for (suffix, api, expected) in [
+        ("/pre?x=1", "v1", "/pre/write?x=1&db=d&precision=n"),
+        (
+            "/pre/?x=1&y=a%20b",
+            "v1",
+            "/pre/write?x=1&y=a%20b&db=d&precision=n",
+        ),
+        ("/pre/", "v2", "/pre/api/v2/write?bucket=d&precision=ns"),
+        (
+            "",
+            "v3",
+            "/api/v3/write_lp?db=d&accept_partial=true&precision=ns",
+        ),
+    ] {
+        let url = format!("{}{suffix}", server.url);
+        let before = server.seen().len();
+        let out = replay(&["--url", &url, "--api", api, "--db", "d", &input], &[]);
+        assert_eq!(code(&out), Some(0), "{url}: {}", stderr(&out));
+        let seen = server.seen();
+        assert_eq!(seen[before].target, expected, "{url}");
+    }
+    // A parameter the tool sets is given by its option, not in --url.
+    let url = format!("{}/?db=other", server.url);
+    let out = replay(&["--url", &url, "--db", "d", &input], &[]);
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--db"), "{}", stderr(&out));
+}
+
+#[test]
+fn credentials_in_the_url_are_sent_as_basic_auth_and_never_shown() {
+    let dir = TempDir::new("secrets");
+    let input = data(&dir);
+    let rejects = dir.join("rejects.lp");
+    let rep = dir.join("report.json");
+    // The server echoes the request target and the credentials in its refusal.
+    let server = FaultServer::start(|s| {
+        Reply::with_body(
+            400,
+            format!(
+                "{{\"error\":\"bad request {} auth {}\"}}",
+                s.target,
+                s.headers.get("authorization").cloned().unwrap_or_default()
+            ),
+        )
+    });
+    let url =
+        server.url.replace("http://", "http://admin:Sesame%40Open@") + "/?u=admin&p=qpassword1";
+    let out = replay(
+        &[
+            "--url",
+            &url,
+            "--db",
+            "d",
+            "--rejects",
+            rejects.to_str().unwrap(),
+            "--report",
+            rep.to_str().unwrap(),
+            &input,
+        ],
+        &[],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(3), "{err}");
+    let seen = server.seen();
+    // admin:Sesame@Open
+    assert_eq!(
+        seen[0].headers.get("authorization").map(String::as_str),
+        Some("Basic YWRtaW46U2VzYW1lQE9wZW4=")
+    );
+    let rejected = std::fs::read_to_string(&rejects).unwrap();
+    let reported = std::fs::read_to_string(&rep).unwrap();
+    for (what, text) in [
+        ("stderr", &err),
+        ("rejects", &rejected),
+        ("report", &reported),
+    ] {
+        for secret in ["Sesame", "qpassword1", "YWRtaW46U2VzYW1lQE9wZW4"] {
+            assert!(!text.contains(secret), "{what} shows {secret}: {text}");
+        }
+    }
+    assert!(rejected.contains("[redacted]"), "{rejected}");
+    let url_in_report = report(&rep)["url"].as_str().unwrap().to_owned();
+    assert!(url_in_report.contains("p=[redacted]"), "{url_in_report}");
+    assert!(url_in_report.contains("u=admin"), "{url_in_report}");
+}
+
+#[test]
+fn a_token_echoed_by_the_server_is_redacted() {
+    let dir = TempDir::new("token");
+    let input = data(&dir);
+    let rejects = dir.join("rejects.lp");
+    let server = FaultServer::start(|s| {
+        let auth = s.headers.get("authorization").cloned().unwrap_or_default();
+        if s.n == 0 {
+            Reply::with_body(400, format!("{{\"error\":\"refused for {auth}\"}}"))
+        } else {
+            Reply::with_body(401, format!("{{\"error\":\"bad credentials {auth}\"}}"))
+        }
+    });
+    for quiet in [false, true] {
+        let mut args = vec![
+            "--url",
+            server.url.as_str(),
+            "--db",
+            "d",
+            "--batch-lines",
+            "1",
+            "--concurrency",
+            "1",
+            "--rejects",
+            rejects.to_str().unwrap(),
+            &input,
+        ];
+        if quiet {
+            args.push("--quiet");
+        }
+        let out = replay(&args, &[("INFLUX_TOKEN", "tok-Xy7Secret")]);
+        let err = stderr(&out);
+        assert_eq!(code(&out), Some(1), "{err}");
+        assert!(err.contains("401"), "{err}");
+        assert!(!err.contains("Xy7Secret"), "{err}");
+        assert!(err.contains("[redacted]"), "{err}");
+    }
+    let rejected = std::fs::read_to_string(&rejects).unwrap();
+    assert!(!rejected.contains("Xy7Secret"), "{rejected}");
+}
+
+#[test]
+fn retry_after_beyond_max_retry_time_says_why() {
+    let dir = TempDir::new("retryafter");
+    let input = data(&dir);
+    let server = FaultServer::start(|_| Reply::with_header(503, "Retry-After", "3600"));
+    let started = Instant::now();
+    let out = replay(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--max-retry-time",
+            "5s",
+            &input,
+        ],
+        &[],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(1), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5), "waited: {err}");
+    assert!(
+        err.contains("the server asked to retry after 3600 s"),
+        "{err}"
+    );
+    assert!(err.contains("--max-retry-time 5s"), "{err}");
+    assert!(
+        !err.contains(": \n") && !err.contains(": ;"),
+        "dangling colon: {err}"
+    );
+}
+
+#[test]
+fn an_empty_body_leaves_no_dangling_colon() {
+    let dir = TempDir::new("emptybody");
+    let input = data(&dir);
+    let server = FaultServer::start(|_| Reply::status(500));
+    let out = replay(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--max-retry-time",
+            "1s",
+            &input,
+        ],
+        &[],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(1), "{err}");
+    assert!(err.contains("HTTP 500"), "{err}");
+    assert!(
+        !err.contains("HTTP 500: \n") && !err.contains("500: \n"),
+        "{err}"
+    );
+    assert!(!err.trim_end().ends_with(':'), "{err}");
+}
+
+/// `openssl s_server` with a fresh self-signed certificate on 127.0.0.1, killed on drop.
+struct TlsServer {
+    url: String,
+    child: std::process::Child,
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_self_signed_tls(dir: &TempDir) -> TlsServer {
+    let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl is needed for this test (apt-get install -y openssl)");
+    assert!(made.success(), "openssl req failed");
+    let port = crate::support::free_port();
+    let child = std::process::Command::new("openssl")
+        .args(["s_server", "-quiet", "-www", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start openssl s_server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "openssl s_server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    TlsServer {
+        url: format!("https://127.0.0.1:{port}"),
+        child,
+    }
+}
+
+#[test]
+fn a_certificate_that_does_not_verify_is_fatal_at_once() {
+    let dir = TempDir::new("cert");
+    let input = data(&dir);
+    let server = start_self_signed_tls(&dir);
+    let started = Instant::now();
+    let out = replay(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--max-retry-time",
+            "30s",
+            &input,
+        ],
+        &[],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(1), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "retried: {err}"
+    );
+    assert!(err.contains("TLS") && err.contains("certificate"), "{err}");
+}
+
+#[test]
+fn bench_reports_never_show_url_credentials() {
+    let dir = TempDir::new("benchsecrets");
+    let server = FaultServer::start(|s| {
+        if s.target.starts_with("/write") {
+            Reply::status(204)
+        } else {
+            // The probe: a server echoing what it was sent.
+            Reply::with_body(404, format!("{{\"error\":\"no {}\"}}", s.target))
+        }
+    });
+    let url = server.url.replace("http://", "http://admin:Zq9Secretpw@") + "/?p=Qq7Secretp";
+    let report_dir = dir.join("rep");
+    let mut args = vec![
+        "--url",
+        url.as_str(),
+        "--report",
+        report_dir.to_str().unwrap(),
+    ];
+    args.extend(BENCH_SHORT);
+    let out = bench(&args);
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(0), "{err}");
+    let writes: Vec<_> = server
+        .seen()
+        .into_iter()
+        .filter(|s| s.target.starts_with("/write"))
+        .collect();
+    assert!(!writes.is_empty());
+    assert!(writes.iter().all(|s| s
+        .headers
+        .get("authorization")
+        .is_some_and(|a| a.starts_with("Basic "))));
+    let mut texts = vec![("stderr".to_owned(), err)];
+    for f in ["report.json", "report.md", "chart.svg"] {
+        let text = std::fs::read_to_string(report_dir.join(f)).unwrap();
+        texts.push((f.to_owned(), text));
+    }
+    for (what, text) in &texts {
+        for secret in ["Zq9Secretpw", "Qq7Secretp"] {
+            assert!(!text.contains(secret), "{what} shows {secret}: {text}");
+        }
+    }
+    assert!(texts[1].1.contains("p=[redacted]"), "{}", texts[1].1);
+}

@@ -158,6 +158,18 @@ fn serve(
     let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
     let mut writer = stream;
     loop {
+        // A TLS ClientHello (record type 0x16) on this plain-HTTP port: answer 400 and close,
+        // as plain-HTTP servers do.
+        match reader.fill_buf() {
+            Ok([0x16, ..]) => {
+                let _ = writer.write_all(
+                    b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                return;
+            }
+            Ok([]) | Err(_) => return,
+            Ok(_) => {}
+        }
         let mut request_line = String::new();
         if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
             return;

@@ -4,6 +4,7 @@
 //! 1.x, 2.x, 3), a JSON `version` in `GET /health` (InfluxDB 2.x) or in the body of `/ping`
 //! (InfluxDB 3), and `vm_app_version` in `GET /metrics` (VictoriaMetrics).
 
+use crate::dialect::ServerUrl;
 use std::time::Duration;
 
 /// The server's own account of itself.
@@ -17,20 +18,18 @@ pub struct ServerInfo {
     pub source: Option<String>,
 }
 
-fn base(url: &str) -> &str {
-    url.trim_end_matches('/')
-}
-
-/// Asks the server at `url` (the base URL given to `--url`) for its version. Never fails: an
-/// unknown server gives an empty [`ServerInfo`].
-pub fn probe(url: &str, authorization: Option<&str>) -> ServerInfo {
+/// Asks the server at `server` (the `--url`: its path prefix and query parameters are kept)
+/// for its version. Never fails: an unknown server gives an empty [`ServerInfo`]. Redirects
+/// are not followed (the credentials would go along).
+pub fn probe(server: &ServerUrl, authorization: Option<&str>) -> ServerInfo {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .max_redirects(0)
         .timeout_global(Some(Duration::from_secs(5)))
         .build()
         .into();
     let get = |path: &str| {
-        let mut req = agent.get(&format!("{}{path}", base(url)));
+        let mut req = agent.get(&server.join(path, &[]));
         if let Some(a) = authorization {
             req = req.header("Authorization", a);
         }
@@ -97,9 +96,15 @@ fn read_body(r: &mut ureq::http::Response<ureq::Body>, limit: u64) -> String {
         .unwrap_or_default()
 }
 
+/// A version string as the server wrote it, made safe to print: control characters escaped,
+/// at most 100 characters.
+fn printable(v: &str) -> String {
+    crate::dialect::escape_text(&v.chars().take(100).collect::<String>())
+}
+
 fn json_version(body: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(body).ok()?;
-    v.get("version")?.as_str().map(str::to_owned)
+    v.get("version")?.as_str().map(printable)
 }
 
 /// `vm_app_version{version="victoria-metrics-20240425-...-tags-v1.101.0-0-g...", short_version="v1.101.0"} 1`
@@ -109,7 +114,7 @@ fn vm_version(metrics: &str) -> Option<String> {
         let key = format!("{name}=\"");
         let at = line.find(&key)? + key.len();
         let end = line[at..].find('"')?;
-        Some(line[at..at + end].to_owned())
+        Some(printable(&line[at..at + end]))
     };
     label("short_version").or_else(|| label("version"))
 }
@@ -133,5 +138,9 @@ mod tests {
             Some("v2.7.1".into())
         );
         assert_eq!(json_version("not json"), None);
+        assert_eq!(
+            json_version(r#"{"version":"v1\u001b[2J"}"#),
+            Some("v1\\u{1b}[2J".into())
+        );
     }
 }
