@@ -1,7 +1,7 @@
 //! `lpconvert check`: validates line protocol files in parallel, optionally with the rules of
 //! one server (`--target`).
 
-use crate::output::{inputs_or_stdin, parse_size, thread_count};
+use crate::output::{inputs_or_stdin, parse_chunk_size, parse_threads, thread_count};
 use lpconvert_engine::{check_input, Counters, EngineError, Reject, Sink, Tuning};
 use lpconvert_lp::target::Target;
 use std::io::{self, Write};
@@ -18,11 +18,11 @@ pub struct CheckArgs {
     /// Also flag what this server refuses or reads differently.
     #[arg(long, value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
     pub target: Option<String>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores).
+    #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
-    /// Chunk size, a tuning knob (e.g. 4M, 256K): the unit of parallel work.
-    #[arg(long, value_parser = parse_size, default_value = "4M")]
+    /// Chunk size, a tuning knob (e.g. 4M, 256K; at most 256M): the unit of parallel work.
+    #[arg(long, value_parser = parse_chunk_size, default_value = "4M")]
     pub chunk_size: usize,
     /// Print only the bad lines, no summary.
     #[arg(short, long)]

@@ -129,7 +129,16 @@ pub(crate) fn convert(
             let cx = Context {
                 name,
                 base_line: pre.lines,
-                header: pre.header.clone().map(|r| &head[r]),
+                // The skipped rows and the header, so that a rejects file re-reads alike.
+                header: pre
+                    .header
+                    .clone()
+                    .map(|r| r.end)
+                    .or((schema.csv.skip_rows > 0).then_some(pre.body))
+                    .map(|end| {
+                        let h = &head[..end.min(head.len())];
+                        h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)
+                    }),
                 preamble_bytes: pre.body as u64,
                 base_column: 0,
             };
