@@ -138,7 +138,11 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
     let rejects = a
         .rejects
         .as_deref()
-        .map(|p| RejectsFile::create(p, &schema))
+        .map(|p| {
+            let mut avoid = inputs.clone();
+            avoid.extend(a.output.iter().map(|o| o.display().to_string()));
+            RejectsFile::create(p, &schema, &avoid)
+        })
         .transpose()?;
     let show_progress = !a.quiet && io::stderr().is_terminal();
     let mut sink = ConvertSink {
@@ -175,9 +179,12 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
         }
     }
     let flushed = sink.out.flush();
+    let broken_pipe = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;
+    let closed = matches!(&flushed, Err(e) if broken_pipe(e))
+        || matches!(&status, Err(EngineError::Output(e)) if broken_pipe(e));
     let code = match status {
         Ok(()) => match flushed {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+            Err(e) if broken_pipe(&e) => 0,
             Err(e) => {
                 eprintln!("lpconvert: cannot write the output: {e}");
                 2
@@ -185,7 +192,7 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
             Ok(()) if total.rejected > 0 => 3,
             Ok(()) => 0,
         },
-        Err(EngineError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(EngineError::Output(e)) if broken_pipe(&e) => 0,
         Err(EngineError::Row(msg)) => {
             eprintln!("{msg}");
             eprintln!("lpconvert: stopped at the first bad row (on_error = \"fail\"); use --on-error skip --rejects FILE to set bad rows aside");
@@ -201,7 +208,8 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
         }
     };
     let code = settle(sink.out, sink.rejects, code, a.quiet);
-    if code != 0 && code != 3 {
+    if (code != 0 && code != 3) || closed {
+        // A closed stdout (`| head`) ends quietly.
         return Ok(code);
     }
     if !a.quiet {

@@ -1,6 +1,6 @@
 //! Output files, sizes, progress bars and the one-line summary shared by the commands.
 
-use crate::paths::{reasons_path, with_suffix, OutputFile};
+use crate::paths::{check_outputs, reasons_path, rejects_outputs, with_suffix, OutputFile};
 use lpconvert_engine::{Counters, Reject};
 use lpconvert_schema::{Format, Schema};
 use std::io::{self, Write};
@@ -120,15 +120,20 @@ pub struct RejectsFile {
     groups: Vec<RejectsGroup>,
     format: Option<Format>,
     skip_rows: usize,
+    /// Files a further rejects file must not replace (the inputs, the other outputs).
+    avoid: Vec<String>,
 }
 
 impl RejectsFile {
-    /// Creates `path.partial` and `path.errors.partial` for inputs read with `schema`.
-    pub fn create(path: &Path, schema: &Schema) -> anyhow::Result<Self> {
+    /// Creates `path.partial` and `path.errors.partial` for inputs read with `schema`; the
+    /// files of further headers (`FILE.2.csv`, ...) are never one of `avoid` (the inputs and
+    /// the other outputs).
+    pub fn create(path: &Path, schema: &Schema, avoid: &[String]) -> anyhow::Result<Self> {
         Ok(RejectsFile {
             groups: vec![RejectsGroup::create(path.to_path_buf())?],
             format: schema.format,
             skip_rows: schema.csv.skip_rows,
+            avoid: avoid.to_vec(),
         })
     }
 
@@ -178,7 +183,14 @@ impl RejectsFile {
         let i = match found {
             Some(i) => i,
             None => {
-                let path = self.group_path(self.groups.len() + 1, r.file);
+                let mut n = self.groups.len() + 1;
+                let mut path = self.group_path(n, r.file);
+                while check_outputs(&self.avoid, &rejects_outputs("--rejects", &path)).is_err()
+                    && n < self.groups.len() + 100
+                {
+                    n += 1;
+                    path = self.group_path(n, r.file);
+                }
                 let g =
                     RejectsGroup::create(path).map_err(|e| io::Error::other(format!("{e:#}")))?;
                 self.groups.push(g);
@@ -197,14 +209,18 @@ impl RejectsFile {
         }
         if ndjson {
             // JSON allows CR and LF only as whitespace outside strings: spaces keep the
-            // element what it was, on one line.
-            let line: Vec<u8> = r
-                .raw
-                .trim_ascii_end()
+            // element what it was, on one line (a CRLF ending stays).
+            let raw = r.raw.strip_suffix(b"\n").unwrap_or(r.raw);
+            let (body, cr) = match raw.strip_suffix(b"\r") {
+                Some(b) => (b, &b"\r"[..]),
+                None => (raw, &b""[..]),
+            };
+            let line: Vec<u8> = body
                 .iter()
                 .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
                 .collect();
             g.rows.write_all(&line)?;
+            g.rows.write_all(cr)?;
             g.rows.write_all(b"\n")?;
         } else {
             g.rows.write_all(r.raw)?;

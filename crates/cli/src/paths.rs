@@ -72,33 +72,37 @@ pub fn cause(e: &io::Error) -> String {
 }
 
 /// The identity of an input: `-` is the file on standard input when that is a regular file.
-fn input_id(input: &str) -> Result<FileId, String> {
+fn input_id(input: &str) -> FileId {
     let meta = if input == "-" {
         use std::os::fd::AsFd;
         let stdin = io::stdin().as_fd().try_clone_to_owned();
         match stdin.map(File::from).and_then(|f| f.metadata()) {
             Ok(m) => m,
-            Err(_) => return Ok(FileId::Special),
+            Err(_) => return FileId::Special,
         }
     } else {
-        std::fs::metadata(input).map_err(|e| format!("{input}: {}", cause(&e)))?
+        match std::fs::metadata(input) {
+            Ok(m) => m,
+            // Said when it is read, in input order.
+            Err(_) => return FileId::Special,
+        }
     };
-    Ok(if meta.is_file() {
+    if meta.is_file() {
         FileId::Inode(meta.dev(), meta.ino())
     } else {
         FileId::Special
-    })
+    }
 }
 
 /// Checks the outputs of a run before anything is opened: every output must be writable as a
 /// file in an existing directory, and none may be an input (through any path or link) or
 /// another output. `outputs` are `(option, path)`; each also stands for the files written
 /// beside it (`FILE.partial`, `FILE.errors`, ...) given as further entries by the caller.
-/// Inputs that do not exist are reported too. Returns the message of a usage error.
+/// Returns the message of a usage error.
 pub fn check_outputs(inputs: &[String], outputs: &[(String, PathBuf)]) -> Result<(), String> {
     let mut ins = Vec::with_capacity(inputs.len());
     for i in inputs {
-        ins.push((i, input_id(i)?));
+        ins.push((i, input_id(i)));
     }
     let mut outs: Vec<(&str, &Path, FileId)> = Vec::with_capacity(outputs.len());
     for (what, p) in outputs {
@@ -255,7 +259,12 @@ impl OutputFile {
                 opts.mode(m.mode() & 0o7777);
             }
             let f = opts.open(&partial).map_err(|e| {
-                anyhow::anyhow!("cannot create {}: {}", partial.display(), cause(&e))
+                anyhow::anyhow!(
+                    "cannot create {} (written there, then renamed to {}): {}; choose a writable place",
+                    partial.display(),
+                    path.display(),
+                    cause(&e)
+                )
             })?;
             (f, target, Some(partial))
         };

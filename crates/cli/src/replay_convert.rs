@@ -229,7 +229,7 @@ impl Conversion {
         };
         let file = o
             .rejects
-            .map(|p| RejectsFile::create(p, &schema))
+            .map(|p| RejectsFile::create(p, &schema, &inputs))
             .transpose()?;
         let shared = Arc::new(Shared {
             failed: AtomicBool::new(false),

@@ -130,15 +130,15 @@ pub(crate) fn convert(
                 name,
                 base_line: pre.lines,
                 // The skipped rows and the header, so that a rejects file re-reads alike.
-                header: pre
-                    .header
-                    .clone()
-                    .map(|r| r.end)
-                    .or((schema.csv.skip_rows > 0).then_some(pre.body))
-                    .map(|end| {
+                header: match (pre.header.clone(), schema.csv.skip_rows) {
+                    (Some(r), 0) => Some(&head[r]),
+                    (None, 0) => None,
+                    (h, _) => {
+                        let end = h.map_or(pre.body, |r| r.end);
                         let h = &head[..end.min(head.len())];
-                        h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)
-                    }),
+                        Some(h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h))
+                    }
+                },
                 preamble_bytes: pre.body as u64,
                 base_column: 0,
             };

@@ -484,3 +484,56 @@ fn error_texts_say_their_cause_once() {
         );
     }
 }
+
+#[test]
+fn check_and_infer_with_stdout_onto_their_input_are_refused() {
+    let dir = TempDir::new("stdout-eq-in");
+    let lp = write_text(&dir, "d.lp", "m f=1 1\n");
+    let (_, csv) = home(&dir);
+    for (cmd, input, text) in [("check", &lp, "m f=1 1\n"), ("infer", &csv, HOME_CSV)] {
+        let out = std::fs::OpenOptions::new()
+            .append(true)
+            .open(input)
+            .unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+            .args([cmd, input.as_str()])
+            .stdin(Stdio::null())
+            .stdout(out)
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 2, "{cmd}: {}", stderr(&o));
+        assert!(stderr(&o).contains("standard output"), "{}", stderr(&o));
+        assert_eq!(read(input), text);
+    }
+}
+
+#[test]
+fn a_further_rejects_file_never_replaces_an_input() {
+    let dir = TempDir::new("rej-group-input");
+    let (schema, _) = home(&dir);
+    let a = write_text(
+        &dir,
+        "a.csv",
+        "time,room,temp,co\n1641024000,Kitchen,hot,0\n",
+    );
+    let b_text = "room,co,temp,time\nHall,1,cold,1641024000\n";
+    let b = write_text(&dir, "rej.csv.2.csv", b_text);
+    let rej = dir.join("rej.csv").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &a,
+            &b,
+            "--on-error",
+            "skip",
+            "--rejects",
+            &rej,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(read(&b), b_text, "an input was replaced by a rejects file");
+    assert_eq!(read(dir.join("rej.csv.3.csv")), b_text);
+}
