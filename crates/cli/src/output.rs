@@ -1,6 +1,8 @@
 //! Output files, sizes, progress bars and the one-line summary shared by the commands.
 
-use crate::paths::{check_outputs, reasons_path, rejects_outputs, with_suffix, OutputFile};
+use crate::paths::{
+    check_outputs, is_special, reasons_path, rejects_outputs, with_suffix, OutputFile,
+};
 use lpconvert_engine::{Counters, Reject};
 use lpconvert_schema::{Format, Schema};
 use std::io::{self, Write};
@@ -122,6 +124,8 @@ pub struct RejectsFile {
     skip_rows: usize,
     /// Files a further rejects file must not replace (the inputs, the other outputs).
     avoid: Vec<String>,
+    /// FILE is a device or FIFO: every row goes there.
+    special: bool,
 }
 
 impl RejectsFile {
@@ -134,25 +138,28 @@ impl RejectsFile {
             format: schema.format,
             skip_rows: schema.csv.skip_rows,
             avoid: avoid.to_vec(),
+            special: is_special(path),
         })
     }
 
-    /// The name of the `n`-th file (from 2): `FILE.n.EXT`, EXT telling the format.
-    fn group_path(&self, n: usize, input: &str) -> PathBuf {
+    /// The name of the `n`-th file (from 2): `FILE.n.EXT`, EXT telling the format of rows
+    /// of `input` read as `format` (FILE's own extension when it tells that format).
+    fn group_path(&self, n: usize, input: &str, format: Format) -> PathBuf {
         let base = &self.groups[0].path;
         let text = base.to_string_lossy();
         let gz = text.ends_with(".gz");
         let ext_of = |p: &str| {
             let p = p.strip_suffix(".gz").unwrap_or(p);
-            Path::new(p)
-                .extension()
-                .and_then(|e| e.to_str())
-                .filter(|e| lpconvert_engine::input::format_from_name(&format!("x.{e}")).is_some())
-                .map(str::to_owned)
+            let ext = Path::new(p).extension()?.to_str()?;
+            let (f, _) = lpconvert_engine::input::format_from_name(&format!("x.{ext}"))?;
+            (f == format).then(|| ext.to_owned())
         };
         let ext = ext_of(&text)
             .or_else(|| ext_of(input))
-            .unwrap_or_else(|| "csv".into());
+            .unwrap_or_else(|| match format {
+                Format::Ndjson => "ndjson".into(),
+                Format::Csv => "csv".into(),
+            });
         with_suffix(base, &format!(".{n}.{ext}{}", if gz { ".gz" } else { "" }))
     }
 
@@ -175,21 +182,25 @@ impl RejectsFile {
             }
             rest.to_vec()
         });
-        let found = self
-            .groups
-            .iter()
-            .position(|g| g.key.as_ref() == Some(&key))
-            .or_else(|| self.groups.iter().position(|g| g.key.is_none()));
+        let found = if self.special {
+            // `--rejects /dev/null`: one device takes everything.
+            Some(0)
+        } else {
+            self.groups
+                .iter()
+                .position(|g| g.key.as_ref() == Some(&key))
+                .or_else(|| self.groups.iter().position(|g| g.key.is_none()))
+        };
         let i = match found {
             Some(i) => i,
             None => {
                 let mut n = self.groups.len() + 1;
-                let mut path = self.group_path(n, r.file);
+                let mut path = self.group_path(n, r.file, format);
                 while check_outputs(&self.avoid, &rejects_outputs("--rejects", &path)).is_err()
                     && n < self.groups.len() + 100
                 {
                     n += 1;
-                    path = self.group_path(n, r.file);
+                    path = self.group_path(n, r.file, format);
                 }
                 let g =
                     RejectsGroup::create(path).map_err(|e| io::Error::other(format!("{e:#}")))?;

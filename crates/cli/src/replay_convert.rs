@@ -318,8 +318,16 @@ impl Conversion {
         out.counters.rejected = out.counters.rejected.max(log.count);
         out.first_rejects = std::mem::take(&mut log.first);
         if let Some(f) = log.file.take() {
-            f.commit()
+            let files = f
+                .commit()
                 .context("cannot write the --convert-rejects file")?;
+            if files.len() > 1 {
+                let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+                eprintln!(
+                    "lpconvert replay: the inputs' headers differ: rejected rows are in {} (one file per header, each with its FILE.errors)",
+                    names.join(", ")
+                );
+            }
         }
         Ok(out)
     }

@@ -263,6 +263,21 @@ fn output_in_a_missing_directory_fails_before_any_input_is_read() {
         assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
         assert!(stderr(&o).contains("nodir"), "{}", stderr(&o));
     }
+    // `-o` is not emptied when `--rejects` cannot be created.
+    let good = write_text(&dir, "good.lp", "OLD\n");
+    let o = ends_without_reading(&[
+        "convert",
+        "-s",
+        &schema,
+        &fifo,
+        "-o",
+        &good,
+        "--rejects",
+        &nodir,
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&good), "OLD\n");
+    assert!(!dir.join("good.lp.partial").exists());
     // A directory that is not writable: refused before reading too (unless root).
     let ro = dir.join("ro");
     std::fs::create_dir(&ro).unwrap();
