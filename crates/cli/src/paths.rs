@@ -228,7 +228,7 @@ enum Encoder {
 
 /// A file written under `FILE.partial` (gzip when the name ends in `.gz`) and renamed to
 /// `FILE` by [`OutputFile::commit`]. A device or FIFO is written in place. Dropped without a
-/// commit or [`OutputFile::keep_partial`], the partial file is removed.
+/// commit or [`OutputFile::keep_partial`], the partial file is removed (kept in a panic).
 pub struct OutputFile {
     enc: Encoder,
     target: PathBuf,
@@ -255,6 +255,12 @@ impl OutputFile {
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
             if let Ok(m) = std::fs::metadata(&target) {
+                if m.permissions().readonly() {
+                    anyhow::bail!(
+                        "{} is read-only: make it writable (chmod u+w) or choose another file",
+                        path.display()
+                    );
+                }
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(m.mode() & 0o7777);
             }
@@ -340,10 +346,19 @@ impl Write for OutputFile {
 
 impl Drop for OutputFile {
     fn drop(&mut self) {
-        if !self.settled {
-            if let Some(p) = &self.partial {
-                let _ = std::fs::remove_file(p);
+        if self.settled {
+            return;
+        }
+        if std::thread::panicking() {
+            // A crash: what was written stays beside the untouched previous file.
+            if self.finish().is_ok() {
+                if let Some(p) = &self.partial {
+                    eprintln!("lpconvert: what was written is kept in {}", p.display());
+                }
             }
+        } else if let Some(p) = &self.partial {
+            // Given up before it was used (another output could not be created).
+            let _ = std::fs::remove_file(p);
         }
     }
 }
@@ -383,6 +398,10 @@ mod tests {
         f.write_all(b"new").unwrap();
         f.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+        // A read-only file stays read-only: not replaced behind the user's back.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o444)).unwrap();
+        assert!(OutputFile::create(&p).is_err());
         let _ = std::fs::remove_dir_all(&d);
     }
 }

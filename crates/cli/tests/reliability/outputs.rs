@@ -47,6 +47,12 @@ fn output_equal_to_input_is_refused_before_truncating() {
     let e = stderr(&o);
     assert!(e.contains("--output") && e.contains("a.csv"), "{e}");
     assert!(!dir.join("a.csv.partial").exists());
+    // The schema is an input too.
+    for opt in ["-o", "--rejects"] {
+        let o = run_lpconvert("convert", &["-s", &schema, &input, opt, &schema], &[]);
+        assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
+        assert_eq!(read(&schema), HOME_SCHEMA);
+    }
 }
 
 #[test]
