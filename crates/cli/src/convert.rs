@@ -32,7 +32,10 @@ pub struct ConvertArgs {
     /// Override the schema's bad-row policy.
     #[arg(long, value_parser = ["fail", "skip"])]
     pub on_error: Option<String>,
-    /// Write rejected rows here verbatim (CSV header first); reasons go to FILE.errors.
+    /// Write rejected rows here verbatim (CSV skipped rows and header first, NDJSON one per
+    /// line), so that the file converts again with the same schema; reasons go to
+    /// FILE.errors. Inputs with another header get FILE.2.csv, ... Written as FILE.partial,
+    /// renamed when the run ends with 0 or 3.
     #[arg(long)]
     pub rejects: Option<PathBuf>,
     /// Worker threads, 1 to 1024 (default: all cores).
@@ -101,7 +104,7 @@ pub fn outputs_of(
 ) -> Vec<(String, PathBuf)> {
     let mut outs = match output {
         Some(p) => file_outputs("--output", p),
-        None => vec![("standard output".to_string(), PathBuf::from("/dev/stdout"))],
+        None => vec![crate::paths::stdout_output()],
     };
     if let Some((option, p)) = rejects {
         outs.extend(rejects_outputs(option, p));

@@ -9,6 +9,14 @@ use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+/// The option name of standard output in [`check_outputs`] (see [`stdout_output`]).
+pub const STDOUT: &str = "standard output";
+
+/// Standard output as an output of [`check_outputs`]: compared only when it is a regular file.
+pub fn stdout_output() -> (String, PathBuf) {
+    (STDOUT.to_string(), PathBuf::from("/dev/stdout"))
+}
+
 /// What names a file on disk, for comparing paths.
 #[derive(Debug, PartialEq, Eq)]
 enum FileId {
@@ -114,9 +122,13 @@ pub fn check_outputs(inputs: &[String], outputs: &[(String, PathBuf)]) -> Result
                 } else {
                     input.as_str()
                 };
+                let named = if what == STDOUT {
+                    format!("{STDOUT} (a regular file)")
+                } else {
+                    format!("{what} {}", p.display())
+                };
                 return Err(format!(
-                    "{what} {} is the input {input}: writing it would destroy the data being read; choose another file",
-                    p.display()
+                    "{named} is the input {input}: writing it would destroy the data being read; choose another file"
                 ));
             }
             if let Some((other, q, _)) = outs.iter().find(|(_, _, o)| *o == id) {
