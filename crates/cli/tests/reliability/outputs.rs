@@ -405,6 +405,36 @@ fn rejects_with_skip_rows_keep_the_skipped_preamble() {
     let o = run_lpconvert("convert", &["-s", &schema, &rej, "--on-error", "skip"], &[]);
     assert_eq!(code(&o), 3, "{}", stderr(&o));
     assert_eq!(rejected(&o), 1);
+    // Without a header line: the skipped row alone comes first, no row is eaten.
+    let schema = write_text(
+        &dir,
+        "n.toml",
+        &(HOME_SCHEMA.to_owned()
+            + "\n[csv]\nskip_rows = 1\nheader = false\ncolumns = [\"time\", \"room\", \"temp\", \"co\"]\n"),
+    );
+    let input = write_text(
+        &dir,
+        "n.csv",
+        "# exported\n1641024000,Kitchen,hot,0\n1641027600,Kitchen,21.5,1\n",
+    );
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &input,
+            "--on-error",
+            "skip",
+            "--rejects",
+            &rej,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(read(&rej), "# exported\n1641024000,Kitchen,hot,0\n");
+    let o = run_lpconvert("convert", &["-s", &schema, &rej, "--on-error", "skip"], &[]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(rejected(&o), 1);
 }
 
 #[test]
@@ -557,4 +587,33 @@ fn a_further_rejects_file_never_replaces_an_input() {
     assert_eq!(code(&o), 3, "{}", stderr(&o));
     assert_eq!(read(&b), b_text, "an input was replaced by a rejects file");
     assert_eq!(read(dir.join("rej.csv.3.csv")), b_text);
+}
+
+#[test]
+fn bench_report_files_naming_the_from_input_are_refused() {
+    let dir = TempDir::new("bench-report-from");
+    let from = write_text(&dir, "report.json", "m f=1 1\n");
+    let report_dir = dir.0.display().to_string();
+    let o = run_lpconvert(
+        "bench",
+        &[
+            "--url",
+            "http://127.0.0.1:9",
+            "--db",
+            "x",
+            "--dry-run",
+            "--duration",
+            "1s",
+            "--warmup",
+            "0s",
+            "--from",
+            &from,
+            "--report",
+            &report_dir,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--report"), "{}", stderr(&o));
+    assert_eq!(read(&from), "m f=1 1\n");
 }
