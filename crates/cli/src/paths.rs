@@ -102,9 +102,9 @@ fn input_id(input: &str) -> FileId {
     }
 }
 
-/// Checks the outputs of a run before anything is opened: every output must be writable as a
-/// file in an existing directory, and none may be an input (through any path or link) or
-/// another output. `outputs` are `(option, path)`; each also stands for the files written
+/// Checks the outputs of a run before anything is opened: every output must name a file (or
+/// a device) in an existing directory, and none may be an input (through any path or link)
+/// or another output; whether the directory is writable shows when the file is created. `outputs` are `(option, path)`; each also stands for the files written
 /// beside it (`FILE.partial`, `FILE.errors`, ...) given as further entries by the caller.
 /// Returns the message of a usage error.
 pub fn check_outputs(inputs: &[String], outputs: &[(String, PathBuf)]) -> Result<(), String> {
