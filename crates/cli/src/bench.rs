@@ -164,6 +164,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     let args = *args.options;
     let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
     let config = build_config(&args)?;
+    if let (Some(dir), Some(from)) = (&args.report, &args.from) {
+        // The report files must not be the data or the schema they are made from.
+        if dir.is_dir() {
+            let outs: Vec<(String, PathBuf)> = ["report.json", "report.md", "chart.svg"]
+                .iter()
+                .map(|f| ("--report".to_string(), dir.join(f)))
+                .collect();
+            let ins =
+                crate::paths::with_schema(&[from.display().to_string()], args.schema.as_deref());
+            crate::paths::check_outputs(&ins, &outs).map_err(anyhow::Error::msg)?;
+        }
+    }
     if let Some(dir) = &args.report {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the report directory {}", dir.display()))?;

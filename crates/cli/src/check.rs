@@ -1,7 +1,9 @@
 //! `lpconvert check`: validates line protocol files in parallel, optionally with the rules of
 //! one server (`--target`).
 
-use crate::output::{inputs_or_stdin, parse_size, thread_count};
+use crate::convert::outputs_of;
+use crate::output::{inputs_or_stdin, parse_chunk_size, parse_threads, thread_count};
+use crate::paths::check_outputs;
 use lpconvert_engine::{check_input, Counters, EngineError, Reject, Sink, Tuning};
 use lpconvert_lp::target::Target;
 use std::io::{self, Write};
@@ -18,11 +20,11 @@ pub struct CheckArgs {
     /// Also flag what this server refuses or reads differently.
     #[arg(long, value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
     pub target: Option<String>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores).
+    #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
-    /// Chunk size, a tuning knob (e.g. 4M, 256K): the unit of parallel work.
-    #[arg(long, value_parser = parse_size, default_value = "4M")]
+    /// Chunk size, a tuning knob (e.g. 4M, 256K; at most 256M): the unit of parallel work.
+    #[arg(long, value_parser = parse_chunk_size, default_value = "4M")]
     pub chunk_size: usize,
     /// Print only the bad lines, no summary.
     #[arg(short, long)]
@@ -52,6 +54,11 @@ impl<W: Write> Sink for CheckSink<W> {
 pub fn run(a: CheckArgs) -> anyhow::Result<u8> {
     let target = a.target.as_deref().and_then(Target::parse);
     let inputs = inputs_or_stdin(&a.inputs);
+    // `check a.lp > a.lp`: the shell emptied the input; say so rather than call it valid.
+    if let Err(msg) = check_outputs(&inputs, &outputs_of(None, None)) {
+        eprintln!("lpconvert: {msg}");
+        return Ok(2);
+    }
     let tuning = Tuning {
         threads: thread_count(a.threads),
         chunk_size: a.chunk_size.max(1),

@@ -1,7 +1,9 @@
 //! `lpconvert convert`: CSV/NDJSON to line protocol with a schema.
 
-use crate::output::{inputs_or_stdin, open_output, parse_size, thread_count, RejectsFile, Summary};
-use anyhow::Context;
+use crate::output::{
+    inputs_or_stdin, parse_chunk_size, parse_threads, thread_count, Output, RejectsFile, Summary,
+};
+use crate::paths::{check_outputs, file_outputs, rejects_outputs, with_schema};
 use lpconvert_engine::{convert_input, Counters, EngineError, Reject, Sink, Tuning};
 use lpconvert_lp::Precision;
 use lpconvert_schema::{Format, OnError};
@@ -17,7 +19,8 @@ pub struct ConvertArgs {
     pub schema: PathBuf,
     /// Input files, converted in order; none or `-` reads stdin. `.gz` is decompressed.
     pub inputs: Vec<String>,
-    /// Write the line protocol here instead of stdout (gzip when it ends in `.gz`).
+    /// Write the line protocol here instead of stdout (gzip when it ends in `.gz`). Written as
+    /// FILE.partial, renamed to FILE when the run ends with 0 or 3.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Override the schema's input format.
@@ -29,14 +32,17 @@ pub struct ConvertArgs {
     /// Override the schema's bad-row policy.
     #[arg(long, value_parser = ["fail", "skip"])]
     pub on_error: Option<String>,
-    /// Write rejected rows here verbatim (CSV header first); reasons go to FILE.errors.
+    /// Write rejected rows here verbatim (CSV skipped rows and header first, NDJSON one per
+    /// line), so that the file converts again with the same schema; reasons go to
+    /// FILE.errors. Inputs with another header get FILE.2.csv, ... Written as FILE.partial,
+    /// renamed when the run ends with 0 or 3.
     #[arg(long)]
     pub rejects: Option<PathBuf>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores).
+    #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
-    /// Chunk size, a tuning knob (e.g. 4M, 256K, 100): the unit of parallel work.
-    #[arg(long, value_parser = parse_size, default_value = "4M")]
+    /// Chunk size, a tuning knob (e.g. 4M, 256K, 100; at most 256M): the unit of parallel work.
+    #[arg(long, value_parser = parse_chunk_size, default_value = "4M")]
     pub chunk_size: usize,
     /// No progress and no summary.
     #[arg(short, long)]
@@ -44,7 +50,7 @@ pub struct ConvertArgs {
 }
 
 struct ConvertSink {
-    out: Box<dyn Write>,
+    out: Output,
     rejects: Option<RejectsFile>,
     progress: Option<indicatif::ProgressBar>,
     done_before: u64,
@@ -90,8 +96,34 @@ fn apply_overrides(schema: &mut lpconvert_schema::Schema, a: &ConvertArgs) {
     }
 }
 
+/// The outputs of a run that writes `output` (stdout when `None`) and `rejects`, for
+/// [`check_outputs`]: standard output counts when it is a regular file.
+pub fn outputs_of(
+    output: Option<&std::path::Path>,
+    rejects: Option<(&str, &std::path::Path)>,
+) -> Vec<(String, PathBuf)> {
+    let mut outs = match output {
+        Some(p) => file_outputs("--output", p),
+        None => vec![crate::paths::stdout_output()],
+    };
+    if let Some((option, p)) = rejects {
+        outs.extend(rejects_outputs(option, p));
+    }
+    outs
+}
+
 /// Runs `lpconvert convert`; returns the exit status.
 pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
+    let inputs = inputs_or_stdin(&a.inputs);
+    // Before anything is opened: no output is an input or another output.
+    let outs = outputs_of(
+        a.output.as_deref(),
+        a.rejects.as_deref().map(|p| ("--rejects", p)),
+    );
+    if let Err(msg) = check_outputs(&with_schema(&inputs, Some(&a.schema)), &outs) {
+        eprintln!("lpconvert: {msg}");
+        return Ok(2);
+    }
     let mut schema = match lpconvert_schema::load(&a.schema) {
         Ok(s) => s,
         Err(e) => {
@@ -100,13 +132,21 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
         }
     };
     apply_overrides(&mut schema, &a);
-    let inputs = inputs_or_stdin(&a.inputs);
     let tuning = Tuning {
         threads: thread_count(a.threads),
         chunk_size: a.chunk_size,
     };
-    let out = open_output(a.output.as_deref())?;
-    let rejects = a.rejects.as_deref().map(RejectsFile::create).transpose()?;
+    // Created (as FILE.partial) before any input is read: an unwritable place fails now.
+    let out = Output::create(a.output.as_deref())?;
+    let rejects = a
+        .rejects
+        .as_deref()
+        .map(|p| {
+            let mut avoid = inputs.clone();
+            avoid.extend(a.output.iter().map(|o| o.display().to_string()));
+            RejectsFile::create(p, &schema, &avoid)
+        })
+        .transpose()?;
     let show_progress = !a.quiet && io::stderr().is_terminal();
     let mut sink = ConvertSink {
         out,
@@ -142,34 +182,39 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
         }
     }
     let flushed = sink.out.flush();
-    if let Some(rj) = &mut sink.rejects {
-        rj.flush().context("cannot write the rejects file")?;
-    }
+    let broken_pipe = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;
+    let closed = matches!(&flushed, Err(e) if broken_pipe(e))
+        || matches!(&status, Err(EngineError::Output(e)) if broken_pipe(e));
     let code = match status {
         Ok(()) => match flushed {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+            Err(e) if broken_pipe(&e) => 0,
             Err(e) => {
                 eprintln!("lpconvert: cannot write the output: {e}");
-                return Ok(2);
+                2
             }
             Ok(()) if total.rejected > 0 => 3,
             Ok(()) => 0,
         },
-        Err(EngineError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+        Err(EngineError::Output(e)) if broken_pipe(&e) => 0,
         Err(EngineError::Row(msg)) => {
             eprintln!("{msg}");
             eprintln!("lpconvert: stopped at the first bad row (on_error = \"fail\"); use --on-error skip --rejects FILE to set bad rows aside");
-            return Ok(1);
+            1
         }
         Err(EngineError::Schema(e)) => {
             eprintln!("lpconvert: {}: {e}", a.schema.display());
-            return Ok(2);
+            2
         }
         Err(e) => {
             eprintln!("lpconvert: {e}");
-            return Ok(2);
+            2
         }
     };
+    let code = settle(sink.out, sink.rejects, code, a.quiet);
+    if (code != 0 && code != 3) || closed {
+        // A closed stdout (`| head`) ends quietly.
+        return Ok(code);
+    }
     if !a.quiet {
         eprintln!(
             "{}",
@@ -180,4 +225,49 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
         );
     }
     Ok(code)
+}
+
+/// Puts the output files in place when the run ends with 0 or 3, else keeps them as
+/// `FILE.partial` and says so; returns the exit status (2 when a file cannot be put in place).
+fn settle(out: Output, rejects: Option<RejectsFile>, code: u8, quiet: bool) -> u8 {
+    let ok = |code: u8| code == 0 || code == 3;
+    let mut code = code;
+    let mut kept = Vec::new();
+    if let Output::File(f) = out {
+        if !ok(code) {
+            kept.extend(f.keep_partial());
+        } else if let Err(e) = f.commit() {
+            eprintln!("lpconvert: cannot write the output: {e}");
+            code = 2;
+        }
+    }
+    if let Some(r) = rejects {
+        if !ok(code) {
+            kept.extend(r.keep_partial());
+        } else {
+            match r.commit() {
+                Ok(paths) if paths.len() > 1 && !quiet => {
+                    let names: Vec<String> =
+                        paths.iter().map(|p| p.display().to_string()).collect();
+                    eprintln!(
+                        "lpconvert: the inputs' headers differ: rejected rows are in {} (one file per header, each with its FILE.errors)",
+                        names.join(", ")
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("lpconvert: cannot write the rejects file: {e}");
+                    code = 2;
+                }
+            }
+        }
+    }
+    if !kept.is_empty() {
+        let names: Vec<String> = kept.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "lpconvert: the run failed, so the previous output files are untouched; what was written is kept in {}",
+            names.join(", ")
+        );
+    }
+    code
 }

@@ -21,6 +21,12 @@ pub struct InferArgs {
 
 /// Runs `lpconvert infer`; returns the exit status.
 pub fn run(a: InferArgs) -> anyhow::Result<u8> {
+    // `infer a.csv > a.csv`: the shell emptied the input; say so.
+    let outputs = crate::convert::outputs_of(None, None);
+    if let Err(msg) = crate::paths::check_outputs(std::slice::from_ref(&a.input), &outputs) {
+        eprintln!("lpconvert: {msg}");
+        return Ok(2);
+    }
     let input = match lpconvert_engine::open(&a.input) {
         Ok(i) => i,
         Err(e) => {

@@ -8,6 +8,7 @@ mod check;
 mod convert;
 mod infer;
 mod output;
+mod paths;
 mod replay;
 mod replay_convert;
 mod server;
@@ -76,8 +77,39 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("lpconvert: {e:#}");
+            eprintln!("lpconvert: {}", chain_once(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// An error and its causes, `a: b: c`, each cause said once: a cause whose text the message
+/// already holds (an error that prints its source) is not repeated.
+fn chain_once(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let c = cause.to_string();
+        if text.contains(&c) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&c);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chain_once;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let e = anyhow::Error::new(io).context("x: entity not found");
+        assert_eq!(chain_once(&e), "x: entity not found");
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(chain_once(&e), "outer: inner");
     }
 }

@@ -1,27 +1,54 @@
 //! Output files, sizes, progress bars and the one-line summary shared by the commands.
 
-use anyhow::Context;
-use flate2::write::GzEncoder;
+use crate::paths::{
+    check_outputs, is_special, reasons_path, rejects_outputs, with_suffix, OutputFile,
+};
 use lpconvert_engine::{Counters, Reject};
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use lpconvert_schema::{Format, Schema};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Opens the output: stdout when `None`, gzip when the name ends in `.gz`.
-pub fn open_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
-    Ok(match path {
-        None => Box::new(io::stdout().lock()),
-        Some(p) => {
-            let f = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
-            let w = BufWriter::with_capacity(1 << 20, f);
-            if p.extension().is_some_and(|e| e == "gz") {
-                Box::new(GzEncoder::new(w, flate2::Compression::default()))
-            } else {
-                Box::new(w)
-            }
+/// Where converted lines go: standard output, or a file written through [`OutputFile`].
+pub enum Output {
+    /// Standard output.
+    Stdout(io::StdoutLock<'static>),
+    /// `-o FILE`.
+    File(OutputFile),
+}
+
+impl Output {
+    /// Opens the output: stdout when `None`, else `FILE.partial` (gzip when the name ends in
+    /// `.gz`), renamed into place by [`OutputFile::commit`].
+    pub fn create(path: Option<&Path>) -> anyhow::Result<Output> {
+        Ok(match path {
+            None => Output::Stdout(io::stdout().lock()),
+            Some(p) => Output::File(OutputFile::create(p)?),
+        })
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(w) => w.write(buf),
+            Output::File(w) => w.write(buf),
         }
-    })
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.write_all(buf),
+            Output::File(w) => w.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.flush(),
+            Output::File(w) => w.flush(),
+        }
+    }
 }
 
 /// The inputs as given, or standard input (`-`) when none are.
@@ -33,61 +60,207 @@ pub fn inputs_or_stdin(inputs: &[String]) -> Vec<String> {
     }
 }
 
-/// Worker threads: `--threads`, else the available parallelism; at least 1.
+/// The most worker threads `--threads` accepts.
+pub const MAX_THREADS: usize = 1024;
+
+/// The largest `--chunk-size` accepted (256 MiB): a few chunks per thread are in memory.
+pub const MAX_CHUNK_SIZE: usize = 256 << 20;
+
+/// Parses `--threads`: 1 to [`MAX_THREADS`].
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a thread count from 1 to {MAX_THREADS}; omit the option to use every core"
+        )),
+    }
+}
+
+/// Parses `--chunk-size`: a size (see [`parse_size`]) up to [`MAX_CHUNK_SIZE`].
+pub fn parse_chunk_size(s: &str) -> Result<usize, String> {
+    let n = parse_size(s)?;
+    if n > MAX_CHUNK_SIZE {
+        return Err(format!(
+            "`{s}` is larger than the largest chunk size, 256M; use e.g. 4M"
+        ));
+    }
+    Ok(n)
+}
+
+/// Worker threads: `--threads`, else the available parallelism; 1 to [`MAX_THREADS`].
 pub fn thread_count(threads: Option<usize>) -> usize {
     threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1)
+        .clamp(1, MAX_THREADS)
 }
 
-/// A rejects file: rejected rows verbatim (after the input's header, once), the reasons in
-/// `FILE.errors`.
+/// One rejects file: the rows of inputs whose header is `key`.
+struct RejectsGroup {
+    /// The header the rows are read with; `None` until the first row claims the group.
+    key: Option<Option<Vec<u8>>>,
+    path: PathBuf,
+    rows: OutputFile,
+    reasons: OutputFile,
+}
+
+impl RejectsGroup {
+    fn create(path: PathBuf) -> anyhow::Result<RejectsGroup> {
+        Ok(RejectsGroup {
+            rows: OutputFile::create(&path)?,
+            reasons: OutputFile::create(&reasons_path(&path))?,
+            key: None,
+            path,
+        })
+    }
+}
+
+/// A rejects file: rejected rows verbatim after the input's preamble (skipped rows and
+/// header), so that it converts again with the same schema; the reasons in `FILE.errors`.
+/// Inputs whose header differs get a file each: `FILE`, `FILE.2.csv`, ... NDJSON rows are
+/// written one per line. The files appear under their names at [`RejectsFile::commit`].
 pub struct RejectsFile {
-    rows: BufWriter<File>,
-    reasons: BufWriter<File>,
-    header_written: bool,
+    groups: Vec<RejectsGroup>,
+    format: Option<Format>,
+    skip_rows: usize,
+    /// Files a further rejects file must not replace (the inputs, the other outputs).
+    avoid: Vec<String>,
+    /// FILE is a device or FIFO: every row goes there.
+    special: bool,
 }
 
 impl RejectsFile {
-    /// Creates `path` and `path.errors`.
-    pub fn create(path: &Path) -> anyhow::Result<Self> {
-        let mut reasons = path.as_os_str().to_owned();
-        reasons.push(".errors");
-        let reasons = PathBuf::from(reasons);
+    /// Creates `path.partial` and `path.errors.partial` for inputs read with `schema`; the
+    /// files of further headers (`FILE.2.csv`, ...) are never one of `avoid` (the inputs and
+    /// the other outputs).
+    pub fn create(path: &Path, schema: &Schema, avoid: &[String]) -> anyhow::Result<Self> {
         Ok(RejectsFile {
-            rows: BufWriter::new(
-                File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-            ),
-            reasons: BufWriter::new(
-                File::create(&reasons)
-                    .with_context(|| format!("cannot create {}", reasons.display()))?,
-            ),
-            header_written: false,
+            groups: vec![RejectsGroup::create(path.to_path_buf())?],
+            format: schema.format,
+            skip_rows: schema.csv.skip_rows,
+            avoid: avoid.to_vec(),
+            special: is_special(path),
         })
     }
 
-    /// Writes one rejected row (the header first, once, when the input has one) and its reason.
-    pub fn write(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
-        if !self.header_written {
-            if let Some(h) = header {
-                self.rows.write_all(h)?;
-                if !h.ends_with(b"\n") {
-                    self.rows.write_all(b"\n")?;
-                }
-            }
-            self.header_written = true;
-        }
-        self.rows.write_all(r.raw)?;
-        if !r.raw.ends_with(b"\n") {
-            self.rows.write_all(b"\n")?;
-        }
-        writeln!(self.reasons, "{r}")
+    /// The name of the `n`-th file (from 2): `FILE.n.EXT`, EXT telling the format of rows
+    /// of `input` read as `format` (FILE's own extension when it tells that format).
+    fn group_path(&self, n: usize, input: &str, format: Format) -> PathBuf {
+        let base = &self.groups[0].path;
+        let text = base.to_string_lossy();
+        let gz = text.ends_with(".gz");
+        let ext_of = |p: &str| {
+            let p = p.strip_suffix(".gz").unwrap_or(p);
+            let ext = Path::new(p).extension()?.to_str()?;
+            let (f, _) = lpconvert_engine::input::format_from_name(&format!("x.{ext}"))?;
+            (f == format).then(|| ext.to_owned())
+        };
+        let ext = ext_of(&text)
+            .or_else(|| ext_of(input))
+            .unwrap_or_else(|| match format {
+                Format::Ndjson => "ndjson".into(),
+                Format::Csv => "csv".into(),
+            });
+        with_suffix(base, &format!(".{n}.{ext}{}", if gz { ".gz" } else { "" }))
     }
 
-    /// Flushes the rows, then the reasons.
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.rows.flush()?;
-        self.reasons.flush()
+    /// Writes one rejected row (after its input's preamble, once per file) and its reason.
+    pub fn write(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
+        let format = self
+            .format
+            .or(lpconvert_engine::input::format_from_name(r.file).map(|(f, _)| f))
+            .unwrap_or(Format::Csv);
+        let ndjson = format == Format::Ndjson;
+        let header = header.filter(|_| !ndjson);
+        // The header line (not the skipped rows, whatever they hold) decides the file.
+        let key = header.map(|h| {
+            let mut rest = h;
+            for _ in 0..self.skip_rows {
+                match rest.iter().position(|&b| b == b'\n') {
+                    Some(i) => rest = &rest[i + 1..],
+                    None => break,
+                }
+            }
+            rest.to_vec()
+        });
+        let found = if self.special {
+            // `--rejects /dev/null`: one device takes everything.
+            Some(0)
+        } else {
+            self.groups
+                .iter()
+                .position(|g| g.key.as_ref() == Some(&key))
+                .or_else(|| self.groups.iter().position(|g| g.key.is_none()))
+        };
+        let i = match found {
+            Some(i) => i,
+            None => {
+                let mut n = self.groups.len() + 1;
+                let mut path = self.group_path(n, r.file, format);
+                while check_outputs(&self.avoid, &rejects_outputs("--rejects", &path)).is_err()
+                    && n < self.groups.len() + 100
+                {
+                    n += 1;
+                    path = self.group_path(n, r.file, format);
+                }
+                let g =
+                    RejectsGroup::create(path).map_err(|e| io::Error::other(format!("{e:#}")))?;
+                self.groups.push(g);
+                self.groups.len() - 1
+            }
+        };
+        let g = &mut self.groups[i];
+        if g.key.is_none() {
+            if let Some(h) = header {
+                g.rows.write_all(h)?;
+                if !h.ends_with(b"\n") {
+                    g.rows.write_all(b"\n")?;
+                }
+            }
+            g.key = Some(key);
+        }
+        if ndjson {
+            // JSON allows CR and LF only as whitespace outside strings: spaces keep the
+            // element what it was, on one line (a CRLF ending stays).
+            let raw = r.raw.strip_suffix(b"\n").unwrap_or(r.raw);
+            let (body, cr) = match raw.strip_suffix(b"\r") {
+                Some(b) => (b, &b"\r"[..]),
+                None => (raw, &b""[..]),
+            };
+            let line: Vec<u8> = body
+                .iter()
+                .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
+                .collect();
+            g.rows.write_all(&line)?;
+            g.rows.write_all(cr)?;
+            g.rows.write_all(b"\n")?;
+        } else {
+            g.rows.write_all(r.raw)?;
+            if !r.raw.ends_with(b"\n") {
+                g.rows.write_all(b"\n")?;
+            }
+        }
+        writeln!(g.reasons, "{r}")
+    }
+
+    /// Flushes every file and renames it into place; returns the rows files.
+    pub fn commit(self) -> io::Result<Vec<PathBuf>> {
+        let mut paths = Vec::new();
+        for g in self.groups {
+            g.rows.commit()?;
+            g.reasons.commit()?;
+            paths.push(g.path);
+        }
+        Ok(paths)
+    }
+
+    /// Flushes every file and keeps it under its `.partial` name; returns those names.
+    pub fn keep_partial(self) -> Vec<PathBuf> {
+        let mut kept = Vec::new();
+        for g in self.groups {
+            kept.extend(g.rows.keep_partial());
+            kept.extend(g.reasons.keep_partial());
+        }
+        kept
     }
 }
 

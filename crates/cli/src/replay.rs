@@ -120,8 +120,8 @@ struct ReplayOptions {
     /// FILE.errors as file:line:column: message.
     #[arg(long, requires = "schema", value_name = "FILE")]
     convert_rejects: Option<PathBuf>,
-    /// With --schema: conversion worker threads (default: all cores).
-    #[arg(long, requires = "schema")]
+    /// With --schema: conversion worker threads, 1 to 1024 (default: all cores).
+    #[arg(long, requires = "schema", value_parser = crate::output::parse_threads)]
     threads: Option<usize>,
     /// No progress, no summary.
     #[arg(short, long)]
@@ -132,6 +132,20 @@ struct ReplayOptions {
 pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     let args = *args.options;
     let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
+    // Before anything is opened: no output is an input or another output.
+    crate::paths::check_outputs(
+        &crate::paths::with_schema(
+            &crate::output::inputs_or_stdin(&args.inputs),
+            args.schema.as_deref(),
+        ),
+        &crate::paths::replay_outputs(
+            args.rejects.as_deref(),
+            args.report.as_deref(),
+            args.checkpoint.as_deref(),
+            args.convert_rejects.as_deref(),
+        ),
+    )
+    .map_err(anyhow::Error::msg)?;
     let conversion = match &args.schema {
         None => None,
         Some(schema) => Some(Conversion::prepare(&ConvertOptions {

@@ -227,7 +227,10 @@ impl Conversion {
             threads: thread_count(o.threads),
             chunk_size: lpconvert_engine::DEFAULT_CHUNK_SIZE,
         };
-        let file = o.rejects.map(RejectsFile::create).transpose()?;
+        let file = o
+            .rejects
+            .map(|p| RejectsFile::create(p, &schema, &inputs))
+            .transpose()?;
         let shared = Arc::new(Shared {
             failed: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),
@@ -314,9 +317,17 @@ impl Conversion {
         // Rows rejected after the last progress report of a stopped conversion.
         out.counters.rejected = out.counters.rejected.max(log.count);
         out.first_rejects = std::mem::take(&mut log.first);
-        if let Some(f) = &mut log.file {
-            f.flush()
+        if let Some(f) = log.file.take() {
+            let files = f
+                .commit()
                 .context("cannot write the --convert-rejects file")?;
+            if files.len() > 1 {
+                let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+                eprintln!(
+                    "lpconvert replay: the inputs' headers differ: rejected rows are in {} (one file per header, each with its FILE.errors)",
+                    names.join(", ")
+                );
+            }
         }
         Ok(out)
     }

@@ -129,7 +129,16 @@ pub(crate) fn convert(
             let cx = Context {
                 name,
                 base_line: pre.lines,
-                header: pre.header.clone().map(|r| &head[r]),
+                // The skipped rows and the header, so that a rejects file re-reads alike.
+                header: match (pre.header.clone(), schema.csv.skip_rows) {
+                    (Some(r), 0) => Some(&head[r]),
+                    (None, 0) => None,
+                    (h, _) => {
+                        let end = h.map_or(pre.body, |r| r.end);
+                        let h = &head[..end.min(head.len())];
+                        Some(h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h))
+                    }
+                },
                 preamble_bytes: pre.body as u64,
                 base_column: 0,
             };

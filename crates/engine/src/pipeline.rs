@@ -19,7 +19,8 @@ use std::ops::Range;
 pub trait Sink {
     /// Line protocol lines, each ending in LF.
     fn write_lines(&mut self, lines: &[u8]) -> io::Result<()>;
-    /// A rejected row; `header` is the CSV header line of its input, if any.
+    /// A rejected row; `header` is what precedes the CSV body of its input (the rows
+    /// `skip_rows` skips, then the header line), if anything.
     fn reject(&mut self, reject: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()>;
     /// Called after each chunk with the counters so far of this input.
     fn progress(&mut self, _counters: &Counters) {}
@@ -72,7 +73,7 @@ pub struct Context<'a> {
     pub name: &'a str,
     /// Physical lines before the first record of the body (preamble, header).
     pub base_line: u64,
-    /// The raw CSV header line, for the rejects file.
+    /// The raw CSV lines before the body (skipped rows, then the header), for the rejects file.
     pub header: Option<&'a [u8]>,
     /// The bytes of the preamble (counted as read).
     pub preamble_bytes: u64,

@@ -1,4 +1,619 @@
-//! Issue 10, outputs.
+//! Issue 10, outputs: an output is never an input or another output, is written under
+//! `FILE.partial` and appears under its name only when the run ends with 0 or 3; option
+//! ranges; rejects files that convert again with the same schema; causes said once.
 
-#[allow(unused_imports)]
-use crate::support;
+use crate::support::{run_lpconvert, stderr, write_text, TempDir};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const HOME_SCHEMA: &str = "measurement = \"home\"\nprecision = \"s\"\n\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n\n[tags]\nroom = \"room\"\n\n[fields]\ntemp = \"float\"\nco = \"integer\"\n";
+const HOME_CSV: &str = "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,21.5,1\n";
+
+fn home(dir: &TempDir) -> (String, String) {
+    (
+        write_text(dir, "home.toml", HOME_SCHEMA),
+        write_text(dir, "a.csv", HOME_CSV),
+    )
+}
+
+fn read(p: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|_| "<missing>".into())
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// The number of rejected rows in convert's summary.
+fn rejected(o: &Output) -> u64 {
+    let e = stderr(o);
+    let at = e
+        .find(" rejected in ")
+        .unwrap_or_else(|| panic!("no summary: {e}"));
+    let before = &e[..at];
+    let n = before.rsplit(' ').next().unwrap_or("");
+    n.parse()
+        .unwrap_or_else(|_| panic!("no rejected count: {e}"))
+}
+
+#[test]
+fn output_equal_to_input_is_refused_before_truncating() {
+    let dir = TempDir::new("out-eq-in");
+    let (schema, input) = home(&dir);
+    let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &input], &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&input), HOME_CSV, "the input was changed");
+    let e = stderr(&o);
+    assert!(e.contains("--output") && e.contains("a.csv"), "{e}");
+    assert!(!dir.join("a.csv.partial").exists());
+    // The schema is an input too.
+    for opt in ["-o", "--rejects"] {
+        let o = run_lpconvert("convert", &["-s", &schema, &input, opt, &schema], &[]);
+        assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
+        assert_eq!(read(&schema), HOME_SCHEMA);
+    }
+}
+
+#[test]
+fn rejects_naming_an_input_or_its_errors_file_is_refused() {
+    let dir = TempDir::new("rej-eq-in");
+    let (schema, input) = home(&dir);
+    let o = run_lpconvert(
+        "convert",
+        &["-s", &schema, &input, "--rejects", &input],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&input), HOME_CSV);
+    // The input is the rejects file's reasons file.
+    let errors_input = write_text(&dir, "r.errors", HOME_CSV);
+    let r = dir.join("r").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &["-s", &schema, &errors_input, "--rejects", &r],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("r.errors"), "{}", stderr(&o));
+    assert_eq!(read(&errors_input), HOME_CSV);
+}
+
+#[test]
+fn output_through_a_symlink_to_the_input_is_refused() {
+    let dir = TempDir::new("out-link");
+    let (schema, input) = home(&dir);
+    let link = dir.join("link.lp");
+    std::os::unix::fs::symlink(&input, &link).unwrap();
+    let link = link.display().to_string();
+    let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &link], &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&input), HOME_CSV);
+}
+
+#[test]
+fn output_and_rejects_on_the_same_path_are_refused() {
+    let dir = TempDir::new("out-eq-rej");
+    let (schema, input) = home(&dir);
+    let x = dir.join("x").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &["-s", &schema, &input, "-o", &x, "--rejects", &x],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("--output") && e.contains("--rejects"), "{e}");
+    assert!(!dir.join("x").exists());
+}
+
+#[test]
+fn output_equal_to_the_file_on_stdin_is_refused() {
+    let dir = TempDir::new("out-eq-stdin");
+    let (schema, input) = home(&dir);
+    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(["convert", "-s", &schema, "-", "-o", &input])
+        .stdin(std::fs::File::open(&input).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&input), HOME_CSV);
+}
+
+#[test]
+fn replay_outputs_naming_an_input_are_refused() {
+    let dir = TempDir::new("replay-eq-in");
+    let lp = write_text(&dir, "d.lp", "m f=1 1\n");
+    for opt in ["--rejects", "--report", "--checkpoint"] {
+        let o = run_lpconvert(
+            "replay",
+            &[
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--dry-run",
+                opt,
+                &lp,
+                &lp,
+            ],
+            &[],
+        );
+        assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
+        assert!(stderr(&o).contains(opt), "{opt}: {}", stderr(&o));
+        assert_eq!(read(&lp), "m f=1 1\n", "{opt} changed the input");
+    }
+    let (schema, input) = home(&dir);
+    let o = run_lpconvert(
+        "replay",
+        &[
+            "--url",
+            "http://127.0.0.1:9",
+            "--db",
+            "x",
+            "--dry-run",
+            "--schema",
+            &schema,
+            "--convert-rejects",
+            &input,
+            &input,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&input), HOME_CSV);
+}
+
+#[test]
+fn failed_run_leaves_the_previous_output_untouched_and_keeps_the_partial() {
+    let dir = TempDir::new("out-partial");
+    let (schema, _) = home(&dir);
+    let bad = write_text(
+        &dir,
+        "bad.csv",
+        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n",
+    );
+    let out = write_text(&dir, "out.lp", "OLD\n");
+    let rej = write_text(&dir, "rej.csv", "OLD REJECTS\n");
+    let o = run_lpconvert(
+        "convert",
+        &["-s", &schema, &bad, "-o", &out, "--rejects", &rej],
+        &[],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(read(&out), "OLD\n");
+    assert_eq!(read(&rej), "OLD REJECTS\n");
+    let partial = dir.join("out.lp.partial");
+    assert!(
+        read(&partial).starts_with("home,room=Kitchen"),
+        "{}",
+        read(&partial)
+    );
+    assert!(stderr(&o).contains("out.lp.partial"), "{}", stderr(&o));
+    // A schema error: nothing written at all.
+    let broken = write_text(&dir, "broken.toml", "measurement = \n");
+    let _ = std::fs::remove_file(&partial);
+    let o = run_lpconvert("convert", &["-s", &broken, &bad, "-o", &out], &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&out), "OLD\n");
+    assert!(!partial.exists());
+    // A missing second input: exit 2 and the previous file stays.
+    let good = write_text(&dir, "good.csv", HOME_CSV);
+    let missing = dir.join("missing.csv").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &["-s", &schema, &good, &missing, "-o", &out],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&out), "OLD\n");
+    // A run that succeeds replaces it, and leaves no partial behind.
+    let o = run_lpconvert("convert", &["-s", &schema, &good, "-o", &out], &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(read(&out).starts_with("home,room=Kitchen"));
+    assert!(!partial.exists());
+}
+
+#[test]
+fn output_to_dev_null_is_written_in_place() {
+    let dir = TempDir::new("out-null");
+    let (schema, input) = home(&dir);
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &input,
+            "-o",
+            "/dev/null",
+            "--rejects",
+            "/dev/null",
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!Path::new("/dev/null.partial").exists());
+}
+
+/// Runs lpconvert with a FIFO input nobody writes to: it must end (exit 2) without opening it.
+fn ends_without_reading(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("lpconvert {args:?} opened its input (it hangs on the FIFO)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn output_in_a_missing_directory_fails_before_any_input_is_read() {
+    let dir = TempDir::new("out-nodir");
+    let (schema, _) = home(&dir);
+    let fifo = dir.join("fifo.csv");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let fifo = fifo.display().to_string();
+    let nodir = dir.join("nodir/x").display().to_string();
+    for opt in ["-o", "--rejects"] {
+        let o = ends_without_reading(&["convert", "-s", &schema, &fifo, opt, &nodir]);
+        assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
+        assert!(stderr(&o).contains("nodir"), "{}", stderr(&o));
+    }
+    // `-o` is not emptied when `--rejects` cannot be created.
+    let good = write_text(&dir, "good.lp", "OLD\n");
+    let o = ends_without_reading(&[
+        "convert",
+        "-s",
+        &schema,
+        &fifo,
+        "-o",
+        &good,
+        "--rejects",
+        &nodir,
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&good), "OLD\n");
+    assert!(!dir.join("good.lp.partial").exists());
+    // A directory that is not writable: refused before reading too (unless root).
+    let ro = dir.join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    if std::fs::write(ro.join("probe"), "x").is_err() {
+        let out = ro.join("x.lp").display().to_string();
+        let o = ends_without_reading(&["convert", "-s", &schema, &fifo, "-o", &out]);
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+    }
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn thread_count_and_chunk_size_out_of_range_are_usage_errors() {
+    let dir = TempDir::new("threads");
+    let (schema, input) = home(&dir);
+    for (opt, v) in [
+        ("--threads", "5000"),
+        ("--threads", "0"),
+        ("--chunk-size", "64G"),
+    ] {
+        let o = run_lpconvert("convert", &["-s", &schema, &input, opt, v], &[]);
+        assert_eq!(code(&o), 2, "{opt} {v}: {}", stderr(&o));
+        assert!(stderr(&o).contains(opt), "{}", stderr(&o));
+        let lp = write_text(&dir, "d.lp", "m f=1 1\n");
+        let o = run_lpconvert("check", &[&lp, opt, v], &[]);
+        assert_eq!(code(&o), 2, "check {opt} {v}: {}", stderr(&o));
+    }
+    let o = run_lpconvert("convert", &["--help"], &[]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1024"));
+}
+
+#[test]
+fn rejects_of_inputs_with_different_headers_go_to_one_file_per_header() {
+    let dir = TempDir::new("rej-headers");
+    let (schema, _) = home(&dir);
+    let a = write_text(
+        &dir,
+        "a.csv",
+        "time,room,temp,co\n1641024000,Kitchen,hot,0\n",
+    );
+    let b = write_text(&dir, "b.csv", "room,co,temp,time\nHall,1,cold,1641024000\n");
+    let c = write_text(
+        &dir,
+        "c.csv",
+        "time,room,temp,co\n1641024000,Attic,warm,0\n",
+    );
+    let rej = dir.join("rej.csv").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &a,
+            &b,
+            &c,
+            "--on-error",
+            "skip",
+            "--rejects",
+            &rej,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(rejected(&o), 3);
+    let second = dir.join("rej.csv.2.csv");
+    assert!(stderr(&o).contains("rej.csv.2.csv"), "{}", stderr(&o));
+    assert_eq!(
+        read(&rej),
+        "time,room,temp,co\n1641024000,Kitchen,hot,0\n1641024000,Attic,warm,0\n"
+    );
+    assert_eq!(read(&second), "room,co,temp,time\nHall,1,cold,1641024000\n");
+    assert!(!dir.join("rej.csv.3.csv").exists());
+    for (file, n) in [(rej.clone(), 2), (second.display().to_string(), 1)] {
+        let o = run_lpconvert(
+            "convert",
+            &["-s", &schema, &file, "--on-error", "skip"],
+            &[],
+        );
+        assert_eq!(code(&o), 3, "{}", stderr(&o));
+        assert_eq!(rejected(&o), n, "{}", stderr(&o));
+        assert!(stderr(&o).contains("temp"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn rejects_with_skip_rows_keep_the_skipped_preamble() {
+    let dir = TempDir::new("rej-skip");
+    let schema = write_text(
+        &dir,
+        "s.toml",
+        &(HOME_SCHEMA.to_owned() + "\n[csv]\nskip_rows = 2\n"),
+    );
+    let input = write_text(
+        &dir,
+        "in.csv",
+        "# exported 2022-01-01\n# by hand\ntime,room,temp,co\n1641024000,Kitchen,hot,0\n1641027600,Kitchen,21.5,1\n",
+    );
+    let rej = dir.join("rej.csv").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &input,
+            "--on-error",
+            "skip",
+            "--rejects",
+            &rej,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(
+        read(&rej),
+        "# exported 2022-01-01\n# by hand\ntime,room,temp,co\n1641024000,Kitchen,hot,0\n"
+    );
+    let o = run_lpconvert("convert", &["-s", &schema, &rej, "--on-error", "skip"], &[]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(rejected(&o), 1);
+    // Without a header line: the skipped row alone comes first, no row is eaten.
+    let schema = write_text(
+        &dir,
+        "n.toml",
+        &(HOME_SCHEMA.to_owned()
+            + "\n[csv]\nskip_rows = 1\nheader = false\ncolumns = [\"time\", \"room\", \"temp\", \"co\"]\n"),
+    );
+    let input = write_text(
+        &dir,
+        "n.csv",
+        "# exported\n1641024000,Kitchen,hot,0\n1641027600,Kitchen,21.5,1\n",
+    );
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &input,
+            "--on-error",
+            "skip",
+            "--rejects",
+            &rej,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(read(&rej), "# exported\n1641024000,Kitchen,hot,0\n");
+    let o = run_lpconvert("convert", &["-s", &schema, &rej, "--on-error", "skip"], &[]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(rejected(&o), 1);
+}
+
+#[test]
+fn rejects_from_a_pretty_json_array_are_one_line_each() {
+    let dir = TempDir::new("rej-json");
+    let schema = write_text(
+        &dir,
+        "s.toml",
+        &("format = \"ndjson\"\n".to_owned() + HOME_SCHEMA),
+    );
+    let input = write_text(
+        &dir,
+        "in.json",
+        "[\n  {\n    \"time\": 1641024000,\n    \"room\": \"Kitchen\",\n    \"temp\": \"hot\",\n    \"co\": 0\n  },\n  {\n    \"time\": 1641027600,\n    \"room\": \"Kitchen\",\n    \"temp\": 21.5,\n    \"co\": 1\n  }\n]\n",
+    );
+    let rej = dir.join("rej.ndjson").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &input,
+            "--on-error",
+            "skip",
+            "--rejects",
+            &rej,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(rejected(&o), 1);
+    assert_eq!(read(&rej).lines().count(), 1, "{}", read(&rej));
+    let o = run_lpconvert("convert", &["-s", &schema, &rej, "--on-error", "skip"], &[]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(rejected(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("temp"), "{}", stderr(&o));
+}
+
+#[test]
+fn error_texts_say_their_cause_once() {
+    let dir = TempDir::new("cause-once");
+    let (schema, input) = home(&dir);
+    let missing = dir.join("missing.csv").display().to_string();
+    let nodir = dir.join("nodir/r").display().to_string();
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        ("convert", vec!["-s", &schema, &missing]),
+        ("convert", vec!["-s", &missing, &input]),
+        ("convert", vec!["-s", &schema, &input, "-o", &nodir]),
+        ("check", vec![&missing]),
+        ("infer", vec![&missing]),
+        (
+            "replay",
+            vec!["--url", "http://127.0.0.1:9", "--db", "x", &missing],
+        ),
+        (
+            "replay",
+            vec![
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--rejects",
+                &nodir,
+                &input,
+            ],
+        ),
+        (
+            "replay",
+            vec![
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--schema",
+                &schema,
+                &missing,
+            ],
+        ),
+        (
+            "bench",
+            vec![
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--from",
+                &missing,
+            ],
+        ),
+    ];
+    for (cmd, args) in runs {
+        let o = run_lpconvert(cmd, &args, &[]);
+        assert_eq!(code(&o), 2, "{cmd} {args:?}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.matches("No such file or directory").count() <= 1,
+            "{cmd} {args:?}: {e}"
+        );
+    }
+}
+
+#[test]
+fn check_and_infer_with_stdout_onto_their_input_are_refused() {
+    let dir = TempDir::new("stdout-eq-in");
+    let lp = write_text(&dir, "d.lp", "m f=1 1\n");
+    let (_, csv) = home(&dir);
+    for (cmd, input, text) in [("check", &lp, "m f=1 1\n"), ("infer", &csv, HOME_CSV)] {
+        let out = std::fs::OpenOptions::new()
+            .append(true)
+            .open(input)
+            .unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+            .args([cmd, input.as_str()])
+            .stdin(Stdio::null())
+            .stdout(out)
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 2, "{cmd}: {}", stderr(&o));
+        assert!(stderr(&o).contains("standard output"), "{}", stderr(&o));
+        assert_eq!(read(input), text);
+    }
+}
+
+#[test]
+fn a_further_rejects_file_never_replaces_an_input() {
+    let dir = TempDir::new("rej-group-input");
+    let (schema, _) = home(&dir);
+    let a = write_text(
+        &dir,
+        "a.csv",
+        "time,room,temp,co\n1641024000,Kitchen,hot,0\n",
+    );
+    let b_text = "room,co,temp,time\nHall,1,cold,1641024000\n";
+    let b = write_text(&dir, "rej.csv.2.csv", b_text);
+    let rej = dir.join("rej.csv").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &a,
+            &b,
+            "--on-error",
+            "skip",
+            "--rejects",
+            &rej,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(read(&b), b_text, "an input was replaced by a rejects file");
+    assert_eq!(read(dir.join("rej.csv.3.csv")), b_text);
+}
+
+#[test]
+fn bench_report_files_naming_the_from_input_are_refused() {
+    let dir = TempDir::new("bench-report-from");
+    let from = write_text(&dir, "report.json", "m f=1 1\n");
+    let report_dir = dir.0.display().to_string();
+    let o = run_lpconvert(
+        "bench",
+        &[
+            "--url",
+            "http://127.0.0.1:9",
+            "--db",
+            "x",
+            "--dry-run",
+            "--duration",
+            "1s",
+            "--warmup",
+            "0s",
+            "--from",
+            &from,
+            "--report",
+            &report_dir,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--report"), "{}", stderr(&o));
+    assert_eq!(read(&from), "m f=1 1\n");
+}

@@ -1,0 +1,419 @@
+//! Output files of every command: checked before anything is opened (never an input, never
+//! another output, in a directory that exists), then written under `FILE.partial` and renamed
+//! into place only when the run succeeds, so that a failed run leaves the previous file as it
+//! was.
+
+use flate2::write::GzEncoder;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// The option name of standard output in [`check_outputs`] (see [`stdout_output`]).
+pub const STDOUT: &str = "standard output";
+
+/// Standard output as an output of [`check_outputs`]: compared only when it is a regular file.
+pub fn stdout_output() -> (String, PathBuf) {
+    (STDOUT.to_string(), PathBuf::from("/dev/stdout"))
+}
+
+/// What names a file on disk, for comparing paths.
+#[derive(Debug, PartialEq, Eq)]
+enum FileId {
+    /// An existing regular file: device and inode (symlinks and hard links compare equal).
+    Inode(u64, u64),
+    /// A file still to be created: the canonical path of its directory and its name.
+    Path(PathBuf),
+    /// Not a regular file (a device such as /dev/null, a FIFO): never compared.
+    Special,
+}
+
+/// `path` with `suffix` appended to its file name (`out.lp` + `.partial`).
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// The identity of an output path; an error when it cannot be written as a file at all.
+fn output_id(what: &str, path: &Path) -> Result<FileId, String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(FileId::Inode(m.dev(), m.ino())),
+        Ok(m) if m.is_dir() => Err(format!(
+            "{what} {}: is a directory; name a file in it",
+            path.display()
+        )),
+        Ok(_) => Ok(FileId::Special),
+        Err(_) => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            let name = path.file_name().ok_or_else(|| {
+                format!("{what} {}: names no file; give a file name", path.display())
+            })?;
+            match std::fs::canonicalize(dir) {
+                Ok(d) if d.is_dir() => Ok(FileId::Path(d.join(name))),
+                Ok(_) => Err(format!(
+                    "{what} {}: {} is not a directory",
+                    path.display(),
+                    dir.display()
+                )),
+                Err(e) => Err(format!(
+                    "{what} {}: its directory {} cannot be used ({}); create it first",
+                    path.display(),
+                    dir.display(),
+                    cause(&e)
+                )),
+            }
+        }
+    }
+}
+
+/// An io::Error's text without the `(os error N)` tail.
+pub fn cause(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// The identity of an input: `-` is the file on standard input when that is a regular file.
+fn input_id(input: &str) -> FileId {
+    let meta = if input == "-" {
+        use std::os::fd::AsFd;
+        let stdin = io::stdin().as_fd().try_clone_to_owned();
+        match stdin.map(File::from).and_then(|f| f.metadata()) {
+            Ok(m) => m,
+            Err(_) => return FileId::Special,
+        }
+    } else {
+        match std::fs::metadata(input) {
+            Ok(m) => m,
+            // Said when it is read, in input order.
+            Err(_) => return FileId::Special,
+        }
+    };
+    if meta.is_file() {
+        FileId::Inode(meta.dev(), meta.ino())
+    } else {
+        FileId::Special
+    }
+}
+
+/// Checks the outputs of a run before anything is opened: every output must name a file (or
+/// a device) in an existing directory, and none may be an input (through any path or link)
+/// or another output; whether the directory is writable shows when the file is created. `outputs` are `(option, path)`; each also stands for the files written
+/// beside it (`FILE.partial`, `FILE.errors`, ...) given as further entries by the caller.
+/// Returns the message of a usage error.
+pub fn check_outputs(inputs: &[String], outputs: &[(String, PathBuf)]) -> Result<(), String> {
+    let mut ins = Vec::with_capacity(inputs.len());
+    for i in inputs {
+        ins.push((i, input_id(i)));
+    }
+    let mut outs: Vec<(&str, &Path, FileId)> = Vec::with_capacity(outputs.len());
+    for (what, p) in outputs {
+        let id = output_id(what, p)?;
+        if id != FileId::Special {
+            if let Some((input, _)) = ins.iter().find(|(_, i)| *i == id) {
+                let input = if *input == "-" {
+                    "standard input"
+                } else {
+                    input.as_str()
+                };
+                let named = if what == STDOUT {
+                    format!("{STDOUT} (a regular file)")
+                } else {
+                    format!("{what} {}", p.display())
+                };
+                return Err(format!(
+                    "{named} is the input {input}: writing it would destroy the data being read; choose another file"
+                ));
+            }
+            if let Some((other, q, _)) = outs.iter().find(|(_, _, o)| *o == id) {
+                return Err(format!(
+                    "{what} {} is the same file as {other} {}: choose different files",
+                    p.display(),
+                    q.display()
+                ));
+            }
+        }
+        outs.push((what, p, id));
+    }
+    Ok(())
+}
+
+/// An existing file that is neither a regular file nor a directory (/dev/null, a FIFO): written
+/// in place, without a partial file.
+pub fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// The reasons file of a rejects file `FILE`: `FILE.errors`, or `FILE` itself when that is
+/// not a regular file (`--rejects /dev/null` discards both).
+pub fn reasons_path(path: &Path) -> PathBuf {
+    if is_special(path) {
+        path.to_path_buf()
+    } else {
+        with_suffix(path, ".errors")
+    }
+}
+
+/// The output `(option, path)` pairs of a rejects file `FILE`: itself, `FILE.errors` and
+/// their `.partial` names.
+pub fn rejects_outputs(option: &str, path: &Path) -> Vec<(String, PathBuf)> {
+    if is_special(path) {
+        return vec![(option.to_string(), path.to_path_buf())];
+    }
+    let errors = with_suffix(path, ".errors");
+    vec![
+        (option.to_string(), path.to_path_buf()),
+        (format!("{option} (reasons)"), errors.clone()),
+        (
+            format!("{option} (while written)"),
+            with_suffix(path, ".partial"),
+        ),
+        (
+            format!("{option} (reasons, while written)"),
+            with_suffix(&errors, ".partial"),
+        ),
+    ]
+}
+
+/// The output `(option, path)` pairs of a file written through [`OutputFile`]: itself and its
+/// `.partial` name.
+pub fn file_outputs(option: &str, path: &Path) -> Vec<(String, PathBuf)> {
+    if is_special(path) {
+        return vec![(option.to_string(), path.to_path_buf())];
+    }
+    vec![
+        (option.to_string(), path.to_path_buf()),
+        (
+            format!("{option} (while written)"),
+            with_suffix(path, ".partial"),
+        ),
+    ]
+}
+
+/// The inputs of a run for [`check_outputs`]: the data inputs and, when it exists, the schema
+/// (an output over the schema would destroy it as surely as one over the data).
+pub fn with_schema(inputs: &[String], schema: Option<&Path>) -> Vec<String> {
+    let mut all = inputs.to_vec();
+    if let Some(s) = schema.filter(|s| s.exists()) {
+        all.push(s.display().to_string());
+    }
+    all
+}
+
+/// The output files of `lpconvert replay`, for [`check_outputs`].
+pub fn replay_outputs(
+    rejects: Option<&Path>,
+    report: Option<&Path>,
+    checkpoint: Option<&Path>,
+    convert_rejects: Option<&Path>,
+) -> Vec<(String, PathBuf)> {
+    let mut outs = Vec::new();
+    if let Some(p) = rejects {
+        outs.push(("--rejects".to_string(), p.to_path_buf()));
+    }
+    if let Some(p) = report {
+        outs.push(("--report".to_string(), p.to_path_buf()));
+    }
+    if let Some(p) = checkpoint {
+        outs.push(("--checkpoint".to_string(), p.to_path_buf()));
+        outs.push((
+            "--checkpoint (while written)".to_string(),
+            with_suffix(p, ".tmp"),
+        ));
+    }
+    if let Some(p) = convert_rejects {
+        outs.extend(rejects_outputs("--convert-rejects", p));
+    }
+    outs
+}
+
+enum Encoder {
+    Plain(BufWriter<File>),
+    Gzip(GzEncoder<BufWriter<File>>),
+}
+
+/// A file written under `FILE.partial` (gzip when the name ends in `.gz`) and renamed to
+/// `FILE` by [`OutputFile::commit`]. A device or FIFO is written in place. Dropped without a
+/// commit or [`OutputFile::keep_partial`], the partial file is removed (kept in a panic).
+pub struct OutputFile {
+    enc: Encoder,
+    target: PathBuf,
+    /// `None` when written in place.
+    partial: Option<PathBuf>,
+    settled: bool,
+}
+
+impl OutputFile {
+    /// Creates `path.partial` (or opens `path` itself when it is not a regular file).
+    pub fn create(path: &Path) -> anyhow::Result<OutputFile> {
+        let special = is_special(path);
+        let (file, target, partial) = if special {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {}", path.display(), cause(&e)))?;
+            (f, path.to_path_buf(), None)
+        } else {
+            // Follow a symlink: the file it points to is replaced, the link stays.
+            let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            let partial = with_suffix(&target, ".partial");
+            let _ = std::fs::remove_file(&partial);
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            if let Ok(m) = std::fs::metadata(&target) {
+                if m.permissions().readonly() {
+                    anyhow::bail!(
+                        "{} is read-only: make it writable (chmod u+w) or choose another file",
+                        path.display()
+                    );
+                }
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(m.mode() & 0o7777);
+            }
+            let f = opts.open(&partial).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot create {} (written there, then renamed to {}): {}; choose a writable place",
+                    partial.display(),
+                    path.display(),
+                    cause(&e)
+                )
+            })?;
+            (f, target, Some(partial))
+        };
+        let w = BufWriter::with_capacity(1 << 20, file);
+        let enc = if path.extension().is_some_and(|e| e == "gz") {
+            Encoder::Gzip(GzEncoder::new(w, flate2::Compression::default()))
+        } else {
+            Encoder::Plain(w)
+        };
+        Ok(OutputFile {
+            enc,
+            target,
+            partial,
+            settled: false,
+        })
+    }
+
+    /// Ends the compressed stream and flushes everything to the file.
+    fn finish(&mut self) -> io::Result<&File> {
+        let w = match &mut self.enc {
+            Encoder::Plain(w) => w,
+            Encoder::Gzip(g) => {
+                g.try_finish()?;
+                g.get_mut()
+            }
+        };
+        w.flush()?;
+        Ok(w.get_ref())
+    }
+
+    /// Flushes, syncs and renames the partial file to its name.
+    pub fn commit(mut self) -> io::Result<()> {
+        self.settled = true;
+        let partial = self.partial.clone();
+        let f = self.finish()?;
+        if let Some(p) = partial {
+            f.sync_all()?;
+            std::fs::rename(&p, &self.target)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and keeps the partial file; returns its name (`None` when written in place).
+    pub fn keep_partial(mut self) -> Option<PathBuf> {
+        self.settled = true;
+        let _ = self.finish();
+        self.partial.take()
+    }
+}
+
+impl Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.enc {
+            Encoder::Plain(w) => w.write(buf),
+            Encoder::Gzip(g) => g.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match &mut self.enc {
+            Encoder::Plain(w) => w.write_all(buf),
+            Encoder::Gzip(g) => g.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.enc {
+            Encoder::Plain(w) => w.flush(),
+            Encoder::Gzip(g) => g.flush(),
+        }
+    }
+}
+
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        if std::thread::panicking() {
+            // A crash: what was written stays beside the untouched previous file.
+            if self.finish().is_ok() {
+                if let Some(p) = &self.partial {
+                    eprintln!("lpconvert: what was written is kept in {}", p.display());
+                }
+            }
+        } else if let Some(p) = &self.partial {
+            // Given up before it was used (another output could not be created).
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("lpconvert-paths-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_new_output_equal_to_another_by_a_different_spelling_is_refused() {
+        let d = dir("spelling");
+        let a = d.join("x.lp");
+        let b = d.join(".").join("x.lp");
+        let r = check_outputs(&[], &[("-o".into(), a), ("--rejects".into(), b)]);
+        assert!(r.is_err_and(|e| e.contains("-o") && e.contains("--rejects")));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_commit_replaces_and_a_drop_leaves_the_old_file() {
+        let d = dir("commit");
+        let p = d.join("o.lp");
+        std::fs::write(&p, "old").unwrap();
+        let mut f = OutputFile::create(&p).unwrap();
+        f.write_all(b"new").unwrap();
+        drop(f);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
+        assert!(!d.join("o.lp.partial").exists());
+        let mut f = OutputFile::create(&p).unwrap();
+        f.write_all(b"new").unwrap();
+        f.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+        // A read-only file stays read-only: not replaced behind the user's back.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o444)).unwrap();
+        assert!(OutputFile::create(&p).is_err());
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
