@@ -14,7 +14,8 @@ use lpconvert_send::bench::{self, BenchConfig, BenchResult, Mode, RampConfig};
 use lpconvert_send::clock::{Clock, SystemClock};
 use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::units::{
-    parse_duration, parse_rate, parse_signed_duration_ns, parse_size, Rate,
+    check_range, parse_duration, parse_rate, parse_signed_duration_ns, parse_size, Rate,
+    MAX_BATCH_BYTES, MAX_BATCH_LINES, MAX_CONCURRENCY,
 };
 use lpconvert_send::{
     Api, DryRunTransport, Ending, HttpConfig, HttpTransport, LiveCounters, Precision, Target,
@@ -126,13 +127,13 @@ pub struct BenchOptions {
     /// Warm-up before the measurement, excluded from the statistics.
     #[arg(long, default_value = "5s")]
     pub warmup: String,
-    /// Parallel connections.
+    /// Parallel connections (at most 1024).
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
-    /// Most lines per request.
+    /// Most lines per request (at most 1000000).
     #[arg(long, default_value_t = 5000)]
     pub batch_lines: usize,
-    /// Most bytes per request (5MB, 8MiB, ...).
+    /// Most bytes per request (5MB, 8MiB, ...; at most 1GiB).
     #[arg(long, default_value = "8MiB")]
     pub batch_bytes: String,
     /// Compress request bodies with gzip.
@@ -236,12 +237,16 @@ fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
         auth,
     };
     target.write_url()?;
-    if args.concurrency == 0 {
-        bail!("--concurrency must be at least 1");
-    }
-    if args.batch_lines == 0 {
-        bail!("--batch-lines must be at least 1");
-    }
+    check_range(
+        "--concurrency",
+        args.concurrency as u64,
+        MAX_CONCURRENCY as u64,
+    )?;
+    check_range(
+        "--batch-lines",
+        args.batch_lines as u64,
+        MAX_BATCH_LINES as u64,
+    )?;
     let whole_secs = |name: &str, text: &str| -> anyhow::Result<Duration> {
         let d = parse_duration(text).with_context(|| name.to_string())?;
         Ok(Duration::from_secs(d.as_secs()))
@@ -301,6 +306,7 @@ fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
         );
     }
     let batch_bytes = parse_size(&args.batch_bytes).context("--batch-bytes")?;
+    check_range("--batch-bytes", batch_bytes, MAX_BATCH_BYTES)?;
     Ok(BenchConfig {
         target,
         workload,
