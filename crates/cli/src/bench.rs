@@ -241,11 +241,13 @@ fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
         "--concurrency",
         args.concurrency as u64,
         MAX_CONCURRENCY as u64,
+        &MAX_CONCURRENCY.to_string(),
     )?;
     check_range(
         "--batch-lines",
         args.batch_lines as u64,
         MAX_BATCH_LINES as u64,
+        &MAX_BATCH_LINES.to_string(),
     )?;
     let whole_secs = |name: &str, text: &str| -> anyhow::Result<Duration> {
         let d = parse_duration(text).with_context(|| name.to_string())?;
@@ -306,7 +308,7 @@ fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
         );
     }
     let batch_bytes = parse_size(&args.batch_bytes).context("--batch-bytes")?;
-    check_range("--batch-bytes", batch_bytes, MAX_BATCH_BYTES)?;
+    check_range("--batch-bytes", batch_bytes, MAX_BATCH_BYTES, "1GiB")?;
     Ok(BenchConfig {
         target,
         workload,

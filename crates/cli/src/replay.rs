@@ -341,14 +341,16 @@ fn build_config(
         "--batch-lines",
         args.batch_lines as u64,
         MAX_BATCH_LINES as u64,
+        &MAX_BATCH_LINES.to_string(),
     )?;
     check_range(
         "--concurrency",
         args.concurrency as u64,
         MAX_CONCURRENCY as u64,
+        &MAX_CONCURRENCY.to_string(),
     )?;
     let max_bytes = parse_size(&args.batch_bytes).context("--batch-bytes")?;
-    check_range("--batch-bytes", max_bytes, MAX_BATCH_BYTES)?;
+    check_range("--batch-bytes", max_bytes, MAX_BATCH_BYTES, "1GiB")?;
     let flush_interval = parse_duration(&args.flush_interval).context("--flush-interval")?;
     if flush_interval.is_zero() {
         bail!("--flush-interval must be above 0 (1s, 200ms)");
@@ -482,10 +484,13 @@ fn tmp_path(path: &Path) -> PathBuf {
 }
 
 /// Checks that `path` can be written: creates (and removes) its temporary file.
-fn check_writable(path: &Path) -> std::io::Result<()> {
+fn check_writable(path: &Path) -> anyhow::Result<()> {
     let tmp = tmp_path(path);
-    std::fs::File::create(&tmp)?;
-    std::fs::remove_file(&tmp)
+    std::fs::File::create(&tmp).with_context(|| {
+        "cannot be written: check that its directory exists and is writable".to_string()
+    })?;
+    std::fs::remove_file(&tmp)?;
+    Ok(())
 }
 
 /// Writes `path` through its temporary file, so that it is never left half written.

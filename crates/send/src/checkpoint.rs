@@ -185,9 +185,14 @@ impl Checkpoint {
             .create(true)
             .truncate(true)
             .open(&tmp)
-            .map_err(|error| CheckpointError::Io {
+            .map_err(|e| CheckpointError::Io {
                 path: path.into(),
-                error,
+                error: io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot be written ({e}): check that its directory exists and is writable"
+                    ),
+                ),
             })?;
         let _ = std::fs::remove_file(&tmp);
         Ok(())

@@ -119,10 +119,13 @@ impl Source {
         }
     }
 
-    /// Size in bytes when known (files that are not compressed).
+    /// Size in bytes when known (regular files that are not compressed).
     pub fn size_hint(&self) -> Option<u64> {
         match self {
-            Source::File(p) if !is_gz(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Source::File(p) if !is_gz(p) => std::fs::metadata(p)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len()),
             Source::File(_) | Source::Stdin | Source::Stream(_) => None,
         }
     }

@@ -376,18 +376,27 @@ pub fn run(
     if let Some(e) = spawn_error {
         return Err(ReplayError::Thread(e));
     }
+    // What was answered is saved even when reading failed, so that a rerun does not send it
+    // again.
+    let final_state = match collected.as_mut() {
+        Some(Ok(c)) => c.final_state.take(),
+        _ => None,
+    };
+    if let (Some(path), Some(mut state)) = (&ckpt_path, final_state) {
+        state.time_offset = batcher
+            .rewriter()
+            .offset()
+            .filter(|_| config.time == TimeMode::Now);
+        let saved = state.save(path);
+        if read_error.is_none() {
+            saved?;
+        }
+    }
     if let Some(e) = read_error {
         return Err(e);
     }
     let collected =
         collected.unwrap_or_else(|| Err(ReplayError::Usage("collector thread panicked".into())))?;
-    if let (Some(path), Some(mut state)) = (&ckpt_path, collected.final_state) {
-        state.time_offset = batcher
-            .rewriter()
-            .offset()
-            .filter(|_| config.time == TimeMode::Now);
-        state.save(path)?;
-    }
     let mut summary = Summary {
         lines_read: LiveCounters::get(&live.lines_read),
         lines_acked: collected.acked,

@@ -22,15 +22,15 @@ pub const MAX_BATCH_LINES: usize = 1_000_000;
 /// Most bytes per request (`--batch-bytes`): 1 GiB.
 pub const MAX_BATCH_BYTES: u64 = 1 << 30;
 
-/// Checks an option's value against its range `1..=max`; the error names the option, the
-/// value and the range.
-pub fn check_range(option: &str, value: u64, max: u64) -> Result<(), UnitError> {
+/// Checks an option's value against its range `1..=max` (`max` shown as `shown_max`); the
+/// error names the option, the value and the range.
+pub fn check_range(option: &str, value: u64, max: u64, shown_max: &str) -> Result<(), UnitError> {
     if value == 0 {
         return Err(UnitError::new(format!("{option} must be at least 1")));
     }
     if value > max {
         return Err(UnitError::new(format!(
-            "{option} {value} is too large: at most {max}"
+            "{option} {value} is too large: at most {shown_max}"
         )));
     }
     Ok(())

@@ -552,3 +552,68 @@ fn a_signal_against_influxdb_loses_no_line() {
         "{v}"
     );
 }
+
+#[test]
+fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_at_once() {
+    let dir = TempDir::new("signal-hang");
+    let all = lines(50);
+    let data = write_lines(&dir, "data.lp", &all);
+    let ck = dir.join("ck.json").display().to_string();
+    let hang = FaultServer::start(|_| Reply::slow(Duration::from_secs(30)));
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &hang.url,
+        "--db",
+        "x",
+        "--batch-lines",
+        "10",
+        "--checkpoint",
+        &ck,
+        &data,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let started = Instant::now();
+    let o = signal_after(&args, "TERM", Duration::from_millis(500));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(o.status.code(), Some(143), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("run again with the same --checkpoint to resume"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A second signal: at once.
+    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(&args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = child.id().to_string();
+    for signal in ["-INT", "-INT"] {
+        assert!(Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let second = Instant::now();
+    let o = child.wait_with_output().unwrap();
+    assert!(second.elapsed() < Duration::from_secs(2));
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+
+    // Nothing was answered: the rerun sends every line.
+    let rest = FaultServer::accept_all();
+    let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(count(&rest.stored()), count(&all));
+}

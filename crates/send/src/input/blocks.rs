@@ -389,7 +389,9 @@ impl PipeState {
                 }
             }
             let wait = match opened {
-                Some(t) if !due => (t + self.flush).saturating_duration_since(Instant::now()),
+                Some(t) if !due => t
+                    .checked_add(self.flush)
+                    .map_or(STOP_POLL, |d| d.saturating_duration_since(Instant::now())),
                 _ => STOP_POLL,
             };
             if self
@@ -492,5 +494,98 @@ pub(super) mod tests {
         assert_eq!(d, &text[start as usize..]);
         assert_eq!(marks[0], (start, 1001));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn gz(path: &std::path::Path, text: &[u8]) {
+        let mut enc =
+            flate2::write::GzEncoder::new(File::create(path).unwrap(), flate2::Compression::fast());
+        enc.write_all(text).unwrap();
+        enc.finish().unwrap();
+    }
+
+    #[test]
+    fn a_leading_bom_is_skipped_and_offsets_stay_input_offsets() {
+        let dir = std::env::temp_dir().join(format!("lpc-bom-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = b"\xEF\xBB\xBFa f=1i 1\nb f=2i 2\n";
+        let plain = dir.join("a.lp");
+        std::fs::write(&plain, text).unwrap();
+        let packed = dir.join("a.lp.gz");
+        gz(&packed, text);
+        for source in [Source::File(plain), Source::File(packed)] {
+            let (all, marks) = collect(&source, 0);
+            assert_eq!(all, &text[3..], "{source:?}");
+            assert_eq!(marks[0], (3, 1), "{source:?}");
+            // Resuming right after the mark, or at the second line.
+            let (all, _) = collect(&source, 3);
+            assert_eq!(all, &text[3..]);
+            let (all, marks) = collect(&source, 12);
+            assert_eq!(all, b"b f=2i 2\n");
+            assert_eq!(marks[0], (12, 2));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_offset_past_the_end_or_inside_a_line_is_refused() {
+        let dir = std::env::temp_dir().join(format!("lpc-offsets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = b"a f=1i 1\nb f=2i 2\n";
+        let plain = dir.join("a.lp");
+        std::fs::write(&plain, text).unwrap();
+        let packed = dir.join("a.lp.gz");
+        gz(&packed, text);
+        for source in [Source::File(plain), Source::File(packed)] {
+            for (start, why) in [(40, "past the end"), (4, "not at the start of a line")] {
+                let e = BlockReader::open(&source, start).err().unwrap();
+                assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+                assert!(e.to_string().contains(why), "{source:?} {start}: {e}");
+            }
+            assert!(BlockReader::open(&source, 18).is_ok());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Gives `first`, then blocks for `hold` before the end.
+    struct Trickle {
+        first: Option<Vec<u8>>,
+        hold: Duration,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.first.take() {
+                Some(v) => {
+                    buf[..v.len()].copy_from_slice(&v);
+                    Ok(v.len())
+                }
+                None => {
+                    std::thread::sleep(self.hold);
+                    Ok(0)
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_pipe_hands_on_lines_after_the_flush_interval_and_stops_when_asked() {
+        let trickle = Trickle {
+            first: Some(b"a f=1i 1\nb f=2i".to_vec()),
+            hold: Duration::from_secs(2),
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut r = BlockReader::pipe(
+            Box::new(trickle),
+            Duration::from_millis(100),
+            Some(stop.clone()),
+        )
+        .unwrap();
+        let t = Instant::now();
+        let b = r.next_block().unwrap().unwrap();
+        assert!(t.elapsed() < Duration::from_secs(1));
+        assert_eq!(b.bytes(), b"a f=1i 1\n");
+        stop.store(true, Ordering::Relaxed);
+        let e = r.next_block().err().unwrap();
+        assert_eq!(e.kind(), io::ErrorKind::Interrupted);
     }
 }
