@@ -12,7 +12,7 @@ use crate::checkpoint::{Checkpoint, CheckpointError, InputState, Tracker};
 use crate::clock::Clock;
 use crate::dialect::{Target, TargetError};
 use crate::input::{BlockReader, Identity, ReadOptions, Source};
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{sleep_until, RateLimiter};
 use crate::retry::{Jitter, RetryPolicy};
 use crate::sender::{send_batch, Failure, Outcome, SendContext};
 use crate::stats::{Ending, LiveCounters, RequestStats, Summary};
@@ -331,13 +331,17 @@ pub fn run(
                         // Capped at ~31 years so that no Instant arithmetic can overflow.
                         let wait = Duration::from_secs_f64(offset_s.clamp(0.0, 1e9));
                         if let Some(due) = t0.checked_add(wait) {
-                            let now = clock.now();
-                            if due > now {
-                                clock.sleep(due - now);
+                            if !sleep_until(clock, due, &cancelled) {
+                                stop.store(true, Ordering::Relaxed);
+                                return false;
                             }
                         }
                     }
-                    limiter.acquire(clock, batch.lines, batch.body.bytes().len() as u64);
+                    let bytes = batch.body.bytes().len() as u64;
+                    if !limiter.acquire_unless(clock, batch.lines, bytes, &cancelled) {
+                        stop.store(true, Ordering::Relaxed);
+                        return false;
+                    }
                     LiveCounters::add(&live.lines_read, batch.lines);
                     LiveCounters::add(&live.bytes_read, batch.body.bytes().len() as u64);
                     last_seq = Some(batch.seq);

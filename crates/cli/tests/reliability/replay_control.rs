@@ -617,3 +617,41 @@ fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(count(&rest.stored()), count(&all));
 }
+
+#[test]
+fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
+    let dir = TempDir::new("signal-rate");
+    let all = lines(20);
+    let data = write_lines(&dir, "data.lp", &all);
+    let ck = dir.join("ck.json").display().to_string();
+    let rep = dir.join("report.json");
+    let server = FaultServer::accept_all();
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--rate",
+        "0.01",
+        "--checkpoint",
+        &ck,
+        "--report",
+        rep.to_str().unwrap(),
+        &data,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let o = signal_after(&args, "HUP", Duration::from_millis(1000));
+    let signalled = Instant::now();
+    assert_eq!(o.status.code(), Some(129), "{}", stderr(&o));
+    assert!(signalled.elapsed() < Duration::from_secs(3));
+    assert_eq!(report(&rep)["ending"], "interrupted");
+    let first = server.stored();
+    assert_eq!(first, all[..1].to_vec(), "one line sent before the wait");
+    let rest = FaultServer::accept_all();
+    let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(rest.stored(), all[1..].to_vec());
+}
