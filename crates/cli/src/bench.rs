@@ -68,7 +68,7 @@ pub struct BenchOptions {
     /// rows: a room tag, 3 fields).
     #[arg(long, default_value = "cpu", value_parser = ["cpu", "home"])]
     pub workload: String,
-    /// Hosts (cpu) or rooms (home): the number of series.
+    /// Hosts (cpu) or rooms (home): the number of series (at most 1000000).
     #[arg(long, default_value_t = 100)]
     pub hosts: usize,
     /// Seed of the generator: the same seed, --start and options give the same lines.
@@ -361,8 +361,17 @@ fn parse_start(text: &str) -> anyhow::Result<i128> {
 }
 
 /// The workload and the precision of its timestamps.
+/// Most series of a generated workload (`--hosts`): their keys are built up front.
+const MAX_HOSTS: u64 = 1_000_000;
+
 fn load_workload(args: &BenchOptions) -> anyhow::Result<(WorkloadSpec, Precision)> {
     let Some(path) = &args.from else {
+        check_range(
+            "--hosts",
+            args.hosts as u64,
+            MAX_HOSTS,
+            &MAX_HOSTS.to_string(),
+        )?;
         let spec = match args.workload.as_str() {
             "home" => WorkloadSpec::Home { rooms: args.hosts },
             _ => WorkloadSpec::Cpu { hosts: args.hosts },

@@ -326,6 +326,24 @@ fn option_ranges_above_their_maximum_are_usage_errors() {
             stderr(&o)
         );
     }
+    let o = run_lpconvert(
+        "bench",
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "x",
+            "--hosts",
+            "1000000000000",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "bench --hosts: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("at most"),
+        "bench --hosts: {}",
+        stderr(&o)
+    );
     assert!(server.seen().is_empty());
     let help = replay(&["--help"]);
     let help = String::from_utf8_lossy(&help.stdout);
