@@ -205,7 +205,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     if signal != 0 {
         summary.ending = Ending::GaveUp {
             message: format!(
-                "interrupted by {}: stopped sending; {} lines were not answered",
+                "interrupted by {}: stopped sending; {} lines read were not sent or not answered",
                 signals::name(signal),
                 summary.lines_pending()
             ),
