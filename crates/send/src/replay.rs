@@ -97,7 +97,7 @@ pub enum ReplayError {
         error: io::Error,
     },
     /// A thread could not be started.
-    #[error("cannot start a thread: {0}; lower --concurrency (or --threads)")]
+    #[error("cannot start a thread: {0}; lower --concurrency")]
     Thread(io::Error),
     /// Usage error.
     #[error("{0}")]

@@ -673,3 +673,28 @@ fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(rest.stored(), all[1..].to_vec());
 }
+
+#[test]
+fn a_thread_that_cannot_start_is_an_error_with_exit_2_not_an_abort() {
+    let dir = TempDir::new("spawn");
+    let data = write_lines(&dir, "data.lp", &lines(10));
+    let server = FaultServer::accept_all();
+    // 1024 thread stacks do not fit in 600 MB of address space.
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 600000; exec \"$LPC\" replay --url {} --db x --concurrency 1024 {data}",
+            server.url
+        ))
+        .env("LPC", env!("CARGO_BIN_EXE_lpconvert"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot start a thread"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("--concurrency"), "{}", stderr(&o));
+}
