@@ -199,7 +199,23 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     drop(position);
     // The conversion threads end once the replay has stopped reading.
     let converted = conversion.map(Conversion::finish).transpose();
-    let mut summary = result?;
+    let mut summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            // Lines sent before the error are accounted for, not left unsaid.
+            let acked = LiveCounters::get(&live.lines_acked);
+            let refused = LiveCounters::get(&live.lines_refused);
+            if acked + refused > 0 {
+                eprintln!(
+                    "lpconvert replay: before this error, {acked} lines were acknowledged and {refused} refused"
+                );
+                if config.checkpoint.is_some() && !config.dry_run {
+                    eprintln!("lpconvert replay: run again with the same --checkpoint to resume after them");
+                }
+            }
+            return Err(e.into());
+        }
+    };
     let converted = converted?;
     let signal = signals::received();
     if signal != 0 {

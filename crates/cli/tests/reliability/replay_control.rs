@@ -698,3 +698,42 @@ fn a_thread_that_cannot_start_is_an_error_with_exit_2_not_an_abort() {
     );
     assert!(stderr(&o).contains("--concurrency"), "{}", stderr(&o));
 }
+
+#[test]
+fn an_error_after_lines_were_sent_says_how_many_were_answered() {
+    let server = FaultServer::accept_all();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args([
+            "replay",
+            "--url",
+            &server.url,
+            "--db",
+            "x",
+            "--precision",
+            "s",
+            "--time",
+            "shift:1000d",
+            "--flush-interval",
+            "100ms",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"m f=1i 1\nm f=2i 2\n").unwrap();
+    stdin.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.stored().len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stdin.write_all(b"m f=3i 9223372036854775000\n").unwrap();
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("2 lines were acknowledged"),
+        "{}",
+        stderr(&o)
+    );
+}
