@@ -188,8 +188,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let started_wall = SystemTime::now();
     let result = std::thread::scope(|scope| {
+        // Without this thread the run goes on, without a progress bar.
         if show_progress {
-            scope.spawn(|| progress(&timeline, &live, &done, &clock));
+            let _ = std::thread::Builder::new()
+                .name("progress".into())
+                .spawn_scoped(scope, || progress(&timeline, &live, &done, &clock));
         }
         let r = bench::run(&config, transport.as_ref(), &clock, &live, &timeline);
         done.store(true, Ordering::Relaxed);
