@@ -407,4 +407,23 @@ mod tests {
         ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn devices_directories_and_oversized_files_are_not_checkpoints() {
+        let dir = std::env::temp_dir().join(format!("lpc-ckpt-odd-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.json");
+        std::fs::write(&big, vec![b' '; (MAX_CHECKPOINT_BYTES + 1) as usize]).unwrap();
+        for path in [Path::new("/dev/zero"), dir.as_path(), big.as_path()] {
+            let e = Checkpoint::load(path).unwrap_err();
+            assert!(matches!(e, CheckpointError::Invalid { .. }), "{path:?}: {e}");
+            let text = e.to_string();
+            assert!(text.contains("is not a checkpoint"), "{text}");
+            assert!(!text.contains("delete"), "{text}");
+        }
+        assert!(Checkpoint::check_writable(&dir.join("nodir/c.json")).is_err());
+        assert!(Checkpoint::check_writable(&dir.join("c.json")).is_ok());
+        assert!(!dir.join("c.json.tmp").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
