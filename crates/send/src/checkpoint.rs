@@ -416,7 +416,10 @@ mod tests {
         std::fs::write(&big, vec![b' '; (MAX_CHECKPOINT_BYTES + 1) as usize]).unwrap();
         for path in [Path::new("/dev/zero"), dir.as_path(), big.as_path()] {
             let e = Checkpoint::load(path).unwrap_err();
-            assert!(matches!(e, CheckpointError::Invalid { .. }), "{path:?}: {e}");
+            assert!(
+                matches!(e, CheckpointError::Invalid { .. }),
+                "{path:?}: {e}"
+            );
             let text = e.to_string();
             assert!(text.contains("is not a checkpoint"), "{text}");
             assert!(!text.contains("delete"), "{text}");

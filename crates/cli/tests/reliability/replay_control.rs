@@ -734,3 +734,25 @@ fn an_error_after_lines_were_sent_says_how_many_were_answered() {
         stderr(&o)
     );
 }
+
+#[test]
+fn an_endless_line_from_a_device_or_stdin_is_an_error_not_an_ever_growing_buffer() {
+    let server = FaultServer::accept_all();
+    let started = Instant::now();
+    let o = replay(&["--url", &server.url, "--db", "x", "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("longer than 64 MiB"), "{}", stderr(&o));
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "head -c 100000000 /dev/zero | \"$LPC\" replay --url {} --db x",
+            server.url
+        ))
+        .env("LPC", env!("CARGO_BIN_EXE_lpconvert"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("line 1 is longer"), "{}", stderr(&o));
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert!(server.seen().is_empty());
+}

@@ -64,6 +64,10 @@ const PIPE_CHUNK: usize = 64 * 1024;
 /// The UTF-8 byte order mark, skipped at the start of an input.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Longest line read from a stream: a longer one (no LF found) is an error, not an ever
+/// growing buffer (`/dev/zero`).
+const MAX_LINE: usize = 64 << 20;
+
 /// How often a reader waiting on a pipe looks at the stop flag.
 const STOP_POLL: Duration = Duration::from_millis(100);
 
@@ -308,6 +312,8 @@ impl BlockReader {
             }
             State::Stream(r, pending, eof) => {
                 let mut buf = std::mem::take(pending);
+                // Bytes of `buf` known to hold no LF: each byte is searched once.
+                let mut searched = 0;
                 loop {
                     if !*eof && buf.len() < STREAM_BLOCK {
                         let start = buf.len();
@@ -321,9 +327,13 @@ impl BlockReader {
                     let cut = if *eof {
                         buf.len()
                     } else {
-                        match memchr::memrchr(b'\n', &buf) {
-                            Some(i) => i + 1,
+                        match memchr::memrchr(b'\n', &buf[searched..]) {
+                            Some(i) => searched + i + 1,
                             None => {
+                                if buf.len() > MAX_LINE {
+                                    return Err(too_long(self.next_line));
+                                }
+                                searched = buf.len();
                                 // A line longer than a block: read more.
                                 buf.reserve(STREAM_BLOCK);
                                 let extra = buf.len();
@@ -339,7 +349,7 @@ impl BlockReader {
                     break buf;
                 }
             }
-            State::Pipe(p) => match p.next()? {
+            State::Pipe(p) => match p.next(self.next_line)? {
                 Some(buf) => buf,
                 None => return Ok(None),
             },
@@ -369,9 +379,12 @@ impl BlockReader {
 
 impl PipeState {
     /// The next run of whole lines (the rest at the end), or `None` at the end.
-    fn next(&mut self) -> io::Result<Option<Vec<u8>>> {
+    /// `line`: the number of the first line, for messages.
+    fn next(&mut self, line: u64) -> io::Result<Option<Vec<u8>>> {
         let mut buf = std::mem::take(&mut self.pending);
         let mut opened = (!buf.is_empty()).then(Instant::now);
+        // Where the last LF of `buf` is (each chunk is searched once).
+        let mut last_lf = memchr::memrchr(b'\n', &buf);
         loop {
             if self.eof {
                 if buf.is_empty() {
@@ -382,10 +395,13 @@ impl PipeState {
             let due = opened.is_some_and(|t| t.elapsed() >= self.flush);
             // Not a part of a byte order mark only, so that it is seen whole.
             if (buf.len() >= STREAM_BLOCK || due) && !BOM.starts_with(&buf) {
-                if let Some(i) = memchr::memrchr(b'\n', &buf) {
+                if let Some(i) = last_lf {
                     self.pending = buf[i + 1..].to_vec();
                     buf.truncate(i + 1);
                     return Ok(Some(buf));
+                }
+                if buf.len() > MAX_LINE {
+                    return Err(too_long(line));
                 }
             }
             let wait = match opened {
@@ -405,6 +421,9 @@ impl PipeState {
             match self.rx.recv_timeout(wait.min(STOP_POLL)) {
                 Ok(Ok(chunk)) => {
                     opened.get_or_insert_with(Instant::now);
+                    if let Some(i) = memchr::memrchr(b'\n', &chunk) {
+                        last_lf = Some(buf.len() + i);
+                    }
                     buf.extend_from_slice(&chunk);
                 }
                 Ok(Err(e)) => {
@@ -416,6 +435,17 @@ impl PipeState {
             }
         }
     }
+}
+
+/// A line without its end after [`MAX_LINE`] bytes.
+fn too_long(line: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "line {line} is longer than {} MiB (no line end found): this is not line protocol, or a line is cut short of its LF",
+            MAX_LINE >> 20
+        ),
+    )
 }
 
 /// Whether `pos` is the start of a line of `bytes`: 0, after LF, or after a leading byte
