@@ -14,7 +14,8 @@ use lpconvert_send::bench::{self, BenchConfig, BenchResult, Mode, RampConfig};
 use lpconvert_send::clock::{Clock, SystemClock};
 use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::units::{
-    parse_duration, parse_rate, parse_signed_duration_ns, parse_size, Rate,
+    check_range, parse_duration, parse_rate, parse_signed_duration_ns, parse_size, Rate,
+    MAX_BATCH_BYTES, MAX_BATCH_LINES, MAX_CONCURRENCY,
 };
 use lpconvert_send::{
     Api, DryRunTransport, Ending, HttpTransport, LiveCounters, Precision, Target, Transport,
@@ -68,7 +69,7 @@ pub struct BenchOptions {
     /// rows: a room tag, 3 fields).
     #[arg(long, default_value = "cpu", value_parser = ["cpu", "home"])]
     pub workload: String,
-    /// Hosts (cpu) or rooms (home): the number of series.
+    /// Hosts (cpu) or rooms (home): the number of series (at most 1000000).
     #[arg(long, default_value_t = 100)]
     pub hosts: usize,
     /// Seed of the generator: the same seed, --start and options give the same lines.
@@ -127,13 +128,13 @@ pub struct BenchOptions {
     /// Warm-up before the measurement, excluded from the statistics.
     #[arg(long, default_value = "5s")]
     pub warmup: String,
-    /// Parallel connections.
+    /// Parallel connections (at most 1024).
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
-    /// Most lines per request.
+    /// Most lines per request (at most 1000000).
     #[arg(long, default_value_t = 5000)]
     pub batch_lines: usize,
-    /// Most bytes per request (5MB, 8MiB, ...).
+    /// Most bytes per request (5MB, 8MiB, ...; at most 1GiB).
     #[arg(long, default_value = "8MiB")]
     pub batch_bytes: String,
     /// Compress request bodies with gzip.
@@ -202,8 +203,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let started_wall = SystemTime::now();
     let result = std::thread::scope(|scope| {
+        // Without this thread the run goes on, without a progress bar.
         if show_progress {
-            scope.spawn(|| progress(&timeline, &live, &done, &clock));
+            let _ = std::thread::Builder::new()
+                .name("progress".into())
+                .spawn_scoped(scope, || progress(&timeline, &live, &done, &clock));
         }
         let r = bench::run(&config, transport.as_ref(), &clock, &live, &timeline);
         done.store(true, Ordering::Relaxed);
@@ -255,12 +259,18 @@ fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
         auth,
     };
     target.write_url()?;
-    if args.concurrency == 0 {
-        bail!("--concurrency must be at least 1");
-    }
-    if args.batch_lines == 0 {
-        bail!("--batch-lines must be at least 1");
-    }
+    check_range(
+        "--concurrency",
+        args.concurrency as u64,
+        MAX_CONCURRENCY as u64,
+        &MAX_CONCURRENCY.to_string(),
+    )?;
+    check_range(
+        "--batch-lines",
+        args.batch_lines as u64,
+        MAX_BATCH_LINES as u64,
+        &MAX_BATCH_LINES.to_string(),
+    )?;
     let whole_secs = |name: &str, text: &str| -> anyhow::Result<Duration> {
         let d = parse_duration(text).with_context(|| name.to_string())?;
         Ok(Duration::from_secs(d.as_secs()))
@@ -320,6 +330,7 @@ fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
         );
     }
     let batch_bytes = parse_size(&args.batch_bytes).context("--batch-bytes")?;
+    check_range("--batch-bytes", batch_bytes, MAX_BATCH_BYTES, "1GiB")?;
     Ok(BenchConfig {
         target,
         workload,
@@ -372,8 +383,17 @@ fn parse_start(text: &str) -> anyhow::Result<i128> {
 }
 
 /// The workload and the precision of its timestamps.
+/// Most series of a generated workload (`--hosts`): their keys are built up front.
+const MAX_HOSTS: u64 = 1_000_000;
+
 fn load_workload(args: &BenchOptions) -> anyhow::Result<(WorkloadSpec, Precision)> {
     let Some(path) = &args.from else {
+        check_range(
+            "--hosts",
+            args.hosts as u64,
+            MAX_HOSTS,
+            &MAX_HOSTS.to_string(),
+        )?;
         let spec = match args.workload.as_str() {
             "home" => WorkloadSpec::Home { rooms: args.hosts },
             _ => WorkloadSpec::Cpu { hosts: args.hosts },

@@ -11,14 +11,18 @@ use lpconvert_send::clock::SystemClock;
 use lpconvert_send::input::Source;
 use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::timeshift::{Pace, TimeMode};
-use lpconvert_send::units::{parse_duration, parse_rate, parse_size};
+use lpconvert_send::units::{
+    check_range, parse_duration, parse_rate, parse_size, MAX_BATCH_BYTES, MAX_BATCH_LINES,
+    MAX_CONCURRENCY,
+};
 use lpconvert_send::{
     Api, DryRunTransport, Ending, HttpTransport, LiveCounters, Precision, ReplayConfig, Summary,
     Target, Transport,
 };
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Options of `lpconvert replay` (boxed: the option set is large next to other commands').
@@ -68,18 +72,22 @@ struct ReplayOptions {
     /// the schema's, which this overrides).
     #[arg(long)]
     precision: Option<String>,
-    /// Most lines per request.
+    /// Most lines per request (at most 1000000).
     #[arg(long, default_value_t = 5000)]
     batch_lines: usize,
-    /// Most bytes per request (5MB, 8MiB, ...).
+    /// Most bytes per request (5MB, 8MiB, ...; at most 1GiB).
     #[arg(long, default_value = "8MiB")]
     batch_bytes: String,
     /// Compress request bodies with gzip.
     #[arg(long)]
     gzip: bool,
-    /// Parallel connections.
+    /// Parallel connections (at most 1024).
     #[arg(long, default_value_t = 2)]
     concurrency: usize,
+    /// Input from a pipe (stdin, FIFO): send the lines read so far once a batch has been
+    /// open this long, without waiting for it to fill (`tail -f data.lp | lpconvert replay`).
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
+    flush_interval: String,
     /// Rate limit: lines/s (50000, 50k) and/or bytes/s (10MB/s); repeat or separate by commas.
     #[arg(long, value_delimiter = ',')]
     rate: Vec<String>,
@@ -159,7 +167,14 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
             checkpoint: args.checkpoint.is_some() && !args.dry_run,
         })?),
     };
-    let config = build_config(&args, conversion.as_ref())?;
+    let mut config = build_config(&args, conversion.as_ref())?;
+    // Every output must be writable before anything is sent.
+    if let Some(path) = &args.report {
+        check_writable(path).with_context(|| format!("--report {}", path.display()))?;
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    signals::install().context("cannot install the signal handlers")?;
+    config.cancel = Some(Arc::clone(&cancel));
     let live = LiveCounters::default();
     let transport: Box<dyn Transport> = if args.dry_run {
         Box::new(DryRunTransport)
@@ -185,9 +200,15 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
         ),
     };
     let result = std::thread::scope(|scope| {
+        // Without these threads the run goes on: no progress bar, or no graceful stop.
         if show_progress {
-            scope.spawn(|| progress(&live, &done, total, position.as_ref()));
+            let _ = std::thread::Builder::new()
+                .name("progress".into())
+                .spawn_scoped(scope, || progress(&live, &done, total, position.as_ref()));
         }
+        let _ = std::thread::Builder::new()
+            .name("signals".into())
+            .spawn_scoped(scope, || signals::watch(&cancel, &done, &config));
         let r = lpconvert_send::run(&config, transport.as_ref(), &SystemClock, &live);
         done.store(true, Ordering::Relaxed);
         r
@@ -195,8 +216,34 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     drop(position);
     // The conversion threads end once the replay has stopped reading.
     let converted = conversion.map(Conversion::finish).transpose();
-    let summary = result?;
+    let mut summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            // Lines sent before the error are accounted for, not left unsaid.
+            let acked = LiveCounters::get(&live.lines_acked);
+            let refused = LiveCounters::get(&live.lines_refused);
+            if acked + refused > 0 {
+                eprintln!(
+                    "lpconvert replay: before this error, {acked} lines were acknowledged and {refused} refused"
+                );
+                if config.checkpoint.is_some() && !config.dry_run {
+                    eprintln!("lpconvert replay: run again with the same --checkpoint to resume after them");
+                }
+            }
+            return Err(e.into());
+        }
+    };
     let converted = converted?;
+    let signal = signals::received();
+    if signal != 0 {
+        summary.ending = Ending::GaveUp {
+            message: format!(
+                "interrupted by {}: stopped sending; {} lines read were not sent or not answered",
+                signals::name(signal),
+                summary.lines_pending()
+            ),
+        };
+    }
     if let (Some(c), Some(path)) = (&converted, &config.checkpoint) {
         if let Some(e) = &c.error {
             if !config.dry_run {
@@ -215,9 +262,13 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
         if let Some(c) = &converted {
             report["conversion"] = c.to_json();
         }
+        if signal != 0 {
+            report["ending"] = "interrupted".into();
+            report["signal"] = signals::name(signal).into();
+        }
         let text = serde_json::to_string_pretty(&report)?;
-        std::fs::write(path, text + "\n")
-            .with_context(|| format!("writing the report {}", path.display()))?;
+        write_atomically(path, (text + "\n").as_bytes())
+            .with_context(|| format!("--report {}", path.display()))?;
     }
     if !args.quiet {
         if let Some(c) = &converted {
@@ -228,6 +279,9 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
         eprintln!("lpconvert replay: {message}");
     }
     let code = summary.exit_code();
+    if signal != 0 {
+        return Ok(signals::exit_code(signal));
+    }
     let Some(c) = converted else {
         return Ok(code);
     };
@@ -321,13 +375,24 @@ fn build_config(
     for r in &args.rate {
         rates.push(parse_rate(r).context("--rate")?);
     }
-    if args.batch_lines == 0 {
-        bail!("--batch-lines must be at least 1");
-    }
-    if args.concurrency == 0 {
-        bail!("--concurrency must be at least 1");
-    }
+    check_range(
+        "--batch-lines",
+        args.batch_lines as u64,
+        MAX_BATCH_LINES as u64,
+        &MAX_BATCH_LINES.to_string(),
+    )?;
+    check_range(
+        "--concurrency",
+        args.concurrency as u64,
+        MAX_CONCURRENCY as u64,
+        &MAX_CONCURRENCY.to_string(),
+    )?;
     let max_bytes = parse_size(&args.batch_bytes).context("--batch-bytes")?;
+    check_range("--batch-bytes", max_bytes, MAX_BATCH_BYTES, "1GiB")?;
+    let flush_interval = parse_duration(&args.flush_interval).context("--flush-interval")?;
+    if flush_interval.is_zero() {
+        bail!("--flush-interval must be above 0 (1s, 200ms)");
+    }
     let sources: Vec<Source> = if let Some(c) = conversion {
         c.sources()
     } else if args.inputs.is_empty() {
@@ -355,6 +420,8 @@ fn build_config(
         checkpoint_interval: Duration::from_millis(250),
         rejects: args.rejects.clone(),
         dry_run: args.dry_run,
+        flush_interval: Some(flush_interval),
+        cancel: None,
     })
 }
 
@@ -444,5 +511,117 @@ fn print_summary(s: &Summary, config: &ReplayConfig) {
     }
     if !matches!(s.ending, Ending::Completed) && config.checkpoint.is_some() {
         eprintln!("lpconvert replay: run again with the same --checkpoint to resume");
+    }
+}
+
+/// The temporary file `path` is written to before it is renamed into place.
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    PathBuf::from(tmp)
+}
+
+/// Checks that `path` can be written: creates (and removes) its temporary file.
+fn check_writable(path: &Path) -> anyhow::Result<()> {
+    let tmp = tmp_path(path);
+    std::fs::File::create(&tmp).with_context(|| {
+        "cannot be written: check that its directory exists and is writable".to_string()
+    })?;
+    std::fs::remove_file(&tmp)?;
+    Ok(())
+}
+
+/// Writes `path` through its temporary file, so that it is never left half written.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = tmp_path(path);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// SIGINT, SIGTERM and SIGHUP: the first stops the replay gracefully (no new batch, batches
+/// in flight answered for up to [`signals::GRACE`], checkpoint, summary, report; exit
+/// 128 + signal); a second one exits at once.
+mod signals {
+    use lpconvert_send::ReplayConfig;
+    use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+    use std::time::{Duration, Instant};
+
+    /// How long requests in flight may take to be answered after a signal.
+    pub const GRACE: Duration = Duration::from_secs(5);
+
+    static RECEIVED: AtomicI32 = AtomicI32::new(0);
+
+    extern "C" fn on_signal(signal: libc::c_int) {
+        if RECEIVED.swap(signal, Ordering::SeqCst) != 0 {
+            // SAFETY: `_exit` is async-signal-safe; the checkpoint on disk is the last one
+            // renamed into place, complete.
+            unsafe { libc::_exit(128 + signal) };
+        }
+    }
+
+    /// Installs the handlers.
+    pub fn install() -> std::io::Result<()> {
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: a zeroed `sigaction` is valid; the handler only touches an atomic and
+            // calls `_exit`, both async-signal-safe.
+            let rc = unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+                libc::sigemptyset(&mut action.sa_mask);
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigaction(signal, &action, std::ptr::null_mut())
+            };
+            if rc != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
+
+    /// The first signal received, or 0.
+    pub fn received() -> i32 {
+        RECEIVED.load(Ordering::SeqCst)
+    }
+
+    /// The signal's name.
+    pub fn name(signal: i32) -> &'static str {
+        match signal {
+            libc::SIGINT => "SIGINT",
+            libc::SIGTERM => "SIGTERM",
+            libc::SIGHUP => "SIGHUP",
+            _ => "a signal",
+        }
+    }
+
+    /// The exit status after `signal`: 128 + its number.
+    pub fn exit_code(signal: i32) -> u8 {
+        u8::try_from(128 + signal).unwrap_or(1)
+    }
+
+    /// Until `done`: on a signal, sets `cancel`; if the run has not ended [`GRACE`] later
+    /// (requests still in flight), exits with the last checkpoint written.
+    pub fn watch(cancel: &AtomicBool, done: &AtomicBool, config: &ReplayConfig) {
+        let mut since: Option<Instant> = None;
+        while !done.load(Ordering::Relaxed) {
+            let signal = received();
+            if signal != 0 {
+                cancel.store(true, Ordering::Relaxed);
+                let t = *since.get_or_insert_with(Instant::now);
+                if t.elapsed() > GRACE {
+                    eprintln!(
+                        "lpconvert replay: interrupted by {}: requests still unanswered after {} s were abandoned",
+                        name(signal),
+                        GRACE.as_secs()
+                    );
+                    if config.checkpoint.is_some() && !config.dry_run {
+                        eprintln!(
+                            "lpconvert replay: run again with the same --checkpoint to resume"
+                        );
+                    }
+                    std::process::exit(i32::from(exit_code(signal)));
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }

@@ -222,7 +222,14 @@ impl Conversion {
         if inputs.iter().filter(|i| *i == "-").count() > 1 {
             bail!("standard input (`-`) can be given only once");
         }
-        let hash = schema_hash(o)?;
+        if o.checkpoint && !std::fs::metadata(o.schema).is_ok_and(|m| m.is_file()) {
+            bail!(
+                "--checkpoint needs the --schema {} to be a regular file: its content is part of what the checkpoint identifies",
+                o.schema.display()
+            );
+        }
+        // Read a second time: only for a checkpoint (a piped schema is read once).
+        let hash = if o.checkpoint { schema_hash(o)? } else { 0 };
         let tuning = Tuning {
             threads: thread_count(o.threads),
             chunk_size: lpconvert_engine::DEFAULT_CHUNK_SIZE,
@@ -244,15 +251,21 @@ impl Conversion {
         let mut sources = Vec::with_capacity(inputs.len());
         let mut done_before = 0u64;
         for (index, input) in inputs.iter().enumerate() {
-            let identity = if input == "-" {
-                total_bytes = None;
-                None
-            } else {
+            // The identity reads the head of the input: only for a checkpoint, which needs a
+            // regular file (a pipe's head would be lost).
+            let (identity, size) = if input == "-" {
+                (None, None)
+            } else if o.checkpoint {
                 let id = identity(input, o.schema, hash)
-                    .with_context(|| format!("cannot read {input}"))?;
-                total_bytes = total_bytes.map(|t| t + id.size);
-                Some(id)
+                    .with_context(|| format!("--checkpoint with {input}"))?;
+                let size = id.size;
+                (Some(id), Some(size))
+            } else {
+                let meta =
+                    std::fs::metadata(input).with_context(|| format!("cannot read {input}"))?;
+                (None, meta.is_file().then_some(meta.len()))
             };
+            total_bytes = total_bytes.zip(size).map(|(t, s)| t + s);
             let name = if input == "-" { "<stdin>" } else { input };
             let open = opener(
                 index,
@@ -262,7 +275,7 @@ impl Conversion {
                 Arc::clone(&shared),
                 done_before,
             );
-            done_before += identity.as_ref().map_or(0, |id| id.size);
+            done_before += size.unwrap_or(0);
             sources.push(Source::from(StreamInput::new(
                 format!("{name} as line protocol"),
                 identity,

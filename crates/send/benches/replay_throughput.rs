@@ -184,6 +184,8 @@ fn main() {
             checkpoint_interval: Duration::from_secs(1),
             rejects: None,
             dry_run: false,
+            flush_interval: None,
+            cancel: None,
         };
         let transport = HttpTransport::new(&HttpConfig {
             timeout: Duration::from_secs(60),

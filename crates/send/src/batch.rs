@@ -73,12 +73,12 @@ pub struct BatchLimits {
 
 /// A timestamp could not be rewritten.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {source}")]
+#[error("line {line}: {error}")]
 pub struct BatchError {
     /// Input line number.
     pub line: u64,
     /// The range error.
-    pub source: TimeRangeError,
+    pub error: TimeRangeError,
 }
 
 /// Cuts blocks into batches.
@@ -213,9 +213,9 @@ impl Batcher {
             if let Some(v) = c.owned.as_mut() {
                 match (&ts, rewrite) {
                     (Some((span, t)), true) => {
-                        let new = self.rewrite.apply(*t, now).map_err(|source| BatchError {
+                        let new = self.rewrite.apply(*t, now).map_err(|error| BatchError {
                             line: line_no,
-                            source,
+                            error,
                         })?;
                         v.extend_from_slice(&line[..span.start]);
                         v.extend_from_slice(itoa::Buffer::new().format(new).as_bytes());

@@ -6,8 +6,11 @@
 
 use crate::input::Identity;
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+
+/// Largest checkpoint file read (a checkpoint holds a few hundred bytes per input).
+pub const MAX_CHECKPOINT_BYTES: u64 = 4 << 20;
 
 /// The state of one input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,18 +40,28 @@ pub struct Checkpoint {
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
     /// Reading or writing failed.
-    #[error("checkpoint {path}: {source}")]
+    #[error("--checkpoint {path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The error.
-        source: io::Error,
+        /// The error (part of the message, so not a `source`: it would be printed twice).
+        error: io::Error,
     },
-    /// The file is not a checkpoint.
-    #[error("checkpoint {path}: not a valid checkpoint file ({why}); delete it to start over")]
+    /// The file is not a checkpoint (it may be data: it is never suggested for deletion).
+    #[error("--checkpoint {path} is not a checkpoint ({why}): give --checkpoint the file an earlier run wrote, or a new file name to start over")]
     Invalid {
         /// The file.
         path: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
+    /// An input's offset cannot be where a run stopped in it.
+    #[error("checkpoint {path} does not fit {input}: {why}; it was not written for this input: give --checkpoint a new file name to start over")]
+    Offset {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// The input.
+        input: String,
         /// What is wrong.
         why: String,
     },
@@ -63,22 +76,36 @@ pub enum CheckpointError {
 }
 
 impl Checkpoint {
-    /// Reads `path`; `Ok(None)` when it does not exist.
+    /// Reads `path`; `Ok(None)` when it does not exist. A checkpoint is a regular file of at
+    /// most [`MAX_CHECKPOINT_BYTES`]; anything else is refused before it is read whole.
     pub fn load(path: &Path) -> Result<Option<Checkpoint>, CheckpointError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(CheckpointError::Io {
-                    path: path.into(),
-                    source,
-                })
-            }
-        };
         let invalid = |why: &str| CheckpointError::Invalid {
             path: path.into(),
             why: why.into(),
         };
+        let io_err = |error| CheckpointError::Io {
+            path: path.into(),
+            error,
+        };
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(e)),
+        };
+        if !meta.is_file() {
+            return Err(invalid("not a regular file"));
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_CHECKPOINT_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(io_err)?;
+        if bytes.len() as u64 > MAX_CHECKPOINT_BYTES {
+            return Err(invalid(&format!(
+                "larger than {} MiB",
+                MAX_CHECKPOINT_BYTES >> 20
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| invalid("not UTF-8 text"))?;
         let v: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| invalid(&e.to_string()))?;
         if v.get("version").and_then(|x| x.as_u64()) != Some(1) {
@@ -135,13 +162,11 @@ impl Checkpoint {
             })
             .collect();
         let v = serde_json::json!({"version": 1, "inputs": inputs, "time_offset": self.time_offset, "settings": self.settings});
-        let io_err = |source| CheckpointError::Io {
+        let io_err = |error| CheckpointError::Io {
             path: path.into(),
-            source,
+            error,
         };
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
+        let tmp = tmp_path(path);
         let mut f = std::fs::File::create(&tmp).map_err(io_err)?;
         let mut text = serde_json::to_vec_pretty(&v).unwrap_or_default();
         text.push(b'\n');
@@ -149,6 +174,28 @@ impl Checkpoint {
         f.sync_all().map_err(io_err)?;
         drop(f);
         std::fs::rename(&tmp, path).map_err(io_err)
+    }
+
+    /// Checks that `path` can be written (its temporary file can be created), before anything
+    /// is sent.
+    pub fn check_writable(path: &Path) -> Result<(), CheckpointError> {
+        let tmp = tmp_path(path);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(|e| CheckpointError::Io {
+                path: path.into(),
+                error: io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot be written ({e}): check that its directory exists and is writable"
+                    ),
+                ),
+            })?;
+        let _ = std::fs::remove_file(&tmp);
+        Ok(())
     }
 
     /// Checks that this checkpoint was written for `identities` (same inputs, same order,
@@ -193,6 +240,13 @@ impl Checkpoint {
         }
         Ok(())
     }
+}
+
+/// The temporary file a checkpoint is written to before it is renamed over `path`.
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    PathBuf::from(tmp)
 }
 
 /// Follows batch completions (in any order) and advances each input's offset over the
@@ -351,6 +405,28 @@ mod tests {
             Checkpoint::load(&path),
             Err(CheckpointError::Invalid { .. })
         ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn devices_directories_and_oversized_files_are_not_checkpoints() {
+        let dir = std::env::temp_dir().join(format!("lpc-ckpt-odd-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.json");
+        std::fs::write(&big, vec![b' '; (MAX_CHECKPOINT_BYTES + 1) as usize]).unwrap();
+        for path in [Path::new("/dev/zero"), dir.as_path(), big.as_path()] {
+            let e = Checkpoint::load(path).unwrap_err();
+            assert!(
+                matches!(e, CheckpointError::Invalid { .. }),
+                "{path:?}: {e}"
+            );
+            let text = e.to_string();
+            assert!(text.contains("is not a checkpoint"), "{text}");
+            assert!(!text.contains("delete"), "{text}");
+        }
+        assert!(Checkpoint::check_writable(&dir.join("nodir/c.json")).is_err());
+        assert!(Checkpoint::check_writable(&dir.join("c.json")).is_ok());
+        assert!(!dir.join("c.json.tmp").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

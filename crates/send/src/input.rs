@@ -8,7 +8,7 @@
 
 mod blocks;
 
-pub use blocks::{Block, BlockReader, Data};
+pub use blocks::{Block, BlockReader, Data, ReadOptions};
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -29,9 +29,18 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Reads the identity of the file at `path`.
+    /// Reads the identity of the file at `path`. Only a regular file has one: the head of a
+    /// pipe, FIFO or device read here would never be read again, so anything else is refused
+    /// (`InvalidInput`) before a byte is read.
     pub fn of(path: &Path) -> io::Result<Identity> {
         let meta = std::fs::metadata(path)?;
+        if !meta.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file (a pipe, FIFO or device cannot be resumed): \
+                 save it to a file first, or run without --checkpoint",
+            ));
+        }
         let mtime_ns = meta
             .modified()
             .ok()
@@ -110,16 +119,20 @@ impl Source {
         }
     }
 
-    /// Size in bytes when known (files that are not compressed).
+    /// Size in bytes when known (regular files that are not compressed).
     pub fn size_hint(&self) -> Option<u64> {
         match self {
-            Source::File(p) if !is_gz(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Source::File(p) if !is_gz(p) => std::fs::metadata(p)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len()),
             Source::File(_) | Source::Stdin | Source::Stream(_) => None,
         }
     }
 }
 
-fn is_gz(p: &Path) -> bool {
+/// Whether `p` is read as gzip (by its `.gz` extension).
+pub fn is_gz(p: &Path) -> bool {
     p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 

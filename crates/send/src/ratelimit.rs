@@ -64,8 +64,20 @@ impl RateLimiter {
 
     /// Waits (on `clock`) until a batch of `lines` lines and `bytes` bytes may leave.
     pub fn acquire(&mut self, clock: &dyn Clock, lines: u64, bytes: u64) {
+        self.acquire_unless(clock, lines, bytes, &|| false);
+    }
+
+    /// As [`acquire`](Self::acquire), but gives up (returns false, the batch not counted)
+    /// as soon as `stop` returns true.
+    pub fn acquire_unless(
+        &mut self,
+        clock: &dyn Clock,
+        lines: u64,
+        bytes: u64,
+        stop: &dyn Fn() -> bool,
+    ) -> bool {
         if !self.is_limited() {
-            return;
+            return true;
         }
         let now = clock.now();
         let earliest = now.checked_sub(Self::CATCH_UP).unwrap_or(now);
@@ -73,12 +85,13 @@ impl RateLimiter {
             Some(t) if t > earliest => t,
             _ => earliest.max(self.next.unwrap_or(now)),
         };
-        if due > now {
-            clock.sleep(due - now);
+        if !sleep_until(clock, due, stop) {
+            return false;
         }
         // A batch never owes more than a day, whatever the rate (and no Instant overflow).
         let cost = Duration::from_secs_f64(self.cost(lines, bytes).clamp(0.0, 86_400.0));
         self.next = Some(due.checked_add(cost).unwrap_or(due));
+        true
     }
 
     /// Largest batch (lines, bytes) that keeps bursts to about 1/50 s at the configured rates,
@@ -91,6 +104,22 @@ impl RateLimiter {
             .bytes_per_s
             .map_or(max_bytes, |r| max_bytes.min(((r / 50.0) as usize).max(1)));
         (lines, bytes)
+    }
+}
+
+/// Sleeps (on `clock`) until `due`, in slices of at most 100 ms so that `stop` is seen
+/// promptly; false when it stopped early.
+pub fn sleep_until(clock: &dyn Clock, due: Instant, stop: &dyn Fn() -> bool) -> bool {
+    const SLICE: Duration = Duration::from_millis(100);
+    loop {
+        if stop() {
+            return false;
+        }
+        let now = clock.now();
+        if due <= now {
+            return true;
+        }
+        clock.sleep((due - now).min(SLICE));
     }
 }
 
@@ -146,5 +175,20 @@ mod tests {
         assert_eq!(rl.smooth_batch(5000, 1 << 20), (1000, 1 << 20));
         let rl = RateLimiter::new(&[Rate::Bytes(10e6)]);
         assert_eq!(rl.smooth_batch(5000, 1 << 30), (5000, 200_000));
+    }
+
+    #[test]
+    fn a_wait_ends_early_when_stopped() {
+        let clock = ManualClock::default();
+        let mut r = RateLimiter::new(&[Rate::Lines(1.0)]);
+        assert!(r.acquire_unless(&clock, 10, 0, &|| false));
+        let start = clock.now();
+        let stopped = std::cell::Cell::new(0);
+        let stop = || {
+            stopped.set(stopped.get() + 1);
+            stopped.get() > 3
+        };
+        assert!(!r.acquire_unless(&clock, 10, 0, &stop));
+        assert!(clock.now() - start < Duration::from_secs(1));
     }
 }

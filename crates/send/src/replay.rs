@@ -11,8 +11,8 @@ use crate::batch::{BatchLimits, Batcher};
 use crate::checkpoint::{Checkpoint, CheckpointError, InputState, Tracker};
 use crate::clock::Clock;
 use crate::dialect::{Target, TargetError};
-use crate::input::{BlockReader, Identity, Source};
-use crate::ratelimit::RateLimiter;
+use crate::input::{BlockReader, Identity, ReadOptions, Source};
+use crate::ratelimit::{sleep_until, RateLimiter};
 use crate::retry::{Jitter, RetryPolicy};
 use crate::sender::{send_batch, Failure, Outcome, SendContext};
 use crate::stats::{Ending, LiveCounters, RequestStats, Summary};
@@ -24,6 +24,7 @@ use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Everything `lpconvert replay` was asked to do.
@@ -55,6 +56,11 @@ pub struct ReplayConfig {
     pub rejects: Option<PathBuf>,
     /// Nothing is sent (the transport should be a dry run too); no checkpoint is written.
     pub dry_run: bool,
+    /// Pipes (stdin, FIFOs): a partial batch is sent once it has been open this long.
+    pub flush_interval: Option<Duration>,
+    /// Set from outside (a signal handler) to stop: no new batch is sent, batches in flight
+    /// are answered, the checkpoint is written.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// A replay could not run or could not read its input (exit status 2).
@@ -64,32 +70,35 @@ pub enum ReplayError {
     #[error(transparent)]
     Target(#[from] TargetError),
     /// Reading an input failed.
-    #[error("{input}: {source}")]
+    #[error("{input}: {error}")]
     Input {
         /// The input.
         input: String,
-        /// The error.
-        source: io::Error,
+        /// The error (part of the message, so not a `source`: it would be printed twice).
+        error: io::Error,
     },
     /// A timestamp could not be rewritten.
-    #[error("{input}:{source}")]
+    #[error("{input}:{error}")]
     Time {
         /// The input.
         input: String,
-        /// The error.
-        source: crate::batch::BatchError,
+        /// The error (part of the message).
+        error: crate::batch::BatchError,
     },
     /// Checkpoint problems.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
     /// Writing the rejects file failed.
-    #[error("rejects file {path}: {source}")]
+    #[error("--rejects {path}: {error}")]
     Rejects {
         /// The file.
         path: PathBuf,
-        /// The error.
-        source: io::Error,
+        /// The error (part of the message).
+        error: io::Error,
     },
+    /// A thread could not be started.
+    #[error("cannot start a thread: {0}; lower --concurrency")]
+    Thread(io::Error),
     /// Usage error.
     #[error("{0}")]
     Usage(String),
@@ -152,9 +161,9 @@ pub fn run(
                 .append(append)
                 .truncate(!append)
                 .open(p)
-                .map_err(|source| ReplayError::Rejects {
+                .map_err(|error| ReplayError::Rejects {
                     path: p.clone(),
-                    source,
+                    error,
                 })?;
             Some((p.clone(), BufWriter::new(f)))
         }
@@ -168,6 +177,17 @@ pub fn run(
     let mut worker_panicked = false;
     let mut read_error: Option<ReplayError> = None;
     let mut collected: Option<Result<Collected, ReplayError>> = None;
+    let mut spawn_error: Option<io::Error> = None;
+    let cancelled = || {
+        config
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    };
+    let read_options = ReadOptions {
+        flush_interval: config.flush_interval,
+        stop: config.cancel.clone(),
+    };
 
     let ctx = SendContext {
         transport,
@@ -186,32 +206,41 @@ pub fn run(
         for w in 0..concurrency {
             let rx: Receiver<crate::batch::Batch> = work_rx.clone();
             let tx: Sender<Msg> = done_tx.clone();
-            workers.push(scope.spawn(move || {
-                let mut stats = RequestStats::default();
-                let mut rng = Jitter::from_time(w as u64 + 1);
-                for batch in rx {
-                    let outcome = if ctx.stop.load(Ordering::Relaxed) {
-                        Outcome {
-                            failure: Some(Failure::Stopped),
-                            ..Outcome::default()
+            let spawned = std::thread::Builder::new()
+                .name(format!("sender {w}"))
+                .spawn_scoped(scope, move || {
+                    let mut stats = RequestStats::default();
+                    let mut rng = Jitter::from_time(w as u64 + 1);
+                    for batch in rx {
+                        let outcome = if ctx.stop.load(Ordering::Relaxed) {
+                            Outcome {
+                                failure: Some(Failure::Stopped),
+                                ..Outcome::default()
+                            }
+                        } else {
+                            send_batch(ctx, &batch, &mut stats, &mut rng)
+                        };
+                        let done = Done {
+                            seq: batch.seq,
+                            input: batch.input,
+                            end: batch.span.end,
+                            first_line: batch.first_line,
+                            lines: batch.lines,
+                            outcome,
+                        };
+                        if tx.send(Msg::Done(Box::new(done))).is_err() {
+                            break;
                         }
-                    } else {
-                        send_batch(ctx, &batch, &mut stats, &mut rng)
-                    };
-                    let done = Done {
-                        seq: batch.seq,
-                        input: batch.input,
-                        end: batch.span.end,
-                        first_line: batch.first_line,
-                        lines: batch.lines,
-                        outcome,
-                    };
-                    if tx.send(Msg::Done(Box::new(done))).is_err() {
-                        break;
                     }
+                    stats
+                });
+            match spawned {
+                Ok(h) => workers.push(h),
+                Err(e) => {
+                    spawn_error = Some(e);
+                    break;
                 }
-                stats
-            }));
+            }
         }
         drop(work_rx);
         let collector = {
@@ -226,23 +255,40 @@ pub fn run(
                 interval,
                 time_offset: offset,
             };
-            scope.spawn(move || collect(done_rx, tracker, saver, rejects, names, stop))
+            std::thread::Builder::new()
+                .name("collector".into())
+                .spawn_scoped(scope, move || {
+                    collect(done_rx, tracker, saver, rejects, names, stop)
+                })
+        };
+        let collector = match collector {
+            Ok(c) => Some(c),
+            Err(e) => {
+                spawn_error = Some(e);
+                None
+            }
+        };
+        // Nothing is read when a thread is missing.
+        let sources = if spawn_error.is_some() {
+            &[][..]
+        } else {
+            &config.sources[..]
         };
 
         // Produce.
         let mut pace_origin: Option<(Instant, i128)> = None;
-        'inputs: for (i, source) in config.sources.iter().enumerate() {
+        'inputs: for (i, source) in sources.iter().enumerate() {
             let state = checkpoint.inputs.get(i);
             if state.is_some_and(|s| s.complete) {
                 continue;
             }
             let start = state.map_or(0, |s| s.offset);
-            let mut reader = match BlockReader::open(source, start) {
+            let mut reader = match BlockReader::open_with(source, start, &read_options) {
                 Ok(r) => r,
-                Err(source_err) => {
+                Err(error) => {
                     read_error = Some(ReplayError::Input {
                         input: names[i].clone(),
-                        source: source_err,
+                        error,
                     });
                     break;
                 }
@@ -250,22 +296,32 @@ pub fn run(
             let mut last_seq = None;
             let mut end = start;
             loop {
+                if cancelled() {
+                    stop.store(true, Ordering::Relaxed);
+                }
                 if stop.load(Ordering::Relaxed) {
                     break 'inputs;
                 }
                 let block = match reader.next_block() {
                     Ok(Some(b)) => b,
                     Ok(None) => break,
-                    Err(e) => {
+                    Err(_) if cancelled() => {
+                        stop.store(true, Ordering::Relaxed);
+                        break 'inputs;
+                    }
+                    Err(error) => {
                         read_error = Some(ReplayError::Input {
                             input: names[i].clone(),
-                            source: e,
+                            error,
                         });
                         break 'inputs;
                     }
                 };
                 end = block.offset + block.range.len() as u64;
                 let mut emit = |batch: crate::batch::Batch| {
+                    if cancelled() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
                     if stop.load(Ordering::Relaxed) {
                         return false;
                     }
@@ -275,13 +331,17 @@ pub fn run(
                         // Capped at ~31 years so that no Instant arithmetic can overflow.
                         let wait = Duration::from_secs_f64(offset_s.clamp(0.0, 1e9));
                         if let Some(due) = t0.checked_add(wait) {
-                            let now = clock.now();
-                            if due > now {
-                                clock.sleep(due - now);
+                            if !sleep_until(clock, due, &cancelled) {
+                                stop.store(true, Ordering::Relaxed);
+                                return false;
                             }
                         }
                     }
-                    limiter.acquire(clock, batch.lines, batch.body.bytes().len() as u64);
+                    let bytes = batch.body.bytes().len() as u64;
+                    if !limiter.acquire_unless(clock, batch.lines, bytes, &cancelled) {
+                        stop.store(true, Ordering::Relaxed);
+                        return false;
+                    }
                     LiveCounters::add(&live.lines_read, batch.lines);
                     LiveCounters::add(&live.bytes_read, batch.body.bytes().len() as u64);
                     last_seq = Some(batch.seq);
@@ -290,10 +350,10 @@ pub fn run(
                 match batcher.push_block(i, &block, &mut emit) {
                     Ok(true) => {}
                     Ok(false) => break 'inputs,
-                    Err(source) => {
+                    Err(error) => {
                         read_error = Some(ReplayError::Time {
                             input: names[i].clone(),
-                            source,
+                            error,
                         });
                         stop.store(true, Ordering::Relaxed);
                         break 'inputs;
@@ -314,21 +374,33 @@ pub fn run(
                 Err(_) => worker_panicked = true,
             }
         }
-        collected = collector.join().ok();
+        collected = collector.and_then(|c| c.join().ok());
     });
 
+    if let Some(e) = spawn_error {
+        return Err(ReplayError::Thread(e));
+    }
+    // What was answered is saved even when reading failed, so that a rerun does not send it
+    // again.
+    let final_state = match collected.as_mut() {
+        Some(Ok(c)) => c.final_state.take(),
+        _ => None,
+    };
+    if let (Some(path), Some(mut state)) = (&ckpt_path, final_state) {
+        state.time_offset = batcher
+            .rewriter()
+            .offset()
+            .filter(|_| config.time == TimeMode::Now);
+        let saved = state.save(path);
+        if read_error.is_none() {
+            saved?;
+        }
+    }
     if let Some(e) = read_error {
         return Err(e);
     }
     let collected =
         collected.unwrap_or_else(|| Err(ReplayError::Usage("collector thread panicked".into())))?;
-    if let (Some(path), Some(mut state)) = (&ckpt_path, collected.final_state) {
-        state.time_offset = batcher
-            .rewriter()
-            .offset()
-            .filter(|_| config.time == TimeMode::Now);
-        state.save(path)?;
-    }
     let mut summary = Summary {
         lines_read: LiveCounters::get(&live.lines_read),
         lines_acked: collected.acked,
@@ -376,12 +448,15 @@ fn load_checkpoint(
                 )
             }),
         };
-        ids.push(id.map_err(|source| ReplayError::Input {
+        ids.push(id.map_err(|error| ReplayError::Input {
             input: name.clone(),
-            source,
+            error,
         })?);
     }
-    let Some(old) = Checkpoint::load(path)? else {
+    let old = Checkpoint::load(path)?;
+    // The checkpoint must be writable before anything is sent.
+    Checkpoint::check_writable(path)?;
+    let Some(old) = old else {
         let fresh = Checkpoint {
             inputs: ids
                 .into_iter()
@@ -397,6 +472,17 @@ fn load_checkpoint(
         return Ok((fresh, Vec::new()));
     };
     old.check_matches(path, &ids, Some(settings))?;
+    for ((state, source), name) in old.inputs.iter().zip(sources).zip(names) {
+        if let Source::File(p) = source {
+            if !crate::input::is_gz(p) {
+                check_offset(p, state.offset).map_err(|why| CheckpointError::Offset {
+                    path: path.into(),
+                    input: name.clone(),
+                    why,
+                })?;
+            }
+        }
+    }
     let resumed = old
         .inputs
         .iter()
@@ -405,4 +491,35 @@ fn load_checkpoint(
         .map(|(s, name)| (name.clone(), s.offset))
         .collect();
     Ok((old, resumed))
+}
+
+/// Checks that `offset` is a place a checkpoint can stop in the regular file `p`: not past its
+/// end, and at the start of a line (offset 0, after LF, or after a leading byte order mark).
+fn check_offset(p: &Path, offset: u64) -> Result<(), String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |e: io::Error| format!("cannot read it: {e}");
+    let mut f = std::fs::File::open(p).map_err(io)?;
+    let size = f.metadata().map_err(io)?.len();
+    if offset > size {
+        return Err(format!(
+            "offset {offset} is past the end of the input ({size} bytes)"
+        ));
+    }
+    if offset == 0 {
+        return Ok(());
+    }
+    let mut head = [0u8; 3];
+    if offset == 3 {
+        f.read_exact(&mut head).map_err(io)?;
+        if head == [0xEF, 0xBB, 0xBF] {
+            return Ok(());
+        }
+    }
+    let mut before = [0u8; 1];
+    f.seek(SeekFrom::Start(offset - 1)).map_err(io)?;
+    f.read_exact(&mut before).map_err(io)?;
+    if before[0] != b'\n' {
+        return Err(format!("offset {offset} is not at the start of a line"));
+    }
+    Ok(())
 }

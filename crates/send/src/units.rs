@@ -15,6 +15,27 @@ impl UnitError {
     }
 }
 
+/// Most parallel connections (`--concurrency` of replay and bench).
+pub const MAX_CONCURRENCY: usize = 1024;
+/// Most lines per request (`--batch-lines`).
+pub const MAX_BATCH_LINES: usize = 1_000_000;
+/// Most bytes per request (`--batch-bytes`): 1 GiB.
+pub const MAX_BATCH_BYTES: u64 = 1 << 30;
+
+/// Checks an option's value against its range `1..=max` (`max` shown as `shown_max`); the
+/// error names the option, the value and the range.
+pub fn check_range(option: &str, value: u64, max: u64, shown_max: &str) -> Result<(), UnitError> {
+    if value == 0 {
+        return Err(UnitError::new(format!("{option} must be at least 1")));
+    }
+    if value > max {
+        return Err(UnitError::new(format!(
+            "{option} {value} is too large: at most {shown_max}"
+        )));
+    }
+    Ok(())
+}
+
 /// Parses a signed duration such as `1h`, `-30m`, `1h30m`, `250ms`, `2d`, `1w`, `90s`, `1500us`,
 /// `10ns` into nanoseconds. A bare number is seconds.
 pub fn parse_signed_duration_ns(text: &str) -> Result<i128, UnitError> {

@@ -1,4 +1,758 @@
-//! Issue 10, replay_control.
+//! Issue 10, replay_control: inputs, checkpoints, signals, flushing and option ranges of
+//! `lpconvert replay` (and bench's option ranges).
 
-#[allow(unused_imports)]
-use crate::support;
+use crate::support::{
+    report, run_lpconvert, start_influxdb, stderr, write_lines, write_text, FaultServer, Reply,
+    TempDir,
+};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn replay(args: &[&str]) -> Output {
+    run_lpconvert("replay", args, &[])
+}
+
+/// `n` distinct lines (each padded so that 64 KiB holds few of them).
+fn lines(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("m,pad={} f={i}i {}", "x".repeat(100), 1_600_000_000 + i))
+        .collect()
+}
+
+/// Runs `lpconvert replay ARGS` through bash, so that ARGS may use process substitution.
+fn replay_in_bash(script_args: &str) -> Output {
+    Command::new("bash")
+        .arg("-c")
+        .arg(format!("\"$LPC\" replay {script_args}"))
+        .env("LPC", env!("CARGO_BIN_EXE_lpconvert"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn count(v: &[String]) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for l in v {
+        *m.entry(l.clone()).or_insert(0) += 1;
+    }
+    m
+}
+
+#[test]
+fn checkpoint_with_a_pipe_input_is_refused() {
+    let dir = TempDir::new("ck-pipe");
+    let data = write_lines(&dir, "data.lp", &lines(2000));
+    let ck = dir.join("ck.json");
+    let server = FaultServer::accept_all();
+    let o = replay_in_bash(&format!(
+        "--url {} --db x --precision s --checkpoint {} <(cat {data})",
+        server.url,
+        ck.display()
+    ));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    assert!(server.seen().is_empty(), "nothing sent");
+    assert!(!ck.exists());
+}
+
+#[test]
+fn checkpoint_with_a_named_fifo_is_refused_without_reading_it() {
+    let dir = TempDir::new("ck-fifo");
+    let fifo = dir.join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let ck = dir.join("ck.json");
+    let server = FaultServer::accept_all();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(["replay", "--url", &server.url, "--db", "x", "--checkpoint"])
+        .arg(&ck)
+        .arg(&fifo)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("replay hangs on a FIFO with --checkpoint");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+}
+
+#[test]
+fn replay_schema_through_a_pipe_sends_every_row() {
+    let dir = TempDir::new("schema-pipe");
+    let schema = write_text(
+        &dir,
+        "s.toml",
+        "measurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[tags]\nroom = \"room\"\n[fields]\nv = \"integer\"\n",
+    );
+    let mut csv = String::from("time,room,v\n");
+    for i in 0..5000 {
+        csv.push_str(&format!(
+            "{},room{},{i}\n",
+            1_600_000_000 + i,
+            "r".repeat(20)
+        ));
+    }
+    let data = write_text(&dir, "d.csv", &csv);
+    let server = FaultServer::accept_all();
+    let o = replay_in_bash(&format!(
+        "--url {} --db x --schema {schema} <(cat {data})",
+        server.url
+    ));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let stored = server.stored();
+    assert_eq!(stored.len(), 5000, "every row sent");
+    assert!(stored[0].starts_with("m,room=room"), "{}", stored[0]);
+}
+
+#[test]
+fn checkpoint_that_is_a_device_is_refused() {
+    let dir = TempDir::new("ck-dev");
+    let data = write_lines(&dir, "data.lp", &lines(10));
+    let server = FaultServer::accept_all();
+    let started = Instant::now();
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--checkpoint",
+        "/dev/zero",
+        &data,
+    ]);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    assert!(server.seen().is_empty());
+}
+
+#[test]
+fn checkpoint_larger_than_the_cap_is_refused() {
+    let dir = TempDir::new("ck-big");
+    let data = write_lines(&dir, "data.lp", &lines(10));
+    let big = dir.join("big.json");
+    std::fs::write(&big, vec![b' '; 9 << 20]).unwrap();
+    let server = FaultServer::accept_all();
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--checkpoint",
+        big.to_str().unwrap(),
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a checkpoint"), "{}", stderr(&o));
+    assert!(server.seen().is_empty());
+}
+
+/// Runs a first replay with a checkpoint to its end, then rewrites the checkpoint's offset.
+fn checkpoint_with_offset(dir: &TempDir, data: &str, offset: u64) -> String {
+    let server = FaultServer::accept_all();
+    let ck = dir.join("ck.json");
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--precision",
+        "s",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        data,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ck).unwrap()).unwrap();
+    v["inputs"][0]["offset"] = offset.into();
+    v["inputs"][0]["complete"] = false.into();
+    std::fs::write(&ck, v.to_string()).unwrap();
+    ck.display().to_string()
+}
+
+#[test]
+fn checkpoint_offset_past_the_end_is_refused() {
+    let dir = TempDir::new("ck-past");
+    let data = write_lines(&dir, "data.lp", &lines(10));
+    let size = std::fs::metadata(&data).unwrap().len();
+    let ck = checkpoint_with_offset(&dir, &data, size + 100);
+    let server = FaultServer::accept_all();
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--precision",
+        "s",
+        "--checkpoint",
+        &ck,
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("past the end"), "{}", stderr(&o));
+    assert!(server.seen().is_empty());
+}
+
+#[test]
+fn checkpoint_offset_inside_a_line_is_refused() {
+    let dir = TempDir::new("ck-inside");
+    let data = write_lines(&dir, "data.lp", &lines(10));
+    let ck = checkpoint_with_offset(&dir, &data, 5);
+    let server = FaultServer::accept_all();
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--precision",
+        "s",
+        "--checkpoint",
+        &ck,
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not at the start of a line"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(server.seen().is_empty());
+}
+
+#[test]
+fn a_data_file_given_as_the_checkpoint_is_not_called_deletable() {
+    let dir = TempDir::new("ck-data");
+    let data = write_lines(&dir, "data.lp", &lines(10));
+    let other = write_lines(&dir, "other.lp", &lines(3));
+    let server = FaultServer::accept_all();
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--checkpoint",
+        &other,
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("is not a checkpoint"), "{err}");
+    assert!(!err.contains("delete"), "{err}");
+    assert!(server.seen().is_empty());
+    assert_eq!(std::fs::read_to_string(&other).unwrap().lines().count(), 3);
+}
+
+#[test]
+fn unwritable_output_paths_are_refused_before_sending() {
+    let dir = TempDir::new("out-nodir");
+    let data = write_lines(&dir, "data.lp", &lines(10));
+    let nodir = dir.join("nodir/x");
+    let nodir = nodir.to_str().unwrap();
+    for option in ["--checkpoint", "--report", "--rejects"] {
+        let server = FaultServer::accept_all();
+        let o = replay(&["--url", &server.url, "--db", "x", option, nodir, &data]);
+        assert_eq!(o.status.code(), Some(2), "{option}: {}", stderr(&o));
+        assert!(stderr(&o).contains(option), "{option}: {}", stderr(&o));
+        assert!(server.seen().is_empty(), "{option}: nothing sent");
+    }
+    let schema = write_text(
+        &dir,
+        "s.toml",
+        "measurement = \"m\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\nv = \"integer\"\n",
+    );
+    let csv = write_text(&dir, "d.csv", "time,v\n1,1\n2,2\n");
+    let server = FaultServer::accept_all();
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--schema",
+        &schema,
+        "--convert-rejects",
+        nodir,
+        &csv,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(server.seen().is_empty());
+}
+
+#[test]
+fn option_ranges_above_their_maximum_are_usage_errors() {
+    let dir = TempDir::new("ranges");
+    let data = write_lines(&dir, "data.lp", &lines(10));
+    let server = FaultServer::accept_all();
+    for (option, value) in [
+        ("--concurrency", "100000"),
+        ("--batch-lines", "100000000"),
+        ("--batch-bytes", "100GiB"),
+    ] {
+        let o = replay(&["--url", &server.url, "--db", "x", option, value, &data]);
+        assert_eq!(o.status.code(), Some(2), "{option}: {}", stderr(&o));
+        assert!(stderr(&o).contains("at most"), "{option}: {}", stderr(&o));
+        let o = run_lpconvert(
+            "bench",
+            &[
+                "--url",
+                &server.url,
+                "--db",
+                "x",
+                "--duration",
+                "1s",
+                "--warmup",
+                "0s",
+                option,
+                value,
+            ],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(2), "bench {option}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("at most"),
+            "bench {option}: {}",
+            stderr(&o)
+        );
+    }
+    let o = run_lpconvert(
+        "bench",
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "x",
+            "--hosts",
+            "1000000000000",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "bench --hosts: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("at most"),
+        "bench --hosts: {}",
+        stderr(&o)
+    );
+    assert!(server.seen().is_empty());
+    let help = replay(&["--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("at most 1024"), "{help}");
+}
+
+#[test]
+fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
+    let dir = TempDir::new("bom");
+    let text = format!("\u{feff}{}\n", lines(20).join("\n"));
+    let data = write_text(&dir, "bom.lp", &text);
+    let server = FaultServer::accept_all();
+    let ck = dir.join("ck.json");
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--batch-lines",
+        "5",
+        "--concurrency",
+        "1",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let stored = server.stored();
+    assert_eq!(stored, lines(20));
+    // A checkpoint after the first line resumes at the second.
+    let second = text.find('\n').unwrap() + 1;
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ck).unwrap()).unwrap();
+    v["inputs"][0]["offset"] = second.into();
+    v["inputs"][0]["complete"] = false.into();
+    std::fs::write(&ck, v.to_string()).unwrap();
+    let again = FaultServer::accept_all();
+    let o = replay(&[
+        "--url",
+        &again.url,
+        "--db",
+        "x",
+        "--concurrency",
+        "1",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(again.stored(), lines(20)[1..].to_vec());
+}
+
+#[test]
+fn time_shift_overflow_is_reported_once() {
+    let dir = TempDir::new("shift-once");
+    let data = write_text(&dir, "d.lp", "m f=1i 9223372036854775000\n");
+    let server = FaultServer::accept_all();
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--precision",
+        "s",
+        "--time",
+        "shift:1000d",
+        &data,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).matches("outside the range").count(),
+        1,
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn flush_interval_sends_a_partial_batch_from_an_open_pipe() {
+    let server = FaultServer::accept_all();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args([
+            "replay",
+            "--url",
+            &server.url,
+            "--db",
+            "x",
+            "--flush-interval",
+            "200ms",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let sent = lines(3);
+    stdin
+        .write_all((sent.join("\n") + "\n").as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.stored().len() < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let early = server.stored();
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(early, sent, "lines sent while the pipe stays open");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.stored(), sent, "each line once");
+}
+
+/// Starts a replay, sends `signal` after `after`, and waits for it.
+fn signal_after(args: &[String], signal: &str, after: Duration) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(after);
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .unwrap()
+        .success());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
+    for (signal, code) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
+        let dir = TempDir::new("signal");
+        let all = lines(400);
+        let data = write_lines(&dir, "data.lp", &all);
+        let ck = dir.join("ck.json").display().to_string();
+        let rep = dir.join("report.json");
+        let slow = FaultServer::start(|_| Reply::slow(Duration::from_millis(150)));
+        let args: Vec<String> = [
+            "replay",
+            "--url",
+            &slow.url,
+            "--db",
+            "x",
+            "--batch-lines",
+            "10",
+            "--checkpoint",
+            &ck,
+            "--report",
+            rep.to_str().unwrap(),
+            &data,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let started = Instant::now();
+        let o = signal_after(&args, signal, Duration::from_millis(800));
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "stopped promptly"
+        );
+        assert_eq!(o.status.code(), Some(code), "{signal}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("run again with the same --checkpoint to resume"),
+            "{err}"
+        );
+        assert!(err.contains("lines read"), "summary printed: {err}");
+        assert!(report(&rep).is_object(), "report written");
+        let first = slow.stored();
+        assert!(
+            !first.is_empty() && first.len() < all.len(),
+            "{}",
+            first.len()
+        );
+        let rest = FaultServer::accept_all();
+        let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let mut both = first.clone();
+        both.extend(rest.stored());
+        assert_eq!(
+            count(&both),
+            count(&all),
+            "{signal}: each line exactly once"
+        );
+    }
+}
+
+#[test]
+fn a_signal_against_influxdb_loses_no_line() {
+    let influx = start_influxdb();
+    let dir = TempDir::new("signal-influx");
+    let all = lines(200_000);
+    let data = write_lines(&dir, "data.lp", &all);
+    let ck = dir.join("ck.json").display().to_string();
+    let create = format!("{}/query?q=CREATE+DATABASE+sig", influx.url);
+    ureq::post(&create).send_empty().unwrap();
+    let base = [
+        "replay",
+        "--url",
+        &influx.url,
+        "--db",
+        "sig",
+        "--precision",
+        "s",
+        "--batch-lines",
+        "500",
+        "--rate",
+        "50000",
+        "--checkpoint",
+        &ck,
+        &data,
+    ];
+    let args: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+    let o = signal_after(&args, "INT", Duration::from_millis(1500));
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let o = replay(&base[1..]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = crate::support::influx_query(&influx.url, "sig", "SELECT count(f) FROM m");
+    assert_eq!(
+        v["results"][0]["series"][0]["values"][0][1].as_u64(),
+        Some(200_000),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_at_once() {
+    let dir = TempDir::new("signal-hang");
+    let all = lines(50);
+    let data = write_lines(&dir, "data.lp", &all);
+    let ck = dir.join("ck.json").display().to_string();
+    let hang = FaultServer::start(|_| Reply::slow(Duration::from_secs(30)));
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &hang.url,
+        "--db",
+        "x",
+        "--batch-lines",
+        "10",
+        "--checkpoint",
+        &ck,
+        &data,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let started = Instant::now();
+    let o = signal_after(&args, "TERM", Duration::from_millis(500));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(o.status.code(), Some(143), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("run again with the same --checkpoint to resume"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A second signal: at once.
+    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(&args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = child.id().to_string();
+    for signal in ["-INT", "-INT"] {
+        assert!(Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let second = Instant::now();
+    let o = child.wait_with_output().unwrap();
+    assert!(second.elapsed() < Duration::from_secs(2));
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+
+    // Nothing was answered: the rerun sends every line.
+    let rest = FaultServer::accept_all();
+    let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(count(&rest.stored()), count(&all));
+}
+
+#[test]
+fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
+    let dir = TempDir::new("signal-rate");
+    let all = lines(20);
+    let data = write_lines(&dir, "data.lp", &all);
+    let ck = dir.join("ck.json").display().to_string();
+    let rep = dir.join("report.json");
+    let server = FaultServer::accept_all();
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--rate",
+        "0.01",
+        "--checkpoint",
+        &ck,
+        "--report",
+        rep.to_str().unwrap(),
+        &data,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let o = signal_after(&args, "HUP", Duration::from_millis(1000));
+    let signalled = Instant::now();
+    assert_eq!(o.status.code(), Some(129), "{}", stderr(&o));
+    assert!(signalled.elapsed() < Duration::from_secs(3));
+    assert_eq!(report(&rep)["ending"], "interrupted");
+    let first = server.stored();
+    assert_eq!(first, all[..1].to_vec(), "one line sent before the wait");
+    let rest = FaultServer::accept_all();
+    let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(rest.stored(), all[1..].to_vec());
+}
+
+#[test]
+fn a_thread_that_cannot_start_is_an_error_with_exit_2_not_an_abort() {
+    let dir = TempDir::new("spawn");
+    let data = write_lines(&dir, "data.lp", &lines(10));
+    let server = FaultServer::accept_all();
+    // Threads asking for a 1 TB stack cannot start.
+    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(["replay", "--url", &server.url, "--db", "x", &data])
+        .env("RUST_MIN_STACK", "1000000000000")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot start a thread"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("--concurrency"), "{}", stderr(&o));
+    assert!(server.seen().is_empty());
+}
+
+#[test]
+fn an_error_after_lines_were_sent_says_how_many_were_answered() {
+    let server = FaultServer::accept_all();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args([
+            "replay",
+            "--url",
+            &server.url,
+            "--db",
+            "x",
+            "--precision",
+            "s",
+            "--time",
+            "shift:1000d",
+            "--flush-interval",
+            "100ms",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"m f=1i 1\nm f=2i 2\n").unwrap();
+    stdin.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.stored().len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stdin.write_all(b"m f=3i 9223372036854775000\n").unwrap();
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("2 lines were acknowledged"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_endless_line_from_a_device_or_stdin_is_an_error_not_an_ever_growing_buffer() {
+    let server = FaultServer::accept_all();
+    let started = Instant::now();
+    let o = replay(&["--url", &server.url, "--db", "x", "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("longer than 64 MiB"), "{}", stderr(&o));
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "head -c 100000000 /dev/zero | \"$LPC\" replay --url {} --db x",
+            server.url
+        ))
+        .env("LPC", env!("CARGO_BIN_EXE_lpconvert"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("line 1 is longer"), "{}", stderr(&o));
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert!(server.seen().is_empty());
+}

@@ -330,49 +330,64 @@ pub fn run(
     };
 
     let ctx = &ctx;
+    let mut spawn_error: Option<std::io::Error> = None;
     let failure_ref = &failure;
     let finishing_ref = &finishing;
     std::thread::scope(|scope| {
         let mut workers = Vec::new();
         for w in 0..concurrency {
             let rx = work_rx.clone();
-            workers.push(scope.spawn(move || {
-                let mut stats = RequestStats::default();
-                let mut rng = Jitter::from_time(w as u64 + 1);
-                for work in rx {
-                    if finishing_ref.load(Ordering::Relaxed) || ctx.stop.load(Ordering::Relaxed) {
-                        continue;
-                    }
-                    let b = &work.batch;
-                    let bytes = b.body.bytes().len() as u64;
-                    timeline.batch_sent(clock.now(), b.lines, work.fields, bytes);
-                    LiveCounters::add(&ctx.live.lines_read, b.lines);
-                    LiveCounters::add(&ctx.live.bytes_read, bytes);
-                    let outcome = send_batch(ctx, b, &mut stats, &mut rng);
-                    timeline.batch_done(
-                        clock.now(),
-                        b.lines,
-                        work.fields,
-                        bytes,
-                        outcome.acked,
-                        outcome.refused_count(),
-                    );
-                    let ending = match outcome.failure {
-                        Some(Failure::Fatal { status, message }) => {
-                            Some(Ending::Fatal { status, message })
+            let spawned = std::thread::Builder::new()
+                .name(format!("sender {w}"))
+                .spawn_scoped(scope, move || {
+                    let mut stats = RequestStats::default();
+                    let mut rng = Jitter::from_time(w as u64 + 1);
+                    for work in rx {
+                        if finishing_ref.load(Ordering::Relaxed) || ctx.stop.load(Ordering::Relaxed)
+                        {
+                            continue;
                         }
-                        Some(Failure::GaveUp { message }) => Some(Ending::GaveUp { message }),
-                        Some(Failure::Stopped) | None => None,
-                    };
-                    if let Some(e) = ending {
-                        let mut f = failure_ref.lock().unwrap_or_else(|e| e.into_inner());
-                        f.get_or_insert(e);
+                        let b = &work.batch;
+                        let bytes = b.body.bytes().len() as u64;
+                        timeline.batch_sent(clock.now(), b.lines, work.fields, bytes);
+                        LiveCounters::add(&ctx.live.lines_read, b.lines);
+                        LiveCounters::add(&ctx.live.bytes_read, bytes);
+                        let outcome = send_batch(ctx, b, &mut stats, &mut rng);
+                        timeline.batch_done(
+                            clock.now(),
+                            b.lines,
+                            work.fields,
+                            bytes,
+                            outcome.acked,
+                            outcome.refused_count(),
+                        );
+                        let ending = match outcome.failure {
+                            Some(Failure::Fatal { status, message }) => {
+                                Some(Ending::Fatal { status, message })
+                            }
+                            Some(Failure::GaveUp { message }) => Some(Ending::GaveUp { message }),
+                            Some(Failure::Stopped) | None => None,
+                        };
+                        if let Some(e) = ending {
+                            let mut f = failure_ref.lock().unwrap_or_else(|e| e.into_inner());
+                            f.get_or_insert(e);
+                        }
                     }
+                    stats
+                });
+            match spawned {
+                Ok(h) => workers.push(h),
+                Err(e) => {
+                    spawn_error = Some(e);
+                    break;
                 }
-                stats
-            }));
+            }
         }
         drop(work_rx);
+        if spawn_error.is_some() {
+            // The workers started end once the channel closes (work_tx is dropped on return).
+            return;
+        }
 
         // The controller.
         let mut phase = phase_at(Duration::ZERO);
@@ -489,6 +504,11 @@ pub fn run(
         }
     });
 
+    if let Some(e) = spawn_error {
+        return Err(BenchError::Usage(format!(
+            "cannot start a thread: {e}; lower --concurrency"
+        )));
+    }
     let now = clock.now();
     let (samples, measured, total) = timeline.finish(now, live);
     let ending = failure

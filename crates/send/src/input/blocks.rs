@@ -2,11 +2,14 @@
 //! (stdin, `.gz`, [`StreamInput`](super::StreamInput)s) in blocks of a few MiB.
 
 use super::{is_gz, Source};
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Bytes shared by a block and every batch that borrows from it.
 pub enum Data {
@@ -55,45 +58,110 @@ impl Block {
 /// Size of the blocks read from streams.
 const STREAM_BLOCK: usize = 4 << 20;
 
+/// Size of one read from a pipe (stdin, FIFO), handed from the reading thread.
+const PIPE_CHUNK: usize = 64 * 1024;
+
+/// The UTF-8 byte order mark, skipped at the start of an input.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Longest line read from a stream: a longer one (no LF found) is an error, not an ever
+/// growing buffer (`/dev/zero`).
+const MAX_LINE: usize = 64 << 20;
+
+/// How often a reader waiting on a pipe looks at the stop flag.
+const STOP_POLL: Duration = Duration::from_millis(100);
+
 /// Reads an input as blocks, starting at a byte offset (which must be a line start).
+///
+/// A UTF-8 byte order mark at the start of the input is skipped: it is never sent, and
+/// offsets stay offsets into the input (the first line starts at offset 3).
 pub struct BlockReader {
     state: State,
     offset: u64,
     next_line: u64,
+    /// Whether the start of the input was looked at for a byte order mark.
+    bom_checked: bool,
 }
 
 enum State {
     Mapped(Option<Arc<Data>>, usize),
     Stream(Box<dyn Read + Send>, Vec<u8>, bool),
+    /// A pipe read by its own thread: lines are handed on once `flush` has passed since the
+    /// block's first bytes arrived, without waiting for a full block.
+    Pipe(PipeState),
+}
+
+struct PipeState {
+    rx: Receiver<io::Result<Vec<u8>>>,
+    pending: Vec<u8>,
+    eof: bool,
+    flush: Duration,
+    stop: Option<Arc<AtomicBool>>,
+}
+
+/// Options of [`BlockReader::open_with`].
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// For pipes (stdin, FIFOs): hand on the lines read so far once the block has been open
+    /// this long (`None`: wait for a full block or the end of the input).
+    pub flush_interval: Option<Duration>,
+    /// Set to stop waiting on a pipe: `next_block` then fails with `Interrupted`.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl BlockReader {
     /// Opens `source` and skips to `start` (counting the lines skipped).
     pub fn open(source: &Source, start: u64) -> io::Result<BlockReader> {
+        Self::open_with(source, start, &ReadOptions::default())
+    }
+
+    /// Opens `source` with `options` and skips to `start` (counting the lines skipped).
+    /// Fails with `InvalidData` when `start` is past the end of the input or not at the
+    /// start of a line.
+    pub fn open_with(
+        source: &Source,
+        start: u64,
+        options: &ReadOptions,
+    ) -> io::Result<BlockReader> {
+        let pipe = |r: Box<dyn Read + Send>| -> io::Result<BlockReader> {
+            match options.flush_interval {
+                Some(flush) => Self::pipe(r, flush, options.stop.clone()),
+                None => Ok(Self::stream(r)),
+            }
+        };
         let mut reader = match source {
-            Source::Stdin => Self::stream(Box::new(io::stdin())),
+            Source::Stdin => pipe(Box::new(io::stdin()))?,
             Source::Stream(s) => Self::stream(s.open()?),
             Source::File(p) if is_gz(p) => Self::stream(Box::new(MultiGzDecoder::new(
                 io::BufReader::new(File::open(p)?),
             ))),
             Source::File(p) => {
                 let file = File::open(p)?;
-                // SAFETY: the mapping is only read. If another process truncates or rewrites
-                // the file while it is mapped, reads may see the new bytes or fault (SIGBUS);
-                // replaying a file that is being rewritten is not supported, and the
-                // checkpoint's identity check refuses to resume on a changed file.
-                match unsafe { memmap2::Mmap::map(&file) } {
-                    Ok(map) => {
-                        #[cfg(unix)]
-                        let _ = map.advise(memmap2::Advice::Sequential);
-                        BlockReader {
-                            state: State::Mapped(Some(Arc::new(Data::Mapped(map))), 0),
-                            offset: 0,
-                            next_line: 1,
+                if !file.metadata()?.is_file() {
+                    // A FIFO or device: read as it comes.
+                    pipe(Box::new(file))?
+                } else {
+                    // SAFETY: the mapping is only read. If another process truncates or
+                    // rewrites the file while it is mapped, reads may see the new bytes or
+                    // fault (SIGBUS); replaying a file that is being rewritten is not
+                    // supported, and the checkpoint's identity check refuses to resume on a
+                    // changed file.
+                    match unsafe { memmap2::Mmap::map(&file) } {
+                        Ok(map) => {
+                            #[cfg(unix)]
+                            let _ = map.advise(memmap2::Advice::Sequential);
+                            let bom = map.starts_with(BOM);
+                            let skip = if bom { BOM.len() } else { 0 };
+                            BlockReader {
+                                state: State::Mapped(Some(Arc::new(Data::Mapped(map))), skip),
+                                offset: skip as u64,
+                                next_line: 1,
+                                bom_checked: true,
+                            }
                         }
+                        // Not mappable (empty file): read it as a stream.
+                        Err(_) => Self::stream(Box::new(file)),
                     }
-                    // Not mappable (empty file, special file): read it as a stream.
-                    Err(_) => Self::stream(Box::new(file)),
                 }
             }
         };
@@ -106,41 +174,116 @@ impl BlockReader {
             state: State::Stream(r, Vec::new(), false),
             offset: 0,
             next_line: 1,
+            bom_checked: false,
         }
+    }
+
+    fn pipe(
+        mut r: Box<dyn Read + Send>,
+        flush: Duration,
+        stop: Option<Arc<AtomicBool>>,
+    ) -> io::Result<BlockReader> {
+        let (tx, rx) = bounded::<io::Result<Vec<u8>>>(STREAM_BLOCK / PIPE_CHUNK);
+        std::thread::Builder::new()
+            .name("pipe reader".into())
+            .spawn(move || loop {
+                let mut chunk = vec![0u8; PIPE_CHUNK];
+                match r.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        chunk.truncate(n);
+                        if tx.send(Ok(chunk)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| {
+                io::Error::other(format!("cannot start a thread to read the input: {e}"))
+            })?;
+        Ok(BlockReader {
+            state: State::Pipe(PipeState {
+                rx,
+                pending: Vec::new(),
+                eof: false,
+                flush,
+                stop,
+            }),
+            offset: 0,
+            next_line: 1,
+            bom_checked: false,
+        })
     }
 
     fn skip_to(&mut self, start: u64) -> io::Result<()> {
         if start == 0 {
             return Ok(());
         }
+        let past_end = |len: u64| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the checkpoint's offset {start} is past the end of the input ({len} bytes): this checkpoint was not written for this input"),
+            )
+        };
+        let mid_line = || {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the checkpoint's offset {start} is not at the start of a line: this checkpoint was not written for this input"),
+            )
+        };
         match &mut self.state {
             State::Mapped(Some(data), pos) => {
                 let bytes = data.bytes();
-                let s = usize::try_from(start)
-                    .unwrap_or(usize::MAX)
-                    .min(bytes.len());
+                let s = usize::try_from(start).unwrap_or(usize::MAX);
+                if s > bytes.len() {
+                    return Err(past_end(bytes.len() as u64));
+                }
+                if !at_line_start(bytes, s) {
+                    return Err(mid_line());
+                }
                 self.next_line += memchr::memchr_iter(b'\n', &bytes[..s]).count() as u64;
                 *pos = s;
                 self.offset = s as u64;
             }
+            State::Mapped(None, _) => return Err(past_end(0)),
             _ => {
+                // The bytes before `start`, as far as a line start check needs them.
+                let mut last = Vec::new();
                 while self.offset < start {
                     let Some(block) = self.next_block()? else {
-                        break;
+                        return Err(past_end(self.offset));
                     };
-                    let want = (start - block.offset) as usize;
-                    if want < block.range.len() {
+                    let Some(want) = start.checked_sub(block.offset) else {
+                        return Err(mid_line());
+                    };
+                    let want = usize::try_from(want).unwrap_or(usize::MAX);
+                    let bytes = block.bytes();
+                    let before = &bytes[..want.min(bytes.len())];
+                    last.clear();
+                    last.extend_from_slice(&before[before.len().saturating_sub(1)..]);
+                    if want < bytes.len() {
                         // Put back the rest of the block.
-                        let rest = block.bytes()[want..].to_vec();
-                        self.next_line = block.first_line
-                            + memchr::memchr_iter(b'\n', &block.bytes()[..want]).count() as u64;
+                        let rest = bytes[want..].to_vec();
+                        self.next_line =
+                            block.first_line + memchr::memchr_iter(b'\n', before).count() as u64;
                         self.offset = start;
-                        if let State::Stream(_, pending, _) = &mut self.state {
+                        if let State::Stream(_, pending, _)
+                        | State::Pipe(PipeState { pending, .. }) = &mut self.state
+                        {
                             let mut v = rest;
                             v.extend_from_slice(pending);
                             *pending = v;
                         }
                     }
+                }
+                let bom_start = start == BOM.len() as u64 && last.is_empty();
+                if last != b"\n" && !bom_start {
+                    return Err(mid_line());
                 }
             }
         }
@@ -149,7 +292,7 @@ impl BlockReader {
 
     /// The next block, or `None` at the end of the input.
     pub fn next_block(&mut self) -> io::Result<Option<Block>> {
-        match &mut self.state {
+        let buf = match &mut self.state {
             State::Mapped(data, pos) => {
                 let Some(data) = data.take() else {
                     return Ok(None);
@@ -165,10 +308,12 @@ impl BlockReader {
                     first_line: self.next_line,
                 };
                 self.offset = len as u64;
-                Ok(Some(block))
+                return Ok(Some(block));
             }
             State::Stream(r, pending, eof) => {
                 let mut buf = std::mem::take(pending);
+                // Bytes of `buf` known to hold no LF: each byte is searched once.
+                let mut searched = 0;
                 loop {
                     if !*eof && buf.len() < STREAM_BLOCK {
                         let start = buf.len();
@@ -182,9 +327,13 @@ impl BlockReader {
                     let cut = if *eof {
                         buf.len()
                     } else {
-                        match memchr::memrchr(b'\n', &buf) {
-                            Some(i) => i + 1,
+                        match memchr::memrchr(b'\n', &buf[searched..]) {
+                            Some(i) => searched + i + 1,
                             None => {
+                                if buf.len() > MAX_LINE {
+                                    return Err(too_long(self.next_line));
+                                }
+                                searched = buf.len();
                                 // A line longer than a block: read more.
                                 buf.reserve(STREAM_BLOCK);
                                 let extra = buf.len();
@@ -197,21 +346,112 @@ impl BlockReader {
                     };
                     *pending = buf[cut..].to_vec();
                     buf.truncate(cut);
-                    let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-                    let len = buf.len();
-                    let block = Block {
-                        data: Arc::new(Data::Owned(buf)),
-                        range: 0..len,
-                        offset: self.offset,
-                        first_line: self.next_line,
-                    };
-                    self.offset += len as u64;
-                    self.next_line += lines;
-                    return Ok(Some(block));
+                    break buf;
                 }
+            }
+            State::Pipe(p) => match p.next(self.next_line)? {
+                Some(buf) => buf,
+                None => return Ok(None),
+            },
+        };
+        let mut buf = buf;
+        let mut skipped = 0;
+        if !self.bom_checked {
+            self.bom_checked = true;
+            if buf.starts_with(BOM) {
+                buf.drain(..BOM.len());
+                skipped = BOM.len();
+            }
+        }
+        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+        let len = buf.len();
+        let block = Block {
+            data: Arc::new(Data::Owned(buf)),
+            range: 0..len,
+            offset: self.offset + skipped as u64,
+            first_line: self.next_line,
+        };
+        self.offset += (skipped + len) as u64;
+        self.next_line += lines;
+        Ok(Some(block))
+    }
+}
+
+impl PipeState {
+    /// The next run of whole lines (the rest at the end), or `None` at the end.
+    /// `line`: the number of the first line, for messages.
+    fn next(&mut self, line: u64) -> io::Result<Option<Vec<u8>>> {
+        let mut buf = std::mem::take(&mut self.pending);
+        let mut opened = (!buf.is_empty()).then(Instant::now);
+        // Where the last LF of `buf` is (each chunk is searched once).
+        let mut last_lf = memchr::memrchr(b'\n', &buf);
+        loop {
+            if self.eof {
+                if buf.is_empty() {
+                    return Ok(None);
+                }
+                return Ok(Some(buf));
+            }
+            let due = opened.is_some_and(|t| t.elapsed() >= self.flush);
+            // Not a part of a byte order mark only, so that it is seen whole.
+            if (buf.len() >= STREAM_BLOCK || due) && !BOM.starts_with(&buf) {
+                if let Some(i) = last_lf {
+                    self.pending = buf[i + 1..].to_vec();
+                    buf.truncate(i + 1);
+                    return Ok(Some(buf));
+                }
+                if buf.len() > MAX_LINE {
+                    return Err(too_long(line));
+                }
+            }
+            let wait = match opened {
+                Some(t) if !due => t
+                    .checked_add(self.flush)
+                    .map_or(STOP_POLL, |d| d.saturating_duration_since(Instant::now())),
+                _ => STOP_POLL,
+            };
+            if self
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(Ordering::Relaxed))
+            {
+                self.pending = buf;
+                return Err(io::Error::new(io::ErrorKind::Interrupted, "stopped"));
+            }
+            match self.rx.recv_timeout(wait.min(STOP_POLL)) {
+                Ok(Ok(chunk)) => {
+                    opened.get_or_insert_with(Instant::now);
+                    if let Some(i) = memchr::memrchr(b'\n', &chunk) {
+                        last_lf = Some(buf.len() + i);
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                Ok(Err(e)) => {
+                    self.pending = buf;
+                    return Err(e);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => self.eof = true,
             }
         }
     }
+}
+
+/// A line without its end after [`MAX_LINE`] bytes.
+fn too_long(line: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "line {line} is longer than {} MiB (no line end found): this is not line protocol, or a line is cut short of its LF",
+            MAX_LINE >> 20
+        ),
+    )
+}
+
+/// Whether `pos` is the start of a line of `bytes`: 0, after LF, or after a leading byte
+/// order mark.
+fn at_line_start(bytes: &[u8], pos: usize) -> bool {
+    pos == 0 || bytes.get(pos - 1) == Some(&b'\n') || (pos == BOM.len() && bytes.starts_with(BOM))
 }
 
 fn read_some(r: &mut dyn Read, buf: &mut [u8], eof: &mut bool) -> io::Result<usize> {
@@ -284,5 +524,98 @@ pub(super) mod tests {
         assert_eq!(d, &text[start as usize..]);
         assert_eq!(marks[0], (start, 1001));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn gz(path: &std::path::Path, text: &[u8]) {
+        let mut enc =
+            flate2::write::GzEncoder::new(File::create(path).unwrap(), flate2::Compression::fast());
+        enc.write_all(text).unwrap();
+        enc.finish().unwrap();
+    }
+
+    #[test]
+    fn a_leading_bom_is_skipped_and_offsets_stay_input_offsets() {
+        let dir = std::env::temp_dir().join(format!("lpc-bom-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = b"\xEF\xBB\xBFa f=1i 1\nb f=2i 2\n";
+        let plain = dir.join("a.lp");
+        std::fs::write(&plain, text).unwrap();
+        let packed = dir.join("a.lp.gz");
+        gz(&packed, text);
+        for source in [Source::File(plain), Source::File(packed)] {
+            let (all, marks) = collect(&source, 0);
+            assert_eq!(all, &text[3..], "{source:?}");
+            assert_eq!(marks[0], (3, 1), "{source:?}");
+            // Resuming right after the mark, or at the second line.
+            let (all, _) = collect(&source, 3);
+            assert_eq!(all, &text[3..]);
+            let (all, marks) = collect(&source, 12);
+            assert_eq!(all, b"b f=2i 2\n");
+            assert_eq!(marks[0], (12, 2));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_offset_past_the_end_or_inside_a_line_is_refused() {
+        let dir = std::env::temp_dir().join(format!("lpc-offsets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = b"a f=1i 1\nb f=2i 2\n";
+        let plain = dir.join("a.lp");
+        std::fs::write(&plain, text).unwrap();
+        let packed = dir.join("a.lp.gz");
+        gz(&packed, text);
+        for source in [Source::File(plain), Source::File(packed)] {
+            for (start, why) in [(40, "past the end"), (4, "not at the start of a line")] {
+                let e = BlockReader::open(&source, start).err().unwrap();
+                assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+                assert!(e.to_string().contains(why), "{source:?} {start}: {e}");
+            }
+            assert!(BlockReader::open(&source, 18).is_ok());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Gives `first`, then blocks for `hold` before the end.
+    struct Trickle {
+        first: Option<Vec<u8>>,
+        hold: Duration,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.first.take() {
+                Some(v) => {
+                    buf[..v.len()].copy_from_slice(&v);
+                    Ok(v.len())
+                }
+                None => {
+                    std::thread::sleep(self.hold);
+                    Ok(0)
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_pipe_hands_on_lines_after_the_flush_interval_and_stops_when_asked() {
+        let trickle = Trickle {
+            first: Some(b"a f=1i 1\nb f=2i".to_vec()),
+            hold: Duration::from_secs(2),
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut r = BlockReader::pipe(
+            Box::new(trickle),
+            Duration::from_millis(100),
+            Some(stop.clone()),
+        )
+        .unwrap();
+        let t = Instant::now();
+        let b = r.next_block().unwrap().unwrap();
+        assert!(t.elapsed() < Duration::from_secs(1));
+        assert_eq!(b.bytes(), b"a f=1i 1\n");
+        stop.store(true, Ordering::Relaxed);
+        let e = r.next_block().err().unwrap();
+        assert_eq!(e.kind(), io::ErrorKind::Interrupted);
     }
 }

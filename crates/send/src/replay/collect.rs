@@ -78,10 +78,10 @@ pub(super) fn collect(
                 acked += o.acked;
                 refused += o.refused_count();
                 if let Some((path, w)) = rejects.as_mut() {
-                    if let Err(source) = write_rejects(w, &names[d.input], &d) {
+                    if let Err(error) = write_rejects(w, &names[d.input], &d) {
                         result = Err(ReplayError::Rejects {
                             path: path.clone(),
-                            source,
+                            error,
                         });
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -108,7 +108,9 @@ pub(super) fn collect(
             }
         }
         if let Some(path) = &ckpt_path {
-            if last_save.elapsed() >= interval && tracker.take_dirty() {
+            // Once stopping, every answer is saved at once: the run may be cut short.
+            let due = last_save.elapsed() >= interval || stop.load(Ordering::Relaxed);
+            if due && tracker.take_dirty() {
                 // Rejects must be on disk before the checkpoint says their batch is answered.
                 if let Some((_, w)) = rejects.as_mut() {
                     let _ = w.flush();
@@ -125,10 +127,10 @@ pub(super) fn collect(
         }
     }
     if let Some((path, w)) = rejects.as_mut() {
-        if let Err(source) = w.flush() {
+        if let Err(error) = w.flush() {
             result = Err(ReplayError::Rejects {
                 path: path.clone(),
-                source,
+                error,
             });
         }
     }
