@@ -28,7 +28,21 @@ fn csv_preamble(
         0
     };
     let mut reader = RecordReader::new(d, bom);
-    reader.skip_lines(data, schema.csv.skip_rows);
+    let missing = reader.skip_lines(data, schema.csv.skip_rows);
+    if missing > 0 {
+        if !eof {
+            return Ok(None);
+        }
+        if data.len() > bom {
+            let had = schema.csv.skip_rows - missing;
+            return Err(EngineError::Input(format!(
+                "{name}: has {had} line{}, fewer than [csv] skip_rows = {}: check skip_rows \
+                 or the file",
+                if had == 1 { "" } else { "s" },
+                schema.csv.skip_rows
+            )));
+        }
+    }
     let complete = |pos: usize| {
         eof || (pos > 0 && pos <= data.len() && data[pos - 1] == b'\n' && pos < data.len())
     };

@@ -1,4 +1,47 @@
-//! Issue 10, input_limits.
+//! Issue 10, input_limits: inputs that end early, never end, change while read, or hold
+//! records too long for memory.
 
-#[allow(unused_imports)]
-use crate::support;
+use crate::support::{run_lpconvert, stderr, write_text, TempDir};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const HOME_SCHEMA: &str = "measurement = \"home\"\nprecision = \"s\"\n\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n\n[tags]\nroom = \"room\"\n\n[fields]\ntemp = \"float\"\n";
+
+/// Runs `lpconvert ARGS` with stdin read from `stdin`.
+fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args)
+        .stdin(std::fs::File::open(stdin).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn skip_rows_past_the_end_of_input_stops_at_once_with_exit_2() {
+    let dir = TempDir::new("skiprows");
+    let s = write_text(
+        &dir,
+        "s.toml",
+        &format!("{HOME_SCHEMA}\n[csv]\nskip_rows = 99999999999\n"),
+    );
+    let input = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
+    let start = Instant::now();
+    let mapped = run_lpconvert("convert", &["-s", &s, &input], &[]);
+    let streamed = run_with_stdin(&["convert", "-s", &s, "-"], &input);
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "skip_rows spun for {:?}",
+        start.elapsed()
+    );
+    for out in [mapped, streamed] {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("has 2 lines, fewer than [csv] skip_rows = 99999999999"),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
