@@ -171,20 +171,29 @@ where
         Feed::Mapped(d, _) => d,
         Feed::Stream(..) => &[],
     };
+    let spawn_err = |e: io::Error| {
+        EngineError::Input(format!(
+            "{}: cannot start a worker thread ({e}): use fewer --threads, or free memory",
+            cx.name
+        ))
+    };
     std::thread::scope(|s| {
-        let producer = s.spawn(move || {
-            produce(
-                feed,
-                boundary,
-                tuning.chunk_size.max(1),
-                free_rx,
-                work_tx,
-                pool_rx,
-            )
-        });
+        // A failed spawn returns early: dropping the channels ends the threads started.
+        let producer = std::thread::Builder::new()
+            .spawn_scoped(s, move || {
+                produce(
+                    feed,
+                    boundary,
+                    tuning.chunk_size.max(1),
+                    free_rx,
+                    work_tx,
+                    pool_rx,
+                )
+            })
+            .map_err(spawn_err)?;
         for _ in 0..threads {
             let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
-            s.spawn(move || {
+            std::thread::Builder::new().spawn_scoped(s, move || {
                 let mut conv = make();
                 for mut w in work_rx {
                     let data = match &w.piece {
@@ -200,7 +209,8 @@ where
                         break;
                     }
                 }
-            });
+            })
+            .map_err(spawn_err)?;
         }
         drop((work_rx, done_tx));
         let collected = collect(mapped, verify, done_rx, free_tx, pool_tx, cx, line, sink);

@@ -45,3 +45,28 @@ fn skip_rows_past_the_end_of_input_stops_at_once_with_exit_2() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn thread_spawn_failure_exits_2_with_a_message_not_a_panic() {
+    let dir = TempDir::new("spawnfail");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let csv = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
+    let lp = write_text(&dir, "a.lp", "m f=1 1\n");
+    let bin = env!("CARGO_BIN_EXE_lpconvert");
+    // 256 thread stacks do not fit in 200 MB of address space.
+    for args in [
+        format!("convert --threads 256 -s '{s}' '{csv}'"),
+        format!("check --threads 256 '{lp}'"),
+    ] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -v 200000; exec '{bin}' {args}"))
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(err.contains("cannot start a worker thread"), "{err}");
+        assert!(err.contains("--threads"), "{err}");
+    }
+}
