@@ -245,6 +245,52 @@ mod tests {
         }
     }
 
+    /// A pipe: at most 64 KiB per read; counts the bytes of buffer offered to it.
+    struct Pipe {
+        data: std::io::Cursor<Vec<u8>>,
+        offered: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    }
+
+    impl std::io::Read for Pipe {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.offered
+                .fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            let n = buf.len().min(64 * 1024);
+            self.data.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn a_long_streamed_record_is_read_in_linear_time() {
+        // One 32 MiB line through a pipe: the buffer offered to the reads (each offered
+        // byte was zeroed first) must stay proportional to the data, not to its square.
+        let mut text = b"m s=\"".to_vec();
+        text.resize(32 << 20, b'x');
+        text.extend_from_slice(b"\"\nm f=1\n");
+        let offered = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let input = Input {
+            data: InputData::Stream(Box::new(Pipe {
+                data: std::io::Cursor::new(text.clone()),
+                offered: offered.clone(),
+            })),
+            name: "t.lp".into(),
+            size: None,
+        };
+        let tuning = Tuning {
+            threads: 1,
+            chunk_size: 1 << 20,
+        };
+        let c = check_input(input, None, tuning, &mut Collect::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.rows, 2);
+        let offered = offered.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            offered < 8 * text.len() as u64,
+            "{offered} bytes offered to read {} bytes",
+            text.len()
+        );
+    }
+
     #[test]
     fn unsigned_on_influxdb1() {
         let (c, s) = run(b"m f=1u\nm f=1i\n", Some(Target::Influxdb1), 1 << 20);

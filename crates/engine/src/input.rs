@@ -99,12 +99,19 @@ pub fn format_from_name(path: &str) -> Option<(lpconvert_schema::Format, bool)> 
     }
 }
 
+/// Most bytes asked of one `read` call in [`fill`]: each call zeroes at most this much, so
+/// reading is linear in the data whatever `want` is (pipes return 64 KiB at a time).
+const READ_STEP: usize = 256 * 1024;
+
 /// Reads from `r` into `buf` until it holds at least `want` bytes or the stream ends.
-/// Returns false at the end of the stream.
+/// Returns false at the end of the stream. The buffer grows geometrically (`Vec` growth).
 pub fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+    if buf.len() < want {
+        buf.reserve(want - buf.len());
+    }
     while buf.len() < want {
         let len = buf.len();
-        let room = (want - len).max(64 * 1024);
+        let room = (want - len).clamp(64 * 1024, READ_STEP);
         buf.resize(len + room, 0);
         match r.read(&mut buf[len..]) {
             Ok(0) => {
