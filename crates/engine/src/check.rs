@@ -165,17 +165,14 @@ pub fn check_input(
         worker: CheckWorker::new(target),
     };
     match input.data {
-        InputData::Mapped(map) => {
-            let data: &[u8] = &map;
-            pipeline::run(
-                Feed::Mapped(data, 0),
-                Boundary::Lines,
-                tuning,
-                make,
-                &cx,
-                sink,
-            )
-        }
+        InputData::Mapped(map) => pipeline::run(
+            Feed::Mapped(&map, 0),
+            Boundary::Lines,
+            tuning,
+            make,
+            &cx,
+            sink,
+        ),
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();
             let eof = !fill(&mut reader, &mut buf, 64 * 1024)

@@ -1,16 +1,16 @@
 //! Opening inputs: regular files are memory-mapped, everything else (stdin, pipes, `.gz`)
 //! is read as a stream.
 
+use crate::mapguard::MappedFile;
 use flate2::read::MultiGzDecoder;
-use memmap2::{Advice, Mmap};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
 /// An opened input.
 pub enum InputData {
-    /// A memory-mapped regular file.
-    Mapped(Mmap),
+    /// A memory-mapped regular file, guarded against truncation while read.
+    Mapped(MappedFile),
     /// A stream read in blocks.
     Stream(Box<dyn Read + Send>),
 }
@@ -65,12 +65,7 @@ pub fn open(path: &str) -> io::Result<Input> {
         });
     }
     if meta.is_file() && meta.len() > 0 {
-        // SAFETY: the map is read-only and lives while the conversion reads it. If another
-        // process truncates or rewrites the file meanwhile, reads of the vanished pages
-        // raise SIGBUS (the process ends) and rewritten bytes may appear in the output;
-        // lpconvert does not lock files, so do not convert a file while it is being written.
-        if let Ok(map) = unsafe { Mmap::map(&file) } {
-            let _ = map.advise(Advice::Sequential);
+        if let Some(map) = MappedFile::map(file.try_clone()?, meta.len()) {
             return Ok(Input {
                 data: InputData::Mapped(map),
                 name,

@@ -9,6 +9,7 @@ mod csv;
 pub mod csv_record;
 pub mod input;
 pub mod json_scan;
+pub mod mapguard;
 pub mod mapper;
 mod ndjson;
 pub mod pipeline;
@@ -88,7 +89,7 @@ fn with_preamble<P, R>(
             let pre = parse(data, true)?
                 .ok_or_else(|| EngineError::Input(format!("{name}: incomplete header")))?;
             let at = body(&pre);
-            run(Feed::Mapped(data, at), &data[..at], pre)
+            run(Feed::Mapped(&map, at), &data[..at], pre)
         }
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();

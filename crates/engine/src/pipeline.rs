@@ -8,6 +8,7 @@
 
 use crate::chunker::Boundary;
 use crate::input::fill;
+use crate::mapguard::MappedFile;
 use crate::report::{ChunkOutput, Counters, Reject};
 use crate::EngineError;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
@@ -59,8 +60,8 @@ struct Work {
 
 /// Where the chunks come from.
 pub enum Feed<'a> {
-    /// A mapped file: the whole data and the offset of the first record.
-    Mapped(&'a [u8], usize),
+    /// A mapped file and the offset of the first record.
+    Mapped(&'a MappedFile, usize),
     /// A stream: the bytes already read past the preamble, whether the stream has ended,
     /// and the reader.
     Stream(Vec<u8>, bool, &'a mut (dyn Read + Send)),
@@ -167,9 +168,9 @@ where
     let (work_tx, work_rx) = bounded::<Work>(inflight);
     let (done_tx, done_rx) = bounded::<Work>(inflight);
     let (pool_tx, pool_rx) = unbounded::<Vec<u8>>();
-    let mapped: &'a [u8] = match &feed {
-        Feed::Mapped(d, _) => d,
-        Feed::Stream(..) => &[],
+    let (mapped, guard): (&'a [u8], Option<&'a MappedFile>) = match &feed {
+        Feed::Mapped(m, _) => (m, Some(*m)),
+        Feed::Stream(..) => (&[], None),
     };
     let spawn_err = |e: io::Error| {
         EngineError::Input(format!(
@@ -193,27 +194,37 @@ where
             .map_err(spawn_err)?;
         for _ in 0..threads {
             let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
-            std::thread::Builder::new().spawn_scoped(s, move || {
-                let mut conv = make();
-                for mut w in work_rx {
-                    let data = match &w.piece {
-                        Piece::Range(r) => &mapped[r.clone()],
-                        Piece::Owned(v) => v.as_slice(),
-                    };
-                    let at = ChunkAt {
-                        first: w.seq == 0,
-                        last: w.last,
-                    };
-                    conv.convert_at(data, at, &mut w.out);
-                    if done_tx.send(w).is_err() {
-                        break;
+            std::thread::Builder::new()
+                .spawn_scoped(s, move || {
+                    let mut conv = make();
+                    for mut w in work_rx {
+                        let data = match &w.piece {
+                            Piece::Range(r) => &mapped[r.clone()],
+                            Piece::Owned(v) => v.as_slice(),
+                        };
+                        let at = ChunkAt {
+                            first: w.seq == 0,
+                            last: w.last,
+                        };
+                        conv.convert_at(data, at, &mut w.out);
+                        if done_tx.send(w).is_err() {
+                            break;
+                        }
                     }
-                }
-            })
-            .map_err(spawn_err)?;
+                })
+                .map_err(spawn_err)?;
         }
         drop((work_rx, done_tx));
-        let collected = collect(mapped, verify, done_rx, free_tx, pool_tx, cx, line, sink);
+        let collected = collect(
+            (mapped, guard),
+            verify,
+            done_rx,
+            free_tx,
+            pool_tx,
+            cx,
+            line,
+            sink,
+        );
         let produced = producer
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the reader thread panicked")));
@@ -229,7 +240,15 @@ where
                 restart,
             } => {
                 let feed = match restart {
-                    Restart::Mapped(at) => Feed::Mapped(mapped, at),
+                    Restart::Mapped(at) => match guard {
+                        Some(m) => Feed::Mapped(m, at),
+                        None => {
+                            return Err(EngineError::Input(format!(
+                                "{}: lost the mapping while re-cutting",
+                                cx.name
+                            )))
+                        }
+                    },
                     Restart::Stream(mut bytes) => match leftover {
                         Some((rest, eof, reader)) => {
                             bytes.extend_from_slice(&rest);
@@ -281,7 +300,8 @@ fn produce<'a>(
         }
     };
     match feed {
-        Feed::Mapped(data, mut pos) => {
+        Feed::Mapped(map, mut pos) => {
+            let data: &[u8] = map;
             if pos >= data.len() {
                 // An empty body is still one (empty, last) chunk, so workers see the end.
                 let _ = send(Piece::Range(pos..pos), true);
@@ -365,7 +385,7 @@ enum Collected {
 
 #[allow(clippy::too_many_arguments)]
 fn collect(
-    mapped: &[u8],
+    (mapped, guard): (&[u8], Option<&MappedFile>),
     verify: bool,
     done: Receiver<Work>,
     free: Sender<ChunkOutput>,
@@ -410,6 +430,10 @@ fn collect(
                 });
             }
             next += 1;
+            // A chunk read from a file that changed meanwhile may hold zeros for lost bytes.
+            if let Some(g) = guard {
+                g.check(cx.name).map_err(EngineError::Input)?;
+            }
             let data = match &w.piece {
                 Piece::Range(r) => &mapped[r.clone()],
                 Piece::Owned(v) => v.as_slice(),
@@ -465,6 +489,9 @@ fn collect(
             }
             let _ = free.send(w.out);
         }
+    }
+    if let Some(g) = guard {
+        g.check(cx.name).map_err(EngineError::Input)?;
     }
     Ok(Collected::Done(counters))
 }

@@ -24,8 +24,11 @@ pub fn read_head(input: Input, records: usize) -> io::Result<(Vec<u8>, bool)> {
     match input.data {
         InputData::Mapped(map) => {
             let data: &[u8] = &map;
-            let end = cut(data).unwrap_or(data.len()).min(MAX_SAMPLE_BYTES);
-            Ok((data[..end].to_vec(), end == data.len()))
+            let data = &data[..data.len().min(MAX_SAMPLE_BYTES)];
+            let end = cut(data).unwrap_or(data.len());
+            let head = data[..end].to_vec();
+            map.check(&input.name).map_err(io::Error::other)?;
+            Ok((head, end == map.len()))
         }
         InputData::Stream(mut r) => {
             let mut buf = Vec::new();

@@ -53,14 +53,14 @@ fn thread_spawn_failure_exits_2_with_a_message_not_a_panic() {
     let csv = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
     let lp = write_text(&dir, "a.lp", "m f=1 1\n");
     let bin = env!("CARGO_BIN_EXE_lpconvert");
-    // 256 thread stacks do not fit in 200 MB of address space.
+    // 256 thread stacks do not fit in 100 MB of address space.
     for args in [
         format!("convert --threads 256 -s '{s}' '{csv}'"),
         format!("check --threads 256 '{lp}'"),
     ] {
         let out = Command::new("sh")
             .arg("-c")
-            .arg(format!("ulimit -v 200000; exec '{bin}' {args}"))
+            .arg(format!("ulimit -v 100000; exec '{bin}' {args}"))
             .output()
             .unwrap();
         let err = stderr(&out);
@@ -69,4 +69,119 @@ fn thread_spawn_failure_exits_2_with_a_message_not_a_panic() {
         assert!(err.contains("cannot start a worker thread"), "{err}");
         assert!(err.contains("--threads"), "{err}");
     }
+}
+
+/// Writes `rows` CSV rows of the home schema to `dir/name`.
+fn big_csv(dir: &TempDir, name: &str, rows: usize) -> String {
+    let mut text = String::with_capacity(rows * 32 + 20);
+    text.push_str("time,room,temp\n");
+    for i in 0..rows {
+        text.push_str(&format!(
+            "{},kitchen-{},{}.5\n",
+            1_600_000_000 + i,
+            i % 7,
+            i % 90
+        ));
+    }
+    write_text(dir, name, &text)
+}
+
+/// Starts `lpconvert ARGS`, waits `delay`, runs `change` on `path`, and waits for the end.
+fn change_while_running(args: &[&str], delay: Duration, change: impl FnOnce()) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    change();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn truncated_mapped_input_exits_2_not_sigbus() {
+    let dir = TempDir::new("truncate");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let rows = 1_500_000;
+    let base = big_csv(&dir, "base.csv", rows);
+    let base_lp = dir.join("base.lp").display().to_string();
+    let full = run_lpconvert("convert", &["-s", &s, &base, "-o", &base_lp], &[]);
+    assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
+    let mut caught = 0;
+    for (i, ms) in [30u64, 80, 200, 400, 800].into_iter().enumerate() {
+        let input = dir.join(&format!("in{i}.csv")).display().to_string();
+        let lp = dir.join(&format!("in{i}.lp")).display().to_string();
+        let out = dir.join(&format!("out{i}.lp")).display().to_string();
+        std::fs::copy(&base, &input).unwrap();
+        std::fs::copy(&base_lp, &lp).unwrap();
+        let cases: [(Vec<&str>, &str); 2] = [
+            (
+                vec!["convert", "-s", &s, &input, "-o", &out, "--threads", "2"],
+                &input,
+            ),
+            (vec!["check", &lp, "--threads", "2"], &lp),
+        ];
+        for (args, victim) in cases {
+            let victim = victim.to_string();
+            let o = change_while_running(&args, Duration::from_millis(ms), || {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&victim)
+                    .unwrap();
+                let len = f.metadata().unwrap().len();
+                f.set_len(len / 3).unwrap();
+            });
+            let err = stderr(&o);
+            assert!(
+                o.status.code().is_some(),
+                "{args:?} killed by a signal: {:?} {err}",
+                o.status
+            );
+            if o.status.code() == Some(0) {
+                // Finished before the truncation: every row is there.
+                if args[0] == "convert" {
+                    let n = std::fs::read_to_string(&out).unwrap().lines().count();
+                    assert_eq!(n, rows, "{args:?} exit 0 with lost rows");
+                } else {
+                    assert!(err.contains(&format!("{rows} lines")), "{err}");
+                }
+            } else {
+                assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+                assert!(
+                    err.contains(&format!("{victim} changed while being read")),
+                    "{err}"
+                );
+                caught += 1;
+            }
+        }
+    }
+    assert!(
+        caught > 0,
+        "no run saw the truncation: make the input bigger"
+    );
+}
+
+#[test]
+fn input_that_grows_while_read_exits_2() {
+    let dir = TempDir::new("grow");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let input = big_csv(&dir, "in.csv", 1_500_000);
+    let o = change_while_running(
+        &["convert", "-s", &s, &input, "-o", "/dev/null"],
+        Duration::from_millis(30),
+        || {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&input)
+                .unwrap();
+            f.write_all(b"1,late,1.5\n").unwrap();
+        },
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("changed while being read"), "{err}");
+    assert!(err.contains("size went from"), "{err}");
 }
