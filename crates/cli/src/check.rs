@@ -24,6 +24,9 @@ pub struct CheckArgs {
     /// Chunk size, a tuning knob (e.g. 4M, 256K): the unit of parallel work.
     #[arg(long, value_parser = parse_size, default_value = "4M")]
     pub chunk_size: usize,
+    /// Longest record (line) read, e.g. 64M: a longer one is a bad row.
+    #[arg(long, value_parser = parse_size, default_value = "64M")]
+    pub max_record_size: usize,
     /// Print only the bad lines, no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -55,6 +58,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<u8> {
     let tuning = Tuning {
         threads: thread_count(a.threads),
         chunk_size: a.chunk_size.max(1),
+        max_record: a.max_record_size,
     };
     let stdout = io::stdout();
     let mut sink = CheckSink {

@@ -13,7 +13,7 @@
 
 use crate::chunker::Boundary;
 use crate::input::{fill, Input, InputData};
-use crate::pipeline::{self, ChunkConverter, Context, Feed, Sink, Tuning};
+use crate::pipeline::{self, oversize_message, ChunkConverter, Context, Feed, Sink, Tuning};
 use crate::report::{ChunkOutput, Counters, RowReject};
 use crate::EngineError;
 use lpconvert_lp::parse::ErrorKind;
@@ -30,15 +30,18 @@ pub struct CheckWorker {
     target: Option<Target>,
     scratch: Vec<u8>,
     joins: Vec<usize>,
+    max_record: usize,
 }
 
 impl CheckWorker {
-    /// A worker that applies the portable rules plus those of `target`.
-    pub fn new(target: Option<Target>) -> CheckWorker {
+    /// A worker that applies the portable rules plus those of `target`, and flags lines
+    /// longer than `max_record` bytes.
+    pub fn new(target: Option<Target>, max_record: usize) -> CheckWorker {
         CheckWorker {
             target,
             scratch: Vec::new(),
             joins: Vec::new(),
+            max_record,
         }
     }
 
@@ -53,7 +56,17 @@ impl CheckWorker {
             let end = memchr::memchr(b'\n', &data[pos..]).map_or(n, |i| pos + i);
             let next = (end + 1).min(n);
             let line = &data[pos..end];
-            match check_line(line, self.target) {
+            let verdict = if line.len() > self.max_record {
+                // Column 0: the message reads as the reader's for a line it skipped.
+                Err(Problem {
+                    column: 0,
+                    message: oversize_message(line.len() as u64, self.max_record, ""),
+                    kind: None,
+                })
+            } else {
+                check_line(line, self.target)
+            };
+            match verdict {
                 Ok(Verdict::Point) => {
                     out.rows += 1;
                     out.written += 1;
@@ -160,9 +173,10 @@ pub fn check_input(
         header: None,
         preamble_bytes: 0,
         base_column: 0,
+        unbounded_hint: ", with no line feed in 16 times that: is this a line protocol text file?",
     };
     let make = || Check {
-        worker: CheckWorker::new(target),
+        worker: CheckWorker::new(target, tuning.max_record),
     };
     match input.data {
         InputData::Mapped(map) => pipeline::run(
@@ -221,6 +235,7 @@ mod tests {
         let tuning = Tuning {
             threads: 2,
             chunk_size: chunk,
+            max_record: crate::DEFAULT_MAX_RECORD,
         };
         let c = check_input(input, target, tuning, &mut sink).unwrap_or_else(|e| panic!("{e}"));
         (c, sink)
@@ -276,6 +291,7 @@ mod tests {
         let tuning = Tuning {
             threads: 1,
             chunk_size: 1 << 20,
+            max_record: crate::DEFAULT_MAX_RECORD,
         };
         let c = check_input(input, None, tuning, &mut Collect::default())
             .unwrap_or_else(|e| panic!("{e}"));

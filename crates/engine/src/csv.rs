@@ -102,6 +102,10 @@ impl ChunkConverter for Csv<'_> {
     fn convert(&mut self, data: &[u8], out: &mut report::ChunkOutput) {
         self.worker.convert(self.plan, self.dialect, data, out);
     }
+
+    fn stops_on_error(&self) -> bool {
+        self.plan.on_error == lpconvert_schema::OnError::Fail
+    }
 }
 
 /// Converts one CSV input (`tab` when the name says `.tsv`).
@@ -129,6 +133,7 @@ pub(crate) fn convert(
         data,
         name,
         first_read,
+        tuning.max_record,
         |d, eof| csv_preamble(d, eof, schema, dialect, name),
         |p| p.body,
         |feed, head, pre| {
@@ -146,11 +151,13 @@ pub(crate) fn convert(
                 header: pre.header.clone().map(|r| &head[r]),
                 preamble_bytes: pre.body as u64,
                 base_column: 0,
+                unbounded_hint: ", with no record end found (a quote that never closes?); \
+                                 check [csv] quote and the file",
             };
             let make = || Csv {
                 plan: &plan,
                 dialect,
-                worker: CsvWorker::default(),
+                worker: CsvWorker::new(tuning.max_record),
             };
             pipeline::run(feed, Boundary::for_csv(dialect), tuning, make, &cx, sink)
         },

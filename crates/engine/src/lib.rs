@@ -44,6 +44,9 @@ pub enum EngineError {
 /// Default chunk size: 4 MiB.
 pub const DEFAULT_CHUNK_SIZE: usize = 4 << 20;
 
+/// Default `--max-record-size`: 64 MiB.
+pub const DEFAULT_MAX_RECORD: usize = 64 << 20;
+
 /// The format of an input: the schema's, else from the file name, else CSV.
 pub fn input_format(schema: &Schema, name: &str) -> (Format, bool) {
     let by_name = input::format_from_name(name);
@@ -71,13 +74,15 @@ pub fn convert_input(
     }
 }
 
-/// Reads an input's preamble with `parse(data, at_end)` (`None`: more data is needed), then
+/// Reads an input's preamble (at most `max_preamble` bytes from a stream) with
+/// `parse(data, at_end)` (`None`: more data is needed), then
 /// runs the body from the offset `body(&preamble)` with the preamble's bytes at hand. A
 /// mapped file is parsed in place; a stream is read until the preamble is complete.
 fn with_preamble<P, R>(
     data: InputData,
     name: &str,
     first_read: usize,
+    max_preamble: usize,
     parse: impl Fn(&[u8], bool) -> Result<Option<P>, EngineError>,
     body: impl Fn(&P) -> usize,
     run: impl FnOnce(Feed<'_>, &[u8], P) -> Result<R, EngineError>,
@@ -98,7 +103,14 @@ fn with_preamble<P, R>(
                 if let Some(p) = parse(&buf, eof)? {
                     break p;
                 }
-                let want = buf.len() * 2;
+                if buf.len() > max_preamble {
+                    return Err(EngineError::Input(format!(
+                        "{name}:1:1: the start of the file (skipped rows, header) is longer than \
+                         --max-record-size ({max_preamble} bytes) with no end in sight: check \
+                         that {name} is the right file, or raise --max-record-size"
+                    )));
+                }
+                let want = buf.len().saturating_mul(2).min(max_preamble + 1);
                 eof = !input::fill(&mut reader, &mut buf, want).map_err(read_err)?;
             };
             let rest = buf.split_off(body(&pre));

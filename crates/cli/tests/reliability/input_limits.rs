@@ -185,3 +185,153 @@ fn input_that_grows_while_read_exits_2() {
     assert!(err.contains("changed while being read"), "{err}");
     assert!(err.contains("size went from"), "{err}");
 }
+
+/// Runs `lpconvert ARGS` under a 2 GB address-space limit (the old code asked for 4 GiB).
+fn run_bounded(args: &[&str]) -> Output {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 2000000; exec '{}' {}",
+            env!("CARGO_BIN_EXE_lpconvert"),
+            quoted.join(" ")
+        ))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn dev_zero_input_ends_with_a_clear_error_in_bounded_memory() {
+    let dir = TempDir::new("devzero");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let nd = write_text(
+        &dir,
+        "n.toml",
+        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
+    );
+    for (args, says) in [
+        (
+            vec!["convert", "-s", &s, "/dev/zero"],
+            "/dev/zero:1:1: the start of the file (skipped rows, header) is longer than --max-record-size",
+        ),
+        (
+            vec!["convert", "-s", &nd, "/dev/zero", "--max-record-size", "1M"],
+            "/dev/zero:1:1: record longer than --max-record-size (1048576 bytes)",
+        ),
+        (
+            vec!["check", "/dev/zero", "--max-record-size", "1M"],
+            "/dev/zero:1:1: record longer than --max-record-size (1048576 bytes)",
+        ),
+    ] {
+        let out = run_bounded(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("memory allocation"), "{err}");
+    }
+}
+
+#[test]
+fn schema_from_dev_zero_is_refused_without_reading_it_all() {
+    let dir = TempDir::new("schemazero");
+    let input = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
+    let out = run_bounded(&["convert", "-s", "/dev/zero", &input]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/dev/zero is longer than 4 MiB, too long for a schema"),
+        "{err}"
+    );
+    let big = dir.join("big.toml");
+    std::fs::write(&big, format!("{HOME_SCHEMA}#{}\n", "x".repeat(5 << 20))).unwrap();
+    let big = big.display().to_string();
+    let out = run_lpconvert("convert", &["-s", &big, &input], &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("too long for a schema"), "{err}");
+}
+
+#[test]
+fn record_longer_than_max_record_size_is_a_row_error_naming_its_line() {
+    let dir = TempDir::new("maxrecord");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let nd = write_text(
+        &dir,
+        "n.toml",
+        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
+    );
+    // Longer than the first read of a stream (64 KiB): the reader must skip it, not buffer it.
+    let long = "x".repeat(200_000);
+    let csv = write_text(
+        &dir,
+        "a.csv",
+        &format!("time,room,temp\n1,a,1\n2,{long},1\n3,a,1\n"),
+    );
+    let ndjson = write_text(
+        &dir,
+        "a.ndjson",
+        &format!(
+            "{{\"time\":1,\"room\":\"a\",\"temp\":1}}\n{{\"time\":2,\"room\":\"{long}\",\"temp\":1}}\n{{\"time\":3,\"room\":\"a\",\"temp\":1}}\n"
+        ),
+    );
+    let lp = write_text(
+        &dir,
+        "a.lp",
+        &format!("m f=1 1\nm s=\"{long}\" 2\nm f=3 3\n"),
+    );
+    for chunk in ["4M", "100"] {
+        let limits = ["--max-record-size", "100K", "--chunk-size", chunk];
+        for (schema, input, line) in [(&s, &csv, 3), (&nd, &ndjson, 2)] {
+            for from_stdin in [false, true] {
+                let mut args = vec!["convert", "-s", schema, "--on-error", "skip"];
+                args.extend(limits);
+                let out = if from_stdin {
+                    args.push("-");
+                    run_with_stdin(&args, input)
+                } else {
+                    args.push(input);
+                    run_lpconvert(args[0], &args[1..], &[])
+                };
+                let err = stderr(&out);
+                assert_eq!(out.status.code(), Some(3), "{args:?}: {err}");
+                assert!(
+                    err.contains(&format!(
+                        ":{line}:1: record longer than --max-record-size (102400 bytes)"
+                    )),
+                    "{args:?}: {err}"
+                );
+                let text = String::from_utf8_lossy(&out.stdout);
+                assert_eq!(text.lines().count(), 2, "{args:?}: {text}");
+                assert!(
+                    text.ends_with(" 3\n"),
+                    "reading went on after the long record: {text}"
+                );
+            }
+        }
+        for from_stdin in [false, true] {
+            let mut args = vec!["check"];
+            args.extend(limits);
+            let out = if from_stdin {
+                args.push("-");
+                run_with_stdin(&args, &lp)
+            } else {
+                args.push(&lp);
+                run_lpconvert(args[0], &args[1..], &[])
+            };
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(out.status.code(), Some(3), "{args:?}: {}", stderr(&out));
+            assert!(
+                text.contains(
+                    ":2: record longer than --max-record-size (102400 bytes): 200008 bytes"
+                ),
+                "{text}"
+            );
+            assert!(
+                stderr(&out).contains("3 lines: 2 valid points, 1 invalid"),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+}
