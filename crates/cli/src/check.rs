@@ -42,6 +42,10 @@ impl<W: Write> Sink for CheckSink<W> {
         Ok(())
     }
 
+    fn note(&mut self, text: &str) -> io::Result<()> {
+        writeln!(self.out, "{text}")
+    }
+
     fn reject(&mut self, r: &Reject<'_>, _header: Option<&[u8]>) -> io::Result<()> {
         if self.printed < MAX_PRINTED {
             writeln!(self.out, "{}:{}: {}", r.file, r.line, r.message)?;

@@ -12,7 +12,7 @@
 //! as an unterminated string on its first line.
 
 use crate::chunker::Boundary;
-use crate::input::{fill, Input, InputData};
+use crate::input::{fill, Input, InputData, UTF8_BOM};
 use crate::pipeline::{self, oversize_message, ChunkConverter, Context, Feed, Sink, Tuning};
 use crate::report::{ChunkOutput, Counters, RowReject};
 use crate::EngineError;
@@ -167,7 +167,17 @@ pub fn check_input(
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
     let name = input.name.clone();
-    let cx = Context {
+    let bom_note = |sink: &mut dyn Sink| {
+        sink.note(&format!(
+            "{name}: note: a UTF-8 byte order mark at the start was ignored"
+        ))
+        .map_err(EngineError::Output)
+    };
+    let not_text = |head: &[u8]| match crate::input::text_problem(&name, head) {
+        Some(p) => Err(EngineError::Input(format!("{name} {p}"))),
+        None => Ok(()),
+    };
+    let mut cx = Context {
         name: &name,
         base_line: 0,
         header: None,
@@ -179,18 +189,33 @@ pub fn check_input(
         worker: CheckWorker::new(target, tuning.max_record),
     };
     match input.data {
-        InputData::Mapped(map) => pipeline::run(
-            Feed::Mapped(&map, 0),
-            Boundary::Lines,
-            tuning,
-            make,
-            &cx,
-            sink,
-        ),
+        InputData::Mapped(map) => {
+            not_text(&map)?;
+            let mut bom = 0;
+            if map.starts_with(UTF8_BOM) {
+                bom_note(sink)?;
+                bom = UTF8_BOM.len();
+            }
+            cx.preamble_bytes = bom as u64;
+            pipeline::run(
+                Feed::Mapped(&map, bom),
+                Boundary::Lines,
+                tuning,
+                make,
+                &cx,
+                sink,
+            )
+        }
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();
             let eof = !fill(&mut reader, &mut buf, 64 * 1024)
                 .map_err(|e| EngineError::Input(format!("{name}: {e}")))?;
+            not_text(&buf)?;
+            if buf.starts_with(UTF8_BOM) {
+                bom_note(sink)?;
+                buf.drain(..UTF8_BOM.len());
+                cx.preamble_bytes = UTF8_BOM.len() as u64;
+            }
             pipeline::run(
                 Feed::Stream(buf, eof, &mut reader),
                 Boundary::Lines,

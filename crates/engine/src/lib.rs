@@ -74,6 +74,14 @@ pub fn convert_input(
     }
 }
 
+/// Fails when the start of an input is not UTF-8 text with LF line ends (UTF-16, CR only).
+fn not_text(name: &str, head: &[u8]) -> Result<(), EngineError> {
+    match input::text_problem(name, head) {
+        Some(p) => Err(EngineError::Input(format!("{name} {p}"))),
+        None => Ok(()),
+    }
+}
+
 /// Reads an input's preamble (at most `max_preamble` bytes from a stream) with
 /// `parse(data, at_end)` (`None`: more data is needed), then
 /// runs the body from the offset `body(&preamble)` with the preamble's bytes at hand. A
@@ -91,6 +99,7 @@ fn with_preamble<P, R>(
     match data {
         InputData::Mapped(map) => {
             let data: &[u8] = &map;
+            not_text(name, data)?;
             let pre = parse(data, true)?
                 .ok_or_else(|| EngineError::Input(format!("{name}: incomplete header")))?;
             let at = body(&pre);
@@ -99,6 +108,7 @@ fn with_preamble<P, R>(
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();
             let mut eof = !input::fill(&mut reader, &mut buf, first_read).map_err(read_err)?;
+            not_text(name, &buf)?;
             let pre = loop {
                 if let Some(p) = parse(&buf, eof)? {
                     break p;

@@ -24,6 +24,10 @@ pub trait Sink {
     fn reject(&mut self, reject: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()>;
     /// Called after each chunk with the counters so far of this input.
     fn progress(&mut self, _counters: &Counters) {}
+    /// A remark about the input that is not an error (e.g. a byte order mark ignored).
+    fn note(&mut self, _text: &str) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Where a chunk lies in its input.

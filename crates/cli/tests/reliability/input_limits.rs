@@ -335,3 +335,125 @@ fn record_longer_than_max_record_size_is_a_row_error_naming_its_line() {
         }
     }
 }
+
+#[test]
+fn check_strips_a_utf8_bom_and_says_so() {
+    let dir = TempDir::new("bomcheck");
+    let lp = write_text(&dir, "a.lp", "\u{feff}bomm f=1 1\nbomm f=2 2\n");
+    for from_stdin in [false, true] {
+        let out = if from_stdin {
+            run_with_stdin(&["check", "-"], &lp)
+        } else {
+            run_lpconvert("check", &[&lp], &[])
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        let name = if from_stdin { "<stdin>" } else { lp.as_str() };
+        assert!(
+            text.contains(&format!(
+                "{name}: note: a UTF-8 byte order mark at the start was ignored"
+            )),
+            "{text}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("2 lines: 2 valid points"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn csv_and_ndjson_with_a_utf8_bom_find_their_first_column() {
+    let dir = TempDir::new("bomconvert");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let nd = write_text(
+        &dir,
+        "n.toml",
+        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
+    );
+    let csv = write_text(&dir, "a.csv", "\u{feff}time,room,temp\n1,k,1.5\n");
+    let ndjson = write_text(
+        &dir,
+        "a.ndjson",
+        "\u{feff}{\"time\":1,\"room\":\"k\",\"temp\":1.5}\n",
+    );
+    for (schema, input) in [(&s, &csv), (&nd, &ndjson)] {
+        for from_stdin in [false, true] {
+            let out = if from_stdin {
+                run_with_stdin(&["convert", "-s", schema, "-"], input)
+            } else {
+                run_lpconvert("convert", &["-s", schema, input], &[])
+            };
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                "home,room=k temp=1.5 1\n"
+            );
+        }
+    }
+}
+
+/// `text` in UTF-16 little-endian, with a byte order mark when `bom`.
+fn utf16le(text: &str, bom: bool) -> Vec<u8> {
+    let mut out = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&u.to_le_bytes());
+    }
+    out
+}
+
+#[test]
+fn utf16_input_is_named_as_utf16_with_a_fix() {
+    let dir = TempDir::new("utf16");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    for bom in [true, false] {
+        let csv = dir.join(&format!("a{bom}.csv"));
+        std::fs::write(&csv, utf16le("time,room,temp\n1,k,1.5\n", bom)).unwrap();
+        let lp = dir.join(&format!("a{bom}.lp"));
+        std::fs::write(&lp, utf16le("m f=1 1\n", bom)).unwrap();
+        let (csv, lp) = (csv.display().to_string(), lp.display().to_string());
+        for (args, stdin) in [
+            (vec!["convert", "-s", &s, &csv], None),
+            (vec!["convert", "-s", &s, "-"], Some(&csv)),
+            (vec!["check", &lp], None),
+            (vec!["check", "-"], Some(&lp)),
+            (vec!["infer", &csv], None),
+        ] {
+            let out = match stdin {
+                Some(f) => run_with_stdin(&args, f),
+                None => run_lpconvert(args[0], &args[1..], &[]),
+            };
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.contains("is UTF-16 ("), "{args:?}: {err}");
+            assert!(err.contains("iconv -f UTF-16 -t UTF-8"), "{args:?}: {err}");
+            assert!(!err.contains("column not in header"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn cr_only_line_endings_are_named() {
+    let dir = TempDir::new("cronly");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let csv = write_text(&dir, "a.csv", "time,room,temp\r1,k,1.5\r2,k,2.5\r");
+    let lp = write_text(&dir, "a.lp", "m f=1 1\rm f=2 2\r");
+    for (args, stdin) in [
+        (vec!["convert", "-s", &s, &csv], None),
+        (vec!["convert", "-s", &s, "-"], Some(&csv)),
+        (vec!["check", &lp], None),
+        (vec!["infer", &csv], None),
+    ] {
+        let out = match stdin {
+            Some(f) => run_with_stdin(&args, f),
+            None => run_lpconvert(args[0], &args[1..], &[]),
+        };
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("has CR line endings (old Mac OS)"),
+            "{args:?}: {err}"
+        );
+    }
+}
