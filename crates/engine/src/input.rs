@@ -99,11 +99,9 @@ pub fn format_from_name(path: &str) -> Option<(lpconvert_schema::Format, bool)> 
 const READ_STEP: usize = 256 * 1024;
 
 /// Reads from `r` into `buf` until it holds at least `want` bytes or the stream ends.
-/// Returns false at the end of the stream. The buffer grows geometrically (`Vec` growth).
+/// Returns false at the end of the stream. The buffer grows geometrically (`Vec` growth)
+/// with the data read, never to `want` ahead of it.
 pub fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
-    if buf.len() < want {
-        buf.reserve(want - buf.len());
-    }
     while buf.len() < want {
         let len = buf.len();
         let room = (want - len).clamp(64 * 1024, READ_STEP);

@@ -457,3 +457,18 @@ fn cr_only_line_endings_are_named() {
         );
     }
 }
+
+#[test]
+fn huge_chunk_size_on_a_stream_does_not_allocate_it_up_front() {
+    let dir = TempDir::new("hugechunk");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let csv = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
+    let lp = write_text(&dir, "a.lp", "m f=1 1\n");
+    for (args, input) in [
+        (vec!["convert", "-s", &s, "--chunk-size", "100G", "-"], &csv),
+        (vec!["check", "--chunk-size", "100G", "-"], &lp),
+    ] {
+        let out = run_with_stdin(&args, input);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+}
