@@ -472,3 +472,39 @@ fn huge_chunk_size_on_a_stream_does_not_allocate_it_up_front() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn replay_schema_takes_max_record_size() {
+    let dir = TempDir::new("replaymax");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let long = "x".repeat(3000);
+    let csv = write_text(
+        &dir,
+        "a.csv",
+        &format!("time,room,temp\n1,a,1\n2,{long},1\n3,a,1\n"),
+    );
+    let out = run_lpconvert(
+        "replay",
+        &[
+            "--url",
+            "http://127.0.0.1:9",
+            "--db",
+            "x",
+            "--dry-run",
+            "--schema",
+            &s,
+            "--on-error",
+            "skip",
+            "--max-record-size",
+            "1K",
+            &csv,
+        ],
+        &[],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(":3:1: record longer than --max-record-size (1024 bytes)"),
+        "{err}"
+    );
+    assert!(err.contains("2 lines read"), "{err}");
+}
