@@ -99,11 +99,17 @@ fn with_preamble<P, R>(
     match data {
         InputData::Mapped(map) => {
             let data: &[u8] = &map;
-            not_text(name, data)?;
-            let pre = parse(data, true)?
-                .ok_or_else(|| EngineError::Input(format!("{name}: incomplete header")))?;
-            let at = body(&pre);
-            run(Feed::Mapped(&map, at), &data[..at], pre)
+            let result = not_text(name, data).and_then(|()| {
+                let pre = parse(data, true)?
+                    .ok_or_else(|| EngineError::Input(format!("{name}: incomplete header")))?;
+                let at = body(&pre);
+                run(Feed::Mapped(&map, at), &data[..at], pre)
+            });
+            if result.is_err() {
+                // An error read from a file that changed (zeros for lost bytes) is that.
+                map.check(name).map_err(EngineError::Input)?;
+            }
+            result
         }
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();

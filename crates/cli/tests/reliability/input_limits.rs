@@ -86,8 +86,14 @@ fn big_csv(dir: &TempDir, name: &str, rows: usize) -> String {
     write_text(dir, name, &text)
 }
 
-/// Starts `lpconvert ARGS`, waits `delay`, runs `change` on `path`, and waits for the end.
-fn change_while_running(args: &[&str], delay: Duration, change: impl FnOnce()) -> Output {
+/// Starts `lpconvert ARGS`, waits until it has mapped `victim` and then `delay`, runs
+/// `change`, and waits for the end.
+fn change_while_running(
+    args: &[&str],
+    victim: &str,
+    delay: Duration,
+    change: impl FnOnce(),
+) -> Output {
     let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
         .args(args)
         .stdin(Stdio::null())
@@ -95,6 +101,15 @@ fn change_while_running(args: &[&str], delay: Duration, change: impl FnOnce()) -
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let maps = format!("/proc/{}/maps", child.id());
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        let mapped = std::fs::read_to_string(&maps).unwrap_or_default();
+        if mapped.contains(victim) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
     std::thread::sleep(delay);
     change();
     child.wait_with_output().unwrap()
@@ -110,7 +125,7 @@ fn truncated_mapped_input_exits_2_not_sigbus() {
     let full = run_lpconvert("convert", &["-s", &s, &base, "-o", &base_lp], &[]);
     assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
     let mut caught = 0;
-    for (i, ms) in [30u64, 80, 200, 400, 800].into_iter().enumerate() {
+    for (i, ms) in [0u64, 50, 200, 400, 800].into_iter().enumerate() {
         let input = dir.join(&format!("in{i}.csv")).display().to_string();
         let lp = dir.join(&format!("in{i}.lp")).display().to_string();
         let out = dir.join(&format!("out{i}.lp")).display().to_string();
@@ -125,7 +140,7 @@ fn truncated_mapped_input_exits_2_not_sigbus() {
         ];
         for (args, victim) in cases {
             let victim = victim.to_string();
-            let o = change_while_running(&args, Duration::from_millis(ms), || {
+            let o = change_while_running(&args, &victim, Duration::from_millis(ms), || {
                 let f = std::fs::OpenOptions::new()
                     .write(true)
                     .open(&victim)
@@ -170,6 +185,7 @@ fn input_that_grows_while_read_exits_2() {
     let input = big_csv(&dir, "in.csv", 1_500_000);
     let o = change_while_running(
         &["convert", "-s", &s, &input, "-o", "/dev/null"],
+        &input,
         Duration::from_millis(30),
         || {
             use std::io::Write;
