@@ -129,8 +129,8 @@ pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 const SNIFF_BYTES: usize = 64 * 1024;
 
 /// What makes the start of an input unreadable as UTF-8 text with LF line ends, if
-/// anything: UTF-16 (with or without a byte order mark) or CR-only line endings (old Mac
-/// OS). The text follows the input's name, e.g. `a.csv is UTF-16 (...)`.
+/// anything: UTF-16 (with or without a byte order mark), mostly NUL bytes (binary data,
+/// `/dev/zero`) or CR-only line endings (old Mac OS). The text follows the input's name, e.g. `a.csv is UTF-16 (...)`.
 pub fn text_problem(name: &str, head: &[u8]) -> Option<String> {
     let head = &head[..head.len().min(SNIFF_BYTES)];
     let utf16 = if head.starts_with(b"\xFF\xFE") {
@@ -156,6 +156,14 @@ pub fn text_problem(name: &str, head: &[u8]) -> Option<String> {
         return Some(format!(
             "is UTF-16 ({kind}); lpconvert reads UTF-8: convert it to UTF-8 first, e.g. \
              iconv -f UTF-16 -t UTF-8 {name} > {name}.utf8"
+        ));
+    }
+    let nul = memchr::memchr_iter(0, head).count();
+    if nul > 0 && nul * 4 >= head.len() {
+        return Some(format!(
+            "is not text: {nul} of its first {} bytes are NUL (binary data, or an encoding \
+             such as UTF-32); lpconvert reads UTF-8 text",
+            head.len()
         ));
     }
     let mid_cr = memchr::memchr_iter(b'\r', head)

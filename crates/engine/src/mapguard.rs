@@ -48,7 +48,9 @@ static PREVIOUS_SIGINFO: AtomicBool = AtomicBool::new(false);
 extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler. Everything
     // below is async-signal-safe: atomic loads and stores, and the mmap and sigaction
-    // system calls; nothing allocates or locks.
+    // system calls; nothing allocates or locks. PREVIOUS holds the handler that was
+    // installed before ours (read by sigaction in `install`), a function of the signature
+    // its SA_SIGINFO flag says, so calling it through the transmuted pointer is sound.
     unsafe {
         let addr = (*info).si_addr() as usize;
         let page = PAGE.load(Ordering::Relaxed);
