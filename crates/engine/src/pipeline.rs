@@ -68,9 +68,11 @@ enum Piece {
     Owned(Vec<u8>),
     /// A record of `len` bytes (without its LF), longer than `max_record`: skipped up to
     /// its end (`resync`, `bytes` consumed), or the end of the run when no end was found.
+    /// `lines`: the line feeds it holds plus its own.
     Oversize {
         bytes: u64,
         len: u64,
+        lines: u64,
         resync: bool,
     },
 }
@@ -389,6 +391,8 @@ fn produce<'a>(
                         _ => None,
                     };
                     let mut len = buf.len() as u64;
+                    // Line feeds inside quotes count as lines of the record.
+                    let mut lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
                     let mut resync = false;
                     if let Some(quote) = quote {
                         let mut odd =
@@ -400,11 +404,13 @@ fn produce<'a>(
                             eof = !fill(reader, &mut buf, READ_BLOCK)?;
                             if let Some(i) = record_end(&buf, quote, &mut odd) {
                                 len += i as u64;
+                                lines += memchr::memchr_iter(b'\n', &buf[..=i]).count() as u64;
                                 carry.extend_from_slice(&buf[i + 1..]);
                                 resync = true;
                                 break;
                             }
                             len += buf.len() as u64;
+                            lines += memchr::memchr_iter(b'\n', &buf).count() as u64;
                             if eof {
                                 // The last record ends with the input, unless inside quotes.
                                 resync = !odd;
@@ -416,7 +422,12 @@ fn produce<'a>(
                         }
                     }
                     let bytes = len + u64::from(resync && !eof);
-                    let piece = Piece::Oversize { bytes, len, resync };
+                    let piece = Piece::Oversize {
+                        bytes,
+                        len,
+                        lines: lines.max(1),
+                        resync,
+                    };
                     if send(piece, !resync).is_err() || !resync {
                         return Ok(None);
                     }
@@ -552,11 +563,16 @@ fn collect(
             let (data, oversize) = match &w.piece {
                 Piece::Range(r) => (&mapped[r.clone()], None),
                 Piece::Owned(v) => (v.as_slice(), None),
-                Piece::Oversize { bytes, len, resync } => (&[][..], Some((*bytes, *len, *resync))),
+                Piece::Oversize {
+                    bytes,
+                    len,
+                    lines,
+                    resync,
+                } => (&[][..], Some((*bytes, *len, *lines, *resync))),
             };
             let mut out = &w.out;
             let mut long = ChunkOutput::default();
-            if let Some((bytes, len, resync)) = oversize {
+            if let Some((bytes, len, lines, resync)) = oversize {
                 counters.bytes += bytes;
                 let what = if resync { "" } else { cx.unbounded_hint };
                 let message = oversize_message(len, max_record, what);
@@ -568,7 +584,7 @@ fn collect(
                     )));
                 }
                 long.rows = 1;
-                long.lines_seen = 1;
+                long.lines_seen = lines;
                 long.failed = w.out.failed;
                 long.push_reject(RowReject {
                     line: 0,

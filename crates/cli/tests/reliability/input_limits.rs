@@ -564,3 +564,49 @@ fn replay_schema_takes_max_record_size() {
     );
     assert!(err.contains("2 lines read"), "{err}");
 }
+
+#[test]
+fn overlong_quoted_csv_record_keeps_later_line_numbers_right() {
+    let dir = TempDir::new("maxrecordlines");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let long = "x".repeat(100_000);
+    let csv = write_text(
+        &dir,
+        "a.csv",
+        &format!("time,room,temp\n1,a,1\n2,\"{long}\n{long}\n{long}\",1\n3,a,1\n4,a,warm\n"),
+    );
+    for from_stdin in [false, true] {
+        let mut args = vec![
+            "convert",
+            "-s",
+            &s,
+            "--on-error",
+            "skip",
+            "--max-record-size",
+            "100K",
+            "--chunk-size",
+            "100",
+        ];
+        let out = if from_stdin {
+            args.push("-");
+            run_with_stdin(&args, &csv)
+        } else {
+            args.push(&csv);
+            run_lpconvert(args[0], &args[1..], &[])
+        };
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(
+            err.contains(":3:1: record longer than --max-record-size"),
+            "{err}"
+        );
+        assert!(
+            err.contains(":7:"),
+            "the bad row after it is on line 7: {err}"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "home,room=a temp=1 1\nhome,room=a temp=1 3\n"
+        );
+    }
+}
