@@ -136,6 +136,8 @@ pub struct MappedFile {
     map: Mmap,
     file: File,
     slot: usize,
+    /// The modification time when mapped: a later one means bytes were rewritten.
+    modified: Option<std::time::SystemTime>,
 }
 
 impl MappedFile {
@@ -153,7 +155,8 @@ impl MappedFile {
         // SAFETY: the map is read-only and private to this value. A truncation by another
         // process makes reads past the new end fault; the handler above turns such a fault
         // into zero pages and marks the slot changed, which `check` reports. Bytes rewritten
-        // in place without a size change are not detected (lpconvert does not lock files).
+        // in place show as a new modification time in `check` (lpconvert does not lock
+        // files, so such bytes may have been read before the check notices).
         let map = match unsafe { Mmap::map(&file) } {
             Ok(m) if m.len() as u64 == len => m,
             _ => {
@@ -162,25 +165,35 @@ impl MappedFile {
             }
         };
         let _ = map.advise(Advice::Sequential);
+        let modified = file.metadata().and_then(|m| m.modified()).ok();
         let s = &TABLE[slot];
         s.start.store(map.as_ptr() as usize, Ordering::Relaxed);
         s.len.store(map.len(), Ordering::Relaxed);
         s.changed.store(false, Ordering::Relaxed);
         s.state.store(LIVE, Ordering::Release);
-        Some(MappedFile { map, file, slot })
+        Some(MappedFile {
+            map,
+            file,
+            slot,
+            modified,
+        })
     }
 
-    /// Whether the file still has the size it was mapped with and no read of it faulted;
-    /// the error says what changed. One atomic load and one `fstat`.
+    /// Whether the file still has the size and modification time it was mapped with and
+    /// no read of it faulted; the error says what changed. One atomic load and one `fstat`.
     pub fn check(&self, name: &str) -> Result<(), String> {
         let faulted = TABLE[self.slot].changed.load(Ordering::Acquire);
-        let now = self.file.metadata().map(|m| m.len()).ok();
+        let meta = self.file.metadata().ok();
+        let now = meta.as_ref().map(|m| m.len());
+        let modified = meta.and_then(|m| m.modified().ok());
         let was = self.map.len() as u64;
-        if !faulted && now == Some(was) {
+        if !faulted && now == Some(was) && modified == self.modified {
             return Ok(());
         }
         let size = match now {
-            Some(n) => format!("its size went from {was} to {n} bytes"),
+            Some(n) if n != was => format!("its size went from {was} to {n} bytes"),
+            Some(_) if faulted => "it was truncated and written again".to_string(),
+            Some(_) => "it was written to: its modification time changed".to_string(),
             None => "it can no longer be read".to_string(),
         };
         Err(format!(

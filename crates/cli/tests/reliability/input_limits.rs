@@ -617,3 +617,30 @@ fn overlong_quoted_csv_record_keeps_later_line_numbers_right() {
         );
     }
 }
+
+#[test]
+fn input_rewritten_in_place_while_read_exits_2() {
+    let dir = TempDir::new("rewrite");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let input = big_csv(&dir, "in.csv", 1_500_000);
+    let o = change_while_running(
+        &["convert", "-s", &s, &input],
+        &input,
+        Duration::from_millis(30),
+        || {
+            use std::io::{Seek, SeekFrom, Write};
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&input)
+                .unwrap();
+            f.seek(SeekFrom::Start(15)).unwrap();
+            f.write_all(b"9").unwrap();
+        },
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("changed while being read (it was written to"),
+        "{err}"
+    );
+}
