@@ -126,7 +126,10 @@ fn with_preamble<P, R>(
                          that {name} is the right file, or raise --max-record-size"
                     )));
                 }
-                let want = buf.len().saturating_mul(2).min(max_preamble + 1);
+                let want = buf
+                    .len()
+                    .saturating_mul(2)
+                    .min(max_preamble.saturating_add(1));
                 eof = !input::fill(&mut reader, &mut buf, want).map_err(read_err)?;
             };
             let rest = buf.split_off(body(&pre));

@@ -374,7 +374,11 @@ fn produce<'a>(
                         oversize = true;
                         break;
                     }
-                    let want = buf.len().saturating_mul(2).max(chunk).min(max_record + 1);
+                    let want = buf
+                        .len()
+                        .saturating_mul(2)
+                        .max(chunk)
+                        .min(max_record.saturating_add(1));
                     eof = !fill(reader, &mut buf, want)?;
                 }
                 if oversize {
