@@ -74,6 +74,15 @@ pub fn convert_input(
     }
 }
 
+/// The error for a preamble (skipped rows, header) longer than `--max-record-size`.
+fn preamble_too_long(name: &str, max: usize) -> EngineError {
+    EngineError::Input(format!(
+        "{name}:1:1: the start of the file (skipped rows, header) is longer than \
+         --max-record-size ({max} bytes): check that {name} is the right file, or raise \
+         --max-record-size"
+    ))
+}
+
 /// Fails when the start of an input is not UTF-8 text with LF line ends (UTF-16, CR only).
 fn not_text(name: &str, head: &[u8]) -> Result<(), EngineError> {
     match input::text_problem(name, head) {
@@ -103,6 +112,9 @@ fn with_preamble<P, R>(
                 let pre = parse(data, true)?
                     .ok_or_else(|| EngineError::Input(format!("{name}: incomplete header")))?;
                 let at = body(&pre);
+                if at > max_preamble {
+                    return Err(preamble_too_long(name, max_preamble));
+                }
                 run(Feed::Mapped(&map, at), &data[..at], pre)
             });
             if result.is_err() {
@@ -120,11 +132,7 @@ fn with_preamble<P, R>(
                     break p;
                 }
                 if buf.len() > max_preamble {
-                    return Err(EngineError::Input(format!(
-                        "{name}:1:1: the start of the file (skipped rows, header) is longer than \
-                         --max-record-size ({max_preamble} bytes) with no end in sight: check \
-                         that {name} is the right file, or raise --max-record-size"
-                    )));
+                    return Err(preamble_too_long(name, max_preamble));
                 }
                 let want = buf
                     .len()
@@ -132,6 +140,9 @@ fn with_preamble<P, R>(
                     .min(max_preamble.saturating_add(1));
                 eof = !input::fill(&mut reader, &mut buf, want).map_err(read_err)?;
             };
+            if body(&pre) > max_preamble {
+                return Err(preamble_too_long(name, max_preamble));
+            }
             let rest = buf.split_off(body(&pre));
             run(Feed::Stream(rest, eof, &mut reader), &buf, pre)
         }

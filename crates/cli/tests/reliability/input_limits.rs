@@ -268,7 +268,8 @@ fn endless_stream_without_record_end_stops_in_bounded_memory() {
         (
             vec!["convert", "-s", &s, "-"],
             &x,
-            "<stdin>:1:1: the start of the file (skipped rows, header) is longer than --max-record-size (1048576 bytes)",
+            "<stdin>:1:1: the start of the file (skipped rows, header) is longer than \
+             --max-record-size (1048576 bytes)",
         ),
         (
             vec!["convert", "-s", &s, "-"],
@@ -643,4 +644,25 @@ fn input_rewritten_in_place_while_read_exits_2() {
         err.contains("changed while being read (it was written to"),
         "{err}"
     );
+}
+
+#[test]
+fn header_longer_than_max_record_size_is_refused_mapped_or_streamed() {
+    let dir = TempDir::new("longheader");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let csv = write_text(
+        &dir,
+        "a.csv",
+        &format!("time,room,temp,{}\n1,a,1,x\n", "y".repeat(2000)),
+    );
+    let mapped = run_lpconvert("convert", &["-s", &s, "--max-record-size", "1K", &csv], &[]);
+    let streamed = run_with_stdin(&["convert", "-s", &s, "--max-record-size", "1K", "-"], &csv);
+    for out in [mapped, streamed] {
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(":1:1: the start of the file (skipped rows, header) is longer than"),
+            "{err}"
+        );
+    }
 }
