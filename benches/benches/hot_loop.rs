@@ -81,7 +81,7 @@ fn hot_loop(c: &mut Criterion) {
             Ok(p) => p,
             Err(e) => panic!("{e}"),
         };
-        let mut worker = NdjsonWorker::new(&plan, false);
+        let mut worker = NdjsonWorker::new(&plan, false, lpconvert_engine::DEFAULT_MAX_RECORD);
         let mut out = ChunkOutput::default();
         g.throughput(Throughput::Bytes(body.len() as u64));
         g.bench_function(BenchmarkId::new("ndjson", name), |b| {

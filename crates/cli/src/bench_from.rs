@@ -56,6 +56,7 @@ pub fn convert_sample(
     let tuning = Tuning {
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         chunk_size: lpconvert_engine::DEFAULT_CHUNK_SIZE,
+        max_record: lpconvert_engine::DEFAULT_MAX_RECORD,
     };
     let result: Result<Counters, EngineError> =
         convert_input(opened, &schema_spec, tuning, &mut sink);

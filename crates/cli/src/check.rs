@@ -26,6 +26,9 @@ pub struct CheckArgs {
     /// Chunk size, a tuning knob (e.g. 4M, 256K; at most 256M): the unit of parallel work.
     #[arg(long, value_parser = parse_chunk_size, default_value = "4M")]
     pub chunk_size: usize,
+    /// Longest record (line) read, e.g. 64M: a longer one is a bad row.
+    #[arg(long, value_parser = parse_size, default_value = "64M")]
+    pub max_record_size: usize,
     /// Print only the bad lines, no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -39,6 +42,10 @@ struct CheckSink<W: Write> {
 impl<W: Write> Sink for CheckSink<W> {
     fn write_lines(&mut self, _lines: &[u8]) -> io::Result<()> {
         Ok(())
+    }
+
+    fn note(&mut self, text: &str) -> io::Result<()> {
+        writeln!(self.out, "{text}")
     }
 
     fn reject(&mut self, r: &Reject<'_>, _header: Option<&[u8]>) -> io::Result<()> {
@@ -62,6 +69,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<u8> {
     let tuning = Tuning {
         threads: thread_count(a.threads),
         chunk_size: a.chunk_size.max(1),
+        max_record: a.max_record_size,
     };
     let stdout = io::stdout();
     let mut sink = CheckSink {

@@ -44,6 +44,9 @@ pub struct ConvertArgs {
     /// Chunk size, a tuning knob (e.g. 4M, 256K, 100; at most 256M): the unit of parallel work.
     #[arg(long, value_parser = parse_chunk_size, default_value = "4M")]
     pub chunk_size: usize,
+    /// Longest record (row, line) read, e.g. 64M: a longer one is a bad row.
+    #[arg(long, value_parser = parse_size, default_value = "64M")]
+    pub max_record_size: usize,
     /// No progress and no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -135,6 +138,7 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
     let tuning = Tuning {
         threads: thread_count(a.threads),
         chunk_size: a.chunk_size,
+        max_record: a.max_record_size,
     };
     // Created (as FILE.partial) before any input is read: an unwritable place fails now.
     let out = Output::create(a.output.as_deref())?;

@@ -131,6 +131,9 @@ struct ReplayOptions {
     /// With --schema: conversion worker threads, 1 to 1024 (default: all cores).
     #[arg(long, requires = "schema", value_parser = crate::output::parse_threads)]
     threads: Option<usize>,
+    /// With --schema: longest record (row) read, e.g. 64M; a longer one is a bad row.
+    #[arg(long, requires = "schema", value_parser = crate::output::parse_size)]
+    max_record_size: Option<usize>,
     /// No progress, no summary.
     #[arg(short, long)]
     quiet: bool,
@@ -164,6 +167,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
             on_error: args.on_error.as_deref(),
             rejects: args.convert_rejects.as_deref(),
             threads: args.threads,
+            max_record: args.max_record_size,
             checkpoint: args.checkpoint.is_some() && !args.dry_run,
         })?),
     };

@@ -50,6 +50,8 @@ pub struct ConvertOptions<'a> {
     pub rejects: Option<&'a Path>,
     /// `--threads`: conversion worker threads.
     pub threads: Option<usize>,
+    /// `--max-record-size`: longest record read.
+    pub max_record: Option<usize>,
     /// Whether a checkpoint is used (stdin cannot be resumed).
     pub checkpoint: bool,
 }
@@ -184,8 +186,9 @@ fn send_precision(p: LpPrecision) -> Precision {
 /// What makes the converted bytes what they are, besides the input: the schema text, the
 /// overrides and the converter's version.
 fn schema_hash(o: &ConvertOptions<'_>) -> anyhow::Result<u64> {
-    let mut bytes = std::fs::read(o.schema)
-        .with_context(|| format!("cannot read the schema {}", o.schema.display()))?;
+    let mut bytes = lpconvert_schema::read_text(o.schema)
+        .with_context(|| format!("cannot read the schema {}", o.schema.display()))?
+        .into_bytes();
     for part in [
         o.format.unwrap_or(""),
         o.precision.unwrap_or(""),
@@ -233,6 +236,7 @@ impl Conversion {
         let tuning = Tuning {
             threads: thread_count(o.threads),
             chunk_size: lpconvert_engine::DEFAULT_CHUNK_SIZE,
+            max_record: o.max_record.unwrap_or(lpconvert_engine::DEFAULT_MAX_RECORD),
         };
         let file = o
             .rejects

@@ -537,7 +537,11 @@ proptest! {
             size: None,
         };
         let mut sink = VecSink::default();
-        let tuning = Tuning { threads: 2, chunk_size: 512 };
+        let tuning = Tuning {
+            threads: 2,
+            chunk_size: 512,
+            max_record: lpconvert_engine::DEFAULT_MAX_RECORD,
+        };
         let counters = convert_input(input, &schema, tuning, &mut sink).expect("convert");
         prop_assert_eq!(counters.rows, rows.len() as u64);
         let mut points = 0;

@@ -12,8 +12,8 @@
 //! as an unterminated string on its first line.
 
 use crate::chunker::Boundary;
-use crate::input::{fill, Input, InputData};
-use crate::pipeline::{self, ChunkConverter, Context, Feed, Sink, Tuning};
+use crate::input::{fill, Input, InputData, UTF8_BOM};
+use crate::pipeline::{self, oversize_message, ChunkConverter, Context, Feed, Sink, Tuning};
 use crate::report::{ChunkOutput, Counters, RowReject};
 use crate::EngineError;
 use lpconvert_lp::parse::ErrorKind;
@@ -30,15 +30,18 @@ pub struct CheckWorker {
     target: Option<Target>,
     scratch: Vec<u8>,
     joins: Vec<usize>,
+    max_record: usize,
 }
 
 impl CheckWorker {
-    /// A worker that applies the portable rules plus those of `target`.
-    pub fn new(target: Option<Target>) -> CheckWorker {
+    /// A worker that applies the portable rules plus those of `target`, and flags lines
+    /// longer than `max_record` bytes.
+    pub fn new(target: Option<Target>, max_record: usize) -> CheckWorker {
         CheckWorker {
             target,
             scratch: Vec::new(),
             joins: Vec::new(),
+            max_record,
         }
     }
 
@@ -53,7 +56,17 @@ impl CheckWorker {
             let end = memchr::memchr(b'\n', &data[pos..]).map_or(n, |i| pos + i);
             let next = (end + 1).min(n);
             let line = &data[pos..end];
-            match check_line(line, self.target) {
+            let verdict = if line.len() > self.max_record {
+                // Column 0: the message reads as the reader's for a line it skipped.
+                Err(Problem {
+                    column: 0,
+                    message: oversize_message(line.len() as u64, self.max_record, ""),
+                    kind: None,
+                })
+            } else {
+                check_line(line, self.target)
+            };
+            match verdict {
                 Ok(Verdict::Point) => {
                     out.rows += 1;
                     out.written += 1;
@@ -154,21 +167,38 @@ pub fn check_input(
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
     let name = input.name.clone();
-    let cx = Context {
+    let bom_note = |sink: &mut dyn Sink| {
+        sink.note(&format!(
+            "{name}: note: a UTF-8 byte order mark at the start was ignored"
+        ))
+        .map_err(EngineError::Output)
+    };
+    let not_text = |head: &[u8]| match crate::input::text_problem(&name, head) {
+        Some(p) => Err(EngineError::Input(format!("{name} {p}"))),
+        None => Ok(()),
+    };
+    let mut cx = Context {
         name: &name,
         base_line: 0,
         header: None,
         preamble_bytes: 0,
         base_column: 0,
+        unbounded_hint: ", with no line feed in 16 times that: is this a line protocol text file?",
     };
     let make = || Check {
-        worker: CheckWorker::new(target),
+        worker: CheckWorker::new(target, tuning.max_record),
     };
     match input.data {
         InputData::Mapped(map) => {
-            let data: &[u8] = &map;
+            not_text(&map)?;
+            let mut bom = 0;
+            if map.starts_with(UTF8_BOM) {
+                bom_note(sink)?;
+                bom = UTF8_BOM.len();
+            }
+            cx.preamble_bytes = bom as u64;
             pipeline::run(
-                Feed::Mapped(data, 0),
+                Feed::Mapped(&map, bom),
                 Boundary::Lines,
                 tuning,
                 make,
@@ -180,6 +210,12 @@ pub fn check_input(
             let mut buf = Vec::new();
             let eof = !fill(&mut reader, &mut buf, 64 * 1024)
                 .map_err(|e| EngineError::Input(format!("{name}: {e}")))?;
+            not_text(&buf)?;
+            if buf.starts_with(UTF8_BOM) {
+                bom_note(sink)?;
+                buf.drain(..UTF8_BOM.len());
+                cx.preamble_bytes = UTF8_BOM.len() as u64;
+            }
             pipeline::run(
                 Feed::Stream(buf, eof, &mut reader),
                 Boundary::Lines,
@@ -224,6 +260,7 @@ mod tests {
         let tuning = Tuning {
             threads: 2,
             chunk_size: chunk,
+            max_record: crate::DEFAULT_MAX_RECORD,
         };
         let c = check_input(input, target, tuning, &mut sink).unwrap_or_else(|e| panic!("{e}"));
         (c, sink)
@@ -243,6 +280,53 @@ mod tests {
             assert_eq!(s.rejects[0].2, b"m f=x\n");
             assert!(s.rejects[0].1.starts_with("column 5: invalid field value"));
         }
+    }
+
+    /// A pipe: at most 64 KiB per read; counts the bytes of buffer offered to it.
+    struct Pipe {
+        data: std::io::Cursor<Vec<u8>>,
+        offered: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    }
+
+    impl std::io::Read for Pipe {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.offered
+                .fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            let n = buf.len().min(64 * 1024);
+            self.data.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn a_long_streamed_record_is_read_in_linear_time() {
+        // One 32 MiB line through a pipe: the buffer offered to the reads (each offered
+        // byte was zeroed first) must stay proportional to the data, not to its square.
+        let mut text = b"m s=\"".to_vec();
+        text.resize(32 << 20, b'x');
+        text.extend_from_slice(b"\"\nm f=1\n");
+        let offered = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let input = Input {
+            data: InputData::Stream(Box::new(Pipe {
+                data: std::io::Cursor::new(text.clone()),
+                offered: offered.clone(),
+            })),
+            name: "t.lp".into(),
+            size: None,
+        };
+        let tuning = Tuning {
+            threads: 1,
+            chunk_size: 1 << 20,
+            max_record: crate::DEFAULT_MAX_RECORD,
+        };
+        let c = check_input(input, None, tuning, &mut Collect::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.rows, 2);
+        let offered = offered.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            offered < 8 * text.len() as u64,
+            "{offered} bytes offered to read {} bytes",
+            text.len()
+        );
     }
 
     #[test]

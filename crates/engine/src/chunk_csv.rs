@@ -2,6 +2,7 @@
 
 use crate::csv_record::{Dialect, Record, RecordReader};
 use crate::mapper::{map_row, Cell, Cells, Mapped, Scratch};
+use crate::pipeline::oversize_message;
 use crate::report::{ChunkOutput, RowReject};
 use lpconvert_schema::{OnError, Plan};
 
@@ -26,14 +27,36 @@ impl Cells for CsvCells<'_> {
     }
 }
 
+/// The length of the record `data[start..end]` without its line feed.
+#[inline]
+fn record_len(data: &[u8], start: usize, end: usize) -> usize {
+    end - start - usize::from(end > start && data[end - 1] == b'\n')
+}
+
 /// A worker's reusable state for CSV chunks.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CsvWorker {
     rec: Record,
     scratch: Scratch,
+    max_record: usize,
+}
+
+impl Default for CsvWorker {
+    fn default() -> CsvWorker {
+        CsvWorker::new(crate::DEFAULT_MAX_RECORD)
+    }
 }
 
 impl CsvWorker {
+    /// A worker that rejects records longer than `max_record` bytes.
+    pub fn new(max_record: usize) -> CsvWorker {
+        CsvWorker {
+            rec: Record::default(),
+            scratch: Scratch::default(),
+            max_record,
+        }
+    }
+
     /// Converts every record of `data` into `out` (cleared first). Line numbers in the
     /// result are relative to the chunk's first line.
     pub fn convert(&mut self, plan: &Plan, dialect: Dialect, data: &[u8], out: &mut ChunkOutput) {
@@ -53,6 +76,11 @@ impl CsvWorker {
                         data.len(),
                     ))
                 }
+                Ok(true) if record_len(data, start, end) > self.max_record => Some((
+                    1,
+                    oversize_message(record_len(data, start, end) as u64, self.max_record, ""),
+                    end,
+                )),
                 Ok(true) if self.rec.len() != width => Some((
                     self.rec.len().min(width + 1),
                     format!(

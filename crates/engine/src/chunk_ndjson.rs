@@ -3,6 +3,7 @@
 
 use crate::json_scan::{skip_blank, skip_value, Found, JsonError, PointerTree, Scanner, Slot};
 use crate::mapper::{map_row, Cell, Cells, Mapped, Scratch};
+use crate::pipeline::oversize_message;
 use crate::pipeline::ChunkAt;
 use crate::report::{ChunkOutput, RowReject};
 use lpconvert_schema::{OnError, Plan};
@@ -54,17 +55,21 @@ pub struct NdjsonWorker {
     scratch: Scratch,
     /// Rows are the elements of one top-level JSON array.
     array: bool,
+    /// Longer rows are rejected.
+    max_record: usize,
 }
 
 impl NdjsonWorker {
-    /// A worker for `plan`; `array` when the input is one JSON array of objects.
-    pub fn new(plan: &Plan, array: bool) -> NdjsonWorker {
+    /// A worker for `plan`; `array` when the input is one JSON array of objects. Rows
+    /// longer than `max_record` bytes are rejected.
+    pub fn new(plan: &Plan, array: bool, max_record: usize) -> NdjsonWorker {
         NdjsonWorker {
             tree: PointerTree::new(&plan.pointers),
             scanner: Scanner::default(),
             slots: vec![Slot::default(); plan.pointers.len()],
             scratch: Scratch::default(),
             array,
+            max_record,
         }
     }
 
@@ -127,7 +132,12 @@ impl NdjsonWorker {
             let row = &data[pos..end];
             if skip_blank(row, 0) < row.len() {
                 out.rows += 1;
-                if let Err((offset, message)) = self.map(plan, row, out) {
+                let result = if row.len() > self.max_record {
+                    Err((0, oversize_message(row.len() as u64, self.max_record, "")))
+                } else {
+                    self.map(plan, row, out)
+                };
+                if let Err((offset, message)) = result {
                     out.push_reject(RowReject {
                         line,
                         column: offset + 1,
@@ -216,7 +226,9 @@ impl NdjsonWorker {
                         }
                     };
                     let row = &data[pos..end];
-                    let result = if after_element {
+                    let result = if row.len() > self.max_record {
+                        Err((0, oversize_message(row.len() as u64, self.max_record, "")))
+                    } else if after_element {
                         Err((
                             0,
                             "invalid JSON: missing `,` before this array element".to_string(),

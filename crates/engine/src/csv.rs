@@ -28,7 +28,21 @@ fn csv_preamble(
         0
     };
     let mut reader = RecordReader::new(d, bom);
-    reader.skip_lines(data, schema.csv.skip_rows);
+    let missing = reader.skip_lines(data, schema.csv.skip_rows);
+    if missing > 0 {
+        if !eof {
+            return Ok(None);
+        }
+        if data.len() > bom {
+            let had = schema.csv.skip_rows - missing;
+            return Err(EngineError::Input(format!(
+                "{name}: has {had} line{}, fewer than [csv] skip_rows = {}: check skip_rows \
+                 or the file",
+                if had == 1 { "" } else { "s" },
+                schema.csv.skip_rows
+            )));
+        }
+    }
     let complete = |pos: usize| {
         eof || (pos > 0 && pos <= data.len() && data[pos - 1] == b'\n' && pos < data.len())
     };
@@ -88,6 +102,10 @@ impl ChunkConverter for Csv<'_> {
     fn convert(&mut self, data: &[u8], out: &mut report::ChunkOutput) {
         self.worker.convert(self.plan, self.dialect, data, out);
     }
+
+    fn stops_on_error(&self) -> bool {
+        self.plan.on_error == lpconvert_schema::OnError::Fail
+    }
 }
 
 /// Converts one CSV input (`tab` when the name says `.tsv`).
@@ -115,6 +133,7 @@ pub(crate) fn convert(
         data,
         name,
         first_read,
+        tuning.max_record,
         |d, eof| csv_preamble(d, eof, schema, dialect, name),
         |p| p.body,
         |feed, head, pre| {
@@ -141,11 +160,13 @@ pub(crate) fn convert(
                 },
                 preamble_bytes: pre.body as u64,
                 base_column: 0,
+                unbounded_hint: ", with no record end found (a quote that never closes?); \
+                                 check [csv] quote and the file",
             };
             let make = || Csv {
                 plan: &plan,
                 dialect,
-                worker: CsvWorker::default(),
+                worker: CsvWorker::new(tuning.max_record),
             };
             pipeline::run(feed, Boundary::for_csv(dialect), tuning, make, &cx, sink)
         },

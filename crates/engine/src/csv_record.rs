@@ -141,17 +141,26 @@ impl RecordReader {
         self.line
     }
 
-    /// Skips `n` physical lines (for `skip_rows`).
-    pub fn skip_lines(&mut self, data: &[u8], n: usize) {
-        for _ in 0..n {
-            match memchr::memchr(b'\n', &data[self.pos..]) {
+    /// Skips `n` physical lines (for `skip_rows`), stopping at the end of the data.
+    /// Returns how many of them were missing: lines that ended with the data count as
+    /// skipped, so 0 means all `n` were there (the last may lack its LF).
+    pub fn skip_lines(&mut self, data: &[u8], n: usize) -> usize {
+        for done in 0..n {
+            let Some(rest) = data.get(self.pos..).filter(|r| !r.is_empty()) else {
+                return n - done;
+            };
+            match memchr::memchr(b'\n', rest) {
                 Some(i) => {
                     self.pos += i + 1;
                     self.line += 1;
                 }
-                None => self.pos = data.len(),
+                None => {
+                    self.pos = data.len();
+                    return n - done - 1;
+                }
             }
         }
+        0
     }
 
     /// Reads the next record into `rec`. Returns `Ok(false)` at the end of the data.

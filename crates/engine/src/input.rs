@@ -1,16 +1,16 @@
 //! Opening inputs: regular files are memory-mapped, everything else (stdin, pipes, `.gz`)
 //! is read as a stream.
 
+use crate::mapguard::MappedFile;
 use flate2::read::MultiGzDecoder;
-use memmap2::{Advice, Mmap};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
 /// An opened input.
 pub enum InputData {
-    /// A memory-mapped regular file.
-    Mapped(Mmap),
+    /// A memory-mapped regular file, guarded against truncation while read.
+    Mapped(MappedFile),
     /// A stream read in blocks.
     Stream(Box<dyn Read + Send>),
 }
@@ -65,12 +65,7 @@ pub fn open(path: &str) -> io::Result<Input> {
         });
     }
     if meta.is_file() && meta.len() > 0 {
-        // SAFETY: the map is read-only and lives while the conversion reads it. If another
-        // process truncates or rewrites the file meanwhile, reads of the vanished pages
-        // raise SIGBUS (the process ends) and rewritten bytes may appear in the output;
-        // lpconvert does not lock files, so do not convert a file while it is being written.
-        if let Ok(map) = unsafe { Mmap::map(&file) } {
-            let _ = map.advise(Advice::Sequential);
+        if let Some(map) = MappedFile::map(file.try_clone()?, meta.len()) {
             return Ok(Input {
                 data: InputData::Mapped(map),
                 name,
@@ -99,12 +94,17 @@ pub fn format_from_name(path: &str) -> Option<(lpconvert_schema::Format, bool)> 
     }
 }
 
+/// Most bytes asked of one `read` call in [`fill`]: each call zeroes at most this much, so
+/// reading is linear in the data whatever `want` is (pipes return 64 KiB at a time).
+const READ_STEP: usize = 256 * 1024;
+
 /// Reads from `r` into `buf` until it holds at least `want` bytes or the stream ends.
-/// Returns false at the end of the stream.
+/// Returns false at the end of the stream. The buffer grows geometrically (`Vec` growth)
+/// with the data read, never to `want` ahead of it.
 pub fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
     while buf.len() < want {
         let len = buf.len();
-        let room = (want - len).max(64 * 1024);
+        let room = (want - len).clamp(64 * 1024, READ_STEP);
         buf.resize(len + room, 0);
         match r.read(&mut buf[len..]) {
             Ok(0) => {
@@ -120,4 +120,59 @@ pub fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool
         }
     }
     Ok(true)
+}
+
+/// The UTF-8 byte order mark.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Bytes looked at by [`text_problem`].
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// What makes the start of an input unreadable as UTF-8 text with LF line ends, if
+/// anything: UTF-16 (with or without a byte order mark), mostly NUL bytes (binary data,
+/// `/dev/zero`) or CR-only line endings (old Mac OS). The text follows the input's name, e.g. `a.csv is UTF-16 (...)`.
+pub fn text_problem(name: &str, head: &[u8]) -> Option<String> {
+    let head = &head[..head.len().min(SNIFF_BYTES)];
+    let utf16 = if head.starts_with(b"\xFF\xFE") {
+        Some("little-endian, with a byte order mark")
+    } else if head.starts_with(b"\xFE\xFF") {
+        Some("big-endian, with a byte order mark")
+    } else {
+        // ASCII text in UTF-16: a NUL in every other byte, on one side only.
+        let pairs = head.len() / 2;
+        let even = head.iter().step_by(2).filter(|&&b| b == 0).count();
+        let odd = head.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+        if pairs < 2 {
+            None
+        } else if odd * 10 >= pairs * 4 && even * 10 < pairs {
+            Some("little-endian, no byte order mark")
+        } else if even * 10 >= pairs * 4 && odd * 10 < pairs {
+            Some("big-endian, no byte order mark")
+        } else {
+            None
+        }
+    };
+    if let Some(kind) = utf16 {
+        return Some(format!(
+            "is UTF-16 ({kind}); lpconvert reads UTF-8: convert it to UTF-8 first, e.g. \
+             iconv -f UTF-16 -t UTF-8 {name} > {name}.utf8"
+        ));
+    }
+    let nul = memchr::memchr_iter(0, head).count();
+    if nul > 0 && nul * 4 >= head.len() {
+        return Some(format!(
+            "is not text: {nul} of its first {} bytes are NUL (binary data, or an encoding \
+             such as UTF-32); lpconvert reads UTF-8 text",
+            head.len()
+        ));
+    }
+    let mid_cr = memchr::memchr_iter(b'\r', head)
+        .any(|i| head.get(i + 1).is_some_and(|&b| b != b'\n' && b != b'\r'));
+    if mid_cr && memchr::memchr(b'\n', head).is_none() {
+        return Some(format!(
+            "has CR line endings (old Mac OS) and no line feeds: lpconvert ends lines with LF \
+             or CRLF; convert it first, e.g. tr '\\r' '\\n' < {name} > {name}.lf"
+        ));
+    }
+    None
 }

@@ -9,6 +9,7 @@ mod csv;
 pub mod csv_record;
 pub mod input;
 pub mod json_scan;
+pub mod mapguard;
 pub mod mapper;
 mod ndjson;
 pub mod pipeline;
@@ -43,6 +44,9 @@ pub enum EngineError {
 /// Default chunk size: 4 MiB.
 pub const DEFAULT_CHUNK_SIZE: usize = 4 << 20;
 
+/// Default `--max-record-size`: 64 MiB.
+pub const DEFAULT_MAX_RECORD: usize = 64 << 20;
+
 /// The format of an input: the schema's, else from the file name, else CSV.
 pub fn input_format(schema: &Schema, name: &str) -> (Format, bool) {
     let by_name = input::format_from_name(name);
@@ -70,13 +74,32 @@ pub fn convert_input(
     }
 }
 
-/// Reads an input's preamble with `parse(data, at_end)` (`None`: more data is needed), then
+/// The error for a preamble (skipped rows, header) longer than `--max-record-size`.
+fn preamble_too_long(name: &str, max: usize) -> EngineError {
+    EngineError::Input(format!(
+        "{name}:1:1: the start of the file (skipped rows, header) is longer than \
+         --max-record-size ({max} bytes): check that {name} is the right file, or raise \
+         --max-record-size"
+    ))
+}
+
+/// Fails when the start of an input is not UTF-8 text with LF line ends (UTF-16, CR only).
+fn not_text(name: &str, head: &[u8]) -> Result<(), EngineError> {
+    match input::text_problem(name, head) {
+        Some(p) => Err(EngineError::Input(format!("{name} {p}"))),
+        None => Ok(()),
+    }
+}
+
+/// Reads an input's preamble (at most `max_preamble` bytes from a stream) with
+/// `parse(data, at_end)` (`None`: more data is needed), then
 /// runs the body from the offset `body(&preamble)` with the preamble's bytes at hand. A
 /// mapped file is parsed in place; a stream is read until the preamble is complete.
 fn with_preamble<P, R>(
     data: InputData,
     name: &str,
     first_read: usize,
+    max_preamble: usize,
     parse: impl Fn(&[u8], bool) -> Result<Option<P>, EngineError>,
     body: impl Fn(&P) -> usize,
     run: impl FnOnce(Feed<'_>, &[u8], P) -> Result<R, EngineError>,
@@ -85,21 +108,41 @@ fn with_preamble<P, R>(
     match data {
         InputData::Mapped(map) => {
             let data: &[u8] = &map;
-            let pre = parse(data, true)?
-                .ok_or_else(|| EngineError::Input(format!("{name}: incomplete header")))?;
-            let at = body(&pre);
-            run(Feed::Mapped(data, at), &data[..at], pre)
+            let result = not_text(name, data).and_then(|()| {
+                let pre = parse(data, true)?
+                    .ok_or_else(|| EngineError::Input(format!("{name}: incomplete header")))?;
+                let at = body(&pre);
+                if at > max_preamble {
+                    return Err(preamble_too_long(name, max_preamble));
+                }
+                run(Feed::Mapped(&map, at), &data[..at], pre)
+            });
+            if result.is_err() {
+                // An error read from a file that changed (zeros for lost bytes) is that.
+                map.check(name).map_err(EngineError::Input)?;
+            }
+            result
         }
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();
             let mut eof = !input::fill(&mut reader, &mut buf, first_read).map_err(read_err)?;
+            not_text(name, &buf)?;
             let pre = loop {
                 if let Some(p) = parse(&buf, eof)? {
                     break p;
                 }
-                let want = buf.len() * 2;
+                if buf.len() > max_preamble {
+                    return Err(preamble_too_long(name, max_preamble));
+                }
+                let want = buf
+                    .len()
+                    .saturating_mul(2)
+                    .min(max_preamble.saturating_add(1));
                 eof = !input::fill(&mut reader, &mut buf, want).map_err(read_err)?;
             };
+            if body(&pre) > max_preamble {
+                return Err(preamble_too_long(name, max_preamble));
+            }
             let rest = buf.split_off(body(&pre));
             run(Feed::Stream(rest, eof, &mut reader), &buf, pre)
         }

@@ -24,6 +24,10 @@ impl ChunkConverter for Ndjson<'_> {
     fn convert_at(&mut self, data: &[u8], at: ChunkAt, out: &mut report::ChunkOutput) {
         self.worker.convert(self.plan, data, at, out);
     }
+
+    fn stops_on_error(&self) -> bool {
+        self.plan.on_error == lpconvert_schema::OnError::Fail
+    }
 }
 
 /// Where the NDJSON body starts: past a BOM, and past the `[` of a top-level array.
@@ -59,6 +63,7 @@ pub(crate) fn convert(
         data,
         name,
         64 * 1024,
+        tuning.max_record,
         |d, eof| Ok(ndjson_preamble(d, eof)),
         |p| p.0,
         |feed, pre, (_, lines, array)| {
@@ -68,6 +73,11 @@ pub(crate) fn convert(
                 header: None,
                 preamble_bytes: pre.len() as u64,
                 base_column: pre.len() - memchr::memrchr(b'\n', pre).map_or(0, |i| i + 1),
+                unbounded_hint: if array {
+                    ", with no element end found in the JSON array; check the file"
+                } else {
+                    ", with no line feed in 16 times that: is this an NDJSON text file?"
+                },
             };
             let boundary = if array {
                 Boundary::JsonArray
@@ -76,7 +86,7 @@ pub(crate) fn convert(
             };
             let make = || Ndjson {
                 plan: &plan,
-                worker: NdjsonWorker::new(&plan, array),
+                worker: NdjsonWorker::new(&plan, array, tuning.max_record),
             };
             pipeline::run(feed, boundary, tuning, make, &cx, sink)
         },

@@ -8,7 +8,8 @@
 
 use crate::chunker::Boundary;
 use crate::input::fill;
-use crate::report::{ChunkOutput, Counters, Reject};
+use crate::mapguard::MappedFile;
+use crate::report::{ChunkOutput, Counters, Reject, RowReject};
 use crate::EngineError;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use std::collections::BTreeMap;
@@ -24,6 +25,10 @@ pub trait Sink {
     fn reject(&mut self, reject: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()>;
     /// Called after each chunk with the counters so far of this input.
     fn progress(&mut self, _counters: &Counters) {}
+    /// A remark about the input that is not an error (e.g. a byte order mark ignored).
+    fn note(&mut self, _text: &str) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Where a chunk lies in its input.
@@ -44,11 +49,33 @@ pub trait ChunkConverter: Send {
     fn convert_at(&mut self, data: &[u8], _at: ChunkAt, out: &mut ChunkOutput) {
         self.convert(data, out);
     }
+
+    /// Whether a row error stops the run (`on_error = "fail"`); by default it does not.
+    fn stops_on_error(&self) -> bool {
+        false
+    }
+}
+
+/// The message of a record longer than `--max-record-size` (`what` says more).
+pub(crate) fn oversize_message(bytes: u64, max: usize, what: &str) -> String {
+    format!(
+        "record longer than --max-record-size ({max} bytes): {bytes} bytes{what}; raise \
+         --max-record-size if records this long are expected"
+    )
 }
 
 enum Piece {
     Range(Range<usize>),
     Owned(Vec<u8>),
+    /// A record of `len` bytes (without its LF), longer than `max_record`: skipped up to
+    /// its end (`resync`, `bytes` consumed), or the end of the run when no end was found.
+    /// `lines`: the line feeds it holds plus its own.
+    Oversize {
+        bytes: u64,
+        len: u64,
+        lines: u64,
+        resync: bool,
+    },
 }
 
 struct Work {
@@ -60,8 +87,8 @@ struct Work {
 
 /// Where the chunks come from.
 pub enum Feed<'a> {
-    /// A mapped file: the whole data and the offset of the first record.
-    Mapped(&'a [u8], usize),
+    /// A mapped file and the offset of the first record.
+    Mapped(&'a MappedFile, usize),
     /// A stream: the bytes already read past the preamble, whether the stream has ended,
     /// and the reader.
     Stream(Vec<u8>, bool, &'a mut (dyn Read + Send)),
@@ -79,6 +106,9 @@ pub struct Context<'a> {
     pub preamble_bytes: u64,
     /// Bytes of the body's first line that belong to the preamble (after a JSON `[`).
     pub base_column: usize,
+    /// Said when a record is too long and its end cannot be found (CSV, JSON arrays), e.g.
+    /// `", a quote that never closes?"`.
+    pub unbounded_hint: &'static str,
 }
 
 /// Tuning of the driver.
@@ -88,6 +118,9 @@ pub struct Tuning {
     pub threads: usize,
     /// Target chunk size in bytes.
     pub chunk_size: usize,
+    /// Longest record read (`--max-record-size`): a longer one is a row error, so memory
+    /// stays bounded on any input.
+    pub max_record: usize,
 }
 
 /// How one pass over the feed ended.
@@ -168,43 +201,66 @@ where
     let (work_tx, work_rx) = bounded::<Work>(inflight);
     let (done_tx, done_rx) = bounded::<Work>(inflight);
     let (pool_tx, pool_rx) = unbounded::<Vec<u8>>();
-    let mapped: &'a [u8] = match &feed {
-        Feed::Mapped(d, _) => d,
-        Feed::Stream(..) => &[],
+    let (mapped, guard): (&'a [u8], Option<&'a MappedFile>) = match &feed {
+        Feed::Mapped(m, _) => (m, Some(*m)),
+        Feed::Stream(..) => (&[], None),
+    };
+    let spawn_err = |e: io::Error| {
+        EngineError::Input(format!(
+            "{}: cannot start a worker thread ({e}): use fewer --threads, or free memory",
+            cx.name
+        ))
     };
     std::thread::scope(|s| {
-        let producer = s.spawn(move || {
-            produce(
-                feed,
-                boundary,
-                tuning.chunk_size.max(1),
-                free_rx,
-                work_tx,
-                pool_rx,
-            )
-        });
+        // A failed spawn returns early: dropping the channels ends the threads started.
+        let producer = std::thread::Builder::new()
+            .spawn_scoped(s, move || {
+                produce(feed, boundary, tuning, free_rx, work_tx, pool_rx)
+            })
+            .map_err(spawn_err)?;
         for _ in 0..threads {
             let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
-            s.spawn(move || {
-                let mut conv = make();
-                for mut w in work_rx {
-                    let data = match &w.piece {
-                        Piece::Range(r) => &mapped[r.clone()],
-                        Piece::Owned(v) => v.as_slice(),
-                    };
-                    let at = ChunkAt {
-                        first: w.seq == 0,
-                        last: w.last,
-                    };
-                    conv.convert_at(data, at, &mut w.out);
-                    if done_tx.send(w).is_err() {
-                        break;
+            std::thread::Builder::new()
+                .spawn_scoped(s, move || {
+                    let mut conv = make();
+                    for mut w in work_rx {
+                        let data = match &w.piece {
+                            Piece::Range(r) => &mapped[r.clone()],
+                            Piece::Owned(v) => v.as_slice(),
+                            Piece::Oversize { .. } => {
+                                // One row error, reported by the collector with its line.
+                                w.out.clear();
+                                w.out.failed = conv.stops_on_error();
+                                if done_tx.send(w).is_err() {
+                                    break;
+                                }
+                                continue;
+                            }
+                        };
+                        let at = ChunkAt {
+                            first: w.seq == 0,
+                            last: w.last,
+                        };
+                        conv.convert_at(data, at, &mut w.out);
+                        if done_tx.send(w).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
+                })
+                .map_err(spawn_err)?;
         }
         drop((work_rx, done_tx));
-        let collected = collect(mapped, verify, done_rx, free_tx, pool_tx, cx, line, sink);
+        let collected = collect(
+            (mapped, guard),
+            tuning.max_record,
+            verify,
+            done_rx,
+            free_tx,
+            pool_tx,
+            cx,
+            line,
+            sink,
+        );
         let produced = producer
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the reader thread panicked")));
@@ -220,7 +276,15 @@ where
                 restart,
             } => {
                 let feed = match restart {
-                    Restart::Mapped(at) => Feed::Mapped(mapped, at),
+                    Restart::Mapped(at) => match guard {
+                        Some(m) => Feed::Mapped(m, at),
+                        None => {
+                            return Err(EngineError::Input(format!(
+                                "{}: lost the mapping while re-cutting",
+                                cx.name
+                            )))
+                        }
+                    },
                     Restart::Stream(mut bytes) => match leftover {
                         Some((rest, eof, reader)) => {
                             bytes.extend_from_slice(&rest);
@@ -247,11 +311,13 @@ where
 fn produce<'a>(
     feed: Feed<'a>,
     boundary: Boundary,
-    chunk: usize,
+    tuning: Tuning,
     free: Receiver<ChunkOutput>,
     work: Sender<Work>,
     pool: Receiver<Vec<u8>>,
 ) -> io::Result<Leftover<'a>> {
+    let chunk = tuning.chunk_size.max(1);
+    let max_record = tuning.max_record.max(1);
     let mut seq = 0;
     // Sends a piece; gives it back when the collector has stopped taking work.
     let mut send = |piece: Piece, last: bool| -> Result<(), Piece> {
@@ -272,7 +338,8 @@ fn produce<'a>(
         }
     };
     match feed {
-        Feed::Mapped(data, mut pos) => {
+        Feed::Mapped(map, mut pos) => {
+            let data: &[u8] = map;
             if pos >= data.len() {
                 // An empty body is still one (empty, last) chunk, so workers see the end.
                 let _ = send(Piece::Range(pos..pos), true);
@@ -296,14 +363,80 @@ fn produce<'a>(
                 if !eof {
                     eof = !fill(reader, &mut buf, chunk)?;
                 }
+                let mut oversize = false;
                 while !eof {
                     if let Some(end) = boundary.last_complete(&buf) {
                         carry.extend_from_slice(&buf[end..]);
                         buf.truncate(end);
                         break;
                     }
-                    let want = buf.len().saturating_mul(2).max(chunk);
+                    if buf.len() > max_record {
+                        // `buf` starts at a record boundary: its first record is too long.
+                        oversize = true;
+                        break;
+                    }
+                    let want = buf
+                        .len()
+                        .saturating_mul(2)
+                        .max(chunk)
+                        .min(max_record.saturating_add(1));
                     eof = !fill(reader, &mut buf, want)?;
+                }
+                if oversize {
+                    if let Some(piece) = held.take() {
+                        if send(Piece::Owned(piece), false).is_err() {
+                            return Ok(None);
+                        }
+                    }
+                    // Lines and quote-parity CSV find the record's end while reading on;
+                    // a dialect with escapes or comments cannot, and stops the run.
+                    let quote = match boundary {
+                        Boundary::Lines => Some(None),
+                        Boundary::QuoteParity(d) => Some(Some(d.quote)),
+                        _ => None,
+                    };
+                    let mut len = buf.len() as u64;
+                    // Line feeds inside quotes count as lines of the record.
+                    let mut lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+                    let mut resync = false;
+                    if let Some(quote) = quote {
+                        let mut odd =
+                            quote.is_some_and(|q| memchr::memchr_iter(q, &buf).count() % 2 == 1);
+                        // An input with no record end at all (`/dev/zero`) is not read forever.
+                        let give_up = (max_record as u64).saturating_mul(SKIP_FACTOR);
+                        loop {
+                            buf.clear();
+                            eof = !fill(reader, &mut buf, READ_BLOCK)?;
+                            if let Some(i) = record_end(&buf, quote, &mut odd) {
+                                len += i as u64;
+                                lines += memchr::memchr_iter(b'\n', &buf[..=i]).count() as u64;
+                                carry.extend_from_slice(&buf[i + 1..]);
+                                resync = true;
+                                break;
+                            }
+                            len += buf.len() as u64;
+                            lines += memchr::memchr_iter(b'\n', &buf).count() as u64;
+                            if eof {
+                                // The last record ends with the input, unless inside quotes.
+                                resync = !odd;
+                                break;
+                            }
+                            if len > give_up {
+                                break;
+                            }
+                        }
+                    }
+                    let bytes = len + u64::from(resync && !eof);
+                    let piece = Piece::Oversize {
+                        bytes,
+                        len,
+                        lines: lines.max(1),
+                        resync,
+                    };
+                    if send(piece, !resync).is_err() || !resync {
+                        return Ok(None);
+                    }
+                    continue;
                 }
                 let last = eof && carry.is_empty();
                 let prev = held.take();
@@ -337,6 +470,31 @@ fn produce<'a>(
     }
 }
 
+/// The offset of the first record-ending line feed in `buf`: any LF (`quote` is `None`),
+/// or one outside quotes, `odd` carrying the quote parity from block to block.
+fn record_end(buf: &[u8], quote: Option<u8>, odd: &mut bool) -> Option<usize> {
+    let Some(q) = quote else {
+        return memchr::memchr(b'\n', buf);
+    };
+    let mut pos = 0;
+    while let Some(i) = memchr::memchr2(q, b'\n', &buf[pos..]) {
+        let at = pos + i;
+        if buf[at] == q {
+            *odd = !*odd;
+        } else if !*odd {
+            return Some(at);
+        }
+        pos = at + 1;
+    }
+    None
+}
+
+/// Bytes read at a time while skipping an overlong record.
+const READ_BLOCK: usize = 1 << 20;
+/// An overlong line is skipped up to `SKIP_FACTOR * max_record` bytes; past that the
+/// input is taken for one that has no line feeds, and the run stops.
+const SKIP_FACTOR: u64 = 16;
+
 /// Where to go on after a wrong cut.
 enum Restart {
     /// From this offset of the mapped data.
@@ -356,7 +514,8 @@ enum Collected {
 
 #[allow(clippy::too_many_arguments)]
 fn collect(
-    mapped: &[u8],
+    (mapped, guard): (&[u8], Option<&MappedFile>),
+    max_record: usize,
     verify: bool,
     done: Receiver<Work>,
     free: Sender<ChunkOutput>,
@@ -392,7 +551,8 @@ fn collect(
                         }
                         Restart::Stream(bytes)
                     }
-                    None => Restart::Stream(Vec::new()),
+                    // An overlong record never ends a chunk early.
+                    Some(Piece::Oversize { .. }) | None => Restart::Stream(Vec::new()),
                 };
                 return Ok(Collected::Recut {
                     counters,
@@ -401,11 +561,44 @@ fn collect(
                 });
             }
             next += 1;
-            let data = match &w.piece {
-                Piece::Range(r) => &mapped[r.clone()],
-                Piece::Owned(v) => v.as_slice(),
+            // A chunk read from a file that changed meanwhile may hold zeros for lost bytes.
+            if let Some(g) = guard {
+                g.check(cx.name).map_err(EngineError::Input)?;
+            }
+            let (data, oversize) = match &w.piece {
+                Piece::Range(r) => (&mapped[r.clone()], None),
+                Piece::Owned(v) => (v.as_slice(), None),
+                Piece::Oversize {
+                    bytes,
+                    len,
+                    lines,
+                    resync,
+                } => (&[][..], Some((*bytes, *len, *lines, *resync))),
             };
-            let out = &w.out;
+            let mut out = &w.out;
+            let mut long = ChunkOutput::default();
+            if let Some((bytes, len, lines, resync)) = oversize {
+                counters.bytes += bytes;
+                let what = if resync { "" } else { cx.unbounded_hint };
+                let message = oversize_message(len, max_record, what);
+                if !resync {
+                    return Err(EngineError::Input(format!(
+                        "{}:{}:1: {message}",
+                        cx.name,
+                        line + 1
+                    )));
+                }
+                long.rows = 1;
+                long.lines_seen = lines;
+                long.failed = w.out.failed;
+                long.push_reject(RowReject {
+                    line: 0,
+                    column: 1,
+                    message,
+                    raw: 0..0,
+                });
+                out = &long;
+            }
             // The row that stopped a failing chunk is reported as the error, not as a reject.
             let kept = out.rejects.len() - usize::from(out.failed && !out.rejects.is_empty());
             for r in &out.rejects[..kept] {
@@ -456,6 +649,9 @@ fn collect(
             }
             let _ = free.send(w.out);
         }
+    }
+    if let Some(g) = guard {
+        g.check(cx.name).map_err(EngineError::Input)?;
     }
     Ok(Collected::Done(counters))
 }

@@ -21,11 +21,26 @@ pub fn read_head(input: Input, records: usize) -> io::Result<(Vec<u8>, bool)> {
             .nth(want_lines)
             .map(|i| i + 1)
     };
-    match input.data {
+    let (head, complete) = read_bytes(input.data, cut)?;
+    if let Some(p) = crate::input::text_problem(&input.name, &head) {
+        return Err(io::Error::other(p));
+    }
+    Ok((head, complete))
+}
+
+/// The first bytes of `data`, up to `cut` or [`MAX_SAMPLE_BYTES`].
+fn read_bytes(
+    data: InputData,
+    cut: impl Fn(&[u8]) -> Option<usize>,
+) -> io::Result<(Vec<u8>, bool)> {
+    match data {
         InputData::Mapped(map) => {
             let data: &[u8] = &map;
-            let end = cut(data).unwrap_or(data.len()).min(MAX_SAMPLE_BYTES);
-            Ok((data[..end].to_vec(), end == data.len()))
+            let data = &data[..data.len().min(MAX_SAMPLE_BYTES)];
+            let end = cut(data).unwrap_or(data.len());
+            let head = data[..end].to_vec();
+            map.check("the file").map_err(io::Error::other)?;
+            Ok((head, end == map.len()))
         }
         InputData::Stream(mut r) => {
             let mut buf = Vec::new();

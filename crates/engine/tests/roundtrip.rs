@@ -92,6 +92,7 @@ fn convert_as(
     let tuning = Tuning {
         threads,
         chunk_size,
+        max_record: lpconvert_engine::DEFAULT_MAX_RECORD,
     };
     let mut sink = VecSink::default();
     let mut cleanup = None;

@@ -31,8 +31,34 @@ pub enum SchemaError {
     },
 }
 
+/// Largest schema file read: a schema is a few KiB of TOML.
+pub const MAX_SCHEMA_BYTES: u64 = 4 << 20;
+
+/// Reads a schema file's text, at most [`MAX_SCHEMA_BYTES`] (a longer file, such as a data
+/// file or `/dev/zero` given by mistake, is refused without reading it all).
+pub fn read_text(path: &Path) -> Result<String, SchemaError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SCHEMA_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SCHEMA_BYTES {
+        return Err(SchemaError::Toml(format!(
+            "{} is longer than {} MiB, too long for a schema: check the --schema path \
+             (a schema is a short TOML file)",
+            path.display(),
+            MAX_SCHEMA_BYTES >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        SchemaError::Toml(format!(
+            "{} is not UTF-8 text (invalid byte at offset {}): save the schema as UTF-8",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
 /// Reads and checks a schema file.
 pub fn load(path: &Path) -> Result<Schema, SchemaError> {
-    let text = std::fs::read_to_string(path)?;
-    Schema::from_toml(&text)
+    Schema::from_toml(&read_text(path)?)
 }

@@ -1,4 +1,668 @@
-//! Issue 10, input_limits.
+//! Issue 10, input_limits: inputs that end early, never end, change while read, or hold
+//! records too long for memory.
 
-#[allow(unused_imports)]
-use crate::support;
+use crate::support::{run_lpconvert, stderr, write_text, TempDir};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const HOME_SCHEMA: &str = "measurement = \"home\"\nprecision = \"s\"\n\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n\n[tags]\nroom = \"room\"\n\n[fields]\ntemp = \"float\"\n";
+
+/// Runs `lpconvert ARGS` with stdin read from `stdin`.
+fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args)
+        .stdin(std::fs::File::open(stdin).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn skip_rows_past_the_end_of_input_stops_at_once_with_exit_2() {
+    let dir = TempDir::new("skiprows");
+    let s = write_text(
+        &dir,
+        "s.toml",
+        &format!("{HOME_SCHEMA}\n[csv]\nskip_rows = 99999999999\n"),
+    );
+    let input = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
+    let start = Instant::now();
+    let mapped = run_lpconvert("convert", &["-s", &s, &input], &[]);
+    let streamed = run_with_stdin(&["convert", "-s", &s, "-"], &input);
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "skip_rows spun for {:?}",
+        start.elapsed()
+    );
+    for out in [mapped, streamed] {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("has 2 lines, fewer than [csv] skip_rows = 99999999999"),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn thread_spawn_failure_exits_2_with_a_message_not_a_panic() {
+    let dir = TempDir::new("spawnfail");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    // Enough 100-byte chunks that the reader waits for the collector, so the workers
+    // started first are all alive (waiting for work) while the others start.
+    let rows: String = (0..20_000).map(|i| format!("{i},k,1.5\n")).collect();
+    let csv = write_text(&dir, "a.csv", &format!("time,room,temp\n{rows}"));
+    let points: String = (0..20_000).map(|i| format!("m f=1 {i}\n")).collect();
+    let lp = write_text(&dir, "a.lp", &points);
+    let bin = env!("CARGO_BIN_EXE_lpconvert");
+    // 128 thread stacks (2 MiB each) do not fit in 100 MB of address space, where a few do;
+    // one malloc arena, so that only the stacks run out.
+    for args in [
+        format!("convert --threads 128 --chunk-size 100 -s '{s}' '{csv}'"),
+        format!("check --threads 128 --chunk-size 100 '{lp}'"),
+    ] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 100000; MALLOC_ARENA_MAX=1 exec '{bin}' {args}"
+            ))
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(err.contains("cannot start a worker thread"), "{err}");
+        assert!(err.contains("--threads"), "{err}");
+    }
+}
+
+/// Writes `rows` CSV rows of the home schema to `dir/name`.
+fn big_csv(dir: &TempDir, name: &str, rows: usize) -> String {
+    let mut text = String::with_capacity(rows * 32 + 20);
+    text.push_str("time,room,temp\n");
+    for i in 0..rows {
+        text.push_str(&format!(
+            "{},kitchen-{},{}.5\n",
+            1_600_000_000 + i,
+            i % 7,
+            i % 90
+        ));
+    }
+    write_text(dir, name, &text)
+}
+
+/// Starts `lpconvert ARGS`, waits until it has mapped `victim` and then `delay`, runs
+/// `change`, and waits for the end.
+fn change_while_running(
+    args: &[&str],
+    victim: &str,
+    delay: Duration,
+    change: impl FnOnce(),
+) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let maps = format!("/proc/{}/maps", child.id());
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        let mapped = std::fs::read_to_string(&maps).unwrap_or_default();
+        if mapped.contains(victim) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::thread::sleep(delay);
+    change();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn truncated_mapped_input_exits_2_not_sigbus() {
+    let dir = TempDir::new("truncate");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let rows = 1_500_000;
+    let base = big_csv(&dir, "base.csv", rows);
+    let base_lp = dir.join("base.lp").display().to_string();
+    let full = run_lpconvert("convert", &["-s", &s, &base, "-o", &base_lp], &[]);
+    assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
+    let mut caught = 0;
+    for (i, ms) in [0u64, 50, 200, 400, 800].into_iter().enumerate() {
+        let input = dir.join(&format!("in{i}.csv")).display().to_string();
+        let lp = dir.join(&format!("in{i}.lp")).display().to_string();
+        let out = dir.join(&format!("out{i}.lp")).display().to_string();
+        std::fs::copy(&base, &input).unwrap();
+        std::fs::copy(&base_lp, &lp).unwrap();
+        let cases: [(Vec<&str>, &str); 2] = [
+            (
+                vec!["convert", "-s", &s, &input, "-o", &out, "--threads", "2"],
+                &input,
+            ),
+            (vec!["check", &lp, "--threads", "2"], &lp),
+        ];
+        for (args, victim) in cases {
+            let victim = victim.to_string();
+            let o = change_while_running(&args, &victim, Duration::from_millis(ms), || {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&victim)
+                    .unwrap();
+                let len = f.metadata().unwrap().len();
+                f.set_len(len / 3).unwrap();
+            });
+            let err = stderr(&o);
+            assert!(
+                o.status.code().is_some(),
+                "{args:?} killed by a signal: {:?} {err}",
+                o.status
+            );
+            if o.status.code() == Some(0) {
+                // Finished before the truncation: every row is there.
+                if args[0] == "convert" {
+                    let n = std::fs::read_to_string(&out).unwrap().lines().count();
+                    assert_eq!(n, rows, "{args:?} exit 0 with lost rows");
+                } else {
+                    assert!(err.contains(&format!("{rows} lines")), "{err}");
+                }
+            } else {
+                assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+                assert!(
+                    err.contains(&format!("{victim} changed while being read")),
+                    "{err}"
+                );
+                caught += 1;
+            }
+        }
+    }
+    assert!(
+        caught > 0,
+        "no run saw the truncation: make the input bigger"
+    );
+}
+
+#[test]
+fn input_that_grows_while_read_exits_2() {
+    let dir = TempDir::new("grow");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let input = big_csv(&dir, "in.csv", 1_500_000);
+    let o = change_while_running(
+        &["convert", "-s", &s, &input],
+        &input,
+        Duration::from_millis(30),
+        || {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&input)
+                .unwrap();
+            f.write_all(b"1,late,1.5\n").unwrap();
+        },
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("changed while being read"), "{err}");
+    assert!(err.contains("size went from"), "{err}");
+}
+
+/// Runs `lpconvert ARGS` under a 2 GB address-space limit (the old code asked for 4 GiB).
+fn run_bounded(args: &[&str]) -> Output {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 2000000; exec '{}' {}",
+            env!("CARGO_BIN_EXE_lpconvert"),
+            quoted.join(" ")
+        ))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn dev_zero_input_ends_with_a_clear_error_in_bounded_memory() {
+    let dir = TempDir::new("devzero");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let nd = write_text(
+        &dir,
+        "n.toml",
+        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
+    );
+    for args in [
+        vec!["convert", "-s", &s, "/dev/zero"],
+        vec!["convert", "-s", &nd, "/dev/zero"],
+        vec!["check", "/dev/zero"],
+        vec!["infer", "/dev/zero"],
+    ] {
+        let out = run_bounded(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("is not text: 65536 of its first 65536 bytes are NUL"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn endless_stream_without_record_end_stops_in_bounded_memory() {
+    let dir = TempDir::new("noend");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let nd = write_text(
+        &dir,
+        "n.toml",
+        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
+    );
+    let x = write_text(&dir, "x.txt", &"x".repeat(20 << 20));
+    let q = write_text(
+        &dir,
+        "q.csv",
+        &format!("time,room,temp\n1,\"{}", "x".repeat(20 << 20)),
+    );
+    for (args, input, says) in [
+        (
+            vec!["convert", "-s", &s, "-"],
+            &x,
+            "<stdin>:1:1: the start of the file (skipped rows, header) is longer than \
+             --max-record-size (1048576 bytes)",
+        ),
+        (
+            vec!["convert", "-s", &s, "-"],
+            &q,
+            "<stdin>:2:1: record longer than --max-record-size (1048576 bytes)",
+        ),
+        (
+            vec!["convert", "-s", &nd, "-"],
+            &x,
+            "<stdin>:1:1: record longer than --max-record-size (1048576 bytes)",
+        ),
+        (
+            vec!["check", "-"],
+            &x,
+            "<stdin>:1:1: record longer than --max-record-size (1048576 bytes)",
+        ),
+    ] {
+        let mut args = args.clone();
+        args.extend(["--max-record-size", "1M"]);
+        let out = run_with_stdin(&args, input);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn schema_from_dev_zero_is_refused_without_reading_it_all() {
+    let dir = TempDir::new("schemazero");
+    let input = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
+    let out = run_bounded(&["convert", "-s", "/dev/zero", &input]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/dev/zero is longer than 4 MiB, too long for a schema"),
+        "{err}"
+    );
+    let big = dir.join("big.toml");
+    std::fs::write(&big, format!("{HOME_SCHEMA}#{}\n", "x".repeat(5 << 20))).unwrap();
+    let big = big.display().to_string();
+    let out = run_lpconvert("convert", &["-s", &big, &input], &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("too long for a schema"), "{err}");
+}
+
+#[test]
+fn record_longer_than_max_record_size_is_a_row_error_naming_its_line() {
+    let dir = TempDir::new("maxrecord");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let nd = write_text(
+        &dir,
+        "n.toml",
+        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
+    );
+    // Longer than the first read of a stream (64 KiB): the reader must skip it, not buffer it.
+    let long = "x".repeat(200_000);
+    let csv = write_text(
+        &dir,
+        "a.csv",
+        &format!("time,room,temp\n1,a,1\n2,{long},1\n3,a,1\n"),
+    );
+    let ndjson = write_text(
+        &dir,
+        "a.ndjson",
+        &format!(
+            "{{\"time\":1,\"room\":\"a\",\"temp\":1}}\n{{\"time\":2,\"room\":\"{long}\",\"temp\":1}}\n{{\"time\":3,\"room\":\"a\",\"temp\":1}}\n"
+        ),
+    );
+    let lp = write_text(
+        &dir,
+        "a.lp",
+        &format!("m f=1 1\nm s=\"{long}\" 2\nm f=3 3\n"),
+    );
+    for chunk in ["4M", "100"] {
+        let limits = ["--max-record-size", "100K", "--chunk-size", chunk];
+        for (schema, input, line) in [(&s, &csv, 3), (&nd, &ndjson, 2)] {
+            for from_stdin in [false, true] {
+                let mut args = vec!["convert", "-s", schema, "--on-error", "skip"];
+                args.extend(limits);
+                let out = if from_stdin {
+                    args.push("-");
+                    run_with_stdin(&args, input)
+                } else {
+                    args.push(input);
+                    run_lpconvert(args[0], &args[1..], &[])
+                };
+                let err = stderr(&out);
+                assert_eq!(out.status.code(), Some(3), "{args:?}: {err}");
+                assert!(
+                    err.contains(&format!(
+                        ":{line}:1: record longer than --max-record-size (102400 bytes)"
+                    )),
+                    "{args:?}: {err}"
+                );
+                let text = String::from_utf8_lossy(&out.stdout);
+                assert_eq!(text.lines().count(), 2, "{args:?}: {text}");
+                assert!(
+                    text.ends_with(" 3\n"),
+                    "reading went on after the long record: {text}"
+                );
+            }
+        }
+        for from_stdin in [false, true] {
+            let mut args = vec!["check"];
+            args.extend(limits);
+            let out = if from_stdin {
+                args.push("-");
+                run_with_stdin(&args, &lp)
+            } else {
+                args.push(&lp);
+                run_lpconvert(args[0], &args[1..], &[])
+            };
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(out.status.code(), Some(3), "{args:?}: {}", stderr(&out));
+            assert!(
+                text.contains(
+                    ":2: record longer than --max-record-size (102400 bytes): 200008 bytes"
+                ),
+                "{text}"
+            );
+            assert!(
+                stderr(&out).contains("3 lines: 2 valid points, 1 invalid"),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+}
+
+#[test]
+fn check_strips_a_utf8_bom_and_says_so() {
+    let dir = TempDir::new("bomcheck");
+    let lp = write_text(&dir, "a.lp", "\u{feff}bomm f=1 1\nbomm f=2 2\n");
+    for from_stdin in [false, true] {
+        let out = if from_stdin {
+            run_with_stdin(&["check", "-"], &lp)
+        } else {
+            run_lpconvert("check", &[&lp], &[])
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        let name = if from_stdin { "<stdin>" } else { lp.as_str() };
+        assert!(
+            text.contains(&format!(
+                "{name}: note: a UTF-8 byte order mark at the start was ignored"
+            )),
+            "{text}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("2 lines: 2 valid points"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn csv_and_ndjson_with_a_utf8_bom_find_their_first_column() {
+    let dir = TempDir::new("bomconvert");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let nd = write_text(
+        &dir,
+        "n.toml",
+        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
+    );
+    let csv = write_text(&dir, "a.csv", "\u{feff}time,room,temp\n1,k,1.5\n");
+    let ndjson = write_text(
+        &dir,
+        "a.ndjson",
+        "\u{feff}{\"time\":1,\"room\":\"k\",\"temp\":1.5}\n",
+    );
+    for (schema, input) in [(&s, &csv), (&nd, &ndjson)] {
+        for from_stdin in [false, true] {
+            let out = if from_stdin {
+                run_with_stdin(&["convert", "-s", schema, "-"], input)
+            } else {
+                run_lpconvert("convert", &["-s", schema, input], &[])
+            };
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                "home,room=k temp=1.5 1\n"
+            );
+        }
+    }
+}
+
+/// `text` in UTF-16 little-endian, with a byte order mark when `bom`.
+fn utf16le(text: &str, bom: bool) -> Vec<u8> {
+    let mut out = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&u.to_le_bytes());
+    }
+    out
+}
+
+#[test]
+fn utf16_input_is_named_as_utf16_with_a_fix() {
+    let dir = TempDir::new("utf16");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    for bom in [true, false] {
+        let csv = dir.join(&format!("a{bom}.csv"));
+        std::fs::write(&csv, utf16le("time,room,temp\n1,k,1.5\n", bom)).unwrap();
+        let lp = dir.join(&format!("a{bom}.lp"));
+        std::fs::write(&lp, utf16le("m f=1 1\n", bom)).unwrap();
+        let (csv, lp) = (csv.display().to_string(), lp.display().to_string());
+        for (args, stdin) in [
+            (vec!["convert", "-s", &s, &csv], None),
+            (vec!["convert", "-s", &s, "-"], Some(&csv)),
+            (vec!["check", &lp], None),
+            (vec!["check", "-"], Some(&lp)),
+            (vec!["infer", &csv], None),
+        ] {
+            let out = match stdin {
+                Some(f) => run_with_stdin(&args, f),
+                None => run_lpconvert(args[0], &args[1..], &[]),
+            };
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.contains("is UTF-16 ("), "{args:?}: {err}");
+            assert!(err.contains("iconv -f UTF-16 -t UTF-8"), "{args:?}: {err}");
+            assert!(!err.contains("column not in header"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn cr_only_line_endings_are_named() {
+    let dir = TempDir::new("cronly");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let csv = write_text(&dir, "a.csv", "time,room,temp\r1,k,1.5\r2,k,2.5\r");
+    let lp = write_text(&dir, "a.lp", "m f=1 1\rm f=2 2\r");
+    for (args, stdin) in [
+        (vec!["convert", "-s", &s, &csv], None),
+        (vec!["convert", "-s", &s, "-"], Some(&csv)),
+        (vec!["check", &lp], None),
+        (vec!["infer", &csv], None),
+    ] {
+        let out = match stdin {
+            Some(f) => run_with_stdin(&args, f),
+            None => run_lpconvert(args[0], &args[1..], &[]),
+        };
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("has CR line endings (old Mac OS)"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn huge_chunk_size_on_a_stream_does_not_allocate_it_up_front() {
+    let dir = TempDir::new("hugechunk");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let csv = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
+    let lp = write_text(&dir, "a.lp", "m f=1 1\n");
+    for (args, input) in [
+        (vec!["convert", "-s", &s, "--chunk-size", "100G", "-"], &csv),
+        (vec!["check", "--chunk-size", "100G", "-"], &lp),
+    ] {
+        let out = run_with_stdin(&args, input);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn replay_schema_takes_max_record_size() {
+    let dir = TempDir::new("replaymax");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let long = "x".repeat(3000);
+    let csv = write_text(
+        &dir,
+        "a.csv",
+        &format!("time,room,temp\n1,a,1\n2,{long},1\n3,a,1\n"),
+    );
+    let out = run_lpconvert(
+        "replay",
+        &[
+            "--url",
+            "http://127.0.0.1:9",
+            "--db",
+            "x",
+            "--dry-run",
+            "--schema",
+            &s,
+            "--on-error",
+            "skip",
+            "--max-record-size",
+            "1K",
+            &csv,
+        ],
+        &[],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(":3:1: record longer than --max-record-size (1024 bytes)"),
+        "{err}"
+    );
+    assert!(err.contains("2 lines read"), "{err}");
+}
+
+#[test]
+fn overlong_quoted_csv_record_keeps_later_line_numbers_right() {
+    let dir = TempDir::new("maxrecordlines");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let long = "x".repeat(100_000);
+    let csv = write_text(
+        &dir,
+        "a.csv",
+        &format!("time,room,temp\n1,a,1\n2,\"{long}\n{long}\n{long}\",1\n3,a,1\n4,a,warm\n"),
+    );
+    for from_stdin in [false, true] {
+        let mut args = vec![
+            "convert",
+            "-s",
+            &s,
+            "--on-error",
+            "skip",
+            "--max-record-size",
+            "100K",
+            "--chunk-size",
+            "100",
+        ];
+        let out = if from_stdin {
+            args.push("-");
+            run_with_stdin(&args, &csv)
+        } else {
+            args.push(&csv);
+            run_lpconvert(args[0], &args[1..], &[])
+        };
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(
+            err.contains(":3:1: record longer than --max-record-size"),
+            "{err}"
+        );
+        assert!(
+            err.contains(":7:"),
+            "the bad row after it is on line 7: {err}"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "home,room=a temp=1 1\nhome,room=a temp=1 3\n"
+        );
+    }
+}
+
+#[test]
+fn input_rewritten_in_place_while_read_exits_2() {
+    let dir = TempDir::new("rewrite");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let input = big_csv(&dir, "in.csv", 1_500_000);
+    let o = change_while_running(
+        &["convert", "-s", &s, &input],
+        &input,
+        Duration::from_millis(30),
+        || {
+            use std::io::{Seek, SeekFrom, Write};
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&input)
+                .unwrap();
+            f.seek(SeekFrom::Start(15)).unwrap();
+            f.write_all(b"9").unwrap();
+        },
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("changed while being read (it was written to"),
+        "{err}"
+    );
+}
+
+#[test]
+fn header_longer_than_max_record_size_is_refused_mapped_or_streamed() {
+    let dir = TempDir::new("longheader");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let csv = write_text(
+        &dir,
+        "a.csv",
+        &format!("time,room,temp,{}\n1,a,1,x\n", "y".repeat(2000)),
+    );
+    let mapped = run_lpconvert("convert", &["-s", &s, "--max-record-size", "1K", &csv], &[]);
+    let streamed = run_with_stdin(&["convert", "-s", &s, "--max-record-size", "1K", "-"], &csv);
+    for out in [mapped, streamed] {
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(":1:1: the start of the file (skipped rows, header) is longer than"),
+            "{err}"
+        );
+    }
+}

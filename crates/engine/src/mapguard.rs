@@ -1,0 +1,246 @@
+//! Memory-mapped inputs that survive being truncated while they are read.
+//!
+//! Reading a page of a mapping past the current end of its file raises SIGBUS, which kills
+//! the process. A handler, installed once, looks the fault address up in a fixed table of
+//! live mappings: inside one, it maps anonymous zero pages over the rest of that mapping,
+//! marks it changed and returns, so the reader goes on over zeros; elsewhere it hands the
+//! signal to the previous handler (or to the default action). The pipeline asks
+//! [`MappedFile::check`] before each chunk's output is written and at the end, so output
+//! read from a changed file is never passed on as complete.
+
+use memmap2::{Advice, Mmap};
+use std::fs::File;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::Once;
+
+/// Mappings that can be guarded at once; more are read as streams.
+const SLOTS: usize = 64;
+
+const FREE: u8 = 0;
+const CLAIMED: u8 = 1;
+const LIVE: u8 = 2;
+
+/// One live mapping: its address range and whether a fault was caught inside it.
+struct Slot {
+    state: AtomicU8,
+    start: AtomicUsize,
+    len: AtomicUsize,
+    changed: AtomicBool,
+}
+
+#[allow(clippy::declare_interior_mutable_const)]
+const EMPTY: Slot = Slot {
+    state: AtomicU8::new(FREE),
+    start: AtomicUsize::new(0),
+    len: AtomicUsize::new(0),
+    changed: AtomicBool::new(false),
+};
+
+static TABLE: [Slot; SLOTS] = [EMPTY; SLOTS];
+static INSTALL: Once = Once::new();
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+static PAGE: AtomicUsize = AtomicUsize::new(4096);
+/// The handler found before ours (`sa_sigaction`) and whether it takes `siginfo_t`.
+static PREVIOUS: AtomicUsize = AtomicUsize::new(libc::SIG_DFL);
+static PREVIOUS_SIGINFO: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler. Everything
+    // below is async-signal-safe: atomic loads and stores, and the mmap and sigaction
+    // system calls; nothing allocates or locks. PREVIOUS holds the handler that was
+    // installed before ours (read by sigaction in `install`), a function of the signature
+    // its SA_SIGINFO flag says, so calling it through the transmuted pointer is sound.
+    unsafe {
+        let addr = (*info).si_addr() as usize;
+        let page = PAGE.load(Ordering::Relaxed);
+        for slot in &TABLE {
+            if slot.state.load(Ordering::Acquire) != LIVE {
+                continue;
+            }
+            let (start, len) = (
+                slot.start.load(Ordering::Relaxed),
+                slot.len.load(Ordering::Relaxed),
+            );
+            if addr < start || addr - start >= len {
+                continue;
+            }
+            // Zero pages over the faulting page and the rest of the mapping: one call,
+            // whatever was cut off. The range lies inside a live mapping we own, so
+            // MAP_FIXED replaces only our own pages.
+            let from = addr & !(page - 1);
+            let to = (start + len).div_ceil(page) * page;
+            let r = libc::mmap(
+                from as *mut libc::c_void,
+                to - from,
+                libc::PROT_READ,
+                libc::MAP_FIXED | libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if r != libc::MAP_FAILED {
+                slot.changed.store(true, Ordering::Release);
+                return;
+            }
+            break;
+        }
+        let prev = PREVIOUS.load(Ordering::Relaxed);
+        if prev != libc::SIG_DFL && prev != libc::SIG_IGN {
+            if PREVIOUS_SIGINFO.load(Ordering::Relaxed) {
+                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                    std::mem::transmute(prev);
+                f(sig, info, ctx);
+            } else {
+                let f: extern "C" fn(libc::c_int) = std::mem::transmute(prev);
+                f(sig);
+            }
+            return;
+        }
+        // Not ours: restore the default action; returning re-runs the faulting access.
+        let mut dfl: libc::sigaction = std::mem::zeroed();
+        dfl.sa_sigaction = libc::SIG_DFL;
+        libc::sigaction(libc::SIGBUS, &dfl, std::ptr::null_mut());
+    }
+}
+
+fn install() -> bool {
+    INSTALL.call_once(|| {
+        // SAFETY: sysconf and sigaction are called with valid arguments; the handler only
+        // does async-signal-safe work (see `on_sigbus`). The previous handler is saved
+        // before ours is installed, so a SIGBUS never finds it unset.
+        unsafe {
+            let page = libc::sysconf(libc::_SC_PAGESIZE);
+            if page > 0 {
+                PAGE.store(page as usize, Ordering::Relaxed);
+            }
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(libc::SIGBUS, std::ptr::null(), &mut old) != 0 {
+                return;
+            }
+            PREVIOUS.store(old.sa_sigaction, Ordering::Relaxed);
+            PREVIOUS_SIGINFO.store(old.sa_flags & libc::SA_SIGINFO != 0, Ordering::Relaxed);
+            let mut act: libc::sigaction = std::mem::zeroed();
+            act.sa_sigaction = on_sigbus as *const () as usize;
+            act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut act.sa_mask);
+            if libc::sigaction(libc::SIGBUS, &act, std::ptr::null_mut()) == 0 {
+                INSTALLED.store(true, Ordering::Release);
+            }
+        }
+    });
+    INSTALLED.load(Ordering::Acquire)
+}
+
+/// A read-only mapping of a whole regular file, guarded against truncation.
+pub struct MappedFile {
+    map: Mmap,
+    file: File,
+    slot: usize,
+    /// The modification time when mapped: a later one means bytes were rewritten.
+    modified: Option<std::time::SystemTime>,
+}
+
+impl MappedFile {
+    /// Maps `file` (of `len` > 0 bytes); `None` when it cannot be mapped or guarded (the
+    /// caller then reads it as a stream).
+    pub fn map(file: File, len: u64) -> Option<MappedFile> {
+        if len == 0 || !install() {
+            return None;
+        }
+        let slot = TABLE.iter().position(|s| {
+            s.state
+                .compare_exchange(FREE, CLAIMED, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        })?;
+        // SAFETY: the map is read-only and private to this value. A truncation by another
+        // process makes reads past the new end fault; the handler above turns such a fault
+        // into zero pages and marks the slot changed, which `check` reports. Bytes rewritten
+        // in place show as a new modification time in `check` (lpconvert does not lock
+        // files, so such bytes may have been read before the check notices).
+        let map = match unsafe { Mmap::map(&file) } {
+            Ok(m) if m.len() as u64 == len => m,
+            _ => {
+                TABLE[slot].state.store(FREE, Ordering::Release);
+                return None;
+            }
+        };
+        let _ = map.advise(Advice::Sequential);
+        let modified = file.metadata().and_then(|m| m.modified()).ok();
+        let s = &TABLE[slot];
+        s.start.store(map.as_ptr() as usize, Ordering::Relaxed);
+        s.len.store(map.len(), Ordering::Relaxed);
+        s.changed.store(false, Ordering::Relaxed);
+        s.state.store(LIVE, Ordering::Release);
+        Some(MappedFile {
+            map,
+            file,
+            slot,
+            modified,
+        })
+    }
+
+    /// Whether the file still has the size and modification time it was mapped with and
+    /// no read of it faulted; the error says what changed. One atomic load and one `fstat`.
+    pub fn check(&self, name: &str) -> Result<(), String> {
+        let faulted = TABLE[self.slot].changed.load(Ordering::Acquire);
+        let meta = self.file.metadata().ok();
+        let now = meta.as_ref().map(|m| m.len());
+        let modified = meta.and_then(|m| m.modified().ok());
+        let was = self.map.len() as u64;
+        if !faulted && now == Some(was) && modified == self.modified {
+            return Ok(());
+        }
+        let size = match now {
+            Some(n) if n != was => format!("its size went from {was} to {n} bytes"),
+            Some(_) if faulted => "it was truncated and written again".to_string(),
+            Some(_) => "it was written to: its modification time changed".to_string(),
+            None => "it can no longer be read".to_string(),
+        };
+        Err(format!(
+            "{name} changed while being read ({size}): the output of this file is \
+             incomplete; convert a copy, or wait until the writer is done"
+        ))
+    }
+}
+
+impl Deref for MappedFile {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+impl Drop for MappedFile {
+    fn drop(&mut self) {
+        // Leave the table before the map is unmapped (the field is dropped after this).
+        TABLE[self.slot].state.store(FREE, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn reading_a_truncated_mapping_gives_zeros_and_reports_the_change() {
+        let path = std::env::temp_dir().join(format!("mapguard-{}", std::process::id()));
+        let mut f = File::create(&path).unwrap_or_else(|e| panic!("{e}"));
+        f.write_all(&vec![b'a'; 1 << 20])
+            .unwrap_or_else(|e| panic!("{e}"));
+        drop(f);
+        let file = File::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let m = MappedFile::map(file, 1 << 20).unwrap_or_else(|| panic!("not mapped"));
+        assert!(m.check("f").is_ok());
+        let w = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("{e}"));
+        w.set_len(4096).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(m[0], b'a');
+        assert_eq!(m[(1 << 20) - 1], 0);
+        let err = m.check("f").unwrap_err();
+        assert!(err.contains("f changed while being read"), "{err}");
+        let _ = std::fs::remove_file(&path);
+    }
+}
