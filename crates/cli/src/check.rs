@@ -27,7 +27,7 @@ pub struct CheckArgs {
     #[arg(long, value_parser = parse_chunk_size, default_value = "4M")]
     pub chunk_size: usize,
     /// Longest record (line) read, e.g. 64M: a longer one is a bad row.
-    #[arg(long, value_parser = parse_size, default_value = "64M")]
+    #[arg(long, value_parser = crate::output::parse_size, default_value = "64M")]
     pub max_record_size: usize,
     /// Print only the bad lines, no summary.
     #[arg(short, long)]

@@ -45,7 +45,7 @@ pub struct ConvertArgs {
     #[arg(long, value_parser = parse_chunk_size, default_value = "4M")]
     pub chunk_size: usize,
     /// Longest record (row, line) read, e.g. 64M: a longer one is a bad row.
-    #[arg(long, value_parser = parse_size, default_value = "64M")]
+    #[arg(long, value_parser = crate::output::parse_size, default_value = "64M")]
     pub max_record_size: usize,
     /// No progress and no summary.
     #[arg(short, long)]
