@@ -262,11 +262,13 @@ pub fn parse_unix(s: &[u8], unit: Precision) -> Result<i64, TimeError> {
     {
         return Err(SYNTAX);
     }
-    if int.len() > 25 {
+    // Leading zeros do not count towards the size (`0000…0005` is 5).
+    let significant = &int[int.iter().take_while(|&&b| b == b'0').count()..];
+    if significant.len() > 25 {
         return Err(TimeError::Range);
     }
     let mut whole: i128 = 0;
-    for &b in int {
+    for &b in significant {
         whole = whole * 10 + i128::from(b - b'0');
     }
     let unit_ns = i128::from(unit.nanos());
