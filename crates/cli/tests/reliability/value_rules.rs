@@ -308,3 +308,20 @@ fn unix_timestamps_with_many_leading_zeros_are_read() {
     assert_eq!(o.status.code(), Some(1), "{e}");
     assert!(e.contains("outside the range"), "{e}");
 }
+
+#[test]
+fn a_column_missing_from_the_header_shows_near_misses() {
+    // A header name with blanks around it (or another case) looks the same as the
+    // schema's name when the columns are listed bare: quote them and say what differs.
+    let dir = TempDir::new("vr-near-miss");
+    let schema = "measurement = \"m\"\n[fields]\ntemp = \"float\"\n";
+    let o = convert(&dir, schema, "time, temp\n1,2\n");
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("\" temp\""), "the name is quoted: {e}");
+    assert!(e.contains("trim = true"), "says how to fix it: {e}");
+    let o = convert(&dir, schema, "time,Temp\n1,2\n");
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("\"Temp\"") && e.contains("case"), "{e}");
+}
