@@ -206,9 +206,14 @@ fn not_in_header(name: &str, header: &[String], input_name: &str) -> String {
         h.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
             .to_string()
     };
-    let hint = if let Some(h) = header.iter().find(|h| bare(h) == name) {
+    let hint = if let Some(h) = header.iter().find(|h| h.trim() == name) {
         format!(
             "; the header has \"{}\": set [csv] trim = true to drop blanks around names and values, or name it exactly",
+            printable(h.as_bytes())
+        )
+    } else if let Some(h) = header.iter().find(|h| bare(h) == name) {
+        format!(
+            "; the header has \"{}\", with a byte order mark (U+FEFF) that is not at the start of the file: remove it there",
             printable(h.as_bytes())
         )
     } else if let Some(h) = header.iter().find(|h| bare(h).eq_ignore_ascii_case(name)) {

@@ -325,3 +325,19 @@ fn a_column_missing_from_the_header_shows_near_misses() {
     assert_eq!(o.status.code(), Some(2), "{e}");
     assert!(e.contains("\"Temp\"") && e.contains("case"), "{e}");
 }
+
+#[test]
+fn a_header_name_with_a_stray_byte_order_mark_is_named() {
+    // Only a BOM at the very start of the file is skipped; a second one (files joined with
+    // `cat`) stays in the first header name, invisibly.
+    let dir = TempDir::new("vr-near-miss-bom");
+    let schema = "measurement = \"m\"\n[fields]\ntemp = \"float\"\n";
+    let o = convert(&dir, schema, "\u{feff}\u{feff}temp,b\n1,2\n");
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(!e.contains('\u{feff}'), "shown escaped: {e:?}");
+    assert!(
+        e.contains("\\u{feff}temp") && e.contains("byte order mark"),
+        "{e}"
+    );
+}
