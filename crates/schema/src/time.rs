@@ -14,11 +14,12 @@ pub enum TimeFormat {
     Rfc3339,
     /// A number of seconds/ms/us/ns since the epoch, integer or decimal.
     Unix(Precision),
-    /// A chrono strftime pattern; `offset` when it contains `%z` and friends.
+    /// A chrono strftime pattern; `offset` when it contains `%z` and friends or `%s`.
     Pattern {
         /// The pattern text.
         pattern: String,
-        /// The pattern parses a UTC offset, so the time zone is not applied.
+        /// The pattern parses a UTC offset (or `%s`, an instant), so the time zone is not
+        /// applied.
         offset: bool,
     },
 }
@@ -50,7 +51,9 @@ impl TimeFormat {
                             | chrono::format::Fixed::TimezoneOffsetZ
                             | chrono::format::Fixed::RFC3339
                             | chrono::format::Fixed::RFC2822,
-                        ) => offset = true,
+                        )
+                        // `%s`: seconds since the epoch, an instant in UTC.
+                        | Item::Numeric(chrono::format::Numeric::Timestamp, _) => offset = true,
                         _ => {}
                     }
                 }
@@ -669,6 +672,29 @@ mod tests {
         assert_eq!(
             tp("unix_ms").parse_in(b"-9223372036855", Precision::Ms),
             Err(TimeError::Range)
+        );
+    }
+
+    #[test]
+    fn epoch_seconds_pattern_ignores_the_time_zone() {
+        // `%s` counts seconds since the epoch in UTC: an absolute instant that a time zone
+        // must not shift (and that never falls in a daylight saving gap).
+        for tz in ["UTC", "Europe/Berlin", "+05:30", "America/New_York"] {
+            assert_eq!(
+                p("%s", tz, "1600000000"),
+                Ok(1_600_000_000_000_000_000),
+                "{tz}"
+            );
+            assert_eq!(
+                p("%s%.f", tz, "1600000000.25"),
+                Ok(1_600_000_000_250_000_000),
+                "{tz}"
+            );
+        }
+        // 2021-03-28 02:30 local does not exist in Berlin; as an epoch it is just an instant.
+        assert_eq!(
+            p("%s", "Europe/Berlin", "1616895000"),
+            Ok(1_616_895_000_000_000_000)
         );
     }
 
