@@ -54,6 +54,13 @@ impl TimeFormat {
                         )
                         // `%s`: seconds since the epoch, an instant in UTC.
                         | Item::Numeric(chrono::format::Numeric::Timestamp, _) => offset = true,
+                        Item::Fixed(chrono::format::Fixed::TimezoneName) => {
+                            return Err(format!(
+                                "`{p}` uses %Z, which reads a zone abbreviation (EST, CEST) and ignores it: \
+                                 the time would be taken as the schema's timezone without an error; use %z for \
+                                 numeric offsets (+0100), or write the abbreviation literally and set timezone"
+                            ))
+                        }
                         _ => {}
                     }
                 }
@@ -696,6 +703,16 @@ mod tests {
             p("%s", "Europe/Berlin", "1616895000"),
             Ok(1_616_895_000_000_000_000)
         );
+    }
+
+    #[test]
+    fn zone_abbreviation_pattern_is_refused() {
+        // chrono's `%Z` consumes any word and ignores it: "EST" would be read as the
+        // schema's timezone (UTC by default), five hours off, without an error.
+        let e = TimeFormat::parse("%Y-%m-%d %H:%M:%S %Z").unwrap_err();
+        assert!(e.contains("%Z") && e.contains("%z"), "{e}");
+        assert!(TimeFormat::parse("%Y-%m-%d %H:%M:%S %z").is_ok());
+        assert!(TimeFormat::parse("%Y-%m-%d %H:%M:%S UTC").is_ok());
     }
 
     #[test]
