@@ -217,3 +217,32 @@ fn a_repeated_header_name_gets_csv_columns() {
     let s = draft(&t, &o);
     assert_eq!(s.fields.len(), 3, "{text}");
 }
+
+#[test]
+fn day_and_month_that_could_be_swapped_are_flagged() {
+    // Every day is 12 or less: `%d/%m` and `%m/%d` both read the sample, with different
+    // times. The draft must say so rather than pick one silently.
+    let t = csv_table(
+        &[&["01/02/2020 10:00:00", "1"], &["03/04/2020 10:00:00", "2"]],
+        &["time", "v"],
+    );
+    let text = infer(&t, &opts("d"));
+    assert!(text.contains("%m/%d/%Y %H:%M:%S"), "{text}");
+    assert!(text.contains("ambiguous"), "{text}");
+    // A day over 12 settles it: no note.
+    let t = csv_table(
+        &[&["01/02/2020 10:00:00", "1"], &["13/04/2020 10:00:00", "2"]],
+        &["time", "v"],
+    );
+    let text = infer(&t, &opts("d"));
+    assert!(text.contains("format = \"%d/%m/%Y %H:%M:%S\""), "{text}");
+    assert!(!text.contains("ambiguous"), "{text}");
+    // A date column joined with a time column.
+    let t = csv_table(
+        &[&["01/02/2020", "10:00", "1"], &["03/04/2020", "11:00", "2"]],
+        &["date", "clock", "v"],
+    );
+    let text = infer(&t, &opts("d"));
+    assert!(text.contains("ambiguous"), "{text}");
+    draft(&t, &opts("d"));
+}
