@@ -246,3 +246,18 @@ fn day_and_month_that_could_be_swapped_are_flagged() {
     assert!(text.contains("ambiguous"), "{text}");
     draft(&t, &opts("d"));
 }
+
+#[test]
+fn floats_with_more_digits_than_a_float_keeps_are_flagged() {
+    // 18446744073709551615 is out of the integer range: drafted as float, it is stored as
+    // 18446744073709552000. The draft says so.
+    let t = csv_table(&[&["18446744073709551615"], &["1"]], &["id"]);
+    let text = infer(&t, &opts("big"));
+    assert!(text.contains("id = \"float\""), "{text}");
+    assert!(text.contains("17 significant digits"), "{text}");
+    let t = csv_table(&[&["0.0000123456789012345678"], &["1.5"]], &["x"]);
+    assert!(infer(&t, &opts("x")).contains("17 significant digits"));
+    // Ordinary floats: no note.
+    let t = csv_table(&[&["21.5"], &["1e-3"], &["0.1234567890123456"]], &["x"]);
+    assert!(!infer(&t, &opts("x")).contains("significant"));
+}
