@@ -261,3 +261,13 @@ fn floats_with_more_digits_than_a_float_keeps_are_flagged() {
     let t = csv_table(&[&["21.5"], &["1e-3"], &["0.1234567890123456"]], &["x"]);
     assert!(!infer(&t, &opts("x")).contains("significant"));
 }
+
+#[test]
+fn numbers_with_leading_zeros_are_flagged() {
+    // Postal codes and ids: `00123` drafted as an integer is stored as 123.
+    let t = csv_table(&[&["00123"], &["04567"]], &["zip"]);
+    let text = infer(&t, &opts("z"));
+    assert!(text.contains("leading zeros"), "{text}");
+    let t = csv_table(&[&["0"], &["-0.5"], &["10"]], &["x"]);
+    assert!(!infer(&t, &opts("x")).contains("leading zeros"));
+}
