@@ -341,3 +341,15 @@ fn a_header_name_with_a_stray_byte_order_mark_is_named() {
         "{e}"
     );
 }
+
+#[test]
+fn check_names_a_trailing_space_after_a_multi_line_string() {
+    // A string with a raw line feed spans two physical lines; a space after it (and no
+    // timestamp) is what is wrong, not a missing quote on one line and fields on the next.
+    let dir = TempDir::new("vr-trailing-space-ml");
+    let o = check(&dir, "m s=\"a\nb\" \nm f=1\n", Some("influxdb3"));
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("space") && out.contains(":1:"), "{out}");
+}
