@@ -20,6 +20,9 @@ pub enum NameError {
     BackslashBeforeEscape,
     /// A measurement starting with `#` makes the line a comment.
     CommentStart,
+    /// A measurement starting with U+FEFF: on the first line of a file it reads as a byte
+    /// order mark, which `check` and `replay` skip, so the name would change.
+    ByteOrderMark,
     /// The bytes are not valid UTF-8, which line protocol requires.
     NotUtf8,
     /// Two backslashes in a row: InfluxDB 1.x/2.x keep both, InfluxDB 3 reads one.
@@ -40,6 +43,9 @@ impl fmt::Display for NameError {
                 "has a backslash before a comma, space or `=`, which line protocol cannot represent portably in names"
             }
             NameError::CommentStart => "starts with `#`, which would make the line a comment",
+            NameError::ByteOrderMark => {
+                "starts with a byte order mark (U+FEFF), which check and replay skip at the start of a file, changing the name: remove it"
+            }
             NameError::NotUtf8 => "is not valid UTF-8 (convert the file to UTF-8 first)",
             NameError::ControlChar => {
                 "contains a control character (tab, NUL, ...), which line protocol cannot represent in names"
@@ -50,6 +56,9 @@ impl fmt::Display for NameError {
         })
     }
 }
+
+/// U+FEFF in UTF-8.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Checks that `name` can be written as a tag key, tag value or field key.
 #[inline]
@@ -172,8 +181,13 @@ fn write_checked(out: &mut Vec<u8>, s: &[u8], class: &[u8; 256]) -> Result<(), N
         Some(b'\\') => return Err(NameError::TrailingBackslash),
         _ => {}
     }
-    if class[b'#' as usize] == 3 && s[0] == b'#' {
-        return Err(NameError::CommentStart);
+    if class[b'#' as usize] == 3 {
+        if s[0] == b'#' {
+            return Err(NameError::CommentStart);
+        }
+        if s.starts_with(BOM) {
+            return Err(NameError::ByteOrderMark);
+        }
     }
     if is_plain(s, class) {
         out.extend_from_slice(s);
@@ -351,6 +365,12 @@ mod tests {
             Err(NameError::NotUtf8)
         );
         assert_eq!(check_measurement(b"c#pu"), Ok(()));
+        assert_eq!(
+            check_measurement("\u{feff}cpu".as_bytes()),
+            Err(NameError::ByteOrderMark)
+        );
+        assert_eq!(check_measurement("c\u{feff}pu".as_bytes()), Ok(()));
+        assert_eq!(check_name("\u{feff}k".as_bytes()), Ok(()));
         assert_eq!(check_measurement(b"m\\=x"), Ok(()));
         assert_eq!(
             check_measurement(b"m\\ x"),

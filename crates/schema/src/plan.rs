@@ -185,6 +185,52 @@ fn ambiguous(name: &str, header: &[String], input_name: &str) -> String {
     )
 }
 
+/// The message for a column name the header lacks: the columns (quoted when blanks or a
+/// comma would hide where a name ends), and the near miss when one differs only by blanks around
+/// it, a byte order mark or ASCII case.
+fn not_in_header(name: &str, header: &[String], input_name: &str) -> String {
+    let quoted: Vec<String> = header
+        .iter()
+        .map(|h| {
+            let shown = printable(h.as_bytes());
+            // Quoted when the bare name would hide something: blanks around it, nothing,
+            // a comma (the list separator).
+            if h.is_empty() || h.trim() != h || h.contains(',') {
+                format!("\"{shown}\"")
+            } else {
+                shown.into_owned()
+            }
+        })
+        .collect();
+    let bare = |h: &str| -> String {
+        h.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+            .to_string()
+    };
+    let hint = if let Some(h) = header.iter().find(|h| h.trim() == name) {
+        format!(
+            "; the header has \"{}\": set [csv] trim = true to drop blanks around names and values, or name it exactly",
+            printable(h.as_bytes())
+        )
+    } else if let Some(h) = header.iter().find(|h| bare(h) == name) {
+        format!(
+            "; the header has \"{}\", with a byte order mark (U+FEFF) that is not at the start of the file: remove it there",
+            printable(h.as_bytes())
+        )
+    } else if let Some(h) = header.iter().find(|h| bare(h).eq_ignore_ascii_case(name)) {
+        format!(
+            "; the header has \"{}\", which differs in case: names are compared exactly",
+            printable(h.as_bytes())
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "column `{}` is not in the header of {input_name} (its columns: {}){hint}; fix the name or the [csv] columns list",
+        printable(name.as_bytes()),
+        quoted.join(", ")
+    )
+}
+
 struct Resolver<'a> {
     format: Format,
     header: Option<&'a [String]>,
@@ -207,12 +253,7 @@ impl Resolver<'_> {
                     }),
                     (None, _) => Err(SchemaError::Key {
                         key: key.to_string(),
-                        message: format!(
-                            "column `{}` is not in the header of {} (its columns: {}); fix the name or the [csv] columns list",
-                            printable(name.as_bytes()),
-                            self.input_name,
-                            printable(header.join(", ").as_bytes())
-                        ),
+                        message: not_in_header(name, header, self.input_name),
                     }),
                 }
             }

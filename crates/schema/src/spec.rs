@@ -392,6 +392,7 @@ impl Schema {
                 return Err(err(&format!("tags.{}", t.key), "is declared in both [tags] and [fields]; tags and fields share one key space: rename one of them"));
             }
         }
+        check_fixed_key_length(&measurement, &tags, &fields)?;
         let csv = raw.csv.map(csv_spec).transpose()?.unwrap_or_default();
         Ok(Schema {
             format,
@@ -555,6 +556,56 @@ fn field_specs(raw: Option<Table>, escape_newlines: bool) -> Result<Vec<FieldSpe
         out.push(spec);
     }
     Ok(out)
+}
+
+/// The part of the storage key the schema fixes (a constant measurement, or at least one
+/// byte read; constant tags; `#!~#`; the field key, all escaped as written) over
+/// [`MAX_KEY_LEN`](lpconvert_lp::parse::MAX_KEY_LEN): no row could ever write that field,
+/// so it is a schema error rather than one row error per row.
+fn check_fixed_key_length(
+    measurement: &Source,
+    tags: &[TagSpec],
+    fields: &[FieldSpec],
+) -> Result<(), SchemaError> {
+    use lpconvert_lp::parse::{FIELD_KEY_SEPARATOR_LEN, MAX_KEY_LEN};
+    let escaped = |f: fn(&mut Vec<u8>, &[u8]), s: &str| {
+        let mut v = Vec::new();
+        f(&mut v, s.as_bytes());
+        v.len()
+    };
+    let (mut series, what) = match measurement {
+        Source::Value(m) => (
+            escaped(lpconvert_lp::write_measurement, m),
+            "the measurement",
+        ),
+        _ => (1, "a one-byte measurement"),
+    };
+    let mut constant_tags = 0usize;
+    for t in tags {
+        if let Source::Value(v) = &t.source {
+            series +=
+                2 + escaped(lpconvert_lp::write_key, &t.key) + escaped(lpconvert_lp::write_key, v);
+            constant_tags += 1;
+        }
+    }
+    for f in fields {
+        let key = escaped(lpconvert_lp::write_key, &f.key);
+        let total = series + FIELD_KEY_SEPARATOR_LEN + key;
+        if total > MAX_KEY_LEN {
+            let tags = if constant_tags > 0 {
+                format!(" and {constant_tags} constant tag(s)")
+            } else {
+                String::new()
+            };
+            return Err(err(
+                &format!("fields.{}", f.key),
+                format!(
+                    "makes every storage key at least {total} bytes ({what}{tags}: {series} bytes,                      `#!~#`, the field key: {key} bytes, escapes counted), over the {MAX_KEY_LEN}                      bytes InfluxDB 1.x/2.x accept (\"max key length exceeded\"): no row could be                      written; shorten the key"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `time` as a tag or field key: InfluxDB 1.x refuses the point (LINE-PROTOCOL.md).

@@ -14,11 +14,12 @@ pub enum TimeFormat {
     Rfc3339,
     /// A number of seconds/ms/us/ns since the epoch, integer or decimal.
     Unix(Precision),
-    /// A chrono strftime pattern; `offset` when it contains `%z` and friends.
+    /// A chrono strftime pattern; `offset` when it contains `%z` and friends or `%s`.
     Pattern {
         /// The pattern text.
         pattern: String,
-        /// The pattern parses a UTC offset, so the time zone is not applied.
+        /// The pattern parses a UTC offset (or `%s`, an instant), so the time zone is not
+        /// applied.
         offset: bool,
     },
 }
@@ -50,7 +51,16 @@ impl TimeFormat {
                             | chrono::format::Fixed::TimezoneOffsetZ
                             | chrono::format::Fixed::RFC3339
                             | chrono::format::Fixed::RFC2822,
-                        ) => offset = true,
+                        )
+                        // `%s`: seconds since the epoch, an instant in UTC.
+                        | Item::Numeric(chrono::format::Numeric::Timestamp, _) => offset = true,
+                        Item::Fixed(chrono::format::Fixed::TimezoneName) => {
+                            return Err(format!(
+                                "`{p}` uses %Z, which reads a zone abbreviation (EST, CEST) and ignores it: \
+                                 the time would be taken as the schema's timezone without an error; use %z for \
+                                 numeric offsets (+0100), or write the abbreviation literally and set timezone"
+                            ))
+                        }
                         _ => {}
                     }
                 }
@@ -245,7 +255,9 @@ impl TimeParser {
     }
 }
 
-/// Parses an integer or decimal count of `unit`s since the epoch, exactly.
+/// Parses an integer, decimal or scientific (`1.663830962276e+12`) count of `unit`s since
+/// the epoch, exactly: digits below a nanosecond are dropped, rounding down (towards the
+/// past).
 pub fn parse_unix(s: &[u8], unit: Precision) -> Result<i64, TimeError> {
     const SYNTAX: TimeError =
         TimeError::Syntax("expected an integer or decimal number of seconds/ms/us/ns since 1970");
@@ -254,35 +266,62 @@ pub fn parse_unix(s: &[u8], unit: Precision) -> Result<i64, TimeError> {
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
-    let (int, frac) = match memchr_dot(body) {
-        Some(i) => (&body[..i], &body[i + 1..]),
-        None => (body, &b""[..]),
+    // An exponent: `e` or `E`, an optional sign, digits.
+    let (mantissa, exp) = match body.iter().position(|&b| b == b'e' || b == b'E') {
+        None => (body, 0i64),
+        Some(i) => {
+            let e = &body[i + 1..];
+            let (eneg, edigits) = match e.first() {
+                Some(b'-') => (true, &e[1..]),
+                Some(b'+') => (false, &e[1..]),
+                _ => (false, e),
+            };
+            if edigits.is_empty() || !edigits.iter().all(u8::is_ascii_digit) {
+                return Err(SYNTAX);
+            }
+            // Beyond 6 digits the value is 0 or out of range either way.
+            let mut v: i64 = 0;
+            for &b in edigits.iter().skip_while(|&&b| b == b'0') {
+                v = (v * 10 + i64::from(b - b'0')).min(1_000_000);
+            }
+            (&body[..i], if eneg { -v } else { v })
+        }
+    };
+    let (int, frac) = match memchr_dot(mantissa) {
+        Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+        None => (mantissa, &b""[..]),
     };
     if int.is_empty() || !int.iter().all(u8::is_ascii_digit) || !frac.iter().all(u8::is_ascii_digit)
     {
         return Err(SYNTAX);
     }
-    if int.len() > 25 {
+    // The digits as one integer D: the value is D * 10^power nanoseconds.
+    let digits = || int.iter().chain(frac.iter()).copied();
+    let lead = digits().take_while(|&b| b == b'0').count();
+    let len = int.len() + frac.len() - lead;
+    let unit_digits = i64::from(unit.nanos().ilog10());
+    if len == 0 {
+        return Ok(0); // all zeros, whatever the exponent
+    }
+    let power = exp + unit_digits - frac.len() as i64;
+    // Digits kept (the rest are below a nanosecond and dropped).
+    let kept = (len as i64 + power.min(0)).max(0) as usize;
+    if kept as i64 + power.max(0) > 25 {
         return Err(TimeError::Range);
     }
     let mut whole: i128 = 0;
-    for &b in int {
+    for b in digits().skip(lead).take(kept) {
         whole = whole * 10 + i128::from(b - b'0');
     }
-    let unit_ns = i128::from(unit.nanos());
-    // Fractional digits beyond one nanosecond are dropped; a negative value then rounds down.
-    let digits_kept = unit_ns.ilog10() as usize;
-    let mut frac_ns: i128 = 0;
-    let mut scale = unit_ns;
-    for &b in frac.iter().take(digits_kept) {
-        scale /= 10;
-        frac_ns += i128::from(b - b'0') * scale;
+    for _ in 0..power.max(0) {
+        whole *= 10;
     }
-    let dropped = frac.iter().skip(digits_kept).any(|&b| b != b'0');
-    let mut ns = whole * unit_ns + frac_ns;
-    if neg {
-        ns = -ns - i128::from(dropped);
-    }
+    let dropped = digits().skip(lead + kept).any(|b| b != b'0');
+    let ns = if neg {
+        -whole - i128::from(dropped)
+    } else {
+        whole
+    };
     check_range_wide(ns)
 }
 
@@ -460,7 +499,11 @@ mod tests {
         );
         assert_eq!(parse_unix(b"1.5", Precision::Ns), Ok(1));
         assert_eq!(parse_unix(b"-1.5", Precision::Ns), Ok(-2));
-        assert!(parse_unix(b"1e9", Precision::S).is_err());
+        // Scientific notation is read (SCHEMA.md; see unix_scientific_notation_is_exact).
+        assert_eq!(
+            parse_unix(b"1e9", Precision::S),
+            Ok(1_000_000_000_000_000_000)
+        );
         assert!(parse_unix(b"", Precision::S).is_err());
         assert!(parse_unix(b"12a", Precision::S).is_err());
         assert_eq!(
@@ -668,6 +711,73 @@ mod tests {
             tp("unix_ms").parse_in(b"-9223372036855", Precision::Ms),
             Err(TimeError::Range)
         );
+    }
+
+    #[test]
+    fn epoch_seconds_pattern_ignores_the_time_zone() {
+        // `%s` counts seconds since the epoch in UTC: an absolute instant that a time zone
+        // must not shift (and that never falls in a daylight saving gap).
+        for tz in ["UTC", "Europe/Berlin", "+05:30", "America/New_York"] {
+            assert_eq!(
+                p("%s", tz, "1600000000"),
+                Ok(1_600_000_000_000_000_000),
+                "{tz}"
+            );
+            assert_eq!(
+                p("%s%.f", tz, "1600000000.25"),
+                Ok(1_600_000_000_250_000_000),
+                "{tz}"
+            );
+        }
+        // 2021-03-28 02:30 local does not exist in Berlin; as an epoch it is just an instant.
+        assert_eq!(
+            p("%s", "Europe/Berlin", "1616895000"),
+            Ok(1_616_895_000_000_000_000)
+        );
+    }
+
+    #[test]
+    fn zone_abbreviation_pattern_is_refused() {
+        // chrono's `%Z` consumes any word and ignores it: "EST" would be read as the
+        // schema's timezone (UTC by default), five hours off, without an error.
+        let e = TimeFormat::parse("%Y-%m-%d %H:%M:%S %Z").unwrap_err();
+        assert!(e.contains("%Z") && e.contains("%z"), "{e}");
+        assert!(TimeFormat::parse("%Y-%m-%d %H:%M:%S %z").is_ok());
+        assert!(TimeFormat::parse("%Y-%m-%d %H:%M:%S UTC").is_ok());
+    }
+
+    #[test]
+    fn unix_scientific_notation_is_exact() {
+        // SCHEMA.md: unix_* formats read scientific notation exactly (spreadsheet exports).
+        assert_eq!(
+            parse_unix(b"1.663830962276e+12", Precision::Ms),
+            Ok(1_663_830_962_276_000_000)
+        );
+        assert_eq!(
+            parse_unix(b"1e9", Precision::S),
+            Ok(1_000_000_000_000_000_000)
+        );
+        assert_eq!(parse_unix(b"1E9", Precision::Ns), Ok(1_000_000_000));
+        assert_eq!(parse_unix(b"15e-1", Precision::S), Ok(1_500_000_000));
+        assert_eq!(
+            parse_unix(b"1.5511296619545612339e9", Precision::S),
+            Ok(1_551_129_661_954_561_233)
+        );
+        // Below a nanosecond: rounded down, towards the past.
+        assert_eq!(parse_unix(b"15e-1", Precision::Ns), Ok(1));
+        assert_eq!(parse_unix(b"-15e-1", Precision::Ns), Ok(-2));
+        assert_eq!(parse_unix(b"1e-30", Precision::S), Ok(0));
+        assert_eq!(parse_unix(b"-1e-30", Precision::S), Ok(-1));
+        assert_eq!(parse_unix(b"0e999", Precision::S), Ok(0));
+        assert_eq!(parse_unix(b"1e10", Precision::S), Err(TimeError::Range));
+        assert_eq!(parse_unix(b"1e99999", Precision::S), Err(TimeError::Range));
+        assert_eq!(
+            parse_unix(b"-9.223372036854775806e18", Precision::Ns),
+            Ok(MIN_NANOS)
+        );
+        for bad in ["e9", "1e", "1e+", "1.e5x", "1e5.5", "1ee5", ".5e1"] {
+            assert!(parse_unix(bad.as_bytes(), Precision::S).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -203,3 +203,153 @@ fn control_bytes_from_headers_are_escaped_in_messages() {
     assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
     assert!(out.contains("m\\x1b[31m"), "{out}");
 }
+
+#[test]
+fn schema_keys_that_alone_exceed_the_key_length_are_a_schema_error() {
+    let dir = TempDir::new("vr-key-schema");
+    // A field key of 65,535 bytes: measurement + `#!~#` + key is over the limit on every row.
+    let key = "k".repeat(65_535);
+    let schema = format!("measurement = \"m\"\n[fields]\n{key} = {{ column = \"a\" }}\n");
+    let o = convert(&dir, &schema, "a\n1\n2\n");
+    let e = stderr(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a schema error, not one row error per row: {e}"
+    );
+    assert!(o.stdout.is_empty());
+    assert!(e.contains("65535"), "{e}");
+    // A constant measurement, constant tags and the field key add up the same way
+    // (escapes counted: every space in the measurement is written `\ `).
+    let m = " ".repeat(32_000);
+    let schema = format!(
+        "measurement = \"{m}\"\n[tags]\nt = {{ value = \"x\" }}\n[fields]\n{} = {{ column = \"a\" }}\n",
+        "f".repeat(1_530)
+    );
+    let o = convert(&dir, &schema, "a\n1\n");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // One byte less fits: 64,000 + `,t=x` + 4 + 1,527 = 65,535.
+    let schema = format!(
+        "measurement = \"{m}\"\n[tags]\nt = {{ value = \"x\" }}\n[fields]\n{} = {{ column = \"a\" }}\n",
+        "f".repeat(1_527)
+    );
+    let o = convert(&dir, &schema, "a\n1\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        check(&dir, &stdout(&o), Some("influxdb1")).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_measurement_starting_with_a_byte_order_mark_is_refused() {
+    // check and replay skip a UTF-8 BOM at the start of a file: a first line whose
+    // measurement starts with U+FEFF would lose it there, and the server would store
+    // another measurement than the one written.
+    let dir = TempDir::new("vr-bom-measurement");
+    let schema = "measurement = { column = \"m\" }\n[fields]\nf = \"float\"\n";
+    let o = convert(&dir, schema, "m,f\n\u{feff}cpu,1\nmem,2\n");
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(o.stdout.is_empty(), "{}", stdout(&o));
+    assert!(
+        e.contains("in.csv:2:1:") && e.contains("byte order mark"),
+        "{e}"
+    );
+    // Inside the name it is an ordinary character.
+    let o = convert(&dir, schema, "m,f\nc\u{feff}pu,1\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A constant measurement: a schema error.
+    let schema = "measurement = \"\u{feff}cpu\"\n[fields]\nf = \"float\"\n";
+    let o = convert(&dir, schema, "f\n1\n");
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("byte order mark"), "{e}");
+}
+
+#[test]
+fn check_refuses_a_space_after_the_fields_without_a_timestamp() {
+    // InfluxDB 3's parser (influxdb-line-protocol) refuses `m f=1 ` ("Could not parse
+    // entire line"); spaces after a timestamp are fine everywhere.
+    let dir = TempDir::new("vr-trailing-space");
+    assert!(influxdb_line_protocol::parse_lines("m f=1 ")
+        .next()
+        .is_some_and(|r| r.is_err()));
+    assert!(influxdb_line_protocol::parse_lines("m f=1 5 ")
+        .next()
+        .is_some_and(|r| r.is_ok()));
+    for target in [None, Some("influxdb3"), Some("influxdb2")] {
+        let o = check(&dir, "m f=1 \nm,t=a f=1,g=2  \nm f=\"x\" \n", target);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(3), "{target:?}: {out}");
+        assert_eq!(out.lines().count(), 3, "{target:?}: {out}");
+        assert!(out.contains("space"), "{out}");
+        let o = check(&dir, "m f=1 5 \nm f=1\n", target);
+        assert_eq!(o.status.code(), Some(0), "{target:?}: {}", stdout(&o));
+    }
+}
+
+#[test]
+fn unix_timestamps_with_many_leading_zeros_are_read() {
+    let dir = TempDir::new("vr-ts-zeros");
+    let schema = "measurement = \"m\"\n[timestamp]\ncolumn = \"t\"\nformat = \"unix_ns\"\n\
+                  [fields]\nf = \"float\"\n";
+    let zeros = "0".repeat(40);
+    let o = convert(
+        &dir,
+        schema,
+        &format!("t,f\n{zeros}5,1\n-{zeros}5,2\n{zeros}1.5,3\n"),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "m f=1 5\nm f=2 -5\nm f=3 1\n");
+    // Many digits that are not zeros are still out of range.
+    let o = convert(&dir, schema, &format!("t,f\n1{zeros},1\n"));
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("outside the range"), "{e}");
+}
+
+#[test]
+fn a_column_missing_from_the_header_shows_near_misses() {
+    // A header name with blanks around it (or another case) looks the same as the
+    // schema's name when the columns are listed bare: quote them and say what differs.
+    let dir = TempDir::new("vr-near-miss");
+    let schema = "measurement = \"m\"\n[fields]\ntemp = \"float\"\n";
+    let o = convert(&dir, schema, "time, temp\n1,2\n");
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("\" temp\""), "the name is quoted: {e}");
+    assert!(e.contains("trim = true"), "says how to fix it: {e}");
+    let o = convert(&dir, schema, "time,Temp\n1,2\n");
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("\"Temp\"") && e.contains("case"), "{e}");
+}
+
+#[test]
+fn a_header_name_with_a_stray_byte_order_mark_is_named() {
+    // Only a BOM at the very start of the file is skipped; a second one (files joined with
+    // `cat`) stays in the first header name, invisibly.
+    let dir = TempDir::new("vr-near-miss-bom");
+    let schema = "measurement = \"m\"\n[fields]\ntemp = \"float\"\n";
+    let o = convert(&dir, schema, "\u{feff}\u{feff}temp,b\n1,2\n");
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(!e.contains('\u{feff}'), "shown escaped: {e:?}");
+    assert!(
+        e.contains("\\u{feff}temp") && e.contains("byte order mark"),
+        "{e}"
+    );
+}
+
+#[test]
+fn check_names_a_trailing_space_after_a_multi_line_string() {
+    // A string with a raw line feed spans two physical lines; a space after it (and no
+    // timestamp) is what is wrong, not a missing quote on one line and fields on the next.
+    let dir = TempDir::new("vr-trailing-space-ml");
+    let o = check(&dir, "m s=\"a\nb\" \nm f=1\n", Some("influxdb3"));
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("space") && out.contains(":1:"), "{out}");
+}

@@ -129,6 +129,13 @@ pub fn parse_line(line: &[u8]) -> Result<Line<'_>, ParseError> {
     let field_set = &line[f0..pos];
     // Timestamp.
     let t0 = skip_spaces(line, pos);
+    if t0 >= n && t0 > pos {
+        return Err(err(
+            ErrorKind::TrailingSpace,
+            pos,
+            "space after the last field and no timestamp: InfluxDB 3 refuses the line; remove the trailing space".into(),
+        ));
+    }
     if t0 >= n {
         return Ok(Line {
             measurement,

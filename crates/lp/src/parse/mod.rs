@@ -14,6 +14,8 @@
 //! - an optional integer timestamp in -9223372036854775806..=9223372036854775806, then
 //!   nothing but spaces.
 //! - no empty tag value, no duplicate tag key, no `\r` (write LF line endings).
+//! - no space after the last field unless a timestamp follows (`m f=1 ` is refused by
+//!   InfluxDB 3's parser; `m f=1 5 ` is accepted everywhere).
 //!
 //! Comments (`#` first) and blank lines are not lines: check [`is_blank_or_comment`] first.
 
@@ -84,6 +86,8 @@ pub enum ErrorKind {
     TimestampOutOfRange,
     /// Something after the timestamp.
     TextAfterTimestamp,
+    /// Spaces after the field set and no timestamp: InfluxDB 3 refuses the line.
+    TrailingSpace,
 }
 
 /// A parse error: its kind, the 1-based byte column where the bad element starts, and a

@@ -158,7 +158,9 @@ fn several_fields_timestamps_and_spaces() {
     assert_eq!(ok("m f=1 -5").timestamp, Some(-5));
     assert_eq!(ok("m f=1  123  ").timestamp, Some(123));
     assert_eq!(ok("m f=1").timestamp, None);
-    assert_eq!(ok("m f=1 ").timestamp, None);
+    // InfluxDB 3's parser refuses a space after the fields when no timestamp follows.
+    assert_eq!(kind("m f=1 "), ErrorKind::TrailingSpace);
+    assert_eq!(kind("m f=\"x\"  "), ErrorKind::TrailingSpace);
     assert_eq!(
         ok("m f=1 -9223372036854775806").timestamp,
         Some(MIN_TIMESTAMP)

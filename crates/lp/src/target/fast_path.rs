@@ -186,12 +186,15 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
         }
         break;
     }
-    // Optional timestamp.
+    // Optional timestamp (spaces with nothing after them: the parser refuses them).
+    if i >= n {
+        return true;
+    }
     while i < n && line[i] == b' ' {
         i += 1;
     }
     if i >= n {
-        return true;
+        return false;
     }
     if line[i] == b'-' {
         i += 1;

@@ -175,7 +175,12 @@ pub fn check_record(
         }
     }
     let line: &[u8] = record;
-    let parsed = parse_line(line).ok()?;
+    let parsed = match parse_line(line) {
+        Ok(p) => p,
+        // The record is whole but ends in a space: that is its fault, not the first line's.
+        Err(e) if e.kind == ErrorKind::TrailingSpace => return Some(Err(e.into())),
+        Err(_) => return None,
+    };
     if let Err(p) = target_rules(line, &parsed, target) {
         return Some(Err(p));
     }

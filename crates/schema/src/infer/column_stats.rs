@@ -35,6 +35,28 @@ fn is_bool_text(s: &str) -> bool {
         .any(|v| v.eq_ignore_ascii_case(s))
 }
 
+/// A number written with a leading zero before another digit (`007`, `-01.5`).
+fn leading_zero(t: &str) -> bool {
+    let b = t.trim_start_matches(['-', '+']).as_bytes();
+    b.len() > 1 && b[0] == b'0' && b[1].is_ascii_digit()
+}
+
+/// Significant decimal digits of a number's text: the mantissa without sign, point,
+/// leading and trailing zeros (`0.00120` has 2, `18446744073709551615` has 20).
+fn significant_digits(t: &str) -> usize {
+    let mantissa = t.split(['e', 'E']).next().unwrap_or("");
+    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let start = digits
+        .iter()
+        .position(|&b| b != b'0')
+        .unwrap_or(digits.len());
+    let end = digits
+        .iter()
+        .rposition(|&b| b != b'0')
+        .map_or(start, |i| i + 1);
+    end.saturating_sub(start)
+}
+
 pub(super) struct Stats {
     pub(super) present: usize,
     pub(super) distinct: usize,
@@ -80,12 +102,28 @@ pub(super) fn stats(col: &Column, rows: usize) -> Stats {
         )
     } else if all_kind(Kind::Text) || all_kind(Kind::Number) {
         if ok(&|o, t| write_integer(o, t).is_ok()) {
+            let note = if vals.iter().any(|(_, t)| leading_zero(t)) {
+                "; some have leading zeros, which a number drops (use string to keep codes such as 00123)"
+            } else {
+                ""
+            };
             (
                 Ty::Integer,
-                format!("{present} whole numbers{empty_note} -> integer (use float if later rows have decimals)"),
+                format!("{present} whole numbers{empty_note} -> integer (use float if later rows have decimals){note}"),
             )
         } else if ok(&|o, t| write_float(o, t).is_ok()) {
-            (Ty::Float, format!("{present} numbers{empty_note} -> float"))
+            let note = if vals.iter().any(|(_, t)| significant_digits(t) > 17) {
+                "; some have more than 17 significant digits, which a float does not keep \
+                 (use string to keep them exactly)"
+            } else if vals.iter().any(|(_, t)| leading_zero(t)) {
+                "; some have leading zeros, which a number drops (use string to keep codes such as 00123)"
+            } else {
+                ""
+            };
+            (
+                Ty::Float,
+                format!("{present} numbers{empty_note} -> float{note}"),
+            )
         } else if all_kind(Kind::Text) && vals.iter().all(|(_, t)| is_bool_text(t)) {
             (
                 Ty::Boolean,

@@ -217,3 +217,57 @@ fn a_repeated_header_name_gets_csv_columns() {
     let s = draft(&t, &o);
     assert_eq!(s.fields.len(), 3, "{text}");
 }
+
+#[test]
+fn day_and_month_that_could_be_swapped_are_flagged() {
+    // Every day is 12 or less: `%d/%m` and `%m/%d` both read the sample, with different
+    // times. The draft must say so rather than pick one silently.
+    let t = csv_table(
+        &[&["01/02/2020 10:00:00", "1"], &["03/04/2020 10:00:00", "2"]],
+        &["time", "v"],
+    );
+    let text = infer(&t, &opts("d"));
+    assert!(text.contains("%m/%d/%Y %H:%M:%S"), "{text}");
+    assert!(text.contains("ambiguous"), "{text}");
+    // A day over 12 settles it: no note.
+    let t = csv_table(
+        &[&["01/02/2020 10:00:00", "1"], &["13/04/2020 10:00:00", "2"]],
+        &["time", "v"],
+    );
+    let text = infer(&t, &opts("d"));
+    assert!(text.contains("format = \"%d/%m/%Y %H:%M:%S\""), "{text}");
+    assert!(!text.contains("ambiguous"), "{text}");
+    // A date column joined with a time column.
+    let t = csv_table(
+        &[&["01/02/2020", "10:00", "1"], &["03/04/2020", "11:00", "2"]],
+        &["date", "clock", "v"],
+    );
+    let text = infer(&t, &opts("d"));
+    assert!(text.contains("ambiguous"), "{text}");
+    draft(&t, &opts("d"));
+}
+
+#[test]
+fn floats_with_more_digits_than_a_float_keeps_are_flagged() {
+    // 18446744073709551615 is out of the integer range: drafted as float, it is stored as
+    // 18446744073709552000. The draft says so.
+    let t = csv_table(&[&["18446744073709551615"], &["1"]], &["id"]);
+    let text = infer(&t, &opts("big"));
+    assert!(text.contains("id = \"float\""), "{text}");
+    assert!(text.contains("17 significant digits"), "{text}");
+    let t = csv_table(&[&["0.0000123456789012345678"], &["1.5"]], &["x"]);
+    assert!(infer(&t, &opts("x")).contains("17 significant digits"));
+    // Ordinary floats: no note.
+    let t = csv_table(&[&["21.5"], &["1e-3"], &["0.1234567890123456"]], &["x"]);
+    assert!(!infer(&t, &opts("x")).contains("significant"));
+}
+
+#[test]
+fn numbers_with_leading_zeros_are_flagged() {
+    // Postal codes and ids: `00123` drafted as an integer is stored as 123.
+    let t = csv_table(&[&["00123"], &["04567"]], &["zip"]);
+    let text = infer(&t, &opts("z"));
+    assert!(text.contains("leading zeros"), "{text}");
+    let t = csv_table(&[&["0"], &["-0.5"], &["10"]], &["x"]);
+    assert!(!infer(&t, &opts("x")).contains("leading zeros"));
+}

@@ -80,6 +80,37 @@ fn all_parse(p: &TimeParser, vals: &[String]) -> bool {
     !vals.is_empty() && vals.iter().all(|v| p.parse(v.as_bytes()).is_ok())
 }
 
+/// A note for the draft when day and month could be read the other way round: the
+/// pattern starts with `%d/%m` or `%m/%d`, every sampled value parses with the other order
+/// too, and some value then gives another time (all days are 12 or less). Empty otherwise.
+fn swap_note(pat: &str, vals: &[String]) -> String {
+    let swapped = if let Some(rest) = pat.strip_prefix("%d/%m") {
+        format!("%m/%d{rest}")
+    } else if let Some(rest) = pat.strip_prefix("%m/%d") {
+        format!("%d/%m{rest}")
+    } else {
+        return String::new();
+    };
+    let (Some(a), Some(b)) = (parser(pat), parser(&swapped)) else {
+        return String::new();
+    };
+    let mut differ = false;
+    for v in vals {
+        match (a.parse(v.as_bytes()), b.parse(v.as_bytes())) {
+            (Ok(x), Ok(y)) => differ |= x != y,
+            _ => return String::new(),
+        }
+    }
+    if differ {
+        format!(
+            "; ambiguous: `{swapped}` reads every sampled value too, as other dates (no day \
+             is over 12): check which order the data uses"
+        )
+    } else {
+        String::new()
+    }
+}
+
 /// Digits after the decimal point of the seconds.
 fn fraction_digits(v: &str) -> usize {
     let after = v.rfind(':').map_or(0, |i| i + 1);
@@ -204,7 +235,7 @@ fn text_guess(vals: &[String]) -> Option<(String, &'static str, String, bool)> {
             return Some((
                 (*pat).to_string(),
                 prec,
-                format!("values match `{pat}`"),
+                format!("values match `{pat}`{}", swap_note(pat, vals)),
                 local,
             ));
         }
@@ -283,6 +314,7 @@ pub(super) fn guess_timestamp(table: &Table) -> Option<TsGuess> {
                 .map(|(d, t)| format!("{d} {t}"))
                 .collect();
             if all_parse(&p, &joined) {
+                let note = swap_note(&format, &joined);
                 let frac = tvals.iter().map(|v| fraction_digits(v)).max().unwrap_or(0);
                 return Some(TsGuess {
                     columns: vec![di, j],
@@ -293,7 +325,7 @@ pub(super) fn guess_timestamp(table: &Table) -> Option<TsGuess> {
                         "s"
                     },
                     why: format!(
-                        "a date column and a time column, joined with a space, match `{dfmt} {tp}`"
+                        "a date column and a time column, joined with a space, match `{dfmt} {tp}`{note}"
                     ),
                     local: true,
                 });
