@@ -522,3 +522,73 @@ fn bench_reports_never_show_url_credentials() {
     }
     assert!(texts[1].1.contains("p=[redacted]"), "{}", texts[1].1);
 }
+
+/// Replays 4 lines to a server answering `status`/`body` (storing `stored` of them); returns
+/// the report.
+fn replay_against(api: &str, status: u16, body: &str, stored: &[&str]) -> serde_json::Value {
+    let dir = TempDir::new("partial");
+    let input = write_text(&dir, "in.lp", "m f=1 1\nm f=2 2\nm f=3 3\nm f=4 4\n");
+    let rep = dir.join("report.json");
+    let (body, stored): (String, Vec<String>) = (
+        body.to_owned(),
+        stored.iter().map(|s| s.to_string()).collect(),
+    );
+    let server = FaultServer::start(move |_| Reply::Status {
+        status,
+        headers: vec![],
+        body: body.clone(),
+        delay: Duration::ZERO,
+        stored: Some(stored.clone()),
+    });
+    let out = replay(
+        &[
+            "--url",
+            &server.url,
+            "--api",
+            api,
+            "--db",
+            "d",
+            "--report",
+            rep.to_str().unwrap(),
+            "--max-retry-time",
+            "5s",
+            &input,
+        ],
+        &[],
+    );
+    let r = report(&rep);
+    let acked = r["lines_acknowledged"].as_u64().unwrap();
+    let refused = r["lines_refused"].as_u64().unwrap();
+    assert_eq!(acked + refused, 4, "{r}");
+    assert!(
+        acked as usize <= server.stored().len(),
+        "{api} {status} {}: {acked} acknowledged, the server stored {:?}; {}",
+        r["message"],
+        server.stored(),
+        stderr(&out)
+    );
+    assert_eq!(code(&out), Some(3), "{}", stderr(&out));
+    r
+}
+
+#[test]
+fn partial_write_answers_that_name_no_line_never_count_lines_as_stored() {
+    // v3: items naming lines outside the batch, negative, or none at all.
+    for data in [
+        r#"[{"line_number":2,"error_message":"bad"},{"line_number":9,"error_message":"bad"}]"#,
+        r#"[{"line_number":2,"error_message":"bad"},{"line_number":-4,"error_message":"x"}]"#,
+        r#"[{"line_number":2,"error_message":"bad"},{"error_message":"no number"}]"#,
+    ] {
+        let body =
+            format!(r#"{{"error":"partial write of line protocol occurred","data":{data}}}"#);
+        replay_against("v3", 400, &body, &["m f=1 1", "m f=3 3"]);
+    }
+    // v1: "partial write" without a readable dropped=N.
+    for body in [
+        r#"{"error":"partial write: field type conflict"}"#,
+        r#"{"error":"partial write: shard is read-only dropped=-1"}"#,
+        r#"{"error":"partial write: x dropped=0"}"#,
+    ] {
+        replay_against("v1", 400, body, &["m f=1 1"]);
+    }
+}
