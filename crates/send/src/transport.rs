@@ -128,14 +128,14 @@ impl Transport for HttpTransport {
         };
         let retry_after = header("retry-after");
         let location = header("location").map(|l| self.secrets.redact(&l));
+        // Bytes, decoded lossily: a server's text need not be UTF-8.
         let body = match response
             .body_mut()
             .with_config()
             .limit(MAX_RESPONSE_BODY)
-            .lossy_utf8(true)
-            .read_to_string()
+            .read_to_vec()
         {
-            Ok(b) => b,
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             // A status arrived: the body is only informative. A cut-off body still counts.
             Err(e) if status < 400 => {
                 return Ok(Response {
@@ -143,6 +143,18 @@ impl Transport for HttpTransport {
                     retry_after,
                     location,
                     body: self.secrets.redact(&e.to_string()),
+                })
+            }
+            // The body of a 400 says which lines were refused (a partial write): cut off
+            // (connection dropped, timeout, broken chunked encoding), the answer says nothing
+            // about which lines were stored. It counts as no answer, and the batch is sent again.
+            Err(e) if status == 400 && !matches!(e, ureq::Error::BodyExceedsLimit(_)) => {
+                return Err(TransportError {
+                    retryable: true,
+                    message: self.secrets.redact(&format!(
+                        "{}: the answer HTTP 400 was cut off ({e}), so which lines were stored is unknown",
+                        host_of(request.url)
+                    )),
                 })
             }
             Err(e) => format!("(response body unreadable: {e})"),

@@ -592,3 +592,83 @@ fn partial_write_answers_that_name_no_line_never_count_lines_as_stored() {
         replay_against("v1", 400, body, &["m f=1 1"]);
     }
 }
+
+/// A v3 partial-write answer naming line 2, as raw bytes, with `head` headers.
+fn v3_partial_answer(head: &str, body: &[u8]) -> Vec<u8> {
+    let mut v = format!("HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n{head}\r\n")
+        .into_bytes();
+    v.extend_from_slice(body);
+    v
+}
+
+#[test]
+fn a_partial_write_answer_cut_off_or_not_utf8_is_never_taken_for_more_than_it_says() {
+    let dir = TempDir::new("cutoff");
+    let input = write_text(&dir, "in.lp", "m f=1 1\nm f=2 2\nm f=3 3\nm f=4 4\n");
+    let good: Vec<String> = ["m f=1 1", "m f=3 3", "m f=4 4"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    // `@` stands for a byte that is not UTF-8.
+    let named: Vec<u8> = r#"{"error":"partial write of line protocol occurred @","data":[{"line_number":2,"error_message":"bad @"}]}"#
+        .bytes()
+        .map(|b| if b == b'@' { 0xff } else { b })
+        .collect();
+    let named = &named[..];
+    // Non-UTF-8 bytes in a complete answer: read lossily, line 2 alone is refused.
+    // Cut off mid-body, or a broken chunked encoding: the answer is incomplete, so the batch
+    // is sent again (the server stores the good lines once more) until a complete answer.
+    let answers: Vec<Vec<u8>> = vec![
+        v3_partial_answer(&format!("Content-Length: {}\r\n", named.len()), named),
+        v3_partial_answer("Content-Length: 500\r\n", &named[..40]),
+        v3_partial_answer(
+            "Transfer-Encoding: chunked\r\n",
+            format!("{:x}\r\n", named.len() + 7).as_bytes(),
+        ),
+    ];
+    for (k, answer) in answers.into_iter().enumerate() {
+        let rep = dir.join(&format!("r{k}.json"));
+        let rejects = dir.join(&format!("rej{k}.lp"));
+        let (good, answer) = (good.clone(), answer.clone());
+        let complete = v3_partial_answer(&format!("Content-Length: {}\r\n", named.len()), named);
+        let server = FaultServer::start(move |s| Reply::Raw {
+            bytes: if s.n == 0 {
+                answer.clone()
+            } else {
+                complete.clone()
+            },
+            stored: good.clone(),
+        });
+        let out = replay(
+            &[
+                "--url",
+                &server.url,
+                "--api",
+                "v3",
+                "--db",
+                "d",
+                "--report",
+                rep.to_str().unwrap(),
+                "--rejects",
+                rejects.to_str().unwrap(),
+                "--timeout",
+                "3s",
+                "--max-retry-time",
+                "20s",
+                &input,
+            ],
+            &[],
+        );
+        let err = stderr(&out);
+        assert_eq!(code(&out), Some(3), "{k}: {err}");
+        let r = report(&rep);
+        assert_eq!(r["lines_acknowledged"], 3, "{k}: {r}");
+        assert_eq!(r["lines_refused"], 1, "{k}: {r}");
+        let rejected = std::fs::read_to_string(&rejects).unwrap();
+        assert!(
+            rejected.contains("m f=2 2") && !rejected.contains("m f=1 1"),
+            "{k}: {rejected}"
+        );
+        assert!(rejected.contains("bad \u{fffd}"), "{k}: {rejected}");
+    }
+}
