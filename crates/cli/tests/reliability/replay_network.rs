@@ -672,3 +672,40 @@ fn a_partial_write_answer_cut_off_or_not_utf8_is_never_taken_for_more_than_it_sa
         assert!(rejected.contains("bad \u{fffd}"), "{k}: {rejected}");
     }
 }
+
+#[test]
+fn a_token_or_user_that_a_header_cannot_carry_is_a_usage_error() {
+    let dir = TempDir::new("badtoken");
+    let input = data(&dir);
+    let server = FaultServer::accept_all();
+    for token in [
+        "tok-Qz9Secret\n",
+        "tok-Qz9\r\nX-Injected: 1",
+        "tok-Qz9Secret\x7f",
+    ] {
+        let out = replay(
+            &["--url", &server.url, "--db", "d", &input],
+            &[("INFLUX_TOKEN", token)],
+        );
+        let err = stderr(&out);
+        assert_eq!(code(&out), Some(2), "{token:?}: {err}");
+        assert!(err.contains("INFLUX_TOKEN"), "{err}");
+        assert!(!err.contains("Qz9"), "token shown: {err}");
+    }
+    let out = replay(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--username",
+            "ad:min",
+            "--password-env",
+            "PW",
+            &input,
+        ],
+        &[("PW", "pw")],
+    );
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
+}
