@@ -569,7 +569,15 @@ impl Secrets {
             let mut encoded = String::new();
             encode_into(&mut encoded, &v);
             let plus = url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
-            for s in [v, encoded, plus] {
+            // As a JSON string escapes it (`"` and `\`), and with `/` escaped too.
+            let json = serde_json::to_string(&v)
+                .map(|j| j[1..j.len() - 1].to_owned())
+                .unwrap_or_default();
+            let json_slash = json.replace('/', "\\/");
+            for s in [v, encoded, plus, json, json_slash] {
+                if s.is_empty() {
+                    continue;
+                }
                 if !all.contains(&s) {
                     all.push(s);
                 }
@@ -577,6 +585,47 @@ impl Secrets {
         }
         all.sort_by_key(|s| std::cmp::Reverse(s.len()));
         Secrets(all)
+    }
+
+    /// A server's answer with every secret replaced: in a JSON answer, inside every string
+    /// as decoded (whatever escapes the server used), then in the text as it is.
+    pub fn redact_body(&self, body: &str) -> String {
+        if self.0.is_empty() {
+            return body.to_owned();
+        }
+        if let Ok(mut json) = serde_json::from_str::<serde_json::Value>(body) {
+            if self.redact_json(&mut json) {
+                return self.redact(&json.to_string());
+            }
+        }
+        self.redact(body)
+    }
+
+    /// Redacts the strings (and keys) of `v`; whether anything changed.
+    fn redact_json(&self, v: &mut serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => {
+                let r = self.redact(s);
+                let changed = r != *s;
+                *s = r;
+                changed
+            }
+            serde_json::Value::Array(a) => a
+                .iter_mut()
+                .fold(false, |changed, x| self.redact_json(x) | changed),
+            serde_json::Value::Object(o) => {
+                let mut changed = false;
+                let old = std::mem::take(o);
+                for (k, mut x) in old {
+                    changed |= self.redact_json(&mut x);
+                    let k2 = self.redact(&k);
+                    changed |= k2 != k;
+                    o.insert(k2, x);
+                }
+                changed
+            }
+            _ => false,
+        }
     }
 
     /// `text` with every secret replaced by `[redacted]`.

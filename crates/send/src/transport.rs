@@ -163,7 +163,7 @@ impl Transport for HttpTransport {
             status,
             retry_after,
             location,
-            body: self.secrets.redact(&body),
+            body: self.secrets.redact_body(&body),
         })
     }
 }

@@ -709,3 +709,51 @@ fn a_token_or_user_that_a_header_cannot_carry_is_a_usage_error() {
     assert_eq!(code(&out), Some(2), "{}", stderr(&out));
     assert!(server.seen().is_empty(), "{:?}", server.seen());
 }
+
+#[test]
+fn a_token_echoed_with_json_escapes_is_redacted() {
+    let dir = TempDir::new("jsontoken");
+    let input = data(&dir);
+    let rejects = dir.join("rejects.lp");
+    // The server echoes the credentials inside a JSON string, escaped as JSON escapes them
+    // (`"` and `\`), or with every character as \uXXXX.
+    for unicode in [false, true] {
+        let server = FaultServer::start(move |s| {
+            let auth = s.headers.get("authorization").cloned().unwrap_or_default();
+            let escaped = if unicode {
+                auth.chars()
+                    .map(|c| format!("\\u{:04x}", c as u32))
+                    .collect()
+            } else {
+                serde_json::to_string(&auth)
+                    .unwrap()
+                    .trim_matches('"')
+                    .to_owned()
+            };
+            let status = if s.n == 0 { 400 } else { 401 };
+            Reply::with_body(status, format!(r#"{{"error":"refused for {escaped}"}}"#))
+        });
+        let out = replay(
+            &[
+                "--url",
+                &server.url,
+                "--db",
+                "d",
+                "--batch-lines",
+                "1",
+                "--concurrency",
+                "1",
+                "--rejects",
+                rejects.to_str().unwrap(),
+                &input,
+            ],
+            &[("INFLUX_TOKEN", r#"tok"Xy7\Secret"#)],
+        );
+        let err = stderr(&out);
+        assert_eq!(code(&out), Some(1), "{err}");
+        assert!(!err.contains("Xy7"), "{unicode}: {err}");
+        let rejected = std::fs::read_to_string(&rejects).unwrap();
+        assert!(!rejected.contains("Xy7"), "{unicode}: {rejected}");
+        assert!(rejected.contains("[redacted]"), "{unicode}: {rejected}");
+    }
+}
