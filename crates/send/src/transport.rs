@@ -8,8 +8,8 @@ use std::time::Duration;
 /// read whole to be parsed; a body over this limit counts as unreadable).
 pub const MAX_RESPONSE_BODY: u64 = 64 << 20;
 
-/// One write request.
-#[derive(Debug, Clone, Copy)]
+/// One write request. `Debug` shows neither the credentials nor the body.
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
     /// Full URL with the query string.
     pub url: &'a str,
@@ -19,6 +19,23 @@ pub struct Request<'a> {
     pub gzip: bool,
     /// The request body.
     pub body: &'a [u8],
+}
+
+impl std::fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("url", &crate::dialect::redact_url(self.url))
+            .field(
+                "authorization",
+                &self.authorization.map(|a| match a.split_once(' ') {
+                    Some((scheme, _)) => format!("{scheme} [redacted]"),
+                    None => crate::dialect::REDACTED.to_owned(),
+                }),
+            )
+            .field("gzip", &self.gzip)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 /// What the server answered.
@@ -247,6 +264,19 @@ impl Transport for DryRunTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_debug_shows_no_secret() {
+        let r = Request {
+            url: "http://u:pw-Secret9@h/write?db=d&p=pw-Secret9",
+            authorization: Some("Token tok-Secret9"),
+            gzip: false,
+            body: b"m f=1",
+        };
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("Secret9"), "{shown}");
+        assert!(shown.contains("Token [redacted]"), "{shown}");
+    }
 
     #[test]
     fn transport_errors_name_the_server_and_the_timeout() {
