@@ -119,23 +119,63 @@ impl HttpTransport {
     }
 }
 
+/// Bodies larger than this are sent again with `Expect: 100-continue` when the connection
+/// broke while they were sent (servers discard a small unread body and keep the connection).
+const EXPECT_CONTINUE_ABOVE: usize = 64 * 1024;
+
+/// Whether `e` is the connection breaking under the request (reset, broken pipe): what a
+/// client sees when the server answered early (401, 413) and closed without reading the body.
+fn broke_while_sending(e: &ureq::Error) -> bool {
+    matches!(e, ureq::Error::Io(io) if matches!(
+        io.kind(),
+        std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::BrokenPipe
+            | std::io::ErrorKind::ConnectionAborted
+    ))
+}
+
 impl Transport for HttpTransport {
     fn send(&self, request: &Request<'_>) -> Result<Response, TransportError> {
+        // A server that answers before reading the body (InfluxDB: a bad token, a body over
+        // its limit) closes the connection under a large body, and its answer is lost. Sent
+        // again with `Expect: 100-continue`, the answer arrives before the body is sent.
+        match self.send_once(request, false) {
+            Err(e) if broke_while_sending(&e) && request.body.len() > EXPECT_CONTINUE_ABOVE => {
+                self.send_once(request, true)
+            }
+            r => r,
+        }
+        .map_err(|e| {
+            let mut e = classify_error(e, request.url, self.timeout);
+            e.message = self.secrets.redact(&e.message);
+            e
+        })
+        .and_then(|r| r)
+    }
+}
+
+impl HttpTransport {
+    /// One request; the outer error is a transport failure, unclassified.
+    #[allow(clippy::result_large_err)]
+    fn send_once(
+        &self,
+        request: &Request<'_>,
+        expect_continue: bool,
+    ) -> Result<Result<Response, TransportError>, ureq::Error> {
         let mut builder = self
             .agent
             .post(request.url)
             .header("Content-Type", "text/plain; charset=utf-8");
+        if expect_continue {
+            builder = builder.header("Expect", "100-continue");
+        }
         if let Some(auth) = request.authorization {
             builder = builder.header("Authorization", auth);
         }
         if request.gzip {
             builder = builder.header("Content-Encoding", "gzip");
         }
-        let mut response = builder.send(request.body).map_err(|e| {
-            let mut e = classify_error(e, request.url, self.timeout);
-            e.message = self.secrets.redact(&e.message);
-            e
-        })?;
+        let mut response = builder.send(request.body)?;
         let status = response.status().as_u16();
         let header = |name: &str| {
             response
@@ -155,33 +195,33 @@ impl Transport for HttpTransport {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             // A status arrived: the body is only informative. A cut-off body still counts.
             Err(e) if status < 400 => {
-                return Ok(Response {
+                return Ok(Ok(Response {
                     status,
                     retry_after,
                     location,
                     body: self.secrets.redact(&e.to_string()),
-                })
+                }))
             }
             // The body of a 400 says which lines were refused (a partial write): cut off
             // (connection dropped, timeout, broken chunked encoding), the answer says nothing
             // about which lines were stored. It counts as no answer, and the batch is sent again.
             Err(e) if status == 400 && !matches!(e, ureq::Error::BodyExceedsLimit(_)) => {
-                return Err(TransportError {
+                return Ok(Err(TransportError {
                     retryable: true,
                     message: self.secrets.redact(&format!(
                         "{}: the answer HTTP 400 was cut off ({e}), so which lines were stored is unknown",
                         host_of(request.url)
                     )),
-                })
+                }))
             }
             Err(e) => format!("(response body unreadable: {e})"),
         };
-        Ok(Response {
+        Ok(Ok(Response {
             status,
             retry_after,
             location,
             body: self.secrets.redact_body(&body),
-        })
+        }))
     }
 }
 

@@ -757,3 +757,114 @@ fn a_token_echoed_with_json_escapes_is_redacted() {
         assert!(rejected.contains("[redacted]"), "{unicode}: {rejected}");
     }
 }
+
+/// A raw server on 127.0.0.1 that answers `early(content_length)` as soon as it has read the
+/// request headers, without reading the body, and closes the connection (as InfluxDB does for
+/// a bad token or a body over its limit); `None`: reads the body (answering `100 Continue`
+/// first when asked to), stores its lines and answers 204. Returns the URL and the stored lines.
+fn early_answer_server(
+    early: impl Fn(usize) -> Option<u16> + Send + Sync + 'static,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let stored = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let early = std::sync::Arc::new(early);
+    let st = stored.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (st, early) = (st.clone(), early.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let (mut len, mut expect) = (0usize, false);
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let h = h.trim_end().to_ascii_lowercase();
+                    if h.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = h.strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                    expect |= h.starts_with("expect:");
+                }
+                let status = match early(len) {
+                    Some(status) => status,
+                    None => {
+                        if expect {
+                            let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
+                        }
+                        let mut body = vec![0u8; len];
+                        if reader.read_exact(&mut body).is_err() {
+                            return;
+                        }
+                        st.lock()
+                            .unwrap()
+                            .extend(String::from_utf8_lossy(&body).lines().map(str::to_owned));
+                        204
+                    }
+                };
+                let _ = stream.write_all(
+                    format!(
+                        "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                let _ = stream.shutdown(std::net::Shutdown::Write);
+                std::thread::sleep(Duration::from_millis(20));
+            });
+        }
+    });
+    (url, stored)
+}
+
+#[test]
+fn an_answer_sent_before_the_body_was_read_is_heard() {
+    let dir = TempDir::new("early");
+    let lines: Vec<String> = (0..60_000)
+        .map(|i| {
+            format!(
+                "m,host=h{} f={i}.5,g=\"{}\" {}",
+                i % 100,
+                "x".repeat(40),
+                i + 1
+            )
+        })
+        .collect();
+    let input = crate::support::write_lines(&dir, "big.lp", &lines);
+    let common = [
+        "--db",
+        "d",
+        "--batch-lines",
+        "60000",
+        "--batch-bytes",
+        "64MB",
+        "--max-retry-time",
+        "8s",
+    ];
+    // A bad token: 401 at once, not "connection reset" retried until --max-retry-time.
+    let (url, _) = early_answer_server(|_| Some(401));
+    let started = Instant::now();
+    let mut args = vec!["--url", url.as_str()];
+    args.extend(common);
+    args.push(&input);
+    let out = replay(&args, &[("INFLUX_TOKEN", "tok-early")]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(1), "{err}");
+    assert!(err.contains("HTTP 401"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(6), "{err}");
+    // A body over the server's limit: 413 before reading, so the batch is split until the
+    // halves fit, and every line is stored.
+    let (url, stored) = early_answer_server(|len| (len > 1_000_000).then_some(413));
+    let mut args = vec!["--url", url.as_str()];
+    args.extend(common);
+    args.push(&input);
+    let out = replay(&args, &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(0), "{err}");
+    assert_eq!(stored.lock().unwrap().len(), lines.len(), "{err}");
+}
