@@ -62,11 +62,16 @@ impl Precision {
     }
 
     /// The spelling of the `precision` query parameter for `api`. InfluxDB 1.x silently reads
-    /// `us` (or anything unknown) as nanoseconds, so v1 gets `n`/`u`.
+    /// `us` (or anything unknown) as nanoseconds, so v1 gets `n`/`u`. InfluxDB 3 accepted only
+    /// the long forms (`second`, ...) until October 2025, so v3 gets those.
     pub fn query_value(self, api: Api) -> &'static str {
         match (api, self) {
             (Api::V1, Precision::Ns) => "n",
             (Api::V1, Precision::Us) => "u",
+            (Api::V3, Precision::Ns) => "nanosecond",
+            (Api::V3, Precision::Us) => "microsecond",
+            (Api::V3, Precision::Ms) => "millisecond",
+            (Api::V3, Precision::S) => "second",
             (_, Precision::Ns) => "ns",
             (_, Precision::Us) => "us",
             (_, Precision::Ms) => "ms",
@@ -726,7 +731,7 @@ mod tests {
         );
         assert_eq!(
             target(Api::V3).write_url().unwrap(),
-            "http://127.0.0.1:8086/api/v3/write_lp?db=home%20db&accept_partial=true&precision=us"
+            "http://127.0.0.1:8086/api/v3/write_lp?db=home%20db&accept_partial=true&precision=microsecond"
         );
         let mut t = target(Api::V1);
         t.precision = Precision::Ns;

@@ -224,7 +224,7 @@ fn url_path_prefix_and_query_are_kept() {
         (
             "",
             "v3",
-            "/api/v3/write_lp?db=d&accept_partial=true&precision=ns",
+            "/api/v3/write_lp?db=d&accept_partial=true&precision=nanosecond",
         ),
     ] {
         let url = format!("{}{suffix}", server.url);
@@ -867,4 +867,40 @@ fn an_answer_sent_before_the_body_was_read_is_heard() {
     let err = stderr(&out);
     assert_eq!(code(&out), Some(0), "{err}");
     assert_eq!(stored.lock().unwrap().len(), lines.len(), "{err}");
+}
+
+#[test]
+fn v3_precision_is_sent_in_the_long_form_every_release_accepts() {
+    let dir = TempDir::new("v3precision");
+    let input = data(&dir);
+    let server = FaultServer::accept_all();
+    for (p, expected) in [
+        ("s", "second"),
+        ("ms", "millisecond"),
+        ("us", "microsecond"),
+        ("ns", "nanosecond"),
+    ] {
+        let before = server.seen().len();
+        let out = replay(
+            &[
+                "--url",
+                &server.url,
+                "--api",
+                "v3",
+                "--db",
+                "d",
+                "--precision",
+                p,
+                "--time",
+                "now",
+                &input,
+            ],
+            &[],
+        );
+        assert_eq!(code(&out), Some(0), "{p}: {}", stderr(&out));
+        assert_eq!(
+            server.seen()[before].target,
+            format!("/api/v3/write_lp?db=d&accept_partial=true&precision={expected}")
+        );
+    }
 }
