@@ -205,19 +205,21 @@ fn send_part(
                         outcome.acked += acked;
                         LiveCounters::add(&ctx.live.lines_acked, acked);
                         LiveCounters::add(&ctx.live.lines_refused, refused);
+                        // Server texts go to the rejects file and the terminal: one line,
+                        // control characters escaped.
                         for (i, reason) in refusal.lines {
                             outcome.refused.push(RefusedLine {
                                 line_number: batch.line_number(first + i),
                                 text: lines[i].to_vec(),
                                 status: resp.status,
-                                reason,
+                                reason: one_line(&reason),
                             });
                         }
                         if refusal.unidentified > 0 {
                             outcome.unidentified.push((
                                 refusal.unidentified,
                                 resp.status,
-                                refusal.message,
+                                one_line(&refusal.message),
                             ));
                         }
                         return;
@@ -297,6 +299,12 @@ fn sleep_unless_stopped(ctx: &SendContext<'_>, wait: Duration) {
         ctx.clock.sleep(d);
         left -= d;
     }
+}
+
+/// A server's text on one line: runs of blanks (newlines included) become one space, other
+/// control characters are escaped.
+fn one_line(text: &str) -> String {
+    escape_text(&text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Longest piece of a server's text put in a message.

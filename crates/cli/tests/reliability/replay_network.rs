@@ -904,3 +904,46 @@ fn v3_precision_is_sent_in_the_long_form_every_release_accepts() {
         );
     }
 }
+
+#[test]
+fn server_reasons_in_the_rejects_file_carry_no_control_characters() {
+    let dir = TempDir::new("reasons");
+    let input = write_text(&dir, "in.lp", "m f=1 1\nm f=2 2\nm f=3 3\nm f=4 4\n");
+    for (api, body) in [
+        (
+            "v3",
+            r#"{"error":"partial write of line protocol occurred","data":[{"line_number":2,"error_message":"bad\nevil f=9 9\r\u001b[2J\u0007"}]}"#,
+        ),
+        (
+            "v1",
+            r#"{"error":"partial write: evil \u001b[2J\u0007\nx f=9 9 dropped=1"}"#,
+        ),
+    ] {
+        let rejects = dir.join("rejects.lp");
+        let server = FaultServer::start(move |_| Reply::with_body(400, body));
+        let out = replay(
+            &[
+                "--url",
+                &server.url,
+                "--api",
+                api,
+                "--db",
+                "d",
+                "--rejects",
+                rejects.to_str().unwrap(),
+                &input,
+            ],
+            &[],
+        );
+        assert_eq!(code(&out), Some(3), "{}", stderr(&out));
+        let rejected = std::fs::read_to_string(&rejects).unwrap();
+        assert!(
+            !rejected.chars().any(|c| c.is_control() && c != '\n'),
+            "{api}: {rejected:?}"
+        );
+        for line in rejected.lines().filter(|l| !l.starts_with('#')) {
+            assert!(line.starts_with("m f="), "{api}: {rejected:?}");
+        }
+        assert!(!stderr(&out).contains('\u{1b}'), "{}", stderr(&out));
+    }
+}
