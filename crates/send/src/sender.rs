@@ -186,6 +186,24 @@ fn send_part(
                         }
                         return;
                     }
+                    // Go's HTTPS servers (InfluxDB with TLS) answer plain HTTP with this
+                    // 400: no line was refused, the URL is wrong.
+                    Action::Refused
+                        if resp.status == 400
+                            && resp
+                                .body
+                                .contains("Client sent an HTTP request to an HTTPS server") =>
+                    {
+                        ctx.stop.store(true, Ordering::Relaxed);
+                        outcome.failure = Some(Failure::Fatal {
+                            status: resp.status,
+                            message: format!(
+                                "HTTP 400: the server speaks HTTPS on this port (it said: {}): use https:// in --url",
+                                one_line(&resp.body)
+                            ),
+                        });
+                        return;
+                    }
                     Action::Split | Action::Refused => {
                         let refusal = if resp.status == 413 {
                             let reason = with_server_text(

@@ -240,6 +240,17 @@ fn classify_error(e: ureq::Error, url: &str, timeout: Duration) -> TransportErro
             message: format!("TLS handshake with {} failed: {tls}; {hint}", host_of(url)),
         };
     }
+    // An answer that is not HTTP: something else listens on that port. Trying again sends
+    // the same bytes to the same program.
+    if let ureq::Error::Protocol(p) = &e {
+        return TransportError {
+            retryable: false,
+            message: format!(
+                "{}: the answer is not HTTP ({p}): is --url the address of the server's HTTP API (host and port)?",
+                host_of(url)
+            ),
+        };
+    }
     let retryable = !matches!(
         e,
         ureq::Error::BadUri(_)

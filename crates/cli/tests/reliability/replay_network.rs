@@ -947,3 +947,47 @@ fn server_reasons_in_the_rejects_file_carry_no_control_characters() {
         assert!(!stderr(&out).contains('\u{1b}'), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn a_port_that_does_not_speak_plain_http_is_fatal_at_once() {
+    let dir = TempDir::new("nothttp");
+    let input = data(&dir);
+    for (answer, expected) in [
+        // Something else listens there.
+        (&b"SSH-2.0-OpenSSH_9.2\r\n"[..], "not HTTP"),
+        // What Go's HTTPS servers (InfluxDB with TLS) answer to plain HTTP: no line was
+        // refused, --url needs https://.
+        (
+            &b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"[..],
+            "https://",
+        ),
+    ] {
+        let rep = dir.join("report.json");
+        let server = FaultServer::start(move |_| Reply::Raw {
+            bytes: answer.to_vec(),
+            stored: vec![],
+        });
+        let started = Instant::now();
+        let out = replay(
+            &[
+                "--url",
+                &server.url,
+                "--db",
+                "d",
+                "--max-retry-time",
+                "20s",
+                "--report",
+                rep.to_str().unwrap(),
+                &input,
+            ],
+            &[],
+        );
+        let err = stderr(&out);
+        assert_eq!(code(&out), Some(1), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(8), "retried: {err}");
+        assert!(err.contains(expected), "{err}");
+        let r = report(&rep);
+        assert_eq!(r["lines_refused"], 0, "{r}");
+        assert_eq!(r["lines_pending"], 3, "{r}");
+    }
+}
