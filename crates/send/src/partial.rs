@@ -9,6 +9,7 @@
 //!   "error_message":...}]}` (1-based line numbers); `data` is an object when nothing was stored.
 
 use crate::dialect::Api;
+use lpconvert_lp::target::{check_line, Target as LpTarget};
 use std::collections::HashMap;
 
 /// The lines a server refused.
@@ -112,9 +113,24 @@ pub fn parse_refusal(api: Api, status: u16, body: &str, lines: &[&[u8]]) -> Refu
                 // Without a readable `dropped=N`, or when it names nothing refused, the
                 // answer does not say which lines were stored: none is counted as stored.
                 let dropped = match dropped {
-                    Some(d) if d + unmatched > 0 || !named.is_empty() => d,
+                    Some(d) if d.saturating_add(unmatched) > 0 || !named.is_empty() => d,
                     _ => return whole(message, &named),
                 };
+                let mut named = named;
+                if !message.contains("unable to parse '") {
+                    // InfluxDB 1.x reports the lines that failed to parse, or the points
+                    // refused by the write (type conflicts, retention: `dropped=N`), never
+                    // both: with a write error, the lines that failed to parse are neither
+                    // named nor counted, and not stored. Find them here.
+                    for (i, line) in lines.iter().enumerate() {
+                        if let Err(p) = check_line(line, Some(LpTarget::Influxdb1)) {
+                            named.insert(
+                                i,
+                                format!("not valid InfluxDB 1.x line protocol ({p}); the server did not name it, it reported: {message}"),
+                            );
+                        }
+                    }
+                }
                 let mut refused: Vec<_> = named.into_iter().collect();
                 refused.sort_unstable();
                 // `dropped=N` counts points refused after parsing, distinct from the named
@@ -123,7 +139,7 @@ pub fn parse_refusal(api: Api, status: u16, body: &str, lines: &[&[u8]]) -> Refu
                 Refusal {
                     message,
                     lines: refused,
-                    unidentified: (dropped + unmatched).min(left),
+                    unidentified: dropped.saturating_add(unmatched).min(left),
                 }
             } else {
                 whole(message, &named)
@@ -207,7 +223,9 @@ mod tests {
     #[test]
     fn v1_partial_write_dropped_without_names() {
         let body = r#"{"error":"partial write: field type conflict: input field \"f\" on measurement \"m\" is type integer, already exists as type float dropped=2"}"#;
-        let r = parse_refusal(Api::V1, 400, body, &LINES);
+        // Lines that all parse (see v1_write_error_hides_unparsable_lines for the others).
+        let lines: [&[u8]; 4] = [b"m f=1", b"m f=2i", b"m f=3", b"m f=4i"];
+        let r = parse_refusal(Api::V1, 400, body, &lines);
         assert!(r.lines.is_empty());
         assert_eq!(r.unidentified, 2);
         assert!(r.message.contains("field type conflict"));
@@ -237,6 +255,31 @@ mod tests {
         }
         let body = r#"{"error":"partial write: max-values-per-tag limit exceeded dropped=1"}"#;
         assert_eq!(parse_refusal(Api::V1, 400, body, &LINES).unidentified, 1);
+    }
+
+    #[test]
+    fn v1_write_error_hides_unparsable_lines() {
+        // What InfluxDB 1.x answers when a batch has a type conflict and lines that do not
+        // parse: only the conflict is reported.
+        let lines: [&[u8]; 5] = [
+            b"m f=1i",
+            b"m f=oops",
+            b"m f=\"x\"",
+            b"m,t= f=1i",
+            b"m f=2i",
+        ];
+        let body = r#"{"error":"partial write: field type conflict: input field \"f\" on measurement \"m\" is type string, already exists as type integer dropped=1"}"#;
+        let r = parse_refusal(Api::V1, 400, body, &lines);
+        assert_eq!(r.lines.iter().map(|l| l.0).collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!(r.unidentified, 1);
+        assert_eq!(r.count(), 3);
+        let r = parse_refusal(
+            Api::V1,
+            400,
+            r#"{"error":"partial write: x dropped=18446744073709551615"}"#,
+            &lines,
+        );
+        assert_eq!(r.count(), 5);
     }
 
     #[test]

@@ -991,3 +991,71 @@ fn a_port_that_does_not_speak_plain_http_is_fatal_at_once() {
         assert_eq!(r["lines_pending"], 3, "{r}");
     }
 }
+
+#[test]
+fn influxdb1_type_conflict_hiding_unparsable_lines_never_counts_them_stored() {
+    // InfluxDB 1.x answers a batch with both a type conflict and lines that do not parse with
+    // "partial write: field type conflict ... dropped=N" only: the unparsable lines are
+    // neither named nor counted, yet not stored.
+    let server = crate::support::start_influxdb();
+    crate::support::influx_query(&server.url, "", "CREATE DATABASE d");
+    let dir = TempDir::new("typeconflict");
+    let input = write_text(
+        &dir,
+        "in.lp",
+        "tc f=1i 1\ntc f=2i 2\ntc f=\"x\" 3\ntc f=4i 4\ntc f=oops 5\ntc,t= f=1i 6\ntc f=7 7\n",
+    );
+    // The field's type is known before the batch (on a new measurement, a conflict inside
+    // the batch refuses the whole batch).
+    let first = write_text(&dir, "first.lp", "tc f=0i 100\n");
+    let out = replay(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--precision",
+            "s",
+            &first,
+        ],
+        &[],
+    );
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let rep = dir.join("report.json");
+    let rejects = dir.join("rejects.lp");
+    let out = replay(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--precision",
+            "s",
+            "--report",
+            rep.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+            &input,
+        ],
+        &[],
+    );
+    assert_eq!(code(&out), Some(3), "{}", stderr(&out));
+    let q = crate::support::influx_query(&server.url, "d", "SELECT * FROM tc WHERE time < 50s");
+    let stored = q["results"][0]["series"][0]["values"]
+        .as_array()
+        .map_or(0, Vec::len) as u64;
+    let r = report(&rep);
+    assert_eq!(
+        stored,
+        3,
+        "{q} {}",
+        std::fs::read_to_string(&rejects).unwrap_or_default()
+    );
+    assert_eq!(r["lines_acknowledged"], stored, "{r}");
+    assert_eq!(r["lines_refused"], 4, "{r}");
+    let rejected = std::fs::read_to_string(&rejects).unwrap();
+    assert!(
+        rejected.contains("\ntc f=oops 5\n") && rejected.contains("\ntc,t= f=1i 6\n"),
+        "{rejected}"
+    );
+}
