@@ -355,6 +355,20 @@ impl Target {
     /// the URL are sent as Basic authentication; together with `--username` they are refused.
     pub fn endpoint(&self) -> Result<Endpoint, TargetError> {
         let server = ServerUrl::parse(&self.url)?;
+        // An empty name is sent as `db=`: the server refuses every batch ("database is
+        // required"), so every line would end up refused.
+        for (value, option) in [
+            (&self.db, "--db"),
+            (&self.rp, "--rp"),
+            (&self.bucket, "--bucket"),
+            (&self.org, "--org"),
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(TargetError(format!(
+                    "{option} is empty: give a name, or leave the option out"
+                )));
+            }
+        }
         let p = self.precision.query_value(self.api);
         let url = match self.api {
             Api::V1 => {
@@ -742,6 +756,14 @@ mod tests {
         );
         t.db = None;
         assert!(t.write_url().is_err());
+        for empty in ["", " "] {
+            let mut e = target(Api::V2);
+            e.org = Some(empty.into());
+            assert!(e.write_url().unwrap_err().0.contains("--org is empty"));
+            e = target(Api::V1);
+            e.db = Some(empty.into());
+            assert!(e.write_url().unwrap_err().0.contains("--db is empty"));
+        }
         t.url = "ftp://x".into();
         assert!(t.write_url().is_err());
     }

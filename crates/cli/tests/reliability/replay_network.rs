@@ -1059,3 +1059,25 @@ fn influxdb1_type_conflict_hiding_unparsable_lines_never_counts_them_stored() {
         "{rejected}"
     );
 }
+
+#[test]
+fn empty_database_bucket_or_org_is_a_usage_error() {
+    let dir = TempDir::new("emptydb");
+    let input = data(&dir);
+    let server = FaultServer::accept_all();
+    for args in [
+        &["--db", ""][..],
+        &["--db", "d", "--rp", ""],
+        &["--api", "v2", "--bucket", " "],
+        &["--api", "v2", "--bucket", "b", "--org", ""],
+        &["--api", "v3", "--db", ""],
+    ] {
+        let mut all = vec!["--url", server.url.as_str()];
+        all.extend(args);
+        all.push(&input);
+        let out = replay(&all, &[]);
+        assert_eq!(code(&out), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("is empty"), "{}", stderr(&out));
+    }
+    assert!(server.seen().is_empty());
+}
