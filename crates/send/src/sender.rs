@@ -172,6 +172,19 @@ fn send_part(
                     ctx.policy.retry_after_cap,
                 );
                 match action {
+                    // Write endpoints answer 204 (or an empty or JSON 2xx); a web page is a
+                    // proxy or another application at that URL, and nothing was stored.
+                    Action::Ack if is_web_page(&resp.body) => {
+                        ctx.stop.store(true, Ordering::Relaxed);
+                        outcome.failure = Some(Failure::Fatal {
+                            status: resp.status,
+                            message: with_server_text(
+                                format!("HTTP {}: the answer is a web page, not the acknowledgement of a write (is --url the database's address, not a proxy's or another application's?)", resp.status),
+                                &resp.body,
+                            ),
+                        });
+                        return;
+                    }
                     Action::Ack => {
                         outcome.acked += lines.len() as u64;
                         LiveCounters::add(&ctx.live.lines_acked, lines.len() as u64);
@@ -317,6 +330,17 @@ fn sleep_unless_stopped(ctx: &SendContext<'_>, wait: Duration) {
         ctx.clock.sleep(d);
         left -= d;
     }
+}
+
+/// Whether a response body is an HTML page.
+fn is_web_page(body: &str) -> bool {
+    let head = body
+        .trim_start()
+        .chars()
+        .take(512)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    head.starts_with('<') && (head.starts_with("<!doctype html") || head.contains("<html"))
 }
 
 /// A server's text on one line: runs of blanks (newlines included) become one space, other

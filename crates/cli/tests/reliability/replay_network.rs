@@ -1081,3 +1081,39 @@ fn empty_database_bucket_or_org_is_a_usage_error() {
     }
     assert!(server.seen().is_empty());
 }
+
+#[test]
+fn a_web_page_is_not_a_write_acknowledgement() {
+    // A proxy or web application in front of the URL answers 200 with a page: nothing stored.
+    let dir = TempDir::new("htmlpage");
+    let input = data(&dir);
+    let rep = dir.join("report.json");
+    let server = FaultServer::start(|_| {
+        Reply::Status {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/html".into())],
+        body: "\n<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Sign in</body></html>"
+            .into(),
+        delay: Duration::ZERO,
+        stored: Some(vec![]),
+    }
+    });
+    let out = replay(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--report",
+            rep.to_str().unwrap(),
+            &input,
+        ],
+        &[],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(1), "{err}");
+    assert!(err.contains("web page"), "{err}");
+    let r = report(&rep);
+    assert_eq!(r["lines_acknowledged"], 0, "{r}");
+    assert_eq!(r["lines_pending"], 3, "{r}");
+}
