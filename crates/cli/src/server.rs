@@ -40,12 +40,39 @@ pub fn auth(username: Option<&str>, token_env: &str, password_env: &str) -> anyh
             let password = std::env::var(password_env).with_context(|| {
                 format!("--username needs the password in the environment variable {password_env}")
             })?;
+            if let Some(c) = user.chars().find(|c| c.is_control() || *c == ':') {
+                bail!(
+                    "--username contains {}, which HTTP Basic authentication cannot carry",
+                    shown_char(c)
+                );
+            }
             Auth::Basic {
                 username: user.to_owned(),
                 password,
             }
         }
-        (None, Some(t)) => Auth::Token(t),
+        (None, Some(t)) => {
+            // A control character (often the newline of a file read into the variable) cannot
+            // be sent in a header: a usage error, never a request that fails at the first batch.
+            if let Some((i, c)) = t.char_indices().find(|(_, c)| c.is_control()) {
+                bail!(
+                    "the token in the environment variable {token_env} contains {} at byte {i} of {}, which an HTTP header cannot carry: remove it (the token is not shown)",
+                    shown_char(c),
+                    t.len()
+                );
+            }
+            Auth::Token(t)
+        }
         (None, None) => Auth::None,
     })
+}
+
+/// A character named for a message: `a newline (\n)`, `':'`.
+fn shown_char(c: char) -> String {
+    match c {
+        '\n' => "a newline (\\n)".to_owned(),
+        '\r' => "a carriage return (\\r)".to_owned(),
+        c if c.is_control() => format!("the control character {}", c.escape_default()),
+        c => format!("{c:?}"),
+    }
 }

@@ -324,7 +324,7 @@ fn v3_partial_write_with_bearer_token_never_printed() {
     for s in server.seen() {
         assert_eq!(
             s.target,
-            "/api/v3/write_lp?db=d&accept_partial=true&precision=s"
+            "/api/v3/write_lp?db=d&accept_partial=true&precision=second"
         );
         assert_eq!(
             s.headers.get("authorization").map(String::as_str),

@@ -62,11 +62,16 @@ impl Precision {
     }
 
     /// The spelling of the `precision` query parameter for `api`. InfluxDB 1.x silently reads
-    /// `us` (or anything unknown) as nanoseconds, so v1 gets `n`/`u`.
+    /// `us` (or anything unknown) as nanoseconds, so v1 gets `n`/`u`. InfluxDB 3 accepted only
+    /// the long forms (`second`, ...) until October 2025, so v3 gets those.
     pub fn query_value(self, api: Api) -> &'static str {
         match (api, self) {
             (Api::V1, Precision::Ns) => "n",
             (Api::V1, Precision::Us) => "u",
+            (Api::V3, Precision::Ns) => "nanosecond",
+            (Api::V3, Precision::Us) => "microsecond",
+            (Api::V3, Precision::Ms) => "millisecond",
+            (Api::V3, Precision::S) => "second",
             (_, Precision::Ns) => "ns",
             (_, Precision::Us) => "us",
             (_, Precision::Ms) => "ms",
@@ -350,6 +355,20 @@ impl Target {
     /// the URL are sent as Basic authentication; together with `--username` they are refused.
     pub fn endpoint(&self) -> Result<Endpoint, TargetError> {
         let server = ServerUrl::parse(&self.url)?;
+        // An empty name is sent as `db=`: the server refuses every batch ("database is
+        // required"), so every line would end up refused.
+        for (value, option) in [
+            (&self.db, "--db"),
+            (&self.rp, "--rp"),
+            (&self.bucket, "--bucket"),
+            (&self.org, "--org"),
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(TargetError(format!(
+                    "{option} is empty: give a name, or leave the option out"
+                )));
+            }
+        }
         let p = self.precision.query_value(self.api);
         let url = match self.api {
             Api::V1 => {
@@ -569,7 +588,15 @@ impl Secrets {
             let mut encoded = String::new();
             encode_into(&mut encoded, &v);
             let plus = url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
-            for s in [v, encoded, plus] {
+            // As a JSON string escapes it (`"` and `\`), and with `/` escaped too.
+            let json = serde_json::to_string(&v)
+                .map(|j| j[1..j.len() - 1].to_owned())
+                .unwrap_or_default();
+            let json_slash = json.replace('/', "\\/");
+            for s in [v, encoded, plus, json, json_slash] {
+                if s.is_empty() {
+                    continue;
+                }
                 if !all.contains(&s) {
                     all.push(s);
                 }
@@ -577,6 +604,47 @@ impl Secrets {
         }
         all.sort_by_key(|s| std::cmp::Reverse(s.len()));
         Secrets(all)
+    }
+
+    /// A server's answer with every secret replaced: in a JSON answer, inside every string
+    /// as decoded (whatever escapes the server used), then in the text as it is.
+    pub fn redact_body(&self, body: &str) -> String {
+        if self.0.is_empty() {
+            return body.to_owned();
+        }
+        if let Ok(mut json) = serde_json::from_str::<serde_json::Value>(body) {
+            if self.redact_json(&mut json) {
+                return self.redact(&json.to_string());
+            }
+        }
+        self.redact(body)
+    }
+
+    /// Redacts the strings (and keys) of `v`; whether anything changed.
+    fn redact_json(&self, v: &mut serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => {
+                let r = self.redact(s);
+                let changed = r != *s;
+                *s = r;
+                changed
+            }
+            serde_json::Value::Array(a) => a
+                .iter_mut()
+                .fold(false, |changed, x| self.redact_json(x) | changed),
+            serde_json::Value::Object(o) => {
+                let mut changed = false;
+                let old = std::mem::take(o);
+                for (k, mut x) in old {
+                    changed |= self.redact_json(&mut x);
+                    let k2 = self.redact(&k);
+                    changed |= k2 != k;
+                    o.insert(k2, x);
+                }
+                changed
+            }
+            _ => false,
+        }
     }
 
     /// `text` with every secret replaced by `[redacted]`.
@@ -677,7 +745,7 @@ mod tests {
         );
         assert_eq!(
             target(Api::V3).write_url().unwrap(),
-            "http://127.0.0.1:8086/api/v3/write_lp?db=home%20db&accept_partial=true&precision=us"
+            "http://127.0.0.1:8086/api/v3/write_lp?db=home%20db&accept_partial=true&precision=microsecond"
         );
         let mut t = target(Api::V1);
         t.precision = Precision::Ns;
@@ -688,6 +756,14 @@ mod tests {
         );
         t.db = None;
         assert!(t.write_url().is_err());
+        for empty in ["", " "] {
+            let mut e = target(Api::V2);
+            e.org = Some(empty.into());
+            assert!(e.write_url().unwrap_err().0.contains("--org is empty"));
+            e = target(Api::V1);
+            e.db = Some(empty.into());
+            assert!(e.write_url().unwrap_err().0.contains("--db is empty"));
+        }
         t.url = "ftp://x".into();
         assert!(t.write_url().is_err());
     }

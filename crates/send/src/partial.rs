@@ -9,6 +9,7 @@
 //!   "error_message":...}]}` (1-based line numbers); `data` is an object when nothing was stored.
 
 use crate::dialect::Api;
+use lpconvert_lp::target::{check_line, Target as LpTarget};
 use std::collections::HashMap;
 
 /// The lines a server refused.
@@ -68,6 +69,9 @@ pub fn parse_refusal(api: Api, status: u16, body: &str, lines: &[&[u8]]) -> Refu
         Api::V3 => {
             let data = json.as_ref().and_then(|j| j.get("data"));
             let mut named: HashMap<usize, String> = HashMap::new();
+            // Items naming no line of this batch (missing, negative or out of range): the
+            // server refused lines that cannot be identified.
+            let mut unmapped = 0usize;
             let items: Vec<&serde_json::Value> = match data {
                 Some(serde_json::Value::Array(a)) => a.iter().collect(),
                 Some(o @ serde_json::Value::Object(_)) => vec![o],
@@ -79,13 +83,16 @@ pub fn parse_refusal(api: Api, status: u16, body: &str, lines: &[&[u8]]) -> Refu
                     .get("error_message")
                     .and_then(|v| v.as_str())
                     .unwrap_or(&message);
-                if let Some(n) = n.and_then(|n| usize::try_from(n).ok()) {
-                    if (1..=lines.len()).contains(&n) {
+                match n.and_then(|n| usize::try_from(n).ok()) {
+                    Some(n) if (1..=lines.len()).contains(&n) => {
                         named.insert(n - 1, why.to_owned());
                     }
+                    _ => unmapped += 1,
                 }
             }
-            if message.contains("partial write") && !named.is_empty() {
+            // Only an answer whose every item names a line of the batch says which lines
+            // were stored; otherwise nothing of the batch is counted as stored.
+            if message.contains("partial write") && !named.is_empty() && unmapped == 0 {
                 let mut lines: Vec<_> = named.into_iter().collect();
                 lines.sort_unstable();
                 Refusal {
@@ -102,8 +109,28 @@ pub fn parse_refusal(api: Api, status: u16, body: &str, lines: &[&[u8]]) -> Refu
             if let Some(rest) = message.strip_prefix("partial write:") {
                 let dropped = rest
                     .rsplit_once("dropped=")
-                    .and_then(|(_, n)| n.trim().parse::<u64>().ok())
-                    .unwrap_or(0);
+                    .and_then(|(_, n)| n.trim().parse::<u64>().ok());
+                // Without a readable `dropped=N`, or when it names nothing refused, the
+                // answer does not say which lines were stored: none is counted as stored.
+                let dropped = match dropped {
+                    Some(d) if d.saturating_add(unmatched) > 0 || !named.is_empty() => d,
+                    _ => return whole(message, &named),
+                };
+                let mut named = named;
+                if !message.contains("unable to parse '") {
+                    // InfluxDB 1.x reports the lines that failed to parse, or the points
+                    // refused by the write (type conflicts, retention: `dropped=N`), never
+                    // both: with a write error, the lines that failed to parse are neither
+                    // named nor counted, and not stored. Find them here.
+                    for (i, line) in lines.iter().enumerate() {
+                        if let Err(p) = check_line(line, Some(LpTarget::Influxdb1)) {
+                            named.insert(
+                                i,
+                                format!("not valid InfluxDB 1.x line protocol ({p}); the server did not name it, it reported: {message}"),
+                            );
+                        }
+                    }
+                }
                 let mut refused: Vec<_> = named.into_iter().collect();
                 refused.sort_unstable();
                 // `dropped=N` counts points refused after parsing, distinct from the named
@@ -112,7 +139,7 @@ pub fn parse_refusal(api: Api, status: u16, body: &str, lines: &[&[u8]]) -> Refu
                 Refusal {
                     message,
                     lines: refused,
-                    unidentified: (dropped + unmatched).min(left),
+                    unidentified: dropped.saturating_add(unmatched).min(left),
                 }
             } else {
                 whole(message, &named)
@@ -196,7 +223,9 @@ mod tests {
     #[test]
     fn v1_partial_write_dropped_without_names() {
         let body = r#"{"error":"partial write: field type conflict: input field \"f\" on measurement \"m\" is type integer, already exists as type float dropped=2"}"#;
-        let r = parse_refusal(Api::V1, 400, body, &LINES);
+        // Lines that all parse (see v1_write_error_hides_unparsable_lines for the others).
+        let lines: [&[u8]; 4] = [b"m f=1", b"m f=2i", b"m f=3", b"m f=4i"];
+        let r = parse_refusal(Api::V1, 400, body, &lines);
         assert!(r.lines.is_empty());
         assert_eq!(r.unidentified, 2);
         assert!(r.message.contains("field type conflict"));
@@ -210,6 +239,67 @@ mod tests {
         let r = parse_refusal(Api::V1, 400, "not json", &LINES);
         assert_eq!(r.count(), 4);
         assert_eq!(r.lines[0].1, "not json");
+    }
+
+    #[test]
+    fn v1_partial_write_without_a_count_refuses_the_batch() {
+        for body in [
+            r#"{"error":"partial write: field type conflict"}"#,
+            r#"{"error":"partial write: x dropped=-2"}"#,
+            r#"{"error":"partial write: x dropped=99999999999999999999999"}"#,
+            r#"{"error":"partial write: x dropped=0"}"#,
+            "partial write: shard is read-only",
+        ] {
+            let r = parse_refusal(Api::V1, 400, body, &LINES);
+            assert_eq!(r.count(), 4, "{body}: {r:?}");
+        }
+        let body = r#"{"error":"partial write: max-values-per-tag limit exceeded dropped=1"}"#;
+        assert_eq!(parse_refusal(Api::V1, 400, body, &LINES).unidentified, 1);
+    }
+
+    #[test]
+    fn v1_write_error_hides_unparsable_lines() {
+        // What InfluxDB 1.x answers when a batch has a type conflict and lines that do not
+        // parse: only the conflict is reported.
+        let lines: [&[u8]; 5] = [
+            b"m f=1i",
+            b"m f=oops",
+            b"m f=\"x\"",
+            b"m,t= f=1i",
+            b"m f=2i",
+        ];
+        let body = r#"{"error":"partial write: field type conflict: input field \"f\" on measurement \"m\" is type string, already exists as type integer dropped=1"}"#;
+        let r = parse_refusal(Api::V1, 400, body, &lines);
+        assert_eq!(r.lines.iter().map(|l| l.0).collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!(r.unidentified, 1);
+        assert_eq!(r.count(), 3);
+        let r = parse_refusal(
+            Api::V1,
+            400,
+            r#"{"error":"partial write: x dropped=18446744073709551615"}"#,
+            &lines,
+        );
+        assert_eq!(r.count(), 5);
+    }
+
+    #[test]
+    fn v3_items_naming_no_line_refuse_the_batch() {
+        for data in [
+            r#"[{"line_number":2,"error_message":"bad"},{"line_number":9,"error_message":"x"}]"#,
+            r#"[{"line_number":2,"error_message":"bad"},{"line_number":-1,"error_message":"x"}]"#,
+            r#"[{"line_number":2,"error_message":"bad"},{"line_number":0,"error_message":"x"}]"#,
+            r#"[{"line_number":2,"error_message":"bad"},{"error_message":"x"}]"#,
+            r#"[{"line_number":2,"error_message":"bad"},{"line_number":"3","error_message":"x"}]"#,
+            r#"[{"line_number":2.5,"error_message":"bad"}]"#,
+        ] {
+            let body =
+                format!(r#"{{"error":"partial write of line protocol occurred","data":{data}}}"#);
+            let r = parse_refusal(Api::V3, 400, &body, &LINES);
+            assert_eq!(r.count(), 4, "{data}: {r:?}");
+        }
+        // The same line named twice is one refused line.
+        let body = r#"{"error":"partial write of line protocol occurred","data":[{"line_number":2,"error_message":"a"},{"line_number":2,"error_message":"b"}]}"#;
+        assert_eq!(parse_refusal(Api::V3, 400, body, &LINES).count(), 1);
     }
 
     #[test]

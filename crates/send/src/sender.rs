@@ -172,6 +172,19 @@ fn send_part(
                     ctx.policy.retry_after_cap,
                 );
                 match action {
+                    // Write endpoints answer 204 (or an empty or JSON 2xx); a web page is a
+                    // proxy or another application at that URL, and nothing was stored.
+                    Action::Ack if is_web_page(&resp.body) => {
+                        ctx.stop.store(true, Ordering::Relaxed);
+                        outcome.failure = Some(Failure::Fatal {
+                            status: resp.status,
+                            message: with_server_text(
+                                format!("HTTP {}: the answer is a web page, not the acknowledgement of a write (is --url the database's address, not a proxy's or another application's?)", resp.status),
+                                &resp.body,
+                            ),
+                        });
+                        return;
+                    }
                     Action::Ack => {
                         outcome.acked += lines.len() as u64;
                         LiveCounters::add(&ctx.live.lines_acked, lines.len() as u64);
@@ -184,6 +197,24 @@ fn send_part(
                         if outcome.failure.is_none() {
                             send_part(ctx, batch, &lines[mid..], first + mid, stats, rng, outcome);
                         }
+                        return;
+                    }
+                    // Go's HTTPS servers (InfluxDB with TLS) answer plain HTTP with this
+                    // 400: no line was refused, the URL is wrong.
+                    Action::Refused
+                        if resp.status == 400
+                            && resp
+                                .body
+                                .contains("Client sent an HTTP request to an HTTPS server") =>
+                    {
+                        ctx.stop.store(true, Ordering::Relaxed);
+                        outcome.failure = Some(Failure::Fatal {
+                            status: resp.status,
+                            message: format!(
+                                "HTTP 400: the server speaks HTTPS on this port (it said: {}): use https:// in --url",
+                                one_line(&resp.body)
+                            ),
+                        });
                         return;
                     }
                     Action::Split | Action::Refused => {
@@ -205,19 +236,21 @@ fn send_part(
                         outcome.acked += acked;
                         LiveCounters::add(&ctx.live.lines_acked, acked);
                         LiveCounters::add(&ctx.live.lines_refused, refused);
+                        // Server texts go to the rejects file and the terminal: one line,
+                        // control characters escaped.
                         for (i, reason) in refusal.lines {
                             outcome.refused.push(RefusedLine {
                                 line_number: batch.line_number(first + i),
                                 text: lines[i].to_vec(),
                                 status: resp.status,
-                                reason,
+                                reason: one_line(&reason),
                             });
                         }
                         if refusal.unidentified > 0 {
                             outcome.unidentified.push((
                                 refusal.unidentified,
                                 resp.status,
-                                refusal.message,
+                                one_line(&refusal.message),
                             ));
                         }
                         return;
@@ -297,6 +330,23 @@ fn sleep_unless_stopped(ctx: &SendContext<'_>, wait: Duration) {
         ctx.clock.sleep(d);
         left -= d;
     }
+}
+
+/// Whether a response body is an HTML page.
+fn is_web_page(body: &str) -> bool {
+    let head = body
+        .trim_start()
+        .chars()
+        .take(512)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    head.starts_with('<') && (head.starts_with("<!doctype html") || head.contains("<html"))
+}
+
+/// A server's text on one line: runs of blanks (newlines included) become one space, other
+/// control characters are escaped.
+fn one_line(text: &str) -> String {
+    escape_text(&text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Longest piece of a server's text put in a message.

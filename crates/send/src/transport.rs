@@ -8,8 +8,8 @@ use std::time::Duration;
 /// read whole to be parsed; a body over this limit counts as unreadable).
 pub const MAX_RESPONSE_BODY: u64 = 64 << 20;
 
-/// One write request.
-#[derive(Debug, Clone, Copy)]
+/// One write request. `Debug` shows neither the credentials nor the body.
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
     /// Full URL with the query string.
     pub url: &'a str,
@@ -19,6 +19,23 @@ pub struct Request<'a> {
     pub gzip: bool,
     /// The request body.
     pub body: &'a [u8],
+}
+
+impl std::fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("url", &crate::dialect::redact_url(self.url))
+            .field(
+                "authorization",
+                &self.authorization.map(|a| match a.split_once(' ') {
+                    Some((scheme, _)) => format!("{scheme} [redacted]"),
+                    None => crate::dialect::REDACTED.to_owned(),
+                }),
+            )
+            .field("gzip", &self.gzip)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 /// What the server answered.
@@ -102,23 +119,63 @@ impl HttpTransport {
     }
 }
 
+/// Bodies larger than this are sent again with `Expect: 100-continue` when the connection
+/// broke while they were sent (servers discard a small unread body and keep the connection).
+const EXPECT_CONTINUE_ABOVE: usize = 64 * 1024;
+
+/// Whether `e` is the connection breaking under the request (reset, broken pipe): what a
+/// client sees when the server answered early (401, 413) and closed without reading the body.
+fn broke_while_sending(e: &ureq::Error) -> bool {
+    matches!(e, ureq::Error::Io(io) if matches!(
+        io.kind(),
+        std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::BrokenPipe
+            | std::io::ErrorKind::ConnectionAborted
+    ))
+}
+
 impl Transport for HttpTransport {
     fn send(&self, request: &Request<'_>) -> Result<Response, TransportError> {
+        // A server that answers before reading the body (InfluxDB: a bad token, a body over
+        // its limit) closes the connection under a large body, and its answer is lost. Sent
+        // again with `Expect: 100-continue`, the answer arrives before the body is sent.
+        match self.send_once(request, false) {
+            Err(e) if broke_while_sending(&e) && request.body.len() > EXPECT_CONTINUE_ABOVE => {
+                self.send_once(request, true)
+            }
+            r => r,
+        }
+        .map_err(|e| {
+            let mut e = classify_error(e, request.url, self.timeout);
+            e.message = self.secrets.redact(&e.message);
+            e
+        })
+        .and_then(|r| r)
+    }
+}
+
+impl HttpTransport {
+    /// One request; the outer error is a transport failure, unclassified.
+    #[allow(clippy::result_large_err)]
+    fn send_once(
+        &self,
+        request: &Request<'_>,
+        expect_continue: bool,
+    ) -> Result<Result<Response, TransportError>, ureq::Error> {
         let mut builder = self
             .agent
             .post(request.url)
             .header("Content-Type", "text/plain; charset=utf-8");
+        if expect_continue {
+            builder = builder.header("Expect", "100-continue");
+        }
         if let Some(auth) = request.authorization {
             builder = builder.header("Authorization", auth);
         }
         if request.gzip {
             builder = builder.header("Content-Encoding", "gzip");
         }
-        let mut response = builder.send(request.body).map_err(|e| {
-            let mut e = classify_error(e, request.url, self.timeout);
-            e.message = self.secrets.redact(&e.message);
-            e
-        })?;
+        let mut response = builder.send(request.body)?;
         let status = response.status().as_u16();
         let header = |name: &str| {
             response
@@ -128,31 +185,43 @@ impl Transport for HttpTransport {
         };
         let retry_after = header("retry-after");
         let location = header("location").map(|l| self.secrets.redact(&l));
+        // Bytes, decoded lossily: a server's text need not be UTF-8.
         let body = match response
             .body_mut()
             .with_config()
             .limit(MAX_RESPONSE_BODY)
-            .lossy_utf8(true)
-            .read_to_string()
+            .read_to_vec()
         {
-            Ok(b) => b,
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             // A status arrived: the body is only informative. A cut-off body still counts.
             Err(e) if status < 400 => {
-                return Ok(Response {
+                return Ok(Ok(Response {
                     status,
                     retry_after,
                     location,
                     body: self.secrets.redact(&e.to_string()),
-                })
+                }))
+            }
+            // The body of a 400 says which lines were refused (a partial write): cut off
+            // (connection dropped, timeout, broken chunked encoding), the answer says nothing
+            // about which lines were stored. It counts as no answer, and the batch is sent again.
+            Err(e) if status == 400 && !matches!(e, ureq::Error::BodyExceedsLimit(_)) => {
+                return Ok(Err(TransportError {
+                    retryable: true,
+                    message: self.secrets.redact(&format!(
+                        "{}: the answer HTTP 400 was cut off ({e}), so which lines were stored is unknown",
+                        host_of(request.url)
+                    )),
+                }))
             }
             Err(e) => format!("(response body unreadable: {e})"),
         };
-        Ok(Response {
+        Ok(Ok(Response {
             status,
             retry_after,
             location,
-            body: self.secrets.redact(&body),
-        })
+            body: self.secrets.redact_body(&body),
+        }))
     }
 }
 
@@ -169,6 +238,17 @@ fn classify_error(e: ureq::Error, url: &str, timeout: Duration) -> TransportErro
         return TransportError {
             retryable: false,
             message: format!("TLS handshake with {} failed: {tls}; {hint}", host_of(url)),
+        };
+    }
+    // An answer that is not HTTP: something else listens on that port. Trying again sends
+    // the same bytes to the same program.
+    if let ureq::Error::Protocol(p) = &e {
+        return TransportError {
+            retryable: false,
+            message: format!(
+                "{}: the answer is not HTTP ({p}): is --url the address of the server's HTTP API (host and port)?",
+                host_of(url)
+            ),
         };
     }
     let retryable = !matches!(
@@ -235,6 +315,19 @@ impl Transport for DryRunTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_debug_shows_no_secret() {
+        let r = Request {
+            url: "http://u:pw-Secret9@h/write?db=d&p=pw-Secret9",
+            authorization: Some("Token tok-Secret9"),
+            gzip: false,
+            body: b"m f=1",
+        };
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("Secret9"), "{shown}");
+        assert!(shown.contains("Token [redacted]"), "{shown}");
+    }
 
     #[test]
     fn transport_errors_name_the_server_and_the_timeout() {

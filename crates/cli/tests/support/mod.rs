@@ -55,6 +55,9 @@ pub enum Reply {
     },
     /// Close the connection without answering.
     Reset,
+    /// Write these bytes as the whole answer (status line, headers, body, possibly malformed),
+    /// count `stored` as stored, then close the connection.
+    Raw { bytes: Vec<u8>, stored: Vec<String> },
 }
 
 impl Reply {
@@ -228,6 +231,14 @@ fn serve(
         match reply {
             Reply::Reset => {
                 seen.lock().unwrap().push(s);
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+            Reply::Raw { bytes, stored } => {
+                s.stored = stored;
+                seen.lock().unwrap().push(s);
+                let _ = writer.write_all(&bytes);
+                let _ = writer.flush();
                 let _ = writer.shutdown(Shutdown::Both);
                 return;
             }
