@@ -532,7 +532,10 @@ fn huge_chunk_size_on_a_stream_does_not_allocate_it_up_front() {
     let lp = write_text(&dir, "a.lp", "m f=1 1\n");
     let bin = env!("CARGO_BIN_EXE_lpconvert");
     for (args, input) in [
-        (format!("convert -s '{s}' --threads 2 --chunk-size 256M -"), &csv),
+        (
+            format!("convert -s '{s}' --threads 2 --chunk-size 256M -"),
+            &csv,
+        ),
         ("check --threads 2 --chunk-size 256M -".to_string(), &lp),
     ] {
         let out = Command::new("sh")
