@@ -617,3 +617,123 @@ fn bench_report_files_naming_the_from_input_are_refused() {
     assert!(stderr(&o).contains("--report"), "{}", stderr(&o));
     assert_eq!(read(&from), "m f=1 1\n");
 }
+
+#[test]
+fn output_through_a_symlink_never_touches_an_input_beside_its_target() {
+    // `-o link` with link -> sub/real.lp is written as sub/real.lp.partial: an input of that
+    // name must be refused, not deleted.
+    let dir = TempDir::new("out-link-partial");
+    let (schema, _) = home(&dir);
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let input = write_text(&dir, "sub/real.lp.partial", HOME_CSV);
+    std::fs::write(dir.join("sub/real.lp"), "old\n").unwrap();
+    let link = dir.join("link.lp");
+    std::os::unix::fs::symlink(dir.join("sub/real.lp"), &link).unwrap();
+    let link = link.display().to_string();
+    let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &link], &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&input), HOME_CSV, "the input was destroyed");
+    assert_eq!(read(dir.join("sub/real.lp")), "old\n");
+    // The same for a rejects file through a link.
+    let o = run_lpconvert(
+        "convert",
+        &["-s", &schema, &input, "-o", "/dev/null", "--rejects", &link],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&input), HOME_CSV, "the input was destroyed");
+}
+
+#[test]
+fn output_through_a_dangling_symlink_writes_its_target_and_keeps_the_link() {
+    let dir = TempDir::new("out-dangling");
+    let (schema, input) = home(&dir);
+    let link = dir.join("link.lp");
+    std::os::unix::fs::symlink("new.lp", &link).unwrap();
+    let l = link.display().to_string();
+    let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &l], &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(read(dir.join("new.lp")).starts_with("home,room=Kitchen"));
+    // A link into a missing directory fails before anything is written.
+    let gone = dir.join("gone.lp");
+    std::os::unix::fs::symlink("nowhere/x.lp", &gone).unwrap();
+    let g = gone.display().to_string();
+    let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &g], &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(std::fs::symlink_metadata(&gone)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // Output and rejects naming one file through a dangling link are refused.
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &input,
+            "-o",
+            &l,
+            "--rejects",
+            &dir.join("new.lp").display().to_string(),
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+}
+
+#[test]
+fn output_on_dev_stdout_appends_to_a_regular_file_on_stdout() {
+    // `lpconvert ... -o /dev/stdout >> log` keeps what the log held; nothing is created in /dev.
+    let dir = TempDir::new("out-dev-stdout");
+    let (schema, input) = home(&dir);
+    let bad = write_text(
+        &dir,
+        "bad.csv",
+        "time,room,temp,co\n1641024000,Kitchen,x,0\n",
+    );
+    for (opt, path) in [("-o", "/dev/stdout"), ("-o", "/proc/self/fd/1")] {
+        let log = dir.join("log");
+        std::fs::write(&log, "previous\n").unwrap();
+        let f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+            .args(["convert", "-s", &schema, &input, opt, path])
+            .stdout(f)
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 0, "{path}: {}", stderr(&o));
+        let text = read(&log);
+        assert!(
+            text.starts_with("previous\nhome,room=Kitchen"),
+            "{path}: {text}"
+        );
+    }
+    let log = dir.join("log");
+    std::fs::write(&log, "previous\n").unwrap();
+    let f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args([
+            "convert",
+            "-s",
+            &schema,
+            &bad,
+            "--on-error",
+            "skip",
+            "-o",
+            "/dev/null",
+        ])
+        .args(["--rejects", "/dev/stdout"])
+        .stdout(f)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(
+        read(&log).starts_with("previous\ntime,room,temp,co\n"),
+        "{}",
+        read(&log)
+    );
+    assert!(!Path::new("/dev/stdout.errors").exists());
+}
