@@ -142,9 +142,11 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
         .rejects
         .as_deref()
         .map(|p| {
-            let mut avoid = inputs.clone();
+            // Further rejects files (FILE.2.csv, ...) take no input's, schema's or output's name.
+            let mut avoid = with_schema(&inputs, Some(&a.schema));
             avoid.extend(a.output.iter().map(|o| o.display().to_string()));
-            RejectsFile::create(p, &schema, &avoid)
+            let others = outputs_of(a.output.as_deref(), None);
+            RejectsFile::create(p, &schema, &avoid).map(|r| r.beside(others))
         })
         .transpose()?;
     let show_progress = !a.quiet && io::stderr().is_terminal();
@@ -242,6 +244,9 @@ fn settle(out: Output, rejects: Option<RejectsFile>, code: u8, quiet: bool) -> u
         }
     }
     if let Some(r) = rejects {
+        if let Some(note) = r.misnamed().filter(|_| !quiet && ok(code)) {
+            eprintln!("lpconvert: {note}");
+        }
         if !ok(code) {
             kept.extend(r.keep_partial());
         } else {
@@ -250,7 +255,7 @@ fn settle(out: Output, rejects: Option<RejectsFile>, code: u8, quiet: bool) -> u
                     let names: Vec<String> =
                         paths.iter().map(|p| p.display().to_string()).collect();
                     eprintln!(
-                        "lpconvert: the inputs' headers differ: rejected rows are in {} (one file per header, each with its FILE.errors)",
+                        "lpconvert: the inputs' headers or formats differ: rejected rows are in {} (one file per header and format, each with its FILE.errors)",
                         names.join(", ")
                     );
                 }

@@ -737,3 +737,116 @@ fn output_on_dev_stdout_appends_to_a_regular_file_on_stdout() {
     );
     assert!(!Path::new("/dev/stdout.errors").exists());
 }
+
+#[test]
+fn rejects_of_a_tsv_input_convert_again_with_the_same_schema() {
+    // The delimiter comes from the input's name: rows read another way than FILE's get a file
+    // whose name reads them that way (`bad.csv` takes the CSV rows, TSV rows `bad.csv.2.tsv`).
+    let dir = TempDir::new("rej-tsv");
+    let (schema, _) = home(&dir);
+    let tsv = write_text(
+        &dir,
+        "b.tsv",
+        "time\troom\ttemp\tco\n1641024000\tKitchen\tx\t0\n1641027600\tKitchen\t21.5\t1\n",
+    );
+    let csv_bad = write_text(&dir, "c.csv", "time,room,temp,co\n1641024000,Kitchen,y,0\n");
+    let r = dir.join("bad.csv").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &csv_bad,
+            &tsv,
+            "--on-error",
+            "skip",
+            "-o",
+            "/dev/null",
+            "--rejects",
+            &r,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(rejected(&o), 2);
+    // Every rejects file written converts again: every row rejected again, none lost.
+    let mut again = 0;
+    for f in ["bad.csv", "bad.csv.2.tsv"] {
+        let p = dir.join(f).display().to_string();
+        let o = run_lpconvert(
+            "convert",
+            &["-s", &schema, &p, "--on-error", "skip", "-o", "/dev/null"],
+            &[],
+        );
+        assert_eq!(code(&o), 3, "{p}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(" 0 lines written"),
+            "{p}: {}",
+            stderr(&o)
+        );
+        again += rejected(&o);
+    }
+    assert_eq!(again, 2);
+    // TSV rows alone in `bad.csv`: the user is told to rename it.
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &tsv,
+            "--on-error",
+            "skip",
+            "-o",
+            "/dev/null",
+            "--rejects",
+            &r,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(".tsv to convert it again"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_further_rejects_file_never_takes_the_name_of_an_output_still_being_written() {
+    // `-o rej.csv.2.csv --rejects rej.csv`: the output exists only as rej.csv.2.csv.partial
+    // while the run lasts; the second rejects file must not take (and unlink) that name.
+    let dir = TempDir::new("rej-group-output");
+    let (schema, _) = home(&dir);
+    let a = write_text(
+        &dir,
+        "a.csv",
+        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n",
+    );
+    let b = write_text(&dir, "b.csv", "room,co,temp,time\nHall,1,cold,1641024000\n");
+    let out = dir.join("rej.csv.2.csv").display().to_string();
+    let rej = dir.join("rej.csv").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &a,
+            &b,
+            "--on-error",
+            "skip",
+            "-o",
+            &out,
+            "--rejects",
+            &rej,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(
+        read(&out),
+        "home,room=Kitchen temp=21.0,co=0i 1641024000\n",
+        "the output was lost"
+    );
+    assert!(read(&rej).contains("Kitchen,hot"));
+    assert!(read(dir.join("rej.csv.3.csv")).contains("Hall,1,cold"));
+}
