@@ -212,7 +212,7 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
             2
         }
     };
-    let code = settle(sink.out, sink.rejects, code, a.quiet);
+    let code = settle(sink.out, sink.rejects, code, closed, a.quiet);
     if (code != 0 && code != 3) || closed {
         // A closed stdout (`| head`) ends quietly.
         return Ok(code);
@@ -229,10 +229,12 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-/// Puts the output files in place when the run ends with 0 or 3, else keeps them as
-/// `FILE.partial` and says so; returns the exit status (2 when a file cannot be put in place).
-fn settle(out: Output, rejects: Option<RejectsFile>, code: u8, quiet: bool) -> u8 {
-    let ok = |code: u8| code == 0 || code == 3;
+/// Puts the output files in place when the run ends with 0 or 3 having read every input, else
+/// keeps them as `FILE.partial` and says so (a closed stdout, `| head`, ends the run early with
+/// 0: what was written is not all); returns the exit status (2 when a file cannot be put in
+/// place).
+fn settle(out: Output, rejects: Option<RejectsFile>, code: u8, closed: bool, quiet: bool) -> u8 {
+    let ok = |code: u8| (code == 0 || code == 3) && !closed;
     let mut code = code;
     let mut kept = Vec::new();
     if let Output::File(f) = out {
@@ -269,8 +271,13 @@ fn settle(out: Output, rejects: Option<RejectsFile>, code: u8, quiet: bool) -> u
     }
     if !kept.is_empty() {
         let names: Vec<String> = kept.iter().map(|p| p.display().to_string()).collect();
+        let why = if closed {
+            "standard output was closed before the end"
+        } else {
+            "the run failed"
+        };
         eprintln!(
-            "lpconvert: the run failed, so the previous output files are untouched; what was written is kept in {}",
+            "lpconvert: {why}, so the previous output files are untouched; what was written is kept in {}",
             names.join(", ")
         );
     }

@@ -850,3 +850,48 @@ fn a_further_rejects_file_never_takes_the_name_of_an_output_still_being_written(
     assert!(read(&rej).contains("Kitchen,hot"));
     assert!(read(dir.join("rej.csv.3.csv")).contains("Hall,1,cold"));
 }
+
+#[test]
+fn rejects_of_a_run_cut_short_by_a_closed_stdout_are_not_put_in_place() {
+    // `lpconvert ... --rejects r.csv | head -1`: the run ends quietly with 0, but r.csv would
+    // hold only the rows before the pipe closed: it stays r.csv.partial, an old r.csv untouched.
+    let dir = TempDir::new("rej-closed-stdout");
+    let (schema, _) = home(&dir);
+    let mut text = String::from("time,room,temp,co\n");
+    for i in 0..300_000u64 {
+        let temp = if i % 100 == 0 { "x" } else { "21.5" };
+        text.push_str(&format!("{},Kitchen,{temp},{i}\n", 1_641_024_000 + i));
+    }
+    let input = write_text(&dir, "big.csv", &text);
+    let rej = dir.join("r.csv");
+    std::fs::write(&rej, "old\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args([
+            "convert",
+            "-s",
+            &schema,
+            &input,
+            "--on-error",
+            "skip",
+            "--threads",
+            "1",
+        ])
+        .args(["--rejects", &rej.display().to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut out, &mut first).unwrap();
+    drop(out);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let now = read(&rej);
+    assert!(
+        now == "old\n",
+        "a cut-short rejects file was put in place: {} bytes",
+        now.len()
+    );
+    assert!(dir.join("r.csv.partial").exists(), "{}", stderr(&o));
+}
