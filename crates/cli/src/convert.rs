@@ -233,9 +233,30 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
 /// keeps them as `FILE.partial` and says so (a closed stdout, `| head`, ends the run early with
 /// 0: what was written is not all); returns the exit status (2 when a file cannot be put in
 /// place).
-fn settle(out: Output, rejects: Option<RejectsFile>, code: u8, closed: bool, quiet: bool) -> u8 {
+fn settle(
+    mut out: Output,
+    mut rejects: Option<RejectsFile>,
+    code: u8,
+    closed: bool,
+    quiet: bool,
+) -> u8 {
     let ok = |code: u8| (code == 0 || code == 3) && !closed;
     let mut code = code;
+    if ok(code) {
+        // Every file written out before any is renamed: none is put in place by a run that
+        // then ends with 2 because another could not be written.
+        let mut written = Ok(());
+        if let Output::File(f) = &mut out {
+            written = f.prepare().map_err(|e| ("output", e));
+        }
+        if let (Ok(()), Some(r)) = (&written, &mut rejects) {
+            written = r.prepare().map_err(|e| ("rejects file", e));
+        }
+        if let Err((what, e)) = written {
+            eprintln!("lpconvert: cannot write the {what}: {e}");
+            code = 2;
+        }
+    }
     let mut kept = Vec::new();
     if let Output::File(f) = out {
         if !ok(code) {

@@ -295,6 +295,15 @@ impl RejectsFile {
         ))
     }
 
+    /// Flushes and syncs every file (see [`OutputFile::prepare`]).
+    pub fn prepare(&mut self) -> io::Result<()> {
+        for g in &mut self.groups {
+            g.rows.prepare()?;
+            g.reasons.prepare()?;
+        }
+        Ok(())
+    }
+
     /// Flushes every file and renames it into place; returns the rows files.
     pub fn commit(self) -> io::Result<Vec<PathBuf>> {
         let mut paths = Vec::new();

@@ -360,14 +360,23 @@ impl OutputFile {
         Ok(w.get_ref())
     }
 
+    /// Flushes everything and syncs the partial file: what can fail before a rename, so that
+    /// the files of a run are all written before any is put in place.
+    pub fn prepare(&mut self) -> io::Result<()> {
+        let partial = self.partial.is_some();
+        let f = self.finish()?;
+        if partial {
+            f.sync_all()?;
+        }
+        Ok(())
+    }
+
     /// Flushes, syncs and renames the partial file to its name.
     pub fn commit(mut self) -> io::Result<()> {
         self.settled = true;
-        let partial = self.partial.clone();
-        let f = self.finish()?;
-        if let Some(p) = partial {
-            f.sync_all()?;
-            std::fs::rename(&p, &self.target)?;
+        self.prepare()?;
+        if let Some(p) = &self.partial {
+            std::fs::rename(p, &self.target)?;
         }
         Ok(())
     }

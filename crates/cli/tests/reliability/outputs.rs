@@ -895,3 +895,46 @@ fn rejects_of_a_run_cut_short_by_a_closed_stdout_are_not_put_in_place() {
     );
     assert!(dir.join("r.csv.partial").exists(), "{}", stderr(&o));
 }
+
+#[test]
+fn output_is_not_put_in_place_when_the_rejects_file_cannot_be_written() {
+    // `--rejects /dev/full`: the run ends with 2, so -o's file stays as it was.
+    let dir = TempDir::new("rej-full");
+    let (schema, _) = home(&dir);
+    let input = write_text(
+        &dir,
+        "b.csv",
+        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,x,1\n",
+    );
+    let out = dir.join("o.lp");
+    std::fs::write(&out, "old\n").unwrap();
+    let o = run_lpconvert(
+        "convert",
+        &["-s", &schema, &input, "--on-error", "skip"],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let out_s = out.display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &input,
+            "--on-error",
+            "skip",
+            "-o",
+            &out_s,
+            "--rejects",
+            "/dev/full",
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(
+        read(&out),
+        "old\n",
+        "put in place by a run that ended with 2"
+    );
+    assert!(dir.join("o.lp.partial").exists(), "{}", stderr(&o));
+}
