@@ -87,6 +87,14 @@ fn output_id(what: &str, path: &Path) -> Result<FileId, String> {
     } else {
         path.display().to_string()
     };
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zst"))
+    {
+        return Err(format!(
+            "{what} {shown}: zstd is not written; name a .gz file for gzip, or no compression"
+        ));
+    }
     let path = resolved.as_path();
     match std::fs::metadata(path) {
         Ok(m) if m.is_file() => Ok(FileId::Inode(m.dev(), m.ino())),

@@ -938,3 +938,17 @@ fn output_is_not_put_in_place_when_the_rejects_file_cannot_be_written() {
     );
     assert!(dir.join("o.lp.partial").exists(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_zst_output_is_refused_rather_than_written_uncompressed() {
+    // Only gzip is written: `-o out.lp.zst` used to give plain text under a .zst name.
+    let dir = TempDir::new("out-zst");
+    let (schema, input) = home(&dir);
+    for opt in ["-o", "--rejects"] {
+        let out = dir.join("out.zst").display().to_string();
+        let o = run_lpconvert("convert", &["-s", &schema, &input, opt, &out], &[]);
+        assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
+        assert!(stderr(&o).contains(".gz"), "{}", stderr(&o));
+        assert!(!dir.join("out.zst").exists() && !dir.join("out.zst.partial").exists());
+    }
+}
