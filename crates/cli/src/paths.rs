@@ -318,6 +318,16 @@ impl OutputFile {
             // Follow a symlink: the file it points to is replaced, the link stays.
             let target = resolve(path);
             let partial = with_suffix(&target, ".partial");
+            // A partial file another run still writes (and holds locked) is not taken over:
+            // whichever run ended first would put the other's unfinished file in place.
+            if let Ok(f) = File::open(&partial) {
+                if let Err(std::fs::TryLockError::WouldBlock) = f.try_lock() {
+                    anyhow::bail!(
+                        "{} is being written by another run: wait for it to end, or choose another file",
+                        partial.display()
+                    );
+                }
+            }
             let _ = std::fs::remove_file(&partial);
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
@@ -339,6 +349,8 @@ impl OutputFile {
                     cause(&e)
                 )
             })?;
+            // Held until the process ends: tells a second run that the file is in use.
+            let _ = f.try_lock();
             (f, target, Some(partial))
         };
         let w = BufWriter::with_capacity(1 << 20, file);

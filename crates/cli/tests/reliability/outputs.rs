@@ -952,3 +952,37 @@ fn a_zst_output_is_refused_rather_than_written_uncompressed() {
         assert!(!dir.join("out.zst").exists() && !dir.join("out.zst.partial").exists());
     }
 }
+
+#[test]
+fn a_second_run_onto_an_output_being_written_is_refused() {
+    // Two runs with the same -o at once (an overlapping cron job): the second used to delete
+    // the first's FILE.partial and start its own, so that whichever ended first renamed the
+    // other's unfinished file into place.
+    let dir = TempDir::new("out-concurrent");
+    let (schema, _) = home(&dir);
+    let out = dir.join("o.lp").display().to_string();
+    let mut first = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(["convert", "-s", &schema, "-", "-o", &out])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = first.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, b"time,room,temp,co\n").unwrap();
+    let start = Instant::now();
+    while !dir.join("o.lp.partial").exists() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (_, input) = home(&dir);
+    let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &out], &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("o.lp.partial"), "{}", stderr(&o));
+    std::io::Write::write_all(&mut stdin, b"1641024000,Kitchen,21.0,0\n").unwrap();
+    drop(stdin);
+    let o = first.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        read(dir.join("o.lp")),
+        "home,room=Kitchen temp=21.0,co=0i 1641024000\n"
+    );
+}
