@@ -253,18 +253,13 @@ impl RejectsFile {
             g.reading = Some(read_as);
         }
         if ndjson {
-            // JSON allows CR and LF only as whitespace outside strings: spaces keep the
-            // element what it was, on one line (a CRLF ending stays).
+            // A CRLF ending stays.
             let raw = r.raw.strip_suffix(b"\n").unwrap_or(r.raw);
             let (body, cr) = match raw.strip_suffix(b"\r") {
                 Some(b) => (b, &b"\r"[..]),
                 None => (raw, &b""[..]),
             };
-            let line: Vec<u8> = body
-                .iter()
-                .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
-                .collect();
-            g.rows.write_all(&line)?;
+            g.rows.write_all(&one_line(body))?;
             g.rows.write_all(cr)?;
             g.rows.write_all(b"\n")?;
         } else {
@@ -324,6 +319,40 @@ impl RejectsFile {
         }
         kept
     }
+}
+
+/// A JSON element on one line, as valid or invalid as it was: CR and LF outside strings are
+/// whitespace and become spaces; inside a string (where JSON refuses them raw) a CR stays and
+/// an LF becomes a CR, so that the element is still refused, never turned into a row.
+fn one_line(body: &[u8]) -> Vec<u8> {
+    let (mut in_str, mut esc) = (false, false);
+    body.iter()
+        .map(|&b| {
+            if in_str {
+                if esc {
+                    esc = false;
+                } else if b == b'\\' {
+                    esc = true;
+                } else if b == b'"' {
+                    in_str = false;
+                }
+                if b == b'\n' {
+                    b'\r'
+                } else {
+                    b
+                }
+            } else {
+                if b == b'"' {
+                    in_str = true;
+                }
+                if b == b'\n' || b == b'\r' {
+                    b' '
+                } else {
+                    b
+                }
+            }
+        })
+        .collect()
 }
 
 /// Parses a byte size: `4M`, `256K`, `1G`, `100` (binary units, optional `iB`/`B`).

@@ -986,3 +986,64 @@ fn a_second_run_onto_an_output_being_written_is_refused() {
         "home,room=Kitchen temp=21.0,co=0i 1641024000\n"
     );
 }
+
+#[test]
+fn rejected_json_with_a_raw_control_character_in_a_string_stays_rejected() {
+    // A raw CR (NDJSON) or LF (a pretty JSON array) inside a string makes the element invalid
+    // JSON; the rejects file must keep it invalid, on one line, so that it is rejected again
+    // rather than converted as a row the data never held.
+    let dir = TempDir::new("rej-json-ctl");
+    let schema = write_text(
+        &dir,
+        "s.toml",
+        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
+    );
+    let nd = write_text(
+        &dir,
+        "a.ndjson",
+        "{\"time\":1641024000,\"room\":\"K\rx\",\"temp\":1.5,\"co\":0}\n{\"time\":1641024000,\"room\":\"K\",\"temp\":1.5,\"co\":0}\n",
+    );
+    let arr = write_text(
+        &dir,
+        "b.json",
+        "[\n  {\"time\": 1641024000,\n   \"room\": \"K\ny\", \"temp\": 1.5, \"co\": 0},\n  {\"time\": 1641024000, \"room\": \"K\", \"temp\": 1.5, \"co\": 0}\n]\n",
+    );
+    for input in [nd, arr] {
+        let rej = dir.join("r.ndjson").display().to_string();
+        let o = run_lpconvert(
+            "convert",
+            &[
+                "-s",
+                &schema,
+                &input,
+                "--on-error",
+                "skip",
+                "-o",
+                "/dev/null",
+                "--rejects",
+                &rej,
+            ],
+            &[],
+        );
+        assert_eq!(code(&o), 3, "{input}: {}", stderr(&o));
+        assert_eq!(rejected(&o), 1, "{input}");
+        assert_eq!(
+            read(&rej).matches('\n').count(),
+            1,
+            "{input}: {:?}",
+            read(&rej)
+        );
+        let o = run_lpconvert(
+            "convert",
+            &["-s", &schema, &rej, "--on-error", "skip", "-o", "/dev/null"],
+            &[],
+        );
+        assert_eq!(code(&o), 3, "{input}: {}", stderr(&o));
+        assert_eq!(rejected(&o), 1, "{input}");
+        assert!(
+            stderr(&o).contains(" 0 lines written"),
+            "{input}: {}",
+            stderr(&o)
+        );
+    }
+}
