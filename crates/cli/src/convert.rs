@@ -146,9 +146,11 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
         .rejects
         .as_deref()
         .map(|p| {
-            let mut avoid = inputs.clone();
+            // Further rejects files (FILE.2.csv, ...) take no input's, schema's or output's name.
+            let mut avoid = with_schema(&inputs, Some(&a.schema));
             avoid.extend(a.output.iter().map(|o| o.display().to_string()));
-            RejectsFile::create(p, &schema, &avoid)
+            let others = outputs_of(a.output.as_deref(), None);
+            RejectsFile::create(p, &schema, &avoid).map(|r| r.beside(others))
         })
         .transpose()?;
     let show_progress = !a.quiet && io::stderr().is_terminal();
@@ -214,7 +216,7 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
             2
         }
     };
-    let code = settle(sink.out, sink.rejects, code, a.quiet);
+    let code = settle(sink.out, sink.rejects, code, closed, a.quiet);
     if (code != 0 && code != 3) || closed {
         // A closed stdout (`| head`) ends quietly.
         return Ok(code);
@@ -231,11 +233,34 @@ pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-/// Puts the output files in place when the run ends with 0 or 3, else keeps them as
-/// `FILE.partial` and says so; returns the exit status (2 when a file cannot be put in place).
-fn settle(out: Output, rejects: Option<RejectsFile>, code: u8, quiet: bool) -> u8 {
-    let ok = |code: u8| code == 0 || code == 3;
+/// Puts the output files in place when the run ends with 0 or 3 having read every input, else
+/// keeps them as `FILE.partial` and says so (a closed stdout, `| head`, ends the run early with
+/// 0: what was written is not all); returns the exit status (2 when a file cannot be put in
+/// place).
+fn settle(
+    mut out: Output,
+    mut rejects: Option<RejectsFile>,
+    code: u8,
+    closed: bool,
+    quiet: bool,
+) -> u8 {
+    let ok = |code: u8| (code == 0 || code == 3) && !closed;
     let mut code = code;
+    if ok(code) {
+        // Every file written out before any is renamed: none is put in place by a run that
+        // then ends with 2 because another could not be written.
+        let mut written = Ok(());
+        if let Output::File(f) = &mut out {
+            written = f.prepare().map_err(|e| ("output", e));
+        }
+        if let (Ok(()), Some(r)) = (&written, &mut rejects) {
+            written = r.prepare().map_err(|e| ("rejects file", e));
+        }
+        if let Err((what, e)) = written {
+            eprintln!("lpconvert: cannot write the {what}: {e}");
+            code = 2;
+        }
+    }
     let mut kept = Vec::new();
     if let Output::File(f) = out {
         if !ok(code) {
@@ -246,6 +271,9 @@ fn settle(out: Output, rejects: Option<RejectsFile>, code: u8, quiet: bool) -> u
         }
     }
     if let Some(r) = rejects {
+        if let Some(note) = r.misnamed().filter(|_| !quiet && ok(code)) {
+            eprintln!("lpconvert: {note}");
+        }
         if !ok(code) {
             kept.extend(r.keep_partial());
         } else {
@@ -254,7 +282,7 @@ fn settle(out: Output, rejects: Option<RejectsFile>, code: u8, quiet: bool) -> u
                     let names: Vec<String> =
                         paths.iter().map(|p| p.display().to_string()).collect();
                     eprintln!(
-                        "lpconvert: the inputs' headers differ: rejected rows are in {} (one file per header, each with its FILE.errors)",
+                        "lpconvert: the inputs' headers or formats differ: rejected rows are in {} (one file per header and format, each with its FILE.errors)",
                         names.join(", ")
                     );
                 }
@@ -268,8 +296,13 @@ fn settle(out: Output, rejects: Option<RejectsFile>, code: u8, quiet: bool) -> u
     }
     if !kept.is_empty() {
         let names: Vec<String> = kept.iter().map(|p| p.display().to_string()).collect();
+        let why = if closed {
+            "standard output was closed before the end"
+        } else {
+            "the run failed"
+        };
         eprintln!(
-            "lpconvert: the run failed, so the previous output files are untouched; what was written is kept in {}",
+            "lpconvert: {why}, so the previous output files are untouched; what was written is kept in {}",
             names.join(", ")
         );
     }

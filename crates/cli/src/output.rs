@@ -94,21 +94,37 @@ pub fn thread_count(threads: Option<usize>) -> usize {
         .clamp(1, MAX_THREADS)
 }
 
+/// How a file is read with a schema: its format and whether it is tab-separated (a `.tsv`
+/// name, when the schema names no delimiter).
+type Reading = (Format, bool);
+
+/// How `name` is read with `schema`.
+fn reading(schema: &Schema, name: &str) -> Reading {
+    let (format, tab) = lpconvert_engine::input_format(schema, name);
+    (
+        format,
+        tab && format == Format::Csv && schema.csv.delimiter.is_none(),
+    )
+}
+
 /// One rejects file: the rows of inputs whose header is `key`.
 struct RejectsGroup {
     /// The header the rows are read with; `None` until the first row claims the group.
     key: Option<Option<Vec<u8>>>,
+    /// How its rows were read (set by the first): only rows read that way go to it.
+    reading: Option<Reading>,
     path: PathBuf,
     rows: OutputFile,
     reasons: OutputFile,
 }
 
 impl RejectsGroup {
-    fn create(path: PathBuf) -> anyhow::Result<RejectsGroup> {
+    fn create(path: PathBuf, reading: Option<Reading>) -> anyhow::Result<RejectsGroup> {
         Ok(RejectsGroup {
             rows: OutputFile::create(&path)?,
             reasons: OutputFile::create(&reasons_path(&path))?,
             key: None,
+            reading,
             path,
         })
     }
@@ -120,10 +136,14 @@ impl RejectsGroup {
 /// written one per line. The files appear under their names at [`RejectsFile::commit`].
 pub struct RejectsFile {
     groups: Vec<RejectsGroup>,
-    format: Option<Format>,
+    /// The schema the inputs are read with.
+    schema: Schema,
     skip_rows: usize,
     /// Files a further rejects file must not replace (the inputs, the other outputs).
     avoid: Vec<String>,
+    /// The other outputs of the run, with the names they are written under, which a further
+    /// rejects file must not take even before they exist.
+    others: Vec<(String, PathBuf)>,
     /// FILE is a device or FIFO: every row goes there.
     special: bool,
 }
@@ -134,42 +154,55 @@ impl RejectsFile {
     /// the other outputs).
     pub fn create(path: &Path, schema: &Schema, avoid: &[String]) -> anyhow::Result<Self> {
         Ok(RejectsFile {
-            groups: vec![RejectsGroup::create(path.to_path_buf())?],
-            format: schema.format,
+            groups: vec![RejectsGroup::create(path.to_path_buf(), None)?],
+            schema: schema.clone(),
             skip_rows: schema.csv.skip_rows,
             avoid: avoid.to_vec(),
+            others: Vec::new(),
             special: is_special(path),
         })
     }
 
-    /// The name of the `n`-th file (from 2): `FILE.n.EXT`, EXT telling the format of rows
-    /// of `input` read as `format` (FILE's own extension when it tells that format).
-    fn group_path(&self, n: usize, input: &str, format: Format) -> PathBuf {
+    /// The other outputs of the run (`(option, path)`, with their `.partial` names): no
+    /// further rejects file takes one of their names.
+    pub fn beside(mut self, others: Vec<(String, PathBuf)>) -> Self {
+        self.others = others;
+        self
+    }
+
+    /// Whether `path` (and the files written beside it) is free: no input, no other output.
+    fn free(&self, path: &Path) -> bool {
+        let mut outs = self.others.clone();
+        outs.extend(rejects_outputs("--rejects", path));
+        check_outputs(&self.avoid, &outs).is_ok()
+    }
+
+    /// The name of the `n`-th file (from 2): `FILE.n.EXT`, EXT telling how rows of `input`
+    /// are read (FILE's own extension when it reads them that way), so that the file converts
+    /// again with the same schema.
+    fn group_path(&self, n: usize, input: &str, want: Reading) -> PathBuf {
         let base = &self.groups[0].path;
         let text = base.to_string_lossy();
         let gz = text.ends_with(".gz");
         let ext_of = |p: &str| {
             let p = p.strip_suffix(".gz").unwrap_or(p);
             let ext = Path::new(p).extension()?.to_str()?;
-            let (f, _) = lpconvert_engine::input::format_from_name(&format!("x.{ext}"))?;
-            (f == format).then(|| ext.to_owned())
+            (reading(&self.schema, &format!("x.{ext}")) == want).then(|| ext.to_owned())
         };
         let ext = ext_of(&text)
             .or_else(|| ext_of(input))
-            .unwrap_or_else(|| match format {
-                Format::Ndjson => "ndjson".into(),
-                Format::Csv => "csv".into(),
+            .unwrap_or_else(|| match want {
+                (Format::Ndjson, _) => "ndjson".into(),
+                (Format::Csv, true) => "tsv".into(),
+                (Format::Csv, false) => "csv".into(),
             });
         with_suffix(base, &format!(".{n}.{ext}{}", if gz { ".gz" } else { "" }))
     }
 
     /// Writes one rejected row (after its input's preamble, once per file) and its reason.
     pub fn write(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
-        let format = self
-            .format
-            .or(lpconvert_engine::input::format_from_name(r.file).map(|(f, _)| f))
-            .unwrap_or(Format::Csv);
-        let ndjson = format == Format::Ndjson;
+        let read_as = reading(&self.schema, r.file);
+        let ndjson = read_as.0 == Format::Ndjson;
         let header = header.filter(|_| !ndjson);
         // The header line (not the skipped rows, whatever they hold) decides the file.
         let key = header.map(|h| {
@@ -186,24 +219,24 @@ impl RejectsFile {
             // `--rejects /dev/null`: one device takes everything.
             Some(0)
         } else {
+            // A file takes only rows read the way its name reads them.
+            let fits = |g: &&RejectsGroup| g.reading.is_none_or(|r| r == read_as);
             self.groups
                 .iter()
-                .position(|g| g.key.as_ref() == Some(&key))
-                .or_else(|| self.groups.iter().position(|g| g.key.is_none()))
+                .position(|g| fits(&g) && g.key.as_ref() == Some(&key))
+                .or_else(|| self.groups.iter().position(|g| fits(&g) && g.key.is_none()))
         };
         let i = match found {
             Some(i) => i,
             None => {
                 let mut n = self.groups.len() + 1;
-                let mut path = self.group_path(n, r.file, format);
-                while check_outputs(&self.avoid, &rejects_outputs("--rejects", &path)).is_err()
-                    && n < self.groups.len() + 100
-                {
+                let mut path = self.group_path(n, r.file, read_as);
+                while !self.free(&path) && n < self.groups.len() + 100 {
                     n += 1;
-                    path = self.group_path(n, r.file, format);
+                    path = self.group_path(n, r.file, read_as);
                 }
-                let g =
-                    RejectsGroup::create(path).map_err(|e| io::Error::other(format!("{e:#}")))?;
+                let g = RejectsGroup::create(path, Some(read_as))
+                    .map_err(|e| io::Error::other(format!("{e:#}")))?;
                 self.groups.push(g);
                 self.groups.len() - 1
             }
@@ -217,20 +250,16 @@ impl RejectsFile {
                 }
             }
             g.key = Some(key);
+            g.reading = Some(read_as);
         }
         if ndjson {
-            // JSON allows CR and LF only as whitespace outside strings: spaces keep the
-            // element what it was, on one line (a CRLF ending stays).
+            // A CRLF ending stays.
             let raw = r.raw.strip_suffix(b"\n").unwrap_or(r.raw);
             let (body, cr) = match raw.strip_suffix(b"\r") {
                 Some(b) => (b, &b"\r"[..]),
                 None => (raw, &b""[..]),
             };
-            let line: Vec<u8> = body
-                .iter()
-                .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
-                .collect();
-            g.rows.write_all(&line)?;
+            g.rows.write_all(&one_line(body))?;
             g.rows.write_all(cr)?;
             g.rows.write_all(b"\n")?;
         } else {
@@ -240,6 +269,34 @@ impl RejectsFile {
             }
         }
         writeln!(g.reasons, "{r}")
+    }
+
+    /// A note when FILE holds rows that its name does not read the same way with the schema
+    /// (TSV rows in `bad.csv`, NDJSON rows in `bad.csv`): it must be renamed to convert again.
+    pub fn misnamed(&self) -> Option<String> {
+        let g = self.groups.first().filter(|_| !self.special)?;
+        let rows = g.reading?;
+        let name = g.path.to_string_lossy();
+        if reading(&self.schema, &name) == rows {
+            return None;
+        }
+        let (what, ext) = match rows {
+            (Format::Ndjson, _) => ("NDJSON", ".ndjson"),
+            (Format::Csv, true) => ("tab-separated", ".tsv"),
+            (Format::Csv, false) => ("CSV", ".csv"),
+        };
+        Some(format!(
+            "{name} holds {what} rows, but the schema reads a file of that name otherwise: give it a name ending in {ext} to convert it again"
+        ))
+    }
+
+    /// Flushes and syncs every file (see [`OutputFile::prepare`]).
+    pub fn prepare(&mut self) -> io::Result<()> {
+        for g in &mut self.groups {
+            g.rows.prepare()?;
+            g.reasons.prepare()?;
+        }
+        Ok(())
     }
 
     /// Flushes every file and renames it into place; returns the rows files.
@@ -262,6 +319,40 @@ impl RejectsFile {
         }
         kept
     }
+}
+
+/// A JSON element on one line, as valid or invalid as it was: CR and LF outside strings are
+/// whitespace and become spaces; inside a string (where JSON refuses them raw) a CR stays and
+/// an LF becomes a CR, so that the element is still refused, never turned into a row.
+fn one_line(body: &[u8]) -> Vec<u8> {
+    let (mut in_str, mut esc) = (false, false);
+    body.iter()
+        .map(|&b| {
+            if in_str {
+                if esc {
+                    esc = false;
+                } else if b == b'\\' {
+                    esc = true;
+                } else if b == b'"' {
+                    in_str = false;
+                }
+                if b == b'\n' {
+                    b'\r'
+                } else {
+                    b
+                }
+            } else {
+                if b == b'"' {
+                    in_str = true;
+                }
+                if b == b'\n' || b == b'\r' {
+                    b' '
+                } else {
+                    b
+                }
+            }
+        })
+        .collect()
 }
 
 /// Parses a byte size: `4M`, `256K`, `1G`, `100` (binary units, optional `iB`/`B`).

@@ -35,33 +35,87 @@ pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// The file `path` names once its symbolic links are followed, even when the last one points
+/// to a file still to be created (a dangling link): that file is written, the links stay.
+pub fn resolve(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let mut p = path.to_path_buf();
+    // At most 40 links, as the kernel follows.
+    for _ in 0..40 {
+        match std::fs::read_link(&p) {
+            Ok(t) if t.is_absolute() => p = t,
+            Ok(t) => p = p.parent().map_or_else(|| t.clone(), |d| d.join(&t)),
+            Err(_) => break,
+        }
+    }
+    p
+}
+
+/// A name of an open descriptor (`/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`): written in
+/// place, appending, whatever file the descriptor is (`-o /dev/stdout >> log` keeps the log).
+pub fn is_descriptor(path: &Path) -> bool {
+    let Some(s) = path.to_str() else {
+        return false;
+    };
+    if matches!(s, "/dev/stdout" | "/dev/stderr") || s.starts_with("/dev/fd/") {
+        return true;
+    }
+    let Some(rest) = s.strip_prefix("/proc/") else {
+        return false;
+    };
+    let (proc, fd) = rest.split_once('/').unwrap_or((rest, ""));
+    let proc_ok =
+        matches!(proc, "self" | "thread-self") || proc.bytes().all(|b| b.is_ascii_digit());
+    proc_ok && fd.starts_with("fd/")
+}
+
 /// The identity of an output path; an error when it cannot be written as a file at all.
 fn output_id(what: &str, path: &Path) -> Result<FileId, String> {
+    if is_descriptor(path) {
+        // Compared with the inputs only when the descriptor is a regular file.
+        return Ok(match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => FileId::Inode(m.dev(), m.ino()),
+            _ => FileId::Special,
+        });
+    }
+    // A dangling link names the file it points to.
+    let resolved = resolve(path);
+    let shown = if resolved != path && std::fs::symlink_metadata(path).is_ok() {
+        format!("{} (a link to {})", path.display(), resolved.display())
+    } else {
+        path.display().to_string()
+    };
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zst"))
+    {
+        return Err(format!(
+            "{what} {shown}: zstd is not written; name a .gz file for gzip, or no compression"
+        ));
+    }
+    let path = resolved.as_path();
     match std::fs::metadata(path) {
         Ok(m) if m.is_file() => Ok(FileId::Inode(m.dev(), m.ino())),
-        Ok(m) if m.is_dir() => Err(format!(
-            "{what} {}: is a directory; name a file in it",
-            path.display()
-        )),
+        Ok(m) if m.is_dir() => Err(format!("{what} {shown}: is a directory; name a file in it")),
         Ok(_) => Ok(FileId::Special),
         Err(_) => {
             let dir = match path.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d,
                 _ => Path::new("."),
             };
-            let name = path.file_name().ok_or_else(|| {
-                format!("{what} {}: names no file; give a file name", path.display())
-            })?;
+            let name = path
+                .file_name()
+                .ok_or_else(|| format!("{what} {shown}: names no file; give a file name"))?;
             match std::fs::canonicalize(dir) {
                 Ok(d) if d.is_dir() => Ok(FileId::Path(d.join(name))),
                 Ok(_) => Err(format!(
-                    "{what} {}: {} is not a directory",
-                    path.display(),
+                    "{what} {shown}: {} is not a directory",
                     dir.display()
                 )),
                 Err(e) => Err(format!(
-                    "{what} {}: its directory {} cannot be used ({}); create it first",
-                    path.display(),
+                    "{what} {shown}: its directory {} cannot be used ({}); create it first",
                     dir.display(),
                     cause(&e)
                 )),
@@ -147,7 +201,7 @@ pub fn check_outputs(inputs: &[String], outputs: &[(String, PathBuf)]) -> Result
 /// An existing file that is neither a regular file nor a directory (/dev/null, a FIFO): written
 /// in place, without a partial file.
 pub fn is_special(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+    is_descriptor(path) || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// The reasons file of a rejects file `FILE`: `FILE.errors`, or `FILE` itself when that is
@@ -172,11 +226,11 @@ pub fn rejects_outputs(option: &str, path: &Path) -> Vec<(String, PathBuf)> {
         (format!("{option} (reasons)"), errors.clone()),
         (
             format!("{option} (while written)"),
-            with_suffix(path, ".partial"),
+            with_suffix(&resolve(path), ".partial"),
         ),
         (
             format!("{option} (reasons, while written)"),
-            with_suffix(&errors, ".partial"),
+            with_suffix(&resolve(&errors), ".partial"),
         ),
     ]
 }
@@ -191,7 +245,7 @@ pub fn file_outputs(option: &str, path: &Path) -> Vec<(String, PathBuf)> {
         (option.to_string(), path.to_path_buf()),
         (
             format!("{option} (while written)"),
-            with_suffix(path, ".partial"),
+            with_suffix(&resolve(path), ".partial"),
         ),
     ]
 }
@@ -254,15 +308,26 @@ impl OutputFile {
     pub fn create(path: &Path) -> anyhow::Result<OutputFile> {
         let special = is_special(path);
         let (file, target, partial) = if special {
+            // Appending: a descriptor onto a regular file (`>> log`) keeps what it holds.
             let f = std::fs::OpenOptions::new()
-                .write(true)
+                .append(true)
                 .open(path)
                 .map_err(|e| anyhow::anyhow!("cannot open {}: {}", path.display(), cause(&e)))?;
             (f, path.to_path_buf(), None)
         } else {
             // Follow a symlink: the file it points to is replaced, the link stays.
-            let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            let target = resolve(path);
             let partial = with_suffix(&target, ".partial");
+            // A partial file another run still writes (and holds locked) is not taken over:
+            // whichever run ended first would put the other's unfinished file in place.
+            if let Ok(f) = File::open(&partial) {
+                if let Err(std::fs::TryLockError::WouldBlock) = f.try_lock() {
+                    anyhow::bail!(
+                        "{} is being written by another run: wait for it to end, or choose another file",
+                        partial.display()
+                    );
+                }
+            }
             let _ = std::fs::remove_file(&partial);
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
@@ -284,6 +349,8 @@ impl OutputFile {
                     cause(&e)
                 )
             })?;
+            // Held until the process ends: tells a second run that the file is in use.
+            let _ = f.try_lock();
             (f, target, Some(partial))
         };
         let w = BufWriter::with_capacity(1 << 20, file);
@@ -313,14 +380,23 @@ impl OutputFile {
         Ok(w.get_ref())
     }
 
+    /// Flushes everything and syncs the partial file: what can fail before a rename, so that
+    /// the files of a run are all written before any is put in place.
+    pub fn prepare(&mut self) -> io::Result<()> {
+        let partial = self.partial.is_some();
+        let f = self.finish()?;
+        if partial {
+            f.sync_all()?;
+        }
+        Ok(())
+    }
+
     /// Flushes, syncs and renames the partial file to its name.
     pub fn commit(mut self) -> io::Result<()> {
         self.settled = true;
-        let partial = self.partial.clone();
-        let f = self.finish()?;
-        if let Some(p) = partial {
-            f.sync_all()?;
-            std::fs::rename(&p, &self.target)?;
+        self.prepare()?;
+        if let Some(p) = &self.partial {
+            std::fs::rename(p, &self.target)?;
         }
         Ok(())
     }

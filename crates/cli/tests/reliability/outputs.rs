@@ -617,3 +617,433 @@ fn bench_report_files_naming_the_from_input_are_refused() {
     assert!(stderr(&o).contains("--report"), "{}", stderr(&o));
     assert_eq!(read(&from), "m f=1 1\n");
 }
+
+#[test]
+fn output_through_a_symlink_never_touches_an_input_beside_its_target() {
+    // `-o link` with link -> sub/real.lp is written as sub/real.lp.partial: an input of that
+    // name must be refused, not deleted.
+    let dir = TempDir::new("out-link-partial");
+    let (schema, _) = home(&dir);
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let input = write_text(&dir, "sub/real.lp.partial", HOME_CSV);
+    std::fs::write(dir.join("sub/real.lp"), "old\n").unwrap();
+    let link = dir.join("link.lp");
+    std::os::unix::fs::symlink(dir.join("sub/real.lp"), &link).unwrap();
+    let link = link.display().to_string();
+    let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &link], &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&input), HOME_CSV, "the input was destroyed");
+    assert_eq!(read(dir.join("sub/real.lp")), "old\n");
+    // The same for a rejects file through a link.
+    let o = run_lpconvert(
+        "convert",
+        &["-s", &schema, &input, "-o", "/dev/null", "--rejects", &link],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&input), HOME_CSV, "the input was destroyed");
+}
+
+#[test]
+fn output_through_a_dangling_symlink_writes_its_target_and_keeps_the_link() {
+    let dir = TempDir::new("out-dangling");
+    let (schema, input) = home(&dir);
+    let link = dir.join("link.lp");
+    std::os::unix::fs::symlink("new.lp", &link).unwrap();
+    let l = link.display().to_string();
+    let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &l], &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(read(dir.join("new.lp")).starts_with("home,room=Kitchen"));
+    // A link into a missing directory fails before anything is written.
+    let gone = dir.join("gone.lp");
+    std::os::unix::fs::symlink("nowhere/x.lp", &gone).unwrap();
+    let g = gone.display().to_string();
+    let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &g], &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(std::fs::symlink_metadata(&gone)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // Output and rejects naming one file through a dangling link are refused.
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &input,
+            "-o",
+            &l,
+            "--rejects",
+            &dir.join("new.lp").display().to_string(),
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+}
+
+#[test]
+fn output_on_dev_stdout_appends_to_a_regular_file_on_stdout() {
+    // `lpconvert ... -o /dev/stdout >> log` keeps what the log held; nothing is created in /dev.
+    let dir = TempDir::new("out-dev-stdout");
+    let (schema, input) = home(&dir);
+    let bad = write_text(
+        &dir,
+        "bad.csv",
+        "time,room,temp,co\n1641024000,Kitchen,x,0\n",
+    );
+    for (opt, path) in [("-o", "/dev/stdout"), ("-o", "/proc/self/fd/1")] {
+        let log = dir.join("log");
+        std::fs::write(&log, "previous\n").unwrap();
+        let f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+            .args(["convert", "-s", &schema, &input, opt, path])
+            .stdout(f)
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 0, "{path}: {}", stderr(&o));
+        let text = read(&log);
+        assert!(
+            text.starts_with("previous\nhome,room=Kitchen"),
+            "{path}: {text}"
+        );
+    }
+    let log = dir.join("log");
+    std::fs::write(&log, "previous\n").unwrap();
+    let f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args([
+            "convert",
+            "-s",
+            &schema,
+            &bad,
+            "--on-error",
+            "skip",
+            "-o",
+            "/dev/null",
+        ])
+        .args(["--rejects", "/dev/stdout"])
+        .stdout(f)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(
+        read(&log).starts_with("previous\ntime,room,temp,co\n"),
+        "{}",
+        read(&log)
+    );
+    assert!(!Path::new("/dev/stdout.errors").exists());
+}
+
+#[test]
+fn rejects_of_a_tsv_input_convert_again_with_the_same_schema() {
+    // The delimiter comes from the input's name: rows read another way than FILE's get a file
+    // whose name reads them that way (`bad.csv` takes the CSV rows, TSV rows `bad.csv.2.tsv`).
+    let dir = TempDir::new("rej-tsv");
+    let (schema, _) = home(&dir);
+    let tsv = write_text(
+        &dir,
+        "b.tsv",
+        "time\troom\ttemp\tco\n1641024000\tKitchen\tx\t0\n1641027600\tKitchen\t21.5\t1\n",
+    );
+    let csv_bad = write_text(&dir, "c.csv", "time,room,temp,co\n1641024000,Kitchen,y,0\n");
+    let r = dir.join("bad.csv").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &csv_bad,
+            &tsv,
+            "--on-error",
+            "skip",
+            "-o",
+            "/dev/null",
+            "--rejects",
+            &r,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(rejected(&o), 2);
+    // Every rejects file written converts again: every row rejected again, none lost.
+    let mut again = 0;
+    for f in ["bad.csv", "bad.csv.2.tsv"] {
+        let p = dir.join(f).display().to_string();
+        let o = run_lpconvert(
+            "convert",
+            &["-s", &schema, &p, "--on-error", "skip", "-o", "/dev/null"],
+            &[],
+        );
+        assert_eq!(code(&o), 3, "{p}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(" 0 lines written"),
+            "{p}: {}",
+            stderr(&o)
+        );
+        again += rejected(&o);
+    }
+    assert_eq!(again, 2);
+    // TSV rows alone in `bad.csv`: the user is told to rename it.
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &tsv,
+            "--on-error",
+            "skip",
+            "-o",
+            "/dev/null",
+            "--rejects",
+            &r,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(".tsv to convert it again"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_further_rejects_file_never_takes_the_name_of_an_output_still_being_written() {
+    // `-o rej.csv.2.csv --rejects rej.csv`: the output exists only as rej.csv.2.csv.partial
+    // while the run lasts; the second rejects file must not take (and unlink) that name.
+    let dir = TempDir::new("rej-group-output");
+    let (schema, _) = home(&dir);
+    let a = write_text(
+        &dir,
+        "a.csv",
+        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n",
+    );
+    let b = write_text(&dir, "b.csv", "room,co,temp,time\nHall,1,cold,1641024000\n");
+    let out = dir.join("rej.csv.2.csv").display().to_string();
+    let rej = dir.join("rej.csv").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &a,
+            &b,
+            "--on-error",
+            "skip",
+            "-o",
+            &out,
+            "--rejects",
+            &rej,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_eq!(
+        read(&out),
+        "home,room=Kitchen temp=21.0,co=0i 1641024000\n",
+        "the output was lost"
+    );
+    assert!(read(&rej).contains("Kitchen,hot"));
+    assert!(read(dir.join("rej.csv.3.csv")).contains("Hall,1,cold"));
+}
+
+#[test]
+fn rejects_of_a_run_cut_short_by_a_closed_stdout_are_not_put_in_place() {
+    // `lpconvert ... --rejects r.csv | head -1`: the run ends quietly with 0, but r.csv would
+    // hold only the rows before the pipe closed: it stays r.csv.partial, an old r.csv untouched.
+    let dir = TempDir::new("rej-closed-stdout");
+    let (schema, _) = home(&dir);
+    let mut text = String::from("time,room,temp,co\n");
+    for i in 0..300_000u64 {
+        let temp = if i % 100 == 0 { "x" } else { "21.5" };
+        text.push_str(&format!("{},Kitchen,{temp},{i}\n", 1_641_024_000 + i));
+    }
+    let input = write_text(&dir, "big.csv", &text);
+    let rej = dir.join("r.csv");
+    std::fs::write(&rej, "old\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args([
+            "convert",
+            "-s",
+            &schema,
+            &input,
+            "--on-error",
+            "skip",
+            "--threads",
+            "1",
+        ])
+        .args(["--rejects", &rej.display().to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut out, &mut first).unwrap();
+    drop(out);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let now = read(&rej);
+    assert!(
+        now == "old\n",
+        "a cut-short rejects file was put in place: {} bytes",
+        now.len()
+    );
+    assert!(dir.join("r.csv.partial").exists(), "{}", stderr(&o));
+}
+
+#[test]
+fn output_is_not_put_in_place_when_the_rejects_file_cannot_be_written() {
+    // `--rejects /dev/full`: the run ends with 2, so -o's file stays as it was.
+    let dir = TempDir::new("rej-full");
+    let (schema, _) = home(&dir);
+    let input = write_text(
+        &dir,
+        "b.csv",
+        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,x,1\n",
+    );
+    let out = dir.join("o.lp");
+    std::fs::write(&out, "old\n").unwrap();
+    let o = run_lpconvert(
+        "convert",
+        &["-s", &schema, &input, "--on-error", "skip"],
+        &[],
+    );
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let out_s = out.display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            &input,
+            "--on-error",
+            "skip",
+            "-o",
+            &out_s,
+            "--rejects",
+            "/dev/full",
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(
+        read(&out),
+        "old\n",
+        "put in place by a run that ended with 2"
+    );
+    assert!(dir.join("o.lp.partial").exists(), "{}", stderr(&o));
+}
+
+#[test]
+fn a_zst_output_is_refused_rather_than_written_uncompressed() {
+    // Only gzip is written: `-o out.lp.zst` used to give plain text under a .zst name.
+    let dir = TempDir::new("out-zst");
+    let (schema, input) = home(&dir);
+    for opt in ["-o", "--rejects"] {
+        let out = dir.join("out.zst").display().to_string();
+        let o = run_lpconvert("convert", &["-s", &schema, &input, opt, &out], &[]);
+        assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
+        assert!(stderr(&o).contains(".gz"), "{}", stderr(&o));
+        assert!(!dir.join("out.zst").exists() && !dir.join("out.zst.partial").exists());
+    }
+}
+
+#[test]
+fn a_second_run_onto_an_output_being_written_is_refused() {
+    // Two runs with the same -o at once (an overlapping cron job): the second used to delete
+    // the first's FILE.partial and start its own, so that whichever ended first renamed the
+    // other's unfinished file into place.
+    let dir = TempDir::new("out-concurrent");
+    let (schema, _) = home(&dir);
+    let out = dir.join("o.lp").display().to_string();
+    let mut first = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(["convert", "-s", &schema, "-", "-o", &out])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = first.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, b"time,room,temp,co\n").unwrap();
+    let start = Instant::now();
+    while !dir.join("o.lp.partial").exists() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (_, input) = home(&dir);
+    let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &out], &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("o.lp.partial"), "{}", stderr(&o));
+    std::io::Write::write_all(&mut stdin, b"1641024000,Kitchen,21.0,0\n").unwrap();
+    drop(stdin);
+    let o = first.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        read(dir.join("o.lp")),
+        "home,room=Kitchen temp=21.0,co=0i 1641024000\n"
+    );
+}
+
+#[test]
+fn rejected_json_with_a_raw_control_character_in_a_string_stays_rejected() {
+    // A raw CR (NDJSON) or LF (a pretty JSON array) inside a string makes the element invalid
+    // JSON; the rejects file must keep it invalid, on one line, so that it is rejected again
+    // rather than converted as a row the data never held.
+    let dir = TempDir::new("rej-json-ctl");
+    let schema = write_text(
+        &dir,
+        "s.toml",
+        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
+    );
+    let nd = write_text(
+        &dir,
+        "a.ndjson",
+        "{\"time\":1641024000,\"room\":\"K\rx\",\"temp\":1.5,\"co\":0}\n{\"time\":1641024000,\"room\":\"K\",\"temp\":1.5,\"co\":0}\n",
+    );
+    let arr = write_text(
+        &dir,
+        "b.json",
+        "[\n  {\"time\": 1641024000,\n   \"room\": \"K\ny\", \"temp\": 1.5, \"co\": 0},\n  {\"time\": 1641024000, \"room\": \"K\", \"temp\": 1.5, \"co\": 0}\n]\n",
+    );
+    for input in [nd, arr] {
+        let rej = dir.join("r.ndjson").display().to_string();
+        let o = run_lpconvert(
+            "convert",
+            &[
+                "-s",
+                &schema,
+                &input,
+                "--on-error",
+                "skip",
+                "-o",
+                "/dev/null",
+                "--rejects",
+                &rej,
+            ],
+            &[],
+        );
+        assert_eq!(code(&o), 3, "{input}: {}", stderr(&o));
+        assert_eq!(rejected(&o), 1, "{input}");
+        assert_eq!(
+            read(&rej).matches('\n').count(),
+            1,
+            "{input}: {:?}",
+            read(&rej)
+        );
+        let o = run_lpconvert(
+            "convert",
+            &["-s", &schema, &rej, "--on-error", "skip", "-o", "/dev/null"],
+            &[],
+        );
+        assert_eq!(code(&o), 3, "{input}: {}", stderr(&o));
+        assert_eq!(rejected(&o), 1, "{input}");
+        assert!(
+            stderr(&o).contains(" 0 lines written"),
+            "{input}: {}",
+            stderr(&o)
+        );
+    }
+}
