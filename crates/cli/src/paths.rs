@@ -301,6 +301,8 @@ pub struct OutputFile {
     /// `None` when written in place.
     partial: Option<PathBuf>,
     settled: bool,
+    /// Whether any byte was written: an empty partial file is removed, not kept.
+    wrote: bool,
 }
 
 impl OutputFile {
@@ -364,6 +366,7 @@ impl OutputFile {
             target,
             partial,
             settled: false,
+            wrote: false,
         })
     }
 
@@ -402,15 +405,23 @@ impl OutputFile {
     }
 
     /// Flushes and keeps the partial file; returns its name (`None` when written in place).
+    /// A partial file that nothing was written to is removed instead (returns `None`).
     pub fn keep_partial(mut self) -> Option<PathBuf> {
         self.settled = true;
         let _ = self.finish();
-        self.partial.take()
+        let partial = self.partial.take()?;
+        if self.wrote {
+            Some(partial)
+        } else {
+            let _ = std::fs::remove_file(&partial);
+            None
+        }
     }
 }
 
 impl Write for OutputFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.wrote |= !buf.is_empty();
         match &mut self.enc {
             Encoder::Plain(w) => w.write(buf),
             Encoder::Gzip(g) => g.write(buf),
@@ -418,6 +429,7 @@ impl Write for OutputFile {
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.wrote |= !buf.is_empty();
         match &mut self.enc {
             Encoder::Plain(w) => w.write_all(buf),
             Encoder::Gzip(g) => g.write_all(buf),

@@ -1047,3 +1047,29 @@ fn rejected_json_with_a_raw_control_character_in_a_string_stays_rejected() {
         );
     }
 }
+
+#[test]
+fn a_failed_run_that_wrote_nothing_leaves_no_partial_file() {
+    // A missing input stops the run before a byte is written: an empty FILE.partial beside the
+    // output would only be litter, and the message must not point at it.
+    let dir = TempDir::new("out-empty-partial");
+    let (schema, _) = home(&dir);
+    let out = write_text(&dir, "out.lp", "OLD\n");
+    let rej = dir.join("rej.csv").display().to_string();
+    let missing = dir.join("missing.csv").display().to_string();
+    let o = run_lpconvert(
+        "convert",
+        &["-s", &schema, &missing, "-o", &out, "--rejects", &rej],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(read(&out), "OLD\n");
+    for name in [
+        "out.lp.partial",
+        "rej.csv.partial",
+        "rej.csv.errors.partial",
+    ] {
+        assert!(!dir.join(name).exists(), "{name} left behind");
+    }
+    assert!(!stderr(&o).contains(".partial"), "{}", stderr(&o));
+}
