@@ -666,3 +666,43 @@ fn header_longer_than_max_record_size_is_refused_mapped_or_streamed() {
         );
     }
 }
+
+#[test]
+fn sigbus_sent_by_another_process_still_ends_the_run() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = TempDir::new("sigbuskill");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let input = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
+    // a.csv is mapped first (the SIGBUS handler is installed), then stdin, a pipe that
+    // stays open, is read: the run waits there for the signal.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(["convert", "-s", &s, &input, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let wchan = format!("/proc/{}/wchan", child.id());
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        if std::fs::read_to_string(&wchan).is_ok_and(|w| w.contains("pipe")) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: kill(2) with the id of our own child process.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGBUS) };
+    assert_eq!(sent, 0);
+    // Before the fix the handler swallowed the signal: the run went on, and ended with exit
+    // 0 once stdin closed.
+    std::thread::sleep(Duration::from_millis(300));
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGBUS),
+        "{:?} {}",
+        out.status,
+        stderr(&out)
+    );
+}
