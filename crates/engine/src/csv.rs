@@ -160,8 +160,7 @@ pub(crate) fn convert(
                 },
                 preamble_bytes: pre.body as u64,
                 base_column: 0,
-                unbounded_hint: ", with no record end found (a quote that never closes?); \
-                                 check [csv] quote and the file",
+                unbounded_hint: crate::chunk_csv::NO_RECORD_END,
             };
             let make = || Csv {
                 plan: &plan,

@@ -15,6 +15,7 @@ mod ndjson;
 pub mod pipeline;
 pub mod report;
 pub mod sample;
+mod skip;
 
 pub use check::check_input;
 pub use input::{open, Input, InputData};

@@ -706,3 +706,161 @@ fn sigbus_sent_by_another_process_still_ends_the_run() {
         stderr(&out)
     );
 }
+
+/// Converts `input` mapped (by name) and streamed (stdin, 1-byte chunks, so that a
+/// record over `max` bytes is skipped while read) with `--max-record-size max`; asserts
+/// both give the same exit code, lines and messages (the input's name aside), and
+/// returns the mapped run's exit code and stderr.
+fn same_mapped_and_streamed(
+    schema: &str,
+    input: &str,
+    format: &str,
+    max: &str,
+) -> (Option<i32>, String) {
+    let common = ["--on-error", "skip", "--max-record-size", max];
+    let mapped = run_lpconvert(
+        "convert",
+        &[&["-s", schema, input][..], &common].concat(),
+        &[],
+    );
+    let streamed = run_with_stdin(
+        &[
+            &[
+                "convert",
+                "-s",
+                schema,
+                "--format",
+                format,
+                "--chunk-size",
+                "1",
+                "-",
+            ][..],
+            &common,
+        ]
+        .concat(),
+        input,
+    );
+    // The summary's timing differs from run to run.
+    let messages = |o: &Output, name: &str| -> Vec<String> {
+        stderr(o)
+            .lines()
+            .map(|l| l.replace(name, "INPUT"))
+            .map(|l| l.split(" in ").next().unwrap_or_default().to_string())
+            .collect()
+    };
+    let (m, s) = (messages(&mapped, input), messages(&streamed, "<stdin>"));
+    assert_eq!(m, s, "mapped vs streamed messages");
+    assert_eq!(
+        String::from_utf8_lossy(&mapped.stdout),
+        String::from_utf8_lossy(&streamed.stdout),
+        "mapped vs streamed lines"
+    );
+    assert_eq!(mapped.status.code(), streamed.status.code(), "{m:?}");
+    (mapped.status.code(), m.join("\n"))
+}
+
+#[test]
+fn streamed_overlong_csv_field_with_a_stray_quote_keeps_the_rows_after_it() {
+    // A quote inside an unquoted field is a literal byte: the record ends at its line feed.
+    // Skipped on a stream by counting quotes, it swallowed the next rows up to another
+    // stray quote (2 rows read instead of 4, exit 3), or to the end (exit 2).
+    let dir = TempDir::new("strayquote");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let long = "x".repeat(100_000);
+    for tail in ["2,k,2.5\n3,k,3\"\n4,k,4.5\n", "2,k,2.5\n3,k,3.5\n"] {
+        let input = write_text(
+            &dir,
+            "a.csv",
+            &format!("time,room,temp\n1,k,5\"{long}\n{tail}"),
+        );
+        let (code, err) = same_mapped_and_streamed(&s, &input, "csv", "1000");
+        assert_eq!(code, Some(3), "{err}");
+        assert!(
+            err.contains("INPUT:2:1: record longer than --max-record-size (1000 bytes)"),
+            "{err}"
+        );
+        let read = tail.lines().count() + 1;
+        assert!(err.contains(&format!("{read} rows read")), "{err}");
+    }
+}
+
+#[test]
+fn streamed_overlong_record_with_comments_or_escapes_is_a_row_error_like_mapped() {
+    // With `comment` or `escape` the stream could not find the record's end and stopped
+    // the run (exit 2, "a quote that never closes?"); mapped, the record is one row error.
+    let dir = TempDir::new("overlongdialect");
+    let long = "y".repeat(100_000);
+    for extra in ["comment = \"#\"", "escape = \"\\\\\""] {
+        let s = write_text(&dir, "s.toml", &format!("{HOME_SCHEMA}\n[csv]\n{extra}\n"));
+        let input = write_text(
+            &dir,
+            "a.csv",
+            &format!("time,room,temp\n1,k,1.5\n2,\"{long}\",2.5\n3,k,3.5\n"),
+        );
+        let (code, err) = same_mapped_and_streamed(&s, &input, "csv", "1000");
+        assert_eq!(code, Some(3), "{extra}: {err}");
+        assert!(err.contains("INPUT:3:1: record longer than"), "{err}");
+        assert!(err.contains("3 rows read, 2 lines written"), "{err}");
+    }
+    // Comment lines longer than the limit are not rows, mapped or streamed.
+    let s = write_text(
+        &dir,
+        "s.toml",
+        &format!("{HOME_SCHEMA}\n[csv]\ncomment = \"#\"\n"),
+    );
+    let input = write_text(
+        &dir,
+        "c.csv",
+        &format!("time,room,temp\n#{long}\n#{long}\n1,k,1.5\n#{long}"),
+    );
+    let (code, err) = same_mapped_and_streamed(&s, &input, "csv", "1000");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("1 rows read, 1 lines written"), "{err}");
+}
+
+#[test]
+fn overlong_unterminated_quote_at_the_end_is_one_row_error_mapped_or_streamed() {
+    // Mapped: a row error "unterminated quoted field" (exit 3); streamed: the run stopped
+    // (exit 2). Both now: a row error naming the record too long and the open quote.
+    let dir = TempDir::new("overlongopen");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let long = "z,".repeat(50_000);
+    let input = write_text(
+        &dir,
+        "a.csv",
+        &format!("time,room,temp\n1,k,1.5\n2,\"{long}\n3,k,3.5\n"),
+    );
+    let (code, err) = same_mapped_and_streamed(&s, &input, "csv", "1000");
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains(
+            "INPUT:3:1: record longer than --max-record-size (1000 bytes): 100011 bytes, with \
+             no record end found (a quote that never closes?)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("2 rows read, 1 lines written"), "{err}");
+}
+
+#[test]
+fn overlong_blank_ndjson_line_counts_alike_mapped_or_streamed() {
+    // Mapped, a blank line longer than the limit was passed over; streamed it was a row
+    // error, and at the start of the input the run stopped ("the start of the file ... is
+    // longer than --max-record-size").
+    let dir = TempDir::new("overlongblank");
+    let s = write_text(
+        &dir,
+        "s.toml",
+        "measurement = \"m\"\nformat = \"ndjson\"\n[fields]\nv = { path = \"/v\", type = \"integer\" }\n",
+    );
+    let blank = " ".repeat(100_000);
+    for text in [
+        format!("{{\"v\":1}}\n{blank}\n{{\"v\":2}}\n"),
+        format!("{blank}\n{{\"v\":1}}\n{{\"v\":2}}\n"),
+    ] {
+        let input = write_text(&dir, "a.ndjson", &text);
+        let (code, err) = same_mapped_and_streamed(&s, &input, "ndjson", "1000");
+        assert_eq!(code, Some(3), "{err}");
+        assert!(err.contains("3 rows read, 2 lines written"), "{err}");
+    }
+}
