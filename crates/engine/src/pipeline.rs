@@ -10,7 +10,7 @@ use crate::chunker::Boundary;
 use crate::input::fill;
 use crate::mapguard::MappedFile;
 use crate::report::{ChunkOutput, Counters, Reject, RowReject};
-use crate::skip::{CsvSkip, Event};
+use crate::skip::{CsvSkip, Event, JEvent, JsonSkip};
 use crate::EngineError;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use std::collections::BTreeMap;
@@ -80,7 +80,28 @@ enum Piece {
         lines: u64,
         row: bool,
         end: End,
+        at: Place,
     },
+}
+
+/// Where a skipped record starts in its piece, and what it leaves of its last line.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    /// Line feeds before the record's first byte.
+    line: u64,
+    /// The record's column (1-based; on the piece's first line, counted from its start).
+    column: usize,
+    /// Bytes after the last line feed consumed (`None`: no line feed consumed).
+    tail: Option<usize>,
+}
+
+impl Place {
+    /// A record at a line start that ends with its line feed (or with the input).
+    const LINE: Place = Place {
+        line: 0,
+        column: 1,
+        tail: Some(0),
+    };
 }
 
 /// How a skipped overlong record ended.
@@ -484,16 +505,7 @@ fn skip_overlong(
         // could skip from the wrong place (bytes that cannot be read again). Re-cut from
         // here with the exact rule, which skips exactly.
         Boundary::QuoteParity(_) => return Ok((Piece::Recut(buf), Vec::new())),
-        Boundary::JsonArray => {
-            let piece = Piece::Oversize {
-                bytes: buf.len() as u64,
-                len: buf.len() as u64,
-                lines: count_lf(&buf),
-                row: true,
-                end: End::Lost,
-            };
-            return Ok((piece, Vec::new()));
-        }
+        Boundary::JsonArray => return skip_json_element(buf, reader, max_record, eof),
     };
     if let Some(c) = &mut csv {
         match c.feed(&buf) {
@@ -513,6 +525,7 @@ fn skip_overlong(
                     lines: count_lf(&buf),
                     row: true,
                     end: End::Found,
+                    at: Place::LINE,
                 };
                 return Ok((piece, rest));
             }
@@ -585,8 +598,99 @@ fn skip_overlong(
         lines,
         row,
         end,
+        at: Place::LINE,
     };
     Ok((piece, rest))
+}
+
+/// Skips the element of a JSON array at the start of `buf` (after blanks and a `,`), as
+/// [`skip_overlong`] does a record. An element whose end is not found (the input ends,
+/// or `]` or a second `,` comes first) stops the run.
+fn skip_json_element(
+    mut buf: Vec<u8>,
+    reader: &mut (dyn Read + Send),
+    max_record: usize,
+    eof: &mut bool,
+) -> io::Result<(Piece, Vec<u8>)> {
+    let count_lf = |b: &[u8]| memchr::memchr_iter(b'\n', b).count() as u64;
+    let lost = |bytes: u64, len: u64, lines: u64| Piece::Oversize {
+        bytes,
+        len,
+        lines,
+        row: true,
+        end: End::Lost,
+        at: Place::LINE,
+    };
+    let mut skip = JsonSkip::new();
+    let Some(JEvent::Start(start)) = skip.feed(&buf) else {
+        let n = buf.len() as u64;
+        return Ok((lost(n, n, count_lf(&buf)), Vec::new()));
+    };
+    let before = &buf[..start];
+    let mut at = Place {
+        line: count_lf(before),
+        column: start - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1) + 1,
+        tail: None,
+    };
+    let tail = |consumed: &[u8], at: &mut Place| match memchr::memrchr(b'\n', consumed) {
+        Some(i) => at.tail = Some(consumed.len() - i - 1),
+        None => at.tail = at.tail.map(|t| t + consumed.len()),
+    };
+    if let Some(ev) = skip.feed(&buf[start..]) {
+        let JEvent::End(e) = ev else {
+            let n = buf.len() as u64;
+            return Ok((lost(n, n, count_lf(&buf)), Vec::new()));
+        };
+        let rest = buf.split_off(start + e);
+        if e <= max_record {
+            return Ok((Piece::Owned(buf), rest));
+        }
+        tail(&buf, &mut at);
+        let piece = Piece::Oversize {
+            bytes: buf.len() as u64,
+            len: e as u64,
+            lines: count_lf(&buf),
+            row: true,
+            end: End::Found,
+            at,
+        };
+        return Ok((piece, rest));
+    }
+    tail(&buf, &mut at);
+    let mut bytes = buf.len() as u64;
+    let mut len = (buf.len() - start) as u64;
+    let mut lines = count_lf(&buf);
+    let give_up = (max_record as u64).saturating_mul(SKIP_FACTOR);
+    loop {
+        buf.clear();
+        *eof = !fill(reader, &mut buf, READ_BLOCK)?;
+        match skip.feed(&buf) {
+            Some(JEvent::End(e)) => {
+                bytes += e as u64;
+                len += e as u64;
+                lines += count_lf(&buf[..e]);
+                tail(&buf[..e], &mut at);
+                let piece = Piece::Oversize {
+                    bytes,
+                    len,
+                    lines,
+                    row: true,
+                    end: End::Found,
+                    at,
+                };
+                return Ok((piece, buf.split_off(e)));
+            }
+            Some(_) => return Ok((lost(bytes, len, lines), Vec::new())),
+            None => {}
+        }
+        bytes += buf.len() as u64;
+        len += buf.len() as u64;
+        lines += count_lf(&buf);
+        tail(&buf, &mut at);
+        if *eof || len > give_up {
+            return Ok((lost(bytes, len, lines), Vec::new()));
+        }
+    }
 }
 
 /// Bytes read at a time while skipping an overlong record.
@@ -676,11 +780,12 @@ fn collect(
                     lines,
                     row,
                     end,
-                } => (&[][..], Some((*bytes, *len, *lines, *row, *end))),
+                    at,
+                } => (&[][..], Some((*bytes, *len, *lines, *row, *end, *at))),
             };
             let mut out = &w.out;
             let mut long = ChunkOutput::default();
-            if let Some((bytes, len, lines, row, end)) = oversize {
+            if let Some((bytes, len, lines, row, end, at)) = oversize {
                 counters.bytes += bytes;
                 let what = match end {
                     End::Found | End::Input => "",
@@ -699,8 +804,8 @@ fn collect(
                     long.rows = 1;
                     long.failed = w.out.failed;
                     long.push_reject(RowReject {
-                        line: 0,
-                        column: 1,
+                        line: at.line,
+                        column: at.column,
                         message,
                         raw: 0..0,
                     });
@@ -747,9 +852,11 @@ fn collect(
                 return Err(EngineError::Row(msg));
             }
             line += out.lines_seen;
-            column_base = match memchr::memrchr(b'\n', data) {
-                Some(i) => data.len() - i - 1,
-                None => column_base + data.len(),
+            column_base = match (oversize, memchr::memrchr(b'\n', data)) {
+                // What a skipped record left of its last line.
+                (Some((bytes, .., at)), _) => at.tail.unwrap_or(column_base + bytes as usize),
+                (None, Some(i)) => data.len() - i - 1,
+                (None, None) => column_base + data.len(),
             };
             sink.progress(&counters);
             if let Piece::Owned(buf) = w.piece {

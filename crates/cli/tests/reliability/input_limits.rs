@@ -864,3 +864,27 @@ fn overlong_blank_ndjson_line_counts_alike_mapped_or_streamed() {
         assert!(err.contains("3 rows read, 2 lines written"), "{err}");
     }
 }
+
+#[test]
+fn streamed_overlong_json_array_element_is_a_row_error_like_mapped() {
+    // A stream stopped the run (exit 2, "no element end found") where the mapped file
+    // rejects the element and goes on; now the stream skips the element too, and names the
+    // same line and column.
+    let dir = TempDir::new("overlongelement");
+    let s = write_text(
+        &dir,
+        "s.toml",
+        "measurement = \"m\"\nformat = \"ndjson\"\n[fields]\nv = { path = \"/v\", type = \"string\" }\n",
+    );
+    let long = "b\\\"]}".repeat(25_000);
+    let input = write_text(
+        &dir,
+        "a.json",
+        &format!("[{{\"v\":\"a\"}}, \n  {{\"v\":\"{long}\"}} , {{\"v\":\"c\"}},\n[{long:?}], {{\"v\":\"d\"}}]\n"),
+    );
+    let (code, err) = same_mapped_and_streamed(&s, &input, "ndjson", "1000");
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("INPUT:2:3: record longer than"), "{err}");
+    assert!(err.contains("INPUT:3:1: record longer than"), "{err}");
+    assert!(err.contains("5 rows read, 3 lines written"), "{err}");
+}
