@@ -312,7 +312,11 @@ where
             .unwrap_or_else(|_| Err(io::Error::other("the reader thread panicked")));
         let leftover = match produced {
             Ok(l) => l,
-            Err(e) => return Err(EngineError::Input(format!("{}: {e}", cx.name))),
+            Err(e) => {
+                return Err(EngineError::Input(crate::input::read_error_text(
+                    cx.name, &e,
+                )))
+            }
         };
         Ok(match collected? {
             Collected::Done(c) => Pass::Done(c),

@@ -888,3 +888,59 @@ fn streamed_overlong_json_array_element_is_a_row_error_like_mapped() {
     assert!(err.contains("INPUT:3:1: record longer than"), "{err}");
     assert!(err.contains("5 rows read, 3 lines written"), "{err}");
 }
+
+#[test]
+fn gz_input_appended_to_while_read_exits_2() {
+    // A .gz input is read as a stream: a gzip member appended while it was read was
+    // converted too, and the run ended with exit 0 as if the file had been read whole.
+    use std::io::{Read, Write};
+    let dir = TempDir::new("gzchanged");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let csv = big_csv(&dir, "a.csv", 1_000_000);
+    let gz_path = dir.join("a.csv.gz");
+    let member = |text: &[u8]| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text).unwrap();
+        gz.finish().unwrap()
+    };
+    std::fs::write(&gz_path, member(&std::fs::read(&csv).unwrap())).unwrap();
+    let gz = gz_path.display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args([
+            "convert",
+            "-s",
+            &s,
+            &gz,
+            "--threads",
+            "1",
+            "--chunk-size",
+            "1",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first line out: the file is open and being read. Its output is not drained,
+    // so the run soon waits on the full pipe, most of the file still unread.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&gz_path)
+        .unwrap()
+        .write_all(&member(b"1,k,1.5\n"))
+        .unwrap();
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("{gz} changed while being read")),
+        "{err}"
+    );
+    // Named once, not "a.csv.gz: a.csv.gz changed".
+    assert!(!err.contains(&format!("{gz}: {gz}")), "{err}");
+}
