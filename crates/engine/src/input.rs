@@ -44,9 +44,25 @@ pub fn is_stdin(path: &str) -> bool {
 /// files are mapped, falling back to reading when mapping fails.
 pub fn open(path: &str) -> io::Result<Input> {
     if is_stdin(path) {
+        let name = "<stdin>".to_string();
+        // Standard input redirected from a regular file (`< data.csv`) is watched like a
+        // named one: a change while read ends the run.
+        let file = {
+            use std::os::fd::AsFd;
+            io::stdin()
+                .as_fd()
+                .try_clone_to_owned()
+                .ok()
+                .map(File::from)
+                .and_then(|f| f.metadata().ok().filter(|m| m.is_file()).map(|m| (f, m)))
+        };
+        let data: Box<dyn Read + Send> = match file {
+            Some((f, meta)) => Box::new(Watched::new(f, &name, &meta)),
+            None => Box::new(io::stdin()),
+        };
         return Ok(Input {
-            data: InputData::Stream(Box::new(io::stdin())),
-            name: "<stdin>".into(),
+            data: InputData::Stream(data),
+            name,
             size: None,
         });
     }

@@ -944,3 +944,37 @@ fn gz_input_appended_to_while_read_exits_2() {
     // Named once, not "a.csv.gz: a.csv.gz changed".
     assert!(!err.contains(&format!("{gz}: {gz}")), "{err}");
 }
+
+#[test]
+fn stdin_from_a_regular_file_appended_to_while_read_exits_2() {
+    // `lpconvert -s s.toml - < data.csv` read the rows appended while it ran and ended with
+    // exit 0: standard input from a regular file is now watched like a named input.
+    use std::io::{Read, Write};
+    let dir = TempDir::new("stdinchanged");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let csv = big_csv(&dir, "a.csv", 1_000_000);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(["convert", "-s", &s, "--format", "csv", "-"])
+        .args(["--threads", "1", "--chunk-size", "1"])
+        .stdin(std::fs::File::open(&csv).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Output not drained: the run soon waits on the full pipe, most of the file unread.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&csv)
+        .unwrap()
+        .write_all(b"1,k,1.5\n")
+        .unwrap();
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("<stdin> changed while being read"), "{err}");
+}
