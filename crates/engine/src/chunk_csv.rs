@@ -66,7 +66,7 @@ impl CsvWorker {
     pub fn convert(&mut self, plan: &Plan, dialect: Dialect, data: &[u8], out: &mut ChunkOutput) {
         out.clear();
         let width = plan.slot_names.len();
-        let mut reader = RecordReader::new(dialect, 0);
+        let mut reader = RecordReader::new(dialect, 0).with_limit(self.max_record);
         loop {
             let read = reader.read(data, &mut self.rec);
             let (line, start, end) = (self.rec.line, self.rec.start, self.rec.end);

@@ -978,3 +978,51 @@ fn stdin_from_a_regular_file_appended_to_while_read_exits_2() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("<stdin> changed while being read"), "{err}");
 }
+
+#[test]
+fn csv_line_of_commas_is_read_in_bounded_memory() {
+    // 24 bytes were kept per cell: an 80 MB line of commas (80 million cells, longer than
+    // --max-record-size or not) asked for gigabytes and aborted under a 2 GB limit. Cells
+    // past a million are now counted, not kept; a header that wide is refused.
+    let dir = TempDir::new("commas");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let commas = ",".repeat(80 << 20);
+    let rows = write_text(
+        &dir,
+        "rows.csv",
+        &format!("time,room,temp\n1,k,1.5\n2{commas}\n3,k,3.5\n"),
+    );
+    for max in ["64M", "100M"] {
+        let out = run_bounded(&[
+            "convert",
+            "-s",
+            &s,
+            &rows,
+            "--threads",
+            "1",
+            "--on-error",
+            "skip",
+            "--max-record-size",
+            max,
+        ]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{max}: {:?} {err}", out.status);
+        assert!(err.contains("3 rows read, 2 lines written"), "{err}");
+        if max == "100M" {
+            assert!(
+                err.contains(&format!(
+                    "{rows}:3:4: the row has 83886081 cells but the header has 3"
+                )),
+                "{err}"
+            );
+        }
+    }
+    let header = write_text(&dir, "header.csv", &format!("time{commas}\n1\n"));
+    let out = run_bounded(&["convert", "-s", &s, &header, "--max-record-size", "100M"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{:?} {err}", out.status);
+    assert!(
+        err.contains("the header has 83886081 columns, more than lpconvert reads (1048576)"),
+        "{err}"
+    );
+}
