@@ -5,6 +5,12 @@
 //! A fast cut (CSV quote parity) is verified: a chunk that is not the last one must not end
 //! inside a quoted field. If one does, everything from that chunk on is discarded and cut
 //! again with the exact rule, so the output never depends on the chunk size.
+//!
+//! A stream holds at most `--max-record-size` bytes of one record. A longer record is
+//! skipped block by block with the exact rules of the workers (`skip.rs`): lines, the CSV
+//! record reader's (a quote-parity cut is first re-cut exactly, since skipped bytes cannot
+//! be read again), or one JSON array element; the collector reports it as one row error at
+//! the line and column a mapped read of the same bytes names.
 
 use crate::chunker::Boundary;
 use crate::input::fill;
