@@ -209,7 +209,7 @@ pub fn check_input(
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();
             let eof = !fill(&mut reader, &mut buf, 64 * 1024)
-                .map_err(|e| EngineError::Input(format!("{name}: {e}")))?;
+                .map_err(|e| EngineError::Input(crate::input::read_error_text(&name, &e)))?;
             not_text(&buf)?;
             if buf.starts_with(UTF8_BOM) {
                 bom_note(sink)?;

@@ -27,6 +27,10 @@ impl Cells for CsvCells<'_> {
     }
 }
 
+/// Said of a record too long whose end is never found (the input ends inside quotes).
+pub(crate) const NO_RECORD_END: &str = ", with no record end found (a quote that never \
+                                         closes?); check [csv] quote and the file";
+
 /// The length of the record `data[start..end]` without its line feed.
 #[inline]
 fn record_len(data: &[u8], start: usize, end: usize) -> usize {
@@ -62,7 +66,7 @@ impl CsvWorker {
     pub fn convert(&mut self, plan: &Plan, dialect: Dialect, data: &[u8], out: &mut ChunkOutput) {
         out.clear();
         let width = plan.slot_names.len();
-        let mut reader = RecordReader::new(dialect, 0);
+        let mut reader = RecordReader::new(dialect, 0).with_limit(self.max_record);
         loop {
             let read = reader.read(data, &mut self.rec);
             let (line, start, end) = (self.rec.line, self.rec.start, self.rec.end);
@@ -70,11 +74,15 @@ impl CsvWorker {
                 Ok(false) => break,
                 Err(u) => {
                     out.open_end = true;
-                    Some((
-                        u.cell,
-                        "unterminated quoted field: a quote opened here never closes".to_string(),
-                        data.len(),
-                    ))
+                    let len = record_len(data, start, data.len());
+                    let message = if len > self.max_record {
+                        // As a stream says when it skips it (it cannot see the cell).
+                        oversize_message(len as u64, self.max_record, NO_RECORD_END)
+                    } else {
+                        "unterminated quoted field: a quote opened here never closes".to_string()
+                    };
+                    let cell = if len > self.max_record { 1 } else { u.cell };
+                    Some((cell, message, data.len()))
                 }
                 Ok(true) if record_len(data, start, end) > self.max_record => Some((
                     1,

@@ -130,7 +130,9 @@ impl NdjsonWorker {
                 None => (data.len(), data.len()),
             };
             let row = &data[pos..end];
-            if skip_blank(row, 0) < row.len() {
+            // A line too long is a row error even when blank: a stream cannot hold it to
+            // look, and mapped or streamed must count alike.
+            if row.len() > self.max_record || skip_blank(row, 0) < row.len() {
                 out.rows += 1;
                 let result = if row.len() > self.max_record {
                     Err((0, oversize_message(row.len() as u64, self.max_record, "")))

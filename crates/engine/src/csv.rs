@@ -55,6 +55,14 @@ fn csv_preamble(
         let mut rec = Record::default();
         match reader.read(data, &mut rec) {
             Ok(true) if !complete(rec.end) => return Ok(None),
+            Ok(true) if rec.too_wide() => {
+                return Err(EngineError::Input(format!(
+                    "{name}: the header has {} columns, more than lpconvert reads ({}): \
+                     check [csv] delimiter, or that {name} is the right file",
+                    rec.len(),
+                    crate::csv_record::MAX_CELLS
+                )))
+            }
             Ok(true) => {
                 names = (0..rec.len())
                     .map(|i| String::from_utf8_lossy(rec.cell(data, i)).into_owned())
@@ -160,8 +168,7 @@ pub(crate) fn convert(
                 },
                 preamble_bytes: pre.body as u64,
                 base_column: 0,
-                unbounded_hint: ", with no record end found (a quote that never closes?); \
-                                 check [csv] quote and the file",
+                unbounded_hint: crate::chunk_csv::NO_RECORD_END,
             };
             let make = || Csv {
                 plan: &plan,

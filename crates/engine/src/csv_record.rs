@@ -47,10 +47,17 @@ pub struct Unterminated {
     pub cell: usize,
 }
 
+/// Most cells of a record that are kept: a longer record (a line of commas) is counted but
+/// not stored, so memory stays bounded (24 bytes a cell would otherwise be 24 times the
+/// record). A header with more cells is refused, so rows this wide are always row errors.
+pub const MAX_CELLS: usize = 1 << 20;
+
 /// One parsed record, reused from row to row.
 #[derive(Debug, Default)]
 pub struct Record {
     spans: Vec<Span>,
+    /// Cells past [`MAX_CELLS`], counted only.
+    dropped: usize,
     scratch: Vec<u8>,
     /// Byte offset of the record's first byte in the input.
     pub start: usize,
@@ -61,10 +68,29 @@ pub struct Record {
 }
 
 impl Record {
-    /// Number of cells.
+    /// Number of cells (cells past [`MAX_CELLS`] read as empty).
     #[inline]
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.spans.len() + self.dropped
+    }
+
+    /// Whether cells were counted but not kept (more than [`MAX_CELLS`]).
+    pub fn too_wide(&self) -> bool {
+        self.dropped > 0
+    }
+
+    #[inline]
+    fn push(&mut self, span: Span) {
+        if self.spans.len() < MAX_CELLS {
+            self.spans.push(span);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    fn clear_cells(&mut self) {
+        self.spans.clear();
+        self.dropped = 0;
     }
 
     /// True when the record has no cells.
@@ -101,6 +127,8 @@ pub struct RecordReader {
     dialect: Dialect,
     pos: usize,
     line: u64,
+    /// Bytes of escaped field text copied at most (see [`RecordReader::with_limit`]).
+    limit: usize,
 }
 
 /// `b` in every byte of a word.
@@ -128,7 +156,16 @@ impl RecordReader {
             dialect,
             pos,
             line: 0,
+            limit: usize::MAX,
         }
+    }
+
+    /// A reader that does not copy the text of escaped fields past `limit` bytes a record:
+    /// such a record is longer than `limit`, and its cells are not read (a row error), so
+    /// memory stays bounded by the limit whatever the record's length.
+    pub fn with_limit(mut self, limit: usize) -> RecordReader {
+        self.limit = limit;
+        self
     }
 
     /// Byte offset of the next unread byte.
@@ -166,7 +203,7 @@ impl RecordReader {
     /// Reads the next record into `rec`. Returns `Ok(false)` at the end of the data.
     /// On an unterminated quote the reader moves to the end of the data.
     pub fn read(&mut self, data: &[u8], rec: &mut Record) -> Result<bool, Unterminated> {
-        rec.spans.clear();
+        rec.clear_cells();
         rec.scratch.clear();
         // Skip blank and comment lines.
         loop {
@@ -227,7 +264,7 @@ impl RecordReader {
                         end -= 1;
                     }
                 }
-                rec.spans.push(Span {
+                rec.push(Span {
                     start,
                     end,
                     scratch: false,
@@ -272,7 +309,7 @@ impl RecordReader {
                     let j = i + (m.trailing_zeros() / 8) as usize;
                     let b = data[j];
                     if b == d.delimiter {
-                        rec.spans.push(Span {
+                        rec.push(Span {
                             start: from,
                             end: j,
                             scratch: false,
@@ -281,7 +318,7 @@ impl RecordReader {
                     } else if b == b'\n' {
                         break 'scan j;
                     } else {
-                        rec.spans.clear();
+                        rec.clear_cells();
                         return false;
                     }
                     m &= m - 1;
@@ -290,7 +327,7 @@ impl RecordReader {
             } else {
                 while let Some(&b) = data.get(i) {
                     if b == d.delimiter {
-                        rec.spans.push(Span {
+                        rec.push(Span {
                             start: from,
                             end: i,
                             scratch: false,
@@ -299,7 +336,7 @@ impl RecordReader {
                     } else if b == b'\n' {
                         break 'scan i;
                     } else if b == d.quote {
-                        rec.spans.clear();
+                        rec.clear_cells();
                         return false;
                     }
                     i += 1;
@@ -317,7 +354,7 @@ impl RecordReader {
         } else {
             eol
         };
-        rec.spans.push(Span {
+        rec.push(Span {
             start: from,
             end,
             scratch: false,
@@ -331,7 +368,7 @@ impl RecordReader {
     /// field (at the delimiter, the line feed or the end).
     fn quoted(&mut self, data: &[u8], q: usize, rec: &mut Record) -> Result<usize, Unterminated> {
         let d = self.dialect;
-        let cell = rec.spans.len() + 1;
+        let cell = rec.len() + 1;
         let mut seg = q + 1;
         let mut copied = false;
         let scratch_start = rec.scratch.len();
@@ -357,8 +394,10 @@ impl RecordReader {
                 self.pos = data.len();
                 return Err(Unterminated { cell });
             };
-            rec.scratch.extend_from_slice(&data[seg..i]);
-            rec.scratch.push(lit);
+            if rec.scratch.len() + (i - seg) < self.limit {
+                rec.scratch.extend_from_slice(&data[seg..i]);
+                rec.scratch.push(lit);
+            }
             copied = true;
             seg = i + 2;
         }
@@ -384,15 +423,17 @@ impl RecordReader {
             }
         }
         if !copied && tail.is_empty() {
-            rec.spans.push(Span {
+            rec.push(Span {
                 start: q + 1,
                 end: close,
                 scratch: false,
             });
         } else {
-            rec.scratch.extend_from_slice(&data[seg..close]);
-            rec.scratch.extend_from_slice(tail);
-            rec.spans.push(Span {
+            if rec.scratch.len() + (close - seg) + tail.len() <= self.limit {
+                rec.scratch.extend_from_slice(&data[seg..close]);
+                rec.scratch.extend_from_slice(tail);
+            }
+            rec.push(Span {
                 start: scratch_start,
                 end: rec.scratch.len(),
                 scratch: true,

@@ -44,9 +44,25 @@ pub fn is_stdin(path: &str) -> bool {
 /// files are mapped, falling back to reading when mapping fails.
 pub fn open(path: &str) -> io::Result<Input> {
     if is_stdin(path) {
+        let name = "<stdin>".to_string();
+        // Standard input redirected from a regular file (`< data.csv`) is watched like a
+        // named one: a change while read ends the run.
+        let file = {
+            use std::os::fd::AsFd;
+            io::stdin()
+                .as_fd()
+                .try_clone_to_owned()
+                .ok()
+                .map(File::from)
+                .and_then(|f| f.metadata().ok().filter(|m| m.is_file()).map(|m| (f, m)))
+        };
+        let data: Box<dyn Read + Send> = match file {
+            Some((f, meta)) => Box::new(Watched::new(f, &name, &meta)),
+            None => Box::new(io::stdin()),
+        };
         return Ok(Input {
-            data: InputData::Stream(Box::new(io::stdin())),
-            name: "<stdin>".into(),
+            data: InputData::Stream(data),
+            name,
             size: None,
         });
     }
@@ -55,6 +71,7 @@ pub fn open(path: &str) -> io::Result<Input> {
     let size = meta.is_file().then_some(meta.len());
     let name = path.to_string();
     if path.ends_with(".gz") {
+        let file = Watched::new(file, &name, &meta);
         return Ok(Input {
             data: InputData::Stream(Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(
                 1 << 20,
@@ -73,11 +90,92 @@ pub fn open(path: &str) -> io::Result<Input> {
             });
         }
     }
+    let data: Box<dyn Read + Send> = if meta.is_file() {
+        Box::new(Watched::new(file, &name, &meta))
+    } else {
+        Box::new(file)
+    };
     Ok(Input {
-        data: InputData::Stream(Box::new(file)),
+        data: InputData::Stream(data),
         name,
         size,
     })
+}
+
+/// A regular file read as a stream (`.gz`, or one that could not be mapped). Each read
+/// checks that the file still has the size and modification time it was opened with (one
+/// `fstat` per read of up to 1 MiB), so a file truncated, appended to or rewritten while
+/// read ends the run with "changed while being read", never with output that looks
+/// complete or with a decoder's "corrupt deflate stream".
+struct Watched {
+    file: File,
+    name: String,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Watched {
+    fn new(file: File, name: &str, meta: &std::fs::Metadata) -> Watched {
+        Watched {
+            file,
+            name: name.to_string(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
+
+    fn check(&self) -> io::Result<()> {
+        let meta = self.file.metadata().ok();
+        let now = meta.as_ref().map(|m| m.len());
+        let modified = meta.and_then(|m| m.modified().ok());
+        if now == Some(self.len) && modified == self.modified {
+            return Ok(());
+        }
+        let what = match now {
+            Some(n) if n != self.len => format!("its size went from {} to {n} bytes", self.len),
+            Some(_) => "it was written to: its modification time changed".to_string(),
+            None => "it can no longer be read".to_string(),
+        };
+        Err(io::Error::other(Changed(format!(
+            "{} changed while being read ({what}): the output of this file is incomplete; \
+             convert a copy, or wait until the writer is done",
+            self.name
+        ))))
+    }
+}
+
+impl Read for Watched {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let result = self.file.read(buf);
+        // A change explains a read error too (e.g. a file on a network share going away).
+        self.check()?;
+        result
+    }
+}
+
+/// An input that changed while read; its text names the input.
+#[derive(Debug)]
+pub struct Changed(String);
+
+impl std::fmt::Display for Changed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Changed {}
+
+/// The text of a read error of input `name`: prefixed with the name unless it names the
+/// input already (a change while read).
+pub fn read_error_text(name: &str, e: &io::Error) -> String {
+    let named = e
+        .get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<Changed>().is_some());
+    if named {
+        e.to_string()
+    } else {
+        format!("{name}: {e}")
+    }
 }
 
 /// The input format implied by a file name: `.csv`, `.tsv`, `.ndjson`, `.jsonl`, `.json`,

@@ -15,6 +15,7 @@ mod ndjson;
 pub mod pipeline;
 pub mod report;
 pub mod sample;
+mod skip;
 
 pub use check::check_input;
 pub use input::{open, Input, InputData};
@@ -104,7 +105,7 @@ fn with_preamble<P, R>(
     body: impl Fn(&P) -> usize,
     run: impl FnOnce(Feed<'_>, &[u8], P) -> Result<R, EngineError>,
 ) -> Result<R, EngineError> {
-    let read_err = |e: std::io::Error| EngineError::Input(format!("{name}: {e}"));
+    let read_err = |e: std::io::Error| EngineError::Input(input::read_error_text(name, &e));
     match data {
         InputData::Mapped(map) => {
             let data: &[u8] = &map;

@@ -47,14 +47,22 @@ static PREVIOUS_SIGINFO: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler. Everything
-    // below is async-signal-safe: atomic loads and stores, and the mmap and sigaction
+    // below is async-signal-safe: atomic loads and stores, and the mmap, sigaction and raise
     // system calls; nothing allocates or locks. PREVIOUS holds the handler that was
     // installed before ours (read by sigaction in `install`), a function of the signature
     // its SA_SIGINFO flag says, so calling it through the transmuted pointer is sound.
     unsafe {
         let addr = (*info).si_addr() as usize;
+        let code = (*info).si_code;
         let page = PAGE.load(Ordering::Relaxed);
-        for slot in &TABLE {
+        // Only a fault of an access to a mapped page past the end of its file (BUS_ADRERR)
+        // can be ours; a SIGBUS sent by kill(2) or sigqueue(3) has no fault address.
+        let table: &[Slot] = if code == libc::BUS_ADRERR {
+            &TABLE
+        } else {
+            &[]
+        };
+        for slot in table {
             if slot.state.load(Ordering::Acquire) != LIVE {
                 continue;
             }
@@ -94,12 +102,31 @@ extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut 
                 let f: extern "C" fn(libc::c_int) = std::mem::transmute(prev);
                 f(sig);
             }
+            // The Rust runtime's handler (stack overflow detection) restores the default
+            // action and returns, counting on the faulting access to run again. A signal
+            // sent by a process (kill(2): si_code <= 0) has no access to re-run: raise it
+            // again, else it would be lost.
+            let mut now: libc::sigaction = std::mem::zeroed();
+            if code <= 0
+                && libc::sigaction(libc::SIGBUS, std::ptr::null(), &mut now) == 0
+                && now.sa_sigaction == libc::SIG_DFL
+            {
+                libc::raise(libc::SIGBUS);
+            }
             return;
         }
-        // Not ours: restore the default action; returning re-runs the faulting access.
+        if prev == libc::SIG_IGN && code <= 0 {
+            // Sent by a process while SIGBUS was ignored before us: still ignored.
+            return;
+        }
+        // Not ours: restore the default action and raise the signal again, so the process
+        // ends by SIGBUS as it would have without us. The signal is blocked while this
+        // handler runs: it is delivered when the handler returns (a hardware fault would
+        // also re-fault when the access is re-run; a SIGBUS sent by kill(2) would not).
         let mut dfl: libc::sigaction = std::mem::zeroed();
         dfl.sa_sigaction = libc::SIG_DFL;
         libc::sigaction(libc::SIGBUS, &dfl, std::ptr::null_mut());
+        libc::raise(libc::SIGBUS);
     }
 }
 

@@ -31,14 +31,19 @@ impl ChunkConverter for Ndjson<'_> {
 }
 
 /// Where the NDJSON body starts: past a BOM, and past the `[` of a top-level array.
-/// `None` when only blanks were seen so far and more data may come.
-fn ndjson_preamble(data: &[u8], eof: bool) -> Option<(usize, u64, bool)> {
+/// `None` when only blanks were seen so far and more data may come. Blanks longer than
+/// `max` (`--max-record-size`) before the first value are lines of the body, not a
+/// preamble: a stream cannot look further, and a mapped file must read the same.
+fn ndjson_preamble(data: &[u8], eof: bool, max: usize) -> Option<(usize, u64, bool)> {
     let bom = if data.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
         0
     };
     let first = json_scan::skip_blank(data, bom);
+    if first > max {
+        return Some((bom, 0, false));
+    }
     match data.get(first) {
         Some(b'[') => {
             let lines = memchr::memchr_iter(b'\n', &data[..first]).count() as u64;
@@ -64,7 +69,7 @@ pub(crate) fn convert(
         name,
         64 * 1024,
         tuning.max_record,
-        |d, eof| Ok(ndjson_preamble(d, eof)),
+        |d, eof| Ok(ndjson_preamble(d, eof, tuning.max_record)),
         |p| p.0,
         |feed, pre, (_, lines, array)| {
             let cx = Context {

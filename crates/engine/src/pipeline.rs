@@ -5,11 +5,18 @@
 //! A fast cut (CSV quote parity) is verified: a chunk that is not the last one must not end
 //! inside a quoted field. If one does, everything from that chunk on is discarded and cut
 //! again with the exact rule, so the output never depends on the chunk size.
+//!
+//! A stream holds at most `--max-record-size` bytes of one record. A longer record is
+//! skipped block by block with the exact rules of the workers (`skip.rs`): lines, the CSV
+//! record reader's (a quote-parity cut is first re-cut exactly, since skipped bytes cannot
+//! be read again), or one JSON array element; the collector reports it as one row error at
+//! the line and column a mapped read of the same bytes names.
 
 use crate::chunker::Boundary;
 use crate::input::fill;
 use crate::mapguard::MappedFile;
 use crate::report::{ChunkOutput, Counters, Reject, RowReject};
+use crate::skip::{CsvSkip, Event, JEvent, JsonSkip};
 use crate::EngineError;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use std::collections::BTreeMap;
@@ -67,15 +74,53 @@ pub(crate) fn oversize_message(bytes: u64, max: usize, what: &str) -> String {
 enum Piece {
     Range(Range<usize>),
     Owned(Vec<u8>),
-    /// A record of `len` bytes (without its LF), longer than `max_record`: skipped up to
-    /// its end (`resync`, `bytes` consumed), or the end of the run when no end was found.
-    /// `lines`: the line feeds it holds plus its own.
+    /// Bytes from a quote-parity cut where a record too long starts: not converted; the
+    /// collector re-cuts from here with the exact rule.
+    Recut(Vec<u8>),
+    /// A record of `len` bytes (without its LF), longer than `max_record`, skipped up to
+    /// its end (`bytes` consumed). `lines`: the line feeds consumed. `row`: false for a
+    /// CSV comment line (not a record). `end`: how it ended.
     Oversize {
         bytes: u64,
         len: u64,
         lines: u64,
-        resync: bool,
+        row: bool,
+        end: End,
+        at: Place,
     },
+}
+
+/// Where a skipped record starts in its piece, and what it leaves of its last line.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    /// Line feeds before the record's first byte.
+    line: u64,
+    /// The record's column (1-based; on the piece's first line, counted from its start).
+    column: usize,
+    /// Bytes after the last line feed consumed (`None`: no line feed consumed).
+    tail: Option<usize>,
+}
+
+impl Place {
+    /// A record at a line start that ends with its line feed (or with the input).
+    const LINE: Place = Place {
+        line: 0,
+        column: 1,
+        tail: Some(0),
+    };
+}
+
+/// How a skipped overlong record ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// At its record end; the next record follows.
+    Found,
+    /// With the input.
+    Input,
+    /// With the input, inside a quoted field: a row error that says so.
+    Unterminated,
+    /// Not found (JSON arrays, or no end within `SKIP_FACTOR` times the limit): the run stops.
+    Lost,
 }
 
 struct Work {
@@ -227,6 +272,13 @@ where
                         let data = match &w.piece {
                             Piece::Range(r) => &mapped[r.clone()],
                             Piece::Owned(v) => v.as_slice(),
+                            Piece::Recut(_) => {
+                                w.out.clear();
+                                if done_tx.send(w).is_err() {
+                                    break;
+                                }
+                                continue;
+                            }
                             Piece::Oversize { .. } => {
                                 // One row error, reported by the collector with its line.
                                 w.out.clear();
@@ -266,7 +318,11 @@ where
             .unwrap_or_else(|_| Err(io::Error::other("the reader thread panicked")));
         let leftover = match produced {
             Ok(l) => l,
-            Err(e) => return Err(EngineError::Input(format!("{}: {e}", cx.name))),
+            Err(e) => {
+                return Err(EngineError::Input(crate::input::read_error_text(
+                    cx.name, &e,
+                )))
+            }
         };
         Ok(match collected? {
             Collected::Done(c) => Pass::Done(c),
@@ -388,53 +444,20 @@ fn produce<'a>(
                             return Ok(None);
                         }
                     }
-                    // Lines and quote-parity CSV find the record's end while reading on;
-                    // a dialect with escapes or comments cannot, and stops the run.
-                    let quote = match boundary {
-                        Boundary::Lines => Some(None),
-                        Boundary::QuoteParity(d) => Some(Some(d.quote)),
-                        _ => None,
-                    };
-                    let mut len = buf.len() as u64;
-                    // Line feeds inside quotes count as lines of the record.
-                    let mut lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-                    let mut resync = false;
-                    if let Some(quote) = quote {
-                        let mut odd =
-                            quote.is_some_and(|q| memchr::memchr_iter(q, &buf).count() % 2 == 1);
-                        // An input with no record end at all (`/dev/zero`) is not read forever.
-                        let give_up = (max_record as u64).saturating_mul(SKIP_FACTOR);
-                        loop {
-                            buf.clear();
-                            eof = !fill(reader, &mut buf, READ_BLOCK)?;
-                            if let Some(i) = record_end(&buf, quote, &mut odd) {
-                                len += i as u64;
-                                lines += memchr::memchr_iter(b'\n', &buf[..=i]).count() as u64;
-                                carry.extend_from_slice(&buf[i + 1..]);
-                                resync = true;
-                                break;
-                            }
-                            len += buf.len() as u64;
-                            lines += memchr::memchr_iter(b'\n', &buf).count() as u64;
-                            if eof {
-                                // The last record ends with the input, unless inside quotes.
-                                resync = !odd;
-                                break;
-                            }
-                            if len > give_up {
-                                break;
-                            }
+                    let (piece, rest) = skip_overlong(boundary, buf, reader, max_record, &mut eof)?;
+                    carry = rest;
+                    let stop = matches!(piece, Piece::Oversize { end: End::Lost, .. });
+                    let recut = matches!(piece, Piece::Recut(_));
+                    match send(piece, stop) {
+                        Err(Piece::Owned(mut unsent) | Piece::Recut(mut unsent)) => {
+                            unsent.append(&mut carry);
+                            return Ok(Some((unsent, eof, reader)));
                         }
-                    }
-                    let bytes = len + u64::from(resync && !eof);
-                    let piece = Piece::Oversize {
-                        bytes,
-                        len,
-                        lines: lines.max(1),
-                        resync,
-                    };
-                    if send(piece, !resync).is_err() || !resync {
-                        return Ok(None);
+                        Err(_) => return Ok(None),
+                        Ok(()) if stop => return Ok(None),
+                        // The collector re-cuts from that piece on: it takes the rest.
+                        Ok(()) if recut => return Ok(Some((carry, eof, reader))),
+                        Ok(()) => {}
                     }
                     continue;
                 }
@@ -470,23 +493,214 @@ fn produce<'a>(
     }
 }
 
-/// The offset of the first record-ending line feed in `buf`: any LF (`quote` is `None`),
-/// or one outside quotes, `odd` carrying the quote parity from block to block.
-fn record_end(buf: &[u8], quote: Option<u8>, odd: &mut bool) -> Option<usize> {
-    let Some(q) = quote else {
-        return memchr::memchr(b'\n', buf);
+/// Skips the record at the start of `buf` (read from a stream, more than `max_record` bytes
+/// and no record end found by the chunk rule), reading on from `reader` block by block.
+/// Returns the piece to send and the bytes after it. The record's end is found with the
+/// exact rules of the workers: a line feed for lines, the CSV record reader's rules for CSV
+/// (so the skip ends where a mapped read of the same bytes ends the record). Blank and
+/// comment lines before a CSV record, or a CSV record that proves short under the exact
+/// rules, are an ordinary piece. JSON arrays cannot be followed: the run stops.
+fn skip_overlong(
+    boundary: Boundary,
+    mut buf: Vec<u8>,
+    reader: &mut (dyn Read + Send),
+    max_record: usize,
+    eof: &mut bool,
+) -> io::Result<(Piece, Vec<u8>)> {
+    let count_lf = |b: &[u8]| memchr::memchr_iter(b'\n', b).count() as u64;
+    let mut csv = match boundary {
+        Boundary::Lines => None,
+        Boundary::Records(d) => Some(CsvSkip::new(d)),
+        // A quote-parity cut is a guess that the workers verify later: skipping from it
+        // could skip from the wrong place (bytes that cannot be read again). Re-cut from
+        // here with the exact rule, which skips exactly.
+        Boundary::QuoteParity(_) => return Ok((Piece::Recut(buf), Vec::new())),
+        Boundary::JsonArray => return skip_json_element(buf, reader, max_record, eof),
     };
-    let mut pos = 0;
-    while let Some(i) = memchr::memchr2(q, b'\n', &buf[pos..]) {
-        let at = pos + i;
-        if buf[at] == q {
-            *odd = !*odd;
-        } else if !*odd {
-            return Some(at);
+    if let Some(c) = &mut csv {
+        match c.feed(&buf) {
+            // Blank or comment lines first: an ordinary piece (no rows); the record follows.
+            Some(Event::Start { at, .. }) => {
+                let rest = buf.split_off(at);
+                return Ok((Piece::Owned(buf), rest));
+            }
+            Some(Event::End(i)) => {
+                let rest = buf.split_off(i + 1);
+                if i <= max_record {
+                    return Ok((Piece::Owned(buf), rest));
+                }
+                let piece = Piece::Oversize {
+                    bytes: buf.len() as u64,
+                    len: i as u64,
+                    lines: count_lf(&buf),
+                    row: true,
+                    end: End::Found,
+                    at: Place::LINE,
+                };
+                return Ok((piece, rest));
+            }
+            None => {}
         }
-        pos = at + 1;
     }
-    None
+    let mut len = buf.len() as u64;
+    // Line feeds inside quotes count as lines of the record.
+    let mut lines = count_lf(&buf);
+    let mut last_byte = buf.last().copied();
+    let mut row = true;
+    // An input with no record end at all is not read forever.
+    let give_up = (max_record as u64).saturating_mul(SKIP_FACTOR);
+    let mut rest = Vec::new();
+    let end = loop {
+        buf.clear();
+        *eof = !fill(reader, &mut buf, READ_BLOCK)?;
+        let found = match &mut csv {
+            Some(c) => c.feed(&buf),
+            None => memchr::memchr(b'\n', &buf).map(Event::End),
+        };
+        match found {
+            Some(Event::End(i)) => {
+                len += i as u64;
+                lines += count_lf(&buf[..=i]);
+                rest.extend_from_slice(&buf[i + 1..]);
+                break End::Found;
+            }
+            Some(Event::Start { at, cr }) => {
+                // What was skipped were blank or comment lines, not a record: no row.
+                row = false;
+                len += at as u64;
+                lines += count_lf(&buf[..at]);
+                if cr {
+                    // The record starts with the CR that ended the previous block.
+                    len -= 1;
+                    rest.push(b'\r');
+                }
+                rest.extend_from_slice(&buf[at..]);
+                break End::Found;
+            }
+            None => {}
+        }
+        len += buf.len() as u64;
+        lines += count_lf(&buf);
+        last_byte = buf.last().copied().or(last_byte);
+        if *eof {
+            // The last record ends with the input, unless a quoted field is still open.
+            if let Some(c) = &mut csv {
+                c.at_end();
+                row = c.started();
+                if c.in_quotes() {
+                    break End::Unterminated;
+                }
+            }
+            break End::Input;
+        }
+        if len > give_up {
+            break End::Lost;
+        }
+    };
+    let bytes = len + u64::from(end == End::Found && row);
+    if end == End::Unterminated && last_byte == Some(b'\n') {
+        // Counted as the workers count a record: without its final line feed.
+        len -= 1;
+    }
+    let piece = Piece::Oversize {
+        bytes,
+        len,
+        lines,
+        row,
+        end,
+        at: Place::LINE,
+    };
+    Ok((piece, rest))
+}
+
+/// Skips the element of a JSON array at the start of `buf` (after blanks and a `,`), as
+/// [`skip_overlong`] does a record. An element whose end is not found (the input ends,
+/// or `]` or a second `,` comes first) stops the run.
+fn skip_json_element(
+    mut buf: Vec<u8>,
+    reader: &mut (dyn Read + Send),
+    max_record: usize,
+    eof: &mut bool,
+) -> io::Result<(Piece, Vec<u8>)> {
+    let count_lf = |b: &[u8]| memchr::memchr_iter(b'\n', b).count() as u64;
+    let lost = |bytes: u64, len: u64, lines: u64| Piece::Oversize {
+        bytes,
+        len,
+        lines,
+        row: true,
+        end: End::Lost,
+        at: Place::LINE,
+    };
+    let mut skip = JsonSkip::new();
+    let Some(JEvent::Start(start)) = skip.feed(&buf) else {
+        let n = buf.len() as u64;
+        return Ok((lost(n, n, count_lf(&buf)), Vec::new()));
+    };
+    let before = &buf[..start];
+    let mut at = Place {
+        line: count_lf(before),
+        column: start - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1) + 1,
+        tail: None,
+    };
+    let tail = |consumed: &[u8], at: &mut Place| match memchr::memrchr(b'\n', consumed) {
+        Some(i) => at.tail = Some(consumed.len() - i - 1),
+        None => at.tail = at.tail.map(|t| t + consumed.len()),
+    };
+    if let Some(ev) = skip.feed(&buf[start..]) {
+        let JEvent::End(e) = ev else {
+            let n = buf.len() as u64;
+            return Ok((lost(n, n, count_lf(&buf)), Vec::new()));
+        };
+        let rest = buf.split_off(start + e);
+        if e <= max_record {
+            return Ok((Piece::Owned(buf), rest));
+        }
+        tail(&buf, &mut at);
+        let piece = Piece::Oversize {
+            bytes: buf.len() as u64,
+            len: e as u64,
+            lines: count_lf(&buf),
+            row: true,
+            end: End::Found,
+            at,
+        };
+        return Ok((piece, rest));
+    }
+    tail(&buf, &mut at);
+    let mut bytes = buf.len() as u64;
+    let mut len = (buf.len() - start) as u64;
+    let mut lines = count_lf(&buf);
+    let give_up = (max_record as u64).saturating_mul(SKIP_FACTOR);
+    loop {
+        buf.clear();
+        *eof = !fill(reader, &mut buf, READ_BLOCK)?;
+        match skip.feed(&buf) {
+            Some(JEvent::End(e)) => {
+                bytes += e as u64;
+                len += e as u64;
+                lines += count_lf(&buf[..e]);
+                tail(&buf[..e], &mut at);
+                let piece = Piece::Oversize {
+                    bytes,
+                    len,
+                    lines,
+                    row: true,
+                    end: End::Found,
+                    at,
+                };
+                return Ok((piece, buf.split_off(e)));
+            }
+            Some(_) => return Ok((lost(bytes, len, lines), Vec::new())),
+            None => {}
+        }
+        bytes += buf.len() as u64;
+        len += buf.len() as u64;
+        lines += count_lf(&buf);
+        tail(&buf, &mut at);
+        if *eof || len > give_up {
+            return Ok((lost(bytes, len, lines), Vec::new()));
+        }
+    }
 }
 
 /// Bytes read at a time while skipping an overlong record.
@@ -533,7 +747,8 @@ fn collect(
     while let Ok(w) = done.recv() {
         pending.insert(w.seq, w);
         while let Some(w) = pending.remove(&next) {
-            if verify && w.out.open_end && !w.last {
+            let recut = matches!(w.piece, Piece::Recut(_));
+            if recut || (verify && w.out.open_end && !w.last) {
                 // This chunk's end was not a record boundary: stop the producer, gather the
                 // unconverted bytes from this chunk on, and cut them again exactly.
                 drop(free);
@@ -543,9 +758,9 @@ fn collect(
                 }
                 let restart = match pending.remove(&next).map(|w| w.piece) {
                     Some(Piece::Range(r)) => Restart::Mapped(r.start),
-                    Some(Piece::Owned(mut bytes)) => {
+                    Some(Piece::Owned(mut bytes) | Piece::Recut(mut bytes)) => {
                         for (_, w) in pending {
-                            if let Piece::Owned(b) = w.piece {
+                            if let Piece::Owned(b) | Piece::Recut(b) = w.piece {
                                 bytes.extend_from_slice(&b);
                             }
                         }
@@ -567,36 +782,44 @@ fn collect(
             }
             let (data, oversize) = match &w.piece {
                 Piece::Range(r) => (&mapped[r.clone()], None),
-                Piece::Owned(v) => (v.as_slice(), None),
+                // A re-cut piece never gets here (see above).
+                Piece::Owned(v) | Piece::Recut(v) => (v.as_slice(), None),
                 Piece::Oversize {
                     bytes,
                     len,
                     lines,
-                    resync,
-                } => (&[][..], Some((*bytes, *len, *lines, *resync))),
+                    row,
+                    end,
+                    at,
+                } => (&[][..], Some((*bytes, *len, *lines, *row, *end, *at))),
             };
             let mut out = &w.out;
             let mut long = ChunkOutput::default();
-            if let Some((bytes, len, lines, resync)) = oversize {
+            if let Some((bytes, len, lines, row, end, at)) = oversize {
                 counters.bytes += bytes;
-                let what = if resync { "" } else { cx.unbounded_hint };
+                let what = match end {
+                    End::Found | End::Input => "",
+                    End::Unterminated | End::Lost => cx.unbounded_hint,
+                };
                 let message = oversize_message(len, max_record, what);
-                if !resync {
+                if end == End::Lost {
                     return Err(EngineError::Input(format!(
                         "{}:{}:1: {message}",
                         cx.name,
                         line + 1
                     )));
                 }
-                long.rows = 1;
                 long.lines_seen = lines;
-                long.failed = w.out.failed;
-                long.push_reject(RowReject {
-                    line: 0,
-                    column: 1,
-                    message,
-                    raw: 0..0,
-                });
+                if row {
+                    long.rows = 1;
+                    long.failed = w.out.failed;
+                    long.push_reject(RowReject {
+                        line: at.line,
+                        column: at.column,
+                        message,
+                        raw: 0..0,
+                    });
+                }
                 out = &long;
             }
             // The row that stopped a failing chunk is reported as the error, not as a reject.
@@ -639,9 +862,11 @@ fn collect(
                 return Err(EngineError::Row(msg));
             }
             line += out.lines_seen;
-            column_base = match memchr::memrchr(b'\n', data) {
-                Some(i) => data.len() - i - 1,
-                None => column_base + data.len(),
+            column_base = match (oversize, memchr::memrchr(b'\n', data)) {
+                // What a skipped record left of its last line.
+                (Some((bytes, .., at)), _) => at.tail.unwrap_or(column_base + bytes as usize),
+                (None, Some(i)) => data.len() - i - 1,
+                (None, None) => column_base + data.len(),
             };
             sink.progress(&counters);
             if let Piece::Owned(buf) = w.piece {

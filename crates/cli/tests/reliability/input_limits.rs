@@ -678,3 +678,363 @@ fn header_longer_than_max_record_size_is_refused_mapped_or_streamed() {
         );
     }
 }
+
+#[test]
+fn sigbus_sent_by_another_process_still_ends_the_run() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = TempDir::new("sigbuskill");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let input = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
+    // a.csv is mapped first (the SIGBUS handler is installed), then stdin, a pipe that
+    // stays open, is read: the run waits there for the signal.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(["convert", "-s", &s, &input, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let wchan = format!("/proc/{}/wchan", child.id());
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        if std::fs::read_to_string(&wchan).is_ok_and(|w| w.contains("pipe")) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: kill(2) with the id of our own child process.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGBUS) };
+    assert_eq!(sent, 0);
+    // Before the fix the handler swallowed the signal: the run went on, and ended with exit
+    // 0 once stdin closed.
+    std::thread::sleep(Duration::from_millis(300));
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGBUS),
+        "{:?} {}",
+        out.status,
+        stderr(&out)
+    );
+}
+
+/// Converts `input` mapped (by name) and streamed (stdin, 1-byte chunks, so that a
+/// record over `max` bytes is skipped while read) with `--max-record-size max`; asserts
+/// both give the same exit code, lines and messages (the input's name aside), and
+/// returns the mapped run's exit code and stderr.
+fn same_mapped_and_streamed(
+    schema: &str,
+    input: &str,
+    format: &str,
+    max: &str,
+) -> (Option<i32>, String) {
+    let common = ["--on-error", "skip", "--max-record-size", max];
+    let mapped = run_lpconvert(
+        "convert",
+        &[&["-s", schema, input][..], &common].concat(),
+        &[],
+    );
+    let streamed = run_with_stdin(
+        &[
+            &[
+                "convert",
+                "-s",
+                schema,
+                "--format",
+                format,
+                "--chunk-size",
+                "1",
+                "-",
+            ][..],
+            &common,
+        ]
+        .concat(),
+        input,
+    );
+    // The summary's timing differs from run to run.
+    let messages = |o: &Output, name: &str| -> Vec<String> {
+        stderr(o)
+            .lines()
+            .map(|l| l.replace(name, "INPUT"))
+            .map(|l| l.split(" in ").next().unwrap_or_default().to_string())
+            .collect()
+    };
+    let (m, s) = (messages(&mapped, input), messages(&streamed, "<stdin>"));
+    assert_eq!(m, s, "mapped vs streamed messages");
+    assert_eq!(
+        String::from_utf8_lossy(&mapped.stdout),
+        String::from_utf8_lossy(&streamed.stdout),
+        "mapped vs streamed lines"
+    );
+    assert_eq!(mapped.status.code(), streamed.status.code(), "{m:?}");
+    (mapped.status.code(), m.join("\n"))
+}
+
+#[test]
+fn streamed_overlong_csv_field_with_a_stray_quote_keeps_the_rows_after_it() {
+    // A quote inside an unquoted field is a literal byte: the record ends at its line feed.
+    // Skipped on a stream by counting quotes, it swallowed the next rows up to another
+    // stray quote (2 rows read instead of 4, exit 3), or to the end (exit 2).
+    let dir = TempDir::new("strayquote");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let long = "x".repeat(100_000);
+    for tail in ["2,k,2.5\n3,k,3\"\n4,k,4.5\n", "2,k,2.5\n3,k,3.5\n"] {
+        let input = write_text(
+            &dir,
+            "a.csv",
+            &format!("time,room,temp\n1,k,5\"{long}\n{tail}"),
+        );
+        let (code, err) = same_mapped_and_streamed(&s, &input, "csv", "1000");
+        assert_eq!(code, Some(3), "{err}");
+        assert!(
+            err.contains("INPUT:2:1: record longer than --max-record-size (1000 bytes)"),
+            "{err}"
+        );
+        let read = tail.lines().count() + 1;
+        assert!(err.contains(&format!("{read} rows read")), "{err}");
+    }
+}
+
+#[test]
+fn streamed_overlong_record_with_comments_or_escapes_is_a_row_error_like_mapped() {
+    // With `comment` or `escape` the stream could not find the record's end and stopped
+    // the run (exit 2, "a quote that never closes?"); mapped, the record is one row error.
+    let dir = TempDir::new("overlongdialect");
+    let long = "y".repeat(100_000);
+    for extra in ["comment = \"#\"", "escape = \"\\\\\""] {
+        let s = write_text(&dir, "s.toml", &format!("{HOME_SCHEMA}\n[csv]\n{extra}\n"));
+        let input = write_text(
+            &dir,
+            "a.csv",
+            &format!("time,room,temp\n1,k,1.5\n2,\"{long}\",2.5\n3,k,3.5\n"),
+        );
+        let (code, err) = same_mapped_and_streamed(&s, &input, "csv", "1000");
+        assert_eq!(code, Some(3), "{extra}: {err}");
+        assert!(err.contains("INPUT:3:1: record longer than"), "{err}");
+        assert!(err.contains("3 rows read, 2 lines written"), "{err}");
+    }
+    // Comment lines longer than the limit are not rows, mapped or streamed.
+    let s = write_text(
+        &dir,
+        "s.toml",
+        &format!("{HOME_SCHEMA}\n[csv]\ncomment = \"#\"\n"),
+    );
+    let input = write_text(
+        &dir,
+        "c.csv",
+        &format!("time,room,temp\n#{long}\n#{long}\n1,k,1.5\n#{long}"),
+    );
+    let (code, err) = same_mapped_and_streamed(&s, &input, "csv", "1000");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("1 rows read, 1 lines written"), "{err}");
+}
+
+#[test]
+fn overlong_unterminated_quote_at_the_end_is_one_row_error_mapped_or_streamed() {
+    // Mapped: a row error "unterminated quoted field" (exit 3); streamed: the run stopped
+    // (exit 2). Both now: a row error naming the record too long and the open quote.
+    let dir = TempDir::new("overlongopen");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let long = "z,".repeat(50_000);
+    let input = write_text(
+        &dir,
+        "a.csv",
+        &format!("time,room,temp\n1,k,1.5\n2,\"{long}\n3,k,3.5\n"),
+    );
+    let (code, err) = same_mapped_and_streamed(&s, &input, "csv", "1000");
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains(
+            "INPUT:3:1: record longer than --max-record-size (1000 bytes): 100011 bytes, with \
+             no record end found (a quote that never closes?)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("2 rows read, 1 lines written"), "{err}");
+}
+
+#[test]
+fn overlong_blank_ndjson_line_counts_alike_mapped_or_streamed() {
+    // Mapped, a blank line longer than the limit was passed over; streamed it was a row
+    // error, and at the start of the input the run stopped ("the start of the file ... is
+    // longer than --max-record-size").
+    let dir = TempDir::new("overlongblank");
+    let s = write_text(
+        &dir,
+        "s.toml",
+        "measurement = \"m\"\nformat = \"ndjson\"\n[fields]\nv = { path = \"/v\", type = \"integer\" }\n",
+    );
+    let blank = " ".repeat(100_000);
+    for text in [
+        format!("{{\"v\":1}}\n{blank}\n{{\"v\":2}}\n"),
+        format!("{blank}\n{{\"v\":1}}\n{{\"v\":2}}\n"),
+    ] {
+        let input = write_text(&dir, "a.ndjson", &text);
+        let (code, err) = same_mapped_and_streamed(&s, &input, "ndjson", "1000");
+        assert_eq!(code, Some(3), "{err}");
+        assert!(err.contains("3 rows read, 2 lines written"), "{err}");
+    }
+}
+
+#[test]
+fn streamed_overlong_json_array_element_is_a_row_error_like_mapped() {
+    // A stream stopped the run (exit 2, "no element end found") where the mapped file
+    // rejects the element and goes on; now the stream skips the element too, and names the
+    // same line and column.
+    let dir = TempDir::new("overlongelement");
+    let s = write_text(
+        &dir,
+        "s.toml",
+        "measurement = \"m\"\nformat = \"ndjson\"\n[fields]\nv = { path = \"/v\", type = \"string\" }\n",
+    );
+    let long = "b\\\"]}".repeat(25_000);
+    let input = write_text(
+        &dir,
+        "a.json",
+        &format!("[{{\"v\":\"a\"}}, \n  {{\"v\":\"{long}\"}} , {{\"v\":\"c\"}},\n[{long:?}], {{\"v\":\"d\"}}]\n"),
+    );
+    let (code, err) = same_mapped_and_streamed(&s, &input, "ndjson", "1000");
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("INPUT:2:3: record longer than"), "{err}");
+    assert!(err.contains("INPUT:3:1: record longer than"), "{err}");
+    assert!(err.contains("5 rows read, 3 lines written"), "{err}");
+}
+
+#[test]
+fn gz_input_appended_to_while_read_exits_2() {
+    // A .gz input is read as a stream: a gzip member appended while it was read was
+    // converted too, and the run ended with exit 0 as if the file had been read whole.
+    use std::io::{Read, Write};
+    let dir = TempDir::new("gzchanged");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let csv = big_csv(&dir, "a.csv", 1_000_000);
+    let gz_path = dir.join("a.csv.gz");
+    let member = |text: &[u8]| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text).unwrap();
+        gz.finish().unwrap()
+    };
+    std::fs::write(&gz_path, member(&std::fs::read(&csv).unwrap())).unwrap();
+    let gz = gz_path.display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args([
+            "convert",
+            "-s",
+            &s,
+            &gz,
+            "--threads",
+            "1",
+            "--chunk-size",
+            "1",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first line out: the file is open and being read. Its output is not drained,
+    // so the run soon waits on the full pipe, most of the file still unread.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&gz_path)
+        .unwrap()
+        .write_all(&member(b"1,k,1.5\n"))
+        .unwrap();
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("{gz} changed while being read")),
+        "{err}"
+    );
+    // Named once, not "a.csv.gz: a.csv.gz changed".
+    assert!(!err.contains(&format!("{gz}: {gz}")), "{err}");
+}
+
+#[test]
+fn stdin_from_a_regular_file_appended_to_while_read_exits_2() {
+    // `lpconvert -s s.toml - < data.csv` read the rows appended while it ran and ended with
+    // exit 0: standard input from a regular file is now watched like a named input.
+    use std::io::{Read, Write};
+    let dir = TempDir::new("stdinchanged");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let csv = big_csv(&dir, "a.csv", 1_000_000);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(["convert", "-s", &s, "--format", "csv", "-"])
+        .args(["--threads", "1", "--chunk-size", "1"])
+        .stdin(std::fs::File::open(&csv).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Output not drained: the run soon waits on the full pipe, most of the file unread.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&csv)
+        .unwrap()
+        .write_all(b"1,k,1.5\n")
+        .unwrap();
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("<stdin> changed while being read"), "{err}");
+}
+
+#[test]
+fn csv_line_of_commas_is_read_in_bounded_memory() {
+    // 24 bytes were kept per cell: an 80 MB line of commas (80 million cells, longer than
+    // --max-record-size or not) asked for gigabytes and aborted under a 2 GB limit. Cells
+    // past a million are now counted, not kept; a header that wide is refused.
+    let dir = TempDir::new("commas");
+    let s = write_text(&dir, "s.toml", HOME_SCHEMA);
+    let commas = ",".repeat(80 << 20);
+    let rows = write_text(
+        &dir,
+        "rows.csv",
+        &format!("time,room,temp\n1,k,1.5\n2{commas}\n3,k,3.5\n"),
+    );
+    for max in ["64M", "100M"] {
+        let out = run_bounded(&[
+            "convert",
+            "-s",
+            &s,
+            &rows,
+            "--threads",
+            "1",
+            "--on-error",
+            "skip",
+            "--max-record-size",
+            max,
+        ]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{max}: {:?} {err}", out.status);
+        assert!(err.contains("3 rows read, 2 lines written"), "{err}");
+        if max == "100M" {
+            assert!(
+                err.contains(&format!(
+                    "{rows}:3:4: the row has 83886081 cells but the header has 3"
+                )),
+                "{err}"
+            );
+        }
+    }
+    let header = write_text(&dir, "header.csv", &format!("time{commas}\n1\n"));
+    let out = run_bounded(&["convert", "-s", &s, &header, "--max-record-size", "100M"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{:?} {err}", out.status);
+    assert!(
+        err.contains("the header has 83886081 columns, more than lpconvert reads (1048576)"),
+        "{err}"
+    );
+}
