@@ -20,7 +20,7 @@ pub struct ConvertArgs {
     /// Input files, converted in order; none or `-` reads stdin. `.gz` is decompressed.
     pub inputs: Vec<String>,
     /// Write the line protocol here instead of stdout (gzip when it ends in `.gz`). Written as
-    /// FILE.partial, renamed to FILE when the run ends with 0 or 3.
+    /// FILE.partial, renamed to FILE when the run ends with 0 or 3; `-` is standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Override the schema's input format.
@@ -116,7 +116,11 @@ pub fn outputs_of(
 }
 
 /// Runs `lpconvert convert`; returns the exit status.
-pub fn run(a: ConvertArgs) -> anyhow::Result<u8> {
+pub fn run(mut a: ConvertArgs) -> anyhow::Result<u8> {
+    // `-o -` is standard output, as `-` is standard input.
+    if a.output.as_deref() == Some(std::path::Path::new("-")) {
+        a.output = None;
+    }
     let inputs = inputs_or_stdin(&a.inputs);
     // Before anything is opened: no output is an input or another output.
     let outs = outputs_of(

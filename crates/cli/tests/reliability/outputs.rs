@@ -1073,3 +1073,17 @@ fn a_failed_run_that_wrote_nothing_leaves_no_partial_file() {
     }
     assert!(!stderr(&o).contains(".partial"), "{}", stderr(&o));
 }
+
+#[test]
+fn output_dash_is_standard_output() {
+    let dir = TempDir::new("out-dash");
+    let (schema, csv) = home(&dir);
+    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(["-s", &schema, &csv, "-o", "-", "-q"])
+        .current_dir(dir.join(""))
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("home,"));
+    assert!(!dir.join("-").exists() && !dir.join("-.partial").exists());
+}
