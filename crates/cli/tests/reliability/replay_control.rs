@@ -756,3 +756,98 @@ fn an_endless_line_from_a_device_or_stdin_is_an_error_not_an_ever_growing_buffer
     assert!(started.elapsed() < Duration::from_secs(60));
     assert!(server.seen().is_empty());
 }
+
+/// Starts `lpconvert ARGS` with stdin from `stdin_cmd` (a bash command), waits until `ready`
+/// holds (up to 30 s), sends `signal` and returns the output and the time from the signal to
+/// the exit.
+fn signal_when(
+    args: &[String],
+    stdin_cmd: Option<&str>,
+    signal: &str,
+    ready: &dyn Fn() -> bool,
+) -> (Output, Duration) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lpconvert"));
+    cmd.args(args).stderr(Stdio::piped());
+    let mut feeder = None;
+    match stdin_cmd {
+        Some(script) => {
+            let mut f = Command::new("bash")
+                .arg("-c")
+                .arg(script)
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            cmd.stdin(Stdio::from(f.stdout.take().unwrap()));
+            feeder = Some(f);
+        }
+        None => {
+            cmd.stdin(Stdio::null());
+        }
+    }
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ready() {
+        assert!(Instant::now() < deadline, "the run never got ready");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .unwrap()
+        .success());
+    let signalled = Instant::now();
+    let o = child.wait_with_output().unwrap();
+    let took = signalled.elapsed();
+    if let Some(mut f) = feeder {
+        let _ = f.kill();
+        let _ = f.wait();
+    }
+    (o, took)
+}
+
+#[test]
+fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
+    let dir = TempDir::new("signal-retry-after");
+    let all = lines(30);
+    let data = write_lines(&dir, "data.lp", &all);
+    let ck = dir.join("ck.json").display().to_string();
+    let rep = dir.join("report.json");
+    let server = FaultServer::start(|_| Reply::with_header(503, "Retry-After", "60"));
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--batch-lines",
+        "10",
+        "--checkpoint",
+        &ck,
+        "--report",
+        rep.to_str().unwrap(),
+        &data,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // Every batch was asked to wait (one request per worker at least).
+    let (o, took) = signal_when(&args, None, "INT", &|| !server.seen().is_empty());
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(
+        took < Duration::from_secs(4),
+        "stopped after {took:?}: {err}"
+    );
+    assert!(err.contains("lines read"), "summary printed: {err}");
+    let r = report(&rep);
+    assert_eq!(r["ending"], "interrupted", "{r}");
+    let rest = FaultServer::accept_all();
+    let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        count(&rest.stored()),
+        count(&all),
+        "every line sent on resume"
+    );
+}
