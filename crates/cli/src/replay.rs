@@ -215,7 +215,9 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     });
     drop(position);
     // The conversion threads end once the replay has stopped reading.
-    let converted = conversion.map(Conversion::finish).transpose();
+    // After a signal, a conversion blocked on a pipe that sends nothing is not waited for.
+    let wait = (signals::received() != 0).then_some(signals::CONVERSION_WAIT);
+    let converted = conversion.map(|c| c.finish(wait)).transpose();
     let mut summary = match result {
         Ok(s) => s,
         Err(e) => {
@@ -548,6 +550,9 @@ mod signals {
 
     /// How long requests in flight may take to be answered after a signal.
     pub const GRACE: Duration = Duration::from_secs(5);
+
+    /// How long conversion threads may take to end after a signal.
+    pub const CONVERSION_WAIT: Duration = Duration::from_secs(1);
 
     static RECEIVED: AtomicI32 = AtomicI32::new(0);
 

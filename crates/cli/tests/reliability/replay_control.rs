@@ -764,7 +764,7 @@ fn signal_when(
     args: &[String],
     stdin_cmd: Option<&str>,
     signal: &str,
-    ready: &dyn Fn() -> bool,
+    ready: &dyn Fn(u32) -> bool,
 ) -> (Output, Duration) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lpconvert"));
     cmd.args(args).stderr(Stdio::piped());
@@ -786,7 +786,7 @@ fn signal_when(
     }
     let child = cmd.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !ready() {
+    while !ready(child.id()) {
         assert!(Instant::now() < deadline, "the run never got ready");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -832,7 +832,7 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     .map(|s| s.to_string())
     .collect();
     // Every batch was asked to wait (one request per worker at least).
-    let (o, took) = signal_when(&args, None, "INT", &|| !server.seen().is_empty());
+    let (o, took) = signal_when(&args, None, "INT", &|_| !server.seen().is_empty());
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(130), "{err}");
     assert!(
@@ -849,5 +849,61 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
         count(&rest.stored()),
         count(&all),
         "every line sent on resume"
+    );
+}
+
+const SCHEMA_S: &str = "measurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\nv = \"integer\"\n";
+
+/// Whether process `pid` catches SIGTERM (its handlers are installed).
+fn catches_sigterm(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (15 - 1)) != 0)
+}
+
+#[test]
+fn schema_from_an_idle_pipe_stops_on_a_signal_with_summary_and_report() {
+    let dir = TempDir::new("schema-idle-pipe");
+    let schema = write_text(&dir, "s.toml", SCHEMA_S);
+    let rep = dir.join("report.json");
+    let server = FaultServer::accept_all();
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--schema",
+        &schema,
+        "--flush-interval",
+        "200ms",
+        "--report",
+        rep.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // A header and two rows, then the pipe stays open with nothing more.
+    let feed = "printf 'time,v\\n1600000000,1\\n1600000001,2\\n'; sleep 60";
+    let started = Instant::now();
+    let (o, took) = signal_when(&args, Some(feed), "TERM", &|pid| {
+        catches_sigterm(pid) && started.elapsed() > Duration::from_millis(500)
+    });
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert!(
+        took < Duration::from_secs(4),
+        "stopped after {took:?}: {err}"
+    );
+    assert!(err.contains("lines read"), "summary printed: {err}");
+    let r = report(&rep);
+    assert_eq!(r["ending"], "interrupted", "{r}");
+    assert_eq!(
+        r["lines_read"].as_u64(),
+        Some(r["lines_acknowledged"].as_u64().unwrap() + r["lines_pending"].as_u64().unwrap()),
+        "{r}"
     );
 }

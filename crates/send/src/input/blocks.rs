@@ -131,7 +131,9 @@ impl BlockReader {
         };
         let mut reader = match source {
             Source::Stdin => pipe(Box::new(io::stdin()))?,
-            Source::Stream(s) => Self::stream(s.open()?),
+            // Produced while the replay runs (CSV converted from a pipe, say): it may pause
+            // like a pipe, so it is read like one (flushed after the interval, stoppable).
+            Source::Stream(s) => pipe(s.open()?)?,
             Source::File(p) if is_gz(p) => Self::stream(Box::new(MultiGzDecoder::new(
                 io::BufReader::new(File::open(p)?),
             ))),
