@@ -253,8 +253,12 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
             }
         }
     }
+    let code = exit_status(&summary, converted.as_ref(), signal);
     if let Some(path) = &args.report {
         let mut report = summary.to_json();
+        // The status the process exits with (a signal's, the conversion's), not only the
+        // replay's.
+        report["exit_code"] = code.into();
         report["url"] = config
             .target
             .endpoint()
@@ -280,15 +284,8 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     } else if let Ending::Fatal { message, .. } | Ending::GaveUp { message } = &summary.ending {
         eprintln!("lpconvert replay: {message}");
     }
-    let code = summary.exit_code();
-    if signal != 0 {
-        return Ok(signals::exit_code(signal));
-    }
-    let Some(c) = converted else {
-        return Ok(code);
-    };
-    Ok(match &c.error {
-        Some(e) => {
+    if let (0, Some(c)) = (signal, &converted) {
+        if let Some(e) = &c.error {
             // Shown even with --quiet: the replay did not send everything.
             match &e.error {
                 EngineError::Schema(s) => {
@@ -297,20 +294,36 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
                 EngineError::Row(m) => eprintln!("{m}"),
                 other => eprintln!("lpconvert replay: {other}"),
             }
-            match &e.error {
-                EngineError::Row(_) => {
-                    eprintln!(
-                        "lpconvert replay: the conversion stopped at this row (on_error = \"fail\"); the {} lines converted before it were sent; use --on-error skip --convert-rejects FILE to set bad rows aside",
-                        c.counters.written
-                    );
-                    1
-                }
-                _ => 2,
+            if let EngineError::Row(_) = &e.error {
+                eprintln!(
+                    "lpconvert replay: the conversion stopped at this row (on_error = \"fail\"); the {} lines converted before it were sent; use --on-error skip --convert-rejects FILE to set bad rows aside",
+                    c.counters.written
+                );
             }
         }
+    }
+    Ok(code)
+}
+
+/// The exit status: 128 + the signal after one; else the replay's, made 1 or 2 by a
+/// conversion that stopped (a bad row, or a schema or input error) and 3 by rows the
+/// conversion set aside.
+fn exit_status(summary: &Summary, converted: Option<&ConversionOutcome>, signal: i32) -> u8 {
+    if signal != 0 {
+        return signals::exit_code(signal);
+    }
+    let code = summary.exit_code();
+    let Some(c) = converted else {
+        return code;
+    };
+    match &c.error {
+        Some(e) => match &e.error {
+            EngineError::Row(_) => 1,
+            _ => 2,
+        },
         None if code == 0 && c.counters.rejected > 0 => 3,
         None => code,
-    })
+    }
 }
 
 /// The conversion's line of the summary, and the first rejected rows.

@@ -907,3 +907,46 @@ fn schema_from_an_idle_pipe_stops_on_a_signal_with_summary_and_report() {
         "{r}"
     );
 }
+
+#[test]
+fn the_report_exit_code_is_the_exit_status_in_every_ending() {
+    let dir = TempDir::new("report-exit-code");
+    let schema = write_text(&dir, "s.toml", SCHEMA_S);
+    let bad = write_text(&dir, "bad.csv", "time,v\n1600000000,1\n1600000001,x\n");
+    let rep = dir.join("report.json");
+    let rep_s = rep.to_str().unwrap();
+    let server = FaultServer::accept_all();
+    let base = ["--url", &server.url, "--db", "x", "--schema", &schema];
+    // Rows set aside by the conversion (3), a conversion stopped at a bad row (1).
+    for (extra, code) in [(&["--on-error", "skip"][..], 3), (&[][..], 1)] {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--report", rep_s, &bad]);
+        let o = replay(&args);
+        assert_eq!(o.status.code(), Some(code), "{}", stderr(&o));
+        let r = report(&rep);
+        assert_eq!(r["exit_code"], code, "{extra:?}: {r}");
+    }
+    // A signal (130 and the like).
+    let data = write_lines(&dir, "data.lp", &lines(20));
+    let server = FaultServer::accept_all();
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--rate",
+        "0.01",
+        "--report",
+        rep_s,
+        &data,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (o, _) = signal_when(&args, None, "INT", &|_| server.stored().len() == 1);
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let r = report(&rep);
+    assert_eq!(r["exit_code"], 130, "{r}");
+}
