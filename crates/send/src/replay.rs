@@ -497,7 +497,8 @@ fn load_checkpoint(
 }
 
 /// Checks that `offset` is a place a checkpoint can stop in the regular file `p`: not past its
-/// end, and at the start of a line (offset 0, after LF, or after a leading byte order mark).
+/// end, and at the start of a line (offset 0, after LF, or after a leading byte order mark) or
+/// at the end.
 fn check_offset(p: &Path, offset: u64) -> Result<(), String> {
     use std::io::{Read, Seek, SeekFrom};
     let io = |e: io::Error| format!("cannot read it: {e}");
@@ -508,7 +509,8 @@ fn check_offset(p: &Path, offset: u64) -> Result<(), String> {
             "offset {offset} is past the end of the input ({size} bytes)"
         ));
     }
-    if offset == 0 {
+    // 0, or the end (after a last line without LF, the end is where a run stops).
+    if offset == 0 || offset == size {
         return Ok(());
     }
     let mut head = [0u8; 3];

@@ -950,3 +950,38 @@ fn the_report_exit_code_is_the_exit_status_in_every_ending() {
     let r = report(&rep);
     assert_eq!(r["exit_code"], 130, "{r}");
 }
+
+#[test]
+fn a_checkpoint_at_the_end_of_a_file_without_a_final_lf_resumes_with_nothing_to_send() {
+    let dir = TempDir::new("ck-no-final-lf");
+    let text = "m f=1i 1\r\n\r\n# c\r\nm f=2i 2\r\nm f=3i 3";
+    let data = write_text(&dir, "data.lp", text);
+    let ck = dir.join("ck.json").display().to_string();
+    let server = FaultServer::accept_all();
+    let args = [
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--checkpoint",
+        &ck,
+        &data,
+    ];
+    let o = replay(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.stored().len(), 3);
+    // The rerun finds everything answered.
+    let o = replay(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.stored().len(), 3, "nothing sent again");
+    // A checkpoint that stopped at the end without marking the input complete (a signal
+    // between the last answer and the end of the input) resumes there too.
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ck).unwrap()).unwrap();
+    let mut v = v;
+    v["inputs"][0]["complete"] = false.into();
+    std::fs::write(&ck, v.to_string()).unwrap();
+    let o = replay(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.stored().len(), 3, "nothing sent again");
+}
