@@ -10,6 +10,7 @@ use lpconvert_send::batch::BatchLimits;
 use lpconvert_send::clock::SystemClock;
 use lpconvert_send::input::Source;
 use lpconvert_send::retry::RetryPolicy;
+use lpconvert_send::stats::RequestStats;
 use lpconvert_send::timeshift::{Pace, TimeMode};
 use lpconvert_send::units::{
     check_range, parse_duration, parse_rate, parse_size, MAX_BATCH_BYTES, MAX_BATCH_LINES,
@@ -186,6 +187,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
         )?))
     };
     let done = AtomicBool::new(false);
+    let started = Instant::now();
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     // Progress: through the converted input with --schema, else through the line protocol.
     let (total, position): (Option<u64>, Box<dyn Fn() -> u64 + Sync>) = match &conversion {
@@ -199,6 +201,21 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
             Box::new(|| LiveCounters::get(&live.bytes_read)),
         ),
     };
+    // Requests that hang past the grace: the summary and report from the live counters.
+    let abandon = |signal: i32| {
+        let summary = live_summary(&live, started, &config, signal);
+        if let Some(path) = &args.report {
+            let code = signals::exit_code(signal);
+            if let Err(e) = write_report(path, &summary, &config, None, signal, code) {
+                eprintln!("lpconvert replay: {e:#}");
+            }
+        }
+        if !args.quiet {
+            print_summary(&summary, &config);
+        } else if let Ending::GaveUp { message } = &summary.ending {
+            eprintln!("lpconvert replay: {message}");
+        }
+    };
     let result = std::thread::scope(|scope| {
         // Without these threads the run goes on: no progress bar, or no graceful stop.
         if show_progress {
@@ -208,7 +225,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
         }
         let _ = std::thread::Builder::new()
             .name("signals".into())
-            .spawn_scoped(scope, || signals::watch(&cancel, &done, &config));
+            .spawn_scoped(scope, || signals::watch(&cancel, &done, &abandon));
         let r = lpconvert_send::run(&config, transport.as_ref(), &SystemClock, &live);
         done.store(true, Ordering::Relaxed);
         r
@@ -255,26 +272,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     }
     let code = exit_status(&summary, converted.as_ref(), signal);
     if let Some(path) = &args.report {
-        let mut report = summary.to_json();
-        // The status the process exits with (a signal's, the conversion's), not only the
-        // replay's.
-        report["exit_code"] = code.into();
-        report["url"] = config
-            .target
-            .endpoint()
-            .map(|e| e.display_url)
-            .unwrap_or_default()
-            .into();
-        if let Some(c) = &converted {
-            report["conversion"] = c.to_json();
-        }
-        if signal != 0 {
-            report["ending"] = "interrupted".into();
-            report["signal"] = signals::name(signal).into();
-        }
-        let text = serde_json::to_string_pretty(&report)?;
-        write_atomically(path, (text + "\n").as_bytes())
-            .with_context(|| format!("--report {}", path.display()))?;
+        write_report(path, &summary, &config, converted.as_ref(), signal, code)?;
     }
     if !args.quiet {
         if let Some(c) = &converted {
@@ -303,6 +301,71 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(code)
+}
+
+/// Writes the `--report` JSON: the summary, the URL (redacted), the conversion's counters,
+/// the signal, and the status the process exits with.
+fn write_report(
+    path: &Path,
+    summary: &Summary,
+    config: &ReplayConfig,
+    converted: Option<&ConversionOutcome>,
+    signal: i32,
+    code: u8,
+) -> anyhow::Result<()> {
+    let mut report = summary.to_json();
+    // The status the process exits with (a signal's, the conversion's), not only the
+    // replay's.
+    report["exit_code"] = code.into();
+    report["url"] = config
+        .target
+        .endpoint()
+        .map(|e| e.display_url)
+        .unwrap_or_default()
+        .into();
+    if let Some(c) = converted {
+        report["conversion"] = c.to_json();
+    }
+    if signal != 0 {
+        report["ending"] = "interrupted".into();
+        report["signal"] = signals::name(signal).into();
+    }
+    let text = serde_json::to_string_pretty(&report)?;
+    write_atomically(path, (text + "\n").as_bytes())
+        .with_context(|| format!("--report {}", path.display()))
+}
+
+/// The summary of a run abandoned with requests still unanswered, from the live counters.
+fn live_summary(
+    live: &LiveCounters,
+    started: Instant,
+    config: &ReplayConfig,
+    signal: i32,
+) -> Summary {
+    let mut summary = Summary {
+        lines_read: LiveCounters::get(&live.lines_read),
+        lines_acked: LiveCounters::get(&live.lines_acked),
+        lines_refused: LiveCounters::get(&live.lines_refused),
+        bytes_read: LiveCounters::get(&live.bytes_read),
+        requests: RequestStats {
+            requests: LiveCounters::get(&live.requests),
+            retries: LiveCounters::get(&live.retries),
+            ..RequestStats::default()
+        },
+        elapsed: started.elapsed(),
+        ending: Ending::Completed,
+        dry_run: config.dry_run,
+        resumed: Vec::new(),
+    };
+    summary.ending = Ending::GaveUp {
+        message: format!(
+            "interrupted by {}: requests still unanswered after {} s were abandoned; {} lines read were not sent or not answered",
+            signals::name(signal),
+            signals::GRACE.as_secs(),
+            summary.lines_pending()
+        ),
+    };
+    summary
 }
 
 /// The exit status: 128 + the signal after one; else the replay's, made 1 or 2 by a
@@ -557,7 +620,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// in flight answered for up to [`signals::GRACE`], checkpoint, summary, report; exit
 /// 128 + signal); a second one exits at once.
 mod signals {
-    use lpconvert_send::ReplayConfig;
     use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
     use std::time::{Duration, Instant};
 
@@ -617,8 +679,9 @@ mod signals {
     }
 
     /// Until `done`: on a signal, sets `cancel`; if the run has not ended [`GRACE`] later
-    /// (requests still in flight), exits with the last checkpoint written.
-    pub fn watch(cancel: &AtomicBool, done: &AtomicBool, config: &ReplayConfig) {
+    /// (requests still in flight), calls `abandon` (summary, report) and exits with the last
+    /// checkpoint written.
+    pub fn watch(cancel: &AtomicBool, done: &AtomicBool, abandon: &dyn Fn(i32)) {
         let mut since: Option<Instant> = None;
         while !done.load(Ordering::Relaxed) {
             let signal = received();
@@ -626,16 +689,7 @@ mod signals {
                 cancel.store(true, Ordering::Relaxed);
                 let t = *since.get_or_insert_with(Instant::now);
                 if t.elapsed() > GRACE {
-                    eprintln!(
-                        "lpconvert replay: interrupted by {}: requests still unanswered after {} s were abandoned",
-                        name(signal),
-                        GRACE.as_secs()
-                    );
-                    if config.checkpoint.is_some() && !config.dry_run {
-                        eprintln!(
-                            "lpconvert replay: run again with the same --checkpoint to resume"
-                        );
-                    }
+                    abandon(signal);
                     std::process::exit(i32::from(exit_code(signal)));
                 }
             }

@@ -985,3 +985,47 @@ fn a_checkpoint_at_the_end_of_a_file_without_a_final_lf_resumes_with_nothing_to_
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(server.stored().len(), 3, "nothing sent again");
 }
+
+#[test]
+fn a_signal_with_requests_hanging_still_prints_the_summary_and_writes_the_report() {
+    let dir = TempDir::new("signal-hang-report");
+    let data = write_lines(&dir, "data.lp", &lines(50));
+    let rep = dir.join("report.json");
+    let got = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hang = {
+        let got = got.clone();
+        FaultServer::start(move |_| {
+            got.store(true, std::sync::atomic::Ordering::SeqCst);
+            Reply::slow(Duration::from_secs(30))
+        })
+    };
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &hang.url,
+        "--db",
+        "x",
+        "--batch-lines",
+        "10",
+        "--report",
+        rep.to_str().unwrap(),
+        &data,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (o, took) = signal_when(&args, None, "TERM", &|_| {
+        got.load(std::sync::atomic::Ordering::SeqCst)
+    });
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert!(took < Duration::from_secs(12), "{took:?}");
+    assert!(err.contains("lines read"), "summary printed: {err}");
+    let r = report(&rep);
+    assert_eq!(r["ending"], "interrupted", "{r}");
+    assert_eq!(r["exit_code"], 143, "{r}");
+    let read = r["lines_read"].as_u64().unwrap();
+    assert!(read > 0, "{r}");
+    assert_eq!(r["lines_acknowledged"], 0, "{r}");
+    assert_eq!(r["lines_pending"].as_u64(), Some(read), "{r}");
+}
