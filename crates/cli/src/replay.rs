@@ -203,10 +203,10 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     };
     // Requests that hang past the grace: the summary and report from the live counters.
     let abandon = |signal: i32| {
-        let summary = live_summary(&live, started, &config, signal);
+        let summary = abandoned_summary(&live, started, &config, signal);
         if let Some(path) = &args.report {
             let code = signals::exit_code(signal);
-            if let Err(e) = write_report(path, &summary, &config, None, signal, code) {
+            if let Err(e) = write_report(path, &summary, &config, None, signal, code, None) {
                 eprintln!("lpconvert replay: {e:#}");
             }
         }
@@ -249,6 +249,17 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
                     eprintln!("lpconvert replay: run again with the same --checkpoint to resume after them");
                 }
             }
+            // The report too, once lines were read: what was sent is accounted for in every
+            // ending (an error before anything was read leaves no report, as a usage error).
+            if let (Some(path), true) = (&args.report, LiveCounters::get(&live.lines_read) > 0) {
+                let mut summary = live_summary(&live, started, &config);
+                summary.ending = Ending::GaveUp {
+                    message: e.to_string(),
+                };
+                if let Err(re) = write_report(path, &summary, &config, None, 0, 2, Some("error")) {
+                    eprintln!("lpconvert replay: {re:#}");
+                }
+            }
             return Err(e.into());
         }
     };
@@ -272,7 +283,15 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     }
     let code = exit_status(&summary, converted.as_ref(), signal);
     if let Some(path) = &args.report {
-        write_report(path, &summary, &config, converted.as_ref(), signal, code)?;
+        write_report(
+            path,
+            &summary,
+            &config,
+            converted.as_ref(),
+            signal,
+            code,
+            None,
+        )?;
     }
     if !args.quiet {
         if let Some(c) = &converted {
@@ -304,7 +323,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
 }
 
 /// Writes the `--report` JSON: the summary, the URL (redacted), the conversion's counters,
-/// the signal, and the status the process exits with.
+/// the signal, and the status the process exits with; `ending` overrides the summary's.
 fn write_report(
     path: &Path,
     summary: &Summary,
@@ -312,8 +331,12 @@ fn write_report(
     converted: Option<&ConversionOutcome>,
     signal: i32,
     code: u8,
+    ending: Option<&str>,
 ) -> anyhow::Result<()> {
     let mut report = summary.to_json();
+    if let Some(ending) = ending {
+        report["ending"] = ending.into();
+    }
     // The status the process exits with (a signal's, the conversion's), not only the
     // replay's.
     report["exit_code"] = code.into();
@@ -336,13 +359,27 @@ fn write_report(
 }
 
 /// The summary of a run abandoned with requests still unanswered, from the live counters.
-fn live_summary(
+fn abandoned_summary(
     live: &LiveCounters,
     started: Instant,
     config: &ReplayConfig,
     signal: i32,
 ) -> Summary {
-    let mut summary = Summary {
+    let mut summary = live_summary(live, started, config);
+    summary.ending = Ending::GaveUp {
+        message: format!(
+            "interrupted by {}: requests still unanswered after {} s were abandoned; {} lines read were not sent or not answered",
+            signals::name(signal),
+            signals::GRACE.as_secs(),
+            summary.lines_pending()
+        ),
+    };
+    summary
+}
+
+/// The summary so far, from the live counters (a run that cannot end normally).
+fn live_summary(live: &LiveCounters, started: Instant, config: &ReplayConfig) -> Summary {
+    Summary {
         lines_read: LiveCounters::get(&live.lines_read),
         lines_acked: LiveCounters::get(&live.lines_acked),
         lines_refused: LiveCounters::get(&live.lines_refused),
@@ -356,16 +393,7 @@ fn live_summary(
         ending: Ending::Completed,
         dry_run: config.dry_run,
         resumed: Vec::new(),
-    };
-    summary.ending = Ending::GaveUp {
-        message: format!(
-            "interrupted by {}: requests still unanswered after {} s were abandoned; {} lines read were not sent or not answered",
-            signals::name(signal),
-            signals::GRACE.as_secs(),
-            summary.lines_pending()
-        ),
-    };
-    summary
+    }
 }
 
 /// The exit status: 128 + the signal after one; else the replay's, made 1 or 2 by a

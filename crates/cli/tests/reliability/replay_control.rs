@@ -1029,3 +1029,44 @@ fn a_signal_with_requests_hanging_still_prints_the_summary_and_writes_the_report
     assert_eq!(r["lines_acknowledged"], 0, "{r}");
     assert_eq!(r["lines_pending"].as_u64(), Some(read), "{r}");
 }
+
+#[test]
+fn an_input_error_after_lines_were_sent_still_writes_the_report() {
+    let dir = TempDir::new("error-report");
+    let all = lines(300_000);
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for l in &all {
+        enc.write_all(l.as_bytes()).unwrap();
+        enc.write_all(b"\n").unwrap();
+    }
+    let packed = enc.finish().unwrap();
+    // Cut: the input ends with an error well after the first blocks were sent.
+    let cut = dir.join("cut.lp.gz");
+    std::fs::write(&cut, &packed[..packed.len() * 3 / 4]).unwrap();
+    let rep = dir.join("report.json");
+    let server = FaultServer::accept_all();
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--report",
+        rep.to_str().unwrap(),
+        cut.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let r = report(&rep);
+    assert_eq!(r["ending"], "error", "{r}");
+    assert_eq!(r["exit_code"], 2, "{r}");
+    let read = r["lines_read"].as_u64().unwrap();
+    let acked = r["lines_acknowledged"].as_u64().unwrap();
+    assert!(acked > 0, "{r}");
+    assert_eq!(acked, server.stored().len() as u64, "{r}");
+    assert_eq!(
+        read,
+        acked + r["lines_refused"].as_u64().unwrap() + r["lines_pending"].as_u64().unwrap(),
+        "{r}"
+    );
+    assert!(r["message"].as_str().unwrap().contains("cut.lp.gz"), "{r}");
+}
