@@ -232,8 +232,11 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     });
     drop(position);
     // The conversion threads end once the replay has stopped reading.
-    // After a signal, a conversion blocked on a pipe that sends nothing is not waited for.
-    let wait = (signals::received() != 0).then_some(signals::CONVERSION_WAIT);
+    // A replay that stopped early (a signal, a fatal answer, an error) does not wait for a
+    // conversion blocked on a pipe that sends nothing.
+    let stopped_early = signals::received() != 0
+        || !matches!(&result, Ok(s) if matches!(s.ending, Ending::Completed));
+    let wait = stopped_early.then_some(signals::CONVERSION_WAIT);
     let converted = conversion.map(|c| c.finish(wait)).transpose();
     let mut summary = match result {
         Ok(s) => s,
@@ -654,7 +657,7 @@ mod signals {
     /// How long requests in flight may take to be answered after a signal.
     pub const GRACE: Duration = Duration::from_secs(5);
 
-    /// How long conversion threads may take to end after a signal.
+    /// How long conversion threads may take to end after a signal (or another early stop).
     pub const CONVERSION_WAIT: Duration = Duration::from_secs(1);
 
     static RECEIVED: AtomicI32 = AtomicI32::new(0);

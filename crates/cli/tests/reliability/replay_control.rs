@@ -1070,3 +1070,59 @@ fn an_input_error_after_lines_were_sent_still_writes_the_report() {
     );
     assert!(r["message"].as_str().unwrap().contains("cut.lp.gz"), "{r}");
 }
+
+#[test]
+fn schema_from_an_open_pipe_ends_at_once_on_a_fatal_answer() {
+    let dir = TempDir::new("schema-pipe-fatal");
+    let schema = write_text(&dir, "s.toml", SCHEMA_S);
+    let rep = dir.join("report.json");
+    let server = FaultServer::start(|_| Reply::with_body(401, "{\"error\":\"unauthorized\"}"));
+    // 11 MB of rows (between two and three conversion chunks), then the pipe stays open.
+    let feed = "printf 'time,v\\n'; seq 1 600000 | sed 's/^/1600000000,/'; sleep 60";
+    let mut feeder = Command::new("bash")
+        .arg("-c")
+        .arg(feed)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args([
+            "replay",
+            "--url",
+            &server.url,
+            "--db",
+            "x",
+            "--schema",
+            &schema,
+            "--report",
+            rep.to_str().unwrap(),
+        ])
+        .stdin(Stdio::from(feeder.stdout.take().unwrap()))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let out = std::sync::Arc::new(std::sync::Mutex::new(None));
+    {
+        let out = out.clone();
+        std::thread::spawn(move || {
+            let o = child.wait_with_output().unwrap();
+            *out.lock().unwrap() = Some(o);
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let o = loop {
+        if let Some(o) = out.lock().unwrap().take() {
+            break o;
+        }
+        if Instant::now() > deadline {
+            let _ = feeder.kill();
+            panic!("replay still running {:?} after a 401", started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = feeder.kill();
+    let _ = feeder.wait();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(report(&rep)["ending"], "fatal");
+}
