@@ -10,6 +10,7 @@ use lpconvert_send::batch::BatchLimits;
 use lpconvert_send::clock::SystemClock;
 use lpconvert_send::input::Source;
 use lpconvert_send::retry::RetryPolicy;
+use lpconvert_send::stats::RequestStats;
 use lpconvert_send::timeshift::{Pace, TimeMode};
 use lpconvert_send::units::{
     check_range, parse_duration, parse_rate, parse_size, MAX_BATCH_BYTES, MAX_BATCH_LINES,
@@ -190,6 +191,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
         )?))
     };
     let done = AtomicBool::new(false);
+    let started = Instant::now();
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     // Progress: through the converted input with --schema, else through the line protocol.
     let (total, position): (Option<u64>, Box<dyn Fn() -> u64 + Sync>) = match &conversion {
@@ -203,6 +205,21 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
             Box::new(|| LiveCounters::get(&live.bytes_read)),
         ),
     };
+    // Requests that hang past the grace: the summary and report from the live counters.
+    let abandon = |signal: i32| {
+        let summary = abandoned_summary(&live, started, &config, signal);
+        if let Some(path) = &args.report {
+            let code = signals::exit_code(signal);
+            if let Err(e) = write_report(path, &summary, &config, None, signal, code, None) {
+                eprintln!("lpconvert replay: {e:#}");
+            }
+        }
+        if !args.quiet {
+            print_summary(&summary, &config);
+        } else if let Ending::GaveUp { message } = &summary.ending {
+            eprintln!("lpconvert replay: {message}");
+        }
+    };
     let result = std::thread::scope(|scope| {
         // Without these threads the run goes on: no progress bar, or no graceful stop.
         if show_progress {
@@ -212,14 +229,19 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
         }
         let _ = std::thread::Builder::new()
             .name("signals".into())
-            .spawn_scoped(scope, || signals::watch(&cancel, &done, &config));
+            .spawn_scoped(scope, || signals::watch(&cancel, &done, &abandon));
         let r = lpconvert_send::run(&config, transport.as_ref(), &SystemClock, &live);
         done.store(true, Ordering::Relaxed);
         r
     });
     drop(position);
     // The conversion threads end once the replay has stopped reading.
-    let converted = conversion.map(Conversion::finish).transpose();
+    // A replay that stopped early (a signal, a fatal answer, an error) does not wait for a
+    // conversion blocked on a pipe that sends nothing.
+    let stopped_early = signals::received() != 0
+        || !matches!(&result, Ok(s) if matches!(s.ending, Ending::Completed));
+    let wait = stopped_early.then_some(signals::CONVERSION_WAIT);
+    let converted = conversion.map(|c| c.finish(wait)).transpose();
     let mut summary = match result {
         Ok(s) => s,
         Err(e) => {
@@ -232,6 +254,17 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
                 );
                 if config.checkpoint.is_some() && !config.dry_run {
                     eprintln!("lpconvert replay: run again with the same --checkpoint to resume after them");
+                }
+            }
+            // The report too, once lines were read: what was sent is accounted for in every
+            // ending (an error before anything was read leaves no report, as a usage error).
+            if let (Some(path), true) = (&args.report, LiveCounters::get(&live.lines_read) > 0) {
+                let mut summary = live_summary(&live, started, &config);
+                summary.ending = Ending::GaveUp {
+                    message: e.to_string(),
+                };
+                if let Err(re) = write_report(path, &summary, &config, None, 0, 2, Some("error")) {
+                    eprintln!("lpconvert replay: {re:#}");
                 }
             }
             return Err(e.into());
@@ -255,24 +288,17 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
             }
         }
     }
+    let code = exit_status(&summary, converted.as_ref(), signal);
     if let Some(path) = &args.report {
-        let mut report = summary.to_json();
-        report["url"] = config
-            .target
-            .endpoint()
-            .map(|e| e.display_url)
-            .unwrap_or_default()
-            .into();
-        if let Some(c) = &converted {
-            report["conversion"] = c.to_json();
-        }
-        if signal != 0 {
-            report["ending"] = "interrupted".into();
-            report["signal"] = signals::name(signal).into();
-        }
-        let text = serde_json::to_string_pretty(&report)?;
-        write_atomically(path, (text + "\n").as_bytes())
-            .with_context(|| format!("--report {}", path.display()))?;
+        write_report(
+            path,
+            &summary,
+            &config,
+            converted.as_ref(),
+            signal,
+            code,
+            None,
+        )?;
     }
     if !args.quiet {
         if let Some(c) = &converted {
@@ -282,15 +308,8 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     } else if let Ending::Fatal { message, .. } | Ending::GaveUp { message } = &summary.ending {
         eprintln!("lpconvert replay: {message}");
     }
-    let code = summary.exit_code();
-    if signal != 0 {
-        return Ok(signals::exit_code(signal));
-    }
-    let Some(c) = converted else {
-        return Ok(code);
-    };
-    Ok(match &c.error {
-        Some(e) => {
+    if let (0, Some(c)) = (signal, &converted) {
+        if let Some(e) = &c.error {
             // Shown even with --quiet: the replay did not send everything.
             match &e.error {
                 EngineError::Schema(s) => {
@@ -299,20 +318,110 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
                 EngineError::Row(m) => eprintln!("{m}"),
                 other => eprintln!("lpconvert replay: {other}"),
             }
-            match &e.error {
-                EngineError::Row(_) => {
-                    eprintln!(
-                        "lpconvert replay: the conversion stopped at this row (on_error = \"fail\"); the {} lines converted before it were sent; use --on-error skip --convert-rejects FILE to set bad rows aside",
-                        c.counters.written
-                    );
-                    1
-                }
-                _ => 2,
+            if let EngineError::Row(_) = &e.error {
+                eprintln!(
+                    "lpconvert replay: the conversion stopped at this row (on_error = \"fail\"); the {} lines converted before it were sent; use --on-error skip --convert-rejects FILE to set bad rows aside",
+                    c.counters.written
+                );
             }
         }
+    }
+    Ok(code)
+}
+
+/// Writes the `--report` JSON: the summary, the URL (redacted), the conversion's counters,
+/// the signal, and the status the process exits with; `ending` overrides the summary's.
+fn write_report(
+    path: &Path,
+    summary: &Summary,
+    config: &ReplayConfig,
+    converted: Option<&ConversionOutcome>,
+    signal: i32,
+    code: u8,
+    ending: Option<&str>,
+) -> anyhow::Result<()> {
+    let mut report = summary.to_json();
+    if let Some(ending) = ending {
+        report["ending"] = ending.into();
+    }
+    // The status the process exits with (a signal's, the conversion's), not only the
+    // replay's.
+    report["exit_code"] = code.into();
+    report["url"] = config
+        .target
+        .endpoint()
+        .map(|e| e.display_url)
+        .unwrap_or_default()
+        .into();
+    if let Some(c) = converted {
+        report["conversion"] = c.to_json();
+    }
+    if signal != 0 {
+        report["ending"] = "interrupted".into();
+        report["signal"] = signals::name(signal).into();
+    }
+    let text = serde_json::to_string_pretty(&report)?;
+    write_atomically(path, (text + "\n").as_bytes())
+        .with_context(|| format!("--report {}", path.display()))
+}
+
+/// The summary of a run abandoned with requests still unanswered, from the live counters.
+fn abandoned_summary(
+    live: &LiveCounters,
+    started: Instant,
+    config: &ReplayConfig,
+    signal: i32,
+) -> Summary {
+    let mut summary = live_summary(live, started, config);
+    summary.ending = Ending::GaveUp {
+        message: format!(
+            "interrupted by {}: requests still unanswered after {} s were abandoned; {} lines read were not sent or not answered",
+            signals::name(signal),
+            signals::GRACE.as_secs(),
+            summary.lines_pending()
+        ),
+    };
+    summary
+}
+
+/// The summary so far, from the live counters (a run that cannot end normally).
+fn live_summary(live: &LiveCounters, started: Instant, config: &ReplayConfig) -> Summary {
+    Summary {
+        lines_read: LiveCounters::get(&live.lines_read),
+        lines_acked: LiveCounters::get(&live.lines_acked),
+        lines_refused: LiveCounters::get(&live.lines_refused),
+        bytes_read: LiveCounters::get(&live.bytes_read),
+        requests: RequestStats {
+            requests: LiveCounters::get(&live.requests),
+            retries: LiveCounters::get(&live.retries),
+            ..RequestStats::default()
+        },
+        elapsed: started.elapsed(),
+        ending: Ending::Completed,
+        dry_run: config.dry_run,
+        resumed: Vec::new(),
+    }
+}
+
+/// The exit status: 128 + the signal after one; else the replay's, made 1 or 2 by a
+/// conversion that stopped (a bad row, or a schema or input error) and 3 by rows the
+/// conversion set aside.
+fn exit_status(summary: &Summary, converted: Option<&ConversionOutcome>, signal: i32) -> u8 {
+    if signal != 0 {
+        return signals::exit_code(signal);
+    }
+    let code = summary.exit_code();
+    let Some(c) = converted else {
+        return code;
+    };
+    match &c.error {
+        Some(e) => match &e.error {
+            EngineError::Row(_) => 1,
+            _ => 2,
+        },
         None if code == 0 && c.counters.rejected > 0 => 3,
         None => code,
-    })
+    }
 }
 
 /// The conversion's line of the summary, and the first rejected rows.
@@ -546,12 +655,14 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// in flight answered for up to [`signals::GRACE`], checkpoint, summary, report; exit
 /// 128 + signal); a second one exits at once.
 mod signals {
-    use lpconvert_send::ReplayConfig;
     use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
     use std::time::{Duration, Instant};
 
     /// How long requests in flight may take to be answered after a signal.
     pub const GRACE: Duration = Duration::from_secs(5);
+
+    /// How long conversion threads may take to end after a signal (or another early stop).
+    pub const CONVERSION_WAIT: Duration = Duration::from_secs(1);
 
     static RECEIVED: AtomicI32 = AtomicI32::new(0);
 
@@ -603,8 +714,9 @@ mod signals {
     }
 
     /// Until `done`: on a signal, sets `cancel`; if the run has not ended [`GRACE`] later
-    /// (requests still in flight), exits with the last checkpoint written.
-    pub fn watch(cancel: &AtomicBool, done: &AtomicBool, config: &ReplayConfig) {
+    /// (requests still in flight), calls `abandon` (summary, report) and exits with the last
+    /// checkpoint written.
+    pub fn watch(cancel: &AtomicBool, done: &AtomicBool, abandon: &dyn Fn(i32)) {
         let mut since: Option<Instant> = None;
         while !done.load(Ordering::Relaxed) {
             let signal = received();
@@ -612,16 +724,7 @@ mod signals {
                 cancel.store(true, Ordering::Relaxed);
                 let t = *since.get_or_insert_with(Instant::now);
                 if t.elapsed() > GRACE {
-                    eprintln!(
-                        "lpconvert replay: interrupted by {}: requests still unanswered after {} s were abandoned",
-                        name(signal),
-                        GRACE.as_secs()
-                    );
-                    if config.checkpoint.is_some() && !config.dry_run {
-                        eprintln!(
-                            "lpconvert replay: run again with the same --checkpoint to resume"
-                        );
-                    }
+                    abandon(signal);
                     std::process::exit(i32::from(exit_code(signal)));
                 }
             }

@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Blocks of converted lines waiting between a conversion thread and the replay.
 const CHANNEL_BLOCKS: usize = 4;
@@ -305,14 +306,25 @@ impl Conversion {
         self.shared.bytes_done.load(Ordering::Relaxed)
     }
 
-    /// After the replay: waits for the conversion threads and collects their outcome.
-    pub fn finish(self) -> anyhow::Result<ConversionOutcome> {
+    /// After the replay: waits for the conversion threads and collects their outcome. With
+    /// `wait` (after a signal), a thread still running after that long (blocked reading a
+    /// pipe that sends nothing) is left behind, its rows uncounted: the run ends anyway.
+    pub fn finish(self, wait: Option<Duration>) -> anyhow::Result<ConversionOutcome> {
         let threads = std::mem::take(&mut *lock(&self.shared.threads));
         let mut out = ConversionOutcome {
             schema_path: self.schema_path.clone(),
             ..ConversionOutcome::default()
         };
+        let deadline = wait.map(|w| Instant::now() + w);
         for (input, handle) in threads {
+            if let Some(deadline) = deadline {
+                while !handle.is_finished() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                if !handle.is_finished() {
+                    continue;
+                }
+            }
             let Ok(t) = handle.join() else {
                 bail!("the conversion of input {} panicked", input + 1);
             };

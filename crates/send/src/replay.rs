@@ -59,7 +59,8 @@ pub struct ReplayConfig {
     /// Pipes (stdin, FIFOs): a partial batch is sent once it has been open this long.
     pub flush_interval: Option<Duration>,
     /// Set from outside (a signal handler) to stop: no new batch is sent, batches in flight
-    /// are answered, the checkpoint is written.
+    /// are answered, batches waiting to be retried are given up at once, the checkpoint is
+    /// written. The run sets it too when it stops on its own (a fatal answer).
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
@@ -169,7 +170,10 @@ pub fn run(
         }
     };
 
-    let stop = AtomicBool::new(false);
+    // The caller's cancel flag is the run's stop flag: the workers, which look only at the
+    // stop flag (between retries too), see a cancel at once even while the reader is blocked.
+    let own_stop = AtomicBool::new(false);
+    let stop: &AtomicBool = config.cancel.as_deref().unwrap_or(&own_stop);
     let concurrency = config.concurrency.max(1);
     let (work_tx, work_rx) = bounded::<crate::batch::Batch>(concurrency * 2);
     let (done_tx, done_rx) = unbounded::<Msg>();
@@ -197,7 +201,7 @@ pub fn run(
         api: config.target.api,
         gzip: config.gzip,
         policy: &config.retry,
-        stop: &stop,
+        stop,
         live,
     };
     let ctx = &ctx;
@@ -245,7 +249,6 @@ pub fn run(
         drop(work_rx);
         let collector = {
             let names = &names;
-            let stop = &stop;
             let ckpt_path = ckpt_path.clone();
             let interval = config.checkpoint_interval;
             let tracker = Tracker::new(checkpoint.clone());
@@ -494,7 +497,8 @@ fn load_checkpoint(
 }
 
 /// Checks that `offset` is a place a checkpoint can stop in the regular file `p`: not past its
-/// end, and at the start of a line (offset 0, after LF, or after a leading byte order mark).
+/// end, and at the start of a line (offset 0, after LF, or after a leading byte order mark) or
+/// at the end.
 fn check_offset(p: &Path, offset: u64) -> Result<(), String> {
     use std::io::{Read, Seek, SeekFrom};
     let io = |e: io::Error| format!("cannot read it: {e}");
@@ -505,7 +509,8 @@ fn check_offset(p: &Path, offset: u64) -> Result<(), String> {
             "offset {offset} is past the end of the input ({size} bytes)"
         ));
     }
-    if offset == 0 {
+    // 0, or the end (after a last line without LF, the end is where a run stops).
+    if offset == 0 || offset == size {
         return Ok(());
     }
     let mut head = [0u8; 3];

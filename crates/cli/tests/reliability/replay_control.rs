@@ -756,3 +756,373 @@ fn an_endless_line_from_a_device_or_stdin_is_an_error_not_an_ever_growing_buffer
     assert!(started.elapsed() < Duration::from_secs(60));
     assert!(server.seen().is_empty());
 }
+
+/// Starts `lpconvert ARGS` with stdin from `stdin_cmd` (a bash command), waits until `ready`
+/// holds (up to 30 s), sends `signal` and returns the output and the time from the signal to
+/// the exit.
+fn signal_when(
+    args: &[String],
+    stdin_cmd: Option<&str>,
+    signal: &str,
+    ready: &dyn Fn(u32) -> bool,
+) -> (Output, Duration) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lpconvert"));
+    cmd.args(args).stderr(Stdio::piped());
+    let mut feeder = None;
+    match stdin_cmd {
+        Some(script) => {
+            let mut f = Command::new("bash")
+                .arg("-c")
+                .arg(script)
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            cmd.stdin(Stdio::from(f.stdout.take().unwrap()));
+            feeder = Some(f);
+        }
+        None => {
+            cmd.stdin(Stdio::null());
+        }
+    }
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ready(child.id()) {
+        assert!(Instant::now() < deadline, "the run never got ready");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .unwrap()
+        .success());
+    let signalled = Instant::now();
+    let o = child.wait_with_output().unwrap();
+    let took = signalled.elapsed();
+    if let Some(mut f) = feeder {
+        let _ = f.kill();
+        let _ = f.wait();
+    }
+    (o, took)
+}
+
+#[test]
+fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
+    let dir = TempDir::new("signal-retry-after");
+    let all = lines(30);
+    let data = write_lines(&dir, "data.lp", &all);
+    let ck = dir.join("ck.json").display().to_string();
+    let rep = dir.join("report.json");
+    let server = FaultServer::start(|_| Reply::with_header(503, "Retry-After", "60"));
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--batch-lines",
+        "10",
+        "--checkpoint",
+        &ck,
+        "--report",
+        rep.to_str().unwrap(),
+        &data,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // Every batch was asked to wait (one request per worker at least).
+    let (o, took) = signal_when(&args, None, "INT", &|_| !server.seen().is_empty());
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(
+        took < Duration::from_secs(4),
+        "stopped after {took:?}: {err}"
+    );
+    assert!(err.contains("lines read"), "summary printed: {err}");
+    let r = report(&rep);
+    assert_eq!(r["ending"], "interrupted", "{r}");
+    let rest = FaultServer::accept_all();
+    let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        count(&rest.stored()),
+        count(&all),
+        "every line sent on resume"
+    );
+}
+
+const SCHEMA_S: &str = "measurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\nv = \"integer\"\n";
+
+/// Whether process `pid` catches SIGTERM (its handlers are installed).
+fn catches_sigterm(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (15 - 1)) != 0)
+}
+
+#[test]
+fn schema_from_an_idle_pipe_stops_on_a_signal_with_summary_and_report() {
+    let dir = TempDir::new("schema-idle-pipe");
+    let schema = write_text(&dir, "s.toml", SCHEMA_S);
+    let rep = dir.join("report.json");
+    let server = FaultServer::accept_all();
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--schema",
+        &schema,
+        "--flush-interval",
+        "200ms",
+        "--report",
+        rep.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // A header and two rows, then the pipe stays open with nothing more.
+    let feed = "printf 'time,v\\n1600000000,1\\n1600000001,2\\n'; sleep 60";
+    let started = Instant::now();
+    let (o, took) = signal_when(&args, Some(feed), "TERM", &|pid| {
+        catches_sigterm(pid) && started.elapsed() > Duration::from_millis(500)
+    });
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert!(
+        took < Duration::from_secs(4),
+        "stopped after {took:?}: {err}"
+    );
+    assert!(err.contains("lines read"), "summary printed: {err}");
+    let r = report(&rep);
+    assert_eq!(r["ending"], "interrupted", "{r}");
+    assert_eq!(
+        r["lines_read"].as_u64(),
+        Some(r["lines_acknowledged"].as_u64().unwrap() + r["lines_pending"].as_u64().unwrap()),
+        "{r}"
+    );
+}
+
+#[test]
+fn the_report_exit_code_is_the_exit_status_in_every_ending() {
+    let dir = TempDir::new("report-exit-code");
+    let schema = write_text(&dir, "s.toml", SCHEMA_S);
+    let bad = write_text(&dir, "bad.csv", "time,v\n1600000000,1\n1600000001,x\n");
+    let rep = dir.join("report.json");
+    let rep_s = rep.to_str().unwrap();
+    let server = FaultServer::accept_all();
+    let base = ["--url", &server.url, "--db", "x", "--schema", &schema];
+    // Rows set aside by the conversion (3), a conversion stopped at a bad row (1).
+    for (extra, code) in [(&["--on-error", "skip"][..], 3), (&[][..], 1)] {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--report", rep_s, &bad]);
+        let o = replay(&args);
+        assert_eq!(o.status.code(), Some(code), "{}", stderr(&o));
+        let r = report(&rep);
+        assert_eq!(r["exit_code"], code, "{extra:?}: {r}");
+    }
+    // A signal (130 and the like).
+    let data = write_lines(&dir, "data.lp", &lines(20));
+    let server = FaultServer::accept_all();
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--rate",
+        "0.01",
+        "--report",
+        rep_s,
+        &data,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (o, _) = signal_when(&args, None, "INT", &|_| server.stored().len() == 1);
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let r = report(&rep);
+    assert_eq!(r["exit_code"], 130, "{r}");
+}
+
+#[test]
+fn a_checkpoint_at_the_end_of_a_file_without_a_final_lf_resumes_with_nothing_to_send() {
+    let dir = TempDir::new("ck-no-final-lf");
+    let text = "m f=1i 1\r\n\r\n# c\r\nm f=2i 2\r\nm f=3i 3";
+    let data = write_text(&dir, "data.lp", text);
+    let ck = dir.join("ck.json").display().to_string();
+    let server = FaultServer::accept_all();
+    let args = [
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--checkpoint",
+        &ck,
+        &data,
+    ];
+    let o = replay(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.stored().len(), 3);
+    // The rerun finds everything answered.
+    let o = replay(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.stored().len(), 3, "nothing sent again");
+    // A checkpoint that stopped at the end without marking the input complete (a signal
+    // between the last answer and the end of the input) resumes there too.
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ck).unwrap()).unwrap();
+    let mut v = v;
+    v["inputs"][0]["complete"] = false.into();
+    std::fs::write(&ck, v.to_string()).unwrap();
+    let o = replay(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.stored().len(), 3, "nothing sent again");
+}
+
+#[test]
+fn a_signal_with_requests_hanging_still_prints_the_summary_and_writes_the_report() {
+    let dir = TempDir::new("signal-hang-report");
+    let data = write_lines(&dir, "data.lp", &lines(50));
+    let rep = dir.join("report.json");
+    let got = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hang = {
+        let got = got.clone();
+        FaultServer::start(move |_| {
+            got.store(true, std::sync::atomic::Ordering::SeqCst);
+            Reply::slow(Duration::from_secs(30))
+        })
+    };
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &hang.url,
+        "--db",
+        "x",
+        "--batch-lines",
+        "10",
+        "--report",
+        rep.to_str().unwrap(),
+        &data,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (o, took) = signal_when(&args, None, "TERM", &|_| {
+        got.load(std::sync::atomic::Ordering::SeqCst)
+    });
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert!(took < Duration::from_secs(12), "{took:?}");
+    assert!(err.contains("lines read"), "summary printed: {err}");
+    let r = report(&rep);
+    assert_eq!(r["ending"], "interrupted", "{r}");
+    assert_eq!(r["exit_code"], 143, "{r}");
+    let read = r["lines_read"].as_u64().unwrap();
+    assert!(read > 0, "{r}");
+    assert_eq!(r["lines_acknowledged"], 0, "{r}");
+    assert_eq!(r["lines_pending"].as_u64(), Some(read), "{r}");
+}
+
+#[test]
+fn an_input_error_after_lines_were_sent_still_writes_the_report() {
+    let dir = TempDir::new("error-report");
+    let all = lines(300_000);
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for l in &all {
+        enc.write_all(l.as_bytes()).unwrap();
+        enc.write_all(b"\n").unwrap();
+    }
+    let packed = enc.finish().unwrap();
+    // Cut: the input ends with an error well after the first blocks were sent.
+    let cut = dir.join("cut.lp.gz");
+    std::fs::write(&cut, &packed[..packed.len() * 3 / 4]).unwrap();
+    let rep = dir.join("report.json");
+    let server = FaultServer::accept_all();
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--report",
+        rep.to_str().unwrap(),
+        cut.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let r = report(&rep);
+    assert_eq!(r["ending"], "error", "{r}");
+    assert_eq!(r["exit_code"], 2, "{r}");
+    let read = r["lines_read"].as_u64().unwrap();
+    let acked = r["lines_acknowledged"].as_u64().unwrap();
+    assert!(acked > 0, "{r}");
+    assert_eq!(acked, server.stored().len() as u64, "{r}");
+    assert_eq!(
+        read,
+        acked + r["lines_refused"].as_u64().unwrap() + r["lines_pending"].as_u64().unwrap(),
+        "{r}"
+    );
+    assert!(r["message"].as_str().unwrap().contains("cut.lp.gz"), "{r}");
+}
+
+#[test]
+fn schema_from_an_open_pipe_ends_at_once_on_a_fatal_answer() {
+    let dir = TempDir::new("schema-pipe-fatal");
+    let schema = write_text(&dir, "s.toml", SCHEMA_S);
+    let rep = dir.join("report.json");
+    let server = FaultServer::start(|_| Reply::with_body(401, "{\"error\":\"unauthorized\"}"));
+    // 11 MB of rows (between two and three conversion chunks), then the pipe stays open.
+    let feed = "printf 'time,v\\n'; seq 1 600000 | sed 's/^/1600000000,/'; sleep 60";
+    let mut feeder = Command::new("bash")
+        .arg("-c")
+        .arg(feed)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args([
+            "replay",
+            "--url",
+            &server.url,
+            "--db",
+            "x",
+            "--schema",
+            &schema,
+            "--report",
+            rep.to_str().unwrap(),
+        ])
+        .stdin(Stdio::from(feeder.stdout.take().unwrap()))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let out = std::sync::Arc::new(std::sync::Mutex::new(None));
+    {
+        let out = out.clone();
+        std::thread::spawn(move || {
+            let o = child.wait_with_output().unwrap();
+            *out.lock().unwrap() = Some(o);
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let o = loop {
+        if let Some(o) = out.lock().unwrap().take() {
+            break o;
+        }
+        if Instant::now() > deadline {
+            let _ = feeder.kill();
+            panic!("replay still running {:?} after a 401", started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = feeder.kill();
+    let _ = feeder.wait();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(report(&rep)["ending"], "fatal");
+}

@@ -131,7 +131,9 @@ impl BlockReader {
         };
         let mut reader = match source {
             Source::Stdin => pipe(Box::new(io::stdin()))?,
-            Source::Stream(s) => Self::stream(s.open()?),
+            // Produced while the replay runs (CSV converted from a pipe, say): it may pause
+            // like a pipe, so it is read like one (flushed after the interval, stoppable).
+            Source::Stream(s) => pipe(s.open()?)?,
             Source::File(p) if is_gz(p) => Self::stream(Box::new(MultiGzDecoder::new(
                 io::BufReader::new(File::open(p)?),
             ))),
@@ -254,6 +256,9 @@ impl BlockReader {
             _ => {
                 // The bytes before `start`, as far as a line start check needs them.
                 let mut last = Vec::new();
+                // Whether `start` is the end of a block without a final LF: only the last
+                // block of a stream ends so, and its end is the end of the input.
+                let mut at_end = false;
                 while self.offset < start {
                     let Some(block) = self.next_block()? else {
                         return Err(past_end(self.offset));
@@ -266,6 +271,7 @@ impl BlockReader {
                     let before = &bytes[..want.min(bytes.len())];
                     last.clear();
                     last.extend_from_slice(&before[before.len().saturating_sub(1)..]);
+                    at_end = want == bytes.len() && bytes.last() != Some(&b'\n');
                     if want < bytes.len() {
                         // Put back the rest of the block.
                         let rest = bytes[want..].to_vec();
@@ -282,7 +288,7 @@ impl BlockReader {
                     }
                 }
                 let bom_start = start == BOM.len() as u64 && last.is_empty();
-                if last != b"\n" && !bom_start {
+                if last != b"\n" && !bom_start && !at_end {
                     return Err(mid_line());
                 }
             }
@@ -448,10 +454,13 @@ fn too_long(line: u64) -> io::Error {
     )
 }
 
-/// Whether `pos` is the start of a line of `bytes`: 0, after LF, or after a leading byte
-/// order mark.
+/// Whether `pos` is the start of a line of `bytes`: 0, after LF, after a leading byte order
+/// mark, or the end (after a last line without LF).
 fn at_line_start(bytes: &[u8], pos: usize) -> bool {
-    pos == 0 || bytes.get(pos - 1) == Some(&b'\n') || (pos == BOM.len() && bytes.starts_with(BOM))
+    pos == 0
+        || pos == bytes.len()
+        || bytes.get(pos - 1) == Some(&b'\n')
+        || (pos == BOM.len() && bytes.starts_with(BOM))
 }
 
 fn read_some(r: &mut dyn Read, buf: &mut [u8], eof: &mut bool) -> io::Result<usize> {
@@ -572,6 +581,20 @@ pub(super) mod tests {
                 assert!(e.to_string().contains(why), "{source:?} {start}: {e}");
             }
             assert!(BlockReader::open(&source, 18).is_ok());
+        }
+        // The end of an input whose last line has no LF is where a run stops after it.
+        let unterminated = b"a f=1i 1\nb f=2i 2";
+        let plain = dir.join("u.lp");
+        std::fs::write(&plain, unterminated).unwrap();
+        let packed = dir.join("u.lp.gz");
+        gz(&packed, unterminated);
+        for source in [Source::File(plain), Source::File(packed)] {
+            let (all, _) = collect(&source, unterminated.len() as u64);
+            assert!(all.is_empty(), "{source:?}");
+            let e = BlockReader::open(&source, unterminated.len() as u64 - 1)
+                .err()
+                .unwrap();
+            assert!(e.to_string().contains("not at the start of a line"), "{e}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
