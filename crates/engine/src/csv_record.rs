@@ -79,9 +79,23 @@ impl Record {
         self.dropped > 0
     }
 
+    /// Keeps a cell. The cell limit is checked only when the vector is full (where `push`
+    /// would grow it anyway), so the common case costs what a plain `push` does.
     #[inline]
     fn push(&mut self, span: Span) {
+        if self.spans.len() < self.spans.capacity() {
+            self.spans.push(span);
+        } else {
+            self.push_growing(span);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push_growing(&mut self, span: Span) {
         if self.spans.len() < MAX_CELLS {
+            self.spans
+                .reserve(self.spans.len().clamp(8, MAX_CELLS - self.spans.len()));
             self.spans.push(span);
         } else {
             self.dropped += 1;
