@@ -345,6 +345,11 @@ impl Conversion {
         let mut log = lock(&self.shared.rejects);
         // Rows rejected after the last progress report of a stopped conversion.
         out.counters.rejected = out.counters.rejected.max(log.count);
+        // Those rows were read too: the summary must still add up (read = written + skipped
+        // + rejected) when a conversion stopped between recording a chunk's rejects and
+        // handing over its lines.
+        let c = &mut out.counters;
+        c.rows = c.rows.max(c.written + c.skipped + c.rejected);
         out.first_rejects = std::mem::take(&mut log.first);
         if let Some(f) = log.file.take() {
             let files = f

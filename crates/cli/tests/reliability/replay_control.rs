@@ -1126,3 +1126,64 @@ fn schema_from_an_open_pipe_ends_at_once_on_a_fatal_answer() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(report(&rep)["ending"], "fatal");
 }
+
+#[test]
+fn a_signal_during_replay_schema_keeps_rows_read_equal_to_written_skipped_rejected() {
+    // A conversion that runs ahead of a slow server blocks on the full channel after it
+    // recorded the rejects of its next chunk: stopped there by a signal, the report must
+    // still add up (rows read = lines written + skipped + rejected).
+    let dir = TempDir::new("signal-schema-accounting");
+    let schema = write_text(&dir, "s.toml", SCHEMA_S);
+    let rows = 1_500_000u64;
+    let pad = "p".repeat(30);
+    let mut csv = String::from("time,v,pad\n");
+    for i in 0..rows {
+        if i % 100 == 7 {
+            csv.push_str(&format!("{},bad,{pad}\n", 1_600_000_000 + i));
+        } else {
+            csv.push_str(&format!("{},{},{pad}\n", 1_600_000_000 + i, i % 1000));
+        }
+    }
+    let data = write_text(&dir, "data.csv", &csv);
+    let rep = dir.join("report.json");
+    let rejects = dir.join("rejects.csv");
+    let slow = FaultServer::start(|_| Reply::slow(Duration::from_millis(300)));
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &slow.url,
+        "--db",
+        "x",
+        "--schema",
+        &schema,
+        "--on-error",
+        "skip",
+        "--convert-rejects",
+        rejects.to_str().unwrap(),
+        "--batch-lines",
+        "100",
+        "--report",
+        rep.to_str().unwrap(),
+        &data,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let o = signal_after(&args, "TERM", Duration::from_millis(1200));
+    assert_eq!(o.status.code(), Some(143), "{}", stderr(&o));
+    let r = report(&rep);
+    let c = &r["conversion"];
+    let n = |k: &str| c[k].as_u64().unwrap();
+    assert!(n("rows_read") < rows, "stopped before the end: {c}");
+    assert_eq!(
+        n("rows_read"),
+        n("lines_written") + n("rows_skipped") + n("rows_rejected"),
+        "{c}"
+    );
+    let kept = std::fs::read_to_string(&rejects).unwrap();
+    assert_eq!(
+        kept.lines().count() as u64 - 1,
+        n("rows_rejected"),
+        "every rejected row counted is in --convert-rejects: {c}"
+    );
+}
