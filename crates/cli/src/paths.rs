@@ -82,7 +82,8 @@ fn output_id(what: &str, path: &Path) -> Result<FileId, String> {
     }
     // A dangling link names the file it points to.
     let resolved = resolve(path);
-    let shown = if resolved != path && std::fs::symlink_metadata(path).is_ok() {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let shown = if resolved != path && is_link {
         format!("{} (a link to {})", path.display(), resolved.display())
     } else {
         path.display().to_string()

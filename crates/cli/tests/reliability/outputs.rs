@@ -1087,3 +1087,30 @@ fn output_dash_is_standard_output() {
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("home,"));
     assert!(!dir.join("-").exists() && !dir.join("-.partial").exists());
 }
+
+#[test]
+fn an_output_that_is_a_directory_is_not_called_a_link() {
+    let dir = TempDir::new("out-dir-not-link");
+    let (schema, csv) = home(&dir);
+    let sub = dir.join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    // Relative, as a user types it: the canonical path differs, but `sub` is no link.
+    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .current_dir(dir.join(""))
+        .args(["-s", &schema, &csv, "-o", "sub"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("--output sub: is a directory"), "{e}");
+    assert!(!e.contains("a link to"), "{e}");
+    // A real link is still named as one.
+    std::os::unix::fs::symlink(&sub, dir.join("ln")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .current_dir(dir.join(""))
+        .args(["-s", &schema, &csv, "-o", "ln"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("ln (a link to "), "{}", stderr(&o));
+}
