@@ -1128,7 +1128,7 @@ fn schema_from_an_open_pipe_ends_at_once_on_a_fatal_answer() {
 }
 
 #[test]
-fn a_signal_during_replay_schema_keeps_rows_read_equal_to_written_skipped_rejected() {
+fn a_signal_during_replay_schema_keeps_the_counts_adding_up_and_the_rejects_partial() {
     // A conversion that runs ahead of a slow server blocks on the full channel after it
     // recorded the rejects of its next chunk: stopped there by a signal, the report must
     // still add up (rows read = lines written + skipped + rejected).
@@ -1180,10 +1180,24 @@ fn a_signal_during_replay_schema_keeps_rows_read_equal_to_written_skipped_reject
         n("lines_written") + n("rows_skipped") + n("rows_rejected"),
         "{c}"
     );
-    let kept = std::fs::read_to_string(&rejects).unwrap();
+    // An interrupted run leaves no rejects file that looks complete: FILE.partial, said so.
+    assert!(!rejects.exists(), "{}", stderr(&o));
+    let partial = dir.join("rejects.csv.partial");
+    assert!(stderr(&o).contains("rejects.csv.partial"), "{}", stderr(&o));
+    let kept = std::fs::read_to_string(&partial).unwrap();
     assert_eq!(
         kept.lines().count() as u64 - 1,
         n("rows_rejected"),
         "every rejected row counted is in --convert-rejects: {c}"
     );
+    assert!(dir.join("rejects.csv.errors.partial").exists());
+    // The rerun that finishes puts the complete files in place.
+    let fast = FaultServer::accept_all();
+    let mut again: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+    again[1] = &fast.url;
+    let o = replay(&again);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let kept = std::fs::read_to_string(&rejects).unwrap();
+    assert_eq!(kept.lines().count() - 1, (rows / 100) as usize);
+    assert!(!partial.exists());
 }
