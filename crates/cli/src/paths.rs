@@ -80,6 +80,13 @@ fn output_id(what: &str, path: &Path) -> Result<FileId, String> {
             _ => FileId::Special,
         });
     }
+    if path == Path::new("-") {
+        // Only `-o -` means standard output (handled before): anywhere else `-` would be
+        // created as a file named `-`.
+        return Err(format!(
+            "{what} `-`: only -o takes `-` for standard output; name a file here (or /dev/stdout)"
+        ));
+    }
     // A dangling link names the file it points to.
     let resolved = resolve(path);
     let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());

@@ -1114,3 +1114,99 @@ fn an_output_that_is_a_directory_is_not_called_a_link() {
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(stderr(&o).contains("ln (a link to "), "{}", stderr(&o));
 }
+
+#[test]
+fn a_dash_for_an_output_other_than_o_is_a_usage_error_not_a_file_named_dash() {
+    // `-o -` is standard output; `--rejects -` wrote a file named `-` in the working directory.
+    let dir = TempDir::new("dash-output");
+    let (schema, _) = home(&dir);
+    let bad = write_text(
+        &dir,
+        "bad.csv",
+        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n",
+    );
+    let lp = write_text(&dir, "d.lp", "m f=1 1\n");
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "convert",
+            vec![
+                "-s",
+                &schema,
+                &bad,
+                "--on-error",
+                "skip",
+                "--rejects",
+                "-",
+                "-o",
+                "/dev/null",
+            ],
+        ),
+        (
+            "replay",
+            vec![
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--dry-run",
+                "--report",
+                "-",
+                &lp,
+            ],
+        ),
+        (
+            "replay",
+            vec![
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--rejects",
+                "-",
+                &lp,
+            ],
+        ),
+        (
+            "replay",
+            vec![
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--checkpoint",
+                "-",
+                &lp,
+            ],
+        ),
+        (
+            "replay",
+            vec![
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--dry-run",
+                "--schema",
+                &schema,
+                "--convert-rejects",
+                "-",
+                &bad,
+            ],
+        ),
+    ];
+    for (cmd, args) in runs {
+        let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+            .current_dir(dir.join(""))
+            .arg(cmd)
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 2, "{cmd} {args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("`-`"), "{}", stderr(&o));
+        assert!(
+            !dir.join("-").exists(),
+            "{cmd} {args:?} wrote a file named -"
+        );
+    }
+}
