@@ -281,6 +281,11 @@ pub fn replay_outputs(
     }
     if let Some(p) = report {
         outs.push(("--report".to_string(), p.to_path_buf()));
+        // Written (and checked writable) through REPORT.tmp.
+        outs.push((
+            "--report (while written)".to_string(),
+            with_suffix(p, ".tmp"),
+        ));
     }
     if let Some(p) = checkpoint {
         outs.push(("--checkpoint".to_string(), p.to_path_buf()));

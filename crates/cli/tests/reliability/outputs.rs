@@ -1210,3 +1210,29 @@ fn a_dash_for_an_output_other_than_o_is_a_usage_error_not_a_file_named_dash() {
         );
     }
 }
+
+#[test]
+fn the_temporary_file_of_the_report_is_never_an_input() {
+    // `--report r.json` is written through `r.json.tmp`: an input of that name was created
+    // over, then removed, by the writability check (data lost, exit 2).
+    let dir = TempDir::new("report-tmp-input");
+    let lp = write_text(&dir, "r.json.tmp", "m f=1 1\n");
+    let rep = dir.join("r.json");
+    let o = run_lpconvert(
+        "replay",
+        &[
+            "--url",
+            "http://127.0.0.1:9",
+            "--db",
+            "x",
+            "--dry-run",
+            "--report",
+            rep.to_str().unwrap(),
+            &lp,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--report"), "{}", stderr(&o));
+    assert_eq!(read(&lp), "m f=1 1\n", "the input was destroyed");
+}
