@@ -182,10 +182,12 @@ impl ConversionOutcome {
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect();
-            eprintln!(
-                "lpconvert replay: the run did not finish, so the previous --convert-rejects files are untouched; the rows rejected so far are kept in {}",
-                kept.join(", ")
-            );
+            if !kept.is_empty() {
+                eprintln!(
+                    "lpconvert replay: the run did not finish, so the previous --convert-rejects files are untouched; the rows rejected so far are kept in {}",
+                    kept.join(", ")
+                );
+            }
             self.rejects_shown = match kept.as_slice() {
                 [rows, reasons, ..] => Some(format!("{rows} (so far), reasons in {reasons}")),
                 _ => None,

@@ -1201,3 +1201,28 @@ fn a_signal_during_replay_schema_keeps_the_counts_adding_up_and_the_rejects_part
     assert_eq!(kept.lines().count() - 1, (rows / 100) as usize);
     assert!(!partial.exists());
 }
+
+#[test]
+fn convert_rejects_of_a_run_stopped_at_a_bad_row_leave_the_previous_file_and_say_nothing_empty() {
+    let dir = TempDir::new("convert-rejects-fail");
+    let schema = write_text(&dir, "s.toml", SCHEMA_S);
+    let bad = write_text(&dir, "bad.csv", "time,v\n1600000000,1\n1600000001,x\n");
+    let rej = write_text(&dir, "rej.csv", "OLD\n");
+    let server = FaultServer::accept_all();
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--schema",
+        &schema,
+        "--convert-rejects",
+        &rej,
+        &bad,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&rej).unwrap(), "OLD\n");
+    // Nothing was rejected (the bad row stopped the run): no "kept in" with no file named.
+    assert!(!stderr(&o).contains("kept in \n"), "{}", stderr(&o));
+    assert!(!dir.join("rej.csv.partial").exists());
+}
