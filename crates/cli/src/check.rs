@@ -37,6 +37,26 @@ pub struct CheckArgs {
 struct CheckSink<W: Write> {
     out: W,
     printed: u64,
+    /// The counters of the current input at its last chunk, and its bad lines since.
+    partial: Counters,
+    bad_here: u64,
+}
+
+impl<W: Write> CheckSink<W> {
+    /// Starts a new input.
+    fn start_input(&mut self) {
+        self.partial = Counters::default();
+        self.bad_here = 0;
+    }
+
+    /// What the current input counted before it stopped with an error: its bad lines all
+    /// counted (they were printed), and lines = valid + invalid + blank at least.
+    fn counted_so_far(&self) -> Counters {
+        let mut c = self.partial;
+        c.rejected = c.rejected.max(self.bad_here);
+        c.rows = c.rows.max(c.written + c.skipped + c.rejected);
+        c
+    }
 }
 
 impl<W: Write> Sink for CheckSink<W> {
@@ -53,7 +73,12 @@ impl<W: Write> Sink for CheckSink<W> {
             writeln!(self.out, "{}:{}: {}", r.file, r.line, r.message)?;
         }
         self.printed += 1;
+        self.bad_here += 1;
         Ok(())
+    }
+
+    fn progress(&mut self, c: &Counters) {
+        self.partial = *c;
     }
 }
 
@@ -75,11 +100,14 @@ pub fn run(a: CheckArgs) -> anyhow::Result<u8> {
     let mut sink = CheckSink {
         out: io::BufWriter::new(stdout.lock()),
         printed: 0,
+        partial: Counters::default(),
+        bad_here: 0,
     };
     let start = Instant::now();
     let mut total = Counters::default();
     let mut io_error = false;
     for path in &inputs {
+        sink.start_input();
         let result = lpconvert_engine::open(path)
             .map_err(|e| EngineError::Input(format!("{path}: {e}")))
             .and_then(|input| check_input(input, target, tuning, &mut sink));
@@ -89,6 +117,8 @@ pub fn run(a: CheckArgs) -> anyhow::Result<u8> {
             Err(e) => {
                 let _ = sink.out.flush();
                 eprintln!("lpconvert: {e}");
+                // The lines checked before the error (and the bad ones printed) still count.
+                total.add(&sink.counted_so_far());
                 io_error = true;
             }
         }

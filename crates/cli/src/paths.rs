@@ -80,9 +80,17 @@ fn output_id(what: &str, path: &Path) -> Result<FileId, String> {
             _ => FileId::Special,
         });
     }
+    if path == Path::new("-") {
+        // Only `-o -` means standard output (handled before): anywhere else `-` would be
+        // created as a file named `-`.
+        return Err(format!(
+            "{what} `-`: only -o takes `-` for standard output; name a file here (or /dev/stdout)"
+        ));
+    }
     // A dangling link names the file it points to.
     let resolved = resolve(path);
-    let shown = if resolved != path && std::fs::symlink_metadata(path).is_ok() {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let shown = if resolved != path && is_link {
         format!("{} (a link to {})", path.display(), resolved.display())
     } else {
         path.display().to_string()
@@ -273,6 +281,11 @@ pub fn replay_outputs(
     }
     if let Some(p) = report {
         outs.push(("--report".to_string(), p.to_path_buf()));
+        // Written (and checked writable) through REPORT.tmp.
+        outs.push((
+            "--report (while written)".to_string(),
+            with_suffix(p, ".tmp"),
+        ));
     }
     if let Some(p) = checkpoint {
         outs.push(("--checkpoint".to_string(), p.to_path_buf()));

@@ -270,7 +270,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
             return Err(e.into());
         }
     };
-    let converted = converted?;
+    let mut converted = converted?;
     let signal = signals::received();
     if signal != 0 {
         summary.ending = Ending::GaveUp {
@@ -289,6 +289,9 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
         }
     }
     let code = exit_status(&summary, converted.as_ref(), signal);
+    if let Some(c) = &mut converted {
+        c.settle_rejects(code, args.quiet)?;
+    }
     if let Some(path) = &args.report {
         write_report(
             path,
@@ -441,13 +444,14 @@ fn print_conversion(c: &ConversionOutcome, args: &ReplayOptions) {
                 n.rejected - c.first_rejects.len() as u64
             );
         }
-        match &args.convert_rejects {
-            Some(p) => eprintln!(
+        match (&c.rejects_shown, &args.convert_rejects) {
+            (Some(at), _) => eprintln!("lpconvert replay: rejected rows are in {at}"),
+            (None, Some(p)) => eprintln!(
                 "lpconvert replay: rejected rows are in {}, reasons in {}.errors",
                 p.display(),
                 p.display()
             ),
-            None => {
+            (None, None) => {
                 eprintln!("lpconvert replay: use --convert-rejects FILE to keep the rejected rows")
             }
         }

@@ -131,6 +131,20 @@ pub struct ConversionOutcome {
     pub inputs_done: usize,
     /// The schema file, for messages.
     pub schema_path: PathBuf,
+    /// `--convert-rejects`, still under its `.partial` names until the exit status is known.
+    pending: Option<PendingRejects>,
+    /// Where the rejected rows and their reasons are, once settled (for the summary).
+    pub rejects_shown: Option<String>,
+}
+
+/// The `--convert-rejects` files, committed or kept as `.partial` by
+/// [`ConversionOutcome::settle_rejects`].
+struct PendingRejects(RejectsFile);
+
+impl std::fmt::Debug for PendingRejects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PendingRejects")
+    }
 }
 
 /// A conversion that stopped.
@@ -143,6 +157,45 @@ pub struct ConversionError {
 }
 
 impl ConversionOutcome {
+    /// Renames the `--convert-rejects` files into place when the run ends with `code` 0 or 3;
+    /// otherwise (a signal, a fatal answer, an error) keeps them as `FILE.partial`, says so,
+    /// and leaves the previous files untouched, as `convert` does.
+    pub fn settle_rejects(&mut self, code: u8, quiet: bool) -> anyhow::Result<()> {
+        let Some(PendingRejects(f)) = self.pending.take() else {
+            return Ok(());
+        };
+        if matches!(code, 0 | 3) {
+            let files = f
+                .commit()
+                .context("cannot write the --convert-rejects file")?;
+            let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+            if files.len() > 1 && !quiet {
+                eprintln!(
+                    "lpconvert replay: the inputs' headers differ: rejected rows are in {} (one file per header, each with its FILE.errors)",
+                    names.join(", ")
+                );
+            }
+            self.rejects_shown = names.first().map(|p| format!("{p}, reasons in {p}.errors"));
+        } else {
+            let kept: Vec<String> = f
+                .keep_partial()
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            if !kept.is_empty() {
+                eprintln!(
+                    "lpconvert replay: the run did not finish, so the previous --convert-rejects files are untouched; the rows rejected so far are kept in {}",
+                    kept.join(", ")
+                );
+            }
+            self.rejects_shown = match kept.as_slice() {
+                [rows, reasons, ..] => Some(format!("{rows} (so far), reasons in {reasons}")),
+                _ => None,
+            };
+        }
+        Ok(())
+    }
+
     /// The outcome as JSON, for `--report`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
@@ -345,19 +398,13 @@ impl Conversion {
         let mut log = lock(&self.shared.rejects);
         // Rows rejected after the last progress report of a stopped conversion.
         out.counters.rejected = out.counters.rejected.max(log.count);
+        // Those rows were read too: the summary must still add up (read = written + skipped
+        // + rejected) when a conversion stopped between recording a chunk's rejects and
+        // handing over its lines.
+        let c = &mut out.counters;
+        c.rows = c.rows.max(c.written + c.skipped + c.rejected);
         out.first_rejects = std::mem::take(&mut log.first);
-        if let Some(f) = log.file.take() {
-            let files = f
-                .commit()
-                .context("cannot write the --convert-rejects file")?;
-            if files.len() > 1 {
-                let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-                eprintln!(
-                    "lpconvert replay: the inputs' headers differ: rejected rows are in {} (one file per header, each with its FILE.errors)",
-                    names.join(", ")
-                );
-            }
-        }
+        out.pending = log.file.take().map(PendingRejects);
         Ok(out)
     }
 }

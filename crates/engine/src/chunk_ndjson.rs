@@ -1,7 +1,9 @@
 //! Converts one chunk of NDJSON rows (one object per line), or of elements of a top-level
 //! JSON array: the work a worker does, with its reused buffers.
 
-use crate::json_scan::{skip_blank, skip_value, Found, JsonError, PointerTree, Scanner, Slot};
+use crate::json_scan::{
+    skip_blank, skip_value, Found, JsonError, PointerTree, Scanner, Slot, DUPLICATE_KEY,
+};
 use crate::mapper::{map_row, Cell, Cells, Mapped, Scratch};
 use crate::pipeline::oversize_message;
 use crate::pipeline::ChunkAt;
@@ -106,6 +108,9 @@ impl NdjsonWorker {
                 }
             });
         if let Err(e) = scanned {
+            if e.message == DUPLICATE_KEY {
+                return Err((e.offset, e.message.to_owned()));
+            }
             return Err((e.offset, format!("invalid JSON: {}", e.message)));
         }
         let cells = JsonCells {

@@ -104,6 +104,10 @@ pub struct Scanner {
 
 const MAX_DEPTH: usize = 128;
 
+/// The error of an object that repeats a key a pointer reads (not a syntax error).
+pub const DUPLICATE_KEY: &str =
+    "the object has this key twice (JSON does not say which value counts): keep one";
+
 #[inline]
 fn ws(s: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\r' | b'\n') = s.get(i) {
@@ -295,6 +299,13 @@ impl Scanner {
         }
         let slot = node.and_then(|n| tree.nodes[n].slot);
         let has_children = node.is_some_and(|n| !tree.nodes[n].children.is_empty());
+        if let Some(k) = slot {
+            if slots[k].found != Found::Missing {
+                // `{"a":1,"a":2}`: JSON does not say which one counts; taking one would
+                // lose the other silently.
+                return fail(i, DUPLICATE_KEY);
+            }
+        }
         let mut set = |found: Found| {
             if let Some(k) = slot {
                 slots[k] = Slot { found, offset: i };

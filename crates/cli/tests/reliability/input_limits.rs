@@ -1038,3 +1038,50 @@ fn csv_line_of_commas_is_read_in_bounded_memory() {
         "{err}"
     );
 }
+
+#[test]
+fn check_of_an_input_that_fails_midway_counts_the_lines_it_checked() {
+    // A .gz cut in half: check printed the bad lines of the first half, then summed up
+    // "0 lines: 0 valid points, 0 invalid".
+    use std::io::Write as _;
+    let dir = TempDir::new("check-fails-midway");
+    let mut text = String::new();
+    for i in 0..200_000u64 {
+        if i % 1000 == 0 {
+            text.push_str("bad line\n");
+        } else {
+            text.push_str(&format!("m,t=a f={i}i {i}\n"));
+        }
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    let path = dir.join("cut.lp.gz");
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let o = run_lpconvert(
+        "check",
+        &["--chunk-size", "64K", path.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let printed = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.contains("needs the form key=value"))
+        .count();
+    assert!(printed > 10, "{printed}");
+    let e = stderr(&o);
+    let summary = e
+        .lines()
+        .find(|l| l.contains(" valid points, "))
+        .unwrap_or_else(|| panic!("no summary: {e}"));
+    assert!(
+        summary.contains(&format!(", {printed} invalid,")),
+        "every bad line printed is counted: {summary}"
+    );
+    let lines: u64 = summary.split(' ').next().unwrap().parse().unwrap();
+    assert!(lines >= printed as u64 * 1000 - 1000, "{summary}");
+    assert!(
+        e.contains("incomplete") || e.contains("not finished"),
+        "{e}"
+    );
+}

@@ -1087,3 +1087,152 @@ fn output_dash_is_standard_output() {
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("home,"));
     assert!(!dir.join("-").exists() && !dir.join("-.partial").exists());
 }
+
+#[test]
+fn an_output_that_is_a_directory_is_not_called_a_link() {
+    let dir = TempDir::new("out-dir-not-link");
+    let (schema, csv) = home(&dir);
+    let sub = dir.join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    // Relative, as a user types it: the canonical path differs, but `sub` is no link.
+    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .current_dir(dir.join(""))
+        .args(["-s", &schema, &csv, "-o", "sub"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("--output sub: is a directory"), "{e}");
+    assert!(!e.contains("a link to"), "{e}");
+    // A real link is still named as one.
+    std::os::unix::fs::symlink(&sub, dir.join("ln")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .current_dir(dir.join(""))
+        .args(["-s", &schema, &csv, "-o", "ln"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("ln (a link to "), "{}", stderr(&o));
+}
+
+#[test]
+fn a_dash_for_an_output_other_than_o_is_a_usage_error_not_a_file_named_dash() {
+    // `-o -` is standard output; `--rejects -` wrote a file named `-` in the working directory.
+    let dir = TempDir::new("dash-output");
+    let (schema, _) = home(&dir);
+    let bad = write_text(
+        &dir,
+        "bad.csv",
+        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n",
+    );
+    let lp = write_text(&dir, "d.lp", "m f=1 1\n");
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "convert",
+            vec![
+                "-s",
+                &schema,
+                &bad,
+                "--on-error",
+                "skip",
+                "--rejects",
+                "-",
+                "-o",
+                "/dev/null",
+            ],
+        ),
+        (
+            "replay",
+            vec![
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--dry-run",
+                "--report",
+                "-",
+                &lp,
+            ],
+        ),
+        (
+            "replay",
+            vec![
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--rejects",
+                "-",
+                &lp,
+            ],
+        ),
+        (
+            "replay",
+            vec![
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--checkpoint",
+                "-",
+                &lp,
+            ],
+        ),
+        (
+            "replay",
+            vec![
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--dry-run",
+                "--schema",
+                &schema,
+                "--convert-rejects",
+                "-",
+                &bad,
+            ],
+        ),
+    ];
+    for (cmd, args) in runs {
+        let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+            .current_dir(dir.join(""))
+            .arg(cmd)
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 2, "{cmd} {args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("`-`"), "{}", stderr(&o));
+        assert!(
+            !dir.join("-").exists(),
+            "{cmd} {args:?} wrote a file named -"
+        );
+    }
+}
+
+#[test]
+fn the_temporary_file_of_the_report_is_never_an_input() {
+    // `--report r.json` is written through `r.json.tmp`: an input of that name was created
+    // over, then removed, by the writability check (data lost, exit 2).
+    let dir = TempDir::new("report-tmp-input");
+    let lp = write_text(&dir, "r.json.tmp", "m f=1 1\n");
+    let rep = dir.join("r.json");
+    let o = run_lpconvert(
+        "replay",
+        &[
+            "--url",
+            "http://127.0.0.1:9",
+            "--db",
+            "x",
+            "--dry-run",
+            "--report",
+            rep.to_str().unwrap(),
+            &lp,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--report"), "{}", stderr(&o));
+    assert_eq!(read(&lp), "m f=1 1\n", "the input was destroyed");
+}

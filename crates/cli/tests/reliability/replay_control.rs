@@ -1126,3 +1126,103 @@ fn schema_from_an_open_pipe_ends_at_once_on_a_fatal_answer() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(report(&rep)["ending"], "fatal");
 }
+
+#[test]
+fn a_signal_during_replay_schema_keeps_the_counts_adding_up_and_the_rejects_partial() {
+    // A conversion that runs ahead of a slow server blocks on the full channel after it
+    // recorded the rejects of its next chunk: stopped there by a signal, the report must
+    // still add up (rows read = lines written + skipped + rejected).
+    let dir = TempDir::new("signal-schema-accounting");
+    let schema = write_text(&dir, "s.toml", SCHEMA_S);
+    let rows = 1_500_000u64;
+    let pad = "p".repeat(30);
+    let mut csv = String::from("time,v,pad\n");
+    for i in 0..rows {
+        if i % 100 == 7 {
+            csv.push_str(&format!("{},bad,{pad}\n", 1_600_000_000 + i));
+        } else {
+            csv.push_str(&format!("{},{},{pad}\n", 1_600_000_000 + i, i % 1000));
+        }
+    }
+    let data = write_text(&dir, "data.csv", &csv);
+    let rep = dir.join("report.json");
+    let rejects = dir.join("rejects.csv");
+    let slow = FaultServer::start(|_| Reply::slow(Duration::from_millis(300)));
+    let args: Vec<String> = [
+        "replay",
+        "--url",
+        &slow.url,
+        "--db",
+        "x",
+        "--schema",
+        &schema,
+        "--on-error",
+        "skip",
+        "--convert-rejects",
+        rejects.to_str().unwrap(),
+        "--batch-lines",
+        "100",
+        "--report",
+        rep.to_str().unwrap(),
+        &data,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let o = signal_after(&args, "TERM", Duration::from_millis(1200));
+    assert_eq!(o.status.code(), Some(143), "{}", stderr(&o));
+    let r = report(&rep);
+    let c = &r["conversion"];
+    let n = |k: &str| c[k].as_u64().unwrap();
+    assert!(n("rows_read") < rows, "stopped before the end: {c}");
+    assert_eq!(
+        n("rows_read"),
+        n("lines_written") + n("rows_skipped") + n("rows_rejected"),
+        "{c}"
+    );
+    // An interrupted run leaves no rejects file that looks complete: FILE.partial, said so.
+    assert!(!rejects.exists(), "{}", stderr(&o));
+    let partial = dir.join("rejects.csv.partial");
+    assert!(stderr(&o).contains("rejects.csv.partial"), "{}", stderr(&o));
+    let kept = std::fs::read_to_string(&partial).unwrap();
+    assert_eq!(
+        kept.lines().count() as u64 - 1,
+        n("rows_rejected"),
+        "every rejected row counted is in --convert-rejects: {c}"
+    );
+    assert!(dir.join("rejects.csv.errors.partial").exists());
+    // The rerun that finishes puts the complete files in place.
+    let fast = FaultServer::accept_all();
+    let mut again: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+    again[1] = &fast.url;
+    let o = replay(&again);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let kept = std::fs::read_to_string(&rejects).unwrap();
+    assert_eq!(kept.lines().count() - 1, (rows / 100) as usize);
+    assert!(!partial.exists());
+}
+
+#[test]
+fn convert_rejects_of_a_run_stopped_at_a_bad_row_leave_the_previous_file_and_say_nothing_empty() {
+    let dir = TempDir::new("convert-rejects-fail");
+    let schema = write_text(&dir, "s.toml", SCHEMA_S);
+    let bad = write_text(&dir, "bad.csv", "time,v\n1600000000,1\n1600000001,x\n");
+    let rej = write_text(&dir, "rej.csv", "OLD\n");
+    let server = FaultServer::accept_all();
+    let o = replay(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--schema",
+        &schema,
+        "--convert-rejects",
+        &rej,
+        &bad,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&rej).unwrap(), "OLD\n");
+    // Nothing was rejected (the bad row stopped the run): no "kept in" with no file named.
+    assert!(!stderr(&o).contains("kept in \n"), "{}", stderr(&o));
+    assert!(!dir.join("rej.csv.partial").exists());
+}

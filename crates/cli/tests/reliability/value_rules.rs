@@ -353,3 +353,49 @@ fn check_names_a_trailing_space_after_a_multi_line_string() {
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(out.contains("space") && out.contains(":1:"), "{out}");
 }
+
+#[test]
+fn an_ndjson_object_repeating_a_key_the_schema_reads_is_a_row_error() {
+    // As with a CSV header that repeats a name: one of the two values would be lost silently.
+    let dir = TempDir::new("ndjson-dup-key");
+    let s = write_text(
+        &dir,
+        "s.toml",
+        "format = \"ndjson\"\nmeasurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\na = \"integer\"\nb = { path = \"/o/b\", type = \"integer\" }\n",
+    );
+    let data = write_text(
+        &dir,
+        "in.ndjson",
+        "{\"time\":1,\"a\":1,\"a\":2}\n{\"time\":2,\"a\":3,\"x\":1,\"x\":2}\n{\"time\":3,\"o\":{\"b\":1},\"o\":{\"b\":2}}\n",
+    );
+    let rej = dir.join("rej.ndjson");
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &s,
+            &data,
+            "--on-error",
+            "skip",
+            "--rejects",
+            rej.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    // A repeated key the schema does not read is harmless.
+    assert_eq!(stdout(&o), "m a=3i 2\n");
+    let e = std::fs::read_to_string(dir.join("rej.ndjson.errors")).unwrap();
+    assert!(e.contains("in.ndjson:1:21: "), "{e}");
+    assert!(e.contains("in.ndjson:3:32: "), "{e}");
+    assert!(e.contains("twice"), "{e}");
+    assert!(!e.contains("invalid JSON"), "{e}");
+    // The rejects convert again with the same schema, and are refused the same way.
+    let o = run_lpconvert(
+        "convert",
+        &["-s", &s, rej.to_str().unwrap(), "--on-error", "skip"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("2 rejected"), "{}", stderr(&o));
+}
