@@ -21,6 +21,7 @@ pub mod dialect;
 pub mod input;
 pub mod partial;
 pub mod ratelimit;
+pub mod redact;
 pub mod replay;
 pub mod retry;
 pub mod sender;
