@@ -4,7 +4,11 @@
 //! guess: a quote inside an unquoted field is a literal byte, so counting it would skip
 //! the records that follow.
 
+use crate::chunker::Boundary;
 use crate::csv_record::Dialect;
+use crate::input::fill;
+use crate::pipeline::{End, Piece, Place};
+use std::io::{self, Read};
 
 /// Where a CSV reader is, between two bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,6 +194,222 @@ impl CsvSkip {
         }
     }
 }
+
+/// Skips the record at the start of `buf` (read from a stream, more than `max_record` bytes
+/// and no record end found by the chunk rule), reading on from `reader` block by block.
+/// Returns the piece to send and the bytes after it. The record's end is found with the
+/// exact rules of the workers: a line feed for lines, the CSV record reader's rules for CSV
+/// (so the skip ends where a mapped read of the same bytes ends the record). Blank and
+/// comment lines before a CSV record, or a CSV record that proves short under the exact
+/// rules, are an ordinary piece. JSON arrays cannot be followed: the run stops.
+pub(crate) fn skip_overlong(
+    boundary: Boundary,
+    mut buf: Vec<u8>,
+    reader: &mut (dyn Read + Send),
+    max_record: usize,
+    eof: &mut bool,
+) -> io::Result<(Piece, Vec<u8>)> {
+    let count_lf = |b: &[u8]| memchr::memchr_iter(b'\n', b).count() as u64;
+    let mut csv = match boundary {
+        Boundary::Lines => None,
+        Boundary::Records(d) => Some(CsvSkip::new(d)),
+        // A quote-parity cut is a guess that the workers verify later: skipping from it
+        // could skip from the wrong place (bytes that cannot be read again). Re-cut from
+        // here with the exact rule, which skips exactly.
+        Boundary::QuoteParity(_) => return Ok((Piece::Recut(buf), Vec::new())),
+        Boundary::JsonArray => return skip_json_element(buf, reader, max_record, eof),
+    };
+    if let Some(c) = &mut csv {
+        match c.feed(&buf) {
+            // Blank or comment lines first: an ordinary piece (no rows); the record follows.
+            Some(Event::Start { at, .. }) => {
+                let rest = buf.split_off(at);
+                return Ok((Piece::Owned(buf), rest));
+            }
+            Some(Event::End(i)) => {
+                let rest = buf.split_off(i + 1);
+                if i <= max_record {
+                    return Ok((Piece::Owned(buf), rest));
+                }
+                let piece = Piece::Oversize {
+                    bytes: buf.len() as u64,
+                    len: i as u64,
+                    lines: count_lf(&buf),
+                    row: true,
+                    end: End::Found,
+                    at: Place::LINE,
+                };
+                return Ok((piece, rest));
+            }
+            None => {}
+        }
+    }
+    let mut len = buf.len() as u64;
+    // Line feeds inside quotes count as lines of the record.
+    let mut lines = count_lf(&buf);
+    let mut last_byte = buf.last().copied();
+    let mut row = true;
+    // An input with no record end at all is not read forever.
+    let give_up = (max_record as u64).saturating_mul(SKIP_FACTOR);
+    let mut rest = Vec::new();
+    let end = loop {
+        buf.clear();
+        *eof = !fill(reader, &mut buf, READ_BLOCK)?;
+        let found = match &mut csv {
+            Some(c) => c.feed(&buf),
+            None => memchr::memchr(b'\n', &buf).map(Event::End),
+        };
+        match found {
+            Some(Event::End(i)) => {
+                len += i as u64;
+                lines += count_lf(&buf[..=i]);
+                rest.extend_from_slice(&buf[i + 1..]);
+                break End::Found;
+            }
+            Some(Event::Start { at, cr }) => {
+                // What was skipped were blank or comment lines, not a record: no row.
+                row = false;
+                len += at as u64;
+                lines += count_lf(&buf[..at]);
+                if cr {
+                    // The record starts with the CR that ended the previous block.
+                    len -= 1;
+                    rest.push(b'\r');
+                }
+                rest.extend_from_slice(&buf[at..]);
+                break End::Found;
+            }
+            None => {}
+        }
+        len += buf.len() as u64;
+        lines += count_lf(&buf);
+        last_byte = buf.last().copied().or(last_byte);
+        if *eof {
+            // The last record ends with the input, unless a quoted field is still open.
+            if let Some(c) = &mut csv {
+                c.at_end();
+                row = c.started();
+                if c.in_quotes() {
+                    break End::Unterminated;
+                }
+            }
+            break End::Input;
+        }
+        if len > give_up {
+            break End::Lost;
+        }
+    };
+    let bytes = len + u64::from(end == End::Found && row);
+    if end == End::Unterminated && last_byte == Some(b'\n') {
+        // Counted as the workers count a record: without its final line feed.
+        len -= 1;
+    }
+    let piece = Piece::Oversize {
+        bytes,
+        len,
+        lines,
+        row,
+        end,
+        at: Place::LINE,
+    };
+    Ok((piece, rest))
+}
+
+/// Skips the element of a JSON array at the start of `buf` (after blanks and a `,`), as
+/// [`skip_overlong`] does a record. An element whose end is not found (the input ends,
+/// or `]` or a second `,` comes first) stops the run.
+pub(crate) fn skip_json_element(
+    mut buf: Vec<u8>,
+    reader: &mut (dyn Read + Send),
+    max_record: usize,
+    eof: &mut bool,
+) -> io::Result<(Piece, Vec<u8>)> {
+    let count_lf = |b: &[u8]| memchr::memchr_iter(b'\n', b).count() as u64;
+    let lost = |bytes: u64, len: u64, lines: u64| Piece::Oversize {
+        bytes,
+        len,
+        lines,
+        row: true,
+        end: End::Lost,
+        at: Place::LINE,
+    };
+    let mut skip = JsonSkip::new();
+    let Some(JEvent::Start(start)) = skip.feed(&buf) else {
+        let n = buf.len() as u64;
+        return Ok((lost(n, n, count_lf(&buf)), Vec::new()));
+    };
+    let before = &buf[..start];
+    let mut at = Place {
+        line: count_lf(before),
+        column: start - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1) + 1,
+        tail: None,
+    };
+    let tail = |consumed: &[u8], at: &mut Place| match memchr::memrchr(b'\n', consumed) {
+        Some(i) => at.tail = Some(consumed.len() - i - 1),
+        None => at.tail = at.tail.map(|t| t + consumed.len()),
+    };
+    if let Some(ev) = skip.feed(&buf[start..]) {
+        let JEvent::End(e) = ev else {
+            let n = buf.len() as u64;
+            return Ok((lost(n, n, count_lf(&buf)), Vec::new()));
+        };
+        let rest = buf.split_off(start + e);
+        if e <= max_record {
+            return Ok((Piece::Owned(buf), rest));
+        }
+        tail(&buf, &mut at);
+        let piece = Piece::Oversize {
+            bytes: buf.len() as u64,
+            len: e as u64,
+            lines: count_lf(&buf),
+            row: true,
+            end: End::Found,
+            at,
+        };
+        return Ok((piece, rest));
+    }
+    tail(&buf, &mut at);
+    let mut bytes = buf.len() as u64;
+    let mut len = (buf.len() - start) as u64;
+    let mut lines = count_lf(&buf);
+    let give_up = (max_record as u64).saturating_mul(SKIP_FACTOR);
+    loop {
+        buf.clear();
+        *eof = !fill(reader, &mut buf, READ_BLOCK)?;
+        match skip.feed(&buf) {
+            Some(JEvent::End(e)) => {
+                bytes += e as u64;
+                len += e as u64;
+                lines += count_lf(&buf[..e]);
+                tail(&buf[..e], &mut at);
+                let piece = Piece::Oversize {
+                    bytes,
+                    len,
+                    lines,
+                    row: true,
+                    end: End::Found,
+                    at,
+                };
+                return Ok((piece, buf.split_off(e)));
+            }
+            Some(_) => return Ok((lost(bytes, len, lines), Vec::new())),
+            None => {}
+        }
+        bytes += buf.len() as u64;
+        len += buf.len() as u64;
+        lines += count_lf(&buf);
+        tail(&buf, &mut at);
+        if *eof || len > give_up {
+            return Ok((lost(bytes, len, lines), Vec::new()));
+        }
+    }
+}
+
+/// Bytes read at a time while skipping an overlong record.
+const READ_BLOCK: usize = 1 << 20;
+/// An overlong line is skipped up to `SKIP_FACTOR * max_record` bytes; past that the
+/// input is taken for one that has no line feeds, and the run stops.
+const SKIP_FACTOR: u64 = 16;
 
 #[cfg(test)]
 mod tests {
