@@ -6,6 +6,7 @@
 //! summary, the report files and the exit status.
 
 use crate::bench_report::{self, RunInfo};
+use crate::replay::signals;
 use anyhow::{bail, Context};
 use lpconvert_send::bench::probe::{probe, ServerInfo};
 use lpconvert_send::bench::timeline::Timeline;
@@ -164,7 +165,7 @@ pub struct BenchOptions {
 pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     let args = *args.options;
     let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
-    let config = build_config(&args)?;
+    let mut config = build_config(&args)?;
     if let (Some(dir), Some(from)) = (&args.report, &args.from) {
         // The report files must not be the data or the schema they are made from.
         if dir.is_dir() {
@@ -180,6 +181,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     if let Some(dir) = &args.report {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the report directory {}", dir.display()))?;
+        bench_report::check_dir_writable(dir)?;
     }
     let server = if args.dry_run {
         ServerInfo::default()
@@ -196,6 +198,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
             config.concurrency,
         )?))
     };
+    // SIGINT, SIGTERM, SIGHUP: stop sending, wait for the requests in flight (--drain), write
+    // the reports of what was measured, exit 128 + signal. A second signal exits at once.
+    let cancel = std::sync::Arc::new(AtomicBool::new(false));
+    signals::install().context("cannot install the signal handlers")?;
+    config.cancel = Some(std::sync::Arc::clone(&cancel));
     let live = LiveCounters::default();
     let clock = SystemClock;
     let timeline = bench::timeline_for(&config, &clock);
@@ -209,10 +216,30 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
                 .name("progress".into())
                 .spawn_scoped(scope, || progress(&timeline, &live, &done, &clock));
         }
+        let _ = std::thread::Builder::new()
+            .name("signals".into())
+            .spawn_scoped(scope, || {
+                while !done.load(Ordering::Relaxed) {
+                    if signals::received() != 0 {
+                        cancel.store(true, Ordering::Relaxed);
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
         let r = bench::run(&config, transport.as_ref(), &clock, &live, &timeline);
         done.store(true, Ordering::Relaxed);
         r
     })?;
+    let mut result = result;
+    let signal = signals::received();
+    if signal != 0 {
+        result.ending = Ending::GaveUp {
+            message: format!(
+                "interrupted by {}: stopped sending; the reports cover what was measured until then",
+                signals::name(signal)
+            ),
+        };
+    }
     let info = RunInfo {
         command_line: command_line(),
         started_unix_s: started_wall
@@ -228,6 +255,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
             .unwrap_or_default(),
         config: config.clone(),
         dry_run: args.dry_run,
+        signal,
     };
     if let Some(dir) = &args.report {
         bench_report::write_all(dir, &info, &result)?;
@@ -237,7 +265,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     } else if let Ending::Fatal { message, .. } | Ending::GaveUp { message } = &result.ending {
         eprintln!("lpconvert bench: {message}");
     }
-    Ok(result.exit_code())
+    Ok(info.exit_code(&result))
 }
 
 fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
@@ -351,6 +379,7 @@ fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
             ..RetryPolicy::default()
         },
         drain: parse_duration(&args.drain).context("--drain")?,
+        cancel: None,
     })
 }
 

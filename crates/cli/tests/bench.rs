@@ -428,3 +428,73 @@ fn a_fatal_status_ends_with_exit_1_and_a_report() {
     ]);
     assert_eq!(usage.status.code(), Some(2));
 }
+
+/// Starts `lpconvert bench ARGS`, sends `signal` once a request was seen and `after` has
+/// passed, and waits for the end.
+fn bench_signalled(args: &[&str], server: &FaultServer, signal: &str, after: Duration) -> Output {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .arg("bench")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while server.seen().is_empty() && t.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(after);
+    assert!(std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap()
+        .success());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn sigint_and_sigterm_stop_bench_with_the_reports_of_what_was_measured() {
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let server = FaultServer::accept_all();
+        let dir = TempDir::new(&format!("bench-sig{signal}"));
+        let rep = dir.join("out");
+        let started = Instant::now();
+        let out = bench_signalled(
+            &[
+                "--url",
+                &server.url,
+                "--db",
+                "d",
+                "--rate",
+                "2000",
+                "--warmup",
+                "0s",
+                "--duration",
+                "60s",
+                "--report",
+                rep.to_str().unwrap(),
+            ],
+            &server,
+            signal,
+            Duration::from_millis(1500),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "SIG{signal}: {:?} {err}",
+            out.status
+        );
+        assert!(started.elapsed() < Duration::from_secs(30), "did not stop");
+        assert!(
+            err.contains(&format!("interrupted by SIG{signal}")),
+            "{err}"
+        );
+        let r = read_report(&rep);
+        assert_eq!(r["exit_code"], code, "{r}");
+        assert!(acked(&r) > 0, "{r}");
+        assert_eq!(acked(&r), server.stored().len() as u64, "{r}");
+    }
+}
