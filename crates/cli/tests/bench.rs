@@ -498,3 +498,31 @@ fn sigint_and_sigterm_stop_bench_with_the_reports_of_what_was_measured() {
         assert_eq!(acked(&r), server.stored().len() as u64, "{r}");
     }
 }
+
+#[test]
+fn from_an_endless_device_or_a_line_without_end_is_refused_quickly() {
+    let dir = TempDir::new("bench-devzero");
+    let rep = dir.join("out");
+    let t = Instant::now();
+    let out = bench(&[
+        "--url",
+        "http://127.0.0.1:9",
+        "--db",
+        "d",
+        "--dry-run",
+        "--duration",
+        "1s",
+        "--warmup",
+        "0s",
+        "--from",
+        "/dev/zero",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{:?} {err}", out.status);
+    assert!(err.contains("/dev/zero"), "{err}");
+    assert!(err.contains("longer than"), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+    assert!(!rep.join("report.json").exists());
+}
