@@ -183,11 +183,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
             .with_context(|| format!("cannot create the report directory {}", dir.display()))?;
         bench_report::check_dir_writable(dir)?;
     }
+    // SIGINT, SIGTERM, SIGHUP: stop sending, wait for the requests in flight (--drain), write
+    // the reports of what was measured, exit 128 + signal. A second signal exits at once.
+    let cancel = std::sync::Arc::new(AtomicBool::new(false));
+    signals::install().context("cannot install the signal handlers")?;
+    config.cancel = Some(std::sync::Arc::clone(&cancel));
     let server = if args.dry_run {
         ServerInfo::default()
     } else {
         let endpoint = config.target.endpoint()?;
-        probe(&endpoint.server, endpoint.authorization.as_deref())
+        probe(&endpoint.server, endpoint.authorization.as_deref(), timeout)
     };
     let transport: Box<dyn Transport> = if args.dry_run {
         Box::new(DryRunTransport)
@@ -198,11 +203,6 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
             config.concurrency,
         )?))
     };
-    // SIGINT, SIGTERM, SIGHUP: stop sending, wait for the requests in flight (--drain), write
-    // the reports of what was measured, exit 128 + signal. A second signal exits at once.
-    let cancel = std::sync::Arc::new(AtomicBool::new(false));
-    signals::install().context("cannot install the signal handlers")?;
-    config.cancel = Some(std::sync::Arc::clone(&cancel));
     let live = LiveCounters::default();
     let clock = SystemClock;
     let timeline = bench::timeline_for(&config, &clock);

@@ -526,3 +526,40 @@ fn from_an_endless_device_or_a_line_without_end_is_refused_quickly() {
     assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
     assert!(!rep.join("report.json").exists());
 }
+
+#[test]
+fn a_server_that_never_answers_does_not_hold_the_start_for_the_version_probe() {
+    let server = FaultServer::start(|_| Reply::slow(Duration::from_secs(60)));
+    let dir = TempDir::new("bench-hang");
+    let rep = dir.join("out");
+    let t = Instant::now();
+    let out = bench(&[
+        "--url",
+        &server.url,
+        "--db",
+        "d",
+        "--rate",
+        "100",
+        "--warmup",
+        "0s",
+        "--duration",
+        "1s",
+        "--timeout",
+        "1s",
+        "--max-retry-time",
+        "1s",
+        "--drain",
+        "1s",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // Before: three version requests of 5 s each (15 s) before the first write.
+    assert!(
+        t.elapsed() < Duration::from_secs(11),
+        "{:?} {err}",
+        t.elapsed()
+    );
+    assert_eq!(read_report(&rep)["ending"], "gave_up");
+}
