@@ -563,3 +563,24 @@ fn a_server_that_never_answers_does_not_hold_the_start_for_the_version_probe() {
     );
     assert_eq!(read_report(&rep)["ending"], "gave_up");
 }
+
+#[test]
+fn a_rate_below_one_batch_per_run_still_ends_at_the_duration() {
+    // 10 bytes/s: one batch of a few hundred bytes owes tens of seconds.
+    let t = Instant::now();
+    let out = bench(&[
+        "--url",
+        "http://127.0.0.1:9",
+        "--db",
+        "d",
+        "--dry-run",
+        "--rate",
+        "10B/s",
+        "--warmup",
+        "0s",
+        "--duration",
+        "1s",
+    ]);
+    ok(&out);
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+}
