@@ -45,6 +45,9 @@ impl RunInfo {
     }
 }
 
+/// The files written into `--report DIR`.
+const REPORT_FILES: [&str; 3] = ["report.json", "report.md", "chart.svg"];
+
 /// Writes `report.json`, `report.md` and `chart.svg` into `dir`.
 pub fn write_all(dir: &Path, info: &RunInfo, r: &BenchResult) -> anyhow::Result<()> {
     let json = to_json(info, r);
@@ -74,6 +77,15 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Fails unless a report can be written into `dir` (checked before anything is sent, so
 /// that a run is not measured for nothing).
 pub fn check_dir_writable(dir: &Path) -> anyhow::Result<()> {
+    for name in REPORT_FILES {
+        let p = dir.join(name);
+        if p.symlink_metadata().is_ok_and(|m| !m.is_file()) {
+            anyhow::bail!(
+                "--report {}: {name} exists and is not a regular file: the report cannot replace it",
+                dir.display()
+            );
+        }
+    }
     let probe = dir.join(format!(".lpconvert-bench-{}.tmp", std::process::id()));
     std::fs::write(&probe, b"").with_context(|| {
         format!(

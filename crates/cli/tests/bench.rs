@@ -584,3 +584,29 @@ fn a_rate_below_one_batch_per_run_still_ends_at_the_duration() {
     ok(&out);
     assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
 }
+
+#[test]
+fn a_report_dir_whose_report_name_is_a_directory_is_refused_before_sending() {
+    let server = FaultServer::accept_all();
+    let dir = TempDir::new("bench-report-dir");
+    let rep = dir.join("out");
+    std::fs::create_dir_all(rep.join("chart.svg")).unwrap();
+    let out = bench(&[
+        "--url",
+        &server.url,
+        "--db",
+        "d",
+        "--rate",
+        "100",
+        "--warmup",
+        "0s",
+        "--duration",
+        "1s",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("chart.svg"), "{err}");
+    assert!(server.seen().is_empty(), "sent before refusing");
+}
