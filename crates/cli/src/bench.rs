@@ -6,6 +6,7 @@
 //! summary, the report files and the exit status.
 
 use crate::bench_report::{self, RunInfo};
+use crate::replay::signals;
 use anyhow::{bail, Context};
 use lpconvert_send::bench::probe::{probe, ServerInfo};
 use lpconvert_send::bench::timeline::Timeline;
@@ -164,7 +165,7 @@ pub struct BenchOptions {
 pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     let args = *args.options;
     let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
-    let config = build_config(&args)?;
+    let mut config = build_config(&args)?;
     if let (Some(dir), Some(from)) = (&args.report, &args.from) {
         // The report files must not be the data or the schema they are made from.
         if dir.is_dir() {
@@ -180,12 +181,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     if let Some(dir) = &args.report {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the report directory {}", dir.display()))?;
+        bench_report::check_dir_writable(dir)?;
     }
+    // SIGINT, SIGTERM, SIGHUP: stop sending, wait for the requests in flight (--drain), write
+    // the reports of what was measured, exit 128 + signal. A second signal exits at once.
+    let cancel = std::sync::Arc::new(AtomicBool::new(false));
+    signals::install().context("cannot install the signal handlers")?;
+    config.cancel = Some(std::sync::Arc::clone(&cancel));
     let server = if args.dry_run {
         ServerInfo::default()
     } else {
         let endpoint = config.target.endpoint()?;
-        probe(&endpoint.server, endpoint.authorization.as_deref())
+        probe(&endpoint.server, endpoint.authorization.as_deref(), timeout)
     };
     let transport: Box<dyn Transport> = if args.dry_run {
         Box::new(DryRunTransport)
@@ -209,10 +216,30 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
                 .name("progress".into())
                 .spawn_scoped(scope, || progress(&timeline, &live, &done, &clock));
         }
+        let _ = std::thread::Builder::new()
+            .name("signals".into())
+            .spawn_scoped(scope, || {
+                while !done.load(Ordering::Relaxed) {
+                    if signals::received() != 0 {
+                        cancel.store(true, Ordering::Relaxed);
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
         let r = bench::run(&config, transport.as_ref(), &clock, &live, &timeline);
         done.store(true, Ordering::Relaxed);
         r
     })?;
+    let mut result = result;
+    let signal = signals::received();
+    if signal != 0 {
+        result.ending = Ending::GaveUp {
+            message: format!(
+                "interrupted by {}: stopped sending; the reports cover what was measured until then",
+                signals::name(signal)
+            ),
+        };
+    }
     let info = RunInfo {
         command_line: command_line(),
         started_unix_s: started_wall
@@ -228,6 +255,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
             .unwrap_or_default(),
         config: config.clone(),
         dry_run: args.dry_run,
+        signal,
     };
     if let Some(dir) = &args.report {
         bench_report::write_all(dir, &info, &result)?;
@@ -237,7 +265,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     } else if let Ending::Fatal { message, .. } | Ending::GaveUp { message } = &result.ending {
         eprintln!("lpconvert bench: {message}");
     }
-    Ok(result.exit_code())
+    Ok(info.exit_code(&result))
 }
 
 fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
@@ -351,6 +379,7 @@ fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
             ..RetryPolicy::default()
         },
         drain: parse_duration(&args.drain).context("--drain")?,
+        cancel: None,
     })
 }
 
@@ -412,8 +441,13 @@ fn load_workload(args: &BenchOptions) -> anyhow::Result<(WorkloadSpec, Precision
         }
         Some(schema) => crate::bench_from::convert_sample(path, schema, args.sample_lines)?,
     };
-    let set = LineSet::parse(data, args.sample_lines)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let set = LineSet::parse(data, args.sample_lines).map_err(|e| {
+        // A message quoting a long line is cut: it is read by a person.
+        let text = e.to_string();
+        let cut: String = text.chars().take(500).collect();
+        let more = if cut.len() < text.len() { "..." } else { "" };
+        anyhow::anyhow!("{}: {cut}{more}", path.display())
+    })?;
     if set.is_empty() {
         bail!("{}: no line protocol lines to send", path.display());
     }
@@ -423,32 +457,82 @@ fn load_workload(args: &BenchOptions) -> anyhow::Result<(WorkloadSpec, Precision
 /// Most bytes of a line-protocol `--from` file kept in memory.
 const MAX_SAMPLE_BYTES: u64 = 512 << 20;
 
-/// Reads up to [`MAX_SAMPLE_BYTES`] of a line-protocol file (`.gz` decompressed), cut after the
-/// last whole line.
+/// Longest line of a line-protocol `--from` file: a longer one (no LF found, `/dev/zero`) is
+/// an error, not 512 MiB read and echoed in a message.
+const MAX_SAMPLE_LINE: usize = 64 << 20;
+
+/// Reads up to [`MAX_SAMPLE_BYTES`] of a line-protocol file (`.gz` decompressed), cut after
+/// the last whole line. A regular file that changes while
+/// it is read (a cut line would be looped as data) is an error.
 fn read_sample(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     use std::io::Read;
     let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let stamp = |f: &std::fs::File| {
+        f.metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| (m.len(), m.modified().ok()))
+    };
+    let before = stamp(&f);
+    let watch = f.try_clone().ok();
     let mut reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(flate2::read::GzDecoder::new(std::io::BufReader::new(f)))
+        Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
+            f,
+        )))
     } else {
         Box::new(f)
     };
     let mut data = Vec::new();
-    reader
-        .by_ref()
-        .take(MAX_SAMPLE_BYTES)
-        .read_to_end(&mut data)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    if data.len() as u64 == MAX_SAMPLE_BYTES {
-        if let Some(i) = memchr_last_lf(&data) {
-            data.truncate(i + 1);
+    let mut lines = 0usize;
+    // Where the line being read starts.
+    let mut line_start = 0usize;
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let room = usize::try_from(MAX_SAMPLE_BYTES).unwrap_or(usize::MAX) - data.len();
+        let from = data.len();
+        data.extend_from_slice(&chunk[..n.min(room)]);
+        for (i, _) in data[from..].iter().enumerate().filter(|(_, &b)| b == b'\n') {
+            lines += 1;
+            line_start = from + i + 1;
+        }
+        if data.len() - line_start > MAX_SAMPLE_LINE {
+            anyhow::bail!(
+                "{}: line {} is longer than {} MiB (no line end found): this is not line protocol",
+                path.display(),
+                lines + 1,
+                MAX_SAMPLE_LINE >> 20
+            );
+        }
+        if n > room || data.len() as u64 == MAX_SAMPLE_BYTES {
+            // Full: cut after the last whole line.
+            data.truncate(line_start);
+            break;
         }
     }
-    Ok(data)
+    finish_sample(path, data, before, watch.as_ref().and_then(stamp))
 }
 
-fn memchr_last_lf(data: &[u8]) -> Option<usize> {
-    data.iter().rposition(|&b| b == b'\n')
+/// The sample, unless the file changed while it was read.
+fn finish_sample(
+    path: &std::path::Path,
+    data: Vec<u8>,
+    before: Option<(u64, Option<SystemTime>)>,
+    after: Option<(u64, Option<SystemTime>)>,
+) -> anyhow::Result<Vec<u8>> {
+    if before != after {
+        anyhow::bail!(
+            "{} changed while being read (its size or modification time changed): nothing was \
+             sent; bench a copy, or wait until the writer is done",
+            path.display()
+        );
+    }
+    Ok(data)
 }
 
 fn describe_workload(args: &BenchOptions, config: &BenchConfig) -> String {

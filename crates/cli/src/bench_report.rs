@@ -30,19 +30,70 @@ pub struct RunInfo {
     pub config: BenchConfig,
     /// Nothing was sent.
     pub dry_run: bool,
+    /// The signal that stopped the run, or 0.
+    pub signal: i32,
 }
+
+impl RunInfo {
+    /// The status the process exits with: 128 + the signal after one, else the result's.
+    pub fn exit_code(&self, r: &BenchResult) -> u8 {
+        if self.signal != 0 {
+            u8::try_from(128 + self.signal).unwrap_or(1)
+        } else {
+            r.exit_code()
+        }
+    }
+}
+
+/// The files written into `--report DIR`.
+const REPORT_FILES: [&str; 3] = ["report.json", "report.md", "chart.svg"];
 
 /// Writes `report.json`, `report.md` and `chart.svg` into `dir`.
 pub fn write_all(dir: &Path, info: &RunInfo, r: &BenchResult) -> anyhow::Result<()> {
     let json = to_json(info, r);
     let text = serde_json::to_string_pretty(&json)?;
-    let p = dir.join("report.json");
-    std::fs::write(&p, text + "\n").with_context(|| format!("writing {}", p.display()))?;
-    let p = dir.join("report.md");
-    std::fs::write(&p, markdown(info, r)).with_context(|| format!("writing {}", p.display()))?;
-    let p = dir.join("chart.svg");
     let svg = crate::bench_chart::render(info, r)?;
-    std::fs::write(&p, svg).with_context(|| format!("writing {}", p.display()))?;
+    for (name, bytes) in [
+        ("report.json", (text + "\n").into_bytes()),
+        ("report.md", markdown(info, r).into_bytes()),
+        ("chart.svg", svg.into_bytes()),
+    ] {
+        let p = dir.join(name);
+        write_atomically(&p, &bytes).with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// Writes `path` through a temporary file renamed over it: a report from an earlier run in
+/// the same directory is replaced whole, never left half overwritten.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Fails unless a report can be written into `dir` (checked before anything is sent, so
+/// that a run is not measured for nothing).
+pub fn check_dir_writable(dir: &Path) -> anyhow::Result<()> {
+    for name in REPORT_FILES {
+        let p = dir.join(name);
+        if p.symlink_metadata().is_ok_and(|m| !m.is_file()) {
+            anyhow::bail!(
+                "--report {}: {name} exists and is not a regular file: the report cannot replace it",
+                dir.display()
+            );
+        }
+    }
+    let probe = dir.join(format!(".lpconvert-bench-{}.tmp", std::process::id()));
+    std::fs::write(&probe, b"").with_context(|| {
+        format!(
+            "--report {}: cannot write into this directory",
+            dir.display()
+        )
+    })?;
+    let _ = std::fs::remove_file(&probe);
     Ok(())
 }
 
@@ -156,7 +207,7 @@ pub fn to_json(info: &RunInfo, r: &BenchResult) -> Value {
         },
         "ending": ending,
         "message": message,
-        "exit_code": r.exit_code(),
+        "exit_code": info.exit_code(r),
         "elapsed_s": r.elapsed.as_secs_f64(),
         "summary": {
             "measured": period_json(&r.measured),

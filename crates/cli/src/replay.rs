@@ -658,7 +658,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// SIGINT, SIGTERM and SIGHUP: the first stops the replay gracefully (no new batch, batches
 /// in flight answered for up to [`signals::GRACE`], checkpoint, summary, report; exit
 /// 128 + signal); a second one exits at once.
-mod signals {
+pub(crate) mod signals {
     use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
     use std::time::{Duration, Instant};
 

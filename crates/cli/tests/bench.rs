@@ -428,3 +428,185 @@ fn a_fatal_status_ends_with_exit_1_and_a_report() {
     ]);
     assert_eq!(usage.status.code(), Some(2));
 }
+
+/// Starts `lpconvert bench ARGS`, sends `signal` once a request was seen and `after` has
+/// passed, and waits for the end.
+fn bench_signalled(args: &[&str], server: &FaultServer, signal: &str, after: Duration) -> Output {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .arg("bench")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while server.seen().is_empty() && t.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(after);
+    assert!(std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap()
+        .success());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn sigint_and_sigterm_stop_bench_with_the_reports_of_what_was_measured() {
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let server = FaultServer::accept_all();
+        let dir = TempDir::new(&format!("bench-sig{signal}"));
+        let rep = dir.join("out");
+        let started = Instant::now();
+        let out = bench_signalled(
+            &[
+                "--url",
+                &server.url,
+                "--db",
+                "d",
+                "--rate",
+                "2000",
+                "--warmup",
+                "0s",
+                "--duration",
+                "60s",
+                "--report",
+                rep.to_str().unwrap(),
+            ],
+            &server,
+            signal,
+            Duration::from_millis(1500),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "SIG{signal}: {:?} {err}",
+            out.status
+        );
+        assert!(started.elapsed() < Duration::from_secs(30), "did not stop");
+        assert!(
+            err.contains(&format!("interrupted by SIG{signal}")),
+            "{err}"
+        );
+        let r = read_report(&rep);
+        assert_eq!(r["exit_code"], code, "{r}");
+        assert!(acked(&r) > 0, "{r}");
+        assert_eq!(acked(&r), server.stored().len() as u64, "{r}");
+    }
+}
+
+#[test]
+fn from_an_endless_device_or_a_line_without_end_is_refused_quickly() {
+    let dir = TempDir::new("bench-devzero");
+    let rep = dir.join("out");
+    let t = Instant::now();
+    let out = bench(&[
+        "--url",
+        "http://127.0.0.1:9",
+        "--db",
+        "d",
+        "--dry-run",
+        "--duration",
+        "1s",
+        "--warmup",
+        "0s",
+        "--from",
+        "/dev/zero",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{:?} {err}", out.status);
+    assert!(err.contains("/dev/zero"), "{err}");
+    assert!(err.contains("longer than"), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+    assert!(!rep.join("report.json").exists());
+}
+
+#[test]
+fn a_server_that_never_answers_does_not_hold_the_start_for_the_version_probe() {
+    let server = FaultServer::start(|_| Reply::slow(Duration::from_secs(60)));
+    let dir = TempDir::new("bench-hang");
+    let rep = dir.join("out");
+    let t = Instant::now();
+    let out = bench(&[
+        "--url",
+        &server.url,
+        "--db",
+        "d",
+        "--rate",
+        "100",
+        "--warmup",
+        "0s",
+        "--duration",
+        "1s",
+        "--timeout",
+        "1s",
+        "--max-retry-time",
+        "1s",
+        "--drain",
+        "1s",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // Before: three version requests of 5 s each (15 s) before the first write.
+    assert!(
+        t.elapsed() < Duration::from_secs(11),
+        "{:?} {err}",
+        t.elapsed()
+    );
+    assert_eq!(read_report(&rep)["ending"], "gave_up");
+}
+
+#[test]
+fn a_rate_below_one_batch_per_run_still_ends_at_the_duration() {
+    // 10 bytes/s: one batch of a few hundred bytes owes tens of seconds.
+    let t = Instant::now();
+    let out = bench(&[
+        "--url",
+        "http://127.0.0.1:9",
+        "--db",
+        "d",
+        "--dry-run",
+        "--rate",
+        "10B/s",
+        "--warmup",
+        "0s",
+        "--duration",
+        "1s",
+    ]);
+    ok(&out);
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+}
+
+#[test]
+fn a_report_dir_whose_report_name_is_a_directory_is_refused_before_sending() {
+    let server = FaultServer::accept_all();
+    let dir = TempDir::new("bench-report-dir");
+    let rep = dir.join("out");
+    std::fs::create_dir_all(rep.join("chart.svg")).unwrap();
+    let out = bench(&[
+        "--url",
+        &server.url,
+        "--db",
+        "d",
+        "--rate",
+        "100",
+        "--warmup",
+        "0s",
+        "--duration",
+        "1s",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("chart.svg"), "{err}");
+    assert!(server.seen().is_empty(), "sent before refusing");
+}

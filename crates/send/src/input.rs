@@ -1,14 +1,14 @@
 //! Line-protocol inputs: where they come from ([`Source`]), how they are named, and what
 //! identifies them across runs for checkpoints ([`Identity`]).
 //!
-//! Regular files are memory-mapped (with a read fallback), stdin and `.gz` files are read as
-//! streams, and a caller can hand over line protocol produced while the replay runs (CSV
+//! Regular files (read, not memory-mapped, and watched for changes while read), stdin and
+//! `.gz` files are read as streams, and a caller can hand over line protocol produced while the replay runs (CSV
 //! converted on the fly): see [`StreamInput`]. Either way the input arrives as [`Block`]s of
 //! whole lines that batches can borrow without copying ([`BlockReader`]).
 
 mod blocks;
 
-pub use blocks::{Block, BlockReader, Data, ReadOptions};
+pub use blocks::{Block, BlockReader, Data, ReadOptions, Watched};
 
 use std::fs::File;
 use std::io::{self, Read};

@@ -180,6 +180,9 @@ pub fn run(
     let mut total = RequestStats::default();
     let mut worker_panicked = false;
     let mut read_error: Option<ReplayError> = None;
+    // Files read to the end, checked once their lines were answered: a file changed after its
+    // last read (appended to, rewritten) is not what was sent.
+    let mut watches: Vec<(usize, crate::input::Watched)> = Vec::new();
     let mut collected: Option<Result<Collected, ReplayError>> = None;
     let mut spawn_error: Option<io::Error> = None;
     let cancelled = || {
@@ -307,7 +310,10 @@ pub fn run(
                 }
                 let block = match reader.next_block() {
                     Ok(Some(b)) => b,
-                    Ok(None) => break,
+                    Ok(None) => {
+                        watches.extend(reader.take_watch().map(|w| (i, w)));
+                        break;
+                    }
                     Err(_) if cancelled() => {
                         stop.store(true, Ordering::Relaxed);
                         break 'inputs;
@@ -382,6 +388,17 @@ pub fn run(
 
     if let Some(e) = spawn_error {
         return Err(ReplayError::Thread(e));
+    }
+    if read_error.is_none() {
+        if let Some((i, error)) = watches
+            .iter()
+            .find_map(|(i, w)| w.check().err().map(|e| (*i, e)))
+        {
+            read_error = Some(ReplayError::Input {
+                input: names[i].clone(),
+                error,
+            });
+        }
     }
     // What was answered is saved even when reading failed, so that a rerun does not send it
     // again.

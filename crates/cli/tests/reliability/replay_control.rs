@@ -1226,3 +1226,172 @@ fn convert_rejects_of_a_run_stopped_at_a_bad_row_leave_the_previous_file_and_say
     assert!(!stderr(&o).contains("kept in \n"), "{}", stderr(&o));
     assert!(!dir.join("rej.csv.partial").exists());
 }
+
+/// Starts `lpconvert replay ARGS`, waits until `ready` or 20 s, sleeps `delay`, calls
+/// `change`, and waits for the end.
+fn replay_changed_while_running(
+    args: &[&str],
+    ready: impl Fn() -> bool,
+    delay: Duration,
+    change: impl FnOnce(),
+) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .arg("replay")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !ready() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(delay);
+    change();
+    child.wait_with_output().unwrap()
+}
+
+fn truncate_to_a_third(path: &std::path::Path) {
+    let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    let len = f.metadata().unwrap().len();
+    f.set_len(len / 3).unwrap();
+}
+
+#[test]
+fn replay_of_a_file_truncated_while_sent_exits_2_not_sigbus() {
+    let dir = TempDir::new("replay-truncate");
+    let all = lines(400_000);
+    let base = write_lines(&dir, "base.lp", &all);
+    let known: std::collections::HashSet<&str> = all.iter().map(String::as_str).collect();
+    let mut caught = 0;
+    for ms in [0u64, 30, 150] {
+        let lp = dir.join(&format!("in-{ms}.lp"));
+        std::fs::copy(&base, &lp).unwrap();
+        let ck = dir.join(&format!("ck-{ms}.json"));
+        let rep = dir.join(&format!("rep-{ms}.json"));
+        // Slow answers: the replay is still reading when the file is cut.
+        let server = FaultServer::start(|_| Reply::slow(Duration::from_millis(20)));
+        let o = replay_changed_while_running(
+            &[
+                "--url",
+                &server.url,
+                "--db",
+                "x",
+                "--batch-lines",
+                "2000",
+                "--concurrency",
+                "2",
+                "--checkpoint",
+                ck.to_str().unwrap(),
+                "--report",
+                rep.to_str().unwrap(),
+                lp.to_str().unwrap(),
+            ],
+            || !server.seen().is_empty(),
+            Duration::from_millis(ms),
+            || truncate_to_a_third(&lp),
+        );
+        let err = stderr(&o);
+        assert!(
+            o.status.code().is_some(),
+            "replay killed by a signal: {:?} {err}",
+            o.status
+        );
+        // Only whole lines of the input were stored, each once (no zero bytes, no fragment).
+        let stored = server.stored();
+        let mut once = std::collections::HashSet::new();
+        for l in &stored {
+            assert!(known.contains(l.as_str()), "not a line of the input: {l:?}");
+            assert!(once.insert(l.clone()), "sent twice: {l}");
+        }
+        if o.status.code() == Some(0) {
+            assert_eq!(stored.len(), all.len(), "exit 0 with lost lines: {err}");
+            continue;
+        }
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("{}: changed while being read", lp.display())),
+            "{err}"
+        );
+        // What was acknowledged is in the checkpoint and the report.
+        let r = report(&rep);
+        assert_eq!(r["exit_code"], 2, "{r}");
+        assert_eq!(
+            r["lines_acknowledged"].as_u64().unwrap(),
+            stored.len() as u64,
+            "{r}"
+        );
+        assert!(ck.exists(), "no checkpoint: {err}");
+        caught += 1;
+    }
+    assert!(caught > 0, "no run saw the truncation");
+}
+
+#[test]
+fn replay_dry_run_of_a_file_truncated_while_read_never_dies_by_a_signal() {
+    let dir = TempDir::new("replay-truncate-dry");
+    let all = lines(600_000);
+    let base = write_lines(&dir, "base.lp", &all);
+    for ms in [0u64, 5, 20, 60, 150] {
+        let lp = dir.join(&format!("in-{ms}.lp"));
+        std::fs::copy(&base, &lp).unwrap();
+        let o = replay_changed_while_running(
+            &[
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "x",
+                "--dry-run",
+                lp.to_str().unwrap(),
+            ],
+            || true,
+            Duration::from_millis(ms),
+            || truncate_to_a_third(&lp),
+        );
+        let err = stderr(&o);
+        assert!(
+            o.status.code().is_some(),
+            "replay --dry-run killed by a signal ({ms} ms): {:?} {err}",
+            o.status
+        );
+        if o.status.code() != Some(0) {
+            assert_eq!(o.status.code(), Some(2), "{err}");
+            assert!(err.contains("changed while being read"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn replay_of_a_file_that_grows_while_sent_exits_2() {
+    let dir = TempDir::new("replay-grow");
+    let all = lines(100_000);
+    let lp = write_lines(&dir, "in.lp", &all);
+    let server = FaultServer::start(|_| Reply::slow(Duration::from_millis(20)));
+    let o = replay_changed_while_running(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "x",
+            "--batch-lines",
+            "2000",
+            "--concurrency",
+            "1",
+            &lp,
+        ],
+        || !server.seen().is_empty(),
+        Duration::ZERO,
+        || {
+            let mut f = std::fs::OpenOptions::new().append(true).open(&lp).unwrap();
+            f.write_all(b"late f=1i 1\n").unwrap();
+        },
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("{lp}: changed while being read")),
+        "{err}"
+    );
+    assert!(!server.stored().iter().any(|l| l.starts_with("late")));
+}

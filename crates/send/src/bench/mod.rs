@@ -99,6 +99,9 @@ pub struct BenchConfig {
     pub retry: RetryPolicy,
     /// After the end, how long in-flight requests (and their retries) may take.
     pub drain: Duration,
+    /// Set (by a signal handler) to stop: no new batch, batches in flight answered for up to
+    /// `drain`, then the result of what was measured.
+    pub cancel: Option<std::sync::Arc<AtomicBool>>,
 }
 
 /// A benchmark could not start.
@@ -310,6 +313,12 @@ pub fn run(
     let mut stop_reason = String::new();
     let mut saturated = false;
 
+    let cancelled = || {
+        config
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    };
     let phase_at = |elapsed: Duration| -> Phase {
         if elapsed < warmup {
             Phase::Warmup
@@ -404,6 +413,11 @@ pub fn run(
                 end_el = el;
                 break;
             }
+            if cancelled() {
+                stop_reason = "the run was interrupted".into();
+                end_el = el;
+                break;
+            }
             if el >= end_at {
                 break;
             }
@@ -449,14 +463,22 @@ pub fn run(
                 body: Body::Owned(body),
             };
             seq += 1;
-            limiter.acquire(clock, batch.lines, batch.body.bytes().len() as u64);
+            // A slow rate waits no longer than the run (or a signal).
+            let over = || cancelled() || clock.now().saturating_duration_since(started) >= end_at;
+            if !limiter.acquire_unless(clock, batch.lines, batch.body.bytes().len() as u64, &over) {
+                continue;
+            }
             let mut work = Work { batch, fields };
             loop {
                 match work_tx.send_timeout(work, Duration::from_millis(20)) {
                     Ok(()) => break,
                     Err(SendTimeoutError::Timeout(w)) => {
                         let el = clock.now().saturating_duration_since(started);
-                        if stop.load(Ordering::Relaxed) || el >= end_at || phase_at(el) != phase {
+                        if stop.load(Ordering::Relaxed)
+                            || cancelled()
+                            || el >= end_at
+                            || phase_at(el) != phase
+                        {
                             // Not sent: the batch was never counted.
                             break;
                         }

@@ -20,28 +20,37 @@ pub struct ServerInfo {
 
 /// Asks the server at `server` (the `--url`: its path prefix and query parameters are kept)
 /// for its version. Never fails: an unknown server gives an empty [`ServerInfo`]. Redirects
-/// are not followed (the credentials would go along).
-pub fn probe(server: &ServerUrl, authorization: Option<&str>) -> ServerInfo {
+/// are not followed (the credentials would go along). Each request gets at most `timeout`
+/// (and 5 s); after one without an answer (a server that hangs or drops connections) nothing
+/// more is asked, so that the benchmark starts at once.
+pub fn probe(server: &ServerUrl, authorization: Option<&str>, timeout: Duration) -> ServerInfo {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
-        .timeout_global(Some(Duration::from_secs(5)))
+        .timeout_global(Some(timeout.min(Duration::from_secs(5))))
         .build()
         .into();
+    let dead = std::cell::Cell::new(false);
     let get = |path: &str| {
+        if dead.get() {
+            return None;
+        }
         let mut req = agent.get(&server.join(path, &[]));
         if let Some(a) = authorization {
             req = req.header("Authorization", a);
         }
-        req.call().ok()
+        let r = req.call().ok();
+        dead.set(r.is_none());
+        r
     };
     if let Some(mut r) = get("/ping") {
         let header = |name: &str| {
             r.headers()
                 .get(name)
                 .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
                 .filter(|v| !v.is_empty())
+                // A header is the server's text: printed, so made safe to print.
+                .map(printable)
         };
         let version = header("x-influxdb-version");
         let build = header("x-influxdb-build");

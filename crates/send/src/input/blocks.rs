@@ -1,5 +1,6 @@
-//! Reading an input as [`Block`]s of whole lines: memory-mapped files in one block, streams
-//! (stdin, `.gz`, [`StreamInput`](super::StreamInput)s) in blocks of a few MiB.
+//! Reading an input as [`Block`]s of whole lines, in blocks of a few MiB: files (read, not
+//! memory-mapped, and watched for changes while read), stdin, `.gz`, and
+//! [`StreamInput`](super::StreamInput)s.
 
 use super::{is_gz, Source};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError};
@@ -13,9 +14,7 @@ use std::time::{Duration, Instant};
 
 /// Bytes shared by a block and every batch that borrows from it.
 pub enum Data {
-    /// A memory-mapped file.
-    Mapped(memmap2::Mmap),
-    /// Bytes read from a stream.
+    /// Bytes read from an input.
     Owned(Vec<u8>),
 }
 
@@ -23,7 +22,6 @@ impl Data {
     /// The bytes.
     pub fn bytes(&self) -> &[u8] {
         match self {
-            Data::Mapped(m) => m,
             Data::Owned(v) => v,
         }
     }
@@ -81,11 +79,16 @@ pub struct BlockReader {
     next_line: u64,
     /// Whether the start of the input was looked at for a byte order mark.
     bom_checked: bool,
+    /// A regular file's size and modification time, to check once its lines are answered.
+    watch: Option<Watched>,
 }
 
 enum State {
-    Mapped(Option<Arc<Data>>, usize),
     Stream(Box<dyn Read + Send>, Vec<u8>, bool),
+    /// A file read ahead by its own thread: the next blocks are read while the current one
+    /// is sent (reading costs a copy; done in the same thread, it would halve a dry run).
+    /// Each block comes with the number of its LFs, counted by that thread.
+    Ahead(Receiver<io::Result<(Vec<u8>, u64)>>),
     /// A pipe read by its own thread: lines are handed on once `flush` has passed since the
     /// block's first bytes arrived, without waiting for a full block.
     Pipe(PipeState),
@@ -134,41 +137,73 @@ impl BlockReader {
             // Produced while the replay runs (CSV converted from a pipe, say): it may pause
             // like a pipe, so it is read like one (flushed after the interval, stoppable).
             Source::Stream(s) => pipe(s.open()?)?,
-            Source::File(p) if is_gz(p) => Self::stream(Box::new(MultiGzDecoder::new(
-                io::BufReader::new(File::open(p)?),
-            ))),
             Source::File(p) => {
                 let file = File::open(p)?;
-                if !file.metadata()?.is_file() {
+                let meta = file.metadata()?;
+                if !meta.is_file() {
                     // A FIFO or device: read as it comes.
                     pipe(Box::new(file))?
+                } else if is_gz(p) {
+                    let watched = Watched::new(file, &meta);
+                    let watch = watched.try_clone();
+                    let mut reader =
+                        Self::stream(Box::new(MultiGzDecoder::new(io::BufReader::new(watched))));
+                    reader.watch = watch;
+                    reader
                 } else {
-                    // SAFETY: the mapping is only read. If another process truncates or
-                    // rewrites the file while it is mapped, reads may see the new bytes or
-                    // fault (SIGBUS); replaying a file that is being rewritten is not
-                    // supported, and the checkpoint's identity check refuses to resume on a
-                    // changed file.
-                    match unsafe { memmap2::Mmap::map(&file) } {
-                        Ok(map) => {
-                            #[cfg(unix)]
-                            let _ = map.advise(memmap2::Advice::Sequential);
-                            let bom = map.starts_with(BOM);
-                            let skip = if bom { BOM.len() } else { 0 };
-                            BlockReader {
-                                state: State::Mapped(Some(Arc::new(Data::Mapped(map))), skip),
-                                offset: skip as u64,
-                                next_line: 1,
-                                bom_checked: true,
-                            }
-                        }
-                        // Not mappable (empty file): read it as a stream.
-                        Err(_) => Self::stream(Box::new(file)),
-                    }
+                    // Read, not memory-mapped: a mapped file truncated by another process
+                    // while it is sent kills the process with SIGBUS. The replay is bounded
+                    // by the network, and reading costs a copy per block only.
+                    let watched = Watched::new(file, &meta);
+                    let watch = watched.try_clone();
+                    let mut reader = Self::stream(Box::new(watched));
+                    reader.watch = watch;
+                    reader
                 }
             }
         };
         reader.skip_to(start)?;
+        if let (Source::File(_), State::Stream(..)) = (source, &reader.state) {
+            reader.read_ahead()?;
+        }
         Ok(reader)
+    }
+
+    /// For a regular file: what checks, once every line read was answered, that the file has
+    /// not changed since it was opened (a change after the last read is not seen by reads).
+    pub fn take_watch(&mut self) -> Option<Watched> {
+        self.watch.take()
+    }
+
+    /// Moves the reading of a stream to a thread that keeps two blocks ready.
+    fn read_ahead(&mut self) -> io::Result<()> {
+        let (tx, rx) = bounded::<io::Result<(Vec<u8>, u64)>>(2);
+        let old = std::mem::replace(&mut self.state, State::Ahead(rx));
+        let State::Stream(mut r, mut pending, mut eof) = old else {
+            self.state = old;
+            return Ok(());
+        };
+        // A line too long is numbered by `next_block`, which knows where the block starts.
+        let spawned = std::thread::Builder::new()
+            .name("file reader".into())
+            .spawn(move || loop {
+                match stream_next(r.as_mut(), &mut pending, &mut eof, 0) {
+                    Ok(Some(buf)) => {
+                        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+                        if tx.send(Ok((buf, lines))).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            });
+        spawned
+            .map(drop)
+            .map_err(|e| io::Error::other(format!("cannot start a thread to read the input: {e}")))
     }
 
     fn stream(r: Box<dyn Read + Send>) -> BlockReader {
@@ -177,6 +212,7 @@ impl BlockReader {
             offset: 0,
             next_line: 1,
             bom_checked: false,
+            watch: None,
         }
     }
 
@@ -219,6 +255,7 @@ impl BlockReader {
             offset: 0,
             next_line: 1,
             bom_checked: false,
+            watch: None,
         })
     }
 
@@ -238,123 +275,70 @@ impl BlockReader {
                 format!("the checkpoint's offset {start} is not at the start of a line: this checkpoint was not written for this input"),
             )
         };
-        match &mut self.state {
-            State::Mapped(Some(data), pos) => {
-                let bytes = data.bytes();
-                let s = usize::try_from(start).unwrap_or(usize::MAX);
-                if s > bytes.len() {
-                    return Err(past_end(bytes.len() as u64));
-                }
-                if !at_line_start(bytes, s) {
-                    return Err(mid_line());
-                }
-                self.next_line += memchr::memchr_iter(b'\n', &bytes[..s]).count() as u64;
-                *pos = s;
-                self.offset = s as u64;
-            }
-            State::Mapped(None, _) => return Err(past_end(0)),
-            _ => {
-                // The bytes before `start`, as far as a line start check needs them.
-                let mut last = Vec::new();
-                // Whether `start` is the end of a block without a final LF: only the last
-                // block of a stream ends so, and its end is the end of the input.
-                let mut at_end = false;
-                while self.offset < start {
-                    let Some(block) = self.next_block()? else {
-                        return Err(past_end(self.offset));
-                    };
-                    let Some(want) = start.checked_sub(block.offset) else {
-                        return Err(mid_line());
-                    };
-                    let want = usize::try_from(want).unwrap_or(usize::MAX);
-                    let bytes = block.bytes();
-                    let before = &bytes[..want.min(bytes.len())];
-                    last.clear();
-                    last.extend_from_slice(&before[before.len().saturating_sub(1)..]);
-                    at_end = want == bytes.len() && bytes.last() != Some(&b'\n');
-                    if want < bytes.len() {
-                        // Put back the rest of the block.
-                        let rest = bytes[want..].to_vec();
-                        self.next_line =
-                            block.first_line + memchr::memchr_iter(b'\n', before).count() as u64;
-                        self.offset = start;
-                        if let State::Stream(_, pending, _)
-                        | State::Pipe(PipeState { pending, .. }) = &mut self.state
-                        {
-                            let mut v = rest;
-                            v.extend_from_slice(pending);
-                            *pending = v;
-                        }
-                    }
-                }
-                let bom_start = start == BOM.len() as u64 && last.is_empty();
-                if last != b"\n" && !bom_start && !at_end {
-                    return Err(mid_line());
+        // The bytes before `start`, as far as a line start check needs them.
+        let mut last = Vec::new();
+        // Whether `start` is the end of a block without a final LF: only the last
+        // block of a stream ends so, and its end is the end of the input.
+        let mut at_end = false;
+        while self.offset < start {
+            let Some(block) = self.next_block()? else {
+                return Err(past_end(self.offset));
+            };
+            let Some(want) = start.checked_sub(block.offset) else {
+                return Err(mid_line());
+            };
+            let want = usize::try_from(want).unwrap_or(usize::MAX);
+            let bytes = block.bytes();
+            let before = &bytes[..want.min(bytes.len())];
+            last.clear();
+            last.extend_from_slice(&before[before.len().saturating_sub(1)..]);
+            at_end = want == bytes.len() && bytes.last() != Some(&b'\n');
+            if want < bytes.len() {
+                // Put back the rest of the block.
+                let rest = bytes[want..].to_vec();
+                self.next_line =
+                    block.first_line + memchr::memchr_iter(b'\n', before).count() as u64;
+                self.offset = start;
+                // (Skipping is done before a file is read ahead.)
+                if let State::Stream(_, pending, _) | State::Pipe(PipeState { pending, .. }) =
+                    &mut self.state
+                {
+                    let mut v = rest;
+                    v.extend_from_slice(pending);
+                    *pending = v;
                 }
             }
+        }
+        let bom_start = start == BOM.len() as u64 && last.is_empty();
+        if last != b"\n" && !bom_start && !at_end {
+            return Err(mid_line());
         }
         Ok(())
     }
 
     /// The next block, or `None` at the end of the input.
     pub fn next_block(&mut self) -> io::Result<Option<Block>> {
+        // LFs of the block when already counted (by the read-ahead thread).
+        let mut counted = None;
         let buf = match &mut self.state {
-            State::Mapped(data, pos) => {
-                let Some(data) = data.take() else {
-                    return Ok(None);
-                };
-                let len = data.bytes().len();
-                if *pos >= len {
-                    return Ok(None);
-                }
-                let block = Block {
-                    data,
-                    range: *pos..len,
-                    offset: self.offset,
-                    first_line: self.next_line,
-                };
-                self.offset = len as u64;
-                return Ok(Some(block));
-            }
             State::Stream(r, pending, eof) => {
-                let mut buf = std::mem::take(pending);
-                // Bytes of `buf` known to hold no LF: each byte is searched once.
-                let mut searched = 0;
-                loop {
-                    if !*eof && buf.len() < STREAM_BLOCK {
-                        let start = buf.len();
-                        buf.resize(STREAM_BLOCK.max(start + 64 * 1024), 0);
-                        let n = read_some(r.as_mut(), &mut buf[start..], eof)?;
-                        buf.truncate(start + n);
-                    }
-                    if buf.is_empty() {
-                        return Ok(None);
-                    }
-                    let cut = if *eof {
-                        buf.len()
-                    } else {
-                        match memchr::memrchr(b'\n', &buf[searched..]) {
-                            Some(i) => searched + i + 1,
-                            None => {
-                                if buf.len() > MAX_LINE {
-                                    return Err(too_long(self.next_line));
-                                }
-                                searched = buf.len();
-                                // A line longer than a block: read more.
-                                buf.reserve(STREAM_BLOCK);
-                                let extra = buf.len();
-                                buf.resize(extra + STREAM_BLOCK, 0);
-                                let n = read_some(r.as_mut(), &mut buf[extra..], eof)?;
-                                buf.truncate(extra + n);
-                                continue;
-                            }
-                        }
-                    };
-                    *pending = buf[cut..].to_vec();
-                    buf.truncate(cut);
-                    break buf;
+                match stream_next(r.as_mut(), pending, eof, self.next_line)? {
+                    Some(buf) => buf,
+                    None => return Ok(None),
                 }
             }
+            State::Ahead(rx) => match rx.recv() {
+                Ok(Ok((buf, lines))) => {
+                    counted = Some(lines);
+                    buf
+                }
+                // The only `InvalidData` of a file read: a line too long, numbered here.
+                Ok(Err(e)) if e.kind() == io::ErrorKind::InvalidData => {
+                    return Err(too_long(self.next_line))
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(None),
+            },
             State::Pipe(p) => match p.next(self.next_line)? {
                 Some(buf) => buf,
                 None => return Ok(None),
@@ -369,7 +353,7 @@ impl BlockReader {
                 skipped = BOM.len();
             }
         }
-        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+        let lines = counted.unwrap_or_else(|| memchr::memchr_iter(b'\n', &buf).count() as u64);
         let len = buf.len();
         let block = Block {
             data: Arc::new(Data::Owned(buf)),
@@ -381,6 +365,59 @@ impl BlockReader {
         self.next_line += lines;
         Ok(Some(block))
     }
+}
+
+/// The next run of whole lines of a stream (the rest at the end), or `None` at the end.
+/// `pending`: bytes read but not handed on; `line`: the number of the first line, for
+/// messages.
+fn stream_next(
+    r: &mut dyn Read,
+    pending: &mut Vec<u8>,
+    eof: &mut bool,
+    line: u64,
+) -> io::Result<Option<Vec<u8>>> {
+    let mut buf = std::mem::take(pending);
+    // Bytes of `buf` known to hold no LF: each byte is searched once.
+    let mut searched = 0;
+    loop {
+        if !*eof && buf.len() < STREAM_BLOCK {
+            let want = STREAM_BLOCK.max(buf.len() + 64 * 1024) - buf.len();
+            read_more(r, &mut buf, want, eof)?;
+        }
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        let cut = if *eof {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', &buf[searched..]) {
+                Some(i) => searched + i + 1,
+                None => {
+                    if buf.len() > MAX_LINE {
+                        return Err(too_long(line));
+                    }
+                    searched = buf.len();
+                    // A line longer than a block: read more.
+                    read_more(r, &mut buf, STREAM_BLOCK, eof)?;
+                    continue;
+                }
+            }
+        };
+        *pending = buf[cut..].to_vec();
+        buf.truncate(cut);
+        return Ok(Some(buf));
+    }
+}
+
+/// Appends up to `want` bytes read from `r` to `buf` (into its spare capacity, without
+/// zeroing it first); sets `eof` when fewer came.
+fn read_more(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize, eof: &mut bool) -> io::Result<()> {
+    buf.reserve_exact(want);
+    let n = r.take(want as u64).read_to_end(buf)?;
+    if n < want {
+        *eof = true;
+    }
+    Ok(())
 }
 
 impl PipeState {
@@ -443,6 +480,66 @@ impl PipeState {
     }
 }
 
+/// A regular file read as a stream. Each read checks that the file still has the size and
+/// modification time it was opened with (one `fstat` per read of up to a few MiB), so a file
+/// truncated, appended to or rewritten while it is sent ends the run with "changed while
+/// being read" before the bytes of that read are handed on: never zero bytes, a cut line or
+/// lines added later sent as if they were the input. [`BlockReader::take_watch`] gives a
+/// second one for a check once every line read was answered.
+pub struct Watched {
+    file: File,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Watched {
+    fn new(file: File, meta: &std::fs::Metadata) -> Watched {
+        Watched {
+            file,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
+
+    /// The same check on the same open file, for later.
+    fn try_clone(&self) -> Option<Watched> {
+        Some(Watched {
+            file: self.file.try_clone().ok()?,
+            len: self.len,
+            modified: self.modified,
+        })
+    }
+
+    /// Fails ("changed while being read") unless the file still has the size and
+    /// modification time it was opened with.
+    pub fn check(&self) -> io::Result<()> {
+        let meta = self.file.metadata().ok();
+        let now = meta.as_ref().map(std::fs::Metadata::len);
+        let modified = meta.and_then(|m| m.modified().ok());
+        if now == Some(self.len) && modified == self.modified {
+            return Ok(());
+        }
+        let what = match now {
+            Some(n) if n != self.len => format!("its size went from {} to {n} bytes", self.len),
+            Some(_) => "it was written to: its modification time changed".to_string(),
+            None => "it can no longer be read".to_string(),
+        };
+        Err(io::Error::other(format!(
+            "changed while being read ({what}): what was sent was read before the change; \
+             replay a copy, or wait until the writer is done"
+        )))
+    }
+}
+
+impl Read for Watched {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let result = self.file.read(buf);
+        // A change explains a read error too (a file on a network share going away).
+        self.check()?;
+        result
+    }
+}
+
 /// A line without its end after [`MAX_LINE`] bytes.
 fn too_long(line: u64) -> io::Error {
     io::Error::new(
@@ -452,31 +549,6 @@ fn too_long(line: u64) -> io::Error {
             MAX_LINE >> 20
         ),
     )
-}
-
-/// Whether `pos` is the start of a line of `bytes`: 0, after LF, after a leading byte order
-/// mark, or the end (after a last line without LF).
-fn at_line_start(bytes: &[u8], pos: usize) -> bool {
-    pos == 0
-        || pos == bytes.len()
-        || bytes.get(pos - 1) == Some(&b'\n')
-        || (pos == BOM.len() && bytes.starts_with(BOM))
-}
-
-fn read_some(r: &mut dyn Read, buf: &mut [u8], eof: &mut bool) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..]) {
-            Ok(0) => {
-                *eof = true;
-                break;
-            }
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 #[cfg(test)]
@@ -513,7 +585,7 @@ pub(super) mod tests {
 
         let (a, marks) = collect(&Source::File(plain.clone()), 0);
         assert_eq!(a, text);
-        assert_eq!(marks, vec![(0, 1)]);
+        assert_eq!(marks[0], (0, 1));
         let (b, marks) = collect(&Source::File(gz.clone()), 0);
         assert_eq!(b, text);
         assert!(marks.len() > 1, "{marks:?}");
