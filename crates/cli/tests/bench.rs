@@ -290,6 +290,68 @@ fn ramp_stops_where_the_server_starts_answering_503() {
 }
 
 #[test]
+fn ramp_step_whose_retries_run_out_is_saturation_not_a_fatal_answer() {
+    // 503 from 1.2 s on (inside step 1, 8,000 lines/s): with --max-retry-time 300ms a batch
+    // gives up long before the step ends. That is where the server saturates: the step fails
+    // with its 503s, the report says so, and the run exits 0 (it measured what it set out to).
+    let first: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
+    let server = {
+        let first = first.clone();
+        FaultServer::start(move |s: &Seen| {
+            let t0 = *first.lock().unwrap().get_or_insert(s.at);
+            if s.at.duration_since(t0) > Duration::from_millis(1200) {
+                Reply::status(503)
+            } else {
+                Reply::status(204)
+            }
+        })
+    };
+    let dir = TempDir::new("bench-ramp-gaveup");
+    let rep = dir.join("out");
+    let out = bench(&[
+        "--url",
+        &server.url,
+        "--db",
+        "d",
+        "--ramp",
+        "--ramp-start",
+        "4000",
+        "--ramp-factor",
+        "2",
+        "--step-interval",
+        "1s",
+        "--warmup",
+        "0s",
+        "--duration",
+        "8s",
+        "--drain",
+        "1s",
+        "--max-retry-time",
+        "300ms",
+        "--min-ratio",
+        "0.5",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    ok(&out);
+    let r = read_report(&rep);
+    let sat = &r["saturation"];
+    assert_eq!(sat["saturated"], true, "{sat}");
+    assert_eq!(
+        sat["sustained_lines_per_s"].as_f64(),
+        Some(4_000.0),
+        "{sat}"
+    );
+    assert!(
+        sat["reason"].as_str().unwrap().contains("HTTP 503"),
+        "{sat}"
+    );
+    let steps = r["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    assert_eq!(steps[1]["passed"], false);
+}
+
+#[test]
 fn ramp_stops_when_p99_latency_passes_the_bound() {
     // Latency jumps with the rate: 2 ms up to 24,000 lines/s over the last second, 80 ms
     // above. With --max-p99 30ms, 4k, 8k and 16k pass with a wide margin for a loaded

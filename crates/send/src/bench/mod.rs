@@ -409,7 +409,35 @@ pub fn run(
             let now = clock.now();
             let el = now.saturating_duration_since(started);
             if stop.load(Ordering::Relaxed) {
-                stop_reason = "the run stopped on a fatal answer".into();
+                // In a ramp, a batch whose retries ran out (429, 503, network errors) is the
+                // server refusing this step's rate: saturation, judged like the step's end.
+                let gave_up = {
+                    let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                    match (&config.mode, phase, &*f) {
+                        (Mode::Ramp(_), Phase::Step(_), Some(Ending::GaveUp { .. })) => f.take(),
+                        _ => None,
+                    }
+                };
+                if let (Mode::Ramp(r), Phase::Step(n), Some(Ending::GaveUp { message })) =
+                    (&config.mode, phase, gave_up)
+                {
+                    timeline.tick(now, live);
+                    let mut result = judge_step(n, &timeline.step(n), r);
+                    if result.errors == 0 {
+                        // The step's own answers are not all counted yet: the batch that
+                        // gave up says what the server answered.
+                        result.reason = format!(
+                            "errors at {:.0} lines/s: {message}",
+                            result.target_lines_per_s
+                        );
+                    }
+                    result.passed = false;
+                    stop_reason = result.reason.clone();
+                    saturated = true;
+                    steps.push(result);
+                } else {
+                    stop_reason = "the run stopped on a fatal answer".into();
+                }
                 end_el = el;
                 break;
             }
@@ -533,10 +561,12 @@ pub fn run(
     }
     let now = clock.now();
     let (samples, measured, total) = timeline.finish(now, live);
-    let ending = failure
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .unwrap_or(Ending::Completed);
+    let ending = match failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        // Once a ramp found saturation, batches that then ran out of retries are part of
+        // that finding (counted as abandoned), not a failure of the run.
+        Some(Ending::GaveUp { .. }) if saturated => Ending::Completed,
+        other => other.unwrap_or(Ending::Completed),
+    };
     let saturation = match &config.mode {
         Mode::Ramp(_) => {
             let best = steps.iter().rev().find(|s| s.passed);
