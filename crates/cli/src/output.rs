@@ -355,24 +355,12 @@ fn one_line(body: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-/// Parses a byte size: `4M`, `256K`, `1G`, `100` (binary units, optional `iB`/`B`).
+/// Parses a byte size with the one rule of every size option
+/// ([`lpconvert_send::units::parse_size`]: `4M` = `4MiB`, `5MB` = 5,000,000); 0 is refused.
 pub fn parse_size(s: &str) -> Result<usize, String> {
-    let t = s.trim();
-    let t = t
-        .strip_suffix("iB")
-        .or_else(|| t.strip_suffix('B'))
-        .unwrap_or(t);
-    let (num, mult) = match t.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&t[..i], 1usize << 10),
-        Some((i, 'm' | 'M')) => (&t[..i], 1 << 20),
-        Some((i, 'g' | 'G')) => (&t[..i], 1 << 30),
-        _ => (t, 1),
-    };
-    let n: usize = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (e.g. 4M, 256K, 100)"))?;
-    n.checked_mul(mult)
+    let n = lpconvert_send::units::parse_size(s).map_err(|e| e.to_string())?;
+    usize::try_from(n)
+        .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| format!("`{s}` is not a usable size"))
 }
@@ -427,6 +415,7 @@ mod tests {
     #[test]
     fn sizes() {
         assert_eq!(parse_size("4M"), Ok(4 << 20));
+        assert_eq!(parse_size("4MB"), Ok(4_000_000));
         assert_eq!(parse_size("256KiB"), Ok(256 << 10));
         assert_eq!(parse_size("100"), Ok(100));
         assert!(parse_size("0").is_err());

@@ -104,8 +104,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
     })?))
 }
 
-/// Parses a byte size: `1000`, `8KB`, `8MB`, `1GB` (powers of 1000) or `512KiB`, `8MiB`, `1GiB`
-/// (powers of 1024). A `B` alone is bytes.
+/// Parses a byte size, the one rule of every size option: a number of bytes (`1000`), powers of
+/// 1024 with `K`, `M`, `G` or `KiB`, `MiB`, `GiB` (`4M` = `4MiB` = 4,194,304), powers of 1000
+/// with `KB`, `MB`, `GB` (`5MB` = 5,000,000), as `dd` reads them. Case does not matter.
 pub fn parse_size(text: &str) -> Result<u64, UnitError> {
     let s = text.trim();
     let bad = || {
@@ -122,12 +123,12 @@ pub fn parse_size(text: &str) -> Result<u64, UnitError> {
     let number: f64 = s[..split].parse().map_err(|_| bad())?;
     let mult: f64 = match s[split..].trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
-        "k" | "kb" => 1e3,
-        "m" | "mb" => 1e6,
-        "g" | "gb" => 1e9,
-        "kib" => 1024.0,
-        "mib" => 1024.0 * 1024.0,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "k" | "kib" => 1024.0,
+        "m" | "mib" => 1024.0 * 1024.0,
+        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
         _ => return Err(bad()),
     };
     let v = number * mult;
@@ -221,6 +222,10 @@ mod tests {
         assert!(parse_rate("0").is_err());
         assert!(parse_rate("fast").is_err());
         assert_eq!(parse_size("8MiB").unwrap(), 8 << 20);
+        assert_eq!(parse_size("4M").unwrap(), 4 << 20);
+        assert_eq!(parse_size("256k").unwrap(), 256 << 10);
+        assert_eq!(parse_size("5MB").unwrap(), 5_000_000);
+        assert_eq!(parse_size("1gb").unwrap(), 1_000_000_000);
         assert_eq!(parse_size("5000").unwrap(), 5000);
         assert!(parse_size("5 parsecs").is_err());
     }
