@@ -345,7 +345,7 @@ fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
     if duration.is_zero() {
         bail!("--duration must be at least 1s");
     }
-    let nanos = precision.nanos_per_unit();
+    let nanos = i128::from(precision.nanos());
     let start_ns = parse_start(&args.start)?;
     let interval_ns = parse_duration(&args.interval)
         .context("--interval")?
@@ -434,9 +434,10 @@ fn load_workload(args: &BenchOptions) -> anyhow::Result<(WorkloadSpec, Precision
     }
     let (data, precision) = match &args.schema {
         None => {
-            let precision = Precision::parse(&args.precision).with_context(|| {
-                format!("--precision `{}`: expected ns, us, ms or s", args.precision)
-            })?;
+            let precision = lpconvert_send::dialect::parse_precision(&args.precision)
+                .with_context(|| {
+                    format!("--precision `{}`: expected ns, us, ms or s", args.precision)
+                })?;
             (read_sample(path)?, precision)
         }
         Some(schema) => crate::bench_from::convert_sample(path, schema, args.sample_lines)?,

@@ -193,7 +193,7 @@ pub fn to_json(info: &RunInfo, r: &BenchResult) -> Value {
             "seed": c.seed,
             "start": c.clocking.start,
             "interval": c.clocking.interval,
-            "precision_ns": c.target.precision.nanos_per_unit() as i64,
+            "precision_ns": c.target.precision.nanos(),
         },
         "mode": mode,
         "mode_description": info.mode,

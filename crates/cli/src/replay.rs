@@ -17,8 +17,8 @@ use lpconvert_send::units::{
     MAX_CONCURRENCY,
 };
 use lpconvert_send::{
-    Api, DryRunTransport, Ending, HttpTransport, LiveCounters, Precision, ReplayConfig, Summary,
-    Target, Transport,
+    Api, DryRunTransport, Ending, HttpTransport, LiveCounters, ReplayConfig, Summary, Target,
+    Transport,
 };
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -468,7 +468,7 @@ fn build_config(
         (Some(c), _) => c.precision,
         (None, p) => {
             let p = p.unwrap_or("ns");
-            Precision::parse(p)
+            lpconvert_send::dialect::parse_precision(p)
                 .with_context(|| format!("--precision `{p}`: expected ns, us, ms or s"))?
         }
     };

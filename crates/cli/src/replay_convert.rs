@@ -16,7 +16,6 @@
 use crate::output::{inputs_or_stdin, thread_count, RejectsFile};
 use anyhow::{bail, Context};
 use lpconvert_engine::{convert_input, Counters, EngineError, Reject, Sink, Tuning};
-use lpconvert_lp::Precision as LpPrecision;
 use lpconvert_schema::{Format, OnError, Schema};
 use lpconvert_send::input::{fnv1a, Identity, OpenStream, Source, StreamInput};
 use lpconvert_send::Precision;
@@ -218,23 +217,13 @@ fn load_schema(o: &ConvertOptions<'_>) -> anyhow::Result<Schema> {
         schema.format = Some(Format::parse(f).with_context(|| format!("--format `{f}`"))?);
     }
     if let Some(p) = o.precision {
-        schema.precision = LpPrecision::parse(p)
+        schema.precision = Precision::parse(p)
             .with_context(|| format!("--precision `{p}`: expected ns, us, ms or s"))?;
     }
     if let Some(e) = o.on_error {
         schema.on_error = OnError::parse(e).with_context(|| format!("--on-error `{e}`"))?;
     }
     Ok(schema)
-}
-
-/// The sender's precision for the schema's.
-fn send_precision(p: LpPrecision) -> Precision {
-    match p {
-        LpPrecision::Ns => Precision::Ns,
-        LpPrecision::Us => Precision::Us,
-        LpPrecision::Ms => Precision::Ms,
-        LpPrecision::S => Precision::S,
-    }
 }
 
 /// What makes the converted bytes what they are, besides the input: the schema text, the
@@ -343,7 +332,7 @@ impl Conversion {
         Ok(Conversion {
             sources,
             shared,
-            precision: send_precision(schema.precision),
+            precision: schema.precision,
             schema_path: o.schema.to_path_buf(),
             total_bytes,
         })

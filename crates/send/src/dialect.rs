@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+pub use lpconvert_lp::Precision;
+
 use crate::redact::is_secret_param;
 pub use crate::redact::{escape_text, redact_url, Secrets, REDACTED};
 
@@ -29,56 +31,29 @@ impl Api {
     }
 }
 
-/// The unit of the timestamps in the lines sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Precision {
-    /// Nanoseconds.
-    Ns,
-    /// Microseconds.
-    Us,
-    /// Milliseconds.
-    Ms,
-    /// Seconds.
-    S,
+/// Parses a `--precision` value: `ns`, `us`, `ms`, `s`, and the v1 spellings `n`, `u` (and
+/// `µs`).
+pub fn parse_precision(s: &str) -> Option<Precision> {
+    match s {
+        "n" => Some(Precision::Ns),
+        "u" | "µs" => Some(Precision::Us),
+        _ => Precision::parse(s),
+    }
 }
 
-impl Precision {
-    /// Parses `ns`, `us`, `ms`, `s` (and the v1 spellings `n`, `u`).
-    pub fn parse(s: &str) -> Option<Precision> {
-        match s {
-            "ns" | "n" => Some(Precision::Ns),
-            "us" | "u" | "µs" => Some(Precision::Us),
-            "ms" => Some(Precision::Ms),
-            "s" => Some(Precision::S),
-            _ => None,
-        }
-    }
-
-    /// Nanoseconds in one unit of this precision.
-    pub fn nanos_per_unit(self) -> i128 {
-        match self {
-            Precision::Ns => 1,
-            Precision::Us => 1_000,
-            Precision::Ms => 1_000_000,
-            Precision::S => 1_000_000_000,
-        }
-    }
-
-    /// The spelling of the `precision` query parameter for `api`. InfluxDB 1.x silently reads
-    /// `us` (or anything unknown) as nanoseconds, so v1 gets `n`/`u`. InfluxDB 3 accepted only
-    /// the long forms (`second`, ...) until October 2025, so v3 gets those.
-    pub fn query_value(self, api: Api) -> &'static str {
-        match (api, self) {
+impl Api {
+    /// The spelling of the `precision` query parameter for this API. InfluxDB 1.x silently
+    /// reads `us` (or anything unknown) as nanoseconds, so v1 gets `n`/`u`. InfluxDB 3 accepted
+    /// only the long forms (`second`, ...) until October 2025, so v3 gets those.
+    pub fn precision_param(self, precision: Precision) -> &'static str {
+        match (self, precision) {
             (Api::V1, Precision::Ns) => "n",
             (Api::V1, Precision::Us) => "u",
             (Api::V3, Precision::Ns) => "nanosecond",
             (Api::V3, Precision::Us) => "microsecond",
             (Api::V3, Precision::Ms) => "millisecond",
             (Api::V3, Precision::S) => "second",
-            (_, Precision::Ns) => "ns",
-            (_, Precision::Us) => "us",
-            (_, Precision::Ms) => "ms",
-            (_, Precision::S) => "s",
+            (_, p) => p.as_str(),
         }
     }
 }
@@ -354,7 +329,7 @@ impl Target {
                 )));
             }
         }
-        let p = self.precision.query_value(self.api);
+        let p = self.api.precision_param(self.precision);
         let url = match self.api {
             Api::V1 => {
                 let db = self
@@ -539,6 +514,25 @@ mod tests {
             precision: Precision::Us,
             auth: Auth::None,
         }
+    }
+
+    #[test]
+    fn precision_options_and_query_spellings() {
+        for (text, p) in [
+            ("ns", Precision::Ns),
+            ("n", Precision::Ns),
+            ("us", Precision::Us),
+            ("u", Precision::Us),
+            ("µs", Precision::Us),
+            ("ms", Precision::Ms),
+            ("s", Precision::S),
+        ] {
+            assert_eq!(parse_precision(text), Some(p), "{text}");
+        }
+        assert_eq!(parse_precision("sec"), None);
+        assert_eq!(Api::V1.precision_param(Precision::Us), "u");
+        assert_eq!(Api::V2.precision_param(Precision::Us), "us");
+        assert_eq!(Api::V3.precision_param(Precision::S), "second");
     }
 
     #[test]

@@ -149,7 +149,7 @@ pub fn run(
         },
         rewriter,
         pace_window,
-        precision.nanos_per_unit(),
+        i128::from(precision.nanos()),
     );
 
     let rejects = match &config.rejects {

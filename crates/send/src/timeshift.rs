@@ -86,7 +86,7 @@ impl TimeRewriter {
     pub fn new(mode: TimeMode, precision: Precision, offset: Option<i64>) -> TimeRewriter {
         let offset = match mode {
             TimeMode::Keep => Some(0),
-            TimeMode::Shift(ns) => Some((ns / precision.nanos_per_unit()) as i64),
+            TimeMode::Shift(ns) => Some((ns / i128::from(precision.nanos())) as i64),
             TimeMode::Now => offset,
         };
         let shared = Arc::new(OnceLock::new());
@@ -124,16 +124,16 @@ impl TimeRewriter {
                 let now_ns = now
                     .duration_since(SystemTime::UNIX_EPOCH)
                     .map_or(0, |d| d.as_nanos() as i128);
-                let o = (now_ns / self.precision.nanos_per_unit()) as i64 - ts;
+                let o = (now_ns / i128::from(self.precision.nanos())) as i64 - ts;
                 self.offset = Some(o);
                 let _ = self.shared.set(o);
                 o
             }
         };
-        let unit = self.precision.query_value(crate::dialect::Api::V2);
+        let unit = self.precision.as_str();
         let e = || TimeRangeError { ts, offset, unit };
-        let max = MAX_TIMESTAMP / self.precision.nanos_per_unit() as i64;
-        let min = MIN_TIMESTAMP / self.precision.nanos_per_unit() as i64;
+        let max = MAX_TIMESTAMP / self.precision.nanos();
+        let min = MIN_TIMESTAMP / self.precision.nanos();
         match ts.checked_add(offset) {
             Some(v) if (min..=max).contains(&v) => Ok(v),
             _ => Err(e()),
