@@ -1,6 +1,8 @@
 //! The lpconvert conversion engine: inputs (mmap, stream, gzip), chunking at record
 //! boundaries, CSV decoding, the mapping hot loop and the parallel ordered driver.
 
+#![warn(missing_docs)]
+
 pub mod check;
 pub mod chunk_csv;
 pub mod chunk_ndjson;

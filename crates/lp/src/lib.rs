@@ -2,6 +2,8 @@
 //! and a strict line parser. Writers append into a caller's `Vec<u8>`; nothing here
 //! allocates per line.
 
+#![warn(missing_docs)]
+
 pub mod escape;
 pub mod parse;
 pub mod printable;

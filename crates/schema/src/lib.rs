@@ -1,6 +1,8 @@
 //! The lpconvert schema file (SCHEMA.md): parsing and checking the TOML, timestamp formats,
 //! and compiling a schema against an input's columns into a [`Plan`].
 
+#![warn(missing_docs)]
+
 pub mod infer;
 pub mod plan;
 pub mod spec;

@@ -2,16 +2,20 @@
 //!
 //! The layers are separate types, each testable alone:
 //!
-//! - [`input`]: files (memory-mapped), stdin and `.gz` as blocks of whole lines;
+//! - [`input`]: files (read, and watched for changes while read), stdin and `.gz` as blocks of
+//!   whole lines;
 //! - [`batch`]: blocks cut into batches of whole lines, comments dropped, timestamps rewritten
 //!   ([`timeshift`]);
 //! - [`ratelimit`]: smooth pacing by lines/s and/or bytes/s;
 //! - [`transport`]: one HTTP POST (a trait; [`transport::HttpTransport`] is ureq with
 //!   keep-alive and rustls);
-//! - [`dialect`]: URLs, precision and authentication of the v1/v2/v3 write APIs;
+//! - [`dialect`]: URLs, precision and authentication of the v1/v2/v3 write APIs; [`redact`]:
+//!   secrets kept out of what is printed or stored;
 //! - [`retry`] and [`partial`]: what each answer means, backoff, refusals;
 //! - [`sender`]: one batch sent until answered; [`replay`]: the whole pipeline with
 //!   [`checkpoint`]s and [`stats`].
+
+#![warn(missing_docs)]
 
 pub mod batch;
 pub mod bench;
