@@ -15,8 +15,7 @@ use lpconvert_send::bench::{self, BenchConfig, BenchResult, Mode, RampConfig};
 use lpconvert_send::clock::{Clock, SystemClock};
 use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::units::{
-    check_range, parse_duration, parse_rate, parse_signed_duration_ns, parse_size, Rate,
-    MAX_BATCH_BYTES, MAX_BATCH_LINES, MAX_CONCURRENCY,
+    check_range, parse_duration, parse_rate, parse_signed_duration_ns, sending_limits, Rate,
 };
 use lpconvert_send::{
     Api, DryRunTransport, Ending, HttpTransport, LiveCounters, Precision, Target, Transport,
@@ -287,18 +286,7 @@ fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
         auth,
     };
     target.write_url()?;
-    check_range(
-        "--concurrency",
-        args.concurrency as u64,
-        MAX_CONCURRENCY as u64,
-        &MAX_CONCURRENCY.to_string(),
-    )?;
-    check_range(
-        "--batch-lines",
-        args.batch_lines as u64,
-        MAX_BATCH_LINES as u64,
-        &MAX_BATCH_LINES.to_string(),
-    )?;
+    let batch_bytes = sending_limits(args.concurrency, args.batch_lines, &args.batch_bytes)?;
     let whole_secs = |name: &str, text: &str| -> anyhow::Result<Duration> {
         let d = parse_duration(text).with_context(|| name.to_string())?;
         Ok(Duration::from_secs(d.as_secs()))
@@ -357,8 +345,6 @@ fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
             args.interval
         );
     }
-    let batch_bytes = parse_size(&args.batch_bytes).context("--batch-bytes")?;
-    check_range("--batch-bytes", batch_bytes, MAX_BATCH_BYTES, "1GiB")?;
     Ok(BenchConfig {
         target,
         workload,

@@ -12,10 +12,7 @@ use lpconvert_send::input::Source;
 use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::stats::RequestStats;
 use lpconvert_send::timeshift::{Pace, TimeMode};
-use lpconvert_send::units::{
-    check_range, parse_duration, parse_rate, parse_size, MAX_BATCH_BYTES, MAX_BATCH_LINES,
-    MAX_CONCURRENCY,
-};
+use lpconvert_send::units::{parse_duration, parse_rate, sending_limits};
 use lpconvert_send::{
     Api, DryRunTransport, Ending, HttpTransport, LiveCounters, ReplayConfig, Summary, Target,
     Transport,
@@ -492,20 +489,7 @@ fn build_config(
     for r in &args.rate {
         rates.push(parse_rate(r).context("--rate")?);
     }
-    check_range(
-        "--batch-lines",
-        args.batch_lines as u64,
-        MAX_BATCH_LINES as u64,
-        &MAX_BATCH_LINES.to_string(),
-    )?;
-    check_range(
-        "--concurrency",
-        args.concurrency as u64,
-        MAX_CONCURRENCY as u64,
-        &MAX_CONCURRENCY.to_string(),
-    )?;
-    let max_bytes = parse_size(&args.batch_bytes).context("--batch-bytes")?;
-    check_range("--batch-bytes", max_bytes, MAX_BATCH_BYTES, "1GiB")?;
+    let max_bytes = sending_limits(args.concurrency, args.batch_lines, &args.batch_bytes)?;
     let flush_interval = parse_duration(&args.flush_interval).context("--flush-interval")?;
     if flush_interval.is_zero() {
         bail!("--flush-interval must be above 0 (1s, 200ms)");

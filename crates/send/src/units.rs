@@ -36,6 +36,31 @@ pub fn check_range(option: &str, value: u64, max: u64, shown_max: &str) -> Resul
     Ok(())
 }
 
+/// The sending options replay and bench share, each within its documented range:
+/// `--concurrency`, `--batch-lines`, and `--batch-bytes` (parsed; returned in bytes).
+pub fn sending_limits(
+    concurrency: usize,
+    batch_lines: usize,
+    batch_bytes: &str,
+) -> Result<u64, UnitError> {
+    check_range(
+        "--concurrency",
+        concurrency as u64,
+        MAX_CONCURRENCY as u64,
+        &MAX_CONCURRENCY.to_string(),
+    )?;
+    check_range(
+        "--batch-lines",
+        batch_lines as u64,
+        MAX_BATCH_LINES as u64,
+        &MAX_BATCH_LINES.to_string(),
+    )?;
+    let bytes =
+        parse_size(batch_bytes).map_err(|e| UnitError::new(format!("--batch-bytes: {e}")))?;
+    check_range("--batch-bytes", bytes, MAX_BATCH_BYTES, "1GiB")?;
+    Ok(bytes)
+}
+
 /// Parses a signed duration such as `1h`, `-30m`, `1h30m`, `250ms`, `2d`, `1w`, `90s`, `1500us`,
 /// `10ns` into nanoseconds. A bare number is seconds.
 pub fn parse_signed_duration_ns(text: &str) -> Result<i128, UnitError> {
