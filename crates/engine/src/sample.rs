@@ -1,9 +1,10 @@
 //! Reading the first records of an input for `lpconvert infer`: the same CSV record reader
-//! as a conversion (with the guessed dialect), and for NDJSON `serde_json` per record,
-//! walked into JSON Pointer paths. Only the sample is read, never the whole file.
+//! as a conversion (with the guessed dialect), and for NDJSON the conversion's JSON scanner
+//! ([`json_scan::record`]), each record walked into JSON Pointer paths. Only the sample is read, never the whole file.
 
 use crate::csv_record::{Dialect, Record, RecordReader};
 use crate::input::{fill, Input, InputData};
+use crate::json_scan::{self, record::Value};
 use lpconvert_schema::infer::{looks_like_header, sniff_csv, Column, CsvGuess, Kind, Table};
 use std::collections::HashMap;
 use std::io;
@@ -206,25 +207,23 @@ struct Walk {
 }
 
 impl Walk {
-    fn visit(&mut self, row: usize, path: &str, name: &str, v: &serde_json::Value) {
-        use serde_json::Value as V;
+    /// Records the value at `path` (named `name`) of row `row`. An object's members are
+    /// visited in the byte order of their keys.
+    fn visit(&mut self, row: usize, path: &str, name: &str, v: &Value) {
         let cell = match v {
-            V::Object(m) => {
+            Value::Object(members) => {
                 self.objects.insert(path.to_string(), ());
-                for (k, v) in m {
-                    let p = format!("{path}/{}", pointer_token(k));
-                    self.visit(row, &p, k, v);
-                }
+                self.visit_members(row, path, members);
                 return;
             }
-            V::Array(_) => {
+            Value::Array => {
                 self.arrays.insert(path.to_string(), ());
                 return;
             }
-            V::Null => None,
-            V::Bool(b) => Some((Kind::Bool, b.to_string())),
-            V::Number(n) => Some((Kind::Number, n.to_string())),
-            V::String(s) => Some((Kind::Text, s.clone())),
+            Value::Null => None,
+            Value::Bool(b) => Some((Kind::Bool, b.to_string())),
+            Value::Number(n) => Some((Kind::Number, n.clone())),
+            Value::Str(s) => Some((Kind::Text, s.clone())),
         };
         if !self.cols.contains_key(path) {
             self.order.push(path.to_string());
@@ -235,6 +234,16 @@ impl Walk {
             .or_insert_with(|| (name.to_string(), Vec::new()));
         e.1.resize(row, None);
         e.1.push(cell);
+    }
+
+    /// Visits the members of the object at `path`.
+    fn visit_members(&mut self, row: usize, path: &str, members: &[(String, Value)]) {
+        let mut sorted: Vec<&(String, Value)> = members.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        for (k, v) in sorted {
+            let p = format!("{path}/{}", pointer_token(k));
+            self.visit(row, &p, k, v);
+        }
     }
 }
 
@@ -247,16 +256,16 @@ pub fn sample_ndjson(head: &[u8], complete: bool, max: usize) -> Table {
     } else {
         0
     };
-    let start = crate::json_scan::skip_blank(head, bom);
+    let start = json_scan::skip_blank(head, bom);
     let mut texts: Vec<&[u8]> = Vec::new();
     if head.get(start) == Some(&b'[') {
         let mut pos = start + 1;
         while texts.len() < max {
-            pos = crate::json_scan::skip_blank(head, pos);
+            pos = json_scan::skip_blank(head, pos);
             match head.get(pos) {
                 Some(b',') => pos += 1,
                 None | Some(b']') => break,
-                Some(_) => match crate::json_scan::skip_value(head, pos) {
+                Some(_) => match json_scan::skip_value(head, pos) {
                     Ok(end) => {
                         texts.push(&head[pos..end]);
                         pos = end;
@@ -280,13 +289,11 @@ pub fn sample_ndjson(head: &[u8], complete: bool, max: usize) -> Table {
     let mut walk = Walk::default();
     let mut rows = 0;
     for t in texts {
-        let Ok(v) = serde_json::from_slice::<serde_json::Value>(t) else {
+        // A row the conversion rejects whatever the schema does not vote.
+        let Ok(members) = json_scan::record::read_row(t) else {
             continue;
         };
-        if !v.is_object() {
-            continue;
-        }
-        walk.visit(rows, "", "", &v);
+        walk.visit(rows, "", "", &Value::Object(members));
         rows += 1;
     }
     let mut left_out = Vec::new();
@@ -370,7 +377,7 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            // serde_json orders keys.
+            // Keys in byte order.
             vec![
                 ("sensor_id", Some("/sensor/id")),
                 ("sensor_t", Some("/sensor/t")),
@@ -380,5 +387,96 @@ mod tests {
         );
         assert_eq!(t.rows, 2);
         assert_eq!(t.left_out.len(), 1);
+    }
+
+    /// The serde_json reading infer used before it read with the conversion's scanner:
+    /// the oracle for rows where both read the same.
+    fn serde_row(line: &str) -> Option<Value> {
+        fn conv(v: serde_json::Value) -> Value {
+            match v {
+                serde_json::Value::Null => Value::Null,
+                serde_json::Value::Bool(b) => Value::Bool(b),
+                serde_json::Value::Number(n) => Value::Number(n.to_string()),
+                serde_json::Value::String(s) => Value::Str(s),
+                serde_json::Value::Array(_) => Value::Array,
+                serde_json::Value::Object(m) => {
+                    Value::Object(m.into_iter().map(|(k, v)| (k, conv(v))).collect())
+                }
+            }
+        }
+        serde_json::from_str::<serde_json::Value>(line)
+            .ok()
+            .filter(serde_json::Value::is_object)
+            .map(conv)
+    }
+
+    fn scanner_row(line: &str) -> Option<Value> {
+        let mut members = json_scan::record::read_row(line.as_bytes()).ok()?;
+        fn sort(members: &mut [(String, Value)]) {
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            for (_, v) in members.iter_mut() {
+                if let Value::Object(m) = v {
+                    sort(m);
+                }
+            }
+        }
+        sort(&mut members);
+        Some(Value::Object(members))
+    }
+
+    #[test]
+    fn scanner_reads_rows_as_serde_json_did() {
+        for line in [
+            r#"{"a":1,"b":"x","c":true,"d":null,"e":{"f":-2.5,"g":[1,{"h":2}]}}"#,
+            r#" {"s":"caf\u00e9 \ud83d\ude00 \n \"q\"","k\"ey":"v","a/b~c":0} "#,
+            r#"{"z":1,"a":{"y":2,"b":3},"m":[]}"#,
+            "{}\r",
+            r#"{"a":"x""#,
+            r#"{"a":1,}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1} x"#,
+            r#"[1,2]"#,
+            r#""text""#,
+            r#"{"a":"\x"}"#,
+            "{\"a\":\"tab\there\"}",
+            r#"{"a":"\ud800"}"#,
+        ] {
+            assert_eq!(scanner_row(line), serde_row(line), "{line}");
+        }
+    }
+
+    /// Rows the two readers disagree on: the conversion's answer is the one kept.
+    #[test]
+    fn rows_read_as_the_conversion_reads_them() {
+        // Numbers keep their text (serde_json wrote 1.5, 1000.0, 0).
+        assert_eq!(
+            scanner_row(r#"{"a":1.50,"b":1e3,"c":-0}"#),
+            Some(Value::Object(vec![
+                ("a".into(), Value::Number("1.50".into())),
+                ("b".into(), Value::Number("1e3".into())),
+                ("c".into(), Value::Number("-0".into())),
+            ]))
+        );
+        // A number beyond f64 is valid JSON: a conversion reads the row.
+        assert!(serde_row(r#"{"a":1e400}"#).is_none());
+        assert!(scanner_row(r#"{"a":1e400}"#).is_some());
+        // Inside arrays, which are not read, strings are not decoded.
+        assert!(serde_row(r#"{"a":1,"b":["\ud800"]}"#).is_none());
+        assert!(scanner_row(r#"{"a":1,"b":["\ud800"]}"#).is_some());
+        // A key whose escapes do not decode names nothing: left out, the row stays.
+        assert_eq!(
+            scanner_row(r#"{"a":1,"b\q":2}"#),
+            Some(Value::Object(vec![("a".into(), Value::Number("1".into()))]))
+        );
+        // A repeated key: serde_json kept the last, a conversion rejects the row.
+        assert!(serde_row(r#"{"a":1,"a":2}"#).is_some());
+        assert!(scanner_row(r#"{"a":1,"a":2}"#).is_none());
+        let t = sample_ndjson(b"{\"a\":1,\"a\":2}\n{\"a\":3,\"n\":1e400}\n", true, 100);
+        assert_eq!(t.rows, 1);
+        assert_eq!(t.columns[0].cells, vec![Some((Kind::Number, "3".into()))]);
+        assert_eq!(
+            t.columns[1].cells,
+            vec![Some((Kind::Number, "1e400".into()))]
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 mod lexical;
 mod pointer;
+pub mod record;
 #[cfg(test)]
 mod tests;
 
