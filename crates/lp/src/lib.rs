@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+pub mod civil;
 pub mod escape;
 pub mod parse;
 pub mod printable;

@@ -9,6 +9,7 @@
 //!   redirect is never followed: following one can turn the write into a GET that stores
 //!   nothing) and 1xx (an informational status is never a final answer).
 
+use lpconvert_lp::civil::days_from_civil;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What to do with an answer.
@@ -182,17 +183,6 @@ pub fn parse_http_date(s: &str) -> Option<SystemTime> {
     let days = days_from_civil(year, month, day);
     let secs = u64::try_from(days).ok()?.checked_mul(86400)? + h * 3600 + m * 60 + sec;
     UNIX_EPOCH.checked_add(Duration::from_secs(secs))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::dialect::Precision;
 use crate::units::{parse_signed_duration_ns, UnitError};
-use lpconvert_lp::parse::{MAX_TIMESTAMP, MIN_TIMESTAMP};
+use lpconvert_lp::value::{MAX_NANOS, MIN_NANOS};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
@@ -132,8 +132,8 @@ impl TimeRewriter {
         };
         let unit = self.precision.as_str();
         let e = || TimeRangeError { ts, offset, unit };
-        let max = MAX_TIMESTAMP / self.precision.nanos();
-        let min = MIN_TIMESTAMP / self.precision.nanos();
+        let max = MAX_NANOS / self.precision.nanos();
+        let min = MIN_NANOS / self.precision.nanos();
         match ts.checked_add(offset) {
             Some(v) if (min..=max).contains(&v) => Ok(v),
             _ => Err(e()),
@@ -180,6 +180,6 @@ mod tests {
         let mut r = TimeRewriter::new(TimeMode::Shift(-86_400_000_000_000), Precision::Ms, None);
         assert_eq!(r.apply(86_400_000, SystemTime::now()).unwrap(), 0);
         let mut r = TimeRewriter::new(TimeMode::Shift(1), Precision::Ns, None);
-        assert!(r.apply(MAX_TIMESTAMP, SystemTime::now()).is_err());
+        assert!(r.apply(MAX_NANOS, SystemTime::now()).is_err());
     }
 }

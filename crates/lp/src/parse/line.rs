@@ -2,7 +2,8 @@
 
 use super::field_value::scan_value;
 use super::scan::{check_backslash, err, parse_i64, scan_name, show, skip_spaces};
-use super::{is_blank_or_comment, ErrorKind, Line, ParseError, MAX_TIMESTAMP, MIN_TIMESTAMP};
+use super::{is_blank_or_comment, ErrorKind, Line, ParseError};
+use crate::value::{MAX_NANOS, MIN_NANOS};
 
 /// Parses and validates one line (without its line ending).
 pub fn parse_line(line: &[u8]) -> Result<Line<'_>, ParseError> {
@@ -159,7 +160,7 @@ pub fn parse_line(line: &[u8]) -> Result<Line<'_>, ParseError> {
         ));
     }
     let ts = match parse_i64(text) {
-        Some(v) if (MIN_TIMESTAMP..=MAX_TIMESTAMP).contains(&v) => v,
+        Some(v) if (MIN_NANOS..=MAX_NANOS).contains(&v) => v,
         _ => {
             return Err(err(
                 ErrorKind::TimestampOutOfRange,

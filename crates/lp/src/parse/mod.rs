@@ -34,10 +34,6 @@ use scan::{find_unescaped, parse_i64, split_unescaped};
 use std::fmt;
 use std::ops::Range;
 
-/// Smallest timestamp every server accepts.
-pub const MIN_TIMESTAMP: i64 = -9_223_372_036_854_775_806;
-/// Largest timestamp every server accepts.
-pub const MAX_TIMESTAMP: i64 = 9_223_372_036_854_775_806;
 /// Longest string field value (raw, escaped bytes between the quotes).
 pub const MAX_STRING_LEN: usize = 64 * 1024;
 /// Longest storage key InfluxDB 1.x/2.x accept: the series key (measurement and tag set as
@@ -82,7 +78,7 @@ pub enum ErrorKind {
     StringTooLong,
     /// The timestamp is not an integer.
     InvalidTimestamp,
-    /// The timestamp is outside [`MIN_TIMESTAMP`]..=[`MAX_TIMESTAMP`].
+    /// The timestamp is outside [`MIN_NANOS`](crate::value::MIN_NANOS)..=[`MAX_NANOS`](crate::value::MAX_NANOS).
     TimestampOutOfRange,
     /// Something after the timestamp.
     TextAfterTimestamp,

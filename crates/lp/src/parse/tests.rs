@@ -163,7 +163,7 @@ fn several_fields_timestamps_and_spaces() {
     assert_eq!(kind("m f=\"x\"  "), ErrorKind::TrailingSpace);
     assert_eq!(
         ok("m f=1 -9223372036854775806").timestamp,
-        Some(MIN_TIMESTAMP)
+        Some(crate::value::MIN_NANOS)
     );
     assert_eq!(
         kind("m f=1 -9223372036854775807"),
