@@ -1,0 +1,217 @@
+//! The TOML as serde reads it, and [`Schema::from_toml`] that checks it into a [`Schema`].
+
+use super::check::check_fixed_key_length;
+use super::tables::{csv_spec, field_specs, tag_specs, timestamp_spec};
+use super::*;
+use crate::SchemaError;
+use lpconvert_lp::Precision;
+use serde::Deserialize;
+use toml::{Table, Value};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSchema {
+    pub(super) format: Option<String>,
+    pub(super) measurement: Option<Value>,
+    pub(super) precision: Option<String>,
+    pub(super) sort_tags: Option<bool>,
+    pub(super) on_error: Option<String>,
+    pub(super) null_values: Option<Vec<String>>,
+    pub(super) string_newlines: Option<String>,
+    pub(super) timestamp: Option<RawTimestamp>,
+    pub(super) tags: Option<Value>,
+    pub(super) fields: Option<Table>,
+    pub(super) csv: Option<RawCsv>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTimestamp {
+    pub(super) column: Option<Value>,
+    pub(super) path: Option<String>,
+    pub(super) format: Option<String>,
+    pub(super) timezone: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCsv {
+    pub(super) delimiter: Option<String>,
+    pub(super) quote: Option<String>,
+    pub(super) escape: Option<String>,
+    pub(super) comment: Option<String>,
+    pub(super) header: Option<bool>,
+    pub(super) columns: Option<Vec<String>>,
+    pub(super) skip_rows: Option<usize>,
+    pub(super) trim: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSource {
+    pub(super) column: Option<String>,
+    pub(super) path: Option<String>,
+    pub(super) value: Option<Value>,
+    pub(super) default: Option<Value>,
+    #[serde(rename = "type")]
+    pub(super) ftype: Option<String>,
+    pub(super) true_values: Option<Vec<String>>,
+    pub(super) false_values: Option<Vec<String>>,
+}
+
+pub(super) fn err(key: &str, msg: impl std::fmt::Display) -> SchemaError {
+    SchemaError::Key {
+        key: key.to_string(),
+        message: msg.to_string(),
+    }
+}
+
+/// A TOML scalar as the text a cell would hold.
+pub(super) fn scalar_text(key: &str, v: &Value) -> Result<String, SchemaError> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Integer(i) => Ok(i.to_string()),
+        Value::Float(f) => Ok(f.to_string()),
+        Value::Boolean(b) => Ok(b.to_string()),
+        _ => Err(err(key, "must be a string, number or boolean")),
+    }
+}
+
+pub(super) fn one_byte(key: &str, s: &str) -> Result<u8, SchemaError> {
+    match s.as_bytes() {
+        [b] if b.is_ascii() => Ok(*b),
+        _ => Err(err(
+            key,
+            format!("must be a single ASCII character, found {s:?} (write a tab as \"\\t\")"),
+        )),
+    }
+}
+
+/// Reads `column`/`path`/`value` of an entry; `None` when none is given.
+pub(super) fn source_of(key: &str, raw: &RawSource) -> Result<Option<Source>, SchemaError> {
+    let given = [
+        raw.column.is_some(),
+        raw.path.is_some(),
+        raw.value.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(err(key, "give only one of `column`, `path` and `value`"));
+    }
+    Ok(if let Some(c) = &raw.column {
+        Some(Source::Column(c.clone()))
+    } else if let Some(p) = &raw.path {
+        Some(Source::Path(p.clone()))
+    } else if let Some(v) = &raw.value {
+        Some(Source::Value(scalar_text(&format!("{key}.value"), v)?))
+    } else {
+        None
+    })
+}
+
+pub(super) fn raw_source(key: &str, v: Value) -> Result<RawSource, SchemaError> {
+    RawSource::deserialize(v).map_err(|e| err(key, e.message()))
+}
+
+impl Schema {
+    /// Parses and checks a schema from TOML text. Errors name the key and the fix.
+    pub fn from_toml(text: &str) -> Result<Schema, SchemaError> {
+        let raw: RawSchema = toml::from_str(text).map_err(|e| SchemaError::Toml(e.to_string()))?;
+        let format = match raw.format.as_deref() {
+            None => None,
+            Some(f) => Some(Format::parse(f).ok_or_else(|| {
+                err(
+                    "format",
+                    format!("unknown format `{f}`: use \"csv\" or \"ndjson\""),
+                )
+            })?),
+        };
+        let measurement = match raw.measurement {
+            None => {
+                return Err(err(
+                    "measurement",
+                    "is required: add e.g. measurement = \"home\"",
+                ))
+            }
+            Some(Value::String(s)) => Source::Value(s),
+            Some(v @ Value::Table(_)) => {
+                let rs = raw_source("measurement", v)?;
+                if rs.default.is_some()
+                    || rs.ftype.is_some()
+                    || rs.true_values.is_some()
+                    || rs.false_values.is_some()
+                {
+                    return Err(err("measurement", "takes only `column`, `path` or `value`"));
+                }
+                source_of("measurement", &rs)?
+                    .ok_or_else(|| err("measurement", "give `column`, `path` or `value`"))?
+            }
+            Some(_) => {
+                return Err(err(
+                    "measurement",
+                    "must be a string or a table like { column = \"name\" }",
+                ))
+            }
+        };
+        if let Source::Value(m) = &measurement {
+            lpconvert_lp::escape::check_measurement(m.as_bytes())
+                .map_err(|e| err("measurement", e))?;
+        }
+        let precision = match raw.precision.as_deref() {
+            None => Precision::Ns,
+            Some(p) => Precision::parse(p).ok_or_else(|| {
+                err(
+                    "precision",
+                    format!("unknown precision `{p}`: use \"ns\", \"us\", \"ms\" or \"s\""),
+                )
+            })?,
+        };
+        let on_error = match raw.on_error.as_deref() {
+            None => OnError::Fail,
+            Some(s) => OnError::parse(s).ok_or_else(|| {
+                err(
+                    "on_error",
+                    format!("unknown value `{s}`: use \"fail\" or \"skip\""),
+                )
+            })?,
+        };
+        let escape_string_newlines = match raw.string_newlines.as_deref() {
+            None | Some("reject") => false,
+            Some("escape") => true,
+            Some(s) => {
+                return Err(err(
+                    "string_newlines",
+                    format!("unknown value `{s}`: use \"reject\" or \"escape\""),
+                ))
+            }
+        };
+        let timestamp = raw.timestamp.map(timestamp_spec).transpose()?;
+        let tags = tag_specs(raw.tags)?;
+        let fields = field_specs(raw.fields, escape_string_newlines)?;
+        if fields.is_empty() {
+            return Err(err(
+                "fields",
+                "at least one field is required, e.g. [fields] value = \"float\"",
+            ));
+        }
+        for t in &tags {
+            if fields.iter().any(|f| f.key == t.key) {
+                return Err(err(&format!("tags.{}", t.key), "is declared in both [tags] and [fields]; tags and fields share one key space: rename one of them"));
+            }
+        }
+        check_fixed_key_length(&measurement, &tags, &fields)?;
+        let csv = raw.csv.map(csv_spec).transpose()?.unwrap_or_default();
+        Ok(Schema {
+            format,
+            measurement,
+            precision,
+            sort_tags: raw.sort_tags.unwrap_or(true),
+            on_error,
+            null_values: raw.null_values.unwrap_or_else(|| vec![String::new()]),
+            escape_string_newlines,
+            timestamp,
+            tags,
+            fields,
+            csv,
+        })
+    }
+}

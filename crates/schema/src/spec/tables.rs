@@ -1,0 +1,241 @@
+//! Reading the `[timestamp]`, `[tags]`, `[fields]` and `[csv]` tables.
+
+use super::check::{check_booleans, check_value, refuse_time_key};
+use super::raw::{err, one_byte, raw_source, scalar_text, source_of, RawCsv, RawTimestamp};
+use super::*;
+
+pub(super) fn timestamp_spec(raw: RawTimestamp) -> Result<TimestampSpec, SchemaError> {
+    let source = match (raw.column, raw.path) {
+        (Some(_), Some(_)) => return Err(err("timestamp", "give only one of `column` and `path`")),
+        (Some(Value::String(c)), None) => Source::Column(c),
+        (Some(Value::Array(a)), None) => {
+            let cols = a
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| err("timestamp.column", "must be a column name or a list of column names"))?;
+            Source::Columns(cols)
+        }
+        (Some(_), None) => return Err(err("timestamp.column", "must be a column name or a list of column names")),
+        (None, Some(p)) => Source::Path(p),
+        (None, None) => return Err(err("timestamp", "give `column` (or `path` for NDJSON); remove [timestamp] to let the server assign the time")),
+    };
+    let format = TimeFormat::parse(raw.format.as_deref().unwrap_or("rfc3339"))
+        .map_err(|e| err("timestamp.format", e))?;
+    let zone = Zone::parse(raw.timezone.as_deref().unwrap_or("UTC"))
+        .map_err(|e| err("timestamp.timezone", e))?;
+    Ok(TimestampSpec {
+        source,
+        parser: TimeParser { format, zone },
+    })
+}
+
+pub(super) fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError> {
+    let mut out = Vec::new();
+    match raw {
+        None => {}
+        Some(Value::Array(a)) => {
+            for v in a {
+                let name = v
+                    .as_str()
+                    .ok_or_else(|| err("tags", "a list of tags must hold column names"))?;
+                if out.iter().any(|t: &TagSpec| t.key == name) {
+                    return Err(err("tags", format!("`{name}` is listed twice")));
+                }
+                out.push(TagSpec {
+                    key: name.to_string(),
+                    source: Source::Column(name.to_string()),
+                    default: None,
+                });
+            }
+        }
+        Some(Value::Table(t)) => {
+            for (key, v) in t {
+                let path = format!("tags.{key}");
+                let spec = match v {
+                    Value::String(col) => TagSpec { key: key.clone(), source: Source::Column(col), default: None },
+                    v @ Value::Table(_) => {
+                        let rs = raw_source(&path, v)?;
+                        if rs.ftype.is_some() || rs.true_values.is_some() || rs.false_values.is_some() {
+                            return Err(err(&path, "a tag takes only `column`, `path`, `value` and `default`"));
+                        }
+                        let default = rs.default.as_ref().map(|d| scalar_text(&format!("{path}.default"), d)).transpose()?;
+                        let source = source_of(&path, &rs)?.unwrap_or_else(|| Source::Column(key.clone()));
+                        TagSpec { key: key.clone(), source, default }
+                    }
+                    _ => return Err(err(&path, "must be a column name or a table like { column = \"name\", default = \"x\" }")),
+                };
+                out.push(spec);
+            }
+        }
+        Some(_) => return Err(err("tags", "must be a table or a list of column names")),
+    }
+    for t in &mut out {
+        let path = format!("tags.{}", t.key);
+        lpconvert_lp::escape::check_name(t.key.as_bytes())
+            .map_err(|e| err(&path, format!("the key {e}")))?;
+        refuse_time_key(&path, "tag", &t.key)?;
+        if let Source::Value(v) = &t.source {
+            lpconvert_lp::escape::check_name(v.as_bytes())
+                .map_err(|e| err(&path, format!("the value {e}")))?;
+        }
+        // An empty default omits the tag, like an empty cell (SCHEMA.md).
+        t.default = t.default.take().filter(|d| !d.is_empty());
+        if let Some(d) = &t.default {
+            lpconvert_lp::escape::check_name(d.as_bytes())
+                .map_err(|e| err(&format!("{path}.default"), format!("{d:?} {e}")))?;
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn field_specs(
+    raw: Option<Table>,
+    escape_newlines: bool,
+) -> Result<Vec<FieldSpec>, SchemaError> {
+    let mut out = Vec::new();
+    for (key, v) in raw.unwrap_or_default() {
+        let path = format!("fields.{key}");
+        let type_err = |t: &str| {
+            err(&path, format!("unknown type `{t}`: use \"float\", \"integer\", \"unsigned\", \"boolean\" or \"string\""))
+        };
+        let mut spec = match v {
+            Value::String(t) => FieldSpec {
+                key: key.clone(),
+                source: Source::Column(key.clone()),
+                ftype: FieldType::parse(&t).ok_or_else(|| type_err(&t))?,
+                default: None,
+                true_values: Vec::new(),
+                false_values: Vec::new(),
+            },
+            v @ Value::Table(_) => {
+                let rs = raw_source(&path, v)?;
+                let ftype = match rs.ftype.as_deref() {
+                    None => FieldType::Float,
+                    Some(t) => FieldType::parse(t).ok_or_else(|| type_err(t))?,
+                };
+                if ftype != FieldType::Boolean && (rs.true_values.is_some() || rs.false_values.is_some()) {
+                    return Err(err(&path, "`true_values`/`false_values` apply only to type = \"boolean\""));
+                }
+                let default = rs.default.as_ref().map(|d| scalar_text(&format!("{path}.default"), d)).transpose()?;
+                let source = source_of(&path, &rs)?.unwrap_or_else(|| Source::Column(key.clone()));
+                FieldSpec {
+                    key: key.clone(),
+                    source,
+                    ftype,
+                    default,
+                    true_values: rs.true_values.unwrap_or_default(),
+                    false_values: rs.false_values.unwrap_or_default(),
+                }
+            }
+            _ => return Err(err(&path, "must be a type name such as \"float\" or a table like { column = \"c\", type = \"integer\" }")),
+        };
+        lpconvert_lp::escape::check_name(spec.key.as_bytes())
+            .map_err(|e| err(&path, format!("the key {e}")))?;
+        refuse_time_key(&path, "field", &spec.key)?;
+        // An empty default omits the field, like an empty cell (SCHEMA.md).
+        spec.default = spec.default.filter(|d| !d.is_empty());
+        check_booleans(&path, &spec)?;
+        if let Some(d) = &spec.default {
+            check_value(&spec, d, escape_newlines)
+                .map_err(|e| err(&format!("{path}.default"), e))?;
+        }
+        if let Source::Value(v) = &spec.source {
+            if v.is_empty() {
+                return Err(err(
+                    &format!("{path}.value"),
+                    "is empty, so the field would never be written: give a value or remove the field",
+                ));
+            }
+            check_value(&spec, v, escape_newlines).map_err(|e| err(&format!("{path}.value"), e))?;
+        }
+        out.push(spec);
+    }
+    Ok(out)
+}
+
+pub(super) fn csv_spec(raw: RawCsv) -> Result<CsvSpec, SchemaError> {
+    let byte = |key: &str, v: Option<String>| v.map(|s| one_byte(key, &s)).transpose();
+    let spec = CsvSpec {
+        delimiter: byte("csv.delimiter", raw.delimiter)?,
+        quote: byte("csv.quote", raw.quote)?.unwrap_or(b'"'),
+        escape: byte("csv.escape", raw.escape)?,
+        comment: byte("csv.comment", raw.comment)?,
+        header: raw.header.unwrap_or(true),
+        columns: raw.columns,
+        skip_rows: raw.skip_rows.unwrap_or(0),
+        trim: raw.trim.unwrap_or(false),
+    };
+    if !spec.header && spec.columns.is_none() {
+        return Err(err(
+            "csv.columns",
+            "is required when header = false: list the column names in order",
+        ));
+    }
+    if matches!(spec.delimiter, Some(b'\n' | b'\r')) || spec.delimiter == Some(spec.quote) {
+        return Err(err(
+            "csv.delimiter",
+            "must differ from the quote and from line endings",
+        ));
+    }
+    let line_end = |b: u8| b == b'\n' || b == b'\r';
+    if line_end(spec.quote) {
+        return Err(err("csv.quote", "must differ from line endings"));
+    }
+    let delimiter = spec.delimiter.unwrap_or(b',');
+    if let Some(c) = spec.comment {
+        let clash = if line_end(c) {
+            Some("a line ending".to_string())
+        } else if c == delimiter {
+            Some(format!(
+                "the delimiter {:?}{}",
+                delimiter as char,
+                if spec.delimiter.is_none() {
+                    " (the default)"
+                } else {
+                    ""
+                }
+            ))
+        } else if c == spec.quote {
+            Some(format!("the quote {:?}", spec.quote as char))
+        } else if spec.delimiter.is_none() && c == b'\t' {
+            Some("the delimiter of .tsv files (tab)".to_string())
+        } else {
+            None
+        };
+        if let Some(what) = clash {
+            return Err(err(
+                "csv.comment",
+                format!("{:?} is also {what}: a line starting with it would be dropped as a comment; choose another byte, e.g. \"#\"", c as char),
+            ));
+        }
+    }
+    if let Some(e) = spec.escape {
+        if line_end(e) || e == delimiter {
+            return Err(err(
+                "csv.escape",
+                format!(
+                    "{:?} must differ from the delimiter and from line endings",
+                    e as char
+                ),
+            ));
+        }
+    }
+    if let Some(cols) = &spec.columns {
+        for (i, c) in cols.iter().enumerate() {
+            if let Some(j) = cols[..i].iter().position(|p| p == c) {
+                return Err(err(
+                    "csv.columns",
+                    format!(
+                        "names `{}` twice (positions {} and {}): every column needs its own name",
+                        lpconvert_lp::printable(c.as_bytes()),
+                        j + 1,
+                        i + 1
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(spec)
+}
