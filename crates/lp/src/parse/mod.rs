@@ -24,10 +24,12 @@ mod line;
 mod scan;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
 mod unescape;
 
 pub use line::parse_line;
-pub use unescape::{unescape_key, unescape_measurement, unescape_string};
+#[cfg(test)]
+use unescape::{unescape_key, unescape_measurement, unescape_string};
 
 use field_value::scan_value;
 use scan::{find_unescaped, parse_i64, split_unescaped};
@@ -106,7 +108,7 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// A typed field value. Strings stay escaped; see [`unescape_string`].
+/// A typed field value. Strings stay escaped (`\"` and `\\`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FieldValue<'a> {
     /// `1.5`
@@ -124,7 +126,7 @@ pub enum FieldValue<'a> {
 /// A valid line, as borrowed escaped slices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line<'a> {
-    /// Measurement, escaped (see [`unescape_measurement`]).
+    /// Measurement, escaped (`\,` and `\ `).
     pub measurement: &'a [u8],
     /// The tag set without its leading comma (empty when there are no tags).
     pub tag_set: &'a [u8],

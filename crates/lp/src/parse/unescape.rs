@@ -1,4 +1,5 @@
-//! Unescaping the escaped slices of a parsed [`Line`](super::Line).
+//! Unescaping the escaped slices of a parsed [`Line`](super::Line), for the tests that check
+//! what the parser returns (nothing else needs the unescaped text).
 
 use std::borrow::Cow;
 
