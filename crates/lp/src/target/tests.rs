@@ -255,3 +255,42 @@ fn series_key_plus_field_key_over_65535_bytes() {
     let p = verdict(&m, Some(Target::Influxdb1)).expect_err("refused");
     assert!(p.message.contains("the measurement"), "{p}");
 }
+
+/// The fast path itself accepts the usual shapes of valid lines (a regression to "always ask
+/// the parser" fails here, not only in a benchmark), and what it accepts the parser accepts.
+#[test]
+fn fast_path_accepts_typical_valid_lines() {
+    let everywhere = [
+        "cpu usage=0.5",
+        "cpu,host=server01,region=eu-west usage_user=12.5,usage_idle=87i,ok=true,flag=F,msg=\"hello, world\" 1631202459121654321",
+        "m,b=1,a=2 f=1",
+        "m f=1E+10,g=-0,h=TRUE,i=t,j=-2.5e-3 0",
+        "my\\ measure\\,x,tag\\ key=v\\,a\\=l\\ ue f\\=k\\ ey=\"say \\\"hi\\\" \\\\ bye\" -9223372036854775806",
+        "m f=\"\" 9223372036854775806",
+        "m,t=a f=1 1631202459",
+    ];
+    for line in everywhere {
+        for t in ALL {
+            assert!(fast_valid(line.as_bytes(), t), "{line:?} on {t:?}");
+            assert_eq!(verdict(line, t), Ok(Verdict::Point), "{line:?} on {t:?}");
+        }
+    }
+    // Unsigned integers: fast everywhere but on InfluxDB 1.x, which refuses them.
+    let unsigned = "m,host=a n=42u,f=1.5 1631202459121654321";
+    for t in ALL {
+        let v1 = t == Some(Target::Influxdb1);
+        assert_eq!(fast_valid(unsigned.as_bytes(), t), !v1, "{t:?}");
+    }
+}
+
+/// The fast path's 19-digit bound is the timestamp range's upper end.
+#[test]
+fn fast_path_timestamp_bound_is_the_range() {
+    assert_eq!(
+        crate::value::MAX_NANOS.to_string(),
+        "9223372036854775806",
+        "fast_path.rs compares timestamps with this text"
+    );
+    assert_eq!(crate::value::MIN_NANOS, -crate::value::MAX_NANOS);
+    assert!(!fast_valid(b"m f=1 9223372036854775807", None));
+}
