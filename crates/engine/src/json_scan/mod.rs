@@ -1,6 +1,7 @@
 //! A lazy JSON scanner for NDJSON rows: it walks one object, extracts only the values the
 //! Plan's JSON Pointers ask for (borrowed where no unescaping is needed) and skips the
-//! rest without building a DOM. Numbers keep their exact text.
+//! rest without building a DOM. Numbers keep their exact text. [`record`] reads every
+//! value of a row with the same grammar, for `lpconvert infer`'s sample.
 
 mod lexical;
 mod pointer;
