@@ -67,7 +67,8 @@ pub fn convert_sample(
         chunk_size: lpconvert_engine::DEFAULT_CHUNK_SIZE,
         max_record: lpconvert_engine::DEFAULT_MAX_RECORD,
     };
-    convert_input(opened, &schema, tuning, &mut sink).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    convert_input(opened, &schema, tuning, &mut sink)
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     if sink.rejected > 0 {
         eprintln!(
             "lpconvert bench: {name}: {} rows rejected by the schema were left out of the workload",

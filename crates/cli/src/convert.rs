@@ -1,9 +1,9 @@
 //! `lpconvert convert`: CSV/NDJSON to line protocol with a schema.
 
+use crate::exit::{is_closed, Exit, StdoutClosed};
 use crate::output::{
     inputs_or_stdin, parse_chunk_size, parse_threads, thread_count, Output, RejectsFile, Summary,
 };
-use crate::exit::{is_closed, Exit, StdoutClosed};
 use crate::paths::{check_outputs, file_outputs, rejects_outputs, with_schema};
 use lpconvert_engine::{
     convert_input, load_schema, Counters, EngineError, Overrides, Reject, Sink, Tuning,

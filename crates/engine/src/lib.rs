@@ -16,9 +16,11 @@ pub mod mapguard;
 pub mod mapper;
 mod ndjson;
 pub mod pipeline;
+mod produce;
 pub mod report;
 pub mod sample;
 mod skip;
+mod skip_json;
 pub mod stream;
 
 pub use check::check_input;
