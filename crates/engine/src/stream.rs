@@ -16,7 +16,7 @@ use crate::report::{Counters, Reject};
 use crate::{convert_input, EngineError};
 use lpconvert_schema::Schema;
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -38,8 +38,8 @@ pub struct Conversions {
 
 /// What every conversion thread shares.
 struct Shared {
-    /// A conversion stopped with an error: later inputs are not converted.
-    failed: AtomicBool,
+    /// The first conversion that failed: later inputs are not converted, and read as it.
+    failed: Mutex<Option<Arc<EngineError>>>,
     /// Conversion threads started, with their input's index.
     threads: Mutex<Vec<(usize, JoinHandle<ThreadResult>)>>,
     /// Where rejected rows go.
@@ -105,7 +105,7 @@ impl Conversions {
             schema,
             tuning,
             shared: Arc::new(Shared {
-                failed: AtomicBool::new(false),
+                failed: Mutex::new(None),
                 threads: Mutex::new(Vec::new()),
                 on_reject: Mutex::new(on_reject),
                 rejected: AtomicU64::new(0),
@@ -185,12 +185,15 @@ pub struct Starter {
 impl Starter {
     /// Starts converting `path` (opened with [`crate::open`]; `-` is stdin) as input `index`
     /// in a thread and returns the reader of its lines. `done_before`: input bytes of the
-    /// inputs before it, for progress. After a failed conversion, later inputs read empty.
+    /// inputs before it, for progress. After a failed conversion, later inputs are not
+    /// converted: their readers fail with the same error.
     pub fn start(&self, index: usize, path: String, done_before: u64) -> io::Result<LineReader> {
         let (tx, rx) = sync_channel::<Msg>(CHANNEL_BLOCKS);
-        if self.shared.failed.load(Ordering::SeqCst) {
-            // An earlier input stopped the conversion: nothing more is sent.
-            return Ok(LineReader::new(rx));
+        if let Some(e) = lock(&self.shared.failed).clone() {
+            // An earlier input stopped the conversion: nothing more is converted.
+            let mut reader = LineReader::new(rx);
+            reader.failed = Some(e);
+            return Ok(reader);
         }
         let shared = Arc::clone(&self.shared);
         let schema = Arc::clone(&self.schema);
@@ -219,7 +222,7 @@ impl Starter {
                     .max(partial.written + partial.skipped + partial.rejected);
                 if let (Err(e), false) = (&result, abandoned) {
                     // Before the channel closes, so that the next input sees it.
-                    shared.failed.store(true, Ordering::SeqCst);
+                    lock(&shared.failed).get_or_insert_with(|| Arc::clone(e));
                     let _ = sink.tx.send(Msg::Failed(Arc::clone(e)));
                 }
                 ThreadResult {
@@ -380,5 +383,86 @@ mod tests {
         assert_eq!(err.to_string(), "data.csv: broken");
         // And again: never a clean end afterwards.
         assert!(r.read(&mut [0u8; 8]).is_err());
+    }
+
+    const SCHEMA: &str = r#"
+measurement = "m"
+precision = "s"
+on_error = "fail"
+[timestamp]
+column = "t"
+format = "unix_s"
+[fields]
+v = "integer"
+"#;
+
+    /// A CSV file of `n` rows, row `bad` (if any) not an integer.
+    fn csv_file(name: &str, n: usize, bad: Option<usize>) -> String {
+        let mut text = String::from("t,v\n");
+        for i in 0..n {
+            let v = if Some(i) == bad {
+                "oops".into()
+            } else {
+                i.to_string()
+            };
+            text.push_str(&format!("{},{v}\n", 1_700_000_000 + i));
+        }
+        let dir = std::env::temp_dir().join(format!("lpconvert-stream-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    fn conversions() -> Conversions {
+        let schema = Schema::from_toml(SCHEMA).unwrap();
+        let tuning = Tuning {
+            threads: 2,
+            chunk_size: 256,
+            max_record: 1 << 20,
+        };
+        Conversions::new(Arc::new(schema), tuning, Box::new(|_, _| Ok(())))
+    }
+
+    #[test]
+    fn a_conversion_that_stops_at_a_row_reads_its_lines_then_fails_and_so_do_later_inputs() {
+        let c = conversions();
+        let first = csv_file("fails.csv", 1000, Some(700));
+        let second = csv_file("after.csv", 10, None);
+        let (got, err) = read_all(&mut c.starter().start(0, first.clone(), 0).unwrap());
+        assert_eq!(got.iter().filter(|&&b| b == b'\n').count(), 700);
+        let err = err.expect("a read error, not a clean end");
+        assert!(
+            err.to_string().starts_with(&format!("{first}:702:2: ")),
+            "{err}"
+        );
+        let (later, err) = read_all(&mut c.starter().start(1, second, 0).unwrap());
+        assert!(later.is_empty());
+        assert!(
+            err.is_some(),
+            "a later input does not read as empty and done"
+        );
+        let out = c.finish(None).unwrap();
+        let failure = out.error.expect("the failure");
+        assert_eq!(failure.input, 0);
+        assert!(matches!(&*failure.error, EngineError::Row(r) if r.line == 702));
+        assert_eq!(out.inputs_done, 0);
+        assert_eq!(out.counters.written, 700);
+        let _ = (std::fs::remove_file(first), std::fs::remove_file(second));
+    }
+
+    #[test]
+    fn a_reader_dropped_early_stops_its_conversion_without_an_error() {
+        let c = conversions();
+        let path = csv_file("long.csv", 200_000, None);
+        let mut reader = c.starter().start(0, path.clone(), 0).unwrap();
+        let mut some = [0u8; 100];
+        assert!(reader.read(&mut some).unwrap() > 0);
+        drop(reader);
+        let out = c.finish(None).unwrap();
+        assert!(out.error.is_none());
+        assert_eq!(out.inputs_done, 0);
+        assert!(out.counters.written < 200_000, "{:?}", out.counters);
+        let _ = std::fs::remove_file(path);
     }
 }

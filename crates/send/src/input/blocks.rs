@@ -726,4 +726,24 @@ pub(super) mod tests {
         let e = r.next_block().err().unwrap();
         assert_eq!(e.kind(), io::ErrorKind::Interrupted);
     }
+
+    #[test]
+    fn a_pipe_that_fails_hands_on_the_whole_lines_before_the_error() {
+        let lines = io::Cursor::new(b"a f=1i 1\nb f=2i 2\nc f=".to_vec());
+        let failing = lines.chain(Failing);
+        let mut r = BlockReader::pipe(Box::new(failing), Duration::from_secs(60), None).unwrap();
+        let b = r.next_block().unwrap().unwrap();
+        assert_eq!(b.bytes(), b"a f=1i 1\nb f=2i 2\n");
+        let e = r.next_block().err().unwrap();
+        assert_eq!(e.to_string(), "broken");
+    }
+
+    /// Fails every read.
+    struct Failing;
+
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::other("broken"))
+        }
+    }
 }
