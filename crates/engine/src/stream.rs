@@ -436,7 +436,7 @@ v = "integer"
             err.to_string().starts_with(&format!("{first}:702:2: ")),
             "{err}"
         );
-        let (later, err) = read_all(&mut c.starter().start(1, second, 0).unwrap());
+        let (later, err) = read_all(&mut c.starter().start(1, second.clone(), 0).unwrap());
         assert!(later.is_empty());
         assert!(
             err.is_some(),
