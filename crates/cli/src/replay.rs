@@ -6,7 +6,7 @@
 use crate::exit::Exit;
 use crate::replay_convert::{Conversion, ConversionOutcome, ConvertOptions};
 use anyhow::{bail, Context};
-use lpconvert_engine::EngineError;
+use lpconvert_engine::{EngineError, Overrides};
 use lpconvert_send::batch::BatchLimits;
 use lpconvert_send::clock::SystemClock;
 use lpconvert_send::input::Source;
@@ -161,9 +161,11 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
         Some(schema) => Some(Conversion::prepare(&ConvertOptions {
             schema,
             inputs: &args.inputs,
-            format: args.format.as_deref(),
-            precision: args.precision.as_deref(),
-            on_error: args.on_error.as_deref(),
+            overrides: Overrides {
+                format: args.format.as_deref(),
+                precision: args.precision.as_deref(),
+                on_error: args.on_error.as_deref(),
+            },
             rejects: args.convert_rejects.as_deref(),
             threads: args.threads,
             max_record: args.max_record_size,

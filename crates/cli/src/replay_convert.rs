@@ -35,12 +35,8 @@ pub struct ConvertOptions<'a> {
     pub schema: &'a Path,
     /// Input files (`-` is stdin).
     pub inputs: &'a [String],
-    /// `--format`: overrides the schema's input format.
-    pub format: Option<&'a str>,
-    /// `--precision`: overrides the schema's precision (the output's and the sender's).
-    pub precision: Option<&'a str>,
-    /// `--on-error`: overrides the schema's bad-row policy.
-    pub on_error: Option<&'a str>,
+    /// `--format`, `--precision` (the output's and the sender's), `--on-error`.
+    pub overrides: Overrides<'a>,
     /// `--convert-rejects FILE`: rejected rows verbatim, reasons in `FILE.errors`.
     pub rejects: Option<&'a Path>,
     /// `--threads`: conversion worker threads.
@@ -179,9 +175,9 @@ fn schema_hash(o: &ConvertOptions<'_>) -> anyhow::Result<u64> {
         .with_context(|| format!("cannot read the schema {}", o.schema.display()))?
         .into_bytes();
     for part in [
-        o.format.unwrap_or(""),
-        o.precision.unwrap_or(""),
-        o.on_error.unwrap_or(""),
+        o.overrides.format.unwrap_or(""),
+        o.overrides.precision.unwrap_or(""),
+        o.overrides.on_error.unwrap_or(""),
         env!("CARGO_PKG_VERSION"),
     ] {
         bytes.push(0);
@@ -206,12 +202,7 @@ impl Conversion {
     /// Loads and checks the schema, checks the inputs, and makes one stream input per input
     /// file. Nothing is converted until the replay reads the stream.
     pub fn prepare(o: &ConvertOptions<'_>) -> anyhow::Result<Conversion> {
-        let overrides = Overrides {
-            format: o.format,
-            precision: o.precision,
-            on_error: o.on_error,
-        };
-        let schema = Arc::new(load_schema(o.schema, &overrides)?);
+        let schema = Arc::new(load_schema(o.schema, &o.overrides)?);
         let inputs = inputs_or_stdin(o.inputs);
         if o.checkpoint && inputs.iter().any(|i| i == "-") {
             bail!("--checkpoint needs file inputs: standard input cannot be resumed");
