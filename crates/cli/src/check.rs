@@ -2,6 +2,7 @@
 //! one server (`--target`).
 
 use crate::convert::outputs_of;
+use crate::exit::{is_closed, stdout_error, Exit, StdoutClosed};
 use crate::output::{inputs_or_stdin, parse_chunk_size, parse_threads, thread_count};
 use crate::paths::check_outputs;
 use lpconvert_engine::{check_input, Counters, EngineError, Reject, Sink, Tuning};
@@ -82,15 +83,13 @@ impl<W: Write> Sink for CheckSink<W> {
     }
 }
 
-/// Runs `lpconvert check`; returns the exit status.
-pub fn run(a: CheckArgs) -> anyhow::Result<u8> {
+/// Runs `lpconvert check`; returns the exit status ([`StdoutClosed`] when standard output
+/// was closed before the end).
+pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     let target = a.target.as_deref().and_then(Target::parse);
     let inputs = inputs_or_stdin(&a.inputs);
     // `check a.lp > a.lp`: the shell emptied the input; say so rather than call it valid.
-    if let Err(msg) = check_outputs(&inputs, &outputs_of(None, None)) {
-        eprintln!("lpconvert: {msg}");
-        return Ok(2);
-    }
+    check_outputs(&inputs, &outputs_of(None, None)).map_err(anyhow::Error::msg)?;
     let tuning = Tuning {
         threads: thread_count(a.threads),
         chunk_size: a.chunk_size.max(1),
@@ -113,7 +112,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<u8> {
             .and_then(|input| check_input(input, target, tuning, &mut sink));
         match result {
             Ok(c) => total.add(&c),
-            Err(EngineError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+            Err(EngineError::Output(e)) if is_closed(&e) => return Err(StdoutClosed.into()),
             Err(e) => {
                 let _ = sink.out.flush();
                 eprintln!("lpconvert: {e}");
@@ -123,14 +122,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    match sink.out.flush() {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
-        Err(e) => {
-            eprintln!("lpconvert: cannot write the output: {e}");
-            return Ok(2);
-        }
-        Ok(()) => {}
-    }
+    sink.out.flush().map_err(stdout_error)?;
     if !a.quiet {
         let secs = start.elapsed().as_secs_f64().max(1e-9);
         let more = sink.printed.saturating_sub(MAX_PRINTED);
@@ -152,10 +144,10 @@ pub fn run(a: CheckArgs) -> anyhow::Result<u8> {
         );
     }
     Ok(if io_error {
-        2
+        Exit::Error
     } else if total.rejected > 0 {
-        3
+        Exit::Partial
     } else {
-        0
+        Exit::Ok
     })
 }

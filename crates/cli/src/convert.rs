@@ -1,12 +1,13 @@
 //! `lpconvert convert`: CSV/NDJSON to line protocol with a schema.
 
+use crate::exit::{is_closed, Exit, StdoutClosed};
 use crate::output::{
     inputs_or_stdin, parse_chunk_size, parse_threads, thread_count, Output, RejectsFile, Summary,
 };
 use crate::paths::{check_outputs, file_outputs, rejects_outputs, with_schema};
-use lpconvert_engine::{convert_input, Counters, EngineError, Reject, Sink, Tuning};
-use lpconvert_lp::Precision;
-use lpconvert_schema::{Format, OnError};
+use lpconvert_engine::{
+    convert_input, load_schema, Counters, EngineError, Overrides, Reject, Sink, Tuning,
+};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -87,18 +88,6 @@ impl Sink for ConvertSink {
     }
 }
 
-fn apply_overrides(schema: &mut lpconvert_schema::Schema, a: &ConvertArgs) {
-    if let Some(f) = a.format.as_deref().and_then(Format::parse) {
-        schema.format = Some(f);
-    }
-    if let Some(p) = a.precision.as_deref().and_then(Precision::parse) {
-        schema.precision = p;
-    }
-    if let Some(o) = a.on_error.as_deref().and_then(OnError::parse) {
-        schema.on_error = o;
-    }
-}
-
 /// The outputs of a run that writes `output` (stdout when `None`) and `rejects`, for
 /// [`check_outputs`]: standard output counts when it is a regular file.
 pub fn outputs_of(
@@ -115,8 +104,9 @@ pub fn outputs_of(
     outs
 }
 
-/// Runs `lpconvert convert`; returns the exit status.
-pub fn run(mut a: ConvertArgs) -> anyhow::Result<u8> {
+/// Runs `lpconvert convert`; returns the exit status ([`StdoutClosed`] when standard output
+/// was closed before the end).
+pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
     // `-o -` is standard output, as `-` is standard input.
     if a.output.as_deref() == Some(std::path::Path::new("-")) {
         a.output = None;
@@ -127,18 +117,13 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<u8> {
         a.output.as_deref(),
         a.rejects.as_deref().map(|p| ("--rejects", p)),
     );
-    if let Err(msg) = check_outputs(&with_schema(&inputs, Some(&a.schema)), &outs) {
-        eprintln!("lpconvert: {msg}");
-        return Ok(2);
-    }
-    let mut schema = match lpconvert_schema::load(&a.schema) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("lpconvert: {}: {e}", a.schema.display());
-            return Ok(2);
-        }
+    check_outputs(&with_schema(&inputs, Some(&a.schema)), &outs).map_err(anyhow::Error::msg)?;
+    let overrides = Overrides {
+        format: a.format.as_deref(),
+        precision: a.precision.as_deref(),
+        on_error: a.on_error.as_deref(),
     };
-    apply_overrides(&mut schema, &a);
+    let schema = load_schema(&a.schema, &overrides)?;
     let tuning = Tuning {
         threads: thread_count(a.threads),
         chunk_size: a.chunk_size,
@@ -192,37 +177,39 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<u8> {
         }
     }
     let flushed = sink.out.flush();
-    let broken_pipe = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;
-    let closed = matches!(&flushed, Err(e) if broken_pipe(e))
-        || matches!(&status, Err(EngineError::Output(e)) if broken_pipe(e));
+    let closed = matches!(&flushed, Err(e) if is_closed(e))
+        || matches!(&status, Err(EngineError::Output(e)) if is_closed(e));
     let code = match status {
         Ok(()) => match flushed {
-            Err(e) if broken_pipe(&e) => 0,
+            Err(e) if is_closed(&e) => Exit::Ok,
             Err(e) => {
                 eprintln!("lpconvert: cannot write the output: {e}");
-                2
+                Exit::Error
             }
-            Ok(()) if total.rejected > 0 => 3,
-            Ok(()) => 0,
+            Ok(()) if total.rejected > 0 => Exit::Partial,
+            Ok(()) => Exit::Ok,
         },
-        Err(EngineError::Output(e)) if broken_pipe(&e) => 0,
-        Err(EngineError::Row(msg)) => {
-            eprintln!("{msg}");
+        Err(EngineError::Output(e)) if is_closed(&e) => Exit::Ok,
+        Err(EngineError::Row(row)) => {
+            eprintln!("{row}");
             eprintln!("lpconvert: stopped at the first bad row (on_error = \"fail\"); use --on-error skip --rejects FILE to set bad rows aside");
-            1
+            Exit::Stopped
         }
         Err(EngineError::Schema(e)) => {
             eprintln!("lpconvert: {}: {e}", a.schema.display());
-            2
+            Exit::Error
         }
         Err(e) => {
             eprintln!("lpconvert: {e}");
-            2
+            Exit::Error
         }
     };
     let code = settle(sink.out, sink.rejects, code, closed, a.quiet);
-    if (code != 0 && code != 3) || closed {
+    if closed && code == Exit::Ok {
         // A closed stdout (`| head`) ends quietly.
+        return Err(StdoutClosed.into());
+    }
+    if !code.finished() || closed {
         return Ok(code);
     }
     if !a.quiet {
@@ -244,11 +231,11 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<u8> {
 fn settle(
     mut out: Output,
     mut rejects: Option<RejectsFile>,
-    code: u8,
+    code: Exit,
     closed: bool,
     quiet: bool,
-) -> u8 {
-    let ok = |code: u8| (code == 0 || code == 3) && !closed;
+) -> Exit {
+    let ok = |code: Exit| code.finished() && !closed;
     let mut code = code;
     if ok(code) {
         // Every file written out before any is renamed: none is put in place by a run that
@@ -262,7 +249,7 @@ fn settle(
         }
         if let Err((what, e)) = written {
             eprintln!("lpconvert: cannot write the {what}: {e}");
-            code = 2;
+            code = Exit::Error;
         }
     }
     let mut kept = Vec::new();
@@ -271,7 +258,7 @@ fn settle(
             kept.extend(f.keep_partial());
         } else if let Err(e) = f.commit() {
             eprintln!("lpconvert: cannot write the output: {e}");
-            code = 2;
+            code = Exit::Error;
         }
     }
     if let Some(r) = rejects {
@@ -293,7 +280,7 @@ fn settle(
                 Ok(_) => {}
                 Err(e) => {
                     eprintln!("lpconvert: cannot write the rejects file: {e}");
-                    code = 2;
+                    code = Exit::Error;
                 }
             }
         }

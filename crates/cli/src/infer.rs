@@ -1,5 +1,7 @@
 //! `lpconvert infer`: drafts a schema (TOML) from a sample of a CSV or NDJSON file.
 
+use crate::exit::{stdout_error, Exit};
+use anyhow::bail;
 use lpconvert_engine::sample::{read_head, sample_csv, sample_ndjson};
 use lpconvert_schema::infer::{infer, Options};
 use lpconvert_schema::{Format, Schema};
@@ -20,29 +22,21 @@ pub struct InferArgs {
 }
 
 /// Runs `lpconvert infer`; returns the exit status.
-pub fn run(a: InferArgs) -> anyhow::Result<u8> {
+pub fn run(a: InferArgs) -> anyhow::Result<Exit> {
     // `infer a.csv > a.csv`: the shell emptied the input; say so.
     let outputs = crate::convert::outputs_of(None, None);
-    if let Err(msg) = crate::paths::check_outputs(std::slice::from_ref(&a.input), &outputs) {
-        eprintln!("lpconvert: {msg}");
-        return Ok(2);
-    }
+    crate::paths::check_outputs(std::slice::from_ref(&a.input), &outputs)
+        .map_err(anyhow::Error::msg)?;
     let input = match lpconvert_engine::open(&a.input) {
         Ok(i) => i,
-        Err(e) => {
-            eprintln!("lpconvert: {}: {e}", a.input);
-            return Ok(2);
-        }
+        Err(e) => bail!("{}: {e}", a.input),
     };
     let name = input.name.clone();
     let by_name = lpconvert_engine::input::format_from_name(&name);
     let sample = a.sample.max(1);
     let (head, complete) = match read_head(input, sample) {
         Ok(h) => h,
-        Err(e) => {
-            eprintln!("lpconvert: {name}: {e}");
-            return Ok(2);
-        }
+        Err(e) => bail!("{name}: {e}"),
     };
     let sniffed = {
         let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
@@ -73,8 +67,7 @@ pub fn run(a: InferArgs) -> anyhow::Result<u8> {
         Format::Ndjson => (sample_ndjson(&head, complete, sample), None),
     };
     if table.columns.is_empty() {
-        eprintln!("lpconvert: {name}: no records to infer a schema from");
-        return Ok(2);
+        bail!("{name}: no records to infer a schema from");
     }
     let truncated = !complete || table.rows >= sample;
     let opts = Options {
@@ -92,17 +85,11 @@ pub fn run(a: InferArgs) -> anyhow::Result<u8> {
     };
     let text = infer(&table, &opts);
     if let Err(e) = Schema::from_toml(&text) {
-        eprintln!(
-            "lpconvert: the drafted schema does not load (a bug, please report it): {e}\n{text}"
-        );
-        return Ok(2);
+        bail!("the drafted schema does not load (a bug, please report it): {e}\n{text}");
     }
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("lpconvert: cannot write the output: {e}");
-            Ok(2)
-        }
-        _ => Ok(0),
-    }
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(stdout_error)?;
+    Ok(Exit::Ok)
 }

@@ -6,6 +6,7 @@ mod bench_from;
 mod bench_report;
 mod check;
 mod convert;
+mod exit;
 mod infer;
 mod output;
 mod paths;
@@ -14,6 +15,7 @@ mod replay_convert;
 mod server;
 
 use clap::{Parser, Subcommand};
+use exit::{Exit, StdoutClosed};
 use std::process::ExitCode;
 
 /// Convert CSV and NDJSON to InfluxDB line protocol, and replay it to a server.
@@ -62,9 +64,13 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+            let code = if e.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::Ok
+            };
             let _ = e.print();
-            return ExitCode::from(code);
+            return code.into();
         }
     };
     let result = match cli.command {
@@ -72,13 +78,15 @@ fn main() -> ExitCode {
         Command::Infer(a) => infer::run(a),
         Command::Check(a) => check::run(a),
         Command::Replay(a) => replay::run(a),
-        Command::Bench(a) => bench::run(a),
+        Command::Bench(a) => bench::run(a).map(Exit::from_code),
     };
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code.into(),
+        // A closed stdout (`| head`) ends the run quietly.
+        Err(e) if e.chain().any(|c| c.is::<StdoutClosed>()) => Exit::Ok.into(),
         Err(e) => {
             eprintln!("lpconvert: {}", chain_once(&e));
-            ExitCode::from(2)
+            Exit::Error.into()
         }
     }
 }

@@ -3,9 +3,10 @@
 //! environment, progress, the summary and the exit status. With `--schema`, CSV/NDJSON is
 //! converted while it is sent (`replay_convert`).
 
-use crate::replay_convert::{reopen_in_checkpoint, Conversion, ConversionOutcome, ConvertOptions};
+use crate::exit::Exit;
+use crate::replay_convert::{Conversion, ConversionOutcome, ConvertOptions};
 use anyhow::{bail, Context};
-use lpconvert_engine::EngineError;
+use lpconvert_engine::{EngineError, Overrides};
 use lpconvert_send::batch::BatchLimits;
 use lpconvert_send::clock::SystemClock;
 use lpconvert_send::input::Source;
@@ -138,7 +139,7 @@ struct ReplayOptions {
 }
 
 /// Runs `lpconvert replay`; returns the exit status.
-pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
+pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let args = *args.options;
     let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
     // Before anything is opened: no output is an input or another output.
@@ -160,9 +161,11 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
         Some(schema) => Some(Conversion::prepare(&ConvertOptions {
             schema,
             inputs: &args.inputs,
-            format: args.format.as_deref(),
-            precision: args.precision.as_deref(),
-            on_error: args.on_error.as_deref(),
+            overrides: Overrides {
+                format: args.format.as_deref(),
+                precision: args.precision.as_deref(),
+                on_error: args.on_error.as_deref(),
+            },
             rejects: args.convert_rejects.as_deref(),
             threads: args.threads,
             max_record: args.max_record_size,
@@ -206,7 +209,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     let abandon = |signal: i32| {
         let summary = abandoned_summary(&live, started, &config, signal);
         if let Some(path) = &args.report {
-            let code = signals::exit_code(signal);
+            let code = Exit::Signal(signal);
             if let Err(e) = write_report(path, &summary, &config, None, signal, code, None) {
                 eprintln!("lpconvert replay: {e:#}");
             }
@@ -260,7 +263,9 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
                 summary.ending = Ending::GaveUp {
                     message: e.to_string(),
                 };
-                if let Err(re) = write_report(path, &summary, &config, None, 0, 2, Some("error")) {
+                let code = Exit::Error;
+                if let Err(re) = write_report(path, &summary, &config, None, 0, code, Some("error"))
+                {
                     eprintln!("lpconvert replay: {re:#}");
                 }
             }
@@ -277,13 +282,6 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
                 summary.lines_pending()
             ),
         };
-    }
-    if let (Some(c), Some(path)) = (&converted, &config.checkpoint) {
-        if let Some(e) = &c.error {
-            if !config.dry_run {
-                reopen_in_checkpoint(path, e.input)?;
-            }
-        }
     }
     let code = exit_status(&summary, converted.as_ref(), signal);
     if let Some(c) = &mut converted {
@@ -311,14 +309,14 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     if let (0, Some(c)) = (signal, &converted) {
         if let Some(e) = &c.error {
             // Shown even with --quiet: the replay did not send everything.
-            match &e.error {
+            match &*e.error {
                 EngineError::Schema(s) => {
                     eprintln!("lpconvert replay: {}: {s}", c.schema_path.display())
                 }
                 EngineError::Row(m) => eprintln!("{m}"),
                 other => eprintln!("lpconvert replay: {other}"),
             }
-            if let EngineError::Row(_) = &e.error {
+            if let EngineError::Row(_) = &*e.error {
                 eprintln!(
                     "lpconvert replay: the conversion stopped at this row (on_error = \"fail\"); the {} lines converted before it were sent; use --on-error skip --convert-rejects FILE to set bad rows aside",
                     c.counters.written
@@ -337,7 +335,7 @@ fn write_report(
     config: &ReplayConfig,
     converted: Option<&ConversionOutcome>,
     signal: i32,
-    code: u8,
+    code: Exit,
     ending: Option<&str>,
 ) -> anyhow::Result<()> {
     let mut report = summary.to_json();
@@ -346,7 +344,7 @@ fn write_report(
     }
     // The status the process exits with (a signal's, the conversion's), not only the
     // replay's.
-    report["exit_code"] = code.into();
+    report["exit_code"] = code.code().into();
     report["url"] = config
         .target
         .endpoint()
@@ -406,20 +404,18 @@ fn live_summary(live: &LiveCounters, started: Instant, config: &ReplayConfig) ->
 /// The exit status: 128 + the signal after one; else the replay's, made 1 or 2 by a
 /// conversion that stopped (a bad row, or a schema or input error) and 3 by rows the
 /// conversion set aside.
-fn exit_status(summary: &Summary, converted: Option<&ConversionOutcome>, signal: i32) -> u8 {
+fn exit_status(summary: &Summary, converted: Option<&ConversionOutcome>, signal: i32) -> Exit {
     if signal != 0 {
-        return signals::exit_code(signal);
+        return Exit::Signal(signal);
     }
-    let code = summary.exit_code();
+    let code = Exit::from(summary.outcome());
     let Some(c) = converted else {
         return code;
     };
-    match &c.error {
-        Some(e) => match &e.error {
-            EngineError::Row(_) => 1,
-            _ => 2,
-        },
-        None if code == 0 && c.counters.rejected > 0 => 3,
+    match c.error.as_ref().map(|e| &*e.error) {
+        Some(EngineError::Row(_)) => Exit::Stopped,
+        Some(_) => Exit::Error,
+        None if code == Exit::Ok && c.counters.rejected > 0 => Exit::Partial,
         None => code,
     }
 }
@@ -696,11 +692,6 @@ pub(crate) mod signals {
         }
     }
 
-    /// The exit status after `signal`: 128 + its number.
-    pub fn exit_code(signal: i32) -> u8 {
-        u8::try_from(128 + signal).unwrap_or(1)
-    }
-
     /// Until `done`: on a signal, sets `cancel`; if the run has not ended [`GRACE`] later
     /// (requests still in flight), calls `abandon` (summary, report) and exits with the last
     /// checkpoint written.
@@ -713,7 +704,8 @@ pub(crate) mod signals {
                 let t = *since.get_or_insert_with(Instant::now);
                 if t.elapsed() > GRACE {
                     abandon(signal);
-                    std::process::exit(i32::from(exit_code(signal)));
+                    let code = crate::exit::Exit::Signal(signal).code();
+                    std::process::exit(i32::from(code));
                 }
             }
             std::thread::sleep(Duration::from_millis(50));

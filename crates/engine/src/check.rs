@@ -13,7 +13,9 @@
 
 use crate::chunker::Boundary;
 use crate::input::{fill, Input, InputData, UTF8_BOM};
-use crate::pipeline::{self, oversize_message, ChunkConverter, Context, Feed, Sink, Tuning};
+use crate::pipeline::{
+    self, oversize_message, ChunkAt, ChunkConverter, Context, Feed, Sink, Tuning,
+};
 use crate::report::{ChunkOutput, Counters, RowReject};
 use crate::EngineError;
 use lpconvert_lp::parse::ErrorKind;
@@ -153,7 +155,7 @@ struct Check {
 }
 
 impl ChunkConverter for Check {
-    fn convert(&mut self, data: &[u8], out: &mut ChunkOutput) {
+    fn convert(&mut self, data: &[u8], _at: ChunkAt, out: &mut ChunkOutput) {
         self.worker.check(data, out);
     }
 }

@@ -3,7 +3,7 @@
 use crate::chunk_csv::CsvWorker;
 use crate::chunker::Boundary;
 use crate::csv_record::{Dialect, Record, RecordReader};
-use crate::pipeline::{self, ChunkConverter, Context, Sink, Tuning};
+use crate::pipeline::{self, ChunkAt, ChunkConverter, Context, Sink, Tuning};
 use crate::{report, with_preamble, Counters, EngineError, InputData};
 use lpconvert_schema::{Format, Plan, Schema, SchemaError};
 
@@ -107,7 +107,7 @@ struct Csv<'p> {
 }
 
 impl ChunkConverter for Csv<'_> {
-    fn convert(&mut self, data: &[u8], out: &mut report::ChunkOutput) {
+    fn convert(&mut self, data: &[u8], _at: ChunkAt, out: &mut report::ChunkOutput) {
         self.worker.convert(self.plan, self.dialect, data, out);
     }
 

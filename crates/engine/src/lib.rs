@@ -7,6 +7,7 @@ pub mod check;
 pub mod chunk_csv;
 pub mod chunk_ndjson;
 pub mod chunker;
+mod collect;
 mod csv;
 pub mod csv_record;
 pub mod input;
@@ -15,17 +16,22 @@ pub mod mapguard;
 pub mod mapper;
 mod ndjson;
 pub mod pipeline;
+mod produce;
 pub mod report;
 pub mod sample;
 mod skip;
+mod skip_json;
+pub mod stream;
 
 pub use check::check_input;
 pub use input::{open, Input, InputData};
-pub use pipeline::{Sink, Tuning};
-pub use report::{Counters, Reject};
+pub use pipeline::{Flow, Sink, Tuning};
+pub use report::{BadRow, Counters, Reject};
 
-use lpconvert_schema::{Format, Schema, SchemaError};
+use lpconvert_lp::Precision;
+use lpconvert_schema::{Format, OnError, Schema, SchemaError};
 use pipeline::Feed;
+use std::path::{Path, PathBuf};
 
 /// Why a conversion stopped.
 #[derive(Debug, thiserror::Error)]
@@ -36,9 +42,9 @@ pub enum EngineError {
     /// The input cannot be read.
     #[error("{0}")]
     Input(String),
-    /// A row could not be converted and `on_error = "fail"`: `file:line:column: message`.
+    /// A row could not be converted and `on_error = "fail"`.
     #[error("{0}")]
-    Row(String),
+    Row(BadRow),
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
@@ -61,6 +67,65 @@ pub fn input_format(schema: &Schema, name: &str) -> (Format, bool) {
             .unwrap_or(Format::Csv),
         tab,
     )
+}
+
+/// Options that override a schema's settings (`--format`, `--precision`, `--on-error`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Overrides<'a> {
+    /// The input format: `csv` or `ndjson`.
+    pub format: Option<&'a str>,
+    /// The output precision: `ns`, `us`, `ms` or `s`.
+    pub precision: Option<&'a str>,
+    /// The bad-row policy: `fail` or `skip`.
+    pub on_error: Option<&'a str>,
+}
+
+/// Why a schema could not be loaded with its overrides.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadSchemaError {
+    /// The schema file cannot be read or is not valid: `path: error`.
+    #[error("{}: {error}", path.display())]
+    Schema {
+        /// The schema file.
+        path: PathBuf,
+        /// What is wrong.
+        error: SchemaError,
+    },
+    /// An override's value is not one of its choices: ``--option `value`: expected ...``.
+    #[error("{option} `{value}`{expected}")]
+    Override {
+        /// The option, e.g. `--precision`.
+        option: &'static str,
+        /// The value given.
+        value: String,
+        /// What it may be, as said after the value (may be empty).
+        expected: &'static str,
+    },
+}
+
+/// Loads the schema at `path` and applies `overrides` to it: the one way every command
+/// reads a schema.
+pub fn load_schema(path: &Path, overrides: &Overrides<'_>) -> Result<Schema, LoadSchemaError> {
+    let mut schema = lpconvert_schema::load(path).map_err(|error| LoadSchemaError::Schema {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let bad = |option, value: &str, expected| LoadSchemaError::Override {
+        option,
+        value: value.to_owned(),
+        expected,
+    };
+    if let Some(f) = overrides.format {
+        schema.format = Some(Format::parse(f).ok_or_else(|| bad("--format", f, ""))?);
+    }
+    if let Some(p) = overrides.precision {
+        schema.precision = Precision::parse(p)
+            .ok_or_else(|| bad("--precision", p, ": expected ns, us, ms or s"))?;
+    }
+    if let Some(e) = overrides.on_error {
+        schema.on_error = OnError::parse(e).ok_or_else(|| bad("--on-error", e, ""))?;
+    }
+    Ok(schema)
 }
 
 /// Converts one input with `schema`, handing lines and rejects to `sink` in input order.

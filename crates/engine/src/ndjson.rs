@@ -13,15 +13,7 @@ struct Ndjson<'p> {
 }
 
 impl ChunkConverter for Ndjson<'_> {
-    fn convert(&mut self, data: &[u8], out: &mut report::ChunkOutput) {
-        let at = ChunkAt {
-            first: true,
-            last: true,
-        };
-        self.worker.convert(self.plan, data, at, out);
-    }
-
-    fn convert_at(&mut self, data: &[u8], at: ChunkAt, out: &mut report::ChunkOutput) {
+    fn convert(&mut self, data: &[u8], at: ChunkAt, out: &mut report::ChunkOutput) {
         self.worker.convert(self.plan, data, at, out);
     }
 

@@ -13,20 +13,34 @@
 //! the line and column a mapped read of the same bytes names.
 
 use crate::chunker::Boundary;
-use crate::input::fill;
+use crate::collect::{collect, Collected, Restart};
 use crate::mapguard::MappedFile;
-use crate::report::{ChunkOutput, Counters, Reject, RowReject};
-use crate::skip::skip_overlong;
+use crate::produce::produce;
+use crate::report::{ChunkOutput, Counters, Reject};
 use crate::EngineError;
-use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
-use std::collections::BTreeMap;
+use crossbeam_channel::{bounded, unbounded};
 use std::io::{self, Read};
 use std::ops::Range;
+
+/// Whether a sink wants more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on converting.
+    Continue,
+    /// Enough: the conversion ends after this chunk, cleanly (its result is the counters
+    /// so far), and reads no further.
+    Stop,
+}
 
 /// Receives the results of a conversion, in input order.
 pub trait Sink {
     /// Line protocol lines, each ending in LF.
     fn write_lines(&mut self, lines: &[u8]) -> io::Result<()>;
+    /// Asked after each chunk's lines were written: [`Flow::Stop`] ends the conversion
+    /// there (a consumer that has enough, or that stopped reading).
+    fn flow(&self) -> Flow {
+        Flow::Continue
+    }
     /// A rejected row; `header` is what precedes the CSV body of its input (the rows
     /// `skip_rows` skips, then the header line), if anything.
     fn reject(&mut self, reject: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()>;
@@ -49,13 +63,8 @@ pub struct ChunkAt {
 
 /// Converts one chunk; each worker thread owns one.
 pub trait ChunkConverter: Send {
-    /// Converts `data` (whole records) into `out`.
-    fn convert(&mut self, data: &[u8], out: &mut ChunkOutput);
-
-    /// Converts `data` knowing where it lies; by default the same as [`Self::convert`].
-    fn convert_at(&mut self, data: &[u8], _at: ChunkAt, out: &mut ChunkOutput) {
-        self.convert(data, out);
-    }
+    /// Converts `data` (whole records), which lies in its input at `at`, into `out`.
+    fn convert(&mut self, data: &[u8], at: ChunkAt, out: &mut ChunkOutput);
 
     /// Whether a row error stops the run (`on_error = "fail"`); by default it does not.
     fn stops_on_error(&self) -> bool {
@@ -123,11 +132,12 @@ pub(crate) enum End {
     Lost,
 }
 
-struct Work {
-    seq: u64,
-    piece: Piece,
-    last: bool,
-    out: ChunkOutput,
+/// A piece of the input on its way through the workers to the collector.
+pub(crate) struct Work {
+    pub(crate) seq: u64,
+    pub(crate) piece: Piece,
+    pub(crate) last: bool,
+    pub(crate) out: ChunkOutput,
 }
 
 /// Where the chunks come from.
@@ -178,10 +188,6 @@ enum Pass<'a> {
         feed: Feed<'a>,
     },
 }
-
-/// What the producer hands back for a stream: the bytes it did not send, whether the
-/// stream has ended, and the reader.
-type Leftover<'a> = Option<(Vec<u8>, bool, &'a mut (dyn Read + Send))>;
 
 /// Runs the conversion of one input. `make` builds each worker's converter.
 pub fn run<F, C>(
@@ -293,7 +299,7 @@ where
                             first: w.seq == 0,
                             last: w.last,
                         };
-                        conv.convert_at(data, at, &mut w.out);
+                        conv.convert(data, at, &mut w.out);
                         if done_tx.send(w).is_err() {
                             break;
                         }
@@ -362,305 +368,4 @@ where
             }
         })
     })
-}
-
-fn produce<'a>(
-    feed: Feed<'a>,
-    boundary: Boundary,
-    tuning: Tuning,
-    free: Receiver<ChunkOutput>,
-    work: Sender<Work>,
-    pool: Receiver<Vec<u8>>,
-) -> io::Result<Leftover<'a>> {
-    let chunk = tuning.chunk_size.max(1);
-    let max_record = tuning.max_record.max(1);
-    let mut seq = 0;
-    // Sends a piece; gives it back when the collector has stopped taking work.
-    let mut send = |piece: Piece, last: bool| -> Result<(), Piece> {
-        let Ok(out) = free.recv() else {
-            return Err(piece);
-        };
-        match work.send(Work {
-            seq,
-            piece,
-            last,
-            out,
-        }) {
-            Ok(()) => {
-                seq += 1;
-                Ok(())
-            }
-            Err(e) => Err(e.into_inner().piece),
-        }
-    };
-    match feed {
-        Feed::Mapped(map, mut pos) => {
-            let data: &[u8] = map;
-            if pos >= data.len() {
-                // An empty body is still one (empty, last) chunk, so workers see the end.
-                let _ = send(Piece::Range(pos..pos), true);
-            }
-            while pos < data.len() {
-                let end = boundary.chunk_end(data, pos, chunk);
-                if send(Piece::Range(pos..end), end == data.len()).is_err() {
-                    break;
-                }
-                pos = end;
-            }
-            Ok(None)
-        }
-        Feed::Stream(mut carry, mut eof, reader) => {
-            // One piece is held back until the next read says whether it is the last.
-            let mut held: Option<Vec<u8>> = None;
-            loop {
-                let mut buf = pool.try_recv().unwrap_or_default();
-                buf.clear();
-                buf.append(&mut carry);
-                if !eof {
-                    eof = !fill(reader, &mut buf, chunk)?;
-                }
-                let mut oversize = false;
-                while !eof {
-                    if let Some(end) = boundary.last_complete(&buf) {
-                        carry.extend_from_slice(&buf[end..]);
-                        buf.truncate(end);
-                        break;
-                    }
-                    if buf.len() > max_record {
-                        // `buf` starts at a record boundary: its first record is too long.
-                        oversize = true;
-                        break;
-                    }
-                    let want = buf
-                        .len()
-                        .saturating_mul(2)
-                        .max(chunk)
-                        .min(max_record.saturating_add(1));
-                    eof = !fill(reader, &mut buf, want)?;
-                }
-                if oversize {
-                    if let Some(piece) = held.take() {
-                        if send(Piece::Owned(piece), false).is_err() {
-                            return Ok(None);
-                        }
-                    }
-                    let (piece, rest) = skip_overlong(boundary, buf, reader, max_record, &mut eof)?;
-                    carry = rest;
-                    let stop = matches!(piece, Piece::Oversize { end: End::Lost, .. });
-                    let recut = matches!(piece, Piece::Recut(_));
-                    match send(piece, stop) {
-                        Err(Piece::Owned(mut unsent) | Piece::Recut(mut unsent)) => {
-                            unsent.append(&mut carry);
-                            return Ok(Some((unsent, eof, reader)));
-                        }
-                        Err(_) => return Ok(None),
-                        Ok(()) if stop => return Ok(None),
-                        // The collector re-cuts from that piece on: it takes the rest.
-                        Ok(()) if recut => return Ok(Some((carry, eof, reader))),
-                        Ok(()) => {}
-                    }
-                    continue;
-                }
-                let last = eof && carry.is_empty();
-                let prev = held.take();
-                let (now, keep) = match (prev, buf.is_empty()) {
-                    (Some(p), true) => (Some((p, last)), None),
-                    (Some(p), false) => (Some((p, false)), Some(buf)),
-                    (None, true) => (last.then(Vec::new).map(|e| (e, true)), None),
-                    (None, false) => (None, Some(buf)),
-                };
-                if let Some((piece, is_last)) = now {
-                    if let Err(Piece::Owned(mut unsent)) = send(Piece::Owned(piece), is_last) {
-                        if let Some(mut k) = keep {
-                            unsent.append(&mut k);
-                        }
-                        unsent.append(&mut carry);
-                        return Ok(Some((unsent, eof, reader)));
-                    }
-                }
-                held = keep;
-                if last {
-                    if let Some(piece) = held.take() {
-                        if let Err(Piece::Owned(mut unsent)) = send(Piece::Owned(piece), true) {
-                            unsent.append(&mut carry);
-                            return Ok(Some((unsent, eof, reader)));
-                        }
-                    }
-                    return Ok(Some((Vec::new(), true, reader)));
-                }
-            }
-        }
-    }
-}
-
-/// Where to go on after a wrong cut.
-enum Restart {
-    /// From this offset of the mapped data.
-    Mapped(usize),
-    /// From these bytes, then the rest of the stream.
-    Stream(Vec<u8>),
-}
-
-enum Collected {
-    Done(Counters),
-    Recut {
-        counters: Counters,
-        line: u64,
-        restart: Restart,
-    },
-}
-
-#[allow(clippy::too_many_arguments)]
-fn collect(
-    (mapped, guard): (&[u8], Option<&MappedFile>),
-    max_record: usize,
-    verify: bool,
-    done: Receiver<Work>,
-    free: Sender<ChunkOutput>,
-    pool: Sender<Vec<u8>>,
-    cx: &Context<'_>,
-    mut line: u64,
-    sink: &mut dyn Sink,
-) -> Result<Collected, EngineError> {
-    let mut counters = Counters::default();
-    // Bytes of the current physical line that lie in earlier chunks: added to the column of
-    // a reject on a chunk's first line (JSON array elements may share a line across chunks).
-    let mut column_base = cx.base_column;
-    let mut pending = BTreeMap::new();
-    let mut next = 0u64;
-    while let Ok(w) = done.recv() {
-        pending.insert(w.seq, w);
-        while let Some(w) = pending.remove(&next) {
-            let recut = matches!(w.piece, Piece::Recut(_));
-            if recut || (verify && w.out.open_end && !w.last) {
-                // This chunk's end was not a record boundary: stop the producer, gather the
-                // unconverted bytes from this chunk on, and cut them again exactly.
-                drop(free);
-                pending.insert(w.seq, w);
-                for w in done.iter() {
-                    pending.insert(w.seq, w);
-                }
-                let restart = match pending.remove(&next).map(|w| w.piece) {
-                    Some(Piece::Range(r)) => Restart::Mapped(r.start),
-                    Some(Piece::Owned(mut bytes) | Piece::Recut(mut bytes)) => {
-                        for (_, w) in pending {
-                            if let Piece::Owned(b) | Piece::Recut(b) = w.piece {
-                                bytes.extend_from_slice(&b);
-                            }
-                        }
-                        Restart::Stream(bytes)
-                    }
-                    // An overlong record never ends a chunk early.
-                    Some(Piece::Oversize { .. }) | None => Restart::Stream(Vec::new()),
-                };
-                return Ok(Collected::Recut {
-                    counters,
-                    line,
-                    restart,
-                });
-            }
-            next += 1;
-            // A chunk read from a file that changed meanwhile may hold zeros for lost bytes.
-            if let Some(g) = guard {
-                g.check(cx.name).map_err(EngineError::Input)?;
-            }
-            let (data, oversize) = match &w.piece {
-                Piece::Range(r) => (&mapped[r.clone()], None),
-                // A re-cut piece never gets here (see above).
-                Piece::Owned(v) | Piece::Recut(v) => (v.as_slice(), None),
-                Piece::Oversize {
-                    bytes,
-                    len,
-                    lines,
-                    row,
-                    end,
-                    at,
-                } => (&[][..], Some((*bytes, *len, *lines, *row, *end, *at))),
-            };
-            let mut out = &w.out;
-            let mut long = ChunkOutput::default();
-            if let Some((bytes, len, lines, row, end, at)) = oversize {
-                counters.bytes += bytes;
-                let what = match end {
-                    End::Found | End::Input => "",
-                    End::Unterminated | End::Lost => cx.unbounded_hint,
-                };
-                let message = oversize_message(len, max_record, what);
-                if end == End::Lost {
-                    return Err(EngineError::Input(format!(
-                        "{}:{}:1: {message}",
-                        cx.name,
-                        line + 1
-                    )));
-                }
-                long.lines_seen = lines;
-                if row {
-                    long.rows = 1;
-                    long.failed = w.out.failed;
-                    long.push_reject(RowReject {
-                        line: at.line,
-                        column: at.column,
-                        message,
-                        raw: 0..0,
-                    });
-                }
-                out = &long;
-            }
-            // The row that stopped a failing chunk is reported as the error, not as a reject.
-            let kept = out.rejects.len() - usize::from(out.failed && !out.rejects.is_empty());
-            for r in &out.rejects[..kept] {
-                let reject = Reject {
-                    file: cx.name,
-                    line: line + r.line + 1,
-                    column: if r.line == 0 {
-                        r.column + column_base
-                    } else {
-                        r.column
-                    },
-                    message: &r.message,
-                    raw: &data[r.raw.clone()],
-                };
-                sink.reject(&reject, cx.header)
-                    .map_err(EngineError::Output)?;
-            }
-            sink.write_lines(&out.lines).map_err(EngineError::Output)?;
-            counters.rows += out.rows;
-            counters.written += out.written;
-            counters.skipped += out.skipped;
-            counters.rejected += out.rejects.len() as u64;
-            counters.bytes += data.len() as u64;
-            if out.failed {
-                let msg = out.rejects.last().map_or_else(String::new, |r| {
-                    format!(
-                        "{}:{}:{}: {}",
-                        cx.name,
-                        line + r.line + 1,
-                        if r.line == 0 {
-                            r.column + column_base
-                        } else {
-                            r.column
-                        },
-                        r.message
-                    )
-                });
-                return Err(EngineError::Row(msg));
-            }
-            line += out.lines_seen;
-            column_base = match (oversize, memchr::memrchr(b'\n', data)) {
-                // What a skipped record left of its last line.
-                (Some((bytes, .., at)), _) => at.tail.unwrap_or(column_base + bytes as usize),
-                (None, Some(i)) => data.len() - i - 1,
-                (None, None) => column_base + data.len(),
-            };
-            sink.progress(&counters);
-            if let Piece::Owned(buf) = w.piece {
-                let _ = pool.send(buf);
-            }
-            let _ = free.send(w.out);
-        }
-    }
-    if let Some(g) = guard {
-        g.check(cx.name).map_err(EngineError::Input)?;
-    }
-    Ok(Collected::Done(counters))
 }

@@ -99,10 +99,50 @@ pub struct Reject<'a> {
 
 impl std::fmt::Display for Reject<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
-        )
+        write_at(f, self.file, self.line, self.column, self.message)
     }
+}
+
+/// A bad row with its place: the error of a conversion that stops at it
+/// (`on_error = "fail"`). Shown as `file:line:column: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRow {
+    /// The input's name.
+    pub file: String,
+    /// 1-based physical line number.
+    pub line: u64,
+    /// 1-based column (0 when none applies).
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl From<&Reject<'_>> for BadRow {
+    fn from(r: &Reject<'_>) -> BadRow {
+        BadRow {
+            file: r.file.to_owned(),
+            line: r.line,
+            column: r.column,
+            message: r.message.to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for BadRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write_at(f, &self.file, self.line, self.column, &self.message)
+    }
+}
+
+impl std::error::Error for BadRow {}
+
+/// `file:line:column: message`, the one shape of a row's place and error.
+fn write_at(
+    f: &mut std::fmt::Formatter<'_>,
+    file: &str,
+    line: u64,
+    column: usize,
+    message: &str,
+) -> std::fmt::Result {
+    write!(f, "{file}:{line}:{column}: {message}")
 }

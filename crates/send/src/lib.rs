@@ -36,5 +36,5 @@ pub mod units;
 
 pub use dialect::{Api, Auth, Endpoint, Precision, Secrets, ServerUrl, Target};
 pub use replay::{run, ReplayConfig, ReplayError};
-pub use stats::{Ending, LiveCounters, Summary};
+pub use stats::{Ending, LiveCounters, RunOutcome, Summary};
 pub use transport::{DryRunTransport, HttpConfig, HttpTransport, Transport};

@@ -318,6 +318,10 @@ pub fn run(
                         stop.store(true, Ordering::Relaxed);
                         break 'inputs;
                     }
+                    // A stream that fails (a conversion that stopped) is its producer's to
+                    // report: reading ends here, what was read is sent and answered, and
+                    // the input stays incomplete in the checkpoint.
+                    Err(_) if matches!(source, Source::Stream(_)) => break 'inputs,
                     Err(error) => {
                         read_error = Some(ReplayError::Input {
                             input: names[i].clone(),

@@ -110,6 +110,18 @@ pub enum Ending {
     },
 }
 
+/// What a run's ending means for its caller: every line stored, some refused, or stopped
+/// short (gave up, a fatal answer, lines unanswered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// Every line read was acknowledged.
+    Done,
+    /// Every line read was answered, some refused.
+    SomeRefused,
+    /// The run stopped before every line read was answered.
+    Stopped,
+}
+
 /// Latency percentiles in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Latency {
@@ -153,13 +165,13 @@ impl Summary {
             .saturating_sub(self.lines_acked + self.lines_refused)
     }
 
-    /// Exit status per CLI.md: 0 all acknowledged, 3 some refused, 1 gave up or fatal.
-    pub fn exit_code(&self) -> u8 {
+    /// What the run's ending means for its caller (which maps it to an exit status).
+    pub fn outcome(&self) -> RunOutcome {
         match self.ending {
-            Ending::Fatal { .. } | Ending::GaveUp { .. } => 1,
-            Ending::Completed if self.lines_pending() > 0 => 1,
-            Ending::Completed if self.lines_refused > 0 => 3,
-            Ending::Completed => 0,
+            Ending::Fatal { .. } | Ending::GaveUp { .. } => RunOutcome::Stopped,
+            Ending::Completed if self.lines_pending() > 0 => RunOutcome::Stopped,
+            Ending::Completed if self.lines_refused > 0 => RunOutcome::SomeRefused,
+            Ending::Completed => RunOutcome::Done,
         }
     }
 
@@ -205,7 +217,6 @@ impl Summary {
         serde_json::json!({
             "ending": ending,
             "message": message,
-            "exit_code": self.exit_code(),
             "dry_run": self.dry_run,
             "lines_read": self.lines_read,
             "lines_acknowledged": self.lines_acked,
@@ -257,13 +268,13 @@ mod tests {
         assert!((l.max_ms - 2000.0).abs() < 5.0, "{l:?}");
         // One line read but never answered: never a success, even if the run "completed".
         assert_eq!(s.lines_pending(), 1);
-        assert_eq!(s.exit_code(), 1);
+        assert_eq!(s.outcome(), RunOutcome::Stopped);
         let answered = Summary {
             lines_read: 9,
             ..s.clone()
         };
         assert_eq!(answered.lines_pending(), 0);
-        assert_eq!(answered.exit_code(), 3);
+        assert_eq!(answered.outcome(), RunOutcome::SomeRefused);
         let j = s.to_json();
         assert_eq!(j["status_counts"]["204"], 3);
         assert_eq!(j["lines_refused"], 1);

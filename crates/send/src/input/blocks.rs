@@ -100,6 +100,8 @@ struct PipeState {
     eof: bool,
     flush: Duration,
     stop: Option<Arc<AtomicBool>>,
+    /// A read error held back until the whole lines read before it are handed on.
+    failed: Option<io::Error>,
 }
 
 /// Options of [`BlockReader::open_with`].
@@ -251,6 +253,7 @@ impl BlockReader {
                 eof: false,
                 flush,
                 stop,
+                failed: None,
             }),
             offset: 0,
             next_line: 1,
@@ -424,6 +427,9 @@ impl PipeState {
     /// The next run of whole lines (the rest at the end), or `None` at the end.
     /// `line`: the number of the first line, for messages.
     fn next(&mut self, line: u64) -> io::Result<Option<Vec<u8>>> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         let mut buf = std::mem::take(&mut self.pending);
         let mut opened = (!buf.is_empty()).then(Instant::now);
         // Where the last LF of `buf` is (each chunk is searched once).
@@ -470,6 +476,13 @@ impl PipeState {
                     buf.extend_from_slice(&chunk);
                 }
                 Ok(Err(e)) => {
+                    // The whole lines read before the error first, then the error.
+                    if let Some(i) = last_lf {
+                        self.pending = buf[i + 1..].to_vec();
+                        buf.truncate(i + 1);
+                        self.failed = Some(e);
+                        return Ok(Some(buf));
+                    }
                     self.pending = buf;
                     return Err(e);
                 }
@@ -712,5 +725,25 @@ pub(super) mod tests {
         stop.store(true, Ordering::Relaxed);
         let e = r.next_block().err().unwrap();
         assert_eq!(e.kind(), io::ErrorKind::Interrupted);
+    }
+
+    #[test]
+    fn a_pipe_that_fails_hands_on_the_whole_lines_before_the_error() {
+        let lines = io::Cursor::new(b"a f=1i 1\nb f=2i 2\nc f=".to_vec());
+        let failing = lines.chain(Failing);
+        let mut r = BlockReader::pipe(Box::new(failing), Duration::from_secs(60), None).unwrap();
+        let b = r.next_block().unwrap().unwrap();
+        assert_eq!(b.bytes(), b"a f=1i 1\nb f=2i 2\n");
+        let e = r.next_block().err().unwrap();
+        assert_eq!(e.to_string(), "broken");
+    }
+
+    /// Fails every read.
+    struct Failing;
+
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::other("broken"))
+        }
     }
 }

@@ -1,0 +1,468 @@
+//! Streaming conversion: inputs converted in background threads while a consumer reads the
+//! finished line protocol as a [`Read`] (`lpconvert replay --schema`).
+//!
+//! Each input is converted when it is started ([`Conversions::start`]) by one thread that
+//! drives the engine and hands blocks of lines to a bounded channel; its [`LineReader`] reads
+//! them in order. Memory is bounded by the channel (a few blocks of output) plus the engine's
+//! own bound (`2 x threads + 2` chunks in flight). The output is byte-identical for any
+//! thread count or chunk size, so an offset into it stays valid across runs.
+//!
+//! A conversion that fails is a read error of its reader (after every line converted before
+//! the failure), never a clean end of input. A reader dropped early stops its conversion
+//! ([`Flow::Stop`]). [`Conversions::finish`] collects the counters, and the first failure.
+
+use crate::pipeline::{Flow, Sink, Tuning};
+use crate::report::{Counters, Reject};
+use crate::{convert_input, EngineError};
+use lpconvert_schema::Schema;
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Blocks of converted lines waiting between a conversion thread and its reader.
+const CHANNEL_BLOCKS: usize = 4;
+
+/// Receives every rejected row of every input, in input order per input, with the lines
+/// before the body of its input (see [`Sink::reject`]).
+pub type OnReject = Box<dyn FnMut(&Reject<'_>, Option<&[u8]>) -> io::Result<()> + Send>;
+
+/// Conversions of several inputs with one schema, sharing rejects and counters.
+pub struct Conversions {
+    schema: Arc<Schema>,
+    tuning: Tuning,
+    shared: Arc<Shared>,
+}
+
+/// What every conversion thread shares.
+struct Shared {
+    /// The first conversion that failed: later inputs are not converted, and read as it.
+    failed: Mutex<Option<Arc<EngineError>>>,
+    /// Conversion threads started, with their input's index.
+    threads: Mutex<Vec<(usize, JoinHandle<ThreadResult>)>>,
+    /// Where rejected rows go.
+    on_reject: Mutex<OnReject>,
+    /// Rejected rows handed to `on_reject`.
+    rejected: AtomicU64,
+    /// Input bytes converted so far, over all inputs (for progress).
+    bytes_done: AtomicU64,
+}
+
+/// How one conversion thread ended.
+struct ThreadResult {
+    result: Result<Counters, Arc<EngineError>>,
+    /// The reader went away: the conversion was cut short on purpose, not by an error.
+    abandoned: bool,
+    /// The counters of what the reader was handed, for a conversion that stopped.
+    partial: Counters,
+}
+
+/// A conversion that failed.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// Index of the input.
+    pub input: usize,
+    /// The engine's error.
+    pub error: Arc<EngineError>,
+}
+
+/// How the conversions went.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Counters summed over the inputs converted; read = written + skipped + rejected holds
+    /// for a conversion that stopped too.
+    pub counters: Counters,
+    /// Inputs converted to the end.
+    pub inputs_done: usize,
+    /// The first conversion that failed, if one did.
+    pub error: Option<Failure>,
+}
+
+/// The error a [`LineReader`] reads when its conversion failed (kind `Other`; the engine's
+/// error is its source, shown as is).
+#[derive(Debug, Clone)]
+pub struct ConversionFailed(pub Arc<EngineError>);
+
+impl std::fmt::Display for ConversionFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ConversionFailed {}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The data stays consistent if a holder panicked (counters and writers only).
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Conversions {
+    /// Conversions with `schema` and `tuning`; rejected rows go to `on_reject`.
+    pub fn new(schema: Arc<Schema>, tuning: Tuning, on_reject: OnReject) -> Conversions {
+        Conversions {
+            schema,
+            tuning,
+            shared: Arc::new(Shared {
+                failed: Mutex::new(None),
+                threads: Mutex::new(Vec::new()),
+                on_reject: Mutex::new(on_reject),
+                rejected: AtomicU64::new(0),
+                bytes_done: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// A handle that starts conversions, to be moved into another thread.
+    pub fn starter(&self) -> Starter {
+        Starter {
+            schema: Arc::clone(&self.schema),
+            tuning: self.tuning,
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Input bytes converted so far, over all inputs (for progress).
+    pub fn bytes_done(&self) -> u64 {
+        self.shared.bytes_done.load(Ordering::Relaxed)
+    }
+
+    /// Waits for the conversion threads and collects their outcome. With `wait`, a thread
+    /// still running after that long (blocked reading a pipe that sends nothing) is left
+    /// behind, its rows uncounted. Fails when a conversion thread panicked.
+    pub fn finish(self, wait: Option<Duration>) -> io::Result<Outcome> {
+        let threads = std::mem::take(&mut *lock(&self.shared.threads));
+        let mut out = Outcome::default();
+        let deadline = wait.map(|w| Instant::now() + w);
+        for (input, handle) in threads {
+            if let Some(deadline) = deadline {
+                while !handle.is_finished() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                if !handle.is_finished() {
+                    continue;
+                }
+            }
+            let Ok(t) = handle.join() else {
+                return Err(io::Error::other(format!(
+                    "the conversion of input {} panicked",
+                    input + 1
+                )));
+            };
+            match t.result {
+                Ok(c) if !t.abandoned => {
+                    out.counters.add(&c);
+                    out.inputs_done += 1;
+                }
+                Ok(_) => out.counters.add(&t.partial),
+                Err(error) => {
+                    out.counters.add(&t.partial);
+                    if out.error.is_none() {
+                        out.error = Some(Failure { input, error });
+                    }
+                }
+            }
+        }
+        // Rows rejected after the last progress report of a stopped conversion.
+        let c = &mut out.counters;
+        c.rejected = c.rejected.max(self.shared.rejected.load(Ordering::SeqCst));
+        // Those rows were read too: the counts must still add up when a conversion stopped
+        // between recording a chunk's rejects and handing over its lines.
+        c.rows = c.rows.max(c.written + c.skipped + c.rejected);
+        Ok(out)
+    }
+}
+
+/// Starts conversions of a [`Conversions`] (cheap to clone, sendable).
+#[derive(Clone)]
+pub struct Starter {
+    schema: Arc<Schema>,
+    tuning: Tuning,
+    shared: Arc<Shared>,
+}
+
+impl Starter {
+    /// Starts converting `path` (opened with [`crate::open`]; `-` is stdin) as input `index`
+    /// in a thread and returns the reader of its lines. `done_before`: input bytes of the
+    /// inputs before it, for progress. After a failed conversion, later inputs are not
+    /// converted: their readers fail with the same error.
+    pub fn start(&self, index: usize, path: String, done_before: u64) -> io::Result<LineReader> {
+        let (tx, rx) = sync_channel::<Msg>(CHANNEL_BLOCKS);
+        if let Some(e) = lock(&self.shared.failed).clone() {
+            // An earlier input stopped the conversion: nothing more is converted.
+            let mut reader = LineReader::new(rx);
+            reader.failed = Some(e);
+            return Ok(reader);
+        }
+        let shared = Arc::clone(&self.shared);
+        let schema = Arc::clone(&self.schema);
+        let tuning = self.tuning;
+        let handle = std::thread::Builder::new()
+            .name(format!("convert-{index}"))
+            .spawn(move || {
+                let mut sink = ChannelSink {
+                    tx,
+                    shared: Arc::clone(&shared),
+                    stopped: false,
+                    done_before,
+                    partial: Counters::default(),
+                    lines: 0,
+                };
+                let result = crate::open(&path)
+                    .map_err(|e| EngineError::Input(format!("{path}: {e}")))
+                    .and_then(|input| convert_input(input, &schema, tuning, &mut sink))
+                    .map_err(Arc::new);
+                let abandoned = sink.stopped;
+                let mut partial = sink.partial;
+                partial.written = partial.written.max(sink.lines);
+                // Rows before the one that stopped it (that row is not counted as a reject).
+                partial.rows = partial
+                    .rows
+                    .max(partial.written + partial.skipped + partial.rejected);
+                if let (Err(e), false) = (&result, abandoned) {
+                    // Before the channel closes, so that the next input sees it.
+                    lock(&shared.failed).get_or_insert_with(|| Arc::clone(e));
+                    let _ = sink.tx.send(Msg::Failed(Arc::clone(e)));
+                }
+                ThreadResult {
+                    result,
+                    abandoned,
+                    partial,
+                }
+            })?;
+        lock(&self.shared.threads).push((index, handle));
+        Ok(LineReader::new(rx))
+    }
+}
+
+/// What a conversion thread hands its reader.
+enum Msg {
+    /// Lines, each ending in LF.
+    Lines(Vec<u8>),
+    /// The conversion failed after the lines before.
+    Failed(Arc<EngineError>),
+}
+
+/// The engine's sink of a conversion thread: lines into the channel, rejects to the shared
+/// callback.
+struct ChannelSink {
+    tx: SyncSender<Msg>,
+    shared: Arc<Shared>,
+    /// The reader went away.
+    stopped: bool,
+    done_before: u64,
+    /// The counters at the last chunk handed over.
+    partial: Counters,
+    /// Lines handed to the channel.
+    lines: u64,
+}
+
+impl Sink for ChannelSink {
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
+        if lines.is_empty() || self.stopped {
+            return Ok(());
+        }
+        if self.tx.send(Msg::Lines(lines.to_vec())).is_err() {
+            self.stopped = true;
+            return Ok(());
+        }
+        self.lines += memchr::memchr_iter(b'\n', lines).count() as u64;
+        Ok(())
+    }
+
+    fn flow(&self) -> Flow {
+        if self.stopped {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+
+    fn reject(&mut self, reject: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
+        self.shared.rejected.fetch_add(1, Ordering::SeqCst);
+        (lock(&self.shared.on_reject))(reject, header)
+    }
+
+    fn progress(&mut self, c: &Counters) {
+        if self.stopped {
+            // This chunk's lines were not taken.
+            return;
+        }
+        self.partial = *c;
+        self.shared
+            .bytes_done
+            .store(self.done_before + c.bytes, Ordering::Relaxed);
+    }
+}
+
+/// Reads the converted lines of one input; the end of its conversion is the end of the
+/// stream, and a failed conversion a read error ([`ConversionFailed`]).
+pub struct LineReader {
+    rx: Receiver<Msg>,
+    block: Vec<u8>,
+    pos: usize,
+    failed: Option<Arc<EngineError>>,
+}
+
+impl LineReader {
+    fn new(rx: Receiver<Msg>) -> LineReader {
+        LineReader {
+            rx,
+            block: Vec::new(),
+            pos: 0,
+            failed: None,
+        }
+    }
+}
+
+impl Read for LineReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.block.len() {
+            if let Some(e) = &self.failed {
+                return Err(io::Error::other(ConversionFailed(Arc::clone(e))));
+            }
+            match self.rx.recv() {
+                Ok(Msg::Lines(b)) => {
+                    self.block = b;
+                    self.pos = 0;
+                }
+                Ok(Msg::Failed(e)) => self.failed = Some(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.block.len() - self.pos);
+        buf[..n].copy_from_slice(&self.block[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(r: &mut LineReader) -> (Vec<u8>, Option<io::Error>) {
+        let mut got = Vec::new();
+        let mut small = [0u8; 3];
+        loop {
+            match r.read(&mut small) {
+                Ok(0) => return (got, None),
+                Ok(n) => got.extend_from_slice(&small[..n]),
+                Err(e) => return (got, Some(e)),
+            }
+        }
+    }
+
+    #[test]
+    fn the_reader_concatenates_blocks_and_ends_when_the_sender_is_gone() {
+        let (tx, rx) = sync_channel(2);
+        let writer = std::thread::spawn(move || {
+            for b in [&b"a b=1 1\n"[..], b"", b"c d=2 2\n", b"e f=3 3\n"] {
+                tx.send(Msg::Lines(b.to_vec())).map_err(|_| ()).ok();
+            }
+        });
+        let (got, err) = read_all(&mut LineReader::new(rx));
+        writer.join().map_err(|_| "writer panicked").unwrap();
+        assert_eq!(got, b"a b=1 1\nc d=2 2\ne f=3 3\n");
+        assert!(err.is_none());
+    }
+
+    #[test]
+    fn a_failed_conversion_is_a_read_error_after_the_lines_before_it() {
+        let (tx, rx) = sync_channel(4);
+        tx.send(Msg::Lines(b"a b=1 1\n".to_vec())).unwrap();
+        let bad = EngineError::Input("data.csv: broken".into());
+        tx.send(Msg::Failed(Arc::new(bad))).unwrap();
+        drop(tx);
+        let mut r = LineReader::new(rx);
+        let (got, err) = read_all(&mut r);
+        assert_eq!(got, b"a b=1 1\n");
+        let err = err.expect("a read error, not a clean end");
+        assert_eq!(err.kind(), io::ErrorKind::Other);
+        assert_eq!(err.to_string(), "data.csv: broken");
+        // And again: never a clean end afterwards.
+        assert!(r.read(&mut [0u8; 8]).is_err());
+    }
+
+    const SCHEMA: &str = r#"
+measurement = "m"
+precision = "s"
+on_error = "fail"
+[timestamp]
+column = "t"
+format = "unix_s"
+[fields]
+v = "integer"
+"#;
+
+    /// A CSV file of `n` rows, row `bad` (if any) not an integer.
+    fn csv_file(name: &str, n: usize, bad: Option<usize>) -> String {
+        let mut text = String::from("t,v\n");
+        for i in 0..n {
+            let v = if Some(i) == bad {
+                "oops".into()
+            } else {
+                i.to_string()
+            };
+            text.push_str(&format!("{},{v}\n", 1_700_000_000 + i));
+        }
+        let dir = std::env::temp_dir().join(format!("lpconvert-stream-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    fn conversions() -> Conversions {
+        let schema = Schema::from_toml(SCHEMA).unwrap();
+        let tuning = Tuning {
+            threads: 2,
+            chunk_size: 256,
+            max_record: 1 << 20,
+        };
+        Conversions::new(Arc::new(schema), tuning, Box::new(|_, _| Ok(())))
+    }
+
+    #[test]
+    fn a_conversion_that_stops_at_a_row_reads_its_lines_then_fails_and_so_do_later_inputs() {
+        let c = conversions();
+        let first = csv_file("fails.csv", 1000, Some(700));
+        let second = csv_file("after.csv", 10, None);
+        let (got, err) = read_all(&mut c.starter().start(0, first.clone(), 0).unwrap());
+        assert_eq!(got.iter().filter(|&&b| b == b'\n').count(), 700);
+        let err = err.expect("a read error, not a clean end");
+        assert!(
+            err.to_string().starts_with(&format!("{first}:702:2: ")),
+            "{err}"
+        );
+        let (later, err) = read_all(&mut c.starter().start(1, second.clone(), 0).unwrap());
+        assert!(later.is_empty());
+        assert!(
+            err.is_some(),
+            "a later input does not read as empty and done"
+        );
+        let out = c.finish(None).unwrap();
+        let failure = out.error.expect("the failure");
+        assert_eq!(failure.input, 0);
+        assert!(matches!(&*failure.error, EngineError::Row(r) if r.line == 702));
+        assert_eq!(out.inputs_done, 0);
+        assert_eq!(out.counters.written, 700);
+        let _ = (std::fs::remove_file(first), std::fs::remove_file(second));
+    }
+
+    #[test]
+    fn a_reader_dropped_early_stops_its_conversion_without_an_error() {
+        let c = conversions();
+        let path = csv_file("long.csv", 200_000, None);
+        let mut reader = c.starter().start(0, path.clone(), 0).unwrap();
+        let mut some = [0u8; 100];
+        assert!(reader.read(&mut some).unwrap() > 0);
+        drop(reader);
+        let out = c.finish(None).unwrap();
+        assert!(out.error.is_none());
+        assert_eq!(out.inputs_done, 0);
+        assert!(out.counters.written < 200_000, "{:?}", out.counters);
+        let _ = std::fs::remove_file(path);
+    }
+}
