@@ -1,18 +1,15 @@
-//! Issue 10, replay_control: inputs, checkpoints, signals, flushing and option ranges of
-//! `lpconvert replay` (and bench's option ranges).
+//! Replay's control: inputs, checkpoints (and the options a resume must repeat), signals,
+//! flushing, and option ranges of `lpconvert replay` (and bench's option ranges, a tiny
+//! `--rate` or `--pace`).
 
 use crate::support::{
-    report, run_lpconvert, start_influxdb, stderr, write_lines, write_text, FaultServer, Reply,
-    TempDir,
+    points, replay, replay_within, report, run_lpconvert, start_influxdb, stderr, write_lines,
+    write_text, FaultServer, Reply, TempDir,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn replay(args: &[&str]) -> Output {
-    run_lpconvert("replay", args, &[])
-}
 
 /// `n` distinct lines (each padded so that 64 KiB holds few of them).
 fn lines(n: usize) -> Vec<String> {
@@ -1394,4 +1391,102 @@ fn replay_of_a_file_that_grows_while_sent_exits_2() {
         "{err}"
     );
     assert!(!server.stored().iter().any(|l| l.starts_with("late")));
+}
+
+/// Finding 3. A tiny `--rate` is accepted by `parse_rate` (any finite value > 0) but
+/// `RateLimiter::acquire` (crates/send/src/ratelimit.rs) computes
+/// `Duration::from_secs_f64(cost)` and `due + cost` without bounds: with 1e-19 lines/s the
+/// first batch panics the producer (exit 101, a Rust panic message). Expected: a usage error
+/// (exit 2) or a saturated wait; here one line, so the first batch may leave at once.
+#[test]
+fn a_tiny_rate_does_not_panic() {
+    let dir = TempDir::new("rv-rate");
+    let file = write_lines(&dir, "in.lp", &points(1));
+    let server = FaultServer::accept_all();
+    let out = replay_within(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--rate",
+            "0.0000000000000000001",
+            &file,
+        ],
+        Duration::from_secs(20),
+    )
+    .expect("finished");
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        matches!(out.status.code(), Some(0 | 2)),
+        "exit {:?}: {err}",
+        out.status.code()
+    );
+}
+
+/// Finding 4. `--pace` with a tiny speed-up (`Pace::parse` accepts any finite value > 0)
+/// panics the producer in `replay::run`'s `emit`: `Duration::from_secs_f64(offset_s)` /
+/// `t0 + Duration` overflow for the second batch (exit 101). Expected: refused as a usage
+/// error, or a (long) wait; killed after 5 s here, which passes.
+#[test]
+fn a_tiny_pace_does_not_panic() {
+    let dir = TempDir::new("rv-pace");
+    let file = write_text(&dir, "in.lp", "m f=1 1000\nm f=2 2000000000\n");
+    let server = FaultServer::accept_all();
+    let out = replay_within(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--precision",
+            "s",
+            "--pace",
+            "0.0000000001x",
+            &file,
+        ],
+        Duration::from_secs(5),
+    );
+    if let Some(out) = out {
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(out.status.code(), Some(2), "{err}");
+    }
+}
+
+/// A checkpoint remembers the options that change what is stored: resuming with another
+/// `--precision` or `--time` is refused (exit 2) instead of storing the rest differently.
+#[test]
+fn resume_with_other_precision_or_time_is_refused() {
+    let dir = TempDir::new("review-settings");
+    let input = write_lines(&dir, "in.lp", &points(50));
+    let ckpt = dir.join("c.json");
+    let ckpt = ckpt.to_str().unwrap();
+    let server = FaultServer::accept_all();
+    let base = ["--url", &server.url, "--db", "d", "--checkpoint", ckpt];
+    let first = replay(&[&base[..], &["--precision", "s", &input]].concat());
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let other = replay(&[&base[..], &["--precision", "ms", &input]].concat());
+    assert_eq!(other.status.code(), Some(2), "{}", stderr(&other));
+    assert!(
+        stderr(&other).contains("rerun with the same options"),
+        "{}",
+        stderr(&other)
+    );
+    let shifted = replay(
+        &[
+            &base[..],
+            &["--precision", "s", "--time", "shift:1h", &input],
+        ]
+        .concat(),
+    );
+    assert_eq!(shifted.status.code(), Some(2), "{}", stderr(&shifted));
+    let same = replay(&[&base[..], &["--precision", "s", &input]].concat());
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    assert_eq!(
+        server.stored().len(),
+        50,
+        "nothing sent twice, nothing lost"
+    );
 }

@@ -2,29 +2,19 @@
 //! InfluxDB 1.x (every point read back) and the fault-injecting server (rejected rows, a
 //! conversion that stops, checkpoint and resume of the converted stream).
 
-mod support;
-
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::Output;
-use support::{
-    influx_query, report, run_lpconvert, start_influxdb, stderr, FaultServer, Reply, Seen, TempDir,
+use crate::support::{
+    influx_query, replay, report, root, start_influxdb, stderr, FaultServer, Reply, Seen, TempDir,
 };
-
-fn lpconvert(args: &[&str]) -> Output {
-    run_lpconvert("replay", args, &[])
-}
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(p)
-}
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 /// One point as InfluxDB returns it: (room, time in ns) -> (temp, hum, co).
 type HomePoints = BTreeMap<(String, i64), (f64, f64, i64)>;
 
 /// The home data straight from testdata/home.csv, read by the test itself.
 fn home_csv_points() -> HomePoints {
-    let text = std::fs::read_to_string(repo("testdata/home.csv")).expect("testdata/home.csv");
+    let text =
+        std::fs::read_to_string(root().join("testdata/home.csv")).expect("testdata/home.csv");
     let mut out = HomePoints::new();
     for row in text.lines().skip(1) {
         let c: Vec<&str> = row.split(',').collect();
@@ -44,7 +34,8 @@ fn home_csv_points() -> HomePoints {
 
 /// The same data as NDJSON, one object per row.
 fn home_ndjson() -> String {
-    let text = std::fs::read_to_string(repo("testdata/home.csv")).expect("testdata/home.csv");
+    let text =
+        std::fs::read_to_string(root().join("testdata/home.csv")).expect("testdata/home.csv");
     text.lines()
         .skip(1)
         .map(|row| {
@@ -94,14 +85,14 @@ fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
 
     // No --precision: the schema's (s) is the one sent; with the default ns InfluxDB would
     // store every point in January 1970.
-    let csv = repo("testdata/home.csv");
-    let out = lpconvert(&[
+    let csv = root().join("testdata/home.csv");
+    let out = replay(&[
         "--url",
         &server.url,
         "--db",
         "home",
         "--schema",
-        repo("schemas/home.toml").to_str().unwrap(),
+        root().join("schemas/home.toml").to_str().unwrap(),
         csv.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -115,7 +106,7 @@ fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
     let dir = TempDir::new("schema-influx");
     let ndjson = dir.join("home.ndjson");
     std::fs::write(&ndjson, home_ndjson()).unwrap();
-    let out = lpconvert(&[
+    let out = replay(&[
         "--url",
         &server.url,
         "--db",
@@ -123,7 +114,7 @@ fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
         "--batch-lines",
         "5",
         "--schema",
-        repo("schemas/home-ndjson.toml").to_str().unwrap(),
+        root().join("schemas/home-ndjson.toml").to_str().unwrap(),
         ndjson.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -177,7 +168,7 @@ fn rejected_rows_are_counted_reported_and_kept_and_every_converted_line_is_store
     let rejects = dir.join("bad.csv");
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
-    let out = lpconvert(&[
+    let out = replay(&[
         "--url",
         &server.url,
         "--db",
@@ -267,7 +258,7 @@ fn lines_refused_by_the_server_are_named_by_their_line_in_the_converted_stream()
         })
     };
     let rejects = dir.join("refused.lp");
-    let out = lpconvert(&[
+    let out = replay(&[
         "--url",
         &server.url,
         "--db",
@@ -312,7 +303,7 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
         ckpt.to_str().unwrap(),
         data.to_str().unwrap(),
     ];
-    let out = lpconvert(&args);
+    let out = replay(&args);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     // Row 3210 is on line 3212, column 3.
@@ -330,13 +321,13 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
     // (after skipping what was acknowledged) instead of reporting success.
     let ck = std::fs::read_to_string(&ckpt).unwrap();
     assert!(ck.contains("\"complete\": false"), "{ck}");
-    let out = lpconvert(&args);
+    let out = replay(&args);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("resumed at byte"), "{}", stderr(&out));
     assert_eq!(server.stored().len(), 3210, "nothing sent twice");
 
     // Without a checkpoint, and with --quiet, the error is still on stderr.
-    let out = lpconvert(&[
+    let out = replay(&[
         "--url",
         &server.url,
         "--db",
@@ -369,7 +360,7 @@ fn a_stopped_replay_resumes_in_the_converted_stream_and_the_schema_is_part_of_th
         }
     });
     let run = |url: &str, schema: &Path| {
-        lpconvert(&[
+        replay(&[
             "--url",
             url,
             "--db",
@@ -420,7 +411,7 @@ fn checkpoint_with_a_converted_stdin_is_refused() {
     let dir = TempDir::new("schema-stdin");
     let schema = dir.join("s.toml");
     std::fs::write(&schema, SCHEMA).unwrap();
-    let out = lpconvert(&[
+    let out = replay(&[
         "--url",
         "http://127.0.0.1:9",
         "--db",

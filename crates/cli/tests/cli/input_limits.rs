@@ -1,4 +1,4 @@
-//! Issue 10, input_limits: inputs that end early, never end, change while read, or hold
+//! Input limits: inputs that end early, never end, change while read, or hold
 //! records too long for memory.
 
 use crate::support::{run_lpconvert, stderr, write_text, TempDir};

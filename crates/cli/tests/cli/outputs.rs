@@ -1,8 +1,8 @@
-//! Issue 10, outputs: an output is never an input or another output, is written under
+//! Outputs: an output is never an input or another output, is written under
 //! `FILE.partial` and appears under its name only when the run ends with 0 or 3; option
 //! ranges; rejects files that convert again with the same schema; causes said once.
 
-use crate::support::{run_lpconvert, stderr, write_text, TempDir};
+use crate::support::{code, run_lpconvert, stderr, write_text, TempDir};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -19,10 +19,6 @@ fn home(dir: &TempDir) -> (String, String) {
 
 fn read(p: impl AsRef<Path>) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|_| "<missing>".into())
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
 }
 
 /// The number of rejected rows in convert's summary.

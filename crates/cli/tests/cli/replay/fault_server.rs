@@ -2,19 +2,13 @@
 //! waits, splits, refusals, resets, authentication, rate, pacing, checkpoints).
 //! Real servers are in `replay_servers.rs`.
 
-mod support;
-
+use crate::support::{
+    kill_after, replay_with_env, report, stderr, write_lines, FaultServer, Reply, Seen, TempDir,
+};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{
-    kill_after, report, run_lpconvert, stderr, write_lines, FaultServer, Reply, Seen, TempDir,
-};
-
-fn lpconvert(args: &[&str], env: &[(&str, &str)]) -> Output {
-    run_lpconvert("replay", args, env)
-}
 
 /// `n` distinct lines with distinct timestamps (seconds).
 fn lines(n: usize) -> Vec<String> {
@@ -79,7 +73,7 @@ fn retries_429_503_500_with_retry_after_then_stores_everything() {
         _ => Reply::status(204),
     });
     let rep = dir.join("report.json");
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -131,7 +125,7 @@ fn retry_after_as_an_http_date() {
             Reply::status(204)
         }
     });
-    let out = lpconvert(&["--url", &server.url, "--db", "d", &file], &[]);
+    let out = replay_with_env(&["--url", &server.url, "--db", "d", &file], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let seen = server.seen();
     let waited = seen[1].at.duration_since(seen[0].at);
@@ -179,7 +173,7 @@ fn a_413_splits_the_batch_until_it_fits() {
         }
     });
     let rep = dir.join("report.json");
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -270,7 +264,7 @@ fn check_partial(api: &'static str, extra: &[&str], env: &[(&str, &str)]) -> (Fa
     ];
     args.extend_from_slice(extra);
     args.push(&file);
-    let out = lpconvert(&args, env);
+    let out = replay_with_env(&args, env);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let r = report(&rep);
     assert_eq!(r["lines_read"], 200);
@@ -345,7 +339,7 @@ fn connection_resets_and_slow_answers_are_survived() {
         _ => Reply::status(204),
     });
     let rep = dir.join("report.json");
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -381,7 +375,7 @@ fn a_request_timeout_is_retried_at_least_once_delivery() {
             Reply::status(204)
         }
     });
-    let out = lpconvert(
+    let out = replay_with_env(
         &["--url", &server.url, "--db", "d", "--timeout", "1s", &file],
         &[],
     );
@@ -398,7 +392,7 @@ fn gives_up_after_max_retry_time_with_exit_1() {
     let server = FaultServer::start(|_| Reply::status(503));
     let rep = dir.join("report.json");
     let t0 = Instant::now();
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -431,7 +425,7 @@ fn fatal_statuses_stop_the_run() {
         let dir = TempDir::new("fatal");
         let file = write_lines(&dir, "in.lp", &lines(1000));
         let server = FaultServer::start(move |_| Reply::with_body(status, r#"{"error":"nope"}"#));
-        let out = lpconvert(
+        let out = replay_with_env(
             &[
                 "--url",
                 &server.url,
@@ -457,7 +451,7 @@ fn basic_auth_gzip_and_v2_token() {
     let input = lines(300);
     let file = write_lines(&dir, "in.lp", &input);
     let server = FaultServer::accept_all();
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -492,7 +486,7 @@ fn basic_auth_gzip_and_v2_token() {
     assert!(!stderr(&out).contains("sesame"));
 
     let server = FaultServer::accept_all();
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -517,7 +511,7 @@ fn basic_auth_gzip_and_v2_token() {
     );
 
     // --username without its password variable is a usage error.
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -546,7 +540,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
     enc.write_all(b"m f=4 4\n# c\nm f=5 5\n").unwrap();
     enc.finish().unwrap();
     let server = FaultServer::accept_all();
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -586,7 +580,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
     // --dry-run sends nothing.
     let server = FaultServer::accept_all();
     let rep = dir.join("r.json");
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -605,7 +599,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
     assert!(stderr(&out).contains("dry run"));
 
     // A missing input is an I/O error: exit 2.
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -617,7 +611,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     // A missing schema is a usage error: exit 2, naming it.
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -646,7 +640,7 @@ fn time_shift_and_now_rewrite_timestamps() {
         ],
     );
     let server = FaultServer::accept_all();
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -671,7 +665,7 @@ fn time_shift_and_now_rewrite_timestamps() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -703,7 +697,7 @@ fn pace_replays_the_original_spacing_sped_up() {
     let input: Vec<String> = (0..20).map(|i| format!("m f={i} {}", 1_000 + i)).collect();
     let file = write_lines(&dir, "in.lp", &input);
     let server = FaultServer::accept_all();
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -735,7 +729,7 @@ fn rate_limit_is_accurate_and_smooth() {
     let input = lines(60_000);
     let file = write_lines(&dir, "in.lp", &input);
     let server = FaultServer::accept_all();
-    let out = lpconvert(
+    let out = replay_with_env(
         &["--url", &server.url, "--db", "d", "--rate", "20000", &file],
         &[],
     );
@@ -759,7 +753,7 @@ fn rate_limit_is_accurate_and_smooth() {
     let small = write_lines(&dir, "small.lp", &input[..20_000]);
     let bytes: usize = input[..20_000].iter().map(|l| l.len() + 1).sum();
     let t0 = Instant::now();
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,

@@ -4,19 +4,17 @@
 //! line protocol parser (the `influxdb-line-protocol` crate of InfluxDB 3) for the expected
 //! values.
 
-mod support;
-
+use crate::support::{
+    http_get, influx_query, kill_after, run_lpconvert, start_influxdb, start_victoria_metrics,
+    TempDir,
+};
 use influxdb_line_protocol::{parse_lines, FieldValue};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-use support::{
-    http_get, influx_query, kill_after, run_lpconvert, start_influxdb, start_victoria_metrics,
-    TempDir,
-};
 
-fn replay(args: &[&str]) -> Output {
+fn replay_ok(args: &[&str]) -> Output {
     let out = run_lpconvert("replay", args, &[]);
     assert_eq!(
         out.status.code(),
@@ -153,7 +151,7 @@ fn influxdb_1x_stores_every_point_of_the_home_data_and_120k_generated_lines() {
     let dir = TempDir::new("influx");
     let home = dir.join("home.lp");
     std::fs::write(&home, home_lp()).unwrap();
-    replay(&[
+    replay_ok(&[
         "--url",
         &server.url,
         "--db",
@@ -171,7 +169,7 @@ fn influxdb_1x_stores_every_point_of_the_home_data_and_120k_generated_lines() {
     let gen = dir.join("gen.lp");
     std::fs::write(&gen, &text).unwrap();
     let t0 = Instant::now();
-    replay(&[
+    replay_ok(&[
         "--url",
         &server.url,
         "--db",
@@ -315,7 +313,7 @@ fn victoria_metrics_stores_every_point_of_the_home_data_and_120k_generated_lines
     let dir = TempDir::new("vm");
     let home = dir.join("home.lp");
     std::fs::write(&home, home_lp()).unwrap();
-    replay(&[
+    replay_ok(&[
         "--url",
         &server.url,
         "--db",
@@ -343,7 +341,7 @@ fn victoria_metrics_stores_every_point_of_the_home_data_and_120k_generated_lines
     let gen = dir.join("gen.lp");
     std::fs::write(&gen, &text).unwrap();
     let t0 = Instant::now();
-    replay(&[
+    replay_ok(&[
         "--url",
         &server.url,
         "--db",

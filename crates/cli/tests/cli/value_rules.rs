@@ -1,12 +1,10 @@
-//! Issue 10, value rules: what convert writes, check accepts, and the servers store
+//! Value rules: what convert writes, check accepts, and the servers store
 //! (LINE-PROTOCOL.md), and schema combinations refused before the first row.
 
-use crate::support::{run_lpconvert, stderr, write_text, TempDir};
-use std::process::Output;
+mod names_and_numbers;
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use crate::support::{run_lpconvert, stderr, stdout, write_text, TempDir};
+use std::process::Output;
 
 /// Runs `lpconvert -s SCHEMA CSV` on texts written to a fresh directory.
 fn convert(dir: &TempDir, schema: &str, csv: &str) -> Output {
