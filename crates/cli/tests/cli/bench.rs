@@ -5,8 +5,8 @@
 //! every chart is parsed by a real SVG parser (usvg).
 
 use crate::support::{
-    assert_exit, bench, http_get, influx_query, start_influxdb, start_victoria_metrics,
-    FaultServer, Reply, Seen, TempDir,
+    assert_exit, bench, http_get, influx_query, send_signal, spawn_lpconvert, start_influxdb,
+    start_victoria_metrics, wait_until, FaultServer, Reply, Seen, TempDir,
 };
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
@@ -479,25 +479,12 @@ fn a_fatal_status_ends_with_exit_1_and_a_report() {
 /// Starts `lpconvert bench ARGS`, sends `signal` once a request was seen and `after` has
 /// passed, and waits for the end.
 fn bench_signalled(args: &[&str], server: &FaultServer, signal: &str, after: Duration) -> Output {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .arg("bench")
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let t = Instant::now();
-    while server.seen().is_empty() && t.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let child = spawn_lpconvert(&[&["bench"], args].concat());
+    wait_until(Duration::from_secs(20), Duration::from_millis(10), || {
+        !server.seen().is_empty()
+    });
     std::thread::sleep(after);
-    assert!(std::process::Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap()
-        .success());
+    send_signal(child.id(), signal);
     child.wait_with_output().unwrap()
 }
 

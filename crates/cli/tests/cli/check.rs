@@ -3,7 +3,7 @@
 //! `tests/proptest-regressions/check.txt`, where proptest looks for them), and check's
 //! messages, summary and exit codes through the binary.
 
-use crate::support::{lpconvert, scratch_file, text};
+use crate::support::{assert_exit, gzip, lpconvert, scratch_file, text};
 use lpconvert_engine::{convert_input, Input, InputData, Reject, Sink, Tuning};
 use lpconvert_lp::target::{check_line, Target, Verdict};
 use proptest::prelude::*;
@@ -13,7 +13,7 @@ fn check_valid_file_exits_0() {
     let lp = scratch_file("ok.lp");
     std::fs::write(&lp, "# a comment\nm,t=a f=1 1\n\nm f=2i,s=\"x\" 2\n").expect("write");
     let out = lpconvert(&["check", &lp.to_string_lossy()]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
     assert!(
@@ -132,9 +132,7 @@ fn check_targets_and_io_errors() {
     assert!(text(&o.stdout).contains(&format!("{p}:1: ")));
     // gzip and stdin.
     let gz = scratch_file("x.lp.gz");
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut enc, b"m f=1\nm f=\n").expect("gzip");
-    std::fs::write(&gz, enc.finish().expect("gzip")).expect("write");
+    std::fs::write(&gz, gzip(b"m f=1\nm f=\n")).expect("write");
     let o = lpconvert(&["check", &gz.to_string_lossy()]);
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stdout).contains(":2: "));

@@ -4,8 +4,8 @@
 //! naming indented lines, naming no line).
 
 use crate::support::{
-    bench, points, replay, replay_with_env, replay_within, report, stderr, write_lines, write_text,
-    FaultServer, Reply, Seen, TempDir,
+    assert_exit, assert_stderr_has, bench, points, replay, replay_with_env, replay_within, report,
+    stderr, write_lines, write_text, FaultServer, Reply, Seen, TempDir,
 };
 use std::time::{Duration, Instant};
 
@@ -72,7 +72,7 @@ fn redirect_is_fatal_and_never_resent_as_get() {
         );
         let seen = server.seen();
         assert_eq!(seen.len(), 1, "{status}: followed the redirect: {seen:?}");
-        assert!(err.contains(&format!("HTTP {status}")), "{err}");
+        assert_stderr_has(&out, &format!("HTTP {status}"));
         assert!(
             err.contains(&format!(
                 "--url http://127.0.0.1:{}/elsewhere",
@@ -96,8 +96,7 @@ fn redirect_is_fatal_in_bench() {
     let mut args = vec!["--url", server.url.as_str()];
     args.extend(BENCH_SHORT);
     let out = bench(&args);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_exit(&out, 1);
     assert!(
         !server
             .seen()
@@ -105,8 +104,8 @@ fn redirect_is_fatal_in_bench() {
             .any(|s| s.target.starts_with("/v2/write")),
         "followed the redirect"
     );
-    assert!(err.contains("HTTP 307"), "{err}");
-    assert!(err.contains(&format!("--url {}/v2", server.url)), "{err}");
+    assert_stderr_has(&out, "HTTP 307");
+    assert_stderr_has(&out, &format!("--url {}/v2", server.url));
 }
 
 #[test]
@@ -148,8 +147,8 @@ fn malformed_urls_and_zero_timeout_are_usage_errors() {
         &["--url", &server.url, "--db", "d", "--timeout", "0s", &input],
         &[],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("--timeout"), "{}", stderr(&out));
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "--timeout");
     let out = replay_with_env(
         &[
             "--url",
@@ -162,11 +161,11 @@ fn malformed_urls_and_zero_timeout_are_usage_errors() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     let mut args = vec!["--url", server.url.as_str(), "--timeout", "0ms"];
     args.extend(BENCH_SHORT);
     let out = bench(&args);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(server.seen().is_empty(), "a request was sent");
 }
 
@@ -190,18 +189,18 @@ fn https_to_a_plain_http_port_fails_at_once() {
         &[],
     );
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_exit(&out, 1);
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "retried the TLS failure: {err}"
     );
-    assert!(err.contains("TLS"), "{err}");
+    assert_stderr_has(&out, "TLS");
     assert!(err.contains("http://"), "no hint to use http://: {err}");
     let mut args = vec!["--url", url.as_str()];
     args.extend(BENCH_SHORT);
     let started = Instant::now();
     let out = bench(&args);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
@@ -234,8 +233,8 @@ fn url_path_prefix_and_query_are_kept() {
     // A parameter the tool sets is given by its option, not in --url.
     let url = format!("{}/?db=other", server.url);
     let out = replay_with_env(&["--url", &url, "--db", "d", &input], &[]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("--db"), "{}", stderr(&out));
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "--db");
 }
 
 #[test]
@@ -272,7 +271,7 @@ fn credentials_in_the_url_are_sent_as_basic_auth_and_never_shown() {
         &[],
     );
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_exit(&out, 3);
     let seen = server.seen();
     // admin:Sesame@Open
     assert_eq!(
@@ -328,10 +327,10 @@ fn a_token_echoed_by_the_server_is_redacted() {
         }
         let out = replay_with_env(&args, &[("INFLUX_TOKEN", "tok-Xy7Secret")]);
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{err}");
-        assert!(err.contains("401"), "{err}");
+        assert_exit(&out, 1);
+        assert_stderr_has(&out, "401");
         assert!(!err.contains("Xy7Secret"), "{err}");
-        assert!(err.contains("[redacted]"), "{err}");
+        assert_stderr_has(&out, "[redacted]");
     }
     let rejected = std::fs::read_to_string(&rejects).unwrap();
     assert!(!rejected.contains("Xy7Secret"), "{rejected}");
@@ -356,13 +355,13 @@ fn retry_after_beyond_max_retry_time_says_why() {
         &[],
     );
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_exit(&out, 1);
     assert!(started.elapsed() < Duration::from_secs(5), "waited: {err}");
     assert!(
         err.contains("the server asked to retry after 3600 s"),
         "{err}"
     );
-    assert!(err.contains("--max-retry-time 5s"), "{err}");
+    assert_stderr_has(&out, "--max-retry-time 5s");
     assert!(
         !err.contains(": \n") && !err.contains(": ;"),
         "dangling colon: {err}"
@@ -387,8 +386,8 @@ fn an_empty_body_leaves_no_dangling_colon() {
         &[],
     );
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("HTTP 500"), "{err}");
+    assert_exit(&out, 1);
+    assert_stderr_has(&out, "HTTP 500");
     assert!(
         !err.contains("HTTP 500: \n") && !err.contains("500: \n"),
         "{err}"
@@ -466,7 +465,7 @@ fn a_certificate_that_does_not_verify_is_fatal_at_once() {
         &[],
     );
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_exit(&out, 1);
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "retried: {err}"
@@ -496,7 +495,7 @@ fn bench_reports_never_show_url_credentials() {
     args.extend(BENCH_SHORT);
     let out = bench(&args);
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_exit(&out, 0);
     let writes: Vec<_> = server
         .seen()
         .into_iter()
@@ -564,7 +563,7 @@ fn replay_against(api: &str, status: u16, body: &str, stored: &[&str]) -> serde_
         server.stored(),
         stderr(&out)
     );
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, 3);
     r
 }
 
@@ -686,7 +685,7 @@ fn a_token_or_user_that_a_header_cannot_carry_is_a_usage_error() {
         );
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{token:?}: {err}");
-        assert!(err.contains("INFLUX_TOKEN"), "{err}");
+        assert_stderr_has(&out, "INFLUX_TOKEN");
         assert!(!err.contains("Qz9"), "token shown: {err}");
     }
     let out = replay_with_env(
@@ -703,7 +702,7 @@ fn a_token_or_user_that_a_header_cannot_carry_is_a_usage_error() {
         ],
         &[("PW", "pw")],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(server.seen().is_empty(), "{:?}", server.seen());
 }
 
@@ -747,7 +746,7 @@ fn a_token_echoed_with_json_escapes_is_redacted() {
             &[("INFLUX_TOKEN", r#"tok"Xy7\Secret"#)],
         );
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_exit(&out, 1);
         assert!(!err.contains("Xy7"), "{unicode}: {err}");
         let rejected = std::fs::read_to_string(&rejects).unwrap();
         assert!(!rejected.contains("Xy7"), "{unicode}: {rejected}");
@@ -851,8 +850,8 @@ fn an_answer_sent_before_the_body_was_read_is_heard() {
     args.push(&input);
     let out = replay_with_env(&args, &[("INFLUX_TOKEN", "tok-early")]);
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("HTTP 401"), "{err}");
+    assert_exit(&out, 1);
+    assert_stderr_has(&out, "HTTP 401");
     assert!(started.elapsed() < Duration::from_secs(6), "{err}");
     // A body over the server's limit: 413 before reading, so the batch is split until the
     // halves fit, and every line is stored.
@@ -862,7 +861,7 @@ fn an_answer_sent_before_the_body_was_read_is_heard() {
     args.push(&input);
     let out = replay_with_env(&args, &[]);
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_exit(&out, 0);
     assert_eq!(stored.lock().unwrap().len(), lines.len(), "{err}");
 }
 
@@ -932,7 +931,7 @@ fn server_reasons_in_the_rejects_file_carry_no_control_characters() {
             ],
             &[],
         );
-        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        assert_exit(&out, 3);
         let rejected = std::fs::read_to_string(&rejects).unwrap();
         assert!(
             !rejected.chars().any(|c| c.is_control() && c != '\n'),
@@ -980,9 +979,9 @@ fn a_port_that_does_not_speak_plain_http_is_fatal_at_once() {
             &[],
         );
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_exit(&out, 1);
         assert!(started.elapsed() < Duration::from_secs(8), "retried: {err}");
-        assert!(err.contains(expected), "{err}");
+        assert_stderr_has(&out, expected);
         let r = report(&rep);
         assert_eq!(r["lines_refused"], 0, "{r}");
         assert_eq!(r["lines_pending"], 3, "{r}");
@@ -1017,7 +1016,7 @@ fn influxdb1_type_conflict_hiding_unparsable_lines_never_counts_them_stored() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let rep = dir.join("report.json");
     let rejects = dir.join("rejects.lp");
     let out = replay_with_env(
@@ -1036,7 +1035,7 @@ fn influxdb1_type_conflict_hiding_unparsable_lines_never_counts_them_stored() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, 3);
     let q = crate::support::influx_query(&server.url, "d", "SELECT * FROM tc WHERE time < 50s");
     let stored = q["results"][0]["series"][0]["values"]
         .as_array()
@@ -1074,7 +1073,7 @@ fn empty_database_bucket_or_org_is_a_usage_error() {
         all.push(&input);
         let out = replay_with_env(&all, &[]);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("is empty"), "{}", stderr(&out));
+        assert_stderr_has(&out, "is empty");
     }
     assert!(server.seen().is_empty());
 }
@@ -1107,9 +1106,8 @@ fn a_web_page_is_not_a_write_acknowledgement() {
         ],
         &[],
     );
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("web page"), "{err}");
+    assert_exit(&out, 1);
+    assert_stderr_has(&out, "web page");
     let r = report(&rep);
     assert_eq!(r["lines_acknowledged"], 0, "{r}");
     assert_eq!(r["lines_pending"], 3, "{r}");
@@ -1268,7 +1266,7 @@ fn v1_partial_write_naming_an_indented_line_is_not_counted_as_stored() {
         (Some(2), Some(1)),
         "the server stored 2 lines and refused 1: {r}"
     );
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, 3);
     let rejects = std::fs::read_to_string(&rej).unwrap_or_default();
     assert!(rejects.contains("oops"), "rejects file: {rejects:?}");
 }

@@ -3,8 +3,9 @@
 //! `--rate` or `--pace`).
 
 use crate::support::{
-    points, replay, replay_within, report, run_lpconvert, start_influxdb, stderr, write_lines,
-    write_text, FaultServer, Reply, TempDir,
+    assert_exit, assert_stderr_has, points, replay, replay_within, report, run_lpconvert,
+    send_signal, spawn_lpconvert, start_influxdb, stderr, wait_until, write_lines, write_text,
+    FaultServer, Reply, TempDir, BIN,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -48,8 +49,8 @@ fn checkpoint_with_a_pipe_input_is_refused() {
         server.url,
         ck.display()
     ));
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "not a regular file");
     assert!(server.seen().is_empty(), "nothing sent");
     assert!(!ck.exists());
 }
@@ -65,7 +66,7 @@ fn checkpoint_with_a_named_fifo_is_refused_without_reading_it() {
         .success());
     let ck = dir.join("ck.json");
     let server = FaultServer::accept_all();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let mut child = Command::new(BIN)
         .args(["replay", "--url", &server.url, "--db", "x", "--checkpoint"])
         .arg(&ck)
         .arg(&fifo)
@@ -82,8 +83,8 @@ fn checkpoint_with_a_named_fifo_is_refused_without_reading_it() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "not a regular file");
 }
 
 #[test]
@@ -108,7 +109,7 @@ fn replay_schema_through_a_pipe_sends_every_row() {
         "--url {} --db x --schema {schema} <(cat {data})",
         server.url
     ));
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     let stored = server.stored();
     assert_eq!(stored.len(), 5000, "every row sent");
     assert!(stored[0].starts_with("m,room=room"), "{}", stored[0]);
@@ -130,8 +131,8 @@ fn checkpoint_that_is_a_device_is_refused() {
         &data,
     ]);
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "not a regular file");
     assert!(server.seen().is_empty());
 }
 
@@ -151,8 +152,8 @@ fn checkpoint_larger_than_the_cap_is_refused() {
         big.to_str().unwrap(),
         &data,
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not a checkpoint"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "not a checkpoint");
     assert!(server.seen().is_empty());
 }
 
@@ -171,7 +172,7 @@ fn checkpoint_with_offset(dir: &TempDir, data: &str, offset: u64) -> String {
         ck.to_str().unwrap(),
         data,
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&ck).unwrap()).unwrap();
     v["inputs"][0]["offset"] = offset.into();
@@ -198,8 +199,8 @@ fn checkpoint_offset_past_the_end_is_refused() {
         &ck,
         &data,
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("past the end"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "past the end");
     assert!(server.seen().is_empty());
 }
 
@@ -220,12 +221,8 @@ fn checkpoint_offset_inside_a_line_is_refused() {
         &ck,
         &data,
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("not at the start of a line"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "not at the start of a line");
     assert!(server.seen().is_empty());
 }
 
@@ -244,9 +241,9 @@ fn a_data_file_given_as_the_checkpoint_is_not_called_deletable() {
         &other,
         &data,
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_exit(&o, 2);
     let err = stderr(&o);
-    assert!(err.contains("is not a checkpoint"), "{err}");
+    assert_stderr_has(&o, "is not a checkpoint");
     assert!(!err.contains("delete"), "{err}");
     assert!(server.seen().is_empty());
     assert_eq!(std::fs::read_to_string(&other).unwrap().lines().count(), 3);
@@ -283,7 +280,7 @@ fn unwritable_output_paths_are_refused_before_sending() {
         nodir,
         &csv,
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert!(server.seen().is_empty());
 }
 
@@ -367,7 +364,7 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
         ck.to_str().unwrap(),
         &data,
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     let stored = server.stored();
     assert_eq!(stored, lines(20));
     // A checkpoint after the first line resumes at the second.
@@ -389,7 +386,7 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
         ck.to_str().unwrap(),
         &data,
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(again.stored(), lines(20)[1..].to_vec());
 }
 
@@ -409,7 +406,7 @@ fn time_shift_overflow_is_reported_once() {
         "shift:1000d",
         &data,
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(
         stderr(&o).matches("outside the range").count(),
         1,
@@ -421,7 +418,7 @@ fn time_shift_overflow_is_reported_once() {
 #[test]
 fn flush_interval_sends_a_partial_batch_from_an_open_pipe() {
     let server = FaultServer::accept_all();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let mut child = Command::new(BIN)
         .args([
             "replay",
             "--url",
@@ -449,25 +446,20 @@ fn flush_interval_sends_a_partial_batch_from_an_open_pipe() {
     drop(stdin);
     let o = child.wait_with_output().unwrap();
     assert_eq!(early, sent, "lines sent while the pipe stays open");
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(server.stored(), sent, "each line once");
 }
 
 /// Starts a replay, sends `signal` after `after`, and waits for it.
 fn signal_after(args: &[String], signal: &str, after: Duration) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let child = Command::new(BIN)
         .args(args)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     std::thread::sleep(after);
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args([&format!("-{signal}"), &pid])
-        .status()
-        .unwrap()
-        .success());
+    send_signal(child.id(), signal);
     child.wait_with_output().unwrap()
 }
 
@@ -519,7 +511,7 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
         );
         let rest = FaultServer::accept_all();
         let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_exit(&o, 0);
         let mut both = first.clone();
         both.extend(rest.stored());
         assert_eq!(
@@ -557,9 +549,9 @@ fn a_signal_against_influxdb_loses_no_line() {
     ];
     let args: Vec<String> = base.iter().map(|s| s.to_string()).collect();
     let o = signal_after(&args, "INT", Duration::from_millis(1500));
-    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert_exit(&o, 130);
     let o = replay(&base[1..]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     let v = crate::support::influx_query(&influx.url, "sig", "SELECT count(f) FROM m");
     assert_eq!(
         v["results"][0]["series"][0]["values"][0][1].as_u64(),
@@ -597,39 +589,30 @@ fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(o.status.code(), Some(143), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("run again with the same --checkpoint to resume"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit(&o, 143);
+    assert_stderr_has(&o, "run again with the same --checkpoint to resume");
 
     // A second signal: at once.
-    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let child = Command::new(BIN)
         .args(&args)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    let pid = child.id().to_string();
-    for signal in ["-INT", "-INT"] {
-        assert!(Command::new("kill")
-            .args([signal, &pid])
-            .status()
-            .unwrap()
-            .success());
+    for signal in ["INT", "INT"] {
+        send_signal(child.id(), signal);
         std::thread::sleep(Duration::from_millis(100));
     }
     let second = Instant::now();
     let o = child.wait_with_output().unwrap();
     assert!(second.elapsed() < Duration::from_secs(2));
-    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert_exit(&o, 130);
 
     // Nothing was answered: the rerun sends every line.
     let rest = FaultServer::accept_all();
     let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(count(&rest.stored()), count(&all));
 }
 
@@ -660,14 +643,14 @@ fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
     .collect();
     let o = signal_after(&args, "HUP", Duration::from_millis(1000));
     let signalled = Instant::now();
-    assert_eq!(o.status.code(), Some(129), "{}", stderr(&o));
+    assert_exit(&o, 129);
     assert!(signalled.elapsed() < Duration::from_secs(3));
     assert_eq!(report(&rep)["ending"], "interrupted");
     let first = server.stored();
     assert_eq!(first, all[..1].to_vec(), "one line sent before the wait");
     let rest = FaultServer::accept_all();
     let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(rest.stored(), all[1..].to_vec());
 }
 
@@ -677,26 +660,22 @@ fn a_thread_that_cannot_start_is_an_error_with_exit_2_not_an_abort() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let server = FaultServer::accept_all();
     // Threads asking for a 1 TB stack cannot start.
-    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let o = Command::new(BIN)
         .args(["replay", "--url", &server.url, "--db", "x", &data])
         .env("RUST_MIN_STACK", "1000000000000")
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("cannot start a thread"),
-        "{}",
-        stderr(&o)
-    );
-    assert!(stderr(&o).contains("--concurrency"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "cannot start a thread");
+    assert_stderr_has(&o, "--concurrency");
     assert!(server.seen().is_empty());
 }
 
 #[test]
 fn an_error_after_lines_were_sent_says_how_many_were_answered() {
     let server = FaultServer::accept_all();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let mut child = Command::new(BIN)
         .args([
             "replay",
             "--url",
@@ -724,12 +703,8 @@ fn an_error_after_lines_were_sent_says_how_many_were_answered() {
     stdin.write_all(b"m f=3i 9223372036854775000\n").unwrap();
     drop(stdin);
     let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("2 lines were acknowledged"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "2 lines were acknowledged");
 }
 
 #[test]
@@ -737,8 +712,8 @@ fn an_endless_line_from_a_device_or_stdin_is_an_error_not_an_ever_growing_buffer
     let server = FaultServer::accept_all();
     let started = Instant::now();
     let o = replay(&["--url", &server.url, "--db", "x", "/dev/zero"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("longer than 64 MiB"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "longer than 64 MiB");
     let o = Command::new("bash")
         .arg("-c")
         .arg(format!(
@@ -748,8 +723,8 @@ fn an_endless_line_from_a_device_or_stdin_is_an_error_not_an_ever_growing_buffer
         .env("LPC", env!("CARGO_BIN_EXE_lpconvert"))
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("line 1 is longer"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "line 1 is longer");
     assert!(started.elapsed() < Duration::from_secs(60));
     assert!(server.seen().is_empty());
 }
@@ -763,7 +738,7 @@ fn signal_when(
     signal: &str,
     ready: &dyn Fn(u32) -> bool,
 ) -> (Output, Duration) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lpconvert"));
+    let mut cmd = Command::new(BIN);
     cmd.args(args).stderr(Stdio::piped());
     let mut feeder = None;
     match stdin_cmd {
@@ -787,12 +762,7 @@ fn signal_when(
         assert!(Instant::now() < deadline, "the run never got ready");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args([&format!("-{signal}"), &pid])
-        .status()
-        .unwrap()
-        .success());
+    send_signal(child.id(), signal);
     let signalled = Instant::now();
     let o = child.wait_with_output().unwrap();
     let took = signalled.elapsed();
@@ -831,7 +801,7 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     // Every batch was asked to wait (one request per worker at least).
     let (o, took) = signal_when(&args, None, "INT", &|_| !server.seen().is_empty());
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert_exit(&o, 130);
     assert!(
         took < Duration::from_secs(4),
         "stopped after {took:?}: {err}"
@@ -841,7 +811,7 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     assert_eq!(r["ending"], "interrupted", "{r}");
     let rest = FaultServer::accept_all();
     let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(
         count(&rest.stored()),
         count(&all),
@@ -890,7 +860,7 @@ fn schema_from_an_idle_pipe_stops_on_a_signal_with_summary_and_report() {
         catches_sigterm(pid) && started.elapsed() > Duration::from_millis(500)
     });
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert_exit(&o, 143);
     assert!(
         took < Duration::from_secs(4),
         "stopped after {took:?}: {err}"
@@ -943,7 +913,7 @@ fn the_report_exit_code_is_the_exit_status_in_every_ending() {
     .map(|s| s.to_string())
     .collect();
     let (o, _) = signal_when(&args, None, "INT", &|_| server.stored().len() == 1);
-    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert_exit(&o, 130);
     let r = report(&rep);
     assert_eq!(r["exit_code"], 130, "{r}");
 }
@@ -965,11 +935,11 @@ fn a_checkpoint_at_the_end_of_a_file_without_a_final_lf_resumes_with_nothing_to_
         &data,
     ];
     let o = replay(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(server.stored().len(), 3);
     // The rerun finds everything answered.
     let o = replay(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(server.stored().len(), 3, "nothing sent again");
     // A checkpoint that stopped at the end without marking the input complete (a signal
     // between the last answer and the end of the input) resumes there too.
@@ -979,7 +949,7 @@ fn a_checkpoint_at_the_end_of_a_file_without_a_final_lf_resumes_with_nothing_to_
     v["inputs"][0]["complete"] = false.into();
     std::fs::write(&ck, v.to_string()).unwrap();
     let o = replay(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(server.stored().len(), 3, "nothing sent again");
 }
 
@@ -1015,7 +985,7 @@ fn a_signal_with_requests_hanging_still_prints_the_summary_and_writes_the_report
         got.load(std::sync::atomic::Ordering::SeqCst)
     });
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert_exit(&o, 143);
     assert!(took < Duration::from_secs(12), "{took:?}");
     assert!(err.contains("lines read"), "summary printed: {err}");
     let r = report(&rep);
@@ -1051,8 +1021,7 @@ fn an_input_error_after_lines_were_sent_still_writes_the_report() {
         rep.to_str().unwrap(),
         cut.to_str().unwrap(),
     ]);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_exit(&o, 2);
     let r = report(&rep);
     assert_eq!(r["ending"], "error", "{r}");
     assert_eq!(r["exit_code"], 2, "{r}");
@@ -1082,7 +1051,7 @@ fn schema_from_an_open_pipe_ends_at_once_on_a_fatal_answer() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let child = Command::new(BIN)
         .args([
             "replay",
             "--url",
@@ -1120,7 +1089,7 @@ fn schema_from_an_open_pipe_ends_at_once_on_a_fatal_answer() {
     };
     let _ = feeder.kill();
     let _ = feeder.wait();
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_exit(&o, 1);
     assert_eq!(report(&rep)["ending"], "fatal");
 }
 
@@ -1167,7 +1136,7 @@ fn a_signal_during_replay_schema_keeps_the_counts_adding_up_and_the_rejects_part
     .map(|s| s.to_string())
     .collect();
     let o = signal_after(&args, "TERM", Duration::from_millis(1200));
-    assert_eq!(o.status.code(), Some(143), "{}", stderr(&o));
+    assert_exit(&o, 143);
     let r = report(&rep);
     let c = &r["conversion"];
     let n = |k: &str| c[k].as_u64().unwrap();
@@ -1180,7 +1149,7 @@ fn a_signal_during_replay_schema_keeps_the_counts_adding_up_and_the_rejects_part
     // An interrupted run leaves no rejects file that looks complete: FILE.partial, said so.
     assert!(!rejects.exists(), "{}", stderr(&o));
     let partial = dir.join("rejects.csv.partial");
-    assert!(stderr(&o).contains("rejects.csv.partial"), "{}", stderr(&o));
+    assert_stderr_has(&o, "rejects.csv.partial");
     let kept = std::fs::read_to_string(&partial).unwrap();
     assert_eq!(
         kept.lines().count() as u64 - 1,
@@ -1193,7 +1162,7 @@ fn a_signal_during_replay_schema_keeps_the_counts_adding_up_and_the_rejects_part
     let mut again: Vec<&str> = args[1..].iter().map(String::as_str).collect();
     again[1] = &fast.url;
     let o = replay(&again);
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_exit(&o, 3);
     let kept = std::fs::read_to_string(&rejects).unwrap();
     assert_eq!(kept.lines().count() - 1, (rows / 100) as usize);
     assert!(!partial.exists());
@@ -1217,7 +1186,7 @@ fn convert_rejects_of_a_run_stopped_at_a_bad_row_leave_the_previous_file_and_say
         &rej,
         &bad,
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_exit(&o, 1);
     assert_eq!(std::fs::read_to_string(&rej).unwrap(), "OLD\n");
     // Nothing was rejected (the bad row stopped the run): no "kept in" with no file named.
     assert!(!stderr(&o).contains("kept in \n"), "{}", stderr(&o));
@@ -1232,18 +1201,8 @@ fn replay_changed_while_running(
     delay: Duration,
     change: impl FnOnce(),
 ) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .arg("replay")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while !ready() && start.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    let child = spawn_lpconvert(&[&["replay"], args].concat());
+    wait_until(Duration::from_secs(20), Duration::from_millis(2), ready);
     std::thread::sleep(delay);
     change();
     child.wait_with_output().unwrap()
@@ -1306,7 +1265,7 @@ fn replay_of_a_file_truncated_while_sent_exits_2_not_sigbus() {
             assert_eq!(stored.len(), all.len(), "exit 0 with lost lines: {err}");
             continue;
         }
-        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_exit(&o, 2);
         assert!(
             err.contains(&format!("{}: changed while being read", lp.display())),
             "{err}"
@@ -1353,8 +1312,8 @@ fn replay_dry_run_of_a_file_truncated_while_read_never_dies_by_a_signal() {
             o.status
         );
         if o.status.code() != Some(0) {
-            assert_eq!(o.status.code(), Some(2), "{err}");
-            assert!(err.contains("changed while being read"), "{err}");
+            assert_exit(&o, 2);
+            assert_stderr_has(&o, "changed while being read");
         }
     }
 }
@@ -1385,7 +1344,7 @@ fn replay_of_a_file_that_grows_while_sent_exits_2() {
         },
     );
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_exit(&o, 2);
     assert!(
         err.contains(&format!("{lp}: changed while being read")),
         "{err}"
@@ -1451,7 +1410,7 @@ fn a_tiny_pace_does_not_panic() {
     if let Some(out) = out {
         let err = stderr(&out);
         assert!(!err.contains("panicked"), "{err}");
-        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_exit(&out, 2);
     }
 }
 
@@ -1466,14 +1425,10 @@ fn resume_with_other_precision_or_time_is_refused() {
     let server = FaultServer::accept_all();
     let base = ["--url", &server.url, "--db", "d", "--checkpoint", ckpt];
     let first = replay(&[&base[..], &["--precision", "s", &input]].concat());
-    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_exit(&first, 0);
     let other = replay(&[&base[..], &["--precision", "ms", &input]].concat());
-    assert_eq!(other.status.code(), Some(2), "{}", stderr(&other));
-    assert!(
-        stderr(&other).contains("rerun with the same options"),
-        "{}",
-        stderr(&other)
-    );
+    assert_exit(&other, 2);
+    assert_stderr_has(&other, "rerun with the same options");
     let shifted = replay(
         &[
             &base[..],
@@ -1481,9 +1436,9 @@ fn resume_with_other_precision_or_time_is_refused() {
         ]
         .concat(),
     );
-    assert_eq!(shifted.status.code(), Some(2), "{}", stderr(&shifted));
+    assert_exit(&shifted, 2);
     let same = replay(&[&base[..], &["--precision", "s", &input]].concat());
-    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    assert_exit(&same, 0);
     assert_eq!(
         server.stored().len(),
         50,

@@ -2,7 +2,7 @@
 //! line's counts, and the rejects files.
 
 use super::{summary, write, HOME_CSV, HOME_LP, HOME_SCHEMA};
-use crate::support::{code, run_in, text, TempDir};
+use crate::support::{assert_exit, assert_stderr_has, code, run_in, text, TempDir};
 
 #[test]
 fn exit_0_with_summary() {
@@ -104,7 +104,7 @@ fn exit_3_with_rejects_and_summary() {
         ],
         None,
     );
-    assert_eq!(code(&out), 3, "{}", text(&out.stderr));
+    assert_exit(&out, 3);
     assert_eq!(
         text(&out.stdout),
         format!("{HOME_LP}home,room=Kitchen temp=21.0,hum=35.9,co=0i 1641027600\n")
@@ -144,11 +144,7 @@ fn exit_3_with_rejects_and_summary() {
         None,
     );
     assert_eq!(code(&out), 3);
-    assert!(
-        text(&out.stderr).contains("a.csv:4:3: field temp"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_stderr_has(&out, "a.csv:4:3: field temp");
     let out = run_in(
         &d,
         &["--schema", "s.toml", "--on-error", "skip", "-q", "a.csv"],
@@ -256,20 +252,12 @@ fn exit_2_usage_and_io_errors() {
     // A missing input file: named in the message.
     let out = run_in(&d, &["--schema", "s.toml", "nope.csv"], None);
     assert_eq!(code(&out), 2);
-    assert!(
-        text(&out.stderr).contains("nope.csv"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_stderr_has(&out, "nope.csv");
     // A missing second input: the first is converted, then exit 2.
     let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv", "nope.csv"], None);
     assert_eq!(code(&out), 2);
     assert_eq!(text(&out.stdout), HOME_LP);
-    assert!(
-        text(&out.stderr).contains("nope.csv"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_stderr_has(&out, "nope.csv");
     // An output in a directory that does not exist.
     let out = run_in(
         &d,
@@ -277,11 +265,7 @@ fn exit_2_usage_and_io_errors() {
         None,
     );
     assert_eq!(code(&out), 2);
-    assert!(
-        text(&out.stderr).contains("no/such/dir/out.lp"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_stderr_has(&out, "no/such/dir/out.lp");
 }
 
 #[test]

@@ -11,7 +11,7 @@
 //! JSON inputs with `--format ndjson`, as stdin has no file name), and must give the same
 //! output. Adding a case means adding files.
 
-use crate::support::{code, gunzip, root, run_in, testdata, text, TempDir};
+use crate::support::{assert_exit, code, gunzip, root, run_in, testdata, text, TempDir};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -280,7 +280,7 @@ fn home_is_the_tutorial_output() {
         &["--schema", "schemas/home.toml", "testdata/home.csv"],
         None,
     );
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     assert_eq!(text(&out.stdout), text(&expected));
     // The explicit subcommand is the same command.
     let out = run_in(

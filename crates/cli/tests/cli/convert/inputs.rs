@@ -3,8 +3,8 @@
 //! chunking that gives the same output for any chunk size.
 
 use super::{summary, write, HOME_CSV, HOME_LP, HOME_SCHEMA};
-use crate::support::{code, gunzip, lpconvert_command, run_in, text, TempDir};
-use std::io::{BufRead, BufReader, Write};
+use crate::support::{assert_exit, code, gunzip, gzip, lpconvert_command, run_in, text, TempDir};
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
 #[test]
@@ -34,7 +34,7 @@ fn overrides_format_precision_on_error() {
         ],
         None,
     );
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     assert_eq!(
         text(&out.stdout),
         HOME_LP.replace(" 1641024000\n", " 1641024000000\n")
@@ -84,10 +84,11 @@ fn multiple_inputs_in_order_with_stdin_and_gzip() {
     write(&d, "s.toml", HOME_SCHEMA);
     write(&d, "a.csv", HOME_CSV);
     write(&d, "b.csv", "time,room,temp,hum,co\n1,B,1,1,1\n");
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(b"time,room,temp,hum,co\n3,C,3,3,3\n")
-        .expect("gzip");
-    std::fs::write(d.join("c.csv.gz"), gz.finish().expect("gzip")).expect("write");
+    std::fs::write(
+        d.join("c.csv.gz"),
+        gzip(b"time,room,temp,hum,co\n3,C,3,3,3\n"),
+    )
+    .expect("write");
     let stdin = b"time,room,temp,hum,co\r\n2,S,2,2,2\r\n";
     let out = run_in(
         &d,
@@ -96,7 +97,7 @@ fn multiple_inputs_in_order_with_stdin_and_gzip() {
         ],
         Some(stdin),
     );
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     let b = "home,room=B temp=1,hum=1,co=1i 1\n";
     let s = "home,room=S temp=2,hum=2,co=2i 2\n";
     let c = "home,room=C temp=3,hum=3,co=3i 3\n";
@@ -172,9 +173,7 @@ fn output_files_plain_and_gzip() {
         HOME_LP
     );
     // The gzip output round-trips as an input... of `check`-like use: convert a gz CSV to gz LP.
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(HOME_CSV.as_bytes()).expect("gzip");
-    std::fs::write(d.join("in.csv.gz"), gz.finish().expect("gzip")).expect("write");
+    std::fs::write(d.join("in.csv.gz"), gzip(HOME_CSV.as_bytes())).expect("write");
     let out = run_in(
         &d,
         &["--schema", "s.toml", "-q", "-o", "x.lp.gz", "in.csv.gz"],
@@ -291,7 +290,7 @@ fn stray_quote_in_unquoted_cell_does_not_change_chunking() {
     std::fs::write(d.join("s.toml"), "measurement = \"m\"\nstring_newlines = \"escape\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n").expect("write");
     std::fs::write(d.join("a.csv"), "k,s\na\"b,\"x\ny\"\nc,d\n").expect("write");
     let whole = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
-    assert_eq!(whole.status.code(), Some(0), "{}", text(&whole.stderr));
+    assert_exit(&whole, 0);
     assert_eq!(text(&whole.stdout), "m,k=a\"b s=\"x\\ny\"\nm,k=c s=\"d\"\n");
     for chunk in ["1", "4", "7", "9"] {
         let out = run_in(

@@ -1,8 +1,7 @@
 //! NDJSON / JSON-array input: truncated or malformed arrays, control characters, invalid
 //! UTF-8, array streams cut across chunks, and where errors are placed (line and column).
 
-use crate::support::{run_in, text, TempDir};
-use std::io::Write;
+use crate::support::{assert_exit, gzip, run_in, text, TempDir};
 
 /// Converts `input` (named `name`) with `schema`, `--on-error skip --rejects rejects`:
 /// (exit status, stdout, the `rejects.errors` file).
@@ -184,9 +183,7 @@ fn json_array_stream_does_not_cut_a_number_element_in_two() {
         .collect();
     let json = format!("[{}]\n", elems.join(", "));
     std::fs::write(d.join("a.json"), &json).expect("write");
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(json.as_bytes()).expect("gzip");
-    std::fs::write(d.join("b.json.gz"), gz.finish().expect("gzip")).expect("write");
+    std::fs::write(d.join("b.json.gz"), gzip(json.as_bytes())).expect("write");
     let args = |input: &'static str, rejects: &'static str| {
         [
             "--schema",
@@ -202,7 +199,7 @@ fn json_array_stream_does_not_cut_a_number_element_in_two() {
     let plain = run_in(&d, &args("a.json", "ra"), None);
     let gzipped = run_in(&d, &args("b.json.gz", "rb"), None);
     let stdin = run_in(&d, &args("-", "rc"), Some(json.as_bytes()));
-    assert_eq!(plain.status.code(), Some(3), "{}", text(&plain.stderr));
+    assert_exit(&plain, 3);
     assert_eq!(text(&plain.stdout).lines().count(), 20000);
     let errors = |f: &str| {
         std::fs::read_to_string(d.join(f))

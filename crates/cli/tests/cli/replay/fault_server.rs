@@ -3,7 +3,8 @@
 //! Real servers are in `replay_servers.rs`.
 
 use crate::support::{
-    kill_after, replay_with_env, report, stderr, write_lines, FaultServer, Reply, Seen, TempDir,
+    assert_exit, assert_stderr_has, kill_after, replay_with_env, report, stderr, write_lines,
+    FaultServer, Reply, Seen, TempDir, BIN,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -91,7 +92,7 @@ fn retries_429_503_500_with_retry_after_then_stores_everything() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let seen = server.seen();
     // Retry-After: 1 was honoured: at least a second between the 429 and the retry.
     assert!(seen[1].at.duration_since(seen[0].at) >= Duration::from_millis(990));
@@ -126,7 +127,7 @@ fn retry_after_as_an_http_date() {
         }
     });
     let out = replay_with_env(&["--url", &server.url, "--db", "d", &file], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let seen = server.seen();
     let waited = seen[1].at.duration_since(seen[0].at);
     // Whole seconds: the date is 1-2 s away.
@@ -187,7 +188,7 @@ fn a_413_splits_the_batch_until_it_fits() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_stored_once(&server, &input);
     let r = report(&rep);
     // 50 -> 25 -> 12/13 -> 13 -> 6/7: every part of at most 12 lines is stored.
@@ -265,7 +266,7 @@ fn check_partial(api: &'static str, extra: &[&str], env: &[(&str, &str)]) -> (Fa
     args.extend_from_slice(extra);
     args.push(&file);
     let out = replay_with_env(&args, env);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, 3);
     let r = report(&rep);
     assert_eq!(r["lines_read"], 200);
     assert_eq!(r["lines_acknowledged"], 198);
@@ -355,7 +356,7 @@ fn connection_resets_and_slow_answers_are_survived() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_stored_once(&server, &input);
     let r = report(&rep);
     assert_eq!(r["network_errors"], 2);
@@ -379,7 +380,7 @@ fn a_request_timeout_is_retried_at_least_once_delivery() {
         &["--url", &server.url, "--db", "d", "--timeout", "1s", &file],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     std::thread::sleep(Duration::from_secs(3)); // let the slow answer be recorded
     assert_stored_at_least_once(&server, &input);
     assert_eq!(server.seen().len(), 2);
@@ -406,9 +407,9 @@ fn gives_up_after_max_retry_time_with_exit_1() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert!(t0.elapsed() < Duration::from_secs(10));
-    assert!(stderr(&out).contains("gave up"), "{}", stderr(&out));
+    assert_stderr_has(&out, "gave up");
     let r = report(&rep);
     assert_eq!(r["ending"], "gave_up");
     assert_eq!(r["lines_pending"], 10);
@@ -437,9 +438,8 @@ fn fatal_statuses_stop_the_run() {
             ],
             &[],
         );
-        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-        let err = stderr(&out);
-        assert!(err.contains(&format!("HTTP {status}: {words}")), "{err}");
+        assert_exit(&out, 1);
+        assert_stderr_has(&out, &format!("HTTP {status}: {words}"));
         // Stopped at once: no more than one request per connection.
         assert!(server.seen().len() <= 2, "{}", server.seen().len());
     }
@@ -470,7 +470,7 @@ fn basic_auth_gzip_and_v2_token() {
         ],
         &[("PW", "open sesame")],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     for s in server.seen() {
         assert_eq!(s.target, "/write?db=d&rp=autogen&precision=s");
         assert_eq!(
@@ -502,7 +502,7 @@ fn basic_auth_gzip_and_v2_token() {
         ],
         &[("INFLUX_TOKEN", "tok")],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let seen = server.seen();
     assert_eq!(seen[0].target, "/api/v2/write?bucket=b&org=o&precision=us");
     assert_eq!(
@@ -523,7 +523,7 @@ fn basic_auth_gzip_and_v2_token() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
 }
 
 #[test]
@@ -551,7 +551,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let mut stored = server.stored();
     stored.sort();
     assert_eq!(
@@ -561,7 +561,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
 
     // stdin
     let server = FaultServer::accept_all();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let mut child = Command::new(BIN)
         .args(["replay", "--url", &server.url, "--db", "d", "-"])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
@@ -574,7 +574,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
         .write_all(body.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(server.stored().len(), 3);
 
     // --dry-run sends nothing.
@@ -593,7 +593,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(server.seen().is_empty());
     assert_eq!(report(&rep)["lines_read"], 3);
     assert!(stderr(&out).contains("dry run"));
@@ -609,7 +609,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     // A missing schema is a usage error: exit 2, naming it.
     let out = replay_with_env(
         &[
@@ -624,7 +624,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
         &[],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("x.toml"), "{}", stderr(&out));
+    assert_stderr_has(&out, "x.toml");
 }
 
 #[test]
@@ -654,7 +654,7 @@ fn time_shift_and_now_rewrite_timestamps() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(
         server.stored(),
         vec!["m f=1 400", "m f=2", "m,t=x f=\"a 5\" 460"]
@@ -679,7 +679,7 @@ fn time_shift_and_now_rewrite_timestamps() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let stored = server.stored();
     let ts = |l: &str| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap();
     let first = ts(&stored[0]);
@@ -711,7 +711,7 @@ fn pace_replays_the_original_spacing_sped_up() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let seen = server.seen();
     let span = seen.last().unwrap().at.duration_since(seen[0].at);
     assert!(
@@ -733,7 +733,7 @@ fn rate_limit_is_accurate_and_smooth() {
         &["--url", &server.url, "--db", "d", "--rate", "20000", &file],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let seen = server.seen();
     let (first, last) = (&seen[0], seen.last().unwrap());
     let span = last.at.duration_since(first.at).as_secs_f64();
@@ -765,7 +765,7 @@ fn rate_limit_is_accurate_and_smooth() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let secs = t0.elapsed().as_secs_f64();
     let expected = bytes as f64 / 200_000.0;
     assert!(
@@ -804,12 +804,9 @@ fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
     assert!(offset > 0, "{saved}");
     assert_eq!(saved["inputs"][0]["complete"], false);
 
-    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("1000000"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("resumed at byte"), "{}", stderr(&out));
+    let out = Command::new(BIN).args(args("1000000")).output().unwrap();
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, "resumed at byte");
     assert_stored_at_least_once(&server, &input);
     // Sent twice: at most what was acknowledged since the last checkpoint (written every
     // 250 ms: 500 lines at 2000/s) plus the batches in flight (2 connections, 4 queued, of
@@ -824,23 +821,13 @@ fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
     assert_eq!(saved["inputs"][0]["complete"], true);
 
     // A third run has nothing to send; a changed input is refused.
-    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("1000000"))
-        .output()
-        .unwrap();
+    let out = Command::new(BIN).args(args("1000000")).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(server.stored().len(), total);
     std::fs::write(&file, "m f=1 1\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("1000000"))
-        .output()
-        .unwrap();
+    let out = Command::new(BIN).args(args("1000000")).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("delete it to start over"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "delete it to start over");
 }
 
 #[test]
@@ -871,11 +858,8 @@ fn time_now_offset_is_kept_across_a_resume() {
     kill_after(&args("2000"), Duration::from_millis(700));
     // Later than the first run's "now": a fresh offset would differ.
     std::thread::sleep(Duration::from_millis(1500));
-    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("1000000"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = Command::new(BIN).args(args("1000000")).output().unwrap();
+    assert_exit(&out, 0);
     let mut offsets = std::collections::BTreeSet::new();
     for l in server.stored() {
         // m,host=hN value=Ii,x=I.5 TS

@@ -5,8 +5,8 @@
 //! values.
 
 use crate::support::{
-    http_get, influx_query, kill_after, run_lpconvert, start_influxdb, start_victoria_metrics,
-    TempDir,
+    assert_exit, http_get, influx_query, kill_after, run_lpconvert, start_influxdb,
+    start_victoria_metrics, TempDir, BIN,
 };
 use influxdb_line_protocol::{parse_lines, FieldValue};
 use std::collections::BTreeMap;
@@ -16,12 +16,7 @@ use std::time::{Duration, Instant};
 
 fn replay_ok(args: &[&str]) -> Output {
     let out = run_lpconvert("replay", args, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     out
 }
 
@@ -230,16 +225,8 @@ fn influxdb_1x_kill_and_resume_stores_every_line() {
     };
     let before = count("SELECT count(v) FROM k");
     assert!(before > 0 && before < n, "{before} stored before the kill");
-    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("1000000"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new(BIN).args(args("1000000")).output().unwrap();
+    assert_exit(&out, 0);
     assert_eq!(count("SELECT count(v) FROM k"), n);
     assert_eq!(count("SELECT sum(v) FROM k"), n * (n - 1) / 2);
 }

@@ -3,7 +3,8 @@
 //! conversion that stops, checkpoint and resume of the converted stream).
 
 use crate::support::{
-    influx_query, replay, report, root, start_influxdb, stderr, FaultServer, Reply, Seen, TempDir,
+    assert_exit, assert_stderr_has, influx_query, replay, report, root, start_influxdb, stderr,
+    FaultServer, Reply, Seen, TempDir,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -95,11 +96,10 @@ fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
         root().join("schemas/home.toml").to_str().unwrap(),
         csv.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("converted 26 rows: 26 lines, 0 skipped (no fields), 0 rejected"),
-        "{}",
-        stderr(&out)
+    assert_exit(&out, 0);
+    assert_stderr_has(
+        &out,
+        "converted 26 rows: 26 lines, 0 skipped (no fields), 0 rejected",
     );
     assert_eq!(influx_home_points(&server.url, "home"), want);
 
@@ -117,7 +117,7 @@ fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
         root().join("schemas/home-ndjson.toml").to_str().unwrap(),
         ndjson.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(influx_home_points(&server.url, "homejson"), want);
 }
 
@@ -188,7 +188,7 @@ fn rejected_rows_are_counted_reported_and_kept_and_every_converted_line_is_store
         data.to_str().unwrap(),
     ]);
     // 3: finished, but rows were rejected.
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, 3);
     let err = stderr(&out);
     let name = data.display().to_string();
     assert!(
@@ -269,7 +269,7 @@ fn lines_refused_by_the_server_are_named_by_their_line_in_the_converted_stream()
         rejects.to_str().unwrap(),
         data.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, 3);
     let text = std::fs::read_to_string(&rejects).unwrap();
     assert!(
         text.contains(&format!("{} as line protocol", data.display())),
@@ -304,7 +304,7 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
         data.to_str().unwrap(),
     ];
     let out = replay(&args);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     // Row 3210 is on line 3212, column 3.
     assert!(
@@ -322,8 +322,8 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
     let ck = std::fs::read_to_string(&ckpt).unwrap();
     assert!(ck.contains("\"complete\": false"), "{ck}");
     let out = replay(&args);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("resumed at byte"), "{}", stderr(&out));
+    assert_exit(&out, 1);
+    assert_stderr_has(&out, "resumed at byte");
     assert_eq!(server.stored().len(), 3210, "nothing sent twice");
 
     // Without a checkpoint, and with --quiet, the error is still on stderr.
@@ -338,7 +338,7 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
         data.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains(":3212:3: "), "{}", stderr(&out));
+    assert_stderr_has(&out, ":3212:3: ");
 }
 
 #[test]
@@ -377,7 +377,7 @@ fn a_stopped_replay_resumes_in_the_converted_stream_and_the_schema_is_part_of_th
         ])
     };
     let out = run(&first.url, &schema);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     // One connection, answered in order: the first lines of the stream, 25 batches of at
     // most 5000 lines (a batch does not span two blocks of the stream).
     let stored_first = first.stored();
@@ -390,15 +390,11 @@ fn a_stopped_replay_resumes_in_the_converted_stream_and_the_schema_is_part_of_th
     std::fs::write(&other, format!("{SCHEMA}\n# edited\n")).unwrap();
     let second = FaultServer::accept_all();
     let out = run(&second.url, &other);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("was written for other input"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "was written for other input");
     let out = run(&second.url, &schema);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("resumed at byte"), "{}", stderr(&out));
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, "resumed at byte");
     // The rerun starts exactly after the acknowledged lines: nothing lost, nothing twice.
     let stored_second = second.stored();
     assert_eq!(stored_second, want[acked..].to_vec());
@@ -423,9 +419,5 @@ fn checkpoint_with_a_converted_stdin_is_refused() {
         "-",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("--checkpoint needs file inputs"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "--checkpoint needs file inputs");
 }

@@ -59,13 +59,42 @@ fn wait_ready(url: &str, path: &str, child: &mut Child, log: &Path) {
     );
 }
 
-/// Starts InfluxDB 1.x (`/usr/bin/influxd`, Debian package `influxdb`) on 127.0.0.1.
-pub fn start_influxdb() -> ServerProcess {
-    let bin = "/usr/bin/influxd";
+/// Starts `bin ARGS` with its stdout in `dir/NAME.log` and stderr in `dir/NAME.err`, waits
+/// until `GET url+ready_path` answers 2xx (showing `dir/NAME.ready_log` if it never does).
+fn start_server(
+    bin: &str,
+    package: &str,
+    args: &[String],
+    dir: TempDir,
+    url: String,
+    (ready_path, ready_log): (&str, &str),
+) -> ServerProcess {
     assert!(
         Path::new(bin).exists(),
-        "{bin} is missing: install the Debian package (apt-get install -y influxdb)"
+        "{bin} is missing: install the Debian package (apt-get install -y {package})"
     );
+    let name = Path::new(bin)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("server");
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap())
+        .stderr(std::fs::File::create(dir.join(format!("{name}.err"))).unwrap())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {bin}: {e}"));
+    let log = dir.join(format!("{name}.{ready_log}"));
+    wait_ready(&url, ready_path, &mut child, &log);
+    ServerProcess {
+        url,
+        child,
+        _dir: dir,
+    }
+}
+
+/// Starts InfluxDB 1.x (`/usr/bin/influxd`, Debian package `influxdb`) on 127.0.0.1.
+pub fn start_influxdb() -> ServerProcess {
     let dir = TempDir::new("influxd");
     let (http, rpc) = (free_port(), free_port());
     let d = dir.0.display();
@@ -80,51 +109,38 @@ pub fn start_influxdb() -> ServerProcess {
     );
     let conf = dir.join("influxdb.conf");
     std::fs::write(&conf, config).unwrap();
-    let log = dir.join("influxd.log");
-    let mut child = Command::new(bin)
-        .arg("-config")
-        .arg(&conf)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(std::fs::File::create(dir.join("influxd.err")).unwrap())
-        .spawn()
-        .expect("start influxd");
+    let args = ["-config".to_string(), conf.display().to_string()];
     let url = format!("http://127.0.0.1:{http}");
-    wait_ready(&url, "/ping", &mut child, &dir.join("influxd.err"));
-    ServerProcess {
+    start_server(
+        "/usr/bin/influxd",
+        "influxdb",
+        &args,
+        dir,
         url,
-        child,
-        _dir: dir,
-    }
+        ("/ping", "err"),
+    )
 }
 
 /// Starts VictoriaMetrics (`victoria-metrics`, Debian package) on 127.0.0.1.
 pub fn start_victoria_metrics() -> ServerProcess {
-    let bin = "/usr/bin/victoria-metrics";
-    assert!(
-        Path::new(bin).exists(),
-        "{bin} is missing: install the Debian package (apt-get install -y victoria-metrics)"
-    );
     let dir = TempDir::new("vm");
     let port = free_port();
-    let log = dir.join("vm.log");
-    let mut child = Command::new(bin)
-        .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
-        .arg(format!("-storageDataPath={}", dir.join("data").display()))
-        .arg("-retentionPeriod=100y")
-        .arg("-loggerLevel=ERROR")
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(std::fs::File::create(dir.join("vm.err")).unwrap())
-        .spawn()
-        .expect("start victoria-metrics");
+    let args = [
+        format!("-httpListenAddr=127.0.0.1:{port}"),
+        format!("-storageDataPath={}", dir.join("data").display()),
+        "-retentionPeriod=100y".to_string(),
+        "-loggerLevel=ERROR".to_string(),
+    ];
     let url = format!("http://127.0.0.1:{port}");
-    wait_ready(&url, "/health", &mut child, &log);
-    ServerProcess {
+    let package = "victoria-metrics";
+    start_server(
+        "/usr/bin/victoria-metrics",
+        package,
+        &args,
+        dir,
         url,
-        child,
-        _dir: dir,
-    }
+        ("/health", "log"),
+    )
 }
 
 /// A GET returning the body as text (panics unless 2xx).
