@@ -4,8 +4,8 @@
 //! naming indented lines, naming no line).
 
 use crate::support::{
-    assert_exit, assert_stderr_has, bench, points, replay, replay_with_env, replay_within, report,
-    stderr, write_lines, write_text, FaultServer, Reply, Seen, TempDir,
+    assert_exit, assert_stderr_has, bench, points, replay, replay_to, replay_with_env,
+    replay_within, report, stderr, write_lines, write_text, FaultServer, Reply, Seen, TempDir,
 };
 use std::time::{Duration, Instant};
 
@@ -52,18 +52,7 @@ fn redirect_is_fatal_and_never_resent_as_get() {
             port(&server)
         );
         let started = Instant::now();
-        let out = replay_with_env(
-            &[
-                "--url",
-                &server.url,
-                "--db",
-                "d",
-                "--max-retry-time",
-                "20s",
-                &input,
-            ],
-            &[],
-        );
+        let out = replay_to(&server.url, "d", &["--max-retry-time", "20s", &input]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{status}: {err}");
         assert!(
@@ -128,7 +117,7 @@ fn malformed_urls_and_zero_timeout_are_usage_errors() {
         "http://user@127.0.0.1:8086",
     ];
     for url in bad {
-        let out = replay_with_env(&["--url", url, "--db", "d", &input], &[]);
+        let out = replay(&["--url", url, "--db", "d", &input]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "replay {url:?}: {err}");
         assert!(err.contains("--url"), "replay {url:?}: {err}");
@@ -143,24 +132,10 @@ fn malformed_urls_and_zero_timeout_are_usage_errors() {
         );
     }
     let server = FaultServer::accept_all();
-    let out = replay_with_env(
-        &["--url", &server.url, "--db", "d", "--timeout", "0s", &input],
-        &[],
-    );
+    let out = replay_to(&server.url, "d", &["--timeout", "0s", &input]);
     assert_exit(&out, 2);
     assert_stderr_has(&out, "--timeout");
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--timeout",
-            "1ns",
-            &input,
-        ],
-        &[],
-    );
+    let out = replay_to(&server.url, "d", &["--timeout", "1ns", &input]);
     assert_exit(&out, 2);
     let mut args = vec!["--url", server.url.as_str(), "--timeout", "0ms"];
     args.extend(BENCH_SHORT);
@@ -176,18 +151,15 @@ fn https_to_a_plain_http_port_fails_at_once() {
     let server = FaultServer::accept_all();
     let url = server.url.replace("http://", "https://");
     let started = Instant::now();
-    let out = replay_with_env(
-        &[
-            "--url",
-            &url,
-            "--db",
-            "d",
-            "--max-retry-time",
-            "30s",
-            &input,
-        ],
-        &[],
-    );
+    let out = replay(&[
+        "--url",
+        &url,
+        "--db",
+        "d",
+        "--max-retry-time",
+        "30s",
+        &input,
+    ]);
     let err = stderr(&out);
     assert_exit(&out, 1);
     assert!(
@@ -225,14 +197,14 @@ fn url_path_prefix_and_query_are_kept() {
     ] {
         let url = format!("{}{suffix}", server.url);
         let before = server.seen().len();
-        let out = replay_with_env(&["--url", &url, "--api", api, "--db", "d", &input], &[]);
+        let out = replay(&["--url", &url, "--api", api, "--db", "d", &input]);
         assert_eq!(out.status.code(), Some(0), "{url}: {}", stderr(&out));
         let seen = server.seen();
         assert_eq!(seen[before].target, expected, "{url}");
     }
     // A parameter the tool sets is given by its option, not in --url.
     let url = format!("{}/?db=other", server.url);
-    let out = replay_with_env(&["--url", &url, "--db", "d", &input], &[]);
+    let out = replay(&["--url", &url, "--db", "d", &input]);
     assert_exit(&out, 2);
     assert_stderr_has(&out, "--db");
 }
@@ -256,20 +228,17 @@ fn credentials_in_the_url_are_sent_as_basic_auth_and_never_shown() {
     });
     let url =
         server.url.replace("http://", "http://admin:Sesame%40Open@") + "/?u=admin&p=qpassword1";
-    let out = replay_with_env(
-        &[
-            "--url",
-            &url,
-            "--db",
-            "d",
-            "--rejects",
-            rejects.to_str().unwrap(),
-            "--report",
-            rep.to_str().unwrap(),
-            &input,
-        ],
-        &[],
-    );
+    let out = replay(&[
+        "--url",
+        &url,
+        "--db",
+        "d",
+        "--rejects",
+        rejects.to_str().unwrap(),
+        "--report",
+        rep.to_str().unwrap(),
+        &input,
+    ]);
     let err = stderr(&out);
     assert_exit(&out, 3);
     let seen = server.seen();
@@ -342,18 +311,7 @@ fn retry_after_beyond_max_retry_time_says_why() {
     let input = data(&dir);
     let server = FaultServer::start(|_| Reply::with_header(503, "Retry-After", "3600"));
     let started = Instant::now();
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--max-retry-time",
-            "5s",
-            &input,
-        ],
-        &[],
-    );
+    let out = replay_to(&server.url, "d", &["--max-retry-time", "5s", &input]);
     let err = stderr(&out);
     assert_exit(&out, 1);
     assert!(started.elapsed() < Duration::from_secs(5), "waited: {err}");
@@ -373,18 +331,7 @@ fn an_empty_body_leaves_no_dangling_colon() {
     let dir = TempDir::new("emptybody");
     let input = data(&dir);
     let server = FaultServer::start(|_| Reply::status(500));
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--max-retry-time",
-            "1s",
-            &input,
-        ],
-        &[],
-    );
+    let out = replay_to(&server.url, "d", &["--max-retry-time", "1s", &input]);
     let err = stderr(&out);
     assert_exit(&out, 1);
     assert_stderr_has(&out, "HTTP 500");
@@ -452,18 +399,7 @@ fn a_certificate_that_does_not_verify_is_fatal_at_once() {
     let input = data(&dir);
     let server = start_self_signed_tls(&dir);
     let started = Instant::now();
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--max-retry-time",
-            "30s",
-            &input,
-        ],
-        &[],
-    );
+    let out = replay_to(&server.url, "d", &["--max-retry-time", "30s", &input]);
     let err = stderr(&out);
     assert_exit(&out, 1);
     assert!(
@@ -536,22 +472,19 @@ fn replay_against(api: &str, status: u16, body: &str, stored: &[&str]) -> serde_
         delay: Duration::ZERO,
         stored: Some(stored.clone()),
     });
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--api",
-            api,
-            "--db",
-            "d",
-            "--report",
-            rep.to_str().unwrap(),
-            "--max-retry-time",
-            "5s",
-            &input,
-        ],
-        &[],
-    );
+    let out = replay(&[
+        "--url",
+        &server.url,
+        "--api",
+        api,
+        "--db",
+        "d",
+        "--report",
+        rep.to_str().unwrap(),
+        "--max-retry-time",
+        "5s",
+        &input,
+    ]);
     let r = report(&rep);
     let acked = r["lines_acknowledged"].as_u64().unwrap();
     let refused = r["lines_refused"].as_u64().unwrap();
@@ -635,26 +568,23 @@ fn a_partial_write_answer_cut_off_or_not_utf8_is_never_taken_for_more_than_it_sa
             },
             stored: good.clone(),
         });
-        let out = replay_with_env(
-            &[
-                "--url",
-                &server.url,
-                "--api",
-                "v3",
-                "--db",
-                "d",
-                "--report",
-                rep.to_str().unwrap(),
-                "--rejects",
-                rejects.to_str().unwrap(),
-                "--timeout",
-                "3s",
-                "--max-retry-time",
-                "20s",
-                &input,
-            ],
-            &[],
-        );
+        let out = replay(&[
+            "--url",
+            &server.url,
+            "--api",
+            "v3",
+            "--db",
+            "d",
+            "--report",
+            rep.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+            "--timeout",
+            "3s",
+            "--max-retry-time",
+            "20s",
+            &input,
+        ]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(3), "{k}: {err}");
         let r = report(&rep);
@@ -877,22 +807,19 @@ fn v3_precision_is_sent_in_the_long_form_every_release_accepts() {
         ("ns", "nanosecond"),
     ] {
         let before = server.seen().len();
-        let out = replay_with_env(
-            &[
-                "--url",
-                &server.url,
-                "--api",
-                "v3",
-                "--db",
-                "d",
-                "--precision",
-                p,
-                "--time",
-                "now",
-                &input,
-            ],
-            &[],
-        );
+        let out = replay(&[
+            "--url",
+            &server.url,
+            "--api",
+            "v3",
+            "--db",
+            "d",
+            "--precision",
+            p,
+            "--time",
+            "now",
+            &input,
+        ]);
         assert_eq!(out.status.code(), Some(0), "{p}: {}", stderr(&out));
         assert_eq!(
             server.seen()[before].target,
@@ -917,20 +844,17 @@ fn server_reasons_in_the_rejects_file_carry_no_control_characters() {
     ] {
         let rejects = dir.join("rejects.lp");
         let server = FaultServer::start(move |_| Reply::with_body(400, body));
-        let out = replay_with_env(
-            &[
-                "--url",
-                &server.url,
-                "--api",
-                api,
-                "--db",
-                "d",
-                "--rejects",
-                rejects.to_str().unwrap(),
-                &input,
-            ],
-            &[],
-        );
+        let out = replay(&[
+            "--url",
+            &server.url,
+            "--api",
+            api,
+            "--db",
+            "d",
+            "--rejects",
+            rejects.to_str().unwrap(),
+            &input,
+        ]);
         assert_exit(&out, 3);
         let rejected = std::fs::read_to_string(&rejects).unwrap();
         assert!(
@@ -964,19 +888,16 @@ fn a_port_that_does_not_speak_plain_http_is_fatal_at_once() {
             stored: vec![],
         });
         let started = Instant::now();
-        let out = replay_with_env(
+        let out = replay_to(
+            &server.url,
+            "d",
             &[
-                "--url",
-                &server.url,
-                "--db",
-                "d",
                 "--max-retry-time",
                 "20s",
                 "--report",
                 rep.to_str().unwrap(),
                 &input,
             ],
-            &[],
         );
         let err = stderr(&out);
         assert_exit(&out, 1);
@@ -1004,27 +925,14 @@ fn influxdb1_type_conflict_hiding_unparsable_lines_never_counts_them_stored() {
     // The field's type is known before the batch (on a new measurement, a conflict inside
     // the batch refuses the whole batch).
     let first = write_text(&dir, "first.lp", "tc f=0i 100\n");
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--precision",
-            "s",
-            &first,
-        ],
-        &[],
-    );
+    let out = replay_to(&server.url, "d", &["--precision", "s", &first]);
     assert_exit(&out, 0);
     let rep = dir.join("report.json");
     let rejects = dir.join("rejects.lp");
-    let out = replay_with_env(
+    let out = replay_to(
+        &server.url,
+        "d",
         &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
             "--precision",
             "s",
             "--report",
@@ -1033,7 +941,6 @@ fn influxdb1_type_conflict_hiding_unparsable_lines_never_counts_them_stored() {
             rejects.to_str().unwrap(),
             &input,
         ],
-        &[],
     );
     assert_exit(&out, 3);
     let q = crate::support::influx_query(&server.url, "d", "SELECT * FROM tc WHERE time < 50s");
@@ -1094,17 +1001,10 @@ fn a_web_page_is_not_a_write_acknowledgement() {
         stored: Some(vec![]),
     }
     });
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--report",
-            rep.to_str().unwrap(),
-            &input,
-        ],
-        &[],
+    let out = replay_to(
+        &server.url,
+        "d",
+        &["--report", rep.to_str().unwrap(), &input],
     );
     assert_exit(&out, 1);
     assert_stderr_has(&out, "web page");
@@ -1245,17 +1145,17 @@ fn v1_partial_write_naming_an_indented_line_is_not_counted_as_stored() {
     });
     let rej = dir.join("rejects.lp");
     let rep = dir.join("report.json");
-    let out = replay(&[
-        "--url",
+    let out = replay_to(
         &server.url,
-        "--db",
         "d",
-        "--rejects",
-        rej.to_str().unwrap(),
-        "--report",
-        rep.to_str().unwrap(),
-        &file,
-    ]);
+        &[
+            "--rejects",
+            rej.to_str().unwrap(),
+            "--report",
+            rep.to_str().unwrap(),
+            &file,
+        ],
+    );
     let r = report(&rep);
     assert_eq!(server.stored().len(), 2);
     assert_eq!(
@@ -1316,19 +1216,19 @@ fn a_large_partial_write_answer_is_not_read_as_all_refused() {
     });
     let rej = dir.join("rejects.lp");
     let rep = dir.join("report.json");
-    let out = replay(&[
-        "--url",
+    let out = replay_to(
         &server.url,
-        "--db",
         "d",
-        "--batch-lines",
-        "2000",
-        "--rejects",
-        rej.to_str().unwrap(),
-        "--report",
-        rep.to_str().unwrap(),
-        &file,
-    ]);
+        &[
+            "--batch-lines",
+            "2000",
+            "--rejects",
+            rej.to_str().unwrap(),
+            "--report",
+            rep.to_str().unwrap(),
+            &file,
+        ],
+    );
     assert_eq!(server.stored().len(), 800);
     let r = report(&rep);
     assert_eq!(

@@ -3,9 +3,9 @@
 //! `--rate` or `--pace`).
 
 use crate::support::{
-    assert_exit, assert_stderr_has, points, replay, replay_within, report, run_lpconvert,
-    send_signal, spawn_lpconvert, start_influxdb, stderr, wait_until, write_lines, write_text,
-    FaultServer, Reply, TempDir, BIN,
+    assert_exit, assert_stderr_has, points, replay, replay_to, replay_within, report,
+    run_lpconvert, send_signal, spawn_lpconvert, start_influxdb, stderr, wait_until, write_lines,
+    write_text, FaultServer, Reply, TempDir, BIN,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -121,15 +121,7 @@ fn checkpoint_that_is_a_device_is_refused() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let server = FaultServer::accept_all();
     let started = Instant::now();
-    let o = replay(&[
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--checkpoint",
-        "/dev/zero",
-        &data,
-    ]);
+    let o = replay_to(&server.url, "x", &["--checkpoint", "/dev/zero", &data]);
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_exit(&o, 2);
     assert_stderr_has(&o, "not a regular file");
@@ -143,15 +135,11 @@ fn checkpoint_larger_than_the_cap_is_refused() {
     let big = dir.join("big.json");
     std::fs::write(&big, vec![b' '; 9 << 20]).unwrap();
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--checkpoint",
-        big.to_str().unwrap(),
-        &data,
-    ]);
+        &["--checkpoint", big.to_str().unwrap(), &data],
+    );
     assert_exit(&o, 2);
     assert_stderr_has(&o, "not a checkpoint");
     assert!(server.seen().is_empty());
@@ -161,17 +149,17 @@ fn checkpoint_larger_than_the_cap_is_refused() {
 fn checkpoint_with_offset(dir: &TempDir, data: &str, offset: u64) -> String {
     let server = FaultServer::accept_all();
     let ck = dir.join("ck.json");
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--precision",
-        "s",
-        "--checkpoint",
-        ck.to_str().unwrap(),
-        data,
-    ]);
+        &[
+            "--precision",
+            "s",
+            "--checkpoint",
+            ck.to_str().unwrap(),
+            data,
+        ],
+    );
     assert_exit(&o, 0);
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&ck).unwrap()).unwrap();
@@ -188,17 +176,11 @@ fn checkpoint_offset_past_the_end_is_refused() {
     let size = std::fs::metadata(&data).unwrap().len();
     let ck = checkpoint_with_offset(&dir, &data, size + 100);
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--precision",
-        "s",
-        "--checkpoint",
-        &ck,
-        &data,
-    ]);
+        &["--precision", "s", "--checkpoint", &ck, &data],
+    );
     assert_exit(&o, 2);
     assert_stderr_has(&o, "past the end");
     assert!(server.seen().is_empty());
@@ -210,17 +192,11 @@ fn checkpoint_offset_inside_a_line_is_refused() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let ck = checkpoint_with_offset(&dir, &data, 5);
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--precision",
-        "s",
-        "--checkpoint",
-        &ck,
-        &data,
-    ]);
+        &["--precision", "s", "--checkpoint", &ck, &data],
+    );
     assert_exit(&o, 2);
     assert_stderr_has(&o, "not at the start of a line");
     assert!(server.seen().is_empty());
@@ -232,15 +208,7 @@ fn a_data_file_given_as_the_checkpoint_is_not_called_deletable() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let other = write_lines(&dir, "other.lp", &lines(3));
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--checkpoint",
-        &other,
-        &data,
-    ]);
+    let o = replay_to(&server.url, "x", &["--checkpoint", &other, &data]);
     assert_exit(&o, 2);
     let err = stderr(&o);
     assert_stderr_has(&o, "is not a checkpoint");
@@ -257,7 +225,7 @@ fn unwritable_output_paths_are_refused_before_sending() {
     let nodir = nodir.to_str().unwrap();
     for option in ["--checkpoint", "--report", "--rejects"] {
         let server = FaultServer::accept_all();
-        let o = replay(&["--url", &server.url, "--db", "x", option, nodir, &data]);
+        let o = replay_to(&server.url, "x", &[option, nodir, &data]);
         assert_eq!(o.status.code(), Some(2), "{option}: {}", stderr(&o));
         assert!(stderr(&o).contains(option), "{option}: {}", stderr(&o));
         assert!(server.seen().is_empty(), "{option}: nothing sent");
@@ -269,17 +237,11 @@ fn unwritable_output_paths_are_refused_before_sending() {
     );
     let csv = write_text(&dir, "d.csv", "time,v\n1,1\n2,2\n");
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--schema",
-        &schema,
-        "--convert-rejects",
-        nodir,
-        &csv,
-    ]);
+        &["--schema", &schema, "--convert-rejects", nodir, &csv],
+    );
     assert_exit(&o, 2);
     assert!(server.seen().is_empty());
 }
@@ -294,7 +256,7 @@ fn option_ranges_above_their_maximum_are_usage_errors() {
         ("--batch-lines", "100000000"),
         ("--batch-bytes", "100GiB"),
     ] {
-        let o = replay(&["--url", &server.url, "--db", "x", option, value, &data]);
+        let o = replay_to(&server.url, "x", &[option, value, &data]);
         assert_eq!(o.status.code(), Some(2), "{option}: {}", stderr(&o));
         assert!(stderr(&o).contains("at most"), "{option}: {}", stderr(&o));
         let o = run_lpconvert(
@@ -351,19 +313,19 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     let data = write_text(&dir, "bom.lp", &text);
     let server = FaultServer::accept_all();
     let ck = dir.join("ck.json");
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--batch-lines",
-        "5",
-        "--concurrency",
-        "1",
-        "--checkpoint",
-        ck.to_str().unwrap(),
-        &data,
-    ]);
+        &[
+            "--batch-lines",
+            "5",
+            "--concurrency",
+            "1",
+            "--checkpoint",
+            ck.to_str().unwrap(),
+            &data,
+        ],
+    );
     assert_exit(&o, 0);
     let stored = server.stored();
     assert_eq!(stored, lines(20));
@@ -375,17 +337,17 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     v["inputs"][0]["complete"] = false.into();
     std::fs::write(&ck, v.to_string()).unwrap();
     let again = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &again.url,
-        "--db",
         "x",
-        "--concurrency",
-        "1",
-        "--checkpoint",
-        ck.to_str().unwrap(),
-        &data,
-    ]);
+        &[
+            "--concurrency",
+            "1",
+            "--checkpoint",
+            ck.to_str().unwrap(),
+            &data,
+        ],
+    );
     assert_exit(&o, 0);
     assert_eq!(again.stored(), lines(20)[1..].to_vec());
 }
@@ -395,17 +357,11 @@ fn time_shift_overflow_is_reported_once() {
     let dir = TempDir::new("shift-once");
     let data = write_text(&dir, "d.lp", "m f=1i 9223372036854775000\n");
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--precision",
-        "s",
-        "--time",
-        "shift:1000d",
-        &data,
-    ]);
+        &["--precision", "s", "--time", "shift:1000d", &data],
+    );
     assert_exit(&o, 2);
     assert_eq!(
         stderr(&o).matches("outside the range").count(),
@@ -510,7 +466,7 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
             first.len()
         );
         let rest = FaultServer::accept_all();
-        let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
+        let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
         assert_exit(&o, 0);
         let mut both = first.clone();
         both.extend(rest.stored());
@@ -611,7 +567,7 @@ fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_
 
     // Nothing was answered: the rerun sends every line.
     let rest = FaultServer::accept_all();
-    let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
+    let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
     assert_exit(&o, 0);
     assert_eq!(count(&rest.stored()), count(&all));
 }
@@ -649,7 +605,7 @@ fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
     let first = server.stored();
     assert_eq!(first, all[..1].to_vec(), "one line sent before the wait");
     let rest = FaultServer::accept_all();
-    let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
+    let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
     assert_exit(&o, 0);
     assert_eq!(rest.stored(), all[1..].to_vec());
 }
@@ -711,7 +667,7 @@ fn an_error_after_lines_were_sent_says_how_many_were_answered() {
 fn an_endless_line_from_a_device_or_stdin_is_an_error_not_an_ever_growing_buffer() {
     let server = FaultServer::accept_all();
     let started = Instant::now();
-    let o = replay(&["--url", &server.url, "--db", "x", "/dev/zero"]);
+    let o = replay_to(&server.url, "x", &["/dev/zero"]);
     assert_exit(&o, 2);
     assert_stderr_has(&o, "longer than 64 MiB");
     let o = Command::new("bash")
@@ -810,7 +766,7 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     let r = report(&rep);
     assert_eq!(r["ending"], "interrupted", "{r}");
     let rest = FaultServer::accept_all();
-    let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
+    let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
     assert_exit(&o, 0);
     assert_eq!(
         count(&rest.stored()),
@@ -1012,15 +968,11 @@ fn an_input_error_after_lines_were_sent_still_writes_the_report() {
     std::fs::write(&cut, &packed[..packed.len() * 3 / 4]).unwrap();
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--report",
-        rep.to_str().unwrap(),
-        cut.to_str().unwrap(),
-    ]);
+        &["--report", rep.to_str().unwrap(), cut.to_str().unwrap()],
+    );
     assert_exit(&o, 2);
     let r = report(&rep);
     assert_eq!(r["ending"], "error", "{r}");
@@ -1175,17 +1127,11 @@ fn convert_rejects_of_a_run_stopped_at_a_bad_row_leave_the_previous_file_and_say
     let bad = write_text(&dir, "bad.csv", "time,v\n1600000000,1\n1600000001,x\n");
     let rej = write_text(&dir, "rej.csv", "OLD\n");
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--schema",
-        &schema,
-        "--convert-rejects",
-        &rej,
-        &bad,
-    ]);
+        &["--schema", &schema, "--convert-rejects", &rej, &bad],
+    );
     assert_exit(&o, 1);
     assert_eq!(std::fs::read_to_string(&rej).unwrap(), "OLD\n");
     // Nothing was rejected (the bad row stopped the run): no "kept in" with no file named.

@@ -1,14 +1,14 @@
 //! Convert's exit statuses (0, 1, 2, 3), what each leaves on stdout and stderr, the summary
 //! line's counts, and the rejects files.
 
-use super::{summary, write, HOME_CSV, HOME_LP, HOME_SCHEMA};
-use crate::support::{assert_exit, assert_stderr_has, code, run_in, text, TempDir};
+use super::{summary, HOME_CSV, HOME_LP, HOME_SCHEMA};
+use crate::support::{assert_exit, assert_stderr_has, code, run_in, text, write_in, TempDir};
 
 #[test]
 fn exit_0_with_summary() {
     let d = TempDir::new("exit0");
-    write(&d, "s.toml", HOME_SCHEMA);
-    write(&d, "a.csv", HOME_CSV);
+    write_in(&d, "s.toml", HOME_SCHEMA);
+    write_in(&d, "a.csv", HOME_CSV);
     let out = run_in(&d, &["--schema", "s.toml", "a.csv"], None);
     assert_eq!(code(&out), 0);
     assert_eq!(text(&out.stdout), HOME_LP);
@@ -29,8 +29,8 @@ fn exit_0_with_summary() {
 #[test]
 fn exit_1_stops_at_the_first_bad_row() {
     let d = TempDir::new("exit1");
-    write(&d, "s.toml", HOME_SCHEMA);
-    write(
+    write_in(&d, "s.toml", HOME_SCHEMA);
+    write_in(
         &d,
         "a.csv",
         format!("{HOME_CSV}1641027600,Kitchen,warm,36.0,0\n1641027600,Kitchen,21.0,35.9,0\n"),
@@ -50,7 +50,7 @@ fn exit_1_stops_at_the_first_bad_row() {
         "no summary after a stop: {err}"
     );
     // --on-error fail overrides a schema that says skip.
-    write(
+    write_in(
         &d,
         "skip.toml",
         format!("on_error = \"skip\"\n{HOME_SCHEMA}"),
@@ -84,9 +84,9 @@ fn exit_1_stops_at_the_first_bad_row() {
 #[test]
 fn exit_3_with_rejects_and_summary() {
     let d = TempDir::new("exit3");
-    write(&d, "s.toml", HOME_SCHEMA);
+    write_in(&d, "s.toml", HOME_SCHEMA);
     let bad = "1641027600,Kitchen,warm,36.0,0\n";
-    write(
+    write_in(
         &d,
         "a.csv",
         format!("{HOME_CSV}{bad}1641027600,Hall,,,\n1641027600,Kitchen,21.0,35.9,0\n"),
@@ -157,8 +157,8 @@ fn exit_3_with_rejects_and_summary() {
 #[test]
 fn rejects_file_is_created_empty_without_rejects() {
     let d = TempDir::new("rejempty");
-    write(&d, "s.toml", HOME_SCHEMA);
-    write(&d, "a.csv", HOME_CSV);
+    write_in(&d, "s.toml", HOME_SCHEMA);
+    write_in(&d, "a.csv", HOME_CSV);
     let out = run_in(
         &d,
         &[
@@ -187,9 +187,9 @@ fn rejects_file_is_created_empty_without_rejects() {
 #[test]
 fn rejects_of_several_inputs_have_one_header_and_their_own_file_names() {
     let d = TempDir::new("rejmulti");
-    write(&d, "s.toml", HOME_SCHEMA);
-    write(&d, "a.csv", format!("{HOME_CSV}x,Kitchen,1,1,1\n"));
-    write(&d, "b.csv", "time,room,temp,hum,co\n1,Hall,1,1,1.5\n");
+    write_in(&d, "s.toml", HOME_SCHEMA);
+    write_in(&d, "a.csv", format!("{HOME_CSV}x,Kitchen,1,1,1\n"));
+    write_in(&d, "b.csv", "time,room,temp,hum,co\n1,Hall,1,1,1.5\n");
     let out = run_in(
         &d,
         &[
@@ -221,8 +221,8 @@ fn rejects_of_several_inputs_have_one_header_and_their_own_file_names() {
 #[test]
 fn exit_2_usage_and_io_errors() {
     let d = TempDir::new("exit2");
-    write(&d, "s.toml", HOME_SCHEMA);
-    write(&d, "a.csv", HOME_CSV);
+    write_in(&d, "s.toml", HOME_SCHEMA);
+    write_in(&d, "a.csv", HOME_CSV);
     // No schema option.
     let out = run_in(&d, &["a.csv"], None);
     assert_eq!(code(&out), 2);
@@ -271,13 +271,13 @@ fn exit_2_usage_and_io_errors() {
 #[test]
 fn summary_counts_add_up() {
     let d = TempDir::new("summary");
-    write(
+    write_in(
         &d,
         "s.toml",
         "measurement = \"m\"\non_error = \"skip\"\n[fields]\na = \"integer\"\nb = \"float\"\n",
     );
     // 7 rows: 3 written, 2 skipped (all fields empty), 2 rejected; blank lines are not rows.
-    write(&d, "a.csv", "a,b\n1,1\n,\n\n2,x\n,2\n,,\n,\n3,\n");
+    write_in(&d, "a.csv", "a,b\n1,1\n,\n\n2,x\n,2\n,,\n,\n3,\n");
     let out = run_in(&d, &["--schema", "s.toml", "a.csv"], None);
     assert_eq!(code(&out), 3);
     assert_eq!(text(&out.stdout), "m a=1i,b=1\nm b=2\nm a=3i\n");
@@ -312,12 +312,12 @@ fn summary_counts_add_up() {
 #[test]
 fn failing_row_is_not_reported_as_skipped() {
     let d = TempDir::new("failskip");
-    std::fs::write(
-        d.join("s.toml"),
+    write_in(
+        &d,
+        "s.toml",
         "measurement = \"m\"\n[fields]\nv = \"float\"\n",
-    )
-    .expect("write");
-    std::fs::write(d.join("a.csv"), "v\n1\nx\n2\n").expect("write");
+    );
+    write_in(&d, "a.csv", "v\n1\nx\n2\n");
     let out = run_in(&d, &["--schema", "s.toml", "a.csv"], None);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);

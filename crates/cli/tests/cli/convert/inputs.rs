@@ -2,8 +2,10 @@
 //! gzip), output files, a closed stdout, empty inputs, a missing final newline, and CSV
 //! chunking that gives the same output for any chunk size.
 
-use super::{summary, write, HOME_CSV, HOME_LP, HOME_SCHEMA};
-use crate::support::{assert_exit, code, gunzip, gzip, lpconvert_command, run_in, text, TempDir};
+use super::{summary, HOME_CSV, HOME_LP, HOME_SCHEMA};
+use crate::support::{
+    assert_exit, code, gunzip, gzip, lpconvert_command, run_in, text, write_in, TempDir,
+};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -11,7 +13,7 @@ use std::process::Stdio;
 fn overrides_format_precision_on_error() {
     let d = TempDir::new("overrides");
     // The schema says ndjson (not supported yet) and ns; the options say csv and ms.
-    write(
+    write_in(
         &d,
         "s.toml",
         format!(
@@ -19,7 +21,7 @@ fn overrides_format_precision_on_error() {
             HOME_SCHEMA.replace("precision = \"s\"\n", "")
         ),
     );
-    write(&d, "a.data", HOME_CSV);
+    write_in(&d, "a.data", HOME_CSV);
     let out = run_in(
         &d,
         &[
@@ -65,8 +67,8 @@ fn overrides_format_precision_on_error() {
         );
     }
     // --on-error skip overrides the default fail.
-    write(&d, "b.csv", format!("{HOME_CSV}1,Hall,x,1,1\n"));
-    write(&d, "h.toml", HOME_SCHEMA);
+    write_in(&d, "b.csv", format!("{HOME_CSV}1,Hall,x,1,1\n"));
+    write_in(&d, "h.toml", HOME_SCHEMA);
     let out = run_in(&d, &["--schema", "h.toml", "-q", "b.csv"], None);
     assert_eq!(code(&out), 1);
     let out = run_in(
@@ -81,14 +83,10 @@ fn overrides_format_precision_on_error() {
 #[test]
 fn multiple_inputs_in_order_with_stdin_and_gzip() {
     let d = TempDir::new("multi");
-    write(&d, "s.toml", HOME_SCHEMA);
-    write(&d, "a.csv", HOME_CSV);
-    write(&d, "b.csv", "time,room,temp,hum,co\n1,B,1,1,1\n");
-    std::fs::write(
-        d.join("c.csv.gz"),
-        gzip(b"time,room,temp,hum,co\n3,C,3,3,3\n"),
-    )
-    .expect("write");
+    write_in(&d, "s.toml", HOME_SCHEMA);
+    write_in(&d, "a.csv", HOME_CSV);
+    write_in(&d, "b.csv", "time,room,temp,hum,co\n1,B,1,1,1\n");
+    write_in(&d, "c.csv.gz", gzip(b"time,room,temp,hum,co\n3,C,3,3,3\n"));
     let stdin = b"time,room,temp,hum,co\r\n2,S,2,2,2\r\n";
     let out = run_in(
         &d,
@@ -138,8 +136,8 @@ fn multiple_inputs_in_order_with_stdin_and_gzip() {
 #[test]
 fn output_files_plain_and_gzip() {
     let d = TempDir::new("output");
-    write(&d, "s.toml", HOME_SCHEMA);
-    write(&d, "a.csv", HOME_CSV);
+    write_in(&d, "s.toml", HOME_SCHEMA);
+    write_in(&d, "a.csv", HOME_CSV);
     let out = run_in(
         &d,
         &["--schema", "s.toml", "-q", "-o", "out.lp", "a.csv"],
@@ -173,7 +171,7 @@ fn output_files_plain_and_gzip() {
         HOME_LP
     );
     // The gzip output round-trips as an input... of `check`-like use: convert a gz CSV to gz LP.
-    std::fs::write(d.join("in.csv.gz"), gzip(HOME_CSV.as_bytes())).expect("write");
+    write_in(&d, "in.csv.gz", gzip(HOME_CSV.as_bytes()));
     let out = run_in(
         &d,
         &["--schema", "s.toml", "-q", "-o", "x.lp.gz", "in.csv.gz"],
@@ -189,7 +187,7 @@ fn output_files_plain_and_gzip() {
 #[test]
 fn closed_stdout_ends_quietly_with_status_0() {
     let d = TempDir::new("closed");
-    write(&d, "s.toml", HOME_SCHEMA);
+    write_in(&d, "s.toml", HOME_SCHEMA);
     let mut csv = String::from("time,room,temp,hum,co\n");
     for i in 0..300_000u64 {
         csv.push_str(&format!(
@@ -200,7 +198,7 @@ fn closed_stdout_ends_quietly_with_status_0() {
             i % 3
         ));
     }
-    write(&d, "big.csv", &csv);
+    write_in(&d, "big.csv", &csv);
     for args in [
         &["--schema", "s.toml", "big.csv"][..],
         &[
@@ -249,9 +247,9 @@ fn closed_stdout_ends_quietly_with_status_0() {
 #[test]
 fn empty_inputs() {
     let d = TempDir::new("empty");
-    write(&d, "s.toml", HOME_SCHEMA);
-    write(&d, "empty.csv", "");
-    write(&d, "header.csv", "time,room,temp,hum,co\n");
+    write_in(&d, "s.toml", HOME_SCHEMA);
+    write_in(&d, "empty.csv", "");
+    write_in(&d, "header.csv", "time,room,temp,hum,co\n");
     for f in ["empty.csv", "header.csv"] {
         let out = run_in(&d, &["--schema", "s.toml", f], None);
         assert_eq!(code(&out), 0, "{f}: {}", text(&out.stderr));
@@ -266,8 +264,8 @@ fn empty_inputs() {
 #[test]
 fn a_file_without_final_newline() {
     let d = TempDir::new("nonl");
-    write(&d, "s.toml", HOME_SCHEMA);
-    write(&d, "a.csv", HOME_CSV.trim_end());
+    write_in(&d, "s.toml", HOME_SCHEMA);
+    write_in(&d, "a.csv", HOME_CSV.trim_end());
     for t in [&[][..], &["--threads", "2", "--chunk-size", "5"]] {
         let mut args = vec!["--schema", "s.toml", "-q", "a.csv"];
         args.extend_from_slice(t);
@@ -287,8 +285,8 @@ fn a_file_without_final_newline() {
 #[test]
 fn stray_quote_in_unquoted_cell_does_not_change_chunking() {
     let d = TempDir::new("stray");
-    std::fs::write(d.join("s.toml"), "measurement = \"m\"\nstring_newlines = \"escape\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n").expect("write");
-    std::fs::write(d.join("a.csv"), "k,s\na\"b,\"x\ny\"\nc,d\n").expect("write");
+    write_in(&d, "s.toml", "measurement = \"m\"\nstring_newlines = \"escape\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n");
+    write_in(&d, "a.csv", "k,s\na\"b,\"x\ny\"\nc,d\n");
     let whole = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
     assert_exit(&whole, 0);
     assert_eq!(text(&whole.stdout), "m,k=a\"b s=\"x\\ny\"\nm,k=c s=\"d\"\n");

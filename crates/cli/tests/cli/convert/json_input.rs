@@ -1,13 +1,13 @@
 //! NDJSON / JSON-array input: truncated or malformed arrays, control characters, invalid
 //! UTF-8, array streams cut across chunks, and where errors are placed (line and column).
 
-use crate::support::{assert_exit, gzip, run_in, text, TempDir};
+use crate::support::{assert_exit, gzip, run_in, text, write_in, TempDir};
 
 /// Converts `input` (named `name`) with `schema`, `--on-error skip --rejects rejects`:
 /// (exit status, stdout, the `rejects.errors` file).
 fn convert(tag: &str, schema: &str, name: &str, input: &[u8]) -> (i32, String, String) {
     let d = TempDir::new(tag);
-    std::fs::write(d.join("s.toml"), schema).expect("write schema");
+    write_in(&d, "s.toml", schema);
     std::fs::write(d.join(name), input).expect("write input");
     let out = run_in(
         &d,
@@ -173,17 +173,17 @@ fn invalid_utf8_in_a_json_string_is_invalid_json() {
 #[test]
 fn json_array_stream_does_not_cut_a_number_element_in_two() {
     let d = TempDir::new("jsonnum");
-    std::fs::write(
-        d.join("s.toml"),
+    write_in(
+        &d,
+        "s.toml",
         "measurement = \"m\"\nformat = \"ndjson\"\non_error = \"skip\"\n[fields]\na = \"float\"\n",
-    )
-    .expect("write");
+    );
     let elems: Vec<String> = (0..20000)
         .map(|i| format!("{{\"a\":{i}}}, 1234567890123"))
         .collect();
     let json = format!("[{}]\n", elems.join(", "));
-    std::fs::write(d.join("a.json"), &json).expect("write");
-    std::fs::write(d.join("b.json.gz"), gzip(json.as_bytes())).expect("write");
+    write_in(&d, "a.json", &json);
+    write_in(&d, "b.json.gz", gzip(json.as_bytes()));
     let args = |input: &'static str, rejects: &'static str| {
         [
             "--schema",

@@ -2,8 +2,6 @@
 //! "Convert"): golden cases, exit codes and the summary, schema errors, inputs and outputs,
 //! NDJSON / JSON-array input.
 
-use std::path::Path;
-
 mod exit_codes;
 mod golden;
 mod inputs;
@@ -27,11 +25,6 @@ co = "integer"
 const HOME_CSV: &str =
     "time,room,temp,hum,co\n1641024000,Living Room,21.1,35.9,0\n1641024000,Kitchen,21.0,35.9,0\n";
 const HOME_LP: &str = "home,room=Living\\ Room temp=21.1,hum=35.9,co=0i 1641024000\nhome,room=Kitchen temp=21.0,hum=35.9,co=0i 1641024000\n";
-
-fn write(dir: &Path, name: &str, data: impl AsRef<[u8]>) -> String {
-    std::fs::write(dir.join(name), data).expect("write file");
-    name.to_string()
-}
 
 /// The counters of the summary line: (read, written, skipped, rejected).
 fn summary(stderr: &str) -> (u64, u64, u64, u64) {

@@ -1,15 +1,15 @@
 //! Schema errors: refused with exit 2 before the first row, naming the file, the key and
 //! the fix.
 
-use super::{write, HOME_CSV, HOME_LP, HOME_SCHEMA};
-use crate::support::{code, run_in, text, TempDir};
+use super::{HOME_CSV, HOME_LP, HOME_SCHEMA};
+use crate::support::{code, run_in, text, write_in, TempDir};
 
 /// A schema error: exit 2 before any line, `lpconvert: <schema path>: ` first, then the
 /// message naming `key` and containing `fix`.
 fn schema_error(schema: &str, csv: &str, key: &str, fix: &str) {
     let d = TempDir::new("schemaerr");
-    write(&d, "bad.toml", schema);
-    write(&d, "a.csv", csv);
+    write_in(&d, "bad.toml", schema);
+    write_in(&d, "a.csv", csv);
     let out = run_in(&d, &["--schema", "bad.toml", "a.csv"], None);
     let err = text(&out.stderr);
     assert_eq!(code(&out), 2, "schema {schema:?}: {err}");
@@ -170,9 +170,9 @@ fn schema_errors_are_refused_before_the_first_row() {
 #[test]
 fn schema_error_in_a_later_input_stops_there() {
     let d = TempDir::new("schemalater");
-    write(&d, "s.toml", HOME_SCHEMA);
-    write(&d, "a.csv", HOME_CSV);
-    write(&d, "b.csv", "time,place,temp,hum,co\n1,x,1,1,1\n");
+    write_in(&d, "s.toml", HOME_SCHEMA);
+    write_in(&d, "a.csv", HOME_CSV);
+    write_in(&d, "b.csv", "time,place,temp,hum,co\n1,x,1,1,1\n");
     let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv", "b.csv"], None);
     assert_eq!(code(&out), 2);
     assert_eq!(text(&out.stdout), HOME_LP, "the first input is converted");
@@ -193,12 +193,12 @@ fn schema_error_in_a_later_input_stops_there() {
 #[test]
 fn quote_equal_to_the_default_delimiter_is_a_schema_error() {
     let d = TempDir::new("quotedelim");
-    std::fs::write(
-        d.join("s.toml"),
+    write_in(
+        &d,
+        "s.toml",
         "measurement = \"m\"\n[csv]\nquote = \",\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n",
-    )
-    .expect("write");
-    std::fs::write(d.join("a.csv"), "k,s\na,\"b\"\n").expect("write");
+    );
+    write_in(&d, "a.csv", "k,s\na,\"b\"\n");
     let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
     let err = text(&out.stderr);
     assert_eq!(

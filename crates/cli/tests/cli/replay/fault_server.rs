@@ -3,8 +3,8 @@
 //! Real servers are in `replay_servers.rs`.
 
 use crate::support::{
-    assert_exit, assert_stderr_has, kill_after, replay_with_env, report, stderr, write_lines,
-    FaultServer, Reply, Seen, TempDir, BIN,
+    assert_exit, assert_stderr_has, kill_after, replay_to, replay_with_env, report, stderr,
+    write_lines, FaultServer, Reply, Seen, TempDir, BIN,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -74,12 +74,10 @@ fn retries_429_503_500_with_retry_after_then_stores_everything() {
         _ => Reply::status(204),
     });
     let rep = dir.join("report.json");
-    let out = replay_with_env(
+    let out = replay_to(
+        &server.url,
+        "d",
         &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
             "--precision",
             "s",
             "--batch-lines",
@@ -90,7 +88,6 @@ fn retries_429_503_500_with_retry_after_then_stores_everything() {
             rep.to_str().unwrap(),
             &file,
         ],
-        &[],
     );
     assert_exit(&out, 0);
     let seen = server.seen();
@@ -126,7 +123,7 @@ fn retry_after_as_an_http_date() {
             Reply::status(204)
         }
     });
-    let out = replay_with_env(&["--url", &server.url, "--db", "d", &file], &[]);
+    let out = replay_to(&server.url, "d", &[&file]);
     assert_exit(&out, 0);
     let seen = server.seen();
     let waited = seen[1].at.duration_since(seen[0].at);
@@ -174,19 +171,16 @@ fn a_413_splits_the_batch_until_it_fits() {
         }
     });
     let rep = dir.join("report.json");
-    let out = replay_with_env(
+    let out = replay_to(
+        &server.url,
+        "d",
         &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
             "--batch-lines",
             "50",
             "--report",
             rep.to_str().unwrap(),
             &file,
         ],
-        &[],
     );
     assert_exit(&out, 0);
     assert_stored_once(&server, &input);
@@ -340,12 +334,10 @@ fn connection_resets_and_slow_answers_are_survived() {
         _ => Reply::status(204),
     });
     let rep = dir.join("report.json");
-    let out = replay_with_env(
+    let out = replay_to(
+        &server.url,
+        "d",
         &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
             "--batch-lines",
             "20",
             "--concurrency",
@@ -354,7 +346,6 @@ fn connection_resets_and_slow_answers_are_survived() {
             rep.to_str().unwrap(),
             &file,
         ],
-        &[],
     );
     assert_exit(&out, 0);
     assert_stored_once(&server, &input);
@@ -376,10 +367,7 @@ fn a_request_timeout_is_retried_at_least_once_delivery() {
             Reply::status(204)
         }
     });
-    let out = replay_with_env(
-        &["--url", &server.url, "--db", "d", "--timeout", "1s", &file],
-        &[],
-    );
+    let out = replay_to(&server.url, "d", &["--timeout", "1s", &file]);
     assert_exit(&out, 0);
     std::thread::sleep(Duration::from_secs(3)); // let the slow answer be recorded
     assert_stored_at_least_once(&server, &input);
@@ -393,19 +381,16 @@ fn gives_up_after_max_retry_time_with_exit_1() {
     let server = FaultServer::start(|_| Reply::status(503));
     let rep = dir.join("report.json");
     let t0 = Instant::now();
-    let out = replay_with_env(
+    let out = replay_to(
+        &server.url,
+        "d",
         &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
             "--max-retry-time",
             "2s",
             "--report",
             rep.to_str().unwrap(),
             &file,
         ],
-        &[],
     );
     assert_exit(&out, 1);
     assert!(t0.elapsed() < Duration::from_secs(10));
@@ -426,18 +411,7 @@ fn fatal_statuses_stop_the_run() {
         let dir = TempDir::new("fatal");
         let file = write_lines(&dir, "in.lp", &lines(1000));
         let server = FaultServer::start(move |_| Reply::with_body(status, r#"{"error":"nope"}"#));
-        let out = replay_with_env(
-            &[
-                "--url",
-                &server.url,
-                "--db",
-                "d",
-                "--batch-lines",
-                "10",
-                &file,
-            ],
-            &[],
-        );
+        let out = replay_to(&server.url, "d", &["--batch-lines", "10", &file]);
         assert_exit(&out, 1);
         assert_stderr_has(&out, &format!("HTTP {status}: {words}"));
         // Stopped at once: no more than one request per connection.
@@ -511,18 +485,7 @@ fn basic_auth_gzip_and_v2_token() {
     );
 
     // --username without its password variable is a usage error.
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--username",
-            "bob",
-            &file,
-        ],
-        &[],
-    );
+    let out = replay_to(&server.url, "d", &["--username", "bob", &file]);
     assert_exit(&out, 2);
 }
 
@@ -540,16 +503,10 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
     enc.write_all(b"m f=4 4\n# c\nm f=5 5\n").unwrap();
     enc.finish().unwrap();
     let server = FaultServer::accept_all();
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            plain.to_str().unwrap(),
-            gz.to_str().unwrap(),
-        ],
-        &[],
+    let out = replay_to(
+        &server.url,
+        "d",
+        &[plain.to_str().unwrap(), gz.to_str().unwrap()],
     );
     assert_exit(&out, 0);
     let mut stored = server.stored();
@@ -580,18 +537,15 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
     // --dry-run sends nothing.
     let server = FaultServer::accept_all();
     let rep = dir.join("r.json");
-    let out = replay_with_env(
+    let out = replay_to(
+        &server.url,
+        "d",
         &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
             "--dry-run",
             "--report",
             rep.to_str().unwrap(),
             plain.to_str().unwrap(),
         ],
-        &[],
     );
     assert_exit(&out, 0);
     assert!(server.seen().is_empty());
@@ -599,30 +553,14 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
     assert!(stderr(&out).contains("dry run"));
 
     // A missing input is an I/O error: exit 2.
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            dir.join("missing.lp").to_str().unwrap(),
-        ],
-        &[],
+    let out = replay_to(
+        &server.url,
+        "d",
+        &[dir.join("missing.lp").to_str().unwrap()],
     );
     assert_exit(&out, 2);
     // A missing schema is a usage error: exit 2, naming it.
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--schema",
-            "x.toml",
-            "x.csv",
-        ],
-        &[],
-    );
+    let out = replay_to(&server.url, "d", &["--schema", "x.toml", "x.csv"]);
     assert_eq!(out.status.code(), Some(2));
     assert_stderr_has(&out, "x.toml");
 }
@@ -640,19 +578,10 @@ fn time_shift_and_now_rewrite_timestamps() {
         ],
     );
     let server = FaultServer::accept_all();
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--precision",
-            "s",
-            "--time",
-            "shift:-10m",
-            &file,
-        ],
-        &[],
+    let out = replay_to(
+        &server.url,
+        "d",
+        &["--precision", "s", "--time", "shift:-10m", &file],
     );
     assert_exit(&out, 0);
     assert_eq!(
@@ -665,19 +594,10 @@ fn time_shift_and_now_rewrite_timestamps() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--precision",
-            "s",
-            "--time",
-            "now",
-            &file,
-        ],
-        &[],
+    let out = replay_to(
+        &server.url,
+        "d",
+        &["--precision", "s", "--time", "now", &file],
     );
     assert_exit(&out, 0);
     let stored = server.stored();
@@ -697,19 +617,10 @@ fn pace_replays_the_original_spacing_sped_up() {
     let input: Vec<String> = (0..20).map(|i| format!("m f={i} {}", 1_000 + i)).collect();
     let file = write_lines(&dir, "in.lp", &input);
     let server = FaultServer::accept_all();
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--precision",
-            "s",
-            "--pace",
-            "10x",
-            &file,
-        ],
-        &[],
+    let out = replay_to(
+        &server.url,
+        "d",
+        &["--precision", "s", "--pace", "10x", &file],
     );
     assert_exit(&out, 0);
     let seen = server.seen();
@@ -729,10 +640,7 @@ fn rate_limit_is_accurate_and_smooth() {
     let input = lines(60_000);
     let file = write_lines(&dir, "in.lp", &input);
     let server = FaultServer::accept_all();
-    let out = replay_with_env(
-        &["--url", &server.url, "--db", "d", "--rate", "20000", &file],
-        &[],
-    );
+    let out = replay_to(&server.url, "d", &["--rate", "20000", &file]);
     assert_exit(&out, 0);
     let seen = server.seen();
     let (first, last) = (&seen[0], seen.last().unwrap());
@@ -753,18 +661,7 @@ fn rate_limit_is_accurate_and_smooth() {
     let small = write_lines(&dir, "small.lp", &input[..20_000]);
     let bytes: usize = input[..20_000].iter().map(|l| l.len() + 1).sum();
     let t0 = Instant::now();
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--rate",
-            "200KB/s",
-            &small,
-        ],
-        &[],
-    );
+    let out = replay_to(&server.url, "d", &["--rate", "200KB/s", &small]);
     assert_exit(&out, 0);
     let secs = t0.elapsed().as_secs_f64();
     let expected = bytes as f64 / 200_000.0;

@@ -64,6 +64,11 @@ pub fn replay(args: &[&str]) -> Output {
     run_lpconvert("replay", args, &[])
 }
 
+/// Runs `lpconvert replay --url URL --db DB ARGS` to its end.
+pub fn replay_to(url: &str, db: &str, args: &[&str]) -> Output {
+    replay(&[&["--url", url, "--db", db], args].concat())
+}
+
 /// Runs `lpconvert replay ARGS` to its end with `env` set.
 pub fn replay_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     run_lpconvert("replay", args, env)
@@ -214,6 +219,12 @@ pub fn write_text(dir: &TempDir, name: &str, text: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p.display().to_string()
+}
+
+/// Writes `data` to `dir/name`; returns `name` (for a command run in `dir`).
+pub fn write_in(dir: &Path, name: &str, data: impl AsRef<[u8]>) -> String {
+    std::fs::write(dir.join(name), data).expect("write file");
+    name.to_string()
 }
 
 /// Writes `lines`, each ended by LF, to `dir/name`; returns the path as a string.

@@ -2,19 +2,19 @@
 //! line protocol parser would read differently (a leading `#`, backslashes before escaped
 //! characters, tabs and NULs), and timestamps at the upper limit.
 
-use crate::support::{run_in, text, TempDir};
+use crate::support::{run_in, text, write_in, TempDir};
 
 /// Decision: "other accepted forms (`.5`, `1.`, `+2`) are reformatted (`0.5`, `1.0`, `2`)".
 /// Actual: `+2` is written as `2.0` (ryu formatting of the parsed value).
 #[test]
 fn float_with_plus_sign_is_reformatted() {
     let d = TempDir::new("plus");
-    std::fs::write(
-        d.join("s.toml"),
+    write_in(
+        &d,
+        "s.toml",
         "measurement = \"m\"\n[fields]\nv = \"float\"\n",
-    )
-    .expect("write");
-    std::fs::write(d.join("a.csv"), "v\n+2\n.5\n1.\n").expect("write");
+    );
+    write_in(&d, "a.csv", "v\n+2\n.5\n1.\n");
     let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "m v=2.0\nm v=0.5\nm v=1.0\n");
@@ -39,8 +39,8 @@ fn measurement_starting_with_hash_is_not_a_comment_line() {
 /// Converts `csv` with `schema` (on_error = skip) and returns (exit code, stdout).
 fn convert_skip(schema: &str, csv: &str) -> (Option<i32>, String) {
     let d = TempDir::new("names");
-    std::fs::write(d.join("s.toml"), schema).expect("write");
-    std::fs::write(d.join("a.csv"), csv).expect("write");
+    write_in(&d, "s.toml", schema);
+    write_in(&d, "a.csv", csv);
     let out = run_in(
         &d,
         &["--schema", "s.toml", "-q", "--on-error", "skip", "a.csv"],
@@ -87,12 +87,12 @@ fn backslash_before_an_escaped_character_in_names() {
     }
     // The same for a field key from the schema: refused by the schema, or parses back.
     let d = TempDir::new("fieldkey");
-    std::fs::write(
-        d.join("s.toml"),
+    write_in(
+        &d,
+        "s.toml",
         "measurement = \"m\"\n[fields]\n\"a\\\\ b\" = { column = \"v\" }\n",
-    )
-    .expect("write");
-    std::fs::write(d.join("a.csv"), "v\n1\n").expect("write");
+    );
+    write_in(&d, "a.csv", "v\n1\n");
     let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
     if out.status.code() == Some(0) {
         let lp = text(&out.stdout);
@@ -113,13 +113,9 @@ fn backslash_before_an_escaped_character_in_names() {
 #[test]
 fn rfc3339_local_time_with_fraction_at_the_upper_limit_is_a_row_error() {
     let d = TempDir::new("tsoverflow");
-    std::fs::write(
-        d.join("s.toml"),
-        "measurement = \"m\"\n[timestamp]\ncolumn = \"time\"\nformat = \"rfc3339\"\ntimezone = \"+01:00\"\n[fields]\nv = \"float\"\n",
-    )
-    .expect("write");
+    write_in(&d, "s.toml", "measurement = \"m\"\n[timestamp]\ncolumn = \"time\"\nformat = \"rfc3339\"\ntimezone = \"+01:00\"\n[fields]\nv = \"float\"\n");
     // 2262-04-11T23:47:16.9Z: past the limit 2262-04-11T23:47:16.854775806Z.
-    std::fs::write(d.join("a.csv"), "time,v\n2262-04-12T00:47:16.9,1\n").expect("write");
+    write_in(&d, "a.csv", "time,v\n2262-04-12T00:47:16.9,1\n");
     let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
     let err = text(&out.stderr);
     assert_eq!(
@@ -152,11 +148,7 @@ fn rfc3339_local_time_with_fraction_at_the_upper_limit_is_a_row_error() {
 #[test]
 fn tab_and_nul_in_names_are_row_errors_not_unparseable_lines() {
     let d = TempDir::new("tabname");
-    std::fs::write(
-        d.join("s.toml"),
-        "measurement = { path = \"/m\" }\nformat = \"ndjson\"\non_error = \"skip\"\n[tags]\nt = { path = \"/t\" }\n[fields]\na = \"float\"\n",
-    )
-    .expect("write");
+    write_in(&d, "s.toml", "measurement = { path = \"/m\" }\nformat = \"ndjson\"\non_error = \"skip\"\n[tags]\nt = { path = \"/t\" }\n[fields]\na = \"float\"\n");
     let rows: [(&str, &str, &str); 4] = [
         (r#"{"m":"cpu","t":"a\tb","a":1}"#, "cpu", "a\tb"),
         (r#"{"m":"\tcpu","t":"x","a":1}"#, "\tcpu", "x"),
@@ -164,7 +156,7 @@ fn tab_and_nul_in_names_are_row_errors_not_unparseable_lines() {
         (r#"{"m":"ok","t":"z","a":1}"#, "ok", "z"),
     ];
     let input: String = rows.iter().map(|r| format!("{}\n", r.0)).collect();
-    std::fs::write(d.join("a.ndjson"), input).expect("write");
+    write_in(&d, "a.ndjson", input);
     let out = run_in(&d, &["--schema", "s.toml", "-q", "a.ndjson"], None);
     let lp = text(&out.stdout);
     for (n, line) in lp.lines().enumerate() {
