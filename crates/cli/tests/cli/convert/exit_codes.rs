@@ -2,14 +2,16 @@
 //! line's counts, and the rejects files.
 
 use super::{summary, HOME_CSV, HOME_LP, HOME_SCHEMA};
-use crate::support::{assert_exit, assert_stderr_has, code, run_in, text, write_in, TempDir};
+use crate::support::{
+    assert_exit, assert_stderr_has, code, convert_in, run_in, text, write_in, TempDir,
+};
 
 #[test]
 fn exit_0_with_summary() {
     let d = TempDir::new("exit0");
     write_in(&d, "s.toml", HOME_SCHEMA);
     write_in(&d, "a.csv", HOME_CSV);
-    let out = run_in(&d, &["--schema", "s.toml", "a.csv"], None);
+    let out = convert_in(&d, &["a.csv"]);
     assert_eq!(code(&out), 0);
     assert_eq!(text(&out.stdout), HOME_LP);
     assert_eq!(summary(&text(&out.stderr)), (2, 2, 0, 0));
@@ -20,7 +22,7 @@ fn exit_0_with_summary() {
         text(&out.stderr)
     );
     // -q: nothing at all on stderr.
-    let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
+    let out = convert_in(&d, &["-q", "a.csv"]);
     assert_eq!(code(&out), 0);
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), HOME_LP);
@@ -35,7 +37,7 @@ fn exit_1_stops_at_the_first_bad_row() {
         "a.csv",
         format!("{HOME_CSV}1641027600,Kitchen,warm,36.0,0\n1641027600,Kitchen,21.0,35.9,0\n"),
     );
-    let out = run_in(&d, &["--schema", "s.toml", "a.csv"], None);
+    let out = convert_in(&d, &["a.csv"]);
     assert_eq!(code(&out), 1);
     assert_eq!(
         text(&out.stdout),
@@ -43,7 +45,7 @@ fn exit_1_stops_at_the_first_bad_row() {
         "the lines before the bad row are written"
     );
     let err = text(&out.stderr);
-    // (That no other line names the row as "skipped" is in pending_bugs.rs.)
+    // (That no other line names the row as "skipped": failing_row_is_not_reported_as_skipped.)
     assert!(err.lines().any(|l| l == "a.csv:4:3: field temp (column temp): \"warm\" is not a number (expected a float such as 21.5 or 1e-3)"), "{err}");
     assert!(
         !err.contains(" rows read, "),
@@ -91,19 +93,7 @@ fn exit_3_with_rejects_and_summary() {
         "a.csv",
         format!("{HOME_CSV}{bad}1641027600,Hall,,,\n1641027600,Kitchen,21.0,35.9,0\n"),
     );
-    let out = run_in(
-        &d,
-        &[
-            "--schema",
-            "s.toml",
-            "--on-error",
-            "skip",
-            "--rejects",
-            "rej.csv",
-            "a.csv",
-        ],
-        None,
-    );
+    let out = convert_in(&d, &["--on-error", "skip", "--rejects", "rej.csv", "a.csv"]);
     assert_exit(&out, 3);
     assert_eq!(
         text(&out.stdout),
@@ -119,11 +109,9 @@ fn exit_3_with_rejects_and_summary() {
         "a.csv:4:3: field temp (column temp): \"warm\" is not a number (expected a float such as 21.5 or 1e-3)\n"
     );
     // The rejects file converts again with the same schema (same error, same column).
-    let out = run_in(
+    let out = convert_in(
         &d,
         &[
-            "--schema",
-            "s.toml",
             "--on-error",
             "skip",
             "-q",
@@ -131,25 +119,16 @@ fn exit_3_with_rejects_and_summary() {
             "rej2.csv",
             "rej.csv",
         ],
-        None,
     );
     assert_eq!(code(&out), 3);
     assert!(std::fs::read_to_string(d.join("rej2.csv.errors"))
         .expect("errors")
         .starts_with("rej.csv:2:3: "));
     // Without --rejects, the skipped rows are named on stderr (unless -q).
-    let out = run_in(
-        &d,
-        &["--schema", "s.toml", "--on-error", "skip", "a.csv"],
-        None,
-    );
+    let out = convert_in(&d, &["--on-error", "skip", "a.csv"]);
     assert_eq!(code(&out), 3);
     assert_stderr_has(&out, "a.csv:4:3: field temp");
-    let out = run_in(
-        &d,
-        &["--schema", "s.toml", "--on-error", "skip", "-q", "a.csv"],
-        None,
-    );
+    let out = convert_in(&d, &["--on-error", "skip", "-q", "a.csv"]);
     assert_eq!(code(&out), 3);
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
@@ -159,19 +138,9 @@ fn rejects_file_is_created_empty_without_rejects() {
     let d = TempDir::new("rejempty");
     write_in(&d, "s.toml", HOME_SCHEMA);
     write_in(&d, "a.csv", HOME_CSV);
-    let out = run_in(
+    let out = convert_in(
         &d,
-        &[
-            "--schema",
-            "s.toml",
-            "--on-error",
-            "skip",
-            "--rejects",
-            "rej.csv",
-            "-q",
-            "a.csv",
-        ],
-        None,
+        &["--on-error", "skip", "--rejects", "rej.csv", "-q", "a.csv"],
     );
     assert_eq!(code(&out), 0);
     assert_eq!(
@@ -190,11 +159,9 @@ fn rejects_of_several_inputs_have_one_header_and_their_own_file_names() {
     write_in(&d, "s.toml", HOME_SCHEMA);
     write_in(&d, "a.csv", format!("{HOME_CSV}x,Kitchen,1,1,1\n"));
     write_in(&d, "b.csv", "time,room,temp,hum,co\n1,Hall,1,1,1.5\n");
-    let out = run_in(
+    let out = convert_in(
         &d,
         &[
-            "--schema",
-            "s.toml",
             "--on-error",
             "skip",
             "--rejects",
@@ -203,7 +170,6 @@ fn rejects_of_several_inputs_have_one_header_and_their_own_file_names() {
             "a.csv",
             "b.csv",
         ],
-        None,
     );
     assert_eq!(code(&out), 3);
     assert_eq!(
@@ -250,20 +216,16 @@ fn exit_2_usage_and_io_errors() {
         text(&out.stderr)
     );
     // A missing input file: named in the message.
-    let out = run_in(&d, &["--schema", "s.toml", "nope.csv"], None);
+    let out = convert_in(&d, &["nope.csv"]);
     assert_eq!(code(&out), 2);
     assert_stderr_has(&out, "nope.csv");
     // A missing second input: the first is converted, then exit 2.
-    let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv", "nope.csv"], None);
+    let out = convert_in(&d, &["-q", "a.csv", "nope.csv"]);
     assert_eq!(code(&out), 2);
     assert_eq!(text(&out.stdout), HOME_LP);
     assert_stderr_has(&out, "nope.csv");
     // An output in a directory that does not exist.
-    let out = run_in(
-        &d,
-        &["--schema", "s.toml", "-o", "no/such/dir/out.lp", "a.csv"],
-        None,
-    );
+    let out = convert_in(&d, &["-o", "no/such/dir/out.lp", "a.csv"]);
     assert_eq!(code(&out), 2);
     assert_stderr_has(&out, "no/such/dir/out.lp");
 }
@@ -278,24 +240,12 @@ fn summary_counts_add_up() {
     );
     // 7 rows: 3 written, 2 skipped (all fields empty), 2 rejected; blank lines are not rows.
     write_in(&d, "a.csv", "a,b\n1,1\n,\n\n2,x\n,2\n,,\n,\n3,\n");
-    let out = run_in(&d, &["--schema", "s.toml", "a.csv"], None);
+    let out = convert_in(&d, &["a.csv"]);
     assert_eq!(code(&out), 3);
     assert_eq!(text(&out.stdout), "m a=1i,b=1\nm b=2\nm a=3i\n");
     assert_eq!(summary(&text(&out.stderr)), (7, 3, 2, 2));
     // Same counts with other chunking, and through stdin.
-    let out = run_in(
-        &d,
-        &[
-            "--schema",
-            "s.toml",
-            "--threads",
-            "2",
-            "--chunk-size",
-            "2",
-            "a.csv",
-        ],
-        None,
-    );
+    let out = convert_in(&d, &["--threads", "2", "--chunk-size", "2", "a.csv"]);
     assert_eq!(summary(&text(&out.stderr)), (7, 3, 2, 2));
     let data = std::fs::read(d.join("a.csv")).expect("read");
     let out = run_in(
@@ -318,7 +268,7 @@ fn failing_row_is_not_reported_as_skipped() {
         "measurement = \"m\"\n[fields]\nv = \"float\"\n",
     );
     write_in(&d, "a.csv", "v\n1\nx\n2\n");
-    let out = run_in(&d, &["--schema", "s.toml", "a.csv"], None);
+    let out = convert_in(&d, &["a.csv"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(

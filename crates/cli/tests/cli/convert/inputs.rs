@@ -4,7 +4,7 @@
 
 use super::{summary, HOME_CSV, HOME_LP, HOME_SCHEMA};
 use crate::support::{
-    assert_exit, code, gunzip, gzip, lpconvert_command, run_in, text, write_in, TempDir,
+    assert_exit, code, convert_in, gunzip, gzip, lpconvert_command, run_in, text, write_in, TempDir,
 };
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -22,19 +22,9 @@ fn overrides_format_precision_on_error() {
         ),
     );
     write_in(&d, "a.data", HOME_CSV);
-    let out = run_in(
+    let out = convert_in(
         &d,
-        &[
-            "--schema",
-            "s.toml",
-            "--format",
-            "csv",
-            "--precision",
-            "ms",
-            "-q",
-            "a.data",
-        ],
-        None,
+        &["--format", "csv", "--precision", "ms", "-q", "a.data"],
     );
     assert_exit(&out, 0);
     assert_eq!(
@@ -46,20 +36,7 @@ fn overrides_format_precision_on_error() {
         ("us", "1641024000000000"),
         ("s", "1641024000"),
     ] {
-        let out = run_in(
-            &d,
-            &[
-                "--schema",
-                "s.toml",
-                "--format",
-                "csv",
-                "--precision",
-                p,
-                "-q",
-                "a.data",
-            ],
-            None,
-        );
+        let out = convert_in(&d, &["--format", "csv", "--precision", p, "-q", "a.data"]);
         assert_eq!(
             text(&out.stdout),
             HOME_LP.replace(" 1641024000\n", &format!(" {ts}\n")),
@@ -101,11 +78,9 @@ fn multiple_inputs_in_order_with_stdin_and_gzip() {
     let c = "home,room=C temp=3,hum=3,co=3i 3\n";
     assert_eq!(text(&out.stdout), format!("{b}{s}{c}{HOME_LP}"));
     // Many threads and tiny chunks keep the order.
-    let out = run_in(
+    let out = convert_in(
         &d,
         &[
-            "--schema",
-            "s.toml",
             "-q",
             "--threads",
             "4",
@@ -116,7 +91,6 @@ fn multiple_inputs_in_order_with_stdin_and_gzip() {
             "b.csv",
             "a.csv",
         ],
-        None,
     );
     assert_eq!(text(&out.stdout), format!("{HOME_LP}{c}{b}{HOME_LP}"));
     // No input: stdin.
@@ -125,11 +99,7 @@ fn multiple_inputs_in_order_with_stdin_and_gzip() {
     assert_eq!(text(&out.stdout), HOME_LP);
     assert_eq!(summary(&text(&out.stderr)), (2, 2, 0, 0));
     // The summary adds up all inputs.
-    let out = run_in(
-        &d,
-        &["--schema", "s.toml", "a.csv", "b.csv", "c.csv.gz"],
-        None,
-    );
+    let out = convert_in(&d, &["a.csv", "b.csv", "c.csv.gz"]);
     assert_eq!(summary(&text(&out.stderr)), (4, 4, 0, 0));
 }
 
@@ -138,33 +108,21 @@ fn output_files_plain_and_gzip() {
     let d = TempDir::new("output");
     write_in(&d, "s.toml", HOME_SCHEMA);
     write_in(&d, "a.csv", HOME_CSV);
-    let out = run_in(
-        &d,
-        &["--schema", "s.toml", "-q", "-o", "out.lp", "a.csv"],
-        None,
-    );
+    let out = convert_in(&d, &["-q", "-o", "out.lp", "a.csv"]);
     assert_eq!(code(&out), 0);
     assert!(out.stdout.is_empty());
     assert_eq!(
         std::fs::read_to_string(d.join("out.lp")).expect("out.lp"),
         HOME_LP
     );
-    let out = run_in(
-        &d,
-        &["--schema", "s.toml", "-q", "--output", "out.lp.gz", "a.csv"],
-        None,
-    );
+    let out = convert_in(&d, &["-q", "--output", "out.lp.gz", "a.csv"]);
     assert_eq!(code(&out), 0);
     assert!(out.stdout.is_empty());
     let gz = std::fs::read(d.join("out.lp.gz")).expect("out.lp.gz");
     assert_eq!(&gz[..2], b"\x1f\x8b", "gzip magic");
     assert_eq!(text(&gunzip(&gz)), HOME_LP);
     // An existing output is replaced, not appended to.
-    let out = run_in(
-        &d,
-        &["--schema", "s.toml", "-q", "-o", "out.lp", "a.csv"],
-        None,
-    );
+    let out = convert_in(&d, &["-q", "-o", "out.lp", "a.csv"]);
     assert_eq!(code(&out), 0);
     assert_eq!(
         std::fs::read_to_string(d.join("out.lp")).expect("out.lp"),
@@ -172,11 +130,7 @@ fn output_files_plain_and_gzip() {
     );
     // The gzip output round-trips as an input... of `check`-like use: convert a gz CSV to gz LP.
     write_in(&d, "in.csv.gz", gzip(HOME_CSV.as_bytes()));
-    let out = run_in(
-        &d,
-        &["--schema", "s.toml", "-q", "-o", "x.lp.gz", "in.csv.gz"],
-        None,
-    );
+    let out = convert_in(&d, &["-q", "-o", "x.lp.gz", "in.csv.gz"]);
     assert_eq!(code(&out), 0);
     assert_eq!(
         text(&gunzip(&std::fs::read(d.join("x.lp.gz")).expect("x.lp.gz"))),
@@ -251,7 +205,7 @@ fn empty_inputs() {
     write_in(&d, "empty.csv", "");
     write_in(&d, "header.csv", "time,room,temp,hum,co\n");
     for f in ["empty.csv", "header.csv"] {
-        let out = run_in(&d, &["--schema", "s.toml", f], None);
+        let out = convert_in(&d, &[f]);
         assert_eq!(code(&out), 0, "{f}: {}", text(&out.stderr));
         assert!(out.stdout.is_empty(), "{f}");
         assert_eq!(summary(&text(&out.stderr)), (0, 0, 0, 0), "{f}");
@@ -287,23 +241,13 @@ fn stray_quote_in_unquoted_cell_does_not_change_chunking() {
     let d = TempDir::new("stray");
     write_in(&d, "s.toml", "measurement = \"m\"\nstring_newlines = \"escape\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n");
     write_in(&d, "a.csv", "k,s\na\"b,\"x\ny\"\nc,d\n");
-    let whole = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
+    let whole = convert_in(&d, &["-q", "a.csv"]);
     assert_exit(&whole, 0);
     assert_eq!(text(&whole.stdout), "m,k=a\"b s=\"x\\ny\"\nm,k=c s=\"d\"\n");
     for chunk in ["1", "4", "7", "9"] {
-        let out = run_in(
+        let out = convert_in(
             &d,
-            &[
-                "--schema",
-                "s.toml",
-                "-q",
-                "--threads",
-                "2",
-                "--chunk-size",
-                chunk,
-                "a.csv",
-            ],
-            None,
+            &["-q", "--threads", "2", "--chunk-size", chunk, "a.csv"],
         );
         assert_eq!(
             out.status.code(),

@@ -1,7 +1,7 @@
 //! NDJSON / JSON-array input: truncated or malformed arrays, control characters, invalid
 //! UTF-8, array streams cut across chunks, and where errors are placed (line and column).
 
-use crate::support::{assert_exit, gzip, run_in, text, write_in, TempDir};
+use crate::support::{assert_exit, convert_in, gzip, run_in, text, write_in, TempDir};
 
 /// Converts `input` (named `name`) with `schema`, `--on-error skip --rejects rejects`:
 /// (exit status, stdout, the `rejects.errors` file).
@@ -9,19 +9,9 @@ fn convert(tag: &str, schema: &str, name: &str, input: &[u8]) -> (i32, String, S
     let d = TempDir::new(tag);
     write_in(&d, "s.toml", schema);
     std::fs::write(d.join(name), input).expect("write input");
-    let out = run_in(
+    let out = convert_in(
         &d,
-        &[
-            "--schema",
-            "s.toml",
-            "-q",
-            "--on-error",
-            "skip",
-            "--rejects",
-            "rejects",
-            name,
-        ],
-        None,
+        &["-q", "--on-error", "skip", "--rejects", "rejects", name],
     );
     let errors = text(&std::fs::read(d.join("rejects.errors")).unwrap_or_default());
     let _ = std::fs::remove_dir_all(&d);

@@ -2,7 +2,7 @@
 //! the fix.
 
 use super::{HOME_CSV, HOME_LP, HOME_SCHEMA};
-use crate::support::{code, run_in, text, write_in, TempDir};
+use crate::support::{code, convert_in, run_in, text, write_in, TempDir};
 
 /// A schema error: exit 2 before any line, `lpconvert: <schema path>: ` first, then the
 /// message naming `key` and containing `fix`.
@@ -173,7 +173,7 @@ fn schema_error_in_a_later_input_stops_there() {
     write_in(&d, "s.toml", HOME_SCHEMA);
     write_in(&d, "a.csv", HOME_CSV);
     write_in(&d, "b.csv", "time,place,temp,hum,co\n1,x,1,1,1\n");
-    let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv", "b.csv"], None);
+    let out = convert_in(&d, &["-q", "a.csv", "b.csv"]);
     assert_eq!(code(&out), 2);
     assert_eq!(text(&out.stdout), HOME_LP, "the first input is converted");
     let err = text(&out.stderr);
@@ -199,7 +199,7 @@ fn quote_equal_to_the_default_delimiter_is_a_schema_error() {
         "measurement = \"m\"\n[csv]\nquote = \",\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n",
     );
     write_in(&d, "a.csv", "k,s\na,\"b\"\n");
-    let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
+    let out = convert_in(&d, &["-q", "a.csv"]);
     let err = text(&out.stderr);
     assert_eq!(
         out.status.code(),

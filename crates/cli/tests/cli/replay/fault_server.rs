@@ -1,6 +1,6 @@
 //! `lpconvert replay` end to end: the built binary against a fault-injecting server (retries,
 //! waits, splits, refusals, resets, authentication, rate, pacing, checkpoints).
-//! Real servers are in `replay_servers.rs`.
+//! Real servers are in `real_servers.rs`.
 
 use crate::support::{
     assert_exit, assert_stderr_has, kill_after, replay_to, replay_with_env, report, stderr,

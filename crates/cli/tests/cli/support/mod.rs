@@ -124,6 +124,11 @@ pub fn wait_until(limit: Duration, poll: Duration, mut done: impl FnMut() -> boo
     }
 }
 
+/// Runs `lpconvert --schema s.toml ARGS` in `dir` with stdin closed.
+pub fn convert_in(dir: &Path, args: &[&str]) -> Output {
+    run_in(dir, &[&["--schema", "s.toml"], args].concat(), None)
+}
+
 /// Runs `lpconvert replay ARGS` with stdin closed; kills it after `limit` (returns None then).
 pub fn replay_within(args: &[&str], limit: Duration) -> Option<Output> {
     let mut child = spawn_lpconvert(&[&["replay"], args].concat());

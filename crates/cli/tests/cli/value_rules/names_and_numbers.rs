@@ -2,7 +2,7 @@
 //! line protocol parser would read differently (a leading `#`, backslashes before escaped
 //! characters, tabs and NULs), and timestamps at the upper limit.
 
-use crate::support::{run_in, text, write_in, TempDir};
+use crate::support::{convert_in, text, write_in, TempDir};
 
 /// Decision: "other accepted forms (`.5`, `1.`, `+2`) are reformatted (`0.5`, `1.0`, `2`)".
 /// Actual: `+2` is written as `2.0` (ryu formatting of the parsed value).
@@ -15,7 +15,7 @@ fn float_with_plus_sign_is_reformatted() {
         "measurement = \"m\"\n[fields]\nv = \"float\"\n",
     );
     write_in(&d, "a.csv", "v\n+2\n.5\n1.\n");
-    let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
+    let out = convert_in(&d, &["-q", "a.csv"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "m v=2.0\nm v=0.5\nm v=1.0\n");
 }
@@ -41,11 +41,7 @@ fn convert_skip(schema: &str, csv: &str) -> (Option<i32>, String) {
     let d = TempDir::new("names");
     write_in(&d, "s.toml", schema);
     write_in(&d, "a.csv", csv);
-    let out = run_in(
-        &d,
-        &["--schema", "s.toml", "-q", "--on-error", "skip", "a.csv"],
-        None,
-    );
+    let out = convert_in(&d, &["-q", "--on-error", "skip", "a.csv"]);
     (out.status.code(), text(&out.stdout))
 }
 
@@ -93,7 +89,7 @@ fn backslash_before_an_escaped_character_in_names() {
         "measurement = \"m\"\n[fields]\n\"a\\\\ b\" = { column = \"v\" }\n",
     );
     write_in(&d, "a.csv", "v\n1\n");
-    let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
+    let out = convert_in(&d, &["-q", "a.csv"]);
     if out.status.code() == Some(0) {
         let lp = text(&out.stdout);
         let line = influxdb_line_protocol::parse_lines(&lp)
@@ -116,7 +112,7 @@ fn rfc3339_local_time_with_fraction_at_the_upper_limit_is_a_row_error() {
     write_in(&d, "s.toml", "measurement = \"m\"\n[timestamp]\ncolumn = \"time\"\nformat = \"rfc3339\"\ntimezone = \"+01:00\"\n[fields]\nv = \"float\"\n");
     // 2262-04-11T23:47:16.9Z: past the limit 2262-04-11T23:47:16.854775806Z.
     write_in(&d, "a.csv", "time,v\n2262-04-12T00:47:16.9,1\n");
-    let out = run_in(&d, &["--schema", "s.toml", "-q", "a.csv"], None);
+    let out = convert_in(&d, &["-q", "a.csv"]);
     let err = text(&out.stderr);
     assert_eq!(
         out.status.code(),
@@ -157,7 +153,7 @@ fn tab_and_nul_in_names_are_row_errors_not_unparseable_lines() {
     ];
     let input: String = rows.iter().map(|r| format!("{}\n", r.0)).collect();
     write_in(&d, "a.ndjson", input);
-    let out = run_in(&d, &["--schema", "s.toml", "-q", "a.ndjson"], None);
+    let out = convert_in(&d, &["-q", "a.ndjson"]);
     let lp = text(&out.stdout);
     for (n, line) in lp.lines().enumerate() {
         let parsed = influxdb_line_protocol::parse_lines(line)
