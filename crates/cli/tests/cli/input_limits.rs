@@ -127,9 +127,9 @@ fn truncated_mapped_input_exits_2_not_sigbus() {
     assert_exit(&full, 0);
     let mut caught = 0;
     for (i, ms) in [0u64, 50, 200, 400, 800].into_iter().enumerate() {
-        let input = dir.join(&format!("in{i}.csv")).display().to_string();
-        let lp = dir.join(&format!("in{i}.lp")).display().to_string();
-        let out = dir.join(&format!("out{i}.lp")).display().to_string();
+        let input = dir.join(format!("in{i}.csv")).display().to_string();
+        let lp = dir.join(format!("in{i}.lp")).display().to_string();
+        let out = dir.join(format!("out{i}.lp")).display().to_string();
         std::fs::copy(&base, &input).unwrap();
         std::fs::copy(&base_lp, &lp).unwrap();
         let cases: [(Vec<&str>, &str); 2] = [
@@ -456,9 +456,9 @@ fn utf16_input_is_named_as_utf16_with_a_fix() {
     let dir = TempDir::new("utf16");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
     for bom in [true, false] {
-        let csv = dir.join(&format!("a{bom}.csv"));
+        let csv = dir.join(format!("a{bom}.csv"));
         std::fs::write(&csv, utf16le("time,room,temp\n1,k,1.5\n", bom)).unwrap();
-        let lp = dir.join(&format!("a{bom}.lp"));
+        let lp = dir.join(format!("a{bom}.lp"));
         std::fs::write(&lp, utf16le("m f=1 1\n", bom)).unwrap();
         let (csv, lp) = (csv.display().to_string(), lp.display().to_string());
         for (args, stdin) in [

@@ -556,8 +556,8 @@ fn a_partial_write_answer_cut_off_or_not_utf8_is_never_taken_for_more_than_it_sa
         ),
     ];
     for (k, answer) in answers.into_iter().enumerate() {
-        let rep = dir.join(&format!("r{k}.json"));
-        let rejects = dir.join(&format!("rej{k}.lp"));
+        let rep = dir.join(format!("r{k}.json"));
+        let rejects = dir.join(format!("rej{k}.lp"));
         let (good, answer) = (good.clone(), answer.clone());
         let complete = v3_partial_answer(&format!("Content-Length: {}\r\n", named.len()), named);
         let server = FaultServer::start(move |s| Reply::Raw {

@@ -1168,10 +1168,10 @@ fn replay_of_a_file_truncated_while_sent_exits_2_not_sigbus() {
     let known: std::collections::HashSet<&str> = all.iter().map(String::as_str).collect();
     let mut caught = 0;
     for ms in [0u64, 30, 150] {
-        let lp = dir.join(&format!("in-{ms}.lp"));
+        let lp = dir.join(format!("in-{ms}.lp"));
         std::fs::copy(&base, &lp).unwrap();
-        let ck = dir.join(&format!("ck-{ms}.json"));
-        let rep = dir.join(&format!("rep-{ms}.json"));
+        let ck = dir.join(format!("ck-{ms}.json"));
+        let rep = dir.join(format!("rep-{ms}.json"));
         // Slow answers: the replay is still reading when the file is cut.
         let server = FaultServer::start(|_| Reply::slow(Duration::from_millis(20)));
         let o = replay_changed_while_running(
@@ -1236,7 +1236,7 @@ fn replay_dry_run_of_a_file_truncated_while_read_never_dies_by_a_signal() {
     let all = lines(600_000);
     let base = write_lines(&dir, "base.lp", &all);
     for ms in [0u64, 5, 20, 60, 150] {
-        let lp = dir.join(&format!("in-{ms}.lp"));
+        let lp = dir.join(format!("in-{ms}.lp"));
         std::fs::copy(&base, &lp).unwrap();
         let o = replay_changed_while_running(
             &[
