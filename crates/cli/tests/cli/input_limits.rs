@@ -2,8 +2,8 @@
 //! records too long for memory.
 
 use crate::support::{
-    assert_exit, assert_stderr_has, gzip, run_lpconvert, spawn_lpconvert, stderr, wait_until,
-    write_text, TempDir, BIN,
+    assert_exit, assert_stderr_has, gzip, replay_to, run_lpconvert, spawn_lpconvert, stderr,
+    wait_until, write_text, TempDir, BIN,
 };
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -543,13 +543,10 @@ fn replay_schema_takes_max_record_size() {
         "a.csv",
         &format!("time,room,temp\n1,a,1\n2,{long},1\n3,a,1\n"),
     );
-    let out = run_lpconvert(
-        "replay",
+    let out = replay_to(
+        "http://127.0.0.1:9",
+        "x",
         &[
-            "--url",
-            "http://127.0.0.1:9",
-            "--db",
-            "x",
             "--dry-run",
             "--schema",
             &s,
@@ -559,7 +556,6 @@ fn replay_schema_takes_max_record_size() {
             "1K",
             &csv,
         ],
-        &[],
     );
     let err = stderr(&out);
     assert!(

@@ -151,15 +151,7 @@ fn https_to_a_plain_http_port_fails_at_once() {
     let server = FaultServer::accept_all();
     let url = server.url.replace("http://", "https://");
     let started = Instant::now();
-    let out = replay(&[
-        "--url",
-        &url,
-        "--db",
-        "d",
-        "--max-retry-time",
-        "30s",
-        &input,
-    ]);
+    let out = replay_to(&url, "d", &["--max-retry-time", "30s", &input]);
     let err = stderr(&out);
     assert_exit(&out, 1);
     assert!(
@@ -204,7 +196,7 @@ fn url_path_prefix_and_query_are_kept() {
     }
     // A parameter the tool sets is given by its option, not in --url.
     let url = format!("{}/?db=other", server.url);
-    let out = replay(&["--url", &url, "--db", "d", &input]);
+    let out = replay_to(&url, "d", &[&input]);
     assert_exit(&out, 2);
     assert_stderr_has(&out, "--db");
 }
@@ -228,17 +220,17 @@ fn credentials_in_the_url_are_sent_as_basic_auth_and_never_shown() {
     });
     let url =
         server.url.replace("http://", "http://admin:Sesame%40Open@") + "/?u=admin&p=qpassword1";
-    let out = replay(&[
-        "--url",
+    let out = replay_to(
         &url,
-        "--db",
         "d",
-        "--rejects",
-        rejects.to_str().unwrap(),
-        "--report",
-        rep.to_str().unwrap(),
-        &input,
-    ]);
+        &[
+            "--rejects",
+            rejects.to_str().unwrap(),
+            "--report",
+            rep.to_str().unwrap(),
+            &input,
+        ],
+    );
     let err = stderr(&out);
     assert_exit(&out, 3);
     let seen = server.seen();

@@ -3,8 +3,8 @@
 //! ranges; rejects files that convert again with the same schema; causes said once.
 
 use crate::support::{
-    assert_exit, assert_stderr_has, code, run_lpconvert, spawn_lpconvert, stderr, write_text,
-    TempDir, BIN,
+    assert_exit, assert_stderr_has, bench, code, replay_to, run_lpconvert, spawn_lpconvert, stderr,
+    write_text, TempDir, BIN,
 };
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -124,32 +124,16 @@ fn replay_outputs_naming_an_input_are_refused() {
     let dir = TempDir::new("replay-eq-in");
     let lp = write_text(&dir, "d.lp", "m f=1 1\n");
     for opt in ["--rejects", "--report", "--checkpoint"] {
-        let o = run_lpconvert(
-            "replay",
-            &[
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--dry-run",
-                opt,
-                &lp,
-                &lp,
-            ],
-            &[],
-        );
+        let o = replay_to("http://127.0.0.1:9", "x", &["--dry-run", opt, &lp, &lp]);
         assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
         assert!(stderr(&o).contains(opt), "{opt}: {}", stderr(&o));
         assert_eq!(read(&lp), "m f=1 1\n", "{opt} changed the input");
     }
     let (schema, input) = home(&dir);
-    let o = run_lpconvert(
-        "replay",
+    let o = replay_to(
+        "http://127.0.0.1:9",
+        "x",
         &[
-            "--url",
-            "http://127.0.0.1:9",
-            "--db",
-            "x",
             "--dry-run",
             "--schema",
             &schema,
@@ -157,7 +141,6 @@ fn replay_outputs_naming_an_input_are_refused() {
             &input,
             &input,
         ],
-        &[],
     );
     assert_exit(&o, 2);
     assert_eq!(read(&input), HOME_CSV);
@@ -587,25 +570,21 @@ fn bench_report_files_naming_the_from_input_are_refused() {
     let dir = TempDir::new("bench-report-from");
     let from = write_text(&dir, "report.json", "m f=1 1\n");
     let report_dir = dir.0.display().to_string();
-    let o = run_lpconvert(
-        "bench",
-        &[
-            "--url",
-            "http://127.0.0.1:9",
-            "--db",
-            "x",
-            "--dry-run",
-            "--duration",
-            "1s",
-            "--warmup",
-            "0s",
-            "--from",
-            &from,
-            "--report",
-            &report_dir,
-        ],
-        &[],
-    );
+    let o = bench(&[
+        "--url",
+        "http://127.0.0.1:9",
+        "--db",
+        "x",
+        "--dry-run",
+        "--duration",
+        "1s",
+        "--warmup",
+        "0s",
+        "--from",
+        &from,
+        "--report",
+        &report_dir,
+    ]);
     assert_exit(&o, 2);
     assert_stderr_has(&o, "--report");
     assert_eq!(read(&from), "m f=1 1\n");
@@ -1207,19 +1186,10 @@ fn the_temporary_file_of_the_report_is_never_an_input() {
     let dir = TempDir::new("report-tmp-input");
     let lp = write_text(&dir, "r.json.tmp", "m f=1 1\n");
     let rep = dir.join("r.json");
-    let o = run_lpconvert(
-        "replay",
-        &[
-            "--url",
-            "http://127.0.0.1:9",
-            "--db",
-            "x",
-            "--dry-run",
-            "--report",
-            rep.to_str().unwrap(),
-            &lp,
-        ],
-        &[],
+    let o = replay_to(
+        "http://127.0.0.1:9",
+        "x",
+        &["--dry-run", "--report", rep.to_str().unwrap(), &lp],
     );
     assert_exit(&o, 2);
     assert_stderr_has(&o, "--report");

@@ -3,9 +3,9 @@
 //! `--rate` or `--pace`).
 
 use crate::support::{
-    assert_exit, assert_stderr_has, points, replay, replay_to, replay_within, report,
-    run_lpconvert, send_signal, spawn_lpconvert, start_influxdb, stderr, wait_until, write_lines,
-    write_text, FaultServer, Reply, TempDir, BIN,
+    assert_exit, assert_stderr_has, bench, points, replay, replay_to, replay_within, report,
+    send_signal, spawn_lpconvert, start_influxdb, stderr, wait_until, write_lines, write_text,
+    FaultServer, Reply, TempDir, BIN,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -259,22 +259,18 @@ fn option_ranges_above_their_maximum_are_usage_errors() {
         let o = replay_to(&server.url, "x", &[option, value, &data]);
         assert_eq!(o.status.code(), Some(2), "{option}: {}", stderr(&o));
         assert!(stderr(&o).contains("at most"), "{option}: {}", stderr(&o));
-        let o = run_lpconvert(
-            "bench",
-            &[
-                "--url",
-                &server.url,
-                "--db",
-                "x",
-                "--duration",
-                "1s",
-                "--warmup",
-                "0s",
-                option,
-                value,
-            ],
-            &[],
-        );
+        let o = bench(&[
+            "--url",
+            &server.url,
+            "--db",
+            "x",
+            "--duration",
+            "1s",
+            "--warmup",
+            "0s",
+            option,
+            value,
+        ]);
         assert_eq!(o.status.code(), Some(2), "bench {option}: {}", stderr(&o));
         assert!(
             stderr(&o).contains("at most"),
@@ -282,18 +278,14 @@ fn option_ranges_above_their_maximum_are_usage_errors() {
             stderr(&o)
         );
     }
-    let o = run_lpconvert(
-        "bench",
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "x",
-            "--hosts",
-            "1000000000000",
-        ],
-        &[],
-    );
+    let o = bench(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--hosts",
+        "1000000000000",
+    ]);
     assert_eq!(o.status.code(), Some(2), "bench --hosts: {}", stderr(&o));
     assert!(
         stderr(&o).contains("at most"),

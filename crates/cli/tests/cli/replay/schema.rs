@@ -407,17 +407,17 @@ fn checkpoint_with_a_converted_stdin_is_refused() {
     let dir = TempDir::new("schema-stdin");
     let schema = dir.join("s.toml");
     std::fs::write(&schema, SCHEMA).unwrap();
-    let out = replay(&[
-        "--url",
+    let out = replay_to(
         "http://127.0.0.1:9",
-        "--db",
         "d",
-        "--schema",
-        schema.to_str().unwrap(),
-        "--checkpoint",
-        dir.join("c.json").to_str().unwrap(),
-        "-",
-    ]);
+        &[
+            "--schema",
+            schema.to_str().unwrap(),
+            "--checkpoint",
+            dir.join("c.json").to_str().unwrap(),
+            "-",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_stderr_has(&out, "--checkpoint needs file inputs");
 }
