@@ -1,8 +1,11 @@
-//! Issue 10, outputs: an output is never an input or another output, is written under
+//! Outputs: an output is never an input or another output, is written under
 //! `FILE.partial` and appears under its name only when the run ends with 0 or 3; option
 //! ranges; rejects files that convert again with the same schema; causes said once.
 
-use crate::support::{run_lpconvert, stderr, write_text, TempDir};
+use crate::support::{
+    assert_exit, assert_stderr_has, bench, code, replay_to, run_lpconvert, spawn_lpconvert, stderr,
+    write_text, TempDir, BIN,
+};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -19,10 +22,6 @@ fn home(dir: &TempDir) -> (String, String) {
 
 fn read(p: impl AsRef<Path>) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|_| "<missing>".into())
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
 }
 
 /// The number of rejected rows in convert's summary.
@@ -42,7 +41,7 @@ fn output_equal_to_input_is_refused_before_truncating() {
     let dir = TempDir::new("out-eq-in");
     let (schema, input) = home(&dir);
     let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &input], &[]);
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(read(&input), HOME_CSV, "the input was changed");
     let e = stderr(&o);
     assert!(e.contains("--output") && e.contains("a.csv"), "{e}");
@@ -64,7 +63,7 @@ fn rejects_naming_an_input_or_its_errors_file_is_refused() {
         &["-s", &schema, &input, "--rejects", &input],
         &[],
     );
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(read(&input), HOME_CSV);
     // The input is the rejects file's reasons file.
     let errors_input = write_text(&dir, "r.errors", HOME_CSV);
@@ -74,8 +73,8 @@ fn rejects_naming_an_input_or_its_errors_file_is_refused() {
         &["-s", &schema, &errors_input, "--rejects", &r],
         &[],
     );
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
-    assert!(stderr(&o).contains("r.errors"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "r.errors");
     assert_eq!(read(&errors_input), HOME_CSV);
 }
 
@@ -87,7 +86,7 @@ fn output_through_a_symlink_to_the_input_is_refused() {
     std::os::unix::fs::symlink(&input, &link).unwrap();
     let link = link.display().to_string();
     let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &link], &[]);
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(read(&input), HOME_CSV);
 }
 
@@ -101,7 +100,7 @@ fn output_and_rejects_on_the_same_path_are_refused() {
         &["-s", &schema, &input, "-o", &x, "--rejects", &x],
         &[],
     );
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     let e = stderr(&o);
     assert!(e.contains("--output") && e.contains("--rejects"), "{e}");
     assert!(!dir.join("x").exists());
@@ -111,12 +110,12 @@ fn output_and_rejects_on_the_same_path_are_refused() {
 fn output_equal_to_the_file_on_stdin_is_refused() {
     let dir = TempDir::new("out-eq-stdin");
     let (schema, input) = home(&dir);
-    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let o = Command::new(BIN)
         .args(["convert", "-s", &schema, "-", "-o", &input])
         .stdin(std::fs::File::open(&input).unwrap())
         .output()
         .unwrap();
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(read(&input), HOME_CSV);
 }
 
@@ -125,32 +124,16 @@ fn replay_outputs_naming_an_input_are_refused() {
     let dir = TempDir::new("replay-eq-in");
     let lp = write_text(&dir, "d.lp", "m f=1 1\n");
     for opt in ["--rejects", "--report", "--checkpoint"] {
-        let o = run_lpconvert(
-            "replay",
-            &[
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--dry-run",
-                opt,
-                &lp,
-                &lp,
-            ],
-            &[],
-        );
+        let o = replay_to("http://127.0.0.1:9", "x", &["--dry-run", opt, &lp, &lp]);
         assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
         assert!(stderr(&o).contains(opt), "{opt}: {}", stderr(&o));
         assert_eq!(read(&lp), "m f=1 1\n", "{opt} changed the input");
     }
     let (schema, input) = home(&dir);
-    let o = run_lpconvert(
-        "replay",
+    let o = replay_to(
+        "http://127.0.0.1:9",
+        "x",
         &[
-            "--url",
-            "http://127.0.0.1:9",
-            "--db",
-            "x",
             "--dry-run",
             "--schema",
             &schema,
@@ -158,9 +141,8 @@ fn replay_outputs_naming_an_input_are_refused() {
             &input,
             &input,
         ],
-        &[],
     );
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(read(&input), HOME_CSV);
 }
 
@@ -180,7 +162,7 @@ fn failed_run_leaves_the_previous_output_untouched_and_keeps_the_partial() {
         &["-s", &schema, &bad, "-o", &out, "--rejects", &rej],
         &[],
     );
-    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_exit(&o, 1);
     assert_eq!(read(&out), "OLD\n");
     assert_eq!(read(&rej), "OLD REJECTS\n");
     let partial = dir.join("out.lp.partial");
@@ -189,12 +171,12 @@ fn failed_run_leaves_the_previous_output_untouched_and_keeps_the_partial() {
         "{}",
         read(&partial)
     );
-    assert!(stderr(&o).contains("out.lp.partial"), "{}", stderr(&o));
+    assert_stderr_has(&o, "out.lp.partial");
     // A schema error: nothing written at all.
     let broken = write_text(&dir, "broken.toml", "measurement = \n");
     let _ = std::fs::remove_file(&partial);
     let o = run_lpconvert("convert", &["-s", &broken, &bad, "-o", &out], &[]);
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(read(&out), "OLD\n");
     assert!(!partial.exists());
     // A missing second input: exit 2 and the previous file stays.
@@ -205,11 +187,11 @@ fn failed_run_leaves_the_previous_output_untouched_and_keeps_the_partial() {
         &["-s", &schema, &good, &missing, "-o", &out],
         &[],
     );
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(read(&out), "OLD\n");
     // A run that succeeds replaces it, and leaves no partial behind.
     let o = run_lpconvert("convert", &["-s", &schema, &good, "-o", &out], &[]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert!(read(&out).starts_with("home,room=Kitchen"));
     assert!(!partial.exists());
 }
@@ -231,19 +213,13 @@ fn output_to_dev_null_is_written_in_place() {
         ],
         &[],
     );
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert!(!Path::new("/dev/null.partial").exists());
 }
 
 /// Runs lpconvert with a FIFO input nobody writes to: it must end (exit 2) without opening it.
 fn ends_without_reading(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_lpconvert(args);
     let deadline = Instant::now() + Duration::from_secs(20);
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
@@ -267,7 +243,7 @@ fn output_in_a_missing_directory_fails_before_any_input_is_read() {
     for opt in ["-o", "--rejects"] {
         let o = ends_without_reading(&["convert", "-s", &schema, &fifo, opt, &nodir]);
         assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
-        assert!(stderr(&o).contains("nodir"), "{}", stderr(&o));
+        assert_stderr_has(&o, "nodir");
     }
     // `-o` is not emptied when `--rejects` cannot be created.
     let good = write_text(&dir, "good.lp", "OLD\n");
@@ -281,7 +257,7 @@ fn output_in_a_missing_directory_fails_before_any_input_is_read() {
         "--rejects",
         &nodir,
     ]);
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(read(&good), "OLD\n");
     assert!(!dir.join("good.lp.partial").exists());
     // A directory that is not writable: refused before reading too (unless root).
@@ -292,7 +268,7 @@ fn output_in_a_missing_directory_fails_before_any_input_is_read() {
     if std::fs::write(ro.join("probe"), "x").is_err() {
         let out = ro.join("x.lp").display().to_string();
         let o = ends_without_reading(&["convert", "-s", &schema, &fifo, "-o", &out]);
-        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        assert_exit(&o, 2);
     }
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
@@ -308,7 +284,7 @@ fn thread_count_and_chunk_size_out_of_range_are_usage_errors() {
     ] {
         let o = run_lpconvert("convert", &["-s", &schema, &input, opt, v], &[]);
         assert_eq!(code(&o), 2, "{opt} {v}: {}", stderr(&o));
-        assert!(stderr(&o).contains(opt), "{}", stderr(&o));
+        assert_stderr_has(&o, opt);
         let lp = write_text(&dir, "d.lp", "m f=1 1\n");
         let o = run_lpconvert("check", &[&lp, opt, v], &[]);
         assert_eq!(code(&o), 2, "check {opt} {v}: {}", stderr(&o));
@@ -348,10 +324,10 @@ fn rejects_of_inputs_with_different_headers_go_to_one_file_per_header() {
         ],
         &[],
     );
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_exit(&o, 3);
     assert_eq!(rejected(&o), 3);
     let second = dir.join("rej.csv.2.csv");
-    assert!(stderr(&o).contains("rej.csv.2.csv"), "{}", stderr(&o));
+    assert_stderr_has(&o, "rej.csv.2.csv");
     assert_eq!(
         read(&rej),
         "time,room,temp,co\n1641024000,Kitchen,hot,0\n1641024000,Attic,warm,0\n"
@@ -364,9 +340,9 @@ fn rejects_of_inputs_with_different_headers_go_to_one_file_per_header() {
             &["-s", &schema, &file, "--on-error", "skip"],
             &[],
         );
-        assert_eq!(code(&o), 3, "{}", stderr(&o));
+        assert_exit(&o, 3);
         assert_eq!(rejected(&o), n, "{}", stderr(&o));
-        assert!(stderr(&o).contains("temp"), "{}", stderr(&o));
+        assert_stderr_has(&o, "temp");
     }
 }
 
@@ -397,13 +373,13 @@ fn rejects_with_skip_rows_keep_the_skipped_preamble() {
         ],
         &[],
     );
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_exit(&o, 3);
     assert_eq!(
         read(&rej),
         "# exported 2022-01-01\n# by hand\ntime,room,temp,co\n1641024000,Kitchen,hot,0\n"
     );
     let o = run_lpconvert("convert", &["-s", &schema, &rej, "--on-error", "skip"], &[]);
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_exit(&o, 3);
     assert_eq!(rejected(&o), 1);
     // Without a header line: the skipped row alone comes first, no row is eaten.
     let schema = write_text(
@@ -430,10 +406,10 @@ fn rejects_with_skip_rows_keep_the_skipped_preamble() {
         ],
         &[],
     );
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_exit(&o, 3);
     assert_eq!(read(&rej), "# exported\n1641024000,Kitchen,hot,0\n");
     let o = run_lpconvert("convert", &["-s", &schema, &rej, "--on-error", "skip"], &[]);
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_exit(&o, 3);
     assert_eq!(rejected(&o), 1);
 }
 
@@ -464,13 +440,13 @@ fn rejects_from_a_pretty_json_array_are_one_line_each() {
         ],
         &[],
     );
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_exit(&o, 3);
     assert_eq!(rejected(&o), 1);
     assert_eq!(read(&rej).lines().count(), 1, "{}", read(&rej));
     let o = run_lpconvert("convert", &["-s", &schema, &rej, "--on-error", "skip"], &[]);
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_exit(&o, 3);
     assert_eq!(rejected(&o), 1, "{}", stderr(&o));
-    assert!(stderr(&o).contains("temp"), "{}", stderr(&o));
+    assert_stderr_has(&o, "temp");
 }
 
 #[test]
@@ -546,14 +522,14 @@ fn check_and_infer_with_stdout_onto_their_input_are_refused() {
             .append(true)
             .open(input)
             .unwrap();
-        let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        let o = Command::new(BIN)
             .args([cmd, input.as_str()])
             .stdin(Stdio::null())
             .stdout(out)
             .output()
             .unwrap();
         assert_eq!(code(&o), 2, "{cmd}: {}", stderr(&o));
-        assert!(stderr(&o).contains("standard output"), "{}", stderr(&o));
+        assert_stderr_has(&o, "standard output");
         assert_eq!(read(input), text);
     }
 }
@@ -584,7 +560,7 @@ fn a_further_rejects_file_never_replaces_an_input() {
         ],
         &[],
     );
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_exit(&o, 3);
     assert_eq!(read(&b), b_text, "an input was replaced by a rejects file");
     assert_eq!(read(dir.join("rej.csv.3.csv")), b_text);
 }
@@ -594,27 +570,23 @@ fn bench_report_files_naming_the_from_input_are_refused() {
     let dir = TempDir::new("bench-report-from");
     let from = write_text(&dir, "report.json", "m f=1 1\n");
     let report_dir = dir.0.display().to_string();
-    let o = run_lpconvert(
-        "bench",
-        &[
-            "--url",
-            "http://127.0.0.1:9",
-            "--db",
-            "x",
-            "--dry-run",
-            "--duration",
-            "1s",
-            "--warmup",
-            "0s",
-            "--from",
-            &from,
-            "--report",
-            &report_dir,
-        ],
-        &[],
-    );
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
-    assert!(stderr(&o).contains("--report"), "{}", stderr(&o));
+    let o = bench(&[
+        "--url",
+        "http://127.0.0.1:9",
+        "--db",
+        "x",
+        "--dry-run",
+        "--duration",
+        "1s",
+        "--warmup",
+        "0s",
+        "--from",
+        &from,
+        "--report",
+        &report_dir,
+    ]);
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "--report");
     assert_eq!(read(&from), "m f=1 1\n");
 }
 
@@ -631,7 +603,7 @@ fn output_through_a_symlink_never_touches_an_input_beside_its_target() {
     std::os::unix::fs::symlink(dir.join("sub/real.lp"), &link).unwrap();
     let link = link.display().to_string();
     let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &link], &[]);
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(read(&input), HOME_CSV, "the input was destroyed");
     assert_eq!(read(dir.join("sub/real.lp")), "old\n");
     // The same for a rejects file through a link.
@@ -640,7 +612,7 @@ fn output_through_a_symlink_never_touches_an_input_beside_its_target() {
         &["-s", &schema, &input, "-o", "/dev/null", "--rejects", &link],
         &[],
     );
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(read(&input), HOME_CSV, "the input was destroyed");
 }
 
@@ -652,7 +624,7 @@ fn output_through_a_dangling_symlink_writes_its_target_and_keeps_the_link() {
     std::os::unix::fs::symlink("new.lp", &link).unwrap();
     let l = link.display().to_string();
     let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &l], &[]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert!(std::fs::symlink_metadata(&link)
         .unwrap()
         .file_type()
@@ -663,7 +635,7 @@ fn output_through_a_dangling_symlink_writes_its_target_and_keeps_the_link() {
     std::os::unix::fs::symlink("nowhere/x.lp", &gone).unwrap();
     let g = gone.display().to_string();
     let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &g], &[]);
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert!(std::fs::symlink_metadata(&gone)
         .unwrap()
         .file_type()
@@ -682,7 +654,7 @@ fn output_through_a_dangling_symlink_writes_its_target_and_keeps_the_link() {
         ],
         &[],
     );
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
 }
 
 #[test]
@@ -699,7 +671,7 @@ fn output_on_dev_stdout_appends_to_a_regular_file_on_stdout() {
         let log = dir.join("log");
         std::fs::write(&log, "previous\n").unwrap();
         let f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
-        let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        let o = Command::new(BIN)
             .args(["convert", "-s", &schema, &input, opt, path])
             .stdout(f)
             .output()
@@ -714,7 +686,7 @@ fn output_on_dev_stdout_appends_to_a_regular_file_on_stdout() {
     let log = dir.join("log");
     std::fs::write(&log, "previous\n").unwrap();
     let f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let o = Command::new(BIN)
         .args([
             "convert",
             "-s",
@@ -729,7 +701,7 @@ fn output_on_dev_stdout_appends_to_a_regular_file_on_stdout() {
         .stdout(f)
         .output()
         .unwrap();
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_exit(&o, 3);
     assert!(
         read(&log).starts_with("previous\ntime,room,temp,co\n"),
         "{}",
@@ -767,7 +739,7 @@ fn rejects_of_a_tsv_input_convert_again_with_the_same_schema() {
         ],
         &[],
     );
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_exit(&o, 3);
     assert_eq!(rejected(&o), 2);
     // Every rejects file written converts again: every row rejected again, none lost.
     let mut again = 0;
@@ -803,12 +775,8 @@ fn rejects_of_a_tsv_input_convert_again_with_the_same_schema() {
         ],
         &[],
     );
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains(".tsv to convert it again"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit(&o, 3);
+    assert_stderr_has(&o, ".tsv to convert it again");
 }
 
 #[test]
@@ -841,7 +809,7 @@ fn a_further_rejects_file_never_takes_the_name_of_an_output_still_being_written(
         ],
         &[],
     );
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_exit(&o, 3);
     assert_eq!(
         read(&out),
         "home,room=Kitchen temp=21.0,co=0i 1641024000\n",
@@ -865,7 +833,7 @@ fn rejects_of_a_run_cut_short_by_a_closed_stdout_are_not_put_in_place() {
     let input = write_text(&dir, "big.csv", &text);
     let rej = dir.join("r.csv");
     std::fs::write(&rej, "old\n").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let mut child = Command::new(BIN)
         .args([
             "convert",
             "-s",
@@ -886,7 +854,7 @@ fn rejects_of_a_run_cut_short_by_a_closed_stdout_are_not_put_in_place() {
     std::io::Read::read_exact(&mut out, &mut first).unwrap();
     drop(out);
     let o = child.wait_with_output().unwrap();
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_exit(&o, 0);
     let now = read(&rej);
     assert!(
         now == "old\n",
@@ -913,7 +881,7 @@ fn output_is_not_put_in_place_when_the_rejects_file_cannot_be_written() {
         &["-s", &schema, &input, "--on-error", "skip"],
         &[],
     );
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert_exit(&o, 3);
     let out_s = out.display().to_string();
     let o = run_lpconvert(
         "convert",
@@ -930,7 +898,7 @@ fn output_is_not_put_in_place_when_the_rejects_file_cannot_be_written() {
         ],
         &[],
     );
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(
         read(&out),
         "old\n",
@@ -948,7 +916,7 @@ fn a_zst_output_is_refused_rather_than_written_uncompressed() {
         let out = dir.join("out.zst").display().to_string();
         let o = run_lpconvert("convert", &["-s", &schema, &input, opt, &out], &[]);
         assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
-        assert!(stderr(&o).contains(".gz"), "{}", stderr(&o));
+        assert_stderr_has(&o, ".gz");
         assert!(!dir.join("out.zst").exists() && !dir.join("out.zst.partial").exists());
     }
 }
@@ -961,7 +929,7 @@ fn a_second_run_onto_an_output_being_written_is_refused() {
     let dir = TempDir::new("out-concurrent");
     let (schema, _) = home(&dir);
     let out = dir.join("o.lp").display().to_string();
-    let mut first = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let mut first = Command::new(BIN)
         .args(["convert", "-s", &schema, "-", "-o", &out])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
@@ -975,12 +943,12 @@ fn a_second_run_onto_an_output_being_written_is_refused() {
     }
     let (_, input) = home(&dir);
     let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &out], &[]);
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
-    assert!(stderr(&o).contains("o.lp.partial"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "o.lp.partial");
     std::io::Write::write_all(&mut stdin, b"1641024000,Kitchen,21.0,0\n").unwrap();
     drop(stdin);
     let o = first.wait_with_output().unwrap();
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(
         read(dir.join("o.lp")),
         "home,room=Kitchen temp=21.0,co=0i 1641024000\n"
@@ -1062,7 +1030,7 @@ fn a_failed_run_that_wrote_nothing_leaves_no_partial_file() {
         &["-s", &schema, &missing, "-o", &out, "--rejects", &rej],
         &[],
     );
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert_eq!(read(&out), "OLD\n");
     for name in [
         "out.lp.partial",
@@ -1078,12 +1046,12 @@ fn a_failed_run_that_wrote_nothing_leaves_no_partial_file() {
 fn output_dash_is_standard_output() {
     let dir = TempDir::new("out-dash");
     let (schema, csv) = home(&dir);
-    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let o = Command::new(BIN)
         .args(["-s", &schema, &csv, "-o", "-", "-q"])
         .current_dir(dir.join(""))
         .output()
         .unwrap();
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("home,"));
     assert!(!dir.join("-").exists() && !dir.join("-.partial").exists());
 }
@@ -1095,23 +1063,23 @@ fn an_output_that_is_a_directory_is_not_called_a_link() {
     let sub = dir.join("sub");
     std::fs::create_dir(&sub).unwrap();
     // Relative, as a user types it: the canonical path differs, but `sub` is no link.
-    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let o = Command::new(BIN)
         .current_dir(dir.join(""))
         .args(["-s", &schema, &csv, "-o", "sub"])
         .output()
         .unwrap();
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     let e = stderr(&o);
-    assert!(e.contains("--output sub: is a directory"), "{e}");
+    assert_stderr_has(&o, "--output sub: is a directory");
     assert!(!e.contains("a link to"), "{e}");
     // A real link is still named as one.
     std::os::unix::fs::symlink(&sub, dir.join("ln")).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let o = Command::new(BIN)
         .current_dir(dir.join(""))
         .args(["-s", &schema, &csv, "-o", "ln"])
         .output()
         .unwrap();
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_exit(&o, 2);
     assert!(stderr(&o).contains("ln (a link to "), "{}", stderr(&o));
 }
 
@@ -1195,7 +1163,7 @@ fn a_dash_for_an_output_other_than_o_is_a_usage_error_not_a_file_named_dash() {
         ),
     ];
     for (cmd, args) in runs {
-        let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        let o = Command::new(BIN)
             .current_dir(dir.join(""))
             .arg(cmd)
             .args(&args)
@@ -1203,7 +1171,7 @@ fn a_dash_for_an_output_other_than_o_is_a_usage_error_not_a_file_named_dash() {
             .output()
             .unwrap();
         assert_eq!(code(&o), 2, "{cmd} {args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains("`-`"), "{}", stderr(&o));
+        assert_stderr_has(&o, "`-`");
         assert!(
             !dir.join("-").exists(),
             "{cmd} {args:?} wrote a file named -"
@@ -1218,21 +1186,12 @@ fn the_temporary_file_of_the_report_is_never_an_input() {
     let dir = TempDir::new("report-tmp-input");
     let lp = write_text(&dir, "r.json.tmp", "m f=1 1\n");
     let rep = dir.join("r.json");
-    let o = run_lpconvert(
-        "replay",
-        &[
-            "--url",
-            "http://127.0.0.1:9",
-            "--db",
-            "x",
-            "--dry-run",
-            "--report",
-            rep.to_str().unwrap(),
-            &lp,
-        ],
-        &[],
+    let o = replay_to(
+        "http://127.0.0.1:9",
+        "x",
+        &["--dry-run", "--report", rep.to_str().unwrap(), &lp],
     );
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
-    assert!(stderr(&o).contains("--report"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "--report");
     assert_eq!(read(&lp), "m f=1 1\n", "the input was destroyed");
 }

@@ -4,26 +4,19 @@
 //! line protocol parser (the `influxdb-line-protocol` crate of InfluxDB 3) for the expected
 //! values.
 
-mod support;
-
+use crate::support::{
+    assert_exit, http_get, influx_query, kill_after, run_lpconvert, start_influxdb,
+    start_victoria_metrics, TempDir, BIN,
+};
 use influxdb_line_protocol::{parse_lines, FieldValue};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-use support::{
-    http_get, influx_query, kill_after, run_lpconvert, start_influxdb, start_victoria_metrics,
-    TempDir,
-};
 
-fn replay(args: &[&str]) -> Output {
+fn replay_ok(args: &[&str]) -> Output {
     let out = run_lpconvert("replay", args, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     out
 }
 
@@ -153,7 +146,7 @@ fn influxdb_1x_stores_every_point_of_the_home_data_and_120k_generated_lines() {
     let dir = TempDir::new("influx");
     let home = dir.join("home.lp");
     std::fs::write(&home, home_lp()).unwrap();
-    replay(&[
+    replay_ok(&[
         "--url",
         &server.url,
         "--db",
@@ -171,7 +164,7 @@ fn influxdb_1x_stores_every_point_of_the_home_data_and_120k_generated_lines() {
     let gen = dir.join("gen.lp");
     std::fs::write(&gen, &text).unwrap();
     let t0 = Instant::now();
-    replay(&[
+    replay_ok(&[
         "--url",
         &server.url,
         "--db",
@@ -232,16 +225,8 @@ fn influxdb_1x_kill_and_resume_stores_every_line() {
     };
     let before = count("SELECT count(v) FROM k");
     assert!(before > 0 && before < n, "{before} stored before the kill");
-    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("1000000"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new(BIN).args(args("1000000")).output().unwrap();
+    assert_exit(&out, 0);
     assert_eq!(count("SELECT count(v) FROM k"), n);
     assert_eq!(count("SELECT sum(v) FROM k"), n * (n - 1) / 2);
 }
@@ -315,7 +300,7 @@ fn victoria_metrics_stores_every_point_of_the_home_data_and_120k_generated_lines
     let dir = TempDir::new("vm");
     let home = dir.join("home.lp");
     std::fs::write(&home, home_lp()).unwrap();
-    replay(&[
+    replay_ok(&[
         "--url",
         &server.url,
         "--db",
@@ -343,7 +328,7 @@ fn victoria_metrics_stores_every_point_of_the_home_data_and_120k_generated_lines
     let gen = dir.join("gen.lp");
     std::fs::write(&gen, &text).unwrap();
     let t0 = Instant::now();
-    replay(&[
+    replay_ok(&[
         "--url",
         &server.url,
         "--db",

@@ -1,12 +1,12 @@
-//! Issue 10, value rules: what convert writes, check accepts, and the servers store
+//! Value rules: what convert writes, check accepts, and the servers store
 //! (LINE-PROTOCOL.md), and schema combinations refused before the first row.
 
-use crate::support::{run_lpconvert, stderr, write_text, TempDir};
-use std::process::Output;
+mod names_and_numbers;
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use crate::support::{
+    assert_exit, assert_stderr_has, run_lpconvert, stderr, stdout, write_text, TempDir,
+};
+use std::process::Output;
 
 /// Runs `lpconvert -s SCHEMA CSV` on texts written to a fresh directory.
 fn convert(dir: &TempDir, schema: &str, csv: &str) -> Output {
@@ -34,7 +34,7 @@ fn series_key_over_65535_bytes_is_a_row_error() {
     let long = "x".repeat(70_000);
     let o = convert(&dir, TAG_SCHEMA, &format!("t,f\n{long},1\n"));
     let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert_exit(&o, 1);
     assert!(o.stdout.is_empty(), "nothing is written for the row");
     assert!(e.contains("in.csv:2:1:"), "names file:line:column: {e}");
     assert!(e.contains("tag t"), "names the tag: {e}");
@@ -42,11 +42,11 @@ fn series_key_over_65535_bytes_is_a_row_error() {
     // Just under the limit with the field key: m,t=VALUE + "#!~#" + f <= 65535.
     let fits = "x".repeat(65_535 - "m,t=".len() - 4 - 1);
     let o = convert(&dir, TAG_SCHEMA, &format!("t,f\n{fits},1\n"));
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     // One byte more is refused because of the field key.
     let over = format!("{fits}x");
     let o = convert(&dir, TAG_SCHEMA, &format!("t,f\n{over},1\n"));
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_exit(&o, 1);
 }
 
 #[test]
@@ -73,14 +73,14 @@ fn duplicate_header_name_named_by_the_schema_is_a_schema_error() {
     let schema = "measurement = \"m\"\n[fields]\ndup = \"float\"\n";
     let o = convert(&dir, schema, "dup,x,dup\n1,5,2\n");
     let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_exit(&o, 2);
     assert!(o.stdout.is_empty(), "no row is read");
     assert!(e.contains("1 and 3"), "lists the positions: {e}");
     assert!(e.contains("[csv] columns"), "says how to fix it: {e}");
     // A duplicate the schema does not read is harmless.
     let schema = "measurement = \"m\"\n[fields]\nx = \"float\"\n";
     let o = convert(&dir, schema, "dup,x,dup\n1,5,2\n");
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(stdout(&o), "m x=5\n");
 }
 
@@ -89,7 +89,7 @@ fn infer_drafts_unique_column_names_for_a_duplicate_header() {
     let dir = TempDir::new("vr-dup-infer");
     let csv = write_text(&dir, "dup.csv", "dup,dup\n1.5,2.5\n3.5,4.5\n");
     let o = run_lpconvert("infer", &[&csv], &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     let draft = stdout(&o);
     assert!(draft.contains("columns = [\"dup\", \"dup_2\"]"), "{draft}");
     let s = write_text(&dir, "dup.toml", &draft);
@@ -114,21 +114,20 @@ fn earliest_timestamp_rounded_down_out_of_range_is_a_row_error() {
              format = \"{format}\"\n[fields]\nf = \"float\"\n"
         );
         let o = convert(&dir, &schema, &format!("time,f\n{cell},1\n"));
-        let e = stderr(&o);
         assert_eq!(
             o.status.code(),
             Some(1),
             "{precision} {cell}: {}",
             stdout(&o)
         );
-        assert!(e.contains("in.csv:2:1:"), "{e}");
-        assert!(e.contains("range"), "{e}");
+        assert_stderr_has(&o, "in.csv:2:1:");
+        assert_stderr_has(&o, "range");
     }
     // The latest timestamp rounds down, into the range.
     let schema = "measurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\n\
                   format = \"unix_ns\"\n[fields]\nf = \"float\"\n";
     let o = convert(&dir, schema, "time,f\n9223372036854775806,1\n");
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(stdout(&o), "m f=1 9223372036\n");
 }
 
@@ -138,7 +137,7 @@ fn empty_default_omits_the_tag_or_field() {
     let schema = "measurement = \"m\"\n[tags]\nt = { column = \"t\", default = \"\" }\n\
                   [fields]\nf = \"float\"\ns = { column = \"s\", type = \"string\", default = \"\" }\n";
     let o = convert(&dir, schema, "t,f,s\n,1,\na,2,b\n");
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(stdout(&o), "m f=1\nm,t=a f=2,s=\"b\"\n");
 }
 
@@ -148,20 +147,20 @@ fn string_over_64_kib_is_a_row_error_as_check_says() {
     let schema = "measurement = \"m\"\n[fields]\ns = \"string\"\n";
     // 64 KiB exactly: written, and check accepts it.
     let o = convert(&dir, schema, &format!("s\n{}\n", "y".repeat(65_536)));
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     let c = check(&dir, &stdout(&o), None);
     assert_eq!(c.status.code(), Some(0), "{}", stdout(&c));
     // Over it: a row error naming the field.
     let o = convert(&dir, schema, &format!("s\n{}\n", "y".repeat(70_000)));
     let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert_exit(&o, 1);
     assert!(o.stdout.is_empty());
     assert!(e.contains("in.csv:2:1:") && e.contains("field s"), "{e}");
-    assert!(e.contains("64 KiB"), "{e}");
+    assert_stderr_has(&o, "64 KiB");
     // Escaping counts, as in check: 33,000 quotes are written as 66,000 bytes.
     let quotes = format!("s\n\"{}\"\n", "\"\"".repeat(33_000));
     let o = convert(&dir, schema, &quotes);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_exit(&o, 1);
 }
 
 #[test]
@@ -173,7 +172,7 @@ fn time_as_a_tag_or_field_key_is_a_schema_error() {
     ] {
         let o = convert(&dir, schema, "t,f\na,1\n");
         let e = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert_exit(&o, 2);
         assert!(e.contains("`time`") && e.contains("rename"), "{e}");
     }
     let o = check(&dir, "m,time=a f=1\nm time=1\n", Some("influxdb1"));
@@ -187,14 +186,14 @@ fn control_bytes_from_headers_are_escaped_in_messages() {
     let schema = "measurement = \"m\"\n[fields]\nf = \"float\"\n";
     let o = convert(&dir, schema, "a\x1b[31mb,g\n1,2\n");
     let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_exit(&o, 2);
     assert!(!e.contains('\x1b'), "raw ESC echoed: {e:?}");
     assert!(e.contains("a\\x1b[31mb"), "shown escaped: {e}");
     // A row error naming such a column.
     let schema = "measurement = \"m\"\n[fields]\nf = { column = \"a\\u001bb\" }\n";
     let o = convert(&dir, schema, "a\x1bb\nnope\n");
     let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert_exit(&o, 1);
     assert!(!e.contains('\x1b') && e.contains("a\\x1bb"), "{e:?}");
     // check shows the bad bytes of a line escaped too.
     let o = check(&dir, "m\x1b[31m f=1\nm f=abc\x07\n", None);
@@ -218,7 +217,7 @@ fn schema_keys_that_alone_exceed_the_key_length_are_a_schema_error() {
         "a schema error, not one row error per row: {e}"
     );
     assert!(o.stdout.is_empty());
-    assert!(e.contains("65535"), "{e}");
+    assert_stderr_has(&o, "65535");
     // A constant measurement, constant tags and the field key add up the same way
     // (escapes counted: every space in the measurement is written `\ `).
     let m = " ".repeat(32_000);
@@ -227,14 +226,14 @@ fn schema_keys_that_alone_exceed_the_key_length_are_a_schema_error() {
         "f".repeat(1_530)
     );
     let o = convert(&dir, &schema, "a\n1\n");
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_exit(&o, 2);
     // One byte less fits: 64,000 + `,t=x` + 4 + 1,527 = 65,535.
     let schema = format!(
         "measurement = \"{m}\"\n[tags]\nt = {{ value = \"x\" }}\n[fields]\n{} = {{ column = \"a\" }}\n",
         "f".repeat(1_527)
     );
     let o = convert(&dir, &schema, "a\n1\n");
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(
         check(&dir, &stdout(&o), Some("influxdb1")).status.code(),
         Some(0)
@@ -250,7 +249,7 @@ fn a_measurement_starting_with_a_byte_order_mark_is_refused() {
     let schema = "measurement = { column = \"m\" }\n[fields]\nf = \"float\"\n";
     let o = convert(&dir, schema, "m,f\n\u{feff}cpu,1\nmem,2\n");
     let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert_exit(&o, 1);
     assert!(o.stdout.is_empty(), "{}", stdout(&o));
     assert!(
         e.contains("in.csv:2:1:") && e.contains("byte order mark"),
@@ -258,13 +257,12 @@ fn a_measurement_starting_with_a_byte_order_mark_is_refused() {
     );
     // Inside the name it is an ordinary character.
     let o = convert(&dir, schema, "m,f\nc\u{feff}pu,1\n");
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     // A constant measurement: a schema error.
     let schema = "measurement = \"\u{feff}cpu\"\n[fields]\nf = \"float\"\n";
     let o = convert(&dir, schema, "f\n1\n");
-    let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{e}");
-    assert!(e.contains("byte order mark"), "{e}");
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "byte order mark");
 }
 
 #[test]
@@ -300,13 +298,12 @@ fn unix_timestamps_with_many_leading_zeros_are_read() {
         schema,
         &format!("t,f\n{zeros}5,1\n-{zeros}5,2\n{zeros}1.5,3\n"),
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(stdout(&o), "m f=1 5\nm f=2 -5\nm f=3 1\n");
     // Many digits that are not zeros are still out of range.
     let o = convert(&dir, schema, &format!("t,f\n1{zeros},1\n"));
-    let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{e}");
-    assert!(e.contains("outside the range"), "{e}");
+    assert_exit(&o, 1);
+    assert_stderr_has(&o, "outside the range");
 }
 
 #[test]
@@ -317,12 +314,12 @@ fn a_column_missing_from_the_header_shows_near_misses() {
     let schema = "measurement = \"m\"\n[fields]\ntemp = \"float\"\n";
     let o = convert(&dir, schema, "time, temp\n1,2\n");
     let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_exit(&o, 2);
     assert!(e.contains("\" temp\""), "the name is quoted: {e}");
     assert!(e.contains("trim = true"), "says how to fix it: {e}");
     let o = convert(&dir, schema, "time,Temp\n1,2\n");
     let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_exit(&o, 2);
     assert!(e.contains("\"Temp\"") && e.contains("case"), "{e}");
 }
 
@@ -334,7 +331,7 @@ fn a_header_name_with_a_stray_byte_order_mark_is_named() {
     let schema = "measurement = \"m\"\n[fields]\ntemp = \"float\"\n";
     let o = convert(&dir, schema, "\u{feff}\u{feff}temp,b\n1,2\n");
     let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_exit(&o, 2);
     assert!(!e.contains('\u{feff}'), "shown escaped: {e:?}");
     assert!(
         e.contains("\\u{feff}temp") && e.contains("byte order mark"),
@@ -382,7 +379,7 @@ fn an_ndjson_object_repeating_a_key_the_schema_reads_is_a_row_error() {
         ],
         &[],
     );
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_exit(&o, 3);
     // A repeated key the schema does not read is harmless.
     assert_eq!(stdout(&o), "m a=3i 2\n");
     let e = std::fs::read_to_string(dir.join("rej.ndjson.errors")).unwrap();
@@ -396,6 +393,6 @@ fn an_ndjson_object_repeating_a_key_the_schema_reads_is_a_row_error() {
         &["-s", &s, rej.to_str().unwrap(), "--on-error", "skip"],
         &[],
     );
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(stderr(&o).contains("2 rejected"), "{}", stderr(&o));
+    assert_exit(&o, 3);
+    assert_stderr_has(&o, "2 rejected");
 }

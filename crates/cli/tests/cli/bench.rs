@@ -4,30 +4,15 @@
 //! which the server answers 503, a latency that grows with the rate). Every report is parsed;
 //! every chart is parsed by a real SVG parser (usvg).
 
-mod support;
-
+use crate::support::{
+    assert_exit, bench, http_get, influx_query, send_signal, spawn_lpconvert, start_influxdb,
+    start_victoria_metrics, wait_until, FaultServer, Reply, Seen, TempDir,
+};
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{
-    http_get, influx_query, run_lpconvert, start_influxdb, start_victoria_metrics, FaultServer,
-    Reply, Seen, TempDir,
-};
-
-fn bench(args: &[&str]) -> Output {
-    run_lpconvert("bench", args, &[])
-}
-
-fn ok(out: &Output) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Checks the three report files and returns report.json.
 fn read_report(dir: &Path) -> serde_json::Value {
@@ -106,7 +91,7 @@ fn influxdb_1x_fixed_rate_stores_what_was_acknowledged() {
         "--report",
         rep.to_str().unwrap(),
     ]);
-    ok(&out);
+    assert_exit(&out, 0);
     assert!(t0.elapsed() < Duration::from_secs(30));
     let r = read_report(&rep);
     assert_eq!(r["server"]["product"], "InfluxDB OSS");
@@ -165,7 +150,7 @@ fn victoria_metrics_home_workload_stores_what_was_acknowledged() {
         "--report",
         rep.to_str().unwrap(),
     ]);
-    ok(&out);
+    assert_exit(&out, 0);
     let r = read_report(&rep);
     assert_eq!(r["server"]["product"], "VictoriaMetrics");
     assert!(r["server"]["version"].as_str().is_some(), "{}", r["server"]);
@@ -254,7 +239,7 @@ fn ramp_stops_where_the_server_starts_answering_503() {
     let rep = dir.join("out");
     let t0 = Instant::now();
     let out = bench(&ramp_args(&server.url, rep.to_str().unwrap(), &[]));
-    ok(&out);
+    assert_exit(&out, 0);
     let took = t0.elapsed();
     let r = read_report(&rep);
     let sat = &r["saturation"];
@@ -333,7 +318,7 @@ fn ramp_step_whose_retries_run_out_is_saturation_not_a_fatal_answer() {
         "--report",
         rep.to_str().unwrap(),
     ]);
-    ok(&out);
+    assert_exit(&out, 0);
     let r = read_report(&rep);
     let sat = &r["saturation"];
     assert_eq!(sat["saturated"], true, "{sat}");
@@ -371,7 +356,7 @@ fn ramp_stops_when_p99_latency_passes_the_bound() {
         rep.to_str().unwrap(),
         &["--max-p99", "30ms", "--concurrency", "8"],
     ));
-    ok(&out);
+    assert_exit(&out, 0);
     let r = read_report(&rep);
     let sat = &r["saturation"];
     assert_eq!(sat["saturated"], true, "{sat}");
@@ -421,7 +406,7 @@ fn from_file_loops_with_shifted_timestamps_and_nothing_overwrites() {
         "--report",
         rep.to_str().unwrap(),
     ]);
-    ok(&out);
+    assert_exit(&out, 0);
     let r = read_report(&rep);
     let stored = server.stored();
     assert_eq!(stored.len() as u64, acked(&r));
@@ -494,25 +479,12 @@ fn a_fatal_status_ends_with_exit_1_and_a_report() {
 /// Starts `lpconvert bench ARGS`, sends `signal` once a request was seen and `after` has
 /// passed, and waits for the end.
 fn bench_signalled(args: &[&str], server: &FaultServer, signal: &str, after: Duration) -> Output {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .arg("bench")
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let t = Instant::now();
-    while server.seen().is_empty() && t.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let child = spawn_lpconvert(&[&["bench"], args].concat());
+    wait_until(Duration::from_secs(20), Duration::from_millis(10), || {
+        !server.seen().is_empty()
+    });
     std::thread::sleep(after);
-    assert!(std::process::Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap()
-        .success());
+    send_signal(child.id(), signal);
     child.wait_with_output().unwrap()
 }
 
@@ -643,7 +615,7 @@ fn a_rate_below_one_batch_per_run_still_ends_at_the_duration() {
         "--duration",
         "1s",
     ]);
-    ok(&out);
+    assert_exit(&out, 0);
     assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
 }
 

@@ -1,7 +1,10 @@
-//! Issue 10, input_limits: inputs that end early, never end, change while read, or hold
+//! Input limits: inputs that end early, never end, change while read, or hold
 //! records too long for memory.
 
-use crate::support::{run_lpconvert, stderr, write_text, TempDir};
+use crate::support::{
+    assert_exit, assert_stderr_has, gzip, replay_to, run_lpconvert, spawn_lpconvert, stderr,
+    wait_until, write_text, TempDir, BIN,
+};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -9,7 +12,7 @@ const HOME_SCHEMA: &str = "measurement = \"home\"\nprecision = \"s\"\n\n[timesta
 
 /// Runs `lpconvert ARGS` with stdin read from `stdin`.
 fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    Command::new(BIN)
         .args(args)
         .stdin(std::fs::File::open(stdin).unwrap())
         .stdout(Stdio::piped())
@@ -36,7 +39,7 @@ fn skip_rows_past_the_end_of_input_stops_at_once_with_exit_2() {
         start.elapsed()
     );
     for out in [mapped, streamed] {
-        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert_exit(&out, 2);
         let err = stderr(&out);
         assert!(
             err.contains("has 2 lines, fewer than [csv] skip_rows = 99999999999"),
@@ -73,8 +76,8 @@ fn thread_spawn_failure_exits_2_with_a_message_not_a_panic() {
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args}: {err}");
         assert!(!err.contains("panicked"), "{err}");
-        assert!(err.contains("cannot start a worker thread"), "{err}");
-        assert!(err.contains("--threads"), "{err}");
+        assert_stderr_has(&out, "cannot start a worker thread");
+        assert_stderr_has(&out, "--threads");
     }
 }
 
@@ -101,22 +104,13 @@ fn change_while_running(
     delay: Duration,
     change: impl FnOnce(),
 ) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_lpconvert(args);
     let maps = format!("/proc/{}/maps", child.id());
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        let mapped = std::fs::read_to_string(&maps).unwrap_or_default();
-        if mapped.contains(victim) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_until(Duration::from_secs(20), Duration::from_millis(1), || {
+        std::fs::read_to_string(&maps)
+            .unwrap_or_default()
+            .contains(victim)
+    });
     std::thread::sleep(delay);
     change();
     child.wait_with_output().unwrap()
@@ -130,12 +124,12 @@ fn truncated_mapped_input_exits_2_not_sigbus() {
     let base = big_csv(&dir, "base.csv", rows);
     let base_lp = dir.join("base.lp").display().to_string();
     let full = run_lpconvert("convert", &["-s", &s, &base, "-o", &base_lp], &[]);
-    assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
+    assert_exit(&full, 0);
     let mut caught = 0;
     for (i, ms) in [0u64, 50, 200, 400, 800].into_iter().enumerate() {
-        let input = dir.join(&format!("in{i}.csv")).display().to_string();
-        let lp = dir.join(&format!("in{i}.lp")).display().to_string();
-        let out = dir.join(&format!("out{i}.lp")).display().to_string();
+        let input = dir.join(format!("in{i}.csv")).display().to_string();
+        let lp = dir.join(format!("in{i}.lp")).display().to_string();
+        let out = dir.join(format!("out{i}.lp")).display().to_string();
         std::fs::copy(&base, &input).unwrap();
         std::fs::copy(&base_lp, &lp).unwrap();
         let cases: [(Vec<&str>, &str); 2] = [
@@ -167,7 +161,7 @@ fn truncated_mapped_input_exits_2_not_sigbus() {
                     let n = std::fs::read_to_string(&out).unwrap().lines().count();
                     assert_eq!(n, rows, "{args:?} exit 0 with lost rows");
                 } else {
-                    assert!(err.contains(&format!("{rows} lines")), "{err}");
+                    assert_stderr_has(&o, &format!("{rows} lines"));
                 }
             } else {
                 assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
@@ -203,10 +197,9 @@ fn input_that_grows_while_read_exits_2() {
             f.write_all(b"1,late,1.5\n").unwrap();
         },
     );
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("changed while being read"), "{err}");
-    assert!(err.contains("size went from"), "{err}");
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "changed while being read");
+    assert_stderr_has(&o, "size went from");
 }
 
 /// Runs `lpconvert ARGS` under a 2 GB address-space limit (the old code asked for 4 GiB).
@@ -302,7 +295,7 @@ fn schema_from_dev_zero_is_refused_without_reading_it_all() {
     let input = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
     let out = run_bounded(&["convert", "-s", "/dev/zero", &input]);
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_exit(&out, 2);
     assert!(
         err.contains("/dev/zero is longer than 4 MiB, too long for a schema"),
         "{err}"
@@ -311,9 +304,8 @@ fn schema_from_dev_zero_is_refused_without_reading_it_all() {
     std::fs::write(&big, format!("{HOME_SCHEMA}#{}\n", "x".repeat(5 << 20))).unwrap();
     let big = big.display().to_string();
     let out = run_lpconvert("convert", &["-s", &big, &input], &[]);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("too long for a schema"), "{err}");
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "too long for a schema");
 }
 
 #[test]
@@ -391,11 +383,7 @@ fn record_longer_than_max_record_size_is_a_row_error_naming_its_line() {
                 ),
                 "{text}"
             );
-            assert!(
-                stderr(&out).contains("3 lines: 2 valid points, 1 invalid"),
-                "{}",
-                stderr(&out)
-            );
+            assert_stderr_has(&out, "3 lines: 2 valid points, 1 invalid");
         }
     }
 }
@@ -418,12 +406,8 @@ fn check_strips_a_utf8_bom_and_says_so() {
             )),
             "{text}"
         );
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        assert!(
-            stderr(&out).contains("2 lines: 2 valid points"),
-            "{}",
-            stderr(&out)
-        );
+        assert_exit(&out, 0);
+        assert_stderr_has(&out, "2 lines: 2 valid points");
     }
 }
 
@@ -449,7 +433,7 @@ fn csv_and_ndjson_with_a_utf8_bom_find_their_first_column() {
             } else {
                 run_lpconvert("convert", &["-s", schema, input], &[])
             };
-            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            assert_exit(&out, 0);
             assert_eq!(
                 String::from_utf8_lossy(&out.stdout),
                 "home,room=k temp=1.5 1\n"
@@ -472,9 +456,9 @@ fn utf16_input_is_named_as_utf16_with_a_fix() {
     let dir = TempDir::new("utf16");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
     for bom in [true, false] {
-        let csv = dir.join(&format!("a{bom}.csv"));
+        let csv = dir.join(format!("a{bom}.csv"));
         std::fs::write(&csv, utf16le("time,room,temp\n1,k,1.5\n", bom)).unwrap();
-        let lp = dir.join(&format!("a{bom}.lp"));
+        let lp = dir.join(format!("a{bom}.lp"));
         std::fs::write(&lp, utf16le("m f=1 1\n", bom)).unwrap();
         let (csv, lp) = (csv.display().to_string(), lp.display().to_string());
         for (args, stdin) in [
@@ -559,13 +543,10 @@ fn replay_schema_takes_max_record_size() {
         "a.csv",
         &format!("time,room,temp\n1,a,1\n2,{long},1\n3,a,1\n"),
     );
-    let out = run_lpconvert(
-        "replay",
+    let out = replay_to(
+        "http://127.0.0.1:9",
+        "x",
         &[
-            "--url",
-            "http://127.0.0.1:9",
-            "--db",
-            "x",
             "--dry-run",
             "--schema",
             &s,
@@ -575,14 +556,13 @@ fn replay_schema_takes_max_record_size() {
             "1K",
             &csv,
         ],
-        &[],
     );
     let err = stderr(&out);
     assert!(
         err.contains(":3:1: record longer than --max-record-size (1024 bytes)"),
         "{err}"
     );
-    assert!(err.contains("2 lines read"), "{err}");
+    assert_stderr_has(&out, "2 lines read");
 }
 
 #[test]
@@ -615,7 +595,7 @@ fn overlong_quoted_csv_record_keeps_later_line_numbers_right() {
             run_lpconvert(args[0], &args[1..], &[])
         };
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert_exit(&out, 3);
         assert!(
             err.contains(":3:1: record longer than --max-record-size"),
             "{err}"
@@ -651,7 +631,7 @@ fn input_rewritten_in_place_while_read_exits_2() {
         },
     );
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_exit(&o, 2);
     assert!(
         err.contains("changed while being read (it was written to"),
         "{err}"
@@ -671,7 +651,7 @@ fn header_longer_than_max_record_size_is_refused_mapped_or_streamed() {
     let streamed = run_with_stdin(&["convert", "-s", &s, "--max-record-size", "1K", "-"], &csv);
     for out in [mapped, streamed] {
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_exit(&out, 2);
         assert!(
             err.contains(":1:1: the start of the file (skipped rows, header) is longer than"),
             "{err}"
@@ -687,7 +667,7 @@ fn sigbus_sent_by_another_process_still_ends_the_run() {
     let input = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
     // a.csv is mapped first (the SIGBUS handler is installed), then stdin, a pipe that
     // stays open, is read: the run waits there for the signal.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let mut child = Command::new(BIN)
         .args(["convert", "-s", &s, &input, "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -910,29 +890,18 @@ fn gz_input_appended_to_while_read_exits_2() {
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
     let csv = big_csv(&dir, "a.csv", 1_000_000);
     let gz_path = dir.join("a.csv.gz");
-    let member = |text: &[u8]| {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(text).unwrap();
-        gz.finish().unwrap()
-    };
-    std::fs::write(&gz_path, member(&std::fs::read(&csv).unwrap())).unwrap();
+    std::fs::write(&gz_path, gzip(&std::fs::read(&csv).unwrap())).unwrap();
     let gz = gz_path.display().to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args([
-            "convert",
-            "-s",
-            &s,
-            &gz,
-            "--threads",
-            "1",
-            "--chunk-size",
-            "1",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_lpconvert(&[
+        "convert",
+        "-s",
+        &s,
+        &gz,
+        "--threads",
+        "1",
+        "--chunk-size",
+        "1",
+    ]);
     // The first line out: the file is open and being read. Its output is not drained,
     // so the run soon waits on the full pipe, most of the file still unread.
     let mut stdout = child.stdout.take().unwrap();
@@ -942,13 +911,13 @@ fn gz_input_appended_to_while_read_exits_2() {
         .append(true)
         .open(&gz_path)
         .unwrap()
-        .write_all(&member(b"1,k,1.5\n"))
+        .write_all(&gzip(b"1,k,1.5\n"))
         .unwrap();
     let mut rest = Vec::new();
     stdout.read_to_end(&mut rest).unwrap();
     let out = child.wait_with_output().unwrap();
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_exit(&out, 2);
     assert!(
         err.contains(&format!("{gz} changed while being read")),
         "{err}"
@@ -965,7 +934,7 @@ fn stdin_from_a_regular_file_appended_to_while_read_exits_2() {
     let dir = TempDir::new("stdinchanged");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
     let csv = big_csv(&dir, "a.csv", 1_000_000);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let mut child = Command::new(BIN)
         .args(["convert", "-s", &s, "--format", "csv", "-"])
         .args(["--threads", "1", "--chunk-size", "1"])
         .stdin(std::fs::File::open(&csv).unwrap())
@@ -986,9 +955,8 @@ fn stdin_from_a_regular_file_appended_to_while_read_exits_2() {
     let mut rest = Vec::new();
     stdout.read_to_end(&mut rest).unwrap();
     let out = child.wait_with_output().unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("<stdin> changed while being read"), "{err}");
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "<stdin> changed while being read");
 }
 
 #[test]
@@ -1019,7 +987,7 @@ fn csv_line_of_commas_is_read_in_bounded_memory() {
         ]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(3), "{max}: {:?} {err}", out.status);
-        assert!(err.contains("3 rows read, 2 lines written"), "{err}");
+        assert_stderr_has(&out, "3 rows read, 2 lines written");
         if max == "100M" {
             assert!(
                 err.contains(&format!(
@@ -1063,7 +1031,7 @@ fn check_of_an_input_that_fails_midway_counts_the_lines_it_checked() {
         &["--chunk-size", "64K", path.to_str().unwrap()],
         &[],
     );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_exit(&o, 2);
     let printed = String::from_utf8_lossy(&o.stdout)
         .lines()
         .filter(|l| l.contains("needs the form key=value"))

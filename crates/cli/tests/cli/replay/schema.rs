@@ -2,29 +2,20 @@
 //! InfluxDB 1.x (every point read back) and the fault-injecting server (rejected rows, a
 //! conversion that stops, checkpoint and resume of the converted stream).
 
-mod support;
-
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::Output;
-use support::{
-    influx_query, report, run_lpconvert, start_influxdb, stderr, FaultServer, Reply, Seen, TempDir,
+use crate::support::{
+    assert_exit, assert_stderr_has, influx_query, replay, replay_to, report, root, start_influxdb,
+    stderr, FaultServer, Reply, Seen, TempDir,
 };
-
-fn lpconvert(args: &[&str]) -> Output {
-    run_lpconvert("replay", args, &[])
-}
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(p)
-}
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 /// One point as InfluxDB returns it: (room, time in ns) -> (temp, hum, co).
 type HomePoints = BTreeMap<(String, i64), (f64, f64, i64)>;
 
 /// The home data straight from testdata/home.csv, read by the test itself.
 fn home_csv_points() -> HomePoints {
-    let text = std::fs::read_to_string(repo("testdata/home.csv")).expect("testdata/home.csv");
+    let text =
+        std::fs::read_to_string(root().join("testdata/home.csv")).expect("testdata/home.csv");
     let mut out = HomePoints::new();
     for row in text.lines().skip(1) {
         let c: Vec<&str> = row.split(',').collect();
@@ -44,7 +35,8 @@ fn home_csv_points() -> HomePoints {
 
 /// The same data as NDJSON, one object per row.
 fn home_ndjson() -> String {
-    let text = std::fs::read_to_string(repo("testdata/home.csv")).expect("testdata/home.csv");
+    let text =
+        std::fs::read_to_string(root().join("testdata/home.csv")).expect("testdata/home.csv");
     text.lines()
         .skip(1)
         .map(|row| {
@@ -94,39 +86,38 @@ fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
 
     // No --precision: the schema's (s) is the one sent; with the default ns InfluxDB would
     // store every point in January 1970.
-    let csv = repo("testdata/home.csv");
-    let out = lpconvert(&[
-        "--url",
+    let csv = root().join("testdata/home.csv");
+    let out = replay_to(
         &server.url,
-        "--db",
         "home",
-        "--schema",
-        repo("schemas/home.toml").to_str().unwrap(),
-        csv.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("converted 26 rows: 26 lines, 0 skipped (no fields), 0 rejected"),
-        "{}",
-        stderr(&out)
+        &[
+            "--schema",
+            root().join("schemas/home.toml").to_str().unwrap(),
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_exit(&out, 0);
+    assert_stderr_has(
+        &out,
+        "converted 26 rows: 26 lines, 0 skipped (no fields), 0 rejected",
     );
     assert_eq!(influx_home_points(&server.url, "home"), want);
 
     let dir = TempDir::new("schema-influx");
     let ndjson = dir.join("home.ndjson");
     std::fs::write(&ndjson, home_ndjson()).unwrap();
-    let out = lpconvert(&[
-        "--url",
+    let out = replay_to(
         &server.url,
-        "--db",
         "homejson",
-        "--batch-lines",
-        "5",
-        "--schema",
-        repo("schemas/home-ndjson.toml").to_str().unwrap(),
-        ndjson.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        &[
+            "--batch-lines",
+            "5",
+            "--schema",
+            root().join("schemas/home-ndjson.toml").to_str().unwrap(),
+            ndjson.to_str().unwrap(),
+        ],
+    );
+    assert_exit(&out, 0);
     assert_eq!(influx_home_points(&server.url, "homejson"), want);
 }
 
@@ -177,27 +168,27 @@ fn rejected_rows_are_counted_reported_and_kept_and_every_converted_line_is_store
     let rejects = dir.join("bad.csv");
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
-    let out = lpconvert(&[
-        "--url",
+    let out = replay_to(
         &server.url,
-        "--db",
         "d",
-        "--batch-lines",
-        "100",
-        "--schema",
-        schema.to_str().unwrap(),
-        "--on-error",
-        "skip",
-        "--convert-rejects",
-        rejects.to_str().unwrap(),
-        "--threads",
-        "2",
-        "--report",
-        rep.to_str().unwrap(),
-        data.to_str().unwrap(),
-    ]);
+        &[
+            "--batch-lines",
+            "100",
+            "--schema",
+            schema.to_str().unwrap(),
+            "--on-error",
+            "skip",
+            "--convert-rejects",
+            rejects.to_str().unwrap(),
+            "--threads",
+            "2",
+            "--report",
+            rep.to_str().unwrap(),
+            data.to_str().unwrap(),
+        ],
+    );
     // 3: finished, but rows were rejected.
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, 3);
     let err = stderr(&out);
     let name = data.display().to_string();
     assert!(
@@ -267,18 +258,18 @@ fn lines_refused_by_the_server_are_named_by_their_line_in_the_converted_stream()
         })
     };
     let rejects = dir.join("refused.lp");
-    let out = lpconvert(&[
-        "--url",
+    let out = replay_to(
         &server.url,
-        "--db",
         "d",
-        "--schema",
-        schema.to_str().unwrap(),
-        "--rejects",
-        rejects.to_str().unwrap(),
-        data.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        &[
+            "--schema",
+            schema.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+            data.to_str().unwrap(),
+        ],
+    );
+    assert_exit(&out, 3);
     let text = std::fs::read_to_string(&rejects).unwrap();
     assert!(
         text.contains(&format!("{} as line protocol", data.display())),
@@ -312,8 +303,8 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
         ckpt.to_str().unwrap(),
         data.to_str().unwrap(),
     ];
-    let out = lpconvert(&args);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = replay(&args);
+    assert_exit(&out, 1);
     let err = stderr(&out);
     // Row 3210 is on line 3212, column 3.
     assert!(
@@ -330,24 +321,24 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
     // (after skipping what was acknowledged) instead of reporting success.
     let ck = std::fs::read_to_string(&ckpt).unwrap();
     assert!(ck.contains("\"complete\": false"), "{ck}");
-    let out = lpconvert(&args);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("resumed at byte"), "{}", stderr(&out));
+    let out = replay(&args);
+    assert_exit(&out, 1);
+    assert_stderr_has(&out, "resumed at byte");
     assert_eq!(server.stored().len(), 3210, "nothing sent twice");
 
     // Without a checkpoint, and with --quiet, the error is still on stderr.
-    let out = lpconvert(&[
-        "--url",
+    let out = replay_to(
         &server.url,
-        "--db",
         "d",
-        "--quiet",
-        "--schema",
-        schema.to_str().unwrap(),
-        data.to_str().unwrap(),
-    ]);
+        &[
+            "--quiet",
+            "--schema",
+            schema.to_str().unwrap(),
+            data.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains(":3212:3: "), "{}", stderr(&out));
+    assert_stderr_has(&out, ":3212:3: ");
 }
 
 #[test]
@@ -369,7 +360,7 @@ fn a_stopped_replay_resumes_in_the_converted_stream_and_the_schema_is_part_of_th
         }
     });
     let run = |url: &str, schema: &Path| {
-        lpconvert(&[
+        replay(&[
             "--url",
             url,
             "--db",
@@ -386,7 +377,7 @@ fn a_stopped_replay_resumes_in_the_converted_stream_and_the_schema_is_part_of_th
         ])
     };
     let out = run(&first.url, &schema);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     // One connection, answered in order: the first lines of the stream, 25 batches of at
     // most 5000 lines (a batch does not span two blocks of the stream).
     let stored_first = first.stored();
@@ -399,15 +390,11 @@ fn a_stopped_replay_resumes_in_the_converted_stream_and_the_schema_is_part_of_th
     std::fs::write(&other, format!("{SCHEMA}\n# edited\n")).unwrap();
     let second = FaultServer::accept_all();
     let out = run(&second.url, &other);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("was written for other input"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "was written for other input");
     let out = run(&second.url, &schema);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("resumed at byte"), "{}", stderr(&out));
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, "resumed at byte");
     // The rerun starts exactly after the acknowledged lines: nothing lost, nothing twice.
     let stored_second = second.stored();
     assert_eq!(stored_second, want[acked..].to_vec());
@@ -420,21 +407,17 @@ fn checkpoint_with_a_converted_stdin_is_refused() {
     let dir = TempDir::new("schema-stdin");
     let schema = dir.join("s.toml");
     std::fs::write(&schema, SCHEMA).unwrap();
-    let out = lpconvert(&[
-        "--url",
+    let out = replay_to(
         "http://127.0.0.1:9",
-        "--db",
         "d",
-        "--schema",
-        schema.to_str().unwrap(),
-        "--checkpoint",
-        dir.join("c.json").to_str().unwrap(),
-        "-",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("--checkpoint needs file inputs"),
-        "{}",
-        stderr(&out)
+        &[
+            "--schema",
+            schema.to_str().unwrap(),
+            "--checkpoint",
+            dir.join("c.json").to_str().unwrap(),
+            "-",
+        ],
     );
+    assert_eq!(out.status.code(), Some(2));
+    assert_stderr_has(&out, "--checkpoint needs file inputs");
 }

@@ -1,18 +1,16 @@
-//! Issue 10, replay_control: inputs, checkpoints, signals, flushing and option ranges of
-//! `lpconvert replay` (and bench's option ranges).
+//! Replay's control: inputs, checkpoints (and the options a resume must repeat), signals,
+//! flushing, and option ranges of `lpconvert replay` (and bench's option ranges, a tiny
+//! `--rate` or `--pace`).
 
 use crate::support::{
-    report, run_lpconvert, start_influxdb, stderr, write_lines, write_text, FaultServer, Reply,
-    TempDir,
+    assert_exit, assert_stderr_has, bench, points, replay, replay_to, replay_within, report,
+    send_signal, spawn_lpconvert, start_influxdb, stderr, wait_until, write_lines, write_text,
+    FaultServer, Reply, TempDir, BIN,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn replay(args: &[&str]) -> Output {
-    run_lpconvert("replay", args, &[])
-}
 
 /// `n` distinct lines (each padded so that 64 KiB holds few of them).
 fn lines(n: usize) -> Vec<String> {
@@ -51,8 +49,8 @@ fn checkpoint_with_a_pipe_input_is_refused() {
         server.url,
         ck.display()
     ));
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "not a regular file");
     assert!(server.seen().is_empty(), "nothing sent");
     assert!(!ck.exists());
 }
@@ -68,7 +66,7 @@ fn checkpoint_with_a_named_fifo_is_refused_without_reading_it() {
         .success());
     let ck = dir.join("ck.json");
     let server = FaultServer::accept_all();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let mut child = Command::new(BIN)
         .args(["replay", "--url", &server.url, "--db", "x", "--checkpoint"])
         .arg(&ck)
         .arg(&fifo)
@@ -85,8 +83,8 @@ fn checkpoint_with_a_named_fifo_is_refused_without_reading_it() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "not a regular file");
 }
 
 #[test]
@@ -111,7 +109,7 @@ fn replay_schema_through_a_pipe_sends_every_row() {
         "--url {} --db x --schema {schema} <(cat {data})",
         server.url
     ));
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     let stored = server.stored();
     assert_eq!(stored.len(), 5000, "every row sent");
     assert!(stored[0].starts_with("m,room=room"), "{}", stored[0]);
@@ -123,18 +121,10 @@ fn checkpoint_that_is_a_device_is_refused() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let server = FaultServer::accept_all();
     let started = Instant::now();
-    let o = replay(&[
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--checkpoint",
-        "/dev/zero",
-        &data,
-    ]);
+    let o = replay_to(&server.url, "x", &["--checkpoint", "/dev/zero", &data]);
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "not a regular file");
     assert!(server.seen().is_empty());
 }
 
@@ -145,17 +135,13 @@ fn checkpoint_larger_than_the_cap_is_refused() {
     let big = dir.join("big.json");
     std::fs::write(&big, vec![b' '; 9 << 20]).unwrap();
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--checkpoint",
-        big.to_str().unwrap(),
-        &data,
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not a checkpoint"), "{}", stderr(&o));
+        &["--checkpoint", big.to_str().unwrap(), &data],
+    );
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "not a checkpoint");
     assert!(server.seen().is_empty());
 }
 
@@ -163,18 +149,18 @@ fn checkpoint_larger_than_the_cap_is_refused() {
 fn checkpoint_with_offset(dir: &TempDir, data: &str, offset: u64) -> String {
     let server = FaultServer::accept_all();
     let ck = dir.join("ck.json");
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--precision",
-        "s",
-        "--checkpoint",
-        ck.to_str().unwrap(),
-        data,
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        &[
+            "--precision",
+            "s",
+            "--checkpoint",
+            ck.to_str().unwrap(),
+            data,
+        ],
+    );
+    assert_exit(&o, 0);
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&ck).unwrap()).unwrap();
     v["inputs"][0]["offset"] = offset.into();
@@ -190,19 +176,13 @@ fn checkpoint_offset_past_the_end_is_refused() {
     let size = std::fs::metadata(&data).unwrap().len();
     let ck = checkpoint_with_offset(&dir, &data, size + 100);
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--precision",
-        "s",
-        "--checkpoint",
-        &ck,
-        &data,
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("past the end"), "{}", stderr(&o));
+        &["--precision", "s", "--checkpoint", &ck, &data],
+    );
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "past the end");
     assert!(server.seen().is_empty());
 }
 
@@ -212,23 +192,13 @@ fn checkpoint_offset_inside_a_line_is_refused() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let ck = checkpoint_with_offset(&dir, &data, 5);
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--precision",
-        "s",
-        "--checkpoint",
-        &ck,
-        &data,
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("not at the start of a line"),
-        "{}",
-        stderr(&o)
+        &["--precision", "s", "--checkpoint", &ck, &data],
     );
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "not at the start of a line");
     assert!(server.seen().is_empty());
 }
 
@@ -238,18 +208,10 @@ fn a_data_file_given_as_the_checkpoint_is_not_called_deletable() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let other = write_lines(&dir, "other.lp", &lines(3));
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--checkpoint",
-        &other,
-        &data,
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = replay_to(&server.url, "x", &["--checkpoint", &other, &data]);
+    assert_exit(&o, 2);
     let err = stderr(&o);
-    assert!(err.contains("is not a checkpoint"), "{err}");
+    assert_stderr_has(&o, "is not a checkpoint");
     assert!(!err.contains("delete"), "{err}");
     assert!(server.seen().is_empty());
     assert_eq!(std::fs::read_to_string(&other).unwrap().lines().count(), 3);
@@ -263,7 +225,7 @@ fn unwritable_output_paths_are_refused_before_sending() {
     let nodir = nodir.to_str().unwrap();
     for option in ["--checkpoint", "--report", "--rejects"] {
         let server = FaultServer::accept_all();
-        let o = replay(&["--url", &server.url, "--db", "x", option, nodir, &data]);
+        let o = replay_to(&server.url, "x", &[option, nodir, &data]);
         assert_eq!(o.status.code(), Some(2), "{option}: {}", stderr(&o));
         assert!(stderr(&o).contains(option), "{option}: {}", stderr(&o));
         assert!(server.seen().is_empty(), "{option}: nothing sent");
@@ -275,18 +237,12 @@ fn unwritable_output_paths_are_refused_before_sending() {
     );
     let csv = write_text(&dir, "d.csv", "time,v\n1,1\n2,2\n");
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--schema",
-        &schema,
-        "--convert-rejects",
-        nodir,
-        &csv,
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        &["--schema", &schema, "--convert-rejects", nodir, &csv],
+    );
+    assert_exit(&o, 2);
     assert!(server.seen().is_empty());
 }
 
@@ -300,25 +256,21 @@ fn option_ranges_above_their_maximum_are_usage_errors() {
         ("--batch-lines", "100000000"),
         ("--batch-bytes", "100GiB"),
     ] {
-        let o = replay(&["--url", &server.url, "--db", "x", option, value, &data]);
+        let o = replay_to(&server.url, "x", &[option, value, &data]);
         assert_eq!(o.status.code(), Some(2), "{option}: {}", stderr(&o));
         assert!(stderr(&o).contains("at most"), "{option}: {}", stderr(&o));
-        let o = run_lpconvert(
-            "bench",
-            &[
-                "--url",
-                &server.url,
-                "--db",
-                "x",
-                "--duration",
-                "1s",
-                "--warmup",
-                "0s",
-                option,
-                value,
-            ],
-            &[],
-        );
+        let o = bench(&[
+            "--url",
+            &server.url,
+            "--db",
+            "x",
+            "--duration",
+            "1s",
+            "--warmup",
+            "0s",
+            option,
+            value,
+        ]);
         assert_eq!(o.status.code(), Some(2), "bench {option}: {}", stderr(&o));
         assert!(
             stderr(&o).contains("at most"),
@@ -326,18 +278,14 @@ fn option_ranges_above_their_maximum_are_usage_errors() {
             stderr(&o)
         );
     }
-    let o = run_lpconvert(
-        "bench",
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "x",
-            "--hosts",
-            "1000000000000",
-        ],
-        &[],
-    );
+    let o = bench(&[
+        "--url",
+        &server.url,
+        "--db",
+        "x",
+        "--hosts",
+        "1000000000000",
+    ]);
     assert_eq!(o.status.code(), Some(2), "bench --hosts: {}", stderr(&o));
     assert!(
         stderr(&o).contains("at most"),
@@ -357,20 +305,20 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     let data = write_text(&dir, "bom.lp", &text);
     let server = FaultServer::accept_all();
     let ck = dir.join("ck.json");
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--batch-lines",
-        "5",
-        "--concurrency",
-        "1",
-        "--checkpoint",
-        ck.to_str().unwrap(),
-        &data,
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        &[
+            "--batch-lines",
+            "5",
+            "--concurrency",
+            "1",
+            "--checkpoint",
+            ck.to_str().unwrap(),
+            &data,
+        ],
+    );
+    assert_exit(&o, 0);
     let stored = server.stored();
     assert_eq!(stored, lines(20));
     // A checkpoint after the first line resumes at the second.
@@ -381,18 +329,18 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     v["inputs"][0]["complete"] = false.into();
     std::fs::write(&ck, v.to_string()).unwrap();
     let again = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &again.url,
-        "--db",
         "x",
-        "--concurrency",
-        "1",
-        "--checkpoint",
-        ck.to_str().unwrap(),
-        &data,
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        &[
+            "--concurrency",
+            "1",
+            "--checkpoint",
+            ck.to_str().unwrap(),
+            &data,
+        ],
+    );
+    assert_exit(&o, 0);
     assert_eq!(again.stored(), lines(20)[1..].to_vec());
 }
 
@@ -401,18 +349,12 @@ fn time_shift_overflow_is_reported_once() {
     let dir = TempDir::new("shift-once");
     let data = write_text(&dir, "d.lp", "m f=1i 9223372036854775000\n");
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--precision",
-        "s",
-        "--time",
-        "shift:1000d",
-        &data,
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        &["--precision", "s", "--time", "shift:1000d", &data],
+    );
+    assert_exit(&o, 2);
     assert_eq!(
         stderr(&o).matches("outside the range").count(),
         1,
@@ -424,7 +366,7 @@ fn time_shift_overflow_is_reported_once() {
 #[test]
 fn flush_interval_sends_a_partial_batch_from_an_open_pipe() {
     let server = FaultServer::accept_all();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let mut child = Command::new(BIN)
         .args([
             "replay",
             "--url",
@@ -452,25 +394,20 @@ fn flush_interval_sends_a_partial_batch_from_an_open_pipe() {
     drop(stdin);
     let o = child.wait_with_output().unwrap();
     assert_eq!(early, sent, "lines sent while the pipe stays open");
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(server.stored(), sent, "each line once");
 }
 
 /// Starts a replay, sends `signal` after `after`, and waits for it.
 fn signal_after(args: &[String], signal: &str, after: Duration) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let child = Command::new(BIN)
         .args(args)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     std::thread::sleep(after);
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args([&format!("-{signal}"), &pid])
-        .status()
-        .unwrap()
-        .success());
+    send_signal(child.id(), signal);
     child.wait_with_output().unwrap()
 }
 
@@ -521,8 +458,8 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
             first.len()
         );
         let rest = FaultServer::accept_all();
-        let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
+        assert_exit(&o, 0);
         let mut both = first.clone();
         both.extend(rest.stored());
         assert_eq!(
@@ -560,9 +497,9 @@ fn a_signal_against_influxdb_loses_no_line() {
     ];
     let args: Vec<String> = base.iter().map(|s| s.to_string()).collect();
     let o = signal_after(&args, "INT", Duration::from_millis(1500));
-    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert_exit(&o, 130);
     let o = replay(&base[1..]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     let v = crate::support::influx_query(&influx.url, "sig", "SELECT count(f) FROM m");
     assert_eq!(
         v["results"][0]["series"][0]["values"][0][1].as_u64(),
@@ -600,39 +537,30 @@ fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(o.status.code(), Some(143), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("run again with the same --checkpoint to resume"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit(&o, 143);
+    assert_stderr_has(&o, "run again with the same --checkpoint to resume");
 
     // A second signal: at once.
-    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let child = Command::new(BIN)
         .args(&args)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    let pid = child.id().to_string();
-    for signal in ["-INT", "-INT"] {
-        assert!(Command::new("kill")
-            .args([signal, &pid])
-            .status()
-            .unwrap()
-            .success());
+    for signal in ["INT", "INT"] {
+        send_signal(child.id(), signal);
         std::thread::sleep(Duration::from_millis(100));
     }
     let second = Instant::now();
     let o = child.wait_with_output().unwrap();
     assert!(second.elapsed() < Duration::from_secs(2));
-    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert_exit(&o, 130);
 
     // Nothing was answered: the rerun sends every line.
     let rest = FaultServer::accept_all();
-    let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
+    assert_exit(&o, 0);
     assert_eq!(count(&rest.stored()), count(&all));
 }
 
@@ -663,14 +591,14 @@ fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
     .collect();
     let o = signal_after(&args, "HUP", Duration::from_millis(1000));
     let signalled = Instant::now();
-    assert_eq!(o.status.code(), Some(129), "{}", stderr(&o));
+    assert_exit(&o, 129);
     assert!(signalled.elapsed() < Duration::from_secs(3));
     assert_eq!(report(&rep)["ending"], "interrupted");
     let first = server.stored();
     assert_eq!(first, all[..1].to_vec(), "one line sent before the wait");
     let rest = FaultServer::accept_all();
-    let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
+    assert_exit(&o, 0);
     assert_eq!(rest.stored(), all[1..].to_vec());
 }
 
@@ -680,26 +608,22 @@ fn a_thread_that_cannot_start_is_an_error_with_exit_2_not_an_abort() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let server = FaultServer::accept_all();
     // Threads asking for a 1 TB stack cannot start.
-    let o = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let o = Command::new(BIN)
         .args(["replay", "--url", &server.url, "--db", "x", &data])
         .env("RUST_MIN_STACK", "1000000000000")
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("cannot start a thread"),
-        "{}",
-        stderr(&o)
-    );
-    assert!(stderr(&o).contains("--concurrency"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "cannot start a thread");
+    assert_stderr_has(&o, "--concurrency");
     assert!(server.seen().is_empty());
 }
 
 #[test]
 fn an_error_after_lines_were_sent_says_how_many_were_answered() {
     let server = FaultServer::accept_all();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let mut child = Command::new(BIN)
         .args([
             "replay",
             "--url",
@@ -727,21 +651,17 @@ fn an_error_after_lines_were_sent_says_how_many_were_answered() {
     stdin.write_all(b"m f=3i 9223372036854775000\n").unwrap();
     drop(stdin);
     let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("2 lines were acknowledged"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "2 lines were acknowledged");
 }
 
 #[test]
 fn an_endless_line_from_a_device_or_stdin_is_an_error_not_an_ever_growing_buffer() {
     let server = FaultServer::accept_all();
     let started = Instant::now();
-    let o = replay(&["--url", &server.url, "--db", "x", "/dev/zero"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("longer than 64 MiB"), "{}", stderr(&o));
+    let o = replay_to(&server.url, "x", &["/dev/zero"]);
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "longer than 64 MiB");
     let o = Command::new("bash")
         .arg("-c")
         .arg(format!(
@@ -751,8 +671,8 @@ fn an_endless_line_from_a_device_or_stdin_is_an_error_not_an_ever_growing_buffer
         .env("LPC", env!("CARGO_BIN_EXE_lpconvert"))
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("line 1 is longer"), "{}", stderr(&o));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "line 1 is longer");
     assert!(started.elapsed() < Duration::from_secs(60));
     assert!(server.seen().is_empty());
 }
@@ -766,7 +686,7 @@ fn signal_when(
     signal: &str,
     ready: &dyn Fn(u32) -> bool,
 ) -> (Output, Duration) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lpconvert"));
+    let mut cmd = Command::new(BIN);
     cmd.args(args).stderr(Stdio::piped());
     let mut feeder = None;
     match stdin_cmd {
@@ -790,12 +710,7 @@ fn signal_when(
         assert!(Instant::now() < deadline, "the run never got ready");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args([&format!("-{signal}"), &pid])
-        .status()
-        .unwrap()
-        .success());
+    send_signal(child.id(), signal);
     let signalled = Instant::now();
     let o = child.wait_with_output().unwrap();
     let took = signalled.elapsed();
@@ -834,7 +749,7 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     // Every batch was asked to wait (one request per worker at least).
     let (o, took) = signal_when(&args, None, "INT", &|_| !server.seen().is_empty());
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert_exit(&o, 130);
     assert!(
         took < Duration::from_secs(4),
         "stopped after {took:?}: {err}"
@@ -843,8 +758,8 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     let r = report(&rep);
     assert_eq!(r["ending"], "interrupted", "{r}");
     let rest = FaultServer::accept_all();
-    let o = replay(&["--url", &rest.url, "--db", "x", "--checkpoint", &ck, &data]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
+    assert_exit(&o, 0);
     assert_eq!(
         count(&rest.stored()),
         count(&all),
@@ -893,7 +808,7 @@ fn schema_from_an_idle_pipe_stops_on_a_signal_with_summary_and_report() {
         catches_sigterm(pid) && started.elapsed() > Duration::from_millis(500)
     });
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert_exit(&o, 143);
     assert!(
         took < Duration::from_secs(4),
         "stopped after {took:?}: {err}"
@@ -946,7 +861,7 @@ fn the_report_exit_code_is_the_exit_status_in_every_ending() {
     .map(|s| s.to_string())
     .collect();
     let (o, _) = signal_when(&args, None, "INT", &|_| server.stored().len() == 1);
-    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert_exit(&o, 130);
     let r = report(&rep);
     assert_eq!(r["exit_code"], 130, "{r}");
 }
@@ -968,11 +883,11 @@ fn a_checkpoint_at_the_end_of_a_file_without_a_final_lf_resumes_with_nothing_to_
         &data,
     ];
     let o = replay(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(server.stored().len(), 3);
     // The rerun finds everything answered.
     let o = replay(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(server.stored().len(), 3, "nothing sent again");
     // A checkpoint that stopped at the end without marking the input complete (a signal
     // between the last answer and the end of the input) resumes there too.
@@ -982,7 +897,7 @@ fn a_checkpoint_at_the_end_of_a_file_without_a_final_lf_resumes_with_nothing_to_
     v["inputs"][0]["complete"] = false.into();
     std::fs::write(&ck, v.to_string()).unwrap();
     let o = replay(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_exit(&o, 0);
     assert_eq!(server.stored().len(), 3, "nothing sent again");
 }
 
@@ -1018,7 +933,7 @@ fn a_signal_with_requests_hanging_still_prints_the_summary_and_writes_the_report
         got.load(std::sync::atomic::Ordering::SeqCst)
     });
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert_exit(&o, 143);
     assert!(took < Duration::from_secs(12), "{took:?}");
     assert!(err.contains("lines read"), "summary printed: {err}");
     let r = report(&rep);
@@ -1045,17 +960,12 @@ fn an_input_error_after_lines_were_sent_still_writes_the_report() {
     std::fs::write(&cut, &packed[..packed.len() * 3 / 4]).unwrap();
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--report",
-        rep.to_str().unwrap(),
-        cut.to_str().unwrap(),
-    ]);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+        &["--report", rep.to_str().unwrap(), cut.to_str().unwrap()],
+    );
+    assert_exit(&o, 2);
     let r = report(&rep);
     assert_eq!(r["ending"], "error", "{r}");
     assert_eq!(r["exit_code"], 2, "{r}");
@@ -1085,7 +995,7 @@ fn schema_from_an_open_pipe_ends_at_once_on_a_fatal_answer() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let child = Command::new(BIN)
         .args([
             "replay",
             "--url",
@@ -1123,7 +1033,7 @@ fn schema_from_an_open_pipe_ends_at_once_on_a_fatal_answer() {
     };
     let _ = feeder.kill();
     let _ = feeder.wait();
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_exit(&o, 1);
     assert_eq!(report(&rep)["ending"], "fatal");
 }
 
@@ -1170,7 +1080,7 @@ fn a_signal_during_replay_schema_keeps_the_counts_adding_up_and_the_rejects_part
     .map(|s| s.to_string())
     .collect();
     let o = signal_after(&args, "TERM", Duration::from_millis(1200));
-    assert_eq!(o.status.code(), Some(143), "{}", stderr(&o));
+    assert_exit(&o, 143);
     let r = report(&rep);
     let c = &r["conversion"];
     let n = |k: &str| c[k].as_u64().unwrap();
@@ -1183,7 +1093,7 @@ fn a_signal_during_replay_schema_keeps_the_counts_adding_up_and_the_rejects_part
     // An interrupted run leaves no rejects file that looks complete: FILE.partial, said so.
     assert!(!rejects.exists(), "{}", stderr(&o));
     let partial = dir.join("rejects.csv.partial");
-    assert!(stderr(&o).contains("rejects.csv.partial"), "{}", stderr(&o));
+    assert_stderr_has(&o, "rejects.csv.partial");
     let kept = std::fs::read_to_string(&partial).unwrap();
     assert_eq!(
         kept.lines().count() as u64 - 1,
@@ -1196,7 +1106,7 @@ fn a_signal_during_replay_schema_keeps_the_counts_adding_up_and_the_rejects_part
     let mut again: Vec<&str> = args[1..].iter().map(String::as_str).collect();
     again[1] = &fast.url;
     let o = replay(&again);
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_exit(&o, 3);
     let kept = std::fs::read_to_string(&rejects).unwrap();
     assert_eq!(kept.lines().count() - 1, (rows / 100) as usize);
     assert!(!partial.exists());
@@ -1209,18 +1119,12 @@ fn convert_rejects_of_a_run_stopped_at_a_bad_row_leave_the_previous_file_and_say
     let bad = write_text(&dir, "bad.csv", "time,v\n1600000000,1\n1600000001,x\n");
     let rej = write_text(&dir, "rej.csv", "OLD\n");
     let server = FaultServer::accept_all();
-    let o = replay(&[
-        "--url",
+    let o = replay_to(
         &server.url,
-        "--db",
         "x",
-        "--schema",
-        &schema,
-        "--convert-rejects",
-        &rej,
-        &bad,
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        &["--schema", &schema, "--convert-rejects", &rej, &bad],
+    );
+    assert_exit(&o, 1);
     assert_eq!(std::fs::read_to_string(&rej).unwrap(), "OLD\n");
     // Nothing was rejected (the bad row stopped the run): no "kept in" with no file named.
     assert!(!stderr(&o).contains("kept in \n"), "{}", stderr(&o));
@@ -1235,18 +1139,8 @@ fn replay_changed_while_running(
     delay: Duration,
     change: impl FnOnce(),
 ) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .arg("replay")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while !ready() && start.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    let child = spawn_lpconvert(&[&["replay"], args].concat());
+    wait_until(Duration::from_secs(20), Duration::from_millis(2), ready);
     std::thread::sleep(delay);
     change();
     child.wait_with_output().unwrap()
@@ -1266,10 +1160,10 @@ fn replay_of_a_file_truncated_while_sent_exits_2_not_sigbus() {
     let known: std::collections::HashSet<&str> = all.iter().map(String::as_str).collect();
     let mut caught = 0;
     for ms in [0u64, 30, 150] {
-        let lp = dir.join(&format!("in-{ms}.lp"));
+        let lp = dir.join(format!("in-{ms}.lp"));
         std::fs::copy(&base, &lp).unwrap();
-        let ck = dir.join(&format!("ck-{ms}.json"));
-        let rep = dir.join(&format!("rep-{ms}.json"));
+        let ck = dir.join(format!("ck-{ms}.json"));
+        let rep = dir.join(format!("rep-{ms}.json"));
         // Slow answers: the replay is still reading when the file is cut.
         let server = FaultServer::start(|_| Reply::slow(Duration::from_millis(20)));
         let o = replay_changed_while_running(
@@ -1309,7 +1203,7 @@ fn replay_of_a_file_truncated_while_sent_exits_2_not_sigbus() {
             assert_eq!(stored.len(), all.len(), "exit 0 with lost lines: {err}");
             continue;
         }
-        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_exit(&o, 2);
         assert!(
             err.contains(&format!("{}: changed while being read", lp.display())),
             "{err}"
@@ -1334,7 +1228,7 @@ fn replay_dry_run_of_a_file_truncated_while_read_never_dies_by_a_signal() {
     let all = lines(600_000);
     let base = write_lines(&dir, "base.lp", &all);
     for ms in [0u64, 5, 20, 60, 150] {
-        let lp = dir.join(&format!("in-{ms}.lp"));
+        let lp = dir.join(format!("in-{ms}.lp"));
         std::fs::copy(&base, &lp).unwrap();
         let o = replay_changed_while_running(
             &[
@@ -1356,8 +1250,8 @@ fn replay_dry_run_of_a_file_truncated_while_read_never_dies_by_a_signal() {
             o.status
         );
         if o.status.code() != Some(0) {
-            assert_eq!(o.status.code(), Some(2), "{err}");
-            assert!(err.contains("changed while being read"), "{err}");
+            assert_exit(&o, 2);
+            assert_stderr_has(&o, "changed while being read");
         }
     }
 }
@@ -1388,10 +1282,104 @@ fn replay_of_a_file_that_grows_while_sent_exits_2() {
         },
     );
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_exit(&o, 2);
     assert!(
         err.contains(&format!("{lp}: changed while being read")),
         "{err}"
     );
     assert!(!server.stored().iter().any(|l| l.starts_with("late")));
+}
+
+/// Finding 3. A tiny `--rate` is accepted by `parse_rate` (any finite value > 0) but
+/// `RateLimiter::acquire` (crates/send/src/ratelimit.rs) computes
+/// `Duration::from_secs_f64(cost)` and `due + cost` without bounds: with 1e-19 lines/s the
+/// first batch panics the producer (exit 101, a Rust panic message). Expected: a usage error
+/// (exit 2) or a saturated wait; here one line, so the first batch may leave at once.
+#[test]
+fn a_tiny_rate_does_not_panic() {
+    let dir = TempDir::new("rv-rate");
+    let file = write_lines(&dir, "in.lp", &points(1));
+    let server = FaultServer::accept_all();
+    let out = replay_within(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--rate",
+            "0.0000000000000000001",
+            &file,
+        ],
+        Duration::from_secs(20),
+    )
+    .expect("finished");
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        matches!(out.status.code(), Some(0 | 2)),
+        "exit {:?}: {err}",
+        out.status.code()
+    );
+}
+
+/// Finding 4. `--pace` with a tiny speed-up (`Pace::parse` accepts any finite value > 0)
+/// panics the producer in `replay::run`'s `emit`: `Duration::from_secs_f64(offset_s)` /
+/// `t0 + Duration` overflow for the second batch (exit 101). Expected: refused as a usage
+/// error, or a (long) wait; killed after 5 s here, which passes.
+#[test]
+fn a_tiny_pace_does_not_panic() {
+    let dir = TempDir::new("rv-pace");
+    let file = write_text(&dir, "in.lp", "m f=1 1000\nm f=2 2000000000\n");
+    let server = FaultServer::accept_all();
+    let out = replay_within(
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--precision",
+            "s",
+            "--pace",
+            "0.0000000001x",
+            &file,
+        ],
+        Duration::from_secs(5),
+    );
+    if let Some(out) = out {
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{err}");
+        assert_exit(&out, 2);
+    }
+}
+
+/// A checkpoint remembers the options that change what is stored: resuming with another
+/// `--precision` or `--time` is refused (exit 2) instead of storing the rest differently.
+#[test]
+fn resume_with_other_precision_or_time_is_refused() {
+    let dir = TempDir::new("review-settings");
+    let input = write_lines(&dir, "in.lp", &points(50));
+    let ckpt = dir.join("c.json");
+    let ckpt = ckpt.to_str().unwrap();
+    let server = FaultServer::accept_all();
+    let base = ["--url", &server.url, "--db", "d", "--checkpoint", ckpt];
+    let first = replay(&[&base[..], &["--precision", "s", &input]].concat());
+    assert_exit(&first, 0);
+    let other = replay(&[&base[..], &["--precision", "ms", &input]].concat());
+    assert_exit(&other, 2);
+    assert_stderr_has(&other, "rerun with the same options");
+    let shifted = replay(
+        &[
+            &base[..],
+            &["--precision", "s", "--time", "shift:1h", &input],
+        ]
+        .concat(),
+    );
+    assert_exit(&shifted, 2);
+    let same = replay(&[&base[..], &["--precision", "s", &input]].concat());
+    assert_exit(&same, 0);
+    assert_eq!(
+        server.stored().len(),
+        50,
+        "nothing sent twice, nothing lost"
+    );
 }

@@ -1,20 +1,15 @@
 //! `lpconvert replay` end to end: the built binary against a fault-injecting server (retries,
 //! waits, splits, refusals, resets, authentication, rate, pacing, checkpoints).
-//! Real servers are in `replay_servers.rs`.
+//! Real servers are in `real_servers.rs`.
 
-mod support;
-
+use crate::support::{
+    assert_exit, assert_stderr_has, kill_after, replay_to, replay_with_env, report, stderr,
+    write_lines, FaultServer, Reply, Seen, TempDir, BIN,
+};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{
-    kill_after, report, run_lpconvert, stderr, write_lines, FaultServer, Reply, Seen, TempDir,
-};
-
-fn lpconvert(args: &[&str], env: &[(&str, &str)]) -> Output {
-    run_lpconvert("replay", args, env)
-}
 
 /// `n` distinct lines with distinct timestamps (seconds).
 fn lines(n: usize) -> Vec<String> {
@@ -79,12 +74,10 @@ fn retries_429_503_500_with_retry_after_then_stores_everything() {
         _ => Reply::status(204),
     });
     let rep = dir.join("report.json");
-    let out = lpconvert(
+    let out = replay_to(
+        &server.url,
+        "d",
         &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
             "--precision",
             "s",
             "--batch-lines",
@@ -95,9 +88,8 @@ fn retries_429_503_500_with_retry_after_then_stores_everything() {
             rep.to_str().unwrap(),
             &file,
         ],
-        &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let seen = server.seen();
     // Retry-After: 1 was honoured: at least a second between the 429 and the retry.
     assert!(seen[1].at.duration_since(seen[0].at) >= Duration::from_millis(990));
@@ -131,8 +123,8 @@ fn retry_after_as_an_http_date() {
             Reply::status(204)
         }
     });
-    let out = lpconvert(&["--url", &server.url, "--db", "d", &file], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = replay_to(&server.url, "d", &[&file]);
+    assert_exit(&out, 0);
     let seen = server.seen();
     let waited = seen[1].at.duration_since(seen[0].at);
     // Whole seconds: the date is 1-2 s away.
@@ -179,21 +171,18 @@ fn a_413_splits_the_batch_until_it_fits() {
         }
     });
     let rep = dir.join("report.json");
-    let out = lpconvert(
+    let out = replay_to(
+        &server.url,
+        "d",
         &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
             "--batch-lines",
             "50",
             "--report",
             rep.to_str().unwrap(),
             &file,
         ],
-        &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_stored_once(&server, &input);
     let r = report(&rep);
     // 50 -> 25 -> 12/13 -> 13 -> 6/7: every part of at most 12 lines is stored.
@@ -270,8 +259,8 @@ fn check_partial(api: &'static str, extra: &[&str], env: &[(&str, &str)]) -> (Fa
     ];
     args.extend_from_slice(extra);
     args.push(&file);
-    let out = lpconvert(&args, env);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let out = replay_with_env(&args, env);
+    assert_exit(&out, 3);
     let r = report(&rep);
     assert_eq!(r["lines_read"], 200);
     assert_eq!(r["lines_acknowledged"], 198);
@@ -345,12 +334,10 @@ fn connection_resets_and_slow_answers_are_survived() {
         _ => Reply::status(204),
     });
     let rep = dir.join("report.json");
-    let out = lpconvert(
+    let out = replay_to(
+        &server.url,
+        "d",
         &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
             "--batch-lines",
             "20",
             "--concurrency",
@@ -359,9 +346,8 @@ fn connection_resets_and_slow_answers_are_survived() {
             rep.to_str().unwrap(),
             &file,
         ],
-        &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_stored_once(&server, &input);
     let r = report(&rep);
     assert_eq!(r["network_errors"], 2);
@@ -381,11 +367,8 @@ fn a_request_timeout_is_retried_at_least_once_delivery() {
             Reply::status(204)
         }
     });
-    let out = lpconvert(
-        &["--url", &server.url, "--db", "d", "--timeout", "1s", &file],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = replay_to(&server.url, "d", &["--timeout", "1s", &file]);
+    assert_exit(&out, 0);
     std::thread::sleep(Duration::from_secs(3)); // let the slow answer be recorded
     assert_stored_at_least_once(&server, &input);
     assert_eq!(server.seen().len(), 2);
@@ -398,23 +381,20 @@ fn gives_up_after_max_retry_time_with_exit_1() {
     let server = FaultServer::start(|_| Reply::status(503));
     let rep = dir.join("report.json");
     let t0 = Instant::now();
-    let out = lpconvert(
+    let out = replay_to(
+        &server.url,
+        "d",
         &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
             "--max-retry-time",
             "2s",
             "--report",
             rep.to_str().unwrap(),
             &file,
         ],
-        &[],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert!(t0.elapsed() < Duration::from_secs(10));
-    assert!(stderr(&out).contains("gave up"), "{}", stderr(&out));
+    assert_stderr_has(&out, "gave up");
     let r = report(&rep);
     assert_eq!(r["ending"], "gave_up");
     assert_eq!(r["lines_pending"], 10);
@@ -431,21 +411,9 @@ fn fatal_statuses_stop_the_run() {
         let dir = TempDir::new("fatal");
         let file = write_lines(&dir, "in.lp", &lines(1000));
         let server = FaultServer::start(move |_| Reply::with_body(status, r#"{"error":"nope"}"#));
-        let out = lpconvert(
-            &[
-                "--url",
-                &server.url,
-                "--db",
-                "d",
-                "--batch-lines",
-                "10",
-                &file,
-            ],
-            &[],
-        );
-        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-        let err = stderr(&out);
-        assert!(err.contains(&format!("HTTP {status}: {words}")), "{err}");
+        let out = replay_to(&server.url, "d", &["--batch-lines", "10", &file]);
+        assert_exit(&out, 1);
+        assert_stderr_has(&out, &format!("HTTP {status}: {words}"));
         // Stopped at once: no more than one request per connection.
         assert!(server.seen().len() <= 2, "{}", server.seen().len());
     }
@@ -457,7 +425,7 @@ fn basic_auth_gzip_and_v2_token() {
     let input = lines(300);
     let file = write_lines(&dir, "in.lp", &input);
     let server = FaultServer::accept_all();
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -476,7 +444,7 @@ fn basic_auth_gzip_and_v2_token() {
         ],
         &[("PW", "open sesame")],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     for s in server.seen() {
         assert_eq!(s.target, "/write?db=d&rp=autogen&precision=s");
         assert_eq!(
@@ -492,7 +460,7 @@ fn basic_auth_gzip_and_v2_token() {
     assert!(!stderr(&out).contains("sesame"));
 
     let server = FaultServer::accept_all();
-    let out = lpconvert(
+    let out = replay_with_env(
         &[
             "--url",
             &server.url,
@@ -508,7 +476,7 @@ fn basic_auth_gzip_and_v2_token() {
         ],
         &[("INFLUX_TOKEN", "tok")],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let seen = server.seen();
     assert_eq!(seen[0].target, "/api/v2/write?bucket=b&org=o&precision=us");
     assert_eq!(
@@ -517,19 +485,8 @@ fn basic_auth_gzip_and_v2_token() {
     );
 
     // --username without its password variable is a usage error.
-    let out = lpconvert(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--username",
-            "bob",
-            &file,
-        ],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = replay_to(&server.url, "d", &["--username", "bob", &file]);
+    assert_exit(&out, 2);
 }
 
 #[test]
@@ -546,18 +503,12 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
     enc.write_all(b"m f=4 4\n# c\nm f=5 5\n").unwrap();
     enc.finish().unwrap();
     let server = FaultServer::accept_all();
-    let out = lpconvert(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            plain.to_str().unwrap(),
-            gz.to_str().unwrap(),
-        ],
-        &[],
+    let out = replay_to(
+        &server.url,
+        "d",
+        &[plain.to_str().unwrap(), gz.to_str().unwrap()],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let mut stored = server.stored();
     stored.sort();
     assert_eq!(
@@ -567,7 +518,7 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
 
     // stdin
     let server = FaultServer::accept_all();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+    let mut child = Command::new(BIN)
         .args(["replay", "--url", &server.url, "--db", "d", "-"])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
@@ -580,57 +531,38 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
         .write_all(body.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(server.stored().len(), 3);
 
     // --dry-run sends nothing.
     let server = FaultServer::accept_all();
     let rep = dir.join("r.json");
-    let out = lpconvert(
+    let out = replay_to(
+        &server.url,
+        "d",
         &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
             "--dry-run",
             "--report",
             rep.to_str().unwrap(),
             plain.to_str().unwrap(),
         ],
-        &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(server.seen().is_empty());
     assert_eq!(report(&rep)["lines_read"], 3);
     assert!(stderr(&out).contains("dry run"));
 
     // A missing input is an I/O error: exit 2.
-    let out = lpconvert(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            dir.join("missing.lp").to_str().unwrap(),
-        ],
-        &[],
+    let out = replay_to(
+        &server.url,
+        "d",
+        &[dir.join("missing.lp").to_str().unwrap()],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     // A missing schema is a usage error: exit 2, naming it.
-    let out = lpconvert(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--schema",
-            "x.toml",
-            "x.csv",
-        ],
-        &[],
-    );
+    let out = replay_to(&server.url, "d", &["--schema", "x.toml", "x.csv"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("x.toml"), "{}", stderr(&out));
+    assert_stderr_has(&out, "x.toml");
 }
 
 #[test]
@@ -646,21 +578,12 @@ fn time_shift_and_now_rewrite_timestamps() {
         ],
     );
     let server = FaultServer::accept_all();
-    let out = lpconvert(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--precision",
-            "s",
-            "--time",
-            "shift:-10m",
-            &file,
-        ],
-        &[],
+    let out = replay_to(
+        &server.url,
+        "d",
+        &["--precision", "s", "--time", "shift:-10m", &file],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(
         server.stored(),
         vec!["m f=1 400", "m f=2", "m,t=x f=\"a 5\" 460"]
@@ -671,21 +594,12 @@ fn time_shift_and_now_rewrite_timestamps() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let out = lpconvert(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--precision",
-            "s",
-            "--time",
-            "now",
-            &file,
-        ],
-        &[],
+    let out = replay_to(
+        &server.url,
+        "d",
+        &["--precision", "s", "--time", "now", &file],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let stored = server.stored();
     let ts = |l: &str| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap();
     let first = ts(&stored[0]);
@@ -703,21 +617,12 @@ fn pace_replays_the_original_spacing_sped_up() {
     let input: Vec<String> = (0..20).map(|i| format!("m f={i} {}", 1_000 + i)).collect();
     let file = write_lines(&dir, "in.lp", &input);
     let server = FaultServer::accept_all();
-    let out = lpconvert(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--precision",
-            "s",
-            "--pace",
-            "10x",
-            &file,
-        ],
-        &[],
+    let out = replay_to(
+        &server.url,
+        "d",
+        &["--precision", "s", "--pace", "10x", &file],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let seen = server.seen();
     let span = seen.last().unwrap().at.duration_since(seen[0].at);
     assert!(
@@ -735,11 +640,8 @@ fn rate_limit_is_accurate_and_smooth() {
     let input = lines(60_000);
     let file = write_lines(&dir, "in.lp", &input);
     let server = FaultServer::accept_all();
-    let out = lpconvert(
-        &["--url", &server.url, "--db", "d", "--rate", "20000", &file],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = replay_to(&server.url, "d", &["--rate", "20000", &file]);
+    assert_exit(&out, 0);
     let seen = server.seen();
     let (first, last) = (&seen[0], seen.last().unwrap());
     let span = last.at.duration_since(first.at).as_secs_f64();
@@ -759,19 +661,8 @@ fn rate_limit_is_accurate_and_smooth() {
     let small = write_lines(&dir, "small.lp", &input[..20_000]);
     let bytes: usize = input[..20_000].iter().map(|l| l.len() + 1).sum();
     let t0 = Instant::now();
-    let out = lpconvert(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--rate",
-            "200KB/s",
-            &small,
-        ],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = replay_to(&server.url, "d", &["--rate", "200KB/s", &small]);
+    assert_exit(&out, 0);
     let secs = t0.elapsed().as_secs_f64();
     let expected = bytes as f64 / 200_000.0;
     assert!(
@@ -810,12 +701,9 @@ fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
     assert!(offset > 0, "{saved}");
     assert_eq!(saved["inputs"][0]["complete"], false);
 
-    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("1000000"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("resumed at byte"), "{}", stderr(&out));
+    let out = Command::new(BIN).args(args("1000000")).output().unwrap();
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, "resumed at byte");
     assert_stored_at_least_once(&server, &input);
     // Sent twice: at most what was acknowledged since the last checkpoint (written every
     // 250 ms: 500 lines at 2000/s) plus the batches in flight (2 connections, 4 queued, of
@@ -830,23 +718,13 @@ fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
     assert_eq!(saved["inputs"][0]["complete"], true);
 
     // A third run has nothing to send; a changed input is refused.
-    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("1000000"))
-        .output()
-        .unwrap();
+    let out = Command::new(BIN).args(args("1000000")).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(server.stored().len(), total);
     std::fs::write(&file, "m f=1 1\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("1000000"))
-        .output()
-        .unwrap();
+    let out = Command::new(BIN).args(args("1000000")).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("delete it to start over"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "delete it to start over");
 }
 
 #[test]
@@ -877,11 +755,8 @@ fn time_now_offset_is_kept_across_a_resume() {
     kill_after(&args("2000"), Duration::from_millis(700));
     // Later than the first run's "now": a fresh offset would differ.
     std::thread::sleep(Duration::from_millis(1500));
-    let out = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
-        .args(args("1000000"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = Command::new(BIN).args(args("1000000")).output().unwrap();
+    assert_exit(&out, 0);
     let mut offsets = std::collections::BTreeSet::new();
     for l in server.stored() {
         // m,host=hN value=Ii,x=I.5 TS
