@@ -7,6 +7,7 @@ mod bench_report;
 mod check;
 mod convert;
 mod infer;
+mod inputs;
 mod output;
 mod paths;
 mod replay;

@@ -1,11 +1,9 @@
-//! Reading an input as [`Block`]s of whole lines, in blocks of a few MiB: files (read, not
-//! memory-mapped, and watched for changes while read), stdin, `.gz`, and
-//! [`StreamInput`](super::StreamInput)s.
+//! Reading an input as [`Block`]s of whole lines, in blocks of a few MiB: a file is read
+//! ahead by its own thread, a pipe handed on after the flush interval; resuming skips to a
+//! checkpoint's offset by reading (line numbers stay right); a line has a length limit.
 
-use super::{is_gz, Source};
+use super::{Source, Watched};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError};
-use flate2::read::MultiGzDecoder;
-use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -126,44 +124,19 @@ impl BlockReader {
         start: u64,
         options: &ReadOptions,
     ) -> io::Result<BlockReader> {
-        let pipe = |r: Box<dyn Read + Send>| -> io::Result<BlockReader> {
-            match options.flush_interval {
-                Some(flush) => Self::pipe(r, flush, options.stop.clone()),
-                None => Ok(Self::stream(r)),
-            }
+        let opened = source.open()?;
+        let mut reader = match (opened.pipe, options.flush_interval) {
+            (true, Some(flush)) => Self::pipe(opened.reader, flush, options.stop.clone())?,
+            // A file, read as it is: it was opened by the caller (decompressed, and watched
+            // for change while read: the check for after the last read is kept as `watch`).
+            // Read, not memory-mapped: a mapped file truncated by another process while it
+            // is sent kills the process with SIGBUS. The replay is bounded by the network,
+            // and reading costs a copy per block only.
+            _ => Self::stream(opened.reader),
         };
-        let mut reader = match source {
-            Source::Stdin => pipe(Box::new(io::stdin()))?,
-            // Produced while the replay runs (CSV converted from a pipe, say): it may pause
-            // like a pipe, so it is read like one (flushed after the interval, stoppable).
-            Source::Stream(s) => pipe(s.open()?)?,
-            Source::File(p) => {
-                let file = File::open(p)?;
-                let meta = file.metadata()?;
-                if !meta.is_file() {
-                    // A FIFO or device: read as it comes.
-                    pipe(Box::new(file))?
-                } else if is_gz(p) {
-                    let watched = Watched::new(file, &meta);
-                    let watch = watched.try_clone();
-                    let mut reader =
-                        Self::stream(Box::new(MultiGzDecoder::new(io::BufReader::new(watched))));
-                    reader.watch = watch;
-                    reader
-                } else {
-                    // Read, not memory-mapped: a mapped file truncated by another process
-                    // while it is sent kills the process with SIGBUS. The replay is bounded
-                    // by the network, and reading costs a copy per block only.
-                    let watched = Watched::new(file, &meta);
-                    let watch = watched.try_clone();
-                    let mut reader = Self::stream(Box::new(watched));
-                    reader.watch = watch;
-                    reader
-                }
-            }
-        };
+        reader.watch = opened.watch;
         reader.skip_to(start)?;
-        if let (Source::File(_), State::Stream(..)) = (source, &reader.state) {
+        if !opened.pipe {
             reader.read_ahead()?;
         }
         Ok(reader)
@@ -480,66 +453,6 @@ impl PipeState {
     }
 }
 
-/// A regular file read as a stream. Each read checks that the file still has the size and
-/// modification time it was opened with (one `fstat` per read of up to a few MiB), so a file
-/// truncated, appended to or rewritten while it is sent ends the run with "changed while
-/// being read" before the bytes of that read are handed on: never zero bytes, a cut line or
-/// lines added later sent as if they were the input. [`BlockReader::take_watch`] gives a
-/// second one for a check once every line read was answered.
-pub struct Watched {
-    file: File,
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-}
-
-impl Watched {
-    fn new(file: File, meta: &std::fs::Metadata) -> Watched {
-        Watched {
-            file,
-            len: meta.len(),
-            modified: meta.modified().ok(),
-        }
-    }
-
-    /// The same check on the same open file, for later.
-    fn try_clone(&self) -> Option<Watched> {
-        Some(Watched {
-            file: self.file.try_clone().ok()?,
-            len: self.len,
-            modified: self.modified,
-        })
-    }
-
-    /// Fails ("changed while being read") unless the file still has the size and
-    /// modification time it was opened with.
-    pub fn check(&self) -> io::Result<()> {
-        let meta = self.file.metadata().ok();
-        let now = meta.as_ref().map(std::fs::Metadata::len);
-        let modified = meta.and_then(|m| m.modified().ok());
-        if now == Some(self.len) && modified == self.modified {
-            return Ok(());
-        }
-        let what = match now {
-            Some(n) if n != self.len => format!("its size went from {} to {n} bytes", self.len),
-            Some(_) => "it was written to: its modification time changed".to_string(),
-            None => "it can no longer be read".to_string(),
-        };
-        Err(io::Error::other(format!(
-            "changed while being read ({what}): what was sent was read before the change; \
-             replay a copy, or wait until the writer is done"
-        )))
-    }
-}
-
-impl Read for Watched {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let result = self.file.read(buf);
-        // A change explains a read error too (a file on a network share going away).
-        self.check()?;
-        result
-    }
-}
-
 /// A line without its end after [`MAX_LINE`] bytes.
 fn too_long(line: u64) -> io::Error {
     io::Error::new(
@@ -553,8 +466,35 @@ fn too_long(line: u64) -> io::Error {
 
 #[cfg(test)]
 pub(super) mod tests {
+    use super::super::{Open, Opened};
     use super::*;
+    use std::fs::File;
     use std::io::Write;
+    use std::path::PathBuf;
+
+    /// A file of a test, opened as the cli's opener does (a `.gz` decompressed).
+    struct TestFile(PathBuf);
+
+    impl Open for TestFile {
+        fn open(&self) -> io::Result<Opened> {
+            let f = File::open(&self.0)?;
+            let reader: Box<dyn Read + Send> = if self.0.extension().is_some_and(|e| e == "gz") {
+                Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(f)))
+            } else {
+                Box::new(f)
+            };
+            Ok(Opened {
+                reader,
+                pipe: false,
+                watch: None,
+            })
+        }
+    }
+
+    /// The file at `path` as a source.
+    fn file(path: PathBuf) -> Source {
+        Source::new(path.display().to_string(), TestFile(path))
+    }
 
     /// Reads `source` from `start` to the end: (all bytes, each block's (offset, first line)).
     pub(in crate::input) fn collect(source: &Source, start: u64) -> (Vec<u8>, Vec<(u64, u64)>) {
@@ -583,10 +523,10 @@ pub(super) mod tests {
         enc.write_all(&text).unwrap();
         enc.finish().unwrap();
 
-        let (a, marks) = collect(&Source::File(plain.clone()), 0);
+        let (a, marks) = collect(&file(plain.clone()), 0);
         assert_eq!(a, text);
         assert_eq!(marks[0], (0, 1));
-        let (b, marks) = collect(&Source::File(gz.clone()), 0);
+        let (b, marks) = collect(&file(gz.clone()), 0);
         assert_eq!(b, text);
         assert!(marks.len() > 1, "{marks:?}");
         // Resume at the start of line 1001.
@@ -598,10 +538,10 @@ pub(super) mod tests {
             .unwrap()
             .0 as u64
             + 1;
-        let (c, marks) = collect(&Source::File(plain), start);
+        let (c, marks) = collect(&file(plain), start);
         assert_eq!(c, &text[start as usize..]);
         assert_eq!(marks[0], (start, 1001));
-        let (d, marks) = collect(&Source::File(gz), start);
+        let (d, marks) = collect(&file(gz), start);
         assert_eq!(d, &text[start as usize..]);
         assert_eq!(marks[0], (start, 1001));
         std::fs::remove_dir_all(&dir).unwrap();
@@ -623,7 +563,7 @@ pub(super) mod tests {
         std::fs::write(&plain, text).unwrap();
         let packed = dir.join("a.lp.gz");
         gz(&packed, text);
-        for source in [Source::File(plain), Source::File(packed)] {
+        for source in [file(plain), file(packed)] {
             let (all, marks) = collect(&source, 0);
             assert_eq!(all, &text[3..], "{source:?}");
             assert_eq!(marks[0], (3, 1), "{source:?}");
@@ -646,7 +586,7 @@ pub(super) mod tests {
         std::fs::write(&plain, text).unwrap();
         let packed = dir.join("a.lp.gz");
         gz(&packed, text);
-        for source in [Source::File(plain), Source::File(packed)] {
+        for source in [file(plain), file(packed)] {
             for (start, why) in [(40, "past the end"), (4, "not at the start of a line")] {
                 let e = BlockReader::open(&source, start).err().unwrap();
                 assert_eq!(e.kind(), io::ErrorKind::InvalidData);
@@ -660,7 +600,7 @@ pub(super) mod tests {
         std::fs::write(&plain, unterminated).unwrap();
         let packed = dir.join("u.lp.gz");
         gz(&packed, unterminated);
-        for source in [Source::File(plain), Source::File(packed)] {
+        for source in [file(plain), file(packed)] {
             let (all, _) = collect(&source, unterminated.len() as u64);
             assert!(all.is_empty(), "{source:?}");
             let e = BlockReader::open(&source, unterminated.len() as u64 - 1)
