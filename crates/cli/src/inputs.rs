@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use lpconvert_engine::input::{self, Watching};
-use lpconvert_send::input::{BlockReader, Identity, Open, Opened, SeekRead, Source, Watched};
+use lpconvert_send::input::{BlockReader, Identity, Open, Opened, SeekRead, Source, Watch};
 use std::io;
 use std::path::Path;
 
@@ -35,7 +35,7 @@ impl Open for LineProtocol {
         Ok(Opened {
             reader: stream.reader,
             pipe: stream.pipe,
-            watch: stream.watch.map(|w| Watched::new(move || w.check())),
+            watch: stream.watch.map(|w| Watch::new(move || w.check())),
         })
     }
 

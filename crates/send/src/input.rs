@@ -6,6 +6,7 @@
 
 mod blocks;
 mod offset;
+mod pipe;
 
 pub use blocks::{Block, BlockReader, Data, ReadOptions};
 
@@ -35,16 +36,16 @@ pub struct Opened {
     pub pipe: bool,
     /// For a regular file: checks, once every line read was answered, that it has not
     /// changed since it was opened.
-    pub watch: Option<Watched>,
+    pub watch: Option<Watch>,
 }
 
 /// A check that a file has not changed since it was opened; fails with the reason.
-pub struct Watched(Box<dyn Fn() -> io::Result<()> + Send>);
+pub struct Watch(Box<dyn Fn() -> io::Result<()> + Send>);
 
-impl Watched {
+impl Watch {
     /// A watch made of `check`.
-    pub fn new(check: impl Fn() -> io::Result<()> + Send + 'static) -> Watched {
-        Watched(Box::new(check))
+    pub fn new(check: impl Fn() -> io::Result<()> + Send + 'static) -> Watch {
+        Watch(Box::new(check))
     }
 
     /// Fails ("changed while being read") when the file changed.

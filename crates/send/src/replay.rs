@@ -182,7 +182,7 @@ pub fn run(
     let mut read_error: Option<ReplayError> = None;
     // Files read to the end, checked once their lines were answered: a file changed after its
     // last read (appended to, rewritten) is not what was sent.
-    let mut watches: Vec<(usize, crate::input::Watched)> = Vec::new();
+    let mut watches: Vec<(usize, crate::input::Watch)> = Vec::new();
     let mut collected: Option<Result<Collected, ReplayError>> = None;
     let mut spawn_error: Option<io::Error> = None;
     let cancelled = || {

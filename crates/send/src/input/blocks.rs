@@ -2,13 +2,14 @@
 //! ahead by its own thread, a pipe handed on after the flush interval; resuming skips to a
 //! checkpoint's offset by reading (line numbers stay right); a line has a length limit.
 
-use super::{Source, Watched};
-use crossbeam_channel::{bounded, Receiver, RecvTimeoutError};
+use super::pipe::PipeState;
+use super::{Source, Watch};
+use crossbeam_channel::{bounded, Receiver};
 use std::io::{self, Read};
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Bytes shared by a block and every batch that borrows from it.
 pub enum Data {
@@ -52,20 +53,14 @@ impl Block {
 }
 
 /// Size of the blocks read from streams.
-const STREAM_BLOCK: usize = 4 << 20;
-
-/// Size of one read from a pipe (stdin, FIFO), handed from the reading thread.
-const PIPE_CHUNK: usize = 64 * 1024;
+pub(super) const STREAM_BLOCK: usize = 4 << 20;
 
 /// The UTF-8 byte order mark, skipped at the start of an input.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(super) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Longest line read from a stream: a longer one (no LF found) is an error, not an ever
 /// growing buffer (`/dev/zero`).
-const MAX_LINE: usize = 64 << 20;
-
-/// How often a reader waiting on a pipe looks at the stop flag.
-const STOP_POLL: Duration = Duration::from_millis(100);
+pub(super) const MAX_LINE: usize = 64 << 20;
 
 /// Reads an input as blocks, starting at a byte offset (which must be a line start).
 ///
@@ -78,7 +73,7 @@ pub struct BlockReader {
     /// Whether the start of the input was looked at for a byte order mark.
     bom_checked: bool,
     /// A regular file's size and modification time, to check once its lines are answered.
-    watch: Option<Watched>,
+    watch: Option<Watch>,
 }
 
 enum State {
@@ -90,14 +85,6 @@ enum State {
     /// A pipe read by its own thread: lines are handed on once `flush` has passed since the
     /// block's first bytes arrived, without waiting for a full block.
     Pipe(PipeState),
-}
-
-struct PipeState {
-    rx: Receiver<io::Result<Vec<u8>>>,
-    pending: Vec<u8>,
-    eof: bool,
-    flush: Duration,
-    stop: Option<Arc<AtomicBool>>,
 }
 
 /// Options of [`BlockReader::open_with`].
@@ -144,7 +131,7 @@ impl BlockReader {
 
     /// For a regular file: what checks, once every line read was answered, that the file has
     /// not changed since it was opened (a change after the last read is not seen by reads).
-    pub fn take_watch(&mut self) -> Option<Watched> {
+    pub fn take_watch(&mut self) -> Option<Watch> {
         self.watch.take()
     }
 
@@ -190,41 +177,12 @@ impl BlockReader {
     }
 
     fn pipe(
-        mut r: Box<dyn Read + Send>,
+        r: Box<dyn Read + Send>,
         flush: Duration,
         stop: Option<Arc<AtomicBool>>,
     ) -> io::Result<BlockReader> {
-        let (tx, rx) = bounded::<io::Result<Vec<u8>>>(STREAM_BLOCK / PIPE_CHUNK);
-        std::thread::Builder::new()
-            .name("pipe reader".into())
-            .spawn(move || loop {
-                let mut chunk = vec![0u8; PIPE_CHUNK];
-                match r.read(&mut chunk) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        chunk.truncate(n);
-                        if tx.send(Ok(chunk)).is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        break;
-                    }
-                }
-            })
-            .map_err(|e| {
-                io::Error::other(format!("cannot start a thread to read the input: {e}"))
-            })?;
         Ok(BlockReader {
-            state: State::Pipe(PipeState {
-                rx,
-                pending: Vec::new(),
-                eof: false,
-                flush,
-                stop,
-            }),
+            state: State::Pipe(PipeState::spawn(r, flush, stop)?),
             offset: 0,
             next_line: 1,
             bom_checked: false,
@@ -393,68 +351,8 @@ fn read_more(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize, eof: &mut bool) -
     Ok(())
 }
 
-impl PipeState {
-    /// The next run of whole lines (the rest at the end), or `None` at the end.
-    /// `line`: the number of the first line, for messages.
-    fn next(&mut self, line: u64) -> io::Result<Option<Vec<u8>>> {
-        let mut buf = std::mem::take(&mut self.pending);
-        let mut opened = (!buf.is_empty()).then(Instant::now);
-        // Where the last LF of `buf` is (each chunk is searched once).
-        let mut last_lf = memchr::memrchr(b'\n', &buf);
-        loop {
-            if self.eof {
-                if buf.is_empty() {
-                    return Ok(None);
-                }
-                return Ok(Some(buf));
-            }
-            let due = opened.is_some_and(|t| t.elapsed() >= self.flush);
-            // Not a part of a byte order mark only, so that it is seen whole.
-            if (buf.len() >= STREAM_BLOCK || due) && !BOM.starts_with(&buf) {
-                if let Some(i) = last_lf {
-                    self.pending = buf[i + 1..].to_vec();
-                    buf.truncate(i + 1);
-                    return Ok(Some(buf));
-                }
-                if buf.len() > MAX_LINE {
-                    return Err(too_long(line));
-                }
-            }
-            let wait = match opened {
-                Some(t) if !due => t
-                    .checked_add(self.flush)
-                    .map_or(STOP_POLL, |d| d.saturating_duration_since(Instant::now())),
-                _ => STOP_POLL,
-            };
-            if self
-                .stop
-                .as_ref()
-                .is_some_and(|s| s.load(Ordering::Relaxed))
-            {
-                self.pending = buf;
-                return Err(io::Error::new(io::ErrorKind::Interrupted, "stopped"));
-            }
-            match self.rx.recv_timeout(wait.min(STOP_POLL)) {
-                Ok(Ok(chunk)) => {
-                    opened.get_or_insert_with(Instant::now);
-                    if let Some(i) = memchr::memrchr(b'\n', &chunk) {
-                        last_lf = Some(buf.len() + i);
-                    }
-                    buf.extend_from_slice(&chunk);
-                }
-                Ok(Err(e)) => {
-                    self.pending = buf;
-                    return Err(e);
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => self.eof = true,
-            }
-        }
-    }
-}
-
 /// A line without its end after [`MAX_LINE`] bytes.
-fn too_long(line: u64) -> io::Error {
+pub(super) fn too_long(line: u64) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
         format!(
@@ -471,6 +369,8 @@ pub(super) mod tests {
     use std::fs::File;
     use std::io::Write;
     use std::path::PathBuf;
+    use std::sync::atomic::Ordering;
+    use std::time::Instant;
 
     /// A file of a test, opened as the cli's opener does (a `.gz` decompressed).
     struct TestFile(PathBuf);
