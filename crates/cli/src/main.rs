@@ -8,6 +8,7 @@ mod check;
 mod convert;
 mod exit;
 mod infer;
+mod inputs;
 mod output;
 mod paths;
 mod replay;

@@ -493,9 +493,12 @@ fn build_config(
     let sources: Vec<Source> = if let Some(c) = conversion {
         c.sources()
     } else if args.inputs.is_empty() {
-        vec![Source::Stdin]
+        vec![crate::inputs::line_protocol("-")]
     } else {
-        args.inputs.iter().map(|a| Source::from_arg(a)).collect()
+        args.inputs
+            .iter()
+            .map(|a| crate::inputs::line_protocol(a))
+            .collect()
     };
     Ok(ReplayConfig {
         target,

@@ -16,9 +16,10 @@
 use crate::exit::Exit;
 use crate::output::{inputs_or_stdin, thread_count, RejectsFile};
 use anyhow::{bail, Context};
+use lpconvert_engine::input::fnv1a;
 use lpconvert_engine::stream::{Conversions, Failure};
 use lpconvert_engine::{load_schema, Counters, Overrides, Reject, Tuning};
-use lpconvert_send::input::{fnv1a, Identity, Source, StreamInput};
+use lpconvert_send::input::{Identity, Source, StreamInput};
 use lpconvert_send::Precision;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -189,7 +190,7 @@ fn schema_hash(o: &ConvertOptions<'_>) -> anyhow::Result<u64> {
 /// The identity of `input` converted with the schema: the file's, its path joined with the
 /// schema's and its content hash mixed with the schema hash.
 fn identity(input: &str, schema: &Path, schema_hash: u64) -> io::Result<Identity> {
-    let mut id = Identity::of(Path::new(input))?;
+    let mut id = crate::inputs::identity(Path::new(input))?;
     let schema_abs = std::fs::canonicalize(schema).unwrap_or_else(|_| schema.to_path_buf());
     id.path = format!("{} converted with {}", id.path, schema_abs.display());
     let mut mixed = id.head_hash.to_le_bytes().to_vec();

@@ -1,4 +1,4 @@
-//! The lpconvert conversion engine: inputs (mmap, stream, gzip), chunking at record
+//! The lpconvert conversion engine: the input layer (mmap, stream, decompression), chunking at record
 //! boundaries, CSV decoding, the mapping hot loop and the parallel ordered driver.
 
 #![warn(missing_docs)]
@@ -24,7 +24,7 @@ mod skip_json;
 pub mod stream;
 
 pub use check::check_input;
-pub use input::{open, Input, InputData};
+pub use input::{open, open_stream, Input, InputData};
 pub use pipeline::{Flow, Sink, Tuning};
 pub use report::{BadRow, Counters, Reject};
 

@@ -8,6 +8,7 @@
 //! [`MappedFile::check`] before each chunk's output is written and at the end, so output
 //! read from a changed file is never passed on as complete.
 
+use crate::input::{Change, Stamp, Watching};
 use memmap2::{Advice, Mmap};
 use std::fs::File;
 use std::ops::Deref;
@@ -163,8 +164,8 @@ pub struct MappedFile {
     map: Mmap,
     file: File,
     slot: usize,
-    /// The modification time when mapped: a later one means bytes were rewritten.
-    modified: Option<std::time::SystemTime>,
+    /// The size and modification time when mapped: a later time means bytes were rewritten.
+    stamp: Stamp,
 }
 
 impl MappedFile {
@@ -192,7 +193,7 @@ impl MappedFile {
             }
         };
         let _ = map.advise(Advice::Sequential);
-        let modified = file.metadata().and_then(|m| m.modified()).ok();
+        let stamp = Stamp::new(len, file.metadata().and_then(|m| m.modified()).ok());
         let s = &TABLE[slot];
         s.start.store(map.as_ptr() as usize, Ordering::Relaxed);
         s.len.store(map.len(), Ordering::Relaxed);
@@ -202,7 +203,7 @@ impl MappedFile {
             map,
             file,
             slot,
-            modified,
+            stamp,
         })
     }
 
@@ -210,23 +211,14 @@ impl MappedFile {
     /// no read of it faulted; the error says what changed. One atomic load and one `fstat`.
     pub fn check(&self, name: &str) -> Result<(), String> {
         let faulted = TABLE[self.slot].changed.load(Ordering::Acquire);
-        let meta = self.file.metadata().ok();
-        let now = meta.as_ref().map(|m| m.len());
-        let modified = meta.and_then(|m| m.modified().ok());
-        let was = self.map.len() as u64;
-        if !faulted && now == Some(was) && modified == self.modified {
-            return Ok(());
-        }
-        let size = match now {
-            Some(n) if n != was => format!("its size went from {was} to {n} bytes"),
-            Some(_) if faulted => "it was truncated and written again".to_string(),
-            Some(_) => "it was written to: its modification time changed".to_string(),
-            None => "it can no longer be read".to_string(),
+        let what = match (self.stamp.change(&self.file), faulted) {
+            (None, false) => return Ok(()),
+            (Some(Change::Modified) | None, true) => {
+                "it was truncated and written again".to_string()
+            }
+            (Some(change), _) => change.to_string(),
         };
-        Err(format!(
-            "{name} changed while being read ({size}): the output of this file is \
-             incomplete; convert a copy, or wait until the writer is done"
-        ))
+        Err(Watching::CONVERT.changed(name, &what).to_string())
     }
 }
 

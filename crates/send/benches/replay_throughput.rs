@@ -8,7 +8,7 @@
 
 use lpconvert_send::batch::BatchLimits;
 use lpconvert_send::clock::SystemClock;
-use lpconvert_send::input::Source;
+use lpconvert_send::input::{Open, Opened, Source};
 use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::timeshift::TimeMode;
 use lpconvert_send::{
@@ -139,6 +139,19 @@ fn serve(stream: TcpStream) {
     }
 }
 
+/// The generated file, opened as a plain file (the cli opens inputs with the engine).
+struct PlainFile(std::path::PathBuf);
+
+impl Open for PlainFile {
+    fn open(&self) -> std::io::Result<Opened> {
+        Ok(Opened {
+            reader: Box::new(std::fs::File::open(&self.0)?),
+            pipe: false,
+            watch: None,
+        })
+    }
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs this too: keep that short.
     let quick = !std::env::args().any(|a| a == "--bench");
@@ -169,7 +182,10 @@ fn main() {
                 precision: Precision::Ns,
                 auth: Auth::None,
             },
-            sources: vec![Source::File(path.clone())],
+            sources: vec![Source::new(
+                path.display().to_string(),
+                PlainFile(path.clone()),
+            )],
             limits: BatchLimits {
                 max_lines: batch,
                 max_bytes: 64 << 20,

@@ -1,18 +1,16 @@
-//! Line-protocol inputs: where they come from ([`Source`]), how they are named, and what
-//! identifies them across runs for checkpoints ([`Identity`]).
-//!
-//! Regular files (read, not memory-mapped, and watched for changes while read), stdin and
-//! `.gz` files are read as streams, and a caller can hand over line protocol produced while the replay runs (CSV
-//! converted on the fly): see [`StreamInput`]. Either way the input arrives as [`Block`]s of
-//! whole lines that batches can borrow without copying ([`BlockReader`]).
+//! Line-protocol inputs as the replay sees them: a [`Source`] names an input and opens it
+//! through an [`Open`] its caller gives (the cli wires in the engine's input layer: paths,
+//! stdin, FIFOs, decompression, the watch for change while read), and [`BlockReader`] cuts
+//! what it reads into [`Block`]s of whole lines that batches borrow without copying.
+//! [`Identity`] is what a checkpoint remembers of an input.
 
 mod blocks;
+mod offset;
+mod pipe;
 
-pub use blocks::{Block, BlockReader, Data, ReadOptions, Watched};
+pub use blocks::{Block, BlockReader, Data, ReadOptions};
 
-use std::fs::File;
-use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read, Seek};
 use std::sync::{Arc, Mutex};
 
 /// What identifies an input across runs, for checkpoints.
@@ -28,67 +26,94 @@ pub struct Identity {
     pub head_hash: u64,
 }
 
-impl Identity {
-    /// Reads the identity of the file at `path`. Only a regular file has one: the head of a
-    /// pipe, FIFO or device read here would never be read again, so anything else is refused
-    /// (`InvalidInput`) before a byte is read.
-    pub fn of(path: &Path) -> io::Result<Identity> {
-        let meta = std::fs::metadata(path)?;
-        if !meta.is_file() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file (a pipe, FIFO or device cannot be resumed): \
-                 save it to a file first, or run without --checkpoint",
-            ));
-        }
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as i128);
-        let mut head = Vec::with_capacity(64 * 1024);
-        File::open(path)?.take(64 * 1024).read_to_end(&mut head)?;
-        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        Ok(Identity {
-            path: abs.to_string_lossy().into_owned(),
-            size: meta.len(),
-            mtime_ns,
-            head_hash: fnv1a(&head),
-        })
+/// An input opened for reading.
+pub struct Opened {
+    /// The line-protocol bytes (decompressed).
+    pub reader: Box<dyn Read + Send>,
+    /// Whether the input may pause between bytes (stdin, a FIFO, lines produced while the
+    /// replay runs): it is read by its own thread, its lines handed on after
+    /// [`ReadOptions::flush_interval`]. Otherwise it is a file, read ahead in blocks.
+    pub pipe: bool,
+    /// For a regular file: checks, once every line read was answered, that it has not
+    /// changed since it was opened.
+    pub watch: Option<Watch>,
+}
+
+/// A check that a file has not changed since it was opened; fails with the reason.
+pub struct Watch(Box<dyn Fn() -> io::Result<()> + Send>);
+
+impl Watch {
+    /// A watch made of `check`.
+    pub fn new(check: impl Fn() -> io::Result<()> + Send + 'static) -> Watch {
+        Watch(Box::new(check))
+    }
+
+    /// Fails ("changed while being read") when the file changed.
+    pub fn check(&self) -> io::Result<()> {
+        (self.0)()
     }
 }
 
-/// FNV-1a, 64 bit.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+/// A reader that can also seek: a regular uncompressed file.
+pub trait SeekRead: Read + Seek + Send {}
+
+impl<T: Read + Seek + Send> SeekRead for T {}
+
+/// How a [`Source`] is opened and recognized across runs.
+pub trait Open: Send + Sync {
+    /// Opens the input at its start.
+    fn open(&self) -> io::Result<Opened>;
+
+    /// What identifies the input across runs, for `--checkpoint`.
+    fn identity(&self) -> io::Result<Identity> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this input is a stream that cannot be resumed",
+        ))
     }
-    h
+
+    /// Whether the input is standard input (a checkpoint refuses it as a usage error).
+    fn is_stdin(&self) -> bool {
+        false
+    }
+
+    /// Whether a read error is the producer's to report (a conversion that stopped): the
+    /// replay then ends reading there, sends what was read, and leaves the input incomplete.
+    fn reports_own_errors(&self) -> bool {
+        false
+    }
+
+    /// The number of bytes the input gives, when known before reading (for progress).
+    fn size(&self) -> Option<u64> {
+        None
+    }
+
+    /// For an uncompressed regular file: the file opened for random access, to check a
+    /// checkpoint's offset before anything is sent. `None` when it cannot seek.
+    fn open_seekable(&self) -> Option<io::Result<Box<dyn SeekRead>>> {
+        None
+    }
 }
 
-/// Where an input comes from.
-#[derive(Debug, Clone)]
-pub enum Source {
-    /// Standard input.
-    Stdin,
-    /// A file; `.gz` is decompressed.
-    File(PathBuf),
-    /// Line protocol produced while the replay runs. Clones share the stream, which is
-    /// opened once.
-    Stream(Arc<StreamInput>),
+/// A line-protocol input: its name in messages and how to open it. Clones share the opener.
+#[derive(Clone)]
+pub struct Source {
+    name: String,
+    open: Arc<dyn Open>,
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PartialEq for Source {
-    /// Files are equal by path; streams only to themselves (or their clones).
+    /// A source equals itself and its clones only.
     fn eq(&self, other: &Source) -> bool {
-        match (self, other) {
-            (Source::Stdin, Source::Stdin) => true,
-            (Source::File(a), Source::File(b)) => a == b,
-            (Source::Stream(a), Source::Stream(b)) => Arc::ptr_eq(a, b),
-            _ => false,
-        }
+        Arc::ptr_eq(&self.open, &other.open)
     }
 }
 
@@ -96,44 +121,62 @@ impl Eq for Source {}
 
 impl From<StreamInput> for Source {
     fn from(stream: StreamInput) -> Source {
-        Source::Stream(Arc::new(stream))
+        Source::new(stream.name.clone(), stream)
     }
 }
 
 impl Source {
-    /// `-` is stdin, anything else a path.
-    pub fn from_arg(arg: &str) -> Source {
-        if arg == "-" {
-            Source::Stdin
-        } else {
-            Source::File(PathBuf::from(arg))
+    /// An input named `name` in messages, opened by `open`.
+    pub fn new(name: impl Into<String>, open: impl Open + 'static) -> Source {
+        Source {
+            name: name.into(),
+            open: Arc::new(open),
         }
     }
 
     /// How the input is named in messages.
     pub fn display_name(&self) -> String {
-        match self {
-            Source::Stdin => "<stdin>".to_owned(),
-            Source::File(p) => p.display().to_string(),
-            Source::Stream(s) => s.name.clone(),
-        }
+        self.name.clone()
     }
 
-    /// Size in bytes when known (regular files that are not compressed).
+    /// Size in bytes when known before reading (regular files that are not compressed).
     pub fn size_hint(&self) -> Option<u64> {
-        match self {
-            Source::File(p) if !is_gz(p) => std::fs::metadata(p)
-                .ok()
-                .filter(|m| m.is_file())
-                .map(|m| m.len()),
-            Source::File(_) | Source::Stdin | Source::Stream(_) => None,
+        self.open.size()
+    }
+
+    /// Whether the input is standard input.
+    pub fn is_stdin(&self) -> bool {
+        self.open.is_stdin()
+    }
+
+    /// What identifies the input across runs, for `--checkpoint`.
+    pub fn identity(&self) -> io::Result<Identity> {
+        self.open.identity()
+    }
+
+    /// Whether a read error is the producer's to report (see [`Open::reports_own_errors`]).
+    pub fn reports_own_errors(&self) -> bool {
+        self.open.reports_own_errors()
+    }
+
+    /// Checks that `offset` is a place a checkpoint can stop in the input: not past its end,
+    /// and at the start of a line (offset 0, after LF, or after a leading byte order mark) or
+    /// at the end. Only an input that can seek is checked (a compressed file or a stream is
+    /// checked when the replay skips to the offset).
+    pub fn check_offset(&self, offset: u64) -> Result<(), String> {
+        match self.open.open_seekable() {
+            None => Ok(()),
+            Some(file) => {
+                let mut file = file.map_err(|e| format!("cannot read it: {e}"))?;
+                offset::check(file.as_mut(), offset)
+            }
         }
     }
-}
 
-/// Whether `p` is read as gzip (by its `.gz` extension).
-pub fn is_gz(p: &Path) -> bool {
-    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    /// Opens the input at its start.
+    pub(crate) fn open(&self) -> io::Result<Opened> {
+        self.open.open()
+    }
 }
 
 /// Opens a [`StreamInput`]: called once, when the replay reaches that input.
@@ -141,9 +184,9 @@ pub type OpenStream = Box<dyn FnOnce() -> io::Result<Box<dyn Read + Send>> + Sen
 
 /// Line protocol produced while the replay runs, e.g. CSV converted on the fly.
 ///
-/// As a [`Source::Stream`] it is read like a decompressed file: in blocks of whole lines,
-/// skipping to a checkpoint's offset by reading and discarding. It is opened when the replay
-/// reaches it, and only once.
+/// As a [`Source`] it is read like a pipe: in blocks of whole lines handed on after the flush
+/// interval, skipping to a checkpoint's offset by reading and discarding. It is opened when
+/// the replay reaches it, and only once.
 pub struct StreamInput {
     name: String,
     identity: Option<Identity>,
@@ -167,22 +210,37 @@ impl StreamInput {
     pub fn name(&self) -> &str {
         &self.name
     }
+}
 
-    /// What identifies the stream across runs, when it can be resumed.
-    pub fn identity(&self) -> Option<&Identity> {
-        self.identity.as_ref()
-    }
-
+impl Open for StreamInput {
     /// Opens the stream; fails if it was opened before.
-    pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+    fn open(&self) -> io::Result<Opened> {
         // Only `take` runs under the lock, so a poisoned lock still holds a valid value.
         let open = self.open.lock().unwrap_or_else(|e| e.into_inner()).take();
         match open {
-            Some(open) => open(),
+            Some(open) => Ok(Opened {
+                reader: open()?,
+                pipe: true,
+                watch: None,
+            }),
             None => Err(io::Error::other(
                 "a stream input can be read only once per run",
             )),
         }
+    }
+
+    fn identity(&self) -> io::Result<Identity> {
+        self.identity.clone().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::Unsupported,
+                "this input is a stream that cannot be resumed",
+            )
+        })
+    }
+
+    /// A stream's producer (the engine's streaming conversion) reports its own failure.
+    fn reports_own_errors(&self) -> bool {
+        true
     }
 }
 
@@ -221,10 +279,7 @@ mod tests {
         let source = make(text.clone(), Some(id.clone()));
         assert_eq!(source.display_name(), "data.csv (converted)");
         assert_eq!(source.size_hint(), None);
-        let Source::Stream(stream) = &source else {
-            panic!("not a stream source")
-        };
-        assert_eq!(stream.identity(), Some(&id));
+        assert_eq!(source.identity().unwrap(), id);
         assert_eq!(source, source.clone());
         assert_ne!(source, make(Vec::new(), Some(id.clone())));
         // Resume at the start of line 11.
@@ -243,9 +298,10 @@ mod tests {
         assert!(BlockReader::open(&source, 0).is_err());
         assert!(BlockReader::open(&source.clone(), 0).is_err());
 
-        let Source::Stream(unresumable) = make(Vec::new(), None) else {
-            panic!("not a stream source")
-        };
-        assert_eq!(unresumable.identity(), None);
+        let unresumable = make(Vec::new(), None);
+        assert_eq!(
+            unresumable.identity().unwrap_err().kind(),
+            io::ErrorKind::Unsupported
+        );
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! The layers are separate types, each testable alone:
 //!
-//! - [`input`]: files (read, and watched for changes while read), stdin and `.gz` as blocks of
-//!   whole lines;
+//! - [`input`]: inputs opened by the caller (the cli uses the engine's input layer) read as
+//!   blocks of whole lines, resumed at a checkpoint's offset;
 //! - [`batch`]: blocks cut into batches of whole lines, comments dropped, timestamps rewritten
 //!   ([`timeshift`]);
 //! - [`ratelimit`]: smooth pacing by lines/s and/or bytes/s;

@@ -11,7 +11,7 @@ use crate::batch::{BatchLimits, Batcher};
 use crate::checkpoint::{Checkpoint, CheckpointError, InputState, Tracker};
 use crate::clock::Clock;
 use crate::dialect::{Target, TargetError};
-use crate::input::{BlockReader, Identity, ReadOptions, Source};
+use crate::input::{BlockReader, ReadOptions, Source};
 use crate::ratelimit::{sleep_until, RateLimiter};
 use crate::retry::{Jitter, RetryPolicy};
 use crate::sender::{send_batch, Failure, Outcome, SendContext};
@@ -182,7 +182,7 @@ pub fn run(
     let mut read_error: Option<ReplayError> = None;
     // Files read to the end, checked once their lines were answered: a file changed after its
     // last read (appended to, rewritten) is not what was sent.
-    let mut watches: Vec<(usize, crate::input::Watched)> = Vec::new();
+    let mut watches: Vec<(usize, crate::input::Watch)> = Vec::new();
     let mut collected: Option<Result<Collected, ReplayError>> = None;
     let mut spawn_error: Option<io::Error> = None;
     let cancelled = || {
@@ -321,7 +321,7 @@ pub fn run(
                     // A stream that fails (a conversion that stopped) is its producer's to
                     // report: reading ends here, what was read is sent and answered, and
                     // the input stays incomplete in the checkpoint.
-                    Err(_) if matches!(source, Source::Stream(_)) => break 'inputs,
+                    Err(_) if source.reports_own_errors() => break 'inputs,
                     Err(error) => {
                         read_error = Some(ReplayError::Input {
                             input: names[i].clone(),
@@ -458,20 +458,12 @@ fn load_checkpoint(
 ) -> Result<(Checkpoint, Vec<(String, u64)>), ReplayError> {
     let mut ids = Vec::with_capacity(sources.len());
     for (source, name) in sources.iter().zip(names) {
-        let id = match source {
-            Source::Stdin => {
-                return Err(ReplayError::Usage(
-                    "--checkpoint needs file inputs: standard input cannot be resumed".into(),
-                ))
-            }
-            Source::File(p) => Identity::of(p),
-            Source::Stream(s) => s.identity().cloned().ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    "this input is a stream that cannot be resumed",
-                )
-            }),
-        };
+        if source.is_stdin() {
+            return Err(ReplayError::Usage(
+                "--checkpoint needs file inputs: standard input cannot be resumed".into(),
+            ));
+        }
+        let id = source.identity();
         ids.push(id.map_err(|error| ReplayError::Input {
             input: name.clone(),
             error,
@@ -497,15 +489,13 @@ fn load_checkpoint(
     };
     old.check_matches(path, &ids, Some(settings))?;
     for ((state, source), name) in old.inputs.iter().zip(sources).zip(names) {
-        if let Source::File(p) = source {
-            if !crate::input::is_gz(p) {
-                check_offset(p, state.offset).map_err(|why| CheckpointError::Offset {
-                    path: path.into(),
-                    input: name.clone(),
-                    why,
-                })?;
-            }
-        }
+        source
+            .check_offset(state.offset)
+            .map_err(|why| CheckpointError::Offset {
+                path: path.into(),
+                input: name.clone(),
+                why,
+            })?;
     }
     let resumed = old
         .inputs
@@ -515,37 +505,4 @@ fn load_checkpoint(
         .map(|(s, name)| (name.clone(), s.offset))
         .collect();
     Ok((old, resumed))
-}
-
-/// Checks that `offset` is a place a checkpoint can stop in the regular file `p`: not past its
-/// end, and at the start of a line (offset 0, after LF, or after a leading byte order mark) or
-/// at the end.
-fn check_offset(p: &Path, offset: u64) -> Result<(), String> {
-    use std::io::{Read, Seek, SeekFrom};
-    let io = |e: io::Error| format!("cannot read it: {e}");
-    let mut f = std::fs::File::open(p).map_err(io)?;
-    let size = f.metadata().map_err(io)?.len();
-    if offset > size {
-        return Err(format!(
-            "offset {offset} is past the end of the input ({size} bytes)"
-        ));
-    }
-    // 0, or the end (after a last line without LF, the end is where a run stops).
-    if offset == 0 || offset == size {
-        return Ok(());
-    }
-    let mut head = [0u8; 3];
-    if offset == 3 {
-        f.read_exact(&mut head).map_err(io)?;
-        if head == [0xEF, 0xBB, 0xBF] {
-            return Ok(());
-        }
-    }
-    let mut before = [0u8; 1];
-    f.seek(SeekFrom::Start(offset - 1)).map_err(io)?;
-    f.read_exact(&mut before).map_err(io)?;
-    if before[0] != b'\n' {
-        return Err(format!("offset {offset} is not at the start of a line"));
-    }
-    Ok(())
 }

@@ -1,16 +1,15 @@
-//! Reading an input as [`Block`]s of whole lines, in blocks of a few MiB: files (read, not
-//! memory-mapped, and watched for changes while read), stdin, `.gz`, and
-//! [`StreamInput`](super::StreamInput)s.
+//! Reading an input as [`Block`]s of whole lines, in blocks of a few MiB: a file is read
+//! ahead by its own thread, a pipe handed on after the flush interval; resuming skips to a
+//! checkpoint's offset by reading (line numbers stay right); a line has a length limit.
 
-use super::{is_gz, Source};
-use crossbeam_channel::{bounded, Receiver, RecvTimeoutError};
-use flate2::read::MultiGzDecoder;
-use std::fs::File;
+use super::pipe::PipeState;
+use super::{Source, Watch};
+use crossbeam_channel::{bounded, Receiver};
 use std::io::{self, Read};
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Bytes shared by a block and every batch that borrows from it.
 pub enum Data {
@@ -54,20 +53,14 @@ impl Block {
 }
 
 /// Size of the blocks read from streams.
-const STREAM_BLOCK: usize = 4 << 20;
-
-/// Size of one read from a pipe (stdin, FIFO), handed from the reading thread.
-const PIPE_CHUNK: usize = 64 * 1024;
+pub(super) const STREAM_BLOCK: usize = 4 << 20;
 
 /// The UTF-8 byte order mark, skipped at the start of an input.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(super) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Longest line read from a stream: a longer one (no LF found) is an error, not an ever
 /// growing buffer (`/dev/zero`).
-const MAX_LINE: usize = 64 << 20;
-
-/// How often a reader waiting on a pipe looks at the stop flag.
-const STOP_POLL: Duration = Duration::from_millis(100);
+pub(super) const MAX_LINE: usize = 64 << 20;
 
 /// Reads an input as blocks, starting at a byte offset (which must be a line start).
 ///
@@ -80,7 +73,7 @@ pub struct BlockReader {
     /// Whether the start of the input was looked at for a byte order mark.
     bom_checked: bool,
     /// A regular file's size and modification time, to check once its lines are answered.
-    watch: Option<Watched>,
+    watch: Option<Watch>,
 }
 
 enum State {
@@ -92,16 +85,6 @@ enum State {
     /// A pipe read by its own thread: lines are handed on once `flush` has passed since the
     /// block's first bytes arrived, without waiting for a full block.
     Pipe(PipeState),
-}
-
-struct PipeState {
-    rx: Receiver<io::Result<Vec<u8>>>,
-    pending: Vec<u8>,
-    eof: bool,
-    flush: Duration,
-    stop: Option<Arc<AtomicBool>>,
-    /// A read error held back until the whole lines read before it are handed on.
-    failed: Option<io::Error>,
 }
 
 /// Options of [`BlockReader::open_with`].
@@ -128,44 +111,19 @@ impl BlockReader {
         start: u64,
         options: &ReadOptions,
     ) -> io::Result<BlockReader> {
-        let pipe = |r: Box<dyn Read + Send>| -> io::Result<BlockReader> {
-            match options.flush_interval {
-                Some(flush) => Self::pipe(r, flush, options.stop.clone()),
-                None => Ok(Self::stream(r)),
-            }
+        let opened = source.open()?;
+        let mut reader = match (opened.pipe, options.flush_interval) {
+            (true, Some(flush)) => Self::pipe(opened.reader, flush, options.stop.clone())?,
+            // A file, read as it is: it was opened by the caller (decompressed, and watched
+            // for change while read: the check for after the last read is kept as `watch`).
+            // Read, not memory-mapped: a mapped file truncated by another process while it
+            // is sent kills the process with SIGBUS. The replay is bounded by the network,
+            // and reading costs a copy per block only.
+            _ => Self::stream(opened.reader),
         };
-        let mut reader = match source {
-            Source::Stdin => pipe(Box::new(io::stdin()))?,
-            // Produced while the replay runs (CSV converted from a pipe, say): it may pause
-            // like a pipe, so it is read like one (flushed after the interval, stoppable).
-            Source::Stream(s) => pipe(s.open()?)?,
-            Source::File(p) => {
-                let file = File::open(p)?;
-                let meta = file.metadata()?;
-                if !meta.is_file() {
-                    // A FIFO or device: read as it comes.
-                    pipe(Box::new(file))?
-                } else if is_gz(p) {
-                    let watched = Watched::new(file, &meta);
-                    let watch = watched.try_clone();
-                    let mut reader =
-                        Self::stream(Box::new(MultiGzDecoder::new(io::BufReader::new(watched))));
-                    reader.watch = watch;
-                    reader
-                } else {
-                    // Read, not memory-mapped: a mapped file truncated by another process
-                    // while it is sent kills the process with SIGBUS. The replay is bounded
-                    // by the network, and reading costs a copy per block only.
-                    let watched = Watched::new(file, &meta);
-                    let watch = watched.try_clone();
-                    let mut reader = Self::stream(Box::new(watched));
-                    reader.watch = watch;
-                    reader
-                }
-            }
-        };
+        reader.watch = opened.watch;
         reader.skip_to(start)?;
-        if let (Source::File(_), State::Stream(..)) = (source, &reader.state) {
+        if !opened.pipe {
             reader.read_ahead()?;
         }
         Ok(reader)
@@ -173,7 +131,7 @@ impl BlockReader {
 
     /// For a regular file: what checks, once every line read was answered, that the file has
     /// not changed since it was opened (a change after the last read is not seen by reads).
-    pub fn take_watch(&mut self) -> Option<Watched> {
+    pub fn take_watch(&mut self) -> Option<Watch> {
         self.watch.take()
     }
 
@@ -219,42 +177,12 @@ impl BlockReader {
     }
 
     fn pipe(
-        mut r: Box<dyn Read + Send>,
+        r: Box<dyn Read + Send>,
         flush: Duration,
         stop: Option<Arc<AtomicBool>>,
     ) -> io::Result<BlockReader> {
-        let (tx, rx) = bounded::<io::Result<Vec<u8>>>(STREAM_BLOCK / PIPE_CHUNK);
-        std::thread::Builder::new()
-            .name("pipe reader".into())
-            .spawn(move || loop {
-                let mut chunk = vec![0u8; PIPE_CHUNK];
-                match r.read(&mut chunk) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        chunk.truncate(n);
-                        if tx.send(Ok(chunk)).is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        break;
-                    }
-                }
-            })
-            .map_err(|e| {
-                io::Error::other(format!("cannot start a thread to read the input: {e}"))
-            })?;
         Ok(BlockReader {
-            state: State::Pipe(PipeState {
-                rx,
-                pending: Vec::new(),
-                eof: false,
-                flush,
-                stop,
-                failed: None,
-            }),
+            state: State::Pipe(PipeState::spawn(r, flush, stop)?),
             offset: 0,
             next_line: 1,
             bom_checked: false,
@@ -423,138 +351,8 @@ fn read_more(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize, eof: &mut bool) -
     Ok(())
 }
 
-impl PipeState {
-    /// The next run of whole lines (the rest at the end), or `None` at the end.
-    /// `line`: the number of the first line, for messages.
-    fn next(&mut self, line: u64) -> io::Result<Option<Vec<u8>>> {
-        if let Some(e) = self.failed.take() {
-            return Err(e);
-        }
-        let mut buf = std::mem::take(&mut self.pending);
-        let mut opened = (!buf.is_empty()).then(Instant::now);
-        // Where the last LF of `buf` is (each chunk is searched once).
-        let mut last_lf = memchr::memrchr(b'\n', &buf);
-        loop {
-            if self.eof {
-                if buf.is_empty() {
-                    return Ok(None);
-                }
-                return Ok(Some(buf));
-            }
-            let due = opened.is_some_and(|t| t.elapsed() >= self.flush);
-            // Not a part of a byte order mark only, so that it is seen whole.
-            if (buf.len() >= STREAM_BLOCK || due) && !BOM.starts_with(&buf) {
-                if let Some(i) = last_lf {
-                    self.pending = buf[i + 1..].to_vec();
-                    buf.truncate(i + 1);
-                    return Ok(Some(buf));
-                }
-                if buf.len() > MAX_LINE {
-                    return Err(too_long(line));
-                }
-            }
-            let wait = match opened {
-                Some(t) if !due => t
-                    .checked_add(self.flush)
-                    .map_or(STOP_POLL, |d| d.saturating_duration_since(Instant::now())),
-                _ => STOP_POLL,
-            };
-            if self
-                .stop
-                .as_ref()
-                .is_some_and(|s| s.load(Ordering::Relaxed))
-            {
-                self.pending = buf;
-                return Err(io::Error::new(io::ErrorKind::Interrupted, "stopped"));
-            }
-            match self.rx.recv_timeout(wait.min(STOP_POLL)) {
-                Ok(Ok(chunk)) => {
-                    opened.get_or_insert_with(Instant::now);
-                    if let Some(i) = memchr::memrchr(b'\n', &chunk) {
-                        last_lf = Some(buf.len() + i);
-                    }
-                    buf.extend_from_slice(&chunk);
-                }
-                Ok(Err(e)) => {
-                    // The whole lines read before the error first, then the error.
-                    if let Some(i) = last_lf {
-                        self.pending = buf[i + 1..].to_vec();
-                        buf.truncate(i + 1);
-                        self.failed = Some(e);
-                        return Ok(Some(buf));
-                    }
-                    self.pending = buf;
-                    return Err(e);
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => self.eof = true,
-            }
-        }
-    }
-}
-
-/// A regular file read as a stream. Each read checks that the file still has the size and
-/// modification time it was opened with (one `fstat` per read of up to a few MiB), so a file
-/// truncated, appended to or rewritten while it is sent ends the run with "changed while
-/// being read" before the bytes of that read are handed on: never zero bytes, a cut line or
-/// lines added later sent as if they were the input. [`BlockReader::take_watch`] gives a
-/// second one for a check once every line read was answered.
-pub struct Watched {
-    file: File,
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-}
-
-impl Watched {
-    fn new(file: File, meta: &std::fs::Metadata) -> Watched {
-        Watched {
-            file,
-            len: meta.len(),
-            modified: meta.modified().ok(),
-        }
-    }
-
-    /// The same check on the same open file, for later.
-    fn try_clone(&self) -> Option<Watched> {
-        Some(Watched {
-            file: self.file.try_clone().ok()?,
-            len: self.len,
-            modified: self.modified,
-        })
-    }
-
-    /// Fails ("changed while being read") unless the file still has the size and
-    /// modification time it was opened with.
-    pub fn check(&self) -> io::Result<()> {
-        let meta = self.file.metadata().ok();
-        let now = meta.as_ref().map(std::fs::Metadata::len);
-        let modified = meta.and_then(|m| m.modified().ok());
-        if now == Some(self.len) && modified == self.modified {
-            return Ok(());
-        }
-        let what = match now {
-            Some(n) if n != self.len => format!("its size went from {} to {n} bytes", self.len),
-            Some(_) => "it was written to: its modification time changed".to_string(),
-            None => "it can no longer be read".to_string(),
-        };
-        Err(io::Error::other(format!(
-            "changed while being read ({what}): what was sent was read before the change; \
-             replay a copy, or wait until the writer is done"
-        )))
-    }
-}
-
-impl Read for Watched {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let result = self.file.read(buf);
-        // A change explains a read error too (a file on a network share going away).
-        self.check()?;
-        result
-    }
-}
-
 /// A line without its end after [`MAX_LINE`] bytes.
-fn too_long(line: u64) -> io::Error {
+pub(super) fn too_long(line: u64) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
         format!(
@@ -566,8 +364,37 @@ fn too_long(line: u64) -> io::Error {
 
 #[cfg(test)]
 pub(super) mod tests {
+    use super::super::{Open, Opened};
     use super::*;
+    use std::fs::File;
     use std::io::Write;
+    use std::path::PathBuf;
+    use std::sync::atomic::Ordering;
+    use std::time::Instant;
+
+    /// A file of a test, opened as the cli's opener does (a `.gz` decompressed).
+    struct TestFile(PathBuf);
+
+    impl Open for TestFile {
+        fn open(&self) -> io::Result<Opened> {
+            let f = File::open(&self.0)?;
+            let reader: Box<dyn Read + Send> = if self.0.extension().is_some_and(|e| e == "gz") {
+                Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(f)))
+            } else {
+                Box::new(f)
+            };
+            Ok(Opened {
+                reader,
+                pipe: false,
+                watch: None,
+            })
+        }
+    }
+
+    /// The file at `path` as a source.
+    fn file(path: PathBuf) -> Source {
+        Source::new(path.display().to_string(), TestFile(path))
+    }
 
     /// Reads `source` from `start` to the end: (all bytes, each block's (offset, first line)).
     pub(in crate::input) fn collect(source: &Source, start: u64) -> (Vec<u8>, Vec<(u64, u64)>) {
@@ -596,10 +423,10 @@ pub(super) mod tests {
         enc.write_all(&text).unwrap();
         enc.finish().unwrap();
 
-        let (a, marks) = collect(&Source::File(plain.clone()), 0);
+        let (a, marks) = collect(&file(plain.clone()), 0);
         assert_eq!(a, text);
         assert_eq!(marks[0], (0, 1));
-        let (b, marks) = collect(&Source::File(gz.clone()), 0);
+        let (b, marks) = collect(&file(gz.clone()), 0);
         assert_eq!(b, text);
         assert!(marks.len() > 1, "{marks:?}");
         // Resume at the start of line 1001.
@@ -611,10 +438,10 @@ pub(super) mod tests {
             .unwrap()
             .0 as u64
             + 1;
-        let (c, marks) = collect(&Source::File(plain), start);
+        let (c, marks) = collect(&file(plain), start);
         assert_eq!(c, &text[start as usize..]);
         assert_eq!(marks[0], (start, 1001));
-        let (d, marks) = collect(&Source::File(gz), start);
+        let (d, marks) = collect(&file(gz), start);
         assert_eq!(d, &text[start as usize..]);
         assert_eq!(marks[0], (start, 1001));
         std::fs::remove_dir_all(&dir).unwrap();
@@ -636,7 +463,7 @@ pub(super) mod tests {
         std::fs::write(&plain, text).unwrap();
         let packed = dir.join("a.lp.gz");
         gz(&packed, text);
-        for source in [Source::File(plain), Source::File(packed)] {
+        for source in [file(plain), file(packed)] {
             let (all, marks) = collect(&source, 0);
             assert_eq!(all, &text[3..], "{source:?}");
             assert_eq!(marks[0], (3, 1), "{source:?}");
@@ -659,7 +486,7 @@ pub(super) mod tests {
         std::fs::write(&plain, text).unwrap();
         let packed = dir.join("a.lp.gz");
         gz(&packed, text);
-        for source in [Source::File(plain), Source::File(packed)] {
+        for source in [file(plain), file(packed)] {
             for (start, why) in [(40, "past the end"), (4, "not at the start of a line")] {
                 let e = BlockReader::open(&source, start).err().unwrap();
                 assert_eq!(e.kind(), io::ErrorKind::InvalidData);
@@ -673,7 +500,7 @@ pub(super) mod tests {
         std::fs::write(&plain, unterminated).unwrap();
         let packed = dir.join("u.lp.gz");
         gz(&packed, unterminated);
-        for source in [Source::File(plain), Source::File(packed)] {
+        for source in [file(plain), file(packed)] {
             let (all, _) = collect(&source, unterminated.len() as u64);
             assert!(all.is_empty(), "{source:?}");
             let e = BlockReader::open(&source, unterminated.len() as u64 - 1)

@@ -1,0 +1,57 @@
+//! Whether an input is UTF-8 text with LF line ends: what is refused before a byte is
+//! converted.
+
+/// The UTF-8 byte order mark.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Bytes looked at by [`text_problem`].
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// What makes the start of an input unreadable as UTF-8 text with LF line ends, if
+/// anything: UTF-16 (with or without a byte order mark), mostly NUL bytes (binary data,
+/// `/dev/zero`) or CR-only line endings (old Mac OS). The text follows the input's name, e.g. `a.csv is UTF-16 (...)`.
+pub fn text_problem(name: &str, head: &[u8]) -> Option<String> {
+    let head = &head[..head.len().min(SNIFF_BYTES)];
+    let utf16 = if head.starts_with(b"\xFF\xFE") {
+        Some("little-endian, with a byte order mark")
+    } else if head.starts_with(b"\xFE\xFF") {
+        Some("big-endian, with a byte order mark")
+    } else {
+        // ASCII text in UTF-16: a NUL in every other byte, on one side only.
+        let pairs = head.len() / 2;
+        let even = head.iter().step_by(2).filter(|&&b| b == 0).count();
+        let odd = head.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+        if pairs < 2 {
+            None
+        } else if odd * 10 >= pairs * 4 && even * 10 < pairs {
+            Some("little-endian, no byte order mark")
+        } else if even * 10 >= pairs * 4 && odd * 10 < pairs {
+            Some("big-endian, no byte order mark")
+        } else {
+            None
+        }
+    };
+    if let Some(kind) = utf16 {
+        return Some(format!(
+            "is UTF-16 ({kind}); lpconvert reads UTF-8: convert it to UTF-8 first, e.g. \
+             iconv -f UTF-16 -t UTF-8 {name} > {name}.utf8"
+        ));
+    }
+    let nul = memchr::memchr_iter(0, head).count();
+    if nul > 0 && nul * 4 >= head.len() {
+        return Some(format!(
+            "is not text: {nul} of its first {} bytes are NUL (binary data, or an encoding \
+             such as UTF-32); lpconvert reads UTF-8 text",
+            head.len()
+        ));
+    }
+    let mid_cr = memchr::memchr_iter(b'\r', head)
+        .any(|i| head.get(i + 1).is_some_and(|&b| b != b'\n' && b != b'\r'));
+    if mid_cr && memchr::memchr(b'\n', head).is_none() {
+        return Some(format!(
+            "has CR line endings (old Mac OS) and no line feeds: lpconvert ends lines with LF \
+             or CRLF; convert it first, e.g. tr '\\r' '\\n' < {name} > {name}.lf"
+        ));
+    }
+    None
+}
