@@ -2,16 +2,16 @@
 //! `cpu`, `home`, or real data with `--from`), sends it with the replay sender at a fixed rate,
 //! unthrottled, or ramping up until the server saturates, and reports per-second throughput and
 //! latency (`--report DIR`: report.json, report.md, chart.svg).
-//! The work is done by `lpconvert_send::bench`; this is options, the workload, progress, the
+//! The work is done by the `lpconvert_bench` crate; this is options, the workload, progress, the
 //! summary, the report files and the exit status.
 
-use crate::bench_report::{self, RunInfo};
 use crate::replay::signals;
 use anyhow::{bail, Context};
-use lpconvert_send::bench::probe::{probe, ServerInfo};
-use lpconvert_send::bench::timeline::Timeline;
-use lpconvert_send::bench::workload::{Clocking, LineSet, WorkloadSpec};
-use lpconvert_send::bench::{self, BenchConfig, BenchResult, Mode, RampConfig};
+use lpconvert_bench::probe::{probe, ServerInfo};
+use lpconvert_bench::report::{self as bench_report, RunInfo};
+use lpconvert_bench::timeline::Timeline;
+use lpconvert_bench::workload::{Clocking, LineSet, WorkloadSpec};
+use lpconvert_bench::{self as bench, BenchConfig, BenchResult, Mode, RampConfig};
 use lpconvert_send::clock::{Clock, SystemClock};
 use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::units::{
@@ -168,7 +168,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     if let (Some(dir), Some(from)) = (&args.report, &args.from) {
         // The report files must not be the data or the schema they are made from.
         if dir.is_dir() {
-            let outs: Vec<(String, PathBuf)> = ["report.json", "report.md", "chart.svg"]
+            let outs: Vec<(String, PathBuf)> = bench_report::file_names()
                 .iter()
                 .map(|f| ("--report".to_string(), dir.join(f)))
                 .collect();
@@ -240,6 +240,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
         };
     }
     let info = RunInfo {
+        lpconvert_version: env!("CARGO_PKG_VERSION").to_owned(),
         command_line: command_line(),
         started_unix_s: started_wall
             .duration_since(UNIX_EPOCH)

@@ -1,9 +1,7 @@
 //! `lpconvert`: convert CSV/NDJSON to line protocol, replay it to a server, benchmark ingest.
 
 mod bench;
-mod bench_chart;
 mod bench_from;
-mod bench_report;
 mod check;
 mod convert;
 mod infer;

@@ -2,6 +2,7 @@
 //! statistics (an HDR latency histogram, status counts), and the final [`Summary`] with its
 //! JSON report.
 
+use crate::sender::Failure;
 use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -110,17 +111,58 @@ pub enum Ending {
     },
 }
 
-/// Latency percentiles in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Latency {
+impl Ending {
+    /// How a run ends because of a batch that ended with `failure` (`None`: it does not end
+    /// the run).
+    pub fn of_failure(failure: &Failure) -> Option<Ending> {
+        match failure {
+            Failure::Fatal { status, message } => Some(Ending::Fatal {
+                status: *status,
+                message: message.clone(),
+            }),
+            Failure::GaveUp { message } => Some(Ending::GaveUp {
+                message: message.clone(),
+            }),
+            Failure::Stopped => None,
+        }
+    }
+}
+
+/// Latency percentiles of a set of requests, in milliseconds: replay's summary and every
+/// period and second of a benchmark.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Percentiles {
+    /// Requests measured.
+    pub count: u64,
     /// Median.
     pub p50_ms: f64,
     /// 90th percentile.
     pub p90_ms: f64,
     /// 99th percentile.
     pub p99_ms: f64,
+    /// 99.9th percentile.
+    pub p999_ms: f64,
     /// Maximum.
     pub max_ms: f64,
+}
+
+impl Percentiles {
+    /// The percentiles of a request histogram (microseconds).
+    pub fn of(stats: &RequestStats) -> Percentiles {
+        let h = &stats.latency_us;
+        if h.is_empty() {
+            return Percentiles::default();
+        }
+        let ms = |us: u64| us as f64 / 1000.0;
+        Percentiles {
+            count: h.len(),
+            p50_ms: ms(h.value_at_quantile(0.50)),
+            p90_ms: ms(h.value_at_quantile(0.90)),
+            p99_ms: ms(h.value_at_quantile(0.99)),
+            p999_ms: ms(h.value_at_quantile(0.999)),
+            max_ms: ms(h.max()),
+        }
+    }
 }
 
 /// The result of a replay.
@@ -164,18 +206,8 @@ impl Summary {
     }
 
     /// Latency percentiles.
-    pub fn latency(&self) -> Latency {
-        let h = &self.requests.latency_us;
-        if h.is_empty() {
-            return Latency::default();
-        }
-        let ms = |us: u64| us as f64 / 1000.0;
-        Latency {
-            p50_ms: ms(h.value_at_quantile(0.50)),
-            p90_ms: ms(h.value_at_quantile(0.90)),
-            p99_ms: ms(h.value_at_quantile(0.99)),
-            max_ms: ms(h.max()),
-        }
+    pub fn latency(&self) -> Percentiles {
+        Percentiles::of(&self.requests)
     }
 
     /// Acknowledged lines per second.

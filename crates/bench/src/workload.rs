@@ -11,6 +11,7 @@
 //!
 //! The same seed, start and parameters give the same bytes, whatever the batch sizes asked for.
 
+use crate::rng::Rng;
 use lpconvert_lp::parse::{find_timestamp, is_blank_or_comment, parse_line};
 
 /// Which data to generate.
@@ -132,29 +133,6 @@ impl LineSet {
     }
 }
 
-/// A small deterministic generator (SplitMix64).
-#[derive(Debug, Clone)]
-pub struct SplitMix(u64);
-
-impl SplitMix {
-    /// Seeds the generator.
-    pub fn new(seed: u64) -> SplitMix {
-        SplitMix(seed)
-    }
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// A value in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-}
-
 const CPU_FIELDS: [&str; 10] = [
     "usage_user",
     "usage_system",
@@ -218,7 +196,7 @@ enum Kind {
         ints: usize,
         /// Range of a float value in hundredths (min, max) and largest step.
         range: (i64, i64, i64),
-        rng: SplitMix,
+        rng: Rng,
         next_series: usize,
         round: i64,
         clock: Clocking,
@@ -234,7 +212,7 @@ impl Generator {
     /// A generator for `spec`, seeded by `seed`, with timestamps from `clock` (ignored by
     /// [`WorkloadSpec::Lines`], which keeps and shifts the data's own).
     pub fn new(spec: WorkloadSpec, seed: u64, clock: Clocking) -> Generator {
-        let mut rng = SplitMix::new(seed);
+        let mut rng = Rng::new(seed);
         let clock = Clocking {
             start: clock.start,
             interval: clock.interval.max(1),
@@ -244,22 +222,22 @@ impl Generator {
                 let hosts = hosts.max(1);
                 let mut prefixes = Vec::with_capacity(hosts);
                 for h in 0..hosts {
-                    let (region, dcs) = REGIONS[rng.below(REGIONS.len() as u64) as usize];
-                    let dc = dcs[rng.below(3) as usize];
+                    let (region, dcs) = REGIONS[rng.modulo(REGIONS.len() as u64) as usize];
+                    let dc = dcs[rng.modulo(3) as usize];
                     let p = format!(
                         "cpu,hostname=host_{h},region={region},datacenter={dc},rack={},os={},arch={},team={},service={},service_version={},service_environment={} ",
-                        rng.below(100),
-                        OSES[rng.below(3) as usize],
-                        ARCHES[rng.below(2) as usize],
-                        TEAMS[rng.below(4) as usize],
-                        rng.below(20),
-                        rng.below(2),
-                        ENVS[rng.below(3) as usize],
+                        rng.modulo(100),
+                        OSES[rng.modulo(3) as usize],
+                        ARCHES[rng.modulo(2) as usize],
+                        TEAMS[rng.modulo(4) as usize],
+                        rng.modulo(20),
+                        rng.modulo(2),
+                        ENVS[rng.modulo(3) as usize],
                     );
                     prefixes.push(p.into_bytes());
                 }
                 let values = (0..hosts * CPU_FIELDS.len())
-                    .map(|_| rng.below(10_001) as i64)
+                    .map(|_| rng.modulo(10_001) as i64)
                     .collect();
                 Kind::Series {
                     prefixes,
@@ -287,9 +265,9 @@ impl Generator {
                     .collect();
                 let mut values = Vec::with_capacity(rooms * 3);
                 for _ in 0..rooms {
-                    values.push(2_000 + rng.below(300) as i64); // temp, 20.00..23.00
-                    values.push(3_500 + rng.below(200) as i64); // hum
-                    values.push(rng.below(3) as i64); // co, integer
+                    values.push(2_000 + rng.modulo(300) as i64); // temp, 20.00..23.00
+                    values.push(3_500 + rng.modulo(200) as i64); // hum
+                    values.push(rng.modulo(3) as i64); // co, integer
                 }
                 Kind::Series {
                     prefixes,
@@ -348,14 +326,14 @@ impl Generator {
                         let mut b = itoa::Buffer::new();
                         if f >= nf - *ints {
                             // A small integer that changes now and then.
-                            if rng.below(8) == 0 {
-                                *v = (*v + rng.below(3) as i64 - 1).clamp(0, 9);
+                            if rng.modulo(8) == 0 {
+                                *v = (*v + rng.modulo(3) as i64 - 1).clamp(0, 9);
                             }
                             out.extend_from_slice(b.format(*v).as_bytes());
                             out.push(b'i');
                         } else {
                             let (lo, hi, step) = *range;
-                            let delta = rng.below(2 * step as u64 + 1) as i64 - step;
+                            let delta = rng.modulo(2 * step as u64 + 1) as i64 - step;
                             *v = (*v + delta).clamp(lo, hi);
                             out.extend_from_slice(b.format(*v / 100).as_bytes());
                             out.push(b'.');

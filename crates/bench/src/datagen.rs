@@ -4,6 +4,8 @@
 //! For a given shape and seed, row `i` holds the same values in CSV and in NDJSON: the random
 //! stream does not depend on the format, only the text around the values does.
 
+pub mod cpu;
+
 use crate::rng::Rng;
 use std::fmt;
 use std::io::{self, Write};
@@ -122,7 +124,7 @@ pub fn generate<W: Write>(
     out: &mut W,
 ) -> io::Result<GenStats> {
     match shape {
-        Shape::Cpu => run(&mut crate::cpu::CpuRows::new(seed), format, limit, out),
+        Shape::Cpu => run(&mut cpu::CpuRows::new(seed), format, limit, out),
         Shape::Home => run(&mut HomeRows::new(seed), format, limit, out),
     }
 }
