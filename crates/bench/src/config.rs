@@ -5,6 +5,7 @@ use crate::workload::{Clocking, WorkloadSpec};
 use lpconvert_send::dialect::{Target, TargetError};
 use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::units::Rate;
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -88,4 +89,59 @@ pub enum BenchError {
     /// Bad settings.
     #[error("{0}")]
     Usage(String),
+}
+
+impl BenchConfig {
+    /// The workload in words; `interval` is the clock's step as typed, `from` the file of a
+    /// [`WorkloadSpec::Lines`] workload.
+    pub fn describe_workload(&self, interval: &str, from: Option<&Path>) -> String {
+        let seed = self.seed;
+        match &self.workload {
+            WorkloadSpec::Cpu { hosts } => format!(
+                "cpu (TSBS-like: {hosts} hosts, 10 tags, 10 float fields, seed {seed}, interval {interval})"
+            ),
+            WorkloadSpec::Home { rooms } => format!(
+                "home ({rooms} rooms, 3 fields, seed {seed}, interval {interval})"
+            ),
+            WorkloadSpec::Lines(set) => format!(
+                "{} lines of {} looped, timestamps shifted by {} per pass",
+                set.len(),
+                from.map(|p| p.display().to_string()).unwrap_or_default(),
+                set.pass_shift()
+            ),
+        }
+    }
+
+    /// The load in words.
+    pub fn describe_mode(&self) -> String {
+        let warm = self.warmup.as_secs();
+        let secs = self.duration.as_secs();
+        let conns = self.concurrency;
+        match &self.mode {
+            Mode::Rate(r) => {
+                let rates: Vec<String> = r
+                    .iter()
+                    .map(|r| match r {
+                        Rate::Lines(v) => format!("{v:.0} lines/s"),
+                        Rate::Bytes(v) => format!("{:.1} MB/s", v / 1e6),
+                    })
+                    .collect();
+                format!(
+                    "fixed rate {} for {secs} s after {warm} s warm-up, {conns} connections",
+                    rates.join(" and ")
+                )
+            }
+            Mode::Unthrottled => {
+                format!("unthrottled, {conns} connections, {secs} s after {warm} s warm-up")
+            }
+            Mode::Ramp(r) => format!(
+                "ramp from {:.0} lines/s x{} every {} s until p99 > {} ms or errors (at most \
+                 {secs} s), {conns} connections, {warm} s warm-up",
+                r.start,
+                r.factor,
+                r.step.as_secs(),
+                r.max_p99.as_millis(),
+            ),
+        }
+    }
 }

@@ -13,7 +13,8 @@
 //!   step that passed is the saturation point ([`ramp`]).
 //!
 //! A warm-up period comes first and is excluded from the measured statistics. [`probe`] asks
-//! the server for its version; [`report`] writes the results (JSON, Markdown, SVG).
+//! the server for its version; [`sample`] reads the data of `--from`; [`report`] writes the
+//! results (JSON, Markdown, SVG).
 //!
 //! [`datagen`] writes the CSV and NDJSON data sets of the end-to-end benchmark (`benches/`),
 //! from the same random generator ([`rng`]) as the workloads.
@@ -27,6 +28,7 @@ pub mod ramp;
 pub mod report;
 pub mod rng;
 pub mod run;
+pub mod sample;
 pub mod timeline;
 pub mod workload;
 

@@ -245,8 +245,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
         started_unix_s: started_wall
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64()),
-        workload: describe_workload(&args, &config),
-        mode: describe_mode(&config),
+        workload: config.describe_workload(&args.interval, args.from.as_deref()),
+        mode: config.describe_mode(),
         server,
         write_url: config
             .target
@@ -425,7 +425,7 @@ fn load_workload(args: &BenchOptions) -> anyhow::Result<(WorkloadSpec, Precision
                 .with_context(|| {
                     format!("--precision `{}`: expected ns, us, ms or s", args.precision)
                 })?;
-            (read_sample(path)?, precision)
+            (lpconvert_bench::sample::read_sample(path)?, precision)
         }
         Some(schema) => crate::bench_from::convert_sample(path, schema, args.sample_lines)?,
     };
@@ -440,141 +440,6 @@ fn load_workload(args: &BenchOptions) -> anyhow::Result<(WorkloadSpec, Precision
         bail!("{}: no line protocol lines to send", path.display());
     }
     Ok((WorkloadSpec::Lines(set), precision))
-}
-
-/// Most bytes of a line-protocol `--from` file kept in memory.
-const MAX_SAMPLE_BYTES: u64 = 512 << 20;
-
-/// Longest line of a line-protocol `--from` file: a longer one (no LF found, `/dev/zero`) is
-/// an error, not 512 MiB read and echoed in a message.
-const MAX_SAMPLE_LINE: usize = 64 << 20;
-
-/// Reads up to [`MAX_SAMPLE_BYTES`] of a line-protocol file (`.gz` decompressed), cut after
-/// the last whole line. A regular file that changes while
-/// it is read (a cut line would be looped as data) is an error.
-fn read_sample(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let stamp = |f: &std::fs::File| {
-        f.metadata()
-            .ok()
-            .filter(std::fs::Metadata::is_file)
-            .map(|m| (m.len(), m.modified().ok()))
-    };
-    let before = stamp(&f);
-    let watch = f.try_clone().ok();
-    let mut reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
-            f,
-        )))
-    } else {
-        Box::new(f)
-    };
-    let mut data = Vec::new();
-    let mut lines = 0usize;
-    // Where the line being read starts.
-    let mut line_start = 0usize;
-    let mut chunk = vec![0u8; 1 << 20];
-    loop {
-        let n = match reader.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-        };
-        let room = usize::try_from(MAX_SAMPLE_BYTES).unwrap_or(usize::MAX) - data.len();
-        let from = data.len();
-        data.extend_from_slice(&chunk[..n.min(room)]);
-        for (i, _) in data[from..].iter().enumerate().filter(|(_, &b)| b == b'\n') {
-            lines += 1;
-            line_start = from + i + 1;
-        }
-        if data.len() - line_start > MAX_SAMPLE_LINE {
-            anyhow::bail!(
-                "{}: line {} is longer than {} MiB (no line end found): this is not line protocol",
-                path.display(),
-                lines + 1,
-                MAX_SAMPLE_LINE >> 20
-            );
-        }
-        if n > room || data.len() as u64 == MAX_SAMPLE_BYTES {
-            // Full: cut after the last whole line.
-            data.truncate(line_start);
-            break;
-        }
-    }
-    finish_sample(path, data, before, watch.as_ref().and_then(stamp))
-}
-
-/// The sample, unless the file changed while it was read.
-fn finish_sample(
-    path: &std::path::Path,
-    data: Vec<u8>,
-    before: Option<(u64, Option<SystemTime>)>,
-    after: Option<(u64, Option<SystemTime>)>,
-) -> anyhow::Result<Vec<u8>> {
-    if before != after {
-        anyhow::bail!(
-            "{} changed while being read (its size or modification time changed): nothing was \
-             sent; bench a copy, or wait until the writer is done",
-            path.display()
-        );
-    }
-    Ok(data)
-}
-
-fn describe_workload(args: &BenchOptions, config: &BenchConfig) -> String {
-    match &config.workload {
-        WorkloadSpec::Cpu { hosts } => format!(
-            "cpu (TSBS-like: {hosts} hosts, 10 tags, 10 float fields, seed {}, interval {})",
-            config.seed, args.interval
-        ),
-        WorkloadSpec::Home { rooms } => format!(
-            "home ({rooms} rooms, 3 fields, seed {}, interval {})",
-            config.seed, args.interval
-        ),
-        WorkloadSpec::Lines(set) => format!(
-            "{} lines of {} looped, timestamps shifted by {} per pass",
-            set.len(),
-            args.from
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            set.pass_shift()
-        ),
-    }
-}
-
-fn describe_mode(config: &BenchConfig) -> String {
-    let warm = config.warmup.as_secs();
-    match &config.mode {
-        Mode::Rate(r) => format!(
-            "fixed rate {} for {} s after {warm} s warm-up, {} connections",
-            r.iter()
-                .map(|r| match r {
-                    Rate::Lines(v) => format!("{v:.0} lines/s"),
-                    Rate::Bytes(v) => format!("{:.1} MB/s", v / 1e6),
-                })
-                .collect::<Vec<_>>()
-                .join(" and "),
-            config.duration.as_secs(),
-            config.concurrency
-        ),
-        Mode::Unthrottled => format!(
-            "unthrottled, {} connections, {} s after {warm} s warm-up",
-            config.concurrency,
-            config.duration.as_secs()
-        ),
-        Mode::Ramp(r) => format!(
-            "ramp from {:.0} lines/s x{} every {} s until p99 > {} ms or errors (at most {} s), {} connections, {warm} s warm-up",
-            r.start,
-            r.factor,
-            r.step.as_secs(),
-            r.max_p99.as_millis(),
-            config.duration.as_secs(),
-            config.concurrency
-        ),
-    }
 }
 
 /// The command line as typed, shell-quoted where needed.
