@@ -2,7 +2,7 @@
 //! of generated cpu and home data (CSV and NDJSON), as the parallel driver runs it.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lpconvert_bench::datagen::{generate, Format as GenFormat, Limit, Shape};
+use lpconvert_benches::datagen::{generate, Format as GenFormat, Limit, Shape};
 use lpconvert_engine::chunk_csv::CsvWorker;
 use lpconvert_engine::chunk_ndjson::NdjsonWorker;
 use lpconvert_engine::csv_record::Dialect;

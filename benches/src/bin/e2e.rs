@@ -5,9 +5,9 @@
 //! a Markdown table of MB/s, rows/s and peak memory. A failing run is reported, not fatal.
 
 use clap::Parser;
-use lpconvert_bench::datagen::{self, Format, Limit, Shape};
-use lpconvert_bench::measure::{self, Spec};
-use lpconvert_bench::report::{self, Row, PEER};
+use lpconvert_benches::datagen::{self, Format, Limit, Shape};
+use lpconvert_benches::measure::{self, Spec};
+use lpconvert_benches::report::{self, Row, PEER};
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -164,7 +164,7 @@ fn run(args: &Args) -> Result<(), String> {
             .map_err(|e| format!("{}: {e}", d.file.display()))?
             .len();
         eprintln!("e2e: warming the page cache with {}", d.file.display());
-        let lines = lpconvert_bench::count_newlines(&d.file)
+        let lines = lpconvert_benches::count_newlines(&d.file)
             .map_err(|e| format!("{}: {e}", d.file.display()))?;
         let nrows = if d.format == Format::Csv {
             lines.saturating_sub(1)

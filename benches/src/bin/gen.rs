@@ -6,8 +6,8 @@
 //! ```
 
 use clap::Parser;
-use lpconvert_bench::datagen::{default_size, generate, Format, Limit, Shape};
-use lpconvert_bench::parse_size;
+use lpconvert_benches::datagen::{default_size, generate, Format, Limit, Shape};
+use lpconvert_send::units::parse_size;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -22,8 +22,8 @@ struct Args {
     shape: Shape,
     /// `csv` or `ndjson`.
     format: Format,
-    /// Approximate size (stops after the row that reaches it): bytes, or with a unit such as
-    /// 200MB, 1G, 1.5GiB. Default: cpu csv 1GB, cpu ndjson 2.9GB, home csv 200MB, home ndjson 420MB.
+    /// Approximate size (stops after the row that reaches it): bytes, or with a unit: KB, MB,
+    /// GB are powers of 1000 (200MB), K, M, G and KiB, MiB, GiB powers of 1024 (1G = 1GiB). Default: cpu csv 1GB, cpu ndjson 2.9GB, home csv 200MB, home ndjson 420MB.
     #[arg(long, value_parser = parse_size, conflicts_with = "rows")]
     size: Option<u64>,
     /// Exact number of rows instead of a size (the NDJSON twin of a CSV file: same rows).

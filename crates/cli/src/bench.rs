@@ -2,16 +2,17 @@
 //! `cpu`, `home`, or real data with `--from`), sends it with the replay sender at a fixed rate,
 //! unthrottled, or ramping up until the server saturates, and reports per-second throughput and
 //! latency (`--report DIR`: report.json, report.md, chart.svg).
-//! The work is done by `lpconvert_send::bench`; this is options, the workload, progress, the
+//! The work is done by the `lpconvert_bench` crate; this is options, the workload, progress, the
 //! summary, the report files and the exit status.
 
-use crate::bench_report::{self, RunInfo};
+use crate::exit::Exit;
 use crate::replay::signals;
 use anyhow::{bail, Context};
-use lpconvert_send::bench::probe::{probe, ServerInfo};
-use lpconvert_send::bench::timeline::Timeline;
-use lpconvert_send::bench::workload::{Clocking, LineSet, WorkloadSpec};
-use lpconvert_send::bench::{self, BenchConfig, BenchResult, Mode, RampConfig};
+use lpconvert_bench::probe::{probe, ServerInfo};
+use lpconvert_bench::report::{self as bench_report, RunInfo};
+use lpconvert_bench::timeline::Timeline;
+use lpconvert_bench::workload::{Clocking, LineSet, WorkloadSpec};
+use lpconvert_bench::{self as bench, BenchConfig, BenchResult, Mode, RampConfig};
 use lpconvert_send::clock::{Clock, SystemClock};
 use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::units::{
@@ -161,14 +162,14 @@ pub struct BenchOptions {
 }
 
 /// Runs `lpconvert bench`; returns the exit status.
-pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
+pub fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     let args = *args.options;
     let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
     let mut config = build_config(&args)?;
     if let (Some(dir), Some(from)) = (&args.report, &args.from) {
         // The report files must not be the data or the schema they are made from.
         if dir.is_dir() {
-            let outs: Vec<(String, PathBuf)> = ["report.json", "report.md", "chart.svg"]
+            let outs: Vec<(String, PathBuf)> = bench_report::file_names()
                 .iter()
                 .map(|f| ("--report".to_string(), dir.join(f)))
                 .collect();
@@ -239,13 +240,19 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
             ),
         };
     }
+    let exit = if signal != 0 {
+        Exit::Signal(signal)
+    } else {
+        Exit::from(result.outcome())
+    };
     let info = RunInfo {
+        lpconvert_version: env!("CARGO_PKG_VERSION").to_owned(),
         command_line: command_line(),
         started_unix_s: started_wall
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64()),
-        workload: describe_workload(&args, &config),
-        mode: describe_mode(&config),
+        workload: config.describe_workload(&args.interval, args.from.as_deref()),
+        mode: config.describe_mode(),
         server,
         write_url: config
             .target
@@ -255,6 +262,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
         config: config.clone(),
         dry_run: args.dry_run,
         signal,
+        exit_code: exit.code(),
     };
     if let Some(dir) = &args.report {
         bench_report::write_all(dir, &info, &result)?;
@@ -264,7 +272,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<u8> {
     } else if let Ending::Fatal { message, .. } | Ending::GaveUp { message } = &result.ending {
         eprintln!("lpconvert bench: {message}");
     }
-    Ok(info.exit_code(&result))
+    Ok(exit)
 }
 
 fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
@@ -439,60 +447,6 @@ fn load_workload(args: &BenchOptions) -> anyhow::Result<(WorkloadSpec, Precision
         bail!("{}: no line protocol lines to send", path.display());
     }
     Ok((WorkloadSpec::Lines(set), precision))
-}
-
-fn describe_workload(args: &BenchOptions, config: &BenchConfig) -> String {
-    match &config.workload {
-        WorkloadSpec::Cpu { hosts } => format!(
-            "cpu (TSBS-like: {hosts} hosts, 10 tags, 10 float fields, seed {}, interval {})",
-            config.seed, args.interval
-        ),
-        WorkloadSpec::Home { rooms } => format!(
-            "home ({rooms} rooms, 3 fields, seed {}, interval {})",
-            config.seed, args.interval
-        ),
-        WorkloadSpec::Lines(set) => format!(
-            "{} lines of {} looped, timestamps shifted by {} per pass",
-            set.len(),
-            args.from
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            set.pass_shift()
-        ),
-    }
-}
-
-fn describe_mode(config: &BenchConfig) -> String {
-    let warm = config.warmup.as_secs();
-    match &config.mode {
-        Mode::Rate(r) => format!(
-            "fixed rate {} for {} s after {warm} s warm-up, {} connections",
-            r.iter()
-                .map(|r| match r {
-                    Rate::Lines(v) => format!("{v:.0} lines/s"),
-                    Rate::Bytes(v) => format!("{:.1} MB/s", v / 1e6),
-                })
-                .collect::<Vec<_>>()
-                .join(" and "),
-            config.duration.as_secs(),
-            config.concurrency
-        ),
-        Mode::Unthrottled => format!(
-            "unthrottled, {} connections, {} s after {warm} s warm-up",
-            config.concurrency,
-            config.duration.as_secs()
-        ),
-        Mode::Ramp(r) => format!(
-            "ramp from {:.0} lines/s x{} every {} s until p99 > {} ms or errors (at most {} s), {} connections, {warm} s warm-up",
-            r.start,
-            r.factor,
-            r.step.as_secs(),
-            r.max_p99.as_millis(),
-            config.duration.as_secs(),
-            config.concurrency
-        ),
-    }
 }
 
 /// The command line as typed, shell-quoted where needed.

@@ -37,17 +37,6 @@ impl Exit {
     pub fn finished(self) -> bool {
         matches!(self, Exit::Ok | Exit::Partial)
     }
-
-    /// The status of a status number (a command that still returns one).
-    pub fn from_code(code: u8) -> Exit {
-        match code {
-            0 => Exit::Ok,
-            1 => Exit::Stopped,
-            3 => Exit::Partial,
-            c if c > 128 => Exit::Signal(i32::from(c) - 128),
-            _ => Exit::Error,
-        }
-    }
 }
 
 impl From<RunOutcome> for Exit {

@@ -1,9 +1,7 @@
 //! `lpconvert`: convert CSV/NDJSON to line protocol, replay it to a server, benchmark ingest.
 
 mod bench;
-mod bench_chart;
 mod bench_from;
-mod bench_report;
 mod check;
 mod convert;
 mod exit;
@@ -79,7 +77,7 @@ fn main() -> ExitCode {
         Command::Infer(a) => infer::run(a),
         Command::Check(a) => check::run(a),
         Command::Replay(a) => replay::run(a),
-        Command::Bench(a) => bench::run(a).map(Exit::from_code),
+        Command::Bench(a) => bench::run(a),
     };
     match result {
         Ok(code) => code.into(),

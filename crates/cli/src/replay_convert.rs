@@ -2,7 +2,7 @@
 //! (`lpconvert_engine::stream`) into the replay.
 //!
 //! The `send` crate sees only line protocol (DESIGN.md): each input becomes a
-//! [`Source::Stream`] whose reader is the engine's [`lpconvert_engine::stream::LineReader`],
+//! stream [`Source`] whose reader is the engine's [`lpconvert_engine::stream::LineReader`],
 //! started when the replay reaches the input (inputs the replay never reaches are never
 //! converted). A conversion that fails is a read error of its stream: the replay sends what
 //! came before and leaves the input incomplete in the checkpoint.

@@ -1,7 +1,7 @@
 //! Streaming conversion: inputs converted in background threads while a consumer reads the
 //! finished line protocol as a [`Read`] (`lpconvert replay --schema`).
 //!
-//! Each input is converted when it is started ([`Conversions::start`]) by one thread that
+//! Each input is converted when it is started ([`Starter::start`]) by one thread that
 //! drives the engine and hands blocks of lines to a bounded channel; its [`LineReader`] reads
 //! them in order. Memory is bounded by the channel (a few blocks of output) plus the engine's
 //! own bound (`2 x threads + 2` chunks in flight). The output is byte-identical for any

@@ -20,7 +20,7 @@ fn invisible(c: char) -> bool {
 }
 
 /// `bytes` as text safe to print: control characters (C0, DEL, C1) are written `\xNN`
-/// (`\u{NN}` for C1 and for the invisible characters of [`invisible`]), bytes that are not
+/// (`\u{NN}` for C1 and for the invisible characters of `invisible`), bytes that are not
 /// UTF-8 `\xNN`; everything else as it is.
 /// Borrows when nothing needs escaping.
 pub fn printable(bytes: &[u8]) -> Cow<'_, str> {

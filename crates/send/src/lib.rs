@@ -12,18 +12,19 @@
 //! - [`dialect`]: URLs, precision and authentication of the v1/v2/v3 write APIs; [`redact`]:
 //!   secrets kept out of what is printed or stored;
 //! - [`retry`] and [`partial`]: what each answer means, backoff, refusals;
-//! - [`sender`]: one batch sent until answered; [`replay`]: the whole pipeline with
-//!   [`checkpoint`]s and [`stats`].
+//! - [`sender`]: one batch sent until answered; [`pool`]: the sender threads (shared with
+//!   the `lpconvert-bench` crate); [`replay`]: the whole pipeline with [`checkpoint`]s and
+//!   [`stats`] (request counts, latency histogram and [`stats::Percentiles`]).
 
 #![warn(missing_docs)]
 
 pub mod batch;
-pub mod bench;
 pub mod checkpoint;
 pub mod clock;
 pub mod dialect;
 pub mod input;
 pub mod partial;
+pub mod pool;
 pub mod ratelimit;
 pub mod redact;
 pub mod replay;
@@ -36,5 +37,5 @@ pub mod units;
 
 pub use dialect::{Api, Auth, Endpoint, Precision, Secrets, ServerUrl, Target};
 pub use replay::{run, ReplayConfig, ReplayError};
-pub use stats::{Ending, LiveCounters, RunOutcome, Summary};
+pub use stats::{Ending, LiveCounters, Percentiles, RunOutcome, Summary};
 pub use transport::{DryRunTransport, HttpConfig, HttpTransport, Transport};

@@ -7,11 +7,12 @@
 
 mod collect;
 
-use crate::batch::{BatchLimits, Batcher};
+use crate::batch::{Batch, BatchLimits, Batcher};
 use crate::checkpoint::{Checkpoint, CheckpointError, InputState, Tracker};
 use crate::clock::Clock;
 use crate::dialect::{Target, TargetError};
 use crate::input::{BlockReader, ReadOptions, Source};
+use crate::pool::{Pool, Started};
 use crate::ratelimit::{sleep_until, RateLimiter};
 use crate::retry::{Jitter, RetryPolicy};
 use crate::sender::{send_batch, Failure, Outcome, SendContext};
@@ -20,7 +21,7 @@ use crate::timeshift::{Pace, TimeMode, TimeRewriter};
 use crate::transport::Transport;
 use crate::units::Rate;
 use collect::{collect, Collected, Done, Msg, Saver};
-use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use crossbeam_channel::{unbounded, Sender};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -175,7 +176,6 @@ pub fn run(
     let own_stop = AtomicBool::new(false);
     let stop: &AtomicBool = config.cancel.as_deref().unwrap_or(&own_stop);
     let concurrency = config.concurrency.max(1);
-    let (work_tx, work_rx) = bounded::<crate::batch::Batch>(concurrency * 2);
     let (done_tx, done_rx) = unbounded::<Msg>();
     let mut total = RequestStats::default();
     let mut worker_panicked = false;
@@ -209,47 +209,33 @@ pub fn run(
     };
     let ctx = &ctx;
     std::thread::scope(|scope| {
-        let mut workers = Vec::new();
-        for w in 0..concurrency {
-            let rx: Receiver<crate::batch::Batch> = work_rx.clone();
+        let Started {
+            work: work_tx,
+            pool,
+            spawn_error: pool_error,
+        } = Pool::start(scope, concurrency, concurrency * 2, |_| {
             let tx: Sender<Msg> = done_tx.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("sender {w}"))
-                .spawn_scoped(scope, move || {
-                    let mut stats = RequestStats::default();
-                    let mut rng = Jitter::from_time(w as u64 + 1);
-                    for batch in rx {
-                        let outcome = if ctx.stop.load(Ordering::Relaxed) {
-                            Outcome {
-                                failure: Some(Failure::Stopped),
-                                ..Outcome::default()
-                            }
-                        } else {
-                            send_batch(ctx, &batch, &mut stats, &mut rng)
-                        };
-                        let done = Done {
-                            seq: batch.seq,
-                            input: batch.input,
-                            end: batch.span.end,
-                            first_line: batch.first_line,
-                            lines: batch.lines,
-                            outcome,
-                        };
-                        if tx.send(Msg::Done(Box::new(done))).is_err() {
-                            break;
-                        }
+            move |batch: Batch, stats: &mut RequestStats, rng: &mut Jitter| {
+                let outcome = if ctx.stop.load(Ordering::Relaxed) {
+                    Outcome {
+                        failure: Some(Failure::Stopped),
+                        ..Outcome::default()
                     }
-                    stats
-                });
-            match spawned {
-                Ok(h) => workers.push(h),
-                Err(e) => {
-                    spawn_error = Some(e);
-                    break;
-                }
+                } else {
+                    send_batch(ctx, &batch, stats, rng)
+                };
+                let done = Done {
+                    seq: batch.seq,
+                    input: batch.input,
+                    end: batch.span.end,
+                    first_line: batch.first_line,
+                    lines: batch.lines,
+                    outcome,
+                };
+                tx.send(Msg::Done(Box::new(done))).is_ok()
             }
-        }
-        drop(work_rx);
+        });
+        spawn_error = pool_error;
         let collector = {
             let names = &names;
             let ckpt_path = ckpt_path.clone();
@@ -331,7 +317,7 @@ pub fn run(
                     }
                 };
                 end = block.offset + block.range.len() as u64;
-                let mut emit = |batch: crate::batch::Batch| {
+                let mut emit = |batch: Batch| {
                     if cancelled() {
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -381,12 +367,9 @@ pub fn run(
         }
         drop(work_tx);
         drop(done_tx);
-        for w in workers {
-            match w.join() {
-                Ok(stats) => total.merge(&stats),
-                Err(_) => worker_panicked = true,
-            }
-        }
+        let joined = pool.join();
+        total = joined.stats;
+        worker_panicked = joined.panicked;
         collected = collector.and_then(|c| c.join().ok());
     });
 

@@ -2,7 +2,9 @@
 //! statistics (an HDR latency histogram, status counts), and the final [`Summary`] with its
 //! JSON report.
 
+use crate::sender::Failure;
 use hdrhistogram::Histogram;
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -122,17 +124,58 @@ pub enum RunOutcome {
     Stopped,
 }
 
-/// Latency percentiles in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Latency {
+impl Ending {
+    /// How a run ends because of a batch that ended with `failure` (`None`: it does not end
+    /// the run).
+    pub fn of_failure(failure: &Failure) -> Option<Ending> {
+        match failure {
+            Failure::Fatal { status, message } => Some(Ending::Fatal {
+                status: *status,
+                message: message.clone(),
+            }),
+            Failure::GaveUp { message } => Some(Ending::GaveUp {
+                message: message.clone(),
+            }),
+            Failure::Stopped => None,
+        }
+    }
+}
+
+/// Latency percentiles of a set of requests, in milliseconds: replay's summary and every
+/// period and second of a benchmark.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Percentiles {
+    /// Requests measured.
+    pub count: u64,
     /// Median.
     pub p50_ms: f64,
     /// 90th percentile.
     pub p90_ms: f64,
     /// 99th percentile.
     pub p99_ms: f64,
+    /// 99.9th percentile.
+    pub p999_ms: f64,
     /// Maximum.
     pub max_ms: f64,
+}
+
+impl Percentiles {
+    /// The percentiles of a request histogram (microseconds).
+    pub fn of(stats: &RequestStats) -> Percentiles {
+        let h = &stats.latency_us;
+        if h.is_empty() {
+            return Percentiles::default();
+        }
+        let ms = |us: u64| us as f64 / 1000.0;
+        Percentiles {
+            count: h.len(),
+            p50_ms: ms(h.value_at_quantile(0.50)),
+            p90_ms: ms(h.value_at_quantile(0.90)),
+            p99_ms: ms(h.value_at_quantile(0.99)),
+            p999_ms: ms(h.value_at_quantile(0.999)),
+            max_ms: ms(h.max()),
+        }
+    }
 }
 
 /// The result of a replay.
@@ -176,18 +219,8 @@ impl Summary {
     }
 
     /// Latency percentiles.
-    pub fn latency(&self) -> Latency {
-        let h = &self.requests.latency_us;
-        if h.is_empty() {
-            return Latency::default();
-        }
-        let ms = |us: u64| us as f64 / 1000.0;
-        Latency {
-            p50_ms: ms(h.value_at_quantile(0.50)),
-            p90_ms: ms(h.value_at_quantile(0.90)),
-            p99_ms: ms(h.value_at_quantile(0.99)),
-            max_ms: ms(h.max()),
-        }
+    pub fn latency(&self) -> Percentiles {
+        Percentiles::of(&self.requests)
     }
 
     /// Acknowledged lines per second.
@@ -203,39 +236,85 @@ impl Summary {
     /// The report written by `--report FILE.json`.
     pub fn to_json(&self) -> serde_json::Value {
         let l = self.latency();
-        let statuses: serde_json::Map<String, serde_json::Value> = self
-            .requests
-            .statuses
-            .iter()
-            .map(|(s, n)| (s.to_string(), (*n).into()))
-            .collect();
         let (ending, message) = match &self.ending {
             Ending::Completed => ("completed", None),
-            Ending::Fatal { message, .. } => ("fatal", Some(message.clone())),
-            Ending::GaveUp { message } => ("gave_up", Some(message.clone())),
+            Ending::Fatal { message, .. } => ("fatal", Some(message.as_str())),
+            Ending::GaveUp { message } => ("gave_up", Some(message.as_str())),
         };
-        serde_json::json!({
-            "ending": ending,
-            "message": message,
-            "dry_run": self.dry_run,
-            "lines_read": self.lines_read,
-            "lines_acknowledged": self.lines_acked,
-            "lines_refused": self.lines_refused,
-            "lines_pending": self.lines_pending(),
-            "bytes_read": self.bytes_read,
-            "bytes_sent": self.requests.bytes_sent,
-            "requests": self.requests.requests,
-            "retries": self.requests.retries,
-            "splits": self.requests.splits,
-            "network_errors": self.requests.network_errors,
-            "status_counts": statuses,
-            "elapsed_s": self.elapsed.as_secs_f64(),
-            "lines_per_s": self.lines_per_s(),
-            "mb_per_s": self.mb_per_s(),
-            "latency_ms": {"p50": l.p50_ms, "p90": l.p90_ms, "p99": l.p99_ms, "max": l.max_ms},
-            "resumed": self.resumed.iter().map(|(p, o)| serde_json::json!({"input": p, "offset": o})).collect::<Vec<_>>(),
-        })
+        let report = SummaryReport {
+            ending,
+            message,
+            dry_run: self.dry_run,
+            lines_read: self.lines_read,
+            lines_acknowledged: self.lines_acked,
+            lines_refused: self.lines_refused,
+            lines_pending: self.lines_pending(),
+            bytes_read: self.bytes_read,
+            bytes_sent: self.requests.bytes_sent,
+            requests: self.requests.requests,
+            retries: self.requests.retries,
+            splits: self.requests.splits,
+            network_errors: self.requests.network_errors,
+            status_counts: &self.requests.statuses,
+            elapsed_s: self.elapsed.as_secs_f64(),
+            lines_per_s: self.lines_per_s(),
+            mb_per_s: self.mb_per_s(),
+            latency_ms: LatencyReport {
+                p50: l.p50_ms,
+                p90: l.p90_ms,
+                p99: l.p99_ms,
+                max: l.max_ms,
+            },
+            resumed: self
+                .resumed
+                .iter()
+                .map(|(input, offset)| Resumed {
+                    input,
+                    offset: *offset,
+                })
+                .collect(),
+        };
+        // Plain fields and string keys: serializing cannot fail.
+        serde_json::to_value(report).unwrap_or_default()
     }
+}
+
+/// [`Summary::to_json`]'s shape.
+#[derive(Serialize)]
+struct SummaryReport<'a> {
+    ending: &'static str,
+    message: Option<&'a str>,
+    dry_run: bool,
+    lines_read: u64,
+    lines_acknowledged: u64,
+    lines_refused: u64,
+    lines_pending: u64,
+    bytes_read: u64,
+    bytes_sent: u64,
+    requests: u64,
+    retries: u64,
+    splits: u64,
+    network_errors: u64,
+    status_counts: &'a BTreeMap<u16, u64>,
+    elapsed_s: f64,
+    lines_per_s: f64,
+    mb_per_s: f64,
+    latency_ms: LatencyReport,
+    resumed: Vec<Resumed<'a>>,
+}
+
+#[derive(Serialize)]
+struct LatencyReport {
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    max: f64,
+}
+
+#[derive(Serialize)]
+struct Resumed<'a> {
+    input: &'a str,
+    offset: u64,
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@
 //!
 //! [`check_line`] first tries [`fast_valid`], a single pass that accepts the common shape of
 //! a valid line without building anything; whatever it does not accept outright goes through
-//! [`parse_line`](crate::parse::parse_line), which gives the verdict and the message. The fast
+//! [`crate::parse::parse_line`], which gives the verdict and the message. The fast
 //! path is only an accelerator: it never accepts a line the slow path would refuse
 //! (tested, and a fuzz target compares the two).
 

@@ -3,7 +3,7 @@
 
 use super::ReplayError;
 use crate::checkpoint::{Checkpoint, Tracker};
-use crate::sender::{Failure, Outcome};
+use crate::sender::Outcome;
 use crate::stats::Ending;
 use crossbeam_channel::Receiver;
 use std::io::{self, BufWriter, Write};
@@ -88,20 +88,9 @@ pub(super) fn collect(
                 }
                 match &o.failure {
                     None => tracker.batch_done(d.seq, d.input, d.end),
-                    Some(Failure::Stopped) => {}
-                    Some(Failure::Fatal { status, message }) => {
+                    Some(failure) => {
                         if ending == Ending::Completed {
-                            ending = Ending::Fatal {
-                                status: *status,
-                                message: message.clone(),
-                            };
-                        }
-                    }
-                    Some(Failure::GaveUp { message }) => {
-                        if ending == Ending::Completed {
-                            ending = Ending::GaveUp {
-                                message: message.clone(),
-                            };
+                            ending = Ending::of_failure(failure).unwrap_or(Ending::Completed);
                         }
                     }
                 }

@@ -1,17 +1,27 @@
 //! Deterministic, seeded line-protocol workloads for `lpconvert bench`.
 //!
-//! - [`Workload::Cpu`]: TSBS's `cpu` data set: per host ten tags (`hostname` ..
+//! - [`WorkloadSpec::Cpu`]: TSBS's `cpu` data set: per host ten tags (`hostname` ..
 //!   `service_environment`) and ten float fields `usage_*` that random-walk in 0..100; one line
 //!   per host per round, the timestamp advancing by the interval after each round.
-//! - [`Workload::Home`]: the InfluxDB tutorial's `home` data: a `room` tag and three small
+//! - [`WorkloadSpec::Home`]: the InfluxDB tutorial's `home` data: a `room` tag and three small
 //!   fields (`temp`, `hum` floats, `co` integer).
-//! - [`Workload::Lines`]: real line protocol (read by the caller), sent in a loop; each pass
+//!
+//! These two are the rows of the benchmark data sets ([`crate::datagen`]: same tags, same
+//! random walks, same generator) written as line protocol, with `hosts` or `rooms` series and
+//! the request's clock.
+//!
+//! - [`WorkloadSpec::Lines`]: real line protocol (read by the caller), sent in a loop; each pass
 //!   shifts every timestamp by the span of the data plus one unit, so no point of a later pass
 //!   overwrites one of an earlier pass.
 //!
 //! The same seed, start and parameters give the same bytes, whatever the batch sizes asked for.
 
+use crate::datagen::cpu::CpuRows;
+use crate::datagen::home::HomeRows;
+use crate::datagen::Rows;
 use lpconvert_lp::parse::{find_timestamp, is_blank_or_comment, parse_line};
+
+pub use crate::datagen::Clocking;
 
 /// Which data to generate.
 #[derive(Debug, Clone)]
@@ -28,16 +38,6 @@ pub enum WorkloadSpec {
     },
     /// Real line protocol, looped.
     Lines(LineSet),
-}
-
-/// Where generated timestamps start and how far they advance per round, in the units of the
-/// request's precision.
-#[derive(Debug, Clone, Copy)]
-pub struct Clocking {
-    /// First timestamp.
-    pub start: i64,
-    /// Step between rounds (at least 1).
-    pub interval: i64,
 }
 
 /// Lines of a real data set, parsed once: each line's bytes, timestamp position and field count.
@@ -132,97 +132,19 @@ impl LineSet {
     }
 }
 
-/// A small deterministic generator (SplitMix64).
-#[derive(Debug, Clone)]
-pub struct SplitMix(u64);
-
-impl SplitMix {
-    /// Seeds the generator.
-    pub fn new(seed: u64) -> SplitMix {
-        SplitMix(seed)
-    }
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// A value in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-}
-
-const CPU_FIELDS: [&str; 10] = [
-    "usage_user",
-    "usage_system",
-    "usage_idle",
-    "usage_nice",
-    "usage_iowait",
-    "usage_irq",
-    "usage_softirq",
-    "usage_steal",
-    "usage_guest",
-    "usage_guest_nice",
-];
-
-const REGIONS: [(&str, [&str; 3]); 9] = [
-    ("us-east-1", ["us-east-1a", "us-east-1b", "us-east-1c"]),
-    ("us-west-1", ["us-west-1a", "us-west-1b", "us-west-1c"]),
-    ("us-west-2", ["us-west-2a", "us-west-2b", "us-west-2c"]),
-    ("eu-west-1", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
-    (
-        "eu-central-1",
-        ["eu-central-1a", "eu-central-1b", "eu-central-1c"],
-    ),
-    (
-        "ap-southeast-1",
-        ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"],
-    ),
-    (
-        "ap-southeast-2",
-        ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"],
-    ),
-    (
-        "ap-northeast-1",
-        ["ap-northeast-1a", "ap-northeast-1b", "ap-northeast-1c"],
-    ),
-    ("sa-east-1", ["sa-east-1a", "sa-east-1b", "sa-east-1c"]),
-];
-const OSES: [&str; 3] = ["Ubuntu16.10", "Ubuntu16.04LTS", "Ubuntu15.10"];
-const ARCHES: [&str; 2] = ["x64", "x86"];
-const TEAMS: [&str; 4] = ["SF", "NYC", "LON", "CHI"];
-const ENVS: [&str; 3] = ["production", "staging", "test"];
-const ROOMS: [&str; 4] = ["Living\\ Room", "Kitchen", "Bedroom", "Office"];
-
 /// A running workload: call [`Generator::fill`] for each batch.
 #[derive(Debug, Clone)]
 pub struct Generator {
     kind: Kind,
+    clock: Clocking,
     /// Lines generated so far.
     produced: u64,
 }
 
 #[derive(Debug, Clone)]
 enum Kind {
-    Series {
-        /// `measurement,tags ` per series, ending in a space.
-        prefixes: Vec<Vec<u8>>,
-        /// Field keys with `=`, the first without a leading comma.
-        keys: Vec<Vec<u8>>,
-        /// Current value per series and field, in hundredths.
-        values: Vec<i64>,
-        /// Integer fields (the last `ints` fields get an `i` suffix and no decimals).
-        ints: usize,
-        /// Range of a float value in hundredths (min, max) and largest step.
-        range: (i64, i64, i64),
-        rng: SplitMix,
-        next_series: usize,
-        round: i64,
-        clock: Clocking,
-    },
+    Cpu(CpuRows),
+    Home(HomeRows),
     Lines {
         set: LineSet,
         next: usize,
@@ -234,82 +156,20 @@ impl Generator {
     /// A generator for `spec`, seeded by `seed`, with timestamps from `clock` (ignored by
     /// [`WorkloadSpec::Lines`], which keeps and shifts the data's own).
     pub fn new(spec: WorkloadSpec, seed: u64, clock: Clocking) -> Generator {
-        let mut rng = SplitMix::new(seed);
-        let clock = Clocking {
-            start: clock.start,
-            interval: clock.interval.max(1),
-        };
         let kind = match spec {
-            WorkloadSpec::Cpu { hosts } => {
-                let hosts = hosts.max(1);
-                let mut prefixes = Vec::with_capacity(hosts);
-                for h in 0..hosts {
-                    let (region, dcs) = REGIONS[rng.below(REGIONS.len() as u64) as usize];
-                    let dc = dcs[rng.below(3) as usize];
-                    let p = format!(
-                        "cpu,hostname=host_{h},region={region},datacenter={dc},rack={},os={},arch={},team={},service={},service_version={},service_environment={} ",
-                        rng.below(100),
-                        OSES[rng.below(3) as usize],
-                        ARCHES[rng.below(2) as usize],
-                        TEAMS[rng.below(4) as usize],
-                        rng.below(20),
-                        rng.below(2),
-                        ENVS[rng.below(3) as usize],
-                    );
-                    prefixes.push(p.into_bytes());
-                }
-                let values = (0..hosts * CPU_FIELDS.len())
-                    .map(|_| rng.below(10_001) as i64)
-                    .collect();
-                Kind::Series {
-                    prefixes,
-                    keys: field_keys(&CPU_FIELDS),
-                    values,
-                    ints: 0,
-                    range: (0, 10_000, 100),
-                    rng,
-                    next_series: 0,
-                    round: 0,
-                    clock,
-                }
-            }
-            WorkloadSpec::Home { rooms } => {
-                let rooms = rooms.max(1);
-                let prefixes = (0..rooms)
-                    .map(|r| {
-                        let name = ROOMS[r % ROOMS.len()];
-                        if r < ROOMS.len() {
-                            format!("home,room={name} ").into_bytes()
-                        } else {
-                            format!("home,room={name}\\ {} ", r / ROOMS.len()).into_bytes()
-                        }
-                    })
-                    .collect();
-                let mut values = Vec::with_capacity(rooms * 3);
-                for _ in 0..rooms {
-                    values.push(2_000 + rng.below(300) as i64); // temp, 20.00..23.00
-                    values.push(3_500 + rng.below(200) as i64); // hum
-                    values.push(rng.below(3) as i64); // co, integer
-                }
-                Kind::Series {
-                    prefixes,
-                    keys: field_keys(&["temp", "hum", "co"]),
-                    values,
-                    ints: 1,
-                    range: (0, 10_000, 20),
-                    rng,
-                    next_series: 0,
-                    round: 0,
-                    clock,
-                }
-            }
+            WorkloadSpec::Cpu { hosts } => Kind::Cpu(CpuRows::new(seed, hosts)),
+            WorkloadSpec::Home { rooms } => Kind::Home(HomeRows::new(seed, room_names(rooms))),
             WorkloadSpec::Lines(set) => Kind::Lines {
                 set,
                 next: 0,
                 pass: 0,
             },
         };
-        Generator { kind, produced: 0 }
+        Generator {
+            kind,
+            clock,
+            produced: 0,
+        }
     }
 
     /// Lines generated so far.
@@ -322,61 +182,15 @@ impl Generator {
     pub fn fill(&mut self, out: &mut Vec<u8>, n: usize) -> u64 {
         let mut fields = 0u64;
         match &mut self.kind {
-            Kind::Series {
-                prefixes,
-                keys,
-                values,
-                ints,
-                range,
-                rng,
-                next_series,
-                round,
-                clock,
-            } => {
-                let nf = keys.len();
-                let ts = clock
-                    .start
-                    .saturating_add(round.saturating_mul(clock.interval));
-                let mut ts_buf = itoa::Buffer::new();
-                let mut ts_text = ts_buf.format(ts).to_owned();
+            Kind::Cpu(rows) => {
                 for _ in 0..n {
-                    let s = *next_series;
-                    out.extend_from_slice(&prefixes[s]);
-                    let vals = &mut values[s * nf..(s + 1) * nf];
-                    for (f, v) in vals.iter_mut().enumerate() {
-                        out.extend_from_slice(&keys[f]);
-                        let mut b = itoa::Buffer::new();
-                        if f >= nf - *ints {
-                            // A small integer that changes now and then.
-                            if rng.below(8) == 0 {
-                                *v = (*v + rng.below(3) as i64 - 1).clamp(0, 9);
-                            }
-                            out.extend_from_slice(b.format(*v).as_bytes());
-                            out.push(b'i');
-                        } else {
-                            let (lo, hi, step) = *range;
-                            let delta = rng.below(2 * step as u64 + 1) as i64 - step;
-                            *v = (*v + delta).clamp(lo, hi);
-                            out.extend_from_slice(b.format(*v / 100).as_bytes());
-                            out.push(b'.');
-                            let c = (*v % 100) as u8;
-                            out.push(b'0' + c / 10);
-                            out.push(b'0' + c % 10);
-                        }
-                    }
-                    fields += nf as u64;
-                    out.push(b' ');
-                    out.extend_from_slice(ts_text.as_bytes());
-                    out.push(b'\n');
-                    *next_series += 1;
-                    if *next_series == prefixes.len() {
-                        *next_series = 0;
-                        *round += 1;
-                        let ts = clock
-                            .start
-                            .saturating_add(round.saturating_mul(clock.interval));
-                        ts_text = ts_buf.format(ts).to_owned();
-                    }
+                    fields += rows.next_line(&self.clock, out);
+                }
+                self.produced += n as u64;
+            }
+            Kind::Home(rows) => {
+                for _ in 0..n {
+                    fields += rows.next_line(&self.clock, out);
                 }
                 self.produced += n as u64;
             }
@@ -414,18 +228,18 @@ impl Generator {
     }
 }
 
-fn field_keys(names: &[&str]) -> Vec<Vec<u8>> {
-    names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            let mut k = Vec::new();
-            if i > 0 {
-                k.push(b',');
+/// The rooms of a `home` workload: `Living Room`, `Kitchen`, `Bedroom`, `Office`, then the same
+/// with a number (`Living Room 1`, ...).
+fn room_names(rooms: usize) -> Vec<String> {
+    const BASE: [&str; 4] = ["Living Room", "Kitchen", "Bedroom", "Office"];
+    (0..rooms.max(1))
+        .map(|r| {
+            let name = BASE[r % BASE.len()];
+            if r < BASE.len() {
+                name.to_owned()
+            } else {
+                format!("{name} {}", r / BASE.len())
             }
-            k.extend_from_slice(n.as_bytes());
-            k.push(b'=');
-            k
         })
         .collect()
 }

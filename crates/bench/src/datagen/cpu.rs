@@ -1,10 +1,12 @@
 //! The TSBS-like `cpu` shape: per host 10 tags drawn like TSBS's `cpu-only` use case, 10 usage
-//! fields as bounded random walks in 0..100 with two decimals, one row per host every 10 s.
+//! fields as bounded random walks in 0..100 with two decimals, one row per host every 10 s
+//! (files) or every clock interval (line protocol).
 
-use crate::datagen::{push_hundredths, walk, Format, Rows};
+use crate::datagen::{push_hundredths, push_timestamp, walk, Clocking, Format, Rows};
 use crate::rng::Rng;
 
-/// Number of hosts; each round of rows covers all of them with one timestamp.
+/// Number of hosts of the data set files; each round of rows covers all of them with one
+/// timestamp.
 pub const HOSTS: usize = 1000;
 /// 2016-01-01T00:00:00Z, where TSBS starts by default.
 const START: i64 = 1_451_606_400;
@@ -24,6 +26,19 @@ const TAG_KEYS: [&str; 10] = [
     "service",
     "service_version",
     "service_environment",
+];
+/// The field keys as line protocol fragments: `key=`, then `,key=`.
+const FIELD_KEYS_LP: [&str; 10] = [
+    "usage_user=",
+    ",usage_system=",
+    ",usage_idle=",
+    ",usage_nice=",
+    ",usage_iowait=",
+    ",usage_irq=",
+    ",usage_softirq=",
+    ",usage_steal=",
+    ",usage_guest=",
+    ",usage_guest_nice=",
 ];
 /// The field keys as NDJSON fragments: `,"key":`.
 const FIELD_KEYS_JSON: [&str; 10] = [
@@ -62,10 +77,13 @@ fn pick<'a>(rng: &mut Rng, from: &[&'a str]) -> &'a str {
     from[rng.below(from.len() as u32) as usize]
 }
 
-/// One host: its tags pre-rendered for both formats, and its current usage values in hundredths.
+/// One host: its tags pre-rendered for each format, and its current usage values in hundredths.
+#[derive(Debug, Clone)]
 struct Host {
     csv: Vec<u8>,
     json: Vec<u8>,
+    /// `cpu,hostname=...,service_environment=... ` (the values need no escaping).
+    lp: Vec<u8>,
     usage: [u32; 10],
 }
 
@@ -93,30 +111,62 @@ impl Host {
             .collect::<Vec<_>>()
             .join(",")
             .into_bytes();
+        let tags: Vec<String> = TAG_KEYS
+            .iter()
+            .zip(&values)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let lp = format!("cpu,{} ", tags.join(",")).into_bytes();
         let usage = std::array::from_fn(|_| rng.below(10_001));
-        Host { csv, json, usage }
+        Host {
+            csv,
+            json,
+            lp,
+            usage,
+        }
     }
 }
 
 /// Rows of the `cpu` shape.
+#[derive(Debug, Clone)]
 pub(crate) struct CpuRows {
     rng: Rng,
     hosts: Vec<Host>,
     next_host: usize,
+    /// Rounds completed (all hosts written once).
+    round: i64,
     time: i64,
     time_text: [u8; 20],
 }
 
 impl CpuRows {
-    /// The rows of seed `seed`, starting at 2016-01-01T00:00:00Z with host_0.
-    pub(crate) fn new(seed: u64) -> Self {
+    /// The rows of seed `seed` for `hosts` hosts (at least 1), starting at
+    /// 2016-01-01T00:00:00Z with host_0. A host's tags depend on the seed and its number only.
+    pub(crate) fn new(seed: u64, hosts: usize) -> Self {
         CpuRows {
             rng: Rng::derive(seed, 0x0063_7075),
-            hosts: (0..HOSTS).map(|i| Host::new(seed, i)).collect(),
+            hosts: (0..hosts.max(1)).map(|i| Host::new(seed, i)).collect(),
             next_host: 0,
+            round: 0,
             time: START,
             time_text: rfc3339(START),
         }
+    }
+
+    /// Moves to the next host (and round) and walks its values; returns the host.
+    fn advance(&mut self) -> usize {
+        if self.next_host == self.hosts.len() {
+            self.next_host = 0;
+            self.round += 1;
+            self.time += STEP_S;
+            self.time_text = rfc3339(self.time);
+        }
+        let h = self.next_host;
+        self.next_host += 1;
+        for u in self.hosts[h].usage.iter_mut() {
+            *u = walk(&mut self.rng, *u, 150, 0, 10_000);
+        }
+        h
     }
 }
 
@@ -126,16 +176,8 @@ impl Rows for CpuRows {
     }
 
     fn next_row(&mut self, format: Format, buf: &mut Vec<u8>) {
-        if self.next_host == self.hosts.len() {
-            self.next_host = 0;
-            self.time += STEP_S;
-            self.time_text = rfc3339(self.time);
-        }
-        let host = &mut self.hosts[self.next_host];
-        self.next_host += 1;
-        for u in host.usage.iter_mut() {
-            *u = walk(&mut self.rng, *u, 150, 0, 10_000);
-        }
+        let h = self.advance();
+        let host = &self.hosts[h];
         match format {
             Format::Csv => {
                 buf.extend_from_slice(&self.time_text);
@@ -159,6 +201,18 @@ impl Rows for CpuRows {
             }
         }
         buf.push(b'\n');
+    }
+
+    fn next_line(&mut self, clock: &Clocking, buf: &mut Vec<u8>) -> u64 {
+        let h = self.advance();
+        let host = &self.hosts[h];
+        buf.extend_from_slice(&host.lp);
+        for (key, &u) in FIELD_KEYS_LP.iter().zip(&host.usage) {
+            buf.extend_from_slice(key.as_bytes());
+            push_hundredths(buf, u);
+        }
+        push_timestamp(buf, clock, self.round);
+        host.usage.len() as u64
     }
 }
 

@@ -1,11 +1,12 @@
 //! Replay throughput against a local null server (answers 204, discards the body).
 //!
-//! `cargo bench -p lpconvert-send --bench replay_throughput` (release). Generates TSBS-like
-//! `cpu` line protocol (10 tags, 10 float fields, about 300 bytes a line) into a temporary
+//! `cargo bench -p lpconvert-bench --bench replay_throughput` (release). Generates the `cpu`
+//! workload of `lpconvert bench` (10 tags, 10 float fields, about 300 bytes a line) into a temporary
 //! file, then replays it through the full pipeline (mmap, batching, HTTP keep-alive) with 2
 //! connections, gzip off and on. Environment: `REPLAY_BENCH_LINES` (default 2,000,000),
 //! `REPLAY_BENCH_CONCURRENCY` (default 2), `REPLAY_BENCH_BATCH` (default 5000).
 
+use lpconvert_bench::workload::{Clocking, Generator, WorkloadSpec};
 use lpconvert_send::batch::BatchLimits;
 use lpconvert_send::clock::SystemClock;
 use lpconvert_send::input::{Open, Opened, Source};
@@ -25,68 +26,25 @@ fn env_or(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// TSBS `cpu-only`-like lines.
+/// The `cpu` workload of `lpconvert bench` (1000 hosts, 10 tags, 10 float fields), one round
+/// of all hosts every 10 s from 2016-01-01.
 fn generate(path: &std::path::Path, n: usize) -> u64 {
     let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
-    let regions = [
-        "us-east-1",
-        "us-west-1",
-        "eu-west-1",
-        "ap-southeast-2",
-        "sa-east-1",
-    ];
-    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut rnd = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
+    let clock = Clocking {
+        start: 1_451_606_400_000_000_000,
+        interval: 10_000_000_000,
     };
+    let mut gen = Generator::new(WorkloadSpec::Cpu { hosts: 1000 }, 1, clock);
     let mut bytes = 0u64;
-    let mut line = Vec::with_capacity(512);
-    for i in 0..n {
-        let host = i % 1000;
-        line.clear();
-        write!(
-            line,
-            "cpu,hostname=host_{host},region={r},datacenter={r}{dc},rack={rack},os=Ubuntu16.04LTS,arch=x64,team=SF,service={svc},service_version=1,service_environment=production ",
-            r = regions[host % 5],
-            dc = ["a", "b", "c"][host % 3],
-            rack = host % 100,
-            svc = host % 20,
-        )
-        .unwrap();
-        let names = [
-            "usage_user",
-            "usage_system",
-            "usage_idle",
-            "usage_nice",
-            "usage_iowait",
-            "usage_irq",
-            "usage_softirq",
-            "usage_steal",
-            "usage_guest",
-            "usage_guest_nice",
-        ];
-        for (k, name) in names.iter().enumerate() {
-            let v = rnd() % 10_000;
-            write!(
-                line,
-                "{}{name}={}.{:02}",
-                if k == 0 { "" } else { "," },
-                v / 100,
-                v % 100
-            )
-            .unwrap();
-        }
-        writeln!(
-            line,
-            " {}",
-            1_451_606_400_000_000_000u64 + (i / 1000) as u64 * 10_000_000_000
-        )
-        .unwrap();
-        bytes += line.len() as u64;
-        out.write_all(&line).unwrap();
+    let mut chunk = Vec::with_capacity(1 << 20);
+    let mut left = n;
+    while left > 0 {
+        let lines = left.min(1000);
+        chunk.clear();
+        gen.fill(&mut chunk, lines);
+        bytes += chunk.len() as u64;
+        out.write_all(&chunk).unwrap();
+        left -= lines;
     }
     out.flush().unwrap();
     bytes

@@ -2,7 +2,12 @@
 //! shape of the InfluxDB tutorial, each as CSV or as its NDJSON twin.
 //!
 //! For a given shape and seed, row `i` holds the same values in CSV and in NDJSON: the random
-//! stream does not depend on the format, only the text around the values does.
+//! stream does not depend on the format, only the text around the values does. The same rows
+//! written as line protocol are the `cpu` and `home` workloads of `lpconvert bench`
+//! ([`crate::workload`]), with a number of series and a clock of their own.
+
+pub mod cpu;
+pub mod home;
 
 use crate::rng::Rng;
 use std::fmt;
@@ -122,9 +127,24 @@ pub fn generate<W: Write>(
     out: &mut W,
 ) -> io::Result<GenStats> {
     match shape {
-        Shape::Cpu => run(&mut crate::cpu::CpuRows::new(seed), format, limit, out),
-        Shape::Home => run(&mut HomeRows::new(seed), format, limit, out),
+        Shape::Cpu => run(&mut cpu::CpuRows::new(seed, cpu::HOSTS), format, limit, out),
+        Shape::Home => run(
+            &mut home::HomeRows::new(seed, home::ROOMS.map(String::from).to_vec()),
+            format,
+            limit,
+            out,
+        ),
     }
+}
+
+/// Where generated line protocol timestamps start and how far they advance per round (all
+/// series written once), in the units of the request's precision.
+#[derive(Debug, Clone, Copy)]
+pub struct Clocking {
+    /// First timestamp.
+    pub start: i64,
+    /// Step between rounds (at least 1).
+    pub interval: i64,
 }
 
 /// A source of rows of one shape.
@@ -133,6 +153,19 @@ pub(crate) trait Rows {
     fn csv_header(&self) -> &'static [u8];
     /// Advances to the next row and appends it, newline included, to `buf`.
     fn next_row(&mut self, format: Format, buf: &mut Vec<u8>);
+    /// Advances to the next row and appends it as a line of line protocol, newline included,
+    /// stamped by `clock`; returns its number of fields.
+    fn next_line(&mut self, clock: &Clocking, buf: &mut Vec<u8>) -> u64;
+}
+
+/// Appends ` TIMESTAMP\n` for round `round` of `clock`.
+pub(crate) fn push_timestamp(buf: &mut Vec<u8>, clock: &Clocking, round: i64) {
+    let ts = clock
+        .start
+        .saturating_add(round.saturating_mul(clock.interval.max(1)));
+    buf.push(b' ');
+    buf.extend_from_slice(itoa::Buffer::new().format(ts).as_bytes());
+    buf.push(b'\n');
 }
 
 fn run<R: Rows, W: Write>(
@@ -192,99 +225,6 @@ pub(crate) fn push_tenths(buf: &mut Vec<u8>, v: u32) {
 pub(crate) fn walk(rng: &mut Rng, v: u32, step: i32, lo: u32, hi: u32) -> u32 {
     let next = v as i64 + i64::from(rng.range_i32(-step, step));
     next.clamp(i64::from(lo), i64::from(hi)) as u32
-}
-
-const HOME_HEADER: &[u8] = b"time,room,temp,hum,co\n";
-const ROOMS: &[&str] = &[
-    "Living Room",
-    "Kitchen",
-    "Master Bedroom",
-    "Guest Room",
-    "Kids Room",
-    "Office",
-    "Dining Room",
-    "Bathroom",
-    "Laundry",
-    "Garage",
-    "Basement",
-    "Attic",
-];
-/// 2022-01-01T08:00:00Z, the first timestamp of the tutorial data.
-const HOME_START: u64 = 1_641_024_000;
-
-/// The `home` shape: every room reports every 10 s; temp in tenths of a degree, hum in tenths of
-/// a percent, co a small integer, each a random walk per room.
-struct HomeRows {
-    rng: Rng,
-    time: u64,
-    room: usize,
-    state: Vec<(u32, u32, u32)>,
-}
-
-impl HomeRows {
-    fn new(seed: u64) -> Self {
-        let mut rng = Rng::derive(seed, 0x686f_6d65);
-        let state = ROOMS
-            .iter()
-            .map(|_| (200 + rng.below(30), 330 + rng.below(60), rng.below(3)))
-            .collect();
-        HomeRows {
-            rng,
-            time: HOME_START,
-            room: 0,
-            state,
-        }
-    }
-}
-
-impl Rows for HomeRows {
-    fn csv_header(&self) -> &'static [u8] {
-        HOME_HEADER
-    }
-
-    fn next_row(&mut self, format: Format, buf: &mut Vec<u8>) {
-        if self.room == ROOMS.len() {
-            self.room = 0;
-            self.time += 10;
-        }
-        let (t, h, c) = self.state[self.room];
-        let s = (
-            walk(&mut self.rng, t, 2, 150, 300),
-            walk(&mut self.rng, h, 3, 200, 800),
-            walk(&mut self.rng, c, 1, 0, 25),
-        );
-        self.state[self.room] = s;
-        let mut ib = itoa::Buffer::new();
-        let room = ROOMS[self.room].as_bytes();
-        match format {
-            Format::Csv => {
-                buf.extend_from_slice(ib.format(self.time).as_bytes());
-                buf.push(b',');
-                buf.extend_from_slice(room);
-                buf.push(b',');
-                push_tenths(buf, s.0);
-                buf.push(b',');
-                push_tenths(buf, s.1);
-                buf.push(b',');
-                buf.extend_from_slice(ib.format(s.2).as_bytes());
-            }
-            Format::Ndjson => {
-                buf.extend_from_slice(b"{\"time\":");
-                buf.extend_from_slice(ib.format(self.time).as_bytes());
-                buf.extend_from_slice(b",\"room\":\"");
-                buf.extend_from_slice(room);
-                buf.extend_from_slice(b"\",\"temp\":");
-                push_tenths(buf, s.0);
-                buf.extend_from_slice(b",\"hum\":");
-                push_tenths(buf, s.1);
-                buf.extend_from_slice(b",\"co\":");
-                buf.extend_from_slice(ib.format(s.2).as_bytes());
-                buf.push(b'}');
-            }
-        }
-        buf.push(b'\n');
-        self.room += 1;
-    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@
 //! Shared by the worker threads (through a [`TimedTransport`] and [`Timeline::batch_done`]) and
 //! the controller; one mutex, taken a few times per request, which is nothing next to a request.
 
-use crate::stats::{LiveCounters, RequestStats};
-use crate::transport::{Request, Response, Transport, TransportError};
+use lpconvert_send::clock::Clock;
+use lpconvert_send::stats::{LiveCounters, Percentiles, RequestStats};
+use lpconvert_send::transport::{Request, Response, Transport, TransportError};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -41,7 +43,7 @@ impl Phase {
 }
 
 /// Counts of lines, fields and bytes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     /// Lines handed to the transport (first attempt of a batch).
     pub sent_lines: u64,
@@ -75,42 +77,6 @@ impl Counts {
         self.refused_lines += o.refused_lines;
         self.abandoned_lines += o.abandoned_lines;
         self.retries += o.retries;
-    }
-}
-
-/// Latency percentiles of a set of requests, in milliseconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Percentiles {
-    /// Requests measured.
-    pub count: u64,
-    /// Median.
-    pub p50_ms: f64,
-    /// 90th percentile.
-    pub p90_ms: f64,
-    /// 99th percentile.
-    pub p99_ms: f64,
-    /// 99.9th percentile.
-    pub p999_ms: f64,
-    /// Maximum.
-    pub max_ms: f64,
-}
-
-impl Percentiles {
-    /// The percentiles of a request histogram (microseconds).
-    pub fn of(stats: &RequestStats) -> Percentiles {
-        let h = &stats.latency_us;
-        if h.is_empty() {
-            return Percentiles::default();
-        }
-        let ms = |us: u64| us as f64 / 1000.0;
-        Percentiles {
-            count: h.len(),
-            p50_ms: ms(h.value_at_quantile(0.50)),
-            p90_ms: ms(h.value_at_quantile(0.90)),
-            p99_ms: ms(h.value_at_quantile(0.99)),
-            p999_ms: ms(h.value_at_quantile(0.999)),
-            max_ms: ms(h.max()),
-        }
     }
 }
 
@@ -410,7 +376,7 @@ pub struct TimedTransport<'a> {
     /// Where to record.
     pub timeline: &'a Timeline,
     /// The clock giving "now".
-    pub clock: &'a dyn crate::clock::Clock,
+    pub clock: &'a dyn Clock,
 }
 
 impl Transport for TimedTransport<'_> {

@@ -4,7 +4,7 @@
 //! 1.x, 2.x, 3), a JSON `version` in `GET /health` (InfluxDB 2.x) or in the body of `/ping`
 //! (InfluxDB 3), and `vm_app_version` in `GET /metrics` (VictoriaMetrics).
 
-use crate::dialect::ServerUrl;
+use lpconvert_send::dialect::ServerUrl;
 use std::time::Duration;
 
 /// The server's own account of itself.
@@ -108,7 +108,7 @@ fn read_body(r: &mut ureq::http::Response<ureq::Body>, limit: u64) -> String {
 /// A version string as the server wrote it, made safe to print: control characters escaped,
 /// at most 100 characters.
 fn printable(v: &str) -> String {
-    crate::dialect::escape_text(&v.chars().take(100).collect::<String>())
+    lpconvert_send::dialect::escape_text(&v.chars().take(100).collect::<String>())
 }
 
 fn json_version(body: &str) -> Option<String> {

@@ -1,154 +1,24 @@
-//! `lpconvert bench`: a synthetic ingest benchmark over the replay sender.
-//!
-//! A generated workload ([`workload`]) is cut into batches by the controller (the caller's
-//! thread), paced by the replay [`RateLimiter`], and sent by `concurrency` workers with the
-//! replay sender ([`send_batch`]: retries, 413 splits, refusals). Every request is timed into a
-//! per-second [`timeline::Timeline`]. Three modes:
-//!
-//! - a fixed rate for a duration;
-//! - unthrottled: as fast as `concurrency` connections go;
-//! - a ramp: the rate starts low and is multiplied every step until a step fails (p99 latency
-//!   above the bound, any error, or the server not keeping up with the rate asked); the highest
-//!   step that passed is the saturation point.
-//!
-//! A warm-up period comes first and is excluded from the measured statistics.
+//! The benchmark's run: worker pool, controller (batches, pacing, phases), ramp verdicts at
+//! each step's end, drain.
 
-pub mod probe;
-pub mod timeline;
-pub mod workload;
-
-use crate::batch::{Batch, Body};
-use crate::clock::Clock;
-use crate::dialect::{Target, TargetError};
-use crate::ratelimit::RateLimiter;
-use crate::retry::{Jitter, RetryPolicy};
-use crate::sender::{send_batch, Failure, SendContext};
-use crate::stats::{Ending, LiveCounters, RequestStats};
-use crate::transport::Transport;
-use crate::units::Rate;
-use crossbeam_channel::{bounded, SendTimeoutError};
+use crate::config::{BenchConfig, BenchError, Mode};
+use crate::ramp::{judge_step, Saturation, StepResult};
+use crate::timeline::{Period, Phase, Sample, TimedTransport, Timeline};
+use crate::workload::{Generator, WorkloadSpec};
+use crossbeam_channel::SendTimeoutError;
+use lpconvert_send::batch::{Batch, Body};
+use lpconvert_send::clock::Clock;
+use lpconvert_send::pool::{Pool, Started};
+use lpconvert_send::ratelimit::RateLimiter;
+use lpconvert_send::retry::Jitter;
+use lpconvert_send::sender::{send_batch, SendContext};
+use lpconvert_send::stats::{Ending, LiveCounters, RequestStats};
+use lpconvert_send::transport::Transport;
+use lpconvert_send::units::Rate;
+use lpconvert_send::RunOutcome;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
-use timeline::{Period, Phase, Sample, TimedTransport, Timeline};
-use workload::{Clocking, Generator, WorkloadSpec};
-
-/// How the offered load is chosen.
-#[derive(Debug, Clone)]
-pub enum Mode {
-    /// A fixed rate (lines/s and/or bytes/s) for the duration.
-    Rate(Vec<Rate>),
-    /// As fast as the connections go, for the duration.
-    Unthrottled,
-    /// Step the rate up until the server saturates.
-    Ramp(RampConfig),
-}
-
-/// The ramp's steps and the bound that ends it.
-#[derive(Debug, Clone, Copy)]
-pub struct RampConfig {
-    /// Rate of the first step, lines/s.
-    pub start: f64,
-    /// Each step's rate is the previous one times this (> 1).
-    pub factor: f64,
-    /// No step goes above this rate (lines/s).
-    pub max_rate: f64,
-    /// Length of a step, whole seconds.
-    pub step: Duration,
-    /// A step whose p99 request latency is above this fails.
-    pub max_p99: Duration,
-    /// A step whose acknowledged rate is below this share of its target fails (the server, or
-    /// the client, does not keep up).
-    pub min_ratio: f64,
-}
-
-impl RampConfig {
-    /// The rate of step `n`.
-    pub fn rate(&self, n: u32) -> f64 {
-        (self.start * self.factor.powi(n.min(10_000) as i32)).min(self.max_rate)
-    }
-}
-
-/// Everything a benchmark run needs.
-#[derive(Debug, Clone)]
-pub struct BenchConfig {
-    /// Where to write.
-    pub target: Target,
-    /// The data.
-    pub workload: WorkloadSpec,
-    /// Seed of the generator.
-    pub seed: u64,
-    /// Timestamps of generated data, in the target's precision.
-    pub clocking: Clocking,
-    /// Most lines per request.
-    pub batch_lines: usize,
-    /// Most bytes per request (a batch stops growing past it).
-    pub batch_bytes: usize,
-    /// gzip request bodies.
-    pub gzip: bool,
-    /// Parallel connections.
-    pub concurrency: usize,
-    /// The load.
-    pub mode: Mode,
-    /// Excluded from the statistics (whole seconds).
-    pub warmup: Duration,
-    /// Measurement length (rate and unthrottled), or the longest a ramp may run, warm-up
-    /// excluded (whole seconds).
-    pub duration: Duration,
-    /// Retry policy of the sender.
-    pub retry: RetryPolicy,
-    /// After the end, how long in-flight requests (and their retries) may take.
-    pub drain: Duration,
-    /// Set (by a signal handler) to stop: no new batch, batches in flight answered for up to
-    /// `drain`, then the result of what was measured.
-    pub cancel: Option<std::sync::Arc<AtomicBool>>,
-}
-
-/// A benchmark could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum BenchError {
-    /// Incomplete target.
-    #[error(transparent)]
-    Target(#[from] TargetError),
-    /// Bad settings.
-    #[error("{0}")]
-    Usage(String),
-}
-
-/// The verdict on one ramp step.
-#[derive(Debug, Clone)]
-pub struct StepResult {
-    /// Step number from 0.
-    pub step: u32,
-    /// Rate asked for, lines/s.
-    pub target_lines_per_s: f64,
-    /// Lines acknowledged per second.
-    pub acked_lines_per_s: f64,
-    /// p99 request latency, ms.
-    pub p99_ms: f64,
-    /// Non-2xx answers, network errors and refused lines.
-    pub errors: u64,
-    /// Whether the server sustained the rate.
-    pub passed: bool,
-    /// Why it failed (empty when it passed).
-    pub reason: String,
-}
-
-/// Where the server saturated (the highest step that passed).
-#[derive(Debug, Clone)]
-pub struct Saturation {
-    /// The highest rate sustained (the target of the last step that passed), lines/s.
-    pub sustained_lines_per_s: Option<f64>,
-    /// What was acknowledged per second during that step.
-    pub acked_lines_per_s: Option<f64>,
-    /// Its p99 latency, ms.
-    pub p99_ms: Option<f64>,
-    /// Whether a step failed (false: the ramp ended at `--duration` or the maximum rate first,
-    /// so the figure is a lower bound).
-    pub saturated: bool,
-    /// Why the ramp stopped.
-    pub reason: String,
-}
 
 /// What a benchmark measured.
 #[derive(Debug, Clone)]
@@ -172,12 +42,12 @@ pub struct BenchResult {
 }
 
 impl BenchResult {
-    /// Exit status as replay's: 1 fatal or gave up, 3 some lines refused, else 0.
-    pub fn exit_code(&self) -> u8 {
+    /// How the run ended, as replay's: stopped (fatal or gave up), some lines refused, or done.
+    pub fn outcome(&self) -> RunOutcome {
         match self.ending {
-            Ending::Fatal { .. } | Ending::GaveUp { .. } => 1,
-            Ending::Completed if self.total.counts.refused_lines > 0 => 3,
-            Ending::Completed => 0,
+            Ending::Fatal { .. } | Ending::GaveUp { .. } => RunOutcome::Stopped,
+            Ending::Completed if self.total.counts.refused_lines > 0 => RunOutcome::SomeRefused,
+            Ending::Completed => RunOutcome::Done,
         }
     }
 }
@@ -185,59 +55,6 @@ impl BenchResult {
 struct Work {
     batch: Batch,
     fields: u64,
-}
-
-/// Evaluates step `n` of a ramp.
-pub fn judge_step(n: u32, period: &Period, ramp: &RampConfig) -> StepResult {
-    let target = ramp.rate(n);
-    let acked = period.per_s(period.counts.acked_lines);
-    let p99 = period.latency().p99_ms;
-    let errors = period.errors() + period.counts.refused_lines;
-    let max_p99 = ramp.max_p99.as_secs_f64() * 1000.0;
-    let reason = if errors > 0 {
-        let statuses: Vec<String> = period
-            .requests
-            .statuses
-            .iter()
-            .filter(|(s, _)| !(200..300).contains(*s))
-            .map(|(s, c)| format!("{c}x HTTP {s}"))
-            .collect();
-        let mut what = statuses.join(", ");
-        if period.requests.network_errors > 0 {
-            if !what.is_empty() {
-                what.push_str(", ");
-            }
-            what.push_str(&format!(
-                "{} network errors",
-                period.requests.network_errors
-            ));
-        }
-        if period.counts.refused_lines > 0 {
-            if !what.is_empty() {
-                what.push_str(", ");
-            }
-            what.push_str(&format!("{} lines refused", period.counts.refused_lines));
-        }
-        format!("errors at {target:.0} lines/s: {what}")
-    } else if p99 > max_p99 {
-        format!("p99 latency {p99:.1} ms above --max-p99 {max_p99:.0} ms at {target:.0} lines/s")
-    } else if acked < ramp.min_ratio * target {
-        format!(
-            "acknowledged {acked:.0} lines/s, below {:.0}% of the {target:.0} lines/s asked",
-            ramp.min_ratio * 100.0
-        )
-    } else {
-        String::new()
-    };
-    StepResult {
-        step: n,
-        target_lines_per_s: target,
-        acked_lines_per_s: acked,
-        p99_ms: p99,
-        errors,
-        passed: reason.is_empty(),
-        reason,
-    }
 }
 
 /// A fresh timeline for `config`, starting now.
@@ -307,7 +124,6 @@ pub fn run(
         live,
     };
     let concurrency = config.concurrency;
-    let (work_tx, work_rx) = bounded::<Work>(concurrency);
     let mut sender_stats = RequestStats::default();
     let mut steps: Vec<StepResult> = Vec::new();
     let mut stop_reason = String::new();
@@ -343,58 +159,39 @@ pub fn run(
     let failure_ref = &failure;
     let finishing_ref = &finishing;
     std::thread::scope(|scope| {
-        let mut workers = Vec::new();
-        for w in 0..concurrency {
-            let rx = work_rx.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("sender {w}"))
-                .spawn_scoped(scope, move || {
-                    let mut stats = RequestStats::default();
-                    let mut rng = Jitter::from_time(w as u64 + 1);
-                    for work in rx {
-                        if finishing_ref.load(Ordering::Relaxed) || ctx.stop.load(Ordering::Relaxed)
-                        {
-                            continue;
-                        }
-                        let b = &work.batch;
-                        let bytes = b.body.bytes().len() as u64;
-                        timeline.batch_sent(clock.now(), b.lines, work.fields, bytes);
-                        LiveCounters::add(&ctx.live.lines_read, b.lines);
-                        LiveCounters::add(&ctx.live.bytes_read, bytes);
-                        let outcome = send_batch(ctx, b, &mut stats, &mut rng);
-                        timeline.batch_done(
-                            clock.now(),
-                            b.lines,
-                            work.fields,
-                            bytes,
-                            outcome.acked,
-                            outcome.refused_count(),
-                        );
-                        let ending = match outcome.failure {
-                            Some(Failure::Fatal { status, message }) => {
-                                Some(Ending::Fatal { status, message })
-                            }
-                            Some(Failure::GaveUp { message }) => Some(Ending::GaveUp { message }),
-                            Some(Failure::Stopped) | None => None,
-                        };
-                        if let Some(e) = ending {
-                            let mut f = failure_ref.lock().unwrap_or_else(|e| e.into_inner());
-                            f.get_or_insert(e);
-                        }
-                    }
-                    stats
-                });
-            match spawned {
-                Ok(h) => workers.push(h),
-                Err(e) => {
-                    spawn_error = Some(e);
-                    break;
+        let Started {
+            work: work_tx,
+            pool,
+            spawn_error: pool_error,
+        } = Pool::start(scope, concurrency, concurrency, |_| {
+            move |work: Work, stats: &mut RequestStats, rng: &mut Jitter| {
+                if finishing_ref.load(Ordering::Relaxed) || ctx.stop.load(Ordering::Relaxed) {
+                    return true;
                 }
+                let b = &work.batch;
+                let bytes = b.body.bytes().len() as u64;
+                timeline.batch_sent(clock.now(), b.lines, work.fields, bytes);
+                LiveCounters::add(&ctx.live.lines_read, b.lines);
+                LiveCounters::add(&ctx.live.bytes_read, bytes);
+                let outcome = send_batch(ctx, b, stats, rng);
+                timeline.batch_done(
+                    clock.now(),
+                    b.lines,
+                    work.fields,
+                    bytes,
+                    outcome.acked,
+                    outcome.refused_count(),
+                );
+                if let Some(e) = outcome.failure.as_ref().and_then(Ending::of_failure) {
+                    let mut f = failure_ref.lock().unwrap_or_else(|e| e.into_inner());
+                    f.get_or_insert(e);
+                }
+                true
             }
-        }
-        drop(work_rx);
-        if spawn_error.is_some() {
+        });
+        if pool_error.is_some() {
             // The workers started end once the channel closes (work_tx is dropped on return).
+            spawn_error = pool_error;
             return;
         }
 
@@ -542,16 +339,9 @@ pub fn run(
         timeline.set_end(clock.now(), end_sec);
         finishing.store(true, Ordering::Relaxed);
         drop(work_tx);
-        let deadline = clock.now() + config.drain;
-        while workers.iter().any(|w| !w.is_finished()) && clock.now() < deadline {
-            clock.sleep(Duration::from_millis(10));
-        }
+        pool.wait_until(clock, clock.now() + config.drain);
         stop.store(true, Ordering::Relaxed);
-        for w in workers {
-            if let Ok(stats) = w.join() {
-                sender_stats.merge(&stats);
-            }
-        }
+        sender_stats = pool.join().stats;
     });
 
     if let Some(e) = spawn_error {

@@ -1,4 +1,5 @@
-//! A small, fast, seeded pseudo-random generator (SplitMix64).
+//! A small, fast, seeded pseudo-random generator (SplitMix64): the one generator of the bench
+//! workloads ([`crate::workload`]) and the benchmark data sets ([`crate::datagen`]).
 //!
 //! The generated data sets must be identical for a given seed on every machine and with every
 //! version of every dependency, so the generator is written out here rather than taken from a
@@ -39,6 +40,13 @@ impl Rng {
     #[inline]
     pub fn below(&mut self, n: u32) -> u32 {
         (((self.next_u64() >> 32) * u64::from(n)) >> 32) as u32
+    }
+
+    /// A value in `0..n` (`n` of 0 is taken as 1) as the remainder of the next value: the
+    /// draw of the bench workloads, whose data depends on it.
+    #[inline]
+    pub fn modulo(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
     }
 
     /// A value in `lo..=hi`.

@@ -2,10 +2,26 @@
 //! acknowledged and sent, the rate asked for) above, request latency (p99 and p50, the
 //! `--max-p99` bound) below, over time; warm-up and each ramp step shaded and labelled.
 
-use crate::bench_report::RunInfo;
-use lpconvert_send::bench::timeline::{Phase, Sample};
-use lpconvert_send::bench::{BenchResult, Mode};
+use super::run_info::RunInfo;
+use super::text::headline;
+use super::{Exporter, ReportError};
+use crate::config::Mode;
+use crate::run::BenchResult;
+use crate::timeline::{Phase, Sample};
 use plotters::prelude::*;
+
+/// Writes `chart.svg`.
+#[derive(Debug, Clone, Copy)]
+pub struct Svg;
+
+impl Exporter for Svg {
+    fn file_name(&self) -> &'static str {
+        "chart.svg"
+    }
+    fn render(&self, info: &RunInfo, r: &BenchResult) -> Result<Vec<u8>, ReportError> {
+        render(info, r).map(String::into_bytes)
+    }
+}
 
 const WIDTH: u32 = 1100;
 const HEIGHT: u32 = 760;
@@ -19,8 +35,8 @@ const BAND_B: RGBColor = RGBColor(228, 235, 244);
 const WARMUP: RGBColor = RGBColor(225, 225, 225);
 const FAILED: RGBColor = RGBColor(250, 222, 222);
 
-fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
-    anyhow::anyhow!("drawing chart.svg: {e}")
+fn err<E: std::fmt::Display>(e: E) -> ReportError {
+    ReportError::Chart(e.to_string())
 }
 
 /// Per-second rate of a count.
@@ -97,7 +113,7 @@ fn short(v: f64) -> String {
 }
 
 /// Renders the chart as SVG text.
-pub fn render(info: &RunInfo, r: &BenchResult) -> anyhow::Result<String> {
+fn render(info: &RunInfo, r: &BenchResult) -> Result<String, ReportError> {
     // A last partial second of a few milliseconds would show a meaningless rate.
     let samples: Vec<Sample> = r
         .samples
@@ -145,7 +161,7 @@ pub fn render(info: &RunInfo, r: &BenchResult) -> anyhow::Result<String> {
                 (_, Some(v)) => v.clone(),
                 _ => info.write_url.clone(),
             },
-            crate::bench_report::headline(r)
+            headline(r)
         );
         let root = root
             .titled(&truncate(&title, 140), ("sans-serif", 16))
@@ -282,7 +298,7 @@ fn draw_bands(
     bands: &[Band],
     top: f64,
     labels: bool,
-) -> anyhow::Result<()> {
+) -> Result<(), ReportError> {
     chart
         .draw_series(
             bands

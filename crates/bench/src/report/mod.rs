@@ -1,0 +1,116 @@
+//! The reports of `lpconvert bench`: one [`Exporter`] per file written into `--report DIR`
+//! ([`json`]: `report.json`, [`markdown`]: `report.md`, [`svg`]: `chart.svg`), and the
+//! summary printed at the end ([`text`]).
+
+pub mod json;
+pub mod markdown;
+pub mod model;
+pub mod run_info;
+pub mod svg;
+pub mod text;
+
+pub use run_info::RunInfo;
+pub use text::{headline, summary_lines, thousands};
+
+use crate::run::BenchResult;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// A report could not be made or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The JSON report could not be serialized.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// The chart could not be drawn.
+    #[error("drawing chart.svg: {0}")]
+    Chart(String),
+    /// A file could not be written.
+    #[error("writing {}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        error: io::Error,
+    },
+    /// A report file exists and is not a regular file.
+    #[error("--report {}: {name} exists and is not a regular file: the report cannot replace it", dir.display())]
+    NotAFile {
+        /// The directory.
+        dir: PathBuf,
+        /// The file.
+        name: &'static str,
+    },
+    /// Nothing can be written into the directory.
+    #[error("--report {}: cannot write into this directory", dir.display())]
+    NotWritable {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        #[source]
+        error: io::Error,
+    },
+}
+
+/// One report file.
+pub trait Exporter {
+    /// Its name in the report directory.
+    fn file_name(&self) -> &'static str;
+    /// Its contents for the run `r` described by `info`.
+    fn render(&self, info: &RunInfo, r: &BenchResult) -> Result<Vec<u8>, ReportError>;
+}
+
+/// The files written into `--report DIR`, in order.
+pub fn exporters() -> [&'static dyn Exporter; 3] {
+    [&json::Json, &markdown::Markdown, &svg::Svg]
+}
+
+/// The names of the files written into `--report DIR`.
+pub fn file_names() -> Vec<&'static str> {
+    exporters().iter().map(|e| e.file_name()).collect()
+}
+
+/// Writes every report file into `dir`; nothing is written when one cannot be made.
+pub fn write_all(dir: &Path, info: &RunInfo, r: &BenchResult) -> Result<(), ReportError> {
+    let mut files = Vec::new();
+    for e in exporters() {
+        files.push((e.file_name(), e.render(info, r)?));
+    }
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        write_atomically(&path, &bytes).map_err(|error| ReportError::Write { path, error })?;
+    }
+    Ok(())
+}
+
+/// Writes `path` through a temporary file renamed over it: a report from an earlier run in
+/// the same directory is replaced whole, never left half overwritten.
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Fails unless a report can be written into `dir` (checked before anything is sent, so
+/// that a run is not measured for nothing).
+pub fn check_dir_writable(dir: &Path) -> Result<(), ReportError> {
+    for name in file_names() {
+        let p = dir.join(name);
+        if p.symlink_metadata().is_ok_and(|m| !m.is_file()) {
+            return Err(ReportError::NotAFile {
+                dir: dir.to_owned(),
+                name,
+            });
+        }
+    }
+    let probe = dir.join(format!(".lpconvert-bench-{}.tmp", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|error| ReportError::NotWritable {
+        dir: dir.to_owned(),
+        error,
+    })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
