@@ -318,6 +318,61 @@ pub struct OutputFile {
     wrote: bool,
 }
 
+/// Why a partial file could not be claimed.
+enum Claim {
+    /// Another run holds it locked.
+    Busy,
+    /// It could not be created.
+    Io(io::Error),
+}
+
+/// Creates `partial` already locked, so that a second run never sees it unlocked: the file
+/// is created and locked under a name of this process's own, then hard-linked to `partial`
+/// (which fails when the name exists). A partial file left by a run that ended is taken
+/// over only while its lock is held by this run, so two runs cannot both take it over. On a
+/// file system without hard links the file is renamed into place instead.
+fn create_locked(partial: &Path, opts: &std::fs::OpenOptions) -> Result<File, Claim> {
+    static CLAIMS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = CLAIMS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let own = with_suffix(partial, &format!(".{}.{n}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&own);
+    let f = opts.open(&own).map_err(Claim::Io)?;
+    // Held until the process ends: tells a second run that the file is in use.
+    let _ = f.try_lock();
+    let result = loop {
+        match std::fs::hard_link(&own, partial) {
+            Ok(()) => break Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let stale = match File::open(partial) {
+                    Ok(f) => f,
+                    // Gone since: try the link again.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => break Err(Claim::Io(e)),
+                };
+                if let Err(std::fs::TryLockError::WouldBlock) = stale.try_lock() {
+                    break Err(Claim::Busy);
+                }
+                // Locked by this run now: no other run removes it meanwhile.
+                if let Err(e) = std::fs::remove_file(partial) {
+                    if e.kind() != io::ErrorKind::NotFound {
+                        break Err(Claim::Io(e));
+                    }
+                }
+            }
+            Err(_) => {
+                if let Ok(existing) = File::open(partial) {
+                    if let Err(std::fs::TryLockError::WouldBlock) = existing.try_lock() {
+                        break Err(Claim::Busy);
+                    }
+                }
+                break std::fs::rename(&own, partial).map_err(Claim::Io);
+            }
+        }
+    };
+    let _ = std::fs::remove_file(&own);
+    result.map(|()| f)
+}
+
 impl OutputFile {
     /// Creates `path.partial` (or opens `path` itself when it is not a regular file).
     pub fn create(path: &Path) -> anyhow::Result<OutputFile> {
@@ -333,17 +388,6 @@ impl OutputFile {
             // Follow a symlink: the file it points to is replaced, the link stays.
             let target = resolve(path);
             let partial = with_suffix(&target, ".partial");
-            // A partial file another run still writes (and holds locked) is not taken over:
-            // whichever run ended first would put the other's unfinished file in place.
-            if let Ok(f) = File::open(&partial) {
-                if let Err(std::fs::TryLockError::WouldBlock) = f.try_lock() {
-                    anyhow::bail!(
-                        "{} is being written by another run: wait for it to end, or choose another file",
-                        partial.display()
-                    );
-                }
-            }
-            let _ = std::fs::remove_file(&partial);
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
             if let Ok(m) = std::fs::metadata(&target) {
@@ -356,16 +400,18 @@ impl OutputFile {
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(m.mode() & 0o7777);
             }
-            let f = opts.open(&partial).map_err(|e| {
-                anyhow::anyhow!(
+            let f = create_locked(&partial, &opts).map_err(|e| match e {
+                Claim::Busy => anyhow::anyhow!(
+                    "{} is being written by another run: wait for it to end, or choose another file",
+                    partial.display()
+                ),
+                Claim::Io(e) => anyhow::anyhow!(
                     "cannot create {} (written there, then renamed to {}): {}; choose a writable place",
                     partial.display(),
                     path.display(),
                     cause(&e)
-                )
+                ),
             })?;
-            // Held until the process ends: tells a second run that the file is in use.
-            let _ = f.try_lock();
             (f, target, Some(partial))
         };
         let w = BufWriter::with_capacity(1 << 20, file);
@@ -494,6 +540,38 @@ mod tests {
         let b = d.join(".").join("x.lp");
         let r = check_outputs(&[], &[("-o".into(), a), ("--rejects".into(), b)]);
         assert!(r.is_err_and(|e| e.contains("-o") && e.contains("--rejects")));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn of_runs_starting_on_one_output_at_once_exactly_one_gets_it() {
+        // The partial file used to be created, then locked: a second run seeing it in
+        // between took it for a leftover, removed it and wrote its own, so that both wrote and
+        // the first to end renamed the other's unfinished file into place.
+        let d = dir("claim");
+        let p = d.join("o.lp");
+        for round in 0..200 {
+            let barrier = std::sync::Barrier::new(6);
+            let won = std::thread::scope(|s| {
+                let runs: Vec<_> = (0..6)
+                    .map(|_| {
+                        s.spawn(|| {
+                            barrier.wait();
+                            OutputFile::create(&p).ok()
+                        })
+                    })
+                    .collect();
+                let files: Vec<_> = runs.into_iter().filter_map(|r| r.join().unwrap()).collect();
+                files.len()
+            });
+            assert_eq!(won, 1, "round {round}: {won} runs got the same output");
+            let _ = std::fs::remove_file(d.join("o.lp.partial"));
+        }
+        let left: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
         let _ = std::fs::remove_dir_all(&d);
     }
 
