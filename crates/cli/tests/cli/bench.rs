@@ -5,7 +5,7 @@
 //! every chart is parsed by a real SVG parser (usvg).
 
 use crate::support::{
-    assert_exit, bench, http_get, influx_query, send_signal, spawn_lpconvert, start_influxdb,
+    argv, assert_exit, bench, http_get, influx_query, send_signal, spawn_lpconvert, start_influxdb,
     start_victoria_metrics, wait_until, FaultServer, Reply, Seen, TempDir,
 };
 use std::collections::{BTreeSet, VecDeque};
@@ -75,22 +75,10 @@ fn influxdb_1x_fixed_rate_stores_what_was_acknowledged() {
     let dir = TempDir::new("bench-influx");
     let rep = dir.join("out");
     let t0 = Instant::now();
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "bench",
-        "--hosts",
-        "20",
-        "--rate",
-        "5000",
-        "--warmup",
-        "1s",
-        "--duration",
-        "3s",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv(
+        "--url {} --db bench --hosts 20 --rate 5000 --warmup 1s --duration 3s --report {}",
+        &[&server.url, rep.to_str().unwrap()],
+    ));
     assert_exit(&out, 0);
     assert!(t0.elapsed() < Duration::from_secs(30));
     let r = read_report(&rep);
@@ -130,26 +118,7 @@ fn victoria_metrics_home_workload_stores_what_was_acknowledged() {
     let server = start_victoria_metrics();
     let dir = TempDir::new("bench-vm");
     let rep = dir.join("out");
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "bench",
-        "--workload",
-        "home",
-        "--hosts",
-        "8",
-        "--rate",
-        "3000",
-        "--warmup",
-        "1s",
-        "--duration",
-        "3s",
-        "--concurrency",
-        "2",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv("--url {} --db bench --workload home --hosts 8 --rate 3000 --warmup 1s --duration 3s --concurrency 2 --report {}", &[&server.url, rep.to_str().unwrap()]));
     assert_exit(&out, 0);
     let r = read_report(&rep);
     assert_eq!(r["server"]["product"], "VictoriaMetrics");
@@ -293,31 +262,7 @@ fn ramp_step_whose_retries_run_out_is_saturation_not_a_fatal_answer() {
     };
     let dir = TempDir::new("bench-ramp-gaveup");
     let rep = dir.join("out");
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--ramp",
-        "--ramp-start",
-        "4000",
-        "--ramp-factor",
-        "2",
-        "--step-interval",
-        "1s",
-        "--warmup",
-        "0s",
-        "--duration",
-        "8s",
-        "--drain",
-        "1s",
-        "--max-retry-time",
-        "300ms",
-        "--min-ratio",
-        "0.5",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv("--url {} --db d --ramp --ramp-start 4000 --ramp-factor 2 --step-interval 1s --warmup 0s --duration 8s --drain 1s --max-retry-time 300ms --min-ratio 0.5 --report {}", &[&server.url, rep.to_str().unwrap()]));
     assert_exit(&out, 0);
     let r = read_report(&rep);
     let sat = &r["saturation"];
@@ -388,24 +333,10 @@ fn from_file_loops_with_shifted_timestamps_and_nothing_overwrites() {
     .unwrap();
     let server = FaultServer::accept_all();
     let rep = dir.join("out");
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--from",
-        file.to_str().unwrap(),
-        "--precision",
-        "s",
-        "--rate",
-        "2000",
-        "--warmup",
-        "0s",
-        "--duration",
-        "2s",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv(
+        "--url {} --db d --from {} --precision s --rate 2000 --warmup 0s --duration 2s --report {}",
+        &[&server.url, file.to_str().unwrap(), rep.to_str().unwrap()],
+    ));
     assert_exit(&out, 0);
     let r = read_report(&rep);
     let stored = server.stored();
@@ -446,33 +377,20 @@ fn a_fatal_status_ends_with_exit_1_and_a_report() {
         FaultServer::start(|_| Reply::with_body(404, r#"{"error":"database not found: \"d\""}"#));
     let dir = TempDir::new("bench-404");
     let rep = dir.join("out");
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--rate",
-        "1000",
-        "--duration",
-        "5s",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv(
+        "--url {} --db d --rate 1000 --duration 5s --report {}",
+        &[&server.url, rep.to_str().unwrap()],
+    ));
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("database not found"), "{stderr}");
     let r = read_report(&rep);
     assert_eq!(r["ending"], "fatal");
     assert_eq!(acked(&r), 0);
-    let usage = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--ramp",
-        "--ramp-factor",
-        "1",
-    ]);
+    let usage = bench(&argv(
+        "--url {} --db d --ramp --ramp-factor 1",
+        &[&server.url],
+    ));
     assert_eq!(usage.status.code(), Some(2));
 }
 
@@ -496,20 +414,10 @@ fn sigint_and_sigterm_stop_bench_with_the_reports_of_what_was_measured() {
         let rep = dir.join("out");
         let started = Instant::now();
         let out = bench_signalled(
-            &[
-                "--url",
-                &server.url,
-                "--db",
-                "d",
-                "--rate",
-                "2000",
-                "--warmup",
-                "0s",
-                "--duration",
-                "60s",
-                "--report",
-                rep.to_str().unwrap(),
-            ],
+            &argv(
+                "--url {} --db d --rate 2000 --warmup 0s --duration 60s --report {}",
+                &[&server.url, rep.to_str().unwrap()],
+            ),
             &server,
             signal,
             Duration::from_millis(1500),
@@ -538,21 +446,7 @@ fn from_an_endless_device_or_a_line_without_end_is_refused_quickly() {
     let dir = TempDir::new("bench-devzero");
     let rep = dir.join("out");
     let t = Instant::now();
-    let out = bench(&[
-        "--url",
-        "http://127.0.0.1:9",
-        "--db",
-        "d",
-        "--dry-run",
-        "--duration",
-        "1s",
-        "--warmup",
-        "0s",
-        "--from",
-        "/dev/zero",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv("--url http://127.0.0.1:9 --db d --dry-run --duration 1s --warmup 0s --from /dev/zero --report {}", &[rep.to_str().unwrap()]));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{:?} {err}", out.status);
     assert!(err.contains("/dev/zero"), "{err}");
@@ -567,26 +461,7 @@ fn a_server_that_never_answers_does_not_hold_the_start_for_the_version_probe() {
     let dir = TempDir::new("bench-hang");
     let rep = dir.join("out");
     let t = Instant::now();
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--rate",
-        "100",
-        "--warmup",
-        "0s",
-        "--duration",
-        "1s",
-        "--timeout",
-        "1s",
-        "--max-retry-time",
-        "1s",
-        "--drain",
-        "1s",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv("--url {} --db d --rate 100 --warmup 0s --duration 1s --timeout 1s --max-retry-time 1s --drain 1s --report {}", &[&server.url, rep.to_str().unwrap()]));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     // Before: three version requests of 5 s each (15 s) before the first write.
@@ -602,19 +477,10 @@ fn a_server_that_never_answers_does_not_hold_the_start_for_the_version_probe() {
 fn a_rate_below_one_batch_per_run_still_ends_at_the_duration() {
     // 10 bytes/s: one batch of a few hundred bytes owes tens of seconds.
     let t = Instant::now();
-    let out = bench(&[
-        "--url",
-        "http://127.0.0.1:9",
-        "--db",
-        "d",
-        "--dry-run",
-        "--rate",
-        "10B/s",
-        "--warmup",
-        "0s",
-        "--duration",
-        "1s",
-    ]);
+    let out = bench(&argv(
+        "--url http://127.0.0.1:9 --db d --dry-run --rate 10B/s --warmup 0s --duration 1s",
+        &[],
+    ));
     assert_exit(&out, 0);
     assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
 }
@@ -625,20 +491,10 @@ fn a_report_dir_whose_report_name_is_a_directory_is_refused_before_sending() {
     let dir = TempDir::new("bench-report-dir");
     let rep = dir.join("out");
     std::fs::create_dir_all(rep.join("chart.svg")).unwrap();
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--rate",
-        "100",
-        "--warmup",
-        "0s",
-        "--duration",
-        "1s",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv(
+        "--url {} --db d --rate 100 --warmup 0s --duration 1s --report {}",
+        &[&server.url, rep.to_str().unwrap()],
+    ));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("chart.svg"), "{err}");

@@ -3,7 +3,7 @@
 //! `tests/proptest-regressions/check.txt`, where proptest looks for them), and check's
 //! messages, summary and exit codes through the binary.
 
-use crate::support::{assert_exit, gzip, lpconvert, scratch_file, text};
+use crate::support::{argv, assert_exit, gzip, lpconvert, scratch_file, text};
 use lpconvert_engine::{convert_input, Input, InputData, Reject, Sink, Tuning};
 use lpconvert_lp::target::{check_line, Target, Verdict};
 use proptest::prelude::*;
@@ -62,14 +62,10 @@ fn check_prints_the_first_100_and_counts_all() {
     let lp = scratch_file("many.lp");
     let body: String = (0..250).map(|i| format!("m f=x{i}\nm f={i}\n")).collect();
     std::fs::write(&lp, body).expect("write");
-    let out = lpconvert(&[
-        "check",
-        "--threads",
-        "2",
-        "--chunk-size",
-        "1K",
-        &lp.to_string_lossy(),
-    ]);
+    let out = lpconvert(&argv(
+        "check --threads 2 --chunk-size 1K {}",
+        &[&lp.to_string_lossy()],
+    ));
     assert_eq!(out.status.code(), Some(3));
     let o = text(&out.stdout);
     assert_eq!(o.lines().count(), 100);

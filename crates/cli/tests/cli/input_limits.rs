@@ -2,7 +2,7 @@
 //! records too long for memory.
 
 use crate::support::{
-    assert_exit, assert_stderr_has, gzip, replay_to, run_lpconvert, spawn_lpconvert, stderr,
+    argv, assert_exit, assert_stderr_has, gzip, replay_to, run_lpconvert, spawn_lpconvert, stderr,
     wait_until, write_text, TempDir, BIN,
 };
 use std::process::{Command, Output, Stdio};
@@ -546,16 +546,10 @@ fn replay_schema_takes_max_record_size() {
     let out = replay_to(
         "http://127.0.0.1:9",
         "x",
-        &[
-            "--dry-run",
-            "--schema",
-            &s,
-            "--on-error",
-            "skip",
-            "--max-record-size",
-            "1K",
-            &csv,
-        ],
+        &argv(
+            "--dry-run --schema {} --on-error skip --max-record-size 1K {}",
+            &[&s, &csv],
+        ),
     );
     let err = stderr(&out);
     assert!(
@@ -576,17 +570,10 @@ fn overlong_quoted_csv_record_keeps_later_line_numbers_right() {
         &format!("time,room,temp\n1,a,1\n2,\"{long}\n{long}\n{long}\",1\n3,a,1\n4,a,warm\n"),
     );
     for from_stdin in [false, true] {
-        let mut args = vec![
-            "convert",
-            "-s",
-            &s,
-            "--on-error",
-            "skip",
-            "--max-record-size",
-            "100K",
-            "--chunk-size",
-            "100",
-        ];
+        let mut args = argv(
+            "convert -s {} --on-error skip --max-record-size 100K --chunk-size 100",
+            &[&s],
+        );
         let out = if from_stdin {
             args.push("-");
             run_with_stdin(&args, &csv)
@@ -717,16 +704,10 @@ fn same_mapped_and_streamed(
     );
     let streamed = run_with_stdin(
         &[
-            &[
-                "convert",
-                "-s",
-                schema,
-                "--format",
-                format,
-                "--chunk-size",
-                "1",
-                "-",
-            ][..],
+            &argv(
+                "convert -s {} --format {} --chunk-size 1 -",
+                &[schema, format],
+            )[..],
             &common,
         ]
         .concat(),
@@ -892,16 +873,10 @@ fn gz_input_appended_to_while_read_exits_2() {
     let gz_path = dir.join("a.csv.gz");
     std::fs::write(&gz_path, gzip(&std::fs::read(&csv).unwrap())).unwrap();
     let gz = gz_path.display().to_string();
-    let mut child = spawn_lpconvert(&[
-        "convert",
-        "-s",
-        &s,
-        &gz,
-        "--threads",
-        "1",
-        "--chunk-size",
-        "1",
-    ]);
+    let mut child = spawn_lpconvert(&argv(
+        "convert -s {} {} --threads 1 --chunk-size 1",
+        &[&s, &gz],
+    ));
     // The first line out: the file is open and being read. Its output is not drained,
     // so the run soon waits on the full pipe, most of the file still unread.
     let mut stdout = child.stdout.take().unwrap();
@@ -973,18 +948,10 @@ fn csv_line_of_commas_is_read_in_bounded_memory() {
         &format!("time,room,temp\n1,k,1.5\n2{commas}\n3,k,3.5\n"),
     );
     for max in ["64M", "100M"] {
-        let out = run_bounded(&[
-            "convert",
-            "-s",
-            &s,
-            &rows,
-            "--threads",
-            "1",
-            "--on-error",
-            "skip",
-            "--max-record-size",
-            max,
-        ]);
+        let out = run_bounded(&argv(
+            "convert -s {} {} --threads 1 --on-error skip --max-record-size {}",
+            &[&s, &rows, max],
+        ));
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(3), "{max}: {:?} {err}", out.status);
         assert_stderr_has(&out, "3 rows read, 2 lines written");

@@ -4,7 +4,7 @@
 //! naming indented lines, naming no line).
 
 use crate::support::{
-    assert_exit, assert_stderr_has, bench, points, replay, replay_to, replay_with_env,
+    argv, assert_exit, assert_stderr_has, bench, points, replay, replay_to, replay_with_env,
     replay_within, report, stderr, write_lines, write_text, FaultServer, Reply, Seen, TempDir,
 };
 use std::time::{Duration, Instant};
@@ -270,19 +270,10 @@ fn a_token_echoed_by_the_server_is_redacted() {
         }
     });
     for quiet in [false, true] {
-        let mut args = vec![
-            "--url",
-            server.url.as_str(),
-            "--db",
-            "d",
-            "--batch-lines",
-            "1",
-            "--concurrency",
-            "1",
-            "--rejects",
-            rejects.to_str().unwrap(),
-            &input,
-        ];
+        let mut args = argv(
+            "--url {} --db d --batch-lines 1 --concurrency 1 --rejects {} {}",
+            &[server.url.as_str(), rejects.to_str().unwrap(), &input],
+        );
         if quiet {
             args.push("--quiet");
         }
@@ -464,19 +455,10 @@ fn replay_against(api: &str, status: u16, body: &str, stored: &[&str]) -> serde_
         delay: Duration::ZERO,
         stored: Some(stored.clone()),
     });
-    let out = replay(&[
-        "--url",
-        &server.url,
-        "--api",
-        api,
-        "--db",
-        "d",
-        "--report",
-        rep.to_str().unwrap(),
-        "--max-retry-time",
-        "5s",
-        &input,
-    ]);
+    let out = replay(&argv(
+        "--url {} --api {} --db d --report {} --max-retry-time 5s {}",
+        &[&server.url, api, rep.to_str().unwrap(), &input],
+    ));
     let r = report(&rep);
     let acked = r["lines_acknowledged"].as_u64().unwrap();
     let refused = r["lines_refused"].as_u64().unwrap();
@@ -560,23 +542,7 @@ fn a_partial_write_answer_cut_off_or_not_utf8_is_never_taken_for_more_than_it_sa
             },
             stored: good.clone(),
         });
-        let out = replay(&[
-            "--url",
-            &server.url,
-            "--api",
-            "v3",
-            "--db",
-            "d",
-            "--report",
-            rep.to_str().unwrap(),
-            "--rejects",
-            rejects.to_str().unwrap(),
-            "--timeout",
-            "3s",
-            "--max-retry-time",
-            "20s",
-            &input,
-        ]);
+        let out = replay(&argv("--url {} --api v3 --db d --report {} --rejects {} --timeout 3s --max-retry-time 20s {}", &[&server.url, rep.to_str().unwrap(), rejects.to_str().unwrap(), &input]));
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(3), "{k}: {err}");
         let r = report(&rep);
@@ -611,17 +577,10 @@ fn a_token_or_user_that_a_header_cannot_carry_is_a_usage_error() {
         assert!(!err.contains("Qz9"), "token shown: {err}");
     }
     let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--username",
-            "ad:min",
-            "--password-env",
-            "PW",
-            &input,
-        ],
+        &argv(
+            "--url {} --db d --username ad:min --password-env PW {}",
+            &[&server.url, &input],
+        ),
         &[("PW", "pw")],
     );
     assert_exit(&out, 2);
@@ -652,19 +611,10 @@ fn a_token_echoed_with_json_escapes_is_redacted() {
             Reply::with_body(status, format!(r#"{{"error":"refused for {escaped}"}}"#))
         });
         let out = replay_with_env(
-            &[
-                "--url",
-                &server.url,
-                "--db",
-                "d",
-                "--batch-lines",
-                "1",
-                "--concurrency",
-                "1",
-                "--rejects",
-                rejects.to_str().unwrap(),
-                &input,
-            ],
+            &argv(
+                "--url {} --db d --batch-lines 1 --concurrency 1 --rejects {} {}",
+                &[&server.url, rejects.to_str().unwrap(), &input],
+            ),
             &[("INFLUX_TOKEN", r#"tok"Xy7\Secret"#)],
         );
         let err = stderr(&out);
@@ -754,21 +704,15 @@ fn an_answer_sent_before_the_body_was_read_is_heard() {
         })
         .collect();
     let input = crate::support::write_lines(&dir, "big.lp", &lines);
-    let common = [
-        "--db",
-        "d",
-        "--batch-lines",
-        "60000",
-        "--batch-bytes",
-        "64MB",
-        "--max-retry-time",
-        "8s",
-    ];
+    let common = argv(
+        "--db d --batch-lines 60000 --batch-bytes 64MB --max-retry-time 8s",
+        &[],
+    );
     // A bad token: 401 at once, not "connection reset" retried until --max-retry-time.
     let (url, _) = early_answer_server(|_| Some(401));
     let started = Instant::now();
     let mut args = vec!["--url", url.as_str()];
-    args.extend(common);
+    args.extend(&common);
     args.push(&input);
     let out = replay_with_env(&args, &[("INFLUX_TOKEN", "tok-early")]);
     let err = stderr(&out);
@@ -779,7 +723,7 @@ fn an_answer_sent_before_the_body_was_read_is_heard() {
     // halves fit, and every line is stored.
     let (url, stored) = early_answer_server(|len| (len > 1_000_000).then_some(413));
     let mut args = vec!["--url", url.as_str()];
-    args.extend(common);
+    args.extend(&common);
     args.push(&input);
     let out = replay_with_env(&args, &[]);
     let err = stderr(&out);
@@ -799,19 +743,10 @@ fn v3_precision_is_sent_in_the_long_form_every_release_accepts() {
         ("ns", "nanosecond"),
     ] {
         let before = server.seen().len();
-        let out = replay(&[
-            "--url",
-            &server.url,
-            "--api",
-            "v3",
-            "--db",
-            "d",
-            "--precision",
-            p,
-            "--time",
-            "now",
-            &input,
-        ]);
+        let out = replay(&argv(
+            "--url {} --api v3 --db d --precision {} --time now {}",
+            &[&server.url, p, &input],
+        ));
         assert_eq!(out.status.code(), Some(0), "{p}: {}", stderr(&out));
         assert_eq!(
             server.seen()[before].target,
@@ -836,17 +771,10 @@ fn server_reasons_in_the_rejects_file_carry_no_control_characters() {
     ] {
         let rejects = dir.join("rejects.lp");
         let server = FaultServer::start(move |_| Reply::with_body(400, body));
-        let out = replay(&[
-            "--url",
-            &server.url,
-            "--api",
-            api,
-            "--db",
-            "d",
-            "--rejects",
-            rejects.to_str().unwrap(),
-            &input,
-        ]);
+        let out = replay(&argv(
+            "--url {} --api {} --db d --rejects {} {}",
+            &[&server.url, api, rejects.to_str().unwrap(), &input],
+        ));
         assert_exit(&out, 3);
         let rejected = std::fs::read_to_string(&rejects).unwrap();
         assert!(
@@ -924,15 +852,10 @@ fn influxdb1_type_conflict_hiding_unparsable_lines_never_counts_them_stored() {
     let out = replay_to(
         &server.url,
         "d",
-        &[
-            "--precision",
-            "s",
-            "--report",
-            rep.to_str().unwrap(),
-            "--rejects",
-            rejects.to_str().unwrap(),
-            &input,
-        ],
+        &argv(
+            "--precision s --report {} --rejects {} {}",
+            &[rep.to_str().unwrap(), rejects.to_str().unwrap(), &input],
+        ),
     );
     assert_exit(&out, 3);
     let q = crate::support::influx_query(&server.url, "d", "SELECT * FROM tc WHERE time < 50s");
@@ -1026,19 +949,10 @@ fn retry_after_date_far_in_the_future_does_not_panic_or_exit_0() {
     });
     let rep = dir.join("report.json");
     let out = replay_within(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--concurrency",
-            "1",
-            "--max-retry-time",
-            "2s",
-            "--report",
-            rep.to_str().unwrap(),
-            &file,
-        ],
+        &argv(
+            "--url {} --db d --concurrency 1 --max-retry-time 2s --report {} {}",
+            &[&server.url, rep.to_str().unwrap(), &file],
+        ),
         Duration::from_secs(30),
     )
     .expect("replay finished within 30 s");
@@ -1071,19 +985,10 @@ fn lines_pending_never_exit_0() {
     });
     let rep = dir.join("report.json");
     let out = replay_within(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--batch-lines",
-            "10",
-            "--concurrency",
-            "2",
-            "--report",
-            rep.to_str().unwrap(),
-            &file,
-        ],
+        &argv(
+            "--url {} --db d --batch-lines 10 --concurrency 2 --report {} {}",
+            &[&server.url, rep.to_str().unwrap(), &file],
+        ),
         Duration::from_secs(120),
     )
     .expect("replay finished within 120 s");
@@ -1211,15 +1116,10 @@ fn a_large_partial_write_answer_is_not_read_as_all_refused() {
     let out = replay_to(
         &server.url,
         "d",
-        &[
-            "--batch-lines",
-            "2000",
-            "--rejects",
-            rej.to_str().unwrap(),
-            "--report",
-            rep.to_str().unwrap(),
-            &file,
-        ],
+        &argv(
+            "--batch-lines 2000 --rejects {} --report {} {}",
+            &[rej.to_str().unwrap(), rep.to_str().unwrap(), &file],
+        ),
     );
     assert_eq!(server.stored().len(), 800);
     let r = report(&rep);

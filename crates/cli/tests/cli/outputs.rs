@@ -3,8 +3,8 @@
 //! ranges; rejects files that convert again with the same schema; causes said once.
 
 use crate::support::{
-    assert_exit, assert_stderr_has, bench, code, replay_to, run_lpconvert, spawn_lpconvert, stderr,
-    write_text, TempDir, BIN,
+    argv, assert_exit, assert_stderr_has, bench, code, replay_to, run_lpconvert, spawn_lpconvert,
+    stderr, write_text, TempDir, BIN,
 };
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -133,14 +133,10 @@ fn replay_outputs_naming_an_input_are_refused() {
     let o = replay_to(
         "http://127.0.0.1:9",
         "x",
-        &[
-            "--dry-run",
-            "--schema",
-            &schema,
-            "--convert-rejects",
-            &input,
-            &input,
-        ],
+        &argv(
+            "--dry-run --schema {} --convert-rejects {} {}",
+            &[&schema, &input, &input],
+        ),
     );
     assert_exit(&o, 2);
     assert_eq!(read(&input), HOME_CSV);
@@ -202,15 +198,10 @@ fn output_to_dev_null_is_written_in_place() {
     let (schema, input) = home(&dir);
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &input,
-            "-o",
-            "/dev/null",
-            "--rejects",
-            "/dev/null",
-        ],
+        &argv(
+            "-s {} {} -o /dev/null --rejects /dev/null",
+            &[&schema, &input],
+        ),
         &[],
     );
     assert_exit(&o, 0);
@@ -247,16 +238,10 @@ fn output_in_a_missing_directory_fails_before_any_input_is_read() {
     }
     // `-o` is not emptied when `--rejects` cannot be created.
     let good = write_text(&dir, "good.lp", "OLD\n");
-    let o = ends_without_reading(&[
-        "convert",
-        "-s",
-        &schema,
-        &fifo,
-        "-o",
-        &good,
-        "--rejects",
-        &nodir,
-    ]);
+    let o = ends_without_reading(&argv(
+        "convert -s {} {} -o {} --rejects {}",
+        &[&schema, &fifo, &good, &nodir],
+    ));
     assert_exit(&o, 2);
     assert_eq!(read(&good), "OLD\n");
     assert!(!dir.join("good.lp.partial").exists());
@@ -311,17 +296,10 @@ fn rejects_of_inputs_with_different_headers_go_to_one_file_per_header() {
     let rej = dir.join("rej.csv").display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &a,
-            &b,
-            &c,
-            "--on-error",
-            "skip",
-            "--rejects",
-            &rej,
-        ],
+        &argv(
+            "-s {} {} {} {} --on-error skip --rejects {}",
+            &[&schema, &a, &b, &c, &rej],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -362,15 +340,10 @@ fn rejects_with_skip_rows_keep_the_skipped_preamble() {
     let rej = dir.join("rej.csv").display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &input,
-            "--on-error",
-            "skip",
-            "--rejects",
-            &rej,
-        ],
+        &argv(
+            "-s {} {} --on-error skip --rejects {}",
+            &[&schema, &input, &rej],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -395,15 +368,10 @@ fn rejects_with_skip_rows_keep_the_skipped_preamble() {
     );
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &input,
-            "--on-error",
-            "skip",
-            "--rejects",
-            &rej,
-        ],
+        &argv(
+            "-s {} {} --on-error skip --rejects {}",
+            &[&schema, &input, &rej],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -429,15 +397,10 @@ fn rejects_from_a_pretty_json_array_are_one_line_each() {
     let rej = dir.join("rej.ndjson").display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &input,
-            "--on-error",
-            "skip",
-            "--rejects",
-            &rej,
-        ],
+        &argv(
+            "-s {} {} --on-error skip --rejects {}",
+            &[&schema, &input, &rej],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -467,38 +430,21 @@ fn error_texts_say_their_cause_once() {
         ),
         (
             "replay",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--rejects",
-                &nodir,
-                &input,
-            ],
+            argv(
+                "--url http://127.0.0.1:9 --db x --rejects {} {}",
+                &[&nodir, &input],
+            ),
         ),
         (
             "replay",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--schema",
-                &schema,
-                &missing,
-            ],
+            argv(
+                "--url http://127.0.0.1:9 --db x --schema {} {}",
+                &[&schema, &missing],
+            ),
         ),
         (
             "bench",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--from",
-                &missing,
-            ],
+            argv("--url http://127.0.0.1:9 --db x --from {}", &[&missing]),
         ),
     ];
     for (cmd, args) in runs {
@@ -548,16 +494,10 @@ fn a_further_rejects_file_never_replaces_an_input() {
     let rej = dir.join("rej.csv").display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &a,
-            &b,
-            "--on-error",
-            "skip",
-            "--rejects",
-            &rej,
-        ],
+        &argv(
+            "-s {} {} {} --on-error skip --rejects {}",
+            &[&schema, &a, &b, &rej],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -570,21 +510,10 @@ fn bench_report_files_naming_the_from_input_are_refused() {
     let dir = TempDir::new("bench-report-from");
     let from = write_text(&dir, "report.json", "m f=1 1\n");
     let report_dir = dir.0.display().to_string();
-    let o = bench(&[
-        "--url",
-        "http://127.0.0.1:9",
-        "--db",
-        "x",
-        "--dry-run",
-        "--duration",
-        "1s",
-        "--warmup",
-        "0s",
-        "--from",
-        &from,
-        "--report",
-        &report_dir,
-    ]);
+    let o = bench(&argv(
+        "--url http://127.0.0.1:9 --db x --dry-run --duration 1s --warmup 0s --from {} --report {}",
+        &[&from, &report_dir],
+    ));
     assert_exit(&o, 2);
     assert_stderr_has(&o, "--report");
     assert_eq!(read(&from), "m f=1 1\n");
@@ -643,15 +572,15 @@ fn output_through_a_dangling_symlink_writes_its_target_and_keeps_the_link() {
     // Output and rejects naming one file through a dangling link are refused.
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &input,
-            "-o",
-            &l,
-            "--rejects",
-            &dir.join("new.lp").display().to_string(),
-        ],
+        &argv(
+            "-s {} {} -o {} --rejects {}",
+            &[
+                &schema,
+                &input,
+                &l,
+                &dir.join("new.lp").display().to_string(),
+            ],
+        ),
         &[],
     );
     assert_exit(&o, 2);
@@ -687,16 +616,10 @@ fn output_on_dev_stdout_appends_to_a_regular_file_on_stdout() {
     std::fs::write(&log, "previous\n").unwrap();
     let f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     let o = Command::new(BIN)
-        .args([
-            "convert",
-            "-s",
-            &schema,
-            &bad,
-            "--on-error",
-            "skip",
-            "-o",
-            "/dev/null",
-        ])
+        .args(argv(
+            "convert -s {} {} --on-error skip -o /dev/null",
+            &[&schema, &bad],
+        ))
         .args(["--rejects", "/dev/stdout"])
         .stdout(f)
         .output()
@@ -725,18 +648,10 @@ fn rejects_of_a_tsv_input_convert_again_with_the_same_schema() {
     let r = dir.join("bad.csv").display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &csv_bad,
-            &tsv,
-            "--on-error",
-            "skip",
-            "-o",
-            "/dev/null",
-            "--rejects",
-            &r,
-        ],
+        &argv(
+            "-s {} {} {} --on-error skip -o /dev/null --rejects {}",
+            &[&schema, &csv_bad, &tsv, &r],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -762,17 +677,10 @@ fn rejects_of_a_tsv_input_convert_again_with_the_same_schema() {
     // TSV rows alone in `bad.csv`: the user is told to rename it.
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &tsv,
-            "--on-error",
-            "skip",
-            "-o",
-            "/dev/null",
-            "--rejects",
-            &r,
-        ],
+        &argv(
+            "-s {} {} --on-error skip -o /dev/null --rejects {}",
+            &[&schema, &tsv, &r],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -795,18 +703,10 @@ fn a_further_rejects_file_never_takes_the_name_of_an_output_still_being_written(
     let rej = dir.join("rej.csv").display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &a,
-            &b,
-            "--on-error",
-            "skip",
-            "-o",
-            &out,
-            "--rejects",
-            &rej,
-        ],
+        &argv(
+            "-s {} {} {} --on-error skip -o {} --rejects {}",
+            &[&schema, &a, &b, &out, &rej],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -834,16 +734,10 @@ fn rejects_of_a_run_cut_short_by_a_closed_stdout_are_not_put_in_place() {
     let rej = dir.join("r.csv");
     std::fs::write(&rej, "old\n").unwrap();
     let mut child = Command::new(BIN)
-        .args([
-            "convert",
-            "-s",
-            &schema,
-            &input,
-            "--on-error",
-            "skip",
-            "--threads",
-            "1",
-        ])
+        .args(argv(
+            "convert -s {} {} --on-error skip --threads 1",
+            &[&schema, &input],
+        ))
         .args(["--rejects", &rej.display().to_string()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -885,17 +779,10 @@ fn output_is_not_put_in_place_when_the_rejects_file_cannot_be_written() {
     let out_s = out.display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &input,
-            "--on-error",
-            "skip",
-            "-o",
-            &out_s,
-            "--rejects",
-            "/dev/full",
-        ],
+        &argv(
+            "-s {} {} --on-error skip -o {} --rejects /dev/full",
+            &[&schema, &input, &out_s],
+        ),
         &[],
     );
     assert_exit(&o, 2);
@@ -980,17 +867,10 @@ fn rejected_json_with_a_raw_control_character_in_a_string_stays_rejected() {
         let rej = dir.join("r.ndjson").display().to_string();
         let o = run_lpconvert(
             "convert",
-            &[
-                "-s",
-                &schema,
-                &input,
-                "--on-error",
-                "skip",
-                "-o",
-                "/dev/null",
-                "--rejects",
-                &rej,
-            ],
+            &argv(
+                "-s {} {} --on-error skip -o /dev/null --rejects {}",
+                &[&schema, &input, &rej],
+            ),
             &[],
         );
         assert_eq!(code(&o), 3, "{input}: {}", stderr(&o));
@@ -1097,69 +977,32 @@ fn a_dash_for_an_output_other_than_o_is_a_usage_error_not_a_file_named_dash() {
     let runs: Vec<(&str, Vec<&str>)> = vec![
         (
             "convert",
-            vec![
-                "-s",
-                &schema,
-                &bad,
-                "--on-error",
-                "skip",
-                "--rejects",
-                "-",
-                "-o",
-                "/dev/null",
-            ],
+            argv(
+                "-s {} {} --on-error skip --rejects - -o /dev/null",
+                &[&schema, &bad],
+            ),
         ),
         (
             "replay",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--dry-run",
-                "--report",
-                "-",
-                &lp,
-            ],
+            argv(
+                "--url http://127.0.0.1:9 --db x --dry-run --report - {}",
+                &[&lp],
+            ),
         ),
         (
             "replay",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--rejects",
-                "-",
-                &lp,
-            ],
+            argv("--url http://127.0.0.1:9 --db x --rejects - {}", &[&lp]),
         ),
         (
             "replay",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--checkpoint",
-                "-",
-                &lp,
-            ],
+            argv("--url http://127.0.0.1:9 --db x --checkpoint - {}", &[&lp]),
         ),
         (
             "replay",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--dry-run",
-                "--schema",
-                &schema,
-                "--convert-rejects",
-                "-",
-                &bad,
-            ],
+            argv(
+                "--url http://127.0.0.1:9 --db x --dry-run --schema {} --convert-rejects - {}",
+                &[&schema, &bad],
+            ),
         ),
     ];
     for (cmd, args) in runs {

@@ -3,7 +3,7 @@
 //! `--rate` or `--pace`).
 
 use crate::support::{
-    assert_exit, assert_stderr_has, bench, points, replay, replay_to, replay_within, report,
+    argv, assert_exit, assert_stderr_has, bench, points, replay, replay_to, replay_within, report,
     send_signal, spawn_lpconvert, start_influxdb, stderr, wait_until, write_lines, write_text,
     FaultServer, Reply, TempDir, BIN,
 };
@@ -259,18 +259,10 @@ fn option_ranges_above_their_maximum_are_usage_errors() {
         let o = replay_to(&server.url, "x", &[option, value, &data]);
         assert_eq!(o.status.code(), Some(2), "{option}: {}", stderr(&o));
         assert!(stderr(&o).contains("at most"), "{option}: {}", stderr(&o));
-        let o = bench(&[
-            "--url",
-            &server.url,
-            "--db",
-            "x",
-            "--duration",
-            "1s",
-            "--warmup",
-            "0s",
-            option,
-            value,
-        ]);
+        let o = bench(&argv(
+            "--url {} --db x --duration 1s --warmup 0s {} {}",
+            &[&server.url, option, value],
+        ));
         assert_eq!(o.status.code(), Some(2), "bench {option}: {}", stderr(&o));
         assert!(
             stderr(&o).contains("at most"),
@@ -278,14 +270,10 @@ fn option_ranges_above_their_maximum_are_usage_errors() {
             stderr(&o)
         );
     }
-    let o = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--hosts",
-        "1000000000000",
-    ]);
+    let o = bench(&argv(
+        "--url {} --db x --hosts 1000000000000",
+        &[&server.url],
+    ));
     assert_eq!(o.status.code(), Some(2), "bench --hosts: {}", stderr(&o));
     assert!(
         stderr(&o).contains("at most"),
@@ -308,15 +296,10 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     let o = replay_to(
         &server.url,
         "x",
-        &[
-            "--batch-lines",
-            "5",
-            "--concurrency",
-            "1",
-            "--checkpoint",
-            ck.to_str().unwrap(),
-            &data,
-        ],
+        &argv(
+            "--batch-lines 5 --concurrency 1 --checkpoint {} {}",
+            &[ck.to_str().unwrap(), &data],
+        ),
     );
     assert_exit(&o, 0);
     let stored = server.stored();
@@ -367,15 +350,10 @@ fn time_shift_overflow_is_reported_once() {
 fn flush_interval_sends_a_partial_batch_from_an_open_pipe() {
     let server = FaultServer::accept_all();
     let mut child = Command::new(BIN)
-        .args([
-            "replay",
-            "--url",
-            &server.url,
-            "--db",
-            "x",
-            "--flush-interval",
-            "200ms",
-        ])
+        .args(argv(
+            "replay --url {} --db x --flush-interval 200ms",
+            &[&server.url],
+        ))
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -420,20 +398,10 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
         let ck = dir.join("ck.json").display().to_string();
         let rep = dir.join("report.json");
         let slow = FaultServer::start(|_| Reply::slow(Duration::from_millis(150)));
-        let args: Vec<String> = [
-            "replay",
-            "--url",
-            &slow.url,
-            "--db",
-            "x",
-            "--batch-lines",
-            "10",
-            "--checkpoint",
-            &ck,
-            "--report",
-            rep.to_str().unwrap(),
-            &data,
-        ]
+        let args: Vec<String> = argv(
+            "replay --url {} --db x --batch-lines 10 --checkpoint {} --report {} {}",
+            &[&slow.url, &ck, rep.to_str().unwrap(), &data],
+        )
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -479,22 +447,10 @@ fn a_signal_against_influxdb_loses_no_line() {
     let ck = dir.join("ck.json").display().to_string();
     let create = format!("{}/query?q=CREATE+DATABASE+sig", influx.url);
     ureq::post(&create).send_empty().unwrap();
-    let base = [
-        "replay",
-        "--url",
-        &influx.url,
-        "--db",
-        "sig",
-        "--precision",
-        "s",
-        "--batch-lines",
-        "500",
-        "--rate",
-        "50000",
-        "--checkpoint",
-        &ck,
-        &data,
-    ];
+    let base = argv(
+        "replay --url {} --db sig --precision s --batch-lines 500 --rate 50000 --checkpoint {} {}",
+        &[&influx.url, &ck, &data],
+    );
     let args: Vec<String> = base.iter().map(|s| s.to_string()).collect();
     let o = signal_after(&args, "INT", Duration::from_millis(1500));
     assert_exit(&o, 130);
@@ -515,18 +471,10 @@ fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_
     let data = write_lines(&dir, "data.lp", &all);
     let ck = dir.join("ck.json").display().to_string();
     let hang = FaultServer::start(|_| Reply::slow(Duration::from_secs(30)));
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &hang.url,
-        "--db",
-        "x",
-        "--batch-lines",
-        "10",
-        "--checkpoint",
-        &ck,
-        &data,
-    ]
+    let args: Vec<String> = argv(
+        "replay --url {} --db x --batch-lines 10 --checkpoint {} {}",
+        &[&hang.url, &ck, &data],
+    )
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -572,20 +520,10 @@ fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
     let ck = dir.join("ck.json").display().to_string();
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--rate",
-        "0.01",
-        "--checkpoint",
-        &ck,
-        "--report",
-        rep.to_str().unwrap(),
-        &data,
-    ]
+    let args: Vec<String> = argv(
+        "replay --url {} --db x --rate 0.01 --checkpoint {} --report {} {}",
+        &[&server.url, &ck, rep.to_str().unwrap(), &data],
+    )
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -624,19 +562,10 @@ fn a_thread_that_cannot_start_is_an_error_with_exit_2_not_an_abort() {
 fn an_error_after_lines_were_sent_says_how_many_were_answered() {
     let server = FaultServer::accept_all();
     let mut child = Command::new(BIN)
-        .args([
-            "replay",
-            "--url",
-            &server.url,
-            "--db",
-            "x",
-            "--precision",
-            "s",
-            "--time",
-            "shift:1000d",
-            "--flush-interval",
-            "100ms",
-        ])
+        .args(argv(
+            "replay --url {} --db x --precision s --time shift:1000d --flush-interval 100ms",
+            &[&server.url],
+        ))
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -729,20 +658,10 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     let ck = dir.join("ck.json").display().to_string();
     let rep = dir.join("report.json");
     let server = FaultServer::start(|_| Reply::with_header(503, "Retry-After", "60"));
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--batch-lines",
-        "10",
-        "--checkpoint",
-        &ck,
-        "--report",
-        rep.to_str().unwrap(),
-        &data,
-    ]
+    let args: Vec<String> = argv(
+        "replay --url {} --db x --batch-lines 10 --checkpoint {} --report {} {}",
+        &[&server.url, &ck, rep.to_str().unwrap(), &data],
+    )
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -785,19 +704,10 @@ fn schema_from_an_idle_pipe_stops_on_a_signal_with_summary_and_report() {
     let schema = write_text(&dir, "s.toml", SCHEMA_S);
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--schema",
-        &schema,
-        "--flush-interval",
-        "200ms",
-        "--report",
-        rep.to_str().unwrap(),
-    ]
+    let args: Vec<String> = argv(
+        "replay --url {} --db x --schema {} --flush-interval 200ms --report {}",
+        &[&server.url, &schema, rep.to_str().unwrap()],
+    )
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -845,18 +755,10 @@ fn the_report_exit_code_is_the_exit_status_in_every_ending() {
     // A signal (130 and the like).
     let data = write_lines(&dir, "data.lp", &lines(20));
     let server = FaultServer::accept_all();
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--rate",
-        "0.01",
-        "--report",
-        rep_s,
-        &data,
-    ]
+    let args: Vec<String> = argv(
+        "replay --url {} --db x --rate 0.01 --report {} {}",
+        &[&server.url, rep_s, &data],
+    )
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -873,15 +775,10 @@ fn a_checkpoint_at_the_end_of_a_file_without_a_final_lf_resumes_with_nothing_to_
     let data = write_text(&dir, "data.lp", text);
     let ck = dir.join("ck.json").display().to_string();
     let server = FaultServer::accept_all();
-    let args = [
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--checkpoint",
-        &ck,
-        &data,
-    ];
+    let args = argv(
+        "--url {} --db x --checkpoint {} {}",
+        &[&server.url, &ck, &data],
+    );
     let o = replay(&args);
     assert_exit(&o, 0);
     assert_eq!(server.stored().len(), 3);
@@ -914,18 +811,10 @@ fn a_signal_with_requests_hanging_still_prints_the_summary_and_writes_the_report
             Reply::slow(Duration::from_secs(30))
         })
     };
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &hang.url,
-        "--db",
-        "x",
-        "--batch-lines",
-        "10",
-        "--report",
-        rep.to_str().unwrap(),
-        &data,
-    ]
+    let args: Vec<String> = argv(
+        "replay --url {} --db x --batch-lines 10 --report {} {}",
+        &[&hang.url, rep.to_str().unwrap(), &data],
+    )
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -996,17 +885,10 @@ fn schema_from_an_open_pipe_ends_at_once_on_a_fatal_answer() {
         .spawn()
         .unwrap();
     let child = Command::new(BIN)
-        .args([
-            "replay",
-            "--url",
-            &server.url,
-            "--db",
-            "x",
-            "--schema",
-            &schema,
-            "--report",
-            rep.to_str().unwrap(),
-        ])
+        .args(argv(
+            "replay --url {} --db x --schema {} --report {}",
+            &[&server.url, &schema, rep.to_str().unwrap()],
+        ))
         .stdin(Stdio::from(feeder.stdout.take().unwrap()))
         .stderr(Stdio::piped())
         .spawn()
@@ -1058,24 +940,7 @@ fn a_signal_during_replay_schema_keeps_the_counts_adding_up_and_the_rejects_part
     let rep = dir.join("report.json");
     let rejects = dir.join("rejects.csv");
     let slow = FaultServer::start(|_| Reply::slow(Duration::from_millis(300)));
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &slow.url,
-        "--db",
-        "x",
-        "--schema",
-        &schema,
-        "--on-error",
-        "skip",
-        "--convert-rejects",
-        rejects.to_str().unwrap(),
-        "--batch-lines",
-        "100",
-        "--report",
-        rep.to_str().unwrap(),
-        &data,
-    ]
+    let args: Vec<String> = argv("replay --url {} --db x --schema {} --on-error skip --convert-rejects {} --batch-lines 100 --report {} {}", &[&slow.url, &schema, rejects.to_str().unwrap(), rep.to_str().unwrap(), &data])
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -1167,21 +1032,15 @@ fn replay_of_a_file_truncated_while_sent_exits_2_not_sigbus() {
         // Slow answers: the replay is still reading when the file is cut.
         let server = FaultServer::start(|_| Reply::slow(Duration::from_millis(20)));
         let o = replay_changed_while_running(
-            &[
-                "--url",
-                &server.url,
-                "--db",
-                "x",
-                "--batch-lines",
-                "2000",
-                "--concurrency",
-                "2",
-                "--checkpoint",
-                ck.to_str().unwrap(),
-                "--report",
-                rep.to_str().unwrap(),
-                lp.to_str().unwrap(),
-            ],
+            &argv(
+                "--url {} --db x --batch-lines 2000 --concurrency 2 --checkpoint {} --report {} {}",
+                &[
+                    &server.url,
+                    ck.to_str().unwrap(),
+                    rep.to_str().unwrap(),
+                    lp.to_str().unwrap(),
+                ],
+            ),
             || !server.seen().is_empty(),
             Duration::from_millis(ms),
             || truncate_to_a_third(&lp),
@@ -1231,14 +1090,10 @@ fn replay_dry_run_of_a_file_truncated_while_read_never_dies_by_a_signal() {
         let lp = dir.join(format!("in-{ms}.lp"));
         std::fs::copy(&base, &lp).unwrap();
         let o = replay_changed_while_running(
-            &[
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--dry-run",
-                lp.to_str().unwrap(),
-            ],
+            &argv(
+                "--url http://127.0.0.1:9 --db x --dry-run {}",
+                &[lp.to_str().unwrap()],
+            ),
             || true,
             Duration::from_millis(ms),
             || truncate_to_a_third(&lp),
@@ -1263,17 +1118,10 @@ fn replay_of_a_file_that_grows_while_sent_exits_2() {
     let lp = write_lines(&dir, "in.lp", &all);
     let server = FaultServer::start(|_| Reply::slow(Duration::from_millis(20)));
     let o = replay_changed_while_running(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "x",
-            "--batch-lines",
-            "2000",
-            "--concurrency",
-            "1",
-            &lp,
-        ],
+        &argv(
+            "--url {} --db x --batch-lines 2000 --concurrency 1 {}",
+            &[&server.url, &lp],
+        ),
         || !server.seen().is_empty(),
         Duration::ZERO,
         || {
@@ -1301,15 +1149,10 @@ fn a_tiny_rate_does_not_panic() {
     let file = write_lines(&dir, "in.lp", &points(1));
     let server = FaultServer::accept_all();
     let out = replay_within(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--rate",
-            "0.0000000000000000001",
-            &file,
-        ],
+        &argv(
+            "--url {} --db d --rate 0.0000000000000000001 {}",
+            &[&server.url, &file],
+        ),
         Duration::from_secs(20),
     )
     .expect("finished");
@@ -1332,17 +1175,10 @@ fn a_tiny_pace_does_not_panic() {
     let file = write_text(&dir, "in.lp", "m f=1 1000\nm f=2 2000000000\n");
     let server = FaultServer::accept_all();
     let out = replay_within(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--precision",
-            "s",
-            "--pace",
-            "0.0000000001x",
-            &file,
-        ],
+        &argv(
+            "--url {} --db d --precision s --pace 0.0000000001x {}",
+            &[&server.url, &file],
+        ),
         Duration::from_secs(5),
     );
     if let Some(out) = out {

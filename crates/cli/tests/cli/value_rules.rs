@@ -4,7 +4,7 @@
 mod names_and_numbers;
 
 use crate::support::{
-    assert_exit, assert_stderr_has, run_lpconvert, stderr, stdout, write_text, TempDir,
+    argv, assert_exit, assert_stderr_has, run_lpconvert, stderr, stdout, write_text, TempDir,
 };
 use std::process::Output;
 
@@ -368,15 +368,10 @@ fn an_ndjson_object_repeating_a_key_the_schema_reads_is_a_row_error() {
     let rej = dir.join("rej.ndjson");
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &s,
-            &data,
-            "--on-error",
-            "skip",
-            "--rejects",
-            rej.to_str().unwrap(),
-        ],
+        &argv(
+            "-s {} {} --on-error skip --rejects {}",
+            &[&s, &data, rej.to_str().unwrap()],
+        ),
         &[],
     );
     assert_exit(&o, 3);

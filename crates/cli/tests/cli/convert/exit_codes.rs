@@ -3,7 +3,7 @@
 
 use super::{summary, HOME_CSV, HOME_LP, HOME_SCHEMA};
 use crate::support::{
-    assert_exit, assert_stderr_has, code, convert_in, run_in, text, write_in, TempDir,
+    argv, assert_exit, assert_stderr_has, code, convert_in, run_in, text, write_in, TempDir,
 };
 
 #[test]
@@ -111,14 +111,7 @@ fn exit_3_with_rejects_and_summary() {
     // The rejects file converts again with the same schema (same error, same column).
     let out = convert_in(
         &d,
-        &[
-            "--on-error",
-            "skip",
-            "-q",
-            "--rejects",
-            "rej2.csv",
-            "rej.csv",
-        ],
+        &argv("--on-error skip -q --rejects rej2.csv rej.csv", &[]),
     );
     assert_eq!(code(&out), 3);
     assert!(std::fs::read_to_string(d.join("rej2.csv.errors"))
@@ -161,15 +154,7 @@ fn rejects_of_several_inputs_have_one_header_and_their_own_file_names() {
     write_in(&d, "b.csv", "time,room,temp,hum,co\n1,Hall,1,1,1.5\n");
     let out = convert_in(
         &d,
-        &[
-            "--on-error",
-            "skip",
-            "--rejects",
-            "rej.csv",
-            "-q",
-            "a.csv",
-            "b.csv",
-        ],
+        &argv("--on-error skip --rejects rej.csv -q a.csv b.csv", &[]),
     );
     assert_eq!(code(&out), 3);
     assert_eq!(

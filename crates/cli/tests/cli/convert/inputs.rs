@@ -4,7 +4,8 @@
 
 use super::{summary, HOME_CSV, HOME_LP, HOME_SCHEMA};
 use crate::support::{
-    assert_exit, code, convert_in, gunzip, gzip, lpconvert_command, run_in, text, write_in, TempDir,
+    argv, assert_exit, code, convert_in, gunzip, gzip, lpconvert_command, run_in, text, write_in,
+    TempDir,
 };
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -80,17 +81,10 @@ fn multiple_inputs_in_order_with_stdin_and_gzip() {
     // Many threads and tiny chunks keep the order.
     let out = convert_in(
         &d,
-        &[
-            "-q",
-            "--threads",
-            "4",
-            "--chunk-size",
-            "3",
-            "a.csv",
-            "c.csv.gz",
-            "b.csv",
-            "a.csv",
-        ],
+        &argv(
+            "-q --threads 4 --chunk-size 3 a.csv c.csv.gz b.csv a.csv",
+            &[],
+        ),
     );
     assert_eq!(text(&out.stdout), format!("{HOME_LP}{c}{b}{HOME_LP}"));
     // No input: stdin.
@@ -155,15 +149,7 @@ fn closed_stdout_ends_quietly_with_status_0() {
     write_in(&d, "big.csv", &csv);
     for args in [
         &["--schema", "s.toml", "big.csv"][..],
-        &[
-            "--schema",
-            "s.toml",
-            "--threads",
-            "2",
-            "--chunk-size",
-            "64K",
-            "big.csv",
-        ],
+        &argv("--schema s.toml --threads 2 --chunk-size 64K big.csv", &[]),
     ] {
         let mut child = lpconvert_command()
             .args(args)

@@ -1,7 +1,7 @@
 //! NDJSON / JSON-array input: truncated or malformed arrays, control characters, invalid
 //! UTF-8, array streams cut across chunks, and where errors are placed (line and column).
 
-use crate::support::{assert_exit, convert_in, gzip, run_in, text, write_in, TempDir};
+use crate::support::{argv, assert_exit, convert_in, gzip, run_in, text, write_in, TempDir};
 
 /// Converts `input` (named `name`) with `schema`, `--on-error skip --rejects rejects`:
 /// (exit status, stdout, the `rejects.errors` file).
@@ -175,16 +175,10 @@ fn json_array_stream_does_not_cut_a_number_element_in_two() {
     write_in(&d, "a.json", &json);
     write_in(&d, "b.json.gz", gzip(json.as_bytes()));
     let args = |input: &'static str, rejects: &'static str| {
-        [
-            "--schema",
-            "s.toml",
-            "-q",
-            "--chunk-size",
-            "1",
-            "--rejects",
-            rejects,
-            input,
-        ]
+        argv(
+            "--schema s.toml -q --chunk-size 1 --rejects {} {}",
+            &[rejects, input],
+        )
     };
     let plain = run_in(&d, &args("a.json", "ra"), None);
     let gzipped = run_in(&d, &args("b.json.gz", "rb"), None);

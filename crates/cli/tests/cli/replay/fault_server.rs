@@ -3,7 +3,7 @@
 //! Real servers are in `real_servers.rs`.
 
 use crate::support::{
-    assert_exit, assert_stderr_has, kill_after, replay_to, replay_with_env, report, stderr,
+    argv, assert_exit, assert_stderr_has, kill_after, replay_to, replay_with_env, report, stderr,
     write_lines, FaultServer, Reply, Seen, TempDir, BIN,
 };
 use std::collections::BTreeMap;
@@ -77,17 +77,10 @@ fn retries_429_503_500_with_retry_after_then_stores_everything() {
     let out = replay_to(
         &server.url,
         "d",
-        &[
-            "--precision",
-            "s",
-            "--batch-lines",
-            "10",
-            "--concurrency",
-            "1",
-            "--report",
-            rep.to_str().unwrap(),
-            &file,
-        ],
+        &argv(
+            "--precision s --batch-lines 10 --concurrency 1 --report {} {}",
+            &[rep.to_str().unwrap(), &file],
+        ),
     );
     assert_exit(&out, 0);
     let seen = server.seen();
@@ -241,22 +234,15 @@ fn check_partial(api: &'static str, extra: &[&str], env: &[(&str, &str)]) -> (Fa
     let server = partial_server(api);
     let rej = dir.join("rejects.lp");
     let rep = dir.join("report.json");
-    let mut args = vec![
-        "--url",
-        &server.url,
-        "--api",
-        api,
-        "--db",
-        "d",
-        "--batch-lines",
-        "30",
-        "--concurrency",
-        "2",
-        "--rejects",
-        rej.to_str().unwrap(),
-        "--report",
-        rep.to_str().unwrap(),
-    ];
+    let mut args = argv(
+        "--url {} --api {} --db d --batch-lines 30 --concurrency 2 --rejects {} --report {}",
+        &[
+            &server.url,
+            api,
+            rej.to_str().unwrap(),
+            rep.to_str().unwrap(),
+        ],
+    );
     args.extend_from_slice(extra);
     args.push(&file);
     let out = replay_with_env(&args, env);
@@ -337,15 +323,10 @@ fn connection_resets_and_slow_answers_are_survived() {
     let out = replay_to(
         &server.url,
         "d",
-        &[
-            "--batch-lines",
-            "20",
-            "--concurrency",
-            "1",
-            "--report",
-            rep.to_str().unwrap(),
-            &file,
-        ],
+        &argv(
+            "--batch-lines 20 --concurrency 1 --report {} {}",
+            &[rep.to_str().unwrap(), &file],
+        ),
     );
     assert_exit(&out, 0);
     assert_stored_once(&server, &input);
@@ -426,22 +407,7 @@ fn basic_auth_gzip_and_v2_token() {
     let file = write_lines(&dir, "in.lp", &input);
     let server = FaultServer::accept_all();
     let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--rp",
-            "autogen",
-            "--username",
-            "alice",
-            "--password-env",
-            "PW",
-            "--gzip",
-            "--precision",
-            "s",
-            &file,
-        ],
+        &argv("--url {} --db d --rp autogen --username alice --password-env PW --gzip --precision s {}", &[&server.url, &file]),
         &[("PW", "open sesame")],
     );
     assert_exit(&out, 0);
@@ -461,19 +427,10 @@ fn basic_auth_gzip_and_v2_token() {
 
     let server = FaultServer::accept_all();
     let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--api",
-            "v2",
-            "--bucket",
-            "b",
-            "--org",
-            "o",
-            "--precision",
-            "us",
-            &file,
-        ],
+        &argv(
+            "--url {} --api v2 --bucket b --org o --precision us {}",
+            &[&server.url, &file],
+        ),
         &[("INFLUX_TOKEN", "tok")],
     );
     assert_exit(&out, 0);
@@ -735,18 +692,10 @@ fn time_now_offset_is_kept_across_a_resume() {
     let server = FaultServer::accept_all();
     let ckpt = dir.join("ckpt.json");
     let args = |rate: &'static str| -> Vec<String> {
-        let mut v: Vec<String> = [
-            "replay",
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--precision",
-            "s",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut v: Vec<String> = argv("replay --url {} --db d --precision s", &[&server.url])
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         v.extend(["--time", "now", "--rate", rate, "--checkpoint"].map(String::from));
         v.push(ckpt.display().to_string());
         v.push(file.clone());

@@ -5,7 +5,7 @@
 //! values.
 
 use crate::support::{
-    assert_exit, http_get, influx_query, kill_after, run_lpconvert, start_influxdb,
+    argv, assert_exit, http_get, influx_query, kill_after, run_lpconvert, start_influxdb,
     start_victoria_metrics, TempDir, BIN,
 };
 use influxdb_line_protocol::{parse_lines, FieldValue};
@@ -146,15 +146,10 @@ fn influxdb_1x_stores_every_point_of_the_home_data_and_120k_generated_lines() {
     let dir = TempDir::new("influx");
     let home = dir.join("home.lp");
     std::fs::write(&home, home_lp()).unwrap();
-    replay_ok(&[
-        "--url",
-        &server.url,
-        "--db",
-        "home",
-        "--precision",
-        "s",
-        home.to_str().unwrap(),
-    ]);
+    replay_ok(&argv(
+        "--url {} --db home --precision s {}",
+        &[&server.url, home.to_str().unwrap()],
+    ));
     let want = expected(&home_lp(), 1_000_000_000);
     assert_eq!(want.len(), 26);
     let got = influx_points(&server.url, "home", "home", &["room"], &want);
@@ -164,16 +159,10 @@ fn influxdb_1x_stores_every_point_of_the_home_data_and_120k_generated_lines() {
     let gen = dir.join("gen.lp");
     std::fs::write(&gen, &text).unwrap();
     let t0 = Instant::now();
-    replay_ok(&[
-        "--url",
-        &server.url,
-        "--db",
-        "home",
-        "--gzip",
-        "--concurrency",
-        "2",
-        gen.to_str().unwrap(),
-    ]);
+    replay_ok(&argv(
+        "--url {} --db home --gzip --concurrency 2 {}",
+        &[&server.url, gen.to_str().unwrap()],
+    ));
     eprintln!(
         "influxdb 1.x: 120000 lines in {:.2} s",
         t0.elapsed().as_secs_f64()
@@ -200,18 +189,10 @@ fn influxdb_1x_kill_and_resume_stores_every_line() {
     std::fs::write(&file, &text).unwrap();
     let ckpt = dir.join("k.ckpt");
     let args = |rate: &str| -> Vec<String> {
-        [
-            "replay",
-            "--url",
-            &server.url,
-            "--db",
-            "k",
-            "--precision",
-            "s",
-            "--rate",
-            rate,
-            "--checkpoint",
-        ]
+        argv(
+            "replay --url {} --db k --precision s --rate {} --checkpoint",
+            &[&server.url, rate],
+        )
         .iter()
         .map(|s| s.to_string())
         .chain([ckpt.display().to_string(), file.display().to_string()])
@@ -300,15 +281,10 @@ fn victoria_metrics_stores_every_point_of_the_home_data_and_120k_generated_lines
     let dir = TempDir::new("vm");
     let home = dir.join("home.lp");
     std::fs::write(&home, home_lp()).unwrap();
-    replay_ok(&[
-        "--url",
-        &server.url,
-        "--db",
-        "home",
-        "--precision",
-        "s",
-        home.to_str().unwrap(),
-    ]);
+    replay_ok(&argv(
+        "--url {} --db home --precision s {}",
+        &[&server.url, home.to_str().unwrap()],
+    ));
     let want = vm_expected(&home_lp(), 1_000_000_000);
     assert_eq!(want.len(), 26 * 3);
     assert_eq!(vm_samples(&server.url, "{__name__=~\"home_.*\"}"), want);
@@ -328,17 +304,10 @@ fn victoria_metrics_stores_every_point_of_the_home_data_and_120k_generated_lines
     let gen = dir.join("gen.lp");
     std::fs::write(&gen, &text).unwrap();
     let t0 = Instant::now();
-    replay_ok(&[
-        "--url",
-        &server.url,
-        "--db",
-        "gen",
-        "--precision",
-        "ms",
-        "--concurrency",
-        "2",
-        gen.to_str().unwrap(),
-    ]);
+    replay_ok(&argv(
+        "--url {} --db gen --precision ms --concurrency 2 {}",
+        &[&server.url, gen.to_str().unwrap()],
+    ));
     eprintln!(
         "victoria-metrics: 120000 lines in {:.2} s",
         t0.elapsed().as_secs_f64()

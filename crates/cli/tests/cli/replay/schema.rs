@@ -3,8 +3,8 @@
 //! conversion that stops, checkpoint and resume of the converted stream).
 
 use crate::support::{
-    assert_exit, assert_stderr_has, influx_query, replay, replay_to, report, root, start_influxdb,
-    stderr, FaultServer, Reply, Seen, TempDir,
+    argv, assert_exit, assert_stderr_has, influx_query, replay, replay_to, report, root,
+    start_influxdb, stderr, FaultServer, Reply, Seen, TempDir,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -171,21 +171,7 @@ fn rejected_rows_are_counted_reported_and_kept_and_every_converted_line_is_store
     let out = replay_to(
         &server.url,
         "d",
-        &[
-            "--batch-lines",
-            "100",
-            "--schema",
-            schema.to_str().unwrap(),
-            "--on-error",
-            "skip",
-            "--convert-rejects",
-            rejects.to_str().unwrap(),
-            "--threads",
-            "2",
-            "--report",
-            rep.to_str().unwrap(),
-            data.to_str().unwrap(),
-        ],
+        &argv("--batch-lines 100 --schema {} --on-error skip --convert-rejects {} --threads 2 --report {} {}", &[schema.to_str().unwrap(), rejects.to_str().unwrap(), rep.to_str().unwrap(), data.to_str().unwrap()]),
     );
     // 3: finished, but rows were rejected.
     assert_exit(&out, 3);
@@ -288,21 +274,15 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
     std::fs::write(&schema, SCHEMA).unwrap();
     let ckpt = dir.join("ckpt.json");
     let server = FaultServer::accept_all();
-    let args = [
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--batch-lines",
-        "1000",
-        "--concurrency",
-        "1",
-        "--schema",
-        schema.to_str().unwrap(),
-        "--checkpoint",
-        ckpt.to_str().unwrap(),
-        data.to_str().unwrap(),
-    ];
+    let args = argv(
+        "--url {} --db d --batch-lines 1000 --concurrency 1 --schema {} --checkpoint {} {}",
+        &[
+            &server.url,
+            schema.to_str().unwrap(),
+            ckpt.to_str().unwrap(),
+            data.to_str().unwrap(),
+        ],
+    );
     let out = replay(&args);
     assert_exit(&out, 1);
     let err = stderr(&out);
@@ -360,21 +340,15 @@ fn a_stopped_replay_resumes_in_the_converted_stream_and_the_schema_is_part_of_th
         }
     });
     let run = |url: &str, schema: &Path| {
-        replay(&[
-            "--url",
-            url,
-            "--db",
-            "d",
-            "--batch-lines",
-            "5000",
-            "--concurrency",
-            "1",
-            "--schema",
-            schema.to_str().unwrap(),
-            "--checkpoint",
-            ckpt.to_str().unwrap(),
-            data.to_str().unwrap(),
-        ])
+        replay(&argv(
+            "--url {} --db d --batch-lines 5000 --concurrency 1 --schema {} --checkpoint {} {}",
+            &[
+                url,
+                schema.to_str().unwrap(),
+                ckpt.to_str().unwrap(),
+                data.to_str().unwrap(),
+            ],
+        ))
     };
     let out = run(&first.url, &schema);
     assert_exit(&out, 1);

@@ -59,6 +59,24 @@ pub fn lpconvert(args: &[&str]) -> Output {
         .expect("run lpconvert")
 }
 
+/// An argument list written as the command line reads: the words of `template` (split at
+/// spaces), each `{}` replaced by the next of `values`: `argv("--db d --report {} {}", &[rep, file])`.
+pub fn argv<'a>(template: &'a str, values: &[&'a str]) -> Vec<&'a str> {
+    let mut values = values.iter();
+    let args: Vec<&str> = template
+        .split_whitespace()
+        .map(|w| match w {
+            "{}" => values.next().expect("a value for each {}"),
+            w => w,
+        })
+        .collect();
+    assert!(
+        values.next().is_none(),
+        "more values than {{}} in {template:?}"
+    );
+    args
+}
+
 /// Runs `lpconvert replay ARGS` to its end.
 pub fn replay(args: &[&str]) -> Output {
     run_lpconvert("replay", args, &[])
