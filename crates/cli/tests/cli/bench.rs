@@ -5,8 +5,8 @@
 //! every chart is parsed by a real SVG parser (usvg).
 
 use crate::support::{
-    argv, assert_exit, bench, http_get, influx_query, send_signal, spawn_lpconvert, start_influxdb,
-    start_victoria_metrics, wait_until, FaultServer, Reply, Seen, TempDir,
+    argv, assert_exit, bench, http_get, influx_query, send_signal, spawn_lpconvert,
+    start_influxdb_with, start_victoria_metrics, wait_until, FaultServer, Reply, Seen, TempDir,
 };
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
@@ -70,8 +70,7 @@ fn acked(r: &serde_json::Value) -> u64 {
 
 #[test]
 fn influxdb_1x_fixed_rate_stores_what_was_acknowledged() {
-    let server = start_influxdb();
-    influx_query(&server.url, "", "CREATE DATABASE bench");
+    let server = start_influxdb_with(&["bench"]);
     let dir = TempDir::new("bench-influx");
     let rep = dir.join("out");
     let t0 = Instant::now();
@@ -342,11 +341,7 @@ fn from_file_loops_with_shifted_timestamps_and_nothing_overwrites() {
     let stored = server.stored();
     assert_eq!(stored.len() as u64, acked(&r));
     assert!(stored.len() > 3_000, "{}", stored.len());
-    let writes: Vec<Seen> = server
-        .seen()
-        .into_iter()
-        .filter(|s| s.target.starts_with("/write"))
-        .collect();
+    let writes = server.writes();
     assert!(!writes.is_empty());
     assert!(writes.iter().all(|s| s.target == "/write?db=d&precision=s"));
     // Each pass shifts by the span plus one (11 s): series + timestamp never repeat.

@@ -415,11 +415,7 @@ fn bench_reports_never_show_url_credentials() {
     let out = bench(&args);
     let err = stderr(&out);
     assert_exit(&out, 0);
-    let writes: Vec<_> = server
-        .seen()
-        .into_iter()
-        .filter(|s| s.target.starts_with("/write"))
-        .collect();
+    let writes = server.writes();
     assert!(!writes.is_empty());
     assert!(writes.iter().all(|s| s
         .headers
@@ -834,8 +830,7 @@ fn influxdb1_type_conflict_hiding_unparsable_lines_never_counts_them_stored() {
     // InfluxDB 1.x answers a batch with both a type conflict and lines that do not parse with
     // "partial write: field type conflict ... dropped=N" only: the unparsable lines are
     // neither named nor counted, yet not stored.
-    let server = crate::support::start_influxdb();
-    crate::support::influx_query(&server.url, "", "CREATE DATABASE d");
+    let server = crate::support::start_influxdb_with(&["d"]);
     let dir = TempDir::new("typeconflict");
     let input = write_text(
         &dir,

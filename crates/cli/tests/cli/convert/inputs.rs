@@ -4,8 +4,8 @@
 
 use super::{summary, HOME_CSV, HOME_LP, HOME_SCHEMA};
 use crate::support::{
-    argv, assert_exit, code, convert_in, gunzip, gzip, lpconvert_command, run_in, text, write_in,
-    TempDir,
+    argv, assert_exit, code, convert_in, gunzip, gzip, lpconvert_command, run_in, schema_and_csv,
+    text, write_in, TempDir,
 };
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -60,9 +60,7 @@ fn overrides_format_precision_on_error() {
 
 #[test]
 fn multiple_inputs_in_order_with_stdin_and_gzip() {
-    let d = TempDir::new("multi");
-    write_in(&d, "s.toml", HOME_SCHEMA);
-    write_in(&d, "a.csv", HOME_CSV);
+    let d = schema_and_csv("multi", HOME_SCHEMA, HOME_CSV);
     write_in(&d, "b.csv", "time,room,temp,hum,co\n1,B,1,1,1\n");
     write_in(&d, "c.csv.gz", gzip(b"time,room,temp,hum,co\n3,C,3,3,3\n"));
     let stdin = b"time,room,temp,hum,co\r\n2,S,2,2,2\r\n";
@@ -99,9 +97,7 @@ fn multiple_inputs_in_order_with_stdin_and_gzip() {
 
 #[test]
 fn output_files_plain_and_gzip() {
-    let d = TempDir::new("output");
-    write_in(&d, "s.toml", HOME_SCHEMA);
-    write_in(&d, "a.csv", HOME_CSV);
+    let d = schema_and_csv("output", HOME_SCHEMA, HOME_CSV);
     let out = convert_in(&d, &["-q", "-o", "out.lp", "a.csv"]);
     assert_eq!(code(&out), 0);
     assert!(out.stdout.is_empty());
@@ -224,9 +220,7 @@ fn a_file_without_final_newline() {
 /// as an unterminated quote, while one chunk converts it.
 #[test]
 fn stray_quote_in_unquoted_cell_does_not_change_chunking() {
-    let d = TempDir::new("stray");
-    write_in(&d, "s.toml", "measurement = \"m\"\nstring_newlines = \"escape\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n");
-    write_in(&d, "a.csv", "k,s\na\"b,\"x\ny\"\nc,d\n");
+    let d = schema_and_csv("stray", "measurement = \"m\"\nstring_newlines = \"escape\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n", "k,s\na\"b,\"x\ny\"\nc,d\n");
     let whole = convert_in(&d, &["-q", "a.csv"]);
     assert_exit(&whole, 0);
     assert_eq!(text(&whole.stdout), "m,k=a\"b s=\"x\\ny\"\nm,k=c s=\"d\"\n");

@@ -5,7 +5,7 @@
 //! values.
 
 use crate::support::{
-    argv, assert_exit, http_get, influx_query, kill_after, run_lpconvert, start_influxdb,
+    argv, assert_exit, http_get, influx_query, kill_after, run_lpconvert, start_influxdb_with,
     start_victoria_metrics, TempDir, BIN,
 };
 use influxdb_line_protocol::{parse_lines, FieldValue};
@@ -141,8 +141,7 @@ fn generated_lines() -> String {
 
 #[test]
 fn influxdb_1x_stores_every_point_of_the_home_data_and_120k_generated_lines() {
-    let server = start_influxdb();
-    influx_query(&server.url, "", "CREATE DATABASE home");
+    let server = start_influxdb_with(&["home"]);
     let dir = TempDir::new("influx");
     let home = dir.join("home.lp");
     std::fs::write(&home, home_lp()).unwrap();
@@ -178,8 +177,7 @@ fn influxdb_1x_stores_every_point_of_the_home_data_and_120k_generated_lines() {
 
 #[test]
 fn influxdb_1x_kill_and_resume_stores_every_line() {
-    let server = start_influxdb();
-    influx_query(&server.url, "", "CREATE DATABASE k");
+    let server = start_influxdb_with(&["k"]);
     let dir = TempDir::new("influx-kill");
     let n = 12_000;
     let text: String = (0..n)

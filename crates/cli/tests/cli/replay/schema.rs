@@ -4,7 +4,7 @@
 
 use crate::support::{
     argv, assert_exit, assert_stderr_has, influx_query, replay, replay_to, report, root,
-    start_influxdb, stderr, FaultServer, Reply, Seen, TempDir,
+    start_influxdb_with, stderr, FaultServer, Reply, Seen, TempDir,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -78,9 +78,7 @@ fn influx_home_points(url: &str, db: &str) -> HomePoints {
 
 #[test]
 fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
-    let server = start_influxdb();
-    influx_query(&server.url, "", "CREATE DATABASE home");
-    influx_query(&server.url, "", "CREATE DATABASE homejson");
+    let server = start_influxdb_with(&["home", "homejson"]);
     let want = home_csv_points();
     assert_eq!(want.len(), 26);
 

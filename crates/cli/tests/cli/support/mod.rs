@@ -7,7 +7,9 @@ mod fault_server;
 mod servers;
 
 pub use fault_server::{FaultServer, Reply, Seen};
-pub use servers::{free_port, http_get, influx_query, start_influxdb, start_victoria_metrics};
+pub use servers::{
+    free_port, http_get, influx_query, start_influxdb, start_influxdb_with, start_victoria_metrics,
+};
 
 use std::io::{Read, Write};
 use std::ops::Deref;
@@ -248,6 +250,15 @@ pub fn write_text(dir: &TempDir, name: &str, text: &str) -> String {
 pub fn write_in(dir: &Path, name: &str, data: impl AsRef<[u8]>) -> String {
     std::fs::write(dir.join(name), data).expect("write file");
     name.to_string()
+}
+
+/// A fresh temporary directory `name` holding the schema `s.toml` and the input `a.csv` (for
+/// `convert_in`).
+pub fn schema_and_csv(name: &str, schema: &str, csv: impl AsRef<[u8]>) -> TempDir {
+    let dir = TempDir::new(name);
+    write_in(&dir, "s.toml", schema);
+    write_in(&dir, "a.csv", csv);
+    dir
 }
 
 /// Writes `lines`, each ended by LF, to `dir/name`; returns the path as a string.
