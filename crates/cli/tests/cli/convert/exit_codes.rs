@@ -4,7 +4,6 @@
 use super::{summary, HOME_CSV, HOME_LP, HOME_SCHEMA};
 use crate::support::{
     argv, assert_exit, assert_stderr_has, code, convert_in, run_in, schema_and_csv, text, write_in,
-    TempDir,
 };
 
 #[test]
@@ -82,14 +81,9 @@ fn exit_1_stops_at_the_first_bad_row() {
 
 #[test]
 fn exit_3_with_rejects_and_summary() {
-    let d = TempDir::new("exit3");
-    write_in(&d, "s.toml", HOME_SCHEMA);
     let bad = "1641027600,Kitchen,warm,36.0,0\n";
-    write_in(
-        &d,
-        "a.csv",
-        format!("{HOME_CSV}{bad}1641027600,Hall,,,\n1641027600,Kitchen,21.0,35.9,0\n"),
-    );
+    let csv = format!("{HOME_CSV}{bad}1641027600,Hall,,,\n1641027600,Kitchen,21.0,35.9,0\n");
+    let d = schema_and_csv("exit3", HOME_SCHEMA, csv);
     let out = convert_in(&d, &["--on-error", "skip", "--rejects", "rej.csv", "a.csv"]);
     assert_exit(&out, 3);
     assert_eq!(
@@ -213,11 +207,9 @@ fn exit_2_usage_and_io_errors() {
 #[test]
 fn summary_counts_add_up() {
     // 7 rows: 3 written, 2 skipped (all fields empty), 2 rejected; blank lines are not rows.
-    let d = schema_and_csv(
-        "summary",
-        "measurement = \"m\"\non_error = \"skip\"\n[fields]\na = \"integer\"\nb = \"float\"\n",
-        "a,b\n1,1\n,\n\n2,x\n,2\n,,\n,\n3,\n",
-    );
+    let schema =
+        "measurement = \"m\"\non_error = \"skip\"\n[fields]\na = \"integer\"\nb = \"float\"\n";
+    let d = schema_and_csv("summary", schema, "a,b\n1,1\n,\n\n2,x\n,2\n,,\n,\n3,\n");
     let out = convert_in(&d, &["a.csv"]);
     assert_eq!(code(&out), 3);
     assert_eq!(text(&out.stdout), "m a=1i,b=1\nm b=2\nm a=3i\n");
@@ -239,11 +231,8 @@ fn summary_counts_add_up() {
 /// was skipped (the sink's reject() runs for the failing row too), then the real message.
 #[test]
 fn failing_row_is_not_reported_as_skipped() {
-    let d = schema_and_csv(
-        "failskip",
-        "measurement = \"m\"\n[fields]\nv = \"float\"\n",
-        "v\n1\nx\n2\n",
-    );
+    let schema = "measurement = \"m\"\n[fields]\nv = \"float\"\n";
+    let d = schema_and_csv("failskip", schema, "v\n1\nx\n2\n");
     let out = convert_in(&d, &["a.csv"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);

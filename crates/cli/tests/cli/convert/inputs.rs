@@ -220,7 +220,8 @@ fn a_file_without_final_newline() {
 /// as an unterminated quote, while one chunk converts it.
 #[test]
 fn stray_quote_in_unquoted_cell_does_not_change_chunking() {
-    let d = schema_and_csv("stray", "measurement = \"m\"\nstring_newlines = \"escape\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n", "k,s\na\"b,\"x\ny\"\nc,d\n");
+    let schema = "measurement = \"m\"\nstring_newlines = \"escape\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n";
+    let d = schema_and_csv("stray", schema, "k,s\na\"b,\"x\ny\"\nc,d\n");
     let whole = convert_in(&d, &["-q", "a.csv"]);
     assert_exit(&whole, 0);
     assert_eq!(text(&whole.stdout), "m,k=a\"b s=\"x\\ny\"\nm,k=c s=\"d\"\n");

@@ -61,12 +61,8 @@ fn missing_key_error_has_a_1_based_column() {
 #[test]
 fn json_array_error_column_counts_from_the_start_of_the_line() {
     let schema = "measurement = \"m\"\non_error = \"skip\"\n[fields]\nv = \"float\"\n";
-    let (code, _, errors) = convert(
-        "col",
-        schema,
-        "data.json",
-        b"[\n  {\"id\": \"b\", \"v\": \"x\"}\n]\n",
-    );
+    let input = b"[\n  {\"id\": \"b\", \"v\": \"x\"}\n]\n";
+    let (code, _, errors) = convert("col", schema, "data.json", input);
     assert_eq!(code, 3);
     assert!(errors.starts_with("data.json:2:20: field v"), "{errors}");
     let input = b"[\n  {\n    \"id\": \"c\",\n    \"v\": {\"nested\": 1}\n  }\n]\n";
@@ -116,12 +112,8 @@ fn json_array_without_commas_or_with_a_trailing_comma_is_an_error() {
 #[test]
 fn raw_control_character_in_a_string_is_invalid_json() {
     let schema = "measurement = \"m\"\n[fields]\ns = \"string\"\n";
-    let (code, out, errors) = convert(
-        "ctrl",
-        schema,
-        "data.ndjson",
-        b"{\"s\":\"ok\"}\n{\"s\":\"a\tb\"}\n{\"s\":\"a\x01b\"}\n",
-    );
+    let input = b"{\"s\":\"ok\"}\n{\"s\":\"a\tb\"}\n{\"s\":\"a\x01b\"}\n";
+    let (code, out, errors) = convert("ctrl", schema, "data.ndjson", input);
     assert_eq!(out, "m s=\"ok\"\n");
     assert_eq!(code, 3);
     let lines: Vec<&str> = errors.lines().collect();

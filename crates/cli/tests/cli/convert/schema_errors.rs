@@ -190,11 +190,9 @@ fn schema_error_in_a_later_input_stops_there() {
 /// `csv.quote`/`csv.delimiter`.
 #[test]
 fn quote_equal_to_the_default_delimiter_is_a_schema_error() {
-    let d = schema_and_csv(
-        "quotedelim",
-        "measurement = \"m\"\n[csv]\nquote = \",\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n",
-        "k,s\na,\"b\"\n",
-    );
+    let schema =
+        "measurement = \"m\"\n[csv]\nquote = \",\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n";
+    let d = schema_and_csv("quotedelim", schema, "k,s\na,\"b\"\n");
     let out = convert_in(&d, &["-q", "a.csv"]);
     let err = text(&out.stderr);
     assert_eq!(
