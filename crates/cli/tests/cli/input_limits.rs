@@ -24,11 +24,8 @@ fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
 #[test]
 fn skip_rows_past_the_end_of_input_stops_at_once_with_exit_2() {
     let dir = TempDir::new("skiprows");
-    let s = write_text(
-        &dir,
-        "s.toml",
-        &format!("{HOME_SCHEMA}\n[csv]\nskip_rows = 99999999999\n"),
-    );
+    let toml = format!("{HOME_SCHEMA}\n[csv]\nskip_rows = 99999999999\n");
+    let s = write_text(&dir, "s.toml", &toml);
     let input = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
     let start = Instant::now();
     let mapped = run_lpconvert("convert", &["-s", &s, &input], &[]);
@@ -221,11 +218,8 @@ fn run_bounded(args: &[&str]) -> Output {
 fn dev_zero_input_ends_with_a_clear_error_in_bounded_memory() {
     let dir = TempDir::new("devzero");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
-    let nd = write_text(
-        &dir,
-        "n.toml",
-        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
-    );
+    let toml = format!("format = \"ndjson\"\n{HOME_SCHEMA}");
+    let nd = write_text(&dir, "n.toml", &toml);
     for args in [
         vec!["convert", "-s", &s, "/dev/zero"],
         vec!["convert", "-s", &nd, "/dev/zero"],
@@ -246,11 +240,8 @@ fn dev_zero_input_ends_with_a_clear_error_in_bounded_memory() {
 fn endless_stream_without_record_end_stops_in_bounded_memory() {
     let dir = TempDir::new("noend");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
-    let nd = write_text(
-        &dir,
-        "n.toml",
-        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
-    );
+    let toml = format!("format = \"ndjson\"\n{HOME_SCHEMA}");
+    let nd = write_text(&dir, "n.toml", &toml);
     let x = write_text(&dir, "x.txt", &"x".repeat(20 << 20));
     let q = write_text(
         &dir,
@@ -312,11 +303,8 @@ fn schema_from_dev_zero_is_refused_without_reading_it_all() {
 fn record_longer_than_max_record_size_is_a_row_error_naming_its_line() {
     let dir = TempDir::new("maxrecord");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
-    let nd = write_text(
-        &dir,
-        "n.toml",
-        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
-    );
+    let toml = format!("format = \"ndjson\"\n{HOME_SCHEMA}");
+    let nd = write_text(&dir, "n.toml", &toml);
     // Longer than the first read of a stream (64 KiB): the reader must skip it, not buffer it.
     let long = "x".repeat(200_000);
     let csv = write_text(
@@ -415,11 +403,8 @@ fn check_strips_a_utf8_bom_and_says_so() {
 fn csv_and_ndjson_with_a_utf8_bom_find_their_first_column() {
     let dir = TempDir::new("bomconvert");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
-    let nd = write_text(
-        &dir,
-        "n.toml",
-        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
-    );
+    let toml = format!("format = \"ndjson\"\n{HOME_SCHEMA}");
+    let nd = write_text(&dir, "n.toml", &toml);
     let csv = write_text(&dir, "a.csv", "\u{feff}time,room,temp\n1,k,1.5\n");
     let ndjson = write_text(
         &dir,
@@ -776,11 +761,8 @@ fn streamed_overlong_record_with_comments_or_escapes_is_a_row_error_like_mapped(
         assert!(err.contains("3 rows read, 2 lines written"), "{err}");
     }
     // Comment lines longer than the limit are not rows, mapped or streamed.
-    let s = write_text(
-        &dir,
-        "s.toml",
-        &format!("{HOME_SCHEMA}\n[csv]\ncomment = \"#\"\n"),
-    );
+    let toml = format!("{HOME_SCHEMA}\n[csv]\ncomment = \"#\"\n");
+    let s = write_text(&dir, "s.toml", &toml);
     let input = write_text(
         &dir,
         "c.csv",
@@ -821,11 +803,8 @@ fn overlong_blank_ndjson_line_counts_alike_mapped_or_streamed() {
     // error, and at the start of the input the run stopped ("the start of the file ... is
     // longer than --max-record-size").
     let dir = TempDir::new("overlongblank");
-    let s = write_text(
-        &dir,
-        "s.toml",
-        "measurement = \"m\"\nformat = \"ndjson\"\n[fields]\nv = { path = \"/v\", type = \"integer\" }\n",
-    );
+    let toml = "measurement = \"m\"\nformat = \"ndjson\"\n[fields]\nv = { path = \"/v\", type = \"integer\" }\n";
+    let s = write_text(&dir, "s.toml", toml);
     let blank = " ".repeat(100_000);
     for text in [
         format!("{{\"v\":1}}\n{blank}\n{{\"v\":2}}\n"),
@@ -844,11 +823,8 @@ fn streamed_overlong_json_array_element_is_a_row_error_like_mapped() {
     // rejects the element and goes on; now the stream skips the element too, and names the
     // same line and column.
     let dir = TempDir::new("overlongelement");
-    let s = write_text(
-        &dir,
-        "s.toml",
-        "measurement = \"m\"\nformat = \"ndjson\"\n[fields]\nv = { path = \"/v\", type = \"string\" }\n",
-    );
+    let toml = "measurement = \"m\"\nformat = \"ndjson\"\n[fields]\nv = { path = \"/v\", type = \"string\" }\n";
+    let s = write_text(&dir, "s.toml", toml);
     let long = "b\\\"]}".repeat(25_000);
     let input = write_text(
         &dir,

@@ -848,11 +848,8 @@ fn rejected_json_with_a_raw_control_character_in_a_string_stays_rejected() {
     // JSON; the rejects file must keep it invalid, on one line, so that it is rejected again
     // rather than converted as a row the data never held.
     let dir = TempDir::new("rej-json-ctl");
-    let schema = write_text(
-        &dir,
-        "s.toml",
-        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
-    );
+    let toml = format!("format = \"ndjson\"\n{HOME_SCHEMA}");
+    let schema = write_text(&dir, "s.toml", &toml);
     let nd = write_text(
         &dir,
         "a.ndjson",

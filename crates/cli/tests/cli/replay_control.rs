@@ -90,11 +90,8 @@ fn checkpoint_with_a_named_fifo_is_refused_without_reading_it() {
 #[test]
 fn replay_schema_through_a_pipe_sends_every_row() {
     let dir = TempDir::new("schema-pipe");
-    let schema = write_text(
-        &dir,
-        "s.toml",
-        "measurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[tags]\nroom = \"room\"\n[fields]\nv = \"integer\"\n",
-    );
+    let toml = "measurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[tags]\nroom = \"room\"\n[fields]\nv = \"integer\"\n";
+    let schema = write_text(&dir, "s.toml", toml);
     let mut csv = String::from("time,room,v\n");
     for i in 0..5000 {
         csv.push_str(&format!(
@@ -230,11 +227,8 @@ fn unwritable_output_paths_are_refused_before_sending() {
         assert!(stderr(&o).contains(option), "{option}: {}", stderr(&o));
         assert!(server.seen().is_empty(), "{option}: nothing sent");
     }
-    let schema = write_text(
-        &dir,
-        "s.toml",
-        "measurement = \"m\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\nv = \"integer\"\n",
-    );
+    let toml = "measurement = \"m\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\nv = \"integer\"\n";
+    let schema = write_text(&dir, "s.toml", toml);
     let csv = write_text(&dir, "d.csv", "time,v\n1,1\n2,2\n");
     let server = FaultServer::accept_all();
     let o = replay_to(

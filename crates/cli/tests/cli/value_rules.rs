@@ -355,11 +355,8 @@ fn check_names_a_trailing_space_after_a_multi_line_string() {
 fn an_ndjson_object_repeating_a_key_the_schema_reads_is_a_row_error() {
     // As with a CSV header that repeats a name: one of the two values would be lost silently.
     let dir = TempDir::new("ndjson-dup-key");
-    let s = write_text(
-        &dir,
-        "s.toml",
-        "format = \"ndjson\"\nmeasurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\na = \"integer\"\nb = { path = \"/o/b\", type = \"integer\" }\n",
-    );
+    let toml = "format = \"ndjson\"\nmeasurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\na = \"integer\"\nb = { path = \"/o/b\", type = \"integer\" }\n";
+    let s = write_text(&dir, "s.toml", toml);
     let data = write_text(
         &dir,
         "in.ndjson",
