@@ -2,7 +2,7 @@
 //! records too long for memory.
 
 use crate::support::{
-    argv, assert_exit, assert_stderr_has, gzip, replay_to, run_lpconvert, spawn_lpconvert, stderr,
+    argv, assert_exit, assert_stderr_has, gzip, replay, run_lpconvert, spawn_lpconvert, stderr,
     wait_until, write_text, TempDir, BIN,
 };
 use std::process::{Command, Output, Stdio};
@@ -528,14 +528,11 @@ fn replay_schema_takes_max_record_size() {
         "a.csv",
         &format!("time,room,temp\n1,a,1\n2,{long},1\n3,a,1\n"),
     );
-    let out = replay_to(
-        "http://127.0.0.1:9",
-        "x",
-        &argv(
-            "--dry-run --schema {} --on-error skip --max-record-size 1K {}",
-            &[&s, &csv],
-        ),
-    );
+    let out = replay(&argv(
+        "--url http://127.0.0.1:9 --db x --dry-run --schema {} --on-error skip \
+         --max-record-size 1K {}",
+        &[&s, &csv],
+    ));
     let err = stderr(&out);
     assert!(
         err.contains(":3:1: record longer than --max-record-size (1024 bytes)"),

@@ -4,8 +4,8 @@
 //! naming indented lines, naming no line).
 
 use crate::support::{
-    argv, assert_exit, assert_stderr_has, bench, points, replay, replay_to, replay_with_env,
-    replay_within, report, stderr, write_lines, write_text, FaultServer, Reply, Seen, TempDir,
+    argv, assert_exit, assert_stderr_has, bench, points, replay, replay_with_env, replay_within,
+    report, stderr, write_lines, write_text, FaultServer, Reply, Seen, TempDir,
 };
 use std::time::{Duration, Instant};
 
@@ -52,7 +52,10 @@ fn redirect_is_fatal_and_never_resent_as_get() {
             port(&server)
         );
         let started = Instant::now();
-        let out = replay_to(&server.url, "d", &["--max-retry-time", "20s", &input]);
+        let out = replay(&argv(
+            "--url {} --db d --max-retry-time 20s {}",
+            &[&server.url, &input],
+        ));
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{status}: {err}");
         assert!(
@@ -132,10 +135,16 @@ fn malformed_urls_and_zero_timeout_are_usage_errors() {
         );
     }
     let server = FaultServer::accept_all();
-    let out = replay_to(&server.url, "d", &["--timeout", "0s", &input]);
+    let out = replay(&argv(
+        "--url {} --db d --timeout 0s {}",
+        &[&server.url, &input],
+    ));
     assert_exit(&out, 2);
     assert_stderr_has(&out, "--timeout");
-    let out = replay_to(&server.url, "d", &["--timeout", "1ns", &input]);
+    let out = replay(&argv(
+        "--url {} --db d --timeout 1ns {}",
+        &[&server.url, &input],
+    ));
     assert_exit(&out, 2);
     let mut args = vec!["--url", server.url.as_str(), "--timeout", "0ms"];
     args.extend(BENCH_SHORT);
@@ -151,7 +160,10 @@ fn https_to_a_plain_http_port_fails_at_once() {
     let server = FaultServer::accept_all();
     let url = server.url.replace("http://", "https://");
     let started = Instant::now();
-    let out = replay_to(&url, "d", &["--max-retry-time", "30s", &input]);
+    let out = replay(&argv(
+        "--url {} --db d --max-retry-time 30s {}",
+        &[&url, &input],
+    ));
     let err = stderr(&out);
     assert_exit(&out, 1);
     assert!(
@@ -196,7 +208,7 @@ fn url_path_prefix_and_query_are_kept() {
     }
     // A parameter the tool sets is given by its option, not in --url.
     let url = format!("{}/?db=other", server.url);
-    let out = replay_to(&url, "d", &[&input]);
+    let out = replay(&argv("--url {} --db d {}", &[&url, &input]));
     assert_exit(&out, 2);
     assert_stderr_has(&out, "--db");
 }
@@ -220,17 +232,15 @@ fn credentials_in_the_url_are_sent_as_basic_auth_and_never_shown() {
     });
     let url =
         server.url.replace("http://", "http://admin:Sesame%40Open@") + "/?u=admin&p=qpassword1";
-    let out = replay_to(
-        &url,
-        "d",
+    let out = replay(&argv(
+        "--url {} --db d --rejects {} --report {} {}",
         &[
-            "--rejects",
+            &url,
             rejects.to_str().unwrap(),
-            "--report",
             rep.to_str().unwrap(),
             &input,
         ],
-    );
+    ));
     let err = stderr(&out);
     assert_exit(&out, 3);
     let seen = server.seen();
@@ -294,7 +304,10 @@ fn retry_after_beyond_max_retry_time_says_why() {
     let input = data(&dir);
     let server = FaultServer::start(|_| Reply::with_header(503, "Retry-After", "3600"));
     let started = Instant::now();
-    let out = replay_to(&server.url, "d", &["--max-retry-time", "5s", &input]);
+    let out = replay(&argv(
+        "--url {} --db d --max-retry-time 5s {}",
+        &[&server.url, &input],
+    ));
     let err = stderr(&out);
     assert_exit(&out, 1);
     assert!(started.elapsed() < Duration::from_secs(5), "waited: {err}");
@@ -314,7 +327,10 @@ fn an_empty_body_leaves_no_dangling_colon() {
     let dir = TempDir::new("emptybody");
     let input = data(&dir);
     let server = FaultServer::start(|_| Reply::status(500));
-    let out = replay_to(&server.url, "d", &["--max-retry-time", "1s", &input]);
+    let out = replay(&argv(
+        "--url {} --db d --max-retry-time 1s {}",
+        &[&server.url, &input],
+    ));
     let err = stderr(&out);
     assert_exit(&out, 1);
     assert_stderr_has(&out, "HTTP 500");
@@ -382,7 +398,10 @@ fn a_certificate_that_does_not_verify_is_fatal_at_once() {
     let input = data(&dir);
     let server = start_self_signed_tls(&dir);
     let started = Instant::now();
-    let out = replay_to(&server.url, "d", &["--max-retry-time", "30s", &input]);
+    let out = replay(&argv(
+        "--url {} --db d --max-retry-time 30s {}",
+        &[&server.url, &input],
+    ));
     let err = stderr(&out);
     assert_exit(&out, 1);
     assert!(
@@ -405,12 +424,10 @@ fn bench_reports_never_show_url_credentials() {
     });
     let url = server.url.replace("http://", "http://admin:Zq9Secretpw@") + "/?p=Qq7Secretp";
     let report_dir = dir.join("rep");
-    let mut args = vec![
-        "--url",
-        url.as_str(),
-        "--report",
-        report_dir.to_str().unwrap(),
-    ];
+    let mut args = argv(
+        "--url {} --report {}",
+        &[url.as_str(), report_dir.to_str().unwrap()],
+    );
     args.extend(BENCH_SHORT);
     let out = bench(&args);
     let err = stderr(&out);
@@ -804,17 +821,10 @@ fn a_port_that_does_not_speak_plain_http_is_fatal_at_once() {
             stored: vec![],
         });
         let started = Instant::now();
-        let out = replay_to(
-            &server.url,
-            "d",
-            &[
-                "--max-retry-time",
-                "20s",
-                "--report",
-                rep.to_str().unwrap(),
-                &input,
-            ],
-        );
+        let out = replay(&argv(
+            "--url {} --db d --max-retry-time 20s --report {} {}",
+            &[&server.url, rep.to_str().unwrap(), &input],
+        ));
         let err = stderr(&out);
         assert_exit(&out, 1);
         assert!(started.elapsed() < Duration::from_secs(8), "retried: {err}");
@@ -840,18 +850,22 @@ fn influxdb1_type_conflict_hiding_unparsable_lines_never_counts_them_stored() {
     // The field's type is known before the batch (on a new measurement, a conflict inside
     // the batch refuses the whole batch).
     let first = write_text(&dir, "first.lp", "tc f=0i 100\n");
-    let out = replay_to(&server.url, "d", &["--precision", "s", &first]);
+    let out = replay(&argv(
+        "--url {} --db d --precision s {}",
+        &[&server.url, &first],
+    ));
     assert_exit(&out, 0);
     let rep = dir.join("report.json");
     let rejects = dir.join("rejects.lp");
-    let out = replay_to(
-        &server.url,
-        "d",
-        &argv(
-            "--precision s --report {} --rejects {} {}",
-            &[rep.to_str().unwrap(), rejects.to_str().unwrap(), &input],
-        ),
-    );
+    let out = replay(&argv(
+        "--url {} --db d --precision s --report {} --rejects {} {}",
+        &[
+            &server.url,
+            rep.to_str().unwrap(),
+            rejects.to_str().unwrap(),
+            &input,
+        ],
+    ));
     assert_exit(&out, 3);
     let q = crate::support::influx_query(&server.url, "d", "SELECT * FROM tc WHERE time < 50s");
     let stored = q["results"][0]["series"][0]["values"]
@@ -911,11 +925,10 @@ fn a_web_page_is_not_a_write_acknowledgement() {
         stored: Some(vec![]),
     }
     });
-    let out = replay_to(
-        &server.url,
-        "d",
-        &["--report", rep.to_str().unwrap(), &input],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), &input],
+    ));
     assert_exit(&out, 1);
     assert_stderr_has(&out, "web page");
     let r = report(&rep);
@@ -1037,17 +1050,15 @@ fn v1_partial_write_naming_an_indented_line_is_not_counted_as_stored() {
     });
     let rej = dir.join("rejects.lp");
     let rep = dir.join("report.json");
-    let out = replay_to(
-        &server.url,
-        "d",
+    let out = replay(&argv(
+        "--url {} --db d --rejects {} --report {} {}",
         &[
-            "--rejects",
+            &server.url,
             rej.to_str().unwrap(),
-            "--report",
             rep.to_str().unwrap(),
             &file,
         ],
-    );
+    ));
     let r = report(&rep);
     assert_eq!(server.stored().len(), 2);
     assert_eq!(
@@ -1108,14 +1119,15 @@ fn a_large_partial_write_answer_is_not_read_as_all_refused() {
     });
     let rej = dir.join("rejects.lp");
     let rep = dir.join("report.json");
-    let out = replay_to(
-        &server.url,
-        "d",
-        &argv(
-            "--batch-lines 2000 --rejects {} --report {} {}",
-            &[rej.to_str().unwrap(), rep.to_str().unwrap(), &file],
-        ),
-    );
+    let out = replay(&argv(
+        "--url {} --db d --batch-lines 2000 --rejects {} --report {} {}",
+        &[
+            &server.url,
+            rej.to_str().unwrap(),
+            rep.to_str().unwrap(),
+            &file,
+        ],
+    ));
     assert_eq!(server.stored().len(), 800);
     let r = report(&rep);
     assert_eq!(

@@ -3,7 +3,7 @@
 //! ranges; rejects files that convert again with the same schema; causes said once.
 
 use crate::support::{
-    argv, assert_exit, assert_stderr_has, bench, code, replay_to, run_lpconvert, spawn_lpconvert,
+    argv, assert_exit, assert_stderr_has, bench, code, replay, run_lpconvert, spawn_lpconvert,
     stderr, write_text, TempDir, BIN,
 };
 use std::path::Path;
@@ -124,20 +124,19 @@ fn replay_outputs_naming_an_input_are_refused() {
     let dir = TempDir::new("replay-eq-in");
     let lp = write_text(&dir, "d.lp", "m f=1 1\n");
     for opt in ["--rejects", "--report", "--checkpoint"] {
-        let o = replay_to("http://127.0.0.1:9", "x", &["--dry-run", opt, &lp, &lp]);
+        let o = replay(&argv(
+            "--url http://127.0.0.1:9 --db x --dry-run {} {} {}",
+            &[opt, &lp, &lp],
+        ));
         assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
         assert!(stderr(&o).contains(opt), "{opt}: {}", stderr(&o));
         assert_eq!(read(&lp), "m f=1 1\n", "{opt} changed the input");
     }
     let (schema, input) = home(&dir);
-    let o = replay_to(
-        "http://127.0.0.1:9",
-        "x",
-        &argv(
-            "--dry-run --schema {} --convert-rejects {} {}",
-            &[&schema, &input, &input],
-        ),
-    );
+    let o = replay(&argv(
+        "--url http://127.0.0.1:9 --db x --dry-run --schema {} --convert-rejects {} {}",
+        &[&schema, &input, &input],
+    ));
     assert_exit(&o, 2);
     assert_eq!(read(&input), HOME_CSV);
 }
@@ -1026,11 +1025,10 @@ fn the_temporary_file_of_the_report_is_never_an_input() {
     let dir = TempDir::new("report-tmp-input");
     let lp = write_text(&dir, "r.json.tmp", "m f=1 1\n");
     let rep = dir.join("r.json");
-    let o = replay_to(
-        "http://127.0.0.1:9",
-        "x",
-        &["--dry-run", "--report", rep.to_str().unwrap(), &lp],
-    );
+    let o = replay(&argv(
+        "--url http://127.0.0.1:9 --db x --dry-run --report {} {}",
+        &[rep.to_str().unwrap(), &lp],
+    ));
     assert_exit(&o, 2);
     assert_stderr_has(&o, "--report");
     assert_eq!(read(&lp), "m f=1 1\n", "the input was destroyed");

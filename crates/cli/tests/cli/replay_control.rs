@@ -3,7 +3,7 @@
 //! `--rate` or `--pace`).
 
 use crate::support::{
-    argv, assert_exit, assert_stderr_has, bench, points, replay, replay_to, replay_within, report,
+    argv, assert_exit, assert_stderr_has, bench, points, replay, replay_within, report,
     send_signal, spawn_lpconvert, start_influxdb, stderr, wait_until, write_lines, write_text,
     FaultServer, Reply, TempDir, BIN,
 };
@@ -118,7 +118,10 @@ fn checkpoint_that_is_a_device_is_refused() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let server = FaultServer::accept_all();
     let started = Instant::now();
-    let o = replay_to(&server.url, "x", &["--checkpoint", "/dev/zero", &data]);
+    let o = replay(&argv(
+        "--url {} --db x --checkpoint /dev/zero {}",
+        &[&server.url, &data],
+    ));
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_exit(&o, 2);
     assert_stderr_has(&o, "not a regular file");
@@ -132,11 +135,10 @@ fn checkpoint_larger_than_the_cap_is_refused() {
     let big = dir.join("big.json");
     std::fs::write(&big, vec![b' '; 9 << 20]).unwrap();
     let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--checkpoint", big.to_str().unwrap(), &data],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --checkpoint {} {}",
+        &[&server.url, big.to_str().unwrap(), &data],
+    ));
     assert_exit(&o, 2);
     assert_stderr_has(&o, "not a checkpoint");
     assert!(server.seen().is_empty());
@@ -146,17 +148,10 @@ fn checkpoint_larger_than_the_cap_is_refused() {
 fn checkpoint_with_offset(dir: &TempDir, data: &str, offset: u64) -> String {
     let server = FaultServer::accept_all();
     let ck = dir.join("ck.json");
-    let o = replay_to(
-        &server.url,
-        "x",
-        &[
-            "--precision",
-            "s",
-            "--checkpoint",
-            ck.to_str().unwrap(),
-            data,
-        ],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --precision s --checkpoint {} {}",
+        &[&server.url, ck.to_str().unwrap(), data],
+    ));
     assert_exit(&o, 0);
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&ck).unwrap()).unwrap();
@@ -173,11 +168,10 @@ fn checkpoint_offset_past_the_end_is_refused() {
     let size = std::fs::metadata(&data).unwrap().len();
     let ck = checkpoint_with_offset(&dir, &data, size + 100);
     let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--precision", "s", "--checkpoint", &ck, &data],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --precision s --checkpoint {} {}",
+        &[&server.url, &ck, &data],
+    ));
     assert_exit(&o, 2);
     assert_stderr_has(&o, "past the end");
     assert!(server.seen().is_empty());
@@ -189,11 +183,10 @@ fn checkpoint_offset_inside_a_line_is_refused() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let ck = checkpoint_with_offset(&dir, &data, 5);
     let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--precision", "s", "--checkpoint", &ck, &data],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --precision s --checkpoint {} {}",
+        &[&server.url, &ck, &data],
+    ));
     assert_exit(&o, 2);
     assert_stderr_has(&o, "not at the start of a line");
     assert!(server.seen().is_empty());
@@ -205,7 +198,10 @@ fn a_data_file_given_as_the_checkpoint_is_not_called_deletable() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let other = write_lines(&dir, "other.lp", &lines(3));
     let server = FaultServer::accept_all();
-    let o = replay_to(&server.url, "x", &["--checkpoint", &other, &data]);
+    let o = replay(&argv(
+        "--url {} --db x --checkpoint {} {}",
+        &[&server.url, &other, &data],
+    ));
     assert_exit(&o, 2);
     let err = stderr(&o);
     assert_stderr_has(&o, "is not a checkpoint");
@@ -222,7 +218,10 @@ fn unwritable_output_paths_are_refused_before_sending() {
     let nodir = nodir.to_str().unwrap();
     for option in ["--checkpoint", "--report", "--rejects"] {
         let server = FaultServer::accept_all();
-        let o = replay_to(&server.url, "x", &[option, nodir, &data]);
+        let o = replay(&argv(
+            "--url {} --db x {} {} {}",
+            &[&server.url, option, nodir, &data],
+        ));
         assert_eq!(o.status.code(), Some(2), "{option}: {}", stderr(&o));
         assert!(stderr(&o).contains(option), "{option}: {}", stderr(&o));
         assert!(server.seen().is_empty(), "{option}: nothing sent");
@@ -231,11 +230,10 @@ fn unwritable_output_paths_are_refused_before_sending() {
     let schema = write_text(&dir, "s.toml", toml);
     let csv = write_text(&dir, "d.csv", "time,v\n1,1\n2,2\n");
     let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--schema", &schema, "--convert-rejects", nodir, &csv],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --schema {} --convert-rejects {} {}",
+        &[&server.url, &schema, nodir, &csv],
+    ));
     assert_exit(&o, 2);
     assert!(server.seen().is_empty());
 }
@@ -250,7 +248,10 @@ fn option_ranges_above_their_maximum_are_usage_errors() {
         ("--batch-lines", "100000000"),
         ("--batch-bytes", "100GiB"),
     ] {
-        let o = replay_to(&server.url, "x", &[option, value, &data]);
+        let o = replay(&argv(
+            "--url {} --db x {} {} {}",
+            &[&server.url, option, value, &data],
+        ));
         assert_eq!(o.status.code(), Some(2), "{option}: {}", stderr(&o));
         assert!(stderr(&o).contains("at most"), "{option}: {}", stderr(&o));
         let o = bench(&argv(
@@ -287,14 +288,10 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     let data = write_text(&dir, "bom.lp", &text);
     let server = FaultServer::accept_all();
     let ck = dir.join("ck.json");
-    let o = replay_to(
-        &server.url,
-        "x",
-        &argv(
-            "--batch-lines 5 --concurrency 1 --checkpoint {} {}",
-            &[ck.to_str().unwrap(), &data],
-        ),
-    );
+    let o = replay(&argv(
+        "--url {} --db x --batch-lines 5 --concurrency 1 --checkpoint {} {}",
+        &[&server.url, ck.to_str().unwrap(), &data],
+    ));
     assert_exit(&o, 0);
     let stored = server.stored();
     assert_eq!(stored, lines(20));
@@ -306,17 +303,10 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     v["inputs"][0]["complete"] = false.into();
     std::fs::write(&ck, v.to_string()).unwrap();
     let again = FaultServer::accept_all();
-    let o = replay_to(
-        &again.url,
-        "x",
-        &[
-            "--concurrency",
-            "1",
-            "--checkpoint",
-            ck.to_str().unwrap(),
-            &data,
-        ],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --concurrency 1 --checkpoint {} {}",
+        &[&again.url, ck.to_str().unwrap(), &data],
+    ));
     assert_exit(&o, 0);
     assert_eq!(again.stored(), lines(20)[1..].to_vec());
 }
@@ -326,11 +316,10 @@ fn time_shift_overflow_is_reported_once() {
     let dir = TempDir::new("shift-once");
     let data = write_text(&dir, "d.lp", "m f=1i 9223372036854775000\n");
     let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--precision", "s", "--time", "shift:1000d", &data],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --precision s --time shift:1000d {}",
+        &[&server.url, &data],
+    ));
     assert_exit(&o, 2);
     assert_eq!(
         stderr(&o).matches("outside the range").count(),
@@ -420,7 +409,10 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
             first.len()
         );
         let rest = FaultServer::accept_all();
-        let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
+        let o = replay(&argv(
+            "--url {} --db x --checkpoint {} {}",
+            &[&rest.url, &ck, &data],
+        ));
         assert_exit(&o, 0);
         let mut both = first.clone();
         both.extend(rest.stored());
@@ -501,7 +493,10 @@ fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_
 
     // Nothing was answered: the rerun sends every line.
     let rest = FaultServer::accept_all();
-    let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
+    let o = replay(&argv(
+        "--url {} --db x --checkpoint {} {}",
+        &[&rest.url, &ck, &data],
+    ));
     assert_exit(&o, 0);
     assert_eq!(count(&rest.stored()), count(&all));
 }
@@ -529,7 +524,10 @@ fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
     let first = server.stored();
     assert_eq!(first, all[..1].to_vec(), "one line sent before the wait");
     let rest = FaultServer::accept_all();
-    let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
+    let o = replay(&argv(
+        "--url {} --db x --checkpoint {} {}",
+        &[&rest.url, &ck, &data],
+    ));
     assert_exit(&o, 0);
     assert_eq!(rest.stored(), all[1..].to_vec());
 }
@@ -582,7 +580,7 @@ fn an_error_after_lines_were_sent_says_how_many_were_answered() {
 fn an_endless_line_from_a_device_or_stdin_is_an_error_not_an_ever_growing_buffer() {
     let server = FaultServer::accept_all();
     let started = Instant::now();
-    let o = replay_to(&server.url, "x", &["/dev/zero"]);
+    let o = replay(&argv("--url {} --db x /dev/zero", &[&server.url]));
     assert_exit(&o, 2);
     assert_stderr_has(&o, "longer than 64 MiB");
     let o = Command::new("bash")
@@ -671,7 +669,10 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     let r = report(&rep);
     assert_eq!(r["ending"], "interrupted", "{r}");
     let rest = FaultServer::accept_all();
-    let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
+    let o = replay(&argv(
+        "--url {} --db x --checkpoint {} {}",
+        &[&rest.url, &ck, &data],
+    ));
     assert_exit(&o, 0);
     assert_eq!(
         count(&rest.stored()),
@@ -843,11 +844,10 @@ fn an_input_error_after_lines_were_sent_still_writes_the_report() {
     std::fs::write(&cut, &packed[..packed.len() * 3 / 4]).unwrap();
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--report", rep.to_str().unwrap(), cut.to_str().unwrap()],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), cut.to_str().unwrap()],
+    ));
     assert_exit(&o, 2);
     let r = report(&rep);
     assert_eq!(r["ending"], "error", "{r}");
@@ -978,11 +978,10 @@ fn convert_rejects_of_a_run_stopped_at_a_bad_row_leave_the_previous_file_and_say
     let bad = write_text(&dir, "bad.csv", "time,v\n1600000000,1\n1600000001,x\n");
     let rej = write_text(&dir, "rej.csv", "OLD\n");
     let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--schema", &schema, "--convert-rejects", &rej, &bad],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --schema {} --convert-rejects {} {}",
+        &[&server.url, &schema, &rej, &bad],
+    ));
     assert_exit(&o, 1);
     assert_eq!(std::fs::read_to_string(&rej).unwrap(), "OLD\n");
     // Nothing was rejected (the bad row stopped the run): no "kept in" with no file named.

@@ -3,7 +3,7 @@
 //! Real servers are in `real_servers.rs`.
 
 use crate::support::{
-    argv, assert_exit, assert_stderr_has, kill_after, replay_to, replay_with_env, report, stderr,
+    argv, assert_exit, assert_stderr_has, kill_after, replay, replay_with_env, report, stderr,
     write_lines, FaultServer, Reply, Seen, TempDir, BIN,
 };
 use std::collections::BTreeMap;
@@ -74,14 +74,10 @@ fn retries_429_503_500_with_retry_after_then_stores_everything() {
         _ => Reply::status(204),
     });
     let rep = dir.join("report.json");
-    let out = replay_to(
-        &server.url,
-        "d",
-        &argv(
-            "--precision s --batch-lines 10 --concurrency 1 --report {} {}",
-            &[rep.to_str().unwrap(), &file],
-        ),
-    );
+    let out = replay(&argv(
+        "--url {} --db d --precision s --batch-lines 10 --concurrency 1 --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), &file],
+    ));
     assert_exit(&out, 0);
     let seen = server.seen();
     // Retry-After: 1 was honoured: at least a second between the 429 and the retry.
@@ -116,7 +112,7 @@ fn retry_after_as_an_http_date() {
             Reply::status(204)
         }
     });
-    let out = replay_to(&server.url, "d", &[&file]);
+    let out = replay(&argv("--url {} --db d {}", &[&server.url, &file]));
     assert_exit(&out, 0);
     let seen = server.seen();
     let waited = seen[1].at.duration_since(seen[0].at);
@@ -164,17 +160,10 @@ fn a_413_splits_the_batch_until_it_fits() {
         }
     });
     let rep = dir.join("report.json");
-    let out = replay_to(
-        &server.url,
-        "d",
-        &[
-            "--batch-lines",
-            "50",
-            "--report",
-            rep.to_str().unwrap(),
-            &file,
-        ],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --batch-lines 50 --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), &file],
+    ));
     assert_exit(&out, 0);
     assert_stored_once(&server, &input);
     let r = report(&rep);
@@ -320,14 +309,10 @@ fn connection_resets_and_slow_answers_are_survived() {
         _ => Reply::status(204),
     });
     let rep = dir.join("report.json");
-    let out = replay_to(
-        &server.url,
-        "d",
-        &argv(
-            "--batch-lines 20 --concurrency 1 --report {} {}",
-            &[rep.to_str().unwrap(), &file],
-        ),
-    );
+    let out = replay(&argv(
+        "--url {} --db d --batch-lines 20 --concurrency 1 --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), &file],
+    ));
     assert_exit(&out, 0);
     assert_stored_once(&server, &input);
     let r = report(&rep);
@@ -348,7 +333,10 @@ fn a_request_timeout_is_retried_at_least_once_delivery() {
             Reply::status(204)
         }
     });
-    let out = replay_to(&server.url, "d", &["--timeout", "1s", &file]);
+    let out = replay(&argv(
+        "--url {} --db d --timeout 1s {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 0);
     std::thread::sleep(Duration::from_secs(3)); // let the slow answer be recorded
     assert_stored_at_least_once(&server, &input);
@@ -362,17 +350,10 @@ fn gives_up_after_max_retry_time_with_exit_1() {
     let server = FaultServer::start(|_| Reply::status(503));
     let rep = dir.join("report.json");
     let t0 = Instant::now();
-    let out = replay_to(
-        &server.url,
-        "d",
-        &[
-            "--max-retry-time",
-            "2s",
-            "--report",
-            rep.to_str().unwrap(),
-            &file,
-        ],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --max-retry-time 2s --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), &file],
+    ));
     assert_exit(&out, 1);
     assert!(t0.elapsed() < Duration::from_secs(10));
     assert_stderr_has(&out, "gave up");
@@ -392,7 +373,10 @@ fn fatal_statuses_stop_the_run() {
         let dir = TempDir::new("fatal");
         let file = write_lines(&dir, "in.lp", &lines(1000));
         let server = FaultServer::start(move |_| Reply::with_body(status, r#"{"error":"nope"}"#));
-        let out = replay_to(&server.url, "d", &["--batch-lines", "10", &file]);
+        let out = replay(&argv(
+            "--url {} --db d --batch-lines 10 {}",
+            &[&server.url, &file],
+        ));
         assert_exit(&out, 1);
         assert_stderr_has(&out, &format!("HTTP {status}: {words}"));
         // Stopped at once: no more than one request per connection.
@@ -442,7 +426,10 @@ fn basic_auth_gzip_and_v2_token() {
     );
 
     // --username without its password variable is a usage error.
-    let out = replay_to(&server.url, "d", &["--username", "bob", &file]);
+    let out = replay(&argv(
+        "--url {} --db d --username bob {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 2);
 }
 
@@ -460,11 +447,10 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
     enc.write_all(b"m f=4 4\n# c\nm f=5 5\n").unwrap();
     enc.finish().unwrap();
     let server = FaultServer::accept_all();
-    let out = replay_to(
-        &server.url,
-        "d",
-        &[plain.to_str().unwrap(), gz.to_str().unwrap()],
-    );
+    let out = replay(&argv(
+        "--url {} --db d {} {}",
+        &[&server.url, plain.to_str().unwrap(), gz.to_str().unwrap()],
+    ));
     assert_exit(&out, 0);
     let mut stored = server.stored();
     stored.sort();
@@ -494,30 +480,26 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
     // --dry-run sends nothing.
     let server = FaultServer::accept_all();
     let rep = dir.join("r.json");
-    let out = replay_to(
-        &server.url,
-        "d",
-        &[
-            "--dry-run",
-            "--report",
-            rep.to_str().unwrap(),
-            plain.to_str().unwrap(),
-        ],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --dry-run --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), plain.to_str().unwrap()],
+    ));
     assert_exit(&out, 0);
     assert!(server.seen().is_empty());
     assert_eq!(report(&rep)["lines_read"], 3);
     assert!(stderr(&out).contains("dry run"));
 
     // A missing input is an I/O error: exit 2.
-    let out = replay_to(
-        &server.url,
-        "d",
-        &[dir.join("missing.lp").to_str().unwrap()],
-    );
+    let out = replay(&argv(
+        "--url {} --db d {}",
+        &[&server.url, dir.join("missing.lp").to_str().unwrap()],
+    ));
     assert_exit(&out, 2);
     // A missing schema is a usage error: exit 2, naming it.
-    let out = replay_to(&server.url, "d", &["--schema", "x.toml", "x.csv"]);
+    let out = replay(&argv(
+        "--url {} --db d --schema x.toml x.csv",
+        &[&server.url],
+    ));
     assert_eq!(out.status.code(), Some(2));
     assert_stderr_has(&out, "x.toml");
 }
@@ -535,11 +517,10 @@ fn time_shift_and_now_rewrite_timestamps() {
         ],
     );
     let server = FaultServer::accept_all();
-    let out = replay_to(
-        &server.url,
-        "d",
-        &["--precision", "s", "--time", "shift:-10m", &file],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --precision s --time shift:-10m {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 0);
     assert_eq!(
         server.stored(),
@@ -551,11 +532,10 @@ fn time_shift_and_now_rewrite_timestamps() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let out = replay_to(
-        &server.url,
-        "d",
-        &["--precision", "s", "--time", "now", &file],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --precision s --time now {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 0);
     let stored = server.stored();
     let ts = |l: &str| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap();
@@ -574,11 +554,10 @@ fn pace_replays_the_original_spacing_sped_up() {
     let input: Vec<String> = (0..20).map(|i| format!("m f={i} {}", 1_000 + i)).collect();
     let file = write_lines(&dir, "in.lp", &input);
     let server = FaultServer::accept_all();
-    let out = replay_to(
-        &server.url,
-        "d",
-        &["--precision", "s", "--pace", "10x", &file],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --precision s --pace 10x {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 0);
     let seen = server.seen();
     let span = seen.last().unwrap().at.duration_since(seen[0].at);
@@ -597,7 +576,10 @@ fn rate_limit_is_accurate_and_smooth() {
     let input = lines(60_000);
     let file = write_lines(&dir, "in.lp", &input);
     let server = FaultServer::accept_all();
-    let out = replay_to(&server.url, "d", &["--rate", "20000", &file]);
+    let out = replay(&argv(
+        "--url {} --db d --rate 20000 {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 0);
     let seen = server.seen();
     let (first, last) = (&seen[0], seen.last().unwrap());
@@ -618,7 +600,10 @@ fn rate_limit_is_accurate_and_smooth() {
     let small = write_lines(&dir, "small.lp", &input[..20_000]);
     let bytes: usize = input[..20_000].iter().map(|l| l.len() + 1).sum();
     let t0 = Instant::now();
-    let out = replay_to(&server.url, "d", &["--rate", "200KB/s", &small]);
+    let out = replay(&argv(
+        "--url {} --db d --rate 200KB/s {}",
+        &[&server.url, &small],
+    ));
     assert_exit(&out, 0);
     let secs = t0.elapsed().as_secs_f64();
     let expected = bytes as f64 / 200_000.0;

@@ -3,8 +3,8 @@
 //! conversion that stops, checkpoint and resume of the converted stream).
 
 use crate::support::{
-    argv, assert_exit, assert_stderr_has, influx_query, replay, replay_to, report, root,
-    start_influxdb_with, stderr, FaultServer, Reply, Seen, TempDir,
+    argv, assert_exit, assert_stderr_has, influx_query, replay, report, root, start_influxdb_with,
+    stderr, FaultServer, Reply, Seen, TempDir,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -85,15 +85,14 @@ fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
     // No --precision: the schema's (s) is the one sent; with the default ns InfluxDB would
     // store every point in January 1970.
     let csv = root().join("testdata/home.csv");
-    let out = replay_to(
-        &server.url,
-        "home",
+    let out = replay(&argv(
+        "--url {} --db home --schema {} {}",
         &[
-            "--schema",
+            &server.url,
             root().join("schemas/home.toml").to_str().unwrap(),
             csv.to_str().unwrap(),
         ],
-    );
+    ));
     assert_exit(&out, 0);
     assert_stderr_has(
         &out,
@@ -104,17 +103,14 @@ fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
     let dir = TempDir::new("schema-influx");
     let ndjson = dir.join("home.ndjson");
     std::fs::write(&ndjson, home_ndjson()).unwrap();
-    let out = replay_to(
-        &server.url,
-        "homejson",
+    let out = replay(&argv(
+        "--url {} --db homejson --batch-lines 5 --schema {} {}",
         &[
-            "--batch-lines",
-            "5",
-            "--schema",
+            &server.url,
             root().join("schemas/home-ndjson.toml").to_str().unwrap(),
             ndjson.to_str().unwrap(),
         ],
-    );
+    ));
     assert_exit(&out, 0);
     assert_eq!(influx_home_points(&server.url, "homejson"), want);
 }
@@ -166,11 +162,17 @@ fn rejected_rows_are_counted_reported_and_kept_and_every_converted_line_is_store
     let rejects = dir.join("bad.csv");
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
-    let out = replay_to(
-        &server.url,
-        "d",
-        &argv("--batch-lines 100 --schema {} --on-error skip --convert-rejects {} --threads 2 --report {} {}", &[schema.to_str().unwrap(), rejects.to_str().unwrap(), rep.to_str().unwrap(), data.to_str().unwrap()]),
-    );
+    let out = replay(&argv(
+        "--url {} --db d --batch-lines 100 --schema {} --on-error skip --convert-rejects {} \
+         --threads 2 --report {} {}",
+        &[
+            &server.url,
+            schema.to_str().unwrap(),
+            rejects.to_str().unwrap(),
+            rep.to_str().unwrap(),
+            data.to_str().unwrap(),
+        ],
+    ));
     // 3: finished, but rows were rejected.
     assert_exit(&out, 3);
     let err = stderr(&out);
@@ -242,17 +244,15 @@ fn lines_refused_by_the_server_are_named_by_their_line_in_the_converted_stream()
         })
     };
     let rejects = dir.join("refused.lp");
-    let out = replay_to(
-        &server.url,
-        "d",
+    let out = replay(&argv(
+        "--url {} --db d --schema {} --rejects {} {}",
         &[
-            "--schema",
+            &server.url,
             schema.to_str().unwrap(),
-            "--rejects",
             rejects.to_str().unwrap(),
             data.to_str().unwrap(),
         ],
-    );
+    ));
     assert_exit(&out, 3);
     let text = std::fs::read_to_string(&rejects).unwrap();
     assert!(
@@ -305,16 +305,14 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
     assert_eq!(server.stored().len(), 3210, "nothing sent twice");
 
     // Without a checkpoint, and with --quiet, the error is still on stderr.
-    let out = replay_to(
-        &server.url,
-        "d",
+    let out = replay(&argv(
+        "--url {} --db d --quiet --schema {} {}",
         &[
-            "--quiet",
-            "--schema",
+            &server.url,
             schema.to_str().unwrap(),
             data.to_str().unwrap(),
         ],
-    );
+    ));
     assert_eq!(out.status.code(), Some(1));
     assert_stderr_has(&out, ":3212:3: ");
 }
@@ -379,17 +377,13 @@ fn checkpoint_with_a_converted_stdin_is_refused() {
     let dir = TempDir::new("schema-stdin");
     let schema = dir.join("s.toml");
     std::fs::write(&schema, SCHEMA).unwrap();
-    let out = replay_to(
-        "http://127.0.0.1:9",
-        "d",
+    let out = replay(&argv(
+        "--url http://127.0.0.1:9 --db d --schema {} --checkpoint {} -",
         &[
-            "--schema",
             schema.to_str().unwrap(),
-            "--checkpoint",
             dir.join("c.json").to_str().unwrap(),
-            "-",
         ],
-    );
+    ));
     assert_eq!(out.status.code(), Some(2));
     assert_stderr_has(&out, "--checkpoint needs file inputs");
 }

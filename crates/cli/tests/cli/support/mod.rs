@@ -84,11 +84,6 @@ pub fn replay(args: &[&str]) -> Output {
     run_lpconvert("replay", args, &[])
 }
 
-/// Runs `lpconvert replay --url URL --db DB ARGS` to its end.
-pub fn replay_to(url: &str, db: &str, args: &[&str]) -> Output {
-    replay(&[&["--url", url, "--db", db], args].concat())
-}
-
 /// Runs `lpconvert replay ARGS` to its end with `env` set.
 pub fn replay_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     run_lpconvert("replay", args, env)
