@@ -47,6 +47,15 @@ fn exit_1_stops_at_the_first_bad_row() {
         !err.contains(" rows read, "),
         "no summary after a stop: {err}"
     );
+    // Exit 1, and a stderr line that starts with `row_error`.
+    let stops_at = |out: &std::process::Output, row_error: &str| {
+        assert_eq!(code(out), 1);
+        assert!(
+            text(&out.stderr).lines().any(|l| l.starts_with(row_error)),
+            "{}",
+            text(&out.stderr)
+        );
+    };
     // --on-error fail overrides a schema that says skip.
     write_in(
         &d,
@@ -58,25 +67,11 @@ fn exit_1_stops_at_the_first_bad_row() {
         &["--schema", "skip.toml", "--on-error", "fail", "-q", "a.csv"],
         None,
     );
-    assert_eq!(code(&out), 1);
-    assert!(
-        text(&out.stderr)
-            .lines()
-            .any(|l| l.starts_with("a.csv:4:3: field temp")),
-        "{}",
-        text(&out.stderr)
-    );
+    stops_at(&out, "a.csv:4:3: field temp");
     // Through stdin the file is <stdin>.
     let data = std::fs::read(d.join("a.csv")).expect("read");
     let out = run_in(&d, &["--schema", "s.toml", "-q"], Some(&data));
-    assert_eq!(code(&out), 1);
-    assert!(
-        text(&out.stderr)
-            .lines()
-            .any(|l| l.starts_with("<stdin>:4:3: field temp")),
-        "{}",
-        text(&out.stderr)
-    );
+    stops_at(&out, "<stdin>:4:3: field temp");
 }
 
 #[test]

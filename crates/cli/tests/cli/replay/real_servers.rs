@@ -20,6 +20,19 @@ fn replay_ok(args: &[&str]) -> Output {
     out
 }
 
+/// Writes the 120,000 generated `text` lines to `dir/gen.lp`, replays them with `options`
+/// (`{}`: `url`, then the file) to their end, and prints how long it took, after `label`.
+fn replay_generated(label: &str, dir: &TempDir, text: &str, options: &str, url: &str) {
+    let gen = dir.join("gen.lp");
+    std::fs::write(&gen, text).unwrap();
+    let t0 = Instant::now();
+    replay_ok(&argv(options, &[url, gen.to_str().unwrap()]));
+    eprintln!(
+        "{label}: 120000 lines in {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
+}
+
 fn home_lp() -> String {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/home.lp");
     std::fs::read_to_string(p).expect("testdata/home.lp")
@@ -155,17 +168,8 @@ fn influxdb_1x_stores_every_point_of_the_home_data_and_120k_generated_lines() {
     assert_eq!(got, want);
 
     let text = generated_lines();
-    let gen = dir.join("gen.lp");
-    std::fs::write(&gen, &text).unwrap();
-    let t0 = Instant::now();
-    replay_ok(&argv(
-        "--url {} --db home --gzip --concurrency 2 {}",
-        &[&server.url, gen.to_str().unwrap()],
-    ));
-    eprintln!(
-        "influxdb 1.x: 120000 lines in {:.2} s",
-        t0.elapsed().as_secs_f64()
-    );
+    let options = "--url {} --db home --gzip --concurrency 2 {}";
+    replay_generated("influxdb 1.x", &dir, &text, options, &server.url);
     let want = expected(&text, 1);
     assert_eq!(want.len(), 120_000);
     let got = influx_points(&server.url, "home", "gen", &["host", "region"], &want);
@@ -299,17 +303,8 @@ fn victoria_metrics_stores_every_point_of_the_home_data_and_120k_generated_lines
             )
         })
         .collect();
-    let gen = dir.join("gen.lp");
-    std::fs::write(&gen, &text).unwrap();
-    let t0 = Instant::now();
-    replay_ok(&argv(
-        "--url {} --db gen --precision ms --concurrency 2 {}",
-        &[&server.url, gen.to_str().unwrap()],
-    ));
-    eprintln!(
-        "victoria-metrics: 120000 lines in {:.2} s",
-        t0.elapsed().as_secs_f64()
-    );
+    let options = "--url {} --db gen --precision ms --concurrency 2 {}";
+    replay_generated("victoria-metrics", &dir, &text, options, &server.url);
     let want = vm_expected(&text, 1_000_000);
     assert_eq!(want.len(), 240_000);
     // The last writes become searchable after a flush; retry briefly.
