@@ -26,6 +26,14 @@ fn lines(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// A fresh directory `name` holding `in.lp`, `n` lines of `lines(n)`: (directory, lines, path).
+fn generated_input(name: &str, n: usize) -> (TempDir, Vec<String>, String) {
+    let dir = TempDir::new(name);
+    let input = lines(n);
+    let file = write_lines(&dir, "in.lp", &input);
+    (dir, input, file)
+}
+
 /// Every input line stored exactly once (the server answered each batch once).
 fn assert_stored_once(server: &FaultServer, input: &[String]) {
     let mut stored = server.stored();
@@ -64,9 +72,7 @@ fn assert_stored_at_least_once(server: &FaultServer, input: &[String]) {
 
 #[test]
 fn retries_429_503_500_with_retry_after_then_stores_everything() {
-    let dir = TempDir::new("retry");
-    let input = lines(100);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, input, file) = generated_input("retry", 100);
     let server = FaultServer::start(|s: &Seen| match s.n {
         0 => Reply::with_header(429, "Retry-After", "1"),
         1 => Reply::status(503),
@@ -100,9 +106,7 @@ fn retries_429_503_500_with_retry_after_then_stores_everything() {
 
 #[test]
 fn retry_after_as_an_http_date() {
-    let dir = TempDir::new("date");
-    let input = lines(5);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (_dir, input, file) = generated_input("date", 5);
     let server = FaultServer::start(|s: &Seen| {
         if s.n == 0 {
             // Two seconds from now, as an IMF-fixdate.
@@ -149,9 +153,7 @@ fn http_date(t: std::time::SystemTime) -> String {
 
 #[test]
 fn a_413_splits_the_batch_until_it_fits() {
-    let dir = TempDir::new("split");
-    let input = lines(100);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, input, file) = generated_input("split", 100);
     let server = FaultServer::start(|s: &Seen| {
         if s.lines().len() > 12 {
             Reply::status(413)
@@ -217,9 +219,7 @@ fn partial_server(api: &'static str) -> FaultServer {
 }
 
 fn check_partial(api: &'static str, extra: &[&str], env: &[(&str, &str)]) -> (FaultServer, String) {
-    let dir = TempDir::new("partial");
-    let input = lines(200);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, input, file) = generated_input("partial", 200);
     let server = partial_server(api);
     let rej = dir.join("rejects.lp");
     let rep = dir.join("report.json");
@@ -300,9 +300,7 @@ fn v3_partial_write_with_bearer_token_never_printed() {
 
 #[test]
 fn connection_resets_and_slow_answers_are_survived() {
-    let dir = TempDir::new("reset");
-    let input = lines(60);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, input, file) = generated_input("reset", 60);
     let server = FaultServer::start(|s: &Seen| match s.n {
         0 | 2 => Reply::Reset,
         3 => Reply::slow(Duration::from_millis(400)),
@@ -323,9 +321,7 @@ fn connection_resets_and_slow_answers_are_survived() {
 
 #[test]
 fn a_request_timeout_is_retried_at_least_once_delivery() {
-    let dir = TempDir::new("timeout");
-    let input = lines(10);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (_dir, input, file) = generated_input("timeout", 10);
     let server = FaultServer::start(|s: &Seen| {
         if s.n == 0 {
             Reply::slow(Duration::from_secs(3))
@@ -386,9 +382,7 @@ fn fatal_statuses_stop_the_run() {
 
 #[test]
 fn basic_auth_gzip_and_v2_token() {
-    let dir = TempDir::new("auth");
-    let input = lines(300);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (_dir, input, file) = generated_input("auth", 300);
     let server = FaultServer::accept_all();
     let out = replay_with_env(
         &argv("--url {} --db d --rp autogen --username alice --password-env PW --gzip --precision s {}", &[&server.url, &file]),
@@ -572,9 +566,7 @@ fn pace_replays_the_original_spacing_sped_up() {
 
 #[test]
 fn rate_limit_is_accurate_and_smooth() {
-    let dir = TempDir::new("rate");
-    let input = lines(60_000);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, input, file) = generated_input("rate", 60_000);
     let server = FaultServer::accept_all();
     let out = replay(&argv(
         "--url {} --db d --rate 20000 {}",
@@ -615,24 +607,16 @@ fn rate_limit_is_accurate_and_smooth() {
 
 #[test]
 fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
-    let dir = TempDir::new("ckpt");
-    let input = lines(8000);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, input, file) = generated_input("ckpt", 8000);
     let server = FaultServer::accept_all();
     let ckpt = dir.join("ckpt.json");
-    let args = |rate: &'static str| -> Vec<String> {
-        vec![
-            "replay".into(),
-            "--url".into(),
-            server.url.clone(),
-            "--db".into(),
-            "d".into(),
-            "--rate".into(),
-            rate.into(),
-            "--checkpoint".into(),
-            ckpt.display().to_string(),
-            file.clone(),
-        ]
+    let ckpt_path = ckpt.display().to_string();
+    let args = |rate: &str| -> Vec<String> {
+        let options = "replay --url {} --db d --rate {} --checkpoint {} {}";
+        argv(options, &[&server.url, rate, &ckpt_path, &file])
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     };
     kill_after(&args("2000"), Duration::from_millis(2500));
     let sent_before = server.stored().len();
@@ -671,20 +655,17 @@ fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
 
 #[test]
 fn time_now_offset_is_kept_across_a_resume() {
-    let dir = TempDir::new("ckpt-now");
-    let input = lines(3000);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, _input, file) = generated_input("ckpt-now", 3000);
     let server = FaultServer::accept_all();
     let ckpt = dir.join("ckpt.json");
-    let args = |rate: &'static str| -> Vec<String> {
-        let mut v: Vec<String> = argv("replay --url {} --db d --precision s", &[&server.url])
+    let ckpt_path = ckpt.display().to_string();
+    let args = |rate: &str| -> Vec<String> {
+        let options =
+            "replay --url {} --db d --precision s --time now --rate {} --checkpoint {} {}";
+        argv(options, &[&server.url, rate, &ckpt_path, &file])
             .iter()
             .map(|s| s.to_string())
-            .collect();
-        v.extend(["--time", "now", "--rate", rate, "--checkpoint"].map(String::from));
-        v.push(ckpt.display().to_string());
-        v.push(file.clone());
-        v
+            .collect()
     };
     kill_after(&args("2000"), Duration::from_millis(700));
     // Later than the first run's "now": a fresh offset would differ.
