@@ -7,23 +7,39 @@ use crate::support::{
     argv, assert_exit, assert_stderr_has, bench, points, replay, replay_with_env, replay_within,
     report, stderr, write_lines, write_text, FaultServer, Reply, Seen, TempDir,
 };
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-const BENCH_SHORT: [&str; 10] = [
-    "--db",
-    "b",
-    "--duration",
-    "1s",
-    "--warmup",
-    "0s",
-    "--hosts",
-    "2",
-    "--max-retry-time",
-    "20s",
-];
+/// Runs a short `lpconvert bench --url URL OPTIONS` (database b, 2 hosts, one second without
+/// warmup, retries for at most 20 s) to its end.
+fn bench_short(url: &str, options: &[&str]) -> Output {
+    let mut args = argv("--url {}", &[url]);
+    args.extend_from_slice(options);
+    args.extend(argv(
+        "--db b --duration 1s --warmup 0s --hosts 2 --max-retry-time 20s",
+        &[],
+    ));
+    bench(&args)
+}
 
 fn data(dir: &TempDir) -> String {
     write_text(dir, "in.lp", "m f=1 1\nm f=2 2\nm f=3 3\n")
+}
+
+/// A server that answers the first request `status` with a `Retry-After` date in the year
+/// 300,000,000,000, and every later one 204.
+fn retry_after_far_in_the_future(status: u16) -> FaultServer {
+    FaultServer::start(move |s: &Seen| {
+        if s.n == 0 {
+            Reply::with_header(
+                status,
+                "Retry-After",
+                "Sun, 06 Nov 300000000000 08:49:37 GMT",
+            )
+        } else {
+            Reply::status(204)
+        }
+    })
 }
 
 /// The port of a fault server's URL.
@@ -85,9 +101,7 @@ fn redirect_is_fatal_in_bench() {
             Reply::status(204)
         }
     });
-    let mut args = vec!["--url", server.url.as_str()];
-    args.extend(BENCH_SHORT);
-    let out = bench(&args);
+    let out = bench_short(&server.url, &[]);
     assert_exit(&out, 1);
     assert!(
         !server
@@ -124,9 +138,7 @@ fn malformed_urls_and_zero_timeout_are_usage_errors() {
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "replay {url:?}: {err}");
         assert!(err.contains("--url"), "replay {url:?}: {err}");
-        let mut args = vec!["--url", url];
-        args.extend(BENCH_SHORT);
-        let out = bench(&args);
+        let out = bench_short(url, &[]);
         assert_eq!(
             out.status.code(),
             Some(2),
@@ -146,9 +158,7 @@ fn malformed_urls_and_zero_timeout_are_usage_errors() {
         &[&server.url, &input],
     ));
     assert_exit(&out, 2);
-    let mut args = vec!["--url", server.url.as_str(), "--timeout", "0ms"];
-    args.extend(BENCH_SHORT);
-    let out = bench(&args);
+    let out = bench_short(&server.url, &["--timeout", "0ms"]);
     assert_exit(&out, 2);
     assert!(server.seen().is_empty(), "a request was sent");
 }
@@ -172,10 +182,8 @@ fn https_to_a_plain_http_port_fails_at_once() {
     );
     assert_stderr_has(&out, "TLS");
     assert!(err.contains("http://"), "no hint to use http://: {err}");
-    let mut args = vec!["--url", url.as_str()];
-    args.extend(BENCH_SHORT);
     let started = Instant::now();
-    let out = bench(&args);
+    let out = bench_short(&url, &[]);
     assert_exit(&out, 1);
     assert!(started.elapsed() < Duration::from_secs(10));
 }
@@ -424,12 +432,7 @@ fn bench_reports_never_show_url_credentials() {
     });
     let url = server.url.replace("http://", "http://admin:Zq9Secretpw@") + "/?p=Qq7Secretp";
     let report_dir = dir.join("rep");
-    let mut args = argv(
-        "--url {} --report {}",
-        &[url.as_str(), report_dir.to_str().unwrap()],
-    );
-    args.extend(BENCH_SHORT);
-    let out = bench(&args);
+    let out = bench_short(&url, &["--report", report_dir.to_str().unwrap()]);
     let err = stderr(&out);
     assert_exit(&out, 0);
     let writes = server.writes();
@@ -946,15 +949,8 @@ fn a_web_page_is_not_a_write_acknowledgement() {
 #[test]
 fn retry_after_date_far_in_the_future_does_not_panic_or_exit_0() {
     let dir = TempDir::new("rv-date");
-    let input = points(20);
-    let file = write_lines(&dir, "in.lp", &input);
-    let server = FaultServer::start(|s: &Seen| {
-        if s.n == 0 {
-            Reply::with_header(503, "Retry-After", "Sun, 06 Nov 300000000000 08:49:37 GMT")
-        } else {
-            Reply::status(204)
-        }
-    });
+    let file = write_lines(&dir, "in.lp", &points(20));
+    let server = retry_after_far_in_the_future(503);
     let rep = dir.join("report.json");
     let out = replay_within(
         &argv(
@@ -982,15 +978,8 @@ fn retry_after_date_far_in_the_future_does_not_panic_or_exit_0() {
 #[test]
 fn lines_pending_never_exit_0() {
     let dir = TempDir::new("rv-pending");
-    let input = points(100);
-    let file = write_lines(&dir, "in.lp", &input);
-    let server = FaultServer::start(|s: &Seen| {
-        if s.n == 0 {
-            Reply::with_header(429, "Retry-After", "Sun, 06 Nov 300000000000 08:49:37 GMT")
-        } else {
-            Reply::status(204)
-        }
-    });
+    let file = write_lines(&dir, "in.lp", &points(100));
+    let server = retry_after_far_in_the_future(429);
     let rep = dir.join("report.json");
     let out = replay_within(
         &argv(
