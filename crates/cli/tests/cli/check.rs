@@ -3,7 +3,7 @@
 //! `tests/proptest-regressions/check.txt`, where proptest looks for them), and check's
 //! messages, summary and exit codes through the binary.
 
-use crate::support::{argv, assert_exit, gzip, lpconvert, scratch_file, text};
+use crate::support::{argv, assert_exit, assert_stderr_has, gzip, lpconvert, scratch_file, text};
 use lpconvert_engine::{convert_input, Input, InputData, Reject, Sink, Tuning};
 use lpconvert_lp::target::{check_line, Target, Verdict};
 use proptest::prelude::*;
@@ -21,10 +21,9 @@ fn check_valid_file_exits_0() {
     let out = lpconvert(&["check", &lp]);
     assert_exit(&out, 0);
     assert!(out.stdout.is_empty());
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("4 lines: 2 valid points, 0 invalid, 2 blank or comment"),
-        "{err}"
+    assert_stderr_has(
+        &out,
+        "4 lines: 2 valid points, 0 invalid, 2 blank or comment",
     );
 }
 
@@ -80,12 +79,8 @@ fn check_prints_the_first_100_and_counts_all() {
         })
         .collect();
     assert_eq!(nums, (0..100).map(|i| 2 * i + 1).collect::<Vec<u64>>());
-    let e = text(&out.stderr);
-    assert!(e.contains("150 more bad lines"), "{e}");
-    assert!(
-        e.contains("500 lines: 250 valid points, 250 invalid"),
-        "{e}"
-    );
+    assert_stderr_has(&out, "150 more bad lines");
+    assert_stderr_has(&out, "500 lines: 250 valid points, 250 invalid");
 }
 
 #[test]

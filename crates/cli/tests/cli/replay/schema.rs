@@ -81,18 +81,22 @@ fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
     let server = start_influxdb_with(&["home", "homejson"]);
     let want = home_csv_points();
     assert_eq!(want.len(), 26);
+    // Replays `input` converted with `schemas/SCHEMA` into database `db`, with `options`.
+    let replay_converted = |db: &str, schema: &str, options: &[&str], input: &Path| {
+        let schema = root().join("schemas").join(schema);
+        let mut args = argv(
+            "--url {} --db {} --schema {}",
+            &[&server.url, db, schema.to_str().unwrap()],
+        );
+        args.extend_from_slice(options);
+        args.push(input.to_str().unwrap());
+        replay(&args)
+    };
 
     // No --precision: the schema's (s) is the one sent; with the default ns InfluxDB would
     // store every point in January 1970.
     let csv = root().join("testdata/home.csv");
-    let out = replay(&argv(
-        "--url {} --db home --schema {} {}",
-        &[
-            &server.url,
-            root().join("schemas/home.toml").to_str().unwrap(),
-            csv.to_str().unwrap(),
-        ],
-    ));
+    let out = replay_converted("home", "home.toml", &[], &csv);
     assert_exit(&out, 0);
     assert_stderr_has(
         &out,
@@ -103,14 +107,8 @@ fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
     let dir = TempDir::new("schema-influx");
     let ndjson = dir.join("home.ndjson");
     std::fs::write(&ndjson, home_ndjson()).unwrap();
-    let out = replay(&argv(
-        "--url {} --db homejson --batch-lines 5 --schema {} {}",
-        &[
-            &server.url,
-            root().join("schemas/home-ndjson.toml").to_str().unwrap(),
-            ndjson.to_str().unwrap(),
-        ],
-    ));
+    let options = ["--batch-lines", "5"];
+    let out = replay_converted("homejson", "home-ndjson.toml", &options, &ndjson);
     assert_exit(&out, 0);
     assert_eq!(influx_home_points(&server.url, "homejson"), want);
 }
