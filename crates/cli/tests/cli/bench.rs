@@ -157,36 +157,36 @@ fn lines_last_second(w: &Mutex<VecDeque<(Instant, usize)>>, s: &Seen) -> usize {
     w.iter().map(|(_, n)| n).sum()
 }
 
+/// A ramp from 4,000 lines/s, doubling every second, for at most 8 s, to `url`, reporting to
+/// `rep`, then `extra`.
 fn ramp_args<'a>(url: &'a str, rep: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec![
-        "--url",
-        url,
-        "--db",
-        "d",
-        "--ramp",
-        "--ramp-start",
-        "4000",
-        "--ramp-factor",
-        "2",
-        "--step-interval",
-        "1s",
-        "--warmup",
-        "0s",
-        "--duration",
-        "8s",
-        "--drain",
-        "2s",
-        "--max-retry-time",
-        "2s",
-        // One-second steps on a shared machine: judge by the bound under test, not by a
-        // scheduling hiccup that delays a tenth of a step.
-        "--min-ratio",
-        "0.5",
-        "--report",
-        rep,
-    ];
+    // One-second steps on a shared machine: judge by the bound under test (--min-ratio 0.5),
+    // not by a scheduling hiccup that delays a tenth of a step.
+    let mut v = argv(
+        "--url {} --db d --ramp --ramp-start 4000 --ramp-factor 2 --step-interval 1s \
+         --warmup 0s --duration 8s --drain 2s --max-retry-time 2s --min-ratio 0.5 --report {}",
+        &[url, rep],
+    );
     v.extend_from_slice(extra);
     v
+}
+
+/// Asserts that the ramp's report `r` says the server saturated, sustaining `sustained`
+/// lines/s, for a reason naming `reason`; returns the steps.
+fn saturated<'r>(
+    r: &'r serde_json::Value,
+    sustained: f64,
+    reason: &str,
+) -> &'r Vec<serde_json::Value> {
+    let sat = &r["saturation"];
+    assert_eq!(sat["saturated"], true, "{sat}");
+    assert_eq!(
+        sat["sustained_lines_per_s"].as_f64(),
+        Some(sustained),
+        "{sat}"
+    );
+    assert!(sat["reason"].as_str().unwrap().contains(reason), "{sat}");
+    r["steps"].as_array().unwrap()
 }
 
 #[test]
@@ -210,18 +210,7 @@ fn ramp_stops_where_the_server_starts_answering_503() {
     assert_exit(&out, 0);
     let took = t0.elapsed();
     let r = read_report(&rep);
-    let sat = &r["saturation"];
-    assert_eq!(sat["saturated"], true, "{sat}");
-    assert_eq!(
-        sat["sustained_lines_per_s"].as_f64(),
-        Some(16_000.0),
-        "{sat}"
-    );
-    assert!(
-        sat["reason"].as_str().unwrap().contains("HTTP 503"),
-        "{sat}"
-    );
-    let steps = r["steps"].as_array().unwrap();
+    let steps = saturated(&r, 16_000.0, "HTTP 503");
     assert_eq!(steps.len(), 4, "{steps:?}");
     assert!(steps[..3].iter().all(|s| s["passed"] == true));
     assert_eq!(steps[3]["passed"], false);
@@ -261,21 +250,14 @@ fn ramp_step_whose_retries_run_out_is_saturation_not_a_fatal_answer() {
     };
     let dir = TempDir::new("bench-ramp-gaveup");
     let rep = dir.join("out");
-    let out = bench(&argv("--url {} --db d --ramp --ramp-start 4000 --ramp-factor 2 --step-interval 1s --warmup 0s --duration 8s --drain 1s --max-retry-time 300ms --min-ratio 0.5 --report {}", &[&server.url, rep.to_str().unwrap()]));
+    let out = bench(&argv(
+        "--url {} --db d --ramp --ramp-start 4000 --ramp-factor 2 --step-interval 1s \
+         --warmup 0s --duration 8s --drain 1s --max-retry-time 300ms --min-ratio 0.5 --report {}",
+        &[&server.url, rep.to_str().unwrap()],
+    ));
     assert_exit(&out, 0);
     let r = read_report(&rep);
-    let sat = &r["saturation"];
-    assert_eq!(sat["saturated"], true, "{sat}");
-    assert_eq!(
-        sat["sustained_lines_per_s"].as_f64(),
-        Some(4_000.0),
-        "{sat}"
-    );
-    assert!(
-        sat["reason"].as_str().unwrap().contains("HTTP 503"),
-        "{sat}"
-    );
-    let steps = r["steps"].as_array().unwrap();
+    let steps = saturated(&r, 4_000.0, "HTTP 503");
     assert_eq!(steps.len(), 2, "{steps:?}");
     assert_eq!(steps[1]["passed"], false);
 }
@@ -302,18 +284,7 @@ fn ramp_stops_when_p99_latency_passes_the_bound() {
     ));
     assert_exit(&out, 0);
     let r = read_report(&rep);
-    let sat = &r["saturation"];
-    assert_eq!(sat["saturated"], true, "{sat}");
-    assert_eq!(
-        sat["sustained_lines_per_s"].as_f64(),
-        Some(16_000.0),
-        "{sat}"
-    );
-    assert!(
-        sat["reason"].as_str().unwrap().contains("p99 latency"),
-        "{sat}"
-    );
-    let steps = r["steps"].as_array().unwrap();
+    let steps = saturated(&r, 16_000.0, "p99 latency");
     assert_eq!(steps.len(), 4, "{steps:?}");
     let p99 = steps[3]["p99_ms"].as_f64().unwrap();
     assert!(p99 > 30.0, "{p99}");
