@@ -145,6 +145,12 @@ fn window() -> Arc<Mutex<VecDeque<(Instant, usize)>>> {
     Arc::new(Mutex::new(VecDeque::new()))
 }
 
+/// A fault server whose answer depends on the lines it received in the last second.
+fn server_by_rate(answer: impl Fn(usize) -> Reply + Send + Sync + 'static) -> FaultServer {
+    let w = window();
+    FaultServer::start(move |s: &Seen| answer(lines_last_second(&w, s)))
+}
+
 fn lines_last_second(w: &Mutex<VecDeque<(Instant, usize)>>, s: &Seen) -> usize {
     let mut w = w.lock().unwrap();
     w.push_back((s.at, s.lines().len()));
@@ -192,17 +198,13 @@ fn saturated<'r>(
 #[test]
 fn ramp_stops_where_the_server_starts_answering_503() {
     // 503 past 24,000 lines/s: steps 4k, 8k and 16k pass, 32k fails.
-    let w = window();
-    let server = {
-        let w = w.clone();
-        FaultServer::start(move |s: &Seen| {
-            if lines_last_second(&w, s) > 24_000 {
-                Reply::status(503)
-            } else {
-                Reply::status(204)
-            }
-        })
-    };
+    let server = server_by_rate(|rate| {
+        if rate > 24_000 {
+            Reply::status(503)
+        } else {
+            Reply::status(204)
+        }
+    });
     let dir = TempDir::new("bench-ramp503");
     let rep = dir.join("out");
     let t0 = Instant::now();
@@ -267,14 +269,9 @@ fn ramp_stops_when_p99_latency_passes_the_bound() {
     // Latency jumps with the rate: 2 ms up to 24,000 lines/s over the last second, 80 ms
     // above. With --max-p99 30ms, 4k, 8k and 16k pass with a wide margin for a loaded
     // machine's scheduling noise; 32k does not.
-    let w = window();
-    let server = {
-        let w = w.clone();
-        FaultServer::start(move |s: &Seen| {
-            let rate = lines_last_second(&w, s);
-            Reply::slow(Duration::from_millis(if rate > 24_000 { 80 } else { 2 }))
-        })
-    };
+    let server = server_by_rate(|rate| {
+        Reply::slow(Duration::from_millis(if rate > 24_000 { 80 } else { 2 }))
+    });
     let dir = TempDir::new("bench-ramplat");
     let rep = dir.join("out");
     let out = bench(&ramp_args(

@@ -86,36 +86,22 @@ fn check_prints_the_first_100_and_counts_all() {
 #[test]
 fn check_targets_and_io_errors() {
     let p = lp_file("t.lp", "_m,time=a f=1\n");
-    assert_eq!(lpconvert(&["check", &p]).status.code(), Some(0));
-    assert_eq!(
-        lpconvert(&["check", "--target", "influxdb3", &p])
-            .status
-            .code(),
-        Some(0)
-    );
+    let status = |args: &[&str]| lpconvert(args).status.code();
+    assert_eq!(status(&["check", &p]), Some(0));
+    assert_eq!(status(&["check", "--target", "influxdb3", &p]), Some(0));
     let o = lpconvert(&["check", "--target", "influxdb2", &p]);
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stdout).contains("reserves"));
     let o = lpconvert(&["check", "--target", "influxdb1", &p]);
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stdout).contains("`time`"));
-    assert_eq!(
-        lpconvert(&["check", "--target", "influxdb9", &p])
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(status(&["check", "--target", "influxdb9", &p]), Some(2));
     let o = lpconvert(&["check", "/nonexistent/x.lp", &p]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("/nonexistent/x.lp"));
     // A raw newline inside a string: InfluxDB reads one point, VictoriaMetrics refuses it.
     std::fs::write(&p, "m s=\"a\nb\" 1\nm f=1\n").expect("write");
-    assert_eq!(
-        lpconvert(&["check", "--target", "influxdb2", &p])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(status(&["check", "--target", "influxdb2", &p]), Some(0));
     let o = lpconvert(&["check", "--target", "victoriametrics", &p]);
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stdout).contains(&format!("{p}:1: ")));

@@ -7,7 +7,7 @@ use crate::support::{
     stderr, FaultServer, Reply, Seen, TempDir,
 };
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One point as InfluxDB returns it: (room, time in ns) -> (temp, hum, co).
 type HomePoints = BTreeMap<(String, i64), (f64, f64, i64)>;
@@ -126,6 +126,22 @@ v = "integer"
 x = "float"
 "#;
 
+/// A fresh directory `name` holding `data.csv`, the rows of `csv_rows(n, bad)`, and `s.toml`,
+/// SCHEMA: (directory, data path, schema path, the line protocol of the good rows).
+fn converted_input(
+    name: &str,
+    n: usize,
+    bad: &[usize],
+) -> (TempDir, PathBuf, PathBuf, Vec<String>) {
+    let dir = TempDir::new(name);
+    let (csv, want) = csv_rows(n, bad);
+    let data = dir.join("data.csv");
+    std::fs::write(&data, csv).unwrap();
+    let schema = dir.join("s.toml");
+    std::fs::write(&schema, SCHEMA).unwrap();
+    (dir, data, schema, want)
+}
+
 /// `n` rows; every row whose index is in `bad` has `v` = "oops". Returns the CSV and the
 /// line protocol of the good rows, in order.
 fn csv_rows(n: usize, bad: &[usize]) -> (String, Vec<String>) {
@@ -151,12 +167,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 
 #[test]
 fn rejected_rows_are_counted_reported_and_kept_and_every_converted_line_is_stored() {
-    let dir = TempDir::new("schema-skip");
-    let (csv, want) = csv_rows(1000, &[3, 500, 999]);
-    let data = dir.join("data.csv");
-    std::fs::write(&data, csv).unwrap();
-    let schema = dir.join("s.toml");
-    std::fs::write(&schema, SCHEMA).unwrap();
+    let (dir, data, schema, want) = converted_input("schema-skip", 1000, &[3, 500, 999]);
     let rejects = dir.join("bad.csv");
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
@@ -217,12 +228,7 @@ fn rejected_rows_are_counted_reported_and_kept_and_every_converted_line_is_store
 
 #[test]
 fn lines_refused_by_the_server_are_named_by_their_line_in_the_converted_stream() {
-    let dir = TempDir::new("schema-refused");
-    let (csv, want) = csv_rows(10, &[]);
-    let data = dir.join("data.csv");
-    std::fs::write(&data, csv).unwrap();
-    let schema = dir.join("s.toml");
-    std::fs::write(&schema, SCHEMA).unwrap();
+    let (dir, data, schema, want) = converted_input("schema-refused", 10, &[]);
     let refused = want[4].clone();
     let server = {
         let refused = refused.clone();
@@ -262,12 +268,7 @@ fn lines_refused_by_the_server_are_named_by_their_line_in_the_converted_stream()
 
 #[test]
 fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
-    let dir = TempDir::new("schema-fail");
-    let (csv, want) = csv_rows(5000, &[3210]);
-    let data = dir.join("data.csv");
-    std::fs::write(&data, csv).unwrap();
-    let schema = dir.join("s.toml");
-    std::fs::write(&schema, SCHEMA).unwrap();
+    let (dir, data, schema, want) = converted_input("schema-fail", 5000, &[3210]);
     let ckpt = dir.join("ckpt.json");
     let server = FaultServer::accept_all();
     let args = argv(
@@ -317,13 +318,8 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
 
 #[test]
 fn a_stopped_replay_resumes_in_the_converted_stream_and_the_schema_is_part_of_the_identity() {
-    let dir = TempDir::new("schema-resume");
     // About 7 MB of line protocol: more than one block of the converted stream.
-    let (csv, want) = csv_rows(160_000, &[]);
-    let data = dir.join("data.csv");
-    std::fs::write(&data, csv).unwrap();
-    let schema = dir.join("s.toml");
-    std::fs::write(&schema, SCHEMA).unwrap();
+    let (dir, data, schema, want) = converted_input("schema-resume", 160_000, &[]);
     let ckpt = dir.join("ckpt.json");
     // The first run is refused with 401 (a fatal status) after 25 batches.
     let first = FaultServer::start(|s: &Seen| {
