@@ -33,6 +33,17 @@ fn replay_generated(label: &str, dir: &TempDir, text: &str, options: &str, url: 
     );
 }
 
+/// Writes `testdata/home.lp` to `dir/home.lp` and replays it to `url`, database home,
+/// precision s, to its end.
+fn replay_home_lp(dir: &TempDir, url: &str) {
+    let home = dir.join("home.lp");
+    std::fs::write(&home, home_lp()).unwrap();
+    replay_ok(&argv(
+        "--url {} --db home --precision s {}",
+        &[url, home.to_str().unwrap()],
+    ));
+}
+
 fn home_lp() -> String {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/home.lp");
     std::fs::read_to_string(p).expect("testdata/home.lp")
@@ -156,12 +167,7 @@ fn generated_lines() -> String {
 fn influxdb_1x_stores_every_point_of_the_home_data_and_120k_generated_lines() {
     let server = start_influxdb_with(&["home"]);
     let dir = TempDir::new("influx");
-    let home = dir.join("home.lp");
-    std::fs::write(&home, home_lp()).unwrap();
-    replay_ok(&argv(
-        "--url {} --db home --precision s {}",
-        &[&server.url, home.to_str().unwrap()],
-    ));
+    replay_home_lp(&dir, &server.url);
     let want = expected(&home_lp(), 1_000_000_000);
     assert_eq!(want.len(), 26);
     let got = influx_points(&server.url, "home", "home", &["room"], &want);
@@ -281,12 +287,7 @@ fn vm_expected(text: &str, ns_per_unit: i64) -> Samples {
 fn victoria_metrics_stores_every_point_of_the_home_data_and_120k_generated_lines() {
     let server = start_victoria_metrics();
     let dir = TempDir::new("vm");
-    let home = dir.join("home.lp");
-    std::fs::write(&home, home_lp()).unwrap();
-    replay_ok(&argv(
-        "--url {} --db home --precision s {}",
-        &[&server.url, home.to_str().unwrap()],
-    ));
+    replay_home_lp(&dir, &server.url);
     let want = vm_expected(&home_lp(), 1_000_000_000);
     assert_eq!(want.len(), 26 * 3);
     assert_eq!(vm_samples(&server.url, "{__name__=~\"home_.*\"}"), want);
