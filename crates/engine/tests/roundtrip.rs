@@ -328,17 +328,23 @@ enum Value {
     S(String),
 }
 
+/// How a test reads its input: the path, the thread count and the chunk size.
+#[derive(Debug, Clone, Copy)]
+struct ReadAs {
+    via: Via,
+    threads: usize,
+    chunk: usize,
+}
+
 fn check_roundtrip(
     rows: &[Row],
     precision: (&str, i64),
     crlf: bool,
-    via: Via,
-    threads: usize,
-    chunk: usize,
+    read: ReadAs,
 ) -> Result<(), TestCaseError> {
     let schema = Schema::from_toml(&schema_text(precision.0)).expect("generated schema is valid");
     let data = csv_bytes(rows, crlf);
-    let (sink, counters) = convert(&schema, &data, via, threads, chunk);
+    let (sink, counters) = convert(&schema, &data, read.via, read.threads, read.chunk);
     check_lines(rows, precision, &sink, counters)
 }
 
@@ -476,7 +482,7 @@ proptest! {
         stream in any::<bool>(),
     ) {
         let via = if stream { Via::Stream } else { Via::Mapped };
-        check_roundtrip(&rows, precision, crlf, via, threads, chunk)?;
+        check_roundtrip(&rows, precision, crlf, ReadAs { via, threads, chunk })?;
     }
 }
 
@@ -881,10 +887,13 @@ fn check_ndjson_roundtrip(
     rows: &[(Row, JsonChoices)],
     precision: (&str, i64),
     crlf: bool,
-    via: Via,
-    threads: usize,
-    chunk: usize,
+    read: ReadAs,
 ) -> Result<(), TestCaseError> {
+    let ReadAs {
+        via,
+        threads,
+        chunk,
+    } = read;
     let schema =
         Schema::from_toml(&ndjson_schema_text(precision.0)).expect("generated schema is valid");
     let data = ndjson_bytes(rows, crlf);
@@ -907,7 +916,7 @@ proptest! {
         chunk in prop_oneof![1usize..200, Just(4 << 20)],
         via in prop_oneof![Just(Via::Mapped), Just(Via::Stream), Just(Via::Gzip)],
     ) {
-        check_ndjson_roundtrip(&rows, precision, crlf, via, threads, chunk)?;
+        check_ndjson_roundtrip(&rows, precision, crlf, ReadAs { via, threads, chunk })?;
     }
 }
 
