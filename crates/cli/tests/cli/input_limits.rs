@@ -243,11 +243,8 @@ fn endless_stream_without_record_end_stops_in_bounded_memory() {
     let toml = format!("format = \"ndjson\"\n{HOME_SCHEMA}");
     let nd = write_text(&dir, "n.toml", &toml);
     let x = write_text(&dir, "x.txt", &"x".repeat(20 << 20));
-    let q = write_text(
-        &dir,
-        "q.csv",
-        &format!("time,room,temp\n1,\"{}", "x".repeat(20 << 20)),
-    );
+    let csv_text = format!("time,room,temp\n1,\"{}", "x".repeat(20 << 20));
+    let q = write_text(&dir, "q.csv", &csv_text);
     for (args, input, says) in [
         (
             vec!["convert", "-s", &s, "-"],
@@ -307,11 +304,8 @@ fn record_longer_than_max_record_size_is_a_row_error_naming_its_line() {
     let nd = write_text(&dir, "n.toml", &toml);
     // Longer than the first read of a stream (64 KiB): the reader must skip it, not buffer it.
     let long = "x".repeat(200_000);
-    let csv = write_text(
-        &dir,
-        "a.csv",
-        &format!("time,room,temp\n1,a,1\n2,{long},1\n3,a,1\n"),
-    );
+    let csv_text = format!("time,room,temp\n1,a,1\n2,{long},1\n3,a,1\n");
+    let csv = write_text(&dir, "a.csv", &csv_text);
     let ndjson = write_text(
         &dir,
         "a.ndjson",
@@ -319,11 +313,8 @@ fn record_longer_than_max_record_size_is_a_row_error_naming_its_line() {
             "{{\"time\":1,\"room\":\"a\",\"temp\":1}}\n{{\"time\":2,\"room\":\"{long}\",\"temp\":1}}\n{{\"time\":3,\"room\":\"a\",\"temp\":1}}\n"
         ),
     );
-    let lp = write_text(
-        &dir,
-        "a.lp",
-        &format!("m f=1 1\nm s=\"{long}\" 2\nm f=3 3\n"),
-    );
+    let lp_text = format!("m f=1 1\nm s=\"{long}\" 2\nm f=3 3\n");
+    let lp = write_text(&dir, "a.lp", &lp_text);
     for chunk in ["4M", "100"] {
         let limits = ["--max-record-size", "100K", "--chunk-size", chunk];
         for (schema, input, line) in [(&s, &csv, 3), (&nd, &ndjson, 2)] {
@@ -406,11 +397,8 @@ fn csv_and_ndjson_with_a_utf8_bom_find_their_first_column() {
     let toml = format!("format = \"ndjson\"\n{HOME_SCHEMA}");
     let nd = write_text(&dir, "n.toml", &toml);
     let csv = write_text(&dir, "a.csv", "\u{feff}time,room,temp\n1,k,1.5\n");
-    let ndjson = write_text(
-        &dir,
-        "a.ndjson",
-        "\u{feff}{\"time\":1,\"room\":\"k\",\"temp\":1.5}\n",
-    );
+    let json_text = "\u{feff}{\"time\":1,\"room\":\"k\",\"temp\":1.5}\n";
+    let ndjson = write_text(&dir, "a.ndjson", json_text);
     for (schema, input) in [(&s, &csv), (&nd, &ndjson)] {
         for from_stdin in [false, true] {
             let out = if from_stdin {
@@ -523,11 +511,8 @@ fn replay_schema_takes_max_record_size() {
     let dir = TempDir::new("replaymax");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
     let long = "x".repeat(3000);
-    let csv = write_text(
-        &dir,
-        "a.csv",
-        &format!("time,room,temp\n1,a,1\n2,{long},1\n3,a,1\n"),
-    );
+    let csv_text = format!("time,room,temp\n1,a,1\n2,{long},1\n3,a,1\n");
+    let csv = write_text(&dir, "a.csv", &csv_text);
     let out = replay(&argv(
         "--url http://127.0.0.1:9 --db x --dry-run --schema {} --on-error skip \
          --max-record-size 1K {}",
@@ -546,11 +531,9 @@ fn overlong_quoted_csv_record_keeps_later_line_numbers_right() {
     let dir = TempDir::new("maxrecordlines");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
     let long = "x".repeat(100_000);
-    let csv = write_text(
-        &dir,
-        "a.csv",
-        &format!("time,room,temp\n1,a,1\n2,\"{long}\n{long}\n{long}\",1\n3,a,1\n4,a,warm\n"),
-    );
+    let csv_text =
+        format!("time,room,temp\n1,a,1\n2,\"{long}\n{long}\n{long}\",1\n3,a,1\n4,a,warm\n");
+    let csv = write_text(&dir, "a.csv", &csv_text);
     for from_stdin in [false, true] {
         let mut args = argv(
             "convert -s {} --on-error skip --max-record-size 100K --chunk-size 100",
@@ -611,11 +594,8 @@ fn input_rewritten_in_place_while_read_exits_2() {
 fn header_longer_than_max_record_size_is_refused_mapped_or_streamed() {
     let dir = TempDir::new("longheader");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
-    let csv = write_text(
-        &dir,
-        "a.csv",
-        &format!("time,room,temp,{}\n1,a,1,x\n", "y".repeat(2000)),
-    );
+    let csv_text = format!("time,room,temp,{}\n1,a,1,x\n", "y".repeat(2000));
+    let csv = write_text(&dir, "a.csv", &csv_text);
     let mapped = run_lpconvert("convert", &["-s", &s, "--max-record-size", "1K", &csv], &[]);
     let streamed = run_with_stdin(&["convert", "-s", &s, "--max-record-size", "1K", "-"], &csv);
     for out in [mapped, streamed] {
@@ -723,11 +703,8 @@ fn streamed_overlong_csv_field_with_a_stray_quote_keeps_the_rows_after_it() {
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
     let long = "x".repeat(100_000);
     for tail in ["2,k,2.5\n3,k,3\"\n4,k,4.5\n", "2,k,2.5\n3,k,3.5\n"] {
-        let input = write_text(
-            &dir,
-            "a.csv",
-            &format!("time,room,temp\n1,k,5\"{long}\n{tail}"),
-        );
+        let csv_text = format!("time,room,temp\n1,k,5\"{long}\n{tail}");
+        let input = write_text(&dir, "a.csv", &csv_text);
         let (code, err) = same_mapped_and_streamed(&s, &input, "csv", "1000");
         assert_eq!(code, Some(3), "{err}");
         assert!(
@@ -747,11 +724,8 @@ fn streamed_overlong_record_with_comments_or_escapes_is_a_row_error_like_mapped(
     let long = "y".repeat(100_000);
     for extra in ["comment = \"#\"", "escape = \"\\\\\""] {
         let s = write_text(&dir, "s.toml", &format!("{HOME_SCHEMA}\n[csv]\n{extra}\n"));
-        let input = write_text(
-            &dir,
-            "a.csv",
-            &format!("time,room,temp\n1,k,1.5\n2,\"{long}\",2.5\n3,k,3.5\n"),
-        );
+        let csv_text = format!("time,room,temp\n1,k,1.5\n2,\"{long}\",2.5\n3,k,3.5\n");
+        let input = write_text(&dir, "a.csv", &csv_text);
         let (code, err) = same_mapped_and_streamed(&s, &input, "csv", "1000");
         assert_eq!(code, Some(3), "{extra}: {err}");
         assert!(err.contains("INPUT:3:1: record longer than"), "{err}");
@@ -760,11 +734,8 @@ fn streamed_overlong_record_with_comments_or_escapes_is_a_row_error_like_mapped(
     // Comment lines longer than the limit are not rows, mapped or streamed.
     let toml = format!("{HOME_SCHEMA}\n[csv]\ncomment = \"#\"\n");
     let s = write_text(&dir, "s.toml", &toml);
-    let input = write_text(
-        &dir,
-        "c.csv",
-        &format!("time,room,temp\n#{long}\n#{long}\n1,k,1.5\n#{long}"),
-    );
+    let csv_text = format!("time,room,temp\n#{long}\n#{long}\n1,k,1.5\n#{long}");
+    let input = write_text(&dir, "c.csv", &csv_text);
     let (code, err) = same_mapped_and_streamed(&s, &input, "csv", "1000");
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("1 rows read, 1 lines written"), "{err}");
@@ -777,11 +748,8 @@ fn overlong_unterminated_quote_at_the_end_is_one_row_error_mapped_or_streamed() 
     let dir = TempDir::new("overlongopen");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
     let long = "z,".repeat(50_000);
-    let input = write_text(
-        &dir,
-        "a.csv",
-        &format!("time,room,temp\n1,k,1.5\n2,\"{long}\n3,k,3.5\n"),
-    );
+    let csv_text = format!("time,room,temp\n1,k,1.5\n2,\"{long}\n3,k,3.5\n");
+    let input = write_text(&dir, "a.csv", &csv_text);
     let (code, err) = same_mapped_and_streamed(&s, &input, "csv", "1000");
     assert_eq!(code, Some(3), "{err}");
     assert!(
@@ -823,11 +791,8 @@ fn streamed_overlong_json_array_element_is_a_row_error_like_mapped() {
     let toml = "measurement = \"m\"\nformat = \"ndjson\"\n[fields]\nv = { path = \"/v\", type = \"string\" }\n";
     let s = write_text(&dir, "s.toml", toml);
     let long = "b\\\"]}".repeat(25_000);
-    let input = write_text(
-        &dir,
-        "a.json",
-        &format!("[{{\"v\":\"a\"}}, \n  {{\"v\":\"{long}\"}} , {{\"v\":\"c\"}},\n[{long:?}], {{\"v\":\"d\"}}]\n"),
-    );
+    let json_text = format!("[{{\"v\":\"a\"}}, \n  {{\"v\":\"{long}\"}} , {{\"v\":\"c\"}},\n[{long:?}], {{\"v\":\"d\"}}]\n");
+    let input = write_text(&dir, "a.json", &json_text);
     let (code, err) = same_mapped_and_streamed(&s, &input, "ndjson", "1000");
     assert_eq!(code, Some(3), "{err}");
     assert!(err.contains("INPUT:2:3: record longer than"), "{err}");
@@ -915,11 +880,8 @@ fn csv_line_of_commas_is_read_in_bounded_memory() {
     let dir = TempDir::new("commas");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
     let commas = ",".repeat(80 << 20);
-    let rows = write_text(
-        &dir,
-        "rows.csv",
-        &format!("time,room,temp\n1,k,1.5\n2{commas}\n3,k,3.5\n"),
-    );
+    let csv_text = format!("time,room,temp\n1,k,1.5\n2{commas}\n3,k,3.5\n");
+    let rows = write_text(&dir, "rows.csv", &csv_text);
     for max in ["64M", "100M"] {
         let out = run_bounded(&argv(
             "convert -s {} {} --threads 1 --on-error skip --max-record-size {}",

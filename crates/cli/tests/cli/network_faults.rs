@@ -845,11 +845,9 @@ fn influxdb1_type_conflict_hiding_unparsable_lines_never_counts_them_stored() {
     // neither named nor counted, yet not stored.
     let server = crate::support::start_influxdb_with(&["d"]);
     let dir = TempDir::new("typeconflict");
-    let input = write_text(
-        &dir,
-        "in.lp",
-        "tc f=1i 1\ntc f=2i 2\ntc f=\"x\" 3\ntc f=4i 4\ntc f=oops 5\ntc,t= f=1i 6\ntc f=7 7\n",
-    );
+    let lp_text =
+        "tc f=1i 1\ntc f=2i 2\ntc f=\"x\" 3\ntc f=4i 4\ntc f=oops 5\ntc,t= f=1i 6\ntc f=7 7\n";
+    let input = write_text(&dir, "in.lp", lp_text);
     // The field's type is known before the batch (on a new measurement, a conflict inside
     // the batch refuses the whole batch).
     let first = write_text(&dir, "first.lp", "tc f=0i 100\n");

@@ -145,11 +145,8 @@ fn replay_outputs_naming_an_input_are_refused() {
 fn failed_run_leaves_the_previous_output_untouched_and_keeps_the_partial() {
     let dir = TempDir::new("out-partial");
     let (schema, _) = home(&dir);
-    let bad = write_text(
-        &dir,
-        "bad.csv",
-        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n";
+    let bad = write_text(&dir, "bad.csv", csv_text);
     let out = write_text(&dir, "out.lp", "OLD\n");
     let rej = write_text(&dir, "rej.csv", "OLD REJECTS\n");
     let o = run_lpconvert(
@@ -281,17 +278,11 @@ fn thread_count_and_chunk_size_out_of_range_are_usage_errors() {
 fn rejects_of_inputs_with_different_headers_go_to_one_file_per_header() {
     let dir = TempDir::new("rej-headers");
     let (schema, _) = home(&dir);
-    let a = write_text(
-        &dir,
-        "a.csv",
-        "time,room,temp,co\n1641024000,Kitchen,hot,0\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,hot,0\n";
+    let a = write_text(&dir, "a.csv", csv_text);
     let b = write_text(&dir, "b.csv", "room,co,temp,time\nHall,1,cold,1641024000\n");
-    let c = write_text(
-        &dir,
-        "c.csv",
-        "time,room,temp,co\n1641024000,Attic,warm,0\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Attic,warm,0\n";
+    let c = write_text(&dir, "c.csv", csv_text);
     let rej = dir.join("rej.csv").display().to_string();
     let o = run_lpconvert(
         "convert",
@@ -326,16 +317,10 @@ fn rejects_of_inputs_with_different_headers_go_to_one_file_per_header() {
 #[test]
 fn rejects_with_skip_rows_keep_the_skipped_preamble() {
     let dir = TempDir::new("rej-skip");
-    let schema = write_text(
-        &dir,
-        "s.toml",
-        &(HOME_SCHEMA.to_owned() + "\n[csv]\nskip_rows = 2\n"),
-    );
-    let input = write_text(
-        &dir,
-        "in.csv",
-        "# exported 2022-01-01\n# by hand\ntime,room,temp,co\n1641024000,Kitchen,hot,0\n1641027600,Kitchen,21.5,1\n",
-    );
+    let toml = HOME_SCHEMA.to_owned() + "\n[csv]\nskip_rows = 2\n";
+    let schema = write_text(&dir, "s.toml", &toml);
+    let csv_text = "# exported 2022-01-01\n# by hand\ntime,room,temp,co\n1641024000,Kitchen,hot,0\n1641027600,Kitchen,21.5,1\n";
+    let input = write_text(&dir, "in.csv", csv_text);
     let rej = dir.join("rej.csv").display().to_string();
     let o = run_lpconvert(
         "convert",
@@ -360,11 +345,8 @@ fn rejects_with_skip_rows_keep_the_skipped_preamble() {
         &(HOME_SCHEMA.to_owned()
             + "\n[csv]\nskip_rows = 1\nheader = false\ncolumns = [\"time\", \"room\", \"temp\", \"co\"]\n"),
     );
-    let input = write_text(
-        &dir,
-        "n.csv",
-        "# exported\n1641024000,Kitchen,hot,0\n1641027600,Kitchen,21.5,1\n",
-    );
+    let csv_text = "# exported\n1641024000,Kitchen,hot,0\n1641027600,Kitchen,21.5,1\n";
+    let input = write_text(&dir, "n.csv", csv_text);
     let o = run_lpconvert(
         "convert",
         &argv(
@@ -383,16 +365,10 @@ fn rejects_with_skip_rows_keep_the_skipped_preamble() {
 #[test]
 fn rejects_from_a_pretty_json_array_are_one_line_each() {
     let dir = TempDir::new("rej-json");
-    let schema = write_text(
-        &dir,
-        "s.toml",
-        &("format = \"ndjson\"\n".to_owned() + HOME_SCHEMA),
-    );
-    let input = write_text(
-        &dir,
-        "in.json",
-        "[\n  {\n    \"time\": 1641024000,\n    \"room\": \"Kitchen\",\n    \"temp\": \"hot\",\n    \"co\": 0\n  },\n  {\n    \"time\": 1641027600,\n    \"room\": \"Kitchen\",\n    \"temp\": 21.5,\n    \"co\": 1\n  }\n]\n",
-    );
+    let toml = "format = \"ndjson\"\n".to_owned() + HOME_SCHEMA;
+    let schema = write_text(&dir, "s.toml", &toml);
+    let json_text = "[\n  {\n    \"time\": 1641024000,\n    \"room\": \"Kitchen\",\n    \"temp\": \"hot\",\n    \"co\": 0\n  },\n  {\n    \"time\": 1641027600,\n    \"room\": \"Kitchen\",\n    \"temp\": 21.5,\n    \"co\": 1\n  }\n]\n";
+    let input = write_text(&dir, "in.json", json_text);
     let rej = dir.join("rej.ndjson").display().to_string();
     let o = run_lpconvert(
         "convert",
@@ -483,11 +459,8 @@ fn check_and_infer_with_stdout_onto_their_input_are_refused() {
 fn a_further_rejects_file_never_replaces_an_input() {
     let dir = TempDir::new("rej-group-input");
     let (schema, _) = home(&dir);
-    let a = write_text(
-        &dir,
-        "a.csv",
-        "time,room,temp,co\n1641024000,Kitchen,hot,0\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,hot,0\n";
+    let a = write_text(&dir, "a.csv", csv_text);
     let b_text = "room,co,temp,time\nHall,1,cold,1641024000\n";
     let b = write_text(&dir, "rej.csv.2.csv", b_text);
     let rej = dir.join("rej.csv").display().to_string();
@@ -590,11 +563,8 @@ fn output_on_dev_stdout_appends_to_a_regular_file_on_stdout() {
     // `lpconvert ... -o /dev/stdout >> log` keeps what the log held; nothing is created in /dev.
     let dir = TempDir::new("out-dev-stdout");
     let (schema, input) = home(&dir);
-    let bad = write_text(
-        &dir,
-        "bad.csv",
-        "time,room,temp,co\n1641024000,Kitchen,x,0\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,x,0\n";
+    let bad = write_text(&dir, "bad.csv", csv_text);
     for (opt, path) in [("-o", "/dev/stdout"), ("-o", "/proc/self/fd/1")] {
         let log = dir.join("log");
         std::fs::write(&log, "previous\n").unwrap();
@@ -638,11 +608,9 @@ fn rejects_of_a_tsv_input_convert_again_with_the_same_schema() {
     // whose name reads them that way (`bad.csv` takes the CSV rows, TSV rows `bad.csv.2.tsv`).
     let dir = TempDir::new("rej-tsv");
     let (schema, _) = home(&dir);
-    let tsv = write_text(
-        &dir,
-        "b.tsv",
-        "time\troom\ttemp\tco\n1641024000\tKitchen\tx\t0\n1641027600\tKitchen\t21.5\t1\n",
-    );
+    let contents =
+        "time\troom\ttemp\tco\n1641024000\tKitchen\tx\t0\n1641027600\tKitchen\t21.5\t1\n";
+    let tsv = write_text(&dir, "b.tsv", contents);
     let csv_bad = write_text(&dir, "c.csv", "time,room,temp,co\n1641024000,Kitchen,y,0\n");
     let r = dir.join("bad.csv").display().to_string();
     let o = run_lpconvert(
@@ -692,11 +660,8 @@ fn a_further_rejects_file_never_takes_the_name_of_an_output_still_being_written(
     // while the run lasts; the second rejects file must not take (and unlink) that name.
     let dir = TempDir::new("rej-group-output");
     let (schema, _) = home(&dir);
-    let a = write_text(
-        &dir,
-        "a.csv",
-        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n";
+    let a = write_text(&dir, "a.csv", csv_text);
     let b = write_text(&dir, "b.csv", "room,co,temp,time\nHall,1,cold,1641024000\n");
     let out = dir.join("rej.csv.2.csv").display().to_string();
     let rej = dir.join("rej.csv").display().to_string();
@@ -732,16 +697,11 @@ fn rejects_of_a_run_cut_short_by_a_closed_stdout_are_not_put_in_place() {
     let input = write_text(&dir, "big.csv", &text);
     let rej = dir.join("r.csv");
     std::fs::write(&rej, "old\n").unwrap();
-    let mut child = Command::new(BIN)
-        .args(argv(
-            "convert -s {} {} --on-error skip --threads 1",
-            &[&schema, &input],
-        ))
-        .args(["--rejects", &rej.display().to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let rejects = rej.display().to_string();
+    let mut child = spawn_lpconvert(&argv(
+        "convert -s {} {} --on-error skip --threads 1 --rejects {}",
+        &[&schema, &input, &rejects],
+    ));
     let mut out = child.stdout.take().unwrap();
     let mut first = [0u8; 16];
     std::io::Read::read_exact(&mut out, &mut first).unwrap();
@@ -762,11 +722,8 @@ fn output_is_not_put_in_place_when_the_rejects_file_cannot_be_written() {
     // `--rejects /dev/full`: the run ends with 2, so -o's file stays as it was.
     let dir = TempDir::new("rej-full");
     let (schema, _) = home(&dir);
-    let input = write_text(
-        &dir,
-        "b.csv",
-        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,x,1\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,x,1\n";
+    let input = write_text(&dir, "b.csv", csv_text);
     let out = dir.join("o.lp");
     std::fs::write(&out, "old\n").unwrap();
     let o = run_lpconvert(
@@ -849,16 +806,10 @@ fn rejected_json_with_a_raw_control_character_in_a_string_stays_rejected() {
     let dir = TempDir::new("rej-json-ctl");
     let toml = format!("format = \"ndjson\"\n{HOME_SCHEMA}");
     let schema = write_text(&dir, "s.toml", &toml);
-    let nd = write_text(
-        &dir,
-        "a.ndjson",
-        "{\"time\":1641024000,\"room\":\"K\rx\",\"temp\":1.5,\"co\":0}\n{\"time\":1641024000,\"room\":\"K\",\"temp\":1.5,\"co\":0}\n",
-    );
-    let arr = write_text(
-        &dir,
-        "b.json",
-        "[\n  {\"time\": 1641024000,\n   \"room\": \"K\ny\", \"temp\": 1.5, \"co\": 0},\n  {\"time\": 1641024000, \"room\": \"K\", \"temp\": 1.5, \"co\": 0}\n]\n",
-    );
+    let json_text = "{\"time\":1641024000,\"room\":\"K\rx\",\"temp\":1.5,\"co\":0}\n{\"time\":1641024000,\"room\":\"K\",\"temp\":1.5,\"co\":0}\n";
+    let nd = write_text(&dir, "a.ndjson", json_text);
+    let json_text = "[\n  {\"time\": 1641024000,\n   \"room\": \"K\ny\", \"temp\": 1.5, \"co\": 0},\n  {\"time\": 1641024000, \"room\": \"K\", \"temp\": 1.5, \"co\": 0}\n]\n";
+    let arr = write_text(&dir, "b.json", json_text);
     for input in [nd, arr] {
         let rej = dir.join("r.ndjson").display().to_string();
         let o = run_lpconvert(
@@ -964,11 +915,8 @@ fn a_dash_for_an_output_other_than_o_is_a_usage_error_not_a_file_named_dash() {
     // `-o -` is standard output; `--rejects -` wrote a file named `-` in the working directory.
     let dir = TempDir::new("dash-output");
     let (schema, _) = home(&dir);
-    let bad = write_text(
-        &dir,
-        "bad.csv",
-        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n";
+    let bad = write_text(&dir, "bad.csv", csv_text);
     let lp = write_text(&dir, "d.lp", "m f=1 1\n");
     let runs: Vec<(&str, Vec<&str>)> = vec![
         (

@@ -357,11 +357,8 @@ fn an_ndjson_object_repeating_a_key_the_schema_reads_is_a_row_error() {
     let dir = TempDir::new("ndjson-dup-key");
     let toml = "format = \"ndjson\"\nmeasurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\na = \"integer\"\nb = { path = \"/o/b\", type = \"integer\" }\n";
     let s = write_text(&dir, "s.toml", toml);
-    let data = write_text(
-        &dir,
-        "in.ndjson",
-        "{\"time\":1,\"a\":1,\"a\":2}\n{\"time\":2,\"a\":3,\"x\":1,\"x\":2}\n{\"time\":3,\"o\":{\"b\":1},\"o\":{\"b\":2}}\n",
-    );
+    let json_text = "{\"time\":1,\"a\":1,\"a\":2}\n{\"time\":2,\"a\":3,\"x\":1,\"x\":2}\n{\"time\":3,\"o\":{\"b\":1},\"o\":{\"b\":2}}\n";
+    let data = write_text(&dir, "in.ndjson", json_text);
     let rej = dir.join("rej.ndjson");
     let o = run_lpconvert(
         "convert",
