@@ -112,20 +112,27 @@ fn replay_schema_through_a_pipe_sends_every_row() {
     assert!(stored[0].starts_with("m,room=room"), "{}", stored[0]);
 }
 
+/// Replays `data` to a fresh server with `--checkpoint CK` and `extra`; asserts that the
+/// checkpoint is refused (exit 2, saying `message`) before anything is sent; returns the run.
+fn checkpoint_refused(ck: &str, data: &str, extra: &[&str], message: &str) -> Output {
+    let server = FaultServer::accept_all();
+    let mut args = argv("--url {} --db x --checkpoint {}", &[&server.url, ck]);
+    args.extend_from_slice(extra);
+    args.push(data);
+    let o = replay(&args);
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, message);
+    assert!(server.seen().is_empty());
+    o
+}
+
 #[test]
 fn checkpoint_that_is_a_device_is_refused() {
     let dir = TempDir::new("ck-dev");
     let data = write_lines(&dir, "data.lp", &lines(10));
-    let server = FaultServer::accept_all();
     let started = Instant::now();
-    let o = replay(&argv(
-        "--url {} --db x --checkpoint /dev/zero {}",
-        &[&server.url, &data],
-    ));
+    checkpoint_refused("/dev/zero", &data, &[], "not a regular file");
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_exit(&o, 2);
-    assert_stderr_has(&o, "not a regular file");
-    assert!(server.seen().is_empty());
 }
 
 #[test]
@@ -134,14 +141,7 @@ fn checkpoint_larger_than_the_cap_is_refused() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let big = dir.join("big.json");
     std::fs::write(&big, vec![b' '; 9 << 20]).unwrap();
-    let server = FaultServer::accept_all();
-    let o = replay(&argv(
-        "--url {} --db x --checkpoint {} {}",
-        &[&server.url, big.to_str().unwrap(), &data],
-    ));
-    assert_exit(&o, 2);
-    assert_stderr_has(&o, "not a checkpoint");
-    assert!(server.seen().is_empty());
+    checkpoint_refused(big.to_str().unwrap(), &data, &[], "not a checkpoint");
 }
 
 /// Runs a first replay with a checkpoint to its end, then rewrites the checkpoint's offset.
@@ -167,14 +167,7 @@ fn checkpoint_offset_past_the_end_is_refused() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let size = std::fs::metadata(&data).unwrap().len();
     let ck = checkpoint_with_offset(&dir, &data, size + 100);
-    let server = FaultServer::accept_all();
-    let o = replay(&argv(
-        "--url {} --db x --precision s --checkpoint {} {}",
-        &[&server.url, &ck, &data],
-    ));
-    assert_exit(&o, 2);
-    assert_stderr_has(&o, "past the end");
-    assert!(server.seen().is_empty());
+    checkpoint_refused(&ck, &data, &["--precision", "s"], "past the end");
 }
 
 #[test]
@@ -182,14 +175,12 @@ fn checkpoint_offset_inside_a_line_is_refused() {
     let dir = TempDir::new("ck-inside");
     let data = write_lines(&dir, "data.lp", &lines(10));
     let ck = checkpoint_with_offset(&dir, &data, 5);
-    let server = FaultServer::accept_all();
-    let o = replay(&argv(
-        "--url {} --db x --precision s --checkpoint {} {}",
-        &[&server.url, &ck, &data],
-    ));
-    assert_exit(&o, 2);
-    assert_stderr_has(&o, "not at the start of a line");
-    assert!(server.seen().is_empty());
+    checkpoint_refused(
+        &ck,
+        &data,
+        &["--precision", "s"],
+        "not at the start of a line",
+    );
 }
 
 #[test]
@@ -197,16 +188,9 @@ fn a_data_file_given_as_the_checkpoint_is_not_called_deletable() {
     let dir = TempDir::new("ck-data");
     let data = write_lines(&dir, "data.lp", &lines(10));
     let other = write_lines(&dir, "other.lp", &lines(3));
-    let server = FaultServer::accept_all();
-    let o = replay(&argv(
-        "--url {} --db x --checkpoint {} {}",
-        &[&server.url, &other, &data],
-    ));
-    assert_exit(&o, 2);
+    let o = checkpoint_refused(&other, &data, &[], "is not a checkpoint");
     let err = stderr(&o);
-    assert_stderr_has(&o, "is not a checkpoint");
     assert!(!err.contains("delete"), "{err}");
-    assert!(server.seen().is_empty());
     assert_eq!(std::fs::read_to_string(&other).unwrap().lines().count(), 3);
 }
 
