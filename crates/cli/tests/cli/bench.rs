@@ -5,8 +5,9 @@
 //! every chart is parsed by a real SVG parser (usvg).
 
 use crate::support::{
-    argv, assert_exit, bench, http_get, influx_query, send_signal, spawn_lpconvert,
-    start_influxdb_with, start_victoria_metrics, wait_until, FaultServer, Reply, Seen, TempDir,
+    argv, assert_exit, assert_stderr_has, bench, http_get, influx_query, send_signal,
+    spawn_lpconvert, start_influxdb_with, start_victoria_metrics, wait_until, FaultServer, Reply,
+    Seen, TempDir,
 };
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
@@ -224,11 +225,7 @@ fn ramp_stops_where_the_server_starts_answering_503() {
         .iter()
         .all(|s| s["phase"] != "step 4"));
     assert!(took < Duration::from_secs(8), "{took:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("saturation: 16,000 lines/s sustained"),
-        "{stderr}"
-    );
+    assert_stderr_has(&out, "saturation: 16,000 lines/s sustained");
     // What was acknowledged is what the server stored.
     assert_eq!(server.stored().len() as u64, acked(&r));
 }
@@ -345,8 +342,7 @@ fn a_fatal_status_ends_with_exit_1_and_a_report() {
         &[&server.url, rep.to_str().unwrap()],
     ));
     assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("database not found"), "{stderr}");
+    assert_stderr_has(&out, "database not found");
     let r = read_report(&rep);
     assert_eq!(r["ending"], "fatal");
     assert_eq!(acked(&r), 0);
@@ -412,8 +408,8 @@ fn from_an_endless_device_or_a_line_without_end_is_refused_quickly() {
     let out = bench(&argv("--url http://127.0.0.1:9 --db d --dry-run --duration 1s --warmup 0s --from /dev/zero --report {}", &[rep.to_str().unwrap()]));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{:?} {err}", out.status);
-    assert!(err.contains("/dev/zero"), "{err}");
-    assert!(err.contains("longer than"), "{err}");
+    assert_stderr_has(&out, "/dev/zero");
+    assert_stderr_has(&out, "longer than");
     assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
     assert!(!rep.join("report.json").exists());
 }
@@ -460,6 +456,6 @@ fn a_report_dir_whose_report_name_is_a_directory_is_refused_before_sending() {
     ));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("chart.svg"), "{err}");
+    assert_stderr_has(&out, "chart.svg");
     assert!(server.seen().is_empty(), "sent before refusing");
 }

@@ -380,10 +380,7 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
         );
         assert_eq!(o.status.code(), Some(code), "{signal}: {}", stderr(&o));
         let err = stderr(&o);
-        assert!(
-            err.contains("run again with the same --checkpoint to resume"),
-            "{err}"
-        );
+        assert_stderr_has(&o, "run again with the same --checkpoint to resume");
         assert!(err.contains("lines read"), "summary printed: {err}");
         assert!(report(&rep).is_object(), "report written");
         let first = slow.stored();
