@@ -589,13 +589,11 @@ fn a_token_or_user_that_a_header_cannot_carry_is_a_usage_error() {
         assert_stderr_has(&out, "INFLUX_TOKEN");
         assert!(!err.contains("Qz9"), "token shown: {err}");
     }
-    let out = replay_with_env(
-        &argv(
-            "--url {} --db d --username ad:min --password-env PW {}",
-            &[&server.url, &input],
-        ),
-        &[("PW", "pw")],
+    let args = argv(
+        "--url {} --db d --username ad:min --password-env PW {}",
+        &[&server.url, &input],
     );
+    let out = replay_with_env(&args, &[("PW", "pw")]);
     assert_exit(&out, 2);
     assert!(server.seen().is_empty(), "{:?}", server.seen());
 }

@@ -31,6 +31,14 @@ fn columns(errors: &str) -> Vec<u64> {
         .collect()
 }
 
+/// Asserts that every column named in `errors` counts from 1.
+fn assert_columns_from_1(errors: &str) {
+    assert!(
+        columns(errors).iter().all(|c| *c >= 1),
+        "columns must be 1-based: {errors}"
+    );
+}
+
 /// Columns are 1-based (SCHEMA.md "Errors", CLI.md "file:line:column"). A key that is missing
 /// has no byte of its own, but the error still names a real column (the object's, 1).
 /// Actual: `data.ndjson:1:0: timestamp (path /t): "" is empty: ...` (column 0).
@@ -41,17 +49,11 @@ fn missing_key_error_has_a_1_based_column() {
     let (code, _, errors) = convert("missing", schema, "data.ndjson", b"{\"v\":1}\n");
     assert_eq!(code, 3, "{errors}");
     assert_eq!(errors.lines().count(), 1, "{errors}");
-    assert!(
-        columns(&errors).iter().all(|c| *c >= 1),
-        "columns must be 1-based: {errors}"
-    );
+    assert_columns_from_1(&errors);
     // The measurement from a missing path: same.
     let schema = "measurement = { path = \"/meta/name\" }\n[fields]\nv = \"integer\"\n";
     let (_, _, errors) = convert("missing-m", schema, "data.ndjson", b"{\"v\":1}\n");
-    assert!(
-        columns(&errors).iter().all(|c| *c >= 1),
-        "columns must be 1-based: {errors}"
-    );
+    assert_columns_from_1(&errors);
 }
 
 /// The column of a row error is the 1-based byte offset in the line the error names. For an

@@ -404,13 +404,11 @@ fn basic_auth_gzip_and_v2_token() {
     assert!(!stderr(&out).contains("sesame"));
 
     let server = FaultServer::accept_all();
-    let out = replay_with_env(
-        &argv(
-            "--url {} --api v2 --bucket b --org o --precision us {}",
-            &[&server.url, &file],
-        ),
-        &[("INFLUX_TOKEN", "tok")],
+    let args = argv(
+        "--url {} --api v2 --bucket b --org o --precision us {}",
+        &[&server.url, &file],
     );
+    let out = replay_with_env(&args, &[("INFLUX_TOKEN", "tok")]);
     assert_exit(&out, 0);
     let seen = server.seen();
     assert_eq!(seen[0].target, "/api/v2/write?bucket=b&org=o&precision=us");
