@@ -328,17 +328,23 @@ enum Value {
     S(String),
 }
 
+/// How a test reads its input: the path, the thread count and the chunk size.
+#[derive(Debug, Clone, Copy)]
+struct ReadAs {
+    via: Via,
+    threads: usize,
+    chunk: usize,
+}
+
 fn check_roundtrip(
     rows: &[Row],
     precision: (&str, i64),
     crlf: bool,
-    via: Via,
-    threads: usize,
-    chunk: usize,
+    read: ReadAs,
 ) -> Result<(), TestCaseError> {
     let schema = Schema::from_toml(&schema_text(precision.0)).expect("generated schema is valid");
     let data = csv_bytes(rows, crlf);
-    let (sink, counters) = convert(&schema, &data, via, threads, chunk);
+    let (sink, counters) = convert(&schema, &data, read.via, read.threads, read.chunk);
     check_lines(rows, precision, &sink, counters)
 }
 
@@ -476,7 +482,7 @@ proptest! {
         stream in any::<bool>(),
     ) {
         let via = if stream { Via::Stream } else { Via::Mapped };
-        check_roundtrip(&rows, precision, crlf, via, threads, chunk)?;
+        check_roundtrip(&rows, precision, crlf, ReadAs { via, threads, chunk })?;
     }
 }
 
@@ -881,10 +887,13 @@ fn check_ndjson_roundtrip(
     rows: &[(Row, JsonChoices)],
     precision: (&str, i64),
     crlf: bool,
-    via: Via,
-    threads: usize,
-    chunk: usize,
+    read: ReadAs,
 ) -> Result<(), TestCaseError> {
+    let ReadAs {
+        via,
+        threads,
+        chunk,
+    } = read;
     let schema =
         Schema::from_toml(&ndjson_schema_text(precision.0)).expect("generated schema is valid");
     let data = ndjson_bytes(rows, crlf);
@@ -907,7 +916,7 @@ proptest! {
         chunk in prop_oneof![1usize..200, Just(4 << 20)],
         via in prop_oneof![Just(Via::Mapped), Just(Via::Stream), Just(Via::Gzip)],
     ) {
-        check_ndjson_roundtrip(&rows, precision, crlf, via, threads, chunk)?;
+        check_ndjson_roundtrip(&rows, precision, crlf, ReadAs { via, threads, chunk })?;
     }
 }
 
@@ -915,16 +924,73 @@ proptest! {
 // 4. NDJSON and JSON arrays: same results whatever the threads, chunk size and input path
 // ---------------------------------------------------------------------------------------
 
-const ND_CHUNK_SCHEMA: &str = r#"
-measurement = "q"
-on_error = "skip"
-string_newlines = "escape"
-[tags]
-a = { path = "/t/a" }
-[fields]
-b = "string"
-c = "integer"
-"#;
+/// CHUNK_SCHEMA with the tag read from the JSON path `/t/a`.
+fn nd_chunk_schema() -> Schema {
+    Schema::from_toml(&CHUNK_SCHEMA.replace("a = \"a\"", "a = { path = \"/t/a\" }"))
+        .expect("schema")
+}
+
+/// Asserts that `data` (a `.ext` input, shown as `show`) gives `reference` mapped with 1 or 2
+/// threads and every chunk size from 1 to 64 and 4 MiB, and streamed with chunks of 1, 7 and
+/// 4 MiB.
+fn same_for_threads_and_chunks(
+    schema: &Schema,
+    data: &[u8],
+    ext: &str,
+    reference: &Outcome,
+    show: &str,
+) -> Result<(), TestCaseError> {
+    for threads in 1..=2 {
+        for chunk in (1..=64).chain([4 << 20]) {
+            let o = outcome_as(schema, data, ext, Via::Mapped, threads, chunk);
+            prop_assert_eq!(
+                &o,
+                reference,
+                "mapped, threads {}, chunk {}\n{}",
+                threads,
+                chunk,
+                show
+            );
+        }
+        for chunk in [1, 7, 4 << 20] {
+            let o = outcome_as(schema, data, ext, Via::Stream, threads, chunk);
+            prop_assert_eq!(
+                &o,
+                reference,
+                "stream, threads {}, chunk {}\n{}",
+                threads,
+                chunk,
+                show
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Asserts that `big` (a `.ext` input larger than a stream's first read) gives what it gives
+/// mapped with one thread, streamed, gzipped and mapped with an odd chunk size.
+fn same_on_every_path(schema: &Schema, big: &[u8], ext: &str) -> Result<Outcome, TestCaseError> {
+    let reference = outcome_as(schema, big, ext, Via::Mapped, 1, 4 << 20);
+    for (via, threads, chunk) in [
+        (Via::Stream, 2, 7),
+        (Via::Stream, 1, 1000),
+        (Via::Stream, 2, 4 << 20),
+        (Via::Gzip, 2, 64),
+        (Via::Mapped, 2, 333),
+    ] {
+        let o = outcome_as(schema, big, ext, via, threads, chunk);
+        prop_assert_eq!(
+            &o,
+            &reference,
+            "{:?}, threads {}, chunk {}, {} bytes",
+            via,
+            threads,
+            chunk,
+            big.len()
+        );
+    }
+    Ok(reference)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum NKind {
@@ -1105,7 +1171,7 @@ proptest! {
         rows in prop::collection::vec(nrow(false), 1..30),
         final_newline in any::<bool>(),
     ) {
-        let schema = Schema::from_toml(ND_CHUNK_SCHEMA).expect("schema");
+        let schema = nd_chunk_schema();
         let (data, bad) = nd_lines(&rows, final_newline);
         let show = String::from_utf8_lossy(&data).into_owned();
         let reference = outcome_as(&schema, &data, "ndjson", Via::Mapped, 1, 4 << 20);
@@ -1113,16 +1179,7 @@ proptest! {
         prop_assert_eq!(&got, &bad, "reject positions in\n{}", show);
         prop_assert_eq!(reference.2.rows, rows.len() as u64);
         prop_assert_eq!(reference.2.written, (rows.len() - bad.len()) as u64);
-        for threads in 1..=2 {
-            for chunk in (1..=64).chain([4 << 20]) {
-                let o = outcome_as(&schema, &data, "ndjson", Via::Mapped, threads, chunk);
-                prop_assert_eq!(&o, &reference, "mapped, threads {}, chunk {}\n{}", threads, chunk, show);
-            }
-            for chunk in [1, 7, 4 << 20] {
-                let o = outcome_as(&schema, &data, "ndjson", Via::Stream, threads, chunk);
-                prop_assert_eq!(&o, &reference, "stream, threads {}, chunk {}\n{}", threads, chunk, show);
-            }
-        }
+        same_for_threads_and_chunks(&schema, &data, "ndjson", &reference, &show)?;
         // A stream larger than the first read (64 KiB), so that the stream chunker cuts it.
         let mut big = data.clone();
         if !final_newline {
@@ -1132,11 +1189,7 @@ proptest! {
         while big.len() < 150_000 {
             big.extend_from_slice(&body);
         }
-        let reference = outcome_as(&schema, &big, "ndjson", Via::Mapped, 1, 4 << 20);
-        for (via, threads, chunk) in [(Via::Stream, 2, 7), (Via::Stream, 1, 1000), (Via::Stream, 2, 4 << 20), (Via::Gzip, 2, 64), (Via::Mapped, 2, 333)] {
-            let o = outcome_as(&schema, &big, "ndjson", via, threads, chunk);
-            prop_assert_eq!(&o, &reference, "{:?}, threads {}, chunk {}, {} bytes", via, threads, chunk, big.len());
-        }
+        same_on_every_path(&schema, &big, "ndjson")?;
     }
 
     #[test]
@@ -1145,7 +1198,7 @@ proptest! {
         bom in any::<bool>(),
         lead in prop::sample::select(&["", "\n", " \r\n\t"][..]),
     ) {
-        let schema = Schema::from_toml(ND_CHUNK_SCHEMA).expect("schema");
+        let schema = nd_chunk_schema();
         let (data, bad) = json_array(&rows, bom, lead);
         let show = String::from_utf8_lossy(&data).into_owned();
         let reference = outcome_as(&schema, &data, "json", Via::Mapped, 1, 4 << 20);
@@ -1153,26 +1206,13 @@ proptest! {
         prop_assert_eq!(&got, &bad, "reject lines in\n{}", show);
         prop_assert_eq!(reference.2.rows, rows.len() as u64, "rows in\n{}", show);
         prop_assert_eq!(reference.2.written, (rows.len() - bad.len()) as u64);
-        for threads in 1..=2 {
-            for chunk in (1..=64).chain([4 << 20]) {
-                let o = outcome_as(&schema, &data, "json", Via::Mapped, threads, chunk);
-                prop_assert_eq!(&o, &reference, "mapped, threads {}, chunk {}\n{}", threads, chunk, show);
-            }
-            for chunk in [1, 7, 4 << 20] {
-                let o = outcome_as(&schema, &data, "json", Via::Stream, threads, chunk);
-                prop_assert_eq!(&o, &reference, "stream, threads {}, chunk {}\n{}", threads, chunk, show);
-            }
-        }
+        same_for_threads_and_chunks(&schema, &data, "json", &reference, &show)?;
         // One array larger than the first read of a stream.
         let copies = 150_000 / data.len() + 1;
         let many: Vec<NRow> = (0..copies).flat_map(|_| rows.iter().cloned()).collect();
         let (big, _) = json_array(&many, bom, lead);
-        let reference = outcome_as(&schema, &big, "json", Via::Mapped, 1, 4 << 20);
+        let reference = same_on_every_path(&schema, &big, "json")?;
         prop_assert_eq!(reference.2.rows, many.len() as u64);
-        for (via, threads, chunk) in [(Via::Stream, 2, 7), (Via::Stream, 1, 1000), (Via::Stream, 2, 4 << 20), (Via::Gzip, 2, 64), (Via::Mapped, 2, 333)] {
-            let o = outcome_as(&schema, &big, "json", via, threads, chunk);
-            prop_assert_eq!(&o, &reference, "{:?}, threads {}, chunk {}, {} bytes", via, threads, chunk, big.len());
-        }
     }
 }
 

@@ -5,8 +5,9 @@
 //! every chart is parsed by a real SVG parser (usvg).
 
 use crate::support::{
-    assert_exit, bench, http_get, influx_query, send_signal, spawn_lpconvert, start_influxdb,
-    start_victoria_metrics, wait_until, FaultServer, Reply, Seen, TempDir,
+    argv, assert_exit, assert_stderr_has, bench, http_get, influx_query, send_signal,
+    spawn_lpconvert, start_influxdb_with, start_victoria_metrics, wait_until, FaultServer, Reply,
+    Seen, TempDir,
 };
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
@@ -70,27 +71,14 @@ fn acked(r: &serde_json::Value) -> u64 {
 
 #[test]
 fn influxdb_1x_fixed_rate_stores_what_was_acknowledged() {
-    let server = start_influxdb();
-    influx_query(&server.url, "", "CREATE DATABASE bench");
+    let server = start_influxdb_with(&["bench"]);
     let dir = TempDir::new("bench-influx");
     let rep = dir.join("out");
     let t0 = Instant::now();
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "bench",
-        "--hosts",
-        "20",
-        "--rate",
-        "5000",
-        "--warmup",
-        "1s",
-        "--duration",
-        "3s",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv(
+        "--url {} --db bench --hosts 20 --rate 5000 --warmup 1s --duration 3s --report {}",
+        &[&server.url, rep.to_str().unwrap()],
+    ));
     assert_exit(&out, 0);
     assert!(t0.elapsed() < Duration::from_secs(30));
     let r = read_report(&rep);
@@ -130,26 +118,7 @@ fn victoria_metrics_home_workload_stores_what_was_acknowledged() {
     let server = start_victoria_metrics();
     let dir = TempDir::new("bench-vm");
     let rep = dir.join("out");
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "bench",
-        "--workload",
-        "home",
-        "--hosts",
-        "8",
-        "--rate",
-        "3000",
-        "--warmup",
-        "1s",
-        "--duration",
-        "3s",
-        "--concurrency",
-        "2",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv("--url {} --db bench --workload home --hosts 8 --rate 3000 --warmup 1s --duration 3s --concurrency 2 --report {}", &[&server.url, rep.to_str().unwrap()]));
     assert_exit(&out, 0);
     let r = read_report(&rep);
     assert_eq!(r["server"]["product"], "VictoriaMetrics");
@@ -177,6 +146,12 @@ fn window() -> Arc<Mutex<VecDeque<(Instant, usize)>>> {
     Arc::new(Mutex::new(VecDeque::new()))
 }
 
+/// A fault server whose answer depends on the lines it received in the last second.
+fn server_by_rate(answer: impl Fn(usize) -> Reply + Send + Sync + 'static) -> FaultServer {
+    let w = window();
+    FaultServer::start(move |s: &Seen| answer(lines_last_second(&w, s)))
+}
+
 fn lines_last_second(w: &Mutex<VecDeque<(Instant, usize)>>, s: &Seen) -> usize {
     let mut w = w.lock().unwrap();
     w.push_back((s.at, s.lines().len()));
@@ -189,52 +164,48 @@ fn lines_last_second(w: &Mutex<VecDeque<(Instant, usize)>>, s: &Seen) -> usize {
     w.iter().map(|(_, n)| n).sum()
 }
 
+/// A ramp from 4,000 lines/s, doubling every second, for at most 8 s, to `url`, reporting to
+/// `rep`, then `extra`.
 fn ramp_args<'a>(url: &'a str, rep: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec![
-        "--url",
-        url,
-        "--db",
-        "d",
-        "--ramp",
-        "--ramp-start",
-        "4000",
-        "--ramp-factor",
-        "2",
-        "--step-interval",
-        "1s",
-        "--warmup",
-        "0s",
-        "--duration",
-        "8s",
-        "--drain",
-        "2s",
-        "--max-retry-time",
-        "2s",
-        // One-second steps on a shared machine: judge by the bound under test, not by a
-        // scheduling hiccup that delays a tenth of a step.
-        "--min-ratio",
-        "0.5",
-        "--report",
-        rep,
-    ];
+    // One-second steps on a shared machine: judge by the bound under test (--min-ratio 0.5),
+    // not by a scheduling hiccup that delays a tenth of a step.
+    let mut v = argv(
+        "--url {} --db d --ramp --ramp-start 4000 --ramp-factor 2 --step-interval 1s \
+         --warmup 0s --duration 8s --drain 2s --max-retry-time 2s --min-ratio 0.5 --report {}",
+        &[url, rep],
+    );
     v.extend_from_slice(extra);
     v
+}
+
+/// Asserts that the ramp's report `r` says the server saturated, sustaining `sustained`
+/// lines/s, for a reason naming `reason`; returns the steps.
+fn saturated<'r>(
+    r: &'r serde_json::Value,
+    sustained: f64,
+    reason: &str,
+) -> &'r Vec<serde_json::Value> {
+    let sat = &r["saturation"];
+    assert_eq!(sat["saturated"], true, "{sat}");
+    assert_eq!(
+        sat["sustained_lines_per_s"].as_f64(),
+        Some(sustained),
+        "{sat}"
+    );
+    assert!(sat["reason"].as_str().unwrap().contains(reason), "{sat}");
+    r["steps"].as_array().unwrap()
 }
 
 #[test]
 fn ramp_stops_where_the_server_starts_answering_503() {
     // 503 past 24,000 lines/s: steps 4k, 8k and 16k pass, 32k fails.
-    let w = window();
-    let server = {
-        let w = w.clone();
-        FaultServer::start(move |s: &Seen| {
-            if lines_last_second(&w, s) > 24_000 {
-                Reply::status(503)
-            } else {
-                Reply::status(204)
-            }
-        })
-    };
+    let server = server_by_rate(|rate| {
+        if rate > 24_000 {
+            Reply::status(503)
+        } else {
+            Reply::status(204)
+        }
+    });
     let dir = TempDir::new("bench-ramp503");
     let rep = dir.join("out");
     let t0 = Instant::now();
@@ -242,18 +213,7 @@ fn ramp_stops_where_the_server_starts_answering_503() {
     assert_exit(&out, 0);
     let took = t0.elapsed();
     let r = read_report(&rep);
-    let sat = &r["saturation"];
-    assert_eq!(sat["saturated"], true, "{sat}");
-    assert_eq!(
-        sat["sustained_lines_per_s"].as_f64(),
-        Some(16_000.0),
-        "{sat}"
-    );
-    assert!(
-        sat["reason"].as_str().unwrap().contains("HTTP 503"),
-        "{sat}"
-    );
-    let steps = r["steps"].as_array().unwrap();
+    let steps = saturated(&r, 16_000.0, "HTTP 503");
     assert_eq!(steps.len(), 4, "{steps:?}");
     assert!(steps[..3].iter().all(|s| s["passed"] == true));
     assert_eq!(steps[3]["passed"], false);
@@ -265,11 +225,7 @@ fn ramp_stops_where_the_server_starts_answering_503() {
         .iter()
         .all(|s| s["phase"] != "step 4"));
     assert!(took < Duration::from_secs(8), "{took:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("saturation: 16,000 lines/s sustained"),
-        "{stderr}"
-    );
+    assert_stderr_has(&out, "saturation: 16,000 lines/s sustained");
     // What was acknowledged is what the server stored.
     assert_eq!(server.stored().len() as u64, acked(&r));
 }
@@ -293,45 +249,14 @@ fn ramp_step_whose_retries_run_out_is_saturation_not_a_fatal_answer() {
     };
     let dir = TempDir::new("bench-ramp-gaveup");
     let rep = dir.join("out");
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--ramp",
-        "--ramp-start",
-        "4000",
-        "--ramp-factor",
-        "2",
-        "--step-interval",
-        "1s",
-        "--warmup",
-        "0s",
-        "--duration",
-        "8s",
-        "--drain",
-        "1s",
-        "--max-retry-time",
-        "300ms",
-        "--min-ratio",
-        "0.5",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv(
+        "--url {} --db d --ramp --ramp-start 4000 --ramp-factor 2 --step-interval 1s \
+         --warmup 0s --duration 8s --drain 1s --max-retry-time 300ms --min-ratio 0.5 --report {}",
+        &[&server.url, rep.to_str().unwrap()],
+    ));
     assert_exit(&out, 0);
     let r = read_report(&rep);
-    let sat = &r["saturation"];
-    assert_eq!(sat["saturated"], true, "{sat}");
-    assert_eq!(
-        sat["sustained_lines_per_s"].as_f64(),
-        Some(4_000.0),
-        "{sat}"
-    );
-    assert!(
-        sat["reason"].as_str().unwrap().contains("HTTP 503"),
-        "{sat}"
-    );
-    let steps = r["steps"].as_array().unwrap();
+    let steps = saturated(&r, 4_000.0, "HTTP 503");
     assert_eq!(steps.len(), 2, "{steps:?}");
     assert_eq!(steps[1]["passed"], false);
 }
@@ -341,14 +266,9 @@ fn ramp_stops_when_p99_latency_passes_the_bound() {
     // Latency jumps with the rate: 2 ms up to 24,000 lines/s over the last second, 80 ms
     // above. With --max-p99 30ms, 4k, 8k and 16k pass with a wide margin for a loaded
     // machine's scheduling noise; 32k does not.
-    let w = window();
-    let server = {
-        let w = w.clone();
-        FaultServer::start(move |s: &Seen| {
-            let rate = lines_last_second(&w, s);
-            Reply::slow(Duration::from_millis(if rate > 24_000 { 80 } else { 2 }))
-        })
-    };
+    let server = server_by_rate(|rate| {
+        Reply::slow(Duration::from_millis(if rate > 24_000 { 80 } else { 2 }))
+    });
     let dir = TempDir::new("bench-ramplat");
     let rep = dir.join("out");
     let out = bench(&ramp_args(
@@ -358,18 +278,7 @@ fn ramp_stops_when_p99_latency_passes_the_bound() {
     ));
     assert_exit(&out, 0);
     let r = read_report(&rep);
-    let sat = &r["saturation"];
-    assert_eq!(sat["saturated"], true, "{sat}");
-    assert_eq!(
-        sat["sustained_lines_per_s"].as_f64(),
-        Some(16_000.0),
-        "{sat}"
-    );
-    assert!(
-        sat["reason"].as_str().unwrap().contains("p99 latency"),
-        "{sat}"
-    );
-    let steps = r["steps"].as_array().unwrap();
+    let steps = saturated(&r, 16_000.0, "p99 latency");
     assert_eq!(steps.len(), 4, "{steps:?}");
     let p99 = steps[3]["p99_ms"].as_f64().unwrap();
     assert!(p99 > 30.0, "{p99}");
@@ -388,34 +297,16 @@ fn from_file_loops_with_shifted_timestamps_and_nothing_overwrites() {
     .unwrap();
     let server = FaultServer::accept_all();
     let rep = dir.join("out");
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--from",
-        file.to_str().unwrap(),
-        "--precision",
-        "s",
-        "--rate",
-        "2000",
-        "--warmup",
-        "0s",
-        "--duration",
-        "2s",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv(
+        "--url {} --db d --from {} --precision s --rate 2000 --warmup 0s --duration 2s --report {}",
+        &[&server.url, file.to_str().unwrap(), rep.to_str().unwrap()],
+    ));
     assert_exit(&out, 0);
     let r = read_report(&rep);
     let stored = server.stored();
     assert_eq!(stored.len() as u64, acked(&r));
     assert!(stored.len() > 3_000, "{}", stored.len());
-    let writes: Vec<Seen> = server
-        .seen()
-        .into_iter()
-        .filter(|s| s.target.starts_with("/write"))
-        .collect();
+    let writes = server.writes();
     assert!(!writes.is_empty());
     assert!(writes.iter().all(|s| s.target == "/write?db=d&precision=s"));
     // Each pass shifts by the span plus one (11 s): series + timestamp never repeat.
@@ -446,33 +337,19 @@ fn a_fatal_status_ends_with_exit_1_and_a_report() {
         FaultServer::start(|_| Reply::with_body(404, r#"{"error":"database not found: \"d\""}"#));
     let dir = TempDir::new("bench-404");
     let rep = dir.join("out");
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--rate",
-        "1000",
-        "--duration",
-        "5s",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv(
+        "--url {} --db d --rate 1000 --duration 5s --report {}",
+        &[&server.url, rep.to_str().unwrap()],
+    ));
     assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("database not found"), "{stderr}");
+    assert_stderr_has(&out, "database not found");
     let r = read_report(&rep);
     assert_eq!(r["ending"], "fatal");
     assert_eq!(acked(&r), 0);
-    let usage = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--ramp",
-        "--ramp-factor",
-        "1",
-    ]);
+    let usage = bench(&argv(
+        "--url {} --db d --ramp --ramp-factor 1",
+        &[&server.url],
+    ));
     assert_eq!(usage.status.code(), Some(2));
 }
 
@@ -496,20 +373,10 @@ fn sigint_and_sigterm_stop_bench_with_the_reports_of_what_was_measured() {
         let rep = dir.join("out");
         let started = Instant::now();
         let out = bench_signalled(
-            &[
-                "--url",
-                &server.url,
-                "--db",
-                "d",
-                "--rate",
-                "2000",
-                "--warmup",
-                "0s",
-                "--duration",
-                "60s",
-                "--report",
-                rep.to_str().unwrap(),
-            ],
+            &argv(
+                "--url {} --db d --rate 2000 --warmup 0s --duration 60s --report {}",
+                &[&server.url, rep.to_str().unwrap()],
+            ),
             &server,
             signal,
             Duration::from_millis(1500),
@@ -538,25 +405,11 @@ fn from_an_endless_device_or_a_line_without_end_is_refused_quickly() {
     let dir = TempDir::new("bench-devzero");
     let rep = dir.join("out");
     let t = Instant::now();
-    let out = bench(&[
-        "--url",
-        "http://127.0.0.1:9",
-        "--db",
-        "d",
-        "--dry-run",
-        "--duration",
-        "1s",
-        "--warmup",
-        "0s",
-        "--from",
-        "/dev/zero",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv("--url http://127.0.0.1:9 --db d --dry-run --duration 1s --warmup 0s --from /dev/zero --report {}", &[rep.to_str().unwrap()]));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{:?} {err}", out.status);
-    assert!(err.contains("/dev/zero"), "{err}");
-    assert!(err.contains("longer than"), "{err}");
+    assert_stderr_has(&out, "/dev/zero");
+    assert_stderr_has(&out, "longer than");
     assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
     assert!(!rep.join("report.json").exists());
 }
@@ -567,26 +420,7 @@ fn a_server_that_never_answers_does_not_hold_the_start_for_the_version_probe() {
     let dir = TempDir::new("bench-hang");
     let rep = dir.join("out");
     let t = Instant::now();
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--rate",
-        "100",
-        "--warmup",
-        "0s",
-        "--duration",
-        "1s",
-        "--timeout",
-        "1s",
-        "--max-retry-time",
-        "1s",
-        "--drain",
-        "1s",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv("--url {} --db d --rate 100 --warmup 0s --duration 1s --timeout 1s --max-retry-time 1s --drain 1s --report {}", &[&server.url, rep.to_str().unwrap()]));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     // Before: three version requests of 5 s each (15 s) before the first write.
@@ -602,19 +436,10 @@ fn a_server_that_never_answers_does_not_hold_the_start_for_the_version_probe() {
 fn a_rate_below_one_batch_per_run_still_ends_at_the_duration() {
     // 10 bytes/s: one batch of a few hundred bytes owes tens of seconds.
     let t = Instant::now();
-    let out = bench(&[
-        "--url",
-        "http://127.0.0.1:9",
-        "--db",
-        "d",
-        "--dry-run",
-        "--rate",
-        "10B/s",
-        "--warmup",
-        "0s",
-        "--duration",
-        "1s",
-    ]);
+    let out = bench(&argv(
+        "--url http://127.0.0.1:9 --db d --dry-run --rate 10B/s --warmup 0s --duration 1s",
+        &[],
+    ));
     assert_exit(&out, 0);
     assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
 }
@@ -625,22 +450,12 @@ fn a_report_dir_whose_report_name_is_a_directory_is_refused_before_sending() {
     let dir = TempDir::new("bench-report-dir");
     let rep = dir.join("out");
     std::fs::create_dir_all(rep.join("chart.svg")).unwrap();
-    let out = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--rate",
-        "100",
-        "--warmup",
-        "0s",
-        "--duration",
-        "1s",
-        "--report",
-        rep.to_str().unwrap(),
-    ]);
+    let out = bench(&argv(
+        "--url {} --db d --rate 100 --warmup 0s --duration 1s --report {}",
+        &[&server.url, rep.to_str().unwrap()],
+    ));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("chart.svg"), "{err}");
+    assert_stderr_has(&out, "chart.svg");
     assert!(server.seen().is_empty(), "sent before refusing");
 }

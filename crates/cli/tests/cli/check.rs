@@ -3,30 +3,33 @@
 //! `tests/proptest-regressions/check.txt`, where proptest looks for them), and check's
 //! messages, summary and exit codes through the binary.
 
-use crate::support::{assert_exit, gzip, lpconvert, scratch_file, text};
+use crate::support::{argv, assert_exit, assert_stderr_has, gzip, lpconvert, scratch_file, text};
 use lpconvert_engine::{convert_input, Input, InputData, Reject, Sink, Tuning};
 use lpconvert_lp::target::{check_line, Target, Verdict};
 use proptest::prelude::*;
 
+/// Writes `data` to a scratch file `name`; returns its path as a string.
+fn lp_file(name: &str, data: impl AsRef<[u8]>) -> String {
+    let path = scratch_file(name);
+    std::fs::write(&path, data).expect("write");
+    path.to_string_lossy().into_owned()
+}
+
 #[test]
 fn check_valid_file_exits_0() {
-    let lp = scratch_file("ok.lp");
-    std::fs::write(&lp, "# a comment\nm,t=a f=1 1\n\nm f=2i,s=\"x\" 2\n").expect("write");
-    let out = lpconvert(&["check", &lp.to_string_lossy()]);
+    let lp = lp_file("ok.lp", "# a comment\nm,t=a f=1 1\n\nm f=2i,s=\"x\" 2\n");
+    let out = lpconvert(&["check", &lp]);
     assert_exit(&out, 0);
     assert!(out.stdout.is_empty());
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("4 lines: 2 valid points, 0 invalid, 2 blank or comment"),
-        "{err}"
+    assert_stderr_has(
+        &out,
+        "4 lines: 2 valid points, 0 invalid, 2 blank or comment",
     );
 }
 
 #[test]
 fn check_bad_lines_exit_3_with_file_and_line() {
-    let lp = scratch_file("bad.lp");
-    std::fs::write(&lp, "m f=1\nm f=abc\nm,t= f=1\nm f=1\r\nm f=1u\n").expect("write");
-    let name = lp.to_string_lossy().into_owned();
+    let name = lp_file("bad.lp", "m f=1\nm f=abc\nm,t= f=1\nm f=1\r\nm f=1u\n");
     let out = lpconvert(&["check", &name]);
     assert_eq!(out.status.code(), Some(3));
     let o = text(&out.stdout);
@@ -59,17 +62,9 @@ fn check_bad_lines_exit_3_with_file_and_line() {
 
 #[test]
 fn check_prints_the_first_100_and_counts_all() {
-    let lp = scratch_file("many.lp");
     let body: String = (0..250).map(|i| format!("m f=x{i}\nm f={i}\n")).collect();
-    std::fs::write(&lp, body).expect("write");
-    let out = lpconvert(&[
-        "check",
-        "--threads",
-        "2",
-        "--chunk-size",
-        "1K",
-        &lp.to_string_lossy(),
-    ]);
+    let lp = lp_file("many.lp", body);
+    let out = lpconvert(&argv("check --threads 2 --chunk-size 1K {}", &[&lp]));
     assert_eq!(out.status.code(), Some(3));
     let o = text(&out.stdout);
     assert_eq!(o.lines().count(), 100);
@@ -84,56 +79,35 @@ fn check_prints_the_first_100_and_counts_all() {
         })
         .collect();
     assert_eq!(nums, (0..100).map(|i| 2 * i + 1).collect::<Vec<u64>>());
-    let e = text(&out.stderr);
-    assert!(e.contains("150 more bad lines"), "{e}");
-    assert!(
-        e.contains("500 lines: 250 valid points, 250 invalid"),
-        "{e}"
-    );
+    assert_stderr_has(&out, "150 more bad lines");
+    assert_stderr_has(&out, "500 lines: 250 valid points, 250 invalid");
 }
 
 #[test]
 fn check_targets_and_io_errors() {
-    let lp = scratch_file("t.lp");
-    std::fs::write(&lp, "_m,time=a f=1\n").expect("write");
-    let p = lp.to_string_lossy().into_owned();
-    assert_eq!(lpconvert(&["check", &p]).status.code(), Some(0));
-    assert_eq!(
-        lpconvert(&["check", "--target", "influxdb3", &p])
-            .status
-            .code(),
-        Some(0)
-    );
+    let p = lp_file("t.lp", "_m,time=a f=1\n");
+    let status = |args: &[&str]| lpconvert(args).status.code();
+    assert_eq!(status(&["check", &p]), Some(0));
+    assert_eq!(status(&["check", "--target", "influxdb3", &p]), Some(0));
     let o = lpconvert(&["check", "--target", "influxdb2", &p]);
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stdout).contains("reserves"));
     let o = lpconvert(&["check", "--target", "influxdb1", &p]);
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stdout).contains("`time`"));
-    assert_eq!(
-        lpconvert(&["check", "--target", "influxdb9", &p])
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(status(&["check", "--target", "influxdb9", &p]), Some(2));
     let o = lpconvert(&["check", "/nonexistent/x.lp", &p]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("/nonexistent/x.lp"));
     // A raw newline inside a string: InfluxDB reads one point, VictoriaMetrics refuses it.
-    std::fs::write(&lp, "m s=\"a\nb\" 1\nm f=1\n").expect("write");
-    assert_eq!(
-        lpconvert(&["check", "--target", "influxdb2", &p])
-            .status
-            .code(),
-        Some(0)
-    );
+    std::fs::write(&p, "m s=\"a\nb\" 1\nm f=1\n").expect("write");
+    assert_eq!(status(&["check", "--target", "influxdb2", &p]), Some(0));
     let o = lpconvert(&["check", "--target", "victoriametrics", &p]);
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stdout).contains(&format!("{p}:1: ")));
     // gzip and stdin.
-    let gz = scratch_file("x.lp.gz");
-    std::fs::write(&gz, gzip(b"m f=1\nm f=\n")).expect("write");
-    let o = lpconvert(&["check", &gz.to_string_lossy()]);
+    let gz = lp_file("x.lp.gz", gzip(b"m f=1\nm f=\n"));
+    let o = lpconvert(&["check", &gz]);
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stdout).contains(":2: "));
 }

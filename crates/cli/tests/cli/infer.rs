@@ -3,7 +3,7 @@
 //! shape is broken, a cell count or an unterminated quote, are rejected whatever the schema)
 //! and for generated cpu/home data in CSV and NDJSON; infer's options and errors.
 
-use crate::support::{lpconvert, root, scratch_file, text};
+use crate::support::{argv, lpconvert, root, scratch_file, text};
 use std::path::{Path, PathBuf};
 
 /// Infers a schema for `input`, converts `input` with it, and returns the reasons of the
@@ -22,18 +22,15 @@ fn infer_then_convert(input: &Path) -> Vec<String> {
     lpconvert_schema::Schema::from_toml(&text(&out.stdout))
         .unwrap_or_else(|e| panic!("{}: {e}\n{}", input.display(), text(&out.stdout)));
     let rejects = scratch_file("rejects");
-    let conv = lpconvert(&[
-        "--schema",
-        &schema.to_string_lossy(),
-        "--on-error",
-        "skip",
-        "--rejects",
-        &rejects.to_string_lossy(),
-        "-q",
-        "-o",
-        &scratch_file("out.lp").to_string_lossy(),
-        &input.to_string_lossy(),
-    ]);
+    let conv = lpconvert(&argv(
+        "--schema {} --on-error skip --rejects {} -q -o {} {}",
+        &[
+            &schema.to_string_lossy(),
+            &rejects.to_string_lossy(),
+            &scratch_file("out.lp").to_string_lossy(),
+            &input.to_string_lossy(),
+        ],
+    ));
     assert!(
         matches!(conv.status.code(), Some(0 | 3)),
         "convert {} with\n{}\n{}",
@@ -216,24 +213,20 @@ fn write_ndjson(rows: &[Vec<(String, String, bool)>], path: &Path, nested: bool)
 
 #[test]
 fn infer_then_convert_generated_data() {
+    // The schema inferred from a file converts all of it, without a rejected row.
+    let converts_all = |path: &Path, what: String| {
+        assert_eq!(infer_then_convert(path), Vec::<String>::new(), "{what}");
+    };
     for (name, rows) in [("cpu", cpu_rows(3000)), ("home", home_rows(3000))] {
         let csv = scratch_file(&format!("{name}.csv"));
         write_csv(&rows, &csv);
-        assert_eq!(infer_then_convert(&csv), Vec::<String>::new(), "{name}.csv");
+        converts_all(&csv, format!("{name}.csv"));
         let nd = scratch_file(&format!("{name}.ndjson"));
         write_ndjson(&rows, &nd, false);
-        assert_eq!(
-            infer_then_convert(&nd),
-            Vec::<String>::new(),
-            "{name}.ndjson"
-        );
+        converts_all(&nd, format!("{name}.ndjson"));
         let nested = scratch_file(&format!("{name}-nested.jsonl"));
         write_ndjson(&rows, &nested, true);
-        assert_eq!(
-            infer_then_convert(&nested),
-            Vec::<String>::new(),
-            "{name} nested"
-        );
+        converts_all(&nested, format!("{name} nested"));
         let schema = text(&lpconvert(&["infer", &nested.to_string_lossy()]).stdout);
         assert!(schema.contains("path = \"/meta/"), "{schema}");
     }

@@ -3,8 +3,8 @@
 //! ranges; rejects files that convert again with the same schema; causes said once.
 
 use crate::support::{
-    assert_exit, assert_stderr_has, bench, code, replay_to, run_lpconvert, spawn_lpconvert, stderr,
-    write_text, TempDir, BIN,
+    argv, assert_exit, assert_stderr_has, bench, code, replay, run_lpconvert, spawn_lpconvert,
+    stderr, write_text, TempDir, BIN,
 };
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -124,24 +124,19 @@ fn replay_outputs_naming_an_input_are_refused() {
     let dir = TempDir::new("replay-eq-in");
     let lp = write_text(&dir, "d.lp", "m f=1 1\n");
     for opt in ["--rejects", "--report", "--checkpoint"] {
-        let o = replay_to("http://127.0.0.1:9", "x", &["--dry-run", opt, &lp, &lp]);
+        let o = replay(&argv(
+            "--url http://127.0.0.1:9 --db x --dry-run {} {} {}",
+            &[opt, &lp, &lp],
+        ));
         assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
         assert!(stderr(&o).contains(opt), "{opt}: {}", stderr(&o));
         assert_eq!(read(&lp), "m f=1 1\n", "{opt} changed the input");
     }
     let (schema, input) = home(&dir);
-    let o = replay_to(
-        "http://127.0.0.1:9",
-        "x",
-        &[
-            "--dry-run",
-            "--schema",
-            &schema,
-            "--convert-rejects",
-            &input,
-            &input,
-        ],
-    );
+    let o = replay(&argv(
+        "--url http://127.0.0.1:9 --db x --dry-run --schema {} --convert-rejects {} {}",
+        &[&schema, &input, &input],
+    ));
     assert_exit(&o, 2);
     assert_eq!(read(&input), HOME_CSV);
 }
@@ -150,11 +145,8 @@ fn replay_outputs_naming_an_input_are_refused() {
 fn failed_run_leaves_the_previous_output_untouched_and_keeps_the_partial() {
     let dir = TempDir::new("out-partial");
     let (schema, _) = home(&dir);
-    let bad = write_text(
-        &dir,
-        "bad.csv",
-        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n";
+    let bad = write_text(&dir, "bad.csv", csv_text);
     let out = write_text(&dir, "out.lp", "OLD\n");
     let rej = write_text(&dir, "rej.csv", "OLD REJECTS\n");
     let o = run_lpconvert(
@@ -202,15 +194,10 @@ fn output_to_dev_null_is_written_in_place() {
     let (schema, input) = home(&dir);
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &input,
-            "-o",
-            "/dev/null",
-            "--rejects",
-            "/dev/null",
-        ],
+        &argv(
+            "-s {} {} -o /dev/null --rejects /dev/null",
+            &[&schema, &input],
+        ),
         &[],
     );
     assert_exit(&o, 0);
@@ -247,16 +234,10 @@ fn output_in_a_missing_directory_fails_before_any_input_is_read() {
     }
     // `-o` is not emptied when `--rejects` cannot be created.
     let good = write_text(&dir, "good.lp", "OLD\n");
-    let o = ends_without_reading(&[
-        "convert",
-        "-s",
-        &schema,
-        &fifo,
-        "-o",
-        &good,
-        "--rejects",
-        &nodir,
-    ]);
+    let o = ends_without_reading(&argv(
+        "convert -s {} {} -o {} --rejects {}",
+        &[&schema, &fifo, &good, &nodir],
+    ));
     assert_exit(&o, 2);
     assert_eq!(read(&good), "OLD\n");
     assert!(!dir.join("good.lp.partial").exists());
@@ -297,31 +278,18 @@ fn thread_count_and_chunk_size_out_of_range_are_usage_errors() {
 fn rejects_of_inputs_with_different_headers_go_to_one_file_per_header() {
     let dir = TempDir::new("rej-headers");
     let (schema, _) = home(&dir);
-    let a = write_text(
-        &dir,
-        "a.csv",
-        "time,room,temp,co\n1641024000,Kitchen,hot,0\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,hot,0\n";
+    let a = write_text(&dir, "a.csv", csv_text);
     let b = write_text(&dir, "b.csv", "room,co,temp,time\nHall,1,cold,1641024000\n");
-    let c = write_text(
-        &dir,
-        "c.csv",
-        "time,room,temp,co\n1641024000,Attic,warm,0\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Attic,warm,0\n";
+    let c = write_text(&dir, "c.csv", csv_text);
     let rej = dir.join("rej.csv").display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &a,
-            &b,
-            &c,
-            "--on-error",
-            "skip",
-            "--rejects",
-            &rej,
-        ],
+        &argv(
+            "-s {} {} {} {} --on-error skip --rejects {}",
+            &[&schema, &a, &b, &c, &rej],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -349,28 +317,17 @@ fn rejects_of_inputs_with_different_headers_go_to_one_file_per_header() {
 #[test]
 fn rejects_with_skip_rows_keep_the_skipped_preamble() {
     let dir = TempDir::new("rej-skip");
-    let schema = write_text(
-        &dir,
-        "s.toml",
-        &(HOME_SCHEMA.to_owned() + "\n[csv]\nskip_rows = 2\n"),
-    );
-    let input = write_text(
-        &dir,
-        "in.csv",
-        "# exported 2022-01-01\n# by hand\ntime,room,temp,co\n1641024000,Kitchen,hot,0\n1641027600,Kitchen,21.5,1\n",
-    );
+    let toml = HOME_SCHEMA.to_owned() + "\n[csv]\nskip_rows = 2\n";
+    let schema = write_text(&dir, "s.toml", &toml);
+    let csv_text = "# exported 2022-01-01\n# by hand\ntime,room,temp,co\n1641024000,Kitchen,hot,0\n1641027600,Kitchen,21.5,1\n";
+    let input = write_text(&dir, "in.csv", csv_text);
     let rej = dir.join("rej.csv").display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &input,
-            "--on-error",
-            "skip",
-            "--rejects",
-            &rej,
-        ],
+        &argv(
+            "-s {} {} --on-error skip --rejects {}",
+            &[&schema, &input, &rej],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -388,22 +345,14 @@ fn rejects_with_skip_rows_keep_the_skipped_preamble() {
         &(HOME_SCHEMA.to_owned()
             + "\n[csv]\nskip_rows = 1\nheader = false\ncolumns = [\"time\", \"room\", \"temp\", \"co\"]\n"),
     );
-    let input = write_text(
-        &dir,
-        "n.csv",
-        "# exported\n1641024000,Kitchen,hot,0\n1641027600,Kitchen,21.5,1\n",
-    );
+    let csv_text = "# exported\n1641024000,Kitchen,hot,0\n1641027600,Kitchen,21.5,1\n";
+    let input = write_text(&dir, "n.csv", csv_text);
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &input,
-            "--on-error",
-            "skip",
-            "--rejects",
-            &rej,
-        ],
+        &argv(
+            "-s {} {} --on-error skip --rejects {}",
+            &[&schema, &input, &rej],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -416,28 +365,17 @@ fn rejects_with_skip_rows_keep_the_skipped_preamble() {
 #[test]
 fn rejects_from_a_pretty_json_array_are_one_line_each() {
     let dir = TempDir::new("rej-json");
-    let schema = write_text(
-        &dir,
-        "s.toml",
-        &("format = \"ndjson\"\n".to_owned() + HOME_SCHEMA),
-    );
-    let input = write_text(
-        &dir,
-        "in.json",
-        "[\n  {\n    \"time\": 1641024000,\n    \"room\": \"Kitchen\",\n    \"temp\": \"hot\",\n    \"co\": 0\n  },\n  {\n    \"time\": 1641027600,\n    \"room\": \"Kitchen\",\n    \"temp\": 21.5,\n    \"co\": 1\n  }\n]\n",
-    );
+    let toml = "format = \"ndjson\"\n".to_owned() + HOME_SCHEMA;
+    let schema = write_text(&dir, "s.toml", &toml);
+    let json_text = "[\n  {\n    \"time\": 1641024000,\n    \"room\": \"Kitchen\",\n    \"temp\": \"hot\",\n    \"co\": 0\n  },\n  {\n    \"time\": 1641027600,\n    \"room\": \"Kitchen\",\n    \"temp\": 21.5,\n    \"co\": 1\n  }\n]\n";
+    let input = write_text(&dir, "in.json", json_text);
     let rej = dir.join("rej.ndjson").display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &input,
-            "--on-error",
-            "skip",
-            "--rejects",
-            &rej,
-        ],
+        &argv(
+            "-s {} {} --on-error skip --rejects {}",
+            &[&schema, &input, &rej],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -467,38 +405,21 @@ fn error_texts_say_their_cause_once() {
         ),
         (
             "replay",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--rejects",
-                &nodir,
-                &input,
-            ],
+            argv(
+                "--url http://127.0.0.1:9 --db x --rejects {} {}",
+                &[&nodir, &input],
+            ),
         ),
         (
             "replay",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--schema",
-                &schema,
-                &missing,
-            ],
+            argv(
+                "--url http://127.0.0.1:9 --db x --schema {} {}",
+                &[&schema, &missing],
+            ),
         ),
         (
             "bench",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--from",
-                &missing,
-            ],
+            argv("--url http://127.0.0.1:9 --db x --from {}", &[&missing]),
         ),
     ];
     for (cmd, args) in runs {
@@ -538,26 +459,17 @@ fn check_and_infer_with_stdout_onto_their_input_are_refused() {
 fn a_further_rejects_file_never_replaces_an_input() {
     let dir = TempDir::new("rej-group-input");
     let (schema, _) = home(&dir);
-    let a = write_text(
-        &dir,
-        "a.csv",
-        "time,room,temp,co\n1641024000,Kitchen,hot,0\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,hot,0\n";
+    let a = write_text(&dir, "a.csv", csv_text);
     let b_text = "room,co,temp,time\nHall,1,cold,1641024000\n";
     let b = write_text(&dir, "rej.csv.2.csv", b_text);
     let rej = dir.join("rej.csv").display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &a,
-            &b,
-            "--on-error",
-            "skip",
-            "--rejects",
-            &rej,
-        ],
+        &argv(
+            "-s {} {} {} --on-error skip --rejects {}",
+            &[&schema, &a, &b, &rej],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -570,21 +482,10 @@ fn bench_report_files_naming_the_from_input_are_refused() {
     let dir = TempDir::new("bench-report-from");
     let from = write_text(&dir, "report.json", "m f=1 1\n");
     let report_dir = dir.0.display().to_string();
-    let o = bench(&[
-        "--url",
-        "http://127.0.0.1:9",
-        "--db",
-        "x",
-        "--dry-run",
-        "--duration",
-        "1s",
-        "--warmup",
-        "0s",
-        "--from",
-        &from,
-        "--report",
-        &report_dir,
-    ]);
+    let o = bench(&argv(
+        "--url http://127.0.0.1:9 --db x --dry-run --duration 1s --warmup 0s --from {} --report {}",
+        &[&from, &report_dir],
+    ));
     assert_exit(&o, 2);
     assert_stderr_has(&o, "--report");
     assert_eq!(read(&from), "m f=1 1\n");
@@ -643,15 +544,15 @@ fn output_through_a_dangling_symlink_writes_its_target_and_keeps_the_link() {
     // Output and rejects naming one file through a dangling link are refused.
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &input,
-            "-o",
-            &l,
-            "--rejects",
-            &dir.join("new.lp").display().to_string(),
-        ],
+        &argv(
+            "-s {} {} -o {} --rejects {}",
+            &[
+                &schema,
+                &input,
+                &l,
+                &dir.join("new.lp").display().to_string(),
+            ],
+        ),
         &[],
     );
     assert_exit(&o, 2);
@@ -662,11 +563,8 @@ fn output_on_dev_stdout_appends_to_a_regular_file_on_stdout() {
     // `lpconvert ... -o /dev/stdout >> log` keeps what the log held; nothing is created in /dev.
     let dir = TempDir::new("out-dev-stdout");
     let (schema, input) = home(&dir);
-    let bad = write_text(
-        &dir,
-        "bad.csv",
-        "time,room,temp,co\n1641024000,Kitchen,x,0\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,x,0\n";
+    let bad = write_text(&dir, "bad.csv", csv_text);
     for (opt, path) in [("-o", "/dev/stdout"), ("-o", "/proc/self/fd/1")] {
         let log = dir.join("log");
         std::fs::write(&log, "previous\n").unwrap();
@@ -687,16 +585,10 @@ fn output_on_dev_stdout_appends_to_a_regular_file_on_stdout() {
     std::fs::write(&log, "previous\n").unwrap();
     let f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     let o = Command::new(BIN)
-        .args([
-            "convert",
-            "-s",
-            &schema,
-            &bad,
-            "--on-error",
-            "skip",
-            "-o",
-            "/dev/null",
-        ])
+        .args(argv(
+            "convert -s {} {} --on-error skip -o /dev/null",
+            &[&schema, &bad],
+        ))
         .args(["--rejects", "/dev/stdout"])
         .stdout(f)
         .output()
@@ -716,27 +608,17 @@ fn rejects_of_a_tsv_input_convert_again_with_the_same_schema() {
     // whose name reads them that way (`bad.csv` takes the CSV rows, TSV rows `bad.csv.2.tsv`).
     let dir = TempDir::new("rej-tsv");
     let (schema, _) = home(&dir);
-    let tsv = write_text(
-        &dir,
-        "b.tsv",
-        "time\troom\ttemp\tco\n1641024000\tKitchen\tx\t0\n1641027600\tKitchen\t21.5\t1\n",
-    );
+    let contents =
+        "time\troom\ttemp\tco\n1641024000\tKitchen\tx\t0\n1641027600\tKitchen\t21.5\t1\n";
+    let tsv = write_text(&dir, "b.tsv", contents);
     let csv_bad = write_text(&dir, "c.csv", "time,room,temp,co\n1641024000,Kitchen,y,0\n");
     let r = dir.join("bad.csv").display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &csv_bad,
-            &tsv,
-            "--on-error",
-            "skip",
-            "-o",
-            "/dev/null",
-            "--rejects",
-            &r,
-        ],
+        &argv(
+            "-s {} {} {} --on-error skip -o /dev/null --rejects {}",
+            &[&schema, &csv_bad, &tsv, &r],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -762,17 +644,10 @@ fn rejects_of_a_tsv_input_convert_again_with_the_same_schema() {
     // TSV rows alone in `bad.csv`: the user is told to rename it.
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &tsv,
-            "--on-error",
-            "skip",
-            "-o",
-            "/dev/null",
-            "--rejects",
-            &r,
-        ],
+        &argv(
+            "-s {} {} --on-error skip -o /dev/null --rejects {}",
+            &[&schema, &tsv, &r],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -785,28 +660,17 @@ fn a_further_rejects_file_never_takes_the_name_of_an_output_still_being_written(
     // while the run lasts; the second rejects file must not take (and unlink) that name.
     let dir = TempDir::new("rej-group-output");
     let (schema, _) = home(&dir);
-    let a = write_text(
-        &dir,
-        "a.csv",
-        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n";
+    let a = write_text(&dir, "a.csv", csv_text);
     let b = write_text(&dir, "b.csv", "room,co,temp,time\nHall,1,cold,1641024000\n");
     let out = dir.join("rej.csv.2.csv").display().to_string();
     let rej = dir.join("rej.csv").display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &a,
-            &b,
-            "--on-error",
-            "skip",
-            "-o",
-            &out,
-            "--rejects",
-            &rej,
-        ],
+        &argv(
+            "-s {} {} {} --on-error skip -o {} --rejects {}",
+            &[&schema, &a, &b, &out, &rej],
+        ),
         &[],
     );
     assert_exit(&o, 3);
@@ -833,22 +697,11 @@ fn rejects_of_a_run_cut_short_by_a_closed_stdout_are_not_put_in_place() {
     let input = write_text(&dir, "big.csv", &text);
     let rej = dir.join("r.csv");
     std::fs::write(&rej, "old\n").unwrap();
-    let mut child = Command::new(BIN)
-        .args([
-            "convert",
-            "-s",
-            &schema,
-            &input,
-            "--on-error",
-            "skip",
-            "--threads",
-            "1",
-        ])
-        .args(["--rejects", &rej.display().to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let rejects = rej.display().to_string();
+    let mut child = spawn_lpconvert(&argv(
+        "convert -s {} {} --on-error skip --threads 1 --rejects {}",
+        &[&schema, &input, &rejects],
+    ));
     let mut out = child.stdout.take().unwrap();
     let mut first = [0u8; 16];
     std::io::Read::read_exact(&mut out, &mut first).unwrap();
@@ -869,11 +722,8 @@ fn output_is_not_put_in_place_when_the_rejects_file_cannot_be_written() {
     // `--rejects /dev/full`: the run ends with 2, so -o's file stays as it was.
     let dir = TempDir::new("rej-full");
     let (schema, _) = home(&dir);
-    let input = write_text(
-        &dir,
-        "b.csv",
-        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,x,1\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,x,1\n";
+    let input = write_text(&dir, "b.csv", csv_text);
     let out = dir.join("o.lp");
     std::fs::write(&out, "old\n").unwrap();
     let o = run_lpconvert(
@@ -885,17 +735,10 @@ fn output_is_not_put_in_place_when_the_rejects_file_cannot_be_written() {
     let out_s = out.display().to_string();
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &schema,
-            &input,
-            "--on-error",
-            "skip",
-            "-o",
-            &out_s,
-            "--rejects",
-            "/dev/full",
-        ],
+        &argv(
+            "-s {} {} --on-error skip -o {} --rejects /dev/full",
+            &[&schema, &input, &out_s],
+        ),
         &[],
     );
     assert_exit(&o, 2);
@@ -961,36 +804,20 @@ fn rejected_json_with_a_raw_control_character_in_a_string_stays_rejected() {
     // JSON; the rejects file must keep it invalid, on one line, so that it is rejected again
     // rather than converted as a row the data never held.
     let dir = TempDir::new("rej-json-ctl");
-    let schema = write_text(
-        &dir,
-        "s.toml",
-        &format!("format = \"ndjson\"\n{HOME_SCHEMA}"),
-    );
-    let nd = write_text(
-        &dir,
-        "a.ndjson",
-        "{\"time\":1641024000,\"room\":\"K\rx\",\"temp\":1.5,\"co\":0}\n{\"time\":1641024000,\"room\":\"K\",\"temp\":1.5,\"co\":0}\n",
-    );
-    let arr = write_text(
-        &dir,
-        "b.json",
-        "[\n  {\"time\": 1641024000,\n   \"room\": \"K\ny\", \"temp\": 1.5, \"co\": 0},\n  {\"time\": 1641024000, \"room\": \"K\", \"temp\": 1.5, \"co\": 0}\n]\n",
-    );
+    let toml = format!("format = \"ndjson\"\n{HOME_SCHEMA}");
+    let schema = write_text(&dir, "s.toml", &toml);
+    let json_text = "{\"time\":1641024000,\"room\":\"K\rx\",\"temp\":1.5,\"co\":0}\n{\"time\":1641024000,\"room\":\"K\",\"temp\":1.5,\"co\":0}\n";
+    let nd = write_text(&dir, "a.ndjson", json_text);
+    let json_text = "[\n  {\"time\": 1641024000,\n   \"room\": \"K\ny\", \"temp\": 1.5, \"co\": 0},\n  {\"time\": 1641024000, \"room\": \"K\", \"temp\": 1.5, \"co\": 0}\n]\n";
+    let arr = write_text(&dir, "b.json", json_text);
     for input in [nd, arr] {
         let rej = dir.join("r.ndjson").display().to_string();
         let o = run_lpconvert(
             "convert",
-            &[
-                "-s",
-                &schema,
-                &input,
-                "--on-error",
-                "skip",
-                "-o",
-                "/dev/null",
-                "--rejects",
-                &rej,
-            ],
+            &argv(
+                "-s {} {} --on-error skip -o /dev/null --rejects {}",
+                &[&schema, &input, &rej],
+            ),
             &[],
         );
         assert_eq!(code(&o), 3, "{input}: {}", stderr(&o));
@@ -1088,78 +915,38 @@ fn a_dash_for_an_output_other_than_o_is_a_usage_error_not_a_file_named_dash() {
     // `-o -` is standard output; `--rejects -` wrote a file named `-` in the working directory.
     let dir = TempDir::new("dash-output");
     let (schema, _) = home(&dir);
-    let bad = write_text(
-        &dir,
-        "bad.csv",
-        "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n",
-    );
+    let csv_text = "time,room,temp,co\n1641024000,Kitchen,21.0,0\n1641027600,Kitchen,hot,1\n";
+    let bad = write_text(&dir, "bad.csv", csv_text);
     let lp = write_text(&dir, "d.lp", "m f=1 1\n");
     let runs: Vec<(&str, Vec<&str>)> = vec![
         (
             "convert",
-            vec![
-                "-s",
-                &schema,
-                &bad,
-                "--on-error",
-                "skip",
-                "--rejects",
-                "-",
-                "-o",
-                "/dev/null",
-            ],
+            argv(
+                "-s {} {} --on-error skip --rejects - -o /dev/null",
+                &[&schema, &bad],
+            ),
         ),
         (
             "replay",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--dry-run",
-                "--report",
-                "-",
-                &lp,
-            ],
+            argv(
+                "--url http://127.0.0.1:9 --db x --dry-run --report - {}",
+                &[&lp],
+            ),
         ),
         (
             "replay",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--rejects",
-                "-",
-                &lp,
-            ],
+            argv("--url http://127.0.0.1:9 --db x --rejects - {}", &[&lp]),
         ),
         (
             "replay",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--checkpoint",
-                "-",
-                &lp,
-            ],
+            argv("--url http://127.0.0.1:9 --db x --checkpoint - {}", &[&lp]),
         ),
         (
             "replay",
-            vec![
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--dry-run",
-                "--schema",
-                &schema,
-                "--convert-rejects",
-                "-",
-                &bad,
-            ],
+            argv(
+                "--url http://127.0.0.1:9 --db x --dry-run --schema {} --convert-rejects - {}",
+                &[&schema, &bad],
+            ),
         ),
     ];
     for (cmd, args) in runs {
@@ -1186,11 +973,10 @@ fn the_temporary_file_of_the_report_is_never_an_input() {
     let dir = TempDir::new("report-tmp-input");
     let lp = write_text(&dir, "r.json.tmp", "m f=1 1\n");
     let rep = dir.join("r.json");
-    let o = replay_to(
-        "http://127.0.0.1:9",
-        "x",
-        &["--dry-run", "--report", rep.to_str().unwrap(), &lp],
-    );
+    let o = replay(&argv(
+        "--url http://127.0.0.1:9 --db x --dry-run --report {} {}",
+        &[rep.to_str().unwrap(), &lp],
+    ));
     assert_exit(&o, 2);
     assert_stderr_has(&o, "--report");
     assert_eq!(read(&lp), "m f=1 1\n", "the input was destroyed");

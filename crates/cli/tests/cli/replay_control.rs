@@ -3,7 +3,7 @@
 //! `--rate` or `--pace`).
 
 use crate::support::{
-    assert_exit, assert_stderr_has, bench, points, replay, replay_to, replay_within, report,
+    argv, assert_exit, assert_stderr_has, bench, points, replay, replay_within, report,
     send_signal, spawn_lpconvert, start_influxdb, stderr, wait_until, write_lines, write_text,
     FaultServer, Reply, TempDir, BIN,
 };
@@ -90,11 +90,8 @@ fn checkpoint_with_a_named_fifo_is_refused_without_reading_it() {
 #[test]
 fn replay_schema_through_a_pipe_sends_every_row() {
     let dir = TempDir::new("schema-pipe");
-    let schema = write_text(
-        &dir,
-        "s.toml",
-        "measurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[tags]\nroom = \"room\"\n[fields]\nv = \"integer\"\n",
-    );
+    let toml = "measurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[tags]\nroom = \"room\"\n[fields]\nv = \"integer\"\n";
+    let schema = write_text(&dir, "s.toml", toml);
     let mut csv = String::from("time,room,v\n");
     for i in 0..5000 {
         csv.push_str(&format!(
@@ -115,17 +112,27 @@ fn replay_schema_through_a_pipe_sends_every_row() {
     assert!(stored[0].starts_with("m,room=room"), "{}", stored[0]);
 }
 
+/// Replays `data` to a fresh server with `--checkpoint CK` and `extra`; asserts that the
+/// checkpoint is refused (exit 2, saying `message`) before anything is sent; returns the run.
+fn checkpoint_refused(ck: &str, data: &str, extra: &[&str], message: &str) -> Output {
+    let server = FaultServer::accept_all();
+    let mut args = argv("--url {} --db x --checkpoint {}", &[&server.url, ck]);
+    args.extend_from_slice(extra);
+    args.push(data);
+    let o = replay(&args);
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, message);
+    assert!(server.seen().is_empty());
+    o
+}
+
 #[test]
 fn checkpoint_that_is_a_device_is_refused() {
     let dir = TempDir::new("ck-dev");
     let data = write_lines(&dir, "data.lp", &lines(10));
-    let server = FaultServer::accept_all();
     let started = Instant::now();
-    let o = replay_to(&server.url, "x", &["--checkpoint", "/dev/zero", &data]);
+    checkpoint_refused("/dev/zero", &data, &[], "not a regular file");
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_exit(&o, 2);
-    assert_stderr_has(&o, "not a regular file");
-    assert!(server.seen().is_empty());
 }
 
 #[test]
@@ -134,32 +141,17 @@ fn checkpoint_larger_than_the_cap_is_refused() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let big = dir.join("big.json");
     std::fs::write(&big, vec![b' '; 9 << 20]).unwrap();
-    let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--checkpoint", big.to_str().unwrap(), &data],
-    );
-    assert_exit(&o, 2);
-    assert_stderr_has(&o, "not a checkpoint");
-    assert!(server.seen().is_empty());
+    checkpoint_refused(big.to_str().unwrap(), &data, &[], "not a checkpoint");
 }
 
 /// Runs a first replay with a checkpoint to its end, then rewrites the checkpoint's offset.
 fn checkpoint_with_offset(dir: &TempDir, data: &str, offset: u64) -> String {
     let server = FaultServer::accept_all();
     let ck = dir.join("ck.json");
-    let o = replay_to(
-        &server.url,
-        "x",
-        &[
-            "--precision",
-            "s",
-            "--checkpoint",
-            ck.to_str().unwrap(),
-            data,
-        ],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --precision s --checkpoint {} {}",
+        &[&server.url, ck.to_str().unwrap(), data],
+    ));
     assert_exit(&o, 0);
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&ck).unwrap()).unwrap();
@@ -175,15 +167,7 @@ fn checkpoint_offset_past_the_end_is_refused() {
     let data = write_lines(&dir, "data.lp", &lines(10));
     let size = std::fs::metadata(&data).unwrap().len();
     let ck = checkpoint_with_offset(&dir, &data, size + 100);
-    let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--precision", "s", "--checkpoint", &ck, &data],
-    );
-    assert_exit(&o, 2);
-    assert_stderr_has(&o, "past the end");
-    assert!(server.seen().is_empty());
+    checkpoint_refused(&ck, &data, &["--precision", "s"], "past the end");
 }
 
 #[test]
@@ -191,15 +175,12 @@ fn checkpoint_offset_inside_a_line_is_refused() {
     let dir = TempDir::new("ck-inside");
     let data = write_lines(&dir, "data.lp", &lines(10));
     let ck = checkpoint_with_offset(&dir, &data, 5);
-    let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--precision", "s", "--checkpoint", &ck, &data],
+    checkpoint_refused(
+        &ck,
+        &data,
+        &["--precision", "s"],
+        "not at the start of a line",
     );
-    assert_exit(&o, 2);
-    assert_stderr_has(&o, "not at the start of a line");
-    assert!(server.seen().is_empty());
 }
 
 #[test]
@@ -207,13 +188,9 @@ fn a_data_file_given_as_the_checkpoint_is_not_called_deletable() {
     let dir = TempDir::new("ck-data");
     let data = write_lines(&dir, "data.lp", &lines(10));
     let other = write_lines(&dir, "other.lp", &lines(3));
-    let server = FaultServer::accept_all();
-    let o = replay_to(&server.url, "x", &["--checkpoint", &other, &data]);
-    assert_exit(&o, 2);
+    let o = checkpoint_refused(&other, &data, &[], "is not a checkpoint");
     let err = stderr(&o);
-    assert_stderr_has(&o, "is not a checkpoint");
     assert!(!err.contains("delete"), "{err}");
-    assert!(server.seen().is_empty());
     assert_eq!(std::fs::read_to_string(&other).unwrap().lines().count(), 3);
 }
 
@@ -225,23 +202,22 @@ fn unwritable_output_paths_are_refused_before_sending() {
     let nodir = nodir.to_str().unwrap();
     for option in ["--checkpoint", "--report", "--rejects"] {
         let server = FaultServer::accept_all();
-        let o = replay_to(&server.url, "x", &[option, nodir, &data]);
+        let o = replay(&argv(
+            "--url {} --db x {} {} {}",
+            &[&server.url, option, nodir, &data],
+        ));
         assert_eq!(o.status.code(), Some(2), "{option}: {}", stderr(&o));
         assert!(stderr(&o).contains(option), "{option}: {}", stderr(&o));
         assert!(server.seen().is_empty(), "{option}: nothing sent");
     }
-    let schema = write_text(
-        &dir,
-        "s.toml",
-        "measurement = \"m\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\nv = \"integer\"\n",
-    );
+    let toml = "measurement = \"m\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\nv = \"integer\"\n";
+    let schema = write_text(&dir, "s.toml", toml);
     let csv = write_text(&dir, "d.csv", "time,v\n1,1\n2,2\n");
     let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--schema", &schema, "--convert-rejects", nodir, &csv],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --schema {} --convert-rejects {} {}",
+        &[&server.url, &schema, nodir, &csv],
+    ));
     assert_exit(&o, 2);
     assert!(server.seen().is_empty());
 }
@@ -256,21 +232,16 @@ fn option_ranges_above_their_maximum_are_usage_errors() {
         ("--batch-lines", "100000000"),
         ("--batch-bytes", "100GiB"),
     ] {
-        let o = replay_to(&server.url, "x", &[option, value, &data]);
+        let o = replay(&argv(
+            "--url {} --db x {} {} {}",
+            &[&server.url, option, value, &data],
+        ));
         assert_eq!(o.status.code(), Some(2), "{option}: {}", stderr(&o));
         assert!(stderr(&o).contains("at most"), "{option}: {}", stderr(&o));
-        let o = bench(&[
-            "--url",
-            &server.url,
-            "--db",
-            "x",
-            "--duration",
-            "1s",
-            "--warmup",
-            "0s",
-            option,
-            value,
-        ]);
+        let o = bench(&argv(
+            "--url {} --db x --duration 1s --warmup 0s {} {}",
+            &[&server.url, option, value],
+        ));
         assert_eq!(o.status.code(), Some(2), "bench {option}: {}", stderr(&o));
         assert!(
             stderr(&o).contains("at most"),
@@ -278,14 +249,10 @@ fn option_ranges_above_their_maximum_are_usage_errors() {
             stderr(&o)
         );
     }
-    let o = bench(&[
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--hosts",
-        "1000000000000",
-    ]);
+    let o = bench(&argv(
+        "--url {} --db x --hosts 1000000000000",
+        &[&server.url],
+    ));
     assert_eq!(o.status.code(), Some(2), "bench --hosts: {}", stderr(&o));
     assert!(
         stderr(&o).contains("at most"),
@@ -305,19 +272,10 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     let data = write_text(&dir, "bom.lp", &text);
     let server = FaultServer::accept_all();
     let ck = dir.join("ck.json");
-    let o = replay_to(
-        &server.url,
-        "x",
-        &[
-            "--batch-lines",
-            "5",
-            "--concurrency",
-            "1",
-            "--checkpoint",
-            ck.to_str().unwrap(),
-            &data,
-        ],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --batch-lines 5 --concurrency 1 --checkpoint {} {}",
+        &[&server.url, ck.to_str().unwrap(), &data],
+    ));
     assert_exit(&o, 0);
     let stored = server.stored();
     assert_eq!(stored, lines(20));
@@ -329,17 +287,10 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     v["inputs"][0]["complete"] = false.into();
     std::fs::write(&ck, v.to_string()).unwrap();
     let again = FaultServer::accept_all();
-    let o = replay_to(
-        &again.url,
-        "x",
-        &[
-            "--concurrency",
-            "1",
-            "--checkpoint",
-            ck.to_str().unwrap(),
-            &data,
-        ],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --concurrency 1 --checkpoint {} {}",
+        &[&again.url, ck.to_str().unwrap(), &data],
+    ));
     assert_exit(&o, 0);
     assert_eq!(again.stored(), lines(20)[1..].to_vec());
 }
@@ -349,11 +300,10 @@ fn time_shift_overflow_is_reported_once() {
     let dir = TempDir::new("shift-once");
     let data = write_text(&dir, "d.lp", "m f=1i 9223372036854775000\n");
     let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--precision", "s", "--time", "shift:1000d", &data],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --precision s --time shift:1000d {}",
+        &[&server.url, &data],
+    ));
     assert_exit(&o, 2);
     assert_eq!(
         stderr(&o).matches("outside the range").count(),
@@ -367,15 +317,10 @@ fn time_shift_overflow_is_reported_once() {
 fn flush_interval_sends_a_partial_batch_from_an_open_pipe() {
     let server = FaultServer::accept_all();
     let mut child = Command::new(BIN)
-        .args([
-            "replay",
-            "--url",
-            &server.url,
-            "--db",
-            "x",
-            "--flush-interval",
-            "200ms",
-        ])
+        .args(argv(
+            "replay --url {} --db x --flush-interval 200ms",
+            &[&server.url],
+        ))
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -420,20 +365,10 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
         let ck = dir.join("ck.json").display().to_string();
         let rep = dir.join("report.json");
         let slow = FaultServer::start(|_| Reply::slow(Duration::from_millis(150)));
-        let args: Vec<String> = [
-            "replay",
-            "--url",
-            &slow.url,
-            "--db",
-            "x",
-            "--batch-lines",
-            "10",
-            "--checkpoint",
-            &ck,
-            "--report",
-            rep.to_str().unwrap(),
-            &data,
-        ]
+        let args: Vec<String> = argv(
+            "replay --url {} --db x --batch-lines 10 --checkpoint {} --report {} {}",
+            &[&slow.url, &ck, rep.to_str().unwrap(), &data],
+        )
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -445,10 +380,7 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
         );
         assert_eq!(o.status.code(), Some(code), "{signal}: {}", stderr(&o));
         let err = stderr(&o);
-        assert!(
-            err.contains("run again with the same --checkpoint to resume"),
-            "{err}"
-        );
+        assert_stderr_has(&o, "run again with the same --checkpoint to resume");
         assert!(err.contains("lines read"), "summary printed: {err}");
         assert!(report(&rep).is_object(), "report written");
         let first = slow.stored();
@@ -458,7 +390,10 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
             first.len()
         );
         let rest = FaultServer::accept_all();
-        let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
+        let o = replay(&argv(
+            "--url {} --db x --checkpoint {} {}",
+            &[&rest.url, &ck, &data],
+        ));
         assert_exit(&o, 0);
         let mut both = first.clone();
         both.extend(rest.stored());
@@ -479,22 +414,10 @@ fn a_signal_against_influxdb_loses_no_line() {
     let ck = dir.join("ck.json").display().to_string();
     let create = format!("{}/query?q=CREATE+DATABASE+sig", influx.url);
     ureq::post(&create).send_empty().unwrap();
-    let base = [
-        "replay",
-        "--url",
-        &influx.url,
-        "--db",
-        "sig",
-        "--precision",
-        "s",
-        "--batch-lines",
-        "500",
-        "--rate",
-        "50000",
-        "--checkpoint",
-        &ck,
-        &data,
-    ];
+    let base = argv(
+        "replay --url {} --db sig --precision s --batch-lines 500 --rate 50000 --checkpoint {} {}",
+        &[&influx.url, &ck, &data],
+    );
     let args: Vec<String> = base.iter().map(|s| s.to_string()).collect();
     let o = signal_after(&args, "INT", Duration::from_millis(1500));
     assert_exit(&o, 130);
@@ -515,18 +438,10 @@ fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_
     let data = write_lines(&dir, "data.lp", &all);
     let ck = dir.join("ck.json").display().to_string();
     let hang = FaultServer::start(|_| Reply::slow(Duration::from_secs(30)));
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &hang.url,
-        "--db",
-        "x",
-        "--batch-lines",
-        "10",
-        "--checkpoint",
-        &ck,
-        &data,
-    ]
+    let args: Vec<String> = argv(
+        "replay --url {} --db x --batch-lines 10 --checkpoint {} {}",
+        &[&hang.url, &ck, &data],
+    )
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -559,7 +474,10 @@ fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_
 
     // Nothing was answered: the rerun sends every line.
     let rest = FaultServer::accept_all();
-    let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
+    let o = replay(&argv(
+        "--url {} --db x --checkpoint {} {}",
+        &[&rest.url, &ck, &data],
+    ));
     assert_exit(&o, 0);
     assert_eq!(count(&rest.stored()), count(&all));
 }
@@ -572,20 +490,10 @@ fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
     let ck = dir.join("ck.json").display().to_string();
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--rate",
-        "0.01",
-        "--checkpoint",
-        &ck,
-        "--report",
-        rep.to_str().unwrap(),
-        &data,
-    ]
+    let args: Vec<String> = argv(
+        "replay --url {} --db x --rate 0.01 --checkpoint {} --report {} {}",
+        &[&server.url, &ck, rep.to_str().unwrap(), &data],
+    )
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -597,7 +505,10 @@ fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
     let first = server.stored();
     assert_eq!(first, all[..1].to_vec(), "one line sent before the wait");
     let rest = FaultServer::accept_all();
-    let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
+    let o = replay(&argv(
+        "--url {} --db x --checkpoint {} {}",
+        &[&rest.url, &ck, &data],
+    ));
     assert_exit(&o, 0);
     assert_eq!(rest.stored(), all[1..].to_vec());
 }
@@ -624,19 +535,10 @@ fn a_thread_that_cannot_start_is_an_error_with_exit_2_not_an_abort() {
 fn an_error_after_lines_were_sent_says_how_many_were_answered() {
     let server = FaultServer::accept_all();
     let mut child = Command::new(BIN)
-        .args([
-            "replay",
-            "--url",
-            &server.url,
-            "--db",
-            "x",
-            "--precision",
-            "s",
-            "--time",
-            "shift:1000d",
-            "--flush-interval",
-            "100ms",
-        ])
+        .args(argv(
+            "replay --url {} --db x --precision s --time shift:1000d --flush-interval 100ms",
+            &[&server.url],
+        ))
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -659,7 +561,7 @@ fn an_error_after_lines_were_sent_says_how_many_were_answered() {
 fn an_endless_line_from_a_device_or_stdin_is_an_error_not_an_ever_growing_buffer() {
     let server = FaultServer::accept_all();
     let started = Instant::now();
-    let o = replay_to(&server.url, "x", &["/dev/zero"]);
+    let o = replay(&argv("--url {} --db x /dev/zero", &[&server.url]));
     assert_exit(&o, 2);
     assert_stderr_has(&o, "longer than 64 MiB");
     let o = Command::new("bash")
@@ -729,20 +631,10 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     let ck = dir.join("ck.json").display().to_string();
     let rep = dir.join("report.json");
     let server = FaultServer::start(|_| Reply::with_header(503, "Retry-After", "60"));
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--batch-lines",
-        "10",
-        "--checkpoint",
-        &ck,
-        "--report",
-        rep.to_str().unwrap(),
-        &data,
-    ]
+    let args: Vec<String> = argv(
+        "replay --url {} --db x --batch-lines 10 --checkpoint {} --report {} {}",
+        &[&server.url, &ck, rep.to_str().unwrap(), &data],
+    )
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -758,7 +650,10 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     let r = report(&rep);
     assert_eq!(r["ending"], "interrupted", "{r}");
     let rest = FaultServer::accept_all();
-    let o = replay_to(&rest.url, "x", &["--checkpoint", &ck, &data]);
+    let o = replay(&argv(
+        "--url {} --db x --checkpoint {} {}",
+        &[&rest.url, &ck, &data],
+    ));
     assert_exit(&o, 0);
     assert_eq!(
         count(&rest.stored()),
@@ -785,19 +680,10 @@ fn schema_from_an_idle_pipe_stops_on_a_signal_with_summary_and_report() {
     let schema = write_text(&dir, "s.toml", SCHEMA_S);
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--schema",
-        &schema,
-        "--flush-interval",
-        "200ms",
-        "--report",
-        rep.to_str().unwrap(),
-    ]
+    let args: Vec<String> = argv(
+        "replay --url {} --db x --schema {} --flush-interval 200ms --report {}",
+        &[&server.url, &schema, rep.to_str().unwrap()],
+    )
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -845,18 +731,10 @@ fn the_report_exit_code_is_the_exit_status_in_every_ending() {
     // A signal (130 and the like).
     let data = write_lines(&dir, "data.lp", &lines(20));
     let server = FaultServer::accept_all();
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--rate",
-        "0.01",
-        "--report",
-        rep_s,
-        &data,
-    ]
+    let args: Vec<String> = argv(
+        "replay --url {} --db x --rate 0.01 --report {} {}",
+        &[&server.url, rep_s, &data],
+    )
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -873,15 +751,10 @@ fn a_checkpoint_at_the_end_of_a_file_without_a_final_lf_resumes_with_nothing_to_
     let data = write_text(&dir, "data.lp", text);
     let ck = dir.join("ck.json").display().to_string();
     let server = FaultServer::accept_all();
-    let args = [
-        "--url",
-        &server.url,
-        "--db",
-        "x",
-        "--checkpoint",
-        &ck,
-        &data,
-    ];
+    let args = argv(
+        "--url {} --db x --checkpoint {} {}",
+        &[&server.url, &ck, &data],
+    );
     let o = replay(&args);
     assert_exit(&o, 0);
     assert_eq!(server.stored().len(), 3);
@@ -914,18 +787,10 @@ fn a_signal_with_requests_hanging_still_prints_the_summary_and_writes_the_report
             Reply::slow(Duration::from_secs(30))
         })
     };
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &hang.url,
-        "--db",
-        "x",
-        "--batch-lines",
-        "10",
-        "--report",
-        rep.to_str().unwrap(),
-        &data,
-    ]
+    let args: Vec<String> = argv(
+        "replay --url {} --db x --batch-lines 10 --report {} {}",
+        &[&hang.url, rep.to_str().unwrap(), &data],
+    )
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -960,11 +825,10 @@ fn an_input_error_after_lines_were_sent_still_writes_the_report() {
     std::fs::write(&cut, &packed[..packed.len() * 3 / 4]).unwrap();
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--report", rep.to_str().unwrap(), cut.to_str().unwrap()],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), cut.to_str().unwrap()],
+    ));
     assert_exit(&o, 2);
     let r = report(&rep);
     assert_eq!(r["ending"], "error", "{r}");
@@ -996,17 +860,10 @@ fn schema_from_an_open_pipe_ends_at_once_on_a_fatal_answer() {
         .spawn()
         .unwrap();
     let child = Command::new(BIN)
-        .args([
-            "replay",
-            "--url",
-            &server.url,
-            "--db",
-            "x",
-            "--schema",
-            &schema,
-            "--report",
-            rep.to_str().unwrap(),
-        ])
+        .args(argv(
+            "replay --url {} --db x --schema {} --report {}",
+            &[&server.url, &schema, rep.to_str().unwrap()],
+        ))
         .stdin(Stdio::from(feeder.stdout.take().unwrap()))
         .stderr(Stdio::piped())
         .spawn()
@@ -1058,24 +915,7 @@ fn a_signal_during_replay_schema_keeps_the_counts_adding_up_and_the_rejects_part
     let rep = dir.join("report.json");
     let rejects = dir.join("rejects.csv");
     let slow = FaultServer::start(|_| Reply::slow(Duration::from_millis(300)));
-    let args: Vec<String> = [
-        "replay",
-        "--url",
-        &slow.url,
-        "--db",
-        "x",
-        "--schema",
-        &schema,
-        "--on-error",
-        "skip",
-        "--convert-rejects",
-        rejects.to_str().unwrap(),
-        "--batch-lines",
-        "100",
-        "--report",
-        rep.to_str().unwrap(),
-        &data,
-    ]
+    let args: Vec<String> = argv("replay --url {} --db x --schema {} --on-error skip --convert-rejects {} --batch-lines 100 --report {} {}", &[&slow.url, &schema, rejects.to_str().unwrap(), rep.to_str().unwrap(), &data])
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -1119,11 +959,10 @@ fn convert_rejects_of_a_run_stopped_at_a_bad_row_leave_the_previous_file_and_say
     let bad = write_text(&dir, "bad.csv", "time,v\n1600000000,1\n1600000001,x\n");
     let rej = write_text(&dir, "rej.csv", "OLD\n");
     let server = FaultServer::accept_all();
-    let o = replay_to(
-        &server.url,
-        "x",
-        &["--schema", &schema, "--convert-rejects", &rej, &bad],
-    );
+    let o = replay(&argv(
+        "--url {} --db x --schema {} --convert-rejects {} {}",
+        &[&server.url, &schema, &rej, &bad],
+    ));
     assert_exit(&o, 1);
     assert_eq!(std::fs::read_to_string(&rej).unwrap(), "OLD\n");
     // Nothing was rejected (the bad row stopped the run): no "kept in" with no file named.
@@ -1167,21 +1006,15 @@ fn replay_of_a_file_truncated_while_sent_exits_2_not_sigbus() {
         // Slow answers: the replay is still reading when the file is cut.
         let server = FaultServer::start(|_| Reply::slow(Duration::from_millis(20)));
         let o = replay_changed_while_running(
-            &[
-                "--url",
-                &server.url,
-                "--db",
-                "x",
-                "--batch-lines",
-                "2000",
-                "--concurrency",
-                "2",
-                "--checkpoint",
-                ck.to_str().unwrap(),
-                "--report",
-                rep.to_str().unwrap(),
-                lp.to_str().unwrap(),
-            ],
+            &argv(
+                "--url {} --db x --batch-lines 2000 --concurrency 2 --checkpoint {} --report {} {}",
+                &[
+                    &server.url,
+                    ck.to_str().unwrap(),
+                    rep.to_str().unwrap(),
+                    lp.to_str().unwrap(),
+                ],
+            ),
             || !server.seen().is_empty(),
             Duration::from_millis(ms),
             || truncate_to_a_third(&lp),
@@ -1231,14 +1064,10 @@ fn replay_dry_run_of_a_file_truncated_while_read_never_dies_by_a_signal() {
         let lp = dir.join(format!("in-{ms}.lp"));
         std::fs::copy(&base, &lp).unwrap();
         let o = replay_changed_while_running(
-            &[
-                "--url",
-                "http://127.0.0.1:9",
-                "--db",
-                "x",
-                "--dry-run",
-                lp.to_str().unwrap(),
-            ],
+            &argv(
+                "--url http://127.0.0.1:9 --db x --dry-run {}",
+                &[lp.to_str().unwrap()],
+            ),
             || true,
             Duration::from_millis(ms),
             || truncate_to_a_third(&lp),
@@ -1263,17 +1092,10 @@ fn replay_of_a_file_that_grows_while_sent_exits_2() {
     let lp = write_lines(&dir, "in.lp", &all);
     let server = FaultServer::start(|_| Reply::slow(Duration::from_millis(20)));
     let o = replay_changed_while_running(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "x",
-            "--batch-lines",
-            "2000",
-            "--concurrency",
-            "1",
-            &lp,
-        ],
+        &argv(
+            "--url {} --db x --batch-lines 2000 --concurrency 1 {}",
+            &[&server.url, &lp],
+        ),
         || !server.seen().is_empty(),
         Duration::ZERO,
         || {
@@ -1301,15 +1123,10 @@ fn a_tiny_rate_does_not_panic() {
     let file = write_lines(&dir, "in.lp", &points(1));
     let server = FaultServer::accept_all();
     let out = replay_within(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--rate",
-            "0.0000000000000000001",
-            &file,
-        ],
+        &argv(
+            "--url {} --db d --rate 0.0000000000000000001 {}",
+            &[&server.url, &file],
+        ),
         Duration::from_secs(20),
     )
     .expect("finished");
@@ -1332,17 +1149,10 @@ fn a_tiny_pace_does_not_panic() {
     let file = write_text(&dir, "in.lp", "m f=1 1000\nm f=2 2000000000\n");
     let server = FaultServer::accept_all();
     let out = replay_within(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--precision",
-            "s",
-            "--pace",
-            "0.0000000001x",
-            &file,
-        ],
+        &argv(
+            "--url {} --db d --precision s --pace 0.0000000001x {}",
+            &[&server.url, &file],
+        ),
         Duration::from_secs(5),
     );
     if let Some(out) = out {

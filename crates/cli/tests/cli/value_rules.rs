@@ -4,7 +4,7 @@
 mod names_and_numbers;
 
 use crate::support::{
-    assert_exit, assert_stderr_has, run_lpconvert, stderr, stdout, write_text, TempDir,
+    argv, assert_exit, assert_stderr_has, run_lpconvert, stderr, stdout, write_text, TempDir,
 };
 use std::process::Output;
 
@@ -355,28 +355,17 @@ fn check_names_a_trailing_space_after_a_multi_line_string() {
 fn an_ndjson_object_repeating_a_key_the_schema_reads_is_a_row_error() {
     // As with a CSV header that repeats a name: one of the two values would be lost silently.
     let dir = TempDir::new("ndjson-dup-key");
-    let s = write_text(
-        &dir,
-        "s.toml",
-        "format = \"ndjson\"\nmeasurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\na = \"integer\"\nb = { path = \"/o/b\", type = \"integer\" }\n",
-    );
-    let data = write_text(
-        &dir,
-        "in.ndjson",
-        "{\"time\":1,\"a\":1,\"a\":2}\n{\"time\":2,\"a\":3,\"x\":1,\"x\":2}\n{\"time\":3,\"o\":{\"b\":1},\"o\":{\"b\":2}}\n",
-    );
+    let toml = "format = \"ndjson\"\nmeasurement = \"m\"\nprecision = \"s\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n[fields]\na = \"integer\"\nb = { path = \"/o/b\", type = \"integer\" }\n";
+    let s = write_text(&dir, "s.toml", toml);
+    let json_text = "{\"time\":1,\"a\":1,\"a\":2}\n{\"time\":2,\"a\":3,\"x\":1,\"x\":2}\n{\"time\":3,\"o\":{\"b\":1},\"o\":{\"b\":2}}\n";
+    let data = write_text(&dir, "in.ndjson", json_text);
     let rej = dir.join("rej.ndjson");
     let o = run_lpconvert(
         "convert",
-        &[
-            "-s",
-            &s,
-            &data,
-            "--on-error",
-            "skip",
-            "--rejects",
-            rej.to_str().unwrap(),
-        ],
+        &argv(
+            "-s {} {} --on-error skip --rejects {}",
+            &[&s, &data, rej.to_str().unwrap()],
+        ),
         &[],
     );
     assert_exit(&o, 3);

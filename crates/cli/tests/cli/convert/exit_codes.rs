@@ -3,14 +3,12 @@
 
 use super::{summary, HOME_CSV, HOME_LP, HOME_SCHEMA};
 use crate::support::{
-    assert_exit, assert_stderr_has, code, convert_in, run_in, text, write_in, TempDir,
+    argv, assert_exit, assert_stderr_has, code, convert_in, run_in, schema_and_csv, text, write_in,
 };
 
 #[test]
 fn exit_0_with_summary() {
-    let d = TempDir::new("exit0");
-    write_in(&d, "s.toml", HOME_SCHEMA);
-    write_in(&d, "a.csv", HOME_CSV);
+    let d = schema_and_csv("exit0", HOME_SCHEMA, HOME_CSV);
     let out = convert_in(&d, &["a.csv"]);
     assert_eq!(code(&out), 0);
     assert_eq!(text(&out.stdout), HOME_LP);
@@ -30,11 +28,9 @@ fn exit_0_with_summary() {
 
 #[test]
 fn exit_1_stops_at_the_first_bad_row() {
-    let d = TempDir::new("exit1");
-    write_in(&d, "s.toml", HOME_SCHEMA);
-    write_in(
-        &d,
-        "a.csv",
+    let d = schema_and_csv(
+        "exit1",
+        HOME_SCHEMA,
         format!("{HOME_CSV}1641027600,Kitchen,warm,36.0,0\n1641027600,Kitchen,21.0,35.9,0\n"),
     );
     let out = convert_in(&d, &["a.csv"]);
@@ -51,6 +47,15 @@ fn exit_1_stops_at_the_first_bad_row() {
         !err.contains(" rows read, "),
         "no summary after a stop: {err}"
     );
+    // Exit 1, and a stderr line that starts with `row_error`.
+    let stops_at = |out: &std::process::Output, row_error: &str| {
+        assert_eq!(code(out), 1);
+        assert!(
+            text(&out.stderr).lines().any(|l| l.starts_with(row_error)),
+            "{}",
+            text(&out.stderr)
+        );
+    };
     // --on-error fail overrides a schema that says skip.
     write_in(
         &d,
@@ -62,37 +67,18 @@ fn exit_1_stops_at_the_first_bad_row() {
         &["--schema", "skip.toml", "--on-error", "fail", "-q", "a.csv"],
         None,
     );
-    assert_eq!(code(&out), 1);
-    assert!(
-        text(&out.stderr)
-            .lines()
-            .any(|l| l.starts_with("a.csv:4:3: field temp")),
-        "{}",
-        text(&out.stderr)
-    );
+    stops_at(&out, "a.csv:4:3: field temp");
     // Through stdin the file is <stdin>.
     let data = std::fs::read(d.join("a.csv")).expect("read");
     let out = run_in(&d, &["--schema", "s.toml", "-q"], Some(&data));
-    assert_eq!(code(&out), 1);
-    assert!(
-        text(&out.stderr)
-            .lines()
-            .any(|l| l.starts_with("<stdin>:4:3: field temp")),
-        "{}",
-        text(&out.stderr)
-    );
+    stops_at(&out, "<stdin>:4:3: field temp");
 }
 
 #[test]
 fn exit_3_with_rejects_and_summary() {
-    let d = TempDir::new("exit3");
-    write_in(&d, "s.toml", HOME_SCHEMA);
     let bad = "1641027600,Kitchen,warm,36.0,0\n";
-    write_in(
-        &d,
-        "a.csv",
-        format!("{HOME_CSV}{bad}1641027600,Hall,,,\n1641027600,Kitchen,21.0,35.9,0\n"),
-    );
+    let csv = format!("{HOME_CSV}{bad}1641027600,Hall,,,\n1641027600,Kitchen,21.0,35.9,0\n");
+    let d = schema_and_csv("exit3", HOME_SCHEMA, csv);
     let out = convert_in(&d, &["--on-error", "skip", "--rejects", "rej.csv", "a.csv"]);
     assert_exit(&out, 3);
     assert_eq!(
@@ -111,14 +97,7 @@ fn exit_3_with_rejects_and_summary() {
     // The rejects file converts again with the same schema (same error, same column).
     let out = convert_in(
         &d,
-        &[
-            "--on-error",
-            "skip",
-            "-q",
-            "--rejects",
-            "rej2.csv",
-            "rej.csv",
-        ],
+        &argv("--on-error skip -q --rejects rej2.csv rej.csv", &[]),
     );
     assert_eq!(code(&out), 3);
     assert!(std::fs::read_to_string(d.join("rej2.csv.errors"))
@@ -135,9 +114,7 @@ fn exit_3_with_rejects_and_summary() {
 
 #[test]
 fn rejects_file_is_created_empty_without_rejects() {
-    let d = TempDir::new("rejempty");
-    write_in(&d, "s.toml", HOME_SCHEMA);
-    write_in(&d, "a.csv", HOME_CSV);
+    let d = schema_and_csv("rejempty", HOME_SCHEMA, HOME_CSV);
     let out = convert_in(
         &d,
         &["--on-error", "skip", "--rejects", "rej.csv", "-q", "a.csv"],
@@ -155,21 +132,15 @@ fn rejects_file_is_created_empty_without_rejects() {
 
 #[test]
 fn rejects_of_several_inputs_have_one_header_and_their_own_file_names() {
-    let d = TempDir::new("rejmulti");
-    write_in(&d, "s.toml", HOME_SCHEMA);
-    write_in(&d, "a.csv", format!("{HOME_CSV}x,Kitchen,1,1,1\n"));
+    let d = schema_and_csv(
+        "rejmulti",
+        HOME_SCHEMA,
+        format!("{HOME_CSV}x,Kitchen,1,1,1\n"),
+    );
     write_in(&d, "b.csv", "time,room,temp,hum,co\n1,Hall,1,1,1.5\n");
     let out = convert_in(
         &d,
-        &[
-            "--on-error",
-            "skip",
-            "--rejects",
-            "rej.csv",
-            "-q",
-            "a.csv",
-            "b.csv",
-        ],
+        &argv("--on-error skip --rejects rej.csv -q a.csv b.csv", &[]),
     );
     assert_eq!(code(&out), 3);
     assert_eq!(
@@ -186,9 +157,7 @@ fn rejects_of_several_inputs_have_one_header_and_their_own_file_names() {
 
 #[test]
 fn exit_2_usage_and_io_errors() {
-    let d = TempDir::new("exit2");
-    write_in(&d, "s.toml", HOME_SCHEMA);
-    write_in(&d, "a.csv", HOME_CSV);
+    let d = schema_and_csv("exit2", HOME_SCHEMA, HOME_CSV);
     // No schema option.
     let out = run_in(&d, &["a.csv"], None);
     assert_eq!(code(&out), 2);
@@ -232,14 +201,10 @@ fn exit_2_usage_and_io_errors() {
 
 #[test]
 fn summary_counts_add_up() {
-    let d = TempDir::new("summary");
-    write_in(
-        &d,
-        "s.toml",
-        "measurement = \"m\"\non_error = \"skip\"\n[fields]\na = \"integer\"\nb = \"float\"\n",
-    );
     // 7 rows: 3 written, 2 skipped (all fields empty), 2 rejected; blank lines are not rows.
-    write_in(&d, "a.csv", "a,b\n1,1\n,\n\n2,x\n,2\n,,\n,\n3,\n");
+    let schema =
+        "measurement = \"m\"\non_error = \"skip\"\n[fields]\na = \"integer\"\nb = \"float\"\n";
+    let d = schema_and_csv("summary", schema, "a,b\n1,1\n,\n\n2,x\n,2\n,,\n,\n3,\n");
     let out = convert_in(&d, &["a.csv"]);
     assert_eq!(code(&out), 3);
     assert_eq!(text(&out.stdout), "m a=1i,b=1\nm b=2\nm a=3i\n");
@@ -261,13 +226,8 @@ fn summary_counts_add_up() {
 /// was skipped (the sink's reject() runs for the failing row too), then the real message.
 #[test]
 fn failing_row_is_not_reported_as_skipped() {
-    let d = TempDir::new("failskip");
-    write_in(
-        &d,
-        "s.toml",
-        "measurement = \"m\"\n[fields]\nv = \"float\"\n",
-    );
-    write_in(&d, "a.csv", "v\n1\nx\n2\n");
+    let schema = "measurement = \"m\"\n[fields]\nv = \"float\"\n";
+    let d = schema_and_csv("failskip", schema, "v\n1\nx\n2\n");
     let out = convert_in(&d, &["a.csv"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);

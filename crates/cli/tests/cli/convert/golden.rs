@@ -11,7 +11,7 @@
 //! JSON inputs with `--format ndjson`, as stdin has no file name), and must give the same
 //! output. Adding a case means adding files.
 
-use crate::support::{assert_exit, code, gunzip, root, run_in, testdata, text, TempDir};
+use crate::support::{argv, assert_exit, code, gunzip, root, run_in, testdata, text, TempDir};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -285,13 +285,10 @@ fn home_is_the_tutorial_output() {
     // The explicit subcommand is the same command.
     let out = run_in(
         &root(),
-        &[
-            "convert",
-            "--schema",
-            "schemas/home.toml",
-            "-q",
-            "testdata/home.csv",
-        ],
+        &argv(
+            "convert --schema schemas/home.toml -q testdata/home.csv",
+            &[],
+        ),
         None,
     );
     assert_eq!(code(&out), 0);

@@ -4,7 +4,8 @@
 
 use super::{summary, HOME_CSV, HOME_LP, HOME_SCHEMA};
 use crate::support::{
-    assert_exit, code, convert_in, gunzip, gzip, lpconvert_command, run_in, text, write_in, TempDir,
+    argv, assert_exit, code, convert_in, gunzip, gzip, lpconvert_command, run_in, schema_and_csv,
+    text, write_in, TempDir,
 };
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -59,9 +60,7 @@ fn overrides_format_precision_on_error() {
 
 #[test]
 fn multiple_inputs_in_order_with_stdin_and_gzip() {
-    let d = TempDir::new("multi");
-    write_in(&d, "s.toml", HOME_SCHEMA);
-    write_in(&d, "a.csv", HOME_CSV);
+    let d = schema_and_csv("multi", HOME_SCHEMA, HOME_CSV);
     write_in(&d, "b.csv", "time,room,temp,hum,co\n1,B,1,1,1\n");
     write_in(&d, "c.csv.gz", gzip(b"time,room,temp,hum,co\n3,C,3,3,3\n"));
     let stdin = b"time,room,temp,hum,co\r\n2,S,2,2,2\r\n";
@@ -80,17 +79,10 @@ fn multiple_inputs_in_order_with_stdin_and_gzip() {
     // Many threads and tiny chunks keep the order.
     let out = convert_in(
         &d,
-        &[
-            "-q",
-            "--threads",
-            "4",
-            "--chunk-size",
-            "3",
-            "a.csv",
-            "c.csv.gz",
-            "b.csv",
-            "a.csv",
-        ],
+        &argv(
+            "-q --threads 4 --chunk-size 3 a.csv c.csv.gz b.csv a.csv",
+            &[],
+        ),
     );
     assert_eq!(text(&out.stdout), format!("{HOME_LP}{c}{b}{HOME_LP}"));
     // No input: stdin.
@@ -105,9 +97,7 @@ fn multiple_inputs_in_order_with_stdin_and_gzip() {
 
 #[test]
 fn output_files_plain_and_gzip() {
-    let d = TempDir::new("output");
-    write_in(&d, "s.toml", HOME_SCHEMA);
-    write_in(&d, "a.csv", HOME_CSV);
+    let d = schema_and_csv("output", HOME_SCHEMA, HOME_CSV);
     let out = convert_in(&d, &["-q", "-o", "out.lp", "a.csv"]);
     assert_eq!(code(&out), 0);
     assert!(out.stdout.is_empty());
@@ -155,15 +145,7 @@ fn closed_stdout_ends_quietly_with_status_0() {
     write_in(&d, "big.csv", &csv);
     for args in [
         &["--schema", "s.toml", "big.csv"][..],
-        &[
-            "--schema",
-            "s.toml",
-            "--threads",
-            "2",
-            "--chunk-size",
-            "64K",
-            "big.csv",
-        ],
+        &argv("--schema s.toml --threads 2 --chunk-size 64K big.csv", &[]),
     ] {
         let mut child = lpconvert_command()
             .args(args)
@@ -238,9 +220,8 @@ fn a_file_without_final_newline() {
 /// as an unterminated quote, while one chunk converts it.
 #[test]
 fn stray_quote_in_unquoted_cell_does_not_change_chunking() {
-    let d = TempDir::new("stray");
-    write_in(&d, "s.toml", "measurement = \"m\"\nstring_newlines = \"escape\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n");
-    write_in(&d, "a.csv", "k,s\na\"b,\"x\ny\"\nc,d\n");
+    let schema = "measurement = \"m\"\nstring_newlines = \"escape\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n";
+    let d = schema_and_csv("stray", schema, "k,s\na\"b,\"x\ny\"\nc,d\n");
     let whole = convert_in(&d, &["-q", "a.csv"]);
     assert_exit(&whole, 0);
     assert_eq!(text(&whole.stdout), "m,k=a\"b s=\"x\\ny\"\nm,k=c s=\"d\"\n");

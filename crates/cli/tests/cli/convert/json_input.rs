@@ -1,7 +1,7 @@
 //! NDJSON / JSON-array input: truncated or malformed arrays, control characters, invalid
 //! UTF-8, array streams cut across chunks, and where errors are placed (line and column).
 
-use crate::support::{assert_exit, convert_in, gzip, run_in, text, write_in, TempDir};
+use crate::support::{argv, assert_exit, convert_in, gzip, run_in, text, write_in, TempDir};
 
 /// Converts `input` (named `name`) with `schema`, `--on-error skip --rejects rejects`:
 /// (exit status, stdout, the `rejects.errors` file).
@@ -31,6 +31,14 @@ fn columns(errors: &str) -> Vec<u64> {
         .collect()
 }
 
+/// Asserts that every column named in `errors` counts from 1.
+fn assert_columns_from_1(errors: &str) {
+    assert!(
+        columns(errors).iter().all(|c| *c >= 1),
+        "columns must be 1-based: {errors}"
+    );
+}
+
 /// Columns are 1-based (SCHEMA.md "Errors", CLI.md "file:line:column"). A key that is missing
 /// has no byte of its own, but the error still names a real column (the object's, 1).
 /// Actual: `data.ndjson:1:0: timestamp (path /t): "" is empty: ...` (column 0).
@@ -41,17 +49,11 @@ fn missing_key_error_has_a_1_based_column() {
     let (code, _, errors) = convert("missing", schema, "data.ndjson", b"{\"v\":1}\n");
     assert_eq!(code, 3, "{errors}");
     assert_eq!(errors.lines().count(), 1, "{errors}");
-    assert!(
-        columns(&errors).iter().all(|c| *c >= 1),
-        "columns must be 1-based: {errors}"
-    );
+    assert_columns_from_1(&errors);
     // The measurement from a missing path: same.
     let schema = "measurement = { path = \"/meta/name\" }\n[fields]\nv = \"integer\"\n";
     let (_, _, errors) = convert("missing-m", schema, "data.ndjson", b"{\"v\":1}\n");
-    assert!(
-        columns(&errors).iter().all(|c| *c >= 1),
-        "columns must be 1-based: {errors}"
-    );
+    assert_columns_from_1(&errors);
 }
 
 /// The column of a row error is the 1-based byte offset in the line the error names. For an
@@ -61,12 +63,8 @@ fn missing_key_error_has_a_1_based_column() {
 #[test]
 fn json_array_error_column_counts_from_the_start_of_the_line() {
     let schema = "measurement = \"m\"\non_error = \"skip\"\n[fields]\nv = \"float\"\n";
-    let (code, _, errors) = convert(
-        "col",
-        schema,
-        "data.json",
-        b"[\n  {\"id\": \"b\", \"v\": \"x\"}\n]\n",
-    );
+    let input = b"[\n  {\"id\": \"b\", \"v\": \"x\"}\n]\n";
+    let (code, _, errors) = convert("col", schema, "data.json", input);
     assert_eq!(code, 3);
     assert!(errors.starts_with("data.json:2:20: field v"), "{errors}");
     let input = b"[\n  {\n    \"id\": \"c\",\n    \"v\": {\"nested\": 1}\n  }\n]\n";
@@ -116,12 +114,8 @@ fn json_array_without_commas_or_with_a_trailing_comma_is_an_error() {
 #[test]
 fn raw_control_character_in_a_string_is_invalid_json() {
     let schema = "measurement = \"m\"\n[fields]\ns = \"string\"\n";
-    let (code, out, errors) = convert(
-        "ctrl",
-        schema,
-        "data.ndjson",
-        b"{\"s\":\"ok\"}\n{\"s\":\"a\tb\"}\n{\"s\":\"a\x01b\"}\n",
-    );
+    let input = b"{\"s\":\"ok\"}\n{\"s\":\"a\tb\"}\n{\"s\":\"a\x01b\"}\n";
+    let (code, out, errors) = convert("ctrl", schema, "data.ndjson", input);
     assert_eq!(out, "m s=\"ok\"\n");
     assert_eq!(code, 3);
     let lines: Vec<&str> = errors.lines().collect();
@@ -175,16 +169,10 @@ fn json_array_stream_does_not_cut_a_number_element_in_two() {
     write_in(&d, "a.json", &json);
     write_in(&d, "b.json.gz", gzip(json.as_bytes()));
     let args = |input: &'static str, rejects: &'static str| {
-        [
-            "--schema",
-            "s.toml",
-            "-q",
-            "--chunk-size",
-            "1",
-            "--rejects",
-            rejects,
-            input,
-        ]
+        argv(
+            "--schema s.toml -q --chunk-size 1 --rejects {} {}",
+            &[rejects, input],
+        )
     };
     let plain = run_in(&d, &args("a.json", "ra"), None);
     let gzipped = run_in(&d, &args("b.json.gz", "rb"), None);

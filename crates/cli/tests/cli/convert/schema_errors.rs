@@ -2,7 +2,7 @@
 //! the fix.
 
 use super::{HOME_CSV, HOME_LP, HOME_SCHEMA};
-use crate::support::{code, convert_in, run_in, text, write_in, TempDir};
+use crate::support::{code, convert_in, run_in, schema_and_csv, text, write_in, TempDir};
 
 /// A schema error: exit 2 before any line, `lpconvert: <schema path>: ` first, then the
 /// message naming `key` and containing `fix`.
@@ -169,9 +169,7 @@ fn schema_errors_are_refused_before_the_first_row() {
 
 #[test]
 fn schema_error_in_a_later_input_stops_there() {
-    let d = TempDir::new("schemalater");
-    write_in(&d, "s.toml", HOME_SCHEMA);
-    write_in(&d, "a.csv", HOME_CSV);
+    let d = schema_and_csv("schemalater", HOME_SCHEMA, HOME_CSV);
     write_in(&d, "b.csv", "time,place,temp,hum,co\n1,x,1,1,1\n");
     let out = convert_in(&d, &["-q", "a.csv", "b.csv"]);
     assert_eq!(code(&out), 2);
@@ -192,13 +190,9 @@ fn schema_error_in_a_later_input_stops_there() {
 /// `csv.quote`/`csv.delimiter`.
 #[test]
 fn quote_equal_to_the_default_delimiter_is_a_schema_error() {
-    let d = TempDir::new("quotedelim");
-    write_in(
-        &d,
-        "s.toml",
-        "measurement = \"m\"\n[csv]\nquote = \",\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n",
-    );
-    write_in(&d, "a.csv", "k,s\na,\"b\"\n");
+    let schema =
+        "measurement = \"m\"\n[csv]\nquote = \",\"\n[tags]\nk = \"k\"\n[fields]\ns = \"string\"\n";
+    let d = schema_and_csv("quotedelim", schema, "k,s\na,\"b\"\n");
     let out = convert_in(&d, &["-q", "a.csv"]);
     let err = text(&out.stderr);
     assert_eq!(

@@ -3,7 +3,7 @@
 //! Real servers are in `real_servers.rs`.
 
 use crate::support::{
-    assert_exit, assert_stderr_has, kill_after, replay_to, replay_with_env, report, stderr,
+    argv, assert_exit, assert_stderr_has, kill_after, replay, replay_with_env, report, stderr,
     write_lines, FaultServer, Reply, Seen, TempDir, BIN,
 };
 use std::collections::BTreeMap;
@@ -24,6 +24,14 @@ fn lines(n: usize) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// A fresh directory `name` holding `in.lp`, `n` lines of `lines(n)`: (directory, lines, path).
+fn generated_input(name: &str, n: usize) -> (TempDir, Vec<String>, String) {
+    let dir = TempDir::new(name);
+    let input = lines(n);
+    let file = write_lines(&dir, "in.lp", &input);
+    (dir, input, file)
 }
 
 /// Every input line stored exactly once (the server answered each batch once).
@@ -64,9 +72,7 @@ fn assert_stored_at_least_once(server: &FaultServer, input: &[String]) {
 
 #[test]
 fn retries_429_503_500_with_retry_after_then_stores_everything() {
-    let dir = TempDir::new("retry");
-    let input = lines(100);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, input, file) = generated_input("retry", 100);
     let server = FaultServer::start(|s: &Seen| match s.n {
         0 => Reply::with_header(429, "Retry-After", "1"),
         1 => Reply::status(503),
@@ -74,21 +80,10 @@ fn retries_429_503_500_with_retry_after_then_stores_everything() {
         _ => Reply::status(204),
     });
     let rep = dir.join("report.json");
-    let out = replay_to(
-        &server.url,
-        "d",
-        &[
-            "--precision",
-            "s",
-            "--batch-lines",
-            "10",
-            "--concurrency",
-            "1",
-            "--report",
-            rep.to_str().unwrap(),
-            &file,
-        ],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --precision s --batch-lines 10 --concurrency 1 --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), &file],
+    ));
     assert_exit(&out, 0);
     let seen = server.seen();
     // Retry-After: 1 was honoured: at least a second between the 429 and the retry.
@@ -111,9 +106,7 @@ fn retries_429_503_500_with_retry_after_then_stores_everything() {
 
 #[test]
 fn retry_after_as_an_http_date() {
-    let dir = TempDir::new("date");
-    let input = lines(5);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (_dir, input, file) = generated_input("date", 5);
     let server = FaultServer::start(|s: &Seen| {
         if s.n == 0 {
             // Two seconds from now, as an IMF-fixdate.
@@ -123,7 +116,7 @@ fn retry_after_as_an_http_date() {
             Reply::status(204)
         }
     });
-    let out = replay_to(&server.url, "d", &[&file]);
+    let out = replay(&argv("--url {} --db d {}", &[&server.url, &file]));
     assert_exit(&out, 0);
     let seen = server.seen();
     let waited = seen[1].at.duration_since(seen[0].at);
@@ -160,9 +153,7 @@ fn http_date(t: std::time::SystemTime) -> String {
 
 #[test]
 fn a_413_splits_the_batch_until_it_fits() {
-    let dir = TempDir::new("split");
-    let input = lines(100);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, input, file) = generated_input("split", 100);
     let server = FaultServer::start(|s: &Seen| {
         if s.lines().len() > 12 {
             Reply::status(413)
@@ -171,17 +162,10 @@ fn a_413_splits_the_batch_until_it_fits() {
         }
     });
     let rep = dir.join("report.json");
-    let out = replay_to(
-        &server.url,
-        "d",
-        &[
-            "--batch-lines",
-            "50",
-            "--report",
-            rep.to_str().unwrap(),
-            &file,
-        ],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --batch-lines 50 --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), &file],
+    ));
     assert_exit(&out, 0);
     assert_stored_once(&server, &input);
     let r = report(&rep);
@@ -235,28 +219,19 @@ fn partial_server(api: &'static str) -> FaultServer {
 }
 
 fn check_partial(api: &'static str, extra: &[&str], env: &[(&str, &str)]) -> (FaultServer, String) {
-    let dir = TempDir::new("partial");
-    let input = lines(200);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, input, file) = generated_input("partial", 200);
     let server = partial_server(api);
     let rej = dir.join("rejects.lp");
     let rep = dir.join("report.json");
-    let mut args = vec![
-        "--url",
-        &server.url,
-        "--api",
-        api,
-        "--db",
-        "d",
-        "--batch-lines",
-        "30",
-        "--concurrency",
-        "2",
-        "--rejects",
-        rej.to_str().unwrap(),
-        "--report",
-        rep.to_str().unwrap(),
-    ];
+    let mut args = argv(
+        "--url {} --api {} --db d --batch-lines 30 --concurrency 2 --rejects {} --report {}",
+        &[
+            &server.url,
+            api,
+            rej.to_str().unwrap(),
+            rep.to_str().unwrap(),
+        ],
+    );
     args.extend_from_slice(extra);
     args.push(&file);
     let out = replay_with_env(&args, env);
@@ -325,28 +300,17 @@ fn v3_partial_write_with_bearer_token_never_printed() {
 
 #[test]
 fn connection_resets_and_slow_answers_are_survived() {
-    let dir = TempDir::new("reset");
-    let input = lines(60);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, input, file) = generated_input("reset", 60);
     let server = FaultServer::start(|s: &Seen| match s.n {
         0 | 2 => Reply::Reset,
         3 => Reply::slow(Duration::from_millis(400)),
         _ => Reply::status(204),
     });
     let rep = dir.join("report.json");
-    let out = replay_to(
-        &server.url,
-        "d",
-        &[
-            "--batch-lines",
-            "20",
-            "--concurrency",
-            "1",
-            "--report",
-            rep.to_str().unwrap(),
-            &file,
-        ],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --batch-lines 20 --concurrency 1 --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), &file],
+    ));
     assert_exit(&out, 0);
     assert_stored_once(&server, &input);
     let r = report(&rep);
@@ -357,9 +321,7 @@ fn connection_resets_and_slow_answers_are_survived() {
 
 #[test]
 fn a_request_timeout_is_retried_at_least_once_delivery() {
-    let dir = TempDir::new("timeout");
-    let input = lines(10);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (_dir, input, file) = generated_input("timeout", 10);
     let server = FaultServer::start(|s: &Seen| {
         if s.n == 0 {
             Reply::slow(Duration::from_secs(3))
@@ -367,7 +329,10 @@ fn a_request_timeout_is_retried_at_least_once_delivery() {
             Reply::status(204)
         }
     });
-    let out = replay_to(&server.url, "d", &["--timeout", "1s", &file]);
+    let out = replay(&argv(
+        "--url {} --db d --timeout 1s {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 0);
     std::thread::sleep(Duration::from_secs(3)); // let the slow answer be recorded
     assert_stored_at_least_once(&server, &input);
@@ -381,17 +346,10 @@ fn gives_up_after_max_retry_time_with_exit_1() {
     let server = FaultServer::start(|_| Reply::status(503));
     let rep = dir.join("report.json");
     let t0 = Instant::now();
-    let out = replay_to(
-        &server.url,
-        "d",
-        &[
-            "--max-retry-time",
-            "2s",
-            "--report",
-            rep.to_str().unwrap(),
-            &file,
-        ],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --max-retry-time 2s --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), &file],
+    ));
     assert_exit(&out, 1);
     assert!(t0.elapsed() < Duration::from_secs(10));
     assert_stderr_has(&out, "gave up");
@@ -411,7 +369,10 @@ fn fatal_statuses_stop_the_run() {
         let dir = TempDir::new("fatal");
         let file = write_lines(&dir, "in.lp", &lines(1000));
         let server = FaultServer::start(move |_| Reply::with_body(status, r#"{"error":"nope"}"#));
-        let out = replay_to(&server.url, "d", &["--batch-lines", "10", &file]);
+        let out = replay(&argv(
+            "--url {} --db d --batch-lines 10 {}",
+            &[&server.url, &file],
+        ));
         assert_exit(&out, 1);
         assert_stderr_has(&out, &format!("HTTP {status}: {words}"));
         // Stopped at once: no more than one request per connection.
@@ -421,27 +382,10 @@ fn fatal_statuses_stop_the_run() {
 
 #[test]
 fn basic_auth_gzip_and_v2_token() {
-    let dir = TempDir::new("auth");
-    let input = lines(300);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (_dir, input, file) = generated_input("auth", 300);
     let server = FaultServer::accept_all();
     let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--rp",
-            "autogen",
-            "--username",
-            "alice",
-            "--password-env",
-            "PW",
-            "--gzip",
-            "--precision",
-            "s",
-            &file,
-        ],
+        &argv("--url {} --db d --rp autogen --username alice --password-env PW --gzip --precision s {}", &[&server.url, &file]),
         &[("PW", "open sesame")],
     );
     assert_exit(&out, 0);
@@ -460,22 +404,11 @@ fn basic_auth_gzip_and_v2_token() {
     assert!(!stderr(&out).contains("sesame"));
 
     let server = FaultServer::accept_all();
-    let out = replay_with_env(
-        &[
-            "--url",
-            &server.url,
-            "--api",
-            "v2",
-            "--bucket",
-            "b",
-            "--org",
-            "o",
-            "--precision",
-            "us",
-            &file,
-        ],
-        &[("INFLUX_TOKEN", "tok")],
+    let args = argv(
+        "--url {} --api v2 --bucket b --org o --precision us {}",
+        &[&server.url, &file],
     );
+    let out = replay_with_env(&args, &[("INFLUX_TOKEN", "tok")]);
     assert_exit(&out, 0);
     let seen = server.seen();
     assert_eq!(seen[0].target, "/api/v2/write?bucket=b&org=o&precision=us");
@@ -485,7 +418,10 @@ fn basic_auth_gzip_and_v2_token() {
     );
 
     // --username without its password variable is a usage error.
-    let out = replay_to(&server.url, "d", &["--username", "bob", &file]);
+    let out = replay(&argv(
+        "--url {} --db d --username bob {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 2);
 }
 
@@ -503,11 +439,10 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
     enc.write_all(b"m f=4 4\n# c\nm f=5 5\n").unwrap();
     enc.finish().unwrap();
     let server = FaultServer::accept_all();
-    let out = replay_to(
-        &server.url,
-        "d",
-        &[plain.to_str().unwrap(), gz.to_str().unwrap()],
-    );
+    let out = replay(&argv(
+        "--url {} --db d {} {}",
+        &[&server.url, plain.to_str().unwrap(), gz.to_str().unwrap()],
+    ));
     assert_exit(&out, 0);
     let mut stored = server.stored();
     stored.sort();
@@ -537,30 +472,26 @@ fn comments_blank_lines_stdin_gz_and_dry_run() {
     // --dry-run sends nothing.
     let server = FaultServer::accept_all();
     let rep = dir.join("r.json");
-    let out = replay_to(
-        &server.url,
-        "d",
-        &[
-            "--dry-run",
-            "--report",
-            rep.to_str().unwrap(),
-            plain.to_str().unwrap(),
-        ],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --dry-run --report {} {}",
+        &[&server.url, rep.to_str().unwrap(), plain.to_str().unwrap()],
+    ));
     assert_exit(&out, 0);
     assert!(server.seen().is_empty());
     assert_eq!(report(&rep)["lines_read"], 3);
     assert!(stderr(&out).contains("dry run"));
 
     // A missing input is an I/O error: exit 2.
-    let out = replay_to(
-        &server.url,
-        "d",
-        &[dir.join("missing.lp").to_str().unwrap()],
-    );
+    let out = replay(&argv(
+        "--url {} --db d {}",
+        &[&server.url, dir.join("missing.lp").to_str().unwrap()],
+    ));
     assert_exit(&out, 2);
     // A missing schema is a usage error: exit 2, naming it.
-    let out = replay_to(&server.url, "d", &["--schema", "x.toml", "x.csv"]);
+    let out = replay(&argv(
+        "--url {} --db d --schema x.toml x.csv",
+        &[&server.url],
+    ));
     assert_eq!(out.status.code(), Some(2));
     assert_stderr_has(&out, "x.toml");
 }
@@ -578,11 +509,10 @@ fn time_shift_and_now_rewrite_timestamps() {
         ],
     );
     let server = FaultServer::accept_all();
-    let out = replay_to(
-        &server.url,
-        "d",
-        &["--precision", "s", "--time", "shift:-10m", &file],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --precision s --time shift:-10m {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 0);
     assert_eq!(
         server.stored(),
@@ -594,11 +524,10 @@ fn time_shift_and_now_rewrite_timestamps() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let out = replay_to(
-        &server.url,
-        "d",
-        &["--precision", "s", "--time", "now", &file],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --precision s --time now {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 0);
     let stored = server.stored();
     let ts = |l: &str| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap();
@@ -617,11 +546,10 @@ fn pace_replays_the_original_spacing_sped_up() {
     let input: Vec<String> = (0..20).map(|i| format!("m f={i} {}", 1_000 + i)).collect();
     let file = write_lines(&dir, "in.lp", &input);
     let server = FaultServer::accept_all();
-    let out = replay_to(
-        &server.url,
-        "d",
-        &["--precision", "s", "--pace", "10x", &file],
-    );
+    let out = replay(&argv(
+        "--url {} --db d --precision s --pace 10x {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 0);
     let seen = server.seen();
     let span = seen.last().unwrap().at.duration_since(seen[0].at);
@@ -636,11 +564,12 @@ fn pace_replays_the_original_spacing_sped_up() {
 
 #[test]
 fn rate_limit_is_accurate_and_smooth() {
-    let dir = TempDir::new("rate");
-    let input = lines(60_000);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, input, file) = generated_input("rate", 60_000);
     let server = FaultServer::accept_all();
-    let out = replay_to(&server.url, "d", &["--rate", "20000", &file]);
+    let out = replay(&argv(
+        "--url {} --db d --rate 20000 {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 0);
     let seen = server.seen();
     let (first, last) = (&seen[0], seen.last().unwrap());
@@ -661,7 +590,10 @@ fn rate_limit_is_accurate_and_smooth() {
     let small = write_lines(&dir, "small.lp", &input[..20_000]);
     let bytes: usize = input[..20_000].iter().map(|l| l.len() + 1).sum();
     let t0 = Instant::now();
-    let out = replay_to(&server.url, "d", &["--rate", "200KB/s", &small]);
+    let out = replay(&argv(
+        "--url {} --db d --rate 200KB/s {}",
+        &[&server.url, &small],
+    ));
     assert_exit(&out, 0);
     let secs = t0.elapsed().as_secs_f64();
     let expected = bytes as f64 / 200_000.0;
@@ -673,24 +605,16 @@ fn rate_limit_is_accurate_and_smooth() {
 
 #[test]
 fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
-    let dir = TempDir::new("ckpt");
-    let input = lines(8000);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, input, file) = generated_input("ckpt", 8000);
     let server = FaultServer::accept_all();
     let ckpt = dir.join("ckpt.json");
-    let args = |rate: &'static str| -> Vec<String> {
-        vec![
-            "replay".into(),
-            "--url".into(),
-            server.url.clone(),
-            "--db".into(),
-            "d".into(),
-            "--rate".into(),
-            rate.into(),
-            "--checkpoint".into(),
-            ckpt.display().to_string(),
-            file.clone(),
-        ]
+    let ckpt_path = ckpt.display().to_string();
+    let args = |rate: &str| -> Vec<String> {
+        let options = "replay --url {} --db d --rate {} --checkpoint {} {}";
+        argv(options, &[&server.url, rate, &ckpt_path, &file])
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     };
     kill_after(&args("2000"), Duration::from_millis(2500));
     let sent_before = server.stored().len();
@@ -729,28 +653,17 @@ fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
 
 #[test]
 fn time_now_offset_is_kept_across_a_resume() {
-    let dir = TempDir::new("ckpt-now");
-    let input = lines(3000);
-    let file = write_lines(&dir, "in.lp", &input);
+    let (dir, _input, file) = generated_input("ckpt-now", 3000);
     let server = FaultServer::accept_all();
     let ckpt = dir.join("ckpt.json");
-    let args = |rate: &'static str| -> Vec<String> {
-        let mut v: Vec<String> = [
-            "replay",
-            "--url",
-            &server.url,
-            "--db",
-            "d",
-            "--precision",
-            "s",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        v.extend(["--time", "now", "--rate", rate, "--checkpoint"].map(String::from));
-        v.push(ckpt.display().to_string());
-        v.push(file.clone());
-        v
+    let ckpt_path = ckpt.display().to_string();
+    let args = |rate: &str| -> Vec<String> {
+        let options =
+            "replay --url {} --db d --precision s --time now --rate {} --checkpoint {} {}";
+        argv(options, &[&server.url, rate, &ckpt_path, &file])
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     };
     kill_after(&args("2000"), Duration::from_millis(700));
     // Later than the first run's "now": a fresh offset would differ.

@@ -5,7 +5,7 @@
 //! values.
 
 use crate::support::{
-    assert_exit, http_get, influx_query, kill_after, run_lpconvert, start_influxdb,
+    argv, assert_exit, http_get, influx_query, kill_after, run_lpconvert, start_influxdb_with,
     start_victoria_metrics, TempDir, BIN,
 };
 use influxdb_line_protocol::{parse_lines, FieldValue};
@@ -18,6 +18,30 @@ fn replay_ok(args: &[&str]) -> Output {
     let out = run_lpconvert("replay", args, &[]);
     assert_exit(&out, 0);
     out
+}
+
+/// Writes the 120,000 generated `text` lines to `dir/gen.lp`, replays them with `options`
+/// (`{}`: `url`, then the file) to their end, and prints how long it took, after `label`.
+fn replay_generated(label: &str, dir: &TempDir, text: &str, options: &str, url: &str) {
+    let gen = dir.join("gen.lp");
+    std::fs::write(&gen, text).unwrap();
+    let t0 = Instant::now();
+    replay_ok(&argv(options, &[url, gen.to_str().unwrap()]));
+    eprintln!(
+        "{label}: 120000 lines in {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
+}
+
+/// Writes `testdata/home.lp` to `dir/home.lp` and replays it to `url`, database home,
+/// precision s, to its end.
+fn replay_home_lp(dir: &TempDir, url: &str) {
+    let home = dir.join("home.lp");
+    std::fs::write(&home, home_lp()).unwrap();
+    replay_ok(&argv(
+        "--url {} --db home --precision s {}",
+        &[url, home.to_str().unwrap()],
+    ));
 }
 
 fn home_lp() -> String {
@@ -141,43 +165,17 @@ fn generated_lines() -> String {
 
 #[test]
 fn influxdb_1x_stores_every_point_of_the_home_data_and_120k_generated_lines() {
-    let server = start_influxdb();
-    influx_query(&server.url, "", "CREATE DATABASE home");
+    let server = start_influxdb_with(&["home"]);
     let dir = TempDir::new("influx");
-    let home = dir.join("home.lp");
-    std::fs::write(&home, home_lp()).unwrap();
-    replay_ok(&[
-        "--url",
-        &server.url,
-        "--db",
-        "home",
-        "--precision",
-        "s",
-        home.to_str().unwrap(),
-    ]);
+    replay_home_lp(&dir, &server.url);
     let want = expected(&home_lp(), 1_000_000_000);
     assert_eq!(want.len(), 26);
     let got = influx_points(&server.url, "home", "home", &["room"], &want);
     assert_eq!(got, want);
 
     let text = generated_lines();
-    let gen = dir.join("gen.lp");
-    std::fs::write(&gen, &text).unwrap();
-    let t0 = Instant::now();
-    replay_ok(&[
-        "--url",
-        &server.url,
-        "--db",
-        "home",
-        "--gzip",
-        "--concurrency",
-        "2",
-        gen.to_str().unwrap(),
-    ]);
-    eprintln!(
-        "influxdb 1.x: 120000 lines in {:.2} s",
-        t0.elapsed().as_secs_f64()
-    );
+    let options = "--url {} --db home --gzip --concurrency 2 {}";
+    replay_generated("influxdb 1.x", &dir, &text, options, &server.url);
     let want = expected(&text, 1);
     assert_eq!(want.len(), 120_000);
     let got = influx_points(&server.url, "home", "gen", &["host", "region"], &want);
@@ -189,8 +187,7 @@ fn influxdb_1x_stores_every_point_of_the_home_data_and_120k_generated_lines() {
 
 #[test]
 fn influxdb_1x_kill_and_resume_stores_every_line() {
-    let server = start_influxdb();
-    influx_query(&server.url, "", "CREATE DATABASE k");
+    let server = start_influxdb_with(&["k"]);
     let dir = TempDir::new("influx-kill");
     let n = 12_000;
     let text: String = (0..n)
@@ -200,18 +197,10 @@ fn influxdb_1x_kill_and_resume_stores_every_line() {
     std::fs::write(&file, &text).unwrap();
     let ckpt = dir.join("k.ckpt");
     let args = |rate: &str| -> Vec<String> {
-        [
-            "replay",
-            "--url",
-            &server.url,
-            "--db",
-            "k",
-            "--precision",
-            "s",
-            "--rate",
-            rate,
-            "--checkpoint",
-        ]
+        argv(
+            "replay --url {} --db k --precision s --rate {} --checkpoint",
+            &[&server.url, rate],
+        )
         .iter()
         .map(|s| s.to_string())
         .chain([ckpt.display().to_string(), file.display().to_string()])
@@ -298,17 +287,7 @@ fn vm_expected(text: &str, ns_per_unit: i64) -> Samples {
 fn victoria_metrics_stores_every_point_of_the_home_data_and_120k_generated_lines() {
     let server = start_victoria_metrics();
     let dir = TempDir::new("vm");
-    let home = dir.join("home.lp");
-    std::fs::write(&home, home_lp()).unwrap();
-    replay_ok(&[
-        "--url",
-        &server.url,
-        "--db",
-        "home",
-        "--precision",
-        "s",
-        home.to_str().unwrap(),
-    ]);
+    replay_home_lp(&dir, &server.url);
     let want = vm_expected(&home_lp(), 1_000_000_000);
     assert_eq!(want.len(), 26 * 3);
     assert_eq!(vm_samples(&server.url, "{__name__=~\"home_.*\"}"), want);
@@ -325,24 +304,8 @@ fn victoria_metrics_stores_every_point_of_the_home_data_and_120k_generated_lines
             )
         })
         .collect();
-    let gen = dir.join("gen.lp");
-    std::fs::write(&gen, &text).unwrap();
-    let t0 = Instant::now();
-    replay_ok(&[
-        "--url",
-        &server.url,
-        "--db",
-        "gen",
-        "--precision",
-        "ms",
-        "--concurrency",
-        "2",
-        gen.to_str().unwrap(),
-    ]);
-    eprintln!(
-        "victoria-metrics: 120000 lines in {:.2} s",
-        t0.elapsed().as_secs_f64()
-    );
+    let options = "--url {} --db gen --precision ms --concurrency 2 {}";
+    replay_generated("victoria-metrics", &dir, &text, options, &server.url);
     let want = vm_expected(&text, 1_000_000);
     assert_eq!(want.len(), 240_000);
     // The last writes become searchable after a flush; retry briefly.

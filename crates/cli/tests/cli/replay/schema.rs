@@ -3,11 +3,11 @@
 //! conversion that stops, checkpoint and resume of the converted stream).
 
 use crate::support::{
-    assert_exit, assert_stderr_has, influx_query, replay, replay_to, report, root, start_influxdb,
+    argv, assert_exit, assert_stderr_has, influx_query, replay, report, root, start_influxdb_with,
     stderr, FaultServer, Reply, Seen, TempDir,
 };
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One point as InfluxDB returns it: (room, time in ns) -> (temp, hum, co).
 type HomePoints = BTreeMap<(String, i64), (f64, f64, i64)>;
@@ -78,24 +78,25 @@ fn influx_home_points(url: &str, db: &str) -> HomePoints {
 
 #[test]
 fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
-    let server = start_influxdb();
-    influx_query(&server.url, "", "CREATE DATABASE home");
-    influx_query(&server.url, "", "CREATE DATABASE homejson");
+    let server = start_influxdb_with(&["home", "homejson"]);
     let want = home_csv_points();
     assert_eq!(want.len(), 26);
+    // Replays `input` converted with `schemas/SCHEMA` into database `db`, with `options`.
+    let replay_converted = |db: &str, schema: &str, options: &[&str], input: &Path| {
+        let schema = root().join("schemas").join(schema);
+        let mut args = argv(
+            "--url {} --db {} --schema {}",
+            &[&server.url, db, schema.to_str().unwrap()],
+        );
+        args.extend_from_slice(options);
+        args.push(input.to_str().unwrap());
+        replay(&args)
+    };
 
     // No --precision: the schema's (s) is the one sent; with the default ns InfluxDB would
     // store every point in January 1970.
     let csv = root().join("testdata/home.csv");
-    let out = replay_to(
-        &server.url,
-        "home",
-        &[
-            "--schema",
-            root().join("schemas/home.toml").to_str().unwrap(),
-            csv.to_str().unwrap(),
-        ],
-    );
+    let out = replay_converted("home", "home.toml", &[], &csv);
     assert_exit(&out, 0);
     assert_stderr_has(
         &out,
@@ -106,17 +107,8 @@ fn influxdb_1x_stores_the_home_csv_and_ndjson_converted_on_the_fly() {
     let dir = TempDir::new("schema-influx");
     let ndjson = dir.join("home.ndjson");
     std::fs::write(&ndjson, home_ndjson()).unwrap();
-    let out = replay_to(
-        &server.url,
-        "homejson",
-        &[
-            "--batch-lines",
-            "5",
-            "--schema",
-            root().join("schemas/home-ndjson.toml").to_str().unwrap(),
-            ndjson.to_str().unwrap(),
-        ],
-    );
+    let options = ["--batch-lines", "5"];
+    let out = replay_converted("homejson", "home-ndjson.toml", &options, &ndjson);
     assert_exit(&out, 0);
     assert_eq!(influx_home_points(&server.url, "homejson"), want);
 }
@@ -133,6 +125,22 @@ host = "host"
 v = "integer"
 x = "float"
 "#;
+
+/// A fresh directory `name` holding `data.csv`, the rows of `csv_rows(n, bad)`, and `s.toml`,
+/// SCHEMA: (directory, data path, schema path, the line protocol of the good rows).
+fn converted_input(
+    name: &str,
+    n: usize,
+    bad: &[usize],
+) -> (TempDir, PathBuf, PathBuf, Vec<String>) {
+    let dir = TempDir::new(name);
+    let (csv, want) = csv_rows(n, bad);
+    let data = dir.join("data.csv");
+    std::fs::write(&data, csv).unwrap();
+    let schema = dir.join("s.toml");
+    std::fs::write(&schema, SCHEMA).unwrap();
+    (dir, data, schema, want)
+}
 
 /// `n` rows; every row whose index is in `bad` has `v` = "oops". Returns the CSV and the
 /// line protocol of the good rows, in order.
@@ -159,41 +167,28 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 
 #[test]
 fn rejected_rows_are_counted_reported_and_kept_and_every_converted_line_is_stored() {
-    let dir = TempDir::new("schema-skip");
-    let (csv, want) = csv_rows(1000, &[3, 500, 999]);
-    let data = dir.join("data.csv");
-    std::fs::write(&data, csv).unwrap();
-    let schema = dir.join("s.toml");
-    std::fs::write(&schema, SCHEMA).unwrap();
+    let (dir, data, schema, want) = converted_input("schema-skip", 1000, &[3, 500, 999]);
     let rejects = dir.join("bad.csv");
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
-    let out = replay_to(
-        &server.url,
-        "d",
+    let out = replay(&argv(
+        "--url {} --db d --batch-lines 100 --schema {} --on-error skip --convert-rejects {} \
+         --threads 2 --report {} {}",
         &[
-            "--batch-lines",
-            "100",
-            "--schema",
+            &server.url,
             schema.to_str().unwrap(),
-            "--on-error",
-            "skip",
-            "--convert-rejects",
             rejects.to_str().unwrap(),
-            "--threads",
-            "2",
-            "--report",
             rep.to_str().unwrap(),
             data.to_str().unwrap(),
         ],
-    );
+    ));
     // 3: finished, but rows were rejected.
     assert_exit(&out, 3);
     let err = stderr(&out);
     let name = data.display().to_string();
-    assert!(
-        err.contains("converted 1000 rows: 997 lines, 0 skipped (no fields), 3 rejected"),
-        "{err}"
+    assert_stderr_has(
+        &out,
+        "converted 1000 rows: 997 lines, 0 skipped (no fields), 3 rejected",
     );
     // Row i is on line i + 2 (the header is line 1); v is column 3.
     for line in [5, 502, 1001] {
@@ -233,12 +228,7 @@ fn rejected_rows_are_counted_reported_and_kept_and_every_converted_line_is_store
 
 #[test]
 fn lines_refused_by_the_server_are_named_by_their_line_in_the_converted_stream() {
-    let dir = TempDir::new("schema-refused");
-    let (csv, want) = csv_rows(10, &[]);
-    let data = dir.join("data.csv");
-    std::fs::write(&data, csv).unwrap();
-    let schema = dir.join("s.toml");
-    std::fs::write(&schema, SCHEMA).unwrap();
+    let (dir, data, schema, want) = converted_input("schema-refused", 10, &[]);
     let refused = want[4].clone();
     let server = {
         let refused = refused.clone();
@@ -258,17 +248,15 @@ fn lines_refused_by_the_server_are_named_by_their_line_in_the_converted_stream()
         })
     };
     let rejects = dir.join("refused.lp");
-    let out = replay_to(
-        &server.url,
-        "d",
+    let out = replay(&argv(
+        "--url {} --db d --schema {} --rejects {} {}",
         &[
-            "--schema",
+            &server.url,
             schema.to_str().unwrap(),
-            "--rejects",
             rejects.to_str().unwrap(),
             data.to_str().unwrap(),
         ],
-    );
+    ));
     assert_exit(&out, 3);
     let text = std::fs::read_to_string(&rejects).unwrap();
     assert!(
@@ -280,29 +268,18 @@ fn lines_refused_by_the_server_are_named_by_their_line_in_the_converted_stream()
 
 #[test]
 fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
-    let dir = TempDir::new("schema-fail");
-    let (csv, want) = csv_rows(5000, &[3210]);
-    let data = dir.join("data.csv");
-    std::fs::write(&data, csv).unwrap();
-    let schema = dir.join("s.toml");
-    std::fs::write(&schema, SCHEMA).unwrap();
+    let (dir, data, schema, want) = converted_input("schema-fail", 5000, &[3210]);
     let ckpt = dir.join("ckpt.json");
     let server = FaultServer::accept_all();
-    let args = [
-        "--url",
-        &server.url,
-        "--db",
-        "d",
-        "--batch-lines",
-        "1000",
-        "--concurrency",
-        "1",
-        "--schema",
-        schema.to_str().unwrap(),
-        "--checkpoint",
-        ckpt.to_str().unwrap(),
-        data.to_str().unwrap(),
-    ];
+    let args = argv(
+        "--url {} --db d --batch-lines 1000 --concurrency 1 --schema {} --checkpoint {} {}",
+        &[
+            &server.url,
+            schema.to_str().unwrap(),
+            ckpt.to_str().unwrap(),
+            data.to_str().unwrap(),
+        ],
+    );
     let out = replay(&args);
     assert_exit(&out, 1);
     let err = stderr(&out);
@@ -311,10 +288,7 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
         err.contains(&format!("{}:3212:3: ", data.display())),
         "{err}"
     );
-    assert!(
-        err.contains("the 3210 lines converted before it were sent"),
-        "{err}"
-    );
+    assert_stderr_has(&out, "the 3210 lines converted before it were sent");
     // Everything before the bad row, nothing after it.
     assert_eq!(sorted(server.stored()), sorted(want[..3210].to_vec()));
     // The checkpoint does not call the input done: a rerun stops at the same row again
@@ -327,29 +301,22 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
     assert_eq!(server.stored().len(), 3210, "nothing sent twice");
 
     // Without a checkpoint, and with --quiet, the error is still on stderr.
-    let out = replay_to(
-        &server.url,
-        "d",
+    let out = replay(&argv(
+        "--url {} --db d --quiet --schema {} {}",
         &[
-            "--quiet",
-            "--schema",
+            &server.url,
             schema.to_str().unwrap(),
             data.to_str().unwrap(),
         ],
-    );
+    ));
     assert_eq!(out.status.code(), Some(1));
     assert_stderr_has(&out, ":3212:3: ");
 }
 
 #[test]
 fn a_stopped_replay_resumes_in_the_converted_stream_and_the_schema_is_part_of_the_identity() {
-    let dir = TempDir::new("schema-resume");
     // About 7 MB of line protocol: more than one block of the converted stream.
-    let (csv, want) = csv_rows(160_000, &[]);
-    let data = dir.join("data.csv");
-    std::fs::write(&data, csv).unwrap();
-    let schema = dir.join("s.toml");
-    std::fs::write(&schema, SCHEMA).unwrap();
+    let (dir, data, schema, want) = converted_input("schema-resume", 160_000, &[]);
     let ckpt = dir.join("ckpt.json");
     // The first run is refused with 401 (a fatal status) after 25 batches.
     let first = FaultServer::start(|s: &Seen| {
@@ -360,21 +327,15 @@ fn a_stopped_replay_resumes_in_the_converted_stream_and_the_schema_is_part_of_th
         }
     });
     let run = |url: &str, schema: &Path| {
-        replay(&[
-            "--url",
-            url,
-            "--db",
-            "d",
-            "--batch-lines",
-            "5000",
-            "--concurrency",
-            "1",
-            "--schema",
-            schema.to_str().unwrap(),
-            "--checkpoint",
-            ckpt.to_str().unwrap(),
-            data.to_str().unwrap(),
-        ])
+        replay(&argv(
+            "--url {} --db d --batch-lines 5000 --concurrency 1 --schema {} --checkpoint {} {}",
+            &[
+                url,
+                schema.to_str().unwrap(),
+                ckpt.to_str().unwrap(),
+                data.to_str().unwrap(),
+            ],
+        ))
     };
     let out = run(&first.url, &schema);
     assert_exit(&out, 1);
@@ -407,17 +368,13 @@ fn checkpoint_with_a_converted_stdin_is_refused() {
     let dir = TempDir::new("schema-stdin");
     let schema = dir.join("s.toml");
     std::fs::write(&schema, SCHEMA).unwrap();
-    let out = replay_to(
-        "http://127.0.0.1:9",
-        "d",
+    let out = replay(&argv(
+        "--url http://127.0.0.1:9 --db d --schema {} --checkpoint {} -",
         &[
-            "--schema",
             schema.to_str().unwrap(),
-            "--checkpoint",
             dir.join("c.json").to_str().unwrap(),
-            "-",
         ],
-    );
+    ));
     assert_eq!(out.status.code(), Some(2));
     assert_stderr_has(&out, "--checkpoint needs file inputs");
 }

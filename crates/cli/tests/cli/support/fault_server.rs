@@ -141,6 +141,14 @@ impl FaultServer {
         v
     }
 
+    /// The requests to a write endpoint (a target starting `/write`), in order.
+    pub fn writes(&self) -> Vec<Seen> {
+        self.seen()
+            .into_iter()
+            .filter(|s| s.target.starts_with("/write"))
+            .collect()
+    }
+
     /// Every stored line, with repetitions.
     pub fn stored(&self) -> Vec<String> {
         self.seen().into_iter().flat_map(|s| s.stored).collect()

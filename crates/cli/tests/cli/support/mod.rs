@@ -7,7 +7,9 @@ mod fault_server;
 mod servers;
 
 pub use fault_server::{FaultServer, Reply, Seen};
-pub use servers::{free_port, http_get, influx_query, start_influxdb, start_victoria_metrics};
+pub use servers::{
+    free_port, http_get, influx_query, start_influxdb, start_influxdb_with, start_victoria_metrics,
+};
 
 use std::io::{Read, Write};
 use std::ops::Deref;
@@ -59,14 +61,27 @@ pub fn lpconvert(args: &[&str]) -> Output {
         .expect("run lpconvert")
 }
 
+/// An argument list written as the command line reads: the words of `template` (split at
+/// spaces), each `{}` replaced by the next of `values`: `argv("--db d --report {} {}", &[rep, file])`.
+pub fn argv<'a>(template: &'a str, values: &[&'a str]) -> Vec<&'a str> {
+    let mut values = values.iter();
+    let args: Vec<&str> = template
+        .split_whitespace()
+        .map(|w| match w {
+            "{}" => values.next().expect("a value for each {}"),
+            w => w,
+        })
+        .collect();
+    assert!(
+        values.next().is_none(),
+        "more values than {{}} in {template:?}"
+    );
+    args
+}
+
 /// Runs `lpconvert replay ARGS` to its end.
 pub fn replay(args: &[&str]) -> Output {
     run_lpconvert("replay", args, &[])
-}
-
-/// Runs `lpconvert replay --url URL --db DB ARGS` to its end.
-pub fn replay_to(url: &str, db: &str, args: &[&str]) -> Output {
-    replay(&[&["--url", url, "--db", db], args].concat())
 }
 
 /// Runs `lpconvert replay ARGS` to its end with `env` set.
@@ -230,6 +245,15 @@ pub fn write_text(dir: &TempDir, name: &str, text: &str) -> String {
 pub fn write_in(dir: &Path, name: &str, data: impl AsRef<[u8]>) -> String {
     std::fs::write(dir.join(name), data).expect("write file");
     name.to_string()
+}
+
+/// A fresh temporary directory `name` holding the schema `s.toml` and the input `a.csv` (for
+/// `convert_in`).
+pub fn schema_and_csv(name: &str, schema: &str, csv: impl AsRef<[u8]>) -> TempDir {
+    let dir = TempDir::new(name);
+    write_in(&dir, "s.toml", schema);
+    write_in(&dir, "a.csv", csv);
+    dir
 }
 
 /// Writes `lines`, each ended by LF, to `dir/name`; returns the path as a string.

@@ -93,6 +93,15 @@ fn start_server(
     }
 }
 
+/// Starts InfluxDB 1.x (as `start_influxdb`) and creates each of `databases`.
+pub fn start_influxdb_with(databases: &[&str]) -> ServerProcess {
+    let server = start_influxdb();
+    for db in databases {
+        influx_query(&server.url, "", &format!("CREATE DATABASE {db}"));
+    }
+    server
+}
+
 /// Starts InfluxDB 1.x (`/usr/bin/influxd`, Debian package `influxdb`) on 127.0.0.1.
 pub fn start_influxdb() -> ServerProcess {
     let dir = TempDir::new("influxd");

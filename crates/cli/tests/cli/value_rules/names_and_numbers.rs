@@ -2,19 +2,14 @@
 //! line protocol parser would read differently (a leading `#`, backslashes before escaped
 //! characters, tabs and NULs), and timestamps at the upper limit.
 
-use crate::support::{convert_in, text, write_in, TempDir};
+use crate::support::{convert_in, schema_and_csv, text, write_in, TempDir};
 
 /// Decision: "other accepted forms (`.5`, `1.`, `+2`) are reformatted (`0.5`, `1.0`, `2`)".
 /// Actual: `+2` is written as `2.0` (ryu formatting of the parsed value).
 #[test]
 fn float_with_plus_sign_is_reformatted() {
-    let d = TempDir::new("plus");
-    write_in(
-        &d,
-        "s.toml",
-        "measurement = \"m\"\n[fields]\nv = \"float\"\n",
-    );
-    write_in(&d, "a.csv", "v\n+2\n.5\n1.\n");
+    let schema = "measurement = \"m\"\n[fields]\nv = \"float\"\n";
+    let d = schema_and_csv("plus", schema, "v\n+2\n.5\n1.\n");
     let out = convert_in(&d, &["-q", "a.csv"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "m v=2.0\nm v=0.5\nm v=1.0\n");
@@ -82,13 +77,8 @@ fn backslash_before_an_escaped_character_in_names() {
         );
     }
     // The same for a field key from the schema: refused by the schema, or parses back.
-    let d = TempDir::new("fieldkey");
-    write_in(
-        &d,
-        "s.toml",
-        "measurement = \"m\"\n[fields]\n\"a\\\\ b\" = { column = \"v\" }\n",
-    );
-    write_in(&d, "a.csv", "v\n1\n");
+    let schema = "measurement = \"m\"\n[fields]\n\"a\\\\ b\" = { column = \"v\" }\n";
+    let d = schema_and_csv("fieldkey", schema, "v\n1\n");
     let out = convert_in(&d, &["-q", "a.csv"]);
     if out.status.code() == Some(0) {
         let lp = text(&out.stdout);
@@ -108,10 +98,9 @@ fn backslash_before_an_escaped_character_in_names() {
 /// wraps to a 1677 timestamp, which passes the range check and is written.
 #[test]
 fn rfc3339_local_time_with_fraction_at_the_upper_limit_is_a_row_error() {
-    let d = TempDir::new("tsoverflow");
-    write_in(&d, "s.toml", "measurement = \"m\"\n[timestamp]\ncolumn = \"time\"\nformat = \"rfc3339\"\ntimezone = \"+01:00\"\n[fields]\nv = \"float\"\n");
     // 2262-04-11T23:47:16.9Z: past the limit 2262-04-11T23:47:16.854775806Z.
-    write_in(&d, "a.csv", "time,v\n2262-04-12T00:47:16.9,1\n");
+    let schema = "measurement = \"m\"\n[timestamp]\ncolumn = \"time\"\nformat = \"rfc3339\"\ntimezone = \"+01:00\"\n[fields]\nv = \"float\"\n";
+    let d = schema_and_csv("tsoverflow", schema, "time,v\n2262-04-12T00:47:16.9,1\n");
     let out = convert_in(&d, &["-q", "a.csv"]);
     let err = text(&out.stderr);
     assert_eq!(
