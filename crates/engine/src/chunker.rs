@@ -145,13 +145,7 @@ mod tests {
     use super::*;
 
     fn d() -> Dialect {
-        Dialect {
-            delimiter: b',',
-            quote: b'"',
-            escape: None,
-            comment: None,
-            trim: false,
-        }
+        Dialect::RFC4180
     }
 
     #[test]

@@ -25,6 +25,15 @@ pub struct Dialect {
 }
 
 impl Dialect {
+    /// RFC 4180: comma-delimited, quotes doubled, no comments, nothing trimmed.
+    pub const RFC4180: Dialect = Dialect {
+        delimiter: b',',
+        quote: b'"',
+        escape: None,
+        comment: None,
+        trim: false,
+    };
+
     /// The dialect of a schema's `[csv]` table, with the delimiter defaulting to `default_delim`.
     pub fn from_spec(spec: &CsvSpec, default_delim: u8) -> Dialect {
         Dialect {

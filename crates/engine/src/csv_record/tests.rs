@@ -3,13 +3,7 @@
 use super::*;
 
 fn dialect() -> Dialect {
-    Dialect {
-        delimiter: b',',
-        quote: b'"',
-        escape: None,
-        comment: None,
-        trim: false,
-    }
+    Dialect::RFC4180
 }
 
 fn read_all(d: Dialect, data: &str) -> Vec<Result<Vec<String>, Unterminated>> {

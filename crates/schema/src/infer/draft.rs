@@ -164,42 +164,26 @@ pub fn infer(table: &Table, opts: &Options) -> String {
     out.push('\n');
     let _ = writeln!(out, "[tags]");
     for (key, i, why) in &tags {
-        let c = &table.columns[*i];
-        if c.path.is_none() && names[*i] == *key {
-            let _ = writeln!(
-                out,
-                "{} = {}  # {}",
-                toml_key(key),
-                toml_string(&names[*i]),
-                why
-            );
+        let plain = table.columns[*i].path.is_none() && names[*i] == *key;
+        let value = if plain {
+            toml_string(&names[*i])
         } else {
-            let _ = writeln!(out, "{} = {{ {} }}  # {}", toml_key(key), source(*i), why);
-        }
+            format!("{{ {} }}", source(*i))
+        };
+        let _ = writeln!(out, "{} = {value}  # {why}", toml_key(key));
     }
 
     out.push('\n');
     let _ = writeln!(out, "[fields]");
     for (key, i, ty, why) in &fields {
-        let c = &table.columns[*i];
-        if c.path.is_none() && names[*i] == *key {
-            let _ = writeln!(
-                out,
-                "{} = {}  # {}",
-                toml_key(key),
-                toml_string(ty.as_str()),
-                why
-            );
+        let plain = table.columns[*i].path.is_none() && names[*i] == *key;
+        let ty = toml_string(ty.as_str());
+        let value = if plain {
+            ty
         } else {
-            let _ = writeln!(
-                out,
-                "{} = {{ {}, type = {} }}  # {}",
-                toml_key(key),
-                source(*i),
-                toml_string(ty.as_str()),
-                why
-            );
-        }
+            format!("{{ {}, type = {ty} }}", source(*i))
+        };
+        let _ = writeln!(out, "{} = {value}  # {why}", toml_key(key));
     }
     for (path, why) in &table.left_out {
         let _ = writeln!(out, "# left out: {} ({why})", one_line(path));
