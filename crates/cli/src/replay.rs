@@ -128,10 +128,10 @@ struct ReplayOptions {
     #[arg(long, requires = "schema", value_name = "FILE")]
     convert_rejects: Option<PathBuf>,
     /// With --schema: conversion worker threads, 1 to 1024 (default: all cores).
-    #[arg(long, requires = "schema", value_parser = crate::output::parse_threads)]
+    #[arg(long, requires = "schema", value_parser = crate::shared::parse_threads)]
     threads: Option<usize>,
     /// With --schema: longest record (row) read, e.g. 64M; a longer one is a bad row.
-    #[arg(long, requires = "schema", value_parser = crate::output::parse_size)]
+    #[arg(long, requires = "schema", value_parser = crate::shared::parse_size)]
     max_record_size: Option<usize>,
     /// No progress, no summary.
     #[arg(short, long)]
@@ -143,12 +143,12 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let args = *args.options;
     let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
     // Before anything is opened: no output is an input or another output.
-    crate::paths::check_outputs(
-        &crate::paths::with_schema(
-            &crate::output::inputs_or_stdin(&args.inputs),
+    lpconvert_send::output::check_outputs(
+        &lpconvert_send::output::with_schema(
+            &crate::shared::inputs_or_stdin(&args.inputs),
             args.schema.as_deref(),
         ),
-        &crate::paths::replay_outputs(
+        &lpconvert_send::output::replay_outputs(
             args.rejects.as_deref(),
             args.report.as_deref(),
             args.checkpoint.as_deref(),

@@ -14,7 +14,7 @@
 //! lpconvert version.
 
 use crate::exit::Exit;
-use crate::output::{inputs_or_stdin, thread_count, RejectsFile};
+use crate::shared::{inputs_or_stdin, thread_count, RejectFiles, RejectsFile};
 use anyhow::{bail, Context};
 use lpconvert_engine::input::fnv1a;
 use lpconvert_engine::stream::{Conversions, Failure};
@@ -226,7 +226,13 @@ impl Conversion {
         };
         let file = o
             .rejects
-            .map(|p| RejectsFile::create(p, &schema, &inputs))
+            .map(|p| {
+                let files = RejectFiles {
+                    avoid: inputs.clone(),
+                    others: Vec::new(),
+                };
+                RejectsFile::create(p, &schema, files)
+            })
             .transpose()?;
         let rejects = Arc::new(Mutex::new(RejectLog {
             file,

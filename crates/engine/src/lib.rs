@@ -17,6 +17,7 @@ pub mod mapper;
 mod ndjson;
 pub mod pipeline;
 mod produce;
+pub mod rejects;
 pub mod report;
 pub mod sample;
 mod skip;
@@ -26,6 +27,7 @@ pub mod stream;
 pub use check::check_input;
 pub use input::{open, open_stream, Input, InputData};
 pub use pipeline::{Flow, Sink, Tuning};
+pub use rejects::{RejectsFile, RejectsStore};
 pub use report::{BadRow, Counters, Reject};
 
 use lpconvert_lp::Precision;
