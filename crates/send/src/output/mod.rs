@@ -1,15 +1,18 @@
 //! Where finished line protocol and the other outputs of a run are written: standard output or
 //! an [`OutputFile`] (`FILE.partial`, renamed into place when the run succeeds), after
-//! [`check_outputs`] has made sure that no output is an input or another output.
+//! [`check_outputs`] has made sure that no output is an input or another output; and small
+//! files written whole ([`write_whole`]).
 
 mod collisions;
 mod file;
+mod whole;
 
 pub use collisions::{
     check_outputs, file_outputs, reasons_path, rejects_outputs, replay_outputs, stdout_output,
     with_schema, Problem, Shown, UnusableOutput, STDOUT,
 };
 pub use file::{cause, is_descriptor, is_special, resolve, with_suffix, OutputError, OutputFile};
+pub use whole::{check_writable, write_whole, NotWritable};
 
 use std::io::{self, Write};
 use std::path::Path;
