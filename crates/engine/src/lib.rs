@@ -10,6 +10,7 @@ pub mod chunker;
 mod collect;
 mod csv;
 pub mod csv_record;
+pub mod head;
 pub mod input;
 pub mod json_scan;
 pub mod mapguard;
