@@ -286,7 +286,7 @@ pub fn rejects_outputs(option: &str, path: &Path) -> Vec<(String, PathBuf)> {
     ]
 }
 
-/// The output `(option, path)` pairs of a file written through [`OutputFile`]: itself and its
+/// The output `(option, path)` pairs of a file written through [`OutputFile`](super::OutputFile): itself and its
 /// `.partial` name.
 pub fn file_outputs(option: &str, path: &Path) -> Vec<(String, PathBuf)> {
     if is_special(path) {

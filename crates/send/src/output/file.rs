@@ -17,7 +17,7 @@ pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 
 /// The file `path` names once its symbolic links are followed, even when the last one points
 /// to a file still to be created (a dangling link): that file is written, the links stay.
-pub fn resolve(path: &Path) -> PathBuf {
+pub(crate) fn resolve(path: &Path) -> PathBuf {
     if let Ok(p) = std::fs::canonicalize(path) {
         return p;
     }
@@ -35,7 +35,7 @@ pub fn resolve(path: &Path) -> PathBuf {
 
 /// A name of an open descriptor (`/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`): written in
 /// place, appending, whatever file the descriptor is (`-o /dev/stdout >> log` keeps the log).
-pub fn is_descriptor(path: &Path) -> bool {
+pub(crate) fn is_descriptor(path: &Path) -> bool {
     let Some(s) = path.to_str() else {
         return false;
     };
@@ -52,7 +52,7 @@ pub fn is_descriptor(path: &Path) -> bool {
 }
 
 /// An io::Error's text without the `(os error N)` tail.
-pub fn cause(e: &io::Error) -> String {
+pub(crate) fn cause(e: &io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error ") {
         Some(i) => s[..i].to_string(),

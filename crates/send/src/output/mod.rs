@@ -11,7 +11,7 @@ pub use collisions::{
     check_outputs, file_outputs, reasons_path, rejects_outputs, replay_outputs, stdout_output,
     with_schema, Problem, Shown, UnusableOutput, STDOUT,
 };
-pub use file::{cause, is_descriptor, is_special, resolve, with_suffix, OutputError, OutputFile};
+pub use file::{is_special, with_suffix, OutputError, OutputFile};
 pub use whole::{check_writable, write_whole, NotWritable};
 
 use std::io::{self, Write};
