@@ -286,8 +286,8 @@ pub fn rejects_outputs(option: &str, path: &Path) -> Vec<(String, PathBuf)> {
     ]
 }
 
-/// The output `(option, path)` pairs of a file written through [`OutputFile`](super::OutputFile): itself and its
-/// `.partial` name.
+/// The output `(option, path)` pairs of a file written through
+/// [`OutputFile`](super::OutputFile): itself and its `.partial` name.
 pub fn file_outputs(option: &str, path: &Path) -> Vec<(String, PathBuf)> {
     if is_special(path) {
         return vec![(option.to_string(), path.to_path_buf())];
