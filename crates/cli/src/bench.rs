@@ -173,9 +173,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<Exit> {
                 .iter()
                 .map(|f| ("--report".to_string(), dir.join(f)))
                 .collect();
-            let ins =
-                crate::paths::with_schema(&[from.display().to_string()], args.schema.as_deref());
-            crate::paths::check_outputs(&ins, &outs).map_err(anyhow::Error::msg)?;
+            let ins = lpconvert_send::output::with_schema(
+                &[from.display().to_string()],
+                args.schema.as_deref(),
+            );
+            lpconvert_send::output::check_outputs(&ins, &outs).map_err(anyhow::Error::msg)?;
         }
     }
     if let Some(dir) = &args.report {

@@ -3,10 +3,10 @@
 
 use crate::convert::outputs_of;
 use crate::exit::{is_closed, stdout_error, Exit, StdoutClosed};
-use crate::output::{inputs_or_stdin, parse_chunk_size, parse_threads, thread_count};
-use crate::paths::check_outputs;
+use crate::shared::{inputs_or_stdin, parse_chunk_size, parse_threads, thread_count};
 use lpconvert_engine::{check_input, Counters, EngineError, Reject, Sink, Tuning};
 use lpconvert_lp::target::Target;
+use lpconvert_send::output::check_outputs;
 use std::io::{self, Write};
 use std::time::Instant;
 
@@ -28,7 +28,7 @@ pub struct CheckArgs {
     #[arg(long, value_parser = parse_chunk_size, default_value = "4M")]
     pub chunk_size: usize,
     /// Longest record (line) read, e.g. 64M: a longer one is a bad row.
-    #[arg(long, value_parser = crate::output::parse_size, default_value = "64M")]
+    #[arg(long, value_parser = crate::shared::parse_size, default_value = "64M")]
     pub max_record_size: usize,
     /// Print only the bad lines, no summary.
     #[arg(short, long)]

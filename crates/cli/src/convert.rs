@@ -1,13 +1,14 @@
 //! `lpconvert convert`: CSV/NDJSON to line protocol with a schema.
 
 use crate::exit::{is_closed, Exit, StdoutClosed};
-use crate::output::{
-    inputs_or_stdin, parse_chunk_size, parse_threads, thread_count, Output, RejectsFile, Summary,
+use crate::shared::{
+    inputs_or_stdin, parse_chunk_size, parse_threads, thread_count, RejectFiles, RejectsFile,
+    Summary,
 };
-use crate::paths::{check_outputs, file_outputs, rejects_outputs, with_schema};
 use lpconvert_engine::{
     convert_input, load_schema, Counters, EngineError, Overrides, Reject, Sink, Tuning,
 };
+use lpconvert_send::output::{check_outputs, file_outputs, rejects_outputs, with_schema, Output};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -46,7 +47,7 @@ pub struct ConvertArgs {
     #[arg(long, value_parser = parse_chunk_size, default_value = "4M")]
     pub chunk_size: usize,
     /// Longest record (row, line) read, e.g. 64M: a longer one is a bad row.
-    #[arg(long, value_parser = crate::output::parse_size, default_value = "64M")]
+    #[arg(long, value_parser = crate::shared::parse_size, default_value = "64M")]
     pub max_record_size: usize,
     /// No progress and no summary.
     #[arg(short, long)]
@@ -96,7 +97,7 @@ pub fn outputs_of(
 ) -> Vec<(String, PathBuf)> {
     let mut outs = match output {
         Some(p) => file_outputs("--output", p),
-        None => vec![crate::paths::stdout_output()],
+        None => vec![lpconvert_send::output::stdout_output()],
     };
     if let Some((option, p)) = rejects {
         outs.extend(rejects_outputs(option, p));
@@ -139,7 +140,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
             let mut avoid = with_schema(&inputs, Some(&a.schema));
             avoid.extend(a.output.iter().map(|o| o.display().to_string()));
             let others = outputs_of(a.output.as_deref(), None);
-            RejectsFile::create(p, &schema, &avoid).map(|r| r.beside(others))
+            RejectsFile::create(p, &schema, RejectFiles { avoid, others })
         })
         .transpose()?;
     let show_progress = !a.quiet && io::stderr().is_terminal();
@@ -162,7 +163,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
             }
         };
         if show_progress {
-            sink.progress = Some(crate::output::progress_bar(input.size));
+            sink.progress = Some(crate::shared::progress_bar(input.size));
         }
         let result = convert_input(input, &schema, tuning, &mut sink);
         if let Some(p) = sink.progress.take() {

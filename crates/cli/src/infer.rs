@@ -25,7 +25,7 @@ pub struct InferArgs {
 pub fn run(a: InferArgs) -> anyhow::Result<Exit> {
     // `infer a.csv > a.csv`: the shell emptied the input; say so.
     let outputs = crate::convert::outputs_of(None, None);
-    crate::paths::check_outputs(std::slice::from_ref(&a.input), &outputs)
+    lpconvert_send::output::check_outputs(std::slice::from_ref(&a.input), &outputs)
         .map_err(anyhow::Error::msg)?;
     let input = match lpconvert_engine::open(&a.input) {
         Ok(i) => i,

@@ -74,13 +74,17 @@ fn source(arg: &str, watching: Watching) -> Source {
 
 /// What identifies the regular file at `path` across runs, for `--checkpoint`.
 pub fn identity(path: &Path) -> io::Result<Identity> {
-    let id = input::identify(path)?;
-    Ok(Identity {
+    input::identify(path).map(send_identity)
+}
+
+/// The engine's identity of a file as the send crate keeps it in a checkpoint.
+pub fn send_identity(id: input::FileIdentity) -> Identity {
+    Identity {
         path: id.path,
         size: id.size,
         mtime_ns: id.mtime_ns,
         head_hash: id.head_hash,
-    })
+    }
 }
 
 /// Most bytes of a line-protocol `--from` file kept in memory.

@@ -7,11 +7,10 @@ mod convert;
 mod exit;
 mod infer;
 mod inputs;
-mod output;
-mod paths;
 mod replay;
 mod replay_convert;
 mod server;
+mod shared;
 
 use clap::{Parser, Subcommand};
 use exit::{Exit, StdoutClosed};

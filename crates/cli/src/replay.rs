@@ -11,7 +11,6 @@ use lpconvert_send::batch::BatchLimits;
 use lpconvert_send::clock::SystemClock;
 use lpconvert_send::input::Source;
 use lpconvert_send::retry::RetryPolicy;
-use lpconvert_send::stats::RequestStats;
 use lpconvert_send::timeshift::{Pace, TimeMode};
 use lpconvert_send::units::{parse_duration, parse_rate, sending_limits};
 use lpconvert_send::{
@@ -128,10 +127,10 @@ struct ReplayOptions {
     #[arg(long, requires = "schema", value_name = "FILE")]
     convert_rejects: Option<PathBuf>,
     /// With --schema: conversion worker threads, 1 to 1024 (default: all cores).
-    #[arg(long, requires = "schema", value_parser = crate::output::parse_threads)]
+    #[arg(long, requires = "schema", value_parser = crate::shared::parse_threads)]
     threads: Option<usize>,
     /// With --schema: longest record (row) read, e.g. 64M; a longer one is a bad row.
-    #[arg(long, requires = "schema", value_parser = crate::output::parse_size)]
+    #[arg(long, requires = "schema", value_parser = crate::shared::parse_size)]
     max_record_size: Option<usize>,
     /// No progress, no summary.
     #[arg(short, long)]
@@ -143,12 +142,12 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let args = *args.options;
     let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
     // Before anything is opened: no output is an input or another output.
-    crate::paths::check_outputs(
-        &crate::paths::with_schema(
-            &crate::output::inputs_or_stdin(&args.inputs),
+    lpconvert_send::output::check_outputs(
+        &lpconvert_send::output::with_schema(
+            &crate::shared::inputs_or_stdin(&args.inputs),
             args.schema.as_deref(),
         ),
-        &crate::paths::replay_outputs(
+        &lpconvert_send::output::replay_outputs(
             args.rejects.as_deref(),
             args.report.as_deref(),
             args.checkpoint.as_deref(),
@@ -175,7 +174,8 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let mut config = build_config(&args, conversion.as_ref())?;
     // Every output must be writable before anything is sent.
     if let Some(path) = &args.report {
-        check_writable(path).with_context(|| format!("--report {}", path.display()))?;
+        lpconvert_send::output::check_writable(path)
+            .with_context(|| format!("--report {}", path.display()))?;
     }
     let cancel = Arc::new(AtomicBool::new(false));
     signals::install().context("cannot install the signal handlers")?;
@@ -259,7 +259,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
             // The report too, once lines were read: what was sent is accounted for in every
             // ending (an error before anything was read leaves no report, as a usage error).
             if let (Some(path), true) = (&args.report, LiveCounters::get(&live.lines_read) > 0) {
-                let mut summary = live_summary(&live, started, &config);
+                let mut summary = live.summary(started.elapsed(), config.dry_run);
                 summary.ending = Ending::GaveUp {
                     message: e.to_string(),
                 };
@@ -359,7 +359,7 @@ fn write_report(
         report["signal"] = signals::name(signal).into();
     }
     let text = serde_json::to_string_pretty(&report)?;
-    write_atomically(path, (text + "\n").as_bytes())
+    lpconvert_send::output::write_whole(path, (text + "\n").as_bytes())
         .with_context(|| format!("--report {}", path.display()))
 }
 
@@ -370,7 +370,7 @@ fn abandoned_summary(
     config: &ReplayConfig,
     signal: i32,
 ) -> Summary {
-    let mut summary = live_summary(live, started, config);
+    let mut summary = live.summary(started.elapsed(), config.dry_run);
     summary.ending = Ending::GaveUp {
         message: format!(
             "interrupted by {}: requests still unanswered after {} s were abandoned; {} lines read were not sent or not answered",
@@ -380,25 +380,6 @@ fn abandoned_summary(
         ),
     };
     summary
-}
-
-/// The summary so far, from the live counters (a run that cannot end normally).
-fn live_summary(live: &LiveCounters, started: Instant, config: &ReplayConfig) -> Summary {
-    Summary {
-        lines_read: LiveCounters::get(&live.lines_read),
-        lines_acked: LiveCounters::get(&live.lines_acked),
-        lines_refused: LiveCounters::get(&live.lines_refused),
-        bytes_read: LiveCounters::get(&live.bytes_read),
-        requests: RequestStats {
-            requests: LiveCounters::get(&live.requests),
-            retries: LiveCounters::get(&live.retries),
-            ..RequestStats::default()
-        },
-        elapsed: started.elapsed(),
-        ending: Ending::Completed,
-        dry_run: config.dry_run,
-        resumed: Vec::new(),
-    }
 }
 
 /// The exit status: 128 + the signal after one; else the replay's, made 1 or 2 by a
@@ -612,30 +593,6 @@ fn print_summary(s: &Summary, config: &ReplayConfig) {
     if !matches!(s.ending, Ending::Completed) && config.checkpoint.is_some() {
         eprintln!("lpconvert replay: run again with the same --checkpoint to resume");
     }
-}
-
-/// The temporary file `path` is written to before it is renamed into place.
-fn tmp_path(path: &Path) -> PathBuf {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    PathBuf::from(tmp)
-}
-
-/// Checks that `path` can be written: creates (and removes) its temporary file.
-fn check_writable(path: &Path) -> anyhow::Result<()> {
-    let tmp = tmp_path(path);
-    std::fs::File::create(&tmp).with_context(|| {
-        "cannot be written: check that its directory exists and is writable".to_string()
-    })?;
-    std::fs::remove_file(&tmp)?;
-    Ok(())
-}
-
-/// Writes `path` through its temporary file, so that it is never left half written.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = tmp_path(path);
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// SIGINT, SIGTERM and SIGHUP: the first stops the replay gracefully (no new batch, batches

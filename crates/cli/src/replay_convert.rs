@@ -14,12 +14,12 @@
 //! lpconvert version.
 
 use crate::exit::Exit;
-use crate::output::{inputs_or_stdin, thread_count, RejectsFile};
+use crate::shared::{inputs_or_stdin, thread_count, RejectFiles, RejectsFile};
 use anyhow::{bail, Context};
-use lpconvert_engine::input::fnv1a;
+use lpconvert_engine::input::{conversion_hash, identify_converted};
 use lpconvert_engine::stream::{Conversions, Failure};
 use lpconvert_engine::{load_schema, Counters, Overrides, Reject, Tuning};
-use lpconvert_send::input::{Identity, Source, StreamInput};
+use lpconvert_send::input::{Source, StreamInput};
 use lpconvert_send::Precision;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -169,36 +169,6 @@ impl ConversionOutcome {
     }
 }
 
-/// What makes the converted bytes what they are, besides the input: the schema text, the
-/// overrides and the converter's version.
-fn schema_hash(o: &ConvertOptions<'_>) -> anyhow::Result<u64> {
-    let mut bytes = lpconvert_schema::read_text(o.schema)
-        .with_context(|| format!("cannot read the schema {}", o.schema.display()))?
-        .into_bytes();
-    for part in [
-        o.overrides.format.unwrap_or(""),
-        o.overrides.precision.unwrap_or(""),
-        o.overrides.on_error.unwrap_or(""),
-        env!("CARGO_PKG_VERSION"),
-    ] {
-        bytes.push(0);
-        bytes.extend_from_slice(part.as_bytes());
-    }
-    Ok(fnv1a(&bytes))
-}
-
-/// The identity of `input` converted with the schema: the file's, its path joined with the
-/// schema's and its content hash mixed with the schema hash.
-fn identity(input: &str, schema: &Path, schema_hash: u64) -> io::Result<Identity> {
-    let mut id = crate::inputs::identity(Path::new(input))?;
-    let schema_abs = std::fs::canonicalize(schema).unwrap_or_else(|_| schema.to_path_buf());
-    id.path = format!("{} converted with {}", id.path, schema_abs.display());
-    let mut mixed = id.head_hash.to_le_bytes().to_vec();
-    mixed.extend_from_slice(&schema_hash.to_le_bytes());
-    id.head_hash = fnv1a(&mixed);
-    Ok(id)
-}
-
 impl Conversion {
     /// Loads and checks the schema, checks the inputs, and makes one stream input per input
     /// file. Nothing is converted until the replay reads the stream.
@@ -218,7 +188,13 @@ impl Conversion {
             );
         }
         // Read a second time: only for a checkpoint (a piped schema is read once).
-        let hash = if o.checkpoint { schema_hash(o)? } else { 0 };
+        let hash = if o.checkpoint {
+            let text = lpconvert_schema::read_text(o.schema)
+                .with_context(|| format!("cannot read the schema {}", o.schema.display()))?;
+            conversion_hash(&text, &o.overrides)
+        } else {
+            0
+        };
         let tuning = Tuning {
             threads: thread_count(o.threads),
             chunk_size: lpconvert_engine::DEFAULT_CHUNK_SIZE,
@@ -226,7 +202,13 @@ impl Conversion {
         };
         let file = o
             .rejects
-            .map(|p| RejectsFile::create(p, &schema, &inputs))
+            .map(|p| {
+                let files = RejectFiles {
+                    avoid: inputs.clone(),
+                    others: Vec::new(),
+                };
+                RejectsFile::create(p, &schema, files)
+            })
             .transpose()?;
         let rejects = Arc::new(Mutex::new(RejectLog {
             file,
@@ -247,7 +229,8 @@ impl Conversion {
             let (identity, size) = if input == "-" {
                 (None, None)
             } else if o.checkpoint {
-                let id = identity(input, o.schema, hash)
+                let id = identify_converted(Path::new(input), o.schema, hash)
+                    .map(crate::inputs::send_identity)
                     .with_context(|| format!("--checkpoint with {input}"))?;
                 let size = id.size;
                 (Some(id), Some(size))

@@ -2,6 +2,8 @@
 //!
 //! The layers are separate types, each testable alone:
 //!
+//! - [`output`]: standard output and output files (`FILE.partial` renamed into place when
+//!   the run succeeds), checked against the inputs and each other before anything is opened;
 //! - [`input`]: inputs opened by the caller (the cli uses the engine's input layer) read as
 //!   blocks of whole lines, resumed at a checkpoint's offset;
 //! - [`batch`]: blocks cut into batches of whole lines, comments dropped, timestamps rewritten
@@ -23,6 +25,7 @@ pub mod checkpoint;
 pub mod clock;
 pub mod dialect;
 pub mod input;
+pub mod output;
 pub mod partial;
 pub mod pool;
 pub mod ratelimit;

@@ -35,6 +35,26 @@ impl LiveCounters {
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
     }
+
+    /// The summary so far, for a run that cannot end normally: the counters, `elapsed`, and
+    /// [`Ending::Completed`] for the caller to replace with how it ended.
+    pub fn summary(&self, elapsed: Duration, dry_run: bool) -> Summary {
+        Summary {
+            lines_read: Self::get(&self.lines_read),
+            lines_acked: Self::get(&self.lines_acked),
+            lines_refused: Self::get(&self.lines_refused),
+            bytes_read: Self::get(&self.bytes_read),
+            requests: RequestStats {
+                requests: Self::get(&self.requests),
+                retries: Self::get(&self.retries),
+                ..RequestStats::default()
+            },
+            elapsed,
+            ending: Ending::Completed,
+            dry_run,
+            resumed: Vec::new(),
+        }
+    }
 }
 
 /// Statistics of one worker's requests, merged at the end.

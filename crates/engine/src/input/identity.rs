@@ -48,6 +48,36 @@ pub fn identify(path: &Path) -> io::Result<FileIdentity> {
     })
 }
 
+/// What makes the bytes of a conversion what they are, besides its input: the schema text,
+/// the overrides and the converter's version, hashed with [`fnv1a`].
+pub fn conversion_hash(schema_text: &str, overrides: &crate::Overrides<'_>) -> u64 {
+    let mut bytes = schema_text.as_bytes().to_vec();
+    for part in [
+        overrides.format.unwrap_or(""),
+        overrides.precision.unwrap_or(""),
+        overrides.on_error.unwrap_or(""),
+        env!("CARGO_PKG_VERSION"),
+    ] {
+        bytes.push(0);
+        bytes.extend_from_slice(part.as_bytes());
+    }
+    fnv1a(&bytes)
+}
+
+/// The identity of the file at `path` converted with the schema file `schema`: the file's
+/// (see [`identify`]), its path joined with the schema's and its head hash mixed with
+/// `conversion` (a [`conversion_hash`]), so that a checkpoint of the converted stream is
+/// not taken for one of the file itself or of another conversion.
+pub fn identify_converted(path: &Path, schema: &Path, conversion: u64) -> io::Result<FileIdentity> {
+    let mut id = identify(path)?;
+    let schema_abs = std::fs::canonicalize(schema).unwrap_or_else(|_| schema.to_path_buf());
+    id.path = format!("{} converted with {}", id.path, schema_abs.display());
+    let mut mixed = id.head_hash.to_le_bytes().to_vec();
+    mixed.extend_from_slice(&conversion.to_le_bytes());
+    id.head_hash = fnv1a(&mixed);
+    Ok(id)
+}
+
 /// FNV-1a, 64 bit.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

@@ -9,7 +9,7 @@ mod text;
 mod watch;
 
 pub use compress::{is_gz, Compression};
-pub use identity::{fnv1a, identify, FileIdentity};
+pub use identity::{conversion_hash, fnv1a, identify, identify_converted, FileIdentity};
 pub use text::{text_problem, UTF8_BOM};
 pub use watch::{Change, Changed, Stamp, Watch, Watched, Watching};
 

@@ -1,97 +1,37 @@
-//! Output files, sizes, progress bars and the one-line summary shared by the commands.
+//! Rejected rows written verbatim, so that they convert again with the same schema: after
+//! their input's preamble (skipped rows and header), one file per header and way of reading,
+//! NDJSON rows one per line, the reasons in `FILE.errors`. Which row goes to which file is
+//! decided here; the files are created and put in place by the caller's [`RejectsStore`]
+//! (the cli's writes them through `lpconvert_send::output`).
 
-use crate::paths::{
-    check_outputs, is_special, reasons_path, rejects_outputs, with_suffix, OutputFile,
-};
-use lpconvert_engine::{Counters, Reject};
+use crate::Reject;
 use lpconvert_schema::{Format, Schema};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-/// Where converted lines go: standard output, or a file written through [`OutputFile`].
-pub enum Output {
-    /// Standard output.
-    Stdout(io::StdoutLock<'static>),
-    /// `-o FILE`.
-    File(OutputFile),
-}
-
-impl Output {
-    /// Opens the output: stdout when `None`, else `FILE.partial` (gzip when the name ends in
-    /// `.gz`), renamed into place by [`OutputFile::commit`].
-    pub fn create(path: Option<&Path>) -> anyhow::Result<Output> {
-        Ok(match path {
-            None => Output::Stdout(io::stdout().lock()),
-            Some(p) => Output::File(OutputFile::create(p)?),
-        })
-    }
-}
-
-impl Write for Output {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Output::Stdout(w) => w.write(buf),
-            Output::File(w) => w.write(buf),
-        }
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        match self {
-            Output::Stdout(w) => w.write_all(buf),
-            Output::File(w) => w.write_all(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Output::Stdout(w) => w.flush(),
-            Output::File(w) => w.flush(),
-        }
-    }
-}
-
-/// The inputs as given, or standard input (`-`) when none are.
-pub fn inputs_or_stdin(inputs: &[String]) -> Vec<String> {
-    if inputs.is_empty() {
-        vec!["-".to_string()]
-    } else {
-        inputs.to_vec()
-    }
-}
-
-/// The most worker threads `--threads` accepts.
-pub const MAX_THREADS: usize = 1024;
-
-/// The largest `--chunk-size` accepted (256 MiB): a few chunks per thread are in memory.
-pub const MAX_CHUNK_SIZE: usize = 256 << 20;
-
-/// Parses `--threads`: 1 to [`MAX_THREADS`].
-pub fn parse_threads(s: &str) -> Result<usize, String> {
-    match s.trim().parse::<usize>() {
-        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "`{s}` is not a thread count from 1 to {MAX_THREADS}; omit the option to use every core"
-        )),
-    }
-}
-
-/// Parses `--chunk-size`: a size (see [`parse_size`]) up to [`MAX_CHUNK_SIZE`].
-pub fn parse_chunk_size(s: &str) -> Result<usize, String> {
-    let n = parse_size(s)?;
-    if n > MAX_CHUNK_SIZE {
-        return Err(format!(
-            "`{s}` is larger than the largest chunk size, 256M; use e.g. 4M"
-        ));
-    }
-    Ok(n)
-}
-
-/// Worker threads: `--threads`, else the available parallelism; 1 to [`MAX_THREADS`].
-pub fn thread_count(threads: Option<usize>) -> usize {
-    threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, MAX_THREADS)
+/// The files of a [`RejectsFile`]: created, flushed and put in place by the caller, who also
+/// knows which names are taken (the inputs, the run's other outputs).
+pub trait RejectsStore {
+    /// A file being written.
+    type File: Write;
+    /// Why a file could not be created.
+    type Error: std::fmt::Display;
+    /// Creates the file `path` (put in place by [`RejectsStore::commit`]).
+    fn create(&self, path: &Path) -> Result<Self::File, Self::Error>;
+    /// Whether `path` is a device or FIFO: every row goes there.
+    fn is_special(&self, path: &Path) -> bool;
+    /// The file the reasons of the rows file `path` are written to.
+    fn reasons_path(&self, path: &Path) -> PathBuf;
+    /// Whether a further rows file may be named `path` (it and the files written beside it
+    /// are no input and no other output).
+    fn is_free(&self, path: &Path) -> bool;
+    /// Flushes and syncs `file`: what can fail before it is put in place.
+    fn prepare(file: &mut Self::File) -> io::Result<()>;
+    /// Flushes `file` and puts it in place.
+    fn commit(file: Self::File) -> io::Result<()>;
+    /// Flushes `file` and keeps it where it was written; returns that name (`None` when
+    /// nothing was written to it, or it was written in place).
+    fn keep_partial(file: Self::File) -> Option<PathBuf>;
 }
 
 /// How a file is read with a schema: its format and whether it is tab-separated (a `.tsv`
@@ -100,7 +40,7 @@ type Reading = (Format, bool);
 
 /// How `name` is read with `schema`.
 fn reading(schema: &Schema, name: &str) -> Reading {
-    let (format, tab) = lpconvert_engine::input_format(schema, name);
+    let (format, tab) = crate::input_format(schema, name);
     (
         format,
         tab && format == Format::Csv && schema.csv.delimiter.is_none(),
@@ -108,21 +48,25 @@ fn reading(schema: &Schema, name: &str) -> Reading {
 }
 
 /// One rejects file: the rows of inputs whose header is `key`.
-struct RejectsGroup {
+struct RejectsGroup<F> {
     /// The header the rows are read with; `None` until the first row claims the group.
     key: Option<Option<Vec<u8>>>,
     /// How its rows were read (set by the first): only rows read that way go to it.
     reading: Option<Reading>,
     path: PathBuf,
-    rows: OutputFile,
-    reasons: OutputFile,
+    rows: F,
+    reasons: F,
 }
 
-impl RejectsGroup {
-    fn create(path: PathBuf, reading: Option<Reading>) -> anyhow::Result<RejectsGroup> {
+impl<F> RejectsGroup<F> {
+    fn create<S: RejectsStore<File = F>>(
+        store: &S,
+        path: PathBuf,
+        reading: Option<Reading>,
+    ) -> Result<RejectsGroup<F>, S::Error> {
         Ok(RejectsGroup {
-            rows: OutputFile::create(&path)?,
-            reasons: OutputFile::create(&reasons_path(&path))?,
+            rows: store.create(&path)?,
+            reasons: store.create(&store.reasons_path(&path))?,
             key: None,
             reading,
             path,
@@ -134,47 +78,28 @@ impl RejectsGroup {
 /// header), so that it converts again with the same schema; the reasons in `FILE.errors`.
 /// Inputs whose header differs get a file each: `FILE`, `FILE.2.csv`, ... NDJSON rows are
 /// written one per line. The files appear under their names at [`RejectsFile::commit`].
-pub struct RejectsFile {
-    groups: Vec<RejectsGroup>,
+pub struct RejectsFile<S: RejectsStore> {
+    store: S,
+    groups: Vec<RejectsGroup<S::File>>,
     /// The schema the inputs are read with.
     schema: Schema,
     skip_rows: usize,
-    /// Files a further rejects file must not replace (the inputs, the other outputs).
-    avoid: Vec<String>,
-    /// The other outputs of the run, with the names they are written under, which a further
-    /// rejects file must not take even before they exist.
-    others: Vec<(String, PathBuf)>,
     /// FILE is a device or FIFO: every row goes there.
     special: bool,
 }
 
-impl RejectsFile {
-    /// Creates `path.partial` and `path.errors.partial` for inputs read with `schema`; the
-    /// files of further headers (`FILE.2.csv`, ...) are never one of `avoid` (the inputs and
-    /// the other outputs).
-    pub fn create(path: &Path, schema: &Schema, avoid: &[String]) -> anyhow::Result<Self> {
+impl<S: RejectsStore> RejectsFile<S> {
+    /// Creates the rows file `path` and its reasons file through `store`, for inputs read
+    /// with `schema`; the files of further headers (`FILE.2.csv`, ...) take only names the
+    /// store says are free.
+    pub fn create(path: &Path, schema: &Schema, store: S) -> Result<Self, S::Error> {
         Ok(RejectsFile {
-            groups: vec![RejectsGroup::create(path.to_path_buf(), None)?],
+            groups: vec![RejectsGroup::create(&store, path.to_path_buf(), None)?],
             schema: schema.clone(),
             skip_rows: schema.csv.skip_rows,
-            avoid: avoid.to_vec(),
-            others: Vec::new(),
-            special: is_special(path),
+            special: store.is_special(path),
+            store,
         })
-    }
-
-    /// The other outputs of the run (`(option, path)`, with their `.partial` names): no
-    /// further rejects file takes one of their names.
-    pub fn beside(mut self, others: Vec<(String, PathBuf)>) -> Self {
-        self.others = others;
-        self
-    }
-
-    /// Whether `path` (and the files written beside it) is free: no input, no other output.
-    fn free(&self, path: &Path) -> bool {
-        let mut outs = self.others.clone();
-        outs.extend(rejects_outputs("--rejects", path));
-        check_outputs(&self.avoid, &outs).is_ok()
     }
 
     /// The name of the `n`-th file (from 2): `FILE.n.EXT`, EXT telling how rows of `input`
@@ -196,7 +121,9 @@ impl RejectsFile {
                 (Format::Csv, true) => "tsv".into(),
                 (Format::Csv, false) => "csv".into(),
             });
-        with_suffix(base, &format!(".{n}.{ext}{}", if gz { ".gz" } else { "" }))
+        let mut name = base.as_os_str().to_owned();
+        name.push(format!(".{n}.{ext}{}", if gz { ".gz" } else { "" }));
+        PathBuf::from(name)
     }
 
     /// Writes one rejected row (after its input's preamble, once per file) and its reason.
@@ -220,7 +147,7 @@ impl RejectsFile {
             Some(0)
         } else {
             // A file takes only rows read the way its name reads them.
-            let fits = |g: &&RejectsGroup| g.reading.is_none_or(|r| r == read_as);
+            let fits = |g: &&RejectsGroup<S::File>| g.reading.is_none_or(|r| r == read_as);
             self.groups
                 .iter()
                 .position(|g| fits(&g) && g.key.as_ref() == Some(&key))
@@ -231,12 +158,12 @@ impl RejectsFile {
             None => {
                 let mut n = self.groups.len() + 1;
                 let mut path = self.group_path(n, r.file, read_as);
-                while !self.free(&path) && n < self.groups.len() + 100 {
+                while !self.store.is_free(&path) && n < self.groups.len() + 100 {
                     n += 1;
                     path = self.group_path(n, r.file, read_as);
                 }
-                let g = RejectsGroup::create(path, Some(read_as))
-                    .map_err(|e| io::Error::other(format!("{e:#}")))?;
+                let g = RejectsGroup::create(&self.store, path, Some(read_as))
+                    .map_err(|e| io::Error::other(e.to_string()))?;
                 self.groups.push(g);
                 self.groups.len() - 1
             }
@@ -290,11 +217,11 @@ impl RejectsFile {
         ))
     }
 
-    /// Flushes and syncs every file (see [`OutputFile::prepare`]).
+    /// Flushes and syncs every file (see [`RejectsStore::prepare`]).
     pub fn prepare(&mut self) -> io::Result<()> {
         for g in &mut self.groups {
-            g.rows.prepare()?;
-            g.reasons.prepare()?;
+            S::prepare(&mut g.rows)?;
+            S::prepare(&mut g.reasons)?;
         }
         Ok(())
     }
@@ -303,8 +230,8 @@ impl RejectsFile {
     pub fn commit(self) -> io::Result<Vec<PathBuf>> {
         let mut paths = Vec::new();
         for g in self.groups {
-            g.rows.commit()?;
-            g.reasons.commit()?;
+            S::commit(g.rows)?;
+            S::commit(g.reasons)?;
             paths.push(g.path);
         }
         Ok(paths)
@@ -314,8 +241,8 @@ impl RejectsFile {
     pub fn keep_partial(self) -> Vec<PathBuf> {
         let mut kept = Vec::new();
         for g in self.groups {
-            kept.extend(g.rows.keep_partial());
-            kept.extend(g.reasons.keep_partial());
+            kept.extend(S::keep_partial(g.rows));
+            kept.extend(S::keep_partial(g.reasons));
         }
         kept
     }
@@ -353,72 +280,4 @@ fn one_line(body: &[u8]) -> Vec<u8> {
             }
         })
         .collect()
-}
-
-/// Parses a byte size with the one rule of every size option
-/// ([`lpconvert_send::units::parse_size`]: `4M` = `4MiB`, `5MB` = 5,000,000); 0 is refused.
-pub fn parse_size(s: &str) -> Result<usize, String> {
-    let n = lpconvert_send::units::parse_size(s).map_err(|e| e.to_string())?;
-    usize::try_from(n)
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| format!("`{s}` is not a usable size"))
-}
-
-/// A progress bar on stderr (callers create it only when stderr is a terminal).
-pub fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
-    let style = |t: &str| {
-        indicatif::ProgressStyle::with_template(t)
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-    };
-    let pb = match total {
-        Some(t) => indicatif::ProgressBar::new(t).with_style(style(
-            "{bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta} {wide_bar}",
-        )),
-        None => indicatif::ProgressBar::new_spinner()
-            .with_style(style("{spinner} {bytes} {bytes_per_sec} {msg}")),
-    };
-    pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-    pb
-}
-
-/// The one-line summary of a conversion.
-pub struct Summary {
-    /// The counters.
-    pub counters: Counters,
-    /// Wall time.
-    pub elapsed: Duration,
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let c = &self.counters;
-        let secs = self.elapsed.as_secs_f64().max(1e-9);
-        write!(
-            f,
-            "lpconvert: {} rows read, {} lines written, {} skipped, {} rejected in {:.2} s ({:.1} MB/s, {:.0} rows/s)",
-            c.rows,
-            c.written,
-            c.skipped,
-            c.rejected,
-            secs,
-            c.bytes as f64 / 1e6 / secs,
-            c.rows as f64 / secs
-        )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("4M"), Ok(4 << 20));
-        assert_eq!(parse_size("4MB"), Ok(4_000_000));
-        assert_eq!(parse_size("256KiB"), Ok(256 << 10));
-        assert_eq!(parse_size("100"), Ok(100));
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("x").is_err());
-    }
 }

@@ -1,32 +1,12 @@
-//! Output files of every command: checked before anything is opened (never an input, never
-//! another output, in a directory that exists), then written under `FILE.partial` and renamed
-//! into place only when the run succeeds, so that a failed run leaves the previous file as it
-//! was.
+//! An output file written under `FILE.partial` (created already locked) and renamed into place
+//! only when the run succeeds, so that a failed run leaves the previous file as it was; and
+//! the path helpers it and the collision checks ([`super::collisions`]) share.
 
 use flate2::write::GzEncoder;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-
-/// The option name of standard output in [`check_outputs`] (see [`stdout_output`]).
-pub const STDOUT: &str = "standard output";
-
-/// Standard output as an output of [`check_outputs`]: compared only when it is a regular file.
-pub fn stdout_output() -> (String, PathBuf) {
-    (STDOUT.to_string(), PathBuf::from("/dev/stdout"))
-}
-
-/// What names a file on disk, for comparing paths.
-#[derive(Debug, PartialEq, Eq)]
-enum FileId {
-    /// An existing regular file: device and inode (symlinks and hard links compare equal).
-    Inode(u64, u64),
-    /// A file still to be created: the canonical path of its directory and its name.
-    Path(PathBuf),
-    /// Not a regular file (a device such as /dev/null, a FIFO): never compared.
-    Special,
-}
 
 /// `path` with `suffix` appended to its file name (`out.lp` + `.partial`).
 pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
@@ -37,7 +17,7 @@ pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 
 /// The file `path` names once its symbolic links are followed, even when the last one points
 /// to a file still to be created (a dangling link): that file is written, the links stay.
-pub fn resolve(path: &Path) -> PathBuf {
+pub(crate) fn resolve(path: &Path) -> PathBuf {
     if let Ok(p) = std::fs::canonicalize(path) {
         return p;
     }
@@ -55,7 +35,7 @@ pub fn resolve(path: &Path) -> PathBuf {
 
 /// A name of an open descriptor (`/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`): written in
 /// place, appending, whatever file the descriptor is (`-o /dev/stdout >> log` keeps the log).
-pub fn is_descriptor(path: &Path) -> bool {
+pub(crate) fn is_descriptor(path: &Path) -> bool {
     let Some(s) = path.to_str() else {
         return false;
     };
@@ -71,139 +51,13 @@ pub fn is_descriptor(path: &Path) -> bool {
     proc_ok && fd.starts_with("fd/")
 }
 
-/// The identity of an output path; an error when it cannot be written as a file at all.
-fn output_id(what: &str, path: &Path) -> Result<FileId, String> {
-    if is_descriptor(path) {
-        // Compared with the inputs only when the descriptor is a regular file.
-        return Ok(match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => FileId::Inode(m.dev(), m.ino()),
-            _ => FileId::Special,
-        });
-    }
-    if path == Path::new("-") {
-        // Only `-o -` means standard output (handled before): anywhere else `-` would be
-        // created as a file named `-`.
-        return Err(format!(
-            "{what} `-`: only -o takes `-` for standard output; name a file here (or /dev/stdout)"
-        ));
-    }
-    // A dangling link names the file it points to.
-    let resolved = resolve(path);
-    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    let shown = if resolved != path && is_link {
-        format!("{} (a link to {})", path.display(), resolved.display())
-    } else {
-        path.display().to_string()
-    };
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("zst"))
-    {
-        return Err(format!(
-            "{what} {shown}: zstd is not written; name a .gz file for gzip, or no compression"
-        ));
-    }
-    let path = resolved.as_path();
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => Ok(FileId::Inode(m.dev(), m.ino())),
-        Ok(m) if m.is_dir() => Err(format!("{what} {shown}: is a directory; name a file in it")),
-        Ok(_) => Ok(FileId::Special),
-        Err(_) => {
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
-            };
-            let name = path
-                .file_name()
-                .ok_or_else(|| format!("{what} {shown}: names no file; give a file name"))?;
-            match std::fs::canonicalize(dir) {
-                Ok(d) if d.is_dir() => Ok(FileId::Path(d.join(name))),
-                Ok(_) => Err(format!(
-                    "{what} {shown}: {} is not a directory",
-                    dir.display()
-                )),
-                Err(e) => Err(format!(
-                    "{what} {shown}: its directory {} cannot be used ({}); create it first",
-                    dir.display(),
-                    cause(&e)
-                )),
-            }
-        }
-    }
-}
-
 /// An io::Error's text without the `(os error N)` tail.
-pub fn cause(e: &io::Error) -> String {
+pub(crate) fn cause(e: &io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error ") {
         Some(i) => s[..i].to_string(),
         None => s,
     }
-}
-
-/// The identity of an input: `-` is the file on standard input when that is a regular file.
-fn input_id(input: &str) -> FileId {
-    let meta = if input == "-" {
-        use std::os::fd::AsFd;
-        let stdin = io::stdin().as_fd().try_clone_to_owned();
-        match stdin.map(File::from).and_then(|f| f.metadata()) {
-            Ok(m) => m,
-            Err(_) => return FileId::Special,
-        }
-    } else {
-        match std::fs::metadata(input) {
-            Ok(m) => m,
-            // Said when it is read, in input order.
-            Err(_) => return FileId::Special,
-        }
-    };
-    if meta.is_file() {
-        FileId::Inode(meta.dev(), meta.ino())
-    } else {
-        FileId::Special
-    }
-}
-
-/// Checks the outputs of a run before anything is opened: every output must name a file (or
-/// a device) in an existing directory, and none may be an input (through any path or link)
-/// or another output; whether the directory is writable shows when the file is created. `outputs` are `(option, path)`; each also stands for the files written
-/// beside it (`FILE.partial`, `FILE.errors`, ...) given as further entries by the caller.
-/// Returns the message of a usage error.
-pub fn check_outputs(inputs: &[String], outputs: &[(String, PathBuf)]) -> Result<(), String> {
-    let mut ins = Vec::with_capacity(inputs.len());
-    for i in inputs {
-        ins.push((i, input_id(i)));
-    }
-    let mut outs: Vec<(&str, &Path, FileId)> = Vec::with_capacity(outputs.len());
-    for (what, p) in outputs {
-        let id = output_id(what, p)?;
-        if id != FileId::Special {
-            if let Some((input, _)) = ins.iter().find(|(_, i)| *i == id) {
-                let input = if *input == "-" {
-                    "standard input"
-                } else {
-                    input.as_str()
-                };
-                let named = if what == STDOUT {
-                    format!("{STDOUT} (a regular file)")
-                } else {
-                    format!("{what} {}", p.display())
-                };
-                return Err(format!(
-                    "{named} is the input {input}: writing it would destroy the data being read; choose another file"
-                ));
-            }
-            if let Some((other, q, _)) = outs.iter().find(|(_, _, o)| *o == id) {
-                return Err(format!(
-                    "{what} {} is the same file as {other} {}: choose different files",
-                    p.display(),
-                    q.display()
-                ));
-            }
-        }
-        outs.push((what, p, id));
-    }
-    Ok(())
 }
 
 /// An existing file that is neither a regular file nor a directory (/dev/null, a FIFO): written
@@ -212,92 +66,33 @@ pub fn is_special(path: &Path) -> bool {
     is_descriptor(path) || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
-/// The reasons file of a rejects file `FILE`: `FILE.errors`, or `FILE` itself when that is
-/// not a regular file (`--rejects /dev/null` discards both).
-pub fn reasons_path(path: &Path) -> PathBuf {
-    if is_special(path) {
-        path.to_path_buf()
-    } else {
-        with_suffix(path, ".errors")
-    }
-}
-
-/// The output `(option, path)` pairs of a rejects file `FILE`: itself, `FILE.errors` and
-/// their `.partial` names.
-pub fn rejects_outputs(option: &str, path: &Path) -> Vec<(String, PathBuf)> {
-    if is_special(path) {
-        return vec![(option.to_string(), path.to_path_buf())];
-    }
-    let errors = with_suffix(path, ".errors");
-    vec![
-        (option.to_string(), path.to_path_buf()),
-        (format!("{option} (reasons)"), errors.clone()),
-        (
-            format!("{option} (while written)"),
-            with_suffix(&resolve(path), ".partial"),
-        ),
-        (
-            format!("{option} (reasons, while written)"),
-            with_suffix(&resolve(&errors), ".partial"),
-        ),
-    ]
-}
-
-/// The output `(option, path)` pairs of a file written through [`OutputFile`]: itself and its
-/// `.partial` name.
-pub fn file_outputs(option: &str, path: &Path) -> Vec<(String, PathBuf)> {
-    if is_special(path) {
-        return vec![(option.to_string(), path.to_path_buf())];
-    }
-    vec![
-        (option.to_string(), path.to_path_buf()),
-        (
-            format!("{option} (while written)"),
-            with_suffix(&resolve(path), ".partial"),
-        ),
-    ]
-}
-
-/// The inputs of a run for [`check_outputs`]: the data inputs and, when it exists, the schema
-/// (an output over the schema would destroy it as surely as one over the data).
-pub fn with_schema(inputs: &[String], schema: Option<&Path>) -> Vec<String> {
-    let mut all = inputs.to_vec();
-    if let Some(s) = schema.filter(|s| s.exists()) {
-        all.push(s.display().to_string());
-    }
-    all
-}
-
-/// The output files of `lpconvert replay`, for [`check_outputs`].
-pub fn replay_outputs(
-    rejects: Option<&Path>,
-    report: Option<&Path>,
-    checkpoint: Option<&Path>,
-    convert_rejects: Option<&Path>,
-) -> Vec<(String, PathBuf)> {
-    let mut outs = Vec::new();
-    if let Some(p) = rejects {
-        outs.push(("--rejects".to_string(), p.to_path_buf()));
-    }
-    if let Some(p) = report {
-        outs.push(("--report".to_string(), p.to_path_buf()));
-        // Written (and checked writable) through REPORT.tmp.
-        outs.push((
-            "--report (while written)".to_string(),
-            with_suffix(p, ".tmp"),
-        ));
-    }
-    if let Some(p) = checkpoint {
-        outs.push(("--checkpoint".to_string(), p.to_path_buf()));
-        outs.push((
-            "--checkpoint (while written)".to_string(),
-            with_suffix(p, ".tmp"),
-        ));
-    }
-    if let Some(p) = convert_rejects {
-        outs.extend(rejects_outputs("--convert-rejects", p));
-    }
-    outs
+/// Why an output file could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// A device, FIFO or descriptor could not be opened.
+    #[error("cannot open {}: {}", path.display(), cause(error))]
+    Open {
+        /// The file named.
+        path: PathBuf,
+        /// Why.
+        error: io::Error,
+    },
+    /// The file exists and is read-only: it is not replaced behind the user's back.
+    #[error("{} is read-only: make it writable (chmod u+w) or choose another file", .0.display())]
+    ReadOnly(PathBuf),
+    /// Its partial file is held by another run.
+    #[error("{} is being written by another run: wait for it to end, or choose another file", .0.display())]
+    Busy(PathBuf),
+    /// Its partial file could not be created.
+    #[error("cannot create {} (written there, then renamed to {}): {}; choose a writable place", partial.display(), path.display(), cause(error))]
+    Create {
+        /// The partial file.
+        partial: PathBuf,
+        /// The file named.
+        path: PathBuf,
+        /// Why.
+        error: io::Error,
+    },
 }
 
 enum Encoder {
@@ -375,14 +170,17 @@ fn create_locked(partial: &Path, opts: &std::fs::OpenOptions) -> Result<File, Cl
 
 impl OutputFile {
     /// Creates `path.partial` (or opens `path` itself when it is not a regular file).
-    pub fn create(path: &Path) -> anyhow::Result<OutputFile> {
+    pub fn create(path: &Path) -> Result<OutputFile, OutputError> {
         let special = is_special(path);
         let (file, target, partial) = if special {
             // Appending: a descriptor onto a regular file (`>> log`) keeps what it holds.
             let f = std::fs::OpenOptions::new()
                 .append(true)
                 .open(path)
-                .map_err(|e| anyhow::anyhow!("cannot open {}: {}", path.display(), cause(&e)))?;
+                .map_err(|error| OutputError::Open {
+                    path: path.to_path_buf(),
+                    error,
+                })?;
             (f, path.to_path_buf(), None)
         } else {
             // Follow a symlink: the file it points to is replaced, the link stays.
@@ -392,25 +190,18 @@ impl OutputFile {
             opts.write(true).create_new(true);
             if let Ok(m) = std::fs::metadata(&target) {
                 if m.permissions().readonly() {
-                    anyhow::bail!(
-                        "{} is read-only: make it writable (chmod u+w) or choose another file",
-                        path.display()
-                    );
+                    return Err(OutputError::ReadOnly(path.to_path_buf()));
                 }
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(m.mode() & 0o7777);
             }
             let f = create_locked(&partial, &opts).map_err(|e| match e {
-                Claim::Busy => anyhow::anyhow!(
-                    "{} is being written by another run: wait for it to end, or choose another file",
-                    partial.display()
-                ),
-                Claim::Io(e) => anyhow::anyhow!(
-                    "cannot create {} (written there, then renamed to {}): {}; choose a writable place",
-                    partial.display(),
-                    path.display(),
-                    cause(&e)
-                ),
+                Claim::Busy => OutputError::Busy(partial.clone()),
+                Claim::Io(error) => OutputError::Create {
+                    partial: partial.clone(),
+                    path: path.to_path_buf(),
+                    error,
+                },
             })?;
             (f, target, Some(partial))
         };
@@ -531,16 +322,6 @@ mod tests {
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
-    }
-
-    #[test]
-    fn a_new_output_equal_to_another_by_a_different_spelling_is_refused() {
-        let d = dir("spelling");
-        let a = d.join("x.lp");
-        let b = d.join(".").join("x.lp");
-        let r = check_outputs(&[], &[("-o".into(), a), ("--rejects".into(), b)]);
-        assert!(r.is_err_and(|e| e.contains("-o") && e.contains("--rejects")));
-        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]

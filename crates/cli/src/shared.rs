@@ -1,0 +1,170 @@
+//! What the commands share: input and tuning options (threads, sizes), the rejects files
+//! wired to send's output files, the progress bar and the one-line summary.
+
+use lpconvert_engine::{Counters, RejectsStore};
+use lpconvert_send::output::{
+    check_outputs, is_special, reasons_path, rejects_outputs, OutputError, OutputFile,
+};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The rejects file of `convert --rejects` and `replay --convert-rejects`: the engine's,
+/// written through send's output files.
+pub type RejectsFile = lpconvert_engine::RejectsFile<RejectFiles>;
+
+/// The files of a [`RejectsFile`]: send's [`OutputFile`]s, the further ones (`FILE.2.csv`,
+/// ...) named after no input and no other output.
+pub struct RejectFiles {
+    /// Files a further rejects file must not replace (the inputs, the other outputs).
+    pub avoid: Vec<String>,
+    /// The other outputs of the run (`(option, path)`, with their `.partial` names), which a
+    /// further rejects file must not take even before they exist.
+    pub others: Vec<(String, PathBuf)>,
+}
+
+impl RejectsStore for RejectFiles {
+    type File = OutputFile;
+    type Error = OutputError;
+
+    fn create(&self, path: &Path) -> Result<OutputFile, OutputError> {
+        OutputFile::create(path)
+    }
+
+    fn is_special(&self, path: &Path) -> bool {
+        is_special(path)
+    }
+
+    fn reasons_path(&self, path: &Path) -> PathBuf {
+        reasons_path(path)
+    }
+
+    fn is_free(&self, path: &Path) -> bool {
+        let mut outs = self.others.clone();
+        outs.extend(rejects_outputs("--rejects", path));
+        check_outputs(&self.avoid, &outs).is_ok()
+    }
+
+    fn prepare(file: &mut OutputFile) -> io::Result<()> {
+        file.prepare()
+    }
+
+    fn commit(file: OutputFile) -> io::Result<()> {
+        file.commit()
+    }
+
+    fn keep_partial(file: OutputFile) -> Option<PathBuf> {
+        file.keep_partial()
+    }
+}
+
+/// The inputs as given, or standard input (`-`) when none are.
+pub fn inputs_or_stdin(inputs: &[String]) -> Vec<String> {
+    if inputs.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        inputs.to_vec()
+    }
+}
+
+/// The most worker threads `--threads` accepts.
+pub const MAX_THREADS: usize = 1024;
+
+/// The largest `--chunk-size` accepted (256 MiB): a few chunks per thread are in memory.
+pub const MAX_CHUNK_SIZE: usize = 256 << 20;
+
+/// Parses `--threads`: 1 to [`MAX_THREADS`].
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a thread count from 1 to {MAX_THREADS}; omit the option to use every core"
+        )),
+    }
+}
+
+/// Parses `--chunk-size`: a size (see [`parse_size`]) up to [`MAX_CHUNK_SIZE`].
+pub fn parse_chunk_size(s: &str) -> Result<usize, String> {
+    let n = parse_size(s)?;
+    if n > MAX_CHUNK_SIZE {
+        return Err(format!(
+            "`{s}` is larger than the largest chunk size, 256M; use e.g. 4M"
+        ));
+    }
+    Ok(n)
+}
+
+/// Worker threads: `--threads`, else the available parallelism; 1 to [`MAX_THREADS`].
+pub fn thread_count(threads: Option<usize>) -> usize {
+    threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, MAX_THREADS)
+}
+
+/// Parses a byte size with the one rule of every size option
+/// ([`lpconvert_send::units::parse_size`]: `4M` = `4MiB`, `5MB` = 5,000,000); 0 is refused.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let n = lpconvert_send::units::parse_size(s).map_err(|e| e.to_string())?;
+    usize::try_from(n)
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{s}` is not a usable size"))
+}
+
+/// A progress bar on stderr (callers create it only when stderr is a terminal).
+pub fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
+    let style = |t: &str| {
+        indicatif::ProgressStyle::with_template(t)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    };
+    let pb = match total {
+        Some(t) => indicatif::ProgressBar::new(t).with_style(style(
+            "{bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta} {wide_bar}",
+        )),
+        None => indicatif::ProgressBar::new_spinner()
+            .with_style(style("{spinner} {bytes} {bytes_per_sec} {msg}")),
+    };
+    pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    pb
+}
+
+/// The one-line summary of a conversion.
+pub struct Summary {
+    /// The counters.
+    pub counters: Counters,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.counters;
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        write!(
+            f,
+            "lpconvert: {} rows read, {} lines written, {} skipped, {} rejected in {:.2} s ({:.1} MB/s, {:.0} rows/s)",
+            c.rows,
+            c.written,
+            c.skipped,
+            c.rejected,
+            secs,
+            c.bytes as f64 / 1e6 / secs,
+            c.rows as f64 / secs
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4M"), Ok(4 << 20));
+        assert_eq!(parse_size("4MB"), Ok(4_000_000));
+        assert_eq!(parse_size("256KiB"), Ok(256 << 10));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("x").is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! Where finished line protocol and the other outputs of a run are written: standard output or
+//! an [`OutputFile`] (`FILE.partial`, renamed into place when the run succeeds), after
+//! [`check_outputs`] has made sure that no output is an input or another output; and small
+//! files written whole ([`write_whole`]).
+
+mod collisions;
+mod file;
+mod whole;
+
+pub use collisions::{
+    check_outputs, file_outputs, reasons_path, rejects_outputs, replay_outputs, stdout_output,
+    with_schema, Problem, Shown, UnusableOutput, STDOUT,
+};
+pub use file::{is_special, with_suffix, OutputError, OutputFile};
+pub use whole::{check_writable, write_whole, NotWritable};
+
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Where converted lines go: standard output, or a file written through [`OutputFile`].
+pub enum Output {
+    /// Standard output.
+    Stdout(io::StdoutLock<'static>),
+    /// `-o FILE`.
+    File(OutputFile),
+}
+
+impl Output {
+    /// Opens the output: stdout when `None`, else `FILE.partial` (gzip when the name ends in
+    /// `.gz`), renamed into place by [`OutputFile::commit`].
+    pub fn create(path: Option<&Path>) -> Result<Output, OutputError> {
+        Ok(match path {
+            None => Output::Stdout(io::stdout().lock()),
+            Some(p) => Output::File(OutputFile::create(p)?),
+        })
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(w) => w.write(buf),
+            Output::File(w) => w.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.write_all(buf),
+            Output::File(w) => w.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.flush(),
+            Output::File(w) => w.flush(),
+        }
+    }
+}
