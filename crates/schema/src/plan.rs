@@ -295,6 +295,7 @@ impl Resolver<'_> {
                 Input::Slot(self.pointer(tokens, p.clone()))
             }
             Source::Value(v) => Input::Const(v.clone().into_bytes()),
+            Source::KeyOf(_) => Input::Const(Vec::new()),
         })
     }
 }

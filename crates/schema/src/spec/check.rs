@@ -27,14 +27,14 @@ pub(super) fn check_fixed_key_length(
         _ => (1, "a one-byte measurement"),
     };
     let mut constant_tags = 0usize;
-    for t in tags {
+    for t in tags.iter().filter(|t| t.key_kind == KeyKind::Fixed) {
         if let Source::Value(v) = &t.source {
             series +=
                 2 + escaped(lpconvert_lp::write_key, &t.key) + escaped(lpconvert_lp::write_key, v);
             constant_tags += 1;
         }
     }
-    for f in fields {
+    for f in fields.iter().filter(|f| f.key_kind == KeyKind::Fixed) {
         let key = escaped(lpconvert_lp::write_key, &f.key);
         let total = series + FIELD_KEY_SEPARATOR_LEN + key;
         if total > MAX_KEY_LEN {

@@ -4,8 +4,13 @@
 //! table's entries and `check` holds the checks across entries.
 
 mod check;
+mod iter;
 mod raw;
 mod tables;
+#[cfg(test)]
+mod tests;
+
+pub use iter::{glob_match, is_glob, iteration_prefixes};
 
 pub(crate) use check::boolean_lists;
 
@@ -66,6 +71,30 @@ pub enum Source {
     Path(String),
     /// A constant.
     Value(String),
+    /// The name of the current match of an iteration (`key_of`): a column glob (`"s*"`) or a
+    /// path up to and including a `*` segment (`"/disks/*"`).
+    KeyOf(String),
+}
+
+/// How an entry's key is given.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum KeyKind {
+    /// The key as written.
+    #[default]
+    Fixed,
+    /// A key containing `*`: one entry per matched column (CSV) or member of the entry's
+    /// `path` ending in `/*` (NDJSON), named like it, in the same line.
+    Pattern {
+        /// Names left out.
+        exclude: Vec<String>,
+    },
+    /// A key written `"{column}"` or `"{/pointer}"`: read from the data per record.
+    FromData {
+        /// Where the key is read.
+        source: Source,
+        /// The type per resulting key (fields only); the entry's type is the rest.
+        types: Vec<(String, FieldType)>,
+    },
 }
 
 /// A field's type.
@@ -118,6 +147,8 @@ pub struct TagSpec {
     /// Used when the source is missing or empty; never empty (`default = ""` omits the
     /// value like an empty cell, so it is stored as `None`).
     pub default: Option<String>,
+    /// How the key is given.
+    pub key_kind: KeyKind,
 }
 
 /// One `[fields]` entry.
@@ -136,6 +167,8 @@ pub struct FieldSpec {
     pub true_values: Vec<String>,
     /// Texts read as false (compared ignoring ASCII case).
     pub false_values: Vec<String>,
+    /// How the key is given.
+    pub key_kind: KeyKind,
 }
 
 /// The `[timestamp]` table.

@@ -1,6 +1,7 @@
 //! The TOML as serde reads it, and [`Schema::from_toml`] that checks it into a [`Schema`].
 
 use super::check::check_fixed_key_length;
+use super::iter::check_iterations;
 use super::tables::{csv_spec, field_specs, tag_specs, timestamp_spec};
 use super::*;
 use crate::SchemaError;
@@ -29,6 +30,7 @@ pub(super) struct RawSchema {
 pub(super) struct RawTimestamp {
     pub(super) column: Option<Value>,
     pub(super) path: Option<String>,
+    pub(super) key_of: Option<String>,
     pub(super) format: Option<String>,
     pub(super) timezone: Option<String>,
 }
@@ -57,6 +59,9 @@ pub(super) struct RawSource {
     pub(super) ftype: Option<String>,
     pub(super) true_values: Option<Vec<String>>,
     pub(super) false_values: Option<Vec<String>>,
+    pub(super) key_of: Option<String>,
+    pub(super) exclude: Option<Vec<String>>,
+    pub(super) types: Option<Table>,
 }
 
 pub(super) fn err(key: &str, msg: impl std::fmt::Display) -> SchemaError {
@@ -87,17 +92,23 @@ pub(super) fn one_byte(key: &str, s: &str) -> Result<u8, SchemaError> {
     }
 }
 
-/// Reads `column`/`path`/`value` of an entry; `None` when none is given.
+/// Reads `column`/`path`/`value`/`key_of` of an entry; `None` when none is given.
 pub(super) fn source_of(key: &str, raw: &RawSource) -> Result<Option<Source>, SchemaError> {
     let given = [
         raw.column.is_some(),
         raw.path.is_some(),
         raw.value.is_some(),
+        raw.key_of.is_some(),
     ];
     if given.iter().filter(|g| **g).count() > 1 {
-        return Err(err(key, "give only one of `column`, `path` and `value`"));
+        return Err(err(
+            key,
+            "give only one of `column`, `path`, `value` and `key_of`",
+        ));
     }
-    Ok(if let Some(c) = &raw.column {
+    Ok(if let Some(k) = &raw.key_of {
+        Some(Source::KeyOf(k.clone()))
+    } else if let Some(c) = &raw.column {
         Some(Source::Column(c.clone()))
     } else if let Some(p) = &raw.path {
         Some(Source::Path(p.clone()))
@@ -139,11 +150,17 @@ impl Schema {
                     || rs.ftype.is_some()
                     || rs.true_values.is_some()
                     || rs.false_values.is_some()
+                    || rs.exclude.is_some()
+                    || rs.types.is_some()
                 {
-                    return Err(err("measurement", "takes only `column`, `path` or `value`"));
+                    return Err(err(
+                        "measurement",
+                        "takes only `column`, `path` or `value` (or `key_of`)",
+                    ));
                 }
-                source_of("measurement", &rs)?
-                    .ok_or_else(|| err("measurement", "give `column`, `path` or `value`"))?
+                source_of("measurement", &rs)?.ok_or_else(|| {
+                    err("measurement", "give `column`, `path`, `value` or `key_of`")
+                })?
             }
             Some(_) => {
                 return Err(err(
@@ -199,6 +216,7 @@ impl Schema {
             }
         }
         check_fixed_key_length(&measurement, &tags, &fields)?;
+        check_iterations(&measurement, timestamp.as_ref(), &tags, &fields)?;
         let csv = raw.csv.map(csv_spec).transpose()?.unwrap_or_default();
         Ok(Schema {
             format,

@@ -1,12 +1,17 @@
 //! Reading the `[timestamp]`, `[tags]`, `[fields]` and `[csv]` tables.
 
 use super::check::{check_booleans, check_value, refuse_time_key};
-use super::raw::{err, one_byte, raw_source, scalar_text, source_of, RawCsv, RawTimestamp};
+use super::iter::{entry_source, key_kind};
+use super::raw::{err, one_byte, raw_source, scalar_text, RawCsv, RawTimestamp};
 use super::*;
 
 pub(super) fn timestamp_spec(raw: RawTimestamp) -> Result<TimestampSpec, SchemaError> {
     let source = match (raw.column, raw.path) {
         (Some(_), Some(_)) => return Err(err("timestamp", "give only one of `column` and `path`")),
+        (Some(_), None) | (None, Some(_)) if raw.key_of.is_some() => {
+            return Err(err("timestamp", "give only one of `column`, `path` and `key_of`"))
+        }
+        (None, None) if raw.key_of.is_some() => Source::KeyOf(raw.key_of.unwrap_or_default()),
         (Some(Value::String(c)), None) => Source::Column(c),
         (Some(Value::Array(a)), None) => {
             let cols = a
@@ -15,6 +20,9 @@ pub(super) fn timestamp_spec(raw: RawTimestamp) -> Result<TimestampSpec, SchemaE
                 .collect::<Option<Vec<_>>>()
                 .filter(|c| !c.is_empty())
                 .ok_or_else(|| err("timestamp.column", "must be a column name or a list of column names"))?;
+            if let Some(g) = cols.iter().find(|c| is_glob(c)) {
+                return Err(err("timestamp.column", format!("joins columns, so it cannot hold the glob `{g}`: a glob iterates (one line per column); name the columns to join")));
+            }
             Source::Columns(cols)
         }
         (Some(_), None) => return Err(err("timestamp.column", "must be a column name or a list of column names")),
@@ -47,6 +55,7 @@ pub(super) fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError>
                     key: name.to_string(),
                     source: Source::Column(name.to_string()),
                     default: None,
+                    key_kind: KeyKind::Fixed,
                 });
             }
         }
@@ -54,15 +63,22 @@ pub(super) fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError>
             for (key, v) in t {
                 let path = format!("tags.{key}");
                 let spec = match v {
-                    Value::String(col) => TagSpec { key: key.clone(), source: Source::Column(col), default: None },
+                    Value::String(col) => {
+                        if is_glob(&key) {
+                            return Err(err(&path, "is a pattern key: write it as a table, e.g. { exclude = [\"id\"] } (its columns are the ones the pattern matches)"));
+                        }
+                        let key_kind = key_kind(&path, &key, None)?;
+                        TagSpec { key: key.clone(), source: Source::Column(col), default: None, key_kind }
+                    }
                     v @ Value::Table(_) => {
                         let rs = raw_source(&path, v)?;
-                        if rs.ftype.is_some() || rs.true_values.is_some() || rs.false_values.is_some() {
-                            return Err(err(&path, "a tag takes only `column`, `path`, `value` and `default`"));
+                        if rs.ftype.is_some() || rs.true_values.is_some() || rs.false_values.is_some() || rs.types.is_some() {
+                            return Err(err(&path, "a tag takes only `column`, `path`, `value` and `default` (or `key_of` instead of a source; `exclude` for a pattern key)"));
                         }
                         let default = rs.default.as_ref().map(|d| scalar_text(&format!("{path}.default"), d)).transpose()?;
-                        let source = source_of(&path, &rs)?.unwrap_or_else(|| Source::Column(key.clone()));
-                        TagSpec { key: key.clone(), source, default }
+                        let key_kind = key_kind(&path, &key, Some(&rs))?;
+                        let source = entry_source(&path, &key, &key_kind, &rs)?;
+                        TagSpec { key: key.clone(), source, default, key_kind }
                     }
                     _ => return Err(err(&path, "must be a column name or a table like { column = \"name\", default = \"x\" }")),
                 };
@@ -73,9 +89,11 @@ pub(super) fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError>
     }
     for t in &mut out {
         let path = format!("tags.{}", t.key);
-        lpconvert_lp::escape::check_name(t.key.as_bytes())
-            .map_err(|e| err(&path, format!("the key {e}")))?;
-        refuse_time_key(&path, "tag", &t.key)?;
+        if t.key_kind == KeyKind::Fixed {
+            lpconvert_lp::escape::check_name(t.key.as_bytes())
+                .map_err(|e| err(&path, format!("the key {e}")))?;
+            refuse_time_key(&path, "tag", &t.key)?;
+        }
         if let Source::Value(v) = &t.source {
             lpconvert_lp::escape::check_name(v.as_bytes())
                 .map_err(|e| err(&path, format!("the value {e}")))?;
@@ -101,16 +119,24 @@ pub(super) fn field_specs(
             err(&path, format!("unknown type `{t}`: use \"float\", \"integer\", \"unsigned\", \"boolean\" or \"string\""))
         };
         let mut spec = match v {
-            Value::String(t) => FieldSpec {
-                key: key.clone(),
-                source: Source::Column(key.clone()),
-                ftype: FieldType::parse(&t).ok_or_else(|| type_err(&t))?,
-                default: None,
-                true_values: Vec::new(),
-                false_values: Vec::new(),
-            },
+            Value::String(t) => {
+                let key_kind = key_kind(&path, &key, None)?;
+                if matches!(key_kind, KeyKind::FromData { .. }) {
+                    return Err(err(&path, "reads its key from the data: give its value's source, e.g. { column = \"_value\", type = \"float\" }"));
+                }
+                FieldSpec {
+                    key: key.clone(),
+                    source: Source::Column(key.clone()),
+                    ftype: FieldType::parse(&t).ok_or_else(|| type_err(&t))?,
+                    default: None,
+                    true_values: Vec::new(),
+                    false_values: Vec::new(),
+                    key_kind,
+                }
+            }
             v @ Value::Table(_) => {
                 let rs = raw_source(&path, v)?;
+                let key_kind = key_kind(&path, &key, Some(&rs))?;
                 let ftype = match rs.ftype.as_deref() {
                     None => FieldType::Float,
                     Some(t) => FieldType::parse(t).ok_or_else(|| type_err(t))?,
@@ -119,7 +145,7 @@ pub(super) fn field_specs(
                     return Err(err(&path, "`true_values`/`false_values` apply only to type = \"boolean\""));
                 }
                 let default = rs.default.as_ref().map(|d| scalar_text(&format!("{path}.default"), d)).transpose()?;
-                let source = source_of(&path, &rs)?.unwrap_or_else(|| Source::Column(key.clone()));
+                let source = entry_source(&path, &key, &key_kind, &rs)?;
                 FieldSpec {
                     key: key.clone(),
                     source,
@@ -127,13 +153,16 @@ pub(super) fn field_specs(
                     default,
                     true_values: rs.true_values.unwrap_or_default(),
                     false_values: rs.false_values.unwrap_or_default(),
+                    key_kind,
                 }
             }
             _ => return Err(err(&path, "must be a type name such as \"float\" or a table like { column = \"c\", type = \"integer\" }")),
         };
-        lpconvert_lp::escape::check_name(spec.key.as_bytes())
-            .map_err(|e| err(&path, format!("the key {e}")))?;
-        refuse_time_key(&path, "field", &spec.key)?;
+        if spec.key_kind == KeyKind::Fixed {
+            lpconvert_lp::escape::check_name(spec.key.as_bytes())
+                .map_err(|e| err(&path, format!("the key {e}")))?;
+            refuse_time_key(&path, "field", &spec.key)?;
+        }
         // An empty default omits the field, like an empty cell (SCHEMA.md).
         spec.default = spec.default.filter(|d| !d.is_empty());
         check_booleans(&path, &spec)?;
