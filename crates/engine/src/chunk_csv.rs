@@ -1,7 +1,8 @@
 //! Converts one chunk of CSV records: the work a worker does, with its reused buffers.
 
 use crate::csv_record::{Dialect, Record, RecordReader};
-use crate::mapper::{map_row, Cell, Cells, Mapped, Scratch};
+use crate::mapper::{map_row, Cell, Cells, Mapped, RowError, Scratch};
+use crate::multi::{map_record, LinePlan};
 use crate::pipeline::oversize_message;
 use crate::report::{ChunkOutput, RowReject};
 use lpconvert_schema::{OnError, Plan};
@@ -43,6 +44,8 @@ pub struct CsvWorker {
     rec: Record,
     scratch: Scratch,
     max_record: usize,
+    /// The rebindable copy of the plan, for plans of several lines per record.
+    line: Option<Box<LinePlan>>,
 }
 
 impl Default for CsvWorker {
@@ -58,6 +61,7 @@ impl CsvWorker {
             rec: Record::default(),
             scratch: Scratch::default(),
             max_record,
+            line: None,
         }
     }
 
@@ -102,7 +106,18 @@ impl CsvWorker {
                         rec: &self.rec,
                         data,
                     };
-                    match map_row(plan, &cells, &mut out.lines, &mut self.scratch) {
+                    let mapped = match &plan.multi {
+                        None => map_row(plan, &cells, &mut out.lines, &mut self.scratch),
+                        Some(multi) => several(
+                            multi,
+                            self.line
+                                .get_or_insert_with(|| Box::new(LinePlan::new(plan))),
+                            &cells,
+                            &mut out.lines,
+                            &mut self.scratch,
+                        ),
+                    };
+                    match mapped {
                         Ok(Mapped::Written) => out.written += 1,
                         Ok(Mapped::Skipped) => out.skipped += 1,
                         Err(e) => {
@@ -140,4 +155,20 @@ impl CsvWorker {
         }
         out.lines_seen = reader.lines();
     }
+}
+
+/// Maps a record of a plan with several lines per record: written when it wrote a line.
+#[cold]
+#[inline(never)]
+pub(crate) fn several<C: Cells>(
+    multi: &lpconvert_schema::MultiPlan,
+    line: &mut LinePlan,
+    cells: &C,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<Mapped, RowError> {
+    Ok(match map_record(multi, line, cells, out, scratch)? {
+        0 => Mapped::Skipped,
+        _ => Mapped::Written,
+    })
 }

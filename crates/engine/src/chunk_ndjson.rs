@@ -1,10 +1,12 @@
 //! Converts one chunk of NDJSON rows (one object per line), or of elements of a top-level
 //! JSON array: the work a worker does, with its reused buffers.
 
+use crate::chunk_csv::several;
 use crate::json_scan::{
     skip_blank, skip_value, Found, JsonError, PointerTree, Scanner, Slot, DUPLICATE_KEY,
 };
 use crate::mapper::{map_row, Cell, Cells, Mapped, Scratch};
+use crate::multi::LinePlan;
 use crate::pipeline::oversize_message;
 use crate::pipeline::ChunkAt;
 use crate::report::{ChunkOutput, RowReject};
@@ -59,6 +61,8 @@ pub struct NdjsonWorker {
     array: bool,
     /// Longer rows are rejected.
     max_record: usize,
+    /// The rebindable copy of the plan, for plans of several lines per record.
+    line: Option<Box<LinePlan>>,
 }
 
 impl NdjsonWorker {
@@ -72,6 +76,7 @@ impl NdjsonWorker {
             scratch: Scratch::default(),
             array,
             max_record,
+            line: plan.multi.as_ref().map(|_| Box::new(LinePlan::new(plan))),
         }
     }
 
@@ -118,7 +123,13 @@ impl NdjsonWorker {
             row,
             scratch: &self.scanner.scratch,
         };
-        match map_row(plan, &cells, &mut out.lines, &mut self.scratch) {
+        let mapped = match (&plan.multi, &mut self.line) {
+            (Some(multi), Some(line)) => {
+                several(multi, line, &cells, &mut out.lines, &mut self.scratch)
+            }
+            _ => map_row(plan, &cells, &mut out.lines, &mut self.scratch),
+        };
+        match mapped {
             Ok(Mapped::Written) => out.written += 1,
             Ok(Mapped::Skipped) => out.skipped += 1,
             Err(e) => return Err((e.column.saturating_sub(1), e.message)),

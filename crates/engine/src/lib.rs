@@ -15,6 +15,7 @@ pub mod input;
 pub mod json_scan;
 pub mod mapguard;
 pub mod mapper;
+pub mod multi;
 mod ndjson;
 pub mod pipeline;
 mod produce;

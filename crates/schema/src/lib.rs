@@ -4,12 +4,14 @@
 #![warn(missing_docs)]
 
 pub mod infer;
+pub mod multi;
 pub mod plan;
 pub mod spec;
 pub mod time;
 
+pub use multi::MultiPlan;
 pub use plan::{FieldPlan, Input, MeasurementPlan, Plan, TagPlan, TimestampPlan};
-pub use spec::{CsvSpec, FieldType, Format, OnError, Schema, Source};
+pub use spec::{CsvSpec, FieldType, Format, KeyKind, OnError, Schema, Source};
 pub use time::{TimeError, TimeFormat, TimeParser, Zone};
 
 use std::path::Path;

@@ -1,7 +1,10 @@
 //! The Plan: a schema compiled against one input's columns, ready for the hot loop.
 //! Column names are resolved to slot numbers, keys are escaped once, formats are parsed.
 
-use crate::spec::{FieldType, Format, OnError, Schema, Source};
+use crate::multi::{
+    expand_patterns, has_patterns, Binding, DataKey, Iterations, MultiPlan, Target, Use,
+};
+use crate::spec::{is_glob, FieldType, Format, KeyKind, OnError, Schema, Source};
 use crate::time::TimeParser;
 use crate::SchemaError;
 use lpconvert_lp::{printable, Precision};
@@ -98,6 +101,8 @@ pub struct Plan {
     pub slot_names: Vec<String>,
     /// NDJSON: the decoded JSON Pointer of each slot.
     pub pointers: Vec<Vec<String>>,
+    /// Iterations and keys read from the data; `None` for a plan of one line per record.
+    pub multi: Option<Box<MultiPlan>>,
 }
 
 /// Decodes an RFC 6901 JSON Pointer (`/a~1b/0` -> `["a/b", "0"]`).
@@ -232,6 +237,9 @@ fn not_in_header(name: &str, header: &[String], input_name: &str) -> String {
 }
 
 struct Resolver<'a> {
+    iterations: &'a Iterations,
+    /// The iteration the last resolved source performs, if any.
+    pending: Option<(usize, Use)>,
     format: Format,
     header: Option<&'a [String]>,
     input_name: &'a str,
@@ -275,6 +283,21 @@ impl Resolver<'_> {
 
     fn input(&mut self, key: &str, source: &Source) -> Result<Input, SchemaError> {
         Ok(match source {
+            Source::Column(c) if is_glob(c) => {
+                let i = self.iteration(key, c)?;
+                self.pending = Some((i, Use::Value));
+                Input::Slot(
+                    self.iterations.list[i]
+                        .matches
+                        .first()
+                        .map_or(0, |m| m.slot),
+                )
+            }
+            Source::KeyOf(k) => {
+                let i = self.iteration(key, k)?;
+                self.pending = Some((i, Use::KeyOf));
+                Input::Const(Vec::new())
+            }
             Source::Column(c) => Input::Slot(self.column(key, c)?),
             Source::Columns(cs) => Input::Joined(
                 cs.iter()
@@ -295,8 +318,27 @@ impl Resolver<'_> {
                 Input::Slot(self.pointer(tokens, p.clone()))
             }
             Source::Value(v) => Input::Const(v.clone().into_bytes()),
-            Source::KeyOf(_) => Input::Const(Vec::new()),
         })
+    }
+
+    /// The slot a key read from the data comes from.
+    fn data_key(&mut self, key: &str, source: &Source) -> Result<usize, SchemaError> {
+        match self.input(key, source)? {
+            Input::Slot(s) => Ok(s),
+            _ => Err(SchemaError::Key {
+                key: key.to_string(),
+                message: "must read its key from one column or path".into(),
+            }),
+        }
+    }
+
+    fn iteration(&self, key: &str, source: &str) -> Result<usize, SchemaError> {
+        self.iterations
+            .index(source)
+            .ok_or_else(|| SchemaError::Key {
+                key: key.to_string(),
+                message: format!("`{source}` names no iteration of this schema"),
+            })
     }
 }
 
@@ -309,7 +351,26 @@ impl Plan {
         header: Option<&[String]>,
         input_name: &str,
     ) -> Result<Plan, SchemaError> {
+        let expanded;
+        let schema = if has_patterns(schema) {
+            if format != Format::Csv {
+                return Err(SchemaError::Key {
+                    key: "fields".into(),
+                    message: "has a pattern key, which this build converts for CSV only (NDJSON pattern keys are in progress)".into(),
+                });
+            }
+            expanded = expand_patterns(schema, header.unwrap_or(&[]), input_name)?;
+            &expanded
+        } else {
+            schema
+        };
+        let iterations = Iterations::find(schema, format, header.unwrap_or(&[]), input_name)?;
+        // (target, iteration, use), tags by declaration index until sorted.
+        let mut bindings: Vec<Binding> = Vec::new();
+        let mut data_keys: Vec<DataKey> = Vec::new();
         let mut r = Resolver {
+            iterations: &iterations,
+            pending: None,
             format,
             header,
             input_name,
@@ -327,6 +388,7 @@ impl Plan {
             }
             other => match r.input("measurement", other)? {
                 Input::Slot(i) => MeasurementPlan::Slot(i),
+                Input::Const(_) if r.pending.is_some() => MeasurementPlan::Const(Vec::new()),
                 _ => {
                     return Err(SchemaError::Key {
                         key: "measurement".into(),
@@ -335,12 +397,32 @@ impl Plan {
                 }
             },
         };
+        let mut bind = |r: &mut Resolver, target: Target| {
+            if let Some((iteration, what)) = r.pending.take() {
+                bindings.push(Binding {
+                    target,
+                    iteration,
+                    what,
+                });
+            }
+        };
+        bind(&mut r, Target::Measurement);
         let mut tags = Vec::with_capacity(schema.tags.len());
-        for t in &schema.tags {
+        for (i, t) in schema.tags.iter().enumerate() {
             let mut prefix = b",".to_vec();
             lpconvert_lp::write_key(&mut prefix, t.key.as_bytes());
             prefix.push(b'=');
             let input = r.input(&format!("tags.{}", t.key), &t.source)?;
+            bind(&mut r, Target::Tag(i));
+            if let KeyKind::FromData { source, .. } = &t.key_kind {
+                let slot = r.data_key(&format!("tags.{}", t.key), source)?;
+                data_keys.push(DataKey {
+                    target: Target::Tag(i),
+                    slot,
+                    types: Vec::new(),
+                    ftype: FieldType::String,
+                });
+            }
             tags.push(TagPlan {
                 name: t.key.clone(),
                 prefix_padded: padded(&prefix),
@@ -349,15 +431,35 @@ impl Plan {
                 default: t.default.clone().map(String::into_bytes),
             });
         }
+        // Declaration index -> output position.
+        let mut tag_pos: Vec<usize> = (0..tags.len()).collect();
         if schema.sort_tags {
-            tags.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+            let mut order: Vec<usize> = (0..tags.len()).collect();
+            order.sort_by(|&a, &b| tags[a].name.as_bytes().cmp(tags[b].name.as_bytes()));
+            for (pos, &i) in order.iter().enumerate() {
+                tag_pos[i] = pos;
+            }
+            tags = order.iter().map(|&i| tags[i].clone()).collect();
         }
         let mut fields = Vec::with_capacity(schema.fields.len());
-        for f in &schema.fields {
+        for (i, f) in schema.fields.iter().enumerate() {
             let mut prefix = b",".to_vec();
             lpconvert_lp::write_key(&mut prefix, f.key.as_bytes());
             prefix.push(b'=');
             let input = r.input(&format!("fields.{}", f.key), &f.source)?;
+            bind(&mut r, Target::Field(i));
+            if let KeyKind::FromData { source, types } = &f.key_kind {
+                let slot = r.data_key(&format!("fields.{}", f.key), source)?;
+                data_keys.push(DataKey {
+                    target: Target::Field(i),
+                    slot,
+                    types: types
+                        .iter()
+                        .map(|(k, t)| (k.clone().into_bytes(), *t))
+                        .collect(),
+                    ftype: f.ftype,
+                });
+            }
             let (true_values, false_values) = crate::spec::boolean_lists(f);
             let bytes = |v: Vec<String>| v.into_iter().map(String::into_bytes).collect();
             fields.push(FieldPlan {
@@ -373,11 +475,33 @@ impl Plan {
         }
         let timestamp = match &schema.timestamp {
             None => None,
-            Some(ts) => Some(TimestampPlan {
-                input: r.input("timestamp.column", &ts.source)?,
-                parser: ts.parser.clone(),
-            }),
+            Some(ts) => {
+                let input = r.input("timestamp.column", &ts.source)?;
+                bind(&mut r, Target::Timestamp);
+                Some(TimestampPlan {
+                    input,
+                    parser: ts.parser.clone(),
+                })
+            }
         };
+        let sorted = |t: Target| match t {
+            Target::Tag(i) => Target::Tag(tag_pos[i]),
+            other => other,
+        };
+        for b in &mut bindings {
+            b.target = sorted(b.target);
+        }
+        for k in &mut data_keys {
+            k.target = sorted(k.target);
+        }
+        let multi = (!bindings.is_empty() || !data_keys.is_empty()).then(|| {
+            Box::new(MultiPlan {
+                iterations: iterations.list.clone(),
+                bindings,
+                data_keys,
+                sort_tags: schema.sort_tags,
+            })
+        });
         Ok(Plan {
             format,
             measurement,
@@ -396,6 +520,7 @@ impl Plan {
             escape_string_newlines: schema.escape_string_newlines,
             slot_names: r.slot_names,
             pointers: r.pointers,
+            multi,
         })
     }
 }

@@ -1,0 +1,285 @@
+//! Maps one record to zero or more lines (SCHEMA.md "Several lines from one record", "Keys
+//! from the data"), for plans with a [`MultiPlan`]. Each combination of matches rebinds a
+//! copy of the plan (the *line plan*) and maps it with the one-line mapper, so escaping,
+//! types and messages are the one implementation.
+
+use crate::mapper::{map_row, Cells, Mapped, RowError, Scratch};
+use lpconvert_lp::printable;
+use lpconvert_schema::multi::{Target, Use};
+use lpconvert_schema::{Input, MeasurementPlan, MultiPlan, Plan};
+
+/// A worker's mutable copy of a plan, rebound per record and per combination.
+#[derive(Debug)]
+pub struct LinePlan {
+    plan: Plan,
+    /// For each tag of `plan` (output order) its position in the compiled plan.
+    tag_base: Vec<usize>,
+    /// The inverse: compiled position -> current position in `plan.tags`.
+    tag_pos: Vec<usize>,
+    /// The current match of each iteration.
+    at: Vec<usize>,
+}
+
+impl LinePlan {
+    /// A line plan for `plan`.
+    pub fn new(plan: &Plan) -> LinePlan {
+        let n = plan.tags.len();
+        LinePlan {
+            plan: plan.clone(),
+            tag_base: (0..n).collect(),
+            tag_pos: (0..n).collect(),
+            at: Vec::new(),
+        }
+    }
+}
+
+/// Sets `input` to the constant `text`, reusing its buffer.
+fn set_const(input: &mut Input, text: &[u8]) {
+    if let Input::Const(c) = input {
+        c.clear();
+        c.extend_from_slice(text);
+    } else {
+        *input = Input::Const(text.to_vec());
+    }
+}
+
+/// Appends the lines of one record to `out` and returns how many; 0 means the record is
+/// skipped. On error `out` is left as it was: a record converts whole or not at all.
+pub fn map_record<C: Cells>(
+    multi: &MultiPlan,
+    line: &mut LinePlan,
+    cells: &C,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<u64, RowError> {
+    let start = out.len();
+    let r = map_all(multi, line, cells, out, scratch);
+    if r.is_err() {
+        out.truncate(start);
+    }
+    r
+}
+
+fn map_all<C: Cells>(
+    multi: &MultiPlan,
+    line: &mut LinePlan,
+    cells: &C,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<u64, RowError> {
+    if !multi.data_keys.is_empty() {
+        data_keys(multi, line, cells)?;
+    }
+    let n = multi.iterations.len();
+    line.at.clear();
+    line.at.resize(n, 0);
+    if multi.iterations.iter().any(|i| i.matches.is_empty()) {
+        return Ok(0);
+    }
+    let mut lines = 0;
+    loop {
+        rebind(multi, line);
+        if !all_empty(multi, line, cells)
+            && map_row(&line.plan, cells, out, scratch)? == Mapped::Written
+        {
+            lines += 1;
+        }
+        // Next combination: the last iteration is innermost.
+        let mut k = n;
+        loop {
+            if k == 0 {
+                return Ok(lines);
+            }
+            k -= 1;
+            line.at[k] += 1;
+            if line.at[k] < multi.iterations[k].matches.len() {
+                break;
+            }
+            line.at[k] = 0;
+        }
+    }
+}
+
+/// Points every bound target at the current match of its iteration.
+fn rebind(multi: &MultiPlan, line: &mut LinePlan) {
+    for b in &multi.bindings {
+        let m = &multi.iterations[b.iteration].matches[line.at[b.iteration]];
+        let p = &mut line.plan;
+        match (b.target, b.what) {
+            (Target::Measurement, Use::Value) => p.measurement = MeasurementPlan::Slot(m.slot),
+            (Target::Measurement, Use::KeyOf) => {
+                let mut text = match std::mem::replace(&mut p.measurement, MeasurementPlan::Slot(0))
+                {
+                    MeasurementPlan::Const(c) => c,
+                    MeasurementPlan::Slot(_) => Vec::new(),
+                };
+                text.clear();
+                lpconvert_lp::write_measurement(&mut text, &m.name);
+                p.measurement = MeasurementPlan::Const(text);
+            }
+            (target, what) => {
+                let input = match target {
+                    Target::Timestamp => match &mut p.timestamp {
+                        Some(ts) => &mut ts.input,
+                        None => continue,
+                    },
+                    Target::Tag(i) => &mut p.tags[line.tag_pos[i]].input,
+                    Target::Field(i) => &mut p.fields[i].input,
+                    Target::Measurement => continue,
+                };
+                match what {
+                    Use::Value => *input = Input::Slot(m.slot),
+                    Use::KeyOf => set_const(input, &m.name),
+                }
+            }
+        }
+    }
+}
+
+/// True when, for some iteration, every value read through it is empty or null (and has
+/// no default): that combination writes no line.
+fn all_empty<C: Cells>(multi: &MultiPlan, line: &LinePlan, cells: &C) -> bool {
+    let p = &line.plan;
+    let null = |t: &[u8]| t.is_empty() || p.null_values.iter().any(|n| n.as_slice() == t);
+    let has_default = |t: Target| match t {
+        Target::Tag(i) => p.tags[line.tag_pos[i]].default.is_some(),
+        Target::Field(i) => p.fields[i].default.is_some(),
+        _ => false,
+    };
+    (0..multi.iterations.len()).any(|it| {
+        let slot = multi.iterations[it].matches[line.at[it]].slot;
+        let mut values = multi
+            .bindings
+            .iter()
+            .filter(|b| b.iteration == it && b.what == Use::Value)
+            .peekable();
+        values.peek().is_some()
+            && values.all(|b| {
+                // A value that is not a scalar is not empty: the mapper reports it.
+                !has_default(b.target) && cells.get(slot).is_ok_and(|c| null(c.text))
+            })
+    })
+}
+
+/// Reads the keys of this record from the data into the line plan.
+fn data_keys<C: Cells>(multi: &MultiPlan, line: &mut LinePlan, cells: &C) -> Result<(), RowError> {
+    let mut moved_tag = false;
+    for k in &multi.data_keys {
+        let cell = cells.get(k.slot).map_err(|found| RowError {
+            column: cells.column(k.slot),
+            message: format!(
+                "key ({}): found {found} where a key name is expected",
+                slot_name(&line.plan, k.slot)
+            ),
+        })?;
+        let key = cell.text;
+        let what = match k.target {
+            Target::Tag(_) => "tag key",
+            _ => "field key",
+        };
+        if key.is_empty() {
+            return Err(RowError {
+                column: cells.column(k.slot),
+                message: format!(
+                    "{what} ({}) is empty: every row needs a key there",
+                    slot_name(&line.plan, k.slot)
+                ),
+            });
+        }
+        lpconvert_lp::escape::check_name(key).map_err(|e| RowError {
+            column: cells.column(k.slot),
+            message: format!(
+                "{what} ({}): {:?} {e}",
+                slot_name(&line.plan, k.slot),
+                String::from_utf8_lossy(key)
+            ),
+        })?;
+        let mut prefix = b",".to_vec();
+        lpconvert_lp::write_key(&mut prefix, key);
+        prefix.push(b'=');
+        let mut padded = prefix.clone();
+        padded.resize(prefix.len() + 32, 0);
+        let name = String::from_utf8_lossy(key).into_owned();
+        match k.target {
+            Target::Tag(i) => {
+                let t = &mut line.plan.tags[line.tag_pos[i]];
+                (t.name, t.prefix, t.prefix_padded) = (name, prefix, padded);
+                moved_tag = true;
+            }
+            Target::Field(i) => {
+                let f = &mut line.plan.fields[i];
+                (f.name, f.prefix, f.prefix_padded) = (name, prefix, padded);
+                f.ftype = k
+                    .types
+                    .iter()
+                    .find(|(n, _)| n.as_slice() == key)
+                    .map_or(k.ftype, |&(_, t)| t);
+            }
+            _ => {}
+        }
+    }
+    // A key read from a cell may equal another key of the line.
+    for k in &multi.data_keys {
+        let (own_tag, own_field) = match k.target {
+            Target::Tag(i) => (Some(line.tag_pos[i]), None),
+            Target::Field(i) => (None, Some(i)),
+            _ => (None, None),
+        };
+        let key = match (own_tag, own_field) {
+            (Some(t), _) => &line.plan.tags[t].name,
+            (_, Some(f)) => &line.plan.fields[f].name,
+            _ => continue,
+        };
+        let clash = line
+            .plan
+            .tags
+            .iter()
+            .enumerate()
+            .any(|(i, t)| Some(i) != own_tag && t.name == *key)
+            || line
+                .plan
+                .fields
+                .iter()
+                .enumerate()
+                .any(|(i, f)| Some(i) != own_field && f.name == *key);
+        if clash {
+            return Err(RowError {
+                column: cells.column(k.slot),
+                message: format!(
+                    "key `{}` read from {} is also another key of the line (tags and fields share one key space)",
+                    printable(key.as_bytes()),
+                    slot_name(&line.plan, k.slot)
+                ),
+            });
+        }
+    }
+    if moved_tag && multi.sort_tags {
+        sort_tags(line);
+    }
+    Ok(())
+}
+
+fn slot_name(plan: &Plan, slot: usize) -> String {
+    let label = match plan.format {
+        lpconvert_schema::Format::Csv => "column",
+        lpconvert_schema::Format::Ndjson => "path",
+    };
+    let name = plan.slot_names.get(slot).map_or("?", |s| s.as_str());
+    format!("{label} {}", printable(name.as_bytes()))
+}
+
+/// Sorts the line plan's tags by key, keeping track of where each compiled tag went.
+fn sort_tags(line: &mut LinePlan) {
+    let mut pairs: Vec<_> = line
+        .plan
+        .tags
+        .drain(..)
+        .zip(line.tag_base.drain(..))
+        .collect();
+    pairs.sort_by(|a, b| a.0.name.as_bytes().cmp(b.0.name.as_bytes()));
+    for (pos, (t, base)) in pairs.into_iter().enumerate() {
+        line.plan.tags.push(t);
+        line.tag_base.push(base);
+        line.tag_pos[base] = pos;
+    }
+}
