@@ -68,93 +68,150 @@ impl CsvWorker {
     /// Converts every record of `data` into `out` (cleared first). Line numbers in the
     /// result are relative to the chunk's first line.
     pub fn convert(&mut self, plan: &Plan, dialect: Dialect, data: &[u8], out: &mut ChunkOutput) {
-        out.clear();
-        let width = plan.slot_names.len();
-        let mut reader = RecordReader::new(dialect, 0).with_limit(self.max_record);
-        loop {
-            let read = reader.read(data, &mut self.rec);
-            let (line, start, end) = (self.rec.line, self.rec.start, self.rec.end);
-            let err = match read {
-                Ok(false) => break,
-                Err(u) => {
-                    out.open_end = true;
-                    let len = record_len(data, start, data.len());
-                    let message = if len > self.max_record {
-                        // As a stream says when it skips it (it cannot see the cell).
-                        oversize_message(len as u64, self.max_record, NO_RECORD_END)
-                    } else {
-                        "unterminated quoted field: a quote opened here never closes".to_string()
-                    };
-                    let cell = if len > self.max_record { 1 } else { u.cell };
-                    Some((cell, message, data.len()))
-                }
-                Ok(true) if record_len(data, start, end) > self.max_record => Some((
-                    1,
-                    oversize_message(record_len(data, start, end) as u64, self.max_record, ""),
-                    end,
-                )),
-                Ok(true) if self.rec.len() != width => Some((
-                    self.rec.len().min(width + 1),
-                    format!(
-                        "the row has {} cells but the header has {width}",
-                        self.rec.len()
-                    ),
-                    end,
-                )),
-                Ok(true) => {
-                    let cells = CsvCells {
-                        rec: &self.rec,
-                        data,
-                    };
-                    let mapped = match &plan.multi {
-                        None => map_row(plan, &cells, &mut out.lines, &mut self.scratch),
-                        Some(multi) => several(
-                            multi,
-                            self.line
-                                .get_or_insert_with(|| Box::new(LinePlan::new(plan))),
-                            &cells,
-                            &mut out.lines,
-                            &mut self.scratch,
-                        ),
-                    };
-                    match mapped {
-                        Ok(Mapped::Written) => out.written += 1,
-                        Ok(Mapped::Skipped) => out.skipped += 1,
-                        Err(e) => {
-                            out.rows += 1;
-                            out.push_reject(RowReject {
-                                line,
-                                column: e.column,
-                                message: e.message,
-                                raw: start..end,
-                            });
-                            if plan.on_error == OnError::Fail {
-                                out.failed = true;
-                                break;
-                            }
-                            continue;
-                        }
-                    }
-                    out.rows += 1;
-                    None
-                }
-            };
-            if let Some((column, message, end)) = err {
-                out.rows += 1;
-                out.push_reject(RowReject {
-                    line,
-                    column,
-                    message,
-                    raw: start..end,
-                });
-                if plan.on_error == OnError::Fail {
-                    out.failed = true;
-                    break;
-                }
+        let (rec, scratch) = (&mut self.rec, &mut self.scratch);
+        let max = self.max_record;
+        match &plan.multi {
+            None => convert_records(rec, scratch, max, plan, dialect, data, out, &mut OneLine),
+            Some(multi) => {
+                let line = self
+                    .line
+                    .get_or_insert_with(|| Box::new(LinePlan::new(plan)));
+                let mut several = Several { multi, line };
+                convert_records(rec, scratch, max, plan, dialect, data, out, &mut several)
             }
         }
-        out.lines_seen = reader.lines();
     }
+}
+
+/// How a record becomes lines: one line (the plain plan) or several.
+trait MapRecord {
+    /// Appends the record's lines to `out`; on error `out` is left as it was.
+    fn map<C: Cells>(
+        &mut self,
+        plan: &Plan,
+        cells: &C,
+        out: &mut Vec<u8>,
+        scratch: &mut Scratch,
+    ) -> Result<Mapped, RowError>;
+}
+
+/// One line per record: the mapper as it always was.
+struct OneLine;
+
+impl MapRecord for OneLine {
+    #[inline(always)]
+    fn map<C: Cells>(
+        &mut self,
+        plan: &Plan,
+        cells: &C,
+        out: &mut Vec<u8>,
+        scratch: &mut Scratch,
+    ) -> Result<Mapped, RowError> {
+        map_row(plan, cells, out, scratch)
+    }
+}
+
+/// Several lines per record, through the worker's line plan.
+struct Several<'a> {
+    multi: &'a lpconvert_schema::MultiPlan,
+    line: &'a mut LinePlan,
+}
+
+impl MapRecord for Several<'_> {
+    fn map<C: Cells>(
+        &mut self,
+        _plan: &Plan,
+        cells: &C,
+        out: &mut Vec<u8>,
+        scratch: &mut Scratch,
+    ) -> Result<Mapped, RowError> {
+        several(self.multi, self.line, cells, out, scratch)
+    }
+}
+
+/// Converts every record of `data` into `out` (cleared first), each through `mapper`. Line
+/// numbers in the result are relative to the chunk's first line.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn convert_records<M: MapRecord>(
+    rec: &mut Record,
+    scratch: &mut Scratch,
+    max_record: usize,
+    plan: &Plan,
+    dialect: Dialect,
+    data: &[u8],
+    out: &mut ChunkOutput,
+    mapper: &mut M,
+) {
+    out.clear();
+    let width = plan.slot_names.len();
+    let mut reader = RecordReader::new(dialect, 0).with_limit(max_record);
+    loop {
+        let read = reader.read(data, rec);
+        let (line, start, end) = (rec.line, rec.start, rec.end);
+        let err = match read {
+            Ok(false) => break,
+            Err(u) => {
+                out.open_end = true;
+                let len = record_len(data, start, data.len());
+                let message = if len > max_record {
+                    // As a stream says when it skips it (it cannot see the cell).
+                    oversize_message(len as u64, max_record, NO_RECORD_END)
+                } else {
+                    "unterminated quoted field: a quote opened here never closes".to_string()
+                };
+                let cell = if len > max_record { 1 } else { u.cell };
+                Some((cell, message, data.len()))
+            }
+            Ok(true) if record_len(data, start, end) > max_record => Some((
+                1,
+                oversize_message(record_len(data, start, end) as u64, max_record, ""),
+                end,
+            )),
+            Ok(true) if rec.len() != width => Some((
+                rec.len().min(width + 1),
+                format!("the row has {} cells but the header has {width}", rec.len()),
+                end,
+            )),
+            Ok(true) => {
+                let cells = CsvCells { rec, data };
+                match mapper.map(plan, &cells, &mut out.lines, scratch) {
+                    Ok(Mapped::Written) => out.written += 1,
+                    Ok(Mapped::Skipped) => out.skipped += 1,
+                    Err(e) => {
+                        out.rows += 1;
+                        out.push_reject(RowReject {
+                            line,
+                            column: e.column,
+                            message: e.message,
+                            raw: start..end,
+                        });
+                        if plan.on_error == OnError::Fail {
+                            out.failed = true;
+                            break;
+                        }
+                        continue;
+                    }
+                }
+                out.rows += 1;
+                None
+            }
+        };
+        if let Some((column, message, end)) = err {
+            out.rows += 1;
+            out.push_reject(RowReject {
+                line,
+                column,
+                message,
+                raw: start..end,
+            });
+            if plan.on_error == OnError::Fail {
+                out.failed = true;
+                break;
+            }
+        }
+    }
+    out.lines_seen = reader.lines();
 }
 
 /// Maps a record of a plan with several lines per record: written when it wrote a line.

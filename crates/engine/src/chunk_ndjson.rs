@@ -7,15 +7,17 @@ use crate::json_scan::{
 };
 use crate::mapper::{map_row, Cell, Cells, Mapped, Scratch};
 use crate::multi::LinePlan;
+use crate::multi_json::JsonIterations;
 use crate::pipeline::oversize_message;
 use crate::pipeline::ChunkAt;
 use crate::report::{ChunkOutput, RowReject};
 use lpconvert_schema::{OnError, Plan};
 
-struct JsonCells<'a> {
-    slots: &'a [Slot],
-    row: &'a [u8],
-    scratch: &'a [u8],
+/// The cells of one NDJSON row: the slots the scanner filled.
+pub(crate) struct JsonCells<'a> {
+    pub(crate) slots: &'a [Slot],
+    pub(crate) row: &'a [u8],
+    pub(crate) scratch: &'a [u8],
 }
 
 impl Cells for JsonCells<'_> {
@@ -63,20 +65,36 @@ pub struct NdjsonWorker {
     max_record: usize,
     /// The rebindable copy of the plan, for plans of several lines per record.
     line: Option<Box<LinePlan>>,
+    /// The pointer trees of `*` paths, for plans that iterate.
+    iterations: Option<Box<JsonIterations>>,
 }
 
 impl NdjsonWorker {
     /// A worker for `plan`; `array` when the input is one JSON array of objects. Rows
     /// longer than `max_record` bytes are rejected.
     pub fn new(plan: &Plan, array: bool, max_record: usize) -> NdjsonWorker {
+        let iterations = plan
+            .multi
+            .as_ref()
+            .filter(|m| !m.iterations.is_empty())
+            .map(|m| Box::new(JsonIterations::new(plan, m)));
         NdjsonWorker {
-            tree: PointerTree::new(&plan.pointers),
+            tree: match &iterations {
+                Some(it) => it.root.clone(),
+                None => PointerTree::new(&plan.pointers),
+            },
             scanner: Scanner::default(),
-            slots: vec![Slot::default(); plan.pointers.len()],
+            slots: vec![
+                Slot::default();
+                iterations
+                    .as_ref()
+                    .map_or(plan.pointers.len(), |it| it.slots)
+            ],
             scratch: Scratch::default(),
             array,
             max_record,
             line: plan.multi.as_ref().map(|_| Box::new(LinePlan::new(plan))),
+            iterations,
         }
     }
 
@@ -118,16 +136,37 @@ impl NdjsonWorker {
             }
             return Err((e.offset, format!("invalid JSON: {}", e.message)));
         }
-        let cells = JsonCells {
-            slots: &self.slots,
-            row,
-            scratch: &self.scanner.scratch,
-        };
-        let mapped = match (&plan.multi, &mut self.line) {
-            (Some(multi), Some(line)) => {
-                several(multi, line, &cells, &mut out.lines, &mut self.scratch)
+        let mapped = match (&plan.multi, &mut self.line, &mut self.iterations) {
+            (Some(multi), Some(line), Some(it)) => it
+                .map_record(
+                    multi,
+                    line,
+                    &mut self.scanner,
+                    &mut self.slots,
+                    row,
+                    &mut out.lines,
+                    &mut self.scratch,
+                )
+                .map(|n| {
+                    if n == 0 {
+                        Mapped::Skipped
+                    } else {
+                        Mapped::Written
+                    }
+                }),
+            (multi, line, _) => {
+                let cells = JsonCells {
+                    slots: &self.slots,
+                    row,
+                    scratch: &self.scanner.scratch,
+                };
+                match (multi, line) {
+                    (Some(multi), Some(line)) => {
+                        several(multi, line, &cells, &mut out.lines, &mut self.scratch)
+                    }
+                    _ => map_row(plan, &cells, &mut out.lines, &mut self.scratch),
+                }
             }
-            _ => map_row(plan, &cells, &mut out.lines, &mut self.scratch),
         };
         match mapped {
             Ok(Mapped::Written) => out.written += 1,

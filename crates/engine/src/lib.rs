@@ -16,6 +16,7 @@ pub mod json_scan;
 pub mod mapguard;
 pub mod mapper;
 pub mod multi;
+pub mod multi_json;
 mod ndjson;
 pub mod pipeline;
 mod produce;

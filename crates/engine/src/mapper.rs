@@ -257,6 +257,7 @@ fn write_field(
 }
 
 /// Appends the line for one row to `out`. On error or skip, `out` is left as it was.
+#[inline(always)]
 pub fn map_row<C: Cells>(
     plan: &Plan,
     cells: &C,

@@ -17,7 +17,7 @@ pub struct LinePlan {
     /// The inverse: compiled position -> current position in `plan.tags`.
     tag_pos: Vec<usize>,
     /// The current match of each iteration.
-    at: Vec<usize>,
+    pub(crate) at: Vec<usize>,
 }
 
 impl LinePlan {
@@ -30,6 +30,21 @@ impl LinePlan {
             tag_pos: (0..n).collect(),
             at: Vec::new(),
         }
+    }
+}
+
+/// The cells of a record seen by the line plan: its own instance of the mapper, so that the
+/// one-line path keeps its single call site (and its inlining).
+struct Own<'a, C>(&'a C);
+
+impl<C: Cells> Cells for Own<'_, C> {
+    #[inline]
+    fn get(&self, slot: usize) -> Result<crate::mapper::Cell<'_>, &'static str> {
+        self.0.get(slot)
+    }
+
+    fn column(&self, slot: usize) -> usize {
+        self.0.column(slot)
     }
 }
 
@@ -78,12 +93,13 @@ fn map_all<C: Cells>(
     }
     let mut lines = 0;
     loop {
-        rebind(multi, line);
-        if !all_empty(multi, line, cells)
-            && map_row(&line.plan, cells, out, scratch)? == Mapped::Written
-        {
-            lines += 1;
-        }
+        let at = std::mem::take(&mut line.at);
+        rebind(multi, line, |it| {
+            let m = &multi.iterations[it].matches[at[it]];
+            (Some(m.slot), m.name.as_slice())
+        });
+        line.at = at;
+        lines += emit(multi, line, cells, out, scratch)?;
         // Next combination: the last iteration is innermost.
         let mut k = n;
         loop {
@@ -100,13 +116,38 @@ fn map_all<C: Cells>(
     }
 }
 
-/// Points every bound target at the current match of its iteration.
-fn rebind(multi: &MultiPlan, line: &mut LinePlan) {
+/// Maps the line plan as rebound for the current combination: 1 when it wrote a line.
+pub(crate) fn emit<C: Cells>(
+    multi: &MultiPlan,
+    line: &LinePlan,
+    cells: &C,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<u64, RowError> {
+    if all_empty(multi, line, cells) {
+        return Ok(0);
+    }
+    Ok(u64::from(
+        map_row(&line.plan, &Own(cells), out, scratch)? == Mapped::Written,
+    ))
+}
+
+/// Points every bound target at the current match of its iteration: `current(iteration)`
+/// gives the slot to read (none when the slot stays, as with NDJSON) and the match's name.
+pub(crate) fn rebind<'n>(
+    multi: &MultiPlan,
+    line: &mut LinePlan,
+    current: impl Fn(usize) -> (Option<usize>, &'n [u8]),
+) {
     for b in &multi.bindings {
-        let m = &multi.iterations[b.iteration].matches[line.at[b.iteration]];
+        let (slot, name) = current(b.iteration);
         let p = &mut line.plan;
         match (b.target, b.what) {
-            (Target::Measurement, Use::Value) => p.measurement = MeasurementPlan::Slot(m.slot),
+            (Target::Measurement, Use::Value) => {
+                if let Some(slot) = slot {
+                    p.measurement = MeasurementPlan::Slot(slot);
+                }
+            }
             (Target::Measurement, Use::KeyOf) => {
                 let mut text = match std::mem::replace(&mut p.measurement, MeasurementPlan::Slot(0))
                 {
@@ -114,7 +155,7 @@ fn rebind(multi: &MultiPlan, line: &mut LinePlan) {
                     MeasurementPlan::Slot(_) => Vec::new(),
                 };
                 text.clear();
-                lpconvert_lp::write_measurement(&mut text, &m.name);
+                lpconvert_lp::write_measurement(&mut text, name);
                 p.measurement = MeasurementPlan::Const(text);
             }
             (target, what) => {
@@ -127,42 +168,64 @@ fn rebind(multi: &MultiPlan, line: &mut LinePlan) {
                     Target::Field(i) => &mut p.fields[i].input,
                     Target::Measurement => continue,
                 };
-                match what {
-                    Use::Value => *input = Input::Slot(m.slot),
-                    Use::KeyOf => set_const(input, &m.name),
+                match (what, slot) {
+                    (Use::Value, Some(slot)) => *input = Input::Slot(slot),
+                    (Use::Value, None) => {}
+                    (Use::KeyOf, _) => set_const(input, name),
                 }
             }
         }
     }
 }
 
-/// True when, for some iteration, every value read through it is empty or null (and has
-/// no default): that combination writes no line.
+/// True when, for some innermost iteration, every value read through it is empty or null
+/// (and has no default): that combination writes no line. (An outer iteration's values
+/// repeat on each line of its inner matches.)
 fn all_empty<C: Cells>(multi: &MultiPlan, line: &LinePlan, cells: &C) -> bool {
     let p = &line.plan;
     let null = |t: &[u8]| t.is_empty() || p.null_values.iter().any(|n| n.as_slice() == t);
-    let has_default = |t: Target| match t {
-        Target::Tag(i) => p.tags[line.tag_pos[i]].default.is_some(),
-        Target::Field(i) => p.fields[i].default.is_some(),
-        _ => false,
+    // The slot a target reads now, unless it has a default.
+    let reads = |t: Target| -> Option<usize> {
+        let (input, default) = match t {
+            Target::Tag(i) => {
+                let t = &p.tags[line.tag_pos[i]];
+                (&t.input, t.default.is_some())
+            }
+            Target::Field(i) => (&p.fields[i].input, p.fields[i].default.is_some()),
+            Target::Timestamp => (&p.timestamp.as_ref()?.input, false),
+            Target::Measurement => match p.measurement {
+                MeasurementPlan::Slot(s) => return Some(s),
+                MeasurementPlan::Const(_) => return None,
+            },
+        };
+        match input {
+            Input::Slot(s) if !default => Some(*s),
+            _ => None,
+        }
     };
-    (0..multi.iterations.len()).any(|it| {
-        let slot = multi.iterations[it].matches[line.at[it]].slot;
-        let mut values = multi
-            .bindings
-            .iter()
-            .filter(|b| b.iteration == it && b.what == Use::Value)
-            .peekable();
-        values.peek().is_some()
-            && values.all(|b| {
-                // A value that is not a scalar is not empty: the mapper reports it.
-                !has_default(b.target) && cells.get(slot).is_ok_and(|c| null(c.text))
-            })
-    })
+    let n = multi.iterations.len();
+    (0..n)
+        .filter(|&it| !multi.iterations.iter().any(|i| i.parent == Some(it)))
+        .any(|it| {
+            let mut values = multi
+                .bindings
+                .iter()
+                .filter(|b| b.iteration == it && b.what == Use::Value)
+                .peekable();
+            values.peek().is_some()
+                && values.all(|b| {
+                    // A value that is not a scalar is not empty: the mapper reports it.
+                    reads(b.target).is_some_and(|slot| cells.get(slot).is_ok_and(|c| null(c.text)))
+                })
+        })
 }
 
 /// Reads the keys of this record from the data into the line plan.
-fn data_keys<C: Cells>(multi: &MultiPlan, line: &mut LinePlan, cells: &C) -> Result<(), RowError> {
+pub(crate) fn data_keys<C: Cells>(
+    multi: &MultiPlan,
+    line: &mut LinePlan,
+    cells: &C,
+) -> Result<(), RowError> {
     let mut moved_tag = false;
     for k in &multi.data_keys {
         let cell = cells.get(k.slot).map_err(|found| RowError {

@@ -23,8 +23,10 @@ pub struct Match {
 pub struct Iteration {
     /// The iterating source as written (`"s*"`).
     pub source: String,
-    /// The matches, in header order.
+    /// CSV: the matches, in header order (NDJSON: empty, the matches are found per record).
     pub matches: Vec<Match>,
+    /// NDJSON: the iteration this one is nested in (`/s/*` for `/s/*/r/*`).
+    pub parent: Option<usize>,
 }
 
 /// The part of a line an iteration rebinds.
@@ -122,14 +124,12 @@ impl Iterations {
             let glob = match source {
                 Source::Column(c) if is_glob(c) => c,
                 Source::KeyOf(k) if !k.starts_with('/') => k,
-                Source::KeyOf(_) => {
-                    return Err(key_err(&key, not_yet("`key_of` a `*` path")));
-                }
-                Source::Path(p) if !crate::spec::iteration_prefixes(p).is_empty() => {
-                    if format == Format::Csv {
-                        continue; // `path` with CSV is refused where it is resolved.
+                Source::KeyOf(p) | Source::Path(p) => {
+                    if format == Format::Ndjson {
+                        it.paths(&key, p)?;
                     }
-                    return Err(key_err(&key, not_yet("a `*` path")));
+                    // With CSV, `path` is refused where it is resolved.
+                    continue;
                 }
                 _ => continue,
             };
@@ -164,21 +164,37 @@ impl Iterations {
             it.list.push(Iteration {
                 source: glob.clone(),
                 matches,
+                parent: None,
             });
         }
         Ok(it)
+    }
+
+    /// Registers the iterations of a `*` path, each nested in the one before.
+    fn paths(&mut self, key: &str, path: &str) -> Result<(), SchemaError> {
+        let mut parent = None;
+        for prefix in crate::spec::iteration_prefixes(path) {
+            crate::plan::parse_pointer(&prefix).map_err(|m| key_err(key, m))?;
+            let i = match self.index(&prefix) {
+                Some(i) => i,
+                None => {
+                    self.list.push(Iteration {
+                        source: prefix,
+                        matches: Vec::new(),
+                        parent,
+                    });
+                    self.list.len() - 1
+                }
+            };
+            parent = Some(i);
+        }
+        Ok(())
     }
 
     /// The index of the iteration performed by `source`.
     pub(crate) fn index(&self, source: &str) -> Option<usize> {
         self.list.iter().position(|i| i.source == source)
     }
-}
-
-fn not_yet(what: &str) -> String {
-    format!(
-        "uses {what}, which this build does not convert yet (NDJSON iterations are in progress)"
-    )
 }
 
 /// The columns of `header` that an entry of `schema` other than a pattern reads.

@@ -315,6 +315,10 @@ impl Resolver<'_> {
                     key: key.to_string(),
                     message: m,
                 })?;
+                if let Some(innermost) = crate::spec::iteration_prefixes(p).pop() {
+                    let i = self.iteration(key, &innermost)?;
+                    self.pending = Some((i, Use::Value));
+                }
                 Input::Slot(self.pointer(tokens, p.clone()))
             }
             Source::Value(v) => Input::Const(v.clone().into_bytes()),

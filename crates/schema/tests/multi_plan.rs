@@ -116,13 +116,21 @@ fn a_key_from_a_column_the_header_lacks_is_a_schema_error() {
 }
 
 #[test]
-fn ndjson_iterations_are_refused_until_converted() {
-    let schema =
-        Schema::from_toml("measurement = \"m\"\n[fields]\nv = { path = \"/r/*/v\" }").unwrap();
-    let err = Plan::compile(&schema, Format::Ndjson, None, "in.ndjson")
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("does not convert yet"), "{err}");
+fn star_paths_nest_and_paths_are_refused_with_csv() {
+    let schema = Schema::from_toml(
+        "measurement = \"m\"\n[tags]\ns = { path = \"/s/*/id\" }\n[fields]\nv = { path = \"/s/*/r/*/v\" }",
+    )
+    .unwrap();
+    let p = Plan::compile(&schema, Format::Ndjson, None, "in.ndjson").unwrap();
+    let m = p.multi.expect("iterations");
+    let its: Vec<(&str, Option<usize>)> = m
+        .iterations
+        .iter()
+        .map(|i| (i.source.as_str(), i.parent))
+        .collect();
+    assert_eq!(its, [("/s/*", None), ("/s/*/r/*", Some(0))]);
+    let b: Vec<(Target, usize)> = m.bindings.iter().map(|b| (b.target, b.iteration)).collect();
+    assert_eq!(b, [(Target::Tag(0), 0), (Target::Field(0), 1)]);
     let err = Plan::compile(&schema, Format::Csv, Some(&header(&["v"])), "in.csv")
         .unwrap_err()
         .to_string();

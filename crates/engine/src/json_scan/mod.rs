@@ -3,12 +3,14 @@
 //! rest without building a DOM. Numbers keep their exact text. [`record`] reads every
 //! value of a row with the same grammar, for `lpconvert infer`'s sample.
 
+mod elements;
 mod lexical;
 mod pointer;
 pub mod record;
 #[cfg(test)]
 mod tests;
 
+pub use elements::{elements, Element};
 pub use lexical::unescape;
 use lexical::{check_string, literal, number_end, string_end, ws};
 pub use pointer::{Found, PointerTree, Slot};
@@ -61,6 +63,23 @@ impl Scanner {
             return fail(i, "expected a JSON object");
         }
         self.value(s, i, Some(0), tree, slots, 0)
+    }
+
+    /// Scans the value at `i` (an element of an iterated array or object, inside a row
+    /// already scanned whole) into the slots of `tree`: the slots in `reset` are emptied
+    /// first; decoded strings are appended to [`Scanner::scratch`].
+    pub fn scan_element(
+        &mut self,
+        s: &[u8],
+        i: usize,
+        tree: &PointerTree,
+        slots: &mut [Slot],
+        reset: &[usize],
+    ) -> Res<usize> {
+        for &k in reset {
+            slots[k].found = Found::Missing;
+        }
+        self.value(s, i, Some(0), tree, slots, 1)
     }
 
     /// Walks the value at `i`; `node` is the pointer-tree node it corresponds to.

@@ -46,10 +46,17 @@ pub(super) struct Node {
 impl PointerTree {
     /// Builds the tree; pointer `i` fills slot `i`.
     pub fn new(pointers: &[Vec<String>]) -> PointerTree {
+        PointerTree::with_slots(pointers.iter().enumerate().map(|(i, p)| (p.as_slice(), i)))
+    }
+
+    /// Builds the tree from pointers and the slot each one fills.
+    pub fn with_slots<'a>(
+        pointers: impl IntoIterator<Item = (&'a [String], usize)>,
+    ) -> PointerTree {
         let mut t = PointerTree {
             nodes: vec![Node::default()],
         };
-        for (slot, tokens) in pointers.iter().enumerate() {
+        for (tokens, slot) in pointers {
             let mut n = 0;
             for tok in tokens {
                 let key = tok.as_bytes();
