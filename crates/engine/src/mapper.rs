@@ -272,6 +272,7 @@ pub fn map_row<C: Cells>(
     r
 }
 
+#[inline(always)]
 fn map_into<C: Cells>(
     plan: &Plan,
     cells: &C,
