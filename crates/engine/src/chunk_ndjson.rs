@@ -76,7 +76,7 @@ impl NdjsonWorker {
         let iterations = plan
             .multi
             .as_ref()
-            .filter(|m| !m.iterations.is_empty())
+            .filter(|m| !m.iterations.is_empty() || !m.spreads.is_empty())
             .map(|m| Box::new(JsonIterations::new(plan, m)));
         NdjsonWorker {
             tree: match &iterations {

@@ -11,11 +11,16 @@ use lpconvert_schema::{Input, MeasurementPlan, MultiPlan, Plan};
 /// A worker's mutable copy of a plan, rebound per record and per combination.
 #[derive(Debug)]
 pub struct LinePlan {
-    plan: Plan,
+    pub(crate) plan: Plan,
     /// For each tag of `plan` (output order) its position in the compiled plan.
     tag_base: Vec<usize>,
     /// The inverse: compiled position -> current position in `plan.tags`.
     tag_pos: Vec<usize>,
+    /// For each field of `plan` its position in the compiled plan; `None` for a field a
+    /// pattern spread from the data.
+    pub(crate) field_base: Vec<Option<usize>>,
+    /// The inverse: compiled position -> current position in `plan.fields`.
+    pub(crate) field_pos: Vec<usize>,
     /// The current match of each iteration.
     pub(crate) at: Vec<usize>,
 }
@@ -28,6 +33,8 @@ impl LinePlan {
             plan: plan.clone(),
             tag_base: (0..n).collect(),
             tag_pos: (0..n).collect(),
+            field_base: (0..plan.fields.len()).map(Some).collect(),
+            field_pos: (0..plan.fields.len()).collect(),
             at: Vec::new(),
         }
     }
@@ -165,7 +172,7 @@ pub(crate) fn rebind<'n>(
                         None => continue,
                     },
                     Target::Tag(i) => &mut p.tags[line.tag_pos[i]].input,
-                    Target::Field(i) => &mut p.fields[i].input,
+                    Target::Field(i) => &mut p.fields[line.field_pos[i]].input,
                     Target::Measurement => continue,
                 };
                 match (what, slot) {
@@ -191,7 +198,10 @@ fn all_empty<C: Cells>(multi: &MultiPlan, line: &LinePlan, cells: &C) -> bool {
                 let t = &p.tags[line.tag_pos[i]];
                 (&t.input, t.default.is_some())
             }
-            Target::Field(i) => (&p.fields[i].input, p.fields[i].default.is_some()),
+            Target::Field(i) => {
+                let f = &p.fields[line.field_pos[i]];
+                (&f.input, f.default.is_some())
+            }
             Target::Timestamp => (&p.timestamp.as_ref()?.input, false),
             Target::Measurement => match p.measurement {
                 MeasurementPlan::Slot(s) => return Some(s),
@@ -270,7 +280,7 @@ pub(crate) fn data_keys<C: Cells>(
                 moved_tag = true;
             }
             Target::Field(i) => {
-                let f = &mut line.plan.fields[i];
+                let f = &mut line.plan.fields[line.field_pos[i]];
                 (f.name, f.prefix, f.prefix_padded) = (name, prefix, padded);
                 f.ftype = k
                     .types
@@ -285,7 +295,7 @@ pub(crate) fn data_keys<C: Cells>(
     for k in &multi.data_keys {
         let (own_tag, own_field) = match k.target {
             Target::Tag(i) => (Some(line.tag_pos[i]), None),
-            Target::Field(i) => (None, Some(i)),
+            Target::Field(i) => (None, Some(line.field_pos[i])),
             _ => (None, None),
         };
         let key = match (own_tag, own_field) {

@@ -11,8 +11,10 @@ use crate::json_scan::{
 use crate::mapper::{RowError, Scratch};
 use crate::multi::{data_keys, emit, rebind, LinePlan};
 use lpconvert_lp::printable;
+use lpconvert_schema::multi::Target;
 use lpconvert_schema::plan::parse_pointer;
-use lpconvert_schema::{MultiPlan, Plan};
+use lpconvert_schema::spec::glob_match;
+use lpconvert_schema::{FieldPlan, Input, MultiPlan, Plan};
 
 /// One iteration's scanning state.
 #[derive(Debug)]
@@ -36,6 +38,10 @@ pub struct JsonIterations {
     iters: Vec<IterScan>,
     lists: Vec<Vec<Element>>,
     names: Vec<u8>,
+    /// Reads one member's value into slot `slots` (the probe).
+    probe: PointerTree,
+    /// The members of a spread object.
+    members: Vec<Element>,
 }
 
 impl JsonIterations {
@@ -84,6 +90,8 @@ impl JsonIterations {
             iters,
             lists: vec![Vec::new(); tokens.len()],
             names: Vec::new(),
+            probe: PointerTree::with_slots([(&[][..], n + tokens.len())]),
+            members: Vec::new(),
         }
     }
 
@@ -95,7 +103,7 @@ impl JsonIterations {
         multi: &MultiPlan,
         line: &mut LinePlan,
         scanner: &mut Scanner,
-        slots: &mut [Slot],
+        slots: &mut Vec<Slot>,
         row: &[u8],
         out: &mut Vec<u8>,
         scratch: &mut Scratch,
@@ -131,6 +139,10 @@ impl JsonIterations {
     /// The lines of every combination of iterations `k..`, the outer ones fixed.
     fn walk(&mut self, k: usize, w: &mut Walk<'_>) -> Result<u64, RowError> {
         if k == self.iters.len() {
+            let mark = self.names.len();
+            if !w.multi.spreads.is_empty() {
+                self.spread(w)?;
+            }
             let (names, lists) = (&self.names, &self.lists);
             let at = std::mem::take(&mut w.line.at);
             rebind(w.multi, w.line, |it| {
@@ -142,7 +154,9 @@ impl JsonIterations {
                 row: w.row,
                 scratch: &w.scanner.scratch,
             };
-            return emit(w.multi, w.line, &cells, w.out, w.scratch);
+            let r = emit(w.multi, w.line, &cells, w.out, w.scratch);
+            self.names.truncate(mark);
+            return r;
         }
         let c = &w.slots[self.iters[k].container];
         match &c.found {
@@ -187,7 +201,7 @@ struct Walk<'a> {
     multi: &'a MultiPlan,
     line: &'a mut LinePlan,
     scanner: &'a mut Scanner,
-    slots: &'a mut [Slot],
+    slots: &'a mut Vec<Slot>,
     row: &'a [u8],
     out: &'a mut Vec<u8>,
     scratch: &'a mut Scratch,
@@ -212,5 +226,117 @@ fn json_error(e: JsonError) -> RowError {
         } else {
             format!("invalid JSON: {}", e.message)
         },
+    }
+}
+
+impl JsonIterations {
+    /// Writes the members of each spread object (NDJSON pattern keys) as fields right
+    /// after their pattern's entry, each reading its own slot past the plan's.
+    fn spread(&mut self, w: &mut Walk<'_>) -> Result<(), RowError> {
+        let line = &mut *w.line;
+        let fields = std::mem::take(&mut line.plan.fields);
+        let bases = std::mem::take(&mut line.field_base);
+        let probe = self.slots;
+        let mut next = probe + 1;
+        // Explicit entries win, wherever declared.
+        let explicit: Vec<String> = fields
+            .iter()
+            .zip(&bases)
+            .filter(|(_, b)| b.is_some())
+            .map(|(f, _)| f.name.clone())
+            .collect();
+        for (f, b) in fields.into_iter().zip(bases) {
+            // Fields spread for the previous line are dropped.
+            let Some(b) = b else { continue };
+            line.plan.fields.push(f);
+            line.field_base.push(Some(b));
+            let pattern = line.plan.fields.len() - 1;
+            for sp in w
+                .multi
+                .spreads
+                .iter()
+                .filter(|sp| sp.target == Target::Field(b))
+            {
+                let c = &w.slots[sp.container];
+                match &c.found {
+                    Found::Missing | Found::Null => continue,
+                    Found::Composite(_) => {}
+                    other => {
+                        return Err(RowError {
+                            column: c.offset + 1,
+                            message: format!(
+                                "(path {}): found {} where pattern `{}` expects an object",
+                                printable(
+                                    line.plan
+                                        .slot_names
+                                        .get(sp.container)
+                                        .map_or(b"?", |s| s.as_bytes())
+                                ),
+                                scalar_kind(other),
+                                printable(sp.glob.as_bytes())
+                            ),
+                        })
+                    }
+                }
+                self.members.clear();
+                elements(w.row, c.offset, &mut self.members, &mut self.names)
+                    .map_err(json_error)?;
+                for m in 0..self.members.len() {
+                    let e = self.members[m];
+                    let name = &self.names[e.name()];
+                    let taken = |n: &str| n.as_bytes() == name;
+                    if !glob_match(&sp.glob, &String::from_utf8_lossy(name))
+                        || sp.exclude.iter().any(|x| x.as_slice() == name)
+                        || line.plan.tags.iter().any(|t| taken(&t.name))
+                        || line.plan.fields.iter().any(|f| taken(&f.name))
+                        || explicit.iter().any(|n| taken(n))
+                    {
+                        continue;
+                    }
+                    lpconvert_lp::escape::check_name(name).map_err(|err| RowError {
+                        column: e.start + 1,
+                        message: format!(
+                            "field key {:?} (pattern `{}`) {err}",
+                            String::from_utf8_lossy(name),
+                            printable(sp.glob.as_bytes())
+                        ),
+                    })?;
+                    if w.slots.len() <= next {
+                        w.slots.resize(next + 1, Slot::default());
+                    }
+                    w.scanner
+                        .scan_element(w.row, e.start, &self.probe, w.slots, &[probe])
+                        .map_err(json_error)?;
+                    w.slots[next] = w.slots[probe].clone();
+                    let template = line.plan.fields[pattern].clone();
+                    let key = String::from_utf8_lossy(name).into_owned();
+                    let mut prefix = b",".to_vec();
+                    lpconvert_lp::write_key(&mut prefix, name);
+                    prefix.push(b'=');
+                    let mut padded = prefix.clone();
+                    padded.resize(prefix.len() + 32, 0);
+                    if line.plan.slot_names.len() <= next {
+                        line.plan.slot_names.resize(next + 1, String::new());
+                    }
+                    line.plan.slot_names[next] =
+                        format!("{}/{key}", line.plan.slot_names[sp.container]);
+                    line.plan.fields.push(FieldPlan {
+                        name: key,
+                        prefix,
+                        prefix_padded: padded,
+                        input: Input::Slot(next),
+                        ..template
+                    });
+                    line.field_base.push(None);
+                    next += 1;
+                }
+            }
+        }
+        for (pos, b) in line.field_base.iter().enumerate() {
+            if let Some(b) = b {
+                line.field_pos[*b] = pos;
+            }
+        }
+        Ok(())
     }
 }

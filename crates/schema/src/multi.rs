@@ -75,6 +75,20 @@ pub struct DataKey {
     pub ftype: FieldType,
 }
 
+/// An NDJSON pattern key (`"*" = { path = "/values/*" }`): one entry per member of an
+/// object, named like it, in place of the pattern's entry.
+#[derive(Debug, Clone)]
+pub struct Spread {
+    /// The pattern's entry.
+    pub target: Target,
+    /// The slot holding the object (or array) whose members are spread.
+    pub container: usize,
+    /// The pattern key: members whose names it matches.
+    pub glob: String,
+    /// Names left out: the `exclude` list and the members other entries read.
+    pub exclude: Vec<Vec<u8>>,
+}
+
 /// The iterations and data keys of a plan.
 #[derive(Debug, Clone, Default)]
 pub struct MultiPlan {
@@ -84,6 +98,8 @@ pub struct MultiPlan {
     pub bindings: Vec<Binding>,
     /// Keys read per record.
     pub data_keys: Vec<DataKey>,
+    /// NDJSON pattern keys: one entry per member, in the same line.
+    pub spreads: Vec<Spread>,
     /// Tags are written sorted by key (a data key may move its tag).
     pub sort_tags: bool,
 }
@@ -117,6 +133,15 @@ impl Iterations {
         for t in &schema.tags {
             sources.push((format!("tags.{}", t.key), &t.source));
         }
+        let spread_paths: Vec<String> = schema
+            .fields
+            .iter()
+            .filter(|f| matches!(f.key_kind, KeyKind::Pattern { .. }))
+            .filter_map(|f| match &f.source {
+                Source::Path(p) => p.strip_suffix("/*").map(str::to_string),
+                _ => None,
+            })
+            .collect();
         for f in &schema.fields {
             sources.push((format!("fields.{}", f.key), &f.source));
         }
@@ -126,7 +151,14 @@ impl Iterations {
                 Source::KeyOf(k) if !k.starts_with('/') => k,
                 Source::KeyOf(p) | Source::Path(p) => {
                     if format == Format::Ndjson {
-                        it.paths(&key, p)?;
+                        // A pattern's last `*` spreads; only the ones before it iterate.
+                        let path = p
+                            .strip_suffix("/*")
+                            .filter(|c| {
+                                spread_paths.iter().any(|s| s == c) && key.starts_with("fields.")
+                            })
+                            .unwrap_or(p);
+                        it.paths(&key, path)?;
                     }
                     // With CSV, `path` is refused where it is resolved.
                     continue;
@@ -329,6 +361,21 @@ pub(crate) fn expand_patterns(
         fields,
         ..schema.clone()
     })
+}
+
+/// NDJSON pattern keys: fields that read `path = ".../*"` (tags: not yet converted).
+pub(crate) fn check_json_patterns(schema: &Schema) -> Result<(), SchemaError> {
+    for t in &schema.tags {
+        if matches!(t.key_kind, KeyKind::Pattern { .. }) {
+            return Err(key_err(&format!("tags.{}", t.key), "is a pattern tag, which this build converts for CSV only (NDJSON pattern tags are in progress)".into()));
+        }
+    }
+    for f in &schema.fields {
+        if matches!(f.key_kind, KeyKind::Pattern { .. }) && !matches!(f.source, Source::Path(_)) {
+            return Err(key_err(&format!("fields.{}", f.key), "is a pattern key: with NDJSON give the object whose members it writes, e.g. { path = \"/values/*\", type = \"float\" } (\"/*\" for the top-level members)".into()));
+        }
+    }
+    Ok(())
 }
 
 /// True when `schema` has a pattern key.

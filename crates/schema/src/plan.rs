@@ -2,7 +2,8 @@
 //! Column names are resolved to slot numbers, keys are escaped once, formats are parsed.
 
 use crate::multi::{
-    expand_patterns, has_patterns, Binding, DataKey, Iterations, MultiPlan, Target, Use,
+    check_json_patterns, expand_patterns, has_patterns, Binding, DataKey, Iterations, MultiPlan,
+    Spread, Target, Use,
 };
 use crate::spec::{is_glob, FieldType, Format, KeyKind, OnError, Schema, Source};
 use crate::time::TimeParser;
@@ -356,13 +357,10 @@ impl Plan {
         input_name: &str,
     ) -> Result<Plan, SchemaError> {
         let expanded;
-        let schema = if has_patterns(schema) {
-            if format != Format::Csv {
-                return Err(SchemaError::Key {
-                    key: "fields".into(),
-                    message: "has a pattern key, which this build converts for CSV only (NDJSON pattern keys are in progress)".into(),
-                });
-            }
+        let schema = if format == Format::Ndjson {
+            check_json_patterns(schema)?;
+            schema
+        } else if has_patterns(schema) {
             expanded = expand_patterns(schema, header.unwrap_or(&[]), input_name)?;
             &expanded
         } else {
@@ -372,6 +370,7 @@ impl Plan {
         // (target, iteration, use), tags by declaration index until sorted.
         let mut bindings: Vec<Binding> = Vec::new();
         let mut data_keys: Vec<DataKey> = Vec::new();
+        let mut spreads: Vec<Spread> = Vec::new();
         let mut r = Resolver {
             iterations: &iterations,
             pending: None,
@@ -450,7 +449,23 @@ impl Plan {
             let mut prefix = b",".to_vec();
             lpconvert_lp::write_key(&mut prefix, f.key.as_bytes());
             prefix.push(b'=');
-            let input = r.input(&format!("fields.{}", f.key), &f.source)?;
+            let input = match (&f.key_kind, &f.source) {
+                (KeyKind::Pattern { exclude }, Source::Path(p)) => {
+                    let container = p.strip_suffix("/*").unwrap_or(p);
+                    let tokens = parse_pointer(container).map_err(|m| SchemaError::Key {
+                        key: format!("fields.{}", f.key),
+                        message: m,
+                    })?;
+                    spreads.push(Spread {
+                        target: Target::Field(i),
+                        container: r.pointer(tokens, container.to_string()),
+                        glob: f.key.clone(),
+                        exclude: exclude.iter().map(|e| e.clone().into_bytes()).collect(),
+                    });
+                    Input::Const(Vec::new())
+                }
+                _ => r.input(&format!("fields.{}", f.key), &f.source)?,
+            };
             bind(&mut r, Target::Field(i));
             if let KeyKind::FromData { source, types } = &f.key_kind {
                 let slot = r.data_key(&format!("fields.{}", f.key), source)?;
@@ -498,14 +513,25 @@ impl Plan {
         for k in &mut data_keys {
             k.target = sorted(k.target);
         }
-        let multi = (!bindings.is_empty() || !data_keys.is_empty()).then(|| {
-            Box::new(MultiPlan {
-                iterations: iterations.list.clone(),
-                bindings,
-                data_keys,
-                sort_tags: schema.sort_tags,
-            })
-        });
+        // A pattern leaves out the members other entries read.
+        for sp in &mut spreads {
+            let container = &r.pointers[sp.container];
+            for p in &r.pointers {
+                if p.len() == container.len() + 1 && p.starts_with(container) {
+                    sp.exclude.push(p[container.len()].clone().into_bytes());
+                }
+            }
+        }
+        let multi =
+            (!bindings.is_empty() || !data_keys.is_empty() || !spreads.is_empty()).then(|| {
+                Box::new(MultiPlan {
+                    iterations: iterations.list.clone(),
+                    bindings,
+                    data_keys,
+                    spreads,
+                    sort_tags: schema.sort_tags,
+                })
+            });
         Ok(Plan {
             format,
             measurement,

@@ -136,3 +136,25 @@ fn star_paths_nest_and_paths_are_refused_with_csv() {
         .to_string();
     assert!(err.contains("`path` is for NDJSON"), "{err}");
 }
+
+#[test]
+fn ndjson_pattern_keys_spread_an_object() {
+    let schema = Schema::from_toml(
+        "measurement = \"m\"\n[tags]\nid = { path = \"/values/id\" }\n[fields]\n\"*\" = { path = \"/values/*\", exclude = [\"note\"] }",
+    )
+    .unwrap();
+    let p = Plan::compile(&schema, Format::Ndjson, None, "in.ndjson").unwrap();
+    let m = p.multi.expect("a spread");
+    assert!(m.iterations.is_empty());
+    assert_eq!(m.spreads.len(), 1);
+    assert_eq!(p.pointers[m.spreads[0].container], ["values"]);
+    assert_eq!(m.spreads[0].exclude, [b"note".to_vec(), b"id".to_vec()]);
+    let schema = Schema::from_toml("measurement = \"m\"\n[fields]\n\"*\" = \"float\"").unwrap();
+    let err = Plan::compile(&schema, Format::Ndjson, None, "in.ndjson")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("path = \\\"/values/*\\\"") || err.contains("/values/*"),
+        "{err}"
+    );
+}
