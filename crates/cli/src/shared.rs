@@ -144,7 +144,7 @@ impl std::fmt::Display for Summary {
             f,
             "lpconvert: {} rows read, {} lines written, {} skipped, {} rejected in {:.2} s ({:.1} MB/s, {:.0} rows/s)",
             c.rows,
-            c.written,
+            c.lines,
             c.skipped,
             c.rejected,
             secs,

@@ -76,8 +76,13 @@ impl CsvWorker {
                 let line = self
                     .line
                     .get_or_insert_with(|| Box::new(LinePlan::new(plan)));
-                let mut several = Several { multi, line };
-                convert_records(rec, scratch, max, plan, dialect, data, out, &mut several)
+                let mut several = Several {
+                    multi,
+                    line,
+                    extra: 0,
+                };
+                convert_records(rec, scratch, max, plan, dialect, data, out, &mut several);
+                out.extra_lines = several.extra;
             }
         }
     }
@@ -115,6 +120,8 @@ impl MapRecord for OneLine {
 struct Several<'a> {
     multi: &'a lpconvert_schema::MultiPlan,
     line: &'a mut LinePlan,
+    /// Lines beyond one per converted record.
+    extra: u64,
 }
 
 impl MapRecord for Several<'_> {
@@ -125,7 +132,13 @@ impl MapRecord for Several<'_> {
         out: &mut Vec<u8>,
         scratch: &mut Scratch,
     ) -> Result<Mapped, RowError> {
-        several(self.multi, self.line, cells, out, scratch)
+        let n = map_record(self.multi, self.line, cells, out, scratch)?;
+        self.extra += n.saturating_sub(1);
+        Ok(if n == 0 {
+            Mapped::Skipped
+        } else {
+            Mapped::Written
+        })
     }
 }
 

@@ -148,6 +148,7 @@ impl NdjsonWorker {
                     &mut self.scratch,
                 )
                 .map(|n| {
+                    out.extra_lines += n.saturating_sub(1);
                     if n == 0 {
                         Mapped::Skipped
                     } else {

@@ -134,6 +134,7 @@ pub(crate) fn collect(
             sink.write_lines(&out.lines).map_err(EngineError::Output)?;
             counters.rows += out.rows;
             counters.written += out.written;
+            counters.lines += out.written + out.extra_lines;
             counters.skipped += out.skipped;
             counters.rejected += out.rejects.len() as u64;
             counters.bytes += data.len() as u64;

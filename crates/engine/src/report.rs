@@ -22,8 +22,10 @@ pub struct ChunkOutput {
     pub lines: Vec<u8>,
     /// Rows read (records, not counting blank and comment lines).
     pub rows: u64,
-    /// Lines written.
+    /// Rows converted (each wrote at least one line).
     pub written: u64,
+    /// Lines written beyond one per converted row (records that wrote several lines).
+    pub extra_lines: u64,
     /// Rows without any field.
     pub skipped: u64,
     /// Rejected rows, in order.
@@ -43,6 +45,7 @@ impl ChunkOutput {
         self.lines.clear();
         self.rows = 0;
         self.written = 0;
+        self.extra_lines = 0;
         self.skipped = 0;
         self.rejects.clear();
         self.failed = false;
@@ -61,8 +64,10 @@ impl ChunkOutput {
 pub struct Counters {
     /// Rows read.
     pub rows: u64,
-    /// Lines written.
+    /// Rows converted (each wrote at least one line).
     pub written: u64,
+    /// Lines written: `written` plus the extra lines of records that wrote several.
+    pub lines: u64,
     /// Rows skipped because every field was empty.
     pub skipped: u64,
     /// Rows rejected.
@@ -76,6 +81,7 @@ impl Counters {
     pub fn add(&mut self, o: &Counters) {
         self.rows += o.rows;
         self.written += o.written;
+        self.lines += o.lines;
         self.skipped += o.skipped;
         self.rejected += o.rejected;
         self.bytes += o.bytes;
