@@ -85,3 +85,57 @@ fn exact_numbers_and_errors() {
         assert!(scan(bad, &["/a"]).is_err(), "{bad}");
     }
 }
+
+/// The elements of the container at the first `[` or `{` of `row`: (name, value text start).
+fn listed(row: &str) -> Result<Vec<(String, String)>, JsonError> {
+    let s = row.as_bytes();
+    let at = s.iter().position(|&b| b == b'[' || b == b'{').unwrap_or(0);
+    let (mut out, mut names) = (Vec::new(), Vec::new());
+    elements(s, at, &mut out, &mut names)?;
+    Ok(out
+        .iter()
+        .map(|e| {
+            let name = String::from_utf8(names[e.name()].to_vec()).unwrap();
+            let end = skip_value(s, e.start).unwrap();
+            (name, row[e.start..end].to_string())
+        })
+        .collect())
+}
+
+#[test]
+fn elements_of_arrays_and_objects() {
+    let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
+    assert_eq!(
+        listed(r#"[1, "a" ,{"x":[2]}]"#).unwrap(),
+        [
+            pair("0", "1"),
+            pair("1", "\"a\""),
+            pair("2", r#"{"x":[2]}"#)
+        ]
+    );
+    assert_eq!(
+        listed(r#"{ "a" : 1 , "b\u0063":null}"#).unwrap(),
+        [pair("a", "1"), pair("bc", "null")]
+    );
+    assert!(listed("[ ]").unwrap().is_empty());
+    assert!(listed("{}").unwrap().is_empty());
+    assert!(listed("5").is_err());
+}
+
+#[test]
+fn an_element_scans_with_its_own_tree() {
+    let row = br#"{"r":[{"t":1,"v":"a\nb"},{"v":2}]}"#;
+    let tree = PointerTree::with_slots([(&["v".to_string()][..], 1), (&["t".to_string()][..], 0)]);
+    let mut slots = vec![Slot::default(); 2];
+    let mut sc = Scanner::default();
+    let (mut list, mut names) = (Vec::new(), Vec::new());
+    elements(row, 5, &mut list, &mut names).unwrap();
+    sc.scan_element(row, list[0].start, &tree, &mut slots, &[0, 1])
+        .unwrap();
+    assert!(matches!(slots[0].found, Found::Number(_)));
+    assert!(matches!(&slots[1].found, Found::Decoded(r) if sc.scratch[r.clone()] == *b"a\nb"));
+    sc.scan_element(row, list[1].start, &tree, &mut slots, &[0, 1])
+        .unwrap();
+    assert_eq!(slots[0].found, Found::Missing);
+    assert!(matches!(&slots[1].found, Found::Number(r) if row[r.clone()] == *b"2"));
+}
