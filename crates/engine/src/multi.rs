@@ -12,10 +12,11 @@ use lpconvert_schema::{Input, MeasurementPlan, MultiPlan, Plan};
 #[derive(Debug)]
 pub struct LinePlan {
     pub(crate) plan: Plan,
-    /// For each tag of `plan` (output order) its position in the compiled plan.
-    tag_base: Vec<usize>,
+    /// For each tag of `plan` (output order) its position in the compiled plan; `None` for
+    /// a tag a pattern spread from the data.
+    pub(crate) tag_base: Vec<Option<usize>>,
     /// The inverse: compiled position -> current position in `plan.tags`.
-    tag_pos: Vec<usize>,
+    pub(crate) tag_pos: Vec<usize>,
     /// For each field of `plan` its position in the compiled plan; `None` for a field a
     /// pattern spread from the data.
     pub(crate) field_base: Vec<Option<usize>>,
@@ -31,7 +32,7 @@ impl LinePlan {
         let n = plan.tags.len();
         LinePlan {
             plan: plan.clone(),
-            tag_base: (0..n).collect(),
+            tag_base: (0..n).map(Some).collect(),
             tag_pos: (0..n).collect(),
             field_base: (0..plan.fields.len()).map(Some).collect(),
             field_pos: (0..plan.fields.len()).collect(),
@@ -353,6 +354,8 @@ fn sort_tags(line: &mut LinePlan) {
     for (pos, (t, base)) in pairs.into_iter().enumerate() {
         line.plan.tags.push(t);
         line.tag_base.push(base);
-        line.tag_pos[base] = pos;
+        if let Some(base) = base {
+            line.tag_pos[base] = pos;
+        }
     }
 }

@@ -126,38 +126,29 @@ impl Iterations {
         input_name: &str,
     ) -> Result<Iterations, SchemaError> {
         let mut it = Iterations { list: Vec::new() };
-        let mut sources: Vec<(String, &Source)> = vec![("measurement".into(), &schema.measurement)];
+        let pattern = |k: &KeyKind| matches!(k, KeyKind::Pattern { .. });
+        let mut sources: Vec<(String, &Source, bool)> =
+            vec![("measurement".into(), &schema.measurement, false)];
         if let Some(ts) = &schema.timestamp {
-            sources.push(("timestamp".into(), &ts.source));
+            sources.push(("timestamp".into(), &ts.source, false));
         }
         for t in &schema.tags {
-            sources.push((format!("tags.{}", t.key), &t.source));
+            sources.push((format!("tags.{}", t.key), &t.source, pattern(&t.key_kind)));
         }
-        let spread_paths: Vec<String> = schema
-            .fields
-            .iter()
-            .filter(|f| matches!(f.key_kind, KeyKind::Pattern { .. }))
-            .filter_map(|f| match &f.source {
-                Source::Path(p) => p.strip_suffix("/*").map(str::to_string),
-                _ => None,
-            })
-            .collect();
         for f in &schema.fields {
-            sources.push((format!("fields.{}", f.key), &f.source));
+            sources.push((format!("fields.{}", f.key), &f.source, pattern(&f.key_kind)));
         }
-        for (key, source) in sources {
+        for (key, source, is_pattern) in sources {
             let glob = match source {
                 Source::Column(c) if is_glob(c) => c,
                 Source::KeyOf(k) if !k.starts_with('/') => k,
                 Source::KeyOf(p) | Source::Path(p) => {
                     if format == Format::Ndjson {
                         // A pattern's last `*` spreads; only the ones before it iterate.
-                        let path = p
-                            .strip_suffix("/*")
-                            .filter(|c| {
-                                spread_paths.iter().any(|s| s == c) && key.starts_with("fields.")
-                            })
-                            .unwrap_or(p);
+                        let path = match is_pattern {
+                            true => p.strip_suffix("/*").unwrap_or(p),
+                            false => p,
+                        };
                         it.paths(&key, path)?;
                     }
                     // With CSV, `path` is refused where it is resolved.
@@ -363,16 +354,21 @@ pub(crate) fn expand_patterns(
     })
 }
 
-/// NDJSON pattern keys: fields that read `path = ".../*"` (tags: not yet converted).
+/// NDJSON pattern keys must name the object whose members they write.
 pub(crate) fn check_json_patterns(schema: &Schema) -> Result<(), SchemaError> {
-    for t in &schema.tags {
-        if matches!(t.key_kind, KeyKind::Pattern { .. }) {
-            return Err(key_err(&format!("tags.{}", t.key), "is a pattern tag, which this build converts for CSV only (NDJSON pattern tags are in progress)".into()));
-        }
-    }
-    for f in &schema.fields {
-        if matches!(f.key_kind, KeyKind::Pattern { .. }) && !matches!(f.source, Source::Path(_)) {
-            return Err(key_err(&format!("fields.{}", f.key), "is a pattern key: with NDJSON give the object whose members it writes, e.g. { path = \"/values/*\", type = \"float\" } (\"/*\" for the top-level members)".into()));
+    let entries = schema
+        .tags
+        .iter()
+        .map(|t| (format!("tags.{}", t.key), &t.key_kind, &t.source))
+        .chain(
+            schema
+                .fields
+                .iter()
+                .map(|f| (format!("fields.{}", f.key), &f.key_kind, &f.source)),
+        );
+    for (key, kind, source) in entries {
+        if matches!(kind, KeyKind::Pattern { .. }) && !matches!(source, Source::Path(_)) {
+            return Err(key_err(&key, "is a pattern key: with NDJSON give the object whose members it writes, e.g. { path = \"/values/*\" } (\"/*\" for the top-level members)".into()));
         }
     }
     Ok(())

@@ -326,6 +326,28 @@ impl Resolver<'_> {
         })
     }
 
+    /// An NDJSON pattern key over the members of `path` (ending in `/*`).
+    fn spread(
+        &mut self,
+        key: &str,
+        path: &str,
+        target: Target,
+        glob: &str,
+        exclude: &[String],
+    ) -> Result<Spread, SchemaError> {
+        let container = path.strip_suffix("/*").unwrap_or(path);
+        let tokens = parse_pointer(container).map_err(|m| SchemaError::Key {
+            key: key.to_string(),
+            message: m,
+        })?;
+        Ok(Spread {
+            target,
+            container: self.pointer(tokens, container.to_string()),
+            glob: glob.to_string(),
+            exclude: exclude.iter().map(|e| e.clone().into_bytes()).collect(),
+        })
+    }
+
     /// The slot a key read from the data comes from.
     fn data_key(&mut self, key: &str, source: &Source) -> Result<usize, SchemaError> {
         match self.input(key, source)? {
@@ -415,7 +437,20 @@ impl Plan {
             let mut prefix = b",".to_vec();
             lpconvert_lp::write_key(&mut prefix, t.key.as_bytes());
             prefix.push(b'=');
-            let input = r.input(&format!("tags.{}", t.key), &t.source)?;
+            let input = match (&t.key_kind, &t.source) {
+                (KeyKind::Pattern { exclude }, Source::Path(p)) => {
+                    let sp = r.spread(
+                        &format!("tags.{}", t.key),
+                        p,
+                        Target::Tag(i),
+                        &t.key,
+                        exclude,
+                    )?;
+                    spreads.push(sp);
+                    Input::Const(Vec::new())
+                }
+                _ => r.input(&format!("tags.{}", t.key), &t.source)?,
+            };
             bind(&mut r, Target::Tag(i));
             if let KeyKind::FromData { source, .. } = &t.key_kind {
                 let slot = r.data_key(&format!("tags.{}", t.key), source)?;
@@ -451,17 +486,14 @@ impl Plan {
             prefix.push(b'=');
             let input = match (&f.key_kind, &f.source) {
                 (KeyKind::Pattern { exclude }, Source::Path(p)) => {
-                    let container = p.strip_suffix("/*").unwrap_or(p);
-                    let tokens = parse_pointer(container).map_err(|m| SchemaError::Key {
-                        key: format!("fields.{}", f.key),
-                        message: m,
-                    })?;
-                    spreads.push(Spread {
-                        target: Target::Field(i),
-                        container: r.pointer(tokens, container.to_string()),
-                        glob: f.key.clone(),
-                        exclude: exclude.iter().map(|e| e.clone().into_bytes()).collect(),
-                    });
+                    let sp = r.spread(
+                        &format!("fields.{}", f.key),
+                        p,
+                        Target::Field(i),
+                        &f.key,
+                        exclude,
+                    )?;
+                    spreads.push(sp);
                     Input::Const(Vec::new())
                 }
                 _ => r.input(&format!("fields.{}", f.key), &f.source)?,
@@ -512,6 +544,9 @@ impl Plan {
         }
         for k in &mut data_keys {
             k.target = sorted(k.target);
+        }
+        for sp in &mut spreads {
+            sp.target = sorted(sp.target);
         }
         // A pattern leaves out the members other entries read.
         for sp in &mut spreads {

@@ -10,11 +10,11 @@ use crate::json_scan::{
 };
 use crate::mapper::{RowError, Scratch};
 use crate::multi::{data_keys, emit, rebind, LinePlan};
+
+mod spread;
 use lpconvert_lp::printable;
-use lpconvert_schema::multi::Target;
 use lpconvert_schema::plan::parse_pointer;
-use lpconvert_schema::spec::glob_match;
-use lpconvert_schema::{FieldPlan, Input, MultiPlan, Plan};
+use lpconvert_schema::{MultiPlan, Plan};
 
 /// One iteration's scanning state.
 #[derive(Debug)]
@@ -226,117 +226,5 @@ fn json_error(e: JsonError) -> RowError {
         } else {
             format!("invalid JSON: {}", e.message)
         },
-    }
-}
-
-impl JsonIterations {
-    /// Writes the members of each spread object (NDJSON pattern keys) as fields right
-    /// after their pattern's entry, each reading its own slot past the plan's.
-    fn spread(&mut self, w: &mut Walk<'_>) -> Result<(), RowError> {
-        let line = &mut *w.line;
-        let fields = std::mem::take(&mut line.plan.fields);
-        let bases = std::mem::take(&mut line.field_base);
-        let probe = self.slots;
-        let mut next = probe + 1;
-        // Explicit entries win, wherever declared.
-        let explicit: Vec<String> = fields
-            .iter()
-            .zip(&bases)
-            .filter(|(_, b)| b.is_some())
-            .map(|(f, _)| f.name.clone())
-            .collect();
-        for (f, b) in fields.into_iter().zip(bases) {
-            // Fields spread for the previous line are dropped.
-            let Some(b) = b else { continue };
-            line.plan.fields.push(f);
-            line.field_base.push(Some(b));
-            let pattern = line.plan.fields.len() - 1;
-            for sp in w
-                .multi
-                .spreads
-                .iter()
-                .filter(|sp| sp.target == Target::Field(b))
-            {
-                let c = &w.slots[sp.container];
-                match &c.found {
-                    Found::Missing | Found::Null => continue,
-                    Found::Composite(_) => {}
-                    other => {
-                        return Err(RowError {
-                            column: c.offset + 1,
-                            message: format!(
-                                "(path {}): found {} where pattern `{}` expects an object",
-                                printable(
-                                    line.plan
-                                        .slot_names
-                                        .get(sp.container)
-                                        .map_or(b"?", |s| s.as_bytes())
-                                ),
-                                scalar_kind(other),
-                                printable(sp.glob.as_bytes())
-                            ),
-                        })
-                    }
-                }
-                self.members.clear();
-                elements(w.row, c.offset, &mut self.members, &mut self.names)
-                    .map_err(json_error)?;
-                for m in 0..self.members.len() {
-                    let e = self.members[m];
-                    let name = &self.names[e.name()];
-                    let taken = |n: &str| n.as_bytes() == name;
-                    if !glob_match(&sp.glob, &String::from_utf8_lossy(name))
-                        || sp.exclude.iter().any(|x| x.as_slice() == name)
-                        || line.plan.tags.iter().any(|t| taken(&t.name))
-                        || line.plan.fields.iter().any(|f| taken(&f.name))
-                        || explicit.iter().any(|n| taken(n))
-                    {
-                        continue;
-                    }
-                    lpconvert_lp::escape::check_name(name).map_err(|err| RowError {
-                        column: e.start + 1,
-                        message: format!(
-                            "field key {:?} (pattern `{}`) {err}",
-                            String::from_utf8_lossy(name),
-                            printable(sp.glob.as_bytes())
-                        ),
-                    })?;
-                    if w.slots.len() <= next {
-                        w.slots.resize(next + 1, Slot::default());
-                    }
-                    w.scanner
-                        .scan_element(w.row, e.start, &self.probe, w.slots, &[probe])
-                        .map_err(json_error)?;
-                    w.slots[next] = w.slots[probe].clone();
-                    let template = line.plan.fields[pattern].clone();
-                    let key = String::from_utf8_lossy(name).into_owned();
-                    let mut prefix = b",".to_vec();
-                    lpconvert_lp::write_key(&mut prefix, name);
-                    prefix.push(b'=');
-                    let mut padded = prefix.clone();
-                    padded.resize(prefix.len() + 32, 0);
-                    if line.plan.slot_names.len() <= next {
-                        line.plan.slot_names.resize(next + 1, String::new());
-                    }
-                    line.plan.slot_names[next] =
-                        format!("{}/{key}", line.plan.slot_names[sp.container]);
-                    line.plan.fields.push(FieldPlan {
-                        name: key,
-                        prefix,
-                        prefix_padded: padded,
-                        input: Input::Slot(next),
-                        ..template
-                    });
-                    line.field_base.push(None);
-                    next += 1;
-                }
-            }
-        }
-        for (pos, b) in line.field_base.iter().enumerate() {
-            if let Some(b) = b {
-                line.field_pos[*b] = pos;
-            }
-        }
-        Ok(())
     }
 }
