@@ -16,6 +16,10 @@
 //!    values, blank lines, CRLF, a BOM) give the same lines, rejects and counters whatever the
 //!    threads (1, 2), the chunk size (1..=64 and 4 MiB) and the input path (mapped file,
 //!    stream, gzip, and a stream larger than the first read).
+//! 5. NDJSON records with arrays of objects (`roundtrip/arrays.rs`).
+
+#[path = "roundtrip/arrays.rs"]
+mod arrays;
 
 use lpconvert_engine::{convert_input, open, Counters, Input, InputData, Reject, Sink, Tuning};
 use lpconvert_schema::Schema;
