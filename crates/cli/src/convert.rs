@@ -84,7 +84,13 @@ impl Sink for ConvertSink {
         if let Some(p) = &self.progress {
             p.set_position(c.bytes);
             let secs = p.elapsed().as_secs_f64().max(1e-3);
-            p.set_message(format!("{:.0} rows/s", c.rows as f64 / secs));
+            p.set_message(format!(
+                "{} rows read, {} converted, {} lines written, {:.0} rows/s",
+                c.rows,
+                c.written,
+                c.lines,
+                c.rows as f64 / secs
+            ));
         }
     }
 }

@@ -319,7 +319,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
             if let EngineError::Row(_) = &*e.error {
                 eprintln!(
                     "lpconvert replay: the conversion stopped at this row (on_error = \"fail\"); the {} lines converted before it were sent; use --on-error skip --convert-rejects FILE to set bad rows aside",
-                    c.counters.written
+                    c.counters.lines
                 );
             }
         }
@@ -404,9 +404,14 @@ fn exit_status(summary: &Summary, converted: Option<&ConversionOutcome>, signal:
 /// The conversion's line of the summary, and the first rejected rows.
 fn print_conversion(c: &ConversionOutcome, args: &ReplayOptions) {
     let n = &c.counters;
+    let from = if n.lines == n.written {
+        String::new()
+    } else {
+        format!(" (from {} rows)", n.written)
+    };
     eprintln!(
-        "lpconvert replay: converted {} rows: {} lines, {} skipped (no fields), {} rejected",
-        n.rows, n.written, n.skipped, n.rejected
+        "lpconvert replay: converted {} rows: {} lines{from}, {} skipped (no fields), {} rejected",
+        n.rows, n.lines, n.skipped, n.rejected
     );
     if n.rejected > 0 {
         for r in &c.first_rejects {

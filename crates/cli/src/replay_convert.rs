@@ -159,6 +159,7 @@ impl ConversionOutcome {
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "rows_read": self.counters.rows,
+            "rows_converted": self.counters.written,
             "lines_written": self.counters.lines,
             "rows_skipped": self.counters.skipped,
             "rows_rejected": self.counters.rejected,

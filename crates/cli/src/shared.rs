@@ -142,9 +142,16 @@ impl std::fmt::Display for Summary {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
         write!(
             f,
-            "lpconvert: {} rows read, {} lines written, {} skipped, {} rejected in {:.2} s ({:.1} MB/s, {:.0} rows/s)",
-            c.rows,
-            c.lines,
+            "lpconvert: {} rows read, {} lines written",
+            c.rows, c.lines
+        )?;
+        if c.lines != c.written {
+            // Records that wrote several lines (or none): rows converted shown beside them.
+            write!(f, " ({} rows converted)", c.written)?;
+        }
+        write!(
+            f,
+            ", {} skipped, {} rejected in {:.2} s ({:.1} MB/s, {:.0} rows/s)",
             c.skipped,
             c.rejected,
             secs,
@@ -156,7 +163,41 @@ impl std::fmt::Display for Summary {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{parse_size, Summary};
+    use lpconvert_engine::Counters;
+    use std::time::Duration;
+
+    fn summary(rows: u64, written: u64, lines: u64, skipped: u64, rejected: u64) -> String {
+        let counters = Counters {
+            rows,
+            written,
+            lines,
+            skipped,
+            rejected,
+            bytes: 0,
+        };
+        let s = Summary {
+            counters,
+            elapsed: Duration::from_secs(1),
+        };
+        s.to_string()
+    }
+
+    #[test]
+    fn summary_shows_rows_converted_when_records_wrote_several_lines() {
+        let one = summary(5, 3, 3, 1, 1);
+        assert!(
+            one.starts_with("lpconvert: 5 rows read, 3 lines written, 1 skipped, 1 rejected in "),
+            "{one}"
+        );
+        let several = summary(5, 3, 8, 1, 1);
+        assert!(
+            several.starts_with(
+                "lpconvert: 5 rows read, 8 lines written (3 rows converted), 1 skipped, 1 rejected in "
+            ),
+            "{several}"
+        );
+    }
 
     #[test]
     fn sizes() {

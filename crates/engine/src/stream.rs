@@ -215,7 +215,11 @@ impl Starter {
                     .map_err(Arc::new);
                 let abandoned = sink.stopped;
                 let mut partial = sink.partial;
-                partial.written = partial.written.max(sink.lines);
+                // Lines handed over after the last progress: rows converted follow them,
+                // less the extra lines of records that wrote several.
+                let extra = partial.lines.saturating_sub(partial.written);
+                partial.lines = partial.lines.max(sink.lines);
+                partial.written = partial.written.max(partial.lines - extra);
                 // Rows before the one that stopped it (that row is not counted as a reject).
                 partial.rows = partial
                     .rows
