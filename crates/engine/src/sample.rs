@@ -9,6 +9,8 @@ use lpconvert_schema::infer::{looks_like_header, sniff_csv, Column, CsvGuess, Ki
 use std::collections::HashMap;
 use std::io;
 
+mod arrays;
+
 /// Most bytes read for a sample.
 pub const MAX_SAMPLE_BYTES: usize = 64 << 20;
 
@@ -185,7 +187,8 @@ pub fn sample_csv(
     let table = Table {
         columns,
         rows: good.len(),
-        left_out: Vec::new(),
+        records: good.len(),
+        ..Table::default()
     };
     (g, table)
 }
@@ -200,6 +203,8 @@ type Cells = (String, Vec<Option<(Kind, String)>>);
 
 #[derive(Default)]
 struct Walk {
+    /// Iterated arrays: read through their elements, not values of their own.
+    iterated: Vec<String>,
     order: Vec<String>,
     cols: HashMap<String, Cells>,
     objects: HashMap<String, ()>,
@@ -216,8 +221,10 @@ impl Walk {
                 self.visit_members(row, path, members);
                 return;
             }
-            Value::Array => {
-                self.arrays.insert(path.to_string(), ());
+            Value::Array(_) => {
+                if !self.iterated.iter().any(|p| p == path) {
+                    self.arrays.insert(path.to_string(), ());
+                }
                 return;
             }
             Value::Null => None,
@@ -286,14 +293,26 @@ pub fn sample_ndjson(head: &[u8], complete: bool, max: usize) -> Table {
             .take(max)
             .collect();
     }
-    let mut walk = Walk::default();
-    let mut rows = 0;
+    let mut records = Vec::new();
     for t in texts {
         // A row the conversion rejects whatever the schema does not vote.
         let Ok(members) = json_scan::record::read_row(t) else {
             continue;
         };
-        walk.visit(rows, "", "", &Value::Object(members));
+        records.push(arrays::Node::new(t, members));
+    }
+    let sampled = records.len();
+    // Arrays of objects are iterated: one sampled row per element, as one line per element.
+    let levels = arrays::Levels::new(records);
+    let mut walk = Walk {
+        iterated: levels.iterated(),
+        ..Walk::default()
+    };
+    let mut rows = 0;
+    for parts in levels.rows() {
+        for (prefix, members) in parts {
+            walk.visit_members(rows, prefix, members);
+        }
         rows += 1;
     }
     let mut left_out = Vec::new();
@@ -323,6 +342,9 @@ pub fn sample_ndjson(head: &[u8], complete: bool, max: usize) -> Table {
         columns.push(Column {
             name: if top {
                 name
+            } else if let Some(i) = path.rfind("/*/") {
+                // Inside an element: named from the element on (`/readings/*/t` is `t`).
+                path[i + 3..].replace('/', "_")
             } else {
                 path[1..].replace('/', "_")
             },
@@ -340,6 +362,8 @@ pub fn sample_ndjson(head: &[u8], complete: bool, max: usize) -> Table {
         columns,
         rows,
         left_out,
+        iterations: levels.iterations().to_vec(),
+        records: sampled,
     }
 }
 
@@ -389,6 +413,55 @@ mod tests {
         assert_eq!(t.left_out.len(), 1);
     }
 
+    #[test]
+    fn ndjson_arrays_of_objects_are_iterated() {
+        let data = br#"{"site":"a","readings":[{"t":1,"v":1.5},{"t":2,"m":{"q":3}}],"tags":[1]}
+{"site":"b","readings":[]}
+{"site":"c","sensors":[{"id":"x","r":[{"t":3}]},{"id":"y","r":[]}]}
+{"site":"d"}
+"#;
+        let t = sample_ndjson(data, true, 100);
+        let paths: Vec<(&str, Option<&str>)> = t
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.path.as_deref()))
+            .collect();
+        assert_eq!(
+            t.iterations,
+            vec![lpconvert_schema::infer::Iteration {
+                path: "/readings".into(),
+                elements: 2
+            }]
+        );
+        assert_eq!(
+            paths,
+            vec![
+                ("site", None),
+                ("t", Some("/readings/*/t")),
+                ("v", Some("/readings/*/v")),
+                ("m_q", Some("/readings/*/m/q")),
+            ]
+        );
+        // One row per element; records without elements write no line.
+        assert_eq!((t.rows, t.records), (2, 4));
+        // Only the rows that write lines are walked (record `c` has no readings).
+        assert_eq!(
+            t.left_out,
+            vec![("/tags".to_string(), "an array".to_string())]
+        );
+        // Nested arrays nest; an array that is a scalar in some record is not iterated.
+        let data = br#"{"s":[{"id":"x","r":[{"t":3},{"t":4}]},{"id":"y","r":[]}],"n":[{"a":1}]}
+{"s":[{"id":"z","r":[{"t":5}]}],"n":7}
+"#;
+        let t = sample_ndjson(data, true, 100);
+        let its: Vec<&str> = t.iterations.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(its, vec!["/s", "/s/*/r"]);
+        assert_eq!(t.rows, 3);
+        let id = t.columns.iter().find(|c| c.name == "id").expect("id");
+        assert_eq!(id.path.as_deref(), Some("/s/*/id"));
+        assert_eq!(id.cells.iter().flatten().count(), 3);
+    }
+
     /// The serde_json reading infer used before it read with the conversion's scanner:
     /// the oracle for rows where both read the same.
     fn serde_row(line: &str) -> Option<Value> {
@@ -398,7 +471,7 @@ mod tests {
                 serde_json::Value::Bool(b) => Value::Bool(b),
                 serde_json::Value::Number(n) => Value::Number(n.to_string()),
                 serde_json::Value::String(s) => Value::Str(s),
-                serde_json::Value::Array(_) => Value::Array,
+                serde_json::Value::Array(_) => Value::Array(0..0),
                 serde_json::Value::Object(m) => {
                     Value::Object(m.into_iter().map(|(k, v)| (k, conv(v))).collect())
                 }
@@ -412,11 +485,14 @@ mod tests {
 
     fn scanner_row(line: &str) -> Option<Value> {
         let mut members = json_scan::record::read_row(line.as_bytes()).ok()?;
+        // Sorted, and arrays without their place (serde_json does not give it).
         fn sort(members: &mut [(String, Value)]) {
             members.sort_by(|a, b| a.0.cmp(&b.0));
             for (_, v) in members.iter_mut() {
-                if let Value::Object(m) = v {
-                    sort(m);
+                match v {
+                    Value::Object(m) => sort(m),
+                    Value::Array(r) => *r = 0..0,
+                    _ => {}
                 }
             }
         }

@@ -19,8 +19,8 @@ pub enum Value {
     /// An object: its members in input order. A key whose escapes do not decode is left
     /// out (no pointer can name it); its value is still checked for syntax.
     Object(Vec<(String, Value)>),
-    /// An array: checked for syntax, not read (a pointer into an array is not drafted).
-    Array,
+    /// An array: checked for syntax, not read; its bytes in the text read (`[` to `]`).
+    Array(std::ops::Range<usize>),
 }
 
 /// Reads the row `row`: one JSON object, blanks around it. A row that a conversion would
@@ -67,7 +67,10 @@ fn read_value(s: &[u8], i: usize, depth: usize) -> Res<(Value, usize)> {
             Ok((Value::Str(text), end + 1))
         }
         Some(b'{') => read_object(s, i, depth),
-        Some(b'[') => Ok((Value::Array, skip(s, i, depth)?)),
+        Some(b'[') => {
+            let end = skip(s, i, depth)?;
+            Ok((Value::Array(i..end), end))
+        }
         Some(b't') => Ok((Value::Bool(true), literal(s, i, b"true")?)),
         Some(b'f') => Ok((Value::Bool(false), literal(s, i, b"false")?)),
         Some(b'n') => Ok((Value::Null, literal(s, i, b"null")?)),

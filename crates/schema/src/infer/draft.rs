@@ -11,15 +11,23 @@ use std::fmt::Write as _;
 /// Tags: text columns with at most this many distinct values in the sample...
 const MAX_TAG_VALUES: usize = 1000;
 
+/// A drafted field: key, column index, type, and why.
+type Field = (String, usize, Ty, String);
+
 /// Writes the draft schema for `table` as TOML with comments.
 pub fn infer(table: &Table, opts: &Options) -> String {
     let mut out = String::new();
     let rows = table.rows;
+    let records = if table.iterations.is_empty() {
+        rows
+    } else {
+        table.records
+    };
     let _ = writeln!(
         out,
         "# Drafted by `lpconvert infer` from {} {} of {}{}.",
-        rows,
-        if rows == 1 { "record" } else { "records" },
+        records,
+        if records == 1 { "record" } else { "records" },
         one_line(&opts.input_name),
         if opts.truncated {
             " (a sample: later rows may differ)"
@@ -31,6 +39,18 @@ pub fn infer(table: &Table, opts: &Options) -> String {
         out,
         "# Every line below is a guess: check it before converting."
     );
+    for it in &table.iterations {
+        let _ =
+            writeln!(
+            out,
+            "# {} holds arrays of objects ({} {} in the sample): one line per element, read by \
+             the paths through {}/*; an element without values writes no line.",
+            one_line(&it.path),
+            it.elements,
+            if it.elements == 1 { "element" } else { "elements" },
+            one_line(&it.path),
+        );
+    }
     if opts.write_format {
         let f = match opts.format {
             crate::Format::Csv => "csv",
@@ -59,7 +79,7 @@ pub fn infer(table: &Table, opts: &Options) -> String {
     // `time` is no key InfluxDB 1.x accepts: a column of that name gets `time_2`.
     let mut used = HashSet::from(["time".to_string()]);
     let mut tags: Vec<(String, usize, String)> = Vec::new();
-    let mut fields: Vec<(String, usize, Ty, String)> = Vec::new();
+    let mut fields: Vec<Field> = Vec::new();
     for (i, st) in stats.iter().enumerate() {
         if ts_cols.contains(&i) {
             continue;
@@ -173,6 +193,12 @@ pub fn infer(table: &Table, opts: &Options) -> String {
         let _ = writeln!(out, "{} = {value}  # {why}", toml_key(key));
     }
 
+    // A wide table: its numeric columns become float fields through one pattern key.
+    let wide = wide_pattern(table, opts, &names, &fields, &stats);
+    if let Some(w) = &wide {
+        fields.retain(|(_, i, _, _)| !w.columns.contains(i) && !w.exclude.contains(i));
+    }
+
     out.push('\n');
     let _ = writeln!(out, "[fields]");
     for (key, i, ty, why) in &fields {
@@ -184,6 +210,9 @@ pub fn infer(table: &Table, opts: &Options) -> String {
             format!("{{ {}, type = {ty} }}", source(*i))
         };
         let _ = writeln!(out, "{} = {value}  # {why}", toml_key(key));
+    }
+    if let Some(w) = &wide {
+        w.write(&mut out, &names);
     }
     for (path, why) in &table.left_out {
         let _ = writeln!(out, "# left out: {} ({why})", one_line(path));
@@ -254,4 +283,94 @@ pub fn infer(table: &Table, opts: &Options) -> String {
         }
     }
     out
+}
+
+/// A CSV table with more numeric columns than this gets one pattern key for them.
+const WIDE_COLUMNS: usize = 50;
+
+/// The pattern key `"*" = "float"` of a wide table: the numeric columns it reads, and the
+/// columns without values in the sample that it leaves out.
+struct Wide {
+    columns: Vec<usize>,
+    whole: usize,
+    exclude: Vec<usize>,
+}
+
+/// The pattern key for a CSV table with more than [`WIDE_COLUMNS`] numeric field columns,
+/// each named so that it can be its own key; `None` for any other table.
+fn wide_pattern(
+    table: &Table,
+    opts: &Options,
+    names: &[String],
+    fields: &[Field],
+    stats: &[Stats],
+) -> Option<Wide> {
+    if opts.format != crate::Format::Csv || !table.iterations.is_empty() {
+        return None;
+    }
+    // The pattern names each entry like its column: a column drafted under another key
+    // (renamed, not a valid key, `time`) stays an entry of its own.
+    let own = |key: &str, i: usize| table.columns[i].path.is_none() && names[i] == key;
+    let columns: Vec<usize> = fields
+        .iter()
+        .filter(|(k, i, ty, _)| matches!(ty, Ty::Integer | Ty::Float) && own(k, *i))
+        .map(|f| f.1)
+        .collect();
+    if columns.len() <= WIDE_COLUMNS {
+        return None;
+    }
+    let whole = columns
+        .iter()
+        .filter(|&&i| stats[i].ty == Ty::Integer)
+        .count();
+    let exclude = fields
+        .iter()
+        .filter(|(k, i, _, _)| stats[*i].present == 0 && own(k, *i))
+        .map(|f| f.1)
+        .collect();
+    Some(Wide {
+        columns,
+        whole,
+        exclude,
+    })
+}
+
+impl Wide {
+    /// Writes the pattern key with its comments.
+    fn write(&self, out: &mut String, names: &[String]) {
+        let first = self.columns.first().map_or("", |&i| names[i].as_str());
+        let last = self.columns.last().map_or("", |&i| names[i].as_str());
+        let whole = if self.whole > 0 {
+            format!(
+                "; {} held whole numbers only: list one as `name = \"integer\"` above to keep it an integer",
+                self.whole
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "# {} numeric columns ({} ... {}): one float field each, named like the column{whole}.",
+            self.columns.len(),
+            one_line(first),
+            one_line(last),
+        );
+        if self.exclude.is_empty() {
+            let _ = writeln!(
+                out,
+                "\"*\" = \"float\"  # every column no other entry reads"
+            );
+        } else {
+            let quoted: Vec<String> = self
+                .exclude
+                .iter()
+                .map(|&i| toml_string(&names[i]))
+                .collect();
+            let _ = writeln!(
+                out,
+                "\"*\" = {{ type = \"float\", exclude = [{}] }}  # every column no other entry reads; exclude: no values in the sample (take one out to read it as floats)",
+                quoted.join(", ")
+            );
+        }
+    }
 }

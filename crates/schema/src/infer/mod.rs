@@ -59,6 +59,20 @@ pub struct Table {
     pub rows: usize,
     /// Paths left out, with the reason (arrays, values that are objects in some rows).
     pub left_out: Vec<(String, String)>,
+    /// NDJSON arrays of objects read with `*` paths, outermost first: then each row is one
+    /// element (one line of the conversion), and `records` counts the sampled records.
+    pub iterations: Vec<Iteration>,
+    /// Number of sampled records, when `iterations` makes rows of their elements.
+    pub records: usize,
+}
+
+/// An NDJSON array of objects that the draft iterates (`/readings` read as `/readings/*/...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Iteration {
+    /// The array's JSON Pointer, with `*` for the arrays it is in (`/sensors/*/readings`).
+    pub path: String,
+    /// Elements it has in the sample.
+    pub elements: usize,
 }
 
 /// Facts about the input that the draft states.

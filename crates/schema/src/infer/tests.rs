@@ -16,7 +16,7 @@ fn csv_table(rows: &[&[&str]], names: &[&str]) -> Table {
             })
             .collect(),
         rows: rows.len(),
-        left_out: Vec::new(),
+        ..Table::default()
     }
 }
 
@@ -270,4 +270,55 @@ fn numbers_with_leading_zeros_are_flagged() {
     assert!(text.contains("leading zeros"), "{text}");
     let t = csv_table(&[&["0"], &["-0.5"], &["10"]], &["x"]);
     assert!(!infer(&t, &opts("x")).contains("leading zeros"));
+}
+
+/// A table of `n` numeric columns `s1..sn` beside a time and a text column.
+fn wide_table(n: usize) -> Table {
+    let mut names = vec!["time".to_string(), "note".to_string()];
+    names.extend((1..=n).map(|i| format!("s{i}")));
+    let rows: Vec<Vec<String>> = (0..4)
+        .map(|r| {
+            let mut row = vec![(1_700_000_000 + r).to_string(), format!("note {r}")];
+            row.extend((1..=n).map(|i| format!("{}.{r}", i % 7)));
+            row
+        })
+        .collect();
+    let rows: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    csv_table(&rows, &names)
+}
+
+#[test]
+fn a_wide_table_gets_one_pattern_key_for_its_numeric_columns() {
+    let text = infer(&wide_table(51), &opts("wide"));
+    assert!(text.contains("\n\"*\" = \"float\"  # "), "{text}");
+    assert!(text.contains("# 51 numeric columns (s1 ... s51)"), "{text}");
+    assert!(text.contains("\nnote = \"string\""), "{text}");
+    assert!(!text.contains("\ns1 = "), "{text}");
+    draft(&wide_table(51), &opts("wide"));
+    // At the threshold, one entry per column as before.
+    let text = infer(&wide_table(50), &opts("wide"));
+    assert!(!text.contains("\"*\""), "{text}");
+    assert!(text.contains("\ns50 = \"float\""), "{text}");
+}
+
+#[test]
+fn a_wide_table_excludes_columns_without_values() {
+    let mut t = wide_table(60);
+    for c in &mut t.columns[5..7] {
+        for cell in &mut c.cells {
+            *cell = Some((Kind::Text, String::new()));
+        }
+    }
+    let text = infer(&t, &opts("wide"));
+    assert!(
+        text.contains("\"*\" = { type = \"float\", exclude = [\"s4\", \"s5\"] }"),
+        "{text}"
+    );
+    assert!(text.contains("# 58 numeric columns (s1 ... s60)"), "{text}");
+    draft(&t, &opts("wide"));
 }
