@@ -154,7 +154,7 @@ impl JsonIterations {
                 row: w.row,
                 scratch: &w.scanner.scratch,
             };
-            let r = emit(w.multi, w.line, &cells, w.out, w.scratch);
+            let r = emit(w.line, &cells, w.out, w.scratch);
             self.names.truncate(mark);
             return r;
         }
