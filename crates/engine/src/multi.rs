@@ -4,6 +4,7 @@
 //! types and messages are the one implementation.
 
 use crate::mapper::{map_row, Cells, Mapped, RowError, Scratch};
+use crate::pipeline::Tuning;
 use lpconvert_lp::printable;
 use lpconvert_schema::multi::{Target, Use};
 use lpconvert_schema::{Input, MeasurementPlan, MultiPlan, Plan, TimestampPlan};
@@ -425,5 +426,19 @@ fn sort_tags(line: &mut LinePlan) {
         if let Some(base) = base {
             line.tag_pos[base] = pos;
         }
+    }
+}
+
+/// The tuning for a plan: one that writes several lines per record (a wide table unpivoted
+/// writes ~10 bytes out per byte in) converts chunks of an eighth of the size, so that the
+/// outputs in flight stay within the memory budget. Output is the same for any chunk size.
+pub(crate) fn tuning_for(plan: &Plan, tuning: Tuning) -> Tuning {
+    if plan.multi.is_none() {
+        return tuning;
+    }
+    let c = tuning.chunk_size;
+    Tuning {
+        chunk_size: c.div_ceil(8).max(c.min(64 * 1024)),
+        ..tuning
     }
 }
