@@ -175,6 +175,7 @@ pub(crate) fn convert(
                 dialect,
                 worker: CsvWorker::new(tuning.max_record),
             };
+            let tuning = crate::multi::tuning_for(&plan, tuning);
             pipeline::run(feed, Boundary::for_csv(dialect), tuning, make, &cx, sink)
         },
     )

@@ -4,9 +4,10 @@
 //! types and messages are the one implementation.
 
 use crate::mapper::{map_row, Cells, Mapped, RowError, Scratch};
+use crate::pipeline::Tuning;
 use lpconvert_lp::printable;
 use lpconvert_schema::multi::{Target, Use};
-use lpconvert_schema::{Input, MeasurementPlan, MultiPlan, Plan};
+use lpconvert_schema::{Input, MeasurementPlan, MultiPlan, Plan, TimestampPlan};
 
 /// A worker's mutable copy of a plan, rebound per record and per combination.
 #[derive(Debug)]
@@ -24,6 +25,16 @@ pub struct LinePlan {
     pub(crate) field_pos: Vec<usize>,
     /// The current match of each iteration.
     pub(crate) at: Vec<usize>,
+    /// For each innermost iteration with values, the targets it reads a value into.
+    innermost: Vec<Vec<Target>>,
+    /// CSV: the timestamp reads no iteration, so it is parsed once per record.
+    fixed_ts: bool,
+    /// The timestamp text of the current record (` 1700000000000000000`), when parsed once.
+    stamp: Vec<u8>,
+    /// True while `stamp` stands for the plan's timestamp (taken out of `plan`).
+    stamped: bool,
+    /// The plan's timestamp while `stamped`.
+    saved_ts: Option<TimestampPlan>,
 }
 
 impl LinePlan {
@@ -37,8 +48,61 @@ impl LinePlan {
             field_base: (0..plan.fields.len()).map(Some).collect(),
             field_pos: (0..plan.fields.len()).collect(),
             at: Vec::new(),
+            innermost: plan.multi.as_deref().map_or_else(Vec::new, innermost),
+            fixed_ts: plan.format == lpconvert_schema::Format::Csv
+                && plan.timestamp.is_some()
+                && plan
+                    .multi
+                    .as_ref()
+                    .is_some_and(|m| !m.bindings.iter().any(|b| b.target == Target::Timestamp)),
+            stamp: Vec::new(),
+            stamped: false,
+            saved_ts: None,
         }
     }
+}
+
+/// For each innermost iteration (no other nested in it) that reads values, the targets of
+/// those values.
+fn innermost(multi: &MultiPlan) -> Vec<Vec<Target>> {
+    (0..multi.iterations.len())
+        .filter(|&it| !multi.iterations.iter().any(|i| i.parent == Some(it)))
+        .map(|it| {
+            multi
+                .bindings
+                .iter()
+                .filter(|b| b.iteration == it && b.what == Use::Value)
+                .map(|b| b.target)
+                .collect::<Vec<_>>()
+        })
+        .filter(|targets| !targets.is_empty())
+        .collect()
+}
+
+/// Parses the record's timestamp once into `line.stamp` and takes it out of the line plan
+/// (the lines get `line.stamp` appended instead; `map_record` puts it back after the record).
+/// A timestamp that is empty, null, joined or does not parse stays in the
+/// plan, so that `map_row` reports it as it always does.
+fn stamp_record<C: Cells>(line: &mut LinePlan, cells: &C) -> Option<()> {
+    let ts = line.plan.timestamp.as_ref()?;
+    let text = match &ts.input {
+        Input::Slot(s) => cells.get(*s).ok()?.text,
+        Input::Const(c) => c.as_slice(),
+        Input::Joined(_) => return None,
+    };
+    let p = &line.plan;
+    if text.is_empty() || p.null_values.iter().any(|n| n.as_slice() == text) {
+        return None;
+    }
+    let t = ts.parser.parse_in(text, p.precision).ok()?;
+    line.stamp.clear();
+    line.stamp.push(b' ');
+    line.stamp
+        .extend_from_slice(itoa::Buffer::new().format(t).as_bytes());
+    line.stamp.push(b'\n');
+    line.stamped = true;
+    line.saved_ts = line.plan.timestamp.take();
+    Some(())
 }
 
 /// The cells of a record seen by the line plan: its own instance of the mapper, so that the
@@ -77,6 +141,12 @@ pub fn map_record<C: Cells>(
 ) -> Result<u64, RowError> {
     let start = out.len();
     let r = map_all(multi, line, cells, out, scratch);
+    if line.stamped {
+        line.stamped = false;
+        if let Some(ts) = line.saved_ts.take() {
+            line.plan.timestamp = Some(ts);
+        }
+    }
     if r.is_err() {
         out.truncate(start);
     }
@@ -93,6 +163,9 @@ fn map_all<C: Cells>(
     if !multi.data_keys.is_empty() {
         data_keys(multi, line, cells)?;
     }
+    if line.fixed_ts {
+        stamp_record(line, cells);
+    }
     let n = multi.iterations.len();
     line.at.clear();
     line.at.resize(n, 0);
@@ -107,7 +180,7 @@ fn map_all<C: Cells>(
             (Some(m.slot), m.name.as_slice())
         });
         line.at = at;
-        lines += emit(multi, line, cells, out, scratch)?;
+        lines += emit(line, cells, out, scratch)?;
         // Next combination: the last iteration is innermost.
         let mut k = n;
         loop {
@@ -126,18 +199,23 @@ fn map_all<C: Cells>(
 
 /// Maps the line plan as rebound for the current combination: 1 when it wrote a line.
 pub(crate) fn emit<C: Cells>(
-    multi: &MultiPlan,
     line: &LinePlan,
     cells: &C,
     out: &mut Vec<u8>,
     scratch: &mut Scratch,
 ) -> Result<u64, RowError> {
-    if all_empty(multi, line, cells) {
+    if all_empty(line, cells) {
         return Ok(0);
     }
-    Ok(u64::from(
-        map_row(&line.plan, &Own(cells), out, scratch)? == Mapped::Written,
-    ))
+    if map_row(&line.plan, &Own(cells), out, scratch)? != Mapped::Written {
+        return Ok(0);
+    }
+    if line.stamped {
+        // The line ends with its fields and `\n`: the record's timestamp goes before it.
+        out.pop();
+        out.extend_from_slice(&line.stamp);
+    }
+    Ok(1)
 }
 
 /// Points every bound target at the current match of its iteration: `current(iteration)`
@@ -189,7 +267,7 @@ pub(crate) fn rebind<'n>(
 /// True when, for some innermost iteration, every value read through it is empty or null
 /// (and has no default): that combination writes no line. (An outer iteration's values
 /// repeat on each line of its inner matches.)
-fn all_empty<C: Cells>(multi: &MultiPlan, line: &LinePlan, cells: &C) -> bool {
+fn all_empty<C: Cells>(line: &LinePlan, cells: &C) -> bool {
     let p = &line.plan;
     let null = |t: &[u8]| t.is_empty() || p.null_values.iter().any(|n| n.as_slice() == t);
     // The slot a target reads now, unless it has a default.
@@ -214,21 +292,12 @@ fn all_empty<C: Cells>(multi: &MultiPlan, line: &LinePlan, cells: &C) -> bool {
             _ => None,
         }
     };
-    let n = multi.iterations.len();
-    (0..n)
-        .filter(|&it| !multi.iterations.iter().any(|i| i.parent == Some(it)))
-        .any(|it| {
-            let mut values = multi
-                .bindings
-                .iter()
-                .filter(|b| b.iteration == it && b.what == Use::Value)
-                .peekable();
-            values.peek().is_some()
-                && values.all(|b| {
-                    // A value that is not a scalar is not empty: the mapper reports it.
-                    reads(b.target).is_some_and(|slot| cells.get(slot).is_ok_and(|c| null(c.text)))
-                })
-        })
+    line.innermost.iter().any(|targets| {
+        // A value that is not a scalar is not empty: the mapper reports it.
+        targets
+            .iter()
+            .all(|&t| reads(t).is_some_and(|slot| cells.get(slot).is_ok_and(|c| null(c.text))))
+    })
 }
 
 /// Reads the keys of this record from the data into the line plan.
@@ -357,5 +426,19 @@ fn sort_tags(line: &mut LinePlan) {
         if let Some(base) = base {
             line.tag_pos[base] = pos;
         }
+    }
+}
+
+/// The tuning for a plan: one that writes several lines per record (a wide table unpivoted
+/// writes ~10 bytes out per byte in) converts chunks of an eighth of the size, so that the
+/// outputs in flight stay within the memory budget. Output is the same for any chunk size.
+pub(crate) fn tuning_for(plan: &Plan, tuning: Tuning) -> Tuning {
+    if plan.multi.is_none() {
+        return tuning;
+    }
+    let c = tuning.chunk_size;
+    Tuning {
+        chunk_size: c.div_ceil(8).max(c.min(64 * 1024)),
+        ..tuning
     }
 }

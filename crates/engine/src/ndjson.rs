@@ -85,6 +85,7 @@ pub(crate) fn convert(
                 plan: &plan,
                 worker: NdjsonWorker::new(&plan, array, tuning.max_record),
             };
+            let tuning = crate::multi::tuning_for(&plan, tuning);
             pipeline::run(feed, boundary, tuning, make, &cx, sink)
         },
     )

@@ -24,20 +24,49 @@ impl Element {
 /// Appends the elements of the array or object starting at `i` to `out`, their names to
 /// `names`. The row has been scanned whole already, so its syntax is known to be valid.
 pub fn elements(s: &[u8], i: usize, out: &mut Vec<Element>, names: &mut Vec<u8>) -> Res<()> {
-    let object = match s.get(i) {
-        Some(b'{') => true,
-        Some(b'[') => false,
-        _ => return fail(i, "expected an array or object"),
-    };
-    let close = if object { b'}' } else { b']' };
-    let mut p = ws(s, i + 1);
-    if s.get(p) == Some(&close) {
-        return Ok(());
+    let (mut cursor, mut next) = Cursor::open(s, i)?;
+    while let Some(p) = next {
+        let e = cursor.entry(s, p, names)?;
+        out.push(e);
+        next = cursor.after(s, skip_value(s, e.start)?)?;
     }
-    let mut index = 0usize;
-    loop {
+    Ok(())
+}
+
+/// Reads the elements of an array or object one at a time, the caller scanning each value
+/// (so that the container is read once).
+#[derive(Debug)]
+pub struct Cursor {
+    object: bool,
+    close: u8,
+    index: usize,
+}
+
+impl Cursor {
+    /// Opens the array or object at `i`: the cursor and where its first entry starts (none
+    /// when it is empty).
+    pub fn open(s: &[u8], i: usize) -> Res<(Cursor, Option<usize>)> {
+        let object = match s.get(i) {
+            Some(b'{') => true,
+            Some(b'[') => false,
+            _ => return fail(i, "expected an array or object"),
+        };
+        let close = if object { b'}' } else { b']' };
+        let p = ws(s, i + 1);
+        let first = (s.get(p) != Some(&close)).then_some(p);
+        let cursor = Cursor {
+            object,
+            close,
+            index: 0,
+        };
+        Ok((cursor, first))
+    }
+
+    /// The entry starting at `p`: appends its name to `names` (the index digits or the
+    /// member's decoded key) and gives where its value starts.
+    pub fn entry(&mut self, s: &[u8], mut p: usize, names: &mut Vec<u8>) -> Res<Element> {
         let from = names.len();
-        if object {
+        if self.object {
             let (kend, escaped) = string_end(s, p)?;
             if escaped {
                 unescape(s, p + 1..kend, names)?;
@@ -50,18 +79,23 @@ pub fn elements(s: &[u8], i: usize, out: &mut Vec<Element>, names: &mut Vec<u8>)
             }
             p = ws(s, p + 1);
         } else {
-            names.extend_from_slice(itoa::Buffer::new().format(index).as_bytes());
+            names.extend_from_slice(itoa::Buffer::new().format(self.index).as_bytes());
         }
-        out.push(Element {
+        self.index += 1;
+        Ok(Element {
             start: p,
             name: (from, names.len()),
-        });
-        index += 1;
-        p = ws(s, skip_value(s, p)?);
+        })
+    }
+
+    /// After a value ending at `end`: where the next entry starts, none at the container's
+    /// end.
+    pub fn after(&self, s: &[u8], end: usize) -> Res<Option<usize>> {
+        let p = ws(s, end);
         match s.get(p) {
-            Some(b',') => p = ws(s, p + 1),
-            Some(c) if *c == close => return Ok(()),
-            _ => return fail(p, "expected `,` or the end of the array or object"),
+            Some(b',') => Ok(Some(ws(s, p + 1))),
+            Some(c) if *c == self.close => Ok(None),
+            _ => fail(p, "expected `,` or the end of the array or object"),
         }
     }
 }

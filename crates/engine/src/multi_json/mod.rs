@@ -6,7 +6,7 @@
 
 use crate::chunk_ndjson::JsonCells;
 use crate::json_scan::{
-    elements, Element, Found, JsonError, PointerTree, Scanner, Slot, DUPLICATE_KEY,
+    Cursor, Element, Found, JsonError, PointerTree, Scanner, Slot, DUPLICATE_KEY,
 };
 use crate::mapper::{RowError, Scratch};
 use crate::multi::{data_keys, emit, rebind, LinePlan};
@@ -154,7 +154,7 @@ impl JsonIterations {
                 row: w.row,
                 scratch: &w.scanner.scratch,
             };
-            let r = emit(w.multi, w.line, &cells, w.out, w.scratch);
+            let r = emit(w.line, &cells, w.out, w.scratch);
             self.names.truncate(mark);
             return r;
         }
@@ -173,23 +173,26 @@ impl JsonIterations {
                 })
             }
         }
-        let at = c.offset;
         let names_mark = self.names.len();
-        let mut list = std::mem::take(&mut self.lists[k]);
-        list.clear();
-        let found = elements(w.row, at, &mut list, &mut self.names);
-        self.lists[k] = list;
-        found.map_err(json_error)?;
+        let (mut cursor, mut next) = Cursor::open(w.row, c.offset).map_err(json_error)?;
+        self.lists[k].clear();
         let mut lines = 0;
-        for e in 0..self.lists[k].len() {
-            w.line.at[k] = e;
+        // Each element is scanned once, its end giving where the next one starts.
+        while let Some(p) = next {
+            let e = cursor
+                .entry(w.row, p, &mut self.names)
+                .map_err(json_error)?;
+            w.line.at[k] = self.lists[k].len();
+            self.lists[k].push(e);
             let mark = w.scanner.scratch.len();
             let it = &self.iters[k];
-            w.scanner
-                .scan_element(w.row, self.lists[k][e].start, &it.tree, w.slots, &it.reset)
+            let end = w
+                .scanner
+                .scan_element(w.row, e.start, &it.tree, w.slots, &it.reset)
                 .map_err(json_error)?;
             lines += self.walk(k + 1, w)?;
             w.scanner.scratch.truncate(mark);
+            next = cursor.after(w.row, end).map_err(json_error)?;
         }
         self.names.truncate(names_mark);
         Ok(lines)
