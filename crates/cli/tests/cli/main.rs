@@ -15,6 +15,7 @@
 mod support;
 
 mod bench;
+mod bench_review;
 mod check;
 mod convert;
 mod infer;
