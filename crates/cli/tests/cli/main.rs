@@ -15,7 +15,6 @@
 mod support;
 
 mod bench;
-mod bench_review;
 mod check;
 mod convert;
 mod infer;
