@@ -62,9 +62,37 @@ pub trait Exporter {
     fn render(&self, info: &RunInfo, r: &BenchResult) -> Result<Vec<u8>, ReportError>;
 }
 
+/// The report files of `lpconvert bench`, one module each.
+#[derive(Debug, Clone, Copy)]
+pub enum Format {
+    /// `report.json`: every per-second sample, the summary, the command line, the server.
+    Json,
+    /// `report.md`: a table read in ten seconds, the ramp's steps, the chart.
+    Markdown,
+    /// `chart.svg`: throughput and latency over time.
+    Svg,
+}
+
+impl Exporter for Format {
+    fn file_name(&self) -> &'static str {
+        match self {
+            Format::Json => "report.json",
+            Format::Markdown => "report.md",
+            Format::Svg => "chart.svg",
+        }
+    }
+    fn render(&self, info: &RunInfo, r: &BenchResult) -> Result<Vec<u8>, ReportError> {
+        match self {
+            Format::Json => json::render(info, r),
+            Format::Markdown => Ok(markdown::render(info, r).into_bytes()),
+            Format::Svg => svg::render(info, r).map(String::into_bytes),
+        }
+    }
+}
+
 /// The files written into `--report DIR`, in order.
 pub fn exporters() -> [&'static dyn Exporter; 3] {
-    [&json::Json, &markdown::Markdown, &svg::Svg]
+    [&Format::Json, &Format::Markdown, &Format::Svg]
 }
 
 /// The names of the files written into `--report DIR`.
