@@ -79,6 +79,8 @@ pub trait Open: Send + Sync {
 
     /// Whether a read error is the producer's to report (a conversion that stopped): the
     /// replay then ends reading there, sends what was read, and leaves the input incomplete.
+    /// Only errors the producer's reader returned ([`is_producer_error`]) are its own; an
+    /// error of the reading itself (a line too long) is still the replay's.
     fn reports_own_errors(&self) -> bool {
         false
     }
@@ -219,7 +221,7 @@ impl Open for StreamInput {
         let open = self.open.lock().unwrap_or_else(|e| e.into_inner()).take();
         match open {
             Some(open) => Ok(Opened {
-                reader: open()?,
+                reader: Box::new(Produced(open()?)),
                 pipe: true,
                 watch: None,
             }),
@@ -242,6 +244,44 @@ impl Open for StreamInput {
     fn reports_own_errors(&self) -> bool {
         true
     }
+}
+
+/// The reader of a [`StreamInput`]: its errors are marked as the producer's
+/// ([`is_producer_error`]), apart from the errors of reading its lines (a line too long).
+struct Produced(Box<dyn Read + Send>);
+
+impl Read for Produced {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                e
+            } else {
+                io::Error::new(e.kind(), ProducerError(e))
+            }
+        })
+    }
+}
+
+/// An error the producer of a stream returned (shown as it is).
+#[derive(Debug)]
+struct ProducerError(io::Error);
+
+impl std::fmt::Display for ProducerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ProducerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// Whether `e` was returned by the producer of a [`StreamInput`] (a conversion that failed),
+/// not by the reading of its lines.
+pub fn is_producer_error(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<ProducerError>())
 }
 
 impl std::fmt::Debug for StreamInput {
