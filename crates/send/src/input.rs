@@ -298,6 +298,46 @@ mod tests {
     use super::blocks::tests::collect;
     use super::*;
 
+    /// Lines, then an error of the producer's.
+    struct FailsAfter(io::Cursor<Vec<u8>>);
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::other("data.csv:7:2: not a number")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_stream_read_without_a_flush_interval_hands_on_the_lines_before_its_producer_failed() {
+        let text: Vec<u8> = (0..1000)
+            .flat_map(|i| format!("m f={i}i {i}\n").into_bytes())
+            .collect();
+        let mut with_cut = text.clone();
+        with_cut.extend_from_slice(b"m f=cut sh");
+        let source = Source::from(StreamInput::new(
+            "data.csv (converted)",
+            None,
+            Box::new(move || {
+                Ok(Box::new(FailsAfter(io::Cursor::new(with_cut))) as Box<dyn Read + Send>)
+            }),
+        ));
+        let mut r = BlockReader::open(&source, 0).unwrap();
+        let mut got = Vec::new();
+        let err = loop {
+            match r.next_block() {
+                Ok(Some(b)) => got.extend_from_slice(b.bytes()),
+                Ok(None) => panic!("a failed producer is no clean end"),
+                Err(e) => break e,
+            }
+        };
+        assert!(got == text, "every whole line before the failure");
+        assert!(is_producer_error(&err), "{err}");
+        assert_eq!(err.to_string(), "data.csv:7:2: not a number");
+    }
+
     #[test]
     fn a_stream_reads_like_a_file_resumes_and_opens_once() {
         let text: Vec<u8> = (0..1000)
