@@ -23,4 +23,5 @@ mod network_faults;
 mod outputs;
 mod replay;
 mod replay_control;
+mod streaming_review;
 mod value_rules;

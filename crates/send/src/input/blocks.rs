@@ -77,7 +77,7 @@ pub struct BlockReader {
 }
 
 enum State {
-    Stream(Box<dyn Read + Send>, Vec<u8>, bool),
+    Stream(Box<dyn Read + Send>, Vec<u8>, bool, Option<io::Error>),
     /// A file read ahead by its own thread: the next blocks are read while the current one
     /// is sent (reading costs a copy; done in the same thread, it would halve a dry run).
     /// Each block comes with the number of its LFs, counted by that thread.
@@ -139,7 +139,7 @@ impl BlockReader {
     fn read_ahead(&mut self) -> io::Result<()> {
         let (tx, rx) = bounded::<io::Result<(Vec<u8>, u64)>>(2);
         let old = std::mem::replace(&mut self.state, State::Ahead(rx));
-        let State::Stream(mut r, mut pending, mut eof) = old else {
+        let State::Stream(mut r, mut pending, mut eof, None) = old else {
             self.state = old;
             return Ok(());
         };
@@ -147,7 +147,7 @@ impl BlockReader {
         let spawned = std::thread::Builder::new()
             .name("file reader".into())
             .spawn(move || loop {
-                match stream_next(r.as_mut(), &mut pending, &mut eof, 0) {
+                match stream_next(r.as_mut(), &mut pending, &mut eof, None, 0) {
                     Ok(Some(buf)) => {
                         let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
                         if tx.send(Ok((buf, lines))).is_err() {
@@ -168,7 +168,7 @@ impl BlockReader {
 
     fn stream(r: Box<dyn Read + Send>) -> BlockReader {
         BlockReader {
-            state: State::Stream(r, Vec::new(), false),
+            state: State::Stream(r, Vec::new(), false, None),
             offset: 0,
             next_line: 1,
             bom_checked: false,
@@ -231,7 +231,7 @@ impl BlockReader {
                     block.first_line + memchr::memchr_iter(b'\n', before).count() as u64;
                 self.offset = start;
                 // (Skipping is done before a file is read ahead.)
-                if let State::Stream(_, pending, _) | State::Pipe(PipeState { pending, .. }) =
+                if let State::Stream(_, pending, _, _) | State::Pipe(PipeState { pending, .. }) =
                     &mut self.state
                 {
                     let mut v = rest;
@@ -252,8 +252,8 @@ impl BlockReader {
         // LFs of the block when already counted (by the read-ahead thread).
         let mut counted = None;
         let buf = match &mut self.state {
-            State::Stream(r, pending, eof) => {
-                match stream_next(r.as_mut(), pending, eof, self.next_line)? {
+            State::Stream(r, pending, eof, failed) => {
+                match stream_next(r.as_mut(), pending, eof, Some(failed), self.next_line)? {
                     Some(buf) => buf,
                     None => return Ok(None),
                 }
@@ -300,20 +300,30 @@ impl BlockReader {
 
 /// The next run of whole lines of a stream (the rest at the end), or `None` at the end.
 /// `pending`: bytes read but not handed on; `line`: the number of the first line, for
-/// messages.
+/// messages. With `failed`, a read error is held back there while the whole lines read
+/// before it are handed on (a stream whose producer failed); without, it is returned at once.
 fn stream_next(
     r: &mut dyn Read,
     pending: &mut Vec<u8>,
     eof: &mut bool,
+    mut failed: Option<&mut Option<io::Error>>,
     line: u64,
 ) -> io::Result<Option<Vec<u8>>> {
+    if let Some(e) = failed.as_deref_mut().and_then(Option::take) {
+        return Err(e);
+    }
     let mut buf = std::mem::take(pending);
     // Bytes of `buf` known to hold no LF: each byte is searched once.
     let mut searched = 0;
     loop {
-        if !*eof && buf.len() < STREAM_BLOCK {
+        let read = if !*eof && buf.len() < STREAM_BLOCK {
             let want = STREAM_BLOCK.max(buf.len() + 64 * 1024) - buf.len();
-            read_more(r, &mut buf, want, eof)?;
+            read_more(r, &mut buf, want, eof)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = read {
+            return lines_before(buf, pending, e, failed);
         }
         if buf.is_empty() {
             return Ok(None);
@@ -329,7 +339,9 @@ fn stream_next(
                     }
                     searched = buf.len();
                     // A line longer than a block: read more.
-                    read_more(r, &mut buf, STREAM_BLOCK, eof)?;
+                    if let Err(e) = read_more(r, &mut buf, STREAM_BLOCK, eof) {
+                        return lines_before(buf, pending, e, failed);
+                    }
                     continue;
                 }
             }
@@ -337,6 +349,28 @@ fn stream_next(
         *pending = buf[cut..].to_vec();
         buf.truncate(cut);
         return Ok(Some(buf));
+    }
+}
+
+/// After read error `e`: with `failed`, the whole lines of `buf` (the error held back in
+/// `failed` for the next call), else the error; the rest of `buf` stays in `pending`.
+fn lines_before(
+    mut buf: Vec<u8>,
+    pending: &mut Vec<u8>,
+    e: io::Error,
+    failed: Option<&mut Option<io::Error>>,
+) -> io::Result<Option<Vec<u8>>> {
+    match (failed, memchr::memrchr(b'\n', &buf)) {
+        (Some(slot), Some(i)) => {
+            *pending = buf[i + 1..].to_vec();
+            buf.truncate(i + 1);
+            *slot = Some(e);
+            Ok(Some(buf))
+        }
+        _ => {
+            *pending = buf;
+            Err(e)
+        }
     }
 }
 
