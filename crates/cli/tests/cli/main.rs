@@ -23,5 +23,4 @@ mod network_faults;
 mod outputs;
 mod replay;
 mod replay_control;
-mod streaming_review;
 mod value_rules;

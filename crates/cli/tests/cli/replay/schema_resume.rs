@@ -2,7 +2,7 @@
 //! stores over a stopped run and its resume is what `convert` writes, each line once.
 
 use crate::support::{
-    assert_exit, assert_stderr_has, convert_in, replay_to, write_in, FaultServer, Reply, TempDir,
+    assert_exit, assert_stderr_has, convert_in, replay, write_in, FaultServer, Reply, TempDir,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -74,13 +74,13 @@ fn a_resume_after_a_fatal_answer_sends_each_converted_line_once_in_order() {
         "-q",
     ];
     args.extend(inputs.iter().map(String::as_str));
-    let first = replay_to(&srv.url, "db", &args);
+    let first = replay(&[&["--url", srv.url.as_str(), "--db", "db"], &args[..]].concat());
     assert_exit(&first, 1);
     let sent_first = srv.stored().len();
     assert!(sent_first > 0 && sent_first < 60_000, "{sent_first}");
 
     refuse.store(false, Ordering::SeqCst);
-    let second = replay_to(&srv.url, "db", &args);
+    let second = replay(&[&["--url", srv.url.as_str(), "--db", "db"], &args[..]].concat());
     assert_exit(&second, 0);
     let stored = srv.stored();
     assert_eq!(
@@ -119,7 +119,7 @@ fn a_conversion_that_stops_in_the_second_input_leaves_it_incomplete_and_a_rerun_
     ];
     args.extend(inputs.iter().map(String::as_str));
     for run in 0..2 {
-        let o = replay_to(&srv.url, "db", &args);
+        let o = replay(&[&["--url", srv.url.as_str(), "--db", "db"], &args[..]].concat());
         assert_exit(&o, 1);
         assert_stderr_has(&o, "b.csv:5002:2: ");
         let stored = srv.stored();
