@@ -294,12 +294,12 @@ impl std::fmt::Debug for StreamInput {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::blocks::tests::collect;
     use super::*;
 
     /// Lines, then an error of the producer's.
-    struct FailsAfter(io::Cursor<Vec<u8>>);
+    pub(crate) struct FailsAfter(pub(crate) io::Cursor<Vec<u8>>);
 
     impl Read for FailsAfter {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {

@@ -4,6 +4,7 @@ use super::*;
 use crate::batch::BatchLimits;
 use crate::clock::SystemClock;
 use crate::dialect::{Api, Auth, Precision};
+use crate::input::tests::FailsAfter;
 use crate::input::StreamInput;
 use crate::transport::DryRunTransport;
 use std::io::Read;
@@ -46,18 +47,6 @@ fn stream(reader: impl Read + Send + 'static) -> Source {
         None,
         Box::new(move || Ok(Box::new(reader) as Box<dyn Read + Send>)),
     ))
-}
-
-/// Lines, then the producer's own error.
-struct FailsAfter(io::Cursor<Vec<u8>>);
-
-impl Read for FailsAfter {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self.0.read(buf)? {
-            0 => Err(io::Error::other("data.csv:7:2: not a number")),
-            n => Ok(n),
-        }
-    }
 }
 
 #[test]

@@ -2,8 +2,9 @@
 //! stores over a stopped run and its resume is what `convert` writes, each line once.
 
 use crate::support::{
-    assert_exit, assert_stderr_has, convert_in, replay, write_in, FaultServer, Reply, TempDir,
+    argv, assert_exit, assert_stderr_has, convert_in, replay, write_in, FaultServer, Reply, TempDir,
 };
+use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -33,6 +34,26 @@ fn csv(dir: &TempDir, name: &str, first: usize, n: usize, bad: Option<usize>) ->
     dir.join(name).display().to_string()
 }
 
+/// Runs `replay --schema s.toml --checkpoint ck.json --concurrency 1 --threads 1
+/// --batch-lines BATCH ARGS INPUTS` against `url` in `dir`.
+fn replay_schema(
+    dir: &TempDir,
+    url: &str,
+    batch: &str,
+    args: &[&str],
+    inputs: &[String],
+) -> Output {
+    let ckpt = dir.join("ck.json").display().to_string();
+    let schema = dir.join("s.toml").display().to_string();
+    let mut all = argv(
+        "--url {} --db db --schema {} --checkpoint {} --batch-lines {} --concurrency 1 --threads 1",
+        &[url, &schema, &ckpt, batch],
+    );
+    all.extend_from_slice(args);
+    all.extend(inputs.iter().map(String::as_str));
+    replay(&all)
+}
+
 /// A server that stores everything until `refuse` is set, then answers 401 to everything.
 fn server(refuse: Arc<AtomicBool>, after: usize) -> FaultServer {
     FaultServer::start(move |seen| {
@@ -58,29 +79,13 @@ fn a_resume_after_a_fatal_answer_sends_each_converted_line_once_in_order() {
 
     let refuse = Arc::new(AtomicBool::new(true));
     let srv = server(Arc::clone(&refuse), 5);
-    let ckpt = dir.join("ck.json").display().to_string();
-    let schema = dir.join("s.toml").display().to_string();
-    let mut args = vec![
-        "--schema",
-        &schema,
-        "--checkpoint",
-        &ckpt,
-        "--batch-lines",
-        "3000",
-        "--concurrency",
-        "1",
-        "--threads",
-        "1",
-        "-q",
-    ];
-    args.extend(inputs.iter().map(String::as_str));
-    let first = replay(&[&["--url", srv.url.as_str(), "--db", "db"], &args[..]].concat());
+    let first = replay_schema(&dir, &srv.url, "3000", &["-q"], &inputs);
     assert_exit(&first, 1);
     let sent_first = srv.stored().len();
     assert!(sent_first > 0 && sent_first < 60_000, "{sent_first}");
 
     refuse.store(false, Ordering::SeqCst);
-    let second = replay(&[&["--url", srv.url.as_str(), "--db", "db"], &args[..]].concat());
+    let second = replay_schema(&dir, &srv.url, "3000", &["-q"], &inputs);
     assert_exit(&second, 0);
     let stored = srv.stored();
     assert_eq!(
@@ -103,23 +108,8 @@ fn a_conversion_that_stops_in_the_second_input_leaves_it_incomplete_and_a_rerun_
         csv(&dir, "c.csv", 20_000, 10_000, None),
     ];
     let srv = FaultServer::accept_all();
-    let ckpt = dir.join("ck.json").display().to_string();
-    let schema = dir.join("s.toml").display().to_string();
-    let mut args = vec![
-        "--schema",
-        &schema,
-        "--checkpoint",
-        &ckpt,
-        "--threads",
-        "1",
-        "--batch-lines",
-        "700",
-        "--concurrency",
-        "1",
-    ];
-    args.extend(inputs.iter().map(String::as_str));
     for run in 0..2 {
-        let o = replay(&[&["--url", srv.url.as_str(), "--db", "db"], &args[..]].concat());
+        let o = replay_schema(&dir, &srv.url, "700", &[], &inputs);
         assert_exit(&o, 1);
         assert_stderr_has(&o, "b.csv:5002:2: ");
         let stored = srv.stored();
