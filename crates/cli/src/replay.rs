@@ -14,8 +14,7 @@ use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::timeshift::{Pace, TimeMode};
 use lpconvert_send::units::{parse_duration, parse_rate, sending_limits};
 use lpconvert_send::{
-    Api, DryRunTransport, Ending, HttpTransport, LiveCounters, ReplayConfig, Summary, Target,
-    Transport,
+    DryRunTransport, Ending, HttpTransport, LiveCounters, ReplayConfig, Summary, Transport,
 };
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -37,35 +36,8 @@ struct ReplayOptions {
     /// reads stdin.
     #[arg(value_name = "INPUT")]
     inputs: Vec<String>,
-    /// Server base URL, e.g. http://127.0.0.1:8086: a path prefix and query parameters are
-    /// kept (the write path and db/rp/bucket/org/precision are added, set by their options);
-    /// http://USER:PASSWORD@host is sent as Basic authentication. Never shown unredacted.
-    #[arg(long)]
-    url: String,
-    /// Write API: v1 (/write), v2 (/api/v2/write) or v3 (/api/v3/write_lp).
-    #[arg(long, default_value = "v1", value_parser = ["v1", "v2", "v3"])]
-    api: String,
-    /// Database (v1, v3; v2 uses it when --bucket is not given).
-    #[arg(long)]
-    db: Option<String>,
-    /// Retention policy (v1).
-    #[arg(long)]
-    rp: Option<String>,
-    /// Bucket (v2).
-    #[arg(long)]
-    bucket: Option<String>,
-    /// Organisation (v2).
-    #[arg(long)]
-    org: Option<String>,
-    /// Environment variable holding the token (never printed).
-    #[arg(long, default_value = "INFLUX_TOKEN", value_name = "VAR")]
-    token_env: String,
-    /// User name for Basic authentication (v1).
-    #[arg(long)]
-    username: Option<String>,
-    /// Environment variable holding the password for --username (never printed).
-    #[arg(long, default_value = "INFLUX_PASSWORD", value_name = "VAR")]
-    password_env: String,
+    #[command(flatten)]
+    server: crate::server::ServerArgs,
     /// Precision of the timestamps in the input: ns, us, ms or s (default ns; with --schema,
     /// the schema's, which this overrides).
     #[arg(long)]
@@ -140,7 +112,7 @@ struct ReplayOptions {
 /// Runs `lpconvert replay`; returns the exit status.
 pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let args = *args.options;
-    let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
+    let timeout = crate::server::check_connection(&args.server.url, &args.timeout)?;
     // Before anything is opened: no output is an input or another output.
     lpconvert_send::output::check_outputs(
         &lpconvert_send::output::with_schema(
@@ -436,7 +408,6 @@ fn build_config(
     args: &ReplayOptions,
     conversion: Option<&Conversion>,
 ) -> anyhow::Result<ReplayConfig> {
-    let api = Api::parse(&args.api).context("--api must be v1, v2 or v3")?;
     let precision = match (conversion, args.precision.as_deref()) {
         // The schema's precision, with --precision already applied to it.
         (Some(c), _) => c.precision,
@@ -446,22 +417,7 @@ fn build_config(
                 .with_context(|| format!("--precision `{p}`: expected ns, us, ms or s"))?
         }
     };
-    let auth = crate::server::auth(
-        args.username.as_deref(),
-        &args.token_env,
-        &args.password_env,
-    )?;
-    let target = Target {
-        url: args.url.clone(),
-        api,
-        db: args.db.clone(),
-        rp: args.rp.clone(),
-        bucket: args.bucket.clone(),
-        org: args.org.clone(),
-        precision,
-        auth,
-    };
-    target.write_url()?;
+    let target = args.server.target(precision)?;
     let mut rates = Vec::new();
     for r in &args.rate {
         rates.push(parse_rate(r).context("--rate")?);
