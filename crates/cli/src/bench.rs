@@ -18,7 +18,7 @@ use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::units::{
     check_range, parse_duration, parse_rate, parse_signed_duration_ns, sending_limits, Rate,
 };
-use lpconvert_send::{DryRunTransport, Ending, HttpTransport, LiveCounters, Precision, Transport};
+use lpconvert_send::{Ending, LiveCounters, Precision};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -167,15 +167,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<Exit> {
         let endpoint = config.target.endpoint()?;
         probe(&endpoint.server, endpoint.authorization.as_deref(), timeout)
     };
-    let transport: Box<dyn Transport> = if args.dry_run {
-        Box::new(DryRunTransport)
-    } else {
-        Box::new(HttpTransport::new(&crate::server::http_config(
-            &config.target,
-            timeout,
-            config.concurrency,
-        )?))
-    };
+    let transport =
+        crate::server::transport(args.dry_run, &config.target, timeout, config.concurrency)?;
     let live = LiveCounters::default();
     let clock = SystemClock;
     let timeline = bench::timeline_for(&config, &clock);

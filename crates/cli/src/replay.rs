@@ -13,9 +13,7 @@ use lpconvert_send::input::Source;
 use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::timeshift::{Pace, TimeMode};
 use lpconvert_send::units::{parse_duration, parse_rate, sending_limits};
-use lpconvert_send::{
-    DryRunTransport, Ending, HttpTransport, LiveCounters, ReplayConfig, Summary, Transport,
-};
+use lpconvert_send::{Ending, LiveCounters, ReplayConfig, Summary};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -153,15 +151,8 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     signals::install().context("cannot install the signal handlers")?;
     config.cancel = Some(Arc::clone(&cancel));
     let live = LiveCounters::default();
-    let transport: Box<dyn Transport> = if args.dry_run {
-        Box::new(DryRunTransport)
-    } else {
-        Box::new(HttpTransport::new(&crate::server::http_config(
-            &config.target,
-            timeout,
-            config.concurrency,
-        )?))
-    };
+    let transport =
+        crate::server::transport(args.dry_run, &config.target, timeout, config.concurrency)?;
     let done = AtomicBool::new(false);
     let started = Instant::now();
     let show_progress = !args.quiet && std::io::stderr().is_terminal();

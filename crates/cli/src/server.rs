@@ -2,7 +2,9 @@
 
 use anyhow::{bail, Context};
 use lpconvert_send::units::parse_duration;
-use lpconvert_send::{Api, Auth, HttpConfig, Precision, ServerUrl, Target};
+use lpconvert_send::{
+    Api, Auth, DryRunTransport, HttpConfig, HttpTransport, Precision, ServerUrl, Target, Transport,
+};
 use std::time::Duration;
 
 /// The options that name the server and the credentials, shared by replay and bench.
@@ -75,18 +77,22 @@ pub fn check_connection(url: &str, timeout: &str) -> anyhow::Result<Duration> {
     Ok(t)
 }
 
-/// The HTTP settings for `target`: the secrets of its URL and credentials are redacted from
-/// every server text.
-pub fn http_config(
+/// The transport to `target`: nothing sent with `dry_run`, else HTTP with `connections`
+/// connections, the secrets of its URL and credentials redacted from every server text.
+pub fn transport(
+    dry_run: bool,
     target: &Target,
     timeout: Duration,
     connections: usize,
-) -> anyhow::Result<HttpConfig> {
-    Ok(HttpConfig {
+) -> anyhow::Result<Box<dyn Transport>> {
+    if dry_run {
+        return Ok(Box::new(DryRunTransport));
+    }
+    Ok(Box::new(HttpTransport::new(&HttpConfig {
         timeout,
         connections,
         secrets: target.endpoint()?.secrets,
-    })
+    })))
 }
 
 /// Authentication from the options: Basic with `--username` (the password read from the
