@@ -4,7 +4,7 @@
 use crate::convert::outputs_of;
 use crate::exit::{is_closed, stdout_error, Exit, StdoutClosed};
 use crate::shared::inputs_or_stdin;
-use lpconvert_engine::{check_input, Counters, EngineError, Reject, Sink};
+use lpconvert_engine::{check_input, Counters, EngineError, Flow, Reject, Sink};
 use lpconvert_lp::target::Target;
 use lpconvert_send::output::check_outputs;
 use std::io::{self, Write};
@@ -54,8 +54,8 @@ impl<W: Write> CheckSink<W> {
 }
 
 impl<W: Write> Sink for CheckSink<W> {
-    fn write_lines(&mut self, _lines: &[u8]) -> io::Result<()> {
-        Ok(())
+    fn write_lines(&mut self, _lines: &[u8]) -> io::Result<Flow> {
+        Ok(Flow::Continue)
     }
 
     fn note(&mut self, text: &str) -> io::Result<()> {

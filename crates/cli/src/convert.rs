@@ -3,7 +3,7 @@
 use crate::exit::{is_closed, Exit, StdoutClosed};
 use crate::shared::{inputs_or_stdin, RejectFiles, RejectsFile, Summary};
 use lpconvert_engine::{
-    convert_input, load_schema, Counters, EngineError, Overrides, Reject, Sink,
+    convert_input, load_schema, Counters, EngineError, Flow, Overrides, Reject, Sink,
 };
 use lpconvert_send::output::{check_outputs, file_outputs, rejects_outputs, with_schema, Output};
 use std::io::{self, IsTerminal, Write};
@@ -53,8 +53,9 @@ struct ConvertSink {
 }
 
 impl Sink for ConvertSink {
-    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
-        self.out.write_all(lines)
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<Flow> {
+        self.out.write_all(lines)?;
+        Ok(Flow::Continue)
     }
 
     fn reject(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {

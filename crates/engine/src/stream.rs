@@ -259,24 +259,19 @@ struct ChannelSink {
 }
 
 impl Sink for ChannelSink {
-    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
-        if lines.is_empty() || self.stopped {
-            return Ok(());
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<Flow> {
+        if !lines.is_empty() && !self.stopped {
+            if self.tx.send(Msg::Lines(lines.to_vec())).is_err() {
+                self.stopped = true;
+            } else {
+                self.lines += memchr::memchr_iter(b'\n', lines).count() as u64;
+            }
         }
-        if self.tx.send(Msg::Lines(lines.to_vec())).is_err() {
-            self.stopped = true;
-            return Ok(());
-        }
-        self.lines += memchr::memchr_iter(b'\n', lines).count() as u64;
-        Ok(())
-    }
-
-    fn flow(&self) -> Flow {
-        if self.stopped {
+        Ok(if self.stopped {
             Flow::Stop
         } else {
             Flow::Continue
-        }
+        })
     }
 
     fn reject(&mut self, reject: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
