@@ -6,7 +6,7 @@
 //! summary, the report files and the exit status.
 
 use crate::exit::Exit;
-use crate::replay::signals;
+use crate::signals;
 use anyhow::{bail, Context};
 use lpconvert_bench::probe::{probe, ServerInfo};
 use lpconvert_bench::report::{self as bench_report, RunInfo};
