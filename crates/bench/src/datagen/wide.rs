@@ -55,7 +55,7 @@ impl WideRows {
             let next = i64::from(*v) + (r % 7) as i64 - 3;
             *v = next.clamp(0, 999) as u32;
             buf.push(b',');
-            if (r >> 32) % EMPTY_ONE_IN != 0 {
+            if !(r >> 32).is_multiple_of(EMPTY_ONE_IN) {
                 push_tenths(buf, *v);
             }
         }
