@@ -8,6 +8,8 @@
 //! - [`report`]: the end-to-end benchmark's results table.
 //! - The `e2e` binary: the end-to-end throughput benchmark (see benches/README.md).
 
+#![warn(missing_docs)]
+
 pub mod measure;
 pub mod report;
 

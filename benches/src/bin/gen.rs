@@ -3,6 +3,8 @@
 //! ```text
 //! gen cpu csv --size 1GB --seed 1 -o bench-data/cpu.csv
 //! gen home ndjson --rows 5000000 -o bench-data/home.ndjson
+//! gen wide csv --size 100MB -o bench-data/wide.csv
+//! gen nested ndjson -o bench-data/nested.ndjson
 //! ```
 
 use clap::Parser;
@@ -14,16 +16,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// Generate a benchmark data set (TSBS-like `cpu` or tutorial-like `home`, CSV or NDJSON).
+/// Generate a benchmark data set (TSBS-like `cpu` or tutorial-like `home`, CSV or NDJSON; `wide`
+/// CSV or `nested` NDJSON).
 #[derive(Parser, Debug)]
 #[command(name = "gen")]
 struct Args {
-    /// `cpu` (10 tags, 10 floats, RFC 3339 time) or `home` (room tag, 2 floats, 1 integer).
+    /// `cpu` (10 tags, 10 floats, RFC 3339 time), `home` (room tag, 2 floats, 1 integer), `wide`
+    /// (CSV only: time and 100 sensor columns) or `nested` (NDJSON only: a site and 10 readings).
     shape: Shape,
     /// `csv` or `ndjson`.
     format: Format,
     /// Approximate size (stops after the row that reaches it): bytes, or with a unit: KB, MB,
-    /// GB are powers of 1000 (200MB), K, M, G and KiB, MiB, GiB powers of 1024 (1G = 1GiB). Default: cpu csv 1GB, cpu ndjson 2.9GB, home csv 200MB, home ndjson 420MB.
+    /// GB are powers of 1000 (200MB), K, M, G and KiB, MiB, GiB powers of 1024 (1G = 1GiB). Default: cpu csv 1GB, cpu ndjson 2.9GB, home csv 200MB, home ndjson 420MB, wide csv and nested ndjson 1GB.
     #[arg(long, value_parser = parse_size, conflicts_with = "rows")]
     size: Option<u64>,
     /// Exact number of rows instead of a size (the NDJSON twin of a CSV file: same rows).
@@ -39,6 +43,10 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(e) = args.shape.check(args.format) {
+        let _ = writeln!(std::io::stderr(), "gen: {e}");
+        return ExitCode::from(2);
+    }
     let limit = match (args.rows, args.size) {
         (Some(r), _) => Limit::Rows(r),
         (None, Some(s)) => Limit::Bytes(s),

@@ -1,5 +1,7 @@
 //! Deterministic generators of the benchmark data sets: the TSBS-like `cpu` shape and the `home`
-//! shape of the InfluxDB tutorial, each as CSV or as its NDJSON twin.
+//! shape of the InfluxDB tutorial, each as CSV or as its NDJSON twin, and two shapes that write
+//! several lines per record: `wide` (CSV only, unpivoted) and `nested` (NDJSON only, an array of
+//! readings per object).
 //!
 //! For a given shape and seed, row `i` holds the same values in CSV and in NDJSON: the random
 //! stream does not depend on the format, only the text around the values does. The same rows
@@ -8,6 +10,8 @@
 
 pub mod cpu;
 pub mod home;
+pub mod nested;
+pub mod wide;
 
 use crate::rng::Rng;
 use std::fmt;
@@ -22,6 +26,12 @@ pub enum Shape {
     /// The tutorial's `home`: unix seconds, a room tag with spaces, 2 floats, 1 integer
     /// (schemas/home.toml).
     Home,
+    /// CSV only: unix seconds and 100 sensor columns `s001`..`s100`, a few cells empty
+    /// (schemas/wide.toml: one line per non-empty cell).
+    Wide,
+    /// NDJSON only: a site and an array of 10 readings `{"t":..,"v":..}` per object
+    /// (schemas/nested.toml: one line per reading).
+    Nested,
 }
 
 /// The text format of the generated file.
@@ -57,6 +67,28 @@ impl Shape {
         match self {
             Shape::Cpu => "cpu",
             Shape::Home => "home",
+            Shape::Wide => "wide",
+            Shape::Nested => "nested",
+        }
+    }
+
+    /// The formats the shape is generated in: both for `cpu` and `home`, one for the others.
+    pub fn formats(self) -> &'static [Format] {
+        match self {
+            Shape::Cpu | Shape::Home => &[Format::Csv, Format::Ndjson],
+            Shape::Wide => &[Format::Csv],
+            Shape::Nested => &[Format::Ndjson],
+        }
+    }
+
+    /// Whether the shape is generated in `format`; the error names the format it has.
+    pub fn check(self, format: Format) -> Result<(), String> {
+        match self.formats() {
+            fs if fs.contains(&format) => Ok(()),
+            [only] => Err(format!(
+                "the `{self}` shape is {only} only, not {format}: use `{self} {only}`"
+            )),
+            _ => Err(format!("the `{self}` shape has no {format} format")),
         }
     }
 }
@@ -89,7 +121,11 @@ impl FromStr for Shape {
         match s {
             "cpu" => Ok(Shape::Cpu),
             "home" => Ok(Shape::Home),
-            _ => Err(format!("unknown shape `{s}`: expected `cpu` or `home`")),
+            "wide" => Ok(Shape::Wide),
+            "nested" => Ok(Shape::Nested),
+            _ => Err(format!(
+                "unknown shape `{s}`: expected `cpu`, `home`, `wide` or `nested`"
+            )),
         }
     }
 }
@@ -105,20 +141,23 @@ impl FromStr for Format {
     }
 }
 
-/// The default size of a full-scale data set in bytes: cpu CSV 1 GB, home CSV 200 MB, and the
-/// NDJSON twins about as many rows as those (cpu 2.9 GB, home 420 MB).
+/// The default size of a full-scale data set in bytes: cpu CSV 1 GB, home CSV 200 MB, the
+/// NDJSON twins about as many rows as those (cpu 2.9 GB, home 420 MB), wide CSV and nested
+/// NDJSON 1 GB each (a format the shape does not have gets the size of the one it has).
 pub fn default_size(shape: Shape, format: Format) -> u64 {
     match (shape, format) {
         (Shape::Cpu, Format::Csv) => 1_000_000_000,
         (Shape::Cpu, Format::Ndjson) => 2_900_000_000,
         (Shape::Home, Format::Csv) => 200_000_000,
         (Shape::Home, Format::Ndjson) => 420_000_000,
+        (Shape::Wide | Shape::Nested, _) => 1_000_000_000,
     }
 }
 
 /// Writes the data set `shape` in `format` to `out` until `limit`, from `seed`.
 ///
-/// The caller should give a buffered writer; rows are handed to it one `write_all` each.
+/// The caller should give a buffered writer; rows are handed to it one `write_all` each. A
+/// format the shape does not have ([`Shape::check`]) is an `InvalidInput` error, nothing written.
 pub fn generate<W: Write>(
     shape: Shape,
     format: Format,
@@ -126,14 +165,30 @@ pub fn generate<W: Write>(
     seed: u64,
     out: &mut W,
 ) -> io::Result<GenStats> {
+    shape
+        .check(format)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let header = |h: &[u8]| (format == Format::Csv).then(|| h.to_vec());
     match shape {
-        Shape::Cpu => run(&mut cpu::CpuRows::new(seed, cpu::HOSTS), format, limit, out),
-        Shape::Home => run(
-            &mut home::HomeRows::new(seed, home::ROOMS.map(String::from).to_vec()),
-            format,
-            limit,
-            out,
-        ),
+        Shape::Cpu => {
+            let mut rows = cpu::CpuRows::new(seed, cpu::HOSTS);
+            let h = header(rows.csv_header());
+            run(h, |b| rows.next_row(format, b), limit, out)
+        }
+        Shape::Home => {
+            let mut rows = home::HomeRows::new(seed, home::ROOMS.map(String::from).to_vec());
+            let h = header(rows.csv_header());
+            run(h, |b| rows.next_row(format, b), limit, out)
+        }
+        Shape::Wide => {
+            let mut rows = wide::WideRows::new(seed);
+            let h = Some(wide::WideRows::csv_header());
+            run(h, |b| rows.next_row(b), limit, out)
+        }
+        Shape::Nested => {
+            let mut rows = nested::NestedRows::new(seed);
+            run(None, |b| rows.next_row(b), limit, out)
+        }
     }
 }
 
@@ -168,16 +223,16 @@ pub(crate) fn push_timestamp(buf: &mut Vec<u8>, clock: &Clocking, round: i64) {
     buf.push(b'\n');
 }
 
-fn run<R: Rows, W: Write>(
-    rows: &mut R,
-    format: Format,
+/// Writes `header` (if any), then the rows `next_row` appends, until `limit`.
+fn run<W: Write>(
+    header: Option<Vec<u8>>,
+    mut next_row: impl FnMut(&mut Vec<u8>),
     limit: Limit,
     out: &mut W,
 ) -> io::Result<GenStats> {
     let mut stats = GenStats::default();
-    if format == Format::Csv {
-        let h = rows.csv_header();
-        out.write_all(h)?;
+    if let Some(h) = header {
+        out.write_all(&h)?;
         stats.bytes += h.len() as u64;
     }
     let mut buf = Vec::with_capacity(1024);
@@ -190,7 +245,7 @@ fn run<R: Rows, W: Write>(
             break;
         }
         buf.clear();
-        rows.next_row(format, &mut buf);
+        next_row(&mut buf);
         out.write_all(&buf)?;
         stats.rows += 1;
         stats.bytes += buf.len() as u64;
@@ -308,12 +363,74 @@ mod tests {
 
     #[test]
     fn names_parse_back() {
-        for s in [Shape::Cpu, Shape::Home] {
+        for s in [Shape::Cpu, Shape::Home, Shape::Wide, Shape::Nested] {
             assert_eq!(s.name().parse::<Shape>(), Ok(s));
         }
         for f in [Format::Csv, Format::Ndjson] {
             assert_eq!(f.ext().parse::<Format>(), Ok(f));
         }
         assert!("xml".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn a_shape_of_one_format_names_it() {
+        assert_eq!(
+            Shape::Wide.check(Format::Ndjson),
+            Err("the `wide` shape is csv only, not ndjson: use `wide csv`".into())
+        );
+        assert_eq!(
+            Shape::Nested.check(Format::Csv),
+            Err("the `nested` shape is ndjson only, not csv: use `nested ndjson`".into())
+        );
+        assert_eq!(Shape::Cpu.check(Format::Ndjson), Ok(()));
+    }
+
+    /// FNV-1a, 64 bits: a checksum that no dependency can change.
+    fn fnv1a(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    }
+
+    #[test]
+    fn same_seed_same_bytes_for_the_new_shapes() {
+        for (shape, format) in [(Shape::Wide, Format::Csv), (Shape::Nested, Format::Ndjson)] {
+            let (a, ta) = gen(shape, format, Limit::Bytes(50_000), 7);
+            let (b, tb) = gen(shape, format, Limit::Bytes(50_000), 7);
+            let (_, tc) = gen(shape, format, Limit::Bytes(50_000), 8);
+            assert_eq!((a, &ta), (b, &tb), "{shape}");
+            assert_ne!(ta, tc, "{shape}");
+            assert!(a.bytes >= 50_000 && ta.ends_with('\n'), "{shape}");
+        }
+    }
+
+    /// A change to any generator (values, layout, the random stream) changes these sums: if the
+    /// change is meant, update them and say so, since data of the same name is no longer the same.
+    #[test]
+    fn reference_checksums() {
+        let sums: Vec<(String, u64, u64)> = [
+            (Shape::Cpu, Format::Csv),
+            (Shape::Cpu, Format::Ndjson),
+            (Shape::Home, Format::Csv),
+            (Shape::Home, Format::Ndjson),
+            (Shape::Wide, Format::Csv),
+            (Shape::Nested, Format::Ndjson),
+        ]
+        .into_iter()
+        .map(|(s, f)| {
+            let (stats, text) = gen(s, f, Limit::Rows(2000), 1);
+            (format!("{s}-{f}"), stats.bytes, fnv1a(text.as_bytes()))
+        })
+        .collect();
+        let expected = [
+            ("cpu-csv", 299_075, 4_544_016_873_578_816_407),
+            ("cpu-ndjson", 866_857, 16_706_814_335_714_727_179),
+            ("home-csv", 65_202, 9_312_347_490_876_099_621),
+            ("home-ndjson", 137_180, 13_175_659_796_469_187_397),
+            ("wide-csv", 984_189, 5_446_668_581_760_121_594),
+            ("nested-ndjson", 584_333, 17_594_754_111_329_675_399),
+        ]
+        .map(|(n, bytes, sum)| (n.to_string(), bytes, sum));
+        assert_eq!(sums, expected);
     }
 }

@@ -18,6 +18,17 @@ pub struct ServerInfo {
     pub source: Option<String>,
 }
 
+impl ServerInfo {
+    /// A version `version` of `product`, read from `source`.
+    fn found(product: impl Into<String>, version: String, source: &str) -> ServerInfo {
+        ServerInfo {
+            product: Some(product.into()),
+            version: Some(version),
+            source: Some(source.into()),
+        }
+    }
+}
+
 /// Asks the server at `server` (the `--url`: its path prefix and query parameters are kept)
 /// for its version. Never fails: an unknown server gives an empty [`ServerInfo`]. Redirects
 /// are not followed (the credentials would go along). Each request gets at most `timeout`
@@ -55,42 +66,30 @@ pub fn probe(server: &ServerUrl, authorization: Option<&str>, timeout: Duration)
         let version = header("x-influxdb-version");
         let build = header("x-influxdb-build");
         if let Some(v) = version {
-            return ServerInfo {
-                product: Some(match build {
+            return ServerInfo::found(
+                match build {
                     Some(b) => format!("InfluxDB {b}"),
                     None => "InfluxDB".into(),
-                }),
-                version: Some(v),
-                source: Some("GET /ping header X-Influxdb-Version".into()),
-            };
+                },
+                v,
+                "GET /ping header X-Influxdb-Version",
+            );
         }
         let body = read_body(&mut r, 64 * 1024);
         if let Some(v) = json_version(&body) {
-            return ServerInfo {
-                product: Some("InfluxDB".into()),
-                version: Some(v),
-                source: Some("GET /ping body".into()),
-            };
+            return ServerInfo::found("InfluxDB", v, "GET /ping body");
         }
     }
     if let Some(mut r) = get("/health") {
         let body = read_body(&mut r, 64 * 1024);
         if let Some(v) = json_version(&body) {
-            return ServerInfo {
-                product: Some("InfluxDB".into()),
-                version: Some(v),
-                source: Some("GET /health".into()),
-            };
+            return ServerInfo::found("InfluxDB", v, "GET /health");
         }
     }
     if let Some(mut r) = get("/metrics") {
         let body = read_body(&mut r, 8 << 20);
         if let Some(v) = vm_version(&body) {
-            return ServerInfo {
-                product: Some("VictoriaMetrics".into()),
-                version: Some(v),
-                source: Some("GET /metrics vm_app_version".into()),
-            };
+            return ServerInfo::found("VictoriaMetrics", v, "GET /metrics vm_app_version");
         }
     }
     ServerInfo::default()

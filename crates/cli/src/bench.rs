@@ -6,7 +6,7 @@
 //! summary, the report files and the exit status.
 
 use crate::exit::Exit;
-use crate::replay::signals;
+use crate::signals;
 use anyhow::{bail, Context};
 use lpconvert_bench::probe::{probe, ServerInfo};
 use lpconvert_bench::report::{self as bench_report, RunInfo};
@@ -18,9 +18,7 @@ use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::units::{
     check_range, parse_duration, parse_rate, parse_signed_duration_ns, sending_limits, Rate,
 };
-use lpconvert_send::{
-    Api, DryRunTransport, Ending, HttpTransport, LiveCounters, Precision, Target, Transport,
-};
+use lpconvert_send::{Ending, LiveCounters, Precision};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,35 +34,8 @@ pub struct BenchArgs {
 /// The options themselves.
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchOptions {
-    /// Server base URL, e.g. http://127.0.0.1:8086: a path prefix and query parameters are
-    /// kept (the write path and db/rp/bucket/org/precision are added, set by their options);
-    /// http://USER:PASSWORD@host is sent as Basic authentication. Never shown unredacted.
-    #[arg(long)]
-    pub url: String,
-    /// Write API: v1 (/write), v2 (/api/v2/write) or v3 (/api/v3/write_lp).
-    #[arg(long, default_value = "v1", value_parser = ["v1", "v2", "v3"])]
-    pub api: String,
-    /// Database (v1, v3; v2 uses it when --bucket is not given).
-    #[arg(long)]
-    pub db: Option<String>,
-    /// Retention policy (v1).
-    #[arg(long)]
-    pub rp: Option<String>,
-    /// Bucket (v2).
-    #[arg(long)]
-    pub bucket: Option<String>,
-    /// Organisation (v2).
-    #[arg(long)]
-    pub org: Option<String>,
-    /// Environment variable holding the token (never printed).
-    #[arg(long, default_value = "INFLUX_TOKEN", value_name = "VAR")]
-    pub token_env: String,
-    /// User name for Basic authentication (v1).
-    #[arg(long)]
-    pub username: Option<String>,
-    /// Environment variable holding the password for --username (never printed).
-    #[arg(long, default_value = "INFLUX_PASSWORD", value_name = "VAR")]
-    pub password_env: String,
+    #[command(flatten)]
+    pub server: crate::server::ServerArgs,
 
     /// Generated workload: cpu (TSBS-like: 10 tags, 10 float fields per host) or home (small
     /// rows: a room tag, 3 fields).
@@ -164,7 +135,7 @@ pub struct BenchOptions {
 /// Runs `lpconvert bench`; returns the exit status.
 pub fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     let args = *args.options;
-    let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
+    let timeout = crate::server::check_connection(&args.server.url, &args.timeout)?;
     let mut config = build_config(&args)?;
     if let (Some(dir), Some(from)) = (&args.report, &args.from) {
         // The report files must not be the data or the schema they are made from.
@@ -196,15 +167,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<Exit> {
         let endpoint = config.target.endpoint()?;
         probe(&endpoint.server, endpoint.authorization.as_deref(), timeout)
     };
-    let transport: Box<dyn Transport> = if args.dry_run {
-        Box::new(DryRunTransport)
-    } else {
-        Box::new(HttpTransport::new(&crate::server::http_config(
-            &config.target,
-            timeout,
-            config.concurrency,
-        )?))
-    };
+    let transport =
+        crate::server::transport(args.dry_run, &config.target, timeout, config.concurrency)?;
     let live = LiveCounters::default();
     let clock = SystemClock;
     let timeline = bench::timeline_for(&config, &clock);
@@ -278,24 +242,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<Exit> {
 }
 
 fn build_config(args: &BenchOptions) -> anyhow::Result<BenchConfig> {
-    let api = Api::parse(&args.api).context("--api must be v1, v2 or v3")?;
-    let auth = crate::server::auth(
-        args.username.as_deref(),
-        &args.token_env,
-        &args.password_env,
-    )?;
     let (workload, precision) = load_workload(args)?;
-    let target = Target {
-        url: args.url.clone(),
-        api,
-        db: args.db.clone(),
-        rp: args.rp.clone(),
-        bucket: args.bucket.clone(),
-        org: args.org.clone(),
-        precision,
-        auth,
-    };
-    target.write_url()?;
+    let target = args.server.target(precision)?;
     let batch_bytes = sending_limits(args.concurrency, args.batch_lines, &args.batch_bytes)?;
     let whole_secs = |name: &str, text: &str| -> anyhow::Result<Duration> {
         let d = parse_duration(text).with_context(|| name.to_string())?;

@@ -3,8 +3,8 @@
 
 use crate::convert::outputs_of;
 use crate::exit::{is_closed, stdout_error, Exit, StdoutClosed};
-use crate::shared::{inputs_or_stdin, parse_chunk_size, parse_threads, thread_count};
-use lpconvert_engine::{check_input, Counters, EngineError, Reject, Sink, Tuning};
+use crate::shared::inputs_or_stdin;
+use lpconvert_engine::{check_input, Counters, EngineError, Flow, Reject, Sink};
 use lpconvert_lp::target::Target;
 use lpconvert_send::output::check_outputs;
 use std::io::{self, Write};
@@ -21,15 +21,8 @@ pub struct CheckArgs {
     /// Also flag what this server refuses or reads differently.
     #[arg(long, value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
     pub target: Option<String>,
-    /// Worker threads, 1 to 1024 (default: all cores).
-    #[arg(long, value_parser = parse_threads)]
-    pub threads: Option<usize>,
-    /// Chunk size, a tuning knob (e.g. 4M, 256K; at most 256M): the unit of parallel work.
-    #[arg(long, value_parser = parse_chunk_size, default_value = "4M")]
-    pub chunk_size: usize,
-    /// Longest record (line) read, e.g. 64M: a longer one is a bad row.
-    #[arg(long, value_parser = crate::shared::parse_size, default_value = "64M")]
-    pub max_record_size: usize,
+    #[command(flatten)]
+    pub tuning: crate::shared::TuningArgs,
     /// Print only the bad lines, no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -61,8 +54,8 @@ impl<W: Write> CheckSink<W> {
 }
 
 impl<W: Write> Sink for CheckSink<W> {
-    fn write_lines(&mut self, _lines: &[u8]) -> io::Result<()> {
-        Ok(())
+    fn write_lines(&mut self, _lines: &[u8]) -> io::Result<Flow> {
+        Ok(Flow::Continue)
     }
 
     fn note(&mut self, text: &str) -> io::Result<()> {
@@ -90,11 +83,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     let inputs = inputs_or_stdin(&a.inputs);
     // `check a.lp > a.lp`: the shell emptied the input; say so rather than call it valid.
     check_outputs(&inputs, &outputs_of(None, None)).map_err(anyhow::Error::msg)?;
-    let tuning = Tuning {
-        threads: thread_count(a.threads),
-        chunk_size: a.chunk_size.max(1),
-        max_record: a.max_record_size,
-    };
+    let tuning = a.tuning.tuning();
     let stdout = io::stdout();
     let mut sink = CheckSink {
         out: io::BufWriter::new(stdout.lock()),

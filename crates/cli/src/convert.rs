@@ -1,12 +1,9 @@
 //! `lpconvert convert`: CSV/NDJSON to line protocol with a schema.
 
 use crate::exit::{is_closed, Exit, StdoutClosed};
-use crate::shared::{
-    inputs_or_stdin, parse_chunk_size, parse_threads, thread_count, RejectFiles, RejectsFile,
-    Summary,
-};
+use crate::shared::{inputs_or_stdin, RejectFiles, RejectsFile, Summary};
 use lpconvert_engine::{
-    convert_input, load_schema, Counters, EngineError, Overrides, Reject, Sink, Tuning,
+    convert_input, load_schema, Counters, EngineError, Flow, Overrides, Reject, Sink,
 };
 use lpconvert_send::output::{check_outputs, file_outputs, rejects_outputs, with_schema, Output};
 use std::io::{self, IsTerminal, Write};
@@ -40,15 +37,8 @@ pub struct ConvertArgs {
     /// renamed when the run ends with 0 or 3.
     #[arg(long)]
     pub rejects: Option<PathBuf>,
-    /// Worker threads, 1 to 1024 (default: all cores).
-    #[arg(long, value_parser = parse_threads)]
-    pub threads: Option<usize>,
-    /// Chunk size, a tuning knob (e.g. 4M, 256K, 100; at most 256M): the unit of parallel work.
-    #[arg(long, value_parser = parse_chunk_size, default_value = "4M")]
-    pub chunk_size: usize,
-    /// Longest record (row, line) read, e.g. 64M: a longer one is a bad row.
-    #[arg(long, value_parser = crate::shared::parse_size, default_value = "64M")]
-    pub max_record_size: usize,
+    #[command(flatten)]
+    pub tuning: crate::shared::TuningArgs,
     /// No progress and no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -63,8 +53,9 @@ struct ConvertSink {
 }
 
 impl Sink for ConvertSink {
-    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
-        self.out.write_all(lines)
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<Flow> {
+        self.out.write_all(lines)?;
+        Ok(Flow::Continue)
     }
 
     fn reject(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
@@ -131,11 +122,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         on_error: a.on_error.as_deref(),
     };
     let schema = load_schema(&a.schema, &overrides)?;
-    let tuning = Tuning {
-        threads: thread_count(a.threads),
-        chunk_size: a.chunk_size,
-        max_record: a.max_record_size,
-    };
+    let tuning = a.tuning.tuning();
     // Created (as FILE.partial) before any input is read: an unwritable place fails now.
     let out = Output::create(a.output.as_deref())?;
     let rejects = a

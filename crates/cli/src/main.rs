@@ -11,6 +11,7 @@ mod replay;
 mod replay_convert;
 mod server;
 mod shared;
+mod signals;
 
 use clap::{Parser, Subcommand};
 use exit::{Exit, StdoutClosed};

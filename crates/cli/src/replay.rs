@@ -5,6 +5,7 @@
 
 use crate::exit::Exit;
 use crate::replay_convert::{Conversion, ConversionOutcome, ConvertOptions};
+use crate::signals;
 use anyhow::{bail, Context};
 use lpconvert_engine::{EngineError, Overrides};
 use lpconvert_send::batch::BatchLimits;
@@ -13,10 +14,7 @@ use lpconvert_send::input::Source;
 use lpconvert_send::retry::RetryPolicy;
 use lpconvert_send::timeshift::{Pace, TimeMode};
 use lpconvert_send::units::{parse_duration, parse_rate, sending_limits};
-use lpconvert_send::{
-    Api, DryRunTransport, Ending, HttpTransport, LiveCounters, ReplayConfig, Summary, Target,
-    Transport,
-};
+use lpconvert_send::{Ending, LiveCounters, ReplayConfig, Summary};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,35 +35,8 @@ struct ReplayOptions {
     /// reads stdin.
     #[arg(value_name = "INPUT")]
     inputs: Vec<String>,
-    /// Server base URL, e.g. http://127.0.0.1:8086: a path prefix and query parameters are
-    /// kept (the write path and db/rp/bucket/org/precision are added, set by their options);
-    /// http://USER:PASSWORD@host is sent as Basic authentication. Never shown unredacted.
-    #[arg(long)]
-    url: String,
-    /// Write API: v1 (/write), v2 (/api/v2/write) or v3 (/api/v3/write_lp).
-    #[arg(long, default_value = "v1", value_parser = ["v1", "v2", "v3"])]
-    api: String,
-    /// Database (v1, v3; v2 uses it when --bucket is not given).
-    #[arg(long)]
-    db: Option<String>,
-    /// Retention policy (v1).
-    #[arg(long)]
-    rp: Option<String>,
-    /// Bucket (v2).
-    #[arg(long)]
-    bucket: Option<String>,
-    /// Organisation (v2).
-    #[arg(long)]
-    org: Option<String>,
-    /// Environment variable holding the token (never printed).
-    #[arg(long, default_value = "INFLUX_TOKEN", value_name = "VAR")]
-    token_env: String,
-    /// User name for Basic authentication (v1).
-    #[arg(long)]
-    username: Option<String>,
-    /// Environment variable holding the password for --username (never printed).
-    #[arg(long, default_value = "INFLUX_PASSWORD", value_name = "VAR")]
-    password_env: String,
+    #[command(flatten)]
+    server: crate::server::ServerArgs,
     /// Precision of the timestamps in the input: ns, us, ms or s (default ns; with --schema,
     /// the schema's, which this overrides).
     #[arg(long)]
@@ -140,7 +111,7 @@ struct ReplayOptions {
 /// Runs `lpconvert replay`; returns the exit status.
 pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let args = *args.options;
-    let timeout = crate::server::check_connection(&args.url, &args.timeout)?;
+    let timeout = crate::server::check_connection(&args.server.url, &args.timeout)?;
     // Before anything is opened: no output is an input or another output.
     lpconvert_send::output::check_outputs(
         &lpconvert_send::output::with_schema(
@@ -181,15 +152,8 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     signals::install().context("cannot install the signal handlers")?;
     config.cancel = Some(Arc::clone(&cancel));
     let live = LiveCounters::default();
-    let transport: Box<dyn Transport> = if args.dry_run {
-        Box::new(DryRunTransport)
-    } else {
-        Box::new(HttpTransport::new(&crate::server::http_config(
-            &config.target,
-            timeout,
-            config.concurrency,
-        )?))
-    };
+    let transport =
+        crate::server::transport(args.dry_run, &config.target, timeout, config.concurrency)?;
     let done = AtomicBool::new(false);
     let started = Instant::now();
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
@@ -441,7 +405,6 @@ fn build_config(
     args: &ReplayOptions,
     conversion: Option<&Conversion>,
 ) -> anyhow::Result<ReplayConfig> {
-    let api = Api::parse(&args.api).context("--api must be v1, v2 or v3")?;
     let precision = match (conversion, args.precision.as_deref()) {
         // The schema's precision, with --precision already applied to it.
         (Some(c), _) => c.precision,
@@ -451,22 +414,7 @@ fn build_config(
                 .with_context(|| format!("--precision `{p}`: expected ns, us, ms or s"))?
         }
     };
-    let auth = crate::server::auth(
-        args.username.as_deref(),
-        &args.token_env,
-        &args.password_env,
-    )?;
-    let target = Target {
-        url: args.url.clone(),
-        api,
-        db: args.db.clone(),
-        rp: args.rp.clone(),
-        bucket: args.bucket.clone(),
-        org: args.org.clone(),
-        precision,
-        auth,
-    };
-    target.write_url()?;
+    let target = args.server.target(precision)?;
     let mut rates = Vec::new();
     for r in &args.rate {
         rates.push(parse_rate(r).context("--rate")?);
@@ -597,83 +545,5 @@ fn print_summary(s: &Summary, config: &ReplayConfig) {
     }
     if !matches!(s.ending, Ending::Completed) && config.checkpoint.is_some() {
         eprintln!("lpconvert replay: run again with the same --checkpoint to resume");
-    }
-}
-
-/// SIGINT, SIGTERM and SIGHUP: the first stops the replay gracefully (no new batch, batches
-/// in flight answered for up to [`signals::GRACE`], checkpoint, summary, report; exit
-/// 128 + signal); a second one exits at once.
-pub(crate) mod signals {
-    use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-    use std::time::{Duration, Instant};
-
-    /// How long requests in flight may take to be answered after a signal.
-    pub const GRACE: Duration = Duration::from_secs(5);
-
-    /// How long conversion threads may take to end after a signal (or another early stop).
-    pub const CONVERSION_WAIT: Duration = Duration::from_secs(1);
-
-    static RECEIVED: AtomicI32 = AtomicI32::new(0);
-
-    extern "C" fn on_signal(signal: libc::c_int) {
-        if RECEIVED.swap(signal, Ordering::SeqCst) != 0 {
-            // SAFETY: `_exit` is async-signal-safe; the checkpoint on disk is the last one
-            // renamed into place, complete.
-            unsafe { libc::_exit(128 + signal) };
-        }
-    }
-
-    /// Installs the handlers.
-    pub fn install() -> std::io::Result<()> {
-        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            // SAFETY: a zeroed `sigaction` is valid; the handler only touches an atomic and
-            // calls `_exit`, both async-signal-safe.
-            let rc = unsafe {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
-                libc::sigemptyset(&mut action.sa_mask);
-                action.sa_flags = libc::SA_RESTART;
-                libc::sigaction(signal, &action, std::ptr::null_mut())
-            };
-            if rc != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-        }
-        Ok(())
-    }
-
-    /// The first signal received, or 0.
-    pub fn received() -> i32 {
-        RECEIVED.load(Ordering::SeqCst)
-    }
-
-    /// The signal's name.
-    pub fn name(signal: i32) -> &'static str {
-        match signal {
-            libc::SIGINT => "SIGINT",
-            libc::SIGTERM => "SIGTERM",
-            libc::SIGHUP => "SIGHUP",
-            _ => "a signal",
-        }
-    }
-
-    /// Until `done`: on a signal, sets `cancel`; if the run has not ended [`GRACE`] later
-    /// (requests still in flight), calls `abandon` (summary, report) and exits with the last
-    /// checkpoint written.
-    pub fn watch(cancel: &AtomicBool, done: &AtomicBool, abandon: &dyn Fn(i32)) {
-        let mut since: Option<Instant> = None;
-        while !done.load(Ordering::Relaxed) {
-            let signal = received();
-            if signal != 0 {
-                cancel.store(true, Ordering::Relaxed);
-                let t = *since.get_or_insert_with(Instant::now);
-                if t.elapsed() > GRACE {
-                    abandon(signal);
-                    let code = crate::exit::Exit::Signal(signal).code();
-                    std::process::exit(i32::from(code));
-                }
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 }

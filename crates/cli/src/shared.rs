@@ -209,3 +209,28 @@ mod tests {
         assert!(parse_size("x").is_err());
     }
 }
+
+/// The tuning options of convert and check: worker threads, chunk size, longest record.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TuningArgs {
+    /// Worker threads, 1 to 1024 (default: all cores).
+    #[arg(long, value_parser = parse_threads)]
+    pub threads: Option<usize>,
+    /// Chunk size, a tuning knob (e.g. 4M, 256K, 100; at most 256M): the unit of parallel work.
+    #[arg(long, value_parser = parse_chunk_size, default_value = "4M")]
+    pub chunk_size: usize,
+    /// Longest record (row, line) read, e.g. 64M: a longer one is a bad row.
+    #[arg(long, value_parser = parse_size, default_value = "64M")]
+    pub max_record_size: usize,
+}
+
+impl TuningArgs {
+    /// The engine's tuning.
+    pub fn tuning(&self) -> lpconvert_engine::Tuning {
+        lpconvert_engine::Tuning {
+            threads: thread_count(self.threads),
+            chunk_size: self.chunk_size.max(1),
+            max_record: self.max_record_size,
+        }
+    }
+}

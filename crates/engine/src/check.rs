@@ -241,9 +241,9 @@ mod tests {
     }
 
     impl Sink for Collect {
-        fn write_lines(&mut self, lines: &[u8]) -> std::io::Result<()> {
+        fn write_lines(&mut self, lines: &[u8]) -> std::io::Result<crate::Flow> {
             assert!(lines.is_empty());
-            Ok(())
+            Ok(crate::Flow::Continue)
         }
         fn reject(&mut self, r: &Reject<'_>, _: Option<&[u8]>) -> std::io::Result<()> {
             self.rejects

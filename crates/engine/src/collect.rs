@@ -131,7 +131,7 @@ pub(crate) fn collect(
                 sink.reject(&place(r), cx.header)
                     .map_err(EngineError::Output)?;
             }
-            sink.write_lines(&out.lines).map_err(EngineError::Output)?;
+            let flow = sink.write_lines(&out.lines).map_err(EngineError::Output)?;
             counters.rows += out.rows;
             counters.written += out.written;
             counters.lines += out.written + out.extra_lines;
@@ -154,7 +154,7 @@ pub(crate) fn collect(
                 (None, None) => column_base + data.len(),
             };
             sink.progress(&counters);
-            if sink.flow() == Flow::Stop {
+            if flow == Flow::Stop {
                 return Ok(Collected::Done(counters));
             }
             if let Piece::Owned(buf) = w.piece {

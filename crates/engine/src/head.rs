@@ -27,7 +27,7 @@ struct Collect {
 }
 
 impl Sink for Collect {
-    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<Flow> {
         let head = &mut self.head;
         for line in lines.split_inclusive(|&b| b == b'\n') {
             if head.lines >= self.max_lines || head.data.len() + line.len() > self.max_bytes {
@@ -37,15 +37,11 @@ impl Sink for Collect {
             head.data.extend_from_slice(line);
             head.lines += 1;
         }
-        Ok(())
-    }
-
-    fn flow(&self) -> Flow {
-        if self.full {
+        Ok(if self.full {
             Flow::Stop
         } else {
             Flow::Continue
-        }
+        })
     }
 
     fn reject(&mut self, _reject: &Reject<'_>, _header: Option<&[u8]>) -> io::Result<()> {

@@ -34,13 +34,9 @@ pub enum Flow {
 
 /// Receives the results of a conversion, in input order.
 pub trait Sink {
-    /// Line protocol lines, each ending in LF.
-    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()>;
-    /// Asked after each chunk's lines were written: [`Flow::Stop`] ends the conversion
-    /// there (a consumer that has enough, or that stopped reading).
-    fn flow(&self) -> Flow {
-        Flow::Continue
-    }
+    /// Line protocol lines, each ending in LF (one chunk's). [`Flow::Stop`] ends the
+    /// conversion after this chunk (a consumer that has enough, or that stopped reading).
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<Flow>;
     /// A rejected row; `header` is what precedes the CSV body of its input (the rows
     /// `skip_rows` skips, then the header line), if anything.
     fn reject(&mut self, reject: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()>;

@@ -38,9 +38,9 @@ struct VecSink {
 }
 
 impl Sink for VecSink {
-    fn write_lines(&mut self, lines: &[u8]) -> std::io::Result<()> {
+    fn write_lines(&mut self, lines: &[u8]) -> std::io::Result<lpconvert_engine::Flow> {
         self.lines.extend_from_slice(lines);
-        Ok(())
+        Ok(lpconvert_engine::Flow::Continue)
     }
 
     fn reject(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> std::io::Result<()> {

@@ -79,6 +79,8 @@ pub trait Open: Send + Sync {
 
     /// Whether a read error is the producer's to report (a conversion that stopped): the
     /// replay then ends reading there, sends what was read, and leaves the input incomplete.
+    /// Only errors the producer's reader returned ([`is_producer_error`]) are its own; an
+    /// error of the reading itself (a line too long) is still the replay's.
     fn reports_own_errors(&self) -> bool {
         false
     }
@@ -219,7 +221,7 @@ impl Open for StreamInput {
         let open = self.open.lock().unwrap_or_else(|e| e.into_inner()).take();
         match open {
             Some(open) => Ok(Opened {
-                reader: open()?,
+                reader: Box::new(Produced(open()?)),
                 pipe: true,
                 watch: None,
             }),
@@ -244,6 +246,44 @@ impl Open for StreamInput {
     }
 }
 
+/// The reader of a [`StreamInput`]: its errors are marked as the producer's
+/// ([`is_producer_error`]), apart from the errors of reading its lines (a line too long).
+struct Produced(Box<dyn Read + Send>);
+
+impl Read for Produced {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                e
+            } else {
+                io::Error::new(e.kind(), ProducerError(e))
+            }
+        })
+    }
+}
+
+/// An error the producer of a stream returned (shown as it is).
+#[derive(Debug)]
+struct ProducerError(io::Error);
+
+impl std::fmt::Display for ProducerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ProducerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// Whether `e` was returned by the producer of a [`StreamInput`] (a conversion that failed),
+/// not by the reading of its lines.
+pub fn is_producer_error(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<ProducerError>())
+}
+
 impl std::fmt::Debug for StreamInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StreamInput")
@@ -254,9 +294,49 @@ impl std::fmt::Debug for StreamInput {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::blocks::tests::collect;
     use super::*;
+
+    /// Lines, then an error of the producer's.
+    pub(crate) struct FailsAfter(pub(crate) io::Cursor<Vec<u8>>);
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::other("data.csv:7:2: not a number")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_stream_read_without_a_flush_interval_hands_on_the_lines_before_its_producer_failed() {
+        let text: Vec<u8> = (0..1000)
+            .flat_map(|i| format!("m f={i}i {i}\n").into_bytes())
+            .collect();
+        let mut with_cut = text.clone();
+        with_cut.extend_from_slice(b"m f=cut sh");
+        let source = Source::from(StreamInput::new(
+            "data.csv (converted)",
+            None,
+            Box::new(move || {
+                Ok(Box::new(FailsAfter(io::Cursor::new(with_cut))) as Box<dyn Read + Send>)
+            }),
+        ));
+        let mut r = BlockReader::open(&source, 0).unwrap();
+        let mut got = Vec::new();
+        let err = loop {
+            match r.next_block() {
+                Ok(Some(b)) => got.extend_from_slice(b.bytes()),
+                Ok(None) => panic!("a failed producer is no clean end"),
+                Err(e) => break e,
+            }
+        };
+        assert!(got == text, "every whole line before the failure");
+        assert!(is_producer_error(&err), "{err}");
+        assert_eq!(err.to_string(), "data.csv:7:2: not a number");
+    }
 
     #[test]
     fn a_stream_reads_like_a_file_resumes_and_opens_once() {

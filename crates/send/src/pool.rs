@@ -133,4 +133,49 @@ mod tests {
         assert_eq!(joined.stats.requests, 10);
         assert!(!joined.panicked);
     }
+
+    #[test]
+    fn a_panicking_worker_neither_hangs_the_feed_nor_loses_the_others_stats() {
+        let handled = AtomicU64::new(0);
+        let (joined, refused) = std::thread::scope(|scope| {
+            let started = Pool::start(scope, 2, 1, |_| {
+                let handled = &handled;
+                move |n: u64, stats: &mut RequestStats, _: &mut Jitter| {
+                    assert_ne!(n, 5, "the worker taking item 5 fails");
+                    handled.fetch_add(1, Ordering::Relaxed);
+                    stats.requests += 1;
+                    true
+                }
+            });
+            // Every item is taken while one worker lives.
+            let refused = (1..=50u64)
+                .filter(|&n| started.work.send(n).is_err())
+                .count();
+            drop(started.work);
+            (started.pool.join(), refused)
+        });
+        assert!(joined.panicked);
+        assert_eq!(refused, 0);
+        // The other worker takes the rest; the failed one's statistics are lost.
+        assert_eq!(handled.load(Ordering::Relaxed), 49);
+        assert!(joined.stats.requests <= 49);
+        assert!(joined.stats.requests >= 45, "{:?}", joined.stats.requests);
+    }
+
+    #[test]
+    fn when_every_worker_is_gone_feeding_fails_instead_of_blocking() {
+        let joined = std::thread::scope(|scope| {
+            let started = Pool::start(scope, 3, 1, |_| {
+                |_: u64, _: &mut RequestStats, _: &mut Jitter| -> bool { panic!("no worker left") }
+            });
+            let mut n = 0u64;
+            while started.work.send(n).is_ok() {
+                n += 1;
+                assert!(n < 1000, "the feed was never refused");
+            }
+            started.pool.join()
+        });
+        assert!(joined.panicked);
+        assert_eq!(joined.stats.requests, 0);
+    }
 }

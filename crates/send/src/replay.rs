@@ -11,7 +11,7 @@ use crate::batch::{Batch, BatchLimits, Batcher};
 use crate::checkpoint::{Checkpoint, CheckpointError, InputState, Tracker};
 use crate::clock::Clock;
 use crate::dialect::{Target, TargetError};
-use crate::input::{BlockReader, ReadOptions, Source};
+use crate::input::{is_producer_error, BlockReader, ReadOptions, Source};
 use crate::pool::{Pool, Started};
 use crate::ratelimit::{sleep_until, RateLimiter};
 use crate::retry::{Jitter, RetryPolicy};
@@ -306,8 +306,9 @@ pub fn run(
                     }
                     // A stream that fails (a conversion that stopped) is its producer's to
                     // report: reading ends here, what was read is sent and answered, and
-                    // the input stays incomplete in the checkpoint.
-                    Err(_) if source.reports_own_errors() => break 'inputs,
+                    // the input stays incomplete in the checkpoint. An error of reading its
+                    // lines (a line too long) is the replay's, as for any input.
+                    Err(e) if source.reports_own_errors() && is_producer_error(&e) => break 'inputs,
                     Err(error) => {
                         read_error = Some(ReplayError::Input {
                             input: names[i].clone(),
@@ -489,3 +490,6 @@ fn load_checkpoint(
         .collect();
     Ok((old, resumed))
 }
+
+#[cfg(test)]
+mod tests;

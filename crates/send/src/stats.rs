@@ -378,4 +378,22 @@ mod tests {
         assert_eq!(j["status_counts"]["204"], 3);
         assert_eq!(j["lines_refused"], 1);
     }
+
+    #[test]
+    fn percentiles_of_no_request_are_zero_and_of_one_are_that_request() {
+        let none = Percentiles::of(&RequestStats::default());
+        assert_eq!(none, Percentiles::default());
+        assert_eq!(none.count, 0);
+        let mut one = RequestStats::default();
+        one.record_latency(Duration::from_micros(5_000));
+        let p = Percentiles::of(&one);
+        assert_eq!(p.count, 1);
+        for v in [p.p50_ms, p.p90_ms, p.p99_ms, p.p999_ms, p.max_ms] {
+            assert!(v.is_finite() && (v - 5.0).abs() < 0.01, "{p:?}");
+        }
+        // A zero latency is recorded as the histogram's lowest value, not lost.
+        let mut zero = RequestStats::default();
+        zero.record_latency(Duration::ZERO);
+        assert_eq!(Percentiles::of(&zero).count, 1);
+    }
 }

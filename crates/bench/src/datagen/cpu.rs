@@ -73,57 +73,133 @@ const ARCHES: &[&str] = &["x64", "x86"];
 const TEAMS: &[&str] = &["SF", "NYC", "LON", "CHI"];
 const ENVIRONMENTS: &[&str] = &["production", "staging", "test"];
 
-fn pick<'a>(rng: &mut Rng, from: &[&'a str]) -> &'a str {
-    from[rng.below(from.len() as u32) as usize]
-}
-
-/// One host: its tags pre-rendered for each format, and its current usage values in hundredths.
+/// One host: its tags as the choices drawn for it (as text in [`TagText`], in the one format
+/// written, from its first row on), and its current usage values in hundredths.
 #[derive(Debug, Clone)]
 struct Host {
-    csv: Vec<u8>,
-    json: Vec<u8>,
-    /// `cpu,hostname=...,service_environment=... ` (the values need no escaping).
-    lp: Vec<u8>,
+    region: u8,
+    datacenter: u8,
+    rack: u8,
+    os: u8,
+    arch: u8,
+    team: u8,
+    service: u8,
+    service_version: u8,
+    environment: u8,
     usage: [u32; 10],
+}
+
+/// How a row's tags are written: CSV cells, NDJSON members or line-protocol tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TagStyle {
+    Csv,
+    Json,
+    Lp,
 }
 
 impl Host {
     fn new(seed: u64, index: usize) -> Self {
         let mut rng = Rng::derive(seed, index as u64 + 1);
-        let (region, dcs) = REGIONS[rng.below(REGIONS.len() as u32) as usize];
-        let values: [String; 10] = [
-            format!("host_{index}"),
-            region.to_string(),
-            pick(&mut rng, dcs).to_string(),
-            rng.below(100).to_string(),
-            pick(&mut rng, OSES).to_string(),
-            pick(&mut rng, ARCHES).to_string(),
-            pick(&mut rng, TEAMS).to_string(),
-            rng.below(20).to_string(),
-            rng.below(2).to_string(),
-            pick(&mut rng, ENVIRONMENTS).to_string(),
-        ];
-        let csv = values.join(",").into_bytes();
-        let json = TAG_KEYS
-            .iter()
-            .zip(&values)
-            .map(|(k, v)| format!("\"{k}\":\"{v}\""))
-            .collect::<Vec<_>>()
-            .join(",")
-            .into_bytes();
-        let tags: Vec<String> = TAG_KEYS
-            .iter()
-            .zip(&values)
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let lp = format!("cpu,{} ", tags.join(",")).into_bytes();
+        // Drawn in the order of the tags: the data depends on it.
+        let region = rng.below(REGIONS.len() as u32) as u8;
+        let datacenter = rng.below(REGIONS[usize::from(region)].1.len() as u32) as u8;
+        let rack = rng.below(100) as u8;
+        let os = rng.below(OSES.len() as u32) as u8;
+        let arch = rng.below(ARCHES.len() as u32) as u8;
+        let team = rng.below(TEAMS.len() as u32) as u8;
+        let service = rng.below(20) as u8;
+        let service_version = rng.below(2) as u8;
+        let environment = rng.below(ENVIRONMENTS.len() as u32) as u8;
         let usage = std::array::from_fn(|_| rng.below(10_001));
         Host {
-            csv,
-            json,
-            lp,
+            region,
+            datacenter,
+            rack,
+            os,
+            arch,
+            team,
+            service,
+            service_version,
+            environment,
             usage,
         }
+    }
+
+    /// Appends host `index`'s ten tags in `style`, separated by commas.
+    fn write_tags(&self, index: usize, style: TagStyle, buf: &mut Vec<u8>) {
+        let (region, dcs) = REGIONS[usize::from(self.region)];
+        let mut hostname = itoa::Buffer::new();
+        let mut rack = itoa::Buffer::new();
+        let mut service = itoa::Buffer::new();
+        let mut version = itoa::Buffer::new();
+        let values: [&[u8]; 10] = [
+            // After `host_`.
+            hostname.format(index).as_bytes(),
+            region.as_bytes(),
+            dcs[usize::from(self.datacenter)].as_bytes(),
+            rack.format(self.rack).as_bytes(),
+            OSES[usize::from(self.os)].as_bytes(),
+            ARCHES[usize::from(self.arch)].as_bytes(),
+            TEAMS[usize::from(self.team)].as_bytes(),
+            service.format(self.service).as_bytes(),
+            version.format(self.service_version).as_bytes(),
+            ENVIRONMENTS[usize::from(self.environment)].as_bytes(),
+        ];
+        for (i, (key, value)) in TAG_KEYS.iter().zip(values).enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            match style {
+                TagStyle::Csv => {}
+                TagStyle::Json => {
+                    buf.push(b'"');
+                    buf.extend_from_slice(key.as_bytes());
+                    buf.extend_from_slice(b"\":\"");
+                }
+                // The values need no escaping.
+                TagStyle::Lp => {
+                    buf.extend_from_slice(key.as_bytes());
+                    buf.push(b'=');
+                }
+            }
+            if i == 0 {
+                buf.extend_from_slice(b"host_");
+            }
+            buf.extend_from_slice(value);
+            if let TagStyle::Json = style {
+                buf.push(b'"');
+            }
+        }
+    }
+}
+
+/// Every host's tags as text in one style, each added on the host's first row (hosts come in
+/// order), so that a row copies them: with all hosts' tags made up front in every format,
+/// `bench --hosts 1000000` spent its whole measurement (and most of a gigabyte) on them.
+#[derive(Debug, Clone, Default)]
+struct TagText {
+    style: Option<TagStyle>,
+    text: Vec<u8>,
+    /// Where each host's tags end in `text`.
+    ends: Vec<usize>,
+}
+
+impl TagText {
+    /// Host `h`'s tags in `style`.
+    fn get(&mut self, hosts: &[Host], h: usize, style: TagStyle) -> &[u8] {
+        if self.style != Some(style) {
+            *self = TagText {
+                style: Some(style),
+                ..TagText::default()
+            };
+        }
+        while self.ends.len() <= h {
+            let i = self.ends.len();
+            hosts[i].write_tags(i, style, &mut self.text);
+            self.ends.push(self.text.len());
+        }
+        let start = h.checked_sub(1).map_or(0, |p| self.ends[p]);
+        &self.text[start..self.ends[h]]
     }
 }
 
@@ -137,6 +213,7 @@ pub(crate) struct CpuRows {
     round: i64,
     time: i64,
     time_text: [u8; 20],
+    tags: TagText,
 }
 
 impl CpuRows {
@@ -150,6 +227,7 @@ impl CpuRows {
             round: 0,
             time: START,
             time_text: rfc3339(START),
+            tags: TagText::default(),
         }
     }
 
@@ -182,7 +260,7 @@ impl Rows for CpuRows {
             Format::Csv => {
                 buf.extend_from_slice(&self.time_text);
                 buf.push(b',');
-                buf.extend_from_slice(&host.csv);
+                buf.extend_from_slice(self.tags.get(&self.hosts, h, TagStyle::Csv));
                 for &u in &host.usage {
                     buf.push(b',');
                     push_hundredths(buf, u);
@@ -192,7 +270,7 @@ impl Rows for CpuRows {
                 buf.extend_from_slice(b"{\"time\":\"");
                 buf.extend_from_slice(&self.time_text);
                 buf.extend_from_slice(b"\",");
-                buf.extend_from_slice(&host.json);
+                buf.extend_from_slice(self.tags.get(&self.hosts, h, TagStyle::Json));
                 for (key, &u) in FIELD_KEYS_JSON.iter().zip(&host.usage) {
                     buf.extend_from_slice(key.as_bytes());
                     push_hundredths(buf, u);
@@ -206,7 +284,9 @@ impl Rows for CpuRows {
     fn next_line(&mut self, clock: &Clocking, buf: &mut Vec<u8>) -> u64 {
         let h = self.advance();
         let host = &self.hosts[h];
-        buf.extend_from_slice(&host.lp);
+        buf.extend_from_slice(b"cpu,");
+        buf.extend_from_slice(self.tags.get(&self.hosts, h, TagStyle::Lp));
+        buf.push(b' ');
         for (key, &u) in FIELD_KEYS_LP.iter().zip(&host.usage) {
             buf.extend_from_slice(key.as_bytes());
             push_hundredths(buf, u);
@@ -305,5 +385,77 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 300);
+    }
+
+    #[test]
+    fn a_host_is_its_draws_not_its_tags_as_text() {
+        // `bench --hosts 1000000` builds every host before its first line: with each host's
+        // tags kept as text in three formats, that took seconds (the measured run sent
+        // nothing) and most of a gigabyte.
+        assert!(
+            std::mem::size_of::<Host>() <= 64,
+            "{}",
+            std::mem::size_of::<Host>()
+        );
+        let mut rows = CpuRows::new(3, 1_000_000);
+        let mut lp = Vec::new();
+        rows.next_line(
+            &Clocking {
+                start: 0,
+                interval: 1,
+            },
+            &mut lp,
+        );
+        let text = String::from_utf8(lp).unwrap();
+        assert!(text.starts_with("cpu,hostname=host_0,region="), "{text}");
+    }
+
+    #[test]
+    fn tags_are_written_as_the_text_they_were_kept_as() {
+        // The tags as the hosts kept them before they were written per row.
+        fn kept(seed: u64, index: usize) -> [String; 10] {
+            fn pick<'a>(rng: &mut Rng, from: &[&'a str]) -> &'a str {
+                from[rng.below(from.len() as u32) as usize]
+            }
+            let mut rng = Rng::derive(seed, index as u64 + 1);
+            let (region, dcs) = REGIONS[rng.below(REGIONS.len() as u32) as usize];
+            [
+                format!("host_{index}"),
+                region.to_string(),
+                pick(&mut rng, dcs).to_string(),
+                rng.below(100).to_string(),
+                pick(&mut rng, OSES).to_string(),
+                pick(&mut rng, ARCHES).to_string(),
+                pick(&mut rng, TEAMS).to_string(),
+                rng.below(20).to_string(),
+                rng.below(2).to_string(),
+                pick(&mut rng, ENVIRONMENTS).to_string(),
+            ]
+        }
+        for seed in [0, 1, 42] {
+            for index in (0..300).chain([999, 65_535, 999_999]) {
+                let v = kept(seed, index);
+                let host = Host::new(seed, index);
+                let written = |style| {
+                    let mut b = Vec::new();
+                    host.write_tags(index, style, &mut b);
+                    String::from_utf8(b).unwrap()
+                };
+                let pairs = |f: &dyn Fn(&str, &String) -> String| {
+                    TAG_KEYS
+                        .iter()
+                        .zip(&v)
+                        .map(|(k, v)| f(k, v))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                assert_eq!(written(TagStyle::Csv), v.join(","));
+                assert_eq!(
+                    written(TagStyle::Json),
+                    pairs(&|k, v| format!("\"{k}\":\"{v}\""))
+                );
+                assert_eq!(written(TagStyle::Lp), pairs(&|k, v| format!("{k}={v}")));
+            }
+        }
     }
 }

@@ -107,32 +107,31 @@ impl Rows for HomeRows {
         let (r, s) = self.advance();
         let mut ib = itoa::Buffer::new();
         let room = self.rooms[r].0.as_bytes();
-        match format {
-            Format::Csv => {
-                buf.extend_from_slice(ib.format(self.time).as_bytes());
-                buf.push(b',');
-                buf.extend_from_slice(room);
-                buf.push(b',');
-                push_tenths(buf, s.0);
-                buf.push(b',');
-                push_tenths(buf, s.1);
-                buf.push(b',');
-                buf.extend_from_slice(ib.format(s.2).as_bytes());
-            }
-            Format::Ndjson => {
-                buf.extend_from_slice(b"{\"time\":");
-                buf.extend_from_slice(ib.format(self.time).as_bytes());
-                buf.extend_from_slice(b",\"room\":\"");
-                buf.extend_from_slice(room);
-                buf.extend_from_slice(b"\",\"temp\":");
-                push_tenths(buf, s.0);
-                buf.extend_from_slice(b",\"hum\":");
-                push_tenths(buf, s.1);
-                buf.extend_from_slice(b",\"co\":");
-                buf.extend_from_slice(ib.format(s.2).as_bytes());
-                buf.push(b'}');
-            }
-        }
+        // What precedes each of the five values, and what ends the row.
+        let (before, end): ([&[u8]; 5], &[u8]) = match format {
+            Format::Csv => ([b"", b",", b",", b",", b","], b""),
+            Format::Ndjson => (
+                [
+                    b"{\"time\":",
+                    b",\"room\":\"",
+                    b"\",\"temp\":",
+                    b",\"hum\":",
+                    b",\"co\":",
+                ],
+                b"}",
+            ),
+        };
+        buf.extend_from_slice(before[0]);
+        buf.extend_from_slice(ib.format(self.time).as_bytes());
+        buf.extend_from_slice(before[1]);
+        buf.extend_from_slice(room);
+        buf.extend_from_slice(before[2]);
+        push_tenths(buf, s.0);
+        buf.extend_from_slice(before[3]);
+        push_tenths(buf, s.1);
+        buf.extend_from_slice(before[4]);
+        buf.extend_from_slice(ib.format(s.2).as_bytes());
+        buf.extend_from_slice(end);
         buf.push(b'\n');
     }
 

@@ -3,21 +3,13 @@
 
 use super::model::Report;
 use super::run_info::RunInfo;
-use super::{Exporter, ReportError};
+use super::ReportError;
 use crate::run::BenchResult;
 
-/// Writes `report.json`.
-#[derive(Debug, Clone, Copy)]
-pub struct Json;
-
-impl Exporter for Json {
-    fn file_name(&self) -> &'static str {
-        "report.json"
-    }
-    fn render(&self, info: &RunInfo, r: &BenchResult) -> Result<Vec<u8>, ReportError> {
-        // Through a `Value`, whose objects keep their keys sorted.
-        let value = serde_json::to_value(Report::new(info, r))?;
-        let text = serde_json::to_string_pretty(&value)?;
-        Ok((text + "\n").into_bytes())
-    }
+/// `report.json`.
+pub(super) fn render(info: &RunInfo, r: &BenchResult) -> Result<Vec<u8>, ReportError> {
+    // Through a `Value`, whose objects keep their keys sorted.
+    let value = serde_json::to_value(Report::new(info, r))?;
+    let text = serde_json::to_string_pretty(&value)?;
+    Ok((text + "\n").into_bytes())
 }

@@ -2,25 +2,11 @@
 
 use super::run_info::RunInfo;
 use super::text::{headline, server_name, thousands};
-use super::{Exporter, ReportError};
 use crate::run::BenchResult;
 use std::fmt::Write as _;
 
-/// Writes `report.md`.
-#[derive(Debug, Clone, Copy)]
-pub struct Markdown;
-
-impl Exporter for Markdown {
-    fn file_name(&self) -> &'static str {
-        "report.md"
-    }
-    fn render(&self, info: &RunInfo, r: &BenchResult) -> Result<Vec<u8>, ReportError> {
-        Ok(markdown(info, r).into_bytes())
-    }
-}
-
 /// `report.md`.
-fn markdown(info: &RunInfo, r: &BenchResult) -> String {
+pub(super) fn render(info: &RunInfo, r: &BenchResult) -> String {
     let m = &r.measured;
     let l = m.latency();
     let mut s = String::new();

@@ -34,13 +34,14 @@ pub enum ReportError {
         #[source]
         error: io::Error,
     },
-    /// A report file exists and is not a regular file.
+    /// A report file, or the temporary file it is written through, exists and is not a
+    /// regular file.
     #[error("--report {}: {name} exists and is not a regular file: the report cannot replace it", dir.display())]
     NotAFile {
         /// The directory.
         dir: PathBuf,
         /// The file.
-        name: &'static str,
+        name: String,
     },
     /// Nothing can be written into the directory.
     #[error("--report {}: cannot write into this directory", dir.display())]
@@ -61,9 +62,37 @@ pub trait Exporter {
     fn render(&self, info: &RunInfo, r: &BenchResult) -> Result<Vec<u8>, ReportError>;
 }
 
+/// The report files of `lpconvert bench`, one module each.
+#[derive(Debug, Clone, Copy)]
+pub enum Format {
+    /// `report.json`: every per-second sample, the summary, the command line, the server.
+    Json,
+    /// `report.md`: a table read in ten seconds, the ramp's steps, the chart.
+    Markdown,
+    /// `chart.svg`: throughput and latency over time.
+    Svg,
+}
+
+impl Exporter for Format {
+    fn file_name(&self) -> &'static str {
+        match self {
+            Format::Json => "report.json",
+            Format::Markdown => "report.md",
+            Format::Svg => "chart.svg",
+        }
+    }
+    fn render(&self, info: &RunInfo, r: &BenchResult) -> Result<Vec<u8>, ReportError> {
+        match self {
+            Format::Json => json::render(info, r),
+            Format::Markdown => Ok(markdown::render(info, r).into_bytes()),
+            Format::Svg => svg::render(info, r).map(String::into_bytes),
+        }
+    }
+}
+
 /// The files written into `--report DIR`, in order.
 pub fn exporters() -> [&'static dyn Exporter; 3] {
-    [&json::Json, &markdown::Markdown, &svg::Svg]
+    [&Format::Json, &Format::Markdown, &Format::Svg]
 }
 
 /// The names of the files written into `--report DIR`.
@@ -87,23 +116,35 @@ pub fn write_all(dir: &Path, info: &RunInfo, r: &BenchResult) -> Result<(), Repo
 /// Writes `path` through a temporary file renamed over it: a report from an earlier run in
 /// the same directory is replaced whole, never left half overwritten.
 fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
+    let tmp = tmp_path(path);
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+/// The temporary file `path` is written through: `NAME.tmp`.
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    PathBuf::from(tmp)
 }
 
 /// Fails unless a report can be written into `dir` (checked before anything is sent, so
 /// that a run is not measured for nothing).
 pub fn check_dir_writable(dir: &Path) -> Result<(), ReportError> {
+    // A directory named like a report, or like the temporary file it is written through,
+    // would fail the run's end, after the measurement and with some reports replaced.
     for name in file_names() {
         let p = dir.join(name);
-        if p.symlink_metadata().is_ok_and(|m| !m.is_file()) {
-            return Err(ReportError::NotAFile {
-                dir: dir.to_owned(),
-                name,
-            });
+        for p in [tmp_path(&p), p] {
+            if p.symlink_metadata().is_ok_and(|m| !m.is_file()) {
+                let name = p
+                    .file_name()
+                    .map_or_else(|| name.to_owned(), |n| n.to_string_lossy().into_owned());
+                return Err(ReportError::NotAFile {
+                    dir: dir.to_owned(),
+                    name,
+                });
+            }
         }
     }
     let probe = dir.join(format!(".lpconvert-bench-{}.tmp", std::process::id()));
@@ -113,4 +154,31 @@ pub fn check_dir_writable(dir: &Path) -> Result<(), ReportError> {
     })?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_or_its_temporary_file_taken_by_a_directory_is_refused_before_the_run() {
+        let dir =
+            std::env::temp_dir().join(format!("lpconvert-report-check-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(check_dir_writable(&dir).is_ok());
+        // An earlier report is replaced.
+        std::fs::write(dir.join("report.md"), "old").unwrap();
+        assert!(check_dir_writable(&dir).is_ok());
+        for name in ["report.json", "chart.svg.tmp", "report.md.tmp"] {
+            std::fs::create_dir(dir.join(name)).unwrap();
+            let e = check_dir_writable(&dir).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!("{name} exists and is not a regular file")),
+                "{e}"
+            );
+            std::fs::remove_dir(dir.join(name)).unwrap();
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

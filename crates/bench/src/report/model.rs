@@ -182,11 +182,9 @@ impl From<&Percentiles> for LatencyReport {
     }
 }
 
-/// A period (the measurement or the whole run).
+/// What a period or a second moved, and how fast: the keys both reports share.
 #[derive(Debug, Serialize)]
-pub struct PeriodReport {
-    /// Seconds covered.
-    pub seconds: f64,
+pub struct Traffic {
     /// Lines, fields, bytes.
     pub counts: Counts,
     /// Lines per second.
@@ -195,7 +193,7 @@ pub struct PeriodReport {
     pub fields_per_s: SentAcked,
     /// Megabytes (10^6) per second.
     pub mb_per_s: SentAcked,
-    /// Requests.
+    /// Requests completed.
     pub requests: u64,
     /// Bytes on the wire.
     pub wire_bytes: u64,
@@ -209,30 +207,59 @@ pub struct PeriodReport {
     pub latency_ms: LatencyReport,
 }
 
+/// The requests of a period or a second, as the timeline counted them.
+struct Wire<'a> {
+    requests: u64,
+    bytes: u64,
+    statuses: &'a BTreeMap<u16, u64>,
+    network_errors: u64,
+    errors: u64,
+}
+
+impl Traffic {
+    /// `per_s` turns a count into a rate over the time covered.
+    fn new(c: &Counts, per_s: impl Fn(u64) -> f64, wire: Wire<'_>, latency: &Percentiles) -> Self {
+        let rate = |sent: u64, acked: u64, scale: f64| SentAcked {
+            sent: per_s(sent) / scale,
+            acked: per_s(acked) / scale,
+        };
+        Traffic {
+            counts: *c,
+            lines_per_s: rate(c.sent_lines, c.acked_lines, 1.0),
+            fields_per_s: rate(c.sent_fields, c.acked_fields, 1.0),
+            mb_per_s: rate(c.sent_bytes, c.acked_bytes, 1e6),
+            requests: wire.requests,
+            wire_bytes: wire.bytes,
+            status_counts: wire.statuses.clone(),
+            network_errors: wire.network_errors,
+            errors: wire.errors,
+            latency_ms: latency.into(),
+        }
+    }
+}
+
+/// A period (the measurement or the whole run).
+#[derive(Debug, Serialize)]
+pub struct PeriodReport {
+    /// Seconds covered.
+    pub seconds: f64,
+    /// What it moved.
+    #[serde(flatten)]
+    pub traffic: Traffic,
+}
+
 impl From<&Period> for PeriodReport {
     fn from(p: &Period) -> Self {
-        let c = &p.counts;
-        PeriodReport {
-            seconds: p.seconds,
-            counts: *c,
-            lines_per_s: SentAcked {
-                sent: p.per_s(c.sent_lines),
-                acked: p.per_s(c.acked_lines),
-            },
-            fields_per_s: SentAcked {
-                sent: p.per_s(c.sent_fields),
-                acked: p.per_s(c.acked_fields),
-            },
-            mb_per_s: SentAcked {
-                sent: p.per_s(c.sent_bytes) / 1e6,
-                acked: p.per_s(c.acked_bytes) / 1e6,
-            },
+        let wire = Wire {
             requests: p.requests.requests,
-            wire_bytes: p.requests.bytes_sent,
-            status_counts: p.requests.statuses.clone(),
+            bytes: p.requests.bytes_sent,
+            statuses: &p.requests.statuses,
             network_errors: p.requests.network_errors,
             errors: p.errors(),
-            latency_ms: (&p.latency()).into(),
+        };
+        PeriodReport {
+            seconds: p.seconds,
+            traffic: Traffic::new(&p.counts, |n| p.per_s(n), wire, &p.latency()),
         }
     }
 }
@@ -248,51 +275,27 @@ pub struct SampleReport {
     pub phase: String,
     /// The rate asked for, if limited.
     pub target_lines_per_s: Option<f64>,
-    /// Lines per second.
-    pub lines_per_s: SentAcked,
-    /// Fields per second.
-    pub fields_per_s: SentAcked,
-    /// Megabytes (10^6) per second.
-    pub mb_per_s: SentAcked,
-    /// Lines, fields, bytes.
-    pub counts: Counts,
-    /// Requests completed.
-    pub requests: u64,
-    /// Bytes on the wire.
-    pub wire_bytes: u64,
-    /// Answers per HTTP status.
-    pub status_counts: BTreeMap<u16, u64>,
-    /// Requests without an answer.
-    pub network_errors: u64,
-    /// Non-2xx answers plus network errors.
-    pub errors: u64,
-    /// Latency.
-    pub latency_ms: LatencyReport,
+    /// What it moved.
+    #[serde(flatten)]
+    pub traffic: Traffic,
 }
 
 impl From<&Sample> for SampleReport {
     fn from(s: &Sample) -> Self {
         let d = s.duration_s.max(1e-9);
-        let c = &s.counts;
-        let rate = |sent: u64, acked: u64, scale: f64| SentAcked {
-            sent: sent as f64 / scale / d,
-            acked: acked as f64 / scale / d,
+        let wire = Wire {
+            requests: s.requests,
+            bytes: s.wire_bytes,
+            statuses: &s.statuses,
+            network_errors: s.network_errors,
+            errors: s.errors(),
         };
         SampleReport {
             t: s.second,
             duration_s: s.duration_s,
             phase: s.phase.label(),
             target_lines_per_s: s.target_lines_per_s,
-            lines_per_s: rate(c.sent_lines, c.acked_lines, 1.0),
-            fields_per_s: rate(c.sent_fields, c.acked_fields, 1.0),
-            mb_per_s: rate(c.sent_bytes, c.acked_bytes, 1e6),
-            counts: *c,
-            requests: s.requests,
-            wire_bytes: s.wire_bytes,
-            status_counts: s.statuses.clone(),
-            network_errors: s.network_errors,
-            errors: s.errors(),
-            latency_ms: (&s.latency).into(),
+            traffic: Traffic::new(&s.counts, |n| n as f64 / d, wire, &s.latency),
         }
     }
 }

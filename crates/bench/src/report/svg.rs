@@ -4,24 +4,11 @@
 
 use super::run_info::RunInfo;
 use super::text::headline;
-use super::{Exporter, ReportError};
+use super::ReportError;
 use crate::config::Mode;
 use crate::run::BenchResult;
 use crate::timeline::{Phase, Sample};
 use plotters::prelude::*;
-
-/// Writes `chart.svg`.
-#[derive(Debug, Clone, Copy)]
-pub struct Svg;
-
-impl Exporter for Svg {
-    fn file_name(&self) -> &'static str {
-        "chart.svg"
-    }
-    fn render(&self, info: &RunInfo, r: &BenchResult) -> Result<Vec<u8>, ReportError> {
-        render(info, r).map(String::into_bytes)
-    }
-}
 
 const WIDTH: u32 = 1100;
 const HEIGHT: u32 = 760;
@@ -113,7 +100,7 @@ fn short(v: f64) -> String {
 }
 
 /// Renders the chart as SVG text.
-fn render(info: &RunInfo, r: &BenchResult) -> Result<String, ReportError> {
+pub(super) fn render(info: &RunInfo, r: &BenchResult) -> Result<String, ReportError> {
     // A last partial second of a few milliseconds would show a meaningless rate.
     let samples: Vec<Sample> = r
         .samples

@@ -119,9 +119,9 @@ struct VecSink {
 }
 
 impl Sink for VecSink {
-    fn write_lines(&mut self, lines: &[u8]) -> std::io::Result<()> {
+    fn write_lines(&mut self, lines: &[u8]) -> std::io::Result<lpconvert_engine::Flow> {
         self.lines.extend_from_slice(lines);
-        Ok(())
+        Ok(lpconvert_engine::Flow::Continue)
     }
     fn reject(&mut self, _: &Reject<'_>, _: Option<&[u8]>) -> std::io::Result<()> {
         self.rejected += 1;

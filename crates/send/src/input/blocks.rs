@@ -77,7 +77,7 @@ pub struct BlockReader {
 }
 
 enum State {
-    Stream(Box<dyn Read + Send>, Vec<u8>, bool),
+    Stream(Box<dyn Read + Send>, Vec<u8>, bool, Option<io::Error>),
     /// A file read ahead by its own thread: the next blocks are read while the current one
     /// is sent (reading costs a copy; done in the same thread, it would halve a dry run).
     /// Each block comes with the number of its LFs, counted by that thread.
@@ -139,7 +139,7 @@ impl BlockReader {
     fn read_ahead(&mut self) -> io::Result<()> {
         let (tx, rx) = bounded::<io::Result<(Vec<u8>, u64)>>(2);
         let old = std::mem::replace(&mut self.state, State::Ahead(rx));
-        let State::Stream(mut r, mut pending, mut eof) = old else {
+        let State::Stream(mut r, mut pending, mut eof, None) = old else {
             self.state = old;
             return Ok(());
         };
@@ -147,7 +147,7 @@ impl BlockReader {
         let spawned = std::thread::Builder::new()
             .name("file reader".into())
             .spawn(move || loop {
-                match stream_next(r.as_mut(), &mut pending, &mut eof, 0) {
+                match stream_next(r.as_mut(), &mut pending, &mut eof, None, 0) {
                     Ok(Some(buf)) => {
                         let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
                         if tx.send(Ok((buf, lines))).is_err() {
@@ -168,7 +168,7 @@ impl BlockReader {
 
     fn stream(r: Box<dyn Read + Send>) -> BlockReader {
         BlockReader {
-            state: State::Stream(r, Vec::new(), false),
+            state: State::Stream(r, Vec::new(), false, None),
             offset: 0,
             next_line: 1,
             bom_checked: false,
@@ -231,7 +231,7 @@ impl BlockReader {
                     block.first_line + memchr::memchr_iter(b'\n', before).count() as u64;
                 self.offset = start;
                 // (Skipping is done before a file is read ahead.)
-                if let State::Stream(_, pending, _) | State::Pipe(PipeState { pending, .. }) =
+                if let State::Stream(_, pending, _, _) | State::Pipe(PipeState { pending, .. }) =
                     &mut self.state
                 {
                     let mut v = rest;
@@ -252,8 +252,8 @@ impl BlockReader {
         // LFs of the block when already counted (by the read-ahead thread).
         let mut counted = None;
         let buf = match &mut self.state {
-            State::Stream(r, pending, eof) => {
-                match stream_next(r.as_mut(), pending, eof, self.next_line)? {
+            State::Stream(r, pending, eof, failed) => {
+                match stream_next(r.as_mut(), pending, eof, Some(failed), self.next_line)? {
                     Some(buf) => buf,
                     None => return Ok(None),
                 }
@@ -300,20 +300,30 @@ impl BlockReader {
 
 /// The next run of whole lines of a stream (the rest at the end), or `None` at the end.
 /// `pending`: bytes read but not handed on; `line`: the number of the first line, for
-/// messages.
+/// messages. With `failed`, a read error is held back there while the whole lines read
+/// before it are handed on (a stream whose producer failed); without, it is returned at once.
 fn stream_next(
     r: &mut dyn Read,
     pending: &mut Vec<u8>,
     eof: &mut bool,
+    mut failed: Option<&mut Option<io::Error>>,
     line: u64,
 ) -> io::Result<Option<Vec<u8>>> {
+    if let Some(e) = failed.as_deref_mut().and_then(Option::take) {
+        return Err(e);
+    }
     let mut buf = std::mem::take(pending);
     // Bytes of `buf` known to hold no LF: each byte is searched once.
     let mut searched = 0;
     loop {
-        if !*eof && buf.len() < STREAM_BLOCK {
+        let read = if !*eof && buf.len() < STREAM_BLOCK {
             let want = STREAM_BLOCK.max(buf.len() + 64 * 1024) - buf.len();
-            read_more(r, &mut buf, want, eof)?;
+            read_more(r, &mut buf, want, eof)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = read {
+            return lines_before(buf, pending, e, failed);
         }
         if buf.is_empty() {
             return Ok(None);
@@ -329,7 +339,9 @@ fn stream_next(
                     }
                     searched = buf.len();
                     // A line longer than a block: read more.
-                    read_more(r, &mut buf, STREAM_BLOCK, eof)?;
+                    if let Err(e) = read_more(r, &mut buf, STREAM_BLOCK, eof) {
+                        return lines_before(buf, pending, e, failed);
+                    }
                     continue;
                 }
             }
@@ -337,6 +349,28 @@ fn stream_next(
         *pending = buf[cut..].to_vec();
         buf.truncate(cut);
         return Ok(Some(buf));
+    }
+}
+
+/// After read error `e`: with `failed`, the whole lines of `buf` (the error held back in
+/// `failed` for the next call), else the error; the rest of `buf` stays in `pending`.
+fn lines_before(
+    mut buf: Vec<u8>,
+    pending: &mut Vec<u8>,
+    e: io::Error,
+    failed: Option<&mut Option<io::Error>>,
+) -> io::Result<Option<Vec<u8>>> {
+    match (failed, memchr::memrchr(b'\n', &buf)) {
+        (Some(slot), Some(i)) => {
+            *pending = buf[i + 1..].to_vec();
+            buf.truncate(i + 1);
+            *slot = Some(e);
+            Ok(Some(buf))
+        }
+        _ => {
+            *pending = buf;
+            Err(e)
+        }
     }
 }
 
@@ -363,214 +397,4 @@ pub(super) fn too_long(line: u64) -> io::Error {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
-    use super::super::{Open, Opened};
-    use super::*;
-    use std::fs::File;
-    use std::io::Write;
-    use std::path::PathBuf;
-    use std::sync::atomic::Ordering;
-    use std::time::Instant;
-
-    /// A file of a test, opened as the cli's opener does (a `.gz` decompressed).
-    struct TestFile(PathBuf);
-
-    impl Open for TestFile {
-        fn open(&self) -> io::Result<Opened> {
-            let f = File::open(&self.0)?;
-            let reader: Box<dyn Read + Send> = if self.0.extension().is_some_and(|e| e == "gz") {
-                Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(f)))
-            } else {
-                Box::new(f)
-            };
-            Ok(Opened {
-                reader,
-                pipe: false,
-                watch: None,
-            })
-        }
-    }
-
-    /// The file at `path` as a source.
-    fn file(path: PathBuf) -> Source {
-        Source::new(path.display().to_string(), TestFile(path))
-    }
-
-    /// Reads `source` from `start` to the end: (all bytes, each block's (offset, first line)).
-    pub(in crate::input) fn collect(source: &Source, start: u64) -> (Vec<u8>, Vec<(u64, u64)>) {
-        let mut r = BlockReader::open(source, start).unwrap();
-        let mut all = Vec::new();
-        let mut marks = Vec::new();
-        while let Some(b) = r.next_block().unwrap() {
-            marks.push((b.offset, b.first_line));
-            all.extend_from_slice(b.bytes());
-        }
-        (all, marks)
-    }
-
-    #[test]
-    fn mapped_plain_and_gz_read_the_same_with_offsets() {
-        let dir = std::env::temp_dir().join(format!("lpc-input-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let text: Vec<u8> = (0..400_000)
-            .flat_map(|i| format!("m f={i}i {i}\n").into_bytes())
-            .collect();
-        let plain = dir.join("a.lp");
-        std::fs::write(&plain, &text).unwrap();
-        let gz = dir.join("a.lp.gz");
-        let mut enc =
-            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
-        enc.write_all(&text).unwrap();
-        enc.finish().unwrap();
-
-        let (a, marks) = collect(&file(plain.clone()), 0);
-        assert_eq!(a, text);
-        assert_eq!(marks[0], (0, 1));
-        let (b, marks) = collect(&file(gz.clone()), 0);
-        assert_eq!(b, text);
-        assert!(marks.len() > 1, "{marks:?}");
-        // Resume at the start of line 1001.
-        let start = text
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c == b'\n')
-            .nth(999)
-            .unwrap()
-            .0 as u64
-            + 1;
-        let (c, marks) = collect(&file(plain), start);
-        assert_eq!(c, &text[start as usize..]);
-        assert_eq!(marks[0], (start, 1001));
-        let (d, marks) = collect(&file(gz), start);
-        assert_eq!(d, &text[start as usize..]);
-        assert_eq!(marks[0], (start, 1001));
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    fn gz(path: &std::path::Path, text: &[u8]) {
-        let mut enc =
-            flate2::write::GzEncoder::new(File::create(path).unwrap(), flate2::Compression::fast());
-        enc.write_all(text).unwrap();
-        enc.finish().unwrap();
-    }
-
-    #[test]
-    fn a_leading_bom_is_skipped_and_offsets_stay_input_offsets() {
-        let dir = std::env::temp_dir().join(format!("lpc-bom-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let text = b"\xEF\xBB\xBFa f=1i 1\nb f=2i 2\n";
-        let plain = dir.join("a.lp");
-        std::fs::write(&plain, text).unwrap();
-        let packed = dir.join("a.lp.gz");
-        gz(&packed, text);
-        for source in [file(plain), file(packed)] {
-            let (all, marks) = collect(&source, 0);
-            assert_eq!(all, &text[3..], "{source:?}");
-            assert_eq!(marks[0], (3, 1), "{source:?}");
-            // Resuming right after the mark, or at the second line.
-            let (all, _) = collect(&source, 3);
-            assert_eq!(all, &text[3..]);
-            let (all, marks) = collect(&source, 12);
-            assert_eq!(all, b"b f=2i 2\n");
-            assert_eq!(marks[0], (12, 2));
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn an_offset_past_the_end_or_inside_a_line_is_refused() {
-        let dir = std::env::temp_dir().join(format!("lpc-offsets-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let text = b"a f=1i 1\nb f=2i 2\n";
-        let plain = dir.join("a.lp");
-        std::fs::write(&plain, text).unwrap();
-        let packed = dir.join("a.lp.gz");
-        gz(&packed, text);
-        for source in [file(plain), file(packed)] {
-            for (start, why) in [(40, "past the end"), (4, "not at the start of a line")] {
-                let e = BlockReader::open(&source, start).err().unwrap();
-                assert_eq!(e.kind(), io::ErrorKind::InvalidData);
-                assert!(e.to_string().contains(why), "{source:?} {start}: {e}");
-            }
-            assert!(BlockReader::open(&source, 18).is_ok());
-        }
-        // The end of an input whose last line has no LF is where a run stops after it.
-        let unterminated = b"a f=1i 1\nb f=2i 2";
-        let plain = dir.join("u.lp");
-        std::fs::write(&plain, unterminated).unwrap();
-        let packed = dir.join("u.lp.gz");
-        gz(&packed, unterminated);
-        for source in [file(plain), file(packed)] {
-            let (all, _) = collect(&source, unterminated.len() as u64);
-            assert!(all.is_empty(), "{source:?}");
-            let e = BlockReader::open(&source, unterminated.len() as u64 - 1)
-                .err()
-                .unwrap();
-            assert!(e.to_string().contains("not at the start of a line"), "{e}");
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    /// Gives `first`, then blocks for `hold` before the end.
-    struct Trickle {
-        first: Option<Vec<u8>>,
-        hold: Duration,
-    }
-
-    impl Read for Trickle {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            match self.first.take() {
-                Some(v) => {
-                    buf[..v.len()].copy_from_slice(&v);
-                    Ok(v.len())
-                }
-                None => {
-                    std::thread::sleep(self.hold);
-                    Ok(0)
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_pipe_hands_on_lines_after_the_flush_interval_and_stops_when_asked() {
-        let trickle = Trickle {
-            first: Some(b"a f=1i 1\nb f=2i".to_vec()),
-            hold: Duration::from_secs(2),
-        };
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut r = BlockReader::pipe(
-            Box::new(trickle),
-            Duration::from_millis(100),
-            Some(stop.clone()),
-        )
-        .unwrap();
-        let t = Instant::now();
-        let b = r.next_block().unwrap().unwrap();
-        assert!(t.elapsed() < Duration::from_secs(1));
-        assert_eq!(b.bytes(), b"a f=1i 1\n");
-        stop.store(true, Ordering::Relaxed);
-        let e = r.next_block().err().unwrap();
-        assert_eq!(e.kind(), io::ErrorKind::Interrupted);
-    }
-
-    #[test]
-    fn a_pipe_that_fails_hands_on_the_whole_lines_before_the_error() {
-        let lines = io::Cursor::new(b"a f=1i 1\nb f=2i 2\nc f=".to_vec());
-        let failing = lines.chain(Failing);
-        let mut r = BlockReader::pipe(Box::new(failing), Duration::from_secs(60), None).unwrap();
-        let b = r.next_block().unwrap().unwrap();
-        assert_eq!(b.bytes(), b"a f=1i 1\nb f=2i 2\n");
-        let e = r.next_block().err().unwrap();
-        assert_eq!(e.to_string(), "broken");
-    }
-
-    /// Fails every read.
-    struct Failing;
-
-    impl Read for Failing {
-        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-            Err(io::Error::other("broken"))
-        }
-    }
-}
+pub(super) mod tests;

@@ -347,12 +347,7 @@ pub fn replay_outputs(
 mod tests {
     use super::*;
 
-    fn dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("lpconvert-paths-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
+    use super::super::test_dir as dir;
 
     #[test]
     fn a_new_output_equal_to_another_by_a_different_spelling_is_refused() {

@@ -317,12 +317,7 @@ impl Drop for OutputFile {
 mod tests {
     use super::*;
 
-    fn dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("lpconvert-paths-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
+    use super::super::test_dir as dir;
 
     #[test]
     fn of_runs_starting_on_one_output_at_once_exactly_one_gets_it() {

@@ -58,3 +58,12 @@ impl Write for Output {
         }
     }
 }
+
+/// A fresh, empty directory for a test.
+#[cfg(test)]
+pub(crate) fn test_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("lpconvert-paths-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}

@@ -4,3 +4,4 @@
 mod fault_server;
 mod real_servers;
 mod schema;
+mod schema_resume;
