@@ -140,6 +140,12 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
             threads: args.threads,
             max_record: args.max_record_size,
             checkpoint: args.checkpoint.is_some() && !args.dry_run,
+            others: lpconvert_send::output::replay_outputs(
+                args.rejects.as_deref(),
+                args.report.as_deref(),
+                args.checkpoint.as_deref(),
+                None,
+            ),
         })?),
     };
     let mut config = build_config(&args, conversion.as_ref())?;

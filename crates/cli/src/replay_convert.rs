@@ -46,6 +46,9 @@ pub struct ConvertOptions<'a> {
     pub max_record: Option<usize>,
     /// Whether a checkpoint is used (stdin cannot be resumed).
     pub checkpoint: bool,
+    /// The run's other outputs (`(option, path)`, with the names they are written under):
+    /// a further rejects file (`FILE.2.csv`, ...) takes none of their names.
+    pub others: Vec<(String, PathBuf)>,
 }
 
 /// Conversions as replay inputs; [`Conversion::finish`] collects their outcome.
@@ -204,9 +207,10 @@ impl Conversion {
         let file = o
             .rejects
             .map(|p| {
+                // Further rejects files take no input's, schema's or other output's name.
                 let files = RejectFiles {
-                    avoid: inputs.clone(),
-                    others: Vec::new(),
+                    avoid: lpconvert_send::output::with_schema(&inputs, Some(o.schema)),
+                    others: o.others.clone(),
                 };
                 RejectsFile::create(p, &schema, files)
             })

@@ -981,3 +981,45 @@ fn the_temporary_file_of_the_report_is_never_an_input() {
     assert_stderr_has(&o, "--report");
     assert_eq!(read(&lp), "m f=1 1\n", "the input was destroyed");
 }
+
+#[test]
+fn replay_further_convert_rejects_files_take_no_other_outputs_or_schemas_name() {
+    // `--convert-rejects cr` writes a second header's rows to cr.2.csv: that name was checked
+    // against the inputs only, so that the --report, --checkpoint or --rejects named cr.2.csv
+    // and the schema named so were overwritten (the old binary did the same).
+    let dir = TempDir::new("replay-rej-2");
+    let (schema, a) = home(&dir);
+    let other = "time,room,co,temp\n1641024000,Kitchen,0,21.0\n1641027600,Kitchen,1,hot\n";
+    let a_bad = "time,room,temp,co\n1641024000,Kitchen,cold,0\n";
+    std::fs::write(&a, a_bad).unwrap();
+    let b = write_text(&dir, "b.csv", other);
+    let cr = dir.join("cr").display().to_string();
+    let second = dir.join("cr.2.csv").display().to_string();
+    for opt in ["--report", "--checkpoint", "--rejects"] {
+        let _ = std::fs::remove_file(&second);
+        let o = replay(&argv(
+            "--url http://127.0.0.1:9 --db x --dry-run -q --on-error skip --schema {} --convert-rejects {} {} {} {} {}",
+            &[&schema, &cr, opt, &second, &a, &b],
+        ));
+        assert_exit(&o, 3);
+        let kept = read(&second);
+        assert!(
+            !kept.contains("1641027600,Kitchen,1,hot"),
+            "{opt}: rejected rows in its file:\n{kept}"
+        );
+        let third = read(dir.join("cr.3.csv"));
+        assert!(third.contains("1641027600,Kitchen,1,hot"), "{opt}: {third}");
+        for f in ["cr.2.csv", "cr.3.csv", "cr.3.csv.errors"] {
+            let _ = std::fs::remove_file(dir.join(f));
+        }
+    }
+    // The schema named like the second rejects file.
+    let schema_2 = write_text(&dir, "cr.2.csv", HOME_SCHEMA);
+    let o = replay(&argv(
+        "--url http://127.0.0.1:9 --db x --dry-run -q --on-error skip --schema {} --convert-rejects {} {} {}",
+        &[&schema_2, &cr, &a, &b],
+    ));
+    assert_exit(&o, 3);
+    assert_eq!(read(&schema_2), HOME_SCHEMA, "the schema was overwritten");
+    assert!(read(dir.join("cr.3.csv")).contains("1641027600,Kitchen,1,hot"));
+}

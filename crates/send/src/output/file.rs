@@ -129,7 +129,7 @@ enum Claim {
 fn create_locked(partial: &Path, opts: &std::fs::OpenOptions) -> Result<File, Claim> {
     static CLAIMS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = CLAIMS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let own = with_suffix(partial, &format!(".{}.{n}.tmp", std::process::id()));
+    let own = own_name(partial, std::process::id(), n);
     let _ = std::fs::remove_file(&own);
     let f = opts.open(&own).map_err(Claim::Io)?;
     // Held until the process ends: tells a second run that the file is in use.
@@ -166,6 +166,21 @@ fn create_locked(partial: &Path, opts: &std::fs::OpenOptions) -> Result<File, Cl
     };
     let _ = std::fs::remove_file(&own);
     result.map(|()| f)
+}
+
+/// The name a run creates `partial` under before linking it into place: `PARTIAL.PID.N.tmp`
+/// beside it, or `.lpconvert.PID.N.tmp` in its directory when that name would be longer than
+/// a file name may be (255 bytes), so that every name that takes a `.partial` works.
+fn own_name(partial: &Path, pid: u32, n: u64) -> PathBuf {
+    let tail = format!(".{pid}.{n}.tmp");
+    let fits = partial
+        .file_name()
+        .is_some_and(|f| f.len() + tail.len() <= 255);
+    if fits {
+        with_suffix(partial, &tail)
+    } else {
+        partial.with_file_name(format!(".lpconvert{tail}"))
+    }
 }
 
 impl OutputFile {
@@ -348,6 +363,25 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert!(left.is_empty(), "{left:?}");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_name_that_takes_a_partial_suffix_is_written_however_long() {
+        // The run's own temporary name (`PARTIAL.PID.N.tmp`) was longer than a file name may
+        // be for names of about 236 bytes and more, which the run before it wrote fine: the
+        // run failed with "File name too long".
+        let d = dir("long");
+        let p = d.join(format!("{}.lp", "x".repeat(255 - ".lp.partial".len() - 3)));
+        let mut f = OutputFile::create(&p).unwrap();
+        f.write_all(b"new").unwrap();
+        f.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+        let left: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 1, "{left:?}");
         let _ = std::fs::remove_dir_all(&d);
     }
 
