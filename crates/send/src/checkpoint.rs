@@ -166,7 +166,7 @@ impl Checkpoint {
             path: path.into(),
             error,
         };
-        let tmp = tmp_path(path);
+        let tmp = crate::output::with_suffix(path, ".tmp");
         let mut f = std::fs::File::create(&tmp).map_err(io_err)?;
         let mut text = serde_json::to_vec_pretty(&v).unwrap_or_default();
         text.push(b'\n');
@@ -179,7 +179,7 @@ impl Checkpoint {
     /// Checks that `path` can be written (its temporary file can be created), before anything
     /// is sent.
     pub fn check_writable(path: &Path) -> Result<(), CheckpointError> {
-        let tmp = tmp_path(path);
+        let tmp = crate::output::with_suffix(path, ".tmp");
         std::fs::OpenOptions::new()
             .write(true)
             .create(true)
@@ -240,13 +240,6 @@ impl Checkpoint {
         }
         Ok(())
     }
-}
-
-/// The temporary file a checkpoint is written to before it is renamed over `path`.
-fn tmp_path(path: &Path) -> PathBuf {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    PathBuf::from(tmp)
 }
 
 /// Follows batch completions (in any order) and advances each input's offset over the

@@ -13,6 +13,7 @@ pub use run_info::RunInfo;
 pub use text::{headline, summary_lines, thousands};
 
 use crate::run::BenchResult;
+use lpconvert_send::output::{with_suffix, write_whole};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -108,24 +109,9 @@ pub fn write_all(dir: &Path, info: &RunInfo, r: &BenchResult) -> Result<(), Repo
     }
     for (name, bytes) in files {
         let path = dir.join(name);
-        write_atomically(&path, &bytes).map_err(|error| ReportError::Write { path, error })?;
+        write_whole(&path, &bytes).map_err(|error| ReportError::Write { path, error })?;
     }
     Ok(())
-}
-
-/// Writes `path` through a temporary file renamed over it: a report from an earlier run in
-/// the same directory is replaced whole, never left half overwritten.
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = tmp_path(path);
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
-}
-
-/// The temporary file `path` is written through: `NAME.tmp`.
-fn tmp_path(path: &Path) -> PathBuf {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    PathBuf::from(tmp)
 }
 
 /// Fails unless a report can be written into `dir` (checked before anything is sent, so
@@ -135,7 +121,7 @@ pub fn check_dir_writable(dir: &Path) -> Result<(), ReportError> {
     // would fail the run's end, after the measurement and with some reports replaced.
     for name in file_names() {
         let p = dir.join(name);
-        for p in [tmp_path(&p), p] {
+        for p in [with_suffix(&p, ".tmp"), p] {
             if p.symlink_metadata().is_ok_and(|m| !m.is_file()) {
                 let name = p
                     .file_name()
