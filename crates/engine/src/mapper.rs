@@ -97,7 +97,7 @@ impl std::fmt::Debug for Scratch {
     }
 }
 
-fn shown(text: &[u8]) -> String {
+pub(crate) fn shown(text: &[u8]) -> String {
     const MAX: usize = 80;
     // Debug formatting escapes control characters: the text is safe to print.
     let s = String::from_utf8_lossy(&text[..text.len().min(MAX)]);

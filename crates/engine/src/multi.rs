@@ -3,7 +3,7 @@
 //! copy of the plan (the *line plan*) and maps it with the one-line mapper, so escaping,
 //! types and messages are the one implementation.
 
-use crate::mapper::{map_row, Cells, Mapped, RowError, Scratch};
+use crate::mapper::{map_row, shown, Cells, Mapped, RowError, Scratch};
 use crate::pipeline::Tuning;
 use lpconvert_lp::printable;
 use lpconvert_schema::multi::{Target, Use};
@@ -25,6 +25,12 @@ pub struct LinePlan {
     pub(crate) field_pos: Vec<usize>,
     /// The current match of each iteration.
     pub(crate) at: Vec<usize>,
+    /// The 1-based column of the current match's name read by a tag, field or timestamp
+    /// (`key_of`): where an error about that name points (0: none).
+    key_of_column: usize,
+    /// The current match's name cannot be the measurement: the error, reported if the
+    /// combination writes a line.
+    bad_measurement: Option<RowError>,
     /// For each innermost iteration with values, the targets it reads a value into.
     innermost: Vec<Vec<Target>>,
     /// CSV: the timestamp reads no iteration, so it is parsed once per record.
@@ -48,6 +54,8 @@ impl LinePlan {
             field_base: (0..plan.fields.len()).map(Some).collect(),
             field_pos: (0..plan.fields.len()).collect(),
             at: Vec::new(),
+            key_of_column: 0,
+            bad_measurement: None,
             innermost: plan.multi.as_deref().map_or_else(Vec::new, innermost),
             fixed_ts: plan.format == lpconvert_schema::Format::Csv
                 && plan.timestamp.is_some()
@@ -177,7 +185,7 @@ fn map_all<C: Cells>(
         let at = std::mem::take(&mut line.at);
         rebind(multi, line, |it| {
             let m = &multi.iterations[it].matches[at[it]];
-            (Some(m.slot), m.name.as_slice())
+            (Some(m.slot), m.name.as_slice(), m.slot + 1)
         });
         line.at = at;
         lines += emit(line, cells, out, scratch)?;
@@ -207,7 +215,17 @@ pub(crate) fn emit<C: Cells>(
     if all_empty(line, cells) {
         return Ok(0);
     }
-    if map_row(&line.plan, &Own(cells), out, scratch)? != Mapped::Written {
+    if let Some(e) = &line.bad_measurement {
+        return Err(e.clone());
+    }
+    let mapped = map_row(&line.plan, &Own(cells), out, scratch).map_err(|mut e| {
+        // An error without a cell is about a constant: in a line plan, a `key_of` name.
+        if e.column == 0 {
+            e.column = line.key_of_column;
+        }
+        e
+    })?;
+    if mapped != Mapped::Written {
         return Ok(0);
     }
     if line.stamped {
@@ -219,14 +237,21 @@ pub(crate) fn emit<C: Cells>(
 }
 
 /// Points every bound target at the current match of its iteration: `current(iteration)`
-/// gives the slot to read (none when the slot stays, as with NDJSON) and the match's name.
+/// gives the slot to read (none when the slot stays, as with NDJSON), the match's name and
+/// the 1-based column of that name. A name that cannot be the measurement is a row error
+/// when the combination writes a line.
 pub(crate) fn rebind<'n>(
     multi: &MultiPlan,
     line: &mut LinePlan,
-    current: impl Fn(usize) -> (Option<usize>, &'n [u8]),
+    current: impl Fn(usize) -> (Option<usize>, &'n [u8], usize),
 ) {
+    line.key_of_column = 0;
+    line.bad_measurement = None;
     for b in &multi.bindings {
-        let (slot, name) = current(b.iteration);
+        let (slot, name, column) = current(b.iteration);
+        if b.what == Use::KeyOf && b.target != Target::Measurement && line.key_of_column == 0 {
+            line.key_of_column = column;
+        }
         let p = &mut line.plan;
         match (b.target, b.what) {
             (Target::Measurement, Use::Value) => {
@@ -241,8 +266,18 @@ pub(crate) fn rebind<'n>(
                     MeasurementPlan::Slot(_) => Vec::new(),
                 };
                 text.clear();
-                lpconvert_lp::write_measurement(&mut text, name);
+                let checked = lpconvert_lp::escape::write_measurement_checked(&mut text, name);
                 p.measurement = MeasurementPlan::Const(text);
+                if let Err(e) = checked {
+                    line.bad_measurement = Some(RowError {
+                        column,
+                        message: format!(
+                            "measurement (key_of {}): {} {e}",
+                            printable(multi.iterations[b.iteration].source.as_bytes()),
+                            shown(name)
+                        ),
+                    });
+                }
             }
             (target, what) => {
                 let input = match target {
@@ -300,6 +335,10 @@ fn all_empty<C: Cells>(line: &LinePlan, cells: &C) -> bool {
     })
 }
 
+/// Why a key read from the data may not be `time`.
+pub(crate) const TIME_KEY: &str =
+    "is refused by InfluxDB 1.x as a tag or field key (`time` is the timestamp in queries)";
+
 /// Reads the keys of this record from the data into the line plan.
 pub(crate) fn data_keys<C: Cells>(
     multi: &MultiPlan,
@@ -329,14 +368,21 @@ pub(crate) fn data_keys<C: Cells>(
                 ),
             });
         }
-        lpconvert_lp::escape::check_name(key).map_err(|e| RowError {
-            column: cells.column(k.slot),
-            message: format!(
-                "{what} ({}): {:?} {e}",
-                slot_name(&line.plan, k.slot),
-                String::from_utf8_lossy(key)
-            ),
-        })?;
+        let bad = match lpconvert_lp::escape::check_name(key) {
+            Err(e) => Some(e.to_string()),
+            Ok(()) if key == b"time" => Some(TIME_KEY.to_string()),
+            Ok(()) => None,
+        };
+        if let Some(why) = bad {
+            return Err(RowError {
+                column: cells.column(k.slot),
+                message: format!(
+                    "{what} ({}): {} {why}",
+                    slot_name(&line.plan, k.slot),
+                    shown(key)
+                ),
+            });
+        }
         let mut prefix = b",".to_vec();
         lpconvert_lp::write_key(&mut prefix, key);
         prefix.push(b'=');

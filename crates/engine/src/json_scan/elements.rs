@@ -8,6 +8,9 @@ use std::ops::Range;
 /// One element of an iterated array or object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Element {
+    /// Where the entry starts in the row: its key's opening quote in an object, its value in
+    /// an array (what messages about its name point at).
+    pub key: usize,
     /// Where its value starts in the row.
     pub start: usize,
     /// Its name (index digits or decoded key) in the names buffer.
@@ -66,6 +69,7 @@ impl Cursor {
     /// member's decoded key) and gives where its value starts.
     pub fn entry(&mut self, s: &[u8], mut p: usize, names: &mut Vec<u8>) -> Res<Element> {
         let from = names.len();
+        let key = p;
         if self.object {
             let (kend, escaped) = string_end(s, p)?;
             if escaped {
@@ -83,9 +87,15 @@ impl Cursor {
         }
         self.index += 1;
         Ok(Element {
+            key,
             start: p,
             name: (from, names.len()),
         })
+    }
+
+    /// True for an object (its entries are named by keys), false for an array.
+    pub fn is_object(&self) -> bool {
+        self.object
     }
 
     /// After a value ending at `end`: where the next entry starts, none at the container's
@@ -98,4 +108,16 @@ impl Cursor {
             _ => fail(p, "expected `,` or the end of the array or object"),
         }
     }
+}
+
+/// Where the second entry of `list` with a name another entry has starts (the later one in
+/// the row), if any: a key the object holds twice. `order` is a reusable buffer.
+pub fn repeated_name(list: &[Element], names: &[u8], order: &mut Vec<usize>) -> Option<usize> {
+    order.clear();
+    order.extend(0..list.len());
+    order.sort_unstable_by(|&a, &b| names[list[a].name()].cmp(&names[list[b].name()]));
+    order
+        .windows(2)
+        .find(|w| names[list[w[0]].name()] == names[list[w[1]].name()])
+        .map(|w| list[w[0]].key.max(list[w[1]].key))
 }

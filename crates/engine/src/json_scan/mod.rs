@@ -10,7 +10,7 @@ pub mod record;
 #[cfg(test)]
 mod tests;
 
-pub use elements::{elements, Cursor, Element};
+pub use elements::{elements, repeated_name, Cursor, Element};
 pub use lexical::unescape;
 use lexical::{check_string, literal, number_end, string_end, ws};
 pub use pointer::{Found, PointerTree, Slot};

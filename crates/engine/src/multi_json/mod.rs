@@ -6,7 +6,7 @@
 
 use crate::chunk_ndjson::JsonCells;
 use crate::json_scan::{
-    Cursor, Element, Found, JsonError, PointerTree, Scanner, Slot, DUPLICATE_KEY,
+    repeated_name, Cursor, Element, Found, JsonError, PointerTree, Scanner, Slot, DUPLICATE_KEY,
 };
 use crate::mapper::{RowError, Scratch};
 use crate::multi::{data_keys, emit, rebind, LinePlan};
@@ -42,6 +42,8 @@ pub struct JsonIterations {
     probe: PointerTree,
     /// The members of a spread object.
     members: Vec<Element>,
+    /// A buffer for finding a member name an iterated object repeats.
+    order: Vec<usize>,
 }
 
 impl JsonIterations {
@@ -92,6 +94,7 @@ impl JsonIterations {
             names: Vec::new(),
             probe: PointerTree::with_slots([(&[][..], n + tokens.len())]),
             members: Vec::new(),
+            order: Vec::new(),
         }
     }
 
@@ -146,7 +149,8 @@ impl JsonIterations {
             let (names, lists) = (&self.names, &self.lists);
             let at = std::mem::take(&mut w.line.at);
             rebind(w.multi, w.line, |it| {
-                (None, &names[lists[it][at[it]].name()])
+                let e = &lists[it][at[it]];
+                (None, &names[e.name()], e.key + 1)
             });
             w.line.at = at;
             let cells = JsonCells {
@@ -193,6 +197,16 @@ impl JsonIterations {
             lines += self.walk(k + 1, w)?;
             w.scanner.scratch.truncate(mark);
             next = cursor.after(w.row, end).map_err(json_error)?;
+        }
+        // `{"a":1,"a":2}`: JSON does not say whether both members count (as with a key
+        // a pointer reads, the record is refused).
+        if cursor.is_object() {
+            if let Some(at) = repeated_name(&self.lists[k], &self.names, &mut self.order) {
+                return Err(json_error(JsonError {
+                    offset: at,
+                    message: DUPLICATE_KEY,
+                }));
+            }
         }
         self.names.truncate(names_mark);
         Ok(lines)

@@ -3,12 +3,14 @@
 //! Each member's value is read into its own slot past the plan's.
 
 use super::{json_error, scalar_kind, JsonIterations, Walk};
-use crate::json_scan::{elements, Found, Slot};
+use crate::json_scan::{elements, Found, JsonError, Slot, DUPLICATE_KEY};
 use crate::mapper::RowError;
+use crate::multi::TIME_KEY;
 use lpconvert_lp::printable;
 use lpconvert_schema::multi::{Spread, Target};
 use lpconvert_schema::spec::glob_match;
 use lpconvert_schema::{FieldPlan, Input, TagPlan};
+use std::collections::HashSet;
 
 /// `,key=` and the same followed by 32 zero bytes.
 fn prefixes(name: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -25,7 +27,7 @@ impl JsonIterations {
     pub(super) fn spread(&mut self, w: &mut Walk<'_>) -> Result<(), RowError> {
         let line = &mut *w.line;
         // Explicit entries win, wherever declared; then the first pattern.
-        let mut used: Vec<Vec<u8>> = line
+        let mut used: HashSet<Vec<u8>> = line
             .plan
             .tags
             .iter()
@@ -129,7 +131,7 @@ impl JsonIterations {
         sp: &Spread,
         w: &mut Walk<'_>,
         next: &mut usize,
-        used: &mut Vec<Vec<u8>>,
+        used: &mut HashSet<Vec<u8>>,
     ) -> Result<Vec<(String, usize)>, RowError> {
         let c = &w.slots[sp.container];
         let container_name = w
@@ -159,25 +161,40 @@ impl JsonIterations {
         elements(w.row, at, &mut self.members, &mut self.names).map_err(json_error)?;
         let probe = self.slots;
         let mut out = Vec::new();
+        // The members this pattern takes: one seen twice is a duplicate key of the object.
+        let mut taken: HashSet<&[u8]> = HashSet::new();
         for m in 0..self.members.len() {
             let e = self.members[m];
             let name = &self.names[e.name()];
             let text = String::from_utf8_lossy(name).into_owned();
-            if !glob_match(&sp.glob, &text)
-                || sp.exclude.iter().any(|x| x.as_slice() == name)
-                || used.iter().any(|u| u.as_slice() == name)
-            {
+            if !glob_match(&sp.glob, &text) || sp.exclude.iter().any(|x| x.as_slice() == name) {
                 continue;
             }
-            lpconvert_lp::escape::check_name(name).map_err(|err| RowError {
-                column: e.start + 1,
-                message: format!(
-                    "key {:?} (pattern `{}`) {err}",
-                    text,
-                    printable(sp.glob.as_bytes())
-                ),
-            })?;
-            used.push(name.to_vec());
+            if taken.contains(name) {
+                return Err(json_error(JsonError {
+                    offset: e.key,
+                    message: DUPLICATE_KEY,
+                }));
+            }
+            if used.contains(name) {
+                continue;
+            }
+            let bad = match lpconvert_lp::escape::check_name(name) {
+                Err(err) => Some(err.to_string()),
+                Ok(()) if name == b"time" => Some(format!("{TIME_KEY}: add it to `exclude`")),
+                Ok(()) => None,
+            };
+            if let Some(why) = bad {
+                return Err(RowError {
+                    column: e.key + 1,
+                    message: format!(
+                        "key {:?} (pattern `{}`) {why}",
+                        text,
+                        printable(sp.glob.as_bytes())
+                    ),
+                });
+            }
+            taken.insert(name);
             if w.slots.len() <= *next {
                 w.slots.resize(*next + 1, Slot::default());
             }
@@ -193,6 +210,7 @@ impl JsonIterations {
             out.push((text, *next));
             *next += 1;
         }
+        used.extend(taken.into_iter().map(<[u8]>::to_vec));
         Ok(out)
     }
 }
