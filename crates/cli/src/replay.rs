@@ -379,8 +379,15 @@ fn print_conversion(c: &ConversionOutcome, args: &ReplayOptions) {
     } else {
         format!(" (from {} rows)", n.written)
     };
+    // A record of a schema that iterates is skipped when it writes no line, whatever the
+    // reason (no match, or no value in any match).
+    let why = if c.several_lines {
+        "no line"
+    } else {
+        "no fields"
+    };
     eprintln!(
-        "lpconvert replay: converted {} rows: {} lines{from}, {} skipped (no fields), {} rejected",
+        "lpconvert replay: converted {} rows: {} lines{from}, {} skipped ({why}), {} rejected",
         n.rows, n.lines, n.skipped, n.rejected
     );
     if n.rejected > 0 {

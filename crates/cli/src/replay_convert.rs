@@ -60,6 +60,8 @@ pub struct Conversion {
     /// The precision of the converted timestamps, to be sent to the server.
     pub precision: Precision,
     schema_path: PathBuf,
+    /// The schema iterates (see [`ConversionOutcome::several_lines`]).
+    several_lines: bool,
     /// Total size of the inputs when every one is a regular file (for progress).
     pub total_bytes: Option<u64>,
 }
@@ -102,6 +104,8 @@ pub struct ConversionOutcome {
     pub inputs_done: usize,
     /// The schema file, for messages.
     pub schema_path: PathBuf,
+    /// The schema iterates: a record writes any number of lines (a skipped one wrote none).
+    pub several_lines: bool,
     /// `--convert-rejects`, still under its `.partial` names until the exit status is known.
     pending: Option<PendingRejects>,
     /// Where the rejected rows and their reasons are, once settled (for the summary).
@@ -263,6 +267,7 @@ impl Conversion {
             rejects,
             precision: schema.precision,
             schema_path: o.schema.to_path_buf(),
+            several_lines: lpconvert_schema::spec::iterates(&schema),
             total_bytes,
         })
     }
@@ -289,6 +294,7 @@ impl Conversion {
             error: done.error,
             inputs_done: done.inputs_done,
             schema_path: self.schema_path,
+            several_lines: self.several_lines,
             pending: log.file.take().map(PendingRejects),
             rejects_shown: None,
         })

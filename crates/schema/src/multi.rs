@@ -184,6 +184,22 @@ impl Iterations {
                     ),
                 ));
             }
+            // Two matches of one name would write lines `key_of` cannot tell apart.
+            if let Some(m) = matches
+                .iter()
+                .enumerate()
+                .find(|(i, m)| matches[..*i].iter().any(|o| o.name == m.name))
+            {
+                let name = String::from_utf8_lossy(&m.1.name);
+                return Err(key_err(
+                    &key,
+                    format!(
+                        "column glob `{}` matches {}",
+                        printable(glob.as_bytes()),
+                        crate::plan::ambiguous(&name, header, input_name)
+                    ),
+                ));
+            }
             it.list.push(Iteration {
                 source: glob.clone(),
                 matches,

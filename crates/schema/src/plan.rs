@@ -168,7 +168,7 @@ pub fn unique_names(names: &[String]) -> Vec<String> {
 }
 
 /// The message for a column name the header holds more than once.
-fn ambiguous(name: &str, header: &[String], input_name: &str) -> String {
+pub(crate) fn ambiguous(name: &str, header: &[String], input_name: &str) -> String {
     let at: Vec<String> = header
         .iter()
         .enumerate()

@@ -51,6 +51,23 @@ fn a_column_glob_iterates_its_matches() {
 }
 
 #[test]
+fn a_glob_matching_two_columns_of_one_name_is_a_schema_error() {
+    // `key_of` could not tell the two lines apart: the fix is the one for an explicit read.
+    let err = compile(UNPIVOT, &["time", "s1", "s2", "s1"])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`tags.sensor`"), "{err}");
+    assert!(
+        err.contains("column glob `s*` matches column `s1`"),
+        "{err}"
+    );
+    assert!(err.contains("positions 2 and 4"), "{err}");
+    assert!(err.contains("[csv] columns"), "{err}");
+    // Names a glob does not match may repeat.
+    assert!(compile(UNPIVOT, &["time", "s1", "x", "x"]).is_ok());
+}
+
+#[test]
 fn a_glob_matching_no_column_is_a_schema_error() {
     let err = compile(UNPIVOT, &["time", "t1"]).unwrap_err().to_string();
     assert!(err.contains("`tags.sensor`"), "{err}");

@@ -35,6 +35,40 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
     p[pi..].iter().all(|&b| b == b'*')
 }
 
+/// True when `schema` iterates (a column glob, a `*` path segment other than a pattern key's
+/// own last one, or `key_of`): a record may then write several lines, or none for want of
+/// matches.
+pub fn iterates(schema: &Schema) -> bool {
+    let iterating = |source: &Source, pattern: bool| match source {
+        // A CSV pattern key's columns become entries of the one line.
+        Source::Column(c) => !pattern && is_glob(c),
+        Source::KeyOf(_) => true,
+        Source::Path(p) => {
+            let p = if pattern {
+                p.strip_suffix("/*").unwrap_or(p)
+            } else {
+                p
+            };
+            !iteration_prefixes(p).is_empty()
+        }
+        _ => false,
+    };
+    let pattern = |k: &KeyKind| matches!(k, KeyKind::Pattern { .. });
+    iterating(&schema.measurement, false)
+        || schema
+            .timestamp
+            .as_ref()
+            .is_some_and(|t| iterating(&t.source, false))
+        || schema
+            .tags
+            .iter()
+            .any(|t| iterating(&t.source, pattern(&t.key_kind)))
+        || schema
+            .fields
+            .iter()
+            .any(|f| iterating(&f.source, pattern(&f.key_kind)))
+}
+
 /// The iterations a path performs: each prefix up to and including a `*` segment
 /// (`/s/*/r/*/v` gives `/s/*` and `/s/*/r/*`).
 pub fn iteration_prefixes(path: &str) -> Vec<String> {

@@ -10,7 +10,7 @@ mod tables;
 #[cfg(test)]
 mod tests;
 
-pub use iter::{glob_match, is_glob, iteration_prefixes};
+pub use iter::{glob_match, is_glob, iterates, iteration_prefixes};
 
 pub(crate) use check::boolean_lists;
 

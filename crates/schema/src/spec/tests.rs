@@ -234,3 +234,29 @@ fn keys_from_the_data_mistakes() {
     let (_, msg) = error("measurement = \"m\"\n[fields]\n\"{/a/*/k}\" = { path = \"/a/*/v\" }");
     assert!(msg.contains("holds a `*`"), "{msg}");
 }
+
+#[test]
+fn iterates_only_with_globs_star_paths_and_key_of() {
+    let it = |t: &str| iterates(&schema(t).unwrap());
+    assert!(!it("measurement = \"m\"\n[fields]\nv = \"float\""));
+    // A pattern key's own last `*` spreads in one line; a `{...}` key reads one key per row.
+    assert!(!it(
+        "measurement = \"m\"\n[fields]\n\"*\" = { path = \"/values/*\", type = \"float\" }"
+    ));
+    assert!(!it("measurement = \"m\"\n[fields]\n\"*\" = \"float\""));
+    assert!(!it(
+        "measurement = \"m\"\n[fields]\n\"{_f}\" = { column = \"_v\", type = \"float\" }"
+    ));
+    assert!(it(
+        "measurement = \"m\"\n[fields]\nv = { column = \"s*\", type = \"float\" }"
+    ));
+    assert!(it(
+        "measurement = \"m\"\n[fields]\nv = { path = \"/r/*/v\", type = \"float\" }"
+    ));
+    assert!(it(
+        "measurement = \"m\"\n[fields]\n\"*\" = { path = \"/r/*/values/*\", type = \"float\" }"
+    ));
+    assert!(it(
+        "measurement = { key_of = \"/r/*\" }\n[fields]\nv = { path = \"/r/*\", type = \"float\" }"
+    ));
+}

@@ -7,6 +7,7 @@ mod golden;
 mod inputs;
 mod json_input;
 mod schema_errors;
+mod several_lines;
 
 const HOME_SCHEMA: &str = r#"
 measurement = "home"

@@ -4,4 +4,5 @@
 mod fault_server;
 mod real_servers;
 mod schema;
+mod schema_multi;
 mod schema_resume;
