@@ -1,7 +1,7 @@
 //! The elements of an array or the members of an object, for `*` paths: where each value
 //! starts and what names it (the index, or the member's decoded key).
 
-use super::lexical::{string_end, unescape, ws};
+use super::lexical::{check_string, string_end, unescape, ws};
 use super::{fail, skip_value, Res};
 use std::ops::Range;
 
@@ -72,6 +72,8 @@ impl Cursor {
         let key = p;
         if self.object {
             let (kend, escaped) = string_end(s, p)?;
+            // The name is read (`key_of`, a pattern key): checked like a string value read.
+            check_string(s, p + 1, kend)?;
             if escaped {
                 unescape(s, p + 1..kend, names)?;
             } else {

@@ -117,6 +117,13 @@ fn elements_of_arrays_and_objects() {
         listed(r#"{ "a" : 1 , "b\u0063":null}"#).unwrap(),
         [pair("a", "1"), pair("bc", "null")]
     );
+    // A name is read: a raw control character or invalid UTF-8 in it is refused, as in a
+    // string value a pointer reads.
+    assert!(listed("{\"a\tb\":1}").is_err());
+    assert!(listed("{\"a\nb\":1}").is_err());
+    let bad = b"{\"a\xff\":1}";
+    let (mut out, mut names) = (Vec::new(), Vec::new());
+    assert!(elements(bad, 0, &mut out, &mut names).is_err());
     assert!(listed("[ ]").unwrap().is_empty());
     assert!(listed("{}").unwrap().is_empty());
     assert!(listed("5").is_err());
