@@ -9,6 +9,7 @@ use crate::spec::{is_glob, FieldType, Format, KeyKind, OnError, Schema, Source};
 use crate::time::TimeParser;
 use crate::SchemaError;
 use lpconvert_lp::{printable, Precision};
+use std::collections::HashMap;
 
 /// Where a value is read from when a row is mapped.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,6 +244,9 @@ struct Resolver<'a> {
     pending: Option<(usize, Use)>,
     format: Format,
     header: Option<&'a [String]>,
+    /// CSV: each header name's first position and how many columns have it (a pattern key
+    /// over thousands of columns resolves each one).
+    positions: HashMap<&'a str, (usize, usize)>,
     input_name: &'a str,
     slot_names: Vec<String>,
     pointers: Vec<Vec<String>>,
@@ -253,14 +257,13 @@ impl Resolver<'_> {
         match self.format {
             Format::Csv => {
                 let header = self.header.unwrap_or(&[]);
-                let mut at = header.iter().enumerate().filter(|(_, h)| *h == name);
-                match (at.next(), at.next()) {
-                    (Some((i, _)), None) => Ok(i),
-                    (Some(_), Some(_)) => Err(SchemaError::Key {
+                match self.positions.get(name) {
+                    Some(&(i, 1)) => Ok(i),
+                    Some(_) => Err(SchemaError::Key {
                         key: key.to_string(),
                         message: ambiguous(name, header, self.input_name),
                     }),
-                    (None, _) => Err(SchemaError::Key {
+                    None => Err(SchemaError::Key {
                         key: key.to_string(),
                         message: not_in_header(name, header, self.input_name),
                     }),
@@ -398,10 +401,14 @@ impl Plan {
             pending: None,
             format,
             header,
+            positions: HashMap::new(),
             input_name,
             slot_names: Vec::new(),
             pointers: Vec::new(),
         };
+        for (i, h) in header.unwrap_or(&[]).iter().enumerate() {
+            r.positions.entry(h.as_str()).or_insert((i, 0)).1 += 1;
+        }
         if format == Format::Csv {
             r.slot_names = header.unwrap_or(&[]).to_vec();
         }

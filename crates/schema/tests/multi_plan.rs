@@ -175,3 +175,20 @@ fn ndjson_pattern_keys_spread_an_object() {
         "{err}"
     );
 }
+
+#[test]
+fn a_pattern_over_tens_of_thousands_of_columns_compiles_in_linear_time() {
+    // Each expanded entry resolves its column: by a scan of the header this was quadratic
+    // (about a minute here for 40,000 columns); a generous bound, not a benchmark.
+    let names: Vec<String> = (0..40_000).map(|i| format!("c{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let start = std::time::Instant::now();
+    let p = compile("measurement = \"m\"\n[fields]\n\"*\" = \"float\"", &names).unwrap();
+    assert_eq!(p.fields.len(), 40_000);
+    assert!(p.multi.is_none());
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+}

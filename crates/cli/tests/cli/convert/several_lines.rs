@@ -150,3 +150,26 @@ fn output_and_counters_are_the_same_for_any_threads_chunk_size_and_input_kind() 
         stderr(&out)
     );
 }
+
+#[test]
+fn a_pattern_key_over_an_object_of_many_members_converts_in_linear_time() {
+    // Each member was compared with every member taken before it (about half a minute here
+    // for 60,000 members); a generous bound, not a benchmark.
+    let dir = TempDir::new("several-spread");
+    std::fs::write(
+        dir.join("s.toml"),
+        "measurement = \"m\"\n[fields]\n\"*\" = { path = \"/values/*\", type = \"integer\" }\n",
+    )
+    .unwrap();
+    let members: Vec<String> = (0..60_000).map(|i| format!("\"k{i}\":{i}")).collect();
+    let record = format!("{{\"values\":{{{}}}}}\n", members.join(","));
+    std::fs::write(dir.join("in.ndjson"), &record).unwrap();
+    let start = std::time::Instant::now();
+    let out = run_in(&dir, &["convert", "-s", "s.toml", "-q", "in.ndjson"], None);
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let line = String::from_utf8_lossy(&out.stdout);
+    assert!(line.starts_with("m k0=0i,k1=1i,"), "{}", &line[..40]);
+    assert!(line.ends_with(",k59999=59999i\n"));
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+}
