@@ -17,9 +17,12 @@
 //!    threads (1, 2), the chunk size (1..=64 and 4 MiB) and the input path (mapped file,
 //!    stream, gzip, and a stream larger than the first read).
 //! 5. NDJSON records with arrays of objects (`roundtrip/arrays.rs`).
+//! 6. NDJSON objects iterated and spread by member name (`roundtrip/members.rs`).
 
 #[path = "roundtrip/arrays.rs"]
 mod arrays;
+#[path = "roundtrip/members.rs"]
+mod members;
 
 use lpconvert_engine::{convert_input, open, Counters, Input, InputData, Reject, Sink, Tuning};
 use lpconvert_schema::Schema;

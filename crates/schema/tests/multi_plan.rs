@@ -34,6 +34,14 @@ fn a_plain_plan_has_no_multi_plan() {
     assert!(p.multi.is_none());
     let names: Vec<&str> = p.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["a", "b"]);
+    // NDJSON paths through arrays by index, and names holding `*` inside a segment, do not
+    // iterate.
+    let schema = Schema::from_toml(
+        "measurement = { path = \"/m\" }\n[tags]\nt = { path = \"/a/0/b\" }\n[fields]\nv = { path = \"/x*/y\", type = \"float\" }",
+    )
+    .unwrap();
+    let p = Plan::compile(&schema, Format::Ndjson, None, "in.ndjson").unwrap();
+    assert!(p.multi.is_none());
 }
 
 #[test]

@@ -161,7 +161,7 @@ fn expected(r: &Record) -> Vec<Point> {
 
 /// Converts `data` (an `.ndjson` input) without the one-line-per-row assertions of the
 /// flat tests: several lines may come from one record.
-fn convert_records(
+pub(super) fn convert_records(
     schema: &Schema,
     data: &[u8],
     via: Via,
