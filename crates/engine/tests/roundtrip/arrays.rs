@@ -124,14 +124,15 @@ fn record_json(r: &Record) -> Json {
     Json::Object(top)
 }
 
+/// A field value parsed back.
 #[derive(Debug, Clone, PartialEq, PartialOrd)]
-enum Field {
+pub(super) enum Field {
     F(f64),
     I(i64),
 }
 
 /// A line as (sorted tags, fields in declaration order, time).
-type Point = (Vec<(String, String)>, Vec<(String, Field)>, i64);
+pub(super) type Point = (Vec<(String, String)>, Vec<(String, Field)>, Option<i64>);
 
 /// The points of a record, computed from the record itself.
 fn expected(r: &Record) -> Vec<Point> {
@@ -153,7 +154,7 @@ fn expected(r: &Record) -> Vec<Point> {
                 tags.push(("site".to_string(), r.site.clone()));
             }
             tags.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            out.push((tags, fields, x.t));
+            out.push((tags, fields, Some(x.t)));
         }
     }
     out
@@ -161,7 +162,7 @@ fn expected(r: &Record) -> Vec<Point> {
 
 /// Converts `data` (an `.ndjson` input) without the one-line-per-row assertions of the
 /// flat tests: several lines may come from one record.
-pub(super) fn convert_records(
+fn convert_records(
     schema: &Schema,
     data: &[u8],
     via: Via,
@@ -201,18 +202,21 @@ pub(super) fn convert_records(
     (sink, counters)
 }
 
-/// The lines parsed back with the InfluxDB 3 parser.
-fn parse_points(text: &str) -> Result<Vec<Point>, TestCaseError> {
+/// The lines parsed back with the InfluxDB 3 parser, each of measurement `measurement`, tags
+/// sorted by key.
+fn parse_points(text: &str, measurement: &str) -> Result<Vec<Point>, TestCaseError> {
     let mut out = Vec::new();
     for (line, raw) in influxdb_line_protocol::parse_lines(text).zip(text.lines()) {
         let line =
             line.map_err(|e| TestCaseError::fail(format!("line does not parse: {e}\n{raw}")))?;
-        prop_assert_eq!(line.series.measurement.as_str(), "env", "{}", raw);
-        let tags = line.series.tag_set.as_ref().map_or_else(Vec::new, |t| {
-            t.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        });
+        prop_assert_eq!(line.series.measurement.as_str(), measurement, "{}", raw);
+        let mut tags: Vec<(String, String)> =
+            line.series.tag_set.as_ref().map_or_else(Vec::new, |t| {
+                t.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            });
+        tags.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         let mut fields = Vec::new();
         for (k, v) in line.field_set.iter() {
             let v = match v {
@@ -222,10 +226,7 @@ fn parse_points(text: &str) -> Result<Vec<Point>, TestCaseError> {
             };
             fields.push((k.to_string(), v));
         }
-        let time = line
-            .timestamp
-            .ok_or_else(|| TestCaseError::fail(format!("no time: {raw}")))?;
-        out.push((tags, fields, time));
+        out.push((tags, fields, line.timestamp));
     }
     Ok(out)
 }
@@ -237,25 +238,37 @@ fn sorted(mut points: Vec<Point>) -> Vec<Point> {
 }
 
 fn check(records: &[Record], via: Via, threads: usize, chunk: usize) -> Result<(), TestCaseError> {
-    let schema = Schema::from_toml(SCHEMA).expect("schema is valid");
     let mut data = String::new();
     for r in records {
         data.push_str(&json_text(&record_json(r), r.style));
         data.push('\n');
     }
+    let per_record: Vec<Vec<Point>> = records.iter().map(expected).collect();
+    check_points(SCHEMA, &data, &per_record, "env", (via, threads, chunk))
+}
+
+/// Converts `data` with `schema` (`via`, threads, chunk size) and checks it against the points
+/// expected of each record: no reject, the counters, and the lines parsed back.
+pub(super) fn check_points(
+    schema: &str,
+    data: &str,
+    per_record: &[Vec<Point>],
+    measurement: &str,
+    (via, threads, chunk): (Via, usize, usize),
+) -> Result<(), TestCaseError> {
+    let schema = Schema::from_toml(schema).expect("schema is valid");
     let (sink, c) = convert_records(&schema, data.as_bytes(), via, threads, chunk);
     let show = || format!("input:\n{data}\nrejects: {:?}", sink.rejects);
     prop_assert!(sink.rejects.is_empty(), "{}", show());
     let text = String::from_utf8(sink.lines.clone()).expect("output is UTF-8");
-    let per_record: Vec<Vec<Point>> = records.iter().map(expected).collect();
     let want: Vec<Point> = per_record.iter().flatten().cloned().collect();
     let converted = per_record.iter().filter(|p| !p.is_empty()).count() as u64;
-    prop_assert_eq!(c.rows, records.len() as u64, "{}", show());
+    prop_assert_eq!(c.rows, per_record.len() as u64, "{}", show());
     prop_assert_eq!(c.written, converted, "rows converted; {}", show());
     prop_assert_eq!(c.rows, c.written + c.skipped + c.rejected);
     prop_assert_eq!(c.lines, want.len() as u64, "lines written; {}", show());
     prop_assert_eq!(c.lines, text.lines().count() as u64);
-    let got = parse_points(&text)?;
+    let got = parse_points(&text, measurement)?;
     prop_assert_eq!(sorted(got), sorted(want), "{}\noutput:\n{}", show(), text);
     Ok(())
 }
