@@ -89,7 +89,11 @@ fn lenient_quotes_and_unterminated() {
 
 /// Every record of `data` from `start`, as (result, cells, start, end, line), then the
 /// reader's final position and line count.
-type Trace = (Vec<(Result<Vec<Vec<u8>>, Unterminated>, usize, usize, u64)>, usize, u64);
+type Trace = (
+    Vec<(Result<Vec<Vec<u8>>, Unterminated>, usize, usize, u64)>,
+    usize,
+    u64,
+);
 
 fn trace(mut r: RecordReader, data: &[u8]) -> Trace {
     let mut rec = Record::default();

@@ -1,10 +1,9 @@
-//! SSE2 (x86-64 baseline) and AVX2 (checked at run time by the caller) classification.
+//! SSE2 classification (part of the x86-64 baseline).
 
 use super::Class;
 use std::arch::x86_64::{
-    __m128i, __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
-    _mm256_set1_epi8, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
-    _mm_or_si128, _mm_set1_epi8, _mm_setzero_si128,
+    __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+    _mm_set1_epi8, _mm_setzero_si128,
 };
 
 #[inline]
@@ -36,24 +35,6 @@ pub(super) fn eq3_64_sse2(block: &[u8; 64], a: u8, b: u8, c: u8) -> [u64; 3] {
         m[2] |= u64::from(eq(v, c)) << (16 * k);
     }
     m
-}
-
-/// [`super::eq3_64`] with AVX2: two 32-byte loads.
-#[target_feature(enable = "avx2")]
-pub(super) fn eq3_64_avx2(block: &[u8; 64], a: u8, b: u8, c: u8) -> [u64; 3] {
-    let half = |k: usize| -> __m256i {
-        // SAFETY: bytes 32k..32k+32 of the 64-byte block are readable (k is 0 or 1);
-        // `loadu` has no alignment requirement; this function runs only on CPUs with AVX2.
-        unsafe { _mm256_loadu_si256(block[32 * k..32 * k + 32].as_ptr().cast()) }
-    };
-    let (lo, hi) = (half(0), half(1));
-    let bits = |n: u8| -> u64 {
-        let n = _mm256_set1_epi8(n as i8);
-        let l = _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, n)) as u32;
-        let h = _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, n)) as u32;
-        u64::from(l) | (u64::from(h) << 32)
-    };
-    [bits(a), bits(b), bits(c)]
 }
 
 /// [`super::mask16`] with SSE2.
