@@ -4,6 +4,7 @@
 //! String field values: `"` and `\`. Nothing else is escaped; backslashes outside strings
 //! are written as they are.
 
+use crate::simd::{self, Class};
 use std::fmt;
 
 /// Why a name (measurement, tag key, tag value, field key) cannot be written portably.
@@ -146,10 +147,35 @@ const fn zero_bytes(x: u64) -> u64 {
     !(((x & LOW7) + LOW7) | x) & !LOW7
 }
 
-/// True when no byte of `s` needs escaping or is refused: eight bytes at a time, then the
+/// The bytes that send a name to the full check: those [`is_plain`] refuses.
+const UNPLAIN: Class<'static> = Class {
+    eq: b"\\,= \x7f",
+    below: 0x20,
+    high: true,
+};
+
+/// True when no byte of `s` needs escaping or is refused (`=` counts for measurements
+/// too: it only sends them to the full check). 16 bytes at a time when there are that
+/// many (the last window overlaps the one before), else eight bytes at a time, then the
 /// tail through the class table.
 #[inline(always)]
 fn is_plain(s: &[u8], class: &[u8; 256]) -> bool {
+    if s.len() >= 16 {
+        let last = s.len() - 16;
+        let mut p = 0;
+        loop {
+            let Some(w) = simd::window16(s, p.min(last)) else {
+                return false;
+            };
+            if simd::mask16(w, UNPLAIN) != 0 {
+                return false;
+            }
+            if p >= last {
+                return true;
+            }
+            p += 16;
+        }
+    }
     let mut words = s.chunks_exact(8);
     for w in &mut words {
         let mut a = [0u8; 8];
@@ -176,6 +202,17 @@ fn is_plain(s: &[u8], class: &[u8; 256]) -> bool {
 
 #[inline]
 fn write_checked(out: &mut Vec<u8>, s: &[u8], class: &[u8; 256]) -> Result<(), NameError> {
+    write_checked_with(out, s, class, true)
+}
+
+/// [`write_checked`], with the plain-name shortcut or (tests) without it.
+#[inline(always)]
+fn write_checked_with(
+    out: &mut Vec<u8>,
+    s: &[u8],
+    class: &[u8; 256],
+    shortcut: bool,
+) -> Result<(), NameError> {
     match s.last() {
         None => return Err(NameError::Empty),
         Some(b'\\') => return Err(NameError::TrailingBackslash),
@@ -189,7 +226,7 @@ fn write_checked(out: &mut Vec<u8>, s: &[u8], class: &[u8; 256]) -> Result<(), N
             return Err(NameError::ByteOrderMark);
         }
     }
-    if is_plain(s, class) {
+    if shortcut && is_plain(s, class) {
         out.extend_from_slice(s);
         return Ok(());
     }
@@ -330,6 +367,41 @@ mod tests {
             assert_eq!(r, check_measurement(s.as_bytes()), "{s:?}");
             if r.is_ok() {
                 assert_eq!(String::from_utf8(v).unwrap(), esc(write_measurement, s));
+            }
+        }
+    }
+
+    fn name_bytes() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        prop::collection::vec(
+            prop_oneof![
+                3 => prop::sample::select(b",= \\#\n\r\t\x00\x7f\x80\xc3\xa9\xef\xbb\xbf".to_vec()),
+                4 => prop::sample::select(b"abcXYZ019_-.".to_vec()),
+            ],
+            0..200,
+        )
+    }
+
+    proptest::proptest! {
+        /// The vector (or word) shortcut for plain names changes nothing: every suffix
+        /// of a random name (so every alignment) writes and fails as the full check does.
+        #[test]
+        fn plain_shortcut_changes_nothing(s in name_bytes()) {
+            for at in 0..=s.len() {
+                let name = &s[at..];
+                for class in [&KEY_CLASS, &MEASUREMENT_CLASS] {
+                    let (mut fast, mut full) = (Vec::new(), Vec::new());
+                    let r = write_checked_with(&mut fast, name, class, true);
+                    proptest::prop_assert_eq!(r, write_checked_with(&mut full, name, class, false));
+                    if r.is_ok() {
+                        proptest::prop_assert_eq!(&fast, &full);
+                    }
+                }
+                if key_is_plain(name) == Ok(true) {
+                    let mut full = Vec::new();
+                    proptest::prop_assert!(write_checked_with(&mut full, name, &KEY_CLASS, false).is_ok());
+                    proptest::prop_assert_eq!(&full, name);
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ pub mod civil;
 pub mod escape;
 pub mod parse;
 pub mod printable;
+pub mod simd;
 pub mod target;
 pub mod value;
 

@@ -1,6 +1,7 @@
 //! A CSV record reader over a byte slice: RFC 4180 quoting (or backslash escapes), comment
 //! lines, blank lines, CRLF, optional trimming. Cells of unquoted or plain quoted fields
 //! borrow the input; only fields with escaped quotes are copied into a reused scratch buffer.
+mod blocks;
 mod reader;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,7 @@
-//! [`RecordReader`]: the scanning loop, quoted fields and the word-at-a-time search of plain
-//! lines.
+//! [`RecordReader`]: the scanning loop, quoted fields and the block-at-a-time search of
+//! plain lines.
 
+use super::blocks::Blocks;
 use super::{Dialect, Record, Span, Unterminated};
 
 /// Reads records one after another from a slice, counting lines.
@@ -11,19 +12,8 @@ pub struct RecordReader {
     line: u64,
     /// Bytes of escaped field text copied at most (see [`RecordReader::with_limit`]).
     limit: usize,
-}
-
-/// `b` in every byte of a word.
-#[inline]
-fn splat(b: u8) -> u64 {
-    u64::from(b) * 0x0101_0101_0101_0101
-}
-
-/// The high bit of each byte of `x` that is zero, exactly (no carries between bytes).
-#[inline]
-fn zero_bytes(x: u64) -> u64 {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    !(((x & LOW7) + LOW7) | x) & !LOW7
+    /// The structural bytes of the block being read.
+    blocks: Blocks,
 }
 
 #[inline]
@@ -39,6 +29,7 @@ impl RecordReader {
             pos,
             line: 0,
             limit: usize::MAX,
+            blocks: Blocks::default(),
         }
     }
 
@@ -47,6 +38,14 @@ impl RecordReader {
     /// memory stays bounded by the limit whatever the record's length.
     pub fn with_limit(mut self, limit: usize) -> RecordReader {
         self.limit = limit;
+        self
+    }
+
+    /// A reader whose blocks are classified by `f` (tests: the portable code, or a
+    /// classification that sends every line to the full reader).
+    #[cfg(test)]
+    pub(super) fn with_classify(mut self, f: super::blocks::Classify) -> RecordReader {
+        self.blocks.classify = Some(f);
         self
     }
 
@@ -83,7 +82,8 @@ impl RecordReader {
     }
 
     /// Reads the next record into `rec`. Returns `Ok(false)` at the end of the data.
-    /// On an unterminated quote the reader moves to the end of the data.
+    /// On an unterminated quote the reader moves to the end of the data. Every call reads
+    /// the same `data` (the reader keeps positions, and the structure of a block, in it).
     pub fn read(&mut self, data: &[u8], rec: &mut Record) -> Result<bool, Unterminated> {
         rec.clear_cells();
         rec.scratch.clear();
@@ -169,62 +169,42 @@ impl RecordReader {
     }
 
     /// The fast path: a line without quote bytes (and no trimming) is split at each
-    /// delimiter, scanning eight bytes at a time. Returns false, with `rec` empty, when the
-    /// line needs the full reader.
+    /// delimiter, 64 bytes at a time ([`Blocks`]). Returns false, with `rec` empty, when
+    /// the line needs the full reader.
     #[inline]
     fn read_plain_line(&mut self, data: &[u8], rec: &mut Record) -> bool {
         let d = self.dialect;
         if d.trim {
             return false;
         }
-        let (sd, sq, sn) = (splat(d.delimiter), splat(d.quote), splat(b'\n'));
-        let start = self.pos;
-        let mut from = start;
-        let mut i = start;
-        let eol = 'scan: loop {
-            if i + 8 <= data.len() {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(&data[i..i + 8]);
-                let x = u64::from_le_bytes(w);
-                let mut m = zero_bytes(x ^ sd) | zero_bytes(x ^ sq) | zero_bytes(x ^ sn);
-                while m != 0 {
-                    let j = i + (m.trailing_zeros() / 8) as usize;
-                    let b = data[j];
-                    if b == d.delimiter {
-                        rec.push(Span {
-                            start: from,
-                            end: j,
-                            scratch: false,
-                        });
-                        from = j + 1;
-                    } else if b == b'\n' {
-                        break 'scan j;
-                    } else {
-                        rec.clear_cells();
-                        return false;
-                    }
-                    m &= m - 1;
-                }
-                i += 8;
-            } else {
-                while let Some(&b) = data.get(i) {
-                    if b == d.delimiter {
-                        rec.push(Span {
-                            start: from,
-                            end: i,
-                            scratch: false,
-                        });
-                        from = i + 1;
-                    } else if b == b'\n' {
-                        break 'scan i;
-                    } else if b == d.quote {
-                        rec.clear_cells();
-                        return false;
-                    }
-                    i += 1;
-                }
+        let mut from = self.pos;
+        let mut i = self.pos;
+        let eol = loop {
+            if i >= data.len() {
                 break data.len();
             }
+            let b = self.blocks.from(data, i, d.delimiter, d.quote);
+            // The bytes up to the first line feed of the block (all when it has none).
+            let line = b.nl.wrapping_sub(1) & !b.nl;
+            if b.quote & line != 0 {
+                rec.clear_cells();
+                return false;
+            }
+            let mut delims = b.delim & line;
+            while delims != 0 {
+                let j = b.at + delims.trailing_zeros() as usize;
+                rec.push(Span {
+                    start: from,
+                    end: j,
+                    scratch: false,
+                });
+                from = j + 1;
+                delims &= delims - 1;
+            }
+            if b.nl != 0 {
+                break b.at + b.nl.trailing_zeros() as usize;
+            }
+            i = b.at + 64;
         };
         let mut end = eol;
         let next = if eol < data.len() {

@@ -86,3 +86,76 @@ fn lenient_quotes_and_unterminated() {
         vec![Err(Unterminated { cell: 2 })]
     );
 }
+
+/// Every record of `data` from `start`, as (result, cells, start, end, line), then the
+/// reader's final position and line count.
+type Trace = (
+    Vec<(Result<Vec<Vec<u8>>, Unterminated>, usize, usize, u64)>,
+    usize,
+    u64,
+);
+
+fn trace(mut r: RecordReader, data: &[u8]) -> Trace {
+    let mut rec = Record::default();
+    let mut out = Vec::new();
+    loop {
+        let res = match r.read(data, &mut rec) {
+            Ok(false) => break,
+            Ok(true) => Ok((0..rec.len()).map(|i| rec.cell(data, i).to_vec()).collect()),
+            Err(e) => Err(e),
+        };
+        out.push((res, rec.start, rec.end, rec.line));
+    }
+    (out, r.pos(), r.lines())
+}
+
+/// Marks every byte a quote: the plain-line path gives up on every line.
+fn all_quotes(_: &[u8], _: usize, _: u8, _: u8, _: u8) -> [u64; 3] {
+    [0, 0, !0]
+}
+
+fn dialects() -> impl Strategy<Value = Dialect> {
+    (
+        prop::sample::select(b",;\t|".to_vec()),
+        prop::sample::select(b"\"'".to_vec()),
+        prop::option::of(Just(b'\\')),
+        prop::option::of(Just(b'#')),
+        prop::bool::weighted(0.1),
+    )
+        .prop_map(|(delimiter, quote, escape, comment, trim)| Dialect {
+            delimiter,
+            quote,
+            escape,
+            comment,
+            trim,
+        })
+}
+
+use proptest::prelude::*;
+
+proptest! {
+    /// The vector classification, the portable one and the full reader read the same
+    /// records, from every start offset of inputs rich in the special bytes.
+    #[test]
+    fn vector_portable_and_full_reader_agree(
+        d in dialects(),
+        data in prop::collection::vec(
+            prop_oneof![
+                3 => prop::sample::select(b",;\t|\"'\n\r \\#".to_vec()),
+                1 => prop::sample::select(b"ab\xc3\xa9\x00\xff".to_vec()),
+            ],
+            0..200,
+        ),
+    ) {
+        for start in 0..=data.len() {
+            let vector = trace(RecordReader::new(d, start), &data);
+            let portable = trace(
+                RecordReader::new(d, start).with_classify(lpconvert_lp::simd::portable::eq3_at),
+                &data,
+            );
+            let full = trace(RecordReader::new(d, start).with_classify(all_quotes), &data);
+            prop_assert_eq!(&vector, &portable, "start {}", start);
+            prop_assert_eq!(&vector, &full, "start {}", start);
+        }
+    }
+}

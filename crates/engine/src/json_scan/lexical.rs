@@ -2,7 +2,11 @@
 //! numbers and literals.
 
 use super::{fail, Res};
+use lpconvert_lp::simd::{self, Class};
 use std::ops::Range;
+
+#[cfg(test)]
+mod tests;
 
 #[inline]
 pub(super) fn ws(s: &[u8], mut i: usize) -> usize {
@@ -12,11 +16,42 @@ pub(super) fn ws(s: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The bytes that end a plain run of string text: the quote and the backslash.
+const STOPS: Class<'static> = Class {
+    eq: b"\"\\",
+    below: 0,
+    high: false,
+};
+
+/// The bytes that send a string to the full check: controls and non-ASCII bytes.
+const UNUSUAL: Class<'static> = Class {
+    eq: &[],
+    below: 0x20,
+    high: true,
+};
+
 /// Finds the end of a string whose opening quote is at `i`: returns (index of the closing
-/// quote, has escapes).
+/// quote, has escapes). Most strings end within 16 bytes: one vector compare finds the
+/// quote without a search call.
 #[inline]
 pub(super) fn string_end(s: &[u8], i: usize) -> Res<(usize, bool)> {
     let mut p = i + 1;
+    if let Some(w) = simd::window16(s, p) {
+        let stops = simd::mask16(w, STOPS);
+        if stops == 0 {
+            p += 16;
+        } else {
+            let o = p + stops.trailing_zeros() as usize;
+            if s[o] == b'"' {
+                return Ok((o, false));
+            }
+        }
+    }
+    search_string_end(s, i, p)
+}
+
+/// [`string_end`] by searching from `p` (after the opening quote at `i`, in plain text).
+fn search_string_end(s: &[u8], i: usize, mut p: usize) -> Res<(usize, bool)> {
     let mut escaped = false;
     loop {
         match memchr::memchr2(b'"', b'\\', &s[p.min(s.len())..]) {
@@ -30,9 +65,44 @@ pub(super) fn string_end(s: &[u8], i: usize) -> Res<(usize, bool)> {
     }
 }
 
+/// True when `s[start..end]` has no control or non-ASCII byte, 16 bytes at a time (the
+/// last window may overlap the one before it); `None` when a string shorter than 16 bytes
+/// has no full window in `s` (the caller checks it byte by byte).
+#[inline]
+fn plain_ascii(s: &[u8], start: usize, end: usize) -> Option<bool> {
+    let mut p = start;
+    while p < end {
+        let w = match simd::window16(s, p) {
+            Some(w) => w,
+            None if end - start >= 16 => {
+                p = end - 16;
+                simd::window16(s, p)?
+            }
+            None => return None,
+        };
+        let mut m = simd::mask16(w, UNUSUAL);
+        if end - p < 16 {
+            m &= (1u32 << (end - p)) - 1;
+        }
+        if m != 0 {
+            return Some(false);
+        }
+        p += 16;
+    }
+    Some(true)
+}
+
 /// Checks an extracted string's raw content: no raw control characters (RFC 8259 wants
 /// them escaped) and valid UTF-8.
 pub(super) fn check_string(s: &[u8], start: usize, end: usize) -> Res<()> {
+    if plain_ascii(s, start, end) == Some(true) {
+        return Ok(());
+    }
+    check_string_bytes(s, start, end)
+}
+
+/// [`check_string`] byte by byte.
+fn check_string_bytes(s: &[u8], start: usize, end: usize) -> Res<()> {
     let text = &s[start..end];
     if let Some(p) = text.iter().position(|&b| b < 0x20) {
         return fail(
