@@ -79,9 +79,18 @@ impl CsvWorker {
                 dialect,
                 data,
                 out,
-                &mut OneLineRich,
+                &mut OneLine::<true>,
             ),
-            None => convert_records(rec, scratch, max, plan, dialect, data, out, &mut OneLine),
+            None => convert_records(
+                rec,
+                scratch,
+                max,
+                plan,
+                dialect,
+                data,
+                out,
+                &mut OneLine::<false>,
+            ),
             Some(multi) => {
                 let line = self
                     .line
@@ -110,10 +119,11 @@ trait MapRecord {
     ) -> Result<Mapped, RowError>;
 }
 
-/// One line per record: the mapper as it always was.
-struct OneLine;
+/// One line per record: the mapper as it always was, or (`RICH`) its instance with the
+/// plan's value rules.
+struct OneLine<const RICH: bool>;
 
-impl MapRecord for OneLine {
+impl<const RICH: bool> MapRecord for OneLine<RICH> {
     #[inline(always)]
     fn map<C: Cells>(
         &mut self,
@@ -122,22 +132,11 @@ impl MapRecord for OneLine {
         out: &mut Vec<u8>,
         scratch: &mut Scratch,
     ) -> Result<Mapped, RowError> {
-        map_row(plan, cells, out, scratch)
-    }
-}
-
-/// One line per record through the mapper's value rules.
-struct OneLineRich;
-
-impl MapRecord for OneLineRich {
-    fn map<C: Cells>(
-        &mut self,
-        plan: &Plan,
-        cells: &C,
-        out: &mut Vec<u8>,
-        scratch: &mut Scratch,
-    ) -> Result<Mapped, RowError> {
-        map_row_rich(plan, cells, out, scratch)
+        if RICH {
+            map_row_rich(plan, cells, out, scratch)
+        } else {
+            map_row(plan, cells, out, scratch)
+        }
     }
 }
 

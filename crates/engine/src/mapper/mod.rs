@@ -131,7 +131,7 @@ impl<'p, C: Cells> Ctx<'p, C> {
         match input {
             Input::Slot(s) => self.cells.column(*s),
             Input::Joined(s) => s.first().map_or(0, |s| self.cells.column(*s)),
-            Input::Const(_) => 0,
+            Input::Const(_) => self.template_column(input),
         }
     }
 

@@ -10,6 +10,34 @@ use lpconvert_schema::rule::{TemplatePiece, ValueRule};
 use lpconvert_schema::{FieldPlan, FieldType, Input, MeasurementPlan, TimestampPlan};
 
 impl<'p, C: Cells> Ctx<'p, C> {
+    /// The column an error about `input` names when it is an entry's template: the first
+    /// cell the template reads (0 for other constants).
+    #[cold]
+    pub(super) fn template_column(&self, input: &Input) -> usize {
+        let p = self.plan;
+        let rules = p
+            .tags
+            .iter()
+            .map(|t| (&t.input, &t.rule))
+            .chain(p.fields.iter().map(|f| (&f.input, &f.rule)))
+            .chain(p.timestamp.iter().map(|t| (&t.input, &t.rule)));
+        for (i, rule) in rules {
+            if std::ptr::eq(i, input) {
+                return rule.as_deref().map_or(0, |r| self.first_cell(r));
+            }
+        }
+        0
+    }
+
+    /// The column of the first cell a rule's template reads, 0 without one.
+    fn first_cell(&self, rule: &ValueRule) -> usize {
+        let first = rule.template.iter().flatten().find_map(|p| match p {
+            TemplatePiece::Slot(s) => Some(*s),
+            TemplatePiece::Text(_) => None,
+        });
+        first.map_or(0, |s| self.cells.column(s))
+    }
+
     /// The value of an input under its rule: the template (or the input) read, the regex
     /// applied, then the default when the result is empty or null.
     #[inline]
@@ -78,7 +106,13 @@ pub(super) fn measurement<C: Cells>(
         )
         .map_err(|e| e.within("measurement"))?;
     let text = cell.map_or(&b""[..], |c| c.text);
-    write_measurement_checked(out, text).map_err(|e| cx.err(&input, "measurement", text, e))
+    write_measurement_checked(out, text).map_err(|e| {
+        let mut err = cx.err(&input, "measurement", text, e);
+        if let (0, Some(rule)) = (err.column, &plan.measurement_rule) {
+            err.column = cx.first_cell(rule);
+        }
+        err
+    })
 }
 
 /// A string field whose NDJSON source is an object or array: its JSON text without the
