@@ -290,7 +290,7 @@ pub fn map_row<C: Cells>(
 
 /// [`map_row`] for a plan with value rules (templates, regexes, number rules, a
 /// measurement default).
-#[inline(never)]
+#[inline]
 pub fn map_row_rich<C: Cells>(
     plan: &Plan,
     cells: &C,

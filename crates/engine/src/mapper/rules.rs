@@ -39,8 +39,9 @@ impl<'p, C: Cells> Ctx<'p, C> {
     }
 
     /// The value of an input under its rule: the template (or the input) read, the regex
-    /// applied, then the default when the result is empty or null.
-    #[inline]
+    /// applied, then the default when the result is empty or null. Entries without a rule
+    /// read as in the plain mapper.
+    #[inline(always)]
     pub(super) fn rich_value<'a>(
         &'a self,
         input: &'a Input,
@@ -51,9 +52,23 @@ impl<'p, C: Cells> Ctx<'p, C> {
     where
         'p: 'a,
     {
-        let Some(rule) = rule else {
-            return self.value(input, default, scratch);
-        };
+        match rule {
+            None => self.value(input, default, scratch),
+            Some(rule) => self.ruled_value(input, rule, default, scratch),
+        }
+    }
+
+    #[inline(never)]
+    fn ruled_value<'a>(
+        &'a self,
+        input: &'a Input,
+        rule: &'a ValueRule,
+        default: Option<&'a [u8]>,
+        scratch: &'a mut Vec<u8>,
+    ) -> Result<Option<Cell<'a>>, RowError>
+    where
+        'p: 'a,
+    {
         let cell = match &rule.template {
             Some(pieces) => {
                 scratch.clear();
