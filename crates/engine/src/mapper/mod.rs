@@ -290,7 +290,7 @@ pub fn map_row<C: Cells>(
 
 /// [`map_row`] for a plan with value rules (templates, regexes, number rules, a
 /// measurement default).
-#[inline]
+#[inline(never)]
 pub fn map_row_rich<C: Cells>(
     plan: &Plan,
     cells: &C,
@@ -396,9 +396,13 @@ fn map_into<C: Cells, const RICH: bool>(
             Err(e) => rules::json_string(&cx, f, &mut scratch.json)
                 .ok_or_else(|| e.within(&format!("field {}", f.name)))?,
         };
-        let cell = match f.rule.as_deref().and_then(|r| r.number.as_ref()) {
-            Some(rule) if RICH => rules::number(&cx, f, rule, cell, &mut scratch.number)?,
-            _ => cell,
+        let cell = if RICH {
+            match f.rule.as_deref().and_then(|r| r.number.as_ref()) {
+                Some(rule) => rules::number(&cx, f, rule, cell, &mut scratch.number)?,
+                None => cell,
+            }
+        } else {
+            cell
         };
         // `prefix` is `,key=`: the escaped key is 2 bytes shorter.
         if series_len + FIELD_KEY_SEPARATOR_LEN + f.prefix.len() - 2 > MAX_KEY_LEN {
