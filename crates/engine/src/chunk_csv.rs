@@ -1,7 +1,7 @@
 //! Converts one chunk of CSV records: the work a worker does, with its reused buffers.
 
 use crate::csv_record::{Dialect, Record, RecordReader};
-use crate::mapper::{map_row, Cell, Cells, Mapped, RowError, Scratch};
+use crate::mapper::{map_row, map_row_rich, Cell, Cells, Mapped, RowError, Scratch};
 use crate::multi::{map_record, LinePlan};
 use crate::pipeline::oversize_message;
 use crate::report::{ChunkOutput, RowReject};
@@ -71,7 +71,26 @@ impl CsvWorker {
         let (rec, scratch) = (&mut self.rec, &mut self.scratch);
         let max = self.max_record;
         match &plan.multi {
-            None => convert_records(rec, scratch, max, plan, dialect, data, out, &mut OneLine),
+            None if plan.rich => convert_records(
+                rec,
+                scratch,
+                max,
+                plan,
+                dialect,
+                data,
+                out,
+                &mut OneLine::<true>,
+            ),
+            None => convert_records(
+                rec,
+                scratch,
+                max,
+                plan,
+                dialect,
+                data,
+                out,
+                &mut OneLine::<false>,
+            ),
             Some(multi) => {
                 let line = self
                     .line
@@ -100,10 +119,11 @@ trait MapRecord {
     ) -> Result<Mapped, RowError>;
 }
 
-/// One line per record: the mapper as it always was.
-struct OneLine;
+/// One line per record: the mapper as it always was, or (`RICH`) its instance with the
+/// plan's value rules.
+struct OneLine<const RICH: bool>;
 
-impl MapRecord for OneLine {
+impl<const RICH: bool> MapRecord for OneLine<RICH> {
     #[inline(always)]
     fn map<C: Cells>(
         &mut self,
@@ -112,7 +132,11 @@ impl MapRecord for OneLine {
         out: &mut Vec<u8>,
         scratch: &mut Scratch,
     ) -> Result<Mapped, RowError> {
-        map_row(plan, cells, out, scratch)
+        if RICH {
+            map_row_rich(plan, cells, out, scratch)
+        } else {
+            map_row(plan, cells, out, scratch)
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! copy of the plan (the *line plan*) and maps it with the one-line mapper, so escaping,
 //! types and messages are the one implementation.
 
-use crate::mapper::{map_row, shown, Cells, Mapped, RowError, Scratch};
+use crate::mapper::{map_row_any, shown, Cells, Mapped, RowError, Scratch};
 use crate::pipeline::Tuning;
 use lpconvert_lp::printable;
 use lpconvert_schema::multi::{Target, Use};
@@ -58,7 +58,7 @@ impl LinePlan {
             bad_measurement: None,
             innermost: plan.multi.as_deref().map_or_else(Vec::new, innermost),
             fixed_ts: plan.format == lpconvert_schema::Format::Csv
-                && plan.timestamp.is_some()
+                && plan.timestamp.as_ref().is_some_and(|t| t.rule.is_none())
                 && plan
                     .multi
                     .as_ref()
@@ -125,6 +125,10 @@ impl<C: Cells> Cells for Own<'_, C> {
 
     fn column(&self, slot: usize) -> usize {
         self.0.column(slot)
+    }
+
+    fn json_text(&self, slot: usize) -> Option<&[u8]> {
+        self.0.json_text(slot)
     }
 }
 
@@ -218,7 +222,7 @@ pub(crate) fn emit<C: Cells>(
     if let Some(e) = &line.bad_measurement {
         return Err(e.clone());
     }
-    let mapped = map_row(&line.plan, &Own(cells), out, scratch).map_err(|mut e| {
+    let mapped = map_row_any(&line.plan, &Own(cells), out, scratch).map_err(|mut e| {
         // An error without a cell is about a constant: in a line plan, a `key_of` name.
         if e.column == 0 {
             e.column = line.key_of_column;

@@ -5,7 +5,9 @@
 
 pub mod infer;
 pub mod multi;
+pub mod number;
 pub mod plan;
+pub mod rule;
 pub mod spec;
 pub mod time;
 

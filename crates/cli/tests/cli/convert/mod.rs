@@ -3,6 +3,7 @@
 //! NDJSON / JSON-array input.
 
 mod exit_codes;
+mod file_sources;
 mod golden;
 mod inputs;
 mod json_input;
