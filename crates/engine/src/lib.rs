@@ -140,6 +140,9 @@ pub fn convert_input(
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
+    let name = input.name.clone();
+    let input = input::decode(input, schema.encoding)
+        .map_err(|e| EngineError::Input(input::read_error_text(&name, &e)))?;
     let (format, tab) = input_format(schema, &input.name);
     match format {
         Format::Csv => csv::convert(input.data, &input.name, tab, schema, tuning, sink),

@@ -1,0 +1,304 @@
+//! The schema keys of one annotated table (SCHEMA.md names): what csv2lp's
+//! `recomputeLineProtocolColumns` decides, written as TOML.
+
+use super::columns::{Column, Origin, Part, Table};
+use super::{layout, TablePreamble};
+use crate::SchemaError;
+use toml::{Table as Toml, Value};
+
+const FIELD_NAME: &str = "_field";
+const FIELD_VALUE: &str = "_value";
+const TIME: &str = "_time";
+const MEASUREMENT: &str = "_measurement";
+
+fn err(key: &str, message: String) -> SchemaError {
+    SchemaError::Key {
+        key: key.to_string(),
+        message,
+    }
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.to_string())
+}
+
+/// The roles csv2lp gives the columns (the last measurement or time column wins; a tag label
+/// given twice keeps its last column; tags sorted by label).
+struct Roles<'t> {
+    measurement: Option<&'t Column>,
+    time: Option<&'t Column>,
+    field_name: Option<&'t Column>,
+    field_value: Option<&'t Column>,
+    tags: Vec<&'t Column>,
+    fields: Vec<&'t Column>,
+}
+
+fn roles(t: &Table) -> Roles<'_> {
+    let default_is_field = !t.columns.iter().any(|c| c.label == FIELD_NAME);
+    let mut r = Roles {
+        measurement: None,
+        time: None,
+        field_name: None,
+        field_value: None,
+        tags: Vec::new(),
+        fields: Vec::new(),
+    };
+    for col in t.columns.iter().chain(&t.extra) {
+        if col.label == MEASUREMENT || col.part == Part::Measurement {
+            r.measurement = Some(col);
+        } else if col.label == TIME || col.part == Part::Time {
+            r.time = Some(col);
+        } else if col.label.trim().is_empty() || col.part == Part::Ignored {
+        } else if col.label == FIELD_NAME {
+            r.field_name = Some(col);
+        } else if col.label == FIELD_VALUE {
+            r.field_value = Some(col);
+        } else if col.part == Part::Tag {
+            r.tags.retain(|c| c.label != col.label);
+            r.tags.push(col);
+        } else if col.part == Part::Field || default_is_field {
+            r.fields.push(col);
+        }
+    }
+    r.tags.sort_by(|a, b| a.label.cmp(&b.label));
+    r
+}
+
+/// `${label}` placeholders as the schema's `{label}`; literal braces doubled.
+fn template(concat: &str) -> String {
+    let mut out = String::with_capacity(concat.len());
+    let mut rest = concat;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("${") {
+            if let Some(end) = after.find('}').filter(|&e| e > 0) {
+                out.push('{');
+                out.push_str(&after[..end].replace('{', "{{"));
+                out.push('}');
+                rest = &after[end + 1..];
+                continue;
+            }
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        match c {
+            '{' => out.push_str("{{"),
+            '}' => out.push_str("}}"),
+            _ => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The source keys of a column: `column` (and `default`), `value`, or `template`.
+fn source(col: &Column, entry: &mut Toml) {
+    match col.origin {
+        Origin::Data => {
+            entry.insert("column".into(), s(&col.label));
+            if !col.default.is_empty() {
+                entry.insert("default".into(), s(&col.default));
+            }
+        }
+        Origin::Constant => {
+            entry.insert("value".into(), s(&col.default));
+        }
+        Origin::Concat => {
+            entry.insert("template".into(), s(&template(&col.default)));
+        }
+    }
+}
+
+/// `number_format` for a csv2lp number format: its first character is the decimal
+/// separator, the others are removed (group separators).
+fn number_format(format: &str) -> Value {
+    let mut chars = format.chars();
+    let decimal = chars.next().map(String::from).unwrap_or_else(|| ".".into());
+    let mut nf = Toml::new();
+    nf.insert("decimal".into(), Value::String(decimal));
+    let group: Vec<Value> = chars.map(|c| Value::String(c.to_string())).collect();
+    if !group.is_empty() {
+        nf.insert("group".into(), Value::Array(group));
+    }
+    Value::Table(nf)
+}
+
+/// The keys a value of csv2lp type `dtype:format` adds to a field entry.
+fn field_type(col: &Column, key: &str, entry: &mut Toml) -> Result<(), SchemaError> {
+    let f = col.format.as_str();
+    let ty = match col.dtype.as_str() {
+        // `field` and untyped columns: csv2lp copies the text as it is; read as a number.
+        "" => "float",
+        "string" => "string",
+        "double" => {
+            if !f.is_empty() {
+                entry.insert("number_format".into(), number_format(f));
+            }
+            "float"
+        }
+        "long" | "unsignedLong" => {
+            let rest = f.strip_prefix("strict");
+            if !f.is_empty() {
+                if rest != Some("") {
+                    entry.insert("number_format".into(), number_format(rest.unwrap_or(f)));
+                }
+                if rest.is_none() {
+                    entry.insert("from_float".into(), s("truncate"));
+                }
+            }
+            if col.dtype == "long" {
+                "integer"
+            } else {
+                "unsigned"
+            }
+        }
+        "boolean" => {
+            if !f.is_empty() {
+                let (t, fl) = f.split_once(':').ok_or_else(|| {
+                    err(
+                        key,
+                        format!(
+                            "boolean format `{f}` should be `trues:falses`, e.g. \
+                             boolean:y,Y:n,N"
+                        ),
+                    )
+                })?;
+                let list = |l: &str| {
+                    Value::Array(l.split(',').filter(|v| !v.is_empty()).map(s).collect())
+                };
+                if !t.is_empty() {
+                    entry.insert("true_values".into(), list(t));
+                }
+                if !fl.is_empty() {
+                    entry.insert("false_values".into(), list(fl));
+                }
+            }
+            "boolean"
+        }
+        "duration" => "duration",
+        other => {
+            return Err(err(
+                key,
+                format!(
+                    "column `{}`: data type `{other}` is not supported: use string, double, \
+                     long, unsignedLong, boolean, duration, dateTime, tag, field, \
+                     measurement or ignored",
+                    col.label
+                ),
+            ))
+        }
+    };
+    entry.insert("type".into(), s(ty));
+    Ok(())
+}
+
+/// The `[timestamp]` table of the time column.
+fn timestamp(col: &Column, timezone: Option<&str>) -> Result<Toml, SchemaError> {
+    let mut ts = Toml::new();
+    source(col, &mut ts);
+    let format = layout::time_format(&col.format);
+    let pattern = format.as_deref().is_some_and(|f| f.contains('%'));
+    ts.insert(
+        "format".into(),
+        match format {
+            Some(f) => s(&f),
+            None => Value::Array(vec![s("unix_ns"), s("rfc3339")]),
+        },
+    );
+    if let (Some(tz), true) = (timezone, pattern) {
+        ts.insert("timezone".into(), s(&zone(tz)?));
+    }
+    Ok(ts)
+}
+
+/// csv2lp's `#timezone` (`+hhmm`, `-hhmm`, `UTC`, an IANA name) as the schema's timezone.
+fn zone(tz: &str) -> Result<String, SchemaError> {
+    let b = tz.as_bytes();
+    if matches!(b.first(), Some(b'+') | Some(b'-')) {
+        if b.len() == 5 && b[1..].iter().all(u8::is_ascii_digit) {
+            return Ok(format!("{}:{}", &tz[..3], &tz[3..]));
+        }
+        return Err(err(
+            "#timezone",
+            format!("`{tz}` is not +hhmm or -hhmm"),
+        ));
+    }
+    if tz.is_empty() {
+        return Ok("UTC".into());
+    }
+    if tz.eq_ignore_ascii_case("local") {
+        return Err(err(
+            "#timezone",
+            "`Local` depends on the machine: give the offset (-0500) or an IANA name \
+             (America/New_York)"
+                .into(),
+        ));
+    }
+    Ok(tz.to_string())
+}
+
+/// The schema table of one annotated table.
+pub(super) fn schema_table(t: &Table, pre: &TablePreamble) -> Result<Toml, SchemaError> {
+    let r = roles(t);
+    let mut out = Toml::new();
+    let m = r.measurement.ok_or_else(|| {
+        err(
+            "#datatype",
+            "no measurement column found: mark one `measurement` (#datatype or name|measurement), \
+             label it `_measurement`, or add `#constant measurement,NAME`"
+                .into(),
+        )
+    })?;
+    out.insert(
+        "measurement".into(),
+        match m.origin {
+            Origin::Constant => s(&m.default),
+            _ => {
+                let mut e = Toml::new();
+                source(m, &mut e);
+                Value::Table(e)
+            }
+        },
+    );
+    if let Some(time) = r.time {
+        out.insert(
+            "timestamp".into(),
+            Value::Table(timestamp(time, t.timezone.as_deref())?),
+        );
+    }
+    let mut tags = Toml::new();
+    for tag in &r.tags {
+        let mut e = Toml::new();
+        source(tag, &mut e);
+        tags.insert(tag.label.clone(), Value::Table(e));
+    }
+    if !tags.is_empty() {
+        out.insert("tags".into(), Value::Table(tags));
+    }
+    let mut fields = Toml::new();
+    if let (Some(name), Some(value)) = (r.field_name, r.field_value) {
+        let key = format!("{{{}}}", name.label);
+        let mut e = Toml::new();
+        source(value, &mut e);
+        field_type(value, &format!("fields.\"{key}\""), &mut e)?;
+        fields.insert(key, Value::Table(e));
+    }
+    for f in &r.fields {
+        let mut e = Toml::new();
+        source(f, &mut e);
+        field_type(f, &format!("fields.{}", f.label), &mut e)?;
+        fields.insert(f.label.clone(), Value::Table(e));
+    }
+    out.insert("fields".into(), Value::Table(fields));
+    let mut csv = Toml::new();
+    if let Some(sep) = pre.sep {
+        csv.insert("delimiter".into(), s(&char::from(sep).to_string()));
+    }
+    if pre.lines_before_header > 0 {
+        csv.insert(
+            "skip_rows".into(),
+            Value::Integer(pre.lines_before_header as i64),
+        );
+    }
+    csv.insert("comment".into(), s("#"));
+    out.insert("csv".into(), Value::Table(csv));
+    Ok(out)
+}
