@@ -146,6 +146,9 @@ pub(super) struct Table {
     pub columns: Vec<Column>,
     pub extra: Vec<Column>,
     pub timezone: Option<String>,
+    /// The header's names without their `|type|default` parts, when some cell had one
+    /// (the schema's `[csv] columns`).
+    pub renamed: Option<Vec<String>>,
 }
 
 impl Table {
@@ -204,15 +207,20 @@ impl Table {
         if !by_annotation {
             t.columns = (0..header.len()).map(|_| Column::new(Origin::Data)).collect();
         }
-        for (col, label) in t.columns.iter_mut().zip(header) {
+        let mut names = header.to_vec();
+        let mut renamed = false;
+        for ((col, label), name) in t.columns.iter_mut().zip(header).zip(&mut names) {
             col.label = label.clone();
             if col.dtype.is_empty() {
                 if let Some(bar) = label.find('|') {
                     col.set_type(&label[bar + 1..]);
                     col.label = label[..bar].to_string();
+                    name.clone_from(&col.label);
+                    renamed = true;
                 }
             }
         }
+        t.renamed = renamed.then_some(names);
         t
     }
 }

@@ -292,6 +292,12 @@ pub(super) fn schema_table(t: &Table, pre: &TablePreamble) -> Result<Toml, Schem
     if let Some(sep) = pre.sep {
         csv.insert("delimiter".into(), s(&char::from(sep).to_string()));
     }
+    if let Some(names) = &t.renamed {
+        csv.insert(
+            "columns".into(),
+            Value::Array(names.iter().map(|n| s(n)).collect()),
+        );
+    }
     if pre.lines_before_header > 0 {
         csv.insert(
             "skip_rows".into(),
