@@ -48,11 +48,13 @@ pub fn first_preamble(head: &[u8]) -> Option<(TablePreamble, bool)> {
     Some((pre, more))
 }
 
-/// Whether `head` starts like an annotated CSV file: after a `sep=` line, an annotation
-/// row csv2lp knows (`#datatype`, `#group`, `#constant`, ...).
+/// Whether `head` starts like an annotated CSV file: after blank lines and a `sep=` line,
+/// an annotation row csv2lp knows (`#datatype`, `#group`, `#constant`, ...).
 pub fn looks_annotated(head: &[u8]) -> bool {
     let head = head.strip_prefix(input::UTF8_BOM).unwrap_or(head);
-    let mut lines = head.split(|&b| b == b'\n');
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
     let mut line = lines.next().unwrap_or_default();
     if sep_of(line).is_some() {
         line = lines.next().unwrap_or_default();

@@ -206,6 +206,10 @@ fn timestamp(col: &Column, timezone: Option<&str>) -> Result<Toml, SchemaError> 
     if let (Some(tz), true) = (timezone, pattern) {
         ts.insert("timezone".into(), s(&zone(tz)?));
     }
+    if col.origin == Origin::Data && col.default.is_empty() {
+        // csv2lp writes a line without timestamp when the time cell is empty.
+        ts.insert("required".into(), Value::Boolean(false));
+    }
     Ok(ts)
 }
 

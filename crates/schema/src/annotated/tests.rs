@@ -34,6 +34,7 @@ fn a_flux_result_reads_field_and_value_from_the_data_and_group_columns_as_tags()
 [timestamp]
 column = "_time"
 format = "rfc3339"
+required = false
 
 [tags]
 cpu = { column = "cpu" }
