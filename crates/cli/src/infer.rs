@@ -138,9 +138,8 @@ fn annotated_draft(
     let Some((pre, more)) = lpconvert_engine::annotated::first_preamble(head) else {
         bail!("{name}: no annotation rows and header to draft a schema from");
     };
-    let table = lpconvert_schema::annotated::compile(&pre).map_err(|e| {
-        anyhow::anyhow!("{name}: the annotations do not make a schema: {e}")
-    })?;
+    let table = lpconvert_schema::annotated::compile(&pre)
+        .map_err(|e| anyhow::anyhow!("{name}: the annotations do not make a schema: {e}"))?;
     let mut text = format!(
         "# The schema the annotations of {name} declare (csv2lp rules): it converts the \
          first table\n# as plain CSV, the annotation rows skipped.\n"

@@ -108,6 +108,12 @@ fn convert_table(
             "{name}:{header_line}: the annotations of the table with this header: {e}"
         ))
     })?;
+    let mut schema = schema;
+    if !comment_in_data(&table.bytes, table.lines_before_header + 1) {
+        // No `#` row among the data: cut chunks in parallel (a comment byte makes the
+        // chunker read records sequentially).
+        schema.csv.comment = None;
+    }
     let mut table_sink = TableSink {
         inner: sink,
         line_offset: table.line_offset,
@@ -127,6 +133,14 @@ fn convert_table(
     Ok((counters, table_sink.stopped))
 }
 
+/// Whether a line after the first `skip` lines of `bytes` starts with `#`.
+fn comment_in_data(bytes: &[u8], skip: usize) -> bool {
+    let start = memchr::memchr_iter(b'\n', bytes)
+        .nth(skip.saturating_sub(1))
+        .map_or(bytes.len(), |i| i + 1);
+    memchr::memmem::find(&bytes[start..], b"\n#").is_some() || bytes[start..].starts_with(b"#")
+}
+
 /// The annotation rows and header of a table (`None` without a header).
 fn read_preamble(
     bytes: &[u8],
@@ -139,7 +153,13 @@ fn read_preamble(
     } else {
         0
     };
-    let mut reader = RecordReader::new(Dialect { comment: None, ..dialect }, bom);
+    let mut reader = RecordReader::new(
+        Dialect {
+            comment: None,
+            ..dialect
+        },
+        bom,
+    );
     if sep.is_some() {
         reader.skip_lines(bytes, 1);
     }
@@ -192,7 +212,7 @@ impl Sink for TableSink<'_> {
     }
 
     fn progress(&mut self, counters: &Counters) {
-        let mut all = self.before.clone();
+        let mut all = *self.before;
         all.add(counters);
         self.inner.progress(&all);
     }

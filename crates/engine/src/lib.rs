@@ -157,10 +157,12 @@ pub fn load_schema_or_annotated(
             expected: "is required (only --format annotated-csv converts without a schema)",
         });
     }
-    let mut schema = Schema::from_toml(&format!("format = \"{annotated}\"\n"))
-        .map_err(|error| LoadSchemaError::Schema {
-            path: PathBuf::from("--format annotated-csv"),
-            error,
+    let mut schema =
+        Schema::from_toml(&format!("format = \"{annotated}\"\n")).map_err(|error| {
+            LoadSchemaError::Schema {
+                path: PathBuf::from("--format annotated-csv"),
+                error,
+            }
         })?;
     apply_overrides(&mut schema, overrides)?;
     Ok(schema)
@@ -170,9 +172,11 @@ pub fn load_schema_or_annotated(
 fn apply_format(schema: &mut Schema, f: &str) -> Result<(), &'static str> {
     if f == lpconvert_schema::annotated::ANNOTATED_CSV {
         if !schema.annotated {
-            return Err(": the schema's measurement, [tags], [fields] and [timestamp] are not \
+            return Err(
+                ": the schema's measurement, [tags], [fields] and [timestamp] are not \
                         allowed with annotated CSV (its annotation rows declare them): give a \
-                        schema with only precision, on_error, [csv] and encoding, or none");
+                        schema with only precision, on_error, [csv] and encoding, or none",
+            );
         }
         schema.format = Some(Format::Csv);
         return Ok(());

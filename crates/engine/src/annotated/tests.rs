@@ -63,7 +63,8 @@ fn a_flux_result_converts_table_by_table_with_file_line_numbers() {
 
 #[test]
 fn a_sep_line_sets_the_delimiter_of_every_table() {
-    let text = "sep=;\n#datatype measurement;long\nm;v\nx;1\n#datatype measurement;double\nm;w\ny;2\n";
+    let text =
+        "sep=;\n#datatype measurement;long\nm;v\nx;1\n#datatype measurement;double\nm;w\ny;2\n";
     let (sink, c) = run(text, 64);
     assert_eq!(String::from_utf8_lossy(&sink.lines), "x v=1i\ny w=2\n");
     assert_eq!(c.rows, 2);

@@ -138,7 +138,8 @@ impl<R: Read> Decoding<R> {
                     if b < 0x80 {
                         self.out.push(b);
                     } else {
-                        self.out.extend_from_slice(&[0xC0 | (b >> 6), 0x80 | (b & 0x3F)]);
+                        self.out
+                            .extend_from_slice(&[0xC0 | (b >> 6), 0x80 | (b & 0x3F)]);
                     }
                 }
             }

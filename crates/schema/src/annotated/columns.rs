@@ -189,10 +189,10 @@ impl Table {
                     }
                     for (col, cell) in t.columns.iter_mut().zip(row) {
                         match a {
-                            Annotation::Group if cell.ends_with("true") => {
-                                if col.part == Part::Undecided {
-                                    col.part = Part::Tag;
-                                }
+                            Annotation::Group
+                                if cell.ends_with("true") && col.part == Part::Undecided =>
+                            {
+                                col.part = Part::Tag;
                             }
                             Annotation::Datatype => col.set_type(cell),
                             Annotation::Default => {
@@ -205,7 +205,9 @@ impl Table {
             }
         }
         if !by_annotation {
-            t.columns = (0..header.len()).map(|_| Column::new(Origin::Data)).collect();
+            t.columns = (0..header.len())
+                .map(|_| Column::new(Origin::Data))
+                .collect();
         }
         let mut names = header.to_vec();
         let mut renamed = false;

@@ -161,9 +161,8 @@ fn field_type(col: &Column, key: &str, entry: &mut Toml) -> Result<(), SchemaErr
                         ),
                     )
                 })?;
-                let list = |l: &str| {
-                    Value::Array(l.split(',').filter(|v| !v.is_empty()).map(s).collect())
-                };
+                let list =
+                    |l: &str| Value::Array(l.split(',').filter(|v| !v.is_empty()).map(s).collect());
                 if !t.is_empty() {
                     entry.insert("true_values".into(), list(t));
                 }
@@ -220,10 +219,7 @@ fn zone(tz: &str) -> Result<String, SchemaError> {
         if b.len() == 5 && b[1..].iter().all(u8::is_ascii_digit) {
             return Ok(format!("{}:{}", &tz[..3], &tz[3..]));
         }
-        return Err(err(
-            "#timezone",
-            format!("`{tz}` is not +hhmm or -hhmm"),
-        ));
+        return Err(err("#timezone", format!("`{tz}` is not +hhmm or -hhmm")));
     }
     if tz.is_empty() {
         return Ok("UTC".into());

@@ -46,8 +46,7 @@ pub fn to_text(schema: &toml::Table) -> String {
     use std::fmt::Write;
     let key = |k: &str| {
         let bare = !k.is_empty()
-            && k
-                .bytes()
+            && k.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if bare {
             k.to_string()
@@ -59,7 +58,9 @@ pub fn to_text(schema: &toml::Table) -> String {
     let mut sections = String::new();
     for (k, v) in schema {
         match v {
-            toml::Value::Table(t) if ["timestamp", "tags", "fields", "csv"].contains(&k.as_str()) => {
+            toml::Value::Table(t)
+                if ["timestamp", "tags", "fields", "csv"].contains(&k.as_str()) =>
+            {
                 let _ = writeln!(sections, "\n[{}]", key(k));
                 for (ek, ev) in t {
                     let _ = writeln!(sections, "{} = {ev}", key(ek));

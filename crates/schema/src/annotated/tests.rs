@@ -60,7 +60,10 @@ fn datatype_rows_header_types_constants_and_concat_become_schema_keys() {
     let t = toml_of(&p);
     assert!(t.starts_with("measurement = { column = \"m\" }"), "{t}");
     assert!(t.contains("format = \"unix_ns\""), "{t}");
-    assert!(t.contains("time_steal = { column = \"time_steal\", type = \"float\" }"), "{t}");
+    assert!(
+        t.contains("time_steal = { column = \"time_steal\", type = \"float\" }"),
+        "{t}"
+    );
     assert!(!t.contains("nothing"), "{t}");
     // README example 4: constants, a time zone, number and boolean formats.
     let p = TablePreamble {
@@ -92,7 +95,10 @@ fn datatype_rows_header_types_constants_and_concat_become_schema_keys() {
     }
     // `#concat` templates; a header column without annotation is a field.
     let p = preamble(
-        &["#constant,measurement,m", "#concat,string,full,${first} ${last}{x}"],
+        &[
+            "#constant,measurement,m",
+            "#concat,string,full,${first} ${last}{x}",
+        ],
         "first,last",
     );
     let t = toml_of(&p);
@@ -105,15 +111,21 @@ fn missing_measurement_and_unknown_types_are_schema_errors() {
     assert!(e.to_string().contains("no measurement"), "{e}");
     let e = compile(&preamble(&["#datatype,measurement,decimal"], "a,b,c")).unwrap_err();
     assert!(e.to_string().contains("`decimal` is not supported"), "{e}");
-    let e = compile(&preamble(&["#timezone,Local", "#datatype,measurement,dateTime:2006"], "a,b"))
-        .unwrap_err();
+    let e = compile(&preamble(
+        &["#timezone,Local", "#datatype,measurement,dateTime:2006"],
+        "a,b",
+    ))
+    .unwrap_err();
     assert!(e.to_string().contains("Local"), "{e}");
 }
 
 #[test]
 fn annotations_are_named_by_their_first_cell() {
     assert_eq!(Annotation::of("#datatype"), Some(Annotation::Datatype));
-    assert_eq!(Annotation::of("#DataType measurement"), Some(Annotation::Datatype));
+    assert_eq!(
+        Annotation::of("#DataType measurement"),
+        Some(Annotation::Datatype)
+    );
     assert_eq!(Annotation::of("#datatypes"), None);
     assert_eq!(Annotation::of("# a comment"), None);
     assert!(Annotation::Group.per_column() && !Annotation::Constant.per_column());

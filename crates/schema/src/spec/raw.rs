@@ -149,7 +149,9 @@ impl Schema {
                     "encoding",
                     format!(
                         "unknown encoding `{e}`: use one of {}",
-                        crate::TextEncoding::NAMES.map(|n| format!("\"{n}\"")).join(", ")
+                        crate::TextEncoding::NAMES
+                            .map(|n| format!("\"{n}\""))
+                            .join(", ")
                     ),
                 )
             })?,

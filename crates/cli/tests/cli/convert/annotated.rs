@@ -133,11 +133,24 @@ fn a_rejected_row_is_written_after_its_own_tables_preamble() {
         "env temp=1.5 1582669077000000000\nenv count=3i 1582669077000000000\n"
     );
     let first = std::fs::read_to_string(dir.join("bad.csv")).expect("rejects");
-    assert_eq!(first, [&TWO_TABLES.lines().take(3).collect::<Vec<_>>().join("\n"), "\n",
-        ",,0,2020-02-25T22:18:57Z,oops,temp,env\n"].concat());
+    assert_eq!(
+        first,
+        [
+            &TWO_TABLES.lines().take(3).collect::<Vec<_>>().join("\n"),
+            "\n",
+            ",,0,2020-02-25T22:18:57Z,oops,temp,env\n"
+        ]
+        .concat()
+    );
     let second = std::fs::read_to_string(dir.join("bad.2.csv")).expect("second rejects file");
-    assert!(second.starts_with("#datatype,string,long,dateTime:RFC3339,long"), "{second}");
-    assert!(second.ends_with(",_measurement\n,,1,2020-02-25T22:18:57Z,4.5x,count,env\n"), "{second}");
+    assert!(
+        second.starts_with("#datatype,string,long,dateTime:RFC3339,long"),
+        "{second}"
+    );
+    assert!(
+        second.ends_with(",_measurement\n,,1,2020-02-25T22:18:57Z,4.5x,count,env\n"),
+        "{second}"
+    );
     let errors = std::fs::read_to_string(dir.join("bad.csv.errors")).expect("reasons");
     assert!(errors.starts_with("a.csv:5:"), "{errors}");
     let errors = std::fs::read_to_string(dir.join("bad.2.csv.errors")).expect("reasons");
@@ -152,19 +165,46 @@ fn a_rejected_row_is_written_after_its_own_tables_preamble() {
 fn a_schema_with_annotated_input_gives_only_what_the_annotations_do_not() {
     let dir = TempDir::new("annotated-schema");
     write_in(&dir, "a.csv", TWO_TABLES);
-    write_in(&dir, "s.toml", "format = \"annotated-csv\"\nprecision = \"s\"\non_error = \"skip\"\n");
+    write_in(
+        &dir,
+        "s.toml",
+        "format = \"annotated-csv\"\nprecision = \"s\"\non_error = \"skip\"\n",
+    );
     let out = run_in(&dir, &["-s", "s.toml", "-q", "a.csv"], None);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert_eq!(text(&out.stdout), "env temp=1.5 1582669077\nenv count=3i 1582669077\n");
+    assert_eq!(
+        text(&out.stdout),
+        "env temp=1.5 1582669077\nenv count=3i 1582669077\n"
+    );
     // The mapping keys are the annotations' own.
-    write_in(&dir, "m.toml", "format = \"annotated-csv\"\nmeasurement = \"x\"\n");
+    write_in(
+        &dir,
+        "m.toml",
+        "format = \"annotated-csv\"\nmeasurement = \"x\"\n",
+    );
     let out = run_in(&dir, &["-s", "m.toml", "a.csv"], None);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("`measurement` is not allowed"), "{}", stderr(&out));
-    write_in(&dir, "full.toml", "measurement = \"x\"\n[fields]\nv = \"float\"\n");
-    let out = run_in(&dir, &["-s", "full.toml", "--format", "annotated-csv", "a.csv"], None);
+    assert!(
+        stderr(&out).contains("`measurement` is not allowed"),
+        "{}",
+        stderr(&out)
+    );
+    write_in(
+        &dir,
+        "full.toml",
+        "measurement = \"x\"\n[fields]\nv = \"float\"\n",
+    );
+    let out = run_in(
+        &dir,
+        &["-s", "full.toml", "--format", "annotated-csv", "a.csv"],
+        None,
+    );
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("annotation rows declare them"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("annotation rows declare them"),
+        "{}",
+        stderr(&out)
+    );
     // Without a schema, only annotated CSV converts.
     let out = run_in(&dir, &["a.csv"], None);
     assert_eq!(code(&out), 2);

@@ -91,7 +91,10 @@ fn latin1_keeps_c1_controls_and_windows_1252_maps_them() {
 
 #[test]
 fn utf8_passes_through_and_bad_utf16_is_an_error_with_its_offset() {
-    assert_eq!(decoded(TEXT.as_bytes(), TextEncoding::Utf8, 3).unwrap(), TEXT);
+    assert_eq!(
+        decoded(TEXT.as_bytes(), TextEncoding::Utf8, 3).unwrap(),
+        TEXT
+    );
     assert_eq!(decoded(b"", TextEncoding::Utf16Le, 1).unwrap(), "");
     assert_eq!(decoded(b"a", TextEncoding::Utf8, 1).unwrap(), "a");
     // An unpaired high surrogate followed by `a`.
