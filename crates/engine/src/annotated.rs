@@ -49,7 +49,8 @@ pub fn first_preamble(head: &[u8]) -> Option<(TablePreamble, bool)> {
 }
 
 /// Whether `head` starts like an annotated CSV file: after blank lines and a `sep=` line,
-/// an annotation row csv2lp knows (`#datatype`, `#group`, `#constant`, ...).
+/// an annotation row csv2lp knows (`#datatype`, `#group`, `#constant`, ...), or a header
+/// naming its measurement column `name|measurement`.
 pub fn looks_annotated(head: &[u8]) -> bool {
     let head = head.strip_prefix(input::UTF8_BOM).unwrap_or(head);
     let mut lines = head
@@ -64,6 +65,7 @@ pub fn looks_annotated(head: &[u8]) -> bool {
         .next()
         .unwrap_or_default();
     Annotation::of(&String::from_utf8_lossy(first)).is_some()
+        || memchr::memmem::find(line, b"|measurement").is_some()
 }
 
 /// One table: its bytes (with the file's `sep=` line in front when the table does not hold

@@ -1,7 +1,7 @@
 //! Converts one chunk of CSV records: the work a worker does, with its reused buffers.
 
 use crate::csv_record::{Dialect, Record, RecordReader};
-use crate::mapper::{map_row, Cell, Cells, Mapped, RowError, Scratch};
+use crate::mapper::{map_row, map_row_rich, Cell, Cells, Mapped, RowError, Scratch};
 use crate::multi::{map_record, LinePlan};
 use crate::pipeline::oversize_message;
 use crate::report::{ChunkOutput, RowReject};
@@ -71,6 +71,16 @@ impl CsvWorker {
         let (rec, scratch) = (&mut self.rec, &mut self.scratch);
         let max = self.max_record;
         match &plan.multi {
+            None if plan.rich => convert_records(
+                rec,
+                scratch,
+                max,
+                plan,
+                dialect,
+                data,
+                out,
+                &mut OneLineRich,
+            ),
             None => convert_records(rec, scratch, max, plan, dialect, data, out, &mut OneLine),
             Some(multi) => {
                 let line = self
@@ -113,6 +123,21 @@ impl MapRecord for OneLine {
         scratch: &mut Scratch,
     ) -> Result<Mapped, RowError> {
         map_row(plan, cells, out, scratch)
+    }
+}
+
+/// One line per record through the mapper's value rules.
+struct OneLineRich;
+
+impl MapRecord for OneLineRich {
+    fn map<C: Cells>(
+        &mut self,
+        plan: &Plan,
+        cells: &C,
+        out: &mut Vec<u8>,
+        scratch: &mut Scratch,
+    ) -> Result<Mapped, RowError> {
+        map_row_rich(plan, cells, out, scratch)
     }
 }
 

@@ -5,7 +5,7 @@ use crate::chunk_csv::several;
 use crate::json_scan::{
     skip_blank, skip_value, Found, JsonError, PointerTree, Scanner, Slot, DUPLICATE_KEY,
 };
-use crate::mapper::{map_row, Cell, Cells, Mapped, Scratch};
+use crate::mapper::{map_row, map_row_rich, Cell, Cells, Mapped, Scratch};
 use crate::multi::LinePlan;
 use crate::multi_json::JsonIterations;
 use crate::pipeline::oversize_message;
@@ -48,6 +48,17 @@ impl Cells for JsonCells<'_> {
         match self.slots[slot].found {
             Found::Missing => 1,
             _ => self.slots[slot].offset + 1,
+        }
+    }
+
+    fn json_text(&self, slot: usize) -> Option<&[u8]> {
+        let s = &self.slots[slot];
+        match s.found {
+            Found::Composite(_) => {
+                let end = crate::json_scan::skip_value(self.row, s.offset).ok()?;
+                self.row.get(s.offset..end)
+            }
+            _ => None,
         }
     }
 }
@@ -165,6 +176,7 @@ impl NdjsonWorker {
                     (Some(multi), Some(line)) => {
                         several(multi, line, &cells, &mut out.lines, &mut self.scratch)
                     }
+                    _ if plan.rich => map_row_rich(plan, &cells, &mut out.lines, &mut self.scratch),
                     _ => map_row(plan, &cells, &mut out.lines, &mut self.scratch),
                 }
             }

@@ -152,7 +152,13 @@ pub(crate) fn convert(
                     ..Counters::default()
                 });
             }
-            let plan = Plan::compile(schema, Format::Csv, Some(&pre.names), name)?;
+            let plan = Plan::compile_input(
+                schema,
+                Format::Csv,
+                Some(&pre.names),
+                name,
+                crate::input::path_of(name),
+            )?;
             let cx = Context {
                 name,
                 base_line: pre.lines,

@@ -3,7 +3,7 @@
 //! copy of the plan (the *line plan*) and maps it with the one-line mapper, so escaping,
 //! types and messages are the one implementation.
 
-use crate::mapper::{map_row, Cells, Mapped, RowError, Scratch};
+use crate::mapper::{map_row_any, Cells, Mapped, RowError, Scratch};
 use crate::pipeline::Tuning;
 use lpconvert_lp::printable;
 use lpconvert_schema::multi::{Target, Use};
@@ -50,7 +50,7 @@ impl LinePlan {
             at: Vec::new(),
             innermost: plan.multi.as_deref().map_or_else(Vec::new, innermost),
             fixed_ts: plan.format == lpconvert_schema::Format::Csv
-                && plan.timestamp.is_some()
+                && plan.timestamp.as_ref().is_some_and(|t| t.rule.is_none())
                 && plan
                     .multi
                     .as_ref()
@@ -117,6 +117,10 @@ impl<C: Cells> Cells for Own<'_, C> {
 
     fn column(&self, slot: usize) -> usize {
         self.0.column(slot)
+    }
+
+    fn json_text(&self, slot: usize) -> Option<&[u8]> {
+        self.0.json_text(slot)
     }
 }
 
@@ -207,7 +211,7 @@ pub(crate) fn emit<C: Cells>(
     if all_empty(line, cells) {
         return Ok(0);
     }
-    if map_row(&line.plan, &Own(cells), out, scratch)? != Mapped::Written {
+    if map_row_any(&line.plan, &Own(cells), out, scratch)? != Mapped::Written {
         return Ok(0);
     }
     if line.stamped {

@@ -55,7 +55,13 @@ pub(crate) fn convert(
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
-    let plan = Plan::compile(schema, Format::Ndjson, None, name)?;
+    let plan = Plan::compile_input(
+        schema,
+        Format::Ndjson,
+        None,
+        name,
+        crate::input::path_of(name),
+    )?;
     with_preamble(
         data,
         name,

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod civil;
+pub mod duration;
 pub mod escape;
 pub mod parse;
 pub mod printable;

@@ -27,6 +27,10 @@ pub enum ValueError {
     NotUtf8,
     /// A string value over [`MAX_STRING_LEN`](crate::parse::MAX_STRING_LEN) bytes as written.
     StringTooLong,
+    /// Not a Go-style duration.
+    NotDuration,
+    /// A duration beyond the signed 64-bit range of nanoseconds (about 292 years).
+    DurationRange,
 }
 
 impl fmt::Display for ValueError {
@@ -50,6 +54,12 @@ impl fmt::Display for ValueError {
             }
             ValueError::StringNewline => {
                 "contains a newline; set string_newlines = \"escape\" to write it as \\n"
+            }
+            ValueError::NotDuration => {
+                "is not a duration (expected e.g. 1h2m3.5s, 150ms or -2us; units ns, us, µs, ms, s, m, h)"
+            }
+            ValueError::DurationRange => {
+                "is outside the range of a duration in nanoseconds (about ±292 years)"
             }
         })
     }

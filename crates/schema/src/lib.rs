@@ -7,7 +7,9 @@ pub mod annotated;
 mod encoding;
 pub mod infer;
 pub mod multi;
+pub mod number;
 pub mod plan;
+pub mod rule;
 pub mod spec;
 pub mod time;
 

@@ -224,13 +224,14 @@ impl Iterations {
 fn read_elsewhere(schema: &Schema, header: &[String]) -> Vec<bool> {
     let mut read = vec![false; header.len()];
     let mut mark = |s: &Source| {
-        let names: Vec<&String> = match s {
-            Source::Column(c) => vec![c],
-            Source::Columns(cs) => cs.iter().collect(),
-            Source::KeyOf(k) => vec![k],
+        let names: Vec<String> = match s {
+            Source::Column(c) => vec![c.clone()],
+            Source::Columns(cs) => cs.clone(),
+            Source::KeyOf(k) => vec![k.clone()],
+            Source::Template(t) => crate::rule::template_refs(t),
             _ => Vec::new(),
         };
-        for n in names {
+        for n in &names {
             for (i, h) in header.iter().enumerate() {
                 if h == n || (is_glob(n) && glob_match(n, h)) {
                     read[i] = true;
@@ -324,8 +325,8 @@ pub(crate) fn expand_patterns(
             tags.push(TagSpec {
                 key: name.clone(),
                 source: Source::Column(name),
-                default: t.default.clone(),
                 key_kind: KeyKind::Fixed,
+                ..t.clone()
             });
         }
     }

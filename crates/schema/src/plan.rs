@@ -5,6 +5,8 @@ use crate::multi::{
     check_json_patterns, expand_patterns, has_patterns, Binding, DataKey, Iterations, MultiPlan,
     Spread, Target, Use,
 };
+use crate::number::NumberRule;
+use crate::rule::{compile_template, constant, ValueRule};
 use crate::spec::{is_glob, FieldType, Format, KeyKind, OnError, Schema, Source};
 use crate::time::TimeParser;
 use crate::SchemaError;
@@ -43,6 +45,8 @@ pub struct TagPlan {
     pub input: Input,
     /// Default text for an empty value.
     pub default: Option<Vec<u8>>,
+    /// Template and regex, if any.
+    pub rule: Option<Box<ValueRule>>,
 }
 
 /// A field, compiled.
@@ -64,6 +68,8 @@ pub struct FieldPlan {
     pub true_values: Vec<Vec<u8>>,
     /// Lower-cased texts read as false.
     pub false_values: Vec<Vec<u8>>,
+    /// Template, regex and number rules, if any.
+    pub rule: Option<Box<ValueRule>>,
 }
 
 /// The timestamp, compiled.
@@ -73,6 +79,12 @@ pub struct TimestampPlan {
     pub input: Input,
     /// Format and zone.
     pub parser: TimeParser,
+    /// Template and regex, if any.
+    pub rule: Option<Box<ValueRule>>,
+    /// Read instead of an empty value.
+    pub default: Option<Vec<u8>>,
+    /// False: an empty timestamp writes the line without one.
+    pub required: bool,
 }
 
 /// A schema compiled for one input.
@@ -82,6 +94,13 @@ pub struct Plan {
     pub format: Format,
     /// The measurement.
     pub measurement: MeasurementPlan,
+    /// The measurement's template and regex, if any.
+    pub measurement_rule: Option<Box<ValueRule>>,
+    /// The measurement read instead of an empty value (a `Slot` measurement).
+    pub measurement_default: Option<Vec<u8>>,
+    /// Some entry has a rule or the measurement a default: rows go through the mapper's
+    /// rule-aware instance.
+    pub rich: bool,
     /// Tags in output order (sorted by key unless `sort_tags = false`).
     pub tags: Vec<TagPlan>,
     /// Fields in declaration order.
@@ -136,6 +155,31 @@ pub fn parse_pointer(p: &str) -> Result<Vec<String>, String> {
             Ok(out)
         })
         .collect()
+}
+
+/// A measurement known when the plan is compiled (`value`, `file`): its default when
+/// empty or null, checked and escaped.
+fn constant_measurement(
+    text: &[u8],
+    default: Option<Vec<u8>>,
+    null_values: &[String],
+    input_name: &str,
+) -> Result<MeasurementPlan, SchemaError> {
+    let null = text.is_empty() || null_values.iter().any(|n| n.as_bytes() == text);
+    let text = match default {
+        Some(d) if null => d,
+        _ => text.to_vec(),
+    };
+    lpconvert_lp::escape::check_measurement(&text).map_err(|e| SchemaError::Key {
+        key: "measurement".into(),
+        message: format!(
+            "{:?} (as read for {input_name}) {e}: give a `default`, or change the source",
+            String::from_utf8_lossy(&text)
+        ),
+    })?;
+    let mut m = Vec::new();
+    lpconvert_lp::write_measurement(&mut m, &text);
+    Ok(MeasurementPlan::Const(m))
 }
 
 fn padded(prefix: &[u8]) -> Vec<u8> {
@@ -244,6 +288,8 @@ struct Resolver<'a> {
     format: Format,
     header: Option<&'a [String]>,
     input_name: &'a str,
+    /// The input's path as given (`None` for stdin), for `file` sources.
+    path: Option<&'a str>,
     slot_names: Vec<String>,
     pointers: Vec<Vec<String>>,
 }
@@ -323,7 +369,42 @@ impl Resolver<'_> {
                 Input::Slot(self.pointer(tokens, p.clone()))
             }
             Source::Value(v) => Input::Const(v.clone().into_bytes()),
+            Source::File(part) => Input::Const(part.of(self.path).as_bytes().to_vec()),
+            Source::Template(_) => Input::Const(Vec::new()),
         })
+    }
+
+    /// An entry's input and rule: constants (`value`, `file`) get their regex applied
+    /// now; a template is resolved into its rule, the input an empty constant.
+    fn entry(
+        &mut self,
+        key: &str,
+        source: &Source,
+        regex: Option<&regex::bytes::Regex>,
+    ) -> Result<(Input, Option<Box<ValueRule>>), SchemaError> {
+        if let Some(text) = constant(source, regex, self.path) {
+            return Ok((Input::Const(text), None));
+        }
+        if let Source::Template(t) = source {
+            let template = compile_template(key, t, |name| {
+                if name.starts_with('/') {
+                    self.input(key, &Source::Path(name.to_string()))
+                } else {
+                    self.input(key, &Source::Column(name.to_string()))
+                }
+                .map(|i| match i {
+                    Input::Slot(s) => s,
+                    _ => 0,
+                })
+            })?;
+            let rule = ValueRule {
+                template: Some(template),
+                regex: regex.cloned(),
+                number: None,
+            };
+            return Ok((Input::Const(Vec::new()), Some(Box::new(rule))));
+        }
+        Ok((self.input(key, source)?, ValueRule::regex(regex)))
     }
 
     /// An NDJSON pattern key over the members of `path` (ending in `/*`).
@@ -378,6 +459,18 @@ impl Plan {
         header: Option<&[String]>,
         input_name: &str,
     ) -> Result<Plan, SchemaError> {
+        Plan::compile_input(schema, format, header, input_name, Some(input_name))
+    }
+
+    /// [`Plan::compile`] for an input whose path as given is `path` (`None` for stdin),
+    /// which `file` sources read.
+    pub fn compile_input(
+        schema: &Schema,
+        format: Format,
+        header: Option<&[String]>,
+        input_name: &str,
+        path: Option<&str>,
+    ) -> Result<Plan, SchemaError> {
         let expanded;
         let schema = if format == Format::Ndjson {
             check_json_patterns(schema)?;
@@ -399,28 +492,46 @@ impl Plan {
             format,
             header,
             input_name,
+            path,
             slot_names: Vec::new(),
             pointers: Vec::new(),
         };
         if format == Format::Csv {
             r.slot_names = header.unwrap_or(&[]).to_vec();
         }
-        let measurement = match &schema.measurement {
-            Source::Value(v) => {
-                let mut m = Vec::new();
-                lpconvert_lp::write_measurement(&mut m, v.as_bytes());
-                MeasurementPlan::Const(m)
-            }
-            other => match r.input("measurement", other)? {
-                Input::Slot(i) => MeasurementPlan::Slot(i),
-                Input::Const(_) if r.pending.is_some() => MeasurementPlan::Const(Vec::new()),
-                _ => {
+        let (m_input, measurement_rule) = r.entry(
+            "measurement",
+            &schema.measurement,
+            schema.measurement_regex.as_ref(),
+        )?;
+        let mut measurement_default = schema
+            .measurement_default
+            .as_ref()
+            .map(|d| d.clone().into_bytes());
+        let measurement = match m_input {
+            Input::Const(_) if r.pending.is_some() => {
+                if measurement_rule.is_some() {
                     return Err(SchemaError::Key {
-                        key: "measurement".into(),
-                        message: "must be one column or path".into(),
-                    })
+                        key: "measurement.regex".into(),
+                        message: "cannot apply to `key_of`: read the names through a tag, or drop the regex".into(),
+                    });
                 }
-            },
+                MeasurementPlan::Const(Vec::new())
+            }
+            Input::Const(_) if measurement_rule.is_some() => MeasurementPlan::Const(Vec::new()),
+            Input::Const(text) => constant_measurement(
+                &text,
+                measurement_default.take(),
+                &schema.null_values,
+                input_name,
+            )?,
+            Input::Slot(i) => MeasurementPlan::Slot(i),
+            Input::Joined(_) => {
+                return Err(SchemaError::Key {
+                    key: "measurement".into(),
+                    message: "must be one column or path".into(),
+                })
+            }
         };
         let mut bind = |r: &mut Resolver, target: Target| {
             if let Some((iteration, what)) = r.pending.take() {
@@ -437,6 +548,7 @@ impl Plan {
             let mut prefix = b",".to_vec();
             lpconvert_lp::write_key(&mut prefix, t.key.as_bytes());
             prefix.push(b'=');
+            let mut tag_rule = ValueRule::regex(t.regex.as_ref());
             let input = match (&t.key_kind, &t.source) {
                 (KeyKind::Pattern { exclude }, Source::Path(p)) => {
                     let sp = r.spread(
@@ -449,7 +561,12 @@ impl Plan {
                     spreads.push(sp);
                     Input::Const(Vec::new())
                 }
-                _ => r.input(&format!("tags.{}", t.key), &t.source)?,
+                _ => {
+                    let (input, rule) =
+                        r.entry(&format!("tags.{}", t.key), &t.source, t.regex.as_ref())?;
+                    tag_rule = rule;
+                    input
+                }
             };
             bind(&mut r, Target::Tag(i));
             if let KeyKind::FromData { source, .. } = &t.key_kind {
@@ -467,6 +584,7 @@ impl Plan {
                 prefix,
                 input,
                 default: t.default.clone().map(String::into_bytes),
+                rule: tag_rule,
             });
         }
         // Declaration index -> output position.
@@ -484,6 +602,7 @@ impl Plan {
             let mut prefix = b",".to_vec();
             lpconvert_lp::write_key(&mut prefix, f.key.as_bytes());
             prefix.push(b'=');
+            let mut field_rule = ValueRule::regex(f.regex.as_ref());
             let input = match (&f.key_kind, &f.source) {
                 (KeyKind::Pattern { exclude }, Source::Path(p)) => {
                     let sp = r.spread(
@@ -496,9 +615,25 @@ impl Plan {
                     spreads.push(sp);
                     Input::Const(Vec::new())
                 }
-                _ => r.input(&format!("fields.{}", f.key), &f.source)?,
+                _ => {
+                    let (input, rule) =
+                        r.entry(&format!("fields.{}", f.key), &f.source, f.regex.as_ref())?;
+                    field_rule = rule;
+                    input
+                }
             };
             bind(&mut r, Target::Field(i));
+            if let Some(number) = NumberRule::of(f.ftype, f.number_format.as_ref(), f.from_float) {
+                field_rule
+                    .get_or_insert_with(|| {
+                        Box::new(ValueRule {
+                            template: None,
+                            regex: None,
+                            number: None,
+                        })
+                    })
+                    .number = Some(number);
+            }
             if let KeyKind::FromData { source, types } = &f.key_kind {
                 let slot = r.data_key(&format!("fields.{}", f.key), source)?;
                 data_keys.push(DataKey {
@@ -522,16 +657,20 @@ impl Plan {
                 default: f.default.clone().map(String::into_bytes),
                 true_values: bytes(true_values),
                 false_values: bytes(false_values),
+                rule: field_rule,
             });
         }
         let timestamp = match &schema.timestamp {
             None => None,
             Some(ts) => {
-                let input = r.input("timestamp.column", &ts.source)?;
+                let (input, rule) = r.entry("timestamp.column", &ts.source, ts.regex.as_ref())?;
                 bind(&mut r, Target::Timestamp);
                 Some(TimestampPlan {
                     input,
                     parser: ts.parser.clone(),
+                    rule,
+                    default: ts.default.clone().map(String::into_bytes),
+                    required: ts.required,
                 })
             }
         };
@@ -567,9 +706,17 @@ impl Plan {
                     sort_tags: schema.sort_tags,
                 })
             });
+        let rich = measurement_rule.is_some()
+            || measurement_default.is_some()
+            || tags.iter().any(|t| t.rule.is_some())
+            || fields.iter().any(|f| f.rule.is_some())
+            || timestamp.as_ref().is_some_and(|t| t.rule.is_some());
         Ok(Plan {
             format,
             measurement,
+            measurement_rule,
+            measurement_default,
+            rich,
             tags,
             fields,
             timestamp,

@@ -125,9 +125,9 @@ fn unknown_keys_anywhere() {
         &["type = \"boolean\""],
     );
     refused(
-        "measurement = { column = \"m\", default = \"x\" }\n[fields]\nv = \"float\"\n",
+        "measurement = { column = \"m\", type = \"string\" }\n[fields]\nv = \"float\"\n",
         "measurement",
-        &["only `column`, `path` or `value`"],
+        &["takes only a source", "`default` and `regex`"],
     );
 }
 

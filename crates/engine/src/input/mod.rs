@@ -56,6 +56,11 @@ pub fn is_stdin(path: &str) -> bool {
 /// The name of standard input in messages.
 const STDIN_NAME: &str = "<stdin>";
 
+/// The path an input's name stands for (`file` sources), `None` for stdin.
+pub fn path_of(name: &str) -> Option<&str> {
+    (name != STDIN_NAME).then_some(name)
+}
+
 /// Opens `path` (`-` for stdin). Compressed files are decompressed as a stream; other regular
 /// files are mapped, falling back to reading when mapping fails.
 pub fn open(path: &str) -> io::Result<Input> {

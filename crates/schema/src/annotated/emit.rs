@@ -124,13 +124,14 @@ fn number_format(format: &str) -> Value {
 /// The keys a value of csv2lp type `dtype:format` adds to a field entry.
 fn field_type(col: &Column, key: &str, entry: &mut Toml) -> Result<(), SchemaError> {
     let f = col.format.as_str();
+    let mut extra = Toml::new();
     let ty = match col.dtype.as_str() {
         // `field` and untyped columns: csv2lp copies the text as it is; read as a number.
         "" => "float",
         "string" => "string",
         "double" => {
             if !f.is_empty() {
-                entry.insert("number_format".into(), number_format(f));
+                extra.insert("number_format".into(), number_format(f));
             }
             "float"
         }
@@ -138,10 +139,10 @@ fn field_type(col: &Column, key: &str, entry: &mut Toml) -> Result<(), SchemaErr
             let rest = f.strip_prefix("strict");
             if !f.is_empty() {
                 if rest != Some("") {
-                    entry.insert("number_format".into(), number_format(rest.unwrap_or(f)));
+                    extra.insert("number_format".into(), number_format(rest.unwrap_or(f)));
                 }
                 if rest.is_none() {
-                    entry.insert("from_float".into(), s("truncate"));
+                    extra.insert("from_float".into(), s("truncate"));
                 }
             }
             if col.dtype == "long" {
@@ -163,11 +164,14 @@ fn field_type(col: &Column, key: &str, entry: &mut Toml) -> Result<(), SchemaErr
                 })?;
                 let list =
                     |l: &str| Value::Array(l.split(',').filter(|v| !v.is_empty()).map(s).collect());
-                if !t.is_empty() {
-                    entry.insert("true_values".into(), list(t));
+                let one_sided = col.origin == Origin::Data
+                    && !col.default.is_empty()
+                    && one_sided_booleans(col, t, fl, &mut extra);
+                if !one_sided && !t.is_empty() {
+                    extra.insert("true_values".into(), list(t));
                 }
-                if !fl.is_empty() {
-                    entry.insert("false_values".into(), list(fl));
+                if !one_sided && !fl.is_empty() {
+                    extra.insert("false_values".into(), list(fl));
                 }
             }
             "boolean"
@@ -186,7 +190,54 @@ fn field_type(col: &Column, key: &str, entry: &mut Toml) -> Result<(), SchemaErr
         }
     };
     entry.insert("type".into(), s(ty));
+    entry.extend(extra);
     Ok(())
+}
+
+/// csv2lp's `boolean:TRUES:` (or `:FALSES`): every text not in the one list given is the
+/// other value; false (nothing written) for two lists or none. With a `default`, that is a `regex` matching exactly the listed texts
+/// (anything else becomes empty) and a `default` of the other value: the column's own
+/// default, read by csv2lp's rule, for an empty cell too. (Without a default, csv2lp omits
+/// an empty cell's field; the schema cannot tell it from an unlisted text, so the lists
+/// stay as they are.)
+fn one_sided_booleans(col: &Column, trues: &str, falses: &str, entry: &mut Toml) -> bool {
+    let (listed, other) = match (trues.is_empty(), falses.is_empty()) {
+        (false, true) => (trues, "false"),
+        (true, false) => (falses, "true"),
+        _ => return false,
+    };
+    let listed: Vec<&str> = listed.split(',').filter(|v| !v.is_empty()).collect();
+    let alternatives: Vec<String> = listed.iter().map(|v| regex_escape(v)).collect();
+    entry.insert(
+        "regex".into(),
+        s(&format!("^(?:{})$", alternatives.join("|"))),
+    );
+    let default_listed = listed.contains(&col.default.as_str());
+    let value = match (default_listed, other) {
+        (true, "false") | (false, "true") => "true",
+        _ => "false",
+    };
+    entry.insert("default".into(), s(value));
+    let (t, f) = if other == "false" {
+        (listed.iter().map(|v| s(v)).collect(), vec![s("false")])
+    } else {
+        (vec![s("true")], listed.iter().map(|v| s(v)).collect())
+    };
+    entry.insert("true_values".into(), Value::Array(t));
+    entry.insert("false_values".into(), Value::Array(f));
+    true
+}
+
+/// `text` with the bytes a regular expression treats specially escaped.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The `[timestamp]` table of the time column.

@@ -145,6 +145,7 @@ mod tests {
             let parser = TimeParser {
                 format,
                 zone: Zone::parse("UTC").unwrap(),
+                alternatives: Vec::new(),
             };
             assert_eq!(parser.parse(text.as_bytes()).unwrap(), nanos, "{go}");
         }

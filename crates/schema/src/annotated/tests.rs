@@ -64,7 +64,8 @@ fn datatype_rows_header_types_constants_and_concat_become_schema_keys() {
         t.contains("time_steal = { column = \"time_steal\", type = \"float\" }"),
         "{t}"
     );
-    assert!(!t.contains("nothing"), "{t}");
+    assert!(!t.contains("nothing ="), "{t}");
+    assert!(Schema::from_toml(&t).is_ok(), "{t}");
     // README example 4: constants, a time zone, number and boolean formats.
     let p = TablePreamble {
         sep: None,
@@ -87,12 +88,13 @@ fn datatype_rows_header_types_constants_and_concat_become_schema_keys() {
         "timezone = \"-05:00\"",
         "default = \"1970-01-02\"",
         "name = { value = \"datetypeFormats\" }",
-        "d = { column = \"d\", number_format = { decimal = \",\", group = [\".\", \" \"] }, type = \"float\" }",
+        "d = { column = \"d\", type = \"float\", number_format = { decimal = \",\", group = [\".\", \" \"] } }",
         "true_values = [\"y\", \"Y\"]",
         "false_values = [\"n\", \"N\"]",
     ] {
         assert!(t.contains(want), "{want} missing from\n{t}");
     }
+    assert!(Schema::from_toml(&t).is_ok(), "{t}");
     // `#concat` templates; a header column without annotation is a field.
     let p = preamble(
         &[
@@ -129,4 +131,28 @@ fn annotations_are_named_by_their_first_cell() {
     assert_eq!(Annotation::of("#datatypes"), None);
     assert_eq!(Annotation::of("# a comment"), None);
     assert!(Annotation::Group.per_column() && !Annotation::Constant.per_column());
+}
+
+#[test]
+fn a_one_sided_boolean_list_reads_every_other_text_as_the_other_value() {
+    // README example 5: `boolean:y,Y:` with the default `n`.
+    let header = |cells: &[&str]| TablePreamble {
+        header: cells.iter().map(|c| c.to_string()).collect(),
+        ..TablePreamble::default()
+    };
+    let p = header(&["m|measurement", "available|boolean:y,Y:|n"]);
+    let t = toml_of(&p);
+    assert!(
+        t.contains(
+            "available = { column = \"available\", default = \"false\", type = \"boolean\", \
+             regex = \"^(?:y|Y)$\", true_values = [\"y\", \"Y\"], false_values = [\"false\"] }"
+        ),
+        "{t}"
+    );
+    assert!(Schema::from_toml(&t).is_ok(), "{t}");
+    // `boolean::no` with a default in the list: everything else is true, empty is false.
+    let p = header(&["m|measurement", "b|boolean::no,n.o|no"]);
+    let t = toml_of(&p);
+    assert!(t.contains(r"regex = '^(?:no|n\.o)$'"), "{t}");
+    assert!(t.contains("default = \"false\""), "{t}");
 }

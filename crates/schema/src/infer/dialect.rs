@@ -150,6 +150,7 @@ pub fn looks_like_header(first: &[String], rest: &[Vec<String>]) -> bool {
     let rfc = TimeParser {
         format: TimeFormat::Rfc3339,
         zone: utc(),
+        alternatives: Vec::new(),
     };
     let data_like = first
         .iter()

@@ -73,6 +73,7 @@ fn parser(format: &str) -> Option<TimeParser> {
     Some(TimeParser {
         format: TimeFormat::parse(format).ok()?,
         zone: utc(),
+        alternatives: Vec::new(),
     })
 }
 

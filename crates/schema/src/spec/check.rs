@@ -114,8 +114,17 @@ pub(super) fn check_booleans(path: &str, f: &FieldSpec) -> Result<(), SchemaErro
 /// Checks a constant or default text against the field's type, as the mapper would read it.
 pub(super) fn check_value(f: &FieldSpec, text: &str, escape_newlines: bool) -> Result<(), String> {
     use lpconvert_lp::value::{float_form, integer_text, write_unsigned};
-    let b = text.as_bytes();
+    let mut normal = Vec::new();
+    let b = match crate::number::NumberRule::of(f.ftype, f.number_format.as_ref(), f.from_float) {
+        Some(rule) => {
+            rule.apply(text.as_bytes(), &mut normal)
+                .map_err(|e| format!("{text:?} {e}"))?;
+            normal.as_slice()
+        }
+        None => text.as_bytes(),
+    };
     let r = match f.ftype {
+        FieldType::Duration => lpconvert_lp::duration::parse_duration(b).map(|_| ()),
         FieldType::Float => float_form(b).map(|_| ()),
         FieldType::Integer => integer_text(b).map(|_| ()),
         FieldType::Unsigned => write_unsigned(&mut Vec::new(), b),

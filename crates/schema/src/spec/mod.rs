@@ -6,11 +6,13 @@
 mod check;
 mod iter;
 mod raw;
+mod sources;
 mod tables;
 #[cfg(test)]
 mod tests;
 
 pub use iter::{glob_match, is_glob, iteration_prefixes};
+pub use sources::{extract, template_parts, FilePart, FromFloat, NumberFormat, TemplatePart};
 
 pub(crate) use check::boolean_lists;
 
@@ -74,6 +76,11 @@ pub enum Source {
     /// The name of the current match of an iteration (`key_of`): a column glob (`"s*"`) or a
     /// path up to and including a `*` segment (`"/disks/*"`).
     KeyOf(String),
+    /// Text with `{column}` / `{/pointer}` references, checked by
+    /// [`template_parts`].
+    Template(String),
+    /// A part of the input's path.
+    File(FilePart),
 }
 
 /// How an entry's key is given.
@@ -110,6 +117,8 @@ pub enum FieldType {
     Boolean,
     /// String.
     String,
+    /// A Go-style duration (`1h2m3.5s`), written as integer nanoseconds.
+    Duration,
 }
 
 impl FieldType {
@@ -121,6 +130,7 @@ impl FieldType {
             FieldType::Unsigned => "unsigned",
             FieldType::Boolean => "boolean",
             FieldType::String => "string",
+            FieldType::Duration => "duration",
         }
     }
 
@@ -132,6 +142,7 @@ impl FieldType {
             "unsigned" => FieldType::Unsigned,
             "boolean" => FieldType::Boolean,
             "string" => FieldType::String,
+            "duration" => FieldType::Duration,
             _ => return None,
         })
     }
@@ -149,6 +160,8 @@ pub struct TagSpec {
     pub default: Option<String>,
     /// How the key is given.
     pub key_kind: KeyKind,
+    /// `regex`: the value is what it extracts from the source's text.
+    pub regex: Option<regex::bytes::Regex>,
 }
 
 /// One `[fields]` entry.
@@ -169,6 +182,13 @@ pub struct FieldSpec {
     pub false_values: Vec<String>,
     /// How the key is given.
     pub key_kind: KeyKind,
+    /// `regex`: the value is what it extracts from the source's text.
+    pub regex: Option<regex::bytes::Regex>,
+    /// `integer`/`unsigned`: what a decimal or scientific number becomes.
+    pub from_float: FromFloat,
+    /// `float`/`integer`/`unsigned`: the separators of the text (the field's own, else the
+    /// schema's top-level one).
+    pub number_format: Option<NumberFormat>,
 }
 
 /// The `[timestamp]` table.
@@ -178,6 +198,12 @@ pub struct TimestampSpec {
     pub source: Source,
     /// Format and zone.
     pub parser: TimeParser,
+    /// `regex`: the time is read from what it extracts from the source's text.
+    pub regex: Option<regex::bytes::Regex>,
+    /// Used when the source is empty, in the schema's format.
+    pub default: Option<String>,
+    /// False: a row whose timestamp is empty gets a line without timestamp.
+    pub required: bool,
 }
 
 /// The `[csv]` table.
@@ -223,6 +249,10 @@ pub struct Schema {
     pub format: Option<Format>,
     /// The measurement source.
     pub measurement: Source,
+    /// Used when the measurement's source is missing, empty or null; never empty.
+    pub measurement_default: Option<String>,
+    /// `regex` of the measurement.
+    pub measurement_regex: Option<regex::bytes::Regex>,
     /// Unit of output timestamps.
     pub precision: Precision,
     /// Write tags sorted by key.

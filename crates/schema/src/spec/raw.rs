@@ -2,6 +2,7 @@
 
 use super::check::check_fixed_key_length;
 use super::iter::check_iterations;
+use super::sources::{number_format, regex, template_parts, RawNumberFormat};
 use super::tables::{csv_spec, field_specs, tag_specs, timestamp_spec};
 use super::*;
 use crate::annotated::ANNOTATED_CSV;
@@ -21,6 +22,7 @@ pub(super) struct RawSchema {
     pub(super) on_error: Option<String>,
     pub(super) null_values: Option<Vec<String>>,
     pub(super) string_newlines: Option<String>,
+    pub(super) number_format: Option<RawNumberFormat>,
     pub(super) timestamp: Option<RawTimestamp>,
     pub(super) tags: Option<Value>,
     pub(super) fields: Option<Table>,
@@ -33,7 +35,13 @@ pub(super) struct RawTimestamp {
     pub(super) column: Option<Value>,
     pub(super) path: Option<String>,
     pub(super) key_of: Option<String>,
-    pub(super) format: Option<String>,
+    pub(super) value: Option<Value>,
+    pub(super) template: Option<String>,
+    pub(super) file: Option<String>,
+    pub(super) regex: Option<String>,
+    pub(super) default: Option<Value>,
+    pub(super) required: Option<bool>,
+    pub(super) format: Option<Value>,
     pub(super) timezone: Option<String>,
 }
 
@@ -62,6 +70,11 @@ pub(super) struct RawSource {
     pub(super) true_values: Option<Vec<String>>,
     pub(super) false_values: Option<Vec<String>>,
     pub(super) key_of: Option<String>,
+    pub(super) template: Option<String>,
+    pub(super) file: Option<String>,
+    pub(super) regex: Option<String>,
+    pub(super) from_float: Option<String>,
+    pub(super) number_format: Option<RawNumberFormat>,
     pub(super) exclude: Option<Vec<String>>,
     pub(super) types: Option<Table>,
 }
@@ -94,19 +107,22 @@ pub(super) fn one_byte(key: &str, s: &str) -> Result<u8, SchemaError> {
     }
 }
 
-/// Reads `column`/`path`/`value`/`key_of` of an entry; `None` when none is given.
+/// The sources an entry may name, for messages.
+const SOURCES: &str = "`column`, `path`, `value`, `template`, `file` and `key_of`";
+
+/// Reads `column`/`path`/`value`/`template`/`file`/`key_of` of an entry; `None` when none
+/// is given.
 pub(super) fn source_of(key: &str, raw: &RawSource) -> Result<Option<Source>, SchemaError> {
     let given = [
         raw.column.is_some(),
         raw.path.is_some(),
         raw.value.is_some(),
         raw.key_of.is_some(),
+        raw.template.is_some(),
+        raw.file.is_some(),
     ];
     if given.iter().filter(|g| **g).count() > 1 {
-        return Err(err(
-            key,
-            "give only one of `column`, `path`, `value` and `key_of`",
-        ));
+        return Err(err(key, format!("give only one of {SOURCES}")));
     }
     Ok(if let Some(k) = &raw.key_of {
         Some(Source::KeyOf(k.clone()))
@@ -116,9 +132,52 @@ pub(super) fn source_of(key: &str, raw: &RawSource) -> Result<Option<Source>, Sc
         Some(Source::Path(p.clone()))
     } else if let Some(v) = &raw.value {
         Some(Source::Value(scalar_text(&format!("{key}.value"), v)?))
+    } else if let Some(t) = &raw.template {
+        Some(template_source(key, t)?)
+    } else if let Some(f) = &raw.file {
+        Some(file_source(key, f)?)
     } else {
         None
     })
+}
+
+/// A `template` source, its syntax checked.
+pub(super) fn template_source(key: &str, t: &str) -> Result<Source, SchemaError> {
+    template_parts(t).map_err(|m| err(&format!("{key}.template"), m))?;
+    Ok(Source::Template(t.to_string()))
+}
+
+/// A `file` source.
+pub(super) fn file_source(key: &str, f: &str) -> Result<Source, SchemaError> {
+    FilePart::parse(f).map(Source::File).ok_or_else(|| {
+        err(
+            &format!("{key}.file"),
+            format!("unknown part `{f}`: use \"path\", \"name\", \"stem\" or \"dir\""),
+        )
+    })
+}
+
+/// The `regex` of an entry, compiled.
+pub(super) fn entry_regex(
+    key: &str,
+    raw: &RawSource,
+) -> Result<Option<regex::bytes::Regex>, SchemaError> {
+    regex(key, raw.regex.as_deref())
+}
+
+/// Refuses `from_float` and `number_format` where no field reads numbers.
+pub(super) fn refuse_number_keys(
+    key: &str,
+    raw: &RawSource,
+    what: &str,
+) -> Result<(), SchemaError> {
+    if raw.from_float.is_some() || raw.number_format.is_some() {
+        return Err(err(
+            key,
+            format!("`from_float` and `number_format` apply to number fields, not to {what}"),
+        ));
+    }
+    Ok(())
 }
 
 pub(super) fn raw_source(key: &str, v: Value) -> Result<RawSource, SchemaError> {
@@ -175,6 +234,8 @@ impl Schema {
                 ));
             }
         }
+        let mut measurement_default = None;
+        let mut measurement_regex = None;
         let measurement = match raw.measurement {
             None if annotated => Source::Value(String::new()),
             None => {
@@ -186,8 +247,7 @@ impl Schema {
             Some(Value::String(s)) => Source::Value(s),
             Some(v @ Value::Table(_)) => {
                 let rs = raw_source("measurement", v)?;
-                if rs.default.is_some()
-                    || rs.ftype.is_some()
+                if rs.ftype.is_some()
                     || rs.true_values.is_some()
                     || rs.false_values.is_some()
                     || rs.exclude.is_some()
@@ -195,12 +255,23 @@ impl Schema {
                 {
                     return Err(err(
                         "measurement",
-                        "takes only `column`, `path` or `value` (or `key_of`)",
+                        format!("takes only a source ({SOURCES}), `default` and `regex`"),
                     ));
                 }
-                source_of("measurement", &rs)?.ok_or_else(|| {
-                    err("measurement", "give `column`, `path`, `value` or `key_of`")
-                })?
+                refuse_number_keys("measurement", &rs, "the measurement")?;
+                measurement_regex = entry_regex("measurement", &rs)?;
+                measurement_default = rs
+                    .default
+                    .as_ref()
+                    .map(|d| scalar_text("measurement.default", d))
+                    .transpose()?
+                    .filter(|d| !d.is_empty());
+                if let Some(d) = &measurement_default {
+                    lpconvert_lp::escape::check_measurement(d.as_bytes())
+                        .map_err(|e| err("measurement.default", e))?;
+                }
+                source_of("measurement", &rs)?
+                    .ok_or_else(|| err("measurement", format!("give one of {SOURCES}")))?
             }
             Some(_) => {
                 return Err(err(
@@ -209,7 +280,7 @@ impl Schema {
                 ))
             }
         };
-        if let (Source::Value(m), false) = (&measurement, annotated) {
+        if let (Source::Value(m), None, false) = (&measurement, &measurement_regex, annotated) {
             lpconvert_lp::escape::check_measurement(m.as_bytes())
                 .map_err(|e| err("measurement", e))?;
         }
@@ -243,7 +314,11 @@ impl Schema {
         };
         let timestamp = raw.timestamp.map(timestamp_spec).transpose()?;
         let tags = tag_specs(raw.tags)?;
-        let fields = field_specs(raw.fields, escape_string_newlines)?;
+        let numbers = raw
+            .number_format
+            .map(|n| number_format("number_format", n))
+            .transpose()?;
+        let fields = field_specs(raw.fields, escape_string_newlines, numbers.as_ref())?;
         if fields.is_empty() && !annotated {
             return Err(err(
                 "fields",
@@ -261,6 +336,8 @@ impl Schema {
         Ok(Schema {
             format,
             measurement,
+            measurement_default,
+            measurement_regex,
             precision,
             sort_tags: raw.sort_tags.unwrap_or(true),
             on_error,

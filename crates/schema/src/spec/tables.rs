@@ -2,16 +2,29 @@
 
 use super::check::{check_booleans, check_value, refuse_time_key};
 use super::iter::{entry_source, key_kind};
-use super::raw::{err, one_byte, raw_source, scalar_text, RawCsv, RawTimestamp};
+use super::raw::{
+    entry_regex, err, file_source, one_byte, raw_source, refuse_number_keys, scalar_text,
+    template_source, RawCsv, RawTimestamp,
+};
+use super::sources::{number_format, regex};
 use super::*;
 
 pub(super) fn timestamp_spec(raw: RawTimestamp) -> Result<TimestampSpec, SchemaError> {
+    let given = [
+        raw.column.is_some(),
+        raw.path.is_some(),
+        raw.key_of.is_some(),
+        raw.value.is_some(),
+        raw.template.is_some(),
+        raw.file.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(err(
+            "timestamp",
+            "give only one of `column`, `path`, `key_of`, `value`, `template` and `file`",
+        ));
+    }
     let source = match (raw.column, raw.path) {
-        (Some(_), Some(_)) => return Err(err("timestamp", "give only one of `column` and `path`")),
-        (Some(_), None) | (None, Some(_)) if raw.key_of.is_some() => {
-            return Err(err("timestamp", "give only one of `column`, `path` and `key_of`"))
-        }
-        (None, None) if raw.key_of.is_some() => Source::KeyOf(raw.key_of.unwrap_or_default()),
         (Some(Value::String(c)), None) => Source::Column(c),
         (Some(Value::Array(a)), None) => {
             let cols = a
@@ -19,23 +32,89 @@ pub(super) fn timestamp_spec(raw: RawTimestamp) -> Result<TimestampSpec, SchemaE
                 .map(|v| v.as_str().map(str::to_string))
                 .collect::<Option<Vec<_>>>()
                 .filter(|c| !c.is_empty())
-                .ok_or_else(|| err("timestamp.column", "must be a column name or a list of column names"))?;
+                .ok_or_else(|| {
+                    err(
+                        "timestamp.column",
+                        "must be a column name or a list of column names",
+                    )
+                })?;
             if let Some(g) = cols.iter().find(|c| is_glob(c)) {
                 return Err(err("timestamp.column", format!("joins columns, so it cannot hold the glob `{g}`: a glob iterates (one line per column); name the columns to join")));
             }
             Source::Columns(cols)
         }
-        (Some(_), None) => return Err(err("timestamp.column", "must be a column name or a list of column names")),
+        (Some(_), None) => {
+            return Err(err(
+                "timestamp.column",
+                "must be a column name or a list of column names",
+            ))
+        }
         (None, Some(p)) => Source::Path(p),
-        (None, None) => return Err(err("timestamp", "give `column` (or `path` for NDJSON); remove [timestamp] to let the server assign the time")),
+        _ => {
+            if let Some(k) = raw.key_of {
+                Source::KeyOf(k)
+            } else if let Some(v) = &raw.value {
+                Source::Value(scalar_text("timestamp.value", v)?)
+            } else if let Some(t) = &raw.template {
+                template_source("timestamp", t)?
+            } else if let Some(f) = &raw.file {
+                file_source("timestamp", f)?
+            } else {
+                return Err(err("timestamp", "give `column` (or `path` for NDJSON, or `value` for a constant time); remove [timestamp] to let the server assign the time"));
+            }
+        }
     };
-    let format = TimeFormat::parse(raw.format.as_deref().unwrap_or("rfc3339"))
-        .map_err(|e| err("timestamp.format", e))?;
+    let formats: Vec<String> = match raw.format {
+        None => vec!["rfc3339".to_string()],
+        Some(Value::String(f)) => vec![f],
+        Some(Value::Array(a)) if !a.is_empty() => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| err("timestamp.format", "must be a format name or a list of format names, e.g. [\"rfc3339\", \"unix_ms\"]"))?,
+        Some(_) => return Err(err("timestamp.format", "must be a format name or a non-empty list of format names, e.g. [\"rfc3339\", \"unix_ms\"]")),
+    };
+    let mut parsed = formats
+        .iter()
+        .map(|f| TimeFormat::parse(f).map_err(|e| err("timestamp.format", e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let format = parsed.remove(0);
     let zone = Zone::parse(raw.timezone.as_deref().unwrap_or("UTC"))
         .map_err(|e| err("timestamp.timezone", e))?;
+    let parser = TimeParser {
+        format,
+        zone,
+        alternatives: parsed,
+    };
+    let regex = regex("timestamp", raw.regex.as_deref())?;
+    let default = raw
+        .default
+        .as_ref()
+        .map(|d| scalar_text("timestamp.default", d))
+        .transpose()?
+        .filter(|d| !d.is_empty());
+    if let Some(d) = &default {
+        parser.parse(d.as_bytes()).map_err(|e| {
+            err(
+                "timestamp.default",
+                format!("{d:?} {e} (it is read in the timestamp's format)"),
+            )
+        })?;
+    }
+    if let (Source::Value(v), None) = (&source, &regex) {
+        parser.parse(v.as_bytes()).map_err(|e| {
+            err(
+                "timestamp.value",
+                format!("{v:?} {e} (it is read in the timestamp's format)"),
+            )
+        })?;
+    }
     Ok(TimestampSpec {
         source,
-        parser: TimeParser { format, zone },
+        parser,
+        regex,
+        default,
+        required: raw.required.unwrap_or(true),
     })
 }
 
@@ -56,6 +135,7 @@ pub(super) fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError>
                     source: Source::Column(name.to_string()),
                     default: None,
                     key_kind: KeyKind::Fixed,
+                    regex: None,
                 });
             }
         }
@@ -68,17 +148,19 @@ pub(super) fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError>
                             return Err(err(&path, "is a pattern key: write it as a table, e.g. { exclude = [\"id\"] } (its columns are the ones the pattern matches)"));
                         }
                         let key_kind = key_kind(&path, &key, None)?;
-                        TagSpec { key: key.clone(), source: Source::Column(col), default: None, key_kind }
+                        TagSpec { key: key.clone(), source: Source::Column(col), default: None, key_kind, regex: None }
                     }
                     v @ Value::Table(_) => {
                         let rs = raw_source(&path, v)?;
                         if rs.ftype.is_some() || rs.true_values.is_some() || rs.false_values.is_some() || rs.types.is_some() {
-                            return Err(err(&path, "a tag takes only `column`, `path`, `value` and `default` (or `key_of` instead of a source; `exclude` for a pattern key)"));
+                            return Err(err(&path, "a tag takes only `column`, `path`, `value` and `default` (or `template`, `file` or `key_of` as its source; `regex`; `exclude` for a pattern key)"));
                         }
+                        refuse_number_keys(&path, &rs, "tags")?;
+                        let regex = entry_regex(&path, &rs)?;
                         let default = rs.default.as_ref().map(|d| scalar_text(&format!("{path}.default"), d)).transpose()?;
                         let key_kind = key_kind(&path, &key, Some(&rs))?;
                         let source = entry_source(&path, &key, &key_kind, &rs)?;
-                        TagSpec { key: key.clone(), source, default, key_kind }
+                        TagSpec { key: key.clone(), source, default, key_kind, regex }
                     }
                     _ => return Err(err(&path, "must be a column name or a table like { column = \"name\", default = \"x\" }")),
                 };
@@ -94,7 +176,7 @@ pub(super) fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError>
                 .map_err(|e| err(&path, format!("the key {e}")))?;
             refuse_time_key(&path, "tag", &t.key)?;
         }
-        if let Source::Value(v) = &t.source {
+        if let (Source::Value(v), None) = (&t.source, &t.regex) {
             lpconvert_lp::escape::check_name(v.as_bytes())
                 .map_err(|e| err(&path, format!("the value {e}")))?;
         }
@@ -111,12 +193,13 @@ pub(super) fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError>
 pub(super) fn field_specs(
     raw: Option<Table>,
     escape_newlines: bool,
+    numbers: Option<&NumberFormat>,
 ) -> Result<Vec<FieldSpec>, SchemaError> {
     let mut out = Vec::new();
     for (key, v) in raw.unwrap_or_default() {
         let path = format!("fields.{key}");
         let type_err = |t: &str| {
-            err(&path, format!("unknown type `{t}`: use \"float\", \"integer\", \"unsigned\", \"boolean\" or \"string\""))
+            err(&path, format!("unknown type `{t}`: use \"float\", \"integer\", \"unsigned\", \"boolean\", \"string\" or \"duration\""))
         };
         let mut spec = match v {
             Value::String(t) => {
@@ -132,6 +215,9 @@ pub(super) fn field_specs(
                     true_values: Vec::new(),
                     false_values: Vec::new(),
                     key_kind,
+                    regex: None,
+                    from_float: FromFloat::Reject,
+                    number_format: None,
                 }
             }
             v @ Value::Table(_) => {
@@ -146,7 +232,22 @@ pub(super) fn field_specs(
                 }
                 let default = rs.default.as_ref().map(|d| scalar_text(&format!("{path}.default"), d)).transpose()?;
                 let source = entry_source(&path, &key, &key_kind, &rs)?;
+                let regex = entry_regex(&path, &rs)?;
+                let whole = matches!(ftype, FieldType::Integer | FieldType::Unsigned);
+                let from_float = match rs.from_float.as_deref() {
+                    None => FromFloat::Reject,
+                    Some(_) if !whole => return Err(err(&format!("{path}.from_float"), format!("applies to type = \"integer\" or \"unsigned\", not \"{}\": remove it", ftype.as_str()))),
+                    Some(f) => FromFloat::parse(f).ok_or_else(|| err(&format!("{path}.from_float"), format!("unknown value `{f}`: use \"reject\", \"truncate\" or \"round\"")))?,
+                };
+                let number_format = match rs.number_format {
+                    None => None,
+                    Some(_) if !whole && ftype != FieldType::Float => return Err(err(&format!("{path}.number_format"), format!("applies to float, integer and unsigned fields, not \"{}\": remove it", ftype.as_str()))),
+                    Some(n) => Some(number_format(&format!("{path}.number_format"), n)?),
+                };
                 FieldSpec {
+                    regex,
+                    from_float,
+                    number_format,
                     key: key.clone(),
                     source,
                     ftype,
@@ -163,6 +264,14 @@ pub(super) fn field_specs(
                 .map_err(|e| err(&path, format!("the key {e}")))?;
             refuse_time_key(&path, "field", &spec.key)?;
         }
+        if spec.number_format.is_none()
+            && matches!(
+                spec.ftype,
+                FieldType::Float | FieldType::Integer | FieldType::Unsigned
+            )
+        {
+            spec.number_format = numbers.cloned();
+        }
         // An empty default omits the field, like an empty cell (SCHEMA.md).
         spec.default = spec.default.filter(|d| !d.is_empty());
         check_booleans(&path, &spec)?;
@@ -170,7 +279,7 @@ pub(super) fn field_specs(
             check_value(&spec, d, escape_newlines)
                 .map_err(|e| err(&format!("{path}.default"), e))?;
         }
-        if let Source::Value(v) = &spec.source {
+        if let (Source::Value(v), None) = (&spec.source, &spec.regex) {
             if v.is_empty() {
                 return Err(err(
                     &format!("{path}.value"),

@@ -24,6 +24,15 @@ pub enum TimeFormat {
 }
 
 impl TimeFormat {
+    /// The schema spelling of the format.
+    pub fn name(&self) -> String {
+        match self {
+            TimeFormat::Rfc3339 => "rfc3339".into(),
+            TimeFormat::Unix(p) => format!("unix_{}", p.as_str()),
+            TimeFormat::Pattern { pattern, .. } => format!("{pattern:?}"),
+        }
+    }
+
     /// Parses the schema's `format` value; the error says what is accepted.
     pub fn parse(s: &str) -> Result<TimeFormat, String> {
         Ok(match s {
@@ -84,6 +93,8 @@ pub struct TimeParser {
     pub format: TimeFormat,
     /// The zone for local times.
     pub zone: Zone,
+    /// Formats tried in order when `format` does not read a text (`format = [...]`).
+    pub alternatives: Vec<TimeFormat>,
 }
 
 impl TimeParser {
@@ -110,9 +121,30 @@ impl TimeParser {
             .ok_or(TimeError::RoundedOut(precision))
     }
 
-    /// Parses `s` to nanoseconds since the epoch, rounding finer digits down.
+    /// Parses `s` to nanoseconds since the epoch, rounding finer digits down; with
+    /// alternatives, the first format that reads it.
     pub fn parse(&self, s: &[u8]) -> Result<i64, TimeError> {
-        match &self.format {
+        let first = self.parse_as(&self.format, s);
+        match first {
+            Err(e) if !self.alternatives.is_empty() => self.parse_alternatives(s, e),
+            r => r,
+        }
+    }
+
+    #[cold]
+    fn parse_alternatives(&self, s: &[u8], first: TimeError) -> Result<i64, TimeError> {
+        let mut why = vec![format!("{}: {first}", self.format.name())];
+        for f in &self.alternatives {
+            match self.parse_as(f, s) {
+                Ok(ns) => return Ok(ns),
+                Err(e) => why.push(format!("{}: {e}", f.name())),
+            }
+        }
+        Err(TimeError::NoFormat(why.join("; ")))
+    }
+
+    fn parse_as(&self, format: &TimeFormat, s: &[u8]) -> Result<i64, TimeError> {
+        match format {
             TimeFormat::Unix(unit) => parse_unix(s, *unit),
             TimeFormat::Rfc3339 => parse_rfc3339(s, &self.zone),
             TimeFormat::Pattern { pattern, offset } => {

@@ -30,6 +30,8 @@ pub enum TimeError {
     RoundedOut(Precision),
     /// A local time inside a daylight saving gap.
     Nonexistent,
+    /// No format of a `format` list reads the text: why, per format.
+    NoFormat(String),
 }
 
 impl fmt::Display for TimeError {
@@ -49,6 +51,7 @@ impl fmt::Display for TimeError {
             TimeError::Nonexistent => {
                 f.write_str("does not exist in the time zone (it falls in a daylight saving gap)")
             }
+            TimeError::NoFormat(why) => write!(f, "is not read by any of the formats ({why})"),
         }
     }
 }

@@ -10,6 +10,7 @@ fn p(fmt: &str, tz: &str, s: &str) -> Result<i64, TimeError> {
     TimeParser {
         format: TimeFormat::parse(fmt).unwrap(),
         zone: Zone::parse(tz).unwrap(),
+        alternatives: Vec::new(),
     }
     .parse(s.as_bytes())
 }
@@ -193,6 +194,7 @@ fn parse_in_fast_path_agrees() {
     let tp = |f: &str| TimeParser {
         format: TimeFormat::parse(f).unwrap(),
         zone: utc(),
+        alternatives: Vec::new(),
     };
     for (f, p, s) in [
         ("unix_s", Precision::S, "1641024000"),
@@ -218,6 +220,7 @@ fn rounding_down_below_the_range_is_an_error_at_every_precision() {
     let tp = |f: &str| TimeParser {
         format: TimeFormat::parse(f).unwrap(),
         zone: utc(),
+        alternatives: Vec::new(),
     };
     for p in [Precision::Us, Precision::Ms, Precision::S] {
         for (f, s) in [

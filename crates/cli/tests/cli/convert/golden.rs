@@ -5,7 +5,9 @@
 //! - `<case>.exit`: the expected exit status (default 0);
 //! - `<case>.rejects` and `<case>.rejects.errors`: when present, the case runs with
 //!   `--rejects FILE` and both files are compared exactly (input name as `<case>.csv`);
-//! - `<case>.stderr`: the expected first line of stderr (with `-q` stderr is otherwise empty).
+//! - `<case>.stderr`: the expected first line of stderr (with `-q` stderr is otherwise empty);
+//! - `<case>.stdin.lp`: the expected output through stdin, when it differs (`file` sources read
+//!   the input's path, which stdin does not have).
 //!
 //! Each case also runs with other thread counts and chunk sizes, and through stdin (NDJSON and
 //! JSON inputs with `--format ndjson`, as stdin has no file name), and must give the same
@@ -22,6 +24,7 @@ struct Case {
     args: Vec<String>,
     exit: i32,
     expected: Vec<u8>,
+    stdin_expected: Option<Vec<u8>>,
     rejects: Option<(Vec<u8>, Vec<u8>)>,
     stderr: Option<String>,
 }
@@ -97,6 +100,7 @@ fn cases() -> Vec<Case> {
             let stderr =
                 opt(dir.join(format!("{name}.stderr"))).map(|s| text(&s).trim_end().to_string());
             let expected = read(dir.join(format!("{name}.lp")));
+            let stdin_expected = opt(dir.join(format!("{name}.stdin.lp")));
             Case {
                 name,
                 input,
@@ -104,6 +108,7 @@ fn cases() -> Vec<Case> {
                 args,
                 exit,
                 expected,
+                stdin_expected,
                 rejects,
                 stderr,
             }
@@ -161,10 +166,14 @@ fn run_case(c: &Case, via: &Via, tuning: &[&str]) -> Result<(), String> {
     if code(&out) != c.exit {
         problems.push(format!("exit {} instead of {}", code(&out), c.exit));
     }
-    if out.stdout != c.expected {
+    let expected = match (&c.stdin_expected, stdin) {
+        (Some(e), Some(_)) => e,
+        _ => &c.expected,
+    };
+    if out.stdout != *expected {
         problems.push(format!(
             "output differs:\n--- expected\n{}--- actual\n{}",
-            text(&c.expected),
+            text(expected),
             text(&out.stdout)
         ));
     }

@@ -1,5 +1,10 @@
 //! Maps one row to one line of line protocol, following a compiled [`Plan`].
-//! The row is seen through [`Cells`], so CSV and NDJSON share this code.
+//! The row is seen through [`Cells`], so CSV and NDJSON share this code. A plan with value
+//! rules (templates, regexes, number formats, a measurement default: `Plan::rich`) maps
+//! through [`map_row_rich`], the same code with the rules compiled in (`rules.rs`); the
+//! plain instance never looks at them.
+
+mod rules;
 
 use lpconvert_lp::escape::{key_is_plain, write_key_checked, write_measurement_checked};
 use lpconvert_lp::parse::{FIELD_KEY_SEPARATOR_LEN, MAX_KEY_LEN, MAX_STRING_LEN};
@@ -55,6 +60,10 @@ pub trait Cells {
     fn get(&self, slot: usize) -> Result<Cell<'_>, &'static str>;
     /// The 1-based column reported in messages for `slot`.
     fn column(&self, slot: usize) -> usize;
+    /// The JSON text of a slot holding an object or array (NDJSON), for string fields.
+    fn json_text(&self, _slot: usize) -> Option<&[u8]> {
+        None
+    }
 }
 
 /// What went wrong with a row: the column (1-based, 0 when none applies) and the message.
@@ -89,6 +98,10 @@ pub enum Mapped {
 pub struct Scratch {
     joined: Vec<u8>,
     itoa: itoa::Buffer,
+    /// A number rewritten by a field's number rules.
+    number: Vec<u8>,
+    /// The JSON text of an object or array read as a string.
+    json: Vec<u8>,
 }
 
 impl std::fmt::Debug for Scratch {
@@ -215,7 +228,10 @@ fn write_field(
             Ok(())
         }
         FieldType::Integer => {
-            let digits = integer_text(cell.text)?;
+            let digits = match integer_text(cell.text) {
+                Ok(d) => d,
+                Err(e) => return rules::json_bool(out, cell, e, b'i'),
+            };
             if digits.len() == cell.text.len() {
                 put::<16>(out, digits, cell.window);
             } else {
@@ -224,7 +240,11 @@ fn write_field(
             out.push(b'i');
             Ok(())
         }
-        FieldType::Unsigned => write_unsigned(out, cell.text),
+        FieldType::Unsigned => match write_unsigned(out, cell.text) {
+            Ok(()) => Ok(()),
+            Err(e) => rules::json_bool(out, cell, e, b'u'),
+        },
+        FieldType::Duration => rules::write_duration(out, cell.text),
         FieldType::Boolean => {
             let t = cell.text;
             let is = |list: &[Vec<u8>]| list.iter().any(|v| v.eq_ignore_ascii_case(t));
@@ -257,6 +277,7 @@ fn write_field(
 }
 
 /// Appends the line for one row to `out`. On error or skip, `out` is left as it was.
+/// The plan must not be [`Plan::rich`](lpconvert_schema::Plan::rich) (see [`map_row_rich`]).
 #[inline(always)]
 pub fn map_row<C: Cells>(
     plan: &Plan,
@@ -264,8 +285,45 @@ pub fn map_row<C: Cells>(
     out: &mut Vec<u8>,
     scratch: &mut Scratch,
 ) -> Result<Mapped, RowError> {
+    map_row_as::<C, false>(plan, cells, out, scratch)
+}
+
+/// [`map_row`] for a plan with value rules (templates, regexes, number rules, a
+/// measurement default).
+#[inline(never)]
+pub fn map_row_rich<C: Cells>(
+    plan: &Plan,
+    cells: &C,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<Mapped, RowError> {
+    map_row_as::<C, true>(plan, cells, out, scratch)
+}
+
+/// [`map_row`] or [`map_row_rich`], as `plan` needs.
+#[inline]
+pub fn map_row_any<C: Cells>(
+    plan: &Plan,
+    cells: &C,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<Mapped, RowError> {
+    if plan.rich {
+        map_row_rich(plan, cells, out, scratch)
+    } else {
+        map_row(plan, cells, out, scratch)
+    }
+}
+
+#[inline(always)]
+fn map_row_as<C: Cells, const RICH: bool>(
+    plan: &Plan,
+    cells: &C,
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<Mapped, RowError> {
     let start = out.len();
-    let r = map_into(plan, cells, out, scratch);
+    let r = map_into::<C, RICH>(plan, cells, out, scratch);
     if !matches!(r, Ok(Mapped::Written)) {
         out.truncate(start);
     }
@@ -273,7 +331,7 @@ pub fn map_row<C: Cells>(
 }
 
 #[inline(always)]
-fn map_into<C: Cells>(
+fn map_into<C: Cells, const RICH: bool>(
     plan: &Plan,
     cells: &C,
     out: &mut Vec<u8>,
@@ -282,6 +340,9 @@ fn map_into<C: Cells>(
     let cx = Ctx { plan, cells };
     let start = out.len();
     match &plan.measurement {
+        _ if RICH && (plan.measurement_rule.is_some() || plan.measurement_default.is_some()) => {
+            rules::measurement(&cx, out, &mut scratch.joined)?;
+        }
         MeasurementPlan::Const(m) => out.extend_from_slice(m),
         MeasurementPlan::Slot(s) => {
             let input = Input::Slot(*s);
@@ -294,10 +355,17 @@ fn map_into<C: Cells>(
         }
     }
     for t in &plan.tags {
-        let Some(cell) = cx
-            .value(&t.input, t.default.as_deref(), &mut scratch.joined)
-            .map_err(|e| e.within(&format!("tag {}", t.name)))?
-        else {
+        let got = if RICH {
+            cx.rich_value(
+                &t.input,
+                t.rule.as_deref(),
+                t.default.as_deref(),
+                &mut scratch.joined,
+            )
+        } else {
+            cx.value(&t.input, t.default.as_deref(), &mut scratch.joined)
+        };
+        let Some(cell) = got.map_err(|e| e.within(&format!("tag {}", t.name)))? else {
             continue;
         };
         put::<32>(out, &t.prefix, &t.prefix_padded);
@@ -312,11 +380,25 @@ fn map_into<C: Cells>(
     out.push(b' ');
     let fields_start = out.len();
     for f in &plan.fields {
-        let Some(cell) = cx
-            .value(&f.input, f.default.as_deref(), &mut scratch.joined)
-            .map_err(|e| e.within(&format!("field {}", f.name)))?
-        else {
-            continue;
+        let got = if RICH {
+            cx.rich_value(
+                &f.input,
+                f.rule.as_deref(),
+                f.default.as_deref(),
+                &mut scratch.joined,
+            )
+        } else {
+            cx.value(&f.input, f.default.as_deref(), &mut scratch.joined)
+        };
+        let cell = match got {
+            Ok(Some(cell)) => cell,
+            Ok(None) => continue,
+            Err(e) => rules::json_string(&cx, f, &mut scratch.json)
+                .ok_or_else(|| e.within(&format!("field {}", f.name)))?,
+        };
+        let cell = match f.rule.as_deref().and_then(|r| r.number.as_ref()) {
+            Some(rule) if RICH => rules::number(&cx, f, rule, cell, &mut scratch.number)?,
+            _ => cell,
         };
         // `prefix` is `,key=`: the escaped key is 2 bytes shorter.
         if series_len + FIELD_KEY_SEPARATOR_LEN + f.prefix.len() - 2 > MAX_KEY_LEN {
@@ -332,16 +414,25 @@ fn map_into<C: Cells>(
         return Ok(Mapped::Skipped);
     }
     if let Some(ts) = &plan.timestamp {
-        let Some(cell) = cx
-            .value(&ts.input, None, &mut scratch.joined)
-            .map_err(|e| e.within("timestamp"))?
-        else {
-            return Err(cx.err(
-                &ts.input,
-                "timestamp",
-                b"",
-                "is empty: every row needs a timestamp (or remove [timestamp])",
-            ));
+        let got = if RICH {
+            cx.rich_value(&ts.input, ts.rule.as_deref(), None, &mut scratch.joined)
+        } else {
+            cx.value(&ts.input, None, &mut scratch.joined)
+        };
+        let Some(cell) = got.map_err(|e| e.within("timestamp"))? else {
+            match rules::empty_timestamp(&cx, ts)? {
+                Some(default) => {
+                    let t = ts
+                        .parser
+                        .parse_in(default, plan.precision)
+                        .map_err(|e| cx.err(&ts.input, "timestamp default", default, e))?;
+                    out.push(b' ');
+                    out.extend_from_slice(scratch.itoa.format(t).as_bytes());
+                }
+                None => {}
+            }
+            out.push(b'\n');
+            return Ok(Mapped::Written);
         };
         let t = ts
             .parser
