@@ -81,7 +81,12 @@ fn as_csv2lp_prints_floats(lp: &str) -> String {
     for piece in lp.split_inclusive([',', ' ']) {
         let (body, end) = piece.split_at(piece.len() - usize::from(piece.ends_with([',', ' '])));
         match body.strip_suffix(".0") {
-            Some(whole) if whole.rsplit('=').next().is_some_and(|n| n.parse::<i64>().is_ok()) => {
+            Some(whole)
+                if whole
+                    .rsplit('=')
+                    .next()
+                    .is_some_and(|n| n.parse::<i64>().is_ok()) =>
+            {
                 out.push_str(whole);
             }
             _ => out.push_str(body),
@@ -98,8 +103,18 @@ fn lpconvert_differs_from_the_documented_output_only_in_float_text() {
         let Ok(documented) = std::fs::read(dir.join(format!("{}.csv2lp.lp", case.name))) else {
             continue;
         };
-        assert_ne!(case.lp, text(&documented), "{}: no difference left", case.name);
-        assert_eq!(as_csv2lp_prints_floats(&case.lp), text(&documented), "{}", case.name);
+        assert_ne!(
+            case.lp,
+            text(&documented),
+            "{}: no difference left",
+            case.name
+        );
+        assert_eq!(
+            as_csv2lp_prints_floats(&case.lp),
+            text(&documented),
+            "{}",
+            case.name
+        );
     }
 }
 

@@ -5,6 +5,7 @@
 mod annotated;
 mod encodings;
 mod exit_codes;
+mod file_sources;
 mod golden;
 mod inputs;
 mod json_input;
