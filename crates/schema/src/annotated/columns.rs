@@ -146,8 +146,8 @@ pub(super) struct Table {
     pub columns: Vec<Column>,
     pub extra: Vec<Column>,
     pub timezone: Option<String>,
-    /// The header's names without their `|type|default` parts, when some cell had one
-    /// (the schema's `[csv] columns`).
+    /// The header's names without their `|type|default` parts, and earlier columns of a
+    /// label given twice renamed `label~N`, when any (the schema's `[csv] columns`).
     pub renamed: Option<Vec<String>>,
 }
 
@@ -220,6 +220,19 @@ impl Table {
                     name.clone_from(&col.label);
                     renamed = true;
                 }
+            }
+        }
+        // A label given twice: csv2lp reads the last column of it (a tag, the measurement,
+        // the time); the schema reads columns by name, so the earlier ones are renamed.
+        for i in 0..names.len() {
+            let later = names[i + 1..].contains(&names[i]);
+            if later && !names[i].trim().is_empty() {
+                let mut n = 1;
+                while names.contains(&format!("{}~{n}", names[i])) {
+                    n += 1;
+                }
+                names[i] = format!("{}~{n}", names[i]);
+                renamed = true;
             }
         }
         t.renamed = renamed.then_some(names);

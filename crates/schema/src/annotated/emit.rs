@@ -56,12 +56,25 @@ fn roles(t: &Table) -> Roles<'_> {
         } else if col.part == Part::Tag {
             r.tags.retain(|c| c.label != col.label);
             r.tags.push(col);
-        } else if col.part == Part::Field || default_is_field {
+        } else if col.part == Part::Field {
+            r.fields.push(col);
+        } else if flux_metadata(t, col) {
+        } else if default_is_field {
             r.fields.push(col);
         }
     }
     r.tags.sort_by(|a, b| a.label.cmp(&b.label));
     r
+}
+
+/// A Flux result's `result` or `table` column (the table's first column has no label) that
+/// no annotation gives a role: not read, even where csv2lp would write it as a field (a
+/// pivoted result without `_field`).
+fn flux_metadata(t: &Table, col: &Column) -> bool {
+    let flux = t.columns.first().is_some_and(|c| c.label.is_empty());
+    flux && col.origin == Origin::Data
+        && col.part == Part::Undecided
+        && (col.label == "result" || col.label == "table")
 }
 
 /// `${label}` placeholders as the schema's `{label}`; literal braces doubled.
@@ -177,13 +190,15 @@ fn field_type(col: &Column, key: &str, entry: &mut Toml) -> Result<(), SchemaErr
             "boolean"
         }
         "duration" => "duration",
+        // csv2lp writes the base64 text unquoted; a string keeps it readable by every server.
+        "base64Binary" => "string",
         other => {
             return Err(err(
                 key,
                 format!(
                     "column `{}`: data type `{other}` is not supported: use string, double, \
-                     long, unsignedLong, boolean, duration, dateTime, tag, field, \
-                     measurement or ignored",
+                     long, unsignedLong, boolean, duration, base64Binary, dateTime, tag, \
+                     field, measurement or ignored",
                     col.label
                 ),
             ))

@@ -156,3 +156,45 @@ fn a_one_sided_boolean_list_reads_every_other_text_as_the_other_value() {
     assert!(t.contains(r"regex = '^(?:no|n\.o)$'"), "{t}");
     assert!(t.contains("default = \"false\""), "{t}");
 }
+
+#[test]
+fn a_label_given_twice_reads_its_last_column() {
+    // csv2lp's "no duplicate tags" case: `result` and `table` twice, the last ones tags.
+    let p = preamble(
+        &[
+            "#datatype,string,long,dateTime:RFC3339,double,string,string,string,string",
+            "#group,true,true,false,false,true,true,true,true",
+        ],
+        ",result,table,_time,_value,_field,_measurement,result,table",
+    );
+    let t = toml_of(&p);
+    assert!(
+        t.contains(r#"columns = ["", "result~1", "table~1", "_time", "_value", "_field", "_measurement", "result", "table"]"#),
+        "{t}"
+    );
+    assert!(t.contains(r#"result = { column = "result" }"#), "{t}");
+    assert!(Schema::from_toml(&t).is_ok(), "{t}");
+}
+
+#[test]
+fn a_pivoted_flux_result_leaves_result_and_table_out() {
+    let p = preamble(
+        &[
+            "#group,false,false,true,false,false,false",
+            "#datatype,string,long,string,dateTime:RFC3339,double,long",
+            "#default,_result,,,,,",
+        ],
+        ",result,table,_measurement,_time,temp,count",
+    );
+    let t = toml_of(&p);
+    assert!(!t.contains("result ="), "{t}");
+    assert!(!t.contains("table ="), "{t}");
+    assert!(
+        t.contains(r#"temp = { column = "temp", type = "float" }"#),
+        "{t}"
+    );
+    assert!(
+        t.contains(r#"count = { column = "count", type = "integer" }"#),
+        "{t}"
+    );
+}
