@@ -233,10 +233,18 @@ fn one_sided_booleans(col: &Column, trues: &str, falses: &str, entry: &mut Toml)
         _ => "false",
     };
     entry.insert("default".into(), s(value));
+    // The listed texts, and the word the default is written as, on each side.
+    let with = |word: &str| -> Vec<Value> {
+        let mut l: Vec<Value> = listed.iter().map(|v| s(v)).collect();
+        if !listed.iter().any(|v| v.eq_ignore_ascii_case(word)) {
+            l.push(s(word));
+        }
+        l
+    };
     let (t, f) = if other == "false" {
-        (listed.iter().map(|v| s(v)).collect(), vec![s("false")])
+        (with("true"), vec![s("false")])
     } else {
-        (vec![s("true")], listed.iter().map(|v| s(v)).collect())
+        (vec![s("true")], with("false"))
     };
     entry.insert("true_values".into(), Value::Array(t));
     entry.insert("false_values".into(), Value::Array(f));

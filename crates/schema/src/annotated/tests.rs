@@ -145,7 +145,7 @@ fn a_one_sided_boolean_list_reads_every_other_text_as_the_other_value() {
     assert!(
         t.contains(
             "available = { column = \"available\", default = \"false\", type = \"boolean\", \
-             regex = \"^(?:y|Y)$\", true_values = [\"y\", \"Y\"], false_values = [\"false\"] }"
+             regex = \"^(?:y|Y)$\", true_values = [\"y\", \"Y\", \"true\"], false_values = [\"false\"] }"
         ),
         "{t}"
     );
