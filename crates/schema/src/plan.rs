@@ -516,6 +516,8 @@ impl Plan {
                         message: "cannot apply to `key_of`: read the names through a tag, or drop the regex".into(),
                     });
                 }
+                // A match always has a name: the default is never needed.
+                measurement_default = None;
                 MeasurementPlan::Const(Vec::new())
             }
             Input::Const(_) if measurement_rule.is_some() => MeasurementPlan::Const(Vec::new()),

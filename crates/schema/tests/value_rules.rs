@@ -28,7 +28,10 @@ fn bad_sources_are_refused_at_load() {
     refused(
         &schema("", TS, "h = { file = \"folder\" }", ""),
         "tags.h.file",
-        &["unknown part `folder`", "\"path\", \"name\", \"stem\" or \"dir\""],
+        &[
+            "unknown part `folder`",
+            "\"path\", \"name\", \"stem\" or \"dir\"",
+        ],
     );
     refused(
         &schema("", TS, "h = { column = \"p\", regex = \"host=(\" }", ""),
@@ -90,17 +93,35 @@ fn bad_sources_are_refused_at_load() {
 #[test]
 fn bad_value_rules_are_refused_at_load() {
     refused(
-        &schema("", TS, "", "i = { type = \"float\", from_float = \"round\" }"),
+        &schema(
+            "",
+            TS,
+            "",
+            "i = { type = \"float\", from_float = \"round\" }",
+        ),
         "fields.i.from_float",
         &["\"integer\" or \"unsigned\"", "remove it"],
     );
     refused(
-        &schema("", TS, "", "i = { type = \"integer\", from_float = \"nearest\" }"),
+        &schema(
+            "",
+            TS,
+            "",
+            "i = { type = \"integer\", from_float = \"nearest\" }",
+        ),
         "fields.i.from_float",
-        &["unknown value `nearest`", "\"reject\", \"truncate\" or \"round\""],
+        &[
+            "unknown value `nearest`",
+            "\"reject\", \"truncate\" or \"round\"",
+        ],
     );
     refused(
-        &schema("", TS, "", "s = { type = \"string\", number_format = { decimal = \",\" } }"),
+        &schema(
+            "",
+            TS,
+            "",
+            "s = { type = \"string\", number_format = { decimal = \",\" } }",
+        ),
         "fields.s.number_format",
         &["float, integer and unsigned"],
     );
@@ -110,7 +131,12 @@ fn bad_value_rules_are_refused_at_load() {
         &["`from_float` and `number_format` apply to number fields"],
     );
     refused(
-        &schema("number_format = { decimal = \",\", group = [\",\"] }", TS, "", ""),
+        &schema(
+            "number_format = { decimal = \",\", group = [\",\"] }",
+            TS,
+            "",
+            "",
+        ),
         "number_format.group",
         &["also the decimal separator"],
     );
@@ -120,12 +146,22 @@ fn bad_value_rules_are_refused_at_load() {
         &["one character"],
     );
     refused(
-        &schema("number_format = { decimal = \",\", grouping = [\".\"] }", TS, "", ""),
+        &schema(
+            "number_format = { decimal = \",\", grouping = [\".\"] }",
+            TS,
+            "",
+            "",
+        ),
         "grouping",
         &["unknown field"],
     );
     refused(
-        &schema("", TS, "", "d = { type = \"duration\", default = \"5 minutes\" }"),
+        &schema(
+            "",
+            TS,
+            "",
+            "d = { type = \"duration\", default = \"5 minutes\" }",
+        ),
         "fields.d.default",
         &["is not a duration"],
     );
@@ -149,7 +185,12 @@ fn bad_value_rules_are_refused_at_load() {
 #[test]
 fn bad_timestamp_keys_are_refused_at_load() {
     refused(
-        &schema("", "column = \"t\"\nformat = [\"rfc3339\", \"unix_minutes\"]", "", ""),
+        &schema(
+            "",
+            "column = \"t\"\nformat = [\"rfc3339\", \"unix_minutes\"]",
+            "",
+            "",
+        ),
         "timestamp.format",
         &["unknown timestamp format `unix_minutes`"],
     );
@@ -159,7 +200,12 @@ fn bad_timestamp_keys_are_refused_at_load() {
         &["non-empty list"],
     );
     refused(
-        &schema("", "column = \"t\"\nformat = \"unix_s\"\ndefault = \"yesterday\"", "", ""),
+        &schema(
+            "",
+            "column = \"t\"\nformat = \"unix_s\"\ndefault = \"yesterday\"",
+            "",
+            "",
+        ),
         "timestamp.default",
         &["read in the timestamp's format"],
     );
@@ -199,7 +245,10 @@ fn a_template_naming_a_missing_column_is_a_schema_error() {
     );
     assert!(msg.contains("tags.loc.template"), "{msg}");
     assert!(msg.contains("`{building}-{room}` reads `room`"), "{msg}");
-    assert!(msg.contains("column `room` is not in the header of in.csv"), "{msg}");
+    assert!(
+        msg.contains("column `room` is not in the header of in.csv"),
+        "{msg}"
+    );
     let msg = compile_err(
         &schema("", TS, "loc = { template = \"{/a/b}\" }", ""),
         &["t", "v"],
@@ -217,8 +266,12 @@ fn an_empty_constant_measurement_needs_a_default() {
         .err()
         .expect("refused")
         .to_string();
-    assert!(e.contains("measurement") && e.contains("give a `default`"), "{e}");
-    let with_default = "measurement = { file = \"dir\", default = \"m\" }\n[fields]\nv = \"float\"\n";
+    assert!(
+        e.contains("measurement") && e.contains("give a `default`"),
+        "{e}"
+    );
+    let with_default =
+        "measurement = { file = \"dir\", default = \"m\" }\n[fields]\nv = \"float\"\n";
     let s = Schema::from_toml(with_default).expect("valid");
     assert!(Plan::compile_input(&s, Format::Csv, Some(&h), "x.csv", Some("x.csv")).is_ok());
 }

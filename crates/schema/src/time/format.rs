@@ -100,7 +100,8 @@ pub struct TimeParser {
 impl TimeParser {
     /// Parses `s` to a count of `precision` units since the epoch, rounding down.
     /// An integer already in the output unit takes a fast path without 128-bit arithmetic.
-    #[inline]
+    /// Always inlined: the mapper's per-row loop calls it once per row.
+    #[inline(always)]
     pub fn parse_in(&self, s: &[u8], precision: Precision) -> Result<i64, TimeError> {
         if let TimeFormat::Unix(unit) = self.format {
             if unit == precision {
@@ -123,6 +124,7 @@ impl TimeParser {
 
     /// Parses `s` to nanoseconds since the epoch, rounding finer digits down; with
     /// alternatives, the first format that reads it.
+    #[inline]
     pub fn parse(&self, s: &[u8]) -> Result<i64, TimeError> {
         let first = self.parse_as(&self.format, s);
         match first {
@@ -132,6 +134,7 @@ impl TimeParser {
     }
 
     #[cold]
+    #[inline(never)]
     fn parse_alternatives(&self, s: &[u8], first: TimeError) -> Result<i64, TimeError> {
         let mut why = vec![format!("{}: {first}", self.format.name())];
         for f in &self.alternatives {
@@ -143,6 +146,7 @@ impl TimeParser {
         Err(TimeError::NoFormat(why.join("; ")))
     }
 
+    #[inline]
     fn parse_as(&self, format: &TimeFormat, s: &[u8]) -> Result<i64, TimeError> {
         match format {
             TimeFormat::Unix(unit) => parse_unix(s, *unit),
