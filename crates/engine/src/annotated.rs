@@ -27,7 +27,7 @@ pub(crate) fn convert(
     let mut tables = Tables::new(data);
     let mut total = Counters::default();
     while let Some(table) = tables.next_table(tuning.max_record).map_err(read_err)? {
-        let (counters, stopped) = convert_table(&table, name, base, tuning, &total, sink)?;
+        let (counters, stopped) = convert_table(table, name, base, tuning, &total, sink)?;
         total.add(&counters);
         if stopped {
             break;
@@ -83,7 +83,7 @@ struct TableBytes {
 }
 
 fn convert_table(
-    table: &TableBytes,
+    table: TableBytes,
     name: &str,
     base: &Schema,
     tuning: Tuning,
@@ -122,16 +122,17 @@ fn convert_table(
         before,
         stopped: false,
     };
-    let data = InputData::Stream(Box::new(io::Cursor::new(table.bytes.clone())));
+    let (line_offset, added) = (table.line_offset, table.added);
+    let data = InputData::Stream(Box::new(io::Cursor::new(table.bytes)));
     let mut counters = crate::csv::convert(data, name, false, &schema, tuning, &mut table_sink)
         .map_err(|e| match e {
             EngineError::Row(mut bad) => {
-                bad.line += table.line_offset;
+                bad.line += line_offset;
                 EngineError::Row(bad)
             }
             e => e,
         })?;
-    counters.bytes = counters.bytes.saturating_sub(table.added);
+    counters.bytes = counters.bytes.saturating_sub(added);
     Ok((counters, table_sink.stopped))
 }
 

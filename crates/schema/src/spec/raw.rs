@@ -223,13 +223,20 @@ impl Schema {
                 ("tags", raw.tags.is_some()),
                 ("fields", raw.fields.is_some()),
             ];
-            if let Some((key, _)) = given.iter().find(|(_, g)| *g) {
+            let csv = raw.csv.as_ref();
+            let layout = [
+                ("csv.header", csv.is_some_and(|c| c.header.is_some())),
+                ("csv.columns", csv.is_some_and(|c| c.columns.is_some())),
+                ("csv.skip_rows", csv.is_some_and(|c| c.skip_rows.is_some())),
+                ("csv.comment", csv.is_some_and(|c| c.comment.is_some())),
+            ];
+            if let Some((key, _)) = given.iter().chain(&layout).find(|(_, g)| *g) {
                 return Err(err(
                     key,
                     format!(
                         "is not allowed with format = \"{ANNOTATED_CSV}\": the annotation rows \
-                         declare the measurement, tags, fields and timestamp (remove it, or \
-                         use format = \"csv\")"
+                         and header declare the measurement, tags, fields, timestamp and \
+                         column names (remove it, or use format = \"csv\")"
                     ),
                 ));
             }

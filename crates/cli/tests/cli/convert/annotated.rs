@@ -238,6 +238,18 @@ fn a_schema_with_annotated_input_gives_only_what_the_annotations_do_not() {
     );
     write_in(
         &dir,
+        "c.toml",
+        "format = \"annotated-csv\"\n[csv]\nskip_rows = 1\n",
+    );
+    let out = run_in(&dir, &["-s", "c.toml", "a.csv"], None);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("`csv.skip_rows` is not allowed"),
+        "{}",
+        stderr(&out)
+    );
+    write_in(
+        &dir,
         "full.toml",
         "measurement = \"x\"\n[fields]\nv = \"float\"\n",
     );
