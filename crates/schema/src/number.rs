@@ -119,7 +119,7 @@ fn separators(text: &[u8], f: &NumberFormat, out: &mut Vec<u8>) -> Result<(), St
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(fail());
         }
-        out.extend_from_slice(s[i..].as_bytes());
+        out.extend_from_slice(&s.as_bytes()[i..]);
         return Ok(());
     }
     if chars.next().is_some() {

@@ -263,8 +263,7 @@ fn an_empty_constant_measurement_needs_a_default() {
     let s = Schema::from_toml(toml).expect("valid");
     let h = vec!["v".to_string()];
     let e = Plan::compile_input(&s, Format::Csv, Some(&h), "<stdin>", None)
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         e.contains("measurement") && e.contains("give a `default`"),

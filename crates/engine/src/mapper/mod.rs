@@ -420,16 +420,13 @@ fn map_into<C: Cells, const RICH: bool>(
             cx.value(&ts.input, None, &mut scratch.joined)
         };
         let Some(cell) = got.map_err(|e| e.within("timestamp"))? else {
-            match rules::empty_timestamp(&cx, ts)? {
-                Some(default) => {
-                    let t = ts
-                        .parser
-                        .parse_in(default, plan.precision)
-                        .map_err(|e| cx.err(&ts.input, "timestamp default", default, e))?;
-                    out.push(b' ');
-                    out.extend_from_slice(scratch.itoa.format(t).as_bytes());
-                }
-                None => {}
+            if let Some(default) = rules::empty_timestamp(&cx, ts)? {
+                let t = ts
+                    .parser
+                    .parse_in(default, plan.precision)
+                    .map_err(|e| cx.err(&ts.input, "timestamp default", default, e))?;
+                out.push(b' ');
+                out.extend_from_slice(scratch.itoa.format(t).as_bytes());
             }
             out.push(b'\n');
             return Ok(Mapped::Written);
