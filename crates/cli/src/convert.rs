@@ -3,7 +3,7 @@
 use crate::exit::{is_closed, Exit, StdoutClosed};
 use crate::shared::{inputs_or_stdin, RejectFiles, RejectsFile, Summary};
 use lpconvert_engine::{
-    convert_input, load_schema, Counters, EngineError, Flow, Overrides, Reject, Sink,
+    convert_input, load_schema_or_annotated, Counters, EngineError, Flow, Overrides, Reject, Sink,
 };
 use lpconvert_send::output::{check_outputs, file_outputs, rejects_outputs, with_schema, Output};
 use std::io::{self, IsTerminal, Write};
@@ -13,9 +13,10 @@ use std::time::Instant;
 /// Options of `lpconvert convert`.
 #[derive(clap::Args, Debug)]
 pub struct ConvertArgs {
-    /// The schema file (TOML) that maps columns to measurement, tags, fields and time.
+    /// The schema file (TOML) that maps columns to measurement, tags, fields and time
+    /// (optional with --format annotated-csv: the annotation rows are the mapping).
     #[arg(short, long)]
-    pub schema: PathBuf,
+    pub schema: Option<PathBuf>,
     /// Input files, converted in order; none or `-` reads stdin. `.gz` is decompressed.
     pub inputs: Vec<String>,
     /// Write the line protocol here instead of stdout (gzip when it ends in `.gz`). Written as
@@ -23,7 +24,7 @@ pub struct ConvertArgs {
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Override the schema's input format.
-    #[arg(long, value_parser = ["csv", "ndjson"])]
+    #[arg(long, value_parser = ["csv", "ndjson", "annotated-csv"])]
     pub format: Option<String>,
     /// Override the schema's output precision.
     #[arg(long, value_parser = ["ns", "us", "ms", "s"])]
@@ -115,13 +116,13 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         a.output.as_deref(),
         a.rejects.as_deref().map(|p| ("--rejects", p)),
     );
-    check_outputs(&with_schema(&inputs, Some(&a.schema)), &outs).map_err(anyhow::Error::msg)?;
+    check_outputs(&with_schema(&inputs, a.schema.as_deref()), &outs).map_err(anyhow::Error::msg)?;
     let overrides = Overrides {
         format: a.format.as_deref(),
         precision: a.precision.as_deref(),
         on_error: a.on_error.as_deref(),
     };
-    let schema = load_schema(&a.schema, &overrides)?;
+    let schema = load_schema_or_annotated(a.schema.as_deref(), &overrides)?;
     let tuning = a.tuning.tuning();
     // Created (as FILE.partial) before any input is read: an unwritable place fails now.
     let out = Output::create(a.output.as_deref())?;
@@ -130,7 +131,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         .as_deref()
         .map(|p| {
             // Further rejects files (FILE.2.csv, ...) take no input's, schema's or output's name.
-            let mut avoid = with_schema(&inputs, Some(&a.schema));
+            let mut avoid = with_schema(&inputs, a.schema.as_deref());
             avoid.extend(a.output.iter().map(|o| o.display().to_string()));
             let others = outputs_of(a.output.as_deref(), None);
             RejectsFile::create(p, &schema, RejectFiles { avoid, others })
@@ -190,7 +191,10 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
             Exit::Stopped
         }
         Err(EngineError::Schema(e)) => {
-            eprintln!("lpconvert: {}: {e}", a.schema.display());
+            match &a.schema {
+                Some(s) => eprintln!("lpconvert: {}: {e}", s.display()),
+                None => eprintln!("lpconvert: the annotations: {e}"),
+            }
             Exit::Error
         }
         Err(e) => {

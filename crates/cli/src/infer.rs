@@ -4,7 +4,7 @@ use crate::exit::{stdout_error, Exit};
 use anyhow::bail;
 use lpconvert_engine::sample::{read_head, sample_csv, sample_ndjson};
 use lpconvert_schema::infer::{infer, Options};
-use lpconvert_schema::{Format, Schema};
+use lpconvert_schema::{Format, Schema, TextEncoding};
 use std::io::Write;
 use std::path::Path;
 
@@ -13,9 +13,14 @@ use std::path::Path;
 pub struct InferArgs {
     /// The CSV or NDJSON file (`-` reads stdin; `.gz` is decompressed).
     pub input: String,
-    /// The input format (default: from the file name, else from the content).
-    #[arg(long, value_parser = ["csv", "ndjson"])]
+    /// The input format (default: from the file name, else from the content; a file that
+    /// starts with csv2lp annotations is read as annotated-csv).
+    #[arg(long, value_parser = ["csv", "ndjson", "annotated-csv"])]
     pub format: Option<String>,
+    /// The input's character encoding (a UTF-16 byte order mark is recognised without it);
+    /// the draft names it when it is not UTF-8.
+    #[arg(long, value_parser = TextEncoding::NAMES)]
+    pub encoding: Option<String>,
     /// Records to read (the first N).
     #[arg(long, default_value_t = 10_000)]
     pub sample: usize,
@@ -32,12 +37,28 @@ pub fn run(a: InferArgs) -> anyhow::Result<Exit> {
         Err(e) => bail!("{}: {e}", a.input),
     };
     let name = input.name.clone();
+    let encoding = a
+        .encoding
+        .as_deref()
+        .and_then(TextEncoding::parse)
+        .unwrap_or_default();
+    let input = match lpconvert_engine::input::decode(input, encoding) {
+        Ok(i) => i,
+        Err(e) => bail!("{name}: {e}"),
+    };
     let by_name = lpconvert_engine::input::format_from_name(&name);
     let sample = a.sample.max(1);
     let (head, complete) = match read_head(input, sample) {
         Ok(h) => h,
         Err(e) => bail!("{name}: {e}"),
     };
+    let annotated = match a.format.as_deref() {
+        Some(f) => f == lpconvert_schema::annotated::ANNOTATED_CSV,
+        None => lpconvert_engine::annotated::looks_annotated(&head),
+    };
+    if annotated {
+        return print(&annotated_draft(&name, &head, complete, encoding)?);
+    }
     let sniffed = {
         let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
         match body.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -83,10 +104,64 @@ pub fn run(a: InferArgs) -> anyhow::Result<Exit> {
         default_delimiter,
         truncated,
     };
-    let text = infer(&table, &opts);
+    let mut text = infer(&table, &opts);
+    if encoding != TextEncoding::Utf8 {
+        text = with_encoding(&text, encoding);
+    }
     if let Err(e) = Schema::from_toml(&text) {
         bail!("the drafted schema does not load (a bug, please report it): {e}\n{text}");
     }
+    print(&text)
+}
+
+/// The draft with `encoding = "..."` before its first key.
+fn with_encoding(text: &str, encoding: TextEncoding) -> String {
+    let key = format!("encoding = \"{}\"\n", encoding.as_str());
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if !(line.starts_with('#') || line.trim().is_empty()) {
+            break;
+        }
+        at += line.len();
+    }
+    format!("{}{key}{}", &text[..at], &text[at..])
+}
+
+/// The schema an annotated CSV file's first table declares, as TOML that converts that
+/// table as plain CSV.
+fn annotated_draft(
+    name: &str,
+    head: &[u8],
+    complete: bool,
+    encoding: TextEncoding,
+) -> anyhow::Result<String> {
+    let Some((pre, more)) = lpconvert_engine::annotated::first_preamble(head) else {
+        bail!("{name}: no annotation rows and header to draft a schema from");
+    };
+    let table = lpconvert_schema::annotated::compile(&pre)
+        .map_err(|e| anyhow::anyhow!("{name}: the annotations do not make a schema: {e}"))?;
+    let mut text = format!(
+        "# The schema the annotations of {name} declare (csv2lp rules): it converts the \
+         first table\n# as plain CSV, the annotation rows skipped.\n"
+    );
+    if more || !complete {
+        text.push_str(&format!(
+            "# {name} may hold more tables, each with its own annotations: convert it whole with\n\
+             # --format annotated-csv.\n"
+        ));
+    }
+    if encoding != TextEncoding::Utf8 {
+        text.push_str(&format!("encoding = \"{}\"\n", encoding.as_str()));
+    }
+    text.push_str(&lpconvert_schema::annotated::to_text(&table));
+    if let Err(e) = Schema::from_toml(&text) {
+        bail!("{name}: the schema the annotations declare does not load: {e}\n{text}");
+    }
+    Ok(text)
+}
+
+/// Writes the draft to standard output.
+fn print(text: &str) -> anyhow::Result<Exit> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())

@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod annotated;
 pub mod check;
 pub mod chunk_csv;
 pub mod chunk_ndjson;
@@ -77,7 +78,7 @@ pub fn input_format(schema: &Schema, name: &str) -> (Format, bool) {
 /// Options that override a schema's settings (`--format`, `--precision`, `--on-error`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Overrides<'a> {
-    /// The input format: `csv` or `ndjson`.
+    /// The input format: `csv`, `ndjson` or `annotated-csv`.
     pub format: Option<&'a str>,
     /// The output precision: `ns`, `us`, `ms` or `s`.
     pub precision: Option<&'a str>,
@@ -115,13 +116,19 @@ pub fn load_schema(path: &Path, overrides: &Overrides<'_>) -> Result<Schema, Loa
         path: path.to_path_buf(),
         error,
     })?;
+    apply_overrides(&mut schema, overrides)?;
+    Ok(schema)
+}
+
+/// Applies the command line's overrides to a loaded schema.
+fn apply_overrides(schema: &mut Schema, overrides: &Overrides<'_>) -> Result<(), LoadSchemaError> {
     let bad = |option, value: &str, expected| LoadSchemaError::Override {
         option,
         value: value.to_owned(),
         expected,
     };
     if let Some(f) = overrides.format {
-        schema.format = Some(Format::parse(f).ok_or_else(|| bad("--format", f, ""))?);
+        apply_format(schema, f).map_err(|expected| bad("--format", f, expected))?;
     }
     if let Some(p) = overrides.precision {
         schema.precision = Precision::parse(p)
@@ -130,7 +137,56 @@ pub fn load_schema(path: &Path, overrides: &Overrides<'_>) -> Result<Schema, Loa
     if let Some(e) = overrides.on_error {
         schema.on_error = OnError::parse(e).ok_or_else(|| bad("--on-error", e, ""))?;
     }
+    Ok(())
+}
+
+/// Reads the schema at `path`, or, without one, the defaults of annotated CSV (allowed only
+/// with `--format annotated-csv`), and applies `overrides`.
+pub fn load_schema_or_annotated(
+    path: Option<&Path>,
+    overrides: &Overrides<'_>,
+) -> Result<Schema, LoadSchemaError> {
+    if let Some(p) = path {
+        return load_schema(p, overrides);
+    }
+    let annotated = lpconvert_schema::annotated::ANNOTATED_CSV;
+    if overrides.format != Some(annotated) {
+        return Err(LoadSchemaError::Override {
+            option: "--schema",
+            value: String::new(),
+            expected: "is required (only --format annotated-csv converts without a schema)",
+        });
+    }
+    let mut schema =
+        Schema::from_toml(&format!("format = \"{annotated}\"\n")).map_err(|error| {
+            LoadSchemaError::Schema {
+                path: PathBuf::from("--format annotated-csv"),
+                error,
+            }
+        })?;
+    apply_overrides(&mut schema, overrides)?;
     Ok(schema)
+}
+
+/// Sets the format `--format f` names; the error says what fits instead.
+fn apply_format(schema: &mut Schema, f: &str) -> Result<(), &'static str> {
+    if f == lpconvert_schema::annotated::ANNOTATED_CSV {
+        if !schema.annotated {
+            return Err(
+                ": the schema's measurement, [tags], [fields] and [timestamp] are not \
+                        allowed with annotated CSV (its annotation rows declare them): give a \
+                        schema with only precision, on_error, [csv] and encoding, or none",
+            );
+        }
+        schema.format = Some(Format::Csv);
+        return Ok(());
+    }
+    let format = Format::parse(f).ok_or("")?;
+    if schema.annotated {
+        return Err(": the schema has format = \"annotated-csv\" and no measurement or fields");
+    }
+    schema.format = Some(format);
+    Ok(())
 }
 
 /// Converts one input with `schema`, handing lines and rejects to `sink` in input order.
@@ -140,6 +196,12 @@ pub fn convert_input(
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
+    let name = input.name.clone();
+    let input = input::decode(input, schema.encoding)
+        .map_err(|e| EngineError::Input(input::read_error_text(&name, &e)))?;
+    if schema.annotated {
+        return annotated::convert(input.data, &input.name, schema, tuning, sink);
+    }
     let (format, tab) = input_format(schema, &input.name);
     match format {
         Format::Csv => csv::convert(input.data, &input.name, tab, schema, tuning, sink),

@@ -3,6 +3,8 @@
 
 #![warn(missing_docs)]
 
+pub mod annotated;
+mod encoding;
 pub mod infer;
 pub mod multi;
 pub mod number;
@@ -11,6 +13,7 @@ pub mod rule;
 pub mod spec;
 pub mod time;
 
+pub use encoding::TextEncoding;
 pub use multi::MultiPlan;
 pub use plan::{FieldPlan, Input, MeasurementPlan, Plan, TagPlan, TimestampPlan};
 pub use spec::{CsvSpec, FieldType, Format, KeyKind, OnError, Schema, Source};

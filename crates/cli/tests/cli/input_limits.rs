@@ -423,7 +423,7 @@ fn utf16le(text: &str, bom: bool) -> Vec<u8> {
 }
 
 #[test]
-fn utf16_input_is_named_as_utf16_with_a_fix() {
+fn utf16_input_without_a_mark_or_key_is_named_as_utf16_with_a_fix() {
     let dir = TempDir::new("utf16");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
     for bom in [true, false] {
@@ -444,6 +444,12 @@ fn utf16_input_is_named_as_utf16_with_a_fix() {
                 None => run_lpconvert(args[0], &args[1..], &[]),
             };
             let err = stderr(&out);
+            if bom && args[0] != "check" {
+                // A UTF-16 byte order mark is recognised (SCHEMA.md, top-level `encoding`):
+                // conversions and infer read the text; check reads line protocol as UTF-8.
+                assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+                continue;
+            }
             assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
             assert!(err.contains("is UTF-16 ("), "{args:?}: {err}");
             assert!(err.contains("iconv -f UTF-16 -t UTF-8"), "{args:?}: {err}");

@@ -4,11 +4,13 @@
 //! `replay` and `bench` [`open_stream`] them (always read, never mapped).
 
 mod compress;
+mod decode;
 mod identity;
 mod text;
 mod watch;
 
 pub use compress::{is_gz, Compression};
+pub use decode::{bom_encoding, decode};
 pub use identity::{conversion_hash, fnv1a, identify, identify_converted, FileIdentity};
 pub use text::{text_problem, UTF8_BOM};
 pub use watch::{Change, Changed, Stamp, Watch, Watched, Watching};

@@ -13,9 +13,9 @@ const SNIFF_BYTES: usize = 64 * 1024;
 pub fn text_problem(name: &str, head: &[u8]) -> Option<String> {
     let head = &head[..head.len().min(SNIFF_BYTES)];
     let utf16 = if head.starts_with(b"\xFF\xFE") {
-        Some("little-endian, with a byte order mark")
+        Some(("little-endian, with a byte order mark", "le"))
     } else if head.starts_with(b"\xFE\xFF") {
-        Some("big-endian, with a byte order mark")
+        Some(("big-endian, with a byte order mark", "be"))
     } else {
         // ASCII text in UTF-16: a NUL in every other byte, on one side only.
         let pairs = head.len() / 2;
@@ -24,17 +24,18 @@ pub fn text_problem(name: &str, head: &[u8]) -> Option<String> {
         if pairs < 2 {
             None
         } else if odd * 10 >= pairs * 4 && even * 10 < pairs {
-            Some("little-endian, no byte order mark")
+            Some(("little-endian, no byte order mark", "le"))
         } else if even * 10 >= pairs * 4 && odd * 10 < pairs {
-            Some("big-endian, no byte order mark")
+            Some(("big-endian, no byte order mark", "be"))
         } else {
             None
         }
     };
-    if let Some(kind) = utf16 {
+    if let Some((kind, end)) = utf16 {
         return Some(format!(
-            "is UTF-16 ({kind}); lpconvert reads UTF-8: convert it to UTF-8 first, e.g. \
-             iconv -f UTF-16 -t UTF-8 {name} > {name}.utf8"
+            "is UTF-16 ({kind}); lpconvert reads UTF-8: to convert it, give the schema \
+             encoding = \"utf-16{end}\" (infer: --encoding utf-16{end}), or convert it to UTF-8 \
+             first, e.g. iconv -f UTF-16 -t UTF-8 {name} > {name}.utf8"
         ));
     }
     let nul = memchr::memchr_iter(0, head).count();

@@ -271,4 +271,10 @@ pub struct Schema {
     pub fields: Vec<FieldSpec>,
     /// CSV dialect.
     pub csv: CsvSpec,
+    /// The character encoding of the input (top-level `encoding`).
+    pub encoding: crate::TextEncoding,
+    /// `format = "annotated-csv"`: the annotation rows of each table declare measurement,
+    /// tags, fields and timestamp (compiled by [`crate::annotated`]); this schema supplies
+    /// the rest (precision, on_error, dialect, encoding).
+    pub annotated: bool,
 }

@@ -5,6 +5,7 @@ use super::iter::check_iterations;
 use super::sources::{number_format, regex, template_parts, RawNumberFormat};
 use super::tables::{csv_spec, field_specs, tag_specs, timestamp_spec};
 use super::*;
+use crate::annotated::ANNOTATED_CSV;
 use crate::SchemaError;
 use lpconvert_lp::Precision;
 use serde::Deserialize;
@@ -14,6 +15,7 @@ use toml::{Table, Value};
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSchema {
     pub(super) format: Option<String>,
+    pub(super) encoding: Option<String>,
     pub(super) measurement: Option<Value>,
     pub(super) precision: Option<String>,
     pub(super) sort_tags: Option<bool>,
@@ -188,16 +190,61 @@ impl Schema {
         let raw: RawSchema = toml::from_str(text).map_err(|e| SchemaError::Toml(e.to_string()))?;
         let format = match raw.format.as_deref() {
             None => None,
+            Some(ANNOTATED_CSV) => Some(Format::Csv),
             Some(f) => Some(Format::parse(f).ok_or_else(|| {
                 err(
                     "format",
-                    format!("unknown format `{f}`: use \"csv\" or \"ndjson\""),
+                    format!(
+                        "unknown format `{f}`: use \"csv\" or \"ndjson\" (or \"{ANNOTATED_CSV}\" for \
+                         the files of influx write)"
+                    ),
                 )
             })?),
         };
+        let encoding = match raw.encoding.as_deref() {
+            None => crate::TextEncoding::default(),
+            Some(e) => crate::TextEncoding::parse(e).ok_or_else(|| {
+                err(
+                    "encoding",
+                    format!(
+                        "unknown encoding `{e}`: use one of {}",
+                        crate::TextEncoding::NAMES
+                            .map(|n| format!("\"{n}\""))
+                            .join(", ")
+                    ),
+                )
+            })?,
+        };
+        let annotated = raw.format.as_deref() == Some(ANNOTATED_CSV);
+        if annotated {
+            let given = [
+                ("measurement", raw.measurement.is_some()),
+                ("timestamp", raw.timestamp.is_some()),
+                ("tags", raw.tags.is_some()),
+                ("fields", raw.fields.is_some()),
+            ];
+            let csv = raw.csv.as_ref();
+            let layout = [
+                ("csv.header", csv.is_some_and(|c| c.header.is_some())),
+                ("csv.columns", csv.is_some_and(|c| c.columns.is_some())),
+                ("csv.skip_rows", csv.is_some_and(|c| c.skip_rows.is_some())),
+                ("csv.comment", csv.is_some_and(|c| c.comment.is_some())),
+            ];
+            if let Some((key, _)) = given.iter().chain(&layout).find(|(_, g)| *g) {
+                return Err(err(
+                    key,
+                    format!(
+                        "is not allowed with format = \"{ANNOTATED_CSV}\": the annotation rows \
+                         and header declare the measurement, tags, fields, timestamp and \
+                         column names (remove it, or use format = \"csv\")"
+                    ),
+                ));
+            }
+        }
         let mut measurement_default = None;
         let mut measurement_regex = None;
         let measurement = match raw.measurement {
+            None if annotated => Source::Value(String::new()),
             None => {
                 return Err(err(
                     "measurement",
@@ -240,7 +287,7 @@ impl Schema {
                 ))
             }
         };
-        if let (Source::Value(m), None) = (&measurement, &measurement_regex) {
+        if let (Source::Value(m), None, false) = (&measurement, &measurement_regex, annotated) {
             lpconvert_lp::escape::check_measurement(m.as_bytes())
                 .map_err(|e| err("measurement", e))?;
         }
@@ -279,7 +326,7 @@ impl Schema {
             .map(|n| number_format("number_format", n))
             .transpose()?;
         let fields = field_specs(raw.fields, escape_string_newlines, numbers.as_ref())?;
-        if fields.is_empty() {
+        if fields.is_empty() && !annotated {
             return Err(err(
                 "fields",
                 "at least one field is required, e.g. [fields] value = \"float\"",
@@ -307,6 +354,8 @@ impl Schema {
             tags,
             fields,
             csv,
+            encoding,
+            annotated,
         })
     }
 }

@@ -2,6 +2,8 @@
 //! "Convert"): golden cases, exit codes and the summary, schema errors, inputs and outputs,
 //! NDJSON / JSON-array input.
 
+mod annotated;
+mod encodings;
 mod exit_codes;
 mod file_sources;
 mod golden;
