@@ -263,25 +263,26 @@ fn ramp_step_whose_retries_run_out_is_saturation_not_a_fatal_answer() {
 
 #[test]
 fn ramp_stops_when_p99_latency_passes_the_bound() {
-    // Latency jumps with the rate: 2 ms up to 24,000 lines/s over the last second, 80 ms
-    // above. With --max-p99 30ms, 4k, 8k and 16k pass with a wide margin for a loaded
-    // machine's scheduling noise; 32k does not.
+    // Latency jumps with the rate: 2 ms up to 24,000 lines/s over the last second, 250 ms
+    // above. With --max-p99 100ms, 4k, 8k and 16k pass with a wide margin for a loaded
+    // machine's scheduling noise (30 ms was passed at 16k with 5 compilers running); 32k
+    // does not.
     let server = server_by_rate(|rate| {
-        Reply::slow(Duration::from_millis(if rate > 24_000 { 80 } else { 2 }))
+        Reply::slow(Duration::from_millis(if rate > 24_000 { 250 } else { 2 }))
     });
     let dir = TempDir::new("bench-ramplat");
     let rep = dir.join("out");
     let out = bench(&ramp_args(
         &server.url,
         rep.to_str().unwrap(),
-        &["--max-p99", "30ms", "--concurrency", "8"],
+        &["--max-p99", "100ms", "--concurrency", "8"],
     ));
     assert_exit(&out, 0);
     let r = read_report(&rep);
     let steps = saturated(&r, 16_000.0, "p99 latency");
     assert_eq!(steps.len(), 4, "{steps:?}");
     let p99 = steps[3]["p99_ms"].as_f64().unwrap();
-    assert!(p99 > 30.0, "{p99}");
+    assert!(p99 > 100.0, "{p99}");
     assert_eq!(r["summary"]["total"]["errors"], 0);
     assert_eq!(server.stored().len() as u64, acked(&r));
 }
