@@ -321,3 +321,35 @@ fn unix_scientific_notation_is_exact() {
         assert!(parse_unix(bad.as_bytes(), Precision::S).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_format_list_is_tried_on_the_fast_path_too() {
+    // `format = ["unix_s", "unix_ms"]` with precision "s": a millisecond count is out of
+    // range as seconds, so unix_ms reads it, at every precision.
+    let tp = TimeParser {
+        format: TimeFormat::parse("unix_s").unwrap(),
+        zone: utc(),
+        alternatives: vec![TimeFormat::parse("unix_ms").unwrap()],
+    };
+    for p in [Precision::S, Precision::Ms, Precision::Ns] {
+        assert_eq!(
+            tp.parse_in(b"1714557600000", p),
+            Ok(p.from_nanos(1_714_557_600_000_000_000)),
+            "{p:?}"
+        );
+        assert_eq!(
+            tp.parse_in(b"1714557600", p),
+            Ok(p.from_nanos(1_714_557_600_000_000_000)),
+            "{p:?}"
+        );
+    }
+    // Alone, unix_s still refuses it.
+    let alone = TimeParser {
+        alternatives: Vec::new(),
+        ..tp
+    };
+    assert_eq!(
+        alone.parse_in(b"1714557600000", Precision::S),
+        Err(TimeError::Range)
+    );
+}
