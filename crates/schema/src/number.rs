@@ -35,11 +35,12 @@ impl NumberRule {
     /// Rewrites `text` into `out` as line protocol reads it (`1.234,5` -> `1234.5`; with
     /// `from_float`, `2.5` -> `3`). Text the rule does not apply to is copied as is, for
     /// the type's own check to report; a group separator out of place is an error here.
-    pub fn apply(&self, text: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    /// Without `separators` (a JSON number), only `from_float` applies.
+    pub fn apply(&self, text: &[u8], separators: bool, out: &mut Vec<u8>) -> Result<(), String> {
         out.clear();
         match &self.format {
-            Some(f) => separators(text, f, out)?,
-            None => out.extend_from_slice(text),
+            Some(f) if separators => read_separators(text, f, out)?,
+            _ => out.extend_from_slice(text),
         }
         if self.from_float != FromFloat::Reject {
             if let Some(whole) = to_whole(out, self.from_float == FromFloat::Round) {
@@ -53,7 +54,7 @@ impl NumberRule {
 /// `text` with `f`'s decimal separator made `.` and its group separators removed. Group
 /// separators stand only between digits of the integer part, every group after the
 /// first holding three digits (`1.234.567,8`); anything else is an error.
-fn separators(text: &[u8], f: &NumberFormat, out: &mut Vec<u8>) -> Result<(), String> {
+fn read_separators(text: &[u8], f: &NumberFormat, out: &mut Vec<u8>) -> Result<(), String> {
     let fail = || {
         let groups: Vec<String> = f.group.iter().map(|g| format!("{g:?}")).collect();
         format!(
@@ -218,7 +219,7 @@ mod tests {
 
     fn apply(rule: &NumberRule, text: &str) -> Result<String, String> {
         let mut out = Vec::new();
-        rule.apply(text.as_bytes(), &mut out)?;
+        rule.apply(text.as_bytes(), true, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }
 

@@ -191,10 +191,12 @@ pub(super) fn number<'a, C: Cells>(
         return Ok(Cell {
             text: buf,
             json_bool: true,
+            json_number: false,
             window: buf,
         });
     }
-    rule.apply(cell.text, buf)
+    // A JSON number is written in JSON's syntax, whatever the field's number_format says.
+    rule.apply(cell.text, !cell.json_number, buf)
         .map_err(|e| cx.err(&f.input, &format!("field {}", f.name), cell.text, e))?;
     Ok(Cell::text(buf))
 }

@@ -117,7 +117,7 @@ pub(super) fn check_value(f: &FieldSpec, text: &str, escape_newlines: bool) -> R
     let mut normal = Vec::new();
     let b = match crate::number::NumberRule::of(f.ftype, f.number_format.as_ref(), f.from_float) {
         Some(rule) => {
-            rule.apply(text.as_bytes(), &mut normal)
+            rule.apply(text.as_bytes(), true, &mut normal)
                 .map_err(|e| format!("{text:?} {e}"))?;
             normal.as_slice()
         }
