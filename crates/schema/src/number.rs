@@ -147,10 +147,12 @@ fn to_whole(text: &[u8], round: bool) -> Option<Vec<u8>> {
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            // Beyond this the result is 0 or out of range either way.
+            // Beyond this the result is 0 or out of range either way, however many
+            // (leading or trailing zero) digits the mantissa has.
+            let cap = 100 + i as i64;
             let v = digits
                 .bytes()
-                .fold(0i64, |v, b| (v * 10 + i64::from(b - b'0')).min(100_000));
+                .fold(0i64, |v, b| (v * 10 + i64::from(b - b'0')).min(cap));
             (&body[..i], if s.starts_with('-') { -v } else { v })
         }
     };
@@ -243,6 +245,10 @@ mod tests {
             ("0.05e1", "1"),
             ("25e-1", "3"),
             ("42", "42"),
+            // An exponent as long as the mantissa's zeros.
+            (format!("0.{}1e200005", "0".repeat(200_000)).as_str(), "10000"),
+            ("1e-200000", "0"),
+            (format!("1{}e-199999", "0".repeat(200_000)).as_str(), "10"),
             ("abc", "abc"),
         ] {
             assert_eq!(apply(&r, t).unwrap(), want, "{t}");

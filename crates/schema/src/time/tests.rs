@@ -317,6 +317,16 @@ fn unix_scientific_notation_is_exact() {
         parse_unix(b"-9.223372036854775806e18", Precision::Ns),
         Ok(MIN_NANOS)
     );
+    // An exponent as long as the mantissa's zeros: still exact.
+    let zeros = "0".repeat(2_000_000);
+    assert_eq!(
+        parse_unix(format!("0.{zeros}1e2000010").as_bytes(), Precision::S),
+        Ok(1_000_000_000_000_000_000)
+    );
+    assert_eq!(
+        parse_unix(format!("1{zeros}e-2000000").as_bytes(), Precision::S),
+        Ok(1_000_000_000)
+    );
     for bad in ["e9", "1e", "1e+", "1.e5x", "1e5.5", "1ee5", ".5e1"] {
         assert!(parse_unix(bad.as_bytes(), Precision::S).is_err(), "{bad}");
     }
