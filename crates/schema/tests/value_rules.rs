@@ -309,3 +309,31 @@ fn a_plain_schema_compiles_to_a_plain_plan() {
         ]
     );
 }
+
+#[test]
+fn an_empty_or_null_constant_takes_its_default_at_load_too() {
+    // SCHEMA.md "Sources": `default` is used when the source is empty or in null_values,
+    // a `value` included; the load checks read the constant as the mapper does.
+    for toml in [
+        "measurement = { value = \"\", default = \"m\" }\n[fields]\nv = \"float\"\n",
+        "measurement = \"m\"\n[tags]\nt = { value = \"\", default = \"d\" }\n[fields]\nv = \"float\"\n",
+        "measurement = \"m\"\n[fields]\nv = \"float\"\nw = { value = \"\", default = \"2\", type = \"integer\" }\n",
+        "measurement = \"m\"\nnull_values = [\"NA\"]\n[fields]\nv = \"float\"\nw = { value = \"NA\", default = \"2\", type = \"integer\" }\n",
+        "measurement = \"m\"\nnull_values = [\"NA\"]\n[timestamp]\nvalue = \"NA\"\ndefault = \"2024-01-01T00:00:00Z\"\n[fields]\nv = \"float\"\n",
+        "measurement = \"m\"\n[timestamp]\nvalue = \"\"\nrequired = false\n[fields]\nv = \"float\"\n",
+    ] {
+        if let Err(e) = Schema::from_toml(toml) {
+            panic!("refused: {e}\n{toml}");
+        }
+    }
+    refused(
+        "measurement = \"m\"\nnull_values = [\"NA\"]\n[fields]\nv = \"float\"\nw = { value = \"NA\", type = \"integer\" }\n",
+        "fields.w.value",
+        &["null_values", "never be written"],
+    );
+    refused(
+        "measurement = \"m\"\n[timestamp]\nvalue = \"\"\n[fields]\nv = \"float\"\n",
+        "timestamp.value",
+        &["`default`", "required = false"],
+    );
+}
