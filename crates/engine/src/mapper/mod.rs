@@ -200,12 +200,18 @@ impl<'p, C: Cells> Ctx<'p, C> {
             Input::Const(c) => Cell::text(c),
             Input::Joined(slots) => {
                 scratch.clear();
+                // Every part empty or null: the joined value is empty (its default applies).
+                let mut all_null = true;
                 for (i, s) in slots.iter().enumerate() {
                     let c = self.cells.get(*s).map_err(|w| self.not_scalar(*s, w))?;
                     if i > 0 {
                         scratch.push(b' ');
                     }
+                    all_null &= self.is_null(c.text);
                     scratch.extend_from_slice(c.text);
+                }
+                if all_null {
+                    scratch.clear();
                 }
                 Cell::text(scratch.as_slice())
             }
