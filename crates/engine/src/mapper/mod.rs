@@ -403,8 +403,11 @@ fn map_into<C: Cells, const RICH: bool>(
         let cell = match got {
             Ok(Some(cell)) => cell,
             Ok(None) => continue,
-            Err(e) => rules::json_string(&cx, f, &mut scratch.json)
-                .ok_or_else(|| e.within(&format!("field {}", f.name)))?,
+            Err(e) => match rules::json_string(&cx, f, &mut scratch.json) {
+                Some(Some(cell)) => cell,
+                Some(None) => continue,
+                None => return Err(e.within(&format!("field {}", f.name))),
+            },
         };
         // An error names the text as read, not as a number rule rewrote it.
         let read = cell.text;
