@@ -337,3 +337,27 @@ fn an_empty_or_null_constant_takes_its_default_at_load_too() {
         &["`default`", "required = false"],
     );
 }
+
+#[test]
+fn a_malformed_number_format_names_its_key_and_the_form() {
+    refused(
+        "measurement = \"m\"\nnumber_format = { decimal = \",\", grop = [\".\"] }\n[fields]\nv = \"float\"\n",
+        "number_format",
+        &["unknown field `grop`", "`decimal` and `group`"],
+    );
+    refused(
+        "measurement = \"m\"\n[fields]\nv = { type = \"float\", number_format = { group = \".\" } }\n",
+        "fields.v.number_format.group",
+        &["group = [\".\"]"],
+    );
+    refused(
+        "measurement = \"m\"\n[fields]\nv = { type = \"float\", number_format = \"de\" }\n",
+        "fields.v.number_format",
+        &["must be a table", "decimal = \",\""],
+    );
+    refused(
+        "measurement = \"m\"\n[fields]\nv = { type = \"float\", number_format = { decimal = 1 } }\n",
+        "fields.v.number_format.decimal",
+        &["must be a string"],
+    );
+}

@@ -2,7 +2,7 @@
 
 use super::check::{check_fixed_key_length, constant_text};
 use super::iter::check_iterations;
-use super::sources::{number_format, regex, template_parts, RawNumberFormat};
+use super::sources::{number_format, regex, template_parts};
 use super::tables::{csv_spec, field_specs, tag_specs, timestamp_spec};
 use super::*;
 use crate::annotated::ANNOTATED_CSV;
@@ -22,7 +22,7 @@ pub(super) struct RawSchema {
     pub(super) on_error: Option<String>,
     pub(super) null_values: Option<Vec<String>>,
     pub(super) string_newlines: Option<String>,
-    pub(super) number_format: Option<RawNumberFormat>,
+    pub(super) number_format: Option<Value>,
     pub(super) timestamp: Option<RawTimestamp>,
     pub(super) tags: Option<Value>,
     pub(super) fields: Option<Table>,
@@ -74,7 +74,7 @@ pub(super) struct RawSource {
     pub(super) file: Option<String>,
     pub(super) regex: Option<String>,
     pub(super) from_float: Option<String>,
-    pub(super) number_format: Option<RawNumberFormat>,
+    pub(super) number_format: Option<Value>,
     pub(super) exclude: Option<Vec<String>>,
     pub(super) types: Option<Table>,
 }
