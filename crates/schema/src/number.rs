@@ -246,7 +246,10 @@ mod tests {
             ("25e-1", "3"),
             ("42", "42"),
             // An exponent as long as the mantissa's zeros.
-            (format!("0.{}1e200005", "0".repeat(200_000)).as_str(), "10000"),
+            (
+                format!("0.{}1e200005", "0".repeat(200_000)).as_str(),
+                "10000",
+            ),
             ("1e-200000", "0"),
             (format!("1{}e-199999", "0".repeat(200_000)).as_str(), "10"),
             ("abc", "abc"),

@@ -256,9 +256,14 @@ fn a_template_naming_a_missing_column_is_a_schema_error() {
     );
     assert!(msg.contains("`path` is for NDJSON input"), "{msg}");
     // The timestamp's template is `timestamp.template`, its path `timestamp.path`.
-    let ts = |source: &str| format!("measurement = \"m\"\n[timestamp]\n{source}\n[fields]\nv = \"float\"\n");
+    let ts = |source: &str| {
+        format!("measurement = \"m\"\n[timestamp]\n{source}\n[fields]\nv = \"float\"\n")
+    };
     let msg = compile_err(&ts("template = \"{d} {nope}\""), &["d", "v"], Format::Csv);
-    assert!(msg.starts_with("`timestamp.template` `{d} {nope}` reads `nope`"), "{msg}");
+    assert!(
+        msg.starts_with("`timestamp.template` `{d} {nope}` reads `nope`"),
+        "{msg}"
+    );
     let msg = compile_err(&ts("path = \"/t\""), &["d", "v"], Format::Csv);
     assert!(msg.starts_with("`timestamp.path`"), "{msg}");
 }

@@ -163,7 +163,10 @@ fn raw_number_format(
         match (k.as_str(), v) {
             ("decimal", Value::String(s)) => decimal = Some(s),
             ("decimal", _) => {
-                return Err(err(&format!("{key}.decimal"), format!("must be a string, {FORM}")))
+                return Err(err(
+                    &format!("{key}.decimal"),
+                    format!("must be a string, {FORM}"),
+                ))
             }
             ("group", Value::Array(a)) => {
                 let list = a.into_iter().map(|v| match v {
@@ -171,7 +174,10 @@ fn raw_number_format(
                     _ => None,
                 });
                 group = Some(list.collect::<Option<Vec<_>>>().ok_or_else(|| {
-                    err(&format!("{key}.group"), format!("must be a list of strings, {FORM}"))
+                    err(
+                        &format!("{key}.group"),
+                        format!("must be a list of strings, {FORM}"),
+                    )
                 })?);
             }
             ("group", Value::String(s)) => {
@@ -181,7 +187,10 @@ fn raw_number_format(
                 ))
             }
             ("group", _) => {
-                return Err(err(&format!("{key}.group"), format!("must be a list of strings, {FORM}")))
+                return Err(err(
+                    &format!("{key}.group"),
+                    format!("must be a list of strings, {FORM}"),
+                ))
             }
             (other, _) => {
                 return Err(err(
