@@ -19,6 +19,7 @@ impl Cells for CsvCells<'_> {
         Ok(Cell {
             text,
             json_bool: false,
+            json_number: false,
             window,
         })
     }

@@ -23,13 +23,15 @@ pub(crate) struct JsonCells<'a> {
 impl Cells for JsonCells<'_> {
     #[inline]
     fn get(&self, slot: usize) -> Result<Cell<'_>, &'static str> {
-        let (text, window): (&[u8], &[u8]) = match &self.slots[slot].found {
+        let found = &self.slots[slot].found;
+        let (text, window): (&[u8], &[u8]) = match found {
             Found::Missing | Found::Null => (b"", b""),
             Found::Bool(b) => {
                 let text: &[u8] = if *b { b"true" } else { b"false" };
                 return Ok(Cell {
                     text,
                     json_bool: true,
+                    json_number: false,
                     window: text,
                 });
             }
@@ -40,6 +42,7 @@ impl Cells for JsonCells<'_> {
         Ok(Cell {
             text,
             json_bool: false,
+            json_number: matches!(found, Found::Number(_)),
             window,
         })
     }

@@ -28,6 +28,16 @@ fn unit(s: &[u8]) -> Option<(u128, usize)> {
         .map(|&(_, ns)| (ns, end))
 }
 
+/// `0.frac` times `ns`, exactly, rounded down to whole nanoseconds. Horner's scheme from
+/// the last digit: `floor((d + floor(x)) / 10) = floor((d + x) / 10)` for a whole `d`, so
+/// flooring at each step is exact however many digits there are (the kept value stays
+/// below `ns`).
+fn fraction_of(frac: &[u8], ns: u128) -> u128 {
+    frac.iter()
+        .rev()
+        .fold(0, |acc, &b| (u128::from(b - b'0') * ns + acc) / 10)
+}
+
 /// Parses a duration: an optional sign, then one or more decimal numbers each with a
 /// unit (`ns`, `us` or `µs`, `ms`, `s`, `m`, `h`); `0` alone needs no unit. The value is
 /// exact, fractions of a nanosecond dropped (towards zero).
@@ -67,16 +77,7 @@ pub fn parse_duration(s: &[u8]) -> Result<i64, ValueError> {
         }
         let (ns, len) = unit(rest).ok_or(ValueError::NotDuration)?;
         rest = &rest[len..];
-        total += int * ns;
-        // The fraction times the unit, exactly, truncated to whole nanoseconds (the
-        // largest unit has 13 digits: more fraction digits add nothing).
-        let mut num: u128 = 0;
-        let mut den: u128 = 1;
-        for &b in frac.iter().take(20) {
-            num = num * 10 + u128::from(b - b'0');
-            den *= 10;
-        }
-        total += num * ns / den;
+        total += int * ns + fraction_of(frac, ns);
         if total > 1 << 63 {
             return Err(ValueError::DurationRange);
         }
@@ -112,6 +113,12 @@ mod tests {
             ("9223372036854775807ns", i64::MAX),
             ("-9223372036854775808ns", i64::MIN),
             ("2562047h47m16.854775807s", i64::MAX),
+            // Exact however many fraction digits: 1.0000000000008 ns (Go: 1).
+            ("0.000000000000277777777778h", 1),
+            ("0.000000000000277777777777h", 0),
+            ("0.99999999999999999999999999999s", 999_999_999),
+            ("1.0000000000000000000000000000000000001s", 1_000_000_000),
+            ("0.0000000000000000000000000000000000001h1ns", 1),
         ] {
             assert_eq!(parse_duration(s.as_bytes()), Ok(ns), "{s}");
         }

@@ -35,11 +35,12 @@ impl NumberRule {
     /// Rewrites `text` into `out` as line protocol reads it (`1.234,5` -> `1234.5`; with
     /// `from_float`, `2.5` -> `3`). Text the rule does not apply to is copied as is, for
     /// the type's own check to report; a group separator out of place is an error here.
-    pub fn apply(&self, text: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    /// Without `separators` (a JSON number), only `from_float` applies.
+    pub fn apply(&self, text: &[u8], separators: bool, out: &mut Vec<u8>) -> Result<(), String> {
         out.clear();
         match &self.format {
-            Some(f) => separators(text, f, out)?,
-            None => out.extend_from_slice(text),
+            Some(f) if separators => read_separators(text, f, out)?,
+            _ => out.extend_from_slice(text),
         }
         if self.from_float != FromFloat::Reject {
             if let Some(whole) = to_whole(out, self.from_float == FromFloat::Round) {
@@ -53,7 +54,7 @@ impl NumberRule {
 /// `text` with `f`'s decimal separator made `.` and its group separators removed. Group
 /// separators stand only between digits of the integer part, every group after the
 /// first holding three digits (`1.234.567,8`); anything else is an error.
-fn separators(text: &[u8], f: &NumberFormat, out: &mut Vec<u8>) -> Result<(), String> {
+fn read_separators(text: &[u8], f: &NumberFormat, out: &mut Vec<u8>) -> Result<(), String> {
     let fail = || {
         let groups: Vec<String> = f.group.iter().map(|g| format!("{g:?}")).collect();
         format!(
@@ -146,10 +147,12 @@ fn to_whole(text: &[u8], round: bool) -> Option<Vec<u8>> {
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            // Beyond this the result is 0 or out of range either way.
+            // Beyond this the result is 0 or out of range either way, however many
+            // (leading or trailing zero) digits the mantissa has.
+            let cap = 100 + i as i64;
             let v = digits
                 .bytes()
-                .fold(0i64, |v, b| (v * 10 + i64::from(b - b'0')).min(100_000));
+                .fold(0i64, |v, b| (v * 10 + i64::from(b - b'0')).min(cap));
             (&body[..i], if s.starts_with('-') { -v } else { v })
         }
     };
@@ -218,7 +221,7 @@ mod tests {
 
     fn apply(rule: &NumberRule, text: &str) -> Result<String, String> {
         let mut out = Vec::new();
-        rule.apply(text.as_bytes(), &mut out)?;
+        rule.apply(text.as_bytes(), true, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }
 
@@ -242,6 +245,13 @@ mod tests {
             ("0.05e1", "1"),
             ("25e-1", "3"),
             ("42", "42"),
+            // An exponent as long as the mantissa's zeros.
+            (
+                format!("0.{}1e200005", "0".repeat(200_000)).as_str(),
+                "10000",
+            ),
+            ("1e-200000", "0"),
+            (format!("1{}e-199999", "0".repeat(200_000)).as_str(), "10"),
             ("abc", "abc"),
         ] {
             assert_eq!(apply(&r, t).unwrap(), want, "{t}");

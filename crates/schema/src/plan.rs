@@ -672,7 +672,13 @@ impl Plan {
         let timestamp = match &schema.timestamp {
             None => None,
             Some(ts) => {
-                let (input, rule) = r.entry("timestamp.column", &ts.source, ts.regex.as_ref())?;
+                // Errors name the key that holds the source (a template adds `.template`).
+                let key = match &ts.source {
+                    Source::Column(_) | Source::Columns(_) => "timestamp.column",
+                    Source::Path(_) => "timestamp.path",
+                    _ => "timestamp",
+                };
+                let (input, rule) = r.entry(key, &ts.source, ts.regex.as_ref())?;
                 bind(&mut r, Target::Timestamp);
                 Some(TimestampPlan {
                     input,

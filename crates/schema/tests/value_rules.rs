@@ -255,6 +255,17 @@ fn a_template_naming_a_missing_column_is_a_schema_error() {
         Format::Csv,
     );
     assert!(msg.contains("`path` is for NDJSON input"), "{msg}");
+    // The timestamp's template is `timestamp.template`, its path `timestamp.path`.
+    let ts = |source: &str| {
+        format!("measurement = \"m\"\n[timestamp]\n{source}\n[fields]\nv = \"float\"\n")
+    };
+    let msg = compile_err(&ts("template = \"{d} {nope}\""), &["d", "v"], Format::Csv);
+    assert!(
+        msg.starts_with("`timestamp.template` `{d} {nope}` reads `nope`"),
+        "{msg}"
+    );
+    let msg = compile_err(&ts("path = \"/t\""), &["d", "v"], Format::Csv);
+    assert!(msg.starts_with("`timestamp.path`"), "{msg}");
 }
 
 #[test]
@@ -307,5 +318,57 @@ fn a_plain_schema_compiles_to_a_plain_plan() {
             lpconvert_schema::Input::Const(b"web01".to_vec()),
             lpconvert_schema::Input::Const(b"bc".to_vec())
         ]
+    );
+}
+
+#[test]
+fn an_empty_or_null_constant_takes_its_default_at_load_too() {
+    // SCHEMA.md "Sources": `default` is used when the source is empty or in null_values,
+    // a `value` included; the load checks read the constant as the mapper does.
+    for toml in [
+        "measurement = { value = \"\", default = \"m\" }\n[fields]\nv = \"float\"\n",
+        "measurement = \"m\"\n[tags]\nt = { value = \"\", default = \"d\" }\n[fields]\nv = \"float\"\n",
+        "measurement = \"m\"\n[fields]\nv = \"float\"\nw = { value = \"\", default = \"2\", type = \"integer\" }\n",
+        "measurement = \"m\"\nnull_values = [\"NA\"]\n[fields]\nv = \"float\"\nw = { value = \"NA\", default = \"2\", type = \"integer\" }\n",
+        "measurement = \"m\"\nnull_values = [\"NA\"]\n[timestamp]\nvalue = \"NA\"\ndefault = \"2024-01-01T00:00:00Z\"\n[fields]\nv = \"float\"\n",
+        "measurement = \"m\"\n[timestamp]\nvalue = \"\"\nrequired = false\n[fields]\nv = \"float\"\n",
+    ] {
+        if let Err(e) = Schema::from_toml(toml) {
+            panic!("refused: {e}\n{toml}");
+        }
+    }
+    refused(
+        "measurement = \"m\"\nnull_values = [\"NA\"]\n[fields]\nv = \"float\"\nw = { value = \"NA\", type = \"integer\" }\n",
+        "fields.w.value",
+        &["null_values", "never be written"],
+    );
+    refused(
+        "measurement = \"m\"\n[timestamp]\nvalue = \"\"\n[fields]\nv = \"float\"\n",
+        "timestamp.value",
+        &["`default`", "required = false"],
+    );
+}
+
+#[test]
+fn a_malformed_number_format_names_its_key_and_the_form() {
+    refused(
+        "measurement = \"m\"\nnumber_format = { decimal = \",\", grop = [\".\"] }\n[fields]\nv = \"float\"\n",
+        "number_format",
+        &["unknown field `grop`", "`decimal` and `group`"],
+    );
+    refused(
+        "measurement = \"m\"\n[fields]\nv = { type = \"float\", number_format = { group = \".\" } }\n",
+        "fields.v.number_format.group",
+        &["group = [\".\"]"],
+    );
+    refused(
+        "measurement = \"m\"\n[fields]\nv = { type = \"float\", number_format = \"de\" }\n",
+        "fields.v.number_format",
+        &["must be a table", "decimal = \",\""],
+    );
+    refused(
+        "measurement = \"m\"\n[fields]\nv = { type = \"float\", number_format = { decimal = 1 } }\n",
+        "fields.v.number_format.decimal",
+        &["must be a string"],
     );
 }

@@ -21,6 +21,9 @@ pub struct Cell<'a> {
     pub text: &'a [u8],
     /// The value was a JSON `true`/`false`.
     pub json_bool: bool,
+    /// The value was a JSON number (read by `number_format` as written in JSON: its
+    /// separators do not apply).
+    pub json_number: bool,
     /// The text followed by whatever bytes come after it in the same buffer: lets short
     /// values be copied in fixed-size blocks. Starts with `text`.
     pub window: &'a [u8],
@@ -33,6 +36,7 @@ impl<'a> Cell<'a> {
         Cell {
             text,
             json_bool: false,
+            json_number: false,
             window: text,
         }
     }
@@ -196,12 +200,18 @@ impl<'p, C: Cells> Ctx<'p, C> {
             Input::Const(c) => Cell::text(c),
             Input::Joined(slots) => {
                 scratch.clear();
+                // Every part empty or null: the joined value is empty (its default applies).
+                let mut all_null = true;
                 for (i, s) in slots.iter().enumerate() {
                     let c = self.cells.get(*s).map_err(|w| self.not_scalar(*s, w))?;
                     if i > 0 {
                         scratch.push(b' ');
                     }
+                    all_null &= self.is_null(c.text);
                     scratch.extend_from_slice(c.text);
+                }
+                if all_null {
+                    scratch.clear();
                 }
                 Cell::text(scratch.as_slice())
             }
@@ -393,9 +403,14 @@ fn map_into<C: Cells, const RICH: bool>(
         let cell = match got {
             Ok(Some(cell)) => cell,
             Ok(None) => continue,
-            Err(e) => rules::json_string(&cx, f, &mut scratch.json)
-                .ok_or_else(|| e.within(&format!("field {}", f.name)))?,
+            Err(e) => match rules::json_string(&cx, f, &mut scratch.json) {
+                Some(Some(cell)) => cell,
+                Some(None) => continue,
+                None => return Err(e.within(&format!("field {}", f.name))),
+            },
         };
+        // An error names the text as read, not as a number rule rewrote it.
+        let read = cell.text;
         let cell = if RICH {
             match f.rule.as_deref().and_then(|r| r.number.as_ref()) {
                 Some(rule) => rules::number(&cx, f, rule, cell, &mut scratch.number)?,
@@ -412,7 +427,7 @@ fn map_into<C: Cells, const RICH: bool>(
         let comma = usize::from(out.len() == fields_start);
         put::<32>(out, &f.prefix[comma..], &f.prefix_padded[comma..]);
         write_field(out, f, cell, plan.escape_string_newlines)
-            .map_err(|e| cx.err(&f.input, &format!("field {}", f.name), cell.text, e))?;
+            .map_err(|e| cx.err(&f.input, &format!("field {}", f.name), read, e))?;
     }
     if out.len() == fields_start {
         return Ok(Mapped::Skipped);

@@ -131,14 +131,16 @@ pub(super) fn measurement<C: Cells>(
 }
 
 /// A string field whose NDJSON source is an object or array: its JSON text without the
-/// whitespace outside strings. `None` when that does not apply (the caller's error stands).
+/// whitespace outside strings, then the field's regex; empty or null, its default (`Some(None)`
+/// without one: the field is omitted). `None` when that does not apply (the caller's error
+/// stands).
 #[cold]
 #[inline(never)]
 pub(super) fn json_string<'a, C: Cells>(
     cx: &'a Ctx<'_, C>,
     f: &'a FieldPlan,
     buf: &'a mut Vec<u8>,
-) -> Option<Cell<'a>> {
+) -> Option<Option<Cell<'a>>> {
     let Input::Slot(slot) = &f.input else {
         return None;
     };
@@ -152,7 +154,10 @@ pub(super) fn json_string<'a, C: Cells>(
         Some(r) => r.extract(buf),
         None => buf.as_slice(),
     };
-    Some(Cell::text(text))
+    if cx.is_null(text) {
+        return Some(f.default.as_deref().map(Cell::text));
+    }
+    Some(Some(Cell::text(text)))
 }
 
 /// Appends `json` without the whitespace outside its strings.
@@ -191,10 +196,12 @@ pub(super) fn number<'a, C: Cells>(
         return Ok(Cell {
             text: buf,
             json_bool: true,
+            json_number: false,
             window: buf,
         });
     }
-    rule.apply(cell.text, buf)
+    // A JSON number is written in JSON's syntax, whatever the field's number_format says.
+    rule.apply(cell.text, !cell.json_number, buf)
         .map_err(|e| cx.err(&f.input, &format!("field {}", f.name), cell.text, e))?;
     Ok(Cell::text(buf))
 }

@@ -117,7 +117,7 @@ pub(super) fn check_value(f: &FieldSpec, text: &str, escape_newlines: bool) -> R
     let mut normal = Vec::new();
     let b = match crate::number::NumberRule::of(f.ftype, f.number_format.as_ref(), f.from_float) {
         Some(rule) => {
-            rule.apply(text.as_bytes(), &mut normal)
+            rule.apply(text.as_bytes(), true, &mut normal)
                 .map_err(|e| format!("{text:?} {e}"))?;
             normal.as_slice()
         }
@@ -152,4 +152,18 @@ pub(super) fn check_value(f: &FieldSpec, text: &str, escape_newlines: bool) -> R
         }
     };
     r.map_err(|e| format!("{text:?} {e} (type = \"{}\")", f.ftype.as_str()))
+}
+
+/// The text a constant source (`value`) gives: the value itself, or its `default` when the
+/// value is empty or in `null_values` (SCHEMA.md "Sources"); `None` when that leaves nothing.
+pub(super) fn constant_text<'a>(
+    value: &'a str,
+    default: Option<&'a str>,
+    null_values: &[String],
+) -> Option<&'a str> {
+    if value.is_empty() || null_values.iter().any(|n| n == value) {
+        default.filter(|d| !d.is_empty())
+    } else {
+        Some(value)
+    }
 }

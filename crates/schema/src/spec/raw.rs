@@ -1,8 +1,8 @@
 //! The TOML as serde reads it, and [`Schema::from_toml`] that checks it into a [`Schema`].
 
-use super::check::check_fixed_key_length;
+use super::check::{check_fixed_key_length, constant_text};
 use super::iter::check_iterations;
-use super::sources::{number_format, regex, template_parts, RawNumberFormat};
+use super::sources::{number_format, regex, template_parts};
 use super::tables::{csv_spec, field_specs, tag_specs, timestamp_spec};
 use super::*;
 use crate::annotated::ANNOTATED_CSV;
@@ -22,7 +22,7 @@ pub(super) struct RawSchema {
     pub(super) on_error: Option<String>,
     pub(super) null_values: Option<Vec<String>>,
     pub(super) string_newlines: Option<String>,
-    pub(super) number_format: Option<RawNumberFormat>,
+    pub(super) number_format: Option<Value>,
     pub(super) timestamp: Option<RawTimestamp>,
     pub(super) tags: Option<Value>,
     pub(super) fields: Option<Table>,
@@ -74,7 +74,7 @@ pub(super) struct RawSource {
     pub(super) file: Option<String>,
     pub(super) regex: Option<String>,
     pub(super) from_float: Option<String>,
-    pub(super) number_format: Option<RawNumberFormat>,
+    pub(super) number_format: Option<Value>,
     pub(super) exclude: Option<Vec<String>>,
     pub(super) types: Option<Table>,
 }
@@ -287,8 +287,14 @@ impl Schema {
                 ))
             }
         };
+        let null_values = raw.null_values.unwrap_or_else(|| vec![String::new()]);
         if let (Source::Value(m), None, false) = (&measurement, &measurement_regex, annotated) {
-            lpconvert_lp::escape::check_measurement(m.as_bytes())
+            // As the plan reads it: the default stands in for an empty or null value.
+            let text = match &measurement_default {
+                Some(d) => constant_text(m, Some(d), &null_values).unwrap_or(""),
+                None => m,
+            };
+            lpconvert_lp::escape::check_measurement(text.as_bytes())
                 .map_err(|e| err("measurement", e))?;
         }
         let precision = match raw.precision.as_deref() {
@@ -319,13 +325,21 @@ impl Schema {
                 ))
             }
         };
-        let timestamp = raw.timestamp.map(timestamp_spec).transpose()?;
-        let tags = tag_specs(raw.tags)?;
+        let timestamp = raw
+            .timestamp
+            .map(|t| timestamp_spec(t, &null_values))
+            .transpose()?;
+        let tags = tag_specs(raw.tags, &null_values)?;
         let numbers = raw
             .number_format
             .map(|n| number_format("number_format", n))
             .transpose()?;
-        let fields = field_specs(raw.fields, escape_string_newlines, numbers.as_ref())?;
+        let fields = field_specs(
+            raw.fields,
+            escape_string_newlines,
+            numbers.as_ref(),
+            &null_values,
+        )?;
         if fields.is_empty() && !annotated {
             return Err(err(
                 "fields",
@@ -348,7 +362,7 @@ impl Schema {
             precision,
             sort_tags: raw.sort_tags.unwrap_or(true),
             on_error,
-            null_values: raw.null_values.unwrap_or_else(|| vec![String::new()]),
+            null_values,
             escape_string_newlines,
             timestamp,
             tags,

@@ -3,7 +3,7 @@
 
 use super::raw::err;
 use crate::SchemaError;
-use serde::Deserialize;
+use toml::Value;
 
 /// A part of the input's path (`file = "..."`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,16 +148,65 @@ pub struct NumberFormat {
     pub group: Vec<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawNumberFormat {
-    decimal: Option<String>,
-    group: Option<Vec<String>>,
+/// Reads a `number_format` table (`{ decimal = ",", group = ["."] }`), each error naming
+/// its key and the form expected.
+fn raw_number_format(
+    key: &str,
+    raw: Value,
+) -> Result<(Option<String>, Option<Vec<String>>), SchemaError> {
+    const FORM: &str = "e.g. number_format = { decimal = \",\", group = [\".\"] }";
+    let Value::Table(t) = raw else {
+        return Err(err(key, format!("must be a table, {FORM}")));
+    };
+    let (mut decimal, mut group) = (None, None);
+    for (k, v) in t {
+        match (k.as_str(), v) {
+            ("decimal", Value::String(s)) => decimal = Some(s),
+            ("decimal", _) => {
+                return Err(err(
+                    &format!("{key}.decimal"),
+                    format!("must be a string, {FORM}"),
+                ))
+            }
+            ("group", Value::Array(a)) => {
+                let list = a.into_iter().map(|v| match v {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                });
+                group = Some(list.collect::<Option<Vec<_>>>().ok_or_else(|| {
+                    err(
+                        &format!("{key}.group"),
+                        format!("must be a list of strings, {FORM}"),
+                    )
+                })?);
+            }
+            ("group", Value::String(s)) => {
+                return Err(err(
+                    &format!("{key}.group"),
+                    format!("must be a list of separators: write group = [{s:?}]"),
+                ))
+            }
+            ("group", _) => {
+                return Err(err(
+                    &format!("{key}.group"),
+                    format!("must be a list of strings, {FORM}"),
+                ))
+            }
+            (other, _) => {
+                return Err(err(
+                    key,
+                    format!("unknown field `{other}`: number_format takes `decimal` and `group`"),
+                ))
+            }
+        }
+    }
+    Ok((decimal, group))
 }
 
 /// Checks a `number_format` table: single characters that are not digits, signs or `e`,
 /// and the decimal separator not also a group separator.
-pub(super) fn number_format(key: &str, raw: RawNumberFormat) -> Result<NumberFormat, SchemaError> {
+pub(super) fn number_format(key: &str, raw: Value) -> Result<NumberFormat, SchemaError> {
+    let (decimal, group) = raw_number_format(key, raw)?;
     let bad = |c: &str| {
         let mut chars = c.chars();
         match (chars.next(), chars.next()) {
@@ -165,7 +214,7 @@ pub(super) fn number_format(key: &str, raw: RawNumberFormat) -> Result<NumberFor
             _ => true,
         }
     };
-    let decimal = raw.decimal.unwrap_or_else(|| ".".to_string());
+    let decimal = decimal.unwrap_or_else(|| ".".to_string());
     if bad(&decimal) {
         return Err(err(
             &format!("{key}.decimal"),
@@ -174,7 +223,7 @@ pub(super) fn number_format(key: &str, raw: RawNumberFormat) -> Result<NumberFor
             ),
         ));
     }
-    let group = raw.group.unwrap_or_default();
+    let group = group.unwrap_or_default();
     for g in &group {
         if bad(g) {
             return Err(err(

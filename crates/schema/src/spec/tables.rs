@@ -1,6 +1,6 @@
 //! Reading the `[timestamp]`, `[tags]`, `[fields]` and `[csv]` tables.
 
-use super::check::{check_booleans, check_value, refuse_time_key};
+use super::check::{check_booleans, check_value, constant_text, refuse_time_key};
 use super::iter::{entry_source, key_kind};
 use super::raw::{
     entry_regex, err, file_source, one_byte, raw_source, refuse_number_keys, scalar_text,
@@ -9,7 +9,10 @@ use super::raw::{
 use super::sources::{number_format, regex};
 use super::*;
 
-pub(super) fn timestamp_spec(raw: RawTimestamp) -> Result<TimestampSpec, SchemaError> {
+pub(super) fn timestamp_spec(
+    raw: RawTimestamp,
+    null_values: &[String],
+) -> Result<TimestampSpec, SchemaError> {
     let given = [
         raw.column.is_some(),
         raw.path.is_some(),
@@ -101,24 +104,38 @@ pub(super) fn timestamp_spec(raw: RawTimestamp) -> Result<TimestampSpec, SchemaE
             )
         })?;
     }
+    let required = raw.required.unwrap_or(true);
     if let (Source::Value(v), None) = (&source, &regex) {
-        parser.parse(v.as_bytes()).map_err(|e| {
-            err(
-                "timestamp.value",
-                format!("{v:?} {e} (it is read in the timestamp's format)"),
-            )
-        })?;
+        // The default was checked above.
+        match constant_text(v, None, null_values) {
+            Some(v) => parser.parse(v.as_bytes()).map(|_| ()).map_err(|e| {
+                err(
+                    "timestamp.value",
+                    format!("{v:?} {e} (it is read in the timestamp's format)"),
+                )
+            })?,
+            None if required && default.is_none() => {
+                return Err(err(
+                    "timestamp.value",
+                    format!("{v:?} is empty or in null_values, so no row would have a timestamp: give a time, a `default`, or required = false"),
+                ))
+            }
+            None => {}
+        }
     }
     Ok(TimestampSpec {
         source,
         parser,
         regex,
         default,
-        required: raw.required.unwrap_or(true),
+        required,
     })
 }
 
-pub(super) fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError> {
+pub(super) fn tag_specs(
+    raw: Option<Value>,
+    null_values: &[String],
+) -> Result<Vec<TagSpec>, SchemaError> {
     let mut out = Vec::new();
     match raw {
         None => {}
@@ -177,7 +194,12 @@ pub(super) fn tag_specs(raw: Option<Value>) -> Result<Vec<TagSpec>, SchemaError>
             refuse_time_key(&path, "tag", &t.key)?;
         }
         if let (Source::Value(v), None) = (&t.source, &t.regex) {
-            lpconvert_lp::escape::check_name(v.as_bytes())
+            // As the mapper reads it: the default stands in for an empty or null value.
+            let text = match &t.default {
+                Some(d) => constant_text(v, Some(d), null_values).unwrap_or(""),
+                None => v,
+            };
+            lpconvert_lp::escape::check_name(text.as_bytes())
                 .map_err(|e| err(&path, format!("the value {e}")))?;
         }
         // An empty default omits the tag, like an empty cell (SCHEMA.md).
@@ -194,6 +216,7 @@ pub(super) fn field_specs(
     raw: Option<Table>,
     escape_newlines: bool,
     numbers: Option<&NumberFormat>,
+    null_values: &[String],
 ) -> Result<Vec<FieldSpec>, SchemaError> {
     let mut out = Vec::new();
     for (key, v) in raw.unwrap_or_default() {
@@ -280,13 +303,15 @@ pub(super) fn field_specs(
                 .map_err(|e| err(&format!("{path}.default"), e))?;
         }
         if let (Source::Value(v), None) = (&spec.source, &spec.regex) {
-            if v.is_empty() {
-                return Err(err(
+            // With a default, the default was checked above.
+            match constant_text(v, spec.default.as_deref(), null_values) {
+                None => return Err(err(
                     &format!("{path}.value"),
-                    "is empty, so the field would never be written: give a value or remove the field",
-                ));
+                    format!("{v:?} is empty or in null_values, so the field would never be written: give a value or remove the field"),
+                )),
+                Some(t) if t == v => check_value(&spec, v, escape_newlines).map_err(|e| err(&format!("{path}.value"), e))?,
+                Some(_) => {}
             }
-            check_value(&spec, v, escape_newlines).map_err(|e| err(&format!("{path}.value"), e))?;
         }
         out.push(spec);
     }

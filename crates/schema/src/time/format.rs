@@ -106,9 +106,12 @@ impl TimeParser {
         if let TimeFormat::Unix(unit) = self.format {
             if unit == precision {
                 if let Some(v) = small_int(s) {
-                    let ns = v.checked_mul(unit.nanos()).ok_or(TimeError::Range)?;
-                    check_range(ns)?;
-                    return Ok(v);
+                    // Out of range, the text may still be read by a later format of a list:
+                    // the general path below decides.
+                    let ns = v.checked_mul(unit.nanos()).map(check_range);
+                    if let Some(Ok(_)) = ns {
+                        return Ok(v);
+                    }
                 }
             }
         }

@@ -317,7 +317,49 @@ fn unix_scientific_notation_is_exact() {
         parse_unix(b"-9.223372036854775806e18", Precision::Ns),
         Ok(MIN_NANOS)
     );
+    // An exponent as long as the mantissa's zeros: still exact.
+    let zeros = "0".repeat(2_000_000);
+    assert_eq!(
+        parse_unix(format!("0.{zeros}1e2000010").as_bytes(), Precision::S),
+        Ok(1_000_000_000_000_000_000)
+    );
+    assert_eq!(
+        parse_unix(format!("1{zeros}e-2000000").as_bytes(), Precision::S),
+        Ok(1_000_000_000)
+    );
     for bad in ["e9", "1e", "1e+", "1.e5x", "1e5.5", "1ee5", ".5e1"] {
         assert!(parse_unix(bad.as_bytes(), Precision::S).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn a_format_list_is_tried_on_the_fast_path_too() {
+    // `format = ["unix_s", "unix_ms"]` with precision "s": a millisecond count is out of
+    // range as seconds, so unix_ms reads it, at every precision.
+    let tp = TimeParser {
+        format: TimeFormat::parse("unix_s").unwrap(),
+        zone: utc(),
+        alternatives: vec![TimeFormat::parse("unix_ms").unwrap()],
+    };
+    for p in [Precision::S, Precision::Ms, Precision::Ns] {
+        assert_eq!(
+            tp.parse_in(b"1714557600000", p),
+            Ok(p.from_nanos(1_714_557_600_000_000_000)),
+            "{p:?}"
+        );
+        assert_eq!(
+            tp.parse_in(b"1714557600", p),
+            Ok(p.from_nanos(1_714_557_600_000_000_000)),
+            "{p:?}"
+        );
+    }
+    // Alone, unix_s still refuses it.
+    let alone = TimeParser {
+        alternatives: Vec::new(),
+        ..tp
+    };
+    assert_eq!(
+        alone.parse_in(b"1714557600000", Precision::S),
+        Err(TimeError::Range)
+    );
 }

@@ -27,10 +27,12 @@ pub fn parse_unix(s: &[u8], unit: Precision) -> Result<i64, TimeError> {
             if edigits.is_empty() || !edigits.iter().all(u8::is_ascii_digit) {
                 return Err(SYNTAX);
             }
-            // Beyond 6 digits the value is 0 or out of range either way.
+            // Beyond this the value is 0 or out of range either way, however many
+            // (leading or trailing zero) digits the mantissa has.
+            let cap = 100 + i as i64;
             let mut v: i64 = 0;
             for &b in edigits.iter().skip_while(|&&b| b == b'0') {
-                v = (v * 10 + i64::from(b - b'0')).min(1_000_000);
+                v = (v * 10 + i64::from(b - b'0')).min(cap);
             }
             (&body[..i], if eneg { -v } else { v })
         }
