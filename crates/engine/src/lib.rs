@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+mod budget;
 pub mod check;
 pub mod chunk_csv;
 pub mod chunk_ndjson;
@@ -27,9 +28,10 @@ mod skip;
 mod skip_json;
 pub mod stream;
 
+pub use budget::MEMORY_BUDGET;
 pub use check::check_input;
 pub use input::{open, open_stream, Input, InputData};
-pub use pipeline::{Flow, Sink, Tuning};
+pub use pipeline::{ChunkEncoder, Flow, MakeEncoder, Sink, Tuning};
 pub use rejects::{RejectsFile, RejectsStore};
 pub use report::{BadRow, Counters, Reject};
 

@@ -2,6 +2,7 @@
 //! "Convert"): golden cases, exit codes and the summary, schema errors, inputs and outputs,
 //! NDJSON / JSON-array input.
 
+mod compressed;
 mod exit_codes;
 mod golden;
 mod inputs;

@@ -1,0 +1,332 @@
+//! The "where users feel it" table of the end-to-end benchmark: each path of lpconvert (plain,
+//! `-o FILE`, compressed output, compressed input, stdin with many threads) beside what the
+//! same machine allows for the same bytes (`dd`, `pigz`, `zstd`), measured in the same run.
+//! A peer that is not installed is named in the table, not run.
+
+use crate::measure::{self, Measurement, Spec};
+use std::ffi::OsString;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// The peak RSS lpconvert must stay under at `--threads 64` on stdin.
+pub const RSS_LIMIT: u64 = 256 << 20;
+
+/// What the table needs to run.
+pub struct Setup {
+    /// The lpconvert binary.
+    pub lpconvert: PathBuf,
+    /// The CSV input (uncompressed) and its schema.
+    pub input: PathBuf,
+    /// Its schema.
+    pub schema: PathBuf,
+    /// Where the compressed inputs and the outputs go.
+    pub dir: PathBuf,
+    /// Cores of the machine (`pigz -p`, `zstd -T`).
+    pub cores: usize,
+    /// Timed runs of each command (the best counts).
+    pub runs: usize,
+    /// A run is killed after this long.
+    pub timeout: Duration,
+}
+
+/// One row: lpconvert's figure and the limit's.
+pub struct LimitRow {
+    /// The path measured.
+    pub path: String,
+    /// lpconvert: seconds (or MiB of RSS), or why not measured.
+    pub ours: Result<f64, String>,
+    /// The limit: seconds (or MiB), or why not measured; `None` when there is none.
+    pub limit: Option<Result<f64, String>>,
+    /// What the limit is.
+    pub what: String,
+    /// The figure's unit: `s` or `MiB`.
+    pub unit: &'static str,
+}
+
+/// Whether `program` runs (`--version` exits 0).
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn spec(s: &Setup, program: impl Into<PathBuf>, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Spec {
+    Spec {
+        program: program.into(),
+        args: args
+            .iter()
+            .map(|a| OsString::from(a.as_ref()))
+            .collect::<Vec<_>>(),
+        stdin: None,
+        env: Vec::new(),
+        timeout: s.timeout,
+        sample_every: Duration::from_millis(5),
+    }
+}
+
+/// The best of `runs` runs of `spec` (`pick` chooses the figure: wall seconds or RSS).
+fn best(runs: usize, spec: &Spec, pick: fn(&Measurement) -> f64) -> Result<f64, String> {
+    let mut best: Option<f64> = None;
+    for _ in 0..runs.max(1) {
+        let m = measure::run(spec).map_err(|e| format!("cannot run: {e}"))?;
+        if !m.ok() {
+            return Err(m.failure());
+        }
+        let v = pick(&m);
+        best = Some(best.map_or(v, |b: f64| b.min(v)));
+    }
+    best.ok_or_else(|| "no run".to_string())
+}
+
+fn wall(m: &Measurement) -> f64 {
+    m.wall.as_secs_f64()
+}
+
+fn rss_mib(m: &Measurement) -> f64 {
+    m.max_rss as f64 / (1 << 20) as f64
+}
+
+/// The sum of two results (a pipeline of two commands run one after the other).
+fn sum(a: &Result<f64, String>, b: Result<f64, String>) -> Result<f64, String> {
+    match (a, &b) {
+        (Ok(a), Ok(b)) => Ok(a + b),
+        (Err(e), _) | (_, Err(e)) => Err(e.clone()),
+    }
+}
+
+/// Makes `dest` from `src` with `program args... src` (kept when it exists: inputs are
+/// compressed once per data set).
+fn compressed_input(program: &str, args: &[&str], src: &Path, dest: &Path) -> Result<(), String> {
+    if dest.exists() {
+        return Ok(());
+    }
+    let tmp = dest.with_extension("tmp");
+    let out = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let status = Command::new(program)
+        .args(args)
+        .arg(src)
+        .stdout(out)
+        .status()
+        .map_err(|e| format!("{program}: {e}"))?;
+    if !status.success() {
+        return Err(format!("{program} failed ({status})"));
+    }
+    std::fs::rename(&tmp, dest).map_err(|e| format!("{}: {e}", dest.display()))
+}
+
+/// Runs every row of the table.
+pub fn run(s: &Setup) -> Vec<LimitRow> {
+    let cores = s.cores.max(1).to_string();
+    let (pigz, zstd) = (have("pigz"), have("zstd"));
+    let missing = |p: &str| Err(format!("{p} not installed (apt-get install {p})"));
+    let lp = |extra: &[&dyn AsRef<std::ffi::OsStr>]| {
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"--schema", &s.schema, &"-q"];
+        args.extend_from_slice(extra);
+        spec(s, &s.lpconvert, &args)
+    };
+    let out = |name: &str| s.dir.join(name);
+    let (plain_out, copy_out) = (out("e2e-out.lp"), out("e2e-copy.lp"));
+    let (gz_out, zst_out) = (out("e2e-out.lp.gz"), out("e2e-out.lp.zst"));
+    let mut rows = Vec::new();
+
+    let plain = best(s.runs, &lp(&[&s.input, &"-o", &"/dev/null"]), wall);
+    rows.push(LimitRow {
+        path: "plain, to /dev/null".into(),
+        ours: plain,
+        limit: None,
+        what: String::new(),
+        unit: "s",
+    });
+
+    let to_file = best(s.runs, &lp(&[&s.input, &"-o", &plain_out]), wall);
+    let of = format!("of={}", copy_out.display());
+    let iff = format!("if={}", plain_out.display());
+    let dd = best(
+        s.runs,
+        &spec(
+            s,
+            "dd",
+            &[&iff, &of, &"bs=4M", &"conv=fsync", &"status=none"],
+        ),
+        wall,
+    );
+    rows.push(LimitRow {
+        path: "`-o out.lp`".into(),
+        ours: to_file.clone(),
+        limit: Some(dd),
+        what: "`dd` writing the same bytes (conv=fsync, as lpconvert syncs)".into(),
+        unit: "s",
+    });
+
+    let gz = best(s.runs, &lp(&[&s.input, &"-o", &gz_out]), wall);
+    let pigz_out = if pigz {
+        let a: [&dyn AsRef<std::ffi::OsStr>; 6] = [&"-p", &cores, &"-6", &"-k", &"-f", &plain_out];
+        sum(&to_file, best(s.runs, &spec(s, "pigz", &a), wall))
+    } else {
+        missing("pigz")
+    };
+    rows.push(LimitRow {
+        path: "`-o out.lp.gz` (level 6)".into(),
+        ours: gz,
+        limit: Some(pigz_out),
+        what: format!("convert to a file + `pigz -p {cores} -6` of its output"),
+        unit: "s",
+    });
+
+    let zst = best(s.runs, &lp(&[&s.input, &"-o", &zst_out]), wall);
+    let zstd_out = if zstd {
+        let t = format!("-T{cores}");
+        let a: [&dyn AsRef<std::ffi::OsStr>; 7] =
+            [&"-q", &"-f", &t, &"-3", &plain_out, &"-o", &zst_out];
+        sum(&to_file, best(s.runs, &spec(s, "zstd", &a), wall))
+    } else {
+        missing("zstd")
+    };
+    rows.push(LimitRow {
+        path: "`-o out.lp.zst` (level 3)".into(),
+        ours: zst,
+        limit: Some(zstd_out),
+        what: format!("convert to a file + `zstd -T{cores} -3` of its output"),
+        unit: "s",
+    });
+
+    let gz_in = out(&format!("{}.gz", file_name(&s.input)));
+    let (ours, limit) = if pigz {
+        match compressed_input("pigz", &["-6", "-c"], &s.input, &gz_in) {
+            Ok(()) => (
+                best(s.runs, &lp(&[&gz_in, &"-o", &"/dev/null"]), wall),
+                best(s.runs, &spec(s, "pigz", &[&"-dc", &gz_in]), wall),
+            ),
+            Err(e) => (Err(e.clone()), Err(e)),
+        }
+    } else {
+        (missing("pigz"), missing("pigz"))
+    };
+    rows.push(LimitRow {
+        path: "`.csv.gz` input".into(),
+        ours,
+        limit: Some(limit),
+        what: "`pigz -dc` alone".into(),
+        unit: "s",
+    });
+
+    let zst_in = out(&format!("{}.zst", file_name(&s.input)));
+    let (ours, limit) = if zstd {
+        match compressed_input("zstd", &["-q", "-3", "-c", "-T0"], &s.input, &zst_in) {
+            Ok(()) => (
+                best(s.runs, &lp(&[&zst_in, &"-o", &"/dev/null"]), wall),
+                best(s.runs, &spec(s, "zstd", &[&"-dc", &zst_in]), wall),
+            ),
+            Err(e) => (Err(e.clone()), Err(e)),
+        }
+    } else {
+        (missing("zstd"), missing("zstd"))
+    };
+    rows.push(LimitRow {
+        path: "`.csv.zst` input".into(),
+        ours,
+        limit: Some(limit),
+        what: "`zstd -d` alone".into(),
+        unit: "s",
+    });
+
+    let mut stdin = lp(&[&"--format", &"csv", &"--threads", &"64"]);
+    stdin.stdin = Some(s.input.clone());
+    rows.push(LimitRow {
+        path: "stdin, `--threads 64`: peak RSS".into(),
+        ours: best(1, &stdin, rss_mib),
+        limit: Some(Ok(RSS_LIMIT as f64 / (1 << 20) as f64)),
+        what: "the contract: at most 256 MiB whatever the input".into(),
+        unit: "MiB",
+    });
+    for f in [&plain_out, &copy_out, &gz_out, &zst_out] {
+        let _ = std::fs::remove_file(f);
+    }
+    let _ = std::fs::remove_file(with_gz(&plain_out));
+    rows
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map_or_else(|| "input".into(), |n| n.to_string_lossy().into_owned())
+}
+
+fn with_gz(p: &Path) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(".gz");
+    PathBuf::from(s)
+}
+
+/// The Markdown table of `rows`; `bytes` is the input's size (for MB/s).
+pub fn table(rows: &[LimitRow], bytes: u64) -> String {
+    let fig = |r: &Result<f64, String>, unit: &str| match r {
+        Ok(v) if unit == "s" => format!("{v:.2} s ({:.0} MB/s)", bytes as f64 / 1e6 / v),
+        Ok(v) => format!("{v:.0} {unit}"),
+        Err(e) => format!("- ({e})"),
+    };
+    let mut t = String::from(
+        "| path | lpconvert | the limit on the same machine | limit | lpconvert / limit |\n\
+         |---|--:|---|--:|--:|\n",
+    );
+    for r in rows {
+        let (limit, ratio) = match &r.limit {
+            None => (String::new(), String::new()),
+            Some(l) => (
+                fig(l, r.unit),
+                match (&r.ours, l) {
+                    (Ok(a), Ok(b)) if *b > 0.0 => format!("{:.2}x", a / b),
+                    _ => "-".into(),
+                },
+            ),
+        };
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {limit} | {ratio} |",
+            r.path,
+            fig(&r.ours, r.unit),
+            r.what
+        );
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_shows_each_figure_its_limit_and_the_ratio() {
+        let rows = [
+            LimitRow {
+                path: "plain".into(),
+                ours: Ok(0.5),
+                limit: None,
+                what: String::new(),
+                unit: "s",
+            },
+            LimitRow {
+                path: "gz".into(),
+                ours: Ok(2.0),
+                limit: Some(Ok(4.0)),
+                what: "pigz".into(),
+                unit: "s",
+            },
+            LimitRow {
+                path: "rss".into(),
+                ours: Ok(100.0),
+                limit: Some(Err("zstd not installed".into())),
+                what: "x".into(),
+                unit: "MiB",
+            },
+        ];
+        let t = table(&rows, 100_000_000);
+        assert!(t.contains("| plain | 0.50 s (200 MB/s) |  |  |  |"), "{t}");
+        assert!(t.contains("| gz | 2.00 s (50 MB/s) | pigz | 4.00 s (25 MB/s) | 0.50x |"));
+        assert!(t.contains("| rss | 100 MiB | x | - (zstd not installed) | - |"));
+    }
+}
