@@ -46,7 +46,7 @@ pub(crate) fn collect(
     let mut next = 0u64;
     while let Ok(w) = done.recv() {
         pending.insert(w.seq, w);
-        while let Some(w) = pending.remove(&next) {
+        while let Some(mut w) = pending.remove(&next) {
             let recut = matches!(w.piece, Piece::Recut(_));
             if recut || (verify && w.out.open_end && !w.last) {
                 // This chunk's end was not a record boundary: stop the producer, gather the
@@ -132,9 +132,9 @@ pub(crate) fn collect(
                 sink.reject(&place(r), cx.header)
                     .map_err(EngineError::Output)?;
             }
-            let (flow, output) = match &w.encoded {
-                Some(Ok(bytes)) => (sink.write_encoded(bytes), out.lines.len() + bytes.len()),
-                Some(Err(e)) => (Err(std::io::Error::new(e.kind(), e.to_string())), 0),
+            let (flow, output) = match w.encoded.take() {
+                Some(Ok(bytes)) => (sink.write_encoded(&bytes), out.lines.len() + bytes.len()),
+                Some(Err(e)) => (Err(e), 0),
                 None => (sink.write_lines(&out.lines), out.lines.len()),
             };
             let flow = flow.map_err(EngineError::Output)?;

@@ -338,6 +338,8 @@ where
                         if let Some(enc) = encode.as_mut().filter(|_| !w.out.lines.is_empty()) {
                             let mut bytes = Vec::new();
                             let r = enc(&w.out.lines, &mut bytes);
+                            // An encoder may reserve its worst case: hold only what it wrote.
+                            bytes.shrink_to_fit();
                             w.encoded = Some(r.map(|()| bytes));
                         }
                         let held = data.len() + w.out.lines.len() + w.encoded_len();
