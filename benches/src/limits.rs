@@ -31,14 +31,26 @@ pub struct Setup {
     pub timeout: Duration,
 }
 
+/// One figure: wall seconds (or MiB of RSS) and the CPU seconds of the same run.
+#[derive(Debug, Clone, Copy)]
+pub struct Fig {
+    /// Wall seconds, or MiB.
+    pub value: f64,
+    /// User + system CPU seconds (of every process, for a sum of two commands).
+    pub cpu: f64,
+}
+
+/// A figure, or why it was not measured.
+pub type Figure = Result<Fig, String>;
+
 /// One row: lpconvert's figure and the limit's.
 pub struct LimitRow {
     /// The path measured.
     pub path: String,
     /// lpconvert: seconds (or MiB of RSS), or why not measured.
-    pub ours: Result<f64, String>,
+    pub ours: Figure,
     /// The limit: seconds (or MiB), or why not measured; `None` when there is none.
-    pub limit: Option<Result<f64, String>>,
+    pub limit: Option<Figure>,
     /// What the limit is.
     pub what: String,
     /// The figure's unit: `s` or `MiB`.
@@ -69,16 +81,22 @@ fn spec(s: &Setup, program: impl Into<PathBuf>, args: &[&dyn AsRef<std::ffi::OsS
     }
 }
 
-/// The best of `runs` runs of `spec` (`pick` chooses the figure: wall seconds or RSS).
-fn best(runs: usize, spec: &Spec, pick: fn(&Measurement) -> f64) -> Result<f64, String> {
-    let mut best: Option<f64> = None;
+/// The best of `runs` runs of `spec` (`pick` chooses the figure: wall seconds or RSS) with
+/// that run's CPU time.
+fn best(runs: usize, spec: &Spec, pick: fn(&Measurement) -> f64) -> Figure {
+    let mut best: Option<Fig> = None;
     for _ in 0..runs.max(1) {
         let m = measure::run(spec).map_err(|e| format!("cannot run: {e}"))?;
         if !m.ok() {
             return Err(m.failure());
         }
-        let v = pick(&m);
-        best = Some(best.map_or(v, |b: f64| b.min(v)));
+        let f = Fig {
+            value: pick(&m),
+            cpu: m.cpu.as_secs_f64(),
+        };
+        if best.is_none_or(|b| f.value < b.value) {
+            best = Some(f);
+        }
     }
     best.ok_or_else(|| "no run".to_string())
 }
@@ -92,9 +110,12 @@ fn rss_mib(m: &Measurement) -> f64 {
 }
 
 /// The sum of two results (a pipeline of two commands run one after the other).
-fn sum(a: &Result<f64, String>, b: Result<f64, String>) -> Result<f64, String> {
+fn sum(a: &Figure, b: Figure) -> Figure {
     match (a, &b) {
-        (Ok(a), Ok(b)) => Ok(a + b),
+        (Ok(a), Ok(b)) => Ok(Fig {
+            value: a.value + b.value,
+            cpu: a.cpu + b.cpu,
+        }),
         (Err(e), _) | (_, Err(e)) => Err(e.clone()),
     }
 }
@@ -240,7 +261,10 @@ pub fn run(s: &Setup) -> Vec<LimitRow> {
     rows.push(LimitRow {
         path: "stdin, `--threads 64`: peak RSS".into(),
         ours: best(1, &stdin, rss_mib),
-        limit: Some(Ok(RSS_LIMIT as f64 / (1 << 20) as f64)),
+        limit: Some(Ok(Fig {
+            value: RSS_LIMIT as f64 / (1 << 20) as f64,
+            cpu: 0.0,
+        })),
         what: "the contract: at most 256 MiB whatever the input".into(),
         unit: "MiB",
     });
@@ -262,11 +286,18 @@ fn with_gz(p: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// The Markdown table of `rows`; `bytes` is the input's size (for MB/s).
+/// The Markdown table of `rows`; `bytes` is the input's size (for MB/s). Beside the wall
+/// time, the CPU time of the same run: on a machine shared with other work, the CPU ratio is
+/// the steadier one.
 pub fn table(rows: &[LimitRow], bytes: u64) -> String {
-    let fig = |r: &Result<f64, String>, unit: &str| match r {
-        Ok(v) if unit == "s" => format!("{v:.2} s ({:.0} MB/s)", bytes as f64 / 1e6 / v),
-        Ok(v) => format!("{v:.0} {unit}"),
+    let fig = |r: &Figure, unit: &str| match r {
+        Ok(f) if unit == "s" => format!(
+            "{:.2} s ({:.0} MB/s; CPU {:.2} s)",
+            f.value,
+            bytes as f64 / 1e6 / f.value,
+            f.cpu
+        ),
+        Ok(f) => format!("{:.0} {unit}", f.value),
         Err(e) => format!("- ({e})"),
     };
     let mut t = String::from(
@@ -279,7 +310,10 @@ pub fn table(rows: &[LimitRow], bytes: u64) -> String {
             Some(l) => (
                 fig(l, r.unit),
                 match (&r.ours, l) {
-                    (Ok(a), Ok(b)) if *b > 0.0 => format!("{:.2}x", a / b),
+                    (Ok(a), Ok(b)) if b.value > 0.0 && r.unit == "s" && b.cpu > 0.0 => {
+                        format!("{:.2}x (CPU {:.2}x)", a.value / b.value, a.cpu / b.cpu)
+                    }
+                    (Ok(a), Ok(b)) if b.value > 0.0 => format!("{:.2}x", a.value / b.value),
                     _ => "-".into(),
                 },
             ),
@@ -304,29 +338,47 @@ mod tests {
         let rows = [
             LimitRow {
                 path: "plain".into(),
-                ours: Ok(0.5),
+                ours: Ok(Fig {
+                    value: 0.5,
+                    cpu: 0.9,
+                }),
                 limit: None,
                 what: String::new(),
                 unit: "s",
             },
             LimitRow {
                 path: "gz".into(),
-                ours: Ok(2.0),
-                limit: Some(Ok(4.0)),
+                ours: Ok(Fig {
+                    value: 2.0,
+                    cpu: 3.0,
+                }),
+                limit: Some(Ok(Fig {
+                    value: 4.0,
+                    cpu: 6.0,
+                })),
                 what: "pigz".into(),
                 unit: "s",
             },
             LimitRow {
                 path: "rss".into(),
-                ours: Ok(100.0),
+                ours: Ok(Fig {
+                    value: 100.0,
+                    cpu: 1.0,
+                }),
                 limit: Some(Err("zstd not installed".into())),
                 what: "x".into(),
                 unit: "MiB",
             },
         ];
         let t = table(&rows, 100_000_000);
-        assert!(t.contains("| plain | 0.50 s (200 MB/s) |  |  |  |"), "{t}");
-        assert!(t.contains("| gz | 2.00 s (50 MB/s) | pigz | 4.00 s (25 MB/s) | 0.50x |"));
+        assert!(
+            t.contains("| plain | 0.50 s (200 MB/s; CPU 0.90 s) |  |  |  |"),
+            "{t}"
+        );
+        assert!(t.contains(
+            "| gz | 2.00 s (50 MB/s; CPU 3.00 s) | pigz | 4.00 s (25 MB/s; CPU 6.00 s) | \
+             0.50x (CPU 0.50x) |"
+        ));
         assert!(t.contains("| rss | 100 MiB | x | - (zstd not installed) | - |"));
     }
 }
