@@ -113,6 +113,17 @@ struct Compressed {
     any: bool,
 }
 
+/// When [`OutputFile::compress_plain`] compresses what it gathered.
+#[derive(Clone, Copy)]
+enum When {
+    /// Once it makes a block.
+    Block,
+    /// Now, if there is any.
+    Now,
+    /// At the end of the file.
+    End,
+}
+
 /// A file written under `FILE.partial` (gzip when the name ends in `.gz`, zstd for `.zst`) and
 /// renamed to `FILE` by [`OutputFile::commit`]. A device or FIFO is written in place. Dropped
 /// without a commit or [`OutputFile::keep_partial`], the partial file is removed (kept in a
@@ -271,20 +282,26 @@ impl OutputFile {
     /// zstd frames, e.g. made by the conversion's workers), after any plain bytes given before.
     pub fn write_compressed(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.wrote |= !bytes.is_empty();
-        self.compress_plain(false)?;
+        // Plain bytes given before come first.
+        self.compress_plain(When::Now)?;
         if let Some(c) = &mut self.compressed {
             c.any |= !bytes.is_empty();
         }
         self.w.write_all(bytes)
     }
 
-    /// Compresses the plain bytes gathered (when at least a block, or `all`) as one member or
-    /// frame; at the end (`all`) a file without any gets an empty one, a valid empty file.
-    fn compress_plain(&mut self, all: bool) -> io::Result<()> {
+    /// Compresses the plain bytes gathered as one member or frame: when they make a block, or
+    /// at `When::Now` any there are, or at `When::End` also an empty one for a file without
+    /// any (a valid empty file).
+    fn compress_plain(&mut self, when: When) -> io::Result<()> {
         let Some(c) = &mut self.compressed else {
             return Ok(());
         };
-        let due = c.plain.len() >= PLAIN_BLOCK || (all && (!c.plain.is_empty() || !c.any));
+        let due = match when {
+            When::Block => c.plain.len() >= PLAIN_BLOCK,
+            When::Now => !c.plain.is_empty(),
+            When::End => !c.plain.is_empty() || !c.any,
+        };
         if !due {
             return Ok(());
         }
@@ -301,7 +318,7 @@ impl OutputFile {
 
     /// Ends the compressed stream and flushes everything to the file.
     fn finish(&mut self) -> io::Result<&File> {
-        self.compress_plain(true)?;
+        self.compress_plain(When::End)?;
         self.w.flush()?;
         Ok(self.w.get_ref())
     }
@@ -354,7 +371,7 @@ impl Write for OutputFile {
             None => self.w.write_all(buf),
             Some(c) => {
                 c.plain.extend_from_slice(buf);
-                self.compress_plain(false)
+                self.compress_plain(When::Block)
             }
         }
     }
@@ -438,6 +455,38 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left.len(), 1, "{left:?}");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn plain_and_compressed_writes_keep_their_order_in_a_compressed_file() {
+        let d = dir("mixed");
+        for (name, codec) in [("o.lp.gz", Codec::Gzip), ("o.lp.zst", Codec::Zstd)] {
+            let p = d.join(name);
+            let c = Compression::default_of(codec);
+            let mut f = OutputFile::create(&p).unwrap();
+            assert_eq!(f.compression(), Some(c));
+            let mut z = Compressor::new(c).unwrap();
+            let mut member = Vec::new();
+            z.compress(b"b 2\n", &mut member).unwrap();
+            f.write_all(b"a 1\n").unwrap();
+            f.write_compressed(&member).unwrap();
+            f.write_all(b"c 3\n").unwrap();
+            f.commit().unwrap();
+            let bytes = std::fs::read(&p).unwrap();
+            let mut text = Vec::new();
+            match codec {
+                Codec::Gzip => {
+                    std::io::Read::read_to_end(
+                        &mut flate2::read::MultiGzDecoder::new(&bytes[..]),
+                        &mut text,
+                    )
+                    .unwrap();
+                }
+                Codec::Zstd => text = zstd::stream::decode_all(&bytes[..]).unwrap(),
+            }
+            assert_eq!(text, b"a 1\nb 2\nc 3\n", "{name}");
+        }
         let _ = std::fs::remove_dir_all(&d);
     }
 

@@ -122,6 +122,11 @@ fn compressed_outputs_equal_the_plain_conversion_for_every_thread_count_chunk_an
     if let Some(text) = system_decompress("zstd", &["-dc", "-q"], &d.join("m.lp.zst")) {
         assert!(text == want, "zstd -dc reads every frame");
     }
+    // And lpconvert reads its own compressed outputs back (check, convert's input layer).
+    for out in ["m.lp.gz", "m.lp.zst"] {
+        let o = run_in(&d, &["check", "-q", out], None);
+        assert_exit(&o, 0);
+    }
 }
 
 #[test]
