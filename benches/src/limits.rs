@@ -143,8 +143,8 @@ fn compressed_input(program: &str, args: &[&str], src: &Path, dest: &Path) -> Re
 /// Runs every row of the table.
 pub fn run(s: &Setup) -> Vec<LimitRow> {
     let cores = s.cores.max(1).to_string();
+    let missing = |p: &str| format!("{p} not installed (apt-get install {p})");
     let (pigz, zstd) = (have("pigz"), have("zstd"));
-    let missing = |p: &str| Err(format!("{p} not installed (apt-get install {p})"));
     let lp = |extra: &[&dyn AsRef<std::ffi::OsStr>]| {
         let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"--schema", &s.schema, &"-q"];
         args.extend_from_slice(extra);
@@ -189,7 +189,7 @@ pub fn run(s: &Setup) -> Vec<LimitRow> {
         let a: [&dyn AsRef<std::ffi::OsStr>; 6] = [&"-p", &cores, &"-6", &"-k", &"-f", &plain_out];
         sum(&to_file, best(s.runs, &spec(s, "pigz", &a), wall))
     } else {
-        missing("pigz")
+        Err(missing("pigz"))
     };
     rows.push(LimitRow {
         path: "`-o out.lp.gz` (level 6)".into(),
@@ -206,7 +206,7 @@ pub fn run(s: &Setup) -> Vec<LimitRow> {
             [&"-q", &"-f", &t, &"-3", &plain_out, &"-o", &zst_out];
         sum(&to_file, best(s.runs, &spec(s, "zstd", &a), wall))
     } else {
-        missing("zstd")
+        Err(missing("zstd"))
     };
     rows.push(LimitRow {
         path: "`-o out.lp.zst` (level 3)".into(),
@@ -216,45 +216,38 @@ pub fn run(s: &Setup) -> Vec<LimitRow> {
         unit: "s",
     });
 
-    let gz_in = out(&format!("{}.gz", file_name(&s.input)));
-    let (ours, limit) = if pigz {
-        match compressed_input("pigz", &["-6", "-c"], &s.input, &gz_in) {
+    // Compressed inputs, each beside its decompressor alone: (tool, extension, how the input
+    // is made, the row).
+    for (tool, ext, make, path) in [
+        ("pigz", "gz", &["-6", "-c"][..], "`.csv.gz` input"),
+        (
+            "zstd",
+            "zst",
+            &["-q", "-3", "-c", "-T0"][..],
+            "`.csv.zst` input",
+        ),
+    ] {
+        let input = out(&format!("{}.{ext}", file_name(&s.input)));
+        let made = if have(tool) {
+            compressed_input(tool, make, &s.input, &input)
+        } else {
+            Err(missing(tool))
+        };
+        let (ours, limit) = match made {
             Ok(()) => (
-                best(s.runs, &lp(&[&gz_in, &"-o", &"/dev/null"]), wall),
-                best(s.runs, &spec(s, "pigz", &[&"-dc", &gz_in]), wall),
+                best(s.runs, &lp(&[&input, &"-o", &"/dev/null"]), wall),
+                best(s.runs, &spec(s, tool, &[&"-dc", &input]), wall),
             ),
             Err(e) => (Err(e.clone()), Err(e)),
-        }
-    } else {
-        (missing("pigz"), missing("pigz"))
-    };
-    rows.push(LimitRow {
-        path: "`.csv.gz` input".into(),
-        ours,
-        limit: Some(limit),
-        what: "`pigz -dc` alone".into(),
-        unit: "s",
-    });
-
-    let zst_in = out(&format!("{}.zst", file_name(&s.input)));
-    let (ours, limit) = if zstd {
-        match compressed_input("zstd", &["-q", "-3", "-c", "-T0"], &s.input, &zst_in) {
-            Ok(()) => (
-                best(s.runs, &lp(&[&zst_in, &"-o", &"/dev/null"]), wall),
-                best(s.runs, &spec(s, "zstd", &[&"-dc", &zst_in]), wall),
-            ),
-            Err(e) => (Err(e.clone()), Err(e)),
-        }
-    } else {
-        (missing("zstd"), missing("zstd"))
-    };
-    rows.push(LimitRow {
-        path: "`.csv.zst` input".into(),
-        ours,
-        limit: Some(limit),
-        what: "`zstd -d` alone".into(),
-        unit: "s",
-    });
+        };
+        rows.push(LimitRow {
+            path: path.into(),
+            ours,
+            limit: Some(limit),
+            what: format!("`{tool} -dc` alone"),
+            unit: "s",
+        });
+    }
 
     let mut stdin = lp(&[&"--format", &"csv", &"--threads", &"64"]);
     stdin.stdin = Some(s.input.clone());

@@ -11,6 +11,7 @@ pub mod chunker;
 mod collect;
 mod csv;
 pub mod csv_record;
+mod encoders;
 pub mod head;
 pub mod input;
 pub mod json_scan;

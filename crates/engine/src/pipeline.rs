@@ -16,6 +16,7 @@
 use crate::budget::{self, Budget, MEMORY_BUDGET};
 use crate::chunker::Boundary;
 use crate::collect::{collect, Collected, Restart};
+use crate::encoders::Encoders;
 use crate::mapguard::MappedFile;
 use crate::produce::produce;
 use crate::report::{ChunkOutput, Counters, Reject};
@@ -25,8 +26,8 @@ use std::io::{self, Read};
 use std::ops::Range;
 use std::sync::Arc;
 
-/// One worker's encoder of its chunks' lines: appends the encoded form of the lines to the
-/// buffer (e.g. one gzip member per chunk).
+/// An encoder of a chunk's lines: appends the encoded form of the lines to the buffer (e.g.
+/// one gzip member per chunk). The workers share them, at most one per core.
 pub type ChunkEncoder = Box<dyn FnMut(&[u8], &mut Vec<u8>) -> io::Result<()> + Send>;
 
 /// Makes each worker's [`ChunkEncoder`].
@@ -56,8 +57,8 @@ pub trait Sink {
     fn note(&mut self, _text: &str) -> io::Result<()> {
         Ok(())
     }
-    /// An encoder for the workers: with one, each worker encodes its chunk's lines and the
-    /// sink gets them through [`Sink::write_encoded`]. None by default.
+    /// Makes encoders for the workers: with them, each worker encodes its chunk's lines and
+    /// the sink gets them through [`Sink::write_encoded`]. None by default.
     fn encoder(&self) -> Option<MakeEncoder> {
         None
     }
@@ -279,7 +280,11 @@ where
         ..tuning
     };
     let budget = &Budget::new(MEMORY_BUDGET);
-    let encoder = sink.encoder();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let encoders = sink
+        .encoder()
+        .map(|make| Encoders::new(make, threads.min(cores)));
+    let encoders = encoders.as_ref();
     let inflight = threads * 2 + 2;
     let (free_tx, free_rx) = unbounded::<ChunkOutput>();
     let (work_tx, work_rx) = bounded::<Work>(inflight);
@@ -304,11 +309,9 @@ where
             .map_err(spawn_err)?;
         for _ in 0..threads {
             let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
-            let encoder = encoder.clone();
             std::thread::Builder::new()
                 .spawn_scoped(s, move || {
                     let mut conv = make();
-                    let mut encode = encoder.map(|m| m());
                     for mut w in work_rx {
                         let data = match &w.piece {
                             Piece::Range(r) => &mapped[r.clone()],
@@ -335,9 +338,9 @@ where
                             last: w.last,
                         };
                         conv.convert(data, at, &mut w.out);
-                        if let Some(enc) = encode.as_mut().filter(|_| !w.out.lines.is_empty()) {
+                        if let Some(enc) = encoders.filter(|_| !w.out.lines.is_empty()) {
                             let mut bytes = Vec::new();
-                            let r = enc(&w.out.lines, &mut bytes);
+                            let r = enc.encode(&w.out.lines, &mut bytes);
                             // An encoder may reserve its worst case: hold only what it wrote.
                             bytes.shrink_to_fit();
                             w.encoded = Some(r.map(|()| bytes));
