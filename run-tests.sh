@@ -8,6 +8,11 @@ cd "$(dirname "$0")"
 need=()
 command -v influxd >/dev/null 2>&1 || need+=(influxdb)
 command -v victoria-metrics >/dev/null 2>&1 || need+=(victoria-metrics)
+# The compressed-output tests read the files back with the system's gzip and zstd too.
+command -v gzip >/dev/null 2>&1 || need+=(gzip)
+command -v zstd >/dev/null 2>&1 || need+=(zstd)
+# The end-to-end benchmark's peers.
+command -v pigz >/dev/null 2>&1 || need+=(pigz)
 if ((${#need[@]})); then
   echo "run-tests: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

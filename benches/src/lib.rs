@@ -6,10 +6,13 @@
 //! - [`measure`]: runs a command and measures its wall time, peak RSS (`wait4`) and peak
 //!   anonymous memory (`RssAnon` sampled from `/proc`).
 //! - [`report`]: the end-to-end benchmark's results table.
+//! - [`limits`]: the table of lpconvert's paths beside the limits of the machine (dd, pigz,
+//!   zstd) and the peak RSS at `--threads 64`.
 //! - The `e2e` binary: the end-to-end throughput benchmark (see benches/README.md).
 
 #![warn(missing_docs)]
 
+pub mod limits;
 pub mod measure;
 pub mod report;
 

@@ -7,6 +7,7 @@
 
 use clap::Parser;
 use lpconvert_benches::datagen::{self, Format, Limit, Shape};
+use lpconvert_benches::limits;
 use lpconvert_benches::measure::{self, Spec};
 use lpconvert_benches::report::{self, Row, PEER};
 use std::ffi::OsString;
@@ -74,6 +75,13 @@ struct Args {
     /// Interval of the RssAnon sampling, in milliseconds.
     #[arg(long, default_value_t = 5)]
     sample_ms: u64,
+    /// The CSV data set of the limits table (plain, `-o`, `.gz`/`.zst` output and input
+    /// beside dd, pigz and zstd; stdin at `--threads 64`); it need not be in --datasets.
+    #[arg(long, default_value = "cpu-csv")]
+    limits_dataset: String,
+    /// Skip the limits table.
+    #[arg(long)]
+    no_limits: bool,
 }
 
 /// One data set: a generated file and the schema that converts it.
@@ -204,10 +212,45 @@ fn run(args: &Args) -> Result<(), String> {
         }
     }
     println!("\n{}", report::table(&rows));
+    if let (Ok(bin), false) = (&lpconvert, args.no_limits || args.peer_only) {
+        limits_table(args, &data_dir, bin, cores)?;
+    }
     println!(
         "load at the end: {} (1, 5, 15 min; other work skews the figures)",
         loadavg()
     );
+    Ok(())
+}
+
+/// Runs and prints the limits table on `--limits-dataset`.
+fn limits_table(args: &Args, data_dir: &Path, bin: &Path, cores: usize) -> Result<(), String> {
+    let d = dataset(args, data_dir, &args.limits_dataset)?;
+    if d.format != Format::Csv {
+        return Err(format!("--limits-dataset {}: a CSV data set", d.name));
+    }
+    ensure_generated(args, &d)?;
+    let bytes = fs::metadata(&d.file)
+        .map_err(|e| format!("{}: {e}", d.file.display()))?
+        .len();
+    lpconvert_benches::count_newlines(&d.file).map_err(|e| format!("{}: {e}", d.file.display()))?;
+    eprintln!("e2e: the limits table on {}", d.file.display());
+    let rows = limits::run(&limits::Setup {
+        lpconvert: bin.to_path_buf(),
+        input: d.file.clone(),
+        schema: d.schema.clone(),
+        dir: data_dir.to_path_buf(),
+        cores,
+        runs: args.runs,
+        timeout: Duration::from_secs(args.timeout),
+    });
+    println!(
+        "\n## Paths and their limits: {} ({:.1} MB), {cores} cores ({}), best of {}\n",
+        d.name,
+        bytes as f64 / 1e6,
+        cpu_model(),
+        args.runs.max(1)
+    );
+    println!("{}", limits::table(&rows, bytes));
     Ok(())
 }
 

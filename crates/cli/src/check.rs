@@ -16,7 +16,7 @@ const MAX_PRINTED: u64 = 100;
 /// Options of `lpconvert check`.
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Line protocol files; none or `-` reads stdin. `.gz` is decompressed.
+    /// Line protocol files; none or `-` reads stdin. `.gz` and `.zst` are decompressed.
     pub inputs: Vec<String>,
     /// Also flag what this server refuses or reads differently.
     #[arg(long, value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]

@@ -3,9 +3,12 @@
 use crate::exit::{is_closed, Exit, StdoutClosed};
 use crate::shared::{inputs_or_stdin, RejectFiles, RejectsFile, Summary};
 use lpconvert_engine::{
-    convert_input, load_schema_or_annotated, Counters, EngineError, Flow, Overrides, Reject, Sink,
+    convert_input, load_schema_or_annotated, ChunkEncoder, Counters, EngineError, Flow,
+    MakeEncoder, Overrides, Reject, Sink,
 };
-use lpconvert_send::output::{check_outputs, file_outputs, rejects_outputs, with_schema, Output};
+use lpconvert_send::output::{
+    check_outputs, file_outputs, rejects_outputs, with_schema, Codec, Compressor, Output,
+};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -17,12 +20,17 @@ pub struct ConvertArgs {
     /// (optional with --format annotated-csv: the annotation rows are the mapping).
     #[arg(short, long)]
     pub schema: Option<PathBuf>,
-    /// Input files, converted in order; none or `-` reads stdin. `.gz` is decompressed.
+    /// Input files, converted in order; none or `-` reads stdin. `.gz` and `.zst` are
+    /// decompressed.
     pub inputs: Vec<String>,
-    /// Write the line protocol here instead of stdout (gzip when it ends in `.gz`). Written as
-    /// FILE.partial, renamed to FILE when the run ends with 0 or 3; `-` is standard output.
+    /// Write the line protocol here instead of stdout (gzip when it ends in `.gz`, zstd for
+    /// `.zst`, compressed by the worker threads). Written as FILE.partial, renamed to FILE when
+    /// the run ends with 0 or 3; `-` is standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Compression level of a `.gz` (0-12, default 6) or `.zst` (1-19, default 3) output.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub compression_level: Option<i32>,
     /// Override the schema's input format.
     #[arg(long, value_parser = ["csv", "ndjson", "annotated-csv"])]
     pub format: Option<String>,
@@ -56,6 +64,24 @@ struct ConvertSink {
 impl Sink for ConvertSink {
     fn write_lines(&mut self, lines: &[u8]) -> io::Result<Flow> {
         self.out.write_all(lines)?;
+        Ok(Flow::Continue)
+    }
+
+    fn encoder(&self) -> Option<MakeEncoder> {
+        let c = self.out.compression()?;
+        Some(std::sync::Arc::new(move || -> ChunkEncoder {
+            match Compressor::new(c) {
+                Ok(mut z) => Box::new(move |lines, out| z.compress(lines, out)),
+                Err(e) => {
+                    let why = e.to_string();
+                    Box::new(move |_, _| Err(io::Error::other(why.clone())))
+                }
+            }
+        }))
+    }
+
+    fn write_encoded(&mut self, bytes: &[u8]) -> io::Result<Flow> {
+        self.out.write_compressed(bytes)?;
         Ok(Flow::Continue)
     }
 
@@ -117,6 +143,11 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         a.rejects.as_deref().map(|p| ("--rejects", p)),
     );
     check_outputs(&with_schema(&inputs, a.schema.as_deref()), &outs).map_err(anyhow::Error::msg)?;
+    if a.compression_level.is_some() && a.output.as_deref().and_then(Codec::of).is_none() {
+        anyhow::bail!(
+            "--compression-level applies to an output file ending in .gz or .zst (-o out.lp.gz)"
+        );
+    }
     let overrides = Overrides {
         format: a.format.as_deref(),
         precision: a.precision.as_deref(),
@@ -125,7 +156,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
     let schema = load_schema_or_annotated(a.schema.as_deref(), &overrides)?;
     let tuning = a.tuning.tuning();
     // Created (as FILE.partial) before any input is read: an unwritable place fails now.
-    let out = Output::create(a.output.as_deref())?;
+    let out = Output::create(a.output.as_deref(), a.compression_level)?;
     let rejects = a
         .rejects
         .as_deref()

@@ -11,7 +11,7 @@ use std::path::Path;
 /// Options of `lpconvert infer`.
 #[derive(clap::Args, Debug)]
 pub struct InferArgs {
-    /// The CSV or NDJSON file (`-` reads stdin; `.gz` is decompressed).
+    /// The CSV or NDJSON file (`-` reads stdin; `.gz` and `.zst` are decompressed).
     pub input: String,
     /// The input format (default: from the file name, else from the content; a file that
     /// starts with csv2lp annotations is read as annotated-csv).
@@ -75,7 +75,7 @@ pub fn run(a: InferArgs) -> anyhow::Result<Exit> {
     let tab = by_name.is_some_and(|(_, t)| t);
     let default_delimiter = if tab { b'\t' } else { b',' };
     let stem = {
-        let p = name.strip_suffix(".gz").unwrap_or(&name);
+        let p = lpconvert_engine::input::Compression::strip(&name);
         Path::new(p)
             .file_stem()
             .map_or_else(|| "data".to_string(), |s| s.to_string_lossy().into_owned())

@@ -31,8 +31,8 @@ pub struct ReplayArgs {
 /// The options themselves.
 #[derive(clap::Args, Debug)]
 struct ReplayOptions {
-    /// Line-protocol files (`.gz` is decompressed), or CSV/NDJSON with --schema; none or `-`
-    /// reads stdin.
+    /// Line-protocol files (`.gz` and `.zst` are decompressed), or CSV/NDJSON with --schema;
+    /// none or `-` reads stdin.
     #[arg(value_name = "INPUT")]
     inputs: Vec<String>,
     #[command(flatten)]

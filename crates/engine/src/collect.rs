@@ -2,6 +2,7 @@
 //! rejects and lines to the sink, counts, and notices a wrong cut (a chunk that ends inside a
 //! quoted field) so that the driver cuts again from there.
 
+use crate::budget::Budget;
 use crate::mapguard::MappedFile;
 use crate::pipeline::{oversize_message, Context, End, Flow, Piece, Sink, Work};
 use crate::report::{BadRow, ChunkOutput, Counters, Reject, RowReject};
@@ -31,9 +32,8 @@ pub(crate) fn collect(
     (mapped, guard): (&[u8], Option<&MappedFile>),
     max_record: usize,
     verify: bool,
-    done: Receiver<Work>,
-    free: Sender<ChunkOutput>,
-    pool: Sender<Vec<u8>>,
+    (done, free, pool): (Receiver<Work>, Sender<ChunkOutput>, Sender<Vec<u8>>),
+    budget: &Budget,
     cx: &Context<'_>,
     mut line: u64,
     sink: &mut dyn Sink,
@@ -46,12 +46,13 @@ pub(crate) fn collect(
     let mut next = 0u64;
     while let Ok(w) = done.recv() {
         pending.insert(w.seq, w);
-        while let Some(w) = pending.remove(&next) {
+        while let Some(mut w) = pending.remove(&next) {
             let recut = matches!(w.piece, Piece::Recut(_));
             if recut || (verify && w.out.open_end && !w.last) {
                 // This chunk's end was not a record boundary: stop the producer, gather the
                 // unconverted bytes from this chunk on, and cut them again exactly.
                 drop(free);
+                budget.close();
                 pending.insert(w.seq, w);
                 for w in done.iter() {
                     pending.insert(w.seq, w);
@@ -131,7 +132,12 @@ pub(crate) fn collect(
                 sink.reject(&place(r), cx.header)
                     .map_err(EngineError::Output)?;
             }
-            let flow = sink.write_lines(&out.lines).map_err(EngineError::Output)?;
+            let (flow, output) = match w.encoded.take() {
+                Some(Ok(bytes)) => (sink.write_encoded(&bytes), out.lines.len() + bytes.len()),
+                Some(Err(e)) => (Err(e), 0),
+                None => (sink.write_lines(&out.lines), out.lines.len()),
+            };
+            let flow = flow.map_err(EngineError::Output)?;
             counters.rows += out.rows;
             counters.written += out.written;
             counters.lines += out.written + out.extra_lines;
@@ -157,6 +163,7 @@ pub(crate) fn collect(
             if flow == Flow::Stop {
                 return Ok(Collected::Done(counters));
             }
+            budget.give_back(w.charge, data.len(), output);
             if let Piece::Owned(buf) = w.piece {
                 let _ = pool.send(buf);
             }

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod annotated;
+mod budget;
 pub mod check;
 pub mod chunk_csv;
 pub mod chunk_ndjson;
@@ -11,6 +12,7 @@ pub mod chunker;
 mod collect;
 mod csv;
 pub mod csv_record;
+mod encoders;
 pub mod head;
 pub mod input;
 pub mod json_scan;
@@ -28,9 +30,10 @@ mod skip;
 mod skip_json;
 pub mod stream;
 
+pub use budget::MEMORY_BUDGET;
 pub use check::check_input;
 pub use input::{open, open_stream, Input, InputData};
-pub use pipeline::{Flow, Sink, Tuning};
+pub use pipeline::{ChunkEncoder, Flow, MakeEncoder, Sink, Tuning};
 pub use rejects::{RejectsFile, RejectsStore};
 pub use report::{BadRow, Counters, Reject};
 

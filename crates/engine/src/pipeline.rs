@@ -1,6 +1,7 @@
-//! The parallel ordered driver: a producer cuts chunks, workers convert them, and the
-//! calling thread hands the results to the sink in input order. At most `2 * threads + 2`
-//! chunks are in flight, so memory is bounded whatever the input size.
+//! The parallel ordered driver: a producer cuts chunks, workers convert them (and compress
+//! them, when the sink asks for it), and the calling thread hands the results to the sink in
+//! input order. The chunks in flight are bounded by bytes (`budget.rs`), so memory is bounded
+//! whatever the input size and the thread count.
 //!
 //! A fast cut (CSV quote parity) is verified: a chunk that is not the last one must not end
 //! inside a quoted field. If one does, everything from that chunk on is discarded and cut
@@ -12,8 +13,10 @@
 //! be read again), or one JSON array element; the collector reports it as one row error at
 //! the line and column a mapped read of the same bytes names.
 
+use crate::budget::{self, Budget, MEMORY_BUDGET};
 use crate::chunker::Boundary;
 use crate::collect::{collect, Collected, Restart};
+use crate::encoders::Encoders;
 use crate::mapguard::MappedFile;
 use crate::produce::produce;
 use crate::report::{ChunkOutput, Counters, Reject};
@@ -21,6 +24,14 @@ use crate::EngineError;
 use crossbeam_channel::{bounded, unbounded};
 use std::io::{self, Read};
 use std::ops::Range;
+use std::sync::Arc;
+
+/// An encoder of a chunk's lines: appends the encoded form of the lines to the buffer (e.g.
+/// one gzip member per chunk). The workers share them, at most one per core.
+pub type ChunkEncoder = Box<dyn FnMut(&[u8], &mut Vec<u8>) -> io::Result<()> + Send>;
+
+/// Makes each worker's [`ChunkEncoder`].
+pub type MakeEncoder = Arc<dyn Fn() -> ChunkEncoder + Send + Sync>;
 
 /// Whether a sink wants more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +56,16 @@ pub trait Sink {
     /// A remark about the input that is not an error (e.g. a byte order mark ignored).
     fn note(&mut self, _text: &str) -> io::Result<()> {
         Ok(())
+    }
+    /// Makes encoders for the workers: with them, each worker encodes its chunk's lines and
+    /// the sink gets them through [`Sink::write_encoded`]. None by default.
+    fn encoder(&self) -> Option<MakeEncoder> {
+        None
+    }
+    /// One chunk's lines as [`Sink::encoder`]'s encoder made them (nothing for a chunk
+    /// without lines).
+    fn write_encoded(&mut self, bytes: &[u8]) -> io::Result<Flow> {
+        self.write_lines(bytes)
     }
 }
 
@@ -134,6 +155,20 @@ pub(crate) struct Work {
     pub(crate) piece: Piece,
     pub(crate) last: bool,
     pub(crate) out: ChunkOutput,
+    /// The lines encoded by the sink's encoder, when it has one and the chunk has lines.
+    pub(crate) encoded: Option<io::Result<Vec<u8>>>,
+    /// The bytes this piece holds of the budget.
+    pub(crate) charge: u64,
+}
+
+impl Work {
+    /// The bytes of the encoded lines.
+    fn encoded_len(&self) -> usize {
+        match &self.encoded {
+            Some(Ok(b)) => b.len(),
+            _ => 0,
+        }
+    }
 }
 
 /// Where the chunks come from.
@@ -240,11 +275,18 @@ where
     C: ChunkConverter,
 {
     let threads = tuning.threads.max(1);
+    let tuning = Tuning {
+        chunk_size: budget::chunk_size(tuning.chunk_size, threads),
+        ..tuning
+    };
+    let budget = &Budget::new(MEMORY_BUDGET);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let encoders = sink
+        .encoder()
+        .map(|make| Encoders::new(make, threads.min(cores)));
+    let encoders = encoders.as_ref();
     let inflight = threads * 2 + 2;
-    let (free_tx, free_rx) = bounded::<ChunkOutput>(inflight);
-    for _ in 0..inflight {
-        let _ = free_tx.send(ChunkOutput::default());
-    }
+    let (free_tx, free_rx) = unbounded::<ChunkOutput>();
     let (work_tx, work_rx) = bounded::<Work>(inflight);
     let (done_tx, done_rx) = bounded::<Work>(inflight);
     let (pool_tx, pool_rx) = unbounded::<Vec<u8>>();
@@ -262,7 +304,7 @@ where
         // A failed spawn returns early: dropping the channels ends the threads started.
         let producer = std::thread::Builder::new()
             .spawn_scoped(s, move || {
-                produce(feed, boundary, tuning, free_rx, work_tx, pool_rx)
+                produce(feed, boundary, tuning, budget, free_rx, work_tx, pool_rx)
             })
             .map_err(spawn_err)?;
         for _ in 0..threads {
@@ -296,6 +338,16 @@ where
                             last: w.last,
                         };
                         conv.convert(data, at, &mut w.out);
+                        if let Some(enc) = encoders.filter(|_| !w.out.lines.is_empty()) {
+                            let mut bytes = Vec::new();
+                            let r = enc.encode(&w.out.lines, &mut bytes);
+                            // An encoder may reserve its worst case: hold only what it wrote.
+                            bytes.shrink_to_fit();
+                            w.encoded = Some(r.map(|()| bytes));
+                        }
+                        let held = data.len() + w.out.lines.len() + w.encoded_len();
+                        budget.correct(w.charge, held as u64);
+                        w.charge = held as u64;
                         if done_tx.send(w).is_err() {
                             break;
                         }
@@ -308,13 +360,14 @@ where
             (mapped, guard),
             tuning.max_record,
             verify,
-            done_rx,
-            free_tx,
-            pool_tx,
+            (done_rx, free_tx, pool_tx),
+            budget,
             cx,
             line,
             sink,
         );
+        // The producer may be waiting for room that nothing gives back any more.
+        budget.close();
         let produced = producer
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the reader thread panicked")));

@@ -1,14 +1,16 @@
 //! The producer of the ordered driver: cuts the feed (a mapped file, or a stream read block
 //! by block) into pieces of whole records and hands them to the workers in order. A stream
 //! holds at most `--max-record-size` bytes of one record; a longer one is skipped
-//! (`skip.rs`) and sent as one [`Piece::Oversize`].
+//! (`skip.rs`) and sent as one [`Piece::Oversize`]. Each piece takes its share of the
+//! memory budget before it is sent.
 
+use crate::budget::Budget;
 use crate::chunker::Boundary;
 use crate::input::fill;
 use crate::pipeline::{End, Feed, Piece, Tuning, Work};
 use crate::report::ChunkOutput;
 use crate::skip::skip_overlong;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use std::io::{self, Read};
 
 /// What the producer hands back for a stream: the bytes it did not send, whether the
@@ -21,6 +23,7 @@ pub(crate) fn produce<'a>(
     feed: Feed<'a>,
     boundary: Boundary,
     tuning: Tuning,
+    budget: &Budget,
     free: Receiver<ChunkOutput>,
     work: Sender<Work>,
     pool: Receiver<Vec<u8>>,
@@ -30,14 +33,27 @@ pub(crate) fn produce<'a>(
     let mut seq = 0;
     // Sends a piece; gives it back when the collector has stopped taking work.
     let mut send = |piece: Piece, last: bool| -> Result<(), Piece> {
-        let Ok(out) = free.recv() else {
+        let input = match &piece {
+            Piece::Range(r) => r.len(),
+            Piece::Owned(v) => v.len(),
+            Piece::Recut(_) | Piece::Oversize { .. } => 0,
+        };
+        let charge = budget.estimate(input);
+        if !budget.take(charge) {
             return Err(piece);
+        }
+        let out = match free.try_recv() {
+            Ok(out) => out,
+            Err(TryRecvError::Empty) => ChunkOutput::default(),
+            Err(TryRecvError::Disconnected) => return Err(piece),
         };
         match work.send(Work {
             seq,
             piece,
             last,
             out,
+            encoded: None,
+            charge,
         }) {
             Ok(()) => {
                 seq += 1;

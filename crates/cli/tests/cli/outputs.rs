@@ -751,17 +751,20 @@ fn output_is_not_put_in_place_when_the_rejects_file_cannot_be_written() {
 }
 
 #[test]
-fn a_zst_output_is_refused_rather_than_written_uncompressed() {
-    // Only gzip is written: `-o out.lp.zst` used to give plain text under a .zst name.
+fn a_zst_output_is_written_as_zstd_never_as_plain_text() {
+    // `-o out.lp.zst` used to give plain text under a .zst name, then was refused; now every
+    // output file named `.zst` (like `.gz`) is compressed, and reads back as what was written.
     let dir = TempDir::new("out-zst");
     let (schema, input) = home(&dir);
-    for opt in ["-o", "--rejects"] {
-        let out = dir.join("out.zst").display().to_string();
-        let o = run_lpconvert("convert", &["-s", &schema, &input, opt, &out], &[]);
-        assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
-        assert_stderr_has(&o, ".gz");
-        assert!(!dir.join("out.zst").exists() && !dir.join("out.zst.partial").exists());
-    }
+    let plain = run_lpconvert("convert", &["-s", &schema, &input, "-q"], &[]);
+    assert_eq!(code(&plain), 0, "{}", stderr(&plain));
+    let out = dir.join("out.zst").display().to_string();
+    let o = run_lpconvert("convert", &["-s", &schema, &input, "-o", &out, "-q"], &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let bytes = std::fs::read(&out).expect("out.zst");
+    let text = zstd::stream::decode_all(&bytes[..]).expect("zstd");
+    assert_eq!(text, plain.stdout);
+    assert!(!dir.join("out.zst.partial").exists());
 }
 
 #[test]

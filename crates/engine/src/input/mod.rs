@@ -213,7 +213,7 @@ pub fn read_error_text(name: &str, e: &io::Error) -> String {
 }
 
 /// The input format implied by a file name: `.csv`, `.tsv`, `.ndjson`, `.jsonl`, `.json`,
-/// each optionally followed by a compression's extension (`.gz`). Returns (format, tab-delimited).
+/// each optionally followed by a compression's extension (`.gz`, `.zst`). Returns (format, tab-delimited).
 pub fn format_from_name(path: &str) -> Option<(lpconvert_schema::Format, bool)> {
     let p = Compression::strip(path);
     let ext = Path::new(p).extension()?.to_str()?.to_ascii_lowercase();

@@ -60,9 +60,6 @@ pub enum UnusableOutput {
 /// What makes a path unusable as an output file.
 #[derive(Debug, thiserror::Error)]
 pub enum Problem {
-    /// A `.zst` name.
-    #[error("zstd is not written; name a .gz file for gzip, or no compression")]
-    Zstd,
     /// A directory.
     #[error("is a directory; name a file in it")]
     Directory,
@@ -164,12 +161,6 @@ fn output_id(what: &str, path: &Path) -> Result<FileId, UnusableOutput> {
         },
         problem,
     };
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("zst"))
-    {
-        return Err(unusable(Problem::Zstd));
-    }
     let path = resolved.as_path();
     match std::fs::metadata(path) {
         Ok(m) if m.is_file() => Ok(FileId::Inode(m.dev(), m.ino())),

@@ -2,7 +2,7 @@
 //! only when the run succeeds, so that a failed run leaves the previous file as it was; and
 //! the path helpers it and the collision checks ([`super::collisions`]) share.
 
-use flate2::write::GzEncoder;
+use super::codec::{Codec, Compression, Compressor};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::MetadataExt;
@@ -80,6 +80,9 @@ pub enum OutputError {
     /// The file exists and is read-only: it is not replaced behind the user's back.
     #[error("{} is read-only: make it writable (chmod u+w) or choose another file", .0.display())]
     ReadOnly(PathBuf),
+    /// A compression level its codec does not have.
+    #[error("{0}")]
+    Level(String),
     /// Its partial file is held by another run.
     #[error("{} is being written by another run: wait for it to end, or choose another file", .0.display())]
     Busy(PathBuf),
@@ -95,16 +98,39 @@ pub enum OutputError {
     },
 }
 
-enum Encoder {
-    Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+/// Plain bytes gathered before they are compressed as one member or frame.
+const PLAIN_BLOCK: usize = 1 << 20;
+
+/// How a compressed file is written: bytes given plain are gathered and compressed by
+/// blocks; bytes given compressed ([`OutputFile::write_compressed`]) are written as they are.
+struct Compressed {
+    compression: Compression,
+    /// Created on the first plain block.
+    compressor: Option<Compressor>,
+    plain: Vec<u8>,
+    scratch: Vec<u8>,
+    /// Whether a member or frame was written: a file without any gets an empty one.
+    any: bool,
 }
 
-/// A file written under `FILE.partial` (gzip when the name ends in `.gz`) and renamed to
-/// `FILE` by [`OutputFile::commit`]. A device or FIFO is written in place. Dropped without a
-/// commit or [`OutputFile::keep_partial`], the partial file is removed (kept in a panic).
+/// When [`OutputFile::compress_plain`] compresses what it gathered.
+#[derive(Clone, Copy)]
+enum When {
+    /// Once it makes a block.
+    Block,
+    /// Now, if there is any.
+    Now,
+    /// At the end of the file.
+    End,
+}
+
+/// A file written under `FILE.partial` (gzip when the name ends in `.gz`, zstd for `.zst`) and
+/// renamed to `FILE` by [`OutputFile::commit`]. A device or FIFO is written in place. Dropped
+/// without a commit or [`OutputFile::keep_partial`], the partial file is removed (kept in a
+/// panic).
 pub struct OutputFile {
-    enc: Encoder,
+    w: BufWriter<File>,
+    compressed: Option<Compressed>,
     target: PathBuf,
     /// `None` when written in place.
     partial: Option<PathBuf>,
@@ -184,8 +210,18 @@ fn own_name(partial: &Path, pid: u32, n: u64) -> PathBuf {
 }
 
 impl OutputFile {
-    /// Creates `path.partial` (or opens `path` itself when it is not a regular file).
+    /// Creates `path.partial` (or opens `path` itself when it is not a regular file),
+    /// compressed at the codec's default level when its name asks for it.
     pub fn create(path: &Path) -> Result<OutputFile, OutputError> {
+        OutputFile::create_compressed(path, Codec::of(path).map(Compression::default_of))
+    }
+
+    /// Creates `path.partial` (or opens `path` itself when it is not a regular file), written
+    /// compressed as `compression` says.
+    pub fn create_compressed(
+        path: &Path,
+        compression: Option<Compression>,
+    ) -> Result<OutputFile, OutputError> {
         let special = is_special(path);
         let (file, target, partial) = if special {
             // Appending: a descriptor onto a regular file (`>> log`) keeps what it holds.
@@ -221,13 +257,15 @@ impl OutputFile {
             (f, target, Some(partial))
         };
         let w = BufWriter::with_capacity(1 << 20, file);
-        let enc = if path.extension().is_some_and(|e| e == "gz") {
-            Encoder::Gzip(GzEncoder::new(w, flate2::Compression::default()))
-        } else {
-            Encoder::Plain(w)
-        };
         Ok(OutputFile {
-            enc,
+            w,
+            compressed: compression.map(|compression| Compressed {
+                compression,
+                compressor: None,
+                plain: Vec::new(),
+                scratch: Vec::new(),
+                any: false,
+            }),
             target,
             partial,
             settled: false,
@@ -235,17 +273,54 @@ impl OutputFile {
         })
     }
 
+    /// How the file is compressed, if it is.
+    pub fn compression(&self) -> Option<Compression> {
+        self.compressed.as_ref().map(|c| c.compression)
+    }
+
+    /// Writes bytes already compressed as this file's compression (whole gzip members or
+    /// zstd frames, e.g. made by the conversion's workers), after any plain bytes given before.
+    pub fn write_compressed(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.wrote |= !bytes.is_empty();
+        // Plain bytes given before come first.
+        self.compress_plain(When::Now)?;
+        if let Some(c) = &mut self.compressed {
+            c.any |= !bytes.is_empty();
+        }
+        self.w.write_all(bytes)
+    }
+
+    /// Compresses the plain bytes gathered as one member or frame: when they make a block, or
+    /// at `When::Now` any there are, or at `When::End` also an empty one for a file without
+    /// any (a valid empty file).
+    fn compress_plain(&mut self, when: When) -> io::Result<()> {
+        let Some(c) = &mut self.compressed else {
+            return Ok(());
+        };
+        let due = match when {
+            When::Block => c.plain.len() >= PLAIN_BLOCK,
+            When::Now => !c.plain.is_empty(),
+            When::End => !c.plain.is_empty() || !c.any,
+        };
+        if !due {
+            return Ok(());
+        }
+        let z = match &mut c.compressor {
+            Some(z) => z,
+            None => c.compressor.insert(Compressor::new(c.compression)?),
+        };
+        c.scratch.clear();
+        z.compress(&c.plain, &mut c.scratch)?;
+        c.plain.clear();
+        c.any = true;
+        self.w.write_all(&c.scratch)
+    }
+
     /// Ends the compressed stream and flushes everything to the file.
     fn finish(&mut self) -> io::Result<&File> {
-        let w = match &mut self.enc {
-            Encoder::Plain(w) => w,
-            Encoder::Gzip(g) => {
-                g.try_finish()?;
-                g.get_mut()
-            }
-        };
-        w.flush()?;
-        Ok(w.get_ref())
+        self.compress_plain(When::End)?;
+        self.w.flush()?;
+        Ok(self.w.get_ref())
     }
 
     /// Flushes everything and syncs the partial file: what can fail before a rename, so that
@@ -286,26 +361,24 @@ impl OutputFile {
 
 impl Write for OutputFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.wrote |= !buf.is_empty();
-        match &mut self.enc {
-            Encoder::Plain(w) => w.write(buf),
-            Encoder::Gzip(g) => g.write(buf),
-        }
+        self.write_all(buf)?;
+        Ok(buf.len())
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         self.wrote |= !buf.is_empty();
-        match &mut self.enc {
-            Encoder::Plain(w) => w.write_all(buf),
-            Encoder::Gzip(g) => g.write_all(buf),
+        match &mut self.compressed {
+            None => self.w.write_all(buf),
+            Some(c) => {
+                c.plain.extend_from_slice(buf);
+                self.compress_plain(When::Block)
+            }
         }
     }
 
+    /// Flushes what is written; plain bytes gathered for compression wait for their block.
     fn flush(&mut self) -> io::Result<()> {
-        match &mut self.enc {
-            Encoder::Plain(w) => w.flush(),
-            Encoder::Gzip(g) => g.flush(),
-        }
+        self.w.flush()
     }
 }
 
@@ -382,6 +455,38 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left.len(), 1, "{left:?}");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn plain_and_compressed_writes_keep_their_order_in_a_compressed_file() {
+        let d = dir("mixed");
+        for (name, codec) in [("o.lp.gz", Codec::Gzip), ("o.lp.zst", Codec::Zstd)] {
+            let p = d.join(name);
+            let c = Compression::default_of(codec);
+            let mut f = OutputFile::create(&p).unwrap();
+            assert_eq!(f.compression(), Some(c));
+            let mut z = Compressor::new(c).unwrap();
+            let mut member = Vec::new();
+            z.compress(b"b 2\n", &mut member).unwrap();
+            f.write_all(b"a 1\n").unwrap();
+            f.write_compressed(&member).unwrap();
+            f.write_all(b"c 3\n").unwrap();
+            f.commit().unwrap();
+            let bytes = std::fs::read(&p).unwrap();
+            let mut text = Vec::new();
+            match codec {
+                Codec::Gzip => {
+                    std::io::Read::read_to_end(
+                        &mut flate2::read::MultiGzDecoder::new(&bytes[..]),
+                        &mut text,
+                    )
+                    .unwrap();
+                }
+                Codec::Zstd => text = zstd::stream::decode_all(&bytes[..]).unwrap(),
+            }
+            assert_eq!(text, b"a 1\nb 2\nc 3\n", "{name}");
+        }
         let _ = std::fs::remove_dir_all(&d);
     }
 

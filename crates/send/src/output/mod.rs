@@ -3,10 +3,12 @@
 //! [`check_outputs`] has made sure that no output is an input or another output; and small
 //! files written whole ([`write_whole`]).
 
+mod codec;
 mod collisions;
 mod file;
 mod whole;
 
+pub use codec::{Codec, Compression, Compressor};
 pub use collisions::{
     check_outputs, file_outputs, reasons_path, rejects_outputs, replay_outputs, stdout_output,
     with_schema, Problem, Shown, UnusableOutput, STDOUT,
@@ -27,12 +29,37 @@ pub enum Output {
 
 impl Output {
     /// Opens the output: stdout when `None`, else `FILE.partial` (gzip when the name ends in
-    /// `.gz`), renamed into place by [`OutputFile::commit`].
-    pub fn create(path: Option<&Path>) -> Result<Output, OutputError> {
+    /// `.gz`, zstd for `.zst`, at `level` or the codec's default; a level the codec does not
+    /// have is an error), renamed into place by
+    /// [`OutputFile::commit`].
+    pub fn create(path: Option<&Path>, level: Option<i32>) -> Result<Output, OutputError> {
         Ok(match path {
             None => Output::Stdout(io::stdout().lock()),
-            Some(p) => Output::File(OutputFile::create(p)?),
+            Some(p) => {
+                let compression = Codec::of(p)
+                    .map(|c| Compression::new(c, level))
+                    .transpose()
+                    .map_err(OutputError::Level)?;
+                Output::File(OutputFile::create_compressed(p, compression)?)
+            }
         })
+    }
+
+    /// How the output is compressed, if it is.
+    pub fn compression(&self) -> Option<Compression> {
+        match self {
+            Output::Stdout(_) => None,
+            Output::File(f) => f.compression(),
+        }
+    }
+
+    /// Writes bytes already compressed as [`Output::compression`] says (whole members or
+    /// frames); plain for standard output.
+    pub fn write_compressed(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.write_all(bytes),
+            Output::File(f) => f.write_compressed(bytes),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! NDJSON / JSON-array input.
 
 mod annotated;
+mod compressed;
 mod encodings;
 mod exit_codes;
 mod file_sources;

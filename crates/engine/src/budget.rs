@@ -1,0 +1,149 @@
+//! The memory budget of the ordered driver: the bytes of the chunks in flight (their input,
+//! their line protocol and its compressed form) are bounded, whatever the thread count.
+//!
+//! The producer takes a chunk's share before sending it, estimated from its input and the
+//! output-to-input ratio of the chunks written so far; the worker corrects the share to what
+//! the chunk holds once converted; the collector gives it back once the chunk is written. A
+//! chunk alone in flight always goes through, so a record longer than the budget converts.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+/// Bytes of chunks in flight, input and output together (`--threads` does not change it).
+pub const MEMORY_BUDGET: usize = 96 << 20;
+
+/// The smallest chunk the budget makes: below it, per-chunk costs dominate.
+const MIN_CHUNK: usize = 64 << 10;
+
+/// The output-to-input ratio assumed before any chunk is written, in 1/1024.
+const FIRST_RATIO: u64 = 3 << 10;
+
+/// The chunk size used with `threads` workers: `chunk`, made smaller when the workers could
+/// not all hold a chunk (input and output) within the budget.
+pub(crate) fn chunk_size(chunk: usize, threads: usize) -> usize {
+    let fair = MEMORY_BUDGET / (4 * (threads.max(1) + 1));
+    chunk.min(fair.max(MIN_CHUNK)).max(1)
+}
+
+#[derive(Default)]
+struct State {
+    used: u64,
+    closed: bool,
+}
+
+/// Bytes in flight, shared by the producer, the workers and the collector.
+pub(crate) struct Budget {
+    limit: u64,
+    state: Mutex<State>,
+    freed: Condvar,
+    /// Output bytes per 1024 input bytes of the last chunk written.
+    ratio: AtomicU64,
+}
+
+impl Budget {
+    pub(crate) fn new(limit: usize) -> Budget {
+        Budget {
+            limit: limit as u64,
+            state: Mutex::default(),
+            freed: Condvar::new(),
+            ratio: AtomicU64::new(FIRST_RATIO),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The counters stay meaningful if a holder panicked: they are plain numbers.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The share of a chunk of `input` bytes before it is converted.
+    pub(crate) fn estimate(&self, input: usize) -> u64 {
+        let input = input as u64;
+        input.saturating_add(input.saturating_mul(self.ratio.load(Ordering::Relaxed)) >> 10)
+    }
+
+    /// Takes `n` bytes, waiting while the chunks in flight hold so much that `n` would pass
+    /// the limit (with nothing in flight it never waits). False once [`Budget::close`]d.
+    pub(crate) fn take(&self, n: u64) -> bool {
+        let mut s = self.state();
+        while !s.closed && s.used > 0 && s.used.saturating_add(n) > self.limit {
+            s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
+        }
+        if s.closed {
+            return false;
+        }
+        s.used = s.used.saturating_add(n);
+        true
+    }
+
+    /// Corrects a share from `old` to `new` bytes without waiting.
+    pub(crate) fn correct(&self, old: u64, new: u64) {
+        if new > old {
+            let mut s = self.state();
+            s.used = s.used.saturating_add(new - old);
+        } else if new < old {
+            self.give(old - new);
+        }
+    }
+
+    /// Gives back `n` bytes; `input` and `output` are the chunk's sizes (what the next
+    /// estimates go by).
+    pub(crate) fn give_back(&self, n: u64, input: usize, output: usize) {
+        if input > 0 {
+            let ratio = ((output as u64) << 10) / input as u64;
+            self.ratio
+                .store(ratio.clamp(1 << 8, 16 << 10), Ordering::Relaxed);
+        }
+        self.give(n);
+    }
+
+    fn give(&self, n: u64) {
+        let mut s = self.state();
+        s.used = s.used.saturating_sub(n);
+        self.freed.notify_all();
+    }
+
+    /// Ends the waits: the collector takes no more chunks.
+    pub(crate) fn close(&self) {
+        self.state().closed = true;
+        self.freed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_take_waits_for_room_but_a_lone_chunk_always_goes_through() {
+        let b = Budget::new(100);
+        assert!(b.take(1000), "alone: goes through");
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| b.take(10));
+            std::thread::sleep(Duration::from_millis(50));
+            assert!(
+                !waiter.is_finished(),
+                "waits while 1000 bytes are in flight"
+            );
+            b.give_back(1000, 100, 200);
+            assert!(waiter.join().unwrap());
+        });
+        assert_eq!(b.estimate(100), 300, "the last chunk's ratio: 2");
+        b.correct(10, 60);
+        assert!(b.take(40) && b.state().used == 100);
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| b.take(1));
+            std::thread::sleep(Duration::from_millis(20));
+            b.close();
+            assert!(!waiter.join().unwrap(), "closed: gives up");
+        });
+    }
+
+    #[test]
+    fn many_threads_get_smaller_chunks() {
+        assert_eq!(chunk_size(4 << 20, 2), 4 << 20);
+        assert!(chunk_size(4 << 20, 64) * 4 * 65 <= MEMORY_BUDGET);
+        assert_eq!(chunk_size(4 << 20, 1024), MIN_CHUNK);
+        assert_eq!(chunk_size(100, 64), 100);
+    }
+}
