@@ -236,7 +236,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     if !args.quiet {
         print_summary(&info, &result, args.report.as_ref());
     } else if let Ending::Fatal { message, .. } | Ending::GaveUp { message } = &result.ending {
-        eprintln!("lpconvert bench: {message}");
+        note!("lpconvert bench: {message}");
     }
     Ok(exit)
 }
@@ -455,10 +455,10 @@ fn print_summary(info: &RunInfo, r: &BenchResult, report: Option<&PathBuf>) {
         "bench"
     };
     for line in bench_report::summary_lines(info, r) {
-        eprintln!("lpconvert {what}: {line}");
+        note!("lpconvert {what}: {line}");
     }
     if let Some(dir) = report {
-        eprintln!(
+        note!(
             "lpconvert {what}: report written to {}/{{report.json,report.md,chart.svg}}",
             dir.display().to_string().trim_end_matches('/')
         );

@@ -27,7 +27,7 @@ pub fn convert_sample(
     let head = convert_head(opened, &schema, tuning, max_lines, MAX_BYTES)
         .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     if head.rejected > 0 {
-        eprintln!(
+        note!(
             "lpconvert bench: {name}: {} rows rejected by the schema were left out of the workload",
             head.rejected
         );

@@ -104,7 +104,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
             Err(EngineError::Output(e)) if is_closed(&e) => return Err(StdoutClosed.into()),
             Err(e) => {
                 let _ = sink.out.flush();
-                eprintln!("lpconvert: {e}");
+                note!("lpconvert: {e}");
                 // The lines checked before the error (and the bad ones printed) still count.
                 total.add(&sink.counted_so_far());
                 io_error = true;
@@ -116,11 +116,9 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
         let secs = start.elapsed().as_secs_f64().max(1e-9);
         let more = sink.printed.saturating_sub(MAX_PRINTED);
         if more > 0 {
-            eprintln!(
-                "lpconvert: ... and {more} more bad lines (the first {MAX_PRINTED} are shown)"
-            );
+            note!("lpconvert: ... and {more} more bad lines (the first {MAX_PRINTED} are shown)");
         }
-        eprintln!(
+        note!(
             "{} lines: {} valid points, {} invalid, {} blank or comment{}; {:.1} MB in {:.2}s ({:.0} MB/s)",
             total.rows,
             total.written,

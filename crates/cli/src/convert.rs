@@ -91,7 +91,7 @@ impl Sink for ConvertSink {
         } else if !self.quiet_errors {
             // Without a rejects file, name each skipped row on stderr (first 20).
             if self.done_before < 20 {
-                eprintln!("lpconvert: skipped {r}");
+                note!("lpconvert: skipped {r}");
             }
             self.done_before += 1;
         }
@@ -209,7 +209,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         Ok(()) => match flushed {
             Err(e) if is_closed(&e) => Exit::Ok,
             Err(e) => {
-                eprintln!("lpconvert: cannot write the output: {e}");
+                note!("lpconvert: cannot write the output: {e}");
                 Exit::Error
             }
             Ok(()) if total.rejected > 0 => Exit::Partial,
@@ -217,19 +217,19 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         },
         Err(EngineError::Output(e)) if is_closed(&e) => Exit::Ok,
         Err(EngineError::Row(row)) => {
-            eprintln!("{row}");
-            eprintln!("lpconvert: stopped at the first bad row (on_error = \"fail\"); use --on-error skip --rejects FILE to set bad rows aside");
+            note!("{row}");
+            note!("lpconvert: stopped at the first bad row (on_error = \"fail\"); use --on-error skip --rejects FILE to set bad rows aside");
             Exit::Stopped
         }
         Err(EngineError::Schema(e)) => {
             match &a.schema {
-                Some(s) => eprintln!("lpconvert: {}: {e}", s.display()),
-                None => eprintln!("lpconvert: the annotations: {e}"),
+                Some(s) => note!("lpconvert: {}: {e}", s.display()),
+                None => note!("lpconvert: the annotations: {e}"),
             }
             Exit::Error
         }
         Err(e) => {
-            eprintln!("lpconvert: {e}");
+            note!("lpconvert: {e}");
             Exit::Error
         }
     };
@@ -242,7 +242,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         return Ok(code);
     }
     if !a.quiet {
-        eprintln!(
+        note!(
             "{}",
             Summary {
                 counters: total,
@@ -277,7 +277,7 @@ fn settle(
             written = r.prepare().map_err(|e| ("rejects file", e));
         }
         if let Err((what, e)) = written {
-            eprintln!("lpconvert: cannot write the {what}: {e}");
+            note!("lpconvert: cannot write the {what}: {e}");
             code = Exit::Error;
         }
     }
@@ -286,13 +286,13 @@ fn settle(
         if !ok(code) {
             kept.extend(f.keep_partial());
         } else if let Err(e) = f.commit() {
-            eprintln!("lpconvert: cannot write the output: {e}");
+            note!("lpconvert: cannot write the output: {e}");
             code = Exit::Error;
         }
     }
     if let Some(r) = rejects {
         if let Some(note) = r.misnamed().filter(|_| !quiet && ok(code)) {
-            eprintln!("lpconvert: {note}");
+            note!("lpconvert: {note}");
         }
         if !ok(code) {
             kept.extend(r.keep_partial());
@@ -301,14 +301,14 @@ fn settle(
                 Ok(paths) if paths.len() > 1 && !quiet => {
                     let names: Vec<String> =
                         paths.iter().map(|p| p.display().to_string()).collect();
-                    eprintln!(
+                    note!(
                         "lpconvert: the inputs' headers or formats differ: rejected rows are in {} (one file per header and format, each with its FILE.errors)",
                         names.join(", ")
                     );
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    eprintln!("lpconvert: cannot write the rejects file: {e}");
+                    note!("lpconvert: cannot write the rejects file: {e}");
                     code = Exit::Error;
                 }
             }
@@ -321,7 +321,7 @@ fn settle(
         } else {
             "the run failed"
         };
-        eprintln!(
+        note!(
             "lpconvert: {why}, so the previous output files are untouched; what was written is kept in {}",
             names.join(", ")
         );

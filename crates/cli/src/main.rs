@@ -1,5 +1,14 @@
 //! `lpconvert`: convert CSV/NDJSON to line protocol, replay it to a server, benchmark ingest.
 
+/// `eprintln!` that ignores a closed or failing stderr (`2>&1 | head -0`): a message that
+/// cannot be shown must not turn into a panic and exit 101.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod bench;
 mod bench_from;
 mod check;
@@ -84,7 +93,7 @@ fn main() -> ExitCode {
         // A closed stdout (`| head`) ends the run quietly.
         Err(e) if e.chain().any(|c| c.is::<StdoutClosed>()) => Exit::Ok.into(),
         Err(e) => {
-            eprintln!("lpconvert: {}", chain_once(&e));
+            note!("lpconvert: {}", chain_once(&e));
             Exit::Error.into()
         }
     }

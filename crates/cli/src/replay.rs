@@ -181,13 +181,13 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
         if let Some(path) = &args.report {
             let code = Exit::Signal(signal);
             if let Err(e) = write_report(path, &summary, &config, None, signal, code, None) {
-                eprintln!("lpconvert replay: {e:#}");
+                note!("lpconvert replay: {e:#}");
             }
         }
         if !args.quiet {
             print_summary(&summary, &config);
         } else if let Ending::GaveUp { message } = &summary.ending {
-            eprintln!("lpconvert replay: {message}");
+            note!("lpconvert replay: {message}");
         }
     };
     let result = std::thread::scope(|scope| {
@@ -219,11 +219,11 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
             let acked = LiveCounters::get(&live.lines_acked);
             let refused = LiveCounters::get(&live.lines_refused);
             if acked + refused > 0 {
-                eprintln!(
+                note!(
                     "lpconvert replay: before this error, {acked} lines were acknowledged and {refused} refused"
                 );
                 if config.checkpoint.is_some() && !config.dry_run {
-                    eprintln!("lpconvert replay: run again with the same --checkpoint to resume after them");
+                    note!("lpconvert replay: run again with the same --checkpoint to resume after them");
                 }
             }
             // The report too, once lines were read: what was sent is accounted for in every
@@ -236,7 +236,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
                 let code = Exit::Error;
                 if let Err(re) = write_report(path, &summary, &config, None, 0, code, Some("error"))
                 {
-                    eprintln!("lpconvert replay: {re:#}");
+                    note!("lpconvert replay: {re:#}");
                 }
             }
             return Err(e.into());
@@ -274,20 +274,20 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
         }
         print_summary(&summary, &config);
     } else if let Ending::Fatal { message, .. } | Ending::GaveUp { message } = &summary.ending {
-        eprintln!("lpconvert replay: {message}");
+        note!("lpconvert replay: {message}");
     }
     if let (0, Some(c)) = (signal, &converted) {
         if let Some(e) = &c.error {
             // Shown even with --quiet: the replay did not send everything.
             match &*e.error {
                 EngineError::Schema(s) => {
-                    eprintln!("lpconvert replay: {}: {s}", c.schema_path.display())
+                    note!("lpconvert replay: {}: {s}", c.schema_path.display())
                 }
-                EngineError::Row(m) => eprintln!("{m}"),
-                other => eprintln!("lpconvert replay: {other}"),
+                EngineError::Row(m) => note!("{m}"),
+                other => note!("lpconvert replay: {other}"),
             }
             if let EngineError::Row(_) = &*e.error {
-                eprintln!(
+                note!(
                     "lpconvert replay: the conversion stopped at this row (on_error = \"fail\"); the {} lines converted before it were sent; use --on-error skip --convert-rejects FILE to set bad rows aside",
                     c.counters.lines
                 );
@@ -386,29 +386,32 @@ fn print_conversion(c: &ConversionOutcome, args: &ReplayOptions) {
     } else {
         "no fields"
     };
-    eprintln!(
+    note!(
         "lpconvert replay: converted {} rows: {} lines{from}, {} skipped ({why}), {} rejected",
-        n.rows, n.lines, n.skipped, n.rejected
+        n.rows,
+        n.lines,
+        n.skipped,
+        n.rejected
     );
     if n.rejected > 0 {
         for r in &c.first_rejects {
-            eprintln!("lpconvert replay: rejected {r}");
+            note!("lpconvert replay: rejected {r}");
         }
         if n.rejected > c.first_rejects.len() as u64 {
-            eprintln!(
+            note!(
                 "lpconvert replay: ... {} more rejected rows",
                 n.rejected - c.first_rejects.len() as u64
             );
         }
         match (&c.rejects_shown, &args.convert_rejects) {
-            (Some(at), _) => eprintln!("lpconvert replay: rejected rows are in {at}"),
-            (None, Some(p)) => eprintln!(
+            (Some(at), _) => note!("lpconvert replay: rejected rows are in {at}"),
+            (None, Some(p)) => note!(
                 "lpconvert replay: rejected rows are in {}, reasons in {}.errors",
                 p.display(),
                 p.display()
             ),
             (None, None) => {
-                eprintln!("lpconvert replay: use --convert-rejects FILE to keep the rejected rows")
+                note!("lpconvert replay: use --convert-rejects FILE to keep the rejected rows")
             }
         }
     }
@@ -522,9 +525,9 @@ fn print_summary(s: &Summary, config: &ReplayConfig) {
         "replay"
     };
     for (input, offset) in &s.resumed {
-        eprintln!("lpconvert {what}: {input}: resumed at byte {offset} from the checkpoint");
+        note!("lpconvert {what}: {input}: resumed at byte {offset} from the checkpoint");
     }
-    eprintln!(
+    note!(
         "lpconvert {what}: {} lines read, {} acknowledged, {} refused, {} pending; {} requests, {} retries, {} network errors; {:.2} s, {:.0} lines/s, {:.1} MB/s",
         s.lines_read,
         s.lines_acked,
@@ -537,7 +540,7 @@ fn print_summary(s: &Summary, config: &ReplayConfig) {
         s.lines_per_s(),
         s.mb_per_s(),
     );
-    eprintln!(
+    note!(
         "lpconvert {what}: latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; status {{{}}}",
         l.p50_ms,
         l.p90_ms,
@@ -547,16 +550,16 @@ fn print_summary(s: &Summary, config: &ReplayConfig) {
     );
     if s.lines_refused > 0 {
         match &config.rejects {
-            Some(p) => eprintln!("lpconvert replay: {} lines refused by the server: see {}", s.lines_refused, p.display()),
-            None => eprintln!("lpconvert replay: {} lines refused by the server (use --rejects FILE to keep them)", s.lines_refused),
+            Some(p) => note!("lpconvert replay: {} lines refused by the server: see {}", s.lines_refused, p.display()),
+            None => note!("lpconvert replay: {} lines refused by the server (use --rejects FILE to keep them)", s.lines_refused),
         }
     }
     match &s.ending {
         Ending::Completed => {}
-        Ending::Fatal { message, .. } => eprintln!("lpconvert replay: stopped: {message}"),
-        Ending::GaveUp { message } => eprintln!("lpconvert replay: {message}"),
+        Ending::Fatal { message, .. } => note!("lpconvert replay: stopped: {message}"),
+        Ending::GaveUp { message } => note!("lpconvert replay: {message}"),
     }
     if !matches!(s.ending, Ending::Completed) && config.checkpoint.is_some() {
-        eprintln!("lpconvert replay: run again with the same --checkpoint to resume");
+        note!("lpconvert replay: run again with the same --checkpoint to resume");
     }
 }

@@ -136,7 +136,7 @@ impl ConversionOutcome {
                 .context("cannot write the --convert-rejects file")?;
             let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
             if files.len() > 1 && !quiet {
-                eprintln!(
+                note!(
                     "lpconvert replay: the inputs' headers differ: rejected rows are in {} (one file per header, each with its FILE.errors)",
                     names.join(", ")
                 );
@@ -149,7 +149,7 @@ impl ConversionOutcome {
                 .map(|p| p.display().to_string())
                 .collect();
             if !kept.is_empty() {
-                eprintln!(
+                note!(
                     "lpconvert replay: the run did not finish, so the previous --convert-rejects files are untouched; the rows rejected so far are kept in {}",
                     kept.join(", ")
                 );

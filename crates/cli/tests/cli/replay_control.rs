@@ -1193,3 +1193,27 @@ fn resume_with_other_precision_or_time_is_refused() {
         "nothing sent twice, nothing lost"
     );
 }
+
+#[test]
+fn a_closed_stderr_is_not_a_panic() {
+    // `2>&1 | head -0`: the messages cannot be written; the run still ends with its own exit
+    // status (1: the server refused the connection), never a panic's 101.
+    let dir = TempDir::new("closed-stderr");
+    let lp = write_text(&dir, "a.lp", "m f=1 1\n");
+    for args in [
+        format!("replay --url http://127.0.0.1:9 --db d --max-retry-time 1s '{lp}'"),
+        format!("convert -s '{}' '{lp}'", dir.join("missing.toml").display()),
+    ] {
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "\"$LPC\" {args} 2>&1 | head -c 0; exit ${{PIPESTATUS[0]}}"
+            ))
+            .env("LPC", env!("CARGO_BIN_EXE_lpconvert"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let code = out.status.code();
+        assert!(matches!(code, Some(1) | Some(2)), "{args}: {code:?}");
+    }
+}

@@ -391,7 +391,11 @@ impl Drop for OutputFile {
             // A crash: what was written stays beside the untouched previous file.
             if self.finish().is_ok() {
                 if let Some(p) = &self.partial {
-                    eprintln!("lpconvert: what was written is kept in {}", p.display());
+                    let _ = writeln!(
+                        std::io::stderr().lock(),
+                        "lpconvert: what was written is kept in {}",
+                        p.display()
+                    );
                 }
             }
         } else if let Some(p) = &self.partial {
