@@ -7,6 +7,35 @@ pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Bytes looked at by [`text_problem`].
 const SNIFF_BYTES: usize = 64 * 1024;
 
+/// `reader` with its first bytes checked by [`text_problem`] (for line protocol read as it
+/// is: `replay`, `bench --from`): the error says the problem (its caller names the input). Reads only what
+/// the first reads return (at least 4 bytes unless the input ends), so a slow pipe is not
+/// held up; the bytes looked at are read again.
+pub fn refuse_non_text(
+    name: &str,
+    mut reader: Box<dyn std::io::Read + Send>,
+) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+    use std::io::Read;
+    let mut head = vec![0u8; 4096];
+    let mut got = 0;
+    while got < 4 {
+        match reader.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(got);
+    if let Some(problem) = text_problem(name, &head) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            problem,
+        ));
+    }
+    Ok(Box::new(std::io::Cursor::new(head).chain(reader)))
+}
+
 /// What makes the start of an input unreadable as UTF-8 text with LF line ends, if
 /// anything: UTF-16 (with or without a byte order mark), mostly NUL bytes (binary data,
 /// `/dev/zero`) or CR-only line endings (old Mac OS). The text follows the input's name, e.g. `a.csv is UTF-16 (...)`.
