@@ -85,3 +85,18 @@ pub fn text_problem(name: &str, head: &[u8]) -> Option<String> {
     }
     None
 }
+
+/// Where `text` (decoded, or read as UTF-8) is not UTF-8, as a message for `infer`: the line
+/// and byte, and the `--encoding` values that read any byte. A sequence cut at the end of
+/// `text` (a sample's edge) is not counted.
+pub fn not_utf8(text: &[u8]) -> Option<String> {
+    let e = std::str::from_utf8(text).err()?;
+    e.error_len()?;
+    let at = e.valid_up_to();
+    let line = memchr::memchr_iter(b'\n', &text[..at]).count() + 1;
+    Some(format!(
+        "is not UTF-8: line {line} holds the byte 0x{:02X}; give its encoding, e.g. \
+         --encoding windows-1252 (files from Windows or Excel) or --encoding latin1",
+        text[at]
+    ))
+}

@@ -245,3 +245,40 @@ fn replay_and_bench_refuse_utf16_line_protocol_by_name() {
         }
     }
 }
+
+#[test]
+fn infer_on_a_windows_1252_file_without_the_key_names_the_line_and_the_encoding() {
+    let dir = TempDir::new("infer-1252");
+    write_in(
+        &dir,
+        "w.csv",
+        b"room,temp\nK\xfcche,21.5\n\x81\x8d,2\n".to_vec(),
+    );
+    let out = run_in(&dir, &["infer", "w.csv"], None);
+    let err = stderr(&out);
+    assert_ne!(code(&out), 0, "{}", text(&out.stdout));
+    for want in [
+        "w.csv",
+        "not UTF-8",
+        "line 2",
+        "0xFC",
+        "--encoding windows-1252",
+    ] {
+        assert!(err.contains(want), "{want:?} missing: {err}");
+    }
+    // With the key, the undefined bytes 0x81 and 0x8D are U+0081 and U+008D.
+    let out = run_in(
+        &dir,
+        &["infer", "--encoding", "windows-1252", "w.csv"],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    write_in(&dir, "s.toml", &out.stdout);
+    let conv = run_in(&dir, &["-s", "s.toml", "-q", "w.csv"], None);
+    assert_eq!(code(&conv), 0, "{}", stderr(&conv));
+    let lines = text(&conv.stdout);
+    assert!(
+        lines.contains("Küche") && lines.contains("\u{81}\u{8d}"),
+        "{lines}"
+    );
+}
