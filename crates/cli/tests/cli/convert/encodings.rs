@@ -252,7 +252,7 @@ fn infer_on_a_windows_1252_file_without_the_key_names_the_line_and_the_encoding(
     write_in(
         &dir,
         "w.csv",
-        b"room,temp\nK\xfcche,21.5\n\x81\x8d,2\n".to_vec(),
+        b"room,temp\nK\xfcche,21.5\n\x81\x8d,2\n",
     );
     let out = run_in(&dir, &["infer", "w.csv"], None);
     let err = stderr(&out);
