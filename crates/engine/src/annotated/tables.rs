@@ -146,7 +146,9 @@ impl Tables {
         while let Some(e) = self.line_end(pos)? {
             end = e;
             let line = &self.view()[pos..end];
-            let annotation = line.first() == Some(&b'#');
+            // A quoted first cell starting with `#` is an annotation too (csv2lp looks at the
+            // cell, not the line).
+            let annotation = line.starts_with(b"#") || line.starts_with(b"\"#");
             let blank = line.iter().all(u8::is_ascii_whitespace);
             pos = end;
             if annotation || blank {

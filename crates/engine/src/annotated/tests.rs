@@ -164,3 +164,11 @@ fn comment_rows_among_the_data_keep_line_numbers_and_bytes() {
         assert_eq!(sink.rejects[0].0.line, 5, "{:?}", sink.rejects[0].0);
     }
 }
+
+#[test]
+fn a_quoted_annotation_cell_is_an_annotation() {
+    let text = "\"#datatype measurement\",\"double:,.\"\nm,v\na,\"1,0\"\n";
+    let (sink, c) = run(text, 64);
+    assert_eq!(String::from_utf8_lossy(&sink.lines), "a v=1\n");
+    assert_eq!((c.rows, c.rejected), (1, 0), "{c:?}");
+}

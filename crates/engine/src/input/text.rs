@@ -7,11 +7,41 @@ pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Bytes looked at by [`text_problem`].
 const SNIFF_BYTES: usize = 64 * 1024;
 
-/// `reader` with its first bytes checked by [`text_problem`] (for line protocol read as it
-/// is: `replay`, `bench --from`): the error says the problem (its caller names the input). Reads only what
-/// the first reads return (at least 4 bytes unless the input ends), so a slow pipe is not
-/// held up; the bytes looked at are read again.
-pub fn refuse_non_text(
+/// The [`text_problem`] of UTF-16 text (with or without a byte order mark), if `head` is.
+fn utf16_problem(name: &str, head: &[u8]) -> Option<String> {
+    let head = &head[..head.len().min(SNIFF_BYTES)];
+    let (kind, end) = if head.starts_with(b"\xFF\xFE") {
+        ("little-endian, with a byte order mark", "le")
+    } else if head.starts_with(b"\xFE\xFF") {
+        ("big-endian, with a byte order mark", "be")
+    } else {
+        // ASCII text in UTF-16: a NUL in every other byte, on one side only.
+        let pairs = head.len() / 2;
+        let even = head.iter().step_by(2).filter(|&&b| b == 0).count();
+        let odd = head.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+        if pairs < 2 {
+            return None;
+        } else if odd * 10 >= pairs * 4 && even * 10 < pairs {
+            ("little-endian, no byte order mark", "le")
+        } else if even * 10 >= pairs * 4 && odd * 10 < pairs {
+            ("big-endian, no byte order mark", "be")
+        } else {
+            return None;
+        }
+    };
+    Some(format!(
+        "is UTF-16 ({kind}); lpconvert reads UTF-8: to convert it, give the schema \
+         encoding = \"utf-16{end}\" (infer: --encoding utf-16{end}), or convert it to UTF-8 \
+         first, e.g. iconv -f UTF-16 -t UTF-8 {name} > {name}.utf8"
+    ))
+}
+
+/// `reader` with its first bytes checked to be no UTF-16 (line protocol read as it is:
+/// `replay`, `bench --from`): the error says so (its caller names the input). Reads only
+/// what the first reads return (at least 4 bytes unless the input ends), so a slow pipe is
+/// not held up; the bytes looked at are read again. Other problems (NUL bytes, an endless
+/// line) are found by the line reader, as before.
+pub fn refuse_utf16(
     name: &str,
     mut reader: Box<dyn std::io::Read + Send>,
 ) -> std::io::Result<Box<dyn std::io::Read + Send>> {
@@ -27,7 +57,7 @@ pub fn refuse_non_text(
         }
     }
     head.truncate(got);
-    if let Some(problem) = text_problem(name, &head) {
+    if let Some(problem) = utf16_problem(name, &head) {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             problem,
@@ -41,31 +71,8 @@ pub fn refuse_non_text(
 /// `/dev/zero`) or CR-only line endings (old Mac OS). The text follows the input's name, e.g. `a.csv is UTF-16 (...)`.
 pub fn text_problem(name: &str, head: &[u8]) -> Option<String> {
     let head = &head[..head.len().min(SNIFF_BYTES)];
-    let utf16 = if head.starts_with(b"\xFF\xFE") {
-        Some(("little-endian, with a byte order mark", "le"))
-    } else if head.starts_with(b"\xFE\xFF") {
-        Some(("big-endian, with a byte order mark", "be"))
-    } else {
-        // ASCII text in UTF-16: a NUL in every other byte, on one side only.
-        let pairs = head.len() / 2;
-        let even = head.iter().step_by(2).filter(|&&b| b == 0).count();
-        let odd = head.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
-        if pairs < 2 {
-            None
-        } else if odd * 10 >= pairs * 4 && even * 10 < pairs {
-            Some(("little-endian, no byte order mark", "le"))
-        } else if even * 10 >= pairs * 4 && odd * 10 < pairs {
-            Some(("big-endian, no byte order mark", "be"))
-        } else {
-            None
-        }
-    };
-    if let Some((kind, end)) = utf16 {
-        return Some(format!(
-            "is UTF-16 ({kind}); lpconvert reads UTF-8: to convert it, give the schema \
-             encoding = \"utf-16{end}\" (infer: --encoding utf-16{end}), or convert it to UTF-8 \
-             first, e.g. iconv -f UTF-16 -t UTF-8 {name} > {name}.utf8"
-        ));
+    if let Some(p) = utf16_problem(name, head) {
+        return Some(p);
     }
     let nul = memchr::memchr_iter(0, head).count();
     if nul > 0 && nul * 4 >= head.len() {

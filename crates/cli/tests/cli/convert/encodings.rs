@@ -249,11 +249,7 @@ fn replay_and_bench_refuse_utf16_line_protocol_by_name() {
 #[test]
 fn infer_on_a_windows_1252_file_without_the_key_names_the_line_and_the_encoding() {
     let dir = TempDir::new("infer-1252");
-    write_in(
-        &dir,
-        "w.csv",
-        b"room,temp\nK\xfcche,21.5\n\x81\x8d,2\n",
-    );
+    write_in(&dir, "w.csv", b"room,temp\nK\xfcche,21.5\n\x81\x8d,2\n");
     let out = run_in(&dir, &["infer", "w.csv"], None);
     let err = stderr(&out);
     assert_ne!(code(&out), 0, "{}", text(&out.stdout));
