@@ -33,7 +33,7 @@ impl Open for LineProtocol {
     fn open(&self) -> io::Result<Opened> {
         let stream = input::open_stream(&self.arg, self.watching)?;
         Ok(Opened {
-            reader: stream.reader,
+            reader: input::refuse_utf16(&stream.name, stream.reader)?,
             pipe: stream.pipe,
             watch: stream.watch.map(|w| Watch::new(move || w.check())),
         })

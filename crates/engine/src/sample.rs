@@ -28,6 +28,9 @@ pub fn read_head(input: Input, records: usize) -> io::Result<(Vec<u8>, bool)> {
     if let Some(p) = crate::input::text_problem(&input.name, &head) {
         return Err(io::Error::other(p));
     }
+    if let Some(p) = crate::input::not_utf8(&head) {
+        return Err(io::Error::other(p));
+    }
     Ok((head, complete))
 }
 

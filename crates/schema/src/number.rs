@@ -2,7 +2,7 @@
 //! rewritten, exactly, into the text line protocol's parsers read. Used by the mapper for
 //! each value and by the schema checks for constants and defaults.
 
-use crate::spec::{FieldType, FromFloat, NumberFormat};
+use crate::spec::{FieldSpec, FieldType, FloatFormat, FromFloat, NumberFormat};
 
 /// The number rules of one field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,9 @@ pub struct NumberRule {
     pub from_float: FromFloat,
     /// The field's type.
     pub ftype: FieldType,
+    /// A float written with the shortest digits that read back the same (`float_format =
+    /// "shortest"`).
+    pub shortest: bool,
 }
 
 impl NumberRule {
@@ -29,7 +32,23 @@ impl NumberRule {
             format: format.cloned(),
             from_float,
             ftype,
+            shortest: false,
         })
+    }
+
+    /// The rule of a field's spec: `of` plus `float_format = "shortest"`.
+    pub fn of_field(f: &FieldSpec) -> Option<NumberRule> {
+        let shortest = f.ftype == FieldType::Float && f.float_format == FloatFormat::Shortest;
+        let rule = NumberRule::of(f.ftype, f.number_format.as_ref(), f.from_float);
+        match rule {
+            Some(r) => Some(NumberRule { shortest, ..r }),
+            None => shortest.then_some(NumberRule {
+                format: None,
+                from_float: FromFloat::Reject,
+                ftype: f.ftype,
+                shortest,
+            }),
+        }
     }
 
     /// Rewrites `text` into `out` as line protocol reads it (`1.234,5` -> `1234.5`; with
@@ -47,8 +66,29 @@ impl NumberRule {
                 *out = whole;
             }
         }
+        if self.shortest {
+            shortest_float(out);
+        }
         Ok(())
     }
+}
+
+/// A float text line protocol reads rewritten as Go's `strconv.AppendFloat(v, 'f', -1, 64)`
+/// writes it (Rust's `Display` of `f64` is the same: shortest round-trip digits, no
+/// exponent, `-0` for negative zero); other text is left for the type's check.
+fn shortest_float(text: &mut Vec<u8>) {
+    if lpconvert_lp::value::float_form(text).is_err() {
+        return;
+    }
+    let Some(v) = std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+    else {
+        return;
+    };
+    use std::io::Write;
+    text.clear();
+    let _ = write!(text, "{v}");
 }
 
 /// `text` with `f`'s decimal separator made `.` and its group separators removed. Group
@@ -287,5 +327,42 @@ mod tests {
         }
         let rounded = NumberRule::of(FieldType::Integer, Some(&f), FromFloat::Round).unwrap();
         assert_eq!(apply(&rounded, "1.234,5").unwrap(), "1235");
+    }
+
+    /// Go's `strconv.FormatFloat(v, 'f', -1, 64)` for these values (csv2lp's output).
+    #[test]
+    fn shortest_floats_are_written_as_go_formats_them() {
+        let mut r = NumberRule::of(FieldType::Float, None, FromFloat::Reject);
+        assert!(r.is_none());
+        let r = r.get_or_insert(NumberRule {
+            format: None,
+            from_float: FromFloat::Reject,
+            ftype: FieldType::Float,
+            shortest: true,
+        });
+        for (t, go) in [
+            ("1.0", "1"),
+            ("2.50", "2.5"),
+            ("-0.0", "-0"),
+            ("0", "0"),
+            ("1e21", "1000000000000000000000"),
+            ("1e-7", "0.0000001"),
+            ("1.5E3", "1500"),
+            ("2.7263631815907954", "2.7263631815907954"),
+            ("0.1", "0.1"),
+            ("123456789012345678", "123456789012345680"),
+            (
+                "1.7976931348623157e308",
+                &format!("17976931348623157{}", "0".repeat(292)),
+            ),
+            ("5e-324", &format!("0.{}5", "0".repeat(323))),
+            ("+2", "2"),
+            (".5", "0.5"),
+            ("abc", "abc"),
+            ("1e999", "1e999"),
+            ("NaN", "NaN"),
+        ] {
+            assert_eq!(apply(r, t).unwrap(), go, "{t}");
+        }
     }
 }

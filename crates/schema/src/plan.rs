@@ -632,7 +632,7 @@ impl Plan {
                 }
             };
             bind(&mut r, Target::Field(i));
-            if let Some(number) = NumberRule::of(f.ftype, f.number_format.as_ref(), f.from_float) {
+            if let Some(number) = NumberRule::of_field(f) {
                 field_rule
                     .get_or_insert_with(|| {
                         Box::new(ValueRule {

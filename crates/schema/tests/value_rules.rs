@@ -372,3 +372,50 @@ fn a_malformed_number_format_names_its_key_and_the_form() {
         &["must be a string"],
     );
 }
+
+#[test]
+fn float_format_is_for_float_fields_and_names_its_values() {
+    refused(
+        &schema(
+            "",
+            TS,
+            "",
+            "i = { type = \"integer\", float_format = \"shortest\" }",
+        ),
+        "fields.i.float_format",
+        &["type = \"float\"", "remove it"],
+    );
+    refused(
+        &schema(
+            "",
+            TS,
+            "",
+            "f = { type = \"float\", float_format = \"short\" }",
+        ),
+        "fields.f.float_format",
+        &["unknown value `short`", "\"as_read\" or \"shortest\""],
+    );
+    refused(
+        &schema(
+            "",
+            TS,
+            "h = { column = \"h\", float_format = \"shortest\" }",
+            "",
+        ),
+        "tags.h",
+        &["`float_format` applies to float fields"],
+    );
+    refused(
+        &schema("", "column = \"t\"\nfloat_format = \"shortest\"", "", ""),
+        "float_format",
+        &[],
+    );
+    for ok in ["as_read", "shortest"] {
+        let toml = schema("", TS, "", &format!("f = {{ float_format = \"{ok}\" }}"));
+        let s = Schema::from_toml(&toml).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        let h: Vec<String> = ["t", "v", "f"].iter().map(|s| s.to_string()).collect();
+        let p = Plan::compile(&s, Format::Csv, Some(&h), "in.csv").expect("plan");
+        // Only "shortest" rewrites the text: "as_read" keeps the plain mapper.
+        assert_eq!(p.rich, ok == "shortest", "{ok}");
+    }
+}

@@ -134,6 +134,11 @@ fn number_format(format: &str) -> Value {
     Value::Table(nf)
 }
 
+/// csv2lp's `boolean` without format as a `regex`: a text starting with one of `tTyY1fFnN0`
+/// is read as that character (which the default word lists hold), any other text as itself
+/// (a row error unless it is a listed word).
+const BOOLEAN_FIRST_CHARACTER: &str = "(?s)^([tTyY1fFnN0]|.+)";
+
 /// The keys a value of csv2lp type `dtype:format` adds to a field entry.
 fn field_type(col: &Column, key: &str, entry: &mut Toml) -> Result<(), SchemaError> {
     let f = col.format.as_str();
@@ -146,17 +151,18 @@ fn field_type(col: &Column, key: &str, entry: &mut Toml) -> Result<(), SchemaErr
             if !f.is_empty() {
                 extra.insert("number_format".into(), number_format(f));
             }
+            // csv2lp parses the text and prints the float (`1.0` -> `1`).
+            extra.insert("float_format".into(), s("shortest"));
             "float"
         }
         "long" | "unsignedLong" => {
             let rest = f.strip_prefix("strict");
-            if !f.is_empty() {
-                if rest != Some("") {
-                    extra.insert("number_format".into(), number_format(rest.unwrap_or(f)));
-                }
-                if rest.is_none() {
-                    extra.insert("from_float".into(), s("truncate"));
-                }
+            if rest != Some("") && !f.is_empty() {
+                extra.insert("number_format".into(), number_format(rest.unwrap_or(f)));
+            }
+            // Without `strict` (also without any format) csv2lp drops a fraction.
+            if rest.is_none() {
+                extra.insert("from_float".into(), s("truncate"));
             }
             if col.dtype == "long" {
                 "integer"
@@ -165,7 +171,10 @@ fn field_type(col: &Column, key: &str, entry: &mut Toml) -> Result<(), SchemaErr
             }
         }
         "boolean" => {
-            if !f.is_empty() {
+            if f.is_empty() {
+                // csv2lp reads the first character: `tTyY1` true, `fFnN0` false.
+                extra.insert("regex".into(), s(BOOLEAN_FIRST_CHARACTER));
+            } else {
                 let (t, fl) = f.split_once(':').ok_or_else(|| {
                     err(
                         key,

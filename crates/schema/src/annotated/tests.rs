@@ -41,7 +41,7 @@ cpu = { column = "cpu" }
 host = { column = "host" }
 
 [fields]
-"{_field}" = { column = "_value", type = "float" }
+"{_field}" = { column = "_value", type = "float", float_format = "shortest" }
 
 [csv]
 skip_rows = 3
@@ -61,7 +61,9 @@ fn datatype_rows_header_types_constants_and_concat_become_schema_keys() {
     assert!(t.starts_with("measurement = { column = \"m\" }"), "{t}");
     assert!(t.contains("format = \"unix_ns\""), "{t}");
     assert!(
-        t.contains("time_steal = { column = \"time_steal\", type = \"float\" }"),
+        t.contains(
+            "time_steal = { column = \"time_steal\", type = \"float\", float_format = \"shortest\" }"
+        ),
         "{t}"
     );
     assert!(!t.contains("nothing ="), "{t}");
@@ -88,7 +90,7 @@ fn datatype_rows_header_types_constants_and_concat_become_schema_keys() {
         "timezone = \"-05:00\"",
         "default = \"1970-01-02\"",
         "name = { value = \"datetypeFormats\" }",
-        "d = { column = \"d\", type = \"float\", number_format = { decimal = \",\", group = [\".\", \" \"] } }",
+        "d = { column = \"d\", type = \"float\", number_format = { decimal = \",\", group = [\".\", \" \"] }, float_format = \"shortest\" }",
         "true_values = [\"y\", \"Y\"]",
         "false_values = [\"n\", \"N\"]",
     ] {
@@ -190,11 +192,11 @@ fn a_pivoted_flux_result_leaves_result_and_table_out() {
     assert!(!t.contains("result ="), "{t}");
     assert!(!t.contains("table ="), "{t}");
     assert!(
-        t.contains(r#"temp = { column = "temp", type = "float" }"#),
+        t.contains(r#"temp = { column = "temp", type = "float", float_format = "shortest" }"#),
         "{t}"
     );
     assert!(
-        t.contains(r#"count = { column = "count", type = "integer" }"#),
+        t.contains(r#"count = { column = "count", type = "integer", from_float = "truncate" }"#),
         "{t}"
     );
 }

@@ -115,7 +115,7 @@ pub(super) fn check_booleans(path: &str, f: &FieldSpec) -> Result<(), SchemaErro
 pub(super) fn check_value(f: &FieldSpec, text: &str, escape_newlines: bool) -> Result<(), String> {
     use lpconvert_lp::value::{float_form, integer_text, write_unsigned};
     let mut normal = Vec::new();
-    let b = match crate::number::NumberRule::of(f.ftype, f.number_format.as_ref(), f.from_float) {
+    let b = match crate::number::NumberRule::of_field(f) {
         Some(rule) => {
             rule.apply(text.as_bytes(), true, &mut normal)
                 .map_err(|e| format!("{text:?} {e}"))?;

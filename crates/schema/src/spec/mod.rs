@@ -148,6 +148,28 @@ impl FieldType {
     }
 }
 
+/// How a float field's value is written (`float_format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FloatFormat {
+    /// The text as read, when line protocol reads it as written (`1.0` stays `1.0`).
+    #[default]
+    AsRead,
+    /// The shortest digits that read back as the same float, never an exponent (`1.0` ->
+    /// `1`, `1e21` -> `1000000000000000000000`): what the influx CLI's csv2lp writes.
+    Shortest,
+}
+
+impl FloatFormat {
+    /// Parses the key's value.
+    pub fn parse(s: &str) -> Option<FloatFormat> {
+        match s {
+            "as_read" => Some(FloatFormat::AsRead),
+            "shortest" => Some(FloatFormat::Shortest),
+            _ => None,
+        }
+    }
+}
+
 /// One `[tags]` entry.
 #[derive(Debug, Clone)]
 pub struct TagSpec {
@@ -189,6 +211,8 @@ pub struct FieldSpec {
     /// `float`/`integer`/`unsigned`: the separators of the text (the field's own, else the
     /// schema's top-level one).
     pub number_format: Option<NumberFormat>,
+    /// `float`: how the value is written.
+    pub float_format: FloatFormat,
 }
 
 /// The `[timestamp]` table.

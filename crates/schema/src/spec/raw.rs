@@ -75,6 +75,7 @@ pub(super) struct RawSource {
     pub(super) regex: Option<String>,
     pub(super) from_float: Option<String>,
     pub(super) number_format: Option<Value>,
+    pub(super) float_format: Option<String>,
     pub(super) exclude: Option<Vec<String>>,
     pub(super) types: Option<Table>,
 }
@@ -165,7 +166,7 @@ pub(super) fn entry_regex(
     regex(key, raw.regex.as_deref())
 }
 
-/// Refuses `from_float` and `number_format` where no field reads numbers.
+/// Refuses `from_float`, `number_format` and `float_format` where no field reads numbers.
 pub(super) fn refuse_number_keys(
     key: &str,
     raw: &RawSource,
@@ -175,6 +176,12 @@ pub(super) fn refuse_number_keys(
         return Err(err(
             key,
             format!("`from_float` and `number_format` apply to number fields, not to {what}"),
+        ));
+    }
+    if raw.float_format.is_some() {
+        return Err(err(
+            key,
+            format!("`float_format` applies to float fields, not to {what}"),
         ));
     }
     Ok(())

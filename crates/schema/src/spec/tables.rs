@@ -241,6 +241,7 @@ pub(super) fn field_specs(
                     regex: None,
                     from_float: FromFloat::Reject,
                     number_format: None,
+                    float_format: FloatFormat::AsRead,
                 }
             }
             v @ Value::Table(_) => {
@@ -267,10 +268,16 @@ pub(super) fn field_specs(
                     Some(_) if !whole && ftype != FieldType::Float => return Err(err(&format!("{path}.number_format"), format!("applies to float, integer and unsigned fields, not \"{}\": remove it", ftype.as_str()))),
                     Some(n) => Some(number_format(&format!("{path}.number_format"), n)?),
                 };
+                let float_format = match rs.float_format.as_deref() {
+                    None => FloatFormat::AsRead,
+                    Some(_) if ftype != FieldType::Float => return Err(err(&format!("{path}.float_format"), format!("applies to type = \"float\", not \"{}\": remove it", ftype.as_str()))),
+                    Some(f) => FloatFormat::parse(f).ok_or_else(|| err(&format!("{path}.float_format"), format!("unknown value `{f}`: use \"as_read\" or \"shortest\"")))?,
+                };
                 FieldSpec {
                     regex,
                     from_float,
                     number_format,
+                    float_format,
                     key: key.clone(),
                     source,
                     ftype,

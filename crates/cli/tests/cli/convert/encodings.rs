@@ -196,3 +196,85 @@ fn infer_reads_a_utf16_file_and_its_draft_converts_it() {
     let conv = run_in(&dir, &["-s", "t.toml", "-q", "b.csv"], None);
     assert!(text(&conv.stdout).contains("Küche"), "{}", stderr(&conv));
 }
+
+#[test]
+fn a_byte_order_mark_wins_over_a_utf16_key_of_the_other_order() {
+    // The key says big-endian, the mark little-endian: the mark is the file's own word.
+    let dir = TempDir::new("bom-over-key");
+    write_in(&dir, "s.toml", format!("encoding = \"utf-16be\"\n{SCHEMA}"));
+    write_in(&dir, "a.csv", utf16(CSV, true, true));
+    let out = run_in(
+        &dir,
+        &["-s", "s.toml", "-q", "--on-error", "skip", "a.csv"],
+        None,
+    );
+    assert_eq!(text(&out.stdout), LINES, "{}", stderr(&out));
+}
+
+#[test]
+fn replay_and_bench_refuse_utf16_line_protocol_by_name() {
+    let dir = TempDir::new("utf16-lp");
+    for (file, bytes) in [
+        ("bom.lp", utf16("m v=1 1\nm v=2 2\n", true, true)),
+        ("nobom.lp", utf16("m v=1 1\nm v=2 2\n", false, false)),
+    ] {
+        write_in(&dir, file, &bytes);
+        let url = "http://127.0.0.1:9";
+        for args in [
+            vec!["replay", "--url", url, "--db", "d", "--dry-run", file],
+            vec![
+                "bench",
+                "--url",
+                url,
+                "--db",
+                "d",
+                "--from",
+                file,
+                "--duration",
+                "1s",
+            ],
+        ] {
+            let out = run_in(&dir, &args, None);
+            let err = stderr(&out);
+            assert_eq!(code(&out), 2, "{args:?}: {err}");
+            assert!(
+                err.contains(file) && err.contains("is UTF-16"),
+                "{args:?}: {err}"
+            );
+            assert!(out.stdout.is_empty(), "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn infer_on_a_windows_1252_file_without_the_key_names_the_line_and_the_encoding() {
+    let dir = TempDir::new("infer-1252");
+    write_in(&dir, "w.csv", b"room,temp\nK\xfcche,21.5\n\x81\x8d,2\n");
+    let out = run_in(&dir, &["infer", "w.csv"], None);
+    let err = stderr(&out);
+    assert_ne!(code(&out), 0, "{}", text(&out.stdout));
+    for want in [
+        "w.csv",
+        "not UTF-8",
+        "line 2",
+        "0xFC",
+        "--encoding windows-1252",
+    ] {
+        assert!(err.contains(want), "{want:?} missing: {err}");
+    }
+    // With the key, the undefined bytes 0x81 and 0x8D are U+0081 and U+008D.
+    let out = run_in(
+        &dir,
+        &["infer", "--encoding", "windows-1252", "w.csv"],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    write_in(&dir, "s.toml", &out.stdout);
+    let conv = run_in(&dir, &["-s", "s.toml", "-q", "w.csv"], None);
+    assert_eq!(code(&conv), 0, "{}", stderr(&conv));
+    let lines = text(&conv.stdout);
+    assert!(
+        lines.contains("Küche") && lines.contains("\u{81}\u{8d}"),
+        "{lines}"
+    );
+}
