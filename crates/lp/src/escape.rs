@@ -406,6 +406,35 @@ mod tests {
         }
     }
 
+    /// Names of every length up to 70 (16, 17, 31, 32 and 64 among them), each in an
+    /// allocation of exactly its size, with each byte the shortcut refuses at every place
+    /// (the last one included): the shortcut agrees with the full check, and reads nothing
+    /// past the name (memcheck, `valgrind` on this test, reports a read past it).
+    #[test]
+    fn plain_shortcut_at_every_place_of_exact_allocations() {
+        for len in 1..=70usize {
+            for &special in b"\\,= \x7f\x1f\x00\n\r\x80\xff#" {
+                for at in 0..len {
+                    let mut v = vec![b'a'; len];
+                    v[at] = special;
+                    let name: Box<[u8]> = v.into();
+                    for class in [&KEY_CLASS, &MEASUREMENT_CLASS] {
+                        let (mut fast, mut full) = (Vec::new(), Vec::new());
+                        let r = write_checked_with(&mut fast, &name, class, true);
+                        assert_eq!(r, write_checked_with(&mut full, &name, class, false));
+                        assert_eq!(fast, full, "{len} {at} {special}");
+                        // `#` inside a name, and `=` in a measurement, need nothing.
+                        let plain = special == b'#'
+                            || (special == b'=' && std::ptr::eq(class, &MEASUREMENT_CLASS));
+                        if !plain {
+                            assert!(!is_plain(&name, class), "{len} {at} {special}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn names_that_cannot_be_written() {
         assert_eq!(check_name(b""), Err(NameError::Empty));

@@ -159,3 +159,134 @@ proptest! {
         }
     }
 }
+
+/// Inputs of every length up to 140, each in an allocation of exactly its size, with a
+/// quote, CR, line feed or delimiter at every place (so at each edge of a 64-byte block
+/// and at the end of the data): the block path reads what the full reader reads, from
+/// every start, and never past the end of the data (memcheck, `valgrind` on this test,
+/// reports a read past the allocation).
+#[test]
+fn block_edges_and_exact_allocations() {
+    let d = dialect();
+    for len in 0..=140usize {
+        for special in [&b"\""[..], b"\r\n", b"\r", b"\n", b",", b"\n\""] {
+            for at in (0..len).step_by(if len > 70 { 3 } else { 1 }) {
+                let mut v: Vec<u8> = (0..len)
+                    .map(|i| if i % 9 == 4 { b',' } else { b'a' })
+                    .collect();
+                for (k, &b) in special.iter().enumerate() {
+                    if let Some(x) = v.get_mut(at + k) {
+                        *x = b;
+                    }
+                }
+                let data: Box<[u8]> = v.into();
+                for start in [0, at, len.saturating_sub(1)] {
+                    let vector = trace(RecordReader::new(d, start), &data);
+                    let full = trace(RecordReader::new(d, start).with_classify(all_quotes), &data);
+                    assert_eq!(vector, full, "len {len} special at {at} start {start}");
+                }
+            }
+        }
+    }
+}
+
+/// One field of well-formed CSV: unquoted text, or quoted text with the quote doubled.
+fn field(delimiter: u8, quote: u8) -> impl Strategy<Value = Vec<u8>> {
+    let unquoted = prop::collection::vec(
+        prop::sample::select(vec![
+            &b"a"[..],
+            b"bcdefghijklmnopqrstuvwxyz0123456789ab",
+            b" ",
+            "\u{e9}".as_bytes(),
+            b"\xff",
+            b"\x00",
+        ]),
+        0..6,
+    )
+    .prop_map(|p| p.concat());
+    let quoted = prop::collection::vec(
+        prop::sample::select(vec![
+            &b"a"[..],
+            b"bcdefghijklmnopqrstuvwxyz0123456789ab",
+            b",",
+            b";",
+            b"\t",
+            b"\n",
+            b"\r\n",
+            b"\r",
+            b"Q",
+            b" ",
+        ]),
+        0..6,
+    )
+    .prop_map(move |p| {
+        let mut f = vec![quote];
+        for b in p.concat() {
+            if b == b'Q' {
+                f.extend_from_slice(&[quote, quote]);
+            } else {
+                f.push(b);
+            }
+        }
+        f.push(quote);
+        f
+    });
+    prop_oneof![2 => unquoted, 1 => quoted].prop_map(move |f| {
+        // The other delimiters are plain text here.
+        if f.contains(&delimiter) && f.first() != Some(&quote) {
+            f.iter()
+                .map(|&b| if b == delimiter { b'a' } else { b })
+                .collect()
+        } else {
+            f
+        }
+    })
+}
+
+proptest! {
+    /// Well-formed CSV (quoted fields with delimiters, line breaks and doubled quotes,
+    /// LF or CRLF rows, the last one with or without its terminator) reads as the csv
+    /// crate reads it, whatever the lengths put each byte at each place of a block.
+    #[test]
+    fn records_read_as_the_csv_crate_reads_them(
+        (delimiter, quote, rows, crlf, last_end) in (
+            prop::sample::select(b",;\t".to_vec()),
+            prop::sample::select(b"\"'".to_vec()),
+        ).prop_flat_map(|(d, q)| (
+            Just(d),
+            Just(q),
+            prop::collection::vec(prop::collection::vec(field(d, q), 1..6), 0..8),
+            any::<bool>(),
+            any::<bool>(),
+        ))
+    ) {
+        let mut data = Vec::new();
+        for (n, row) in rows.iter().enumerate() {
+            if row.len() == 1 && row[0].is_empty() {
+                continue; // a blank line: both skip it
+            }
+            data.extend_from_slice(&row.join(&delimiter));
+            if n + 1 < rows.len() || last_end {
+                data.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            }
+        }
+        let d = Dialect { delimiter, quote, ..Dialect::RFC4180 };
+        let ours: Vec<Vec<Vec<u8>>> = trace(RecordReader::new(d, 0), &data)
+            .0
+            .into_iter()
+            .map(|(r, ..)| r.expect("well-formed"))
+            .collect();
+        let mut oracle = Vec::new();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .quote(quote)
+            .from_reader(data.as_slice());
+        for rec in reader.byte_records() {
+            let rec = rec.expect("the csv crate reads it");
+            oracle.push(rec.iter().map(<[u8]>::to_vec).collect::<Vec<_>>());
+        }
+        prop_assert_eq!(ours, oracle, "{:?}", String::from_utf8_lossy(&data));
+    }
+}

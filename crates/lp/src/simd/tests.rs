@@ -97,3 +97,28 @@ fn every_byte_in_every_lane() {
         );
     }
 }
+
+/// Every length from 0 to 130, each in an allocation of exactly that size (a `Box<[u8]>`),
+/// read at every offset: a load past the end of the data would read past the allocation,
+/// which memcheck (`valgrind` on this test) reports. The results agree with the portable
+/// code as well.
+#[test]
+fn loads_stay_inside_exact_allocations() {
+    for len in 0..=130usize {
+        let data: Box<[u8]> = (0..len).map(|i| b",\n\"\\\x00\xffa"[i % 7]).collect();
+        for at in 0..=len + 1 {
+            assert_eq!(
+                eq3_at(&data, at, b',', b'\n', b'"'),
+                portable::eq3_at(&data, at, b',', b'\n', b'"'),
+                "len {len} at {at}"
+            );
+            if let Some(w) = window16(&data, at) {
+                for class in CLASSES {
+                    assert_eq!(mask16(w, class), portable::mask16(w, class));
+                }
+            } else {
+                assert!(at + 16 > len);
+            }
+        }
+    }
+}
