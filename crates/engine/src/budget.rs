@@ -5,8 +5,11 @@
 //! output-to-input ratio of the chunks written so far; the worker corrects the share to what
 //! the chunk holds once converted; the collector gives it back once the chunk is written. A
 //! chunk alone in flight always goes through, so a record longer than the budget converts.
+//! The producer cuts chunks to the ratio too ([`Budget::next_chunk`]): small ones until a
+//! chunk is written, then as large as the ratio lets them be, so that a row making thousands
+//! of lines (a `*` over many columns) cannot make one chunk's output many times the budget.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Bytes of chunks in flight, input and output together (`--threads` does not change it).
@@ -17,6 +20,9 @@ const MIN_CHUNK: usize = 64 << 10;
 
 /// The output-to-input ratio assumed before any chunk is written, in 1/1024.
 const FIRST_RATIO: u64 = 3 << 10;
+
+/// The largest output-to-input ratio the estimates go by, in 1/1024.
+const MAX_RATIO: u64 = 1 << 24;
 
 /// The chunk size used with `threads` workers: `chunk`, made smaller when the workers could
 /// not all hold a chunk (input and output) within the budget.
@@ -38,6 +44,8 @@ pub(crate) struct Budget {
     freed: Condvar,
     /// Output bytes per 1024 input bytes of the last chunk written.
     ratio: AtomicU64,
+    /// Whether a chunk was written: until then the ratio is a guess.
+    measured: AtomicBool,
 }
 
 impl Budget {
@@ -47,6 +55,7 @@ impl Budget {
             state: Mutex::default(),
             freed: Condvar::new(),
             ratio: AtomicU64::new(FIRST_RATIO),
+            measured: AtomicBool::new(false),
         }
     }
 
@@ -59,6 +68,19 @@ impl Budget {
     pub(crate) fn estimate(&self, input: usize) -> u64 {
         let input = input as u64;
         input.saturating_add(input.saturating_mul(self.ratio.load(Ordering::Relaxed)) >> 10)
+    }
+
+    /// The input size of the next chunk, for chunks of `chunk` bytes (sized for the first
+    /// ratio): [`MIN_CHUNK`] until a chunk is written, then smaller than `chunk` as the output
+    /// ratio is larger, so that input and output stay within what `chunk` was sized for.
+    pub(crate) fn next_chunk(&self, chunk: usize) -> usize {
+        let floor = chunk.min(MIN_CHUNK);
+        if !self.measured.load(Ordering::Relaxed) {
+            return floor;
+        }
+        let ratio = self.ratio.load(Ordering::Relaxed);
+        let fit = (chunk as u64).saturating_mul(1024 + FIRST_RATIO) / (1024 + ratio);
+        chunk.min(usize::try_from(fit).unwrap_or(usize::MAX)).max(floor)
     }
 
     /// Takes `n` bytes, waiting while the chunks in flight hold so much that `n` would pass
@@ -91,7 +113,8 @@ impl Budget {
         if input > 0 {
             let ratio = ((output as u64) << 10) / input as u64;
             self.ratio
-                .store(ratio.clamp(1 << 8, 16 << 10), Ordering::Relaxed);
+                .store(ratio.clamp(1 << 8, MAX_RATIO), Ordering::Relaxed);
+            self.measured.store(true, Ordering::Relaxed);
         }
         self.give(n);
     }
@@ -137,6 +160,26 @@ mod tests {
             b.close();
             assert!(!waiter.join().unwrap(), "closed: gives up");
         });
+    }
+
+    #[test]
+    fn chunks_are_small_until_the_ratio_is_known_then_shrink_as_it_grows() {
+        // A row making thousands of lines (a `*` over many columns) used to go in chunks of the
+        // full size whatever the ratio (capped at 16): 1.2 MB of such CSV made one chunk of
+        // 900 MB of line protocol, 770 MB peak RSS.
+        let b = Budget::new(MEMORY_BUDGET);
+        assert_eq!(b.next_chunk(4 << 20), MIN_CHUNK, "ratio unknown: small");
+        assert_eq!(b.next_chunk(100), 100);
+        b.take(10);
+        b.give_back(10, 1000, 3000);
+        assert_eq!(b.next_chunk(4 << 20), 4 << 20, "the ratio chunks are sized for");
+        b.give_back(0, 1000, 1000);
+        assert_eq!(b.next_chunk(4 << 20), 4 << 20, "never larger than asked");
+        b.give_back(0, 1000, 700_000);
+        assert_eq!(b.next_chunk(4 << 20), MIN_CHUNK);
+        b.give_back(0, 1 << 20, 31 << 20);
+        assert_eq!(b.next_chunk(4 << 20), 512 << 10, "ratio 31: an eighth");
+        assert!(b.estimate(100) >= 100 * 32);
     }
 
     #[test]
