@@ -208,7 +208,7 @@ mod tests {
         assert_eq!(b.next_chunk(4 << 20), 4 << 20, "never larger than asked");
         b.learn(1000, 700_000);
         let n = b.next_chunk(4 << 20);
-        assert!(n < 32 << 10 && n >= MIN_RATIO_CHUNK, "ratio 700: {n}");
+        assert!((MIN_RATIO_CHUNK..32 << 10).contains(&n), "ratio 700: {n}");
         b.learn(1, 1 << 30);
         assert_eq!(b.next_chunk(4 << 20), MIN_RATIO_CHUNK);
         b.learn(1 << 20, 31 << 20);
