@@ -126,6 +126,18 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
         ),
     )
     .map_err(anyhow::Error::msg)?;
+    // The server's rejects are appended as they come, plain: a compressed name would hold
+    // text that gzip and zstd refuse.
+    if let Some(p) = args.rejects.as_deref() {
+        if let Some(codec) = lpconvert_send::output::Codec::of(p) {
+            anyhow::bail!(
+                "--rejects {}: the lines the server refuses are written as plain text, not {}; name the file without .{}",
+                p.display(),
+                codec.name(),
+                p.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default()
+            );
+        }
+    }
     let conversion = match &args.schema {
         None => None,
         Some(schema) => Some(Conversion::prepare(&ConvertOptions {

@@ -2,11 +2,14 @@
 //! their line protocol and its compressed form) are bounded, whatever the thread count.
 //!
 //! The producer takes a chunk's share before sending it, estimated from its input and the
-//! output-to-input ratio of the chunks written so far; the worker corrects the share to what
+//! output-to-input ratio of the last chunk converted (one chunk at a time until there is one); the worker corrects the share to what
 //! the chunk holds once converted; the collector gives it back once the chunk is written. A
 //! chunk alone in flight always goes through, so a record longer than the budget converts.
+//! The producer cuts chunks to the ratio too ([`Budget::next_chunk`]): a small one until a
+//! chunk is converted, then as large as the ratio lets them be, so that a row making thousands
+//! of lines (a `*` over many columns) cannot make one chunk's output many times the budget.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Bytes of chunks in flight, input and output together (`--threads` does not change it).
@@ -17,6 +20,12 @@ const MIN_CHUNK: usize = 64 << 10;
 
 /// The output-to-input ratio assumed before any chunk is written, in 1/1024.
 const FIRST_RATIO: u64 = 3 << 10;
+
+/// The smallest chunk cut to a large output ratio: its output alone is what matters then.
+const MIN_RATIO_CHUNK: usize = 4 << 10;
+
+/// The largest output-to-input ratio the estimates go by, in 1/1024.
+const MAX_RATIO: u64 = 1 << 24;
 
 /// The chunk size used with `threads` workers: `chunk`, made smaller when the workers could
 /// not all hold a chunk (input and output) within the budget.
@@ -36,8 +45,10 @@ pub(crate) struct Budget {
     limit: u64,
     state: Mutex<State>,
     freed: Condvar,
-    /// Output bytes per 1024 input bytes of the last chunk written.
+    /// Output bytes per 1024 input bytes of the last chunk converted.
     ratio: AtomicU64,
+    /// Whether a chunk was converted: until then the ratio is a guess.
+    measured: AtomicBool,
 }
 
 impl Budget {
@@ -47,6 +58,7 @@ impl Budget {
             state: Mutex::default(),
             freed: Condvar::new(),
             ratio: AtomicU64::new(FIRST_RATIO),
+            measured: AtomicBool::new(false),
         }
     }
 
@@ -61,11 +73,30 @@ impl Budget {
         input.saturating_add(input.saturating_mul(self.ratio.load(Ordering::Relaxed)) >> 10)
     }
 
+    /// The input size of the next chunk, for chunks of `chunk` bytes (sized for the first
+    /// ratio): [`MIN_CHUNK`] until a chunk is converted, then smaller than `chunk` as the output
+    /// ratio is larger, so that input and output stay within what `chunk` was sized for.
+    pub(crate) fn next_chunk(&self, chunk: usize) -> usize {
+        if !self.measured.load(Ordering::Relaxed) {
+            return chunk.min(MIN_CHUNK);
+        }
+        let floor = chunk.min(MIN_RATIO_CHUNK);
+        let ratio = self.ratio.load(Ordering::Relaxed);
+        let fit = (chunk as u64).saturating_mul(1024 + FIRST_RATIO) / (1024 + ratio);
+        chunk
+            .min(usize::try_from(fit).unwrap_or(usize::MAX))
+            .max(floor)
+    }
+
     /// Takes `n` bytes, waiting while the chunks in flight hold so much that `n` would pass
-    /// the limit (with nothing in flight it never waits). False once [`Budget::close`]d.
+    /// the limit, or while no chunk is converted yet (with nothing in flight it never waits). False once [`Budget::close`]d.
     pub(crate) fn take(&self, n: u64) -> bool {
         let mut s = self.state();
-        while !s.closed && s.used > 0 && s.used.saturating_add(n) > self.limit {
+        // Until a chunk is converted its output is a guess: one chunk at a time.
+        while !s.closed
+            && s.used > 0
+            && (s.used.saturating_add(n) > self.limit || !self.measured.load(Ordering::Relaxed))
+        {
             s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
         }
         if s.closed {
@@ -85,14 +116,22 @@ impl Budget {
         }
     }
 
-    /// Gives back `n` bytes; `input` and `output` are the chunk's sizes (what the next
-    /// estimates go by).
-    pub(crate) fn give_back(&self, n: u64, input: usize, output: usize) {
+    /// Learns the output-to-input ratio of a chunk just converted: what the next estimates
+    /// and chunk sizes go by.
+    pub(crate) fn learn(&self, input: usize, output: usize) {
         if input > 0 {
             let ratio = ((output as u64) << 10) / input as u64;
             self.ratio
-                .store(ratio.clamp(1 << 8, 16 << 10), Ordering::Relaxed);
+                .store(ratio.clamp(1 << 8, MAX_RATIO), Ordering::Relaxed);
+            self.measured.store(true, Ordering::Relaxed);
+            // A take waiting for the first ratio goes on now.
+            let _s = self.state();
+            self.freed.notify_all();
         }
+    }
+
+    /// Gives back `n` bytes.
+    pub(crate) fn give_back(&self, n: u64) {
         self.give(n);
     }
 
@@ -117,6 +156,7 @@ mod tests {
     #[test]
     fn a_take_waits_for_room_but_a_lone_chunk_always_goes_through() {
         let b = Budget::new(100);
+        b.learn(100, 100);
         assert!(b.take(1000), "alone: goes through");
         std::thread::scope(|s| {
             let waiter = s.spawn(|| b.take(10));
@@ -125,7 +165,8 @@ mod tests {
                 !waiter.is_finished(),
                 "waits while 1000 bytes are in flight"
             );
-            b.give_back(1000, 100, 200);
+            b.learn(100, 200);
+            b.give_back(1000);
             assert!(waiter.join().unwrap());
         });
         assert_eq!(b.estimate(100), 300, "the last chunk's ratio: 2");
@@ -137,6 +178,42 @@ mod tests {
             b.close();
             assert!(!waiter.join().unwrap(), "closed: gives up");
         });
+    }
+
+    #[test]
+    fn chunks_are_small_until_the_ratio_is_known_then_shrink_as_it_grows() {
+        // A row making thousands of lines (a `*` over many columns) used to go in chunks of the
+        // full size whatever the ratio (capped at 16): 1.2 MB of such CSV made one chunk of
+        // 900 MB of line protocol, 770 MB peak RSS.
+        let b = Budget::new(MEMORY_BUDGET);
+        assert_eq!(b.next_chunk(4 << 20), MIN_CHUNK, "ratio unknown: small");
+        assert_eq!(b.next_chunk(100), 100);
+        assert!(b.take(10));
+        std::thread::scope(|s| {
+            let second = s.spawn(|| b.take(10));
+            std::thread::sleep(Duration::from_millis(50));
+            assert!(
+                !second.is_finished(),
+                "a second chunk waits for the first ratio"
+            );
+            b.learn(1000, 3000);
+            assert!(second.join().unwrap());
+        });
+        assert_eq!(
+            b.next_chunk(4 << 20),
+            4 << 20,
+            "the ratio chunks are sized for"
+        );
+        b.learn(1000, 1000);
+        assert_eq!(b.next_chunk(4 << 20), 4 << 20, "never larger than asked");
+        b.learn(1000, 700_000);
+        let n = b.next_chunk(4 << 20);
+        assert!((MIN_RATIO_CHUNK..32 << 10).contains(&n), "ratio 700: {n}");
+        b.learn(1, 1 << 30);
+        assert_eq!(b.next_chunk(4 << 20), MIN_RATIO_CHUNK);
+        b.learn(1 << 20, 31 << 20);
+        assert_eq!(b.next_chunk(4 << 20), 512 << 10, "ratio 31: an eighth");
+        assert!(b.estimate(100) >= 100 * 32);
     }
 
     #[test]

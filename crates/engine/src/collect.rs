@@ -132,10 +132,10 @@ pub(crate) fn collect(
                 sink.reject(&place(r), cx.header)
                     .map_err(EngineError::Output)?;
             }
-            let (flow, output) = match w.encoded.take() {
-                Some(Ok(bytes)) => (sink.write_encoded(&bytes), out.lines.len() + bytes.len()),
-                Some(Err(e)) => (Err(e), 0),
-                None => (sink.write_lines(&out.lines), out.lines.len()),
+            let flow = match w.encoded.take() {
+                Some(Ok(bytes)) => sink.write_encoded(&bytes),
+                Some(Err(e)) => Err(e),
+                None => sink.write_lines(&out.lines),
             };
             let flow = flow.map_err(EngineError::Output)?;
             counters.rows += out.rows;
@@ -163,7 +163,7 @@ pub(crate) fn collect(
             if flow == Flow::Stop {
                 return Ok(Collected::Done(counters));
             }
-            budget.give_back(w.charge, data.len(), output);
+            budget.give_back(w.charge);
             if let Piece::Owned(buf) = w.piece {
                 let _ = pool.send(buf);
             }

@@ -338,6 +338,7 @@ where
                             last: w.last,
                         };
                         conv.convert(data, at, &mut w.out);
+                        budget.learn(data.len(), w.out.lines.len());
                         if let Some(enc) = encoders.filter(|_| !w.out.lines.is_empty()) {
                             let mut bytes = Vec::new();
                             let r = enc.encode(&w.out.lines, &mut bytes);

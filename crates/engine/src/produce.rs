@@ -70,7 +70,7 @@ pub(crate) fn produce<'a>(
                 let _ = send(Piece::Range(pos..pos), true);
             }
             while pos < data.len() {
-                let end = boundary.chunk_end(data, pos, chunk);
+                let end = boundary.chunk_end(data, pos, budget.next_chunk(chunk));
                 if send(Piece::Range(pos..end), end == data.len()).is_err() {
                     break;
                 }
@@ -86,7 +86,7 @@ pub(crate) fn produce<'a>(
                 buf.clear();
                 buf.append(&mut carry);
                 if !eof {
-                    eof = !fill(reader, &mut buf, chunk)?;
+                    eof = !fill(reader, &mut buf, budget.next_chunk(chunk))?;
                 }
                 let mut oversize = false;
                 while !eof {

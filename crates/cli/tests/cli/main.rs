@@ -16,6 +16,7 @@ mod support;
 
 mod bench;
 mod check;
+mod compressed;
 mod convert;
 mod infer;
 mod input_limits;
