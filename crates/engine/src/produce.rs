@@ -85,11 +85,24 @@ pub(crate) fn produce<'a>(
                 let mut buf = pool.try_recv().unwrap_or_default();
                 buf.clear();
                 buf.append(&mut carry);
-                if !eof {
-                    eof = !fill(reader, &mut buf, budget.next_chunk(chunk))?;
+                // What is carried over (the stream's first read, a re-cut's rest) may hold
+                // more than the budget's chunk: cut it as a mapped input is cut, so an input
+                // that writes many lines per byte stays within the budget on stdin too.
+                let target = budget.next_chunk(chunk);
+                let mut cut = false;
+                if buf.len() > target {
+                    let end = boundary.chunk_end(&buf, 0, target);
+                    if end < buf.len() {
+                        carry.extend_from_slice(&buf[end..]);
+                        buf.truncate(end);
+                        cut = true;
+                    }
+                }
+                if !eof && !cut {
+                    eof = !fill(reader, &mut buf, target)?;
                 }
                 let mut oversize = false;
-                while !eof {
+                while !eof && !cut {
                     if let Some(end) = boundary.last_complete(&buf) {
                         carry.extend_from_slice(&buf[end..]);
                         buf.truncate(end);

@@ -953,3 +953,61 @@ fn check_of_an_input_that_fails_midway_counts_the_lines_it_checked() {
         "{e}"
     );
 }
+
+#[test]
+fn stdin_that_writes_many_lines_per_byte_stays_within_the_memory_budget() {
+    // 60 x 60 crossed globs: each 470-byte row writes 3,600 lines (about 170 MB from 0.7 MB).
+    // The stream's first read held the whole input and went out as one chunk, so all its
+    // output was in memory at once (about 180 MiB); it is now cut to the budget's chunk
+    // size as a mapped input is (about 80 MiB in a release build).
+    let dir = TempDir::new("ratio-stdin");
+    let s = write_text(
+        &dir,
+        "s.toml",
+        "measurement = \"pair\"\nformat = \"csv\"\n[tags]\na = { key_of = \"a*\" }\n\
+         b = { key_of = \"b*\" }\n[fields]\nav = { column = \"a*\", type = \"integer\" }\n\
+         bv = { column = \"b*\", type = \"integer\" }\n",
+    );
+    let header: Vec<String> = (0..60)
+        .map(|i| format!("a{i}"))
+        .chain((0..60).map(|i| format!("b{i}")))
+        .collect();
+    let mut text = header.join(",") + "\n";
+    for r in 0..1500 {
+        let row: Vec<String> = (0..120).map(|i| ((r + i) % 1000).to_string()).collect();
+        text.push_str(&row.join(","));
+        text.push('\n');
+    }
+    let csv = write_text(&dir, "x.csv", &text);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lpconvert"))
+        .args(["-q", "--threads", "2", "-s", &s])
+        .stdin(std::fs::File::open(&csv).unwrap())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    let status = loop {
+        if let Ok(status) = std::fs::read_to_string(&status_path) {
+            if let Some(kib) = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak_kib = peak_kib.max(kib);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(peak_kib > 0, "no /proc reading");
+    assert!(
+        peak_kib < 140 * 1024,
+        "peak RSS {} MiB on stdin",
+        peak_kib / 1024
+    );
+}

@@ -230,13 +230,15 @@ pub fn format_from_name(path: &str) -> Option<(lpconvert_schema::Format, bool)> 
 /// reading is linear in the data whatever `want` is (pipes return 64 KiB at a time).
 const READ_STEP: usize = 256 * 1024;
 
-/// Reads from `r` into `buf` until it holds at least `want` bytes or the stream ends.
+/// Reads from `r` into `buf` until it holds at least `want` bytes or the stream ends, asking
+/// no more than `want` of any `read`: a small `want` (the memory budget's chunk for an input
+/// that writes many lines per byte) reads a small piece, even from a pipe holding 64 KiB.
 /// Returns false at the end of the stream. The buffer grows geometrically (`Vec` growth)
 /// with the data read, never to `want` ahead of it.
 pub fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
     while buf.len() < want {
         let len = buf.len();
-        let room = (want - len).clamp(64 * 1024, READ_STEP);
+        let room = (want - len).min(READ_STEP);
         buf.resize(len + room, 0);
         match r.read(&mut buf[len..]) {
             Ok(0) => {
