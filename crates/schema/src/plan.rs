@@ -282,6 +282,9 @@ fn not_in_header(name: &str, header: &[String], input_name: &str) -> String {
     )
 }
 
+/// A tag's or field's compiled prefix (`,key=`), input and value rule.
+type KeyedEntry = (Vec<u8>, Input, Option<Box<ValueRule>>);
+
 struct Resolver<'a> {
     iterations: &'a Iterations,
     /// The iteration the last resolved source performs, if any.
@@ -408,6 +411,29 @@ impl Resolver<'_> {
             return Ok((Input::Const(Vec::new()), Some(Box::new(rule))));
         }
         Ok((self.input(key, source)?, ValueRule::regex(regex)))
+    }
+
+    /// A tag's or field's prefix (`,key=`), input and rule (see [`KeyedEntry`]). An NDJSON pattern key over
+    /// members becomes a spread (pushed on `spreads`), its entry an empty placeholder; any
+    /// other entry is resolved by [`Resolver::entry`]. `(table, key, kind)` name the entry.
+    fn keyed_entry(
+        &mut self,
+        (table, key, kind): (&str, &str, &KeyKind),
+        source: &Source,
+        regex: Option<&regex::bytes::Regex>,
+        target: Target,
+        spreads: &mut Vec<Spread>,
+    ) -> Result<KeyedEntry, SchemaError> {
+        let mut prefix = b",".to_vec();
+        lpconvert_lp::write_key(&mut prefix, key.as_bytes());
+        prefix.push(b'=');
+        let name = format!("{table}.{key}");
+        if let (KeyKind::Pattern { exclude }, Source::Path(p)) = (kind, source) {
+            spreads.push(self.spread(&name, p, target, key, exclude)?);
+            return Ok((prefix, Input::Const(Vec::new()), ValueRule::regex(regex)));
+        }
+        let (input, rule) = self.entry(&name, source, regex)?;
+        Ok((prefix, input, rule))
     }
 
     /// An NDJSON pattern key over the members of `path` (ending in `/*`).
@@ -554,29 +580,13 @@ impl Plan {
         bind(&mut r, Target::Measurement);
         let mut tags = Vec::with_capacity(schema.tags.len());
         for (i, t) in schema.tags.iter().enumerate() {
-            let mut prefix = b",".to_vec();
-            lpconvert_lp::write_key(&mut prefix, t.key.as_bytes());
-            prefix.push(b'=');
-            let mut tag_rule = ValueRule::regex(t.regex.as_ref());
-            let input = match (&t.key_kind, &t.source) {
-                (KeyKind::Pattern { exclude }, Source::Path(p)) => {
-                    let sp = r.spread(
-                        &format!("tags.{}", t.key),
-                        p,
-                        Target::Tag(i),
-                        &t.key,
-                        exclude,
-                    )?;
-                    spreads.push(sp);
-                    Input::Const(Vec::new())
-                }
-                _ => {
-                    let (input, rule) =
-                        r.entry(&format!("tags.{}", t.key), &t.source, t.regex.as_ref())?;
-                    tag_rule = rule;
-                    input
-                }
-            };
+            let (prefix, input, tag_rule) = r.keyed_entry(
+                ("tags", &t.key, &t.key_kind),
+                &t.source,
+                t.regex.as_ref(),
+                Target::Tag(i),
+                &mut spreads,
+            )?;
             bind(&mut r, Target::Tag(i));
             if let KeyKind::FromData { source, .. } = &t.key_kind {
                 let slot = r.data_key(&format!("tags.{}", t.key), source)?;
@@ -608,29 +618,13 @@ impl Plan {
         }
         let mut fields = Vec::with_capacity(schema.fields.len());
         for (i, f) in schema.fields.iter().enumerate() {
-            let mut prefix = b",".to_vec();
-            lpconvert_lp::write_key(&mut prefix, f.key.as_bytes());
-            prefix.push(b'=');
-            let mut field_rule = ValueRule::regex(f.regex.as_ref());
-            let input = match (&f.key_kind, &f.source) {
-                (KeyKind::Pattern { exclude }, Source::Path(p)) => {
-                    let sp = r.spread(
-                        &format!("fields.{}", f.key),
-                        p,
-                        Target::Field(i),
-                        &f.key,
-                        exclude,
-                    )?;
-                    spreads.push(sp);
-                    Input::Const(Vec::new())
-                }
-                _ => {
-                    let (input, rule) =
-                        r.entry(&format!("fields.{}", f.key), &f.source, f.regex.as_ref())?;
-                    field_rule = rule;
-                    input
-                }
-            };
+            let (prefix, input, mut field_rule) = r.keyed_entry(
+                ("fields", &f.key, &f.key_kind),
+                &f.source,
+                f.regex.as_ref(),
+                Target::Field(i),
+                &mut spreads,
+            )?;
             bind(&mut r, Target::Field(i));
             if let Some(number) = NumberRule::of_field(f) {
                 field_rule
