@@ -462,7 +462,7 @@ fn slot_name(plan: &Plan, slot: usize) -> String {
 }
 
 /// Sorts the line plan's tags by key, keeping track of where each compiled tag went.
-fn sort_tags(line: &mut LinePlan) {
+pub(crate) fn sort_tags(line: &mut LinePlan) {
     let mut pairs: Vec<_> = line
         .plan
         .tags

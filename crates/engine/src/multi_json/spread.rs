@@ -75,14 +75,7 @@ impl JsonIterations {
         }
         let line = &mut *w.line;
         if spread_tags && w.multi.sort_tags {
-            let mut pairs: Vec<_> = line
-                .plan
-                .tags
-                .drain(..)
-                .zip(line.tag_base.drain(..))
-                .collect();
-            pairs.sort_by(|a, b| a.0.name.as_bytes().cmp(b.0.name.as_bytes()));
-            (line.plan.tags, line.tag_base) = pairs.into_iter().unzip();
+            crate::multi::sort_tags(line);
         }
         for (pos, b) in line.tag_base.iter().enumerate() {
             if let Some(b) = b {
