@@ -3,8 +3,8 @@
 
 use crate::convert::outputs_of;
 use crate::exit::{is_closed, stdout_error, Exit, StdoutClosed};
-use crate::shared::inputs_or_stdin;
-use lpconvert_engine::{check_input, Counters, EngineError, Flow, Reject, Sink};
+use lpconvert_engine::input::list::Accept;
+use lpconvert_engine::{check_inputs, Counters, EngineError, Flow, Reject, Sink};
 use lpconvert_lp::target::Target;
 use lpconvert_send::output::check_outputs;
 use std::io::{self, Write};
@@ -16,8 +16,11 @@ const MAX_PRINTED: u64 = 100;
 /// Options of `lpconvert check`.
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Line protocol files; none or `-` reads stdin. `.gz` and `.zst` are decompressed.
+    /// Line protocol files; none or `-` reads stdin. `.gz` and `.zst` are decompressed. A
+    /// directory stands for the `.lp` and `.txt` files below it; a quoted glob is expanded.
     pub inputs: Vec<String>,
+    #[command(flatten)]
+    pub list: crate::inputs::ListArgs,
     /// Also flag what this server refuses or reads differently.
     #[arg(long, value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
     pub target: Option<String>,
@@ -31,26 +34,10 @@ pub struct CheckArgs {
 struct CheckSink<W: Write> {
     out: W,
     printed: u64,
-    /// The counters of the current input at its last chunk, and its bad lines since.
-    partial: Counters,
-    bad_here: u64,
-}
-
-impl<W: Write> CheckSink<W> {
-    /// Starts a new input.
-    fn start_input(&mut self) {
-        self.partial = Counters::default();
-        self.bad_here = 0;
-    }
-
-    /// What the current input counted before it stopped with an error: its bad lines all
-    /// counted (they were printed), and lines = valid + invalid + blank at least.
-    fn counted_so_far(&self) -> Counters {
-        let mut c = self.partial;
-        c.rejected = c.rejected.max(self.bad_here);
-        c.rows = c.rows.max(c.written + c.skipped + c.rejected);
-        c
-    }
+    /// An input could not be read to its end.
+    io_error: bool,
+    /// Inputs checked to their end.
+    files: u64,
 }
 
 impl<W: Write> Sink for CheckSink<W> {
@@ -67,12 +54,23 @@ impl<W: Write> Sink for CheckSink<W> {
             writeln!(self.out, "{}:{}: {}", r.file, r.line, r.message)?;
         }
         self.printed += 1;
-        self.bad_here += 1;
         Ok(())
     }
 
-    fn progress(&mut self, c: &Counters) {
-        self.partial = *c;
+    fn input_done(&mut self, _name: &str, _counters: &Counters) {
+        self.files += 1;
+    }
+
+    /// An input that cannot be read is said, and the next one is checked; the lines checked
+    /// before the error still count.
+    fn input_error(&mut self, e: EngineError, _counted: &Counters) -> Result<(), EngineError> {
+        if let EngineError::Output(_) = e {
+            return Err(e);
+        }
+        let _ = self.out.flush();
+        note!("lpconvert: {e}");
+        self.io_error = true;
+        Ok(())
     }
 }
 
@@ -80,7 +78,7 @@ impl<W: Write> Sink for CheckSink<W> {
 /// was closed before the end).
 pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     let target = a.target.as_deref().and_then(Target::parse);
-    let inputs = inputs_or_stdin(&a.inputs);
+    let inputs = crate::inputs::list(&a.inputs, &a.list, Accept::LineProtocol)?;
     // `check a.lp > a.lp`: the shell emptied the input; say so rather than call it valid.
     check_outputs(&inputs, &outputs_of(None, None)).map_err(anyhow::Error::msg)?;
     let tuning = a.tuning.tuning();
@@ -88,29 +86,20 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     let mut sink = CheckSink {
         out: io::BufWriter::new(stdout.lock()),
         printed: 0,
-        partial: Counters::default(),
-        bad_here: 0,
+        io_error: false,
+        files: 0,
     };
     let start = Instant::now();
-    let mut total = Counters::default();
-    let mut io_error = false;
-    for path in &inputs {
-        sink.start_input();
-        let result = lpconvert_engine::open(path)
-            .map_err(|e| EngineError::Input(format!("{path}: {e}")))
-            .and_then(|input| check_input(input, target, tuning, &mut sink));
-        match result {
-            Ok(c) => total.add(&c),
-            Err(EngineError::Output(e)) if is_closed(&e) => return Err(StdoutClosed.into()),
-            Err(e) => {
-                let _ = sink.out.flush();
-                note!("lpconvert: {e}");
-                // The lines checked before the error (and the bad ones printed) still count.
-                total.add(&sink.counted_so_far());
-                io_error = true;
-            }
+    let total = match check_inputs(&inputs, target, tuning, &mut sink) {
+        Ok(c) => c,
+        Err(EngineError::Output(e)) if is_closed(&e) => return Err(StdoutClosed.into()),
+        Err(e) => {
+            let _ = sink.out.flush();
+            note!("lpconvert: {e}");
+            return Ok(Exit::Error);
         }
-    }
+    };
+    let io_error = sink.io_error;
     sink.out.flush().map_err(stdout_error)?;
     if !a.quiet {
         let secs = start.elapsed().as_secs_f64().max(1e-9);
@@ -119,7 +108,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
             note!("lpconvert: ... and {more} more bad lines (the first {MAX_PRINTED} are shown)");
         }
         note!(
-            "{} lines: {} valid points, {} invalid, {} blank or comment{}; {:.1} MB in {:.2}s ({:.0} MB/s)",
+            "{} lines: {} valid points, {} invalid, {} blank or comment{}; {:.1} MB in {:.2}s ({:.0} MB/s), {} file{}",
             total.rows,
             total.written,
             total.rejected,
@@ -127,7 +116,9 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
             target.map_or(String::new(), |t| format!(" (target {})", t.label())),
             total.bytes as f64 / 1e6,
             secs,
-            total.bytes as f64 / 1e6 / secs
+            total.bytes as f64 / 1e6 / secs,
+            crate::inputs::thousands(sink.files),
+            if sink.files == 1 { "" } else { "s" }
         );
     }
     Ok(if io_error {

@@ -1,9 +1,10 @@
 //! `lpconvert convert`: CSV/NDJSON to line protocol with a schema.
 
 use crate::exit::{is_closed, Exit, StdoutClosed};
-use crate::shared::{inputs_or_stdin, RejectFiles, RejectsFile, Summary};
+use crate::shared::{total_size, Files, RejectFiles, RejectsFile, Summary};
+use lpconvert_engine::input::list::Accept;
 use lpconvert_engine::{
-    convert_input, load_schema_or_annotated, ChunkEncoder, Counters, EngineError, Flow,
+    convert_inputs, load_schema_or_annotated, ChunkEncoder, Counters, EngineError, Flow,
     MakeEncoder, Overrides, Reject, Sink,
 };
 use lpconvert_send::output::{
@@ -21,8 +22,11 @@ pub struct ConvertArgs {
     #[arg(short, long)]
     pub schema: Option<PathBuf>,
     /// Input files, converted in order; none or `-` reads stdin. `.gz` and `.zst` are
-    /// decompressed.
+    /// decompressed. A directory stands for the files below it that the format reads
+    /// (sorted); a quoted glob (`'data/**/*.csv'`) is expanded by lpconvert.
     pub inputs: Vec<String>,
+    #[command(flatten)]
+    pub list: crate::inputs::ListArgs,
     /// Write the line protocol here instead of stdout (gzip when it ends in `.gz`, zstd for
     /// `.zst`, compressed by the worker threads). Written as FILE.partial, renamed to FILE when
     /// the run ends with 0 or 3; `-` is standard output.
@@ -59,6 +63,8 @@ struct ConvertSink {
     progress: Option<indicatif::ProgressBar>,
     done_before: u64,
     quiet_errors: bool,
+    /// The inputs converted to their end, and their counters.
+    files: Files,
 }
 
 impl Sink for ConvertSink {
@@ -100,16 +106,23 @@ impl Sink for ConvertSink {
 
     fn progress(&mut self, c: &Counters) {
         if let Some(p) = &self.progress {
-            p.set_position(c.bytes);
+            let mut all = self.files.counters;
+            all.add(c);
+            p.set_position(all.bytes);
             let secs = p.elapsed().as_secs_f64().max(1e-3);
             p.set_message(format!(
-                "{} rows read, {} converted, {} lines written, {:.0} rows/s",
-                c.rows,
-                c.written,
-                c.lines,
-                c.rows as f64 / secs
+                "{}{} rows read, {} converted, {} lines written, {:.0} rows/s",
+                self.files.progress(),
+                all.rows,
+                all.written,
+                all.lines,
+                all.rows as f64 / secs
             ));
         }
+    }
+
+    fn input_done(&mut self, _name: &str, c: &Counters) {
+        self.files.done(c);
     }
 }
 
@@ -136,7 +149,13 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
     if a.output.as_deref() == Some(std::path::Path::new("-")) {
         a.output = None;
     }
-    let inputs = inputs_or_stdin(&a.inputs);
+    let overrides = Overrides {
+        format: a.format.as_deref(),
+        precision: a.precision.as_deref(),
+        on_error: a.on_error.as_deref(),
+    };
+    let schema = load_schema_or_annotated(a.schema.as_deref(), &overrides)?;
+    let inputs = crate::inputs::list(&a.inputs, &a.list, Accept::for_schema(&schema))?;
     // Before anything is opened: no output is an input or another output.
     let outs = outputs_of(
         a.output.as_deref(),
@@ -148,12 +167,6 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
             "--compression-level applies to an output file ending in .gz or .zst (-o out.lp.gz)"
         );
     }
-    let overrides = Overrides {
-        format: a.format.as_deref(),
-        precision: a.precision.as_deref(),
-        on_error: a.on_error.as_deref(),
-    };
-    let schema = load_schema_or_annotated(a.schema.as_deref(), &overrides)?;
     let tuning = a.tuning.tuning();
     // Created (as FILE.partial) before any input is read: an unwritable place fails now.
     let out = Output::create(a.output.as_deref(), a.compression_level)?;
@@ -172,36 +185,20 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
     let mut sink = ConvertSink {
         out,
         rejects,
-        progress: None,
+        progress: show_progress.then(|| crate::shared::progress_bar(total_size(&inputs))),
         done_before: 0,
         quiet_errors: a.quiet,
+        files: Files::new(inputs.len()),
     };
     let start = Instant::now();
-    let mut total = Counters::default();
-    let mut status = Ok(());
-    for path in &inputs {
-        let input = match lpconvert_engine::open(path) {
-            Ok(i) => i,
-            Err(e) => {
-                status = Err(EngineError::Input(format!("{path}: {e}")));
-                break;
-            }
-        };
-        if show_progress {
-            sink.progress = Some(crate::shared::progress_bar(input.size));
-        }
-        let result = convert_input(input, &schema, tuning, &mut sink);
-        if let Some(p) = sink.progress.take() {
-            p.finish_and_clear();
-        }
-        match result {
-            Ok(c) => total.add(&c),
-            Err(e) => {
-                status = Err(e);
-                break;
-            }
-        }
+    let result = convert_inputs(&inputs, &schema, tuning, &mut sink);
+    if let Some(p) = sink.progress.take() {
+        p.finish_and_clear();
     }
+    let (total, status) = match result {
+        Ok(c) => (c, Ok(())),
+        Err(e) => (Counters::default(), Err(e)),
+    };
     let flushed = sink.out.flush();
     let closed = matches!(&flushed, Err(e) if is_closed(e))
         || matches!(&status, Err(EngineError::Output(e)) if is_closed(e));
@@ -233,6 +230,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
             Exit::Error
         }
     };
+    let sink_files = sink.files.done;
     let code = settle(sink.out, sink.rejects, code, closed, a.quiet);
     if closed && code == Exit::Ok {
         // A closed stdout (`| head`) ends quietly.
@@ -246,7 +244,8 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
             "{}",
             Summary {
                 counters: total,
-                elapsed: start.elapsed()
+                elapsed: start.elapsed(),
+                files: sink_files,
             }
         );
     }

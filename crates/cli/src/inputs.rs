@@ -130,3 +130,55 @@ fn read_error(path: &Path, e: io::Error) -> anyhow::Error {
         anyhow::Error::new(e).context(format!("cannot read {}", path.display()))
     }
 }
+
+/// Where convert, check and replay find their inputs besides the INPUT arguments.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ListArgs {
+    /// Read input paths from FILE (`-` for stdin), one per line (blank lines ignored), after
+    /// the INPUT arguments; a directory listed stands for the files below it.
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<String>,
+    /// With --files-from: the paths are separated by NUL bytes (`find -print0`).
+    #[arg(short = '0', long = "null", requires = "files_from")]
+    pub null: bool,
+    /// Say how many inputs were listed, and how many files in the directories given were
+    /// left out because of their names.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// The inputs of a run: the INPUT arguments and `--files-from` expanded by the engine's
+/// listing (directories, globs quoted for lpconvert, lists), files taken as `accept` says.
+pub fn list(
+    args: &[String],
+    l: &ListArgs,
+    accept: input::list::Accept,
+) -> anyhow::Result<Vec<String>> {
+    let from = l
+        .files_from
+        .as_deref()
+        .map(|path| input::list::FilesFrom { path, nul: l.null });
+    let listing = input::list::list_inputs(args, from, accept, &mut io::stdin().lock())?;
+    if l.verbose {
+        note!(
+            "lpconvert: {} inputs listed; {} files in the directories given left out (not named {})",
+            thousands(listing.paths.len() as u64),
+            thousands(listing.skipped),
+            accept.names()
+        );
+    }
+    Ok(listing.paths)
+}
+
+/// `n` with a comma between thousands (`4,998`).
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -36,6 +36,8 @@ struct ReplayOptions {
     #[arg(value_name = "INPUT")]
     inputs: Vec<String>,
     #[command(flatten)]
+    list: crate::inputs::ListArgs,
+    #[command(flatten)]
     server: crate::server::ServerArgs,
     /// Precision of the timestamps in the input: ns, us, ms or s (default ns; with --schema,
     /// the schema's, which this overrides).
@@ -108,9 +110,22 @@ struct ReplayOptions {
     quiet: bool,
 }
 
+/// What a directory contributes to a replay: line protocol, or with --schema what --format
+/// says (the schema itself is read once, later).
+fn replay_accepts(args: &ReplayOptions) -> lpconvert_engine::input::list::Accept {
+    use lpconvert_engine::input::list::Accept;
+    match (&args.schema, args.format.as_deref()) {
+        (None, _) => Accept::LineProtocol,
+        (Some(_), Some("csv")) => Accept::Csv,
+        (Some(_), Some("ndjson")) => Accept::Ndjson,
+        (Some(_), _) => Accept::Data,
+    }
+}
+
 /// Runs `lpconvert replay`; returns the exit status.
 pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
-    let args = *args.options;
+    let mut args = *args.options;
+    args.inputs = crate::inputs::list(&args.inputs, &args.list, replay_accepts(&args))?;
     let timeout = crate::server::check_connection(&args.server.url, &args.timeout)?;
     // Before anything is opened: no output is an input or another output.
     lpconvert_send::output::check_outputs(

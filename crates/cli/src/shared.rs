@@ -134,6 +134,55 @@ pub struct Summary {
     pub counters: Counters,
     /// Wall time.
     pub elapsed: Duration,
+    /// Inputs converted.
+    pub files: u64,
+}
+
+/// The inputs of a run converted so far, for progress and the summary.
+#[derive(Debug, Default)]
+pub struct Files {
+    /// Inputs converted to their end.
+    pub done: u64,
+    /// Inputs listed.
+    pub total: u64,
+    /// The counters of the inputs converted.
+    pub counters: Counters,
+}
+
+impl Files {
+    /// No input converted yet of `total`.
+    pub fn new(total: usize) -> Files {
+        Files {
+            total: total as u64,
+            ..Files::default()
+        }
+    }
+
+    /// One more input converted, with its counters.
+    pub fn done(&mut self, c: &Counters) {
+        self.done += 1;
+        self.counters.add(c);
+    }
+
+    /// `files: 4,998 of 5,000, ` for progress (nothing for one input).
+    pub fn progress(&self) -> String {
+        if self.total <= 1 {
+            return String::new();
+        }
+        format!(
+            "files: {} of {}, ",
+            crate::inputs::thousands(self.done),
+            crate::inputs::thousands(self.total)
+        )
+    }
+}
+
+/// The bytes of `inputs` when all are regular uncompressed files (for progress).
+pub fn total_size(inputs: &[String]) -> Option<u64> {
+    inputs
+        .iter()
+        .map(|i| lpconvert_engine::input::plain_size(i))
+        .sum()
 }
 
 impl std::fmt::Display for Summary {
@@ -151,12 +200,14 @@ impl std::fmt::Display for Summary {
         }
         write!(
             f,
-            ", {} skipped, {} rejected in {:.2} s ({:.1} MB/s, {:.0} rows/s)",
+            ", {} skipped, {} rejected in {:.2} s ({:.1} MB/s, {:.0} rows/s), {} file{}",
             c.skipped,
             c.rejected,
             secs,
             c.bytes as f64 / 1e6 / secs,
-            c.rows as f64 / secs
+            c.rows as f64 / secs,
+            crate::inputs::thousands(self.files),
+            if self.files == 1 { "" } else { "s" }
         )
     }
 }
@@ -179,6 +230,7 @@ mod tests {
         let s = Summary {
             counters,
             elapsed: Duration::from_secs(1),
+            files: 1,
         };
         s.to_string()
     }

@@ -34,10 +34,16 @@ pub(crate) fn chunk_size(chunk: usize, threads: usize) -> usize {
     chunk.min(fair.max(MIN_CHUNK)).max(1)
 }
 
+/// Inputs open at once (mapped or read): the producer opens the next one only when fewer are
+/// in flight, so a run over many files holds few descriptors and mappings.
+pub(crate) const MAX_OPEN_INPUTS: usize = 32;
+
 #[derive(Default)]
 struct State {
     used: u64,
     closed: bool,
+    /// Inputs opened and not yet collected to their end.
+    files: usize,
 }
 
 /// Bytes in flight, shared by the producer, the workers and the collector.
@@ -139,6 +145,53 @@ impl Budget {
         let mut s = self.state();
         s.used = s.used.saturating_sub(n);
         self.freed.notify_all();
+    }
+
+    /// Counts an input as open without waiting (one a pass goes on with).
+    pub(crate) fn count_file(&self) {
+        self.state().files += 1;
+    }
+
+    /// Counts an input as open when fewer than [`MAX_OPEN_INPUTS`] are; false when as many
+    /// are open.
+    pub(crate) fn try_take_file(&self) -> bool {
+        let mut s = self.state();
+        if s.files >= MAX_OPEN_INPUTS {
+            return false;
+        }
+        s.files += 1;
+        true
+    }
+
+    /// Counts an input as open, waiting while [`MAX_OPEN_INPUTS`] are. False once
+    /// [`Budget::close`]d.
+    pub(crate) fn take_file(&self) -> bool {
+        let mut s = self.state();
+        while !s.closed && s.files >= MAX_OPEN_INPUTS {
+            s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
+        }
+        if s.closed {
+            return false;
+        }
+        s.files += 1;
+        true
+    }
+
+    /// An input is collected to its end (or failed).
+    pub(crate) fn give_file(&self) {
+        let mut s = self.state();
+        s.files = s.files.saturating_sub(1);
+        self.freed.notify_all();
+    }
+
+    /// Waits until nothing is in flight (every chunk sent was collected). False once
+    /// [`Budget::close`]d.
+    pub(crate) fn wait_idle(&self) -> bool {
+        let mut s = self.state();
+        while !s.closed && s.used > 0 {
+            s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
+        }
+        !s.closed
     }
 
     /// Ends the waits: the collector takes no more chunks.

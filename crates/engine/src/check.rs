@@ -13,13 +13,15 @@
 
 use crate::chunker::Boundary;
 use crate::input::{fill, Input, InputData, UTF8_BOM};
+use crate::job::{Job, Prepared};
 use crate::pipeline::{
-    self, oversize_message, ChunkAt, ChunkConverter, Context, Feed, Sink, Tuning,
+    self, oversize_message, ChunkAt, ChunkConverter, Context, Feed, MakeConverter, Sink, Tuning,
 };
 use crate::report::{ChunkOutput, Counters, RowReject};
 use crate::EngineError;
 use lpconvert_lp::parse::ErrorKind;
 use lpconvert_lp::target::{check_line, check_record, Problem, Target, Verdict};
+use std::sync::Arc;
 
 /// Longest run of physical lines joined when a string value holds raw line feeds.
 const MAX_JOINED_BYTES: usize = lpconvert_lp::parse::MAX_STRING_LEN + 4096;
@@ -160,6 +162,20 @@ impl ChunkConverter for Check {
     }
 }
 
+/// The one way line protocol is read (the rules of `target`), shared by every input.
+struct CheckKind {
+    target: Option<Target>,
+    max_record: usize,
+}
+
+impl MakeConverter for CheckKind {
+    fn make(&self) -> Box<dyn ChunkConverter> {
+        Box::new(Check {
+            worker: CheckWorker::new(self.target, self.max_record),
+        })
+    }
+}
+
 /// Checks one input of line protocol, handing each bad line to `sink.reject` in input
 /// order (1-based absolute line numbers). `sink.write_lines` receives nothing.
 pub fn check_input(
@@ -168,65 +184,96 @@ pub fn check_input(
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
-    let name = input.name.clone();
-    let bom_note = |sink: &mut dyn Sink| {
-        sink.note(&format!(
-            "{name}: note: a UTF-8 byte order mark at the start was ignored"
-        ))
-        .map_err(EngineError::Output)
+    let kind: Arc<dyn MakeConverter> = Arc::new(CheckKind {
+        target,
+        max_record: tuning.max_record,
+    });
+    pipeline::run_one(prepare(input, &kind, tuning.chunk_size), tuning, sink)
+}
+
+/// Checks the inputs at `paths` (`-` for stdin) in order through one pipeline, each opened
+/// when reached; the sink hears of each input's end or failure ([`Sink::input_done`],
+/// [`Sink::input_error`], which decides whether the run goes on).
+pub fn check_inputs(
+    paths: &[String],
+    target: Option<Target>,
+    tuning: Tuning,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError> {
+    let kind: Arc<dyn MakeConverter> = Arc::new(CheckKind {
+        target,
+        max_record: tuning.max_record,
+    });
+    let mut paths = paths.iter();
+    let mut walk = || {
+        let path = paths.next()?;
+        Some(match crate::open(path) {
+            Ok(input) => prepare(input, &kind, tuning.chunk_size),
+            Err(e) => Prepared::Failed(EngineError::Input(format!("{path}: {e}"))),
+        })
     };
+    pipeline::run(&mut walk, tuning, sink)
+}
+
+/// Reads the start of an input (text or not, a byte order mark): what the producer hands on.
+fn prepare(input: Input, kind: &Arc<dyn MakeConverter>, chunk: usize) -> Prepared {
+    let name = input.name;
     let not_text = |head: &[u8]| match crate::input::text_problem(&name, head) {
         Some(p) => Err(EngineError::Input(format!("{name} {p}"))),
         None => Ok(()),
     };
-    let mut cx = Context {
-        name: &name,
-        base_line: 0,
-        header: None,
-        preamble_bytes: 0,
-        base_column: 0,
-        unbounded_hint: ", with no line feed in 16 times that: is this a line protocol text file?",
-    };
-    let make = || Check {
-        worker: CheckWorker::new(target, tuning.max_record),
-    };
-    match input.data {
+    let bom_note = format!("{name}: note: a UTF-8 byte order mark at the start was ignored");
+    let (map, feed, bom) = match input.data {
         InputData::Mapped(map) => {
-            not_text(&map)?;
-            let mut bom = 0;
-            if map.starts_with(UTF8_BOM) {
-                bom_note(sink)?;
-                bom = UTF8_BOM.len();
+            if let Err(e) = not_text(&map) {
+                return Prepared::Failed(e);
             }
-            cx.preamble_bytes = bom as u64;
-            pipeline::run(
-                Feed::Mapped(&map, bom),
-                Boundary::Lines,
-                tuning,
-                make,
-                &cx,
-                sink,
-            )
+            let bom = if map.starts_with(UTF8_BOM) {
+                UTF8_BOM.len()
+            } else {
+                0
+            };
+            (Some(map), Feed::Mapped(bom), bom)
         }
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();
-            let eof = !fill(&mut reader, &mut buf, 64 * 1024)
-                .map_err(|e| EngineError::Input(crate::input::read_error_text(&name, &e)))?;
-            not_text(&buf)?;
-            if buf.starts_with(UTF8_BOM) {
-                bom_note(sink)?;
-                buf.drain(..UTF8_BOM.len());
-                cx.preamble_bytes = UTF8_BOM.len() as u64;
+            let eof = match fill(&mut reader, &mut buf, 64 * 1024) {
+                Ok(more) => !more,
+                Err(e) => {
+                    let e = crate::input::read_error_text(&name, &e);
+                    return Prepared::Failed(EngineError::Input(e));
+                }
+            };
+            if let Err(e) = not_text(&buf) {
+                return Prepared::Failed(e);
             }
-            pipeline::run(
-                Feed::Stream(buf, eof, &mut reader),
-                Boundary::Lines,
-                tuning,
-                make,
-                &cx,
-                sink,
-            )
+            let mut bom = 0;
+            if buf.starts_with(UTF8_BOM) {
+                buf.drain(..UTF8_BOM.len());
+                bom = UTF8_BOM.len();
+            }
+            (None, Feed::Stream(buf, eof, reader), bom)
         }
+    };
+    let job = Job {
+        cx: Context {
+            name,
+            base_line: 0,
+            header: None,
+            preamble_bytes: bom as u64,
+            base_column: 0,
+            unbounded_hint:
+                ", with no line feed in 16 times that: is this a line protocol text file?",
+        },
+        map,
+        make: Arc::clone(kind),
+        boundary: Boundary::Lines,
+        chunk,
+        notes: if bom > 0 { vec![bom_note] } else { Vec::new() },
+    };
+    Prepared::Body {
+        job: Arc::new(job),
+        feed,
     }
 }
 

@@ -3,9 +3,11 @@
 use crate::chunk_csv::CsvWorker;
 use crate::chunker::Boundary;
 use crate::csv_record::{Dialect, Record, RecordReader};
-use crate::pipeline::{self, ChunkAt, ChunkConverter, Context, Sink, Tuning};
-use crate::{report, with_preamble, Counters, EngineError, InputData};
+use crate::job::{reading, Job, Plans, Prepared};
+use crate::pipeline::{self, ChunkAt, ChunkConverter, Context, MakeConverter, Sink, Tuning};
+use crate::{read_preamble, report, Counters, EngineError, InputData, Opened};
 use lpconvert_schema::{Format, Plan, Schema, SchemaError};
+use std::sync::Arc;
 
 struct Preamble {
     names: Vec<String>,
@@ -100,15 +102,32 @@ fn csv_preamble(
     }))
 }
 
-struct Csv<'p> {
-    plan: &'p Plan,
+/// A CSV way of reading: a plan and a dialect, shared by the inputs read alike.
+struct CsvKind {
+    plan: Arc<Plan>,
+    dialect: Dialect,
+    max_record: usize,
+}
+
+impl MakeConverter for CsvKind {
+    fn make(&self) -> Box<dyn ChunkConverter> {
+        Box::new(Csv {
+            plan: Arc::clone(&self.plan),
+            dialect: self.dialect,
+            worker: CsvWorker::new(self.max_record),
+        })
+    }
+}
+
+struct Csv {
+    plan: Arc<Plan>,
     dialect: Dialect,
     worker: CsvWorker,
 }
 
-impl ChunkConverter for Csv<'_> {
+impl ChunkConverter for Csv {
     fn convert(&mut self, data: &[u8], _at: ChunkAt, out: &mut report::ChunkOutput) {
-        self.worker.convert(self.plan, self.dialect, data, out);
+        self.worker.convert(&self.plan, self.dialect, data, out);
     }
 
     fn stops_on_error(&self) -> bool {
@@ -125,6 +144,20 @@ pub(crate) fn convert(
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
+    let prepared = prepare(data, name, tab, schema, tuning, &mut Plans::new(schema))?;
+    pipeline::run_one(prepared, tuning, sink)
+}
+
+/// Reads one CSV input's preamble and finds its plan in `plans` (`tab` when the name says
+/// `.tsv`).
+pub(crate) fn prepare(
+    data: InputData,
+    name: &str,
+    tab: bool,
+    schema: &Schema,
+    tuning: Tuning,
+    plans: &mut Plans,
+) -> Result<Prepared, EngineError> {
     let dialect = Dialect::from_spec(&schema.csv, if tab { b'\t' } else { b',' });
     if dialect.quote == dialect.delimiter {
         return Err(SchemaError::Key {
@@ -137,52 +170,70 @@ pub(crate) fn convert(
         .into());
     }
     let first_read = tuning.chunk_size.max(64 * 1024);
-    with_preamble(
+    let opened = read_preamble(
         data,
         name,
         first_read,
         tuning.max_record,
         |d, eof| csv_preamble(d, eof, schema, dialect, name),
         |p| p.body,
-        |feed, head, pre| {
-            if schema.csv.header && pre.header.is_none() {
-                // An empty input: nothing to convert.
-                return Ok(Counters {
-                    bytes: pre.body as u64,
-                    ..Counters::default()
-                });
+    )?;
+    let Opened {
+        pre,
+        head,
+        feed,
+        map,
+    } = opened;
+    if schema.csv.header && pre.header.is_none() {
+        // An empty input: nothing to convert.
+        return Ok(Prepared::Empty {
+            name: name.to_owned(),
+            notes: Vec::new(),
+            counters: Counters {
+                bytes: pre.body as u64,
+                ..Counters::default()
+            },
+        });
+    }
+    let path = crate::input::path_of(name);
+    let key = plans.key(reading(Format::Csv, tab, false), &pre.names, path);
+    let (make, chunk) = plans.get(key, || {
+        let plan = Plan::compile_input(schema, Format::Csv, Some(&pre.names), name, path)?;
+        let chunk = crate::multi::tuning_for(&plan, tuning).chunk_size;
+        let kind: Arc<dyn MakeConverter> = Arc::new(CsvKind {
+            plan: Arc::new(plan),
+            dialect,
+            max_record: tuning.max_record,
+        });
+        Ok((kind, chunk))
+    })?;
+    let cx = Context {
+        name: name.to_owned(),
+        base_line: pre.lines,
+        // The skipped rows and the header, so that a rejects file re-reads alike.
+        header: match (pre.header.clone(), schema.csv.skip_rows) {
+            (Some(r), 0) => head.get(r).map(<[u8]>::to_vec),
+            (None, 0) => None,
+            (h, _) => {
+                let end = h.map_or(pre.body, |r| r.end);
+                let h = &head[..end.min(head.len())];
+                Some(h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h).to_vec())
             }
-            let plan = Plan::compile_input(
-                schema,
-                Format::Csv,
-                Some(&pre.names),
-                name,
-                crate::input::path_of(name),
-            )?;
-            let cx = Context {
-                name,
-                base_line: pre.lines,
-                // The skipped rows and the header, so that a rejects file re-reads alike.
-                header: match (pre.header.clone(), schema.csv.skip_rows) {
-                    (Some(r), 0) => Some(&head[r]),
-                    (None, 0) => None,
-                    (h, _) => {
-                        let end = h.map_or(pre.body, |r| r.end);
-                        let h = &head[..end.min(head.len())];
-                        Some(h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h))
-                    }
-                },
-                preamble_bytes: pre.body as u64,
-                base_column: 0,
-                unbounded_hint: crate::chunk_csv::NO_RECORD_END,
-            };
-            let make = || Csv {
-                plan: &plan,
-                dialect,
-                worker: CsvWorker::new(tuning.max_record),
-            };
-            let tuning = crate::multi::tuning_for(&plan, tuning);
-            pipeline::run(feed, Boundary::for_csv(dialect), tuning, make, &cx, sink)
         },
-    )
+        preamble_bytes: pre.body as u64,
+        base_column: 0,
+        unbounded_hint: crate::chunk_csv::NO_RECORD_END,
+    };
+    let job = Job {
+        cx,
+        map,
+        make,
+        boundary: Boundary::for_csv(dialect),
+        chunk,
+        notes: Vec::new(),
+    };
+    Ok(Prepared::Body {
+        job: Arc::new(job),
+        feed,
+    })
 }

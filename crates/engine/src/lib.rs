@@ -15,6 +15,7 @@ pub mod csv_record;
 mod encoders;
 pub mod head;
 pub mod input;
+mod job;
 pub mod json_scan;
 pub mod mapguard;
 pub mod mapper;
@@ -31,14 +32,16 @@ mod skip_json;
 pub mod stream;
 
 pub use budget::MEMORY_BUDGET;
-pub use check::check_input;
+pub use check::{check_input, check_inputs};
 pub use input::{open, open_stream, Input, InputData};
 pub use pipeline::{ChunkEncoder, Flow, MakeEncoder, Sink, Tuning};
 pub use rejects::{RejectsFile, RejectsStore};
 pub use report::{BadRow, Counters, Reject};
 
+use job::{Plans, Prepared};
 use lpconvert_lp::Precision;
 use lpconvert_schema::{Format, OnError, Schema, SchemaError};
+use mapguard::MappedFile;
 use pipeline::Feed;
 use std::path::{Path, PathBuf};
 
@@ -199,17 +202,86 @@ pub fn convert_input(
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
+    if schema.annotated {
+        return convert_annotated(input, schema, tuning, sink);
+    }
+    let prepared = prepare_input(input, schema, tuning, &mut Plans::new(schema));
+    pipeline::run_one(prepared, tuning, sink)
+}
+
+/// Converts the inputs at `paths` (`-` for stdin) in order through one pipeline, as if their
+/// outputs were concatenated: each is opened when reached, the plan is compiled once per
+/// distinct header, and the sink hears of each input's end ([`Sink::input_done`]) or
+/// failure ([`Sink::input_error`], which decides whether the run goes on).
+pub fn convert_inputs(
+    paths: &[String],
+    schema: &Schema,
+    tuning: Tuning,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError> {
+    if schema.annotated {
+        // Each table of each input is a conversion of its own.
+        let mut total = Counters::default();
+        for path in paths {
+            let result = open_named(path).and_then(|i| {
+                let name = i.name.clone();
+                convert_annotated(i, schema, tuning, sink).map(|c| (name, c))
+            });
+            match result {
+                Ok((name, c)) => {
+                    total.add(&c);
+                    sink.input_done(&name, &c);
+                }
+                Err(e) => sink.input_error(e, &Counters::default())?,
+            }
+        }
+        return Ok(total);
+    }
+    let mut plans = Plans::new(schema);
+    let mut paths = paths.iter();
+    let mut walk = || {
+        let path = paths.next()?;
+        Some(match open_named(path) {
+            Ok(input) => prepare_input(input, schema, tuning, &mut plans),
+            Err(e) => Prepared::Failed(e),
+        })
+    };
+    pipeline::run(&mut walk, tuning, sink)
+}
+
+/// Opens `path` with [`open`]; the error names it.
+fn open_named(path: &str) -> Result<Input, EngineError> {
+    open(path).map_err(|e| EngineError::Input(format!("{path}: {e}")))
+}
+
+/// Converts an annotated CSV input, table by table.
+fn convert_annotated(
+    input: Input,
+    schema: &Schema,
+    tuning: Tuning,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError> {
     let name = input.name.clone();
     let input = input::decode(input, schema.encoding)
         .map_err(|e| EngineError::Input(input::read_error_text(&name, &e)))?;
-    if schema.annotated {
-        return annotated::convert(input.data, &input.name, schema, tuning, sink);
-    }
+    annotated::convert(input.data, &input.name, schema, tuning, sink)
+}
+
+/// Decodes an input and reads its preamble: what the producer hands on.
+fn prepare_input(input: Input, schema: &Schema, tuning: Tuning, plans: &mut Plans) -> Prepared {
+    let name = input.name.clone();
+    let input = match input::decode(input, schema.encoding) {
+        Ok(i) => i,
+        Err(e) => {
+            return Prepared::Failed(EngineError::Input(input::read_error_text(&name, &e)));
+        }
+    };
     let (format, tab) = input_format(schema, &input.name);
-    match format {
-        Format::Csv => csv::convert(input.data, &input.name, tab, schema, tuning, sink),
-        Format::Ndjson => ndjson::convert(input.data, &input.name, schema, tuning, sink),
-    }
+    let prepared = match format {
+        Format::Csv => csv::prepare(input.data, &input.name, tab, schema, tuning, plans),
+        Format::Ndjson => ndjson::prepare(input.data, &input.name, schema, tuning, plans),
+    };
+    prepared.unwrap_or_else(Prepared::Failed)
 }
 
 /// The error for a preamble (skipped rows, header) longer than `--max-record-size`.
@@ -229,19 +301,26 @@ fn not_text(name: &str, head: &[u8]) -> Result<(), EngineError> {
     }
 }
 
+/// An input whose preamble is read: the parse, the preamble's bytes, the body's feed and
+/// the mapping the feed reads.
+pub(crate) struct Opened<P> {
+    pub(crate) pre: P,
+    pub(crate) head: Vec<u8>,
+    pub(crate) feed: Feed,
+    pub(crate) map: Option<MappedFile>,
+}
+
 /// Reads an input's preamble (at most `max_preamble` bytes from a stream) with
-/// `parse(data, at_end)` (`None`: more data is needed), then
-/// runs the body from the offset `body(&preamble)` with the preamble's bytes at hand. A
-/// mapped file is parsed in place; a stream is read until the preamble is complete.
-fn with_preamble<P, R>(
+/// `parse(data, at_end)` (`None`: more data is needed); the body starts at `body(&preamble)`.
+/// A mapped file is parsed in place; a stream is read until the preamble is complete.
+fn read_preamble<P>(
     data: InputData,
     name: &str,
     first_read: usize,
     max_preamble: usize,
     parse: impl Fn(&[u8], bool) -> Result<Option<P>, EngineError>,
     body: impl Fn(&P) -> usize,
-    run: impl FnOnce(Feed<'_>, &[u8], P) -> Result<R, EngineError>,
-) -> Result<R, EngineError> {
+) -> Result<Opened<P>, EngineError> {
     let read_err = |e: std::io::Error| EngineError::Input(input::read_error_text(name, &e));
     match data {
         InputData::Mapped(map) => {
@@ -253,13 +332,21 @@ fn with_preamble<P, R>(
                 if at > max_preamble {
                     return Err(preamble_too_long(name, max_preamble));
                 }
-                run(Feed::Mapped(&map, at), &data[..at], pre)
+                Ok((pre, at))
             });
-            if result.is_err() {
-                // An error read from a file that changed (zeros for lost bytes) is that.
-                map.check(name).map_err(EngineError::Input)?;
+            match result {
+                Ok((pre, at)) => Ok(Opened {
+                    pre,
+                    head: data[..at.min(data.len())].to_vec(),
+                    feed: Feed::Mapped(at),
+                    map: Some(map),
+                }),
+                Err(e) => {
+                    // An error read from a file that changed (zeros for lost bytes) is that.
+                    map.check(name).map_err(EngineError::Input)?;
+                    Err(e)
+                }
             }
-            result
         }
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();
@@ -282,7 +369,12 @@ fn with_preamble<P, R>(
                 return Err(preamble_too_long(name, max_preamble));
             }
             let rest = buf.split_off(body(&pre));
-            run(Feed::Stream(rest, eof, &mut reader), &buf, pre)
+            Ok(Opened {
+                pre,
+                head: buf,
+                feed: Feed::Stream(rest, eof, reader),
+                map: None,
+            })
         }
     }
 }

@@ -3,18 +3,36 @@
 
 use crate::chunk_ndjson::NdjsonWorker;
 use crate::chunker::Boundary;
-use crate::pipeline::{self, ChunkAt, ChunkConverter, Context, Sink, Tuning};
-use crate::{json_scan, report, with_preamble, Counters, EngineError, InputData};
+use crate::job::{reading, Job, Plans, Prepared};
+use crate::pipeline::{ChunkAt, ChunkConverter, Context, MakeConverter, Tuning};
+use crate::{json_scan, read_preamble, report, EngineError, InputData, Opened};
 use lpconvert_schema::{Format, Plan, Schema};
+use std::sync::Arc;
 
-struct Ndjson<'p> {
-    plan: &'p Plan,
+/// An NDJSON way of reading: a plan, and whether the rows are one array's elements.
+struct NdjsonKind {
+    plan: Arc<Plan>,
+    array: bool,
+    max_record: usize,
+}
+
+impl MakeConverter for NdjsonKind {
+    fn make(&self) -> Box<dyn ChunkConverter> {
+        Box::new(Ndjson {
+            plan: Arc::clone(&self.plan),
+            worker: NdjsonWorker::new(&self.plan, self.array, self.max_record),
+        })
+    }
+}
+
+struct Ndjson {
+    plan: Arc<Plan>,
     worker: NdjsonWorker,
 }
 
-impl ChunkConverter for Ndjson<'_> {
+impl ChunkConverter for Ndjson {
     fn convert(&mut self, data: &[u8], at: ChunkAt, out: &mut report::ChunkOutput) {
-        self.worker.convert(self.plan, data, at, out);
+        self.worker.convert(&self.plan, data, at, out);
     }
 
     fn stops_on_error(&self) -> bool {
@@ -47,52 +65,69 @@ fn ndjson_preamble(data: &[u8], eof: bool, max: usize) -> Option<(usize, u64, bo
     }
 }
 
-/// Converts one NDJSON input.
-pub(crate) fn convert(
+/// Reads one NDJSON input's preamble (a BOM, the `[` of an array) and finds its plan in
+/// `plans`.
+pub(crate) fn prepare(
     data: InputData,
     name: &str,
     schema: &Schema,
     tuning: Tuning,
-    sink: &mut dyn Sink,
-) -> Result<Counters, EngineError> {
-    let plan = Plan::compile_input(
-        schema,
-        Format::Ndjson,
-        None,
-        name,
-        crate::input::path_of(name),
-    )?;
-    with_preamble(
+    plans: &mut Plans,
+) -> Result<Prepared, EngineError> {
+    let path = crate::input::path_of(name);
+    let compile = || Plan::compile_input(schema, Format::Ndjson, None, name, path);
+    // The plan is checked before the input is read.
+    let plan = plans.plan(path, compile)?;
+    let opened = read_preamble(
         data,
         name,
         64 * 1024,
         tuning.max_record,
         |d, eof| Ok(ndjson_preamble(d, eof, tuning.max_record)),
         |p| p.0,
-        |feed, pre, (_, lines, array)| {
-            let cx = Context {
-                name,
-                base_line: lines,
-                header: None,
-                preamble_bytes: pre.len() as u64,
-                base_column: pre.len() - memchr::memrchr(b'\n', pre).map_or(0, |i| i + 1),
-                unbounded_hint: if array {
-                    ", with no element end found in the JSON array; check the file"
-                } else {
-                    ", with no line feed in 16 times that: is this an NDJSON text file?"
-                },
-            };
-            let boundary = if array {
-                Boundary::JsonArray
-            } else {
-                Boundary::Lines
-            };
-            let make = || Ndjson {
-                plan: &plan,
-                worker: NdjsonWorker::new(&plan, array, tuning.max_record),
-            };
-            let tuning = crate::multi::tuning_for(&plan, tuning);
-            pipeline::run(feed, boundary, tuning, make, &cx, sink)
+    )?;
+    let Opened {
+        pre: (_, lines, array),
+        head,
+        feed,
+        map,
+    } = opened;
+    let key = plans.key(reading(Format::Ndjson, false, array), &[], path);
+    let (make, chunk) = plans.get(key, || {
+        let chunk = crate::multi::tuning_for(&plan, tuning).chunk_size;
+        let kind: Arc<dyn MakeConverter> = Arc::new(NdjsonKind {
+            plan: Arc::clone(&plan),
+            array,
+            max_record: tuning.max_record,
+        });
+        Ok((kind, chunk))
+    })?;
+    let cx = Context {
+        name: name.to_owned(),
+        base_line: lines,
+        header: None,
+        preamble_bytes: head.len() as u64,
+        base_column: head.len() - memchr::memrchr(b'\n', &head).map_or(0, |i| i + 1),
+        unbounded_hint: if array {
+            ", with no element end found in the JSON array; check the file"
+        } else {
+            ", with no line feed in 16 times that: is this an NDJSON text file?"
         },
-    )
+    };
+    let job = Job {
+        cx,
+        map,
+        make,
+        boundary: if array {
+            Boundary::JsonArray
+        } else {
+            Boundary::Lines
+        },
+        chunk,
+        notes: Vec::new(),
+    };
+    Ok(Prepared::Body {
+        job: Arc::new(job),
+        feed,
+    })
 }

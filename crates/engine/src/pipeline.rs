@@ -1,11 +1,17 @@
-//! The parallel ordered driver: a producer cuts chunks, workers convert them (and compress
-//! them, when the sink asks for it), and the calling thread hands the results to the sink in
-//! input order. The chunks in flight are bounded by bytes (`budget.rs`), so memory is bounded
-//! whatever the input size and the thread count.
+//! The parallel ordered driver of a whole run: a producer walks the inputs in order and cuts
+//! them into chunks, workers convert them (and compress them, when the sink asks for it), and
+//! the calling thread hands the results to the sink in input order. The threads are started
+//! once per run, not per input: the pieces of small files (or the tails of large ones) share
+//! one chunk's worth of work ([`Work`] holds several [`Part`]s), so many small files keep
+//! every worker busy. The chunks in flight are bounded by bytes, and the inputs open at once
+//! by count (`budget.rs`), so memory is bounded whatever the input size, the number of
+//! inputs and the thread count.
 //!
 //! A fast cut (CSV quote parity) is verified: a chunk that is not the last one must not end
 //! inside a quoted field. If one does, everything from that chunk on is discarded and cut
-//! again with the exact rule, so the output never depends on the chunk size.
+//! again with the exact rule, so the output never depends on the chunk size. The producer
+//! waits at the end of an input cut that way until it is verified before it starts the next
+//! input, so a re-cut concerns one input only.
 //!
 //! A stream holds at most `--max-record-size` bytes of one record. A longer record is
 //! skipped block by block with the exact rules of the workers (`skip.rs`): lines, the CSV
@@ -13,15 +19,14 @@
 //! be read again), or one JSON array element; the collector reports it as one row error at
 //! the line and column a mapped read of the same bytes names.
 
-use crate::budget::{self, Budget, MEMORY_BUDGET};
-use crate::chunker::Boundary;
+use crate::budget::{Budget, MEMORY_BUDGET};
 use crate::collect::{collect, Collected, Restart};
 use crate::encoders::Encoders;
-use crate::mapguard::MappedFile;
-use crate::produce::produce;
+use crate::job::{Job, Prepared, Walk};
+use crate::produce::{produce, Resume};
 use crate::report::{ChunkOutput, Counters, Reject};
 use crate::EngineError;
-use crossbeam_channel::{bounded, unbounded};
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use std::io::{self, Read};
 use std::ops::Range;
 use std::sync::Arc;
@@ -53,6 +58,15 @@ pub trait Sink {
     fn reject(&mut self, reject: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()>;
     /// Called after each chunk with the counters so far of this input.
     fn progress(&mut self, _counters: &Counters) {}
+    /// Called when an input is converted to its end, with its counters (`name` as in
+    /// messages).
+    fn input_done(&mut self, _name: &str, _counters: &Counters) {}
+    /// An input failed (cannot be opened or read, its header does not fit the schema, a row
+    /// failed with `on_error = "fail"`); `counted`: what it counted before. `Err` (the
+    /// default) ends the run with that error; `Ok` goes on with the next input.
+    fn input_error(&mut self, error: EngineError, _counted: &Counters) -> Result<(), EngineError> {
+        Err(error)
+    }
     /// A remark about the input that is not an error (e.g. a byte order mark ignored).
     fn note(&mut self, _text: &str) -> io::Result<()> {
         Ok(())
@@ -149,45 +163,72 @@ pub(crate) enum End {
     Lost,
 }
 
-/// A piece of the input on its way through the workers to the collector.
-pub(crate) struct Work {
-    pub(crate) seq: u64,
+/// One piece of one input on its way through a worker to the collector.
+pub(crate) struct Seg {
+    pub(crate) job: Arc<Job>,
     pub(crate) piece: Piece,
+    /// The first piece of the input's body.
+    pub(crate) first: bool,
+    /// The last piece of the input.
     pub(crate) last: bool,
+    /// The piece was cut by a fast rule the worker's reading verifies (quote parity).
+    pub(crate) verify: bool,
     pub(crate) out: ChunkOutput,
-    /// The lines encoded by the sink's encoder, when it has one and the chunk has lines.
-    pub(crate) encoded: Option<io::Result<Vec<u8>>>,
-    /// The bytes this piece holds of the budget.
-    pub(crate) charge: u64,
 }
 
-impl Work {
-    /// The bytes of the encoded lines.
-    fn encoded_len(&self) -> usize {
-        match &self.encoded {
-            Some(Ok(b)) => b.len(),
-            _ => 0,
-        }
+impl Seg {
+    /// Whether the collector must cut this input again from this piece on.
+    pub(crate) fn recut(&self) -> bool {
+        matches!(self.piece, Piece::Recut(_)) || (self.verify && self.out.open_end && !self.last)
     }
 }
 
-/// Where the chunks come from.
-pub enum Feed<'a> {
-    /// A mapped file and the offset of the first record.
-    Mapped(&'a MappedFile, usize),
+/// What one unit of work carries, in input order.
+pub(crate) enum Part {
+    /// A piece of an input.
+    Seg(Seg),
+    /// An input with nothing to convert (an empty CSV): its counters.
+    Empty {
+        name: String,
+        notes: Vec<String>,
+        counters: Counters,
+    },
+    /// An input that failed before or while it was read.
+    Failed(EngineError),
+}
+
+/// A chunk's worth of pieces on its way through a worker to the collector.
+pub(crate) struct Work {
+    pub(crate) seq: u64,
+    pub(crate) parts: Vec<Part>,
+    /// The lines of the pieces encoded by the sink's encoder, when it has one (up to the
+    /// first piece that failed, or before the first piece cut again).
+    pub(crate) encoded: Option<io::Result<Vec<u8>>>,
+    /// How many of the parts `encoded` covers (with an encoder; the rest are encoded by the
+    /// collector if it gets to them).
+    pub(crate) encoded_to: usize,
+    /// The bytes this work holds of the budget.
+    pub(crate) charge: u64,
+}
+
+/// Where an input's chunks come from (the data of a mapped input is its [`Job`]'s).
+pub(crate) enum Feed {
+    /// The mapped data from this offset (the first record).
+    Mapped(usize),
     /// A stream: the bytes already read past the preamble, whether the stream has ended,
     /// and the reader.
-    Stream(Vec<u8>, bool, &'a mut (dyn Read + Send)),
+    Stream(Vec<u8>, bool, Box<dyn Read + Send>),
 }
 
 /// Per-input facts the collector needs for messages and rejects.
-pub struct Context<'a> {
+#[derive(Debug, Clone, Default)]
+pub struct Context {
     /// The input's name.
-    pub name: &'a str,
+    pub name: String,
     /// Physical lines before the first record of the body (preamble, header).
     pub base_line: u64,
     /// The raw CSV lines before the body (skipped rows, then the header), for the rejects file.
-    pub header: Option<&'a [u8]>,
+    pub header: Option<Vec<u8>>,
     /// The bytes of the preamble (counted as read).
     pub preamble_bytes: u64,
     /// Bytes of the body's first line that belong to the preamble (after a JSON `[`).
@@ -209,76 +250,73 @@ pub struct Tuning {
     pub max_record: usize,
 }
 
-/// How one pass over the feed ended.
-enum Pass<'a> {
+/// Makes the chunk converter of one way of reading (a plan, a dialect): the inputs that share
+/// it share one, so each worker builds its converter once, not once per input.
+pub(crate) trait MakeConverter: Send + Sync {
+    /// A converter for one worker.
+    fn make(&self) -> Box<dyn ChunkConverter>;
+}
+
+/// How one pass over the inputs ended.
+enum Pass {
     Done(Counters),
-    /// A cut proved wrong: go on from `feed` with the exact rule.
+    /// A cut proved wrong: go on from `resume` with the exact rule.
     Recut {
-        counters: Counters,
-        line: u64,
-        feed: Feed<'a>,
+        total: Counters,
+        resume: Resume,
     },
 }
 
-/// Runs the conversion of one input. `make` builds each worker's converter.
-pub fn run<F, C>(
-    feed: Feed<'_>,
-    boundary: Boundary,
+/// Runs the conversion of every input `walk` yields, in order, through one set of threads;
+/// returns the counters summed over the inputs.
+pub(crate) fn run(
+    walk: &mut dyn Walk,
     tuning: Tuning,
-    make: F,
-    cx: &Context<'_>,
     sink: &mut dyn Sink,
-) -> Result<Counters, EngineError>
-where
-    F: Fn() -> C + Sync,
-    C: ChunkConverter,
-{
-    let mut total = Counters {
-        bytes: cx.preamble_bytes,
-        ..Counters::default()
-    };
-    let (mut feed, mut boundary, mut line) = (feed, boundary, cx.base_line);
+) -> Result<Counters, EngineError> {
+    let mut total = Counters::default();
+    let mut resume = None;
     loop {
-        let verify = boundary.exact().is_some();
-        match run_pass(feed, boundary, verify, tuning, &make, cx, line, sink)? {
+        match run_pass(walk, resume.take(), tuning, sink)? {
             Pass::Done(c) => {
                 total.add(&c);
                 return Ok(total);
             }
             Pass::Recut {
-                counters,
-                line: l,
-                feed: f,
+                total: t,
+                resume: r,
             } => {
-                total.add(&counters);
-                line = l;
-                feed = f;
-                boundary = boundary.exact().unwrap_or(boundary);
+                total.add(&t);
+                resume = Some(r);
             }
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_pass<'a, F, C>(
-    feed: Feed<'a>,
-    boundary: Boundary,
-    verify: bool,
+/// Runs one input through [`run`].
+pub(crate) fn run_one(
+    prepared: Prepared,
     tuning: Tuning,
-    make: &F,
-    cx: &Context<'_>,
-    line: u64,
     sink: &mut dyn Sink,
-) -> Result<Pass<'a>, EngineError>
-where
-    F: Fn() -> C + Sync,
-    C: ChunkConverter,
-{
+) -> Result<Counters, EngineError> {
+    let mut walk = Some(prepared);
+    run(&mut walk, tuning, sink)
+}
+
+/// The channels of a pass, seen from the collector.
+pub(crate) struct Returns {
+    pub(crate) done: Receiver<Work>,
+    pub(crate) free: Sender<ChunkOutput>,
+    pub(crate) pool: Sender<Vec<u8>>,
+}
+
+fn run_pass(
+    walk: &mut dyn Walk,
+    resume: Option<Resume>,
+    tuning: Tuning,
+    sink: &mut dyn Sink,
+) -> Result<Pass, EngineError> {
     let threads = tuning.threads.max(1);
-    let tuning = Tuning {
-        chunk_size: budget::chunk_size(tuning.chunk_size, threads),
-        ..tuning
-    };
     let budget = &Budget::new(MEMORY_BUDGET);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let encoders = sink
@@ -290,113 +328,46 @@ where
     let (work_tx, work_rx) = bounded::<Work>(inflight);
     let (done_tx, done_rx) = bounded::<Work>(inflight);
     let (pool_tx, pool_rx) = unbounded::<Vec<u8>>();
-    let (mapped, guard): (&'a [u8], Option<&'a MappedFile>) = match &feed {
-        Feed::Mapped(m, _) => (m, Some(*m)),
-        Feed::Stream(..) => (&[], None),
-    };
+    let state = resume.as_ref().map(|r| r.state.clone());
     let spawn_err = |e: io::Error| {
         EngineError::Input(format!(
-            "{}: cannot start a worker thread ({e}): use fewer --threads, or free memory",
-            cx.name
+            "cannot start a worker thread ({e}): use fewer --threads, or free memory"
         ))
     };
     std::thread::scope(|s| {
         // A failed spawn returns early: dropping the channels ends the threads started.
         let producer = std::thread::Builder::new()
             .spawn_scoped(s, move || {
-                produce(feed, boundary, tuning, budget, free_rx, work_tx, pool_rx)
+                produce(walk, resume, tuning, budget, free_rx, work_tx, pool_rx)
             })
             .map_err(spawn_err)?;
         for _ in 0..threads {
             let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
             std::thread::Builder::new()
-                .spawn_scoped(s, move || {
-                    let mut conv = make();
-                    for mut w in work_rx {
-                        let data = match &w.piece {
-                            Piece::Range(r) => &mapped[r.clone()],
-                            Piece::Owned(v) => v.as_slice(),
-                            Piece::Recut(_) => {
-                                w.out.clear();
-                                if done_tx.send(w).is_err() {
-                                    break;
-                                }
-                                continue;
-                            }
-                            Piece::Oversize { .. } => {
-                                // One row error, reported by the collector with its line.
-                                w.out.clear();
-                                w.out.failed = conv.stops_on_error();
-                                if done_tx.send(w).is_err() {
-                                    break;
-                                }
-                                continue;
-                            }
-                        };
-                        let at = ChunkAt {
-                            first: w.seq == 0,
-                            last: w.last,
-                        };
-                        conv.convert(data, at, &mut w.out);
-                        budget.learn(data.len(), w.out.lines.len());
-                        if let Some(enc) = encoders.filter(|_| !w.out.lines.is_empty()) {
-                            let mut bytes = Vec::new();
-                            let r = enc.encode(&w.out.lines, &mut bytes);
-                            // An encoder may reserve its worst case: hold only what it wrote.
-                            bytes.shrink_to_fit();
-                            w.encoded = Some(r.map(|()| bytes));
-                        }
-                        let held = data.len() + w.out.lines.len() + w.encoded_len();
-                        budget.correct(w.charge, held as u64);
-                        w.charge = held as u64;
-                        if done_tx.send(w).is_err() {
-                            break;
-                        }
-                    }
-                })
+                .spawn_scoped(s, move || work(work_rx, done_tx, budget, encoders))
                 .map_err(spawn_err)?;
         }
         drop((work_rx, done_tx));
-        let collected = collect(
-            (mapped, guard),
-            tuning.max_record,
-            verify,
-            (done_rx, free_tx, pool_tx),
-            budget,
-            cx,
-            line,
-            sink,
-        );
+        let returns = Returns {
+            done: done_rx,
+            free: free_tx,
+            pool: pool_tx,
+        };
+        let collected = collect(state, tuning.max_record, returns, budget, encoders, sink);
         // The producer may be waiting for room that nothing gives back any more.
         budget.close();
-        let produced = producer
+        let leftover = producer
             .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the reader thread panicked")));
-        let leftover = match produced {
-            Ok(l) => l,
-            Err(e) => {
-                return Err(EngineError::Input(crate::input::read_error_text(
-                    cx.name, &e,
-                )))
-            }
-        };
+            .map_err(|_| EngineError::Input("the reader thread panicked".into()))?;
         Ok(match collected? {
             Collected::Done(c) => Pass::Done(c),
             Collected::Recut {
-                counters,
-                line,
+                total,
+                state,
                 restart,
             } => {
                 let feed = match restart {
-                    Restart::Mapped(at) => match guard {
-                        Some(m) => Feed::Mapped(m, at),
-                        None => {
-                            return Err(EngineError::Input(format!(
-                                "{}: lost the mapping while re-cutting",
-                                cx.name
-                            )))
-                        }
-                    },
+                    Restart::Mapped(at) => Feed::Mapped(at),
                     Restart::Stream(mut bytes) => match leftover {
                         Some((rest, eof, reader)) => {
                             bytes.extend_from_slice(&rest);
@@ -405,17 +376,133 @@ where
                         None => {
                             return Err(EngineError::Input(format!(
                                 "{}: lost the reader while re-cutting",
-                                cx.name
+                                state.job.cx.name
                             )))
                         }
                     },
                 };
                 Pass::Recut {
-                    counters,
-                    line,
-                    feed,
+                    total,
+                    resume: Resume { state, feed },
                 }
             }
         })
     })
+}
+
+/// The converters a worker built, the most recently used first.
+#[derive(Default)]
+struct Converters {
+    made: Vec<(Arc<dyn MakeConverter>, Box<dyn ChunkConverter>)>,
+}
+
+/// Converters a worker keeps (inputs read in as many ways at once).
+const KEPT_CONVERTERS: usize = 8;
+
+impl Converters {
+    fn get(&mut self, make: &Arc<dyn MakeConverter>) -> &mut dyn ChunkConverter {
+        let same =
+            |m: &Arc<dyn MakeConverter>| std::ptr::addr_eq(Arc::as_ptr(m), Arc::as_ptr(make));
+        match self.made.iter().position(|(m, _)| same(m)) {
+            Some(0) => {}
+            Some(i) => {
+                let hit = self.made.remove(i);
+                self.made.insert(0, hit);
+            }
+            None => {
+                self.made.insert(0, (Arc::clone(make), make.make()));
+                self.made.truncate(KEPT_CONVERTERS);
+            }
+        }
+        &mut *self.made[0].1
+    }
+}
+
+/// A worker: converts the pieces of each work, encodes their lines when the sink has an
+/// encoder, and hands the work to the collector.
+fn work(
+    work_rx: Receiver<Work>,
+    done_tx: Sender<Work>,
+    budget: &Budget,
+    encoders: Option<&Encoders>,
+) {
+    let mut convs = Converters::default();
+    let mut joined = Vec::new();
+    for mut w in work_rx {
+        let mut held = 0;
+        // The pieces whose lines are encoded: up to the first that failed (inclusive), or
+        // before the first to be cut again.
+        let mut encode_to = w.parts.len();
+        for (i, part) in w.parts.iter_mut().enumerate() {
+            let Part::Seg(seg) = part else { continue };
+            let data: &[u8] = match &seg.piece {
+                Piece::Range(r) => seg.job.data().get(r.clone()).unwrap_or_default(),
+                Piece::Owned(v) => v.as_slice(),
+                Piece::Recut(_) => {
+                    seg.out.clear();
+                    encode_to = encode_to.min(i);
+                    continue;
+                }
+                Piece::Oversize { .. } => {
+                    // One row error, reported by the collector with its line.
+                    seg.out.clear();
+                    seg.out.failed = convs.get(&seg.job.make).stops_on_error();
+                    if seg.out.failed {
+                        encode_to = encode_to.min(i + 1);
+                    }
+                    continue;
+                }
+            };
+            let at = ChunkAt {
+                first: seg.first,
+                last: seg.last,
+            };
+            convs.get(&seg.job.make).convert(data, at, &mut seg.out);
+            budget.learn(data.len(), seg.out.lines.len());
+            held += data.len() + seg.out.lines.len();
+            if seg.out.failed {
+                encode_to = encode_to.min(i + 1);
+            } else if seg.recut() {
+                encode_to = encode_to.min(i);
+            }
+        }
+        if let Some(enc) = encoders {
+            w.encoded_to = encode_to;
+            let lines = lines_of(&w.parts[..encode_to], &mut joined);
+            if !lines.is_empty() {
+                let mut bytes = Vec::new();
+                let r = enc.encode(lines, &mut bytes);
+                // An encoder may reserve its worst case: hold only what it wrote.
+                bytes.shrink_to_fit();
+                held += bytes.len();
+                w.encoded = Some(r.map(|()| bytes));
+            }
+        }
+        budget.correct(w.charge, held as u64);
+        w.charge = held as u64;
+        if done_tx.send(w).is_err() {
+            break;
+        }
+    }
+}
+
+/// The lines of `parts` in order: the one piece's own buffer, or several joined in `joined`.
+fn lines_of<'a>(parts: &'a [Part], joined: &'a mut Vec<u8>) -> &'a [u8] {
+    let mut with_lines = parts.iter().filter_map(|p| match p {
+        Part::Seg(s) if !s.out.lines.is_empty() => Some(&s.out.lines),
+        _ => None,
+    });
+    let Some(first) = with_lines.next() else {
+        return &[];
+    };
+    let mut rest = with_lines.peekable();
+    if rest.peek().is_none() {
+        return first;
+    }
+    joined.clear();
+    joined.extend_from_slice(first);
+    for l in rest {
+        joined.extend_from_slice(l);
+    }
+    joined
 }

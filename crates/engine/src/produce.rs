@@ -1,176 +1,400 @@
-//! The producer of the ordered driver: cuts the feed (a mapped file, or a stream read block
-//! by block) into pieces of whole records and hands them to the workers in order. A stream
-//! holds at most `--max-record-size` bytes of one record; a longer one is skipped
-//! (`skip.rs`) and sent as one [`Piece::Oversize`]. Each piece takes its share of the
-//! memory budget before it is sent.
+//! The producer of the ordered driver: walks the inputs in order (each opened and prepared
+//! when reached, at most [`crate::budget::MAX_OPEN_INPUTS`] open at once), cuts each body
+//! (a mapped file, or a stream read block by block) into pieces of whole records, and hands
+//! them to the workers in works of about one chunk: the pieces of small inputs (or the tail
+//! of a large one and the next inputs) share one work. A stream holds at most
+//! `--max-record-size` bytes of one record; a longer one is skipped (`skip.rs`) and sent as one
+//! [`Piece::Oversize`]. Each work takes its share of the memory budget before it is sent.
 
-use crate::budget::Budget;
+use crate::budget::{self, Budget};
 use crate::chunker::Boundary;
-use crate::input::fill;
-use crate::pipeline::{End, Feed, Piece, Tuning, Work};
+use crate::collect::FileState;
+use crate::input::{fill, read_error_text};
+use crate::job::{Job, Prepared, Walk};
+use crate::pipeline::{End, Feed, Part, Piece, Seg, Tuning, Work};
 use crate::report::ChunkOutput;
 use crate::skip::skip_overlong;
-use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use crate::EngineError;
+use crossbeam_channel::{Receiver, Sender};
 use std::io::{self, Read};
+use std::sync::Arc;
 
-/// What the producer hands back for a stream: the bytes it did not send, whether the
-/// stream has ended, and the reader.
-pub(crate) type Leftover<'a> = Option<(Vec<u8>, bool, &'a mut (dyn Read + Send))>;
+/// What the producer hands back for a stream it was cutting when the collector stopped: the
+/// bytes it did not send, whether the stream has ended, and the reader.
+pub(crate) type Leftover = Option<(Vec<u8>, bool, Box<dyn Read + Send>)>;
 
-/// Sends the pieces of `feed`; for a stream, returns what it did not send (a re-cut goes on
-/// from there).
-pub(crate) fn produce<'a>(
-    feed: Feed<'a>,
-    boundary: Boundary,
+/// Where a pass goes on after a wrong cut: the input's state so far and the rest of its body,
+/// cut with the exact rule.
+pub(crate) struct Resume {
+    pub(crate) state: FileState,
+    pub(crate) feed: Feed,
+}
+
+/// Most pieces in one work.
+const MAX_PARTS: usize = 64;
+
+/// Gathers pieces into works of about one chunk and sends them.
+struct Batcher<'b> {
+    budget: &'b Budget,
+    free: Receiver<ChunkOutput>,
+    work: Sender<Work>,
+    seq: u64,
+    parts: Vec<Part>,
+    bytes: usize,
+    /// The run's chunk size.
+    max_chunk: usize,
+    /// The smallest chunk size of the inputs in the work (a plan that writes many lines per
+    /// record cuts smaller chunks: a work of its pieces stays that small).
+    chunk: usize,
+}
+
+/// The collector stopped taking work: the parts not sent.
+struct Stopped(Vec<Part>);
+
+impl Batcher<'_> {
+    fn seg(&mut self, job: &Arc<Job>, piece: Piece, first: bool, last: bool, verify: bool) -> Seg {
+        self.chunk = self.chunk.min(job.chunk);
+        Seg {
+            job: Arc::clone(job),
+            piece,
+            first,
+            last,
+            verify,
+            out: self.free.try_recv().unwrap_or_default(),
+        }
+    }
+
+    /// Adds a piece; sends the work once it holds a chunk's worth.
+    fn push(&mut self, seg: Seg) -> Result<(), Stopped> {
+        self.bytes += match &seg.piece {
+            Piece::Range(r) => r.len(),
+            Piece::Owned(v) => v.len(),
+            Piece::Recut(_) | Piece::Oversize { .. } => 0,
+        };
+        self.parts.push(Part::Seg(seg));
+        if self.bytes >= self.budget.next_chunk(self.chunk) || self.parts.len() >= MAX_PARTS {
+            self.flush()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Sends `part` in a work of its own (an input that failed, or had nothing to convert).
+    fn alone(&mut self, part: Part) -> Result<(), Stopped> {
+        self.flush()?;
+        self.parts.push(part);
+        self.flush()
+    }
+
+    /// Sends the pieces gathered, if any.
+    fn flush(&mut self) -> Result<(), Stopped> {
+        if self.parts.is_empty() {
+            return Ok(());
+        }
+        let parts = std::mem::take(&mut self.parts);
+        self.chunk = self.max_chunk;
+        let charge = self.budget.estimate(std::mem::take(&mut self.bytes));
+        if !self.budget.take(charge) {
+            return Err(Stopped(parts));
+        }
+        let w = Work {
+            seq: self.seq,
+            parts,
+            encoded: None,
+            encoded_to: 0,
+            charge,
+        };
+        match self.work.send(w) {
+            Ok(()) => {
+                self.seq += 1;
+                Ok(())
+            }
+            Err(e) => Err(Stopped(e.into_inner().parts)),
+        }
+    }
+}
+
+/// Walks the inputs (after `resume`'s, when a pass goes on after a wrong cut) and sends
+/// their pieces; returns what it did not send of a stream it was cutting when stopped.
+pub(crate) fn produce(
+    walk: &mut dyn Walk,
+    resume: Option<Resume>,
     tuning: Tuning,
     budget: &Budget,
     free: Receiver<ChunkOutput>,
     work: Sender<Work>,
     pool: Receiver<Vec<u8>>,
-) -> io::Result<Leftover<'a>> {
-    let chunk = tuning.chunk_size.max(1);
-    let max_record = tuning.max_record.max(1);
-    let mut seq = 0;
-    // Sends a piece; gives it back when the collector has stopped taking work.
-    let mut send = |piece: Piece, last: bool| -> Result<(), Piece> {
-        let input = match &piece {
-            Piece::Range(r) => r.len(),
-            Piece::Owned(v) => v.len(),
-            Piece::Recut(_) | Piece::Oversize { .. } => 0,
-        };
-        let charge = budget.estimate(input);
-        if !budget.take(charge) {
-            return Err(piece);
-        }
-        let out = match free.try_recv() {
-            Ok(out) => out,
-            Err(TryRecvError::Empty) => ChunkOutput::default(),
-            Err(TryRecvError::Disconnected) => return Err(piece),
-        };
-        match work.send(Work {
-            seq,
-            piece,
-            last,
-            out,
-            encoded: None,
-            charge,
-        }) {
-            Ok(()) => {
-                seq += 1;
-                Ok(())
-            }
-            Err(e) => Err(e.into_inner().piece),
-        }
+) -> Leftover {
+    let threads = tuning.threads.max(1);
+    let mut b = Batcher {
+        budget,
+        free,
+        work,
+        seq: 0,
+        parts: Vec::new(),
+        bytes: 0,
+        max_chunk: budget::chunk_size(tuning.chunk_size, threads),
+        chunk: budget::chunk_size(tuning.chunk_size, threads),
     };
-    match feed {
-        Feed::Mapped(map, mut pos) => {
-            let data: &[u8] = map;
-            if pos >= data.len() {
-                // An empty body is still one (empty, last) chunk, so workers see the end.
-                let _ = send(Piece::Range(pos..pos), true);
-            }
-            while pos < data.len() {
-                let end = boundary.chunk_end(data, pos, budget.next_chunk(chunk));
-                if send(Piece::Range(pos..end), end == data.len()).is_err() {
-                    break;
+    let max_record = tuning.max_record.max(1);
+    let mut next = resume.map(|r| {
+        budget.count_file();
+        (r.state.job, r.feed, true)
+    });
+    loop {
+        let (job, feed, resumed) = match next.take() {
+            Some(n) => n,
+            None => {
+                if !budget.try_take_file() && (b.flush().is_err() || !budget.take_file()) {
+                    return None;
                 }
-                pos = end;
-            }
-            Ok(None)
-        }
-        Feed::Stream(mut carry, mut eof, reader) => {
-            // One piece is held back until the next read says whether it is the last.
-            let mut held: Option<Vec<u8>> = None;
-            loop {
-                let mut buf = pool.try_recv().unwrap_or_default();
-                buf.clear();
-                buf.append(&mut carry);
-                // What is carried over (the stream's first read, a re-cut's rest) may hold
-                // more than the budget's chunk: cut it as a mapped input is cut, so an input
-                // that writes many lines per byte stays within the budget on stdin too.
-                let target = budget.next_chunk(chunk);
-                let mut cut = false;
-                if buf.len() > target {
-                    let end = boundary.chunk_end(&buf, 0, target);
-                    if end < buf.len() {
-                        carry.extend_from_slice(&buf[end..]);
-                        buf.truncate(end);
-                        cut = true;
+                let sent = match walk.next() {
+                    None => {
+                        budget.give_file();
+                        let _ = b.flush();
+                        return None;
                     }
-                }
-                if !eof && !cut {
-                    eof = !fill(reader, &mut buf, target)?;
-                }
-                let mut oversize = false;
-                while !eof && !cut {
-                    if let Some(end) = boundary.last_complete(&buf) {
-                        carry.extend_from_slice(&buf[end..]);
-                        buf.truncate(end);
-                        break;
+                    Some(Prepared::Body { job, feed }) => {
+                        next = Some((job, feed, false));
+                        continue;
                     }
-                    if buf.len() > max_record {
-                        // `buf` starts at a record boundary: its first record is too long.
-                        oversize = true;
-                        break;
-                    }
-                    let want = buf
-                        .len()
-                        .saturating_mul(2)
-                        .max(chunk)
-                        .min(max_record.saturating_add(1));
-                    eof = !fill(reader, &mut buf, want)?;
-                }
-                if oversize {
-                    if let Some(piece) = held.take() {
-                        if send(Piece::Owned(piece), false).is_err() {
-                            return Ok(None);
-                        }
-                    }
-                    let (piece, rest) = skip_overlong(boundary, buf, reader, max_record, &mut eof)?;
-                    carry = rest;
-                    let stop = matches!(piece, Piece::Oversize { end: End::Lost, .. });
-                    let recut = matches!(piece, Piece::Recut(_));
-                    match send(piece, stop) {
-                        Err(Piece::Owned(mut unsent) | Piece::Recut(mut unsent)) => {
-                            unsent.append(&mut carry);
-                            return Ok(Some((unsent, eof, reader)));
-                        }
-                        Err(_) => return Ok(None),
-                        Ok(()) if stop => return Ok(None),
-                        // The collector re-cuts from that piece on: it takes the rest.
-                        Ok(()) if recut => return Ok(Some((carry, eof, reader))),
-                        Ok(()) => {}
-                    }
-                    continue;
-                }
-                let last = eof && carry.is_empty();
-                let prev = held.take();
-                let (now, keep) = match (prev, buf.is_empty()) {
-                    (Some(p), true) => (Some((p, last)), None),
-                    (Some(p), false) => (Some((p, false)), Some(buf)),
-                    (None, true) => (last.then(Vec::new).map(|e| (e, true)), None),
-                    (None, false) => (None, Some(buf)),
+                    Some(Prepared::Failed(e)) => b.alone(Part::Failed(e)),
+                    Some(Prepared::Empty {
+                        name,
+                        notes,
+                        counters,
+                    }) => b.alone(Part::Empty {
+                        name,
+                        notes,
+                        counters,
+                    }),
                 };
-                if let Some((piece, is_last)) = now {
-                    if let Err(Piece::Owned(mut unsent)) = send(Piece::Owned(piece), is_last) {
-                        if let Some(mut k) = keep {
-                            unsent.append(&mut k);
-                        }
-                        unsent.append(&mut carry);
-                        return Ok(Some((unsent, eof, reader)));
-                    }
+                if sent.is_err() {
+                    return None;
                 }
-                held = keep;
-                if last {
-                    if let Some(piece) = held.take() {
-                        if let Err(Piece::Owned(mut unsent)) = send(Piece::Owned(piece), true) {
-                            unsent.append(&mut carry);
-                            return Ok(Some((unsent, eof, reader)));
-                        }
+                continue;
+            }
+        };
+        let chunk = budget::chunk_size(job.chunk, threads);
+        let boundary = match resumed {
+            true => job.boundary.exact().unwrap_or(job.boundary),
+            false => job.boundary,
+        };
+        let verify = boundary.exact().is_some();
+        let cut = Cut {
+            boundary,
+            chunk,
+            first: !resumed,
+            verify,
+            max_record,
+        };
+        let pieces = match feed {
+            Feed::Mapped(pos) => match mapped(&mut b, &job, pos, &cut) {
+                Ok(n) => n,
+                Err(_) => return None,
+            },
+            Feed::Stream(carry, eof, reader) => {
+                match stream(&mut b, &job, &cut, (carry, eof, reader), &pool) {
+                    Ok(Streamed::Done(n)) => n,
+                    Ok(Streamed::Stopped(left)) => {
+                        let _ = b.flush();
+                        return left;
                     }
-                    return Ok(Some((Vec::new(), true, reader)));
+                    Err(e) => {
+                        let e = EngineError::Input(read_error_text(&job.cx.name, &e));
+                        if b.alone(Part::Failed(e)).is_err() {
+                            return None;
+                        }
+                        0
+                    }
                 }
             }
+        };
+        // A fast cut is verified as the pieces are converted: until then, no other input is
+        // cut, so a re-cut goes on from this input only.
+        if verify && pieces > 1 && (b.flush().is_err() || !budget.wait_idle()) {
+            return None;
+        }
+    }
+}
+
+/// How an input is cut.
+struct Cut {
+    boundary: Boundary,
+    chunk: usize,
+    /// The first piece is the first of the body (not a pass going on after a wrong cut).
+    first: bool,
+    verify: bool,
+    max_record: usize,
+}
+
+/// Cuts a mapped body from `pos`; returns the pieces sent.
+fn mapped(b: &mut Batcher<'_>, job: &Arc<Job>, mut pos: usize, cut: &Cut) -> Result<u64, Stopped> {
+    let data = job.data();
+    if pos >= data.len() {
+        // An empty body is still one (empty, last) piece, so workers see the end.
+        let seg = b.seg(job, Piece::Range(pos..pos), cut.first, true, cut.verify);
+        return b.push(seg).map(|()| 1);
+    }
+    let mut n = 0;
+    while pos < data.len() {
+        let end = cut
+            .boundary
+            .chunk_end(data, pos, b.budget.next_chunk(cut.chunk));
+        let seg = b.seg(
+            job,
+            Piece::Range(pos..end),
+            cut.first && n == 0,
+            end == data.len(),
+            cut.verify,
+        );
+        b.push(seg)?;
+        n += 1;
+        pos = end;
+    }
+    Ok(n)
+}
+
+/// How cutting a stream ended.
+enum Streamed {
+    /// At its end, after this many pieces.
+    Done(u64),
+    /// The collector stopped taking work: what was not sent.
+    Stopped(Leftover),
+}
+
+/// The bytes of `job`'s pieces among `parts`, in order, then `more`.
+fn unsent(parts: Vec<Part>, job: &Arc<Job>, more: &mut [&mut Vec<u8>]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for p in parts {
+        if let Part::Seg(Seg {
+            piece: Piece::Owned(b) | Piece::Recut(b),
+            job: j,
+            ..
+        }) = p
+        {
+            if Arc::ptr_eq(&j, job) {
+                bytes.extend_from_slice(&b);
+            }
+        }
+    }
+    for m in more {
+        bytes.append(m);
+    }
+    bytes
+}
+
+/// Cuts a stream: blocks read, each cut after its last complete record.
+fn stream(
+    b: &mut Batcher<'_>,
+    job: &Arc<Job>,
+    cut: &Cut,
+    (mut carry, mut eof, mut reader): (Vec<u8>, bool, Box<dyn Read + Send>),
+    pool: &Receiver<Vec<u8>>,
+) -> io::Result<Streamed> {
+    let (boundary, chunk, max_record) = (cut.boundary, cut.chunk.max(1), cut.max_record);
+    let mut sent = 0u64;
+    // Sends a piece of this input.
+    let send = |b: &mut Batcher<'_>, piece: Piece, last: bool, sent: &mut u64| {
+        let seg = b.seg(job, piece, cut.first && *sent == 0, last, cut.verify);
+        *sent += 1;
+        b.push(seg)
+    };
+    // One piece is held back until the next read says whether it is the last.
+    let mut held: Option<Vec<u8>> = None;
+    loop {
+        let mut buf = pool.try_recv().unwrap_or_default();
+        buf.clear();
+        buf.append(&mut carry);
+        // What is carried over (the stream's first read, a re-cut's rest) may hold
+        // more than the budget's chunk: cut it as a mapped input is cut, so an input
+        // that writes many lines per byte stays within the budget on stdin too.
+        let target = b.budget.next_chunk(chunk);
+        let mut cutoff = false;
+        if buf.len() > target {
+            let end = boundary.chunk_end(&buf, 0, target);
+            if end < buf.len() {
+                carry.extend_from_slice(&buf[end..]);
+                buf.truncate(end);
+                cutoff = true;
+            }
+        }
+        let read = !eof && !cutoff;
+        if read {
+            // Nothing waits in a work while the stream is read.
+            if let Err(Stopped(parts)) = b.flush() {
+                let mut held = held.take().unwrap_or_default();
+                let rest = unsent(parts, job, &mut [&mut held, &mut buf, &mut carry]);
+                return Ok(Streamed::Stopped(Some((rest, eof, reader))));
+            }
+            eof = !fill(&mut reader, &mut buf, target)?;
+        }
+        let mut oversize = false;
+        while !eof && !cutoff {
+            if let Some(end) = boundary.last_complete(&buf) {
+                carry.extend_from_slice(&buf[end..]);
+                buf.truncate(end);
+                break;
+            }
+            if buf.len() > max_record {
+                // `buf` starts at a record boundary: its first record is too long.
+                oversize = true;
+                break;
+            }
+            let want = buf
+                .len()
+                .saturating_mul(2)
+                .max(chunk)
+                .min(max_record.saturating_add(1));
+            eof = !fill(&mut reader, &mut buf, want)?;
+        }
+        if oversize {
+            if let Some(piece) = held.take() {
+                if let Err(Stopped(parts)) = send(b, Piece::Owned(piece), false, &mut sent) {
+                    let rest = unsent(parts, job, &mut [&mut buf, &mut carry]);
+                    return Ok(Streamed::Stopped(Some((rest, eof, reader))));
+                }
+            }
+            let (piece, rest) = skip_overlong(boundary, buf, &mut reader, max_record, &mut eof)?;
+            carry = rest;
+            let stop = matches!(piece, Piece::Oversize { end: End::Lost, .. });
+            let recut = matches!(piece, Piece::Recut(_));
+            match send(b, piece, stop, &mut sent) {
+                Err(Stopped(parts)) => {
+                    let rest = unsent(parts, job, &mut [&mut carry]);
+                    return Ok(Streamed::Stopped(Some((rest, eof, reader))));
+                }
+                Ok(()) if stop => return Ok(Streamed::Stopped(None)),
+                // The collector re-cuts from that piece on: it takes the rest.
+                Ok(()) if recut => return Ok(Streamed::Stopped(Some((carry, eof, reader)))),
+                Ok(()) => {}
+            }
+            continue;
+        }
+        let last = eof && carry.is_empty();
+        let prev = held.take();
+        let (now, keep) = match (prev, buf.is_empty()) {
+            (Some(p), true) => (Some((p, last)), None),
+            (Some(p), false) => (Some((p, false)), Some(buf)),
+            (None, true) => (last.then(Vec::new).map(|e| (e, true)), None),
+            (None, false) => (None, Some(buf)),
+        };
+        if let Some((piece, is_last)) = now {
+            if let Err(Stopped(parts)) = send(b, Piece::Owned(piece), is_last, &mut sent) {
+                let mut keep = keep.unwrap_or_default();
+                let rest = unsent(parts, job, &mut [&mut keep, &mut carry]);
+                return Ok(Streamed::Stopped(Some((rest, eof, reader))));
+            }
+        }
+        held = keep;
+        if last {
+            if let Some(piece) = held.take() {
+                if let Err(Stopped(parts)) = send(b, Piece::Owned(piece), true, &mut sent) {
+                    let rest = unsent(parts, job, &mut [&mut carry]);
+                    return Ok(Streamed::Stopped(Some((rest, eof, reader))));
+                }
+            }
+            return Ok(Streamed::Done(sent));
         }
     }
 }

@@ -6,6 +6,7 @@
 mod compress;
 mod decode;
 mod identity;
+pub mod list;
 mod text;
 mod watch;
 
