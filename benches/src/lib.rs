@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod limits;
+pub mod many;
 pub mod measure;
 pub mod report;
 

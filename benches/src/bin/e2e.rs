@@ -7,9 +7,9 @@
 
 use clap::Parser;
 use lpconvert_benches::datagen::{self, Format, Limit, Shape};
-use lpconvert_benches::limits;
 use lpconvert_benches::measure::{self, Spec};
 use lpconvert_benches::report::{self, Row, PEER};
+use lpconvert_benches::{limits, many};
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -29,7 +29,9 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Data sets to run, comma-separated: cpu-csv, home-csv, cpu-ndjson, home-ndjson, and
-    /// (several lines per record, not in the default list yet) wide-csv, nested-ndjson.
+    /// (several lines per record, not in the default list yet) wide-csv, nested-ndjson; and
+    /// home-many: the home rows as 5,000 files of 200 rows beside the same rows in one file
+    /// (fixed size; with the ratios of issue 21).
     #[arg(
         long,
         value_delimiter = ',',
@@ -129,9 +131,11 @@ fn run(args: &Args) -> Result<(), String> {
         .data_dir
         .clone()
         .unwrap_or_else(|| args.root.join("bench-data"));
+    let many = args.datasets.iter().any(|d| d == many::NAME);
     let datasets = args
         .datasets
         .iter()
+        .filter(|d| *d != many::NAME)
         .map(|d| dataset(args, &data_dir, d))
         .collect::<Result<Vec<_>, _>>()?;
     fs::create_dir_all(&data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
@@ -211,7 +215,14 @@ fn run(args: &Args) -> Result<(), String> {
             rows.push(row);
         }
     }
+    let mut ratios = None;
+    if let (true, Ok(bin)) = (many, &lpconvert) {
+        ratios = Some(many_files(args, &data_dir, bin, &mut rows)?);
+    }
     println!("\n{}", report::table(&rows));
+    if let Some(r) = ratios {
+        println!("{r}");
+    }
     if let (Ok(bin), false) = (&lpconvert, args.no_limits || args.peer_only) {
         limits_table(args, &data_dir, bin, cores)?;
     }
@@ -220,6 +231,74 @@ fn run(args: &Args) -> Result<(), String> {
         loadavg()
     );
     Ok(())
+}
+
+/// Runs the "many files" data set (the home rows as 5,000 files, and in one file) into
+/// `rows`; returns the figures the issue asks: the time of the files over the one file's
+/// (target: at most 1.3), and `--threads 1` over `--threads 2` on the files (at least 1.6).
+fn many_files(
+    args: &Args,
+    data_dir: &Path,
+    bin: &Path,
+    rows: &mut Vec<Row>,
+) -> Result<String, String> {
+    let err = |e: io::Error| format!("{}: {e}", many::NAME);
+    eprintln!("e2e: the {} data set", many::NAME);
+    let (one, dir) = many::ensure(data_dir, args.seed).map_err(err)?;
+    let bytes = many::dir_bytes(&dir).map_err(err)?;
+    let one_bytes = fs::read(&one).map_err(err)?.len() as u64;
+    let nrows = (many::FILES * many::ROWS_PER_FILE) as u64;
+    println!(
+        "- {}: {} ({} files of {} rows, {:.1} MB; one file {:.1} MB)",
+        many::NAME,
+        dir.display(),
+        many::FILES,
+        many::ROWS_PER_FILE,
+        bytes as f64 / 1e6,
+        one_bytes as f64 / 1e6
+    );
+    let schema = args.root.join("schemas").join("home.toml");
+    let threads = args.threads.map(|t| t.to_string());
+    let runs: [(&str, &Path, Option<&str>, u64); 4] = [
+        ("one file", &one, threads.as_deref(), one_bytes),
+        ("5000 files", &dir, threads.as_deref(), bytes),
+        ("5000 files, --threads 1", &dir, Some("1"), bytes),
+        ("5000 files, --threads 2", &dir, Some("2"), bytes),
+    ];
+    let mut walls = Vec::new();
+    for (label, input, t, size) in runs {
+        let mut argv: Vec<OsString> = vec!["--schema".into(), schema.clone().into()];
+        argv.extend([input.into(), "-o".into(), "/dev/null".into(), "-q".into()]);
+        if let Some(t) = t {
+            argv.extend(["--threads".into(), t.into()]);
+        }
+        let mut row = Row {
+            dataset: many::NAME.into(),
+            path: label.into(),
+            bytes: size,
+            rows: nrows,
+            runs: Vec::new(),
+            failure: None,
+        };
+        measure_runs(
+            &mut row,
+            args.runs,
+            &base_spec(args, bin.to_path_buf(), argv),
+        );
+        walls.push(row.best_wall().map(|w| w.as_secs_f64()));
+        rows.push(row);
+    }
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        _ => "-".into(),
+    };
+    Ok(format!(
+        "{}: 5000 files take {}x the time of one file (target <= 1.3); --threads 2 is {}x          faster than --threads 1 on them (target >= 1.6); best of {} runs each",
+        many::NAME,
+        ratio(walls[1], walls[0]),
+        ratio(walls[2], walls[3]),
+        args.runs.max(1)
+    ))
 }
 
 /// Runs and prints the limits table on `--limits-dataset`.

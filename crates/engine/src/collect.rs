@@ -232,7 +232,8 @@ impl Collector<'_> {
         if seg.recut() {
             return Ok(Next::Recut);
         }
-        // A piece read from a file that changed meanwhile may hold zeros for lost bytes.
+        // A piece read from a file that changed meanwhile may hold zeros for lost bytes (the
+        // last piece's check, once it is read, covers the whole input).
         if let Err(e) = seg.job.check() {
             self.failed(e)?;
             return Ok(self.drop_rest(seg));
@@ -336,12 +337,7 @@ impl Collector<'_> {
         let counters = st.counters;
         self.sink.progress(&counters);
         if seg.last {
-            // A change after the last piece was read is a change while reading too.
-            if let Err(e) = seg.job.check() {
-                self.failed(e)?;
-                self.dead = None;
-                return Ok(Next::Go);
-            }
+            // Checked above, after every piece was read.
             self.cur = None;
             self.total.add(&counters);
             self.sink.input_done(&cx.name, &counters);

@@ -20,6 +20,7 @@ mod compressed;
 mod convert;
 mod infer;
 mod input_limits;
+mod many_files;
 mod network_faults;
 mod outputs;
 mod replay;

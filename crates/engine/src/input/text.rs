@@ -14,6 +14,9 @@ fn utf16_problem(name: &str, head: &[u8]) -> Option<String> {
         ("little-endian, with a byte order mark", "le")
     } else if head.starts_with(b"\xFE\xFF") {
         ("big-endian, with a byte order mark", "be")
+    } else if memchr::memchr(0, head).is_none() {
+        // No NUL at all: not UTF-16 (the usual case, found at memchr's speed).
+        return None;
     } else {
         // ASCII text in UTF-16: a NUL in every other byte, on one side only.
         let pairs = head.len() / 2;
