@@ -293,7 +293,8 @@ fn many_files(
         _ => "-".into(),
     };
     Ok(format!(
-        "{}: 5000 files take {}x the time of one file (target <= 1.3); --threads 2 is {}x          faster than --threads 1 on them (target >= 1.6); best of {} runs each",
+        "{}: 5000 files take {}x the time of one file (target <= 1.3); --threads 2 is {}x \
+         faster than --threads 1 on them (target >= 1.6); best of {} runs each",
         many::NAME,
         ratio(walls[1], walls[0]),
         ratio(walls[2], walls[3]),

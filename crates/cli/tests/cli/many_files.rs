@@ -278,3 +278,40 @@ fn check_reads_a_directory_of_line_protocol_and_counts_its_files() {
     );
     assert!(stderr(&out).contains(", 2 files"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_wrong_quote_parity_cut_in_one_file_is_cut_again_and_the_next_files_follow() {
+    let dir = TempDir::new("many-recut");
+    write_in(&dir, "s.toml", SCHEMA);
+    // A quote inside an unquoted field shifts the quote parity: a later quoted field with a
+    // line feed then looks like a record end, the fast cut is wrong, and the file is cut
+    // again exactly from there.
+    let mut a = String::from("host,v,t\n");
+    for r in 0..300 {
+        let host = match r {
+            5 => "h\"q".to_string(),
+            150 => "\"x\ny\"".to_string(),
+            _ => format!("h{r}"),
+        };
+        a.push_str(&format!("{host},{r},{}\n", 1_600_000_000 + r));
+    }
+    put(&dir, "r/a.csv", &a);
+    small_files(&dir, "r", 30, 2);
+    let names: Vec<String> = std::iter::once("r/a.csv".to_string())
+        .chain((0..30).map(|i| format!("r/part-{i:05}.csv")))
+        .collect();
+    let mut want = String::new();
+    for n in &names {
+        want.push_str(&stdout(&convert(&dir, &["-q", n])));
+    }
+    for (threads, chunk) in [("1", "64"), ("2", "100"), ("7", "1K")] {
+        let out = convert(
+            &dir,
+            &["-q", "r", "--threads", threads, "--chunk-size", chunk],
+        );
+        assert!(
+            stdout(&out) == want,
+            "--threads {threads} --chunk-size {chunk}"
+        );
+    }
+}

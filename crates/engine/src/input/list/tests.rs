@@ -97,7 +97,7 @@ fn globs_expand_here_and_one_that_matches_nothing_is_an_error() {
         1
     );
     let none = format!("{}/*.ndjson", dir.display());
-    let err = list(&[none.clone()], None, Accept::Data, b"").unwrap_err();
+    let err = list(std::slice::from_ref(&none), None, Accept::Data, b"").unwrap_err();
     assert_eq!(
         err.to_string(),
         format!("{none}: no file matches this pattern")
@@ -106,7 +106,9 @@ fn globs_expand_here_and_one_that_matches_nothing_is_an_error() {
     touch(&dir, "odd[1].csv");
     let odd = format!("{}/odd[1].csv", dir.display());
     assert_eq!(
-        list(&[odd.clone()], None, Accept::Data, b"").unwrap().paths,
+        list(std::slice::from_ref(&odd), None, Accept::Data, b"")
+            .unwrap()
+            .paths,
         [odd]
     );
 }
