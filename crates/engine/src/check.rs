@@ -168,6 +168,16 @@ struct CheckKind {
     max_record: usize,
 }
 
+impl CheckKind {
+    /// The one way of reading of a check run.
+    fn shared(target: Option<Target>, tuning: Tuning) -> Arc<dyn MakeConverter> {
+        Arc::new(CheckKind {
+            target,
+            max_record: tuning.max_record,
+        })
+    }
+}
+
 impl MakeConverter for CheckKind {
     fn make(&self) -> Box<dyn ChunkConverter> {
         Box::new(Check {
@@ -184,10 +194,7 @@ pub fn check_input(
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
-    let kind: Arc<dyn MakeConverter> = Arc::new(CheckKind {
-        target,
-        max_record: tuning.max_record,
-    });
+    let kind = CheckKind::shared(target, tuning);
     pipeline::run_one(prepare(input, &kind, tuning.chunk_size), tuning, sink)
 }
 
@@ -200,16 +207,13 @@ pub fn check_inputs(
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
-    let kind: Arc<dyn MakeConverter> = Arc::new(CheckKind {
-        target,
-        max_record: tuning.max_record,
-    });
+    let kind = CheckKind::shared(target, tuning);
     let mut paths = paths.iter();
     let mut walk = || {
         let path = paths.next()?;
-        Some(match crate::open(path) {
+        Some(match crate::open_named(path) {
             Ok(input) => prepare(input, &kind, tuning.chunk_size),
-            Err(e) => Prepared::Failed(EngineError::Input(format!("{path}: {e}"))),
+            Err(e) => Prepared::Failed(e),
         })
     };
     pipeline::run(&mut walk, tuning, sink)

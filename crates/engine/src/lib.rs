@@ -250,7 +250,7 @@ pub fn convert_inputs(
 }
 
 /// Opens `path` with [`open`]; the error names it.
-fn open_named(path: &str) -> Result<Input, EngineError> {
+pub(crate) fn open_named(path: &str) -> Result<Input, EngineError> {
     open(path).map_err(|e| EngineError::Input(format!("{path}: {e}")))
 }
 
