@@ -368,18 +368,14 @@ fn run_pass(
             } => {
                 let feed = match restart {
                     Restart::Mapped(at) => Feed::Mapped(at),
-                    Restart::Stream(mut bytes) => match leftover {
-                        Some((rest, eof, reader)) => {
-                            bytes.extend_from_slice(&rest);
-                            Feed::Stream(bytes, eof, reader)
-                        }
-                        None => {
-                            return Err(EngineError::Input(format!(
-                                "{}: lost the reader while re-cutting",
-                                state.job.cx.name
-                            )))
-                        }
-                    },
+                    Restart::Stream(mut bytes) => {
+                        // No leftover: the producer had sent the whole stream (it waits at
+                        // the end of an input until its cuts are verified).
+                        let (rest, eof, reader) =
+                            leftover.unwrap_or_else(|| (Vec::new(), true, Box::new(io::empty())));
+                        bytes.extend_from_slice(&rest);
+                        Feed::Stream(bytes, eof, reader)
+                    }
                 };
                 Pass::Recut {
                     total,

@@ -62,14 +62,8 @@ pub fn path_of(name: &str) -> Option<&str> {
     (name != STDIN_NAME).then_some(name)
 }
 
-/// Regular files up to this size are read (watched for change as every read file is), not
-/// mapped: for a small file, mapping and unmapping cost more than the copy (a run over
-/// thousands of small files spent most of its time in `mmap`, `munmap` and their page faults).
-pub const SMALL_INPUT: u64 = 64 << 10;
-
 /// Opens `path` (`-` for stdin). Compressed files are decompressed as a stream; other regular
-/// files larger than [`SMALL_INPUT`] are mapped (falling back to reading when mapping fails),
-/// smaller ones read.
+/// files are mapped, falling back to reading when mapping fails.
 pub fn open(path: &str) -> io::Result<Input> {
     if is_stdin(path) {
         return Ok(Input {
@@ -82,7 +76,7 @@ pub fn open(path: &str) -> io::Result<Input> {
     let meta = file.metadata()?;
     let size = meta.is_file().then_some(meta.len());
     let plain = Compression::of(Path::new(path)) == Compression::None;
-    if plain && meta.is_file() && meta.len() > SMALL_INPUT {
+    if plain && meta.is_file() && meta.len() > 0 {
         if let Some(map) = MappedFile::map(file.try_clone()?, meta.len()) {
             return Ok(Input {
                 data: InputData::Mapped(map),
