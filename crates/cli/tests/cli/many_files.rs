@@ -314,4 +314,21 @@ fn a_wrong_quote_parity_cut_in_one_file_is_cut_again_and_the_next_files_follow()
             "--threads {threads} --chunk-size {chunk}"
         );
     }
+    // The same file on stdin: a stream read to its end before the wrong cut is found.
+    let first = stdout(&convert(&dir, &["-q", "r/a.csv"]));
+    for chunk in ["64", "100", "1K"] {
+        let args = [
+            "-s",
+            "s.toml",
+            "-q",
+            "--format",
+            "csv",
+            "--chunk-size",
+            chunk,
+        ];
+        let out = run_in(&dir, &args, Some(a.as_bytes()));
+        // The quoted host with a line feed is a rejected row, as in the mapped run.
+        assert_exit(&out, 3);
+        assert!(stdout(&out) == first, "stdin, --chunk-size {chunk}");
+    }
 }
