@@ -1,7 +1,8 @@
 //! The lpconvert command line end to end, as one test binary: the built `lpconvert` run with
 //! arguments, files and servers, its exit status, stdout, stderr and output files checked.
 //!
-//! One module per command (`convert`, `infer`, `check`, `replay`, `bench`), then the
+//! One module per command (`convert`, `infer`, `check`, `replay`, `bench`, `preview` with
+//! `completions` and `man`), then the
 //! regressions grouped by what they pin: `outputs` (an output never replaces an input, is put
 //! in place only on success), `input_limits` (inputs that end early, never end, change while
 //! read, or hold records too long for memory), `value_rules` (what convert writes, check
@@ -22,6 +23,7 @@ mod infer;
 mod input_limits;
 mod network_faults;
 mod outputs;
+mod preview;
 mod replay;
 mod replay_control;
 mod value_rules;
