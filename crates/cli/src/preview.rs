@@ -156,6 +156,11 @@ fn taken(read: &Read) -> String {
         Taken::Missing => " (missing)".into(),
         Taken::One(t) | Taken::Fixed(t) => format!(" = {t}"),
         Taken::Each(each) if each.is_empty() => " (no match)".into(),
+        // Names only (`key_of`): a list.
+        Taken::Each(each) if each.iter().all(|(n, v)| *v == format!("{n:?}")) => {
+            let names: Vec<&str> = each.iter().map(|(_, v)| v.as_str()).collect();
+            format!(" = [{}]", names.join(", "))
+        }
         Taken::Each(each) => {
             let parts: Vec<String> = each.iter().map(|(n, v)| format!("{n}: {v}")).collect();
             format!(" = {{{}}}", parts.join(", "))

@@ -26,4 +26,5 @@ mod outputs;
 mod preview;
 mod replay;
 mod replay_control;
+mod switching;
 mod value_rules;

@@ -97,8 +97,24 @@ fn entry(
 ) -> (String, Taken) {
     if let Some(multi) = &plan.multi {
         if let Some(s) = multi.spreads.iter().find(|s| s.target == target) {
-            let (source, taken) = slot(plan, cells, s.container);
-            return (format!("{source} members {:?}", s.glob), taken);
+            // The members the pattern writes: its glob, less the names left out.
+            let mut tokens = plan.pointers.get(s.container).cloned().unwrap_or_default();
+            tokens.push("*".into());
+            let members = match json_at(cells, &tokens) {
+                Taken::Each(each) => each,
+                _ => Vec::new(),
+            };
+            let kept = members.into_iter().filter(|(name, _)| {
+                lpconvert_schema::spec::glob_match(&s.glob, name)
+                    && !s.exclude.iter().any(|x| x == name.as_bytes())
+            });
+            let name = plan
+                .slot_names
+                .get(s.container)
+                .cloned()
+                .unwrap_or_default();
+            let source = format!("path {:?}", format!("{}/*", name.trim_end_matches('/')));
+            return (source, Taken::Each(kept.collect()));
         }
         if let Some(b) = multi.bindings.iter().find(|b| b.target == target) {
             let it = &multi.iterations[b.iteration];
@@ -121,7 +137,10 @@ fn entry(
                 let tokens = lpconvert_schema::plan::parse_pointer(&it.source).unwrap_or_default();
                 let taken = json_at(cells, &tokens);
                 let names = match taken {
-                    Taken::Each(e) => e.into_iter().map(|(n, _)| (n.clone(), n)).collect(),
+                    Taken::Each(e) => e
+                        .into_iter()
+                        .map(|(n, _)| (n.clone(), quoted(n.as_bytes())))
+                        .collect(),
                     _ => Vec::new(),
                 };
                 return (format!("key_of {:?}", it.source), Taken::Each(names));

@@ -181,3 +181,30 @@ fn stops_after_the_records_wanted() {
     let p = preview(stream("in.csv", text), &schema, tuning(1 << 20), 3).unwrap();
     assert!(!p.more);
 }
+
+#[test]
+fn pattern_keys_and_key_of_list_what_they_write() {
+    let schema = r#"
+format = "ndjson"
+measurement = "m"
+[tags]
+disk = { key_of = "/disks/*" }
+[fields]
+r = { path = "/disks/*/r", type = "integer" }
+"*" = { path = "/values/*", type = "float", exclude = ["note"] }
+"#;
+    let text =
+        "{\"disks\":{\"sda\":{\"r\":1},\"sdb\":{\"r\":2}},\"values\":{\"x\":1.5,\"note\":2}}\n";
+    let p = agrees(schema, "k.ndjson", text);
+    let reads = &p.records[0].reads;
+    let find = |e: &str| reads.iter().find(|r| r.entry == e).unwrap();
+    let names = vec![
+        ("sda".into(), "\"sda\"".into()),
+        ("sdb".into(), "\"sdb\"".into()),
+    ];
+    assert_eq!(find("tag disk").taken, Taken::Each(names));
+    assert_eq!(find("tag disk").source, "key_of \"/disks/*\"");
+    let spread = find("field *");
+    assert_eq!(spread.source, "path \"/values/*\"");
+    assert_eq!(spread.taken, Taken::Each(vec![("x".into(), "1.5".into())]));
+}
