@@ -81,7 +81,8 @@ pub fn run(a: PreviewArgs) -> anyhow::Result<Exit> {
     })?;
     let tuning = Tuning {
         threads: 1,
-        chunk_size: lpconvert_engine::DEFAULT_CHUNK_SIZE,
+        // The first read of a stream: a pipe need not fill megabytes before a record shows.
+        chunk_size: 64 << 10,
         max_record: a.max_record_size,
     };
     let shown = match preview(input, &schema, tuning, a.records) {

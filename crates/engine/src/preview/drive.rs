@@ -33,6 +33,34 @@ struct Bytes<'f> {
 }
 
 impl Bytes<'_> {
+    /// Reads until `buf` holds `want` bytes or the stream ends.
+    fn fill(&mut self, want: usize) -> std::io::Result<()> {
+        match self.reader.as_mut() {
+            Some(r) => self.eof = !fill(&mut **r, &mut self.buf, want)?,
+            None => self.eof = true,
+        }
+        Ok(())
+    }
+
+    /// Whether anything but blanks (and a JSON array's end) follows `pos`; reads one more
+    /// byte from a stream to know.
+    fn more_after(&mut self, data: Option<&[u8]>, pos: usize) -> std::io::Result<bool> {
+        let rest = |d: &[u8]| {
+            d.get(pos..)
+                .unwrap_or_default()
+                .iter()
+                .any(|b| !b.is_ascii_whitespace() && *b != b']')
+        };
+        if let Some(d) = data {
+            return Ok(rest(d));
+        }
+        while !rest(&self.buf) && !self.eof {
+            let want = self.buf.len() + 1;
+            self.fill(want)?;
+        }
+        Ok(rest(&self.buf))
+    }
+
     /// Makes sure `buf[pos..]` starts with a whole record (or holds the rest of the input);
     /// false when that record is longer than `max` and the stream was not read further.
     fn whole_record(
@@ -43,26 +71,25 @@ impl Bytes<'_> {
     ) -> std::io::Result<bool> {
         while !self.eof {
             let rest = &self.buf[pos..];
-            if boundary
-                .last_complete(rest)
-                .is_some_and(|end| end > 0 && boundary.chunk_end(rest, 0, 1) <= end)
-            {
+            // A boundary before the end of what was read ends the first record; one at the
+            // very end does so only for lines (a CSV quote or a JSON number may go on).
+            let end = boundary.chunk_end(rest, 0, 1);
+            let lines = matches!(boundary, Boundary::Lines);
+            if end < rest.len() || (lines && rest.ends_with(b"\n")) {
                 return Ok(true);
             }
             if rest.len() > max {
                 return Ok(false);
             }
             let want = self.buf.len() + rest.len().clamp(64 << 10, max.saturating_add(1));
-            match self.reader.as_mut() {
-                Some(r) => self.eof = !fill(&mut **r, &mut self.buf, want)?,
-                None => self.eof = true,
-            }
+            self.fill(want)?;
         }
         Ok(true)
     }
 }
 
-/// Converts the records of `feed` one by one into `rec` until it is full.
+/// Converts the records of `feed` one by one into `rec` until it is full; the counters
+/// hold only the bytes read.
 pub(super) fn run<C: ChunkConverter>(
     feed: Feed<'_>,
     job: &Job<'_>,
@@ -94,14 +121,14 @@ pub(super) fn run<C: ChunkConverter>(
     let read_err =
         |e: std::io::Error| EngineError::Input(crate::input::read_error_text(cx.name, &e));
     let mut out = ChunkOutput::default();
-    let mut counters = Counters::default();
+    let mut bytes_read = cx.preamble_bytes;
     let mut line = cx.base_line;
     let mut column_base = cx.base_column;
     let mut first = true;
     loop {
         if rec.full() {
-            let len = mapped.map_or(bytes.buf.len(), |m| m.len());
-            rec.more = pos < len || !bytes.eof;
+            let data = mapped.map(|m| -> &[u8] { m });
+            rec.more = bytes.more_after(data, pos).map_err(read_err)?;
             break;
         }
         if mapped.is_none() && pos > 0 {
@@ -137,12 +164,8 @@ pub(super) fn run<C: ChunkConverter>(
         };
         conv.convert(chunk, at, &mut out);
         first = false;
-        counters.rows += out.rows;
-        counters.written += out.written;
-        counters.lines += out.written + out.extra_lines;
-        counters.skipped += out.skipped;
-        counters.rejected += out.rejects.len() as u64;
-        counters.bytes += chunk.len() as u64;
+        // What was read, the one total a preview keeps (the records say the rest).
+        bytes_read += chunk.len() as u64;
         if out.rows > 0 || !out.rejects.is_empty() {
             let error = out.rejects.first().map(|r| {
                 let mut bad = BadRow::from(&placed(r, cx.name, chunk, line, column_base));
@@ -170,7 +193,10 @@ pub(super) fn run<C: ChunkConverter>(
         }
         pos = end;
     }
-    Ok(counters)
+    Ok(Counters {
+        bytes: bytes_read,
+        ..Counters::default()
+    })
 }
 
 /// The line feeds before a chunk's record (blank lines, a JSON array's separators).
