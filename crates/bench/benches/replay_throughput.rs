@@ -139,6 +139,7 @@ fn main() {
                 org: None,
                 precision: Precision::Ns,
                 auth: Auth::None,
+                v3: Default::default(),
             },
             sources: vec![Source::new(
                 path.display().to_string(),

@@ -10,7 +10,8 @@
 //!   ([`timeshift`]);
 //! - [`ratelimit`]: smooth pacing by lines/s and/or bytes/s;
 //! - [`transport`]: one HTTP POST (a trait; [`transport::HttpTransport`] is ureq with
-//!   keep-alive and rustls);
+//!   keep-alive and rustls; [`tls`]: trusted roots, client certificates, certificate errors
+//!   explained);
 //! - [`dialect`]: URLs, precision and authentication of the v1/v2/v3 write APIs; [`redact`]:
 //!   secrets kept out of what is printed or stored;
 //! - [`retry`] and [`partial`]: what each answer means, backoff, refusals;
@@ -35,10 +36,11 @@ pub mod retry;
 pub mod sender;
 pub mod stats;
 pub mod timeshift;
+pub mod tls;
 pub mod transport;
 pub mod units;
 
-pub use dialect::{Api, Auth, Endpoint, Precision, Secrets, ServerUrl, Target};
+pub use dialect::{Api, Auth, Endpoint, Precision, Secrets, ServerUrl, Target, V3Options};
 pub use replay::{run, ReplayConfig, ReplayError};
 pub use stats::{Ending, LiveCounters, Percentiles, RunOutcome, Summary};
 pub use transport::{DryRunTransport, HttpConfig, HttpTransport, Transport};

@@ -77,6 +77,8 @@ pub struct HttpConfig {
     pub connections: usize,
     /// Secrets (password, token) replaced by `[redacted]` in every server text and error.
     pub secrets: Secrets,
+    /// TLS settings ([`crate::tls::TlsOptions::config`]); `None`: the bundled roots only.
+    pub tls: Option<ureq::tls::TlsConfig>,
 }
 
 impl Default for HttpConfig {
@@ -85,6 +87,7 @@ impl Default for HttpConfig {
             timeout: Duration::from_secs(60),
             connections: 4,
             secrets: Secrets::default(),
+            tls: None,
         }
     }
 }
@@ -101,7 +104,11 @@ pub struct HttpTransport {
 impl HttpTransport {
     /// Builds the agent.
     pub fn new(config: &HttpConfig) -> HttpTransport {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let mut builder = ureq::Agent::config_builder();
+        if let Some(tls) = &config.tls {
+            builder = builder.tls_config(tls.clone());
+        }
+        let agent: ureq::Agent = builder
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(config.timeout))
@@ -226,9 +233,31 @@ impl HttpTransport {
 }
 
 /// Whether an error can go away by trying again. A TLS failure (handshake, certificate) does
-/// not: it is a configuration error, fatal at once, with a hint.
+/// not: it is a configuration error, fatal at once, with what failed, the certificate's
+/// subject and issuer when it is the certificate, and the fix.
 /// The message names the server (`scheme://host:port`) and, for a timeout, `--timeout`.
 fn classify_error(e: ureq::Error, url: &str, timeout: Duration) -> TransportError {
+    if let Some(r) = crate::tls::diagnose::rustls_error(&e) {
+        let (problem, fix) = crate::tls::diagnose::explain(r);
+        let cert = match r {
+            rustls::Error::InvalidCertificate(_) => peer_of(url, timeout)
+                .map(|c| {
+                    format!(
+                        " (the server's certificate: subject {}, issuer {}, valid until {})",
+                        c.subject, c.issuer, c.not_after
+                    )
+                })
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        return TransportError {
+            retryable: false,
+            message: format!(
+                "TLS with {} failed: {problem}{cert}; {fix}",
+                host_of(url)
+            ),
+        };
+    }
     if let Some(tls) = tls_failure(&e, url.starts_with("https:")) {
         let hint = if tls.contains("certificate") || tls.contains("Certificate") {
             "the server's certificate does not verify for this host"
@@ -286,6 +315,14 @@ fn tls_failure(e: &ureq::Error, https: bool) -> Option<String> {
         ),
         _ => None,
     }
+}
+
+/// The certificate the server of `url` presents, summarized (a second, short handshake).
+fn peer_of(url: &str, timeout: Duration) -> Option<crate::tls::CertSummary> {
+    let u = url::Url::parse(url).ok()?;
+    let host = u.host_str()?.to_owned();
+    let port = u.port_or_known_default()?;
+    crate::tls::diagnose::peer_certificate(&host, port, timeout.min(Duration::from_secs(5)))
 }
 
 /// `scheme://host:port` of a URL, for messages.

@@ -20,6 +20,7 @@ fn config(sources: Vec<Source>) -> ReplayConfig {
             org: None,
             precision: Precision::Ns,
             auth: Auth::None,
+            v3: Default::default(),
         },
         sources,
         limits: BatchLimits {
