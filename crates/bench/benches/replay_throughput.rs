@@ -140,6 +140,7 @@ fn main() {
                 precision: Precision::Ns,
                 auth: Auth::None,
                 v3: Default::default(),
+                tls: Default::default(),
             },
             sources: vec![Source::new(
                 path.display().to_string(),

@@ -14,6 +14,8 @@
 //!   explained);
 //! - [`dialect`]: URLs, precision and authentication of the v1/v2/v3 write APIs; [`redact`]:
 //!   secrets kept out of what is printed or stored;
+//! - [`settings`]: connection settings from flags, the InfluxDB tools' environment variables
+//!   and the `influx` CLI's config file, each with its origin;
 //! - [`retry`] and [`partial`]: what each answer means, backoff, refusals;
 //! - [`sender`]: one batch sent until answered; [`pool`]: the sender threads (shared with
 //!   the `lpconvert-bench` crate); [`replay`]: the whole pipeline with [`checkpoint`]s and
@@ -34,6 +36,7 @@ pub mod redact;
 pub mod replay;
 pub mod retry;
 pub mod sender;
+pub mod settings;
 pub mod stats;
 pub mod timeshift;
 pub mod tls;

@@ -99,6 +99,8 @@ pub struct HttpTransport {
     agent: ureq::Agent,
     secrets: Secrets,
     timeout: Duration,
+    /// Whether a client certificate is sent (mutual TLS).
+    client_cert: bool,
 }
 
 impl HttpTransport {
@@ -122,6 +124,10 @@ impl HttpTransport {
             agent,
             secrets: config.secrets.clone(),
             timeout: config.timeout,
+            client_cert: config
+                .tls
+                .as_ref()
+                .is_some_and(|t| t.client_cert().is_some()),
         }
     }
 }
@@ -153,7 +159,43 @@ impl Transport for HttpTransport {
             r => r,
         }
         .map_err(|e| {
+            // A server that requires a client certificate closes the connection after the
+            // handshake (TLS 1.3): the client sees a broken connection, not the reason.
+            let broke = matches!(&e, ureq::Error::Io(io) if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::UnexpectedEof
+            ));
             let mut e = classify_error(e, request.url, self.timeout);
+            // Likewise an HTTPS server spoken to in plain HTTP (Go's answers 400 and closes
+            // while the body is still being sent).
+            if broke {
+                let https = request.url.starts_with("https:");
+                let peer = (!https || !self.client_cert).then(|| peer_of(request.url, self.timeout));
+                match peer {
+                    Some(p) if https && p.asks_client_cert => {
+                        e = TransportError {
+                            retryable: false,
+                            message: format!(
+                                "TLS with {}: the server closed the connection and asks for a client certificate (mutual TLS); give --client-cert FILE --client-key FILE",
+                                host_of(request.url)
+                            ),
+                        }
+                    }
+                    Some(p) if !https && p.cert.is_some() => {
+                        e = TransportError {
+                            retryable: false,
+                            message: format!(
+                                "{}: the server speaks HTTPS on this port: use https:// in --url",
+                                host_of(request.url)
+                            ),
+                        }
+                    }
+                    _ => {}
+                }
+            }
             e.message = self.secrets.redact(&e.message);
             e
         })
@@ -241,6 +283,7 @@ fn classify_error(e: ureq::Error, url: &str, timeout: Duration) -> TransportErro
         let (problem, fix) = crate::tls::diagnose::explain(r);
         let cert = match r {
             rustls::Error::InvalidCertificate(_) => peer_of(url, timeout)
+                .cert
                 .map(|c| {
                     format!(
                         " (the server's certificate: subject {}, issuer {}, valid until {})",
@@ -252,10 +295,7 @@ fn classify_error(e: ureq::Error, url: &str, timeout: Duration) -> TransportErro
         };
         return TransportError {
             retryable: false,
-            message: format!(
-                "TLS with {} failed: {problem}{cert}; {fix}",
-                host_of(url)
-            ),
+            message: format!("TLS with {} failed: {problem}{cert}; {fix}", host_of(url)),
         };
     }
     if let Some(tls) = tls_failure(&e, url.starts_with("https:")) {
@@ -317,12 +357,15 @@ fn tls_failure(e: &ureq::Error, https: bool) -> Option<String> {
     }
 }
 
-/// The certificate the server of `url` presents, summarized (a second, short handshake).
-fn peer_of(url: &str, timeout: Duration) -> Option<crate::tls::CertSummary> {
-    let u = url::Url::parse(url).ok()?;
-    let host = u.host_str()?.to_owned();
-    let port = u.port_or_known_default()?;
-    crate::tls::diagnose::peer_certificate(&host, port, timeout.min(Duration::from_secs(5)))
+/// What a second, short handshake with the server of `url` shows.
+fn peer_of(url: &str, timeout: Duration) -> crate::tls::diagnose::Peer {
+    let Some((host, port)) = url::Url::parse(url)
+        .ok()
+        .and_then(|u| Some((u.host_str()?.to_owned(), u.port_or_known_default()?)))
+    else {
+        return Default::default();
+    };
+    crate::tls::diagnose::probe(&host, port, timeout.min(Duration::from_secs(2)))
 }
 
 /// `scheme://host:port` of a URL, for messages.

@@ -24,4 +24,5 @@ mod network_faults;
 mod outputs;
 mod replay;
 mod replay_control;
+mod tls;
 mod value_rules;

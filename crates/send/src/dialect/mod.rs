@@ -117,6 +117,8 @@ pub struct Target {
     pub auth: Auth,
     /// The v3 write options (`accept_partial`, `no_sync`); other APIs have none.
     pub v3: V3Options,
+    /// TLS settings for an `https://` URL.
+    pub tls: crate::tls::TlsOptions,
 }
 
 /// The query parameters of `/api/v3/write_lp` besides `db` and `precision`, as InfluxDB 3
@@ -153,6 +155,7 @@ impl fmt::Debug for Target {
             .field("precision", &self.precision)
             .field("auth", &self.auth)
             .field("v3", &self.v3)
+            .field("tls", &self.tls)
             .finish()
     }
 }

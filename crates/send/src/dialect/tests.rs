@@ -14,6 +14,7 @@ fn target(api: Api) -> Target {
         precision: Precision::Us,
         auth: Auth::None,
         v3: V3Options::default(),
+        tls: Default::default(),
     }
 }
 

@@ -48,7 +48,9 @@ impl Refusal {
         let others = if named.is_empty() {
             message.clone()
         } else {
-            format!("not stored: the server refused the whole batch for its other lines ({message})")
+            format!(
+                "not stored: the server refused the whole batch for its other lines ({message})"
+            )
         };
         let lines = (0..len)
             .map(|i| (i, named.get(&i).cloned().unwrap_or_else(|| others.clone())))

@@ -161,7 +161,9 @@ fn recorded_v3_partial_writes_name_the_refused_lines() {
     );
     assert_eq!(indexes(&r), vec![1, 3]);
     assert_eq!(r.unidentified, 0);
-    assert!(r.lines[0].1.starts_with("invalid column type for column 'usage'"));
+    assert!(r.lines[0]
+        .1
+        .starts_with("invalid column type for column 'usage'"));
     assert_eq!(r.lines[1].1, "No fields were provided");
     // 422 when a schema limit was hit: still a partial write.
     let r = parse_refusal(
@@ -185,7 +187,9 @@ fn recorded_v3_refusal_without_partial_refuses_the_batch_naming_the_line() {
     );
     assert_eq!(r.count(), 5);
     assert!(r.lines[1].1.starts_with("invalid column type"));
-    assert!(r.lines[0].1.starts_with("not stored: the server refused the whole batch"));
+    assert!(r.lines[0]
+        .1
+        .starts_with("not stored: the server refused the whole batch"));
     assert!(r.lines[0].1.contains("line protocol parsing error"));
 }
 

@@ -126,4 +126,3 @@ fn unparsable_lines(message: &str, lines: &[&[u8]]) -> (HashMap<usize, String>, 
     }
     (out, unmatched)
 }
-

@@ -21,6 +21,7 @@ fn config(sources: Vec<Source>) -> ReplayConfig {
             precision: Precision::Ns,
             auth: Auth::None,
             v3: Default::default(),
+            tls: Default::default(),
         },
         sources,
         limits: BatchLimits {

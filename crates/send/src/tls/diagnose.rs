@@ -3,10 +3,12 @@
 
 use super::der::{summarize, CertSummary};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::ResolvesClientCert;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, Error as TlsErr, SignatureScheme};
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -53,10 +55,24 @@ pub(crate) fn explain(e: &TlsErr) -> (String, &'static str) {
     (e.to_string(), fix)
 }
 
-/// The subject, issuer and end of validity of the certificate `host:port` presents, read by a
-/// handshake that stops as soon as the certificate arrives (nothing is sent over it).
-pub(crate) fn peer_certificate(host: &str, port: u16, timeout: Duration) -> Option<CertSummary> {
+/// What a short handshake with a server showed.
+#[derive(Debug, Default)]
+pub(crate) struct Peer {
+    /// Its certificate, summarized.
+    pub cert: Option<CertSummary>,
+    /// Whether it asked for a client certificate.
+    pub asks_client_cert: bool,
+}
+
+/// The certificate `host:port` presents and whether it asks for a client certificate, read by
+/// a handshake that stops as soon as the certificate arrives (nothing is sent over it).
+pub(crate) fn probe(host: &str, port: u16, timeout: Duration) -> Peer {
+    probe_inner(host, port, timeout).unwrap_or_default()
+}
+
+fn probe_inner(host: &str, port: u16, timeout: Duration) -> Option<Peer> {
     let seen = Arc::new(Mutex::new(None));
+    let asked = Arc::new(AtomicBool::new(false));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(Recorder {
         seen: Arc::clone(&seen),
@@ -69,7 +85,7 @@ pub(crate) fn peer_certificate(host: &str, port: u16, timeout: Duration) -> Opti
         .ok()?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+        .with_client_cert_resolver(Arc::new(AskedFor(Arc::clone(&asked))));
     let name = ServerName::try_from(host.trim_matches(['[', ']']).to_owned()).ok()?;
     let mut conn = rustls::ClientConnection::new(Arc::new(config), name).ok()?;
     let addr = (host.trim_matches(['[', ']']), port)
@@ -86,8 +102,30 @@ pub(crate) fn peer_certificate(host: &str, port: u16, timeout: Duration) -> Opti
             break;
         }
     }
-    let der = seen.lock().ok()?.take()?;
-    summarize(&der)
+    let der = seen.lock().ok()?.take();
+    Some(Peer {
+        cert: der.and_then(|d| summarize(&d)),
+        asks_client_cert: asked.load(Ordering::Relaxed),
+    })
+}
+
+/// A client-certificate resolver that has none and notes that the server asked for one.
+#[derive(Debug)]
+struct AskedFor(Arc<AtomicBool>);
+
+impl ResolvesClientCert for AskedFor {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.0.store(true, Ordering::Relaxed);
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
 }
 
 /// Reads and writes a TCP stream (rustls's `complete_io` wants one object for both).
