@@ -17,6 +17,7 @@ mod support;
 mod bench;
 mod check;
 mod compressed;
+mod connection;
 mod convert;
 mod infer;
 mod input_limits;

@@ -39,6 +39,9 @@ pub(crate) fn explain(e: &TlsErr) -> (String, &'static str) {
             | CertificateError::NotValidYetContext { .. } => {
                 "the certificate is outside its validity period: renew it on the server (or check this machine's clock)"
             }
+            CertificateError::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
+                "the server's certificate is a CA certificate (what `openssl req -x509` makes by default), which cannot be a server's: sign a server certificate with it, or make the self-signed one with -addext basicConstraints=critical,CA:FALSE; for a test server only, --insecure-skip-verify"
+            }
             _ => "the server's certificate does not verify: check it, or give its CA with --ca-cert FILE",
         },
         TlsErr::AlertReceived(A::CertificateRequired) | TlsErr::AlertReceived(A::HandshakeFailure) => {
