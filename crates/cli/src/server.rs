@@ -91,7 +91,6 @@ impl ServerArgs {
             db: self.db.clone(),
             bucket: self.bucket.clone(),
             org: self.org.clone(),
-            precision: None,
             token_env: self.token_env.clone(),
             basic_auth: self.username.is_some(),
             active_config: self.active_config.clone(),
@@ -111,11 +110,7 @@ impl ServerArgs {
     /// and TLS settings from the options, the environment and the influx CLI's config file.
     pub fn target(&self, precision: Precision) -> anyhow::Result<Target> {
         let r = self.resolve()?;
-        let url = r
-            .url
-            .as_ref()
-            .map(|u| u.value.clone())
-            .with_context(no_url)?;
+        let url = url_of(&r)?;
         if (self.no_sync || !self.accept_partial) && r.api.value != Api::V3 {
             bail!("--no-sync and --accept-partial are options of --api v3 (/api/v3/write_lp)");
         }
@@ -152,9 +147,11 @@ impl ServerArgs {
     }
 }
 
-/// The error when nothing gives the server's URL.
-fn no_url() -> String {
-    "no server: give --url URL (or set INFLUX_HOST / INFLUXDB3_HOST_URL, or create an influx CLI config)".to_owned()
+/// The server's URL, or the error when nothing gives it.
+fn url_of(r: &Resolved) -> anyhow::Result<String> {
+    r.url.as_ref().map(|u| u.value.clone()).context(
+        "no server: give --url URL (or set INFLUX_HOST / INFLUXDB3_HOST_URL, or create an influx CLI config)",
+    )
 }
 
 /// The precision InfluxDB's client libraries read from `INFLUX_PRECISION`, for an input
@@ -184,12 +181,7 @@ pub fn check_connection(
     env_precision: bool,
 ) -> anyhow::Result<Duration> {
     let r = server.resolve()?;
-    let url = r
-        .url
-        .as_ref()
-        .map(|u| u.value.clone())
-        .with_context(no_url)?;
-    ServerUrl::parse(&url)?;
+    ServerUrl::parse(&url_of(&r)?)?;
     let t = parse_duration(timeout).context("--timeout")?;
     if t < Duration::from_millis(1) {
         bail!("--timeout `{timeout}` must be at least 1ms (every request would time out); e.g. --timeout 60s");

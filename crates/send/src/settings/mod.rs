@@ -72,8 +72,6 @@ pub struct Given {
     pub bucket: Option<String>,
     /// `--org`.
     pub org: Option<String>,
-    /// `--precision`.
-    pub precision: Option<String>,
     /// `--token-env VAR`: the token is read from that variable only.
     pub token_env: Option<String>,
     /// `--username` was given: Basic authentication, no token looked for.
@@ -101,8 +99,6 @@ pub struct Resolved {
     pub bucket: Option<Setting<String>>,
     /// Organisation.
     pub org: Option<Setting<String>>,
-    /// Precision of the input's timestamps, as written where it was found.
-    pub precision: Option<Setting<String>>,
     /// The token (never shown: print its origin only).
     pub token: Option<Setting<String>>,
     /// Trusted CA files.
@@ -127,7 +123,6 @@ impl Resolved {
         add("database", self.db.as_ref().map(|s| &s.origin));
         add("bucket", self.bucket.as_ref().map(|s| &s.origin));
         add("org", self.org.as_ref().map(|s| &s.origin));
-        add("precision", self.precision.as_ref().map(|s| &s.origin));
         add("token", self.token.as_ref().map(|s| &s.origin));
         for ca in &self.ca_certs {
             add("CA certificates", Some(&ca.origin));
@@ -217,7 +212,6 @@ pub fn resolve(
     );
     let bucket = flag_or_env(&given.bucket, "--bucket", env, &["INFLUX_BUCKET_NAME"]);
     let mut org = flag_or_env(&given.org, "--org", env, &["INFLUX_ORG"]);
-    let precision = flag_or_env(&given.precision, "--precision", env, &["INFLUX_PRECISION"]);
     let mut token = if given.basic_auth {
         None
     } else if let Some(var) = &given.token_env {
@@ -338,7 +332,6 @@ pub fn resolve(
         db,
         bucket,
         org,
-        precision,
         token,
         ca_certs,
         insecure_skip_verify,
