@@ -8,7 +8,9 @@
 //! read, or hold records too long for memory), `value_rules` (what convert writes, check
 //! accepts and the servers store), `network_faults` (what replay and bench do with redirects,
 //! TLS, malformed URLs, secrets and unusual server answers), `replay_control` (replay's
-//! inputs, checkpoints, signals, flushing and option ranges). Shared helpers are in `support`.
+//! inputs, checkpoints, signals, flushing and option ranges), `connection` (settings from the
+//! InfluxDB tools' variables and config file, the request per write API, recorded refusals),
+//! `tls` (private CAs, `SSL_CERT_FILE`, client certificates, certificate errors). Shared helpers are in `support`.
 //!
 //! The replay and bench tests start their own InfluxDB 1.x and VictoriaMetrics servers
 //! (`/usr/bin/influxd`, `/usr/bin/victoria-metrics`) on 127.0.0.1, see `run-tests.sh`.
@@ -18,6 +20,7 @@ mod support;
 mod bench;
 mod check;
 mod compressed;
+mod connection;
 mod convert;
 mod infer;
 mod input_limits;
@@ -27,4 +30,5 @@ mod preview;
 mod replay;
 mod replay_control;
 mod switching;
+mod tls;
 mod value_rules;
