@@ -21,6 +21,8 @@ mod replay_convert;
 mod server;
 mod shared;
 mod signals;
+mod verify;
+mod verify_inputs;
 
 use clap::{Parser, Subcommand};
 use exit::{Exit, StdoutClosed};
@@ -51,9 +53,13 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Synthetic ingest benchmark against a server.
     Bench(bench::BenchArgs),
+    /// Check that a server holds every point of the inputs; repair what is missing.
+    Verify(verify::VerifyArgs),
 }
 
-const SUBCOMMANDS: &[&str] = &["convert", "infer", "check", "replay", "bench", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "convert", "infer", "check", "replay", "bench", "verify", "help",
+];
 
 /// Inserts `convert` when the first argument is not a subcommand, so that
 /// `lpconvert --schema s.toml data.csv` means `lpconvert convert --schema ...`.
@@ -87,6 +93,7 @@ fn main() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Replay(a) => replay::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Verify(a) => verify::run(a),
     };
     match result {
         Ok(code) => code.into(),

@@ -25,3 +25,4 @@ mod outputs;
 mod replay;
 mod replay_control;
 mod value_rules;
+mod verify;

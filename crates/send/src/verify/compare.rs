@@ -107,6 +107,7 @@ fn compare_keys(
 pub fn verify(store: &Store<'_>, points: &Points) -> Result<Verification, VerifyError> {
     let mut v = Verification::default();
     let empty = Vec::new();
+    store.make_searchable();
     for (m, buckets) in &points.measurements {
         v.measurements += 1;
         let found = store.read(m, buckets)?;
