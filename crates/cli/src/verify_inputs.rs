@@ -67,12 +67,10 @@ impl InputOptions<'_> {
                 .next_block()
                 .with_context(|| format!("cannot read {name}"))?
             {
-                let mut number = block.first_line;
                 let bytes = block.bytes();
                 let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-                for line in bytes.split(|&b| b == b'\n') {
+                for (number, line) in (block.first_line..).zip(bytes.split(|&b| b == b'\n')) {
                     f(&name, number, line);
-                    number += 1;
                 }
             }
         }

@@ -306,3 +306,48 @@ fn victoria_metrics_kill9_after_replay() {
 fn influxdb1_kill9_after_replay() {
     kill9_after_replay("influxdb1");
 }
+
+/// CSV through `--schema`: verify converts the inputs as `replay --schema` does and counts
+/// the same points (three fields a row of `testdata/home.csv`); a row the server lacks is
+/// its bucket's three missing points.
+#[test]
+fn influxdb1_verifies_csv_through_the_schema() {
+    let server = start_influxdb_with(&["home"]);
+    let root = crate::support::root();
+    let schema = root.join("schemas/home.toml");
+    let csv = root.join("testdata/home.csv");
+    let (schema, csv) = (schema.to_str().unwrap(), csv.to_str().unwrap());
+    let common = ["--url", &server.url, "--db", "home", "--schema", schema];
+    let mut args = common.to_vec();
+    args.push(csv);
+    assert_exit(&run_lpconvert("replay", &args, &[]), 0);
+    let mut args = common.to_vec();
+    args.extend(["--target", "influxdb1", "--bucket-size", "30m", csv]);
+    let out = run_lpconvert("verify", &args, &[]);
+    assert_exit(&out, 0);
+    let rows = std::fs::read_to_string(root.join("testdata/home.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    assert!(
+        stderr(&out).contains(&format!("{} points expected", rows * 3)),
+        "{}",
+        stderr(&out)
+    );
+    // A row the server lacks: the same CSV with one more row is one bucket short by 3.
+    let dir = TempDir::new("verify-csv");
+    let more = dir.join("more.csv");
+    let text = std::fs::read_to_string(root.join("testdata/home.csv")).unwrap();
+    std::fs::write(&more, text + "1641024000,Attic,20.0,30.0,1\n").unwrap();
+    let mut args = common.to_vec();
+    args.extend(["--target", "influxdb1", more.to_str().unwrap()]);
+    let out = run_lpconvert("verify", &args, &[]);
+    assert_exit(&out, 3);
+    assert!(
+        stdout(&out).starts_with("home\t2022-01-01T08:00:00Z\t")
+            && stdout(&out).contains("missing 3\textra 0"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -42,6 +42,9 @@ impl Grid {
     }
 }
 
+/// A tag's key and value, unescaped.
+type Tag<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
 /// One point of a parsed line: the field's escaped key and value, and the point's key.
 pub struct LinePoint<'a> {
     /// The field key as written (escaped).
@@ -60,7 +63,7 @@ pub fn line_points<'a>(
     mut each: impl FnMut(LinePoint<'a>),
 ) {
     let measurement = unescape_measurement(line.measurement);
-    let mut tags: Vec<(Cow<'_, [u8]>, Cow<'_, [u8]>)> = line
+    let mut tags: Vec<Tag<'_>> = line
         .tags()
         .map(|(k, v)| (unescape_key(k), unescape_key(v)))
         .collect();
