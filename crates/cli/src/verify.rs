@@ -431,28 +431,35 @@ impl Job<'_> {
     }
 }
 
-/// Verifies. VictoriaMetrics may still be making new samples searchable (when it refuses
-/// `/internal/force_flush`): while points are missing there, asks again after [`SETTLE`], as
-/// long as the answer changes (up to 4 times).
+/// Verifies. VictoriaMetrics may show series created in the last seconds later, even after
+/// its flush (up to about 8 s measured with 1.79): while points are missing there, asks again
+/// after each pause of [`SETTLE`], and stops early once an answer repeats after 4.5 s of
+/// pauses (so `--repair` does not send points that were only not yet visible).
 fn settled(store: &Store<'_>, points: &verify::Points) -> anyhow::Result<Verification> {
     let mut v = verify::verify(store, points)?;
-    for _ in 0..4 {
+    let mut waited = Duration::ZERO;
+    for pause in SETTLE {
         if v.missing == 0 || store.kind != ServerKind::VictoriaMetrics {
             break;
         }
-        std::thread::sleep(SETTLE);
+        std::thread::sleep(pause);
+        waited += pause;
         let again = verify::verify(store, points)?;
-        let changed = (again.missing, again.extra) != (v.missing, v.extra);
+        let same = (again.missing, again.extra) == (v.missing, v.extra);
         v = again;
-        if !changed {
+        if same && waited >= Duration::from_millis(4500) {
             break;
         }
     }
     Ok(v)
 }
 
-/// The pause before VictoriaMetrics is asked again.
-const SETTLE: Duration = Duration::from_millis(1500);
+/// The pauses before VictoriaMetrics is asked again.
+const SETTLE: [Duration; 3] = [
+    Duration::from_millis(1500),
+    Duration::from_secs(3),
+    Duration::from_secs(5),
+];
 
 /// `ns` as RFC 3339 UTC (`2024-01-01T00:00:00Z`, a fraction when not whole seconds; years
 /// 0 to 9999, else `Nns`).

@@ -44,6 +44,9 @@ impl ServerKind {
 /// 30 bytes per sample, read whole.
 const WINDOW_POINTS: usize = 500_000;
 
+/// The pause between VictoriaMetrics' flush and the first query.
+const AFTER_FLUSH: Duration = Duration::from_secs(1);
+
 /// Attempts of one query when the server cannot be reached or answers 5xx.
 const ATTEMPTS: u32 = 3;
 
@@ -154,13 +157,16 @@ impl Store<'_> {
     }
 
     /// VictoriaMetrics buffers new samples for seconds before a query sees them (5 to 11 s
-    /// measured with new series): `/internal/force_flush` makes them searchable at once, as
-    /// its documentation advises. A server that refuses it (`-forceFlushAuthKey`) is queried
-    /// anyway. Nothing to do for the others.
+    /// measured with new series): `/internal/force_flush` makes them searchable, as its
+    /// documentation advises, and new series are found [`AFTER_FLUSH`] later (0.3 s
+    /// measured). A server that refuses it (`-forceFlushAuthKey`) is queried anyway. Nothing
+    /// to do for the others.
     pub fn make_searchable(&self) {
         if self.kind == ServerKind::VictoriaMetrics {
             let url = self.endpoint.server.join("/internal/force_flush", &[]);
-            let _ = self.ask(&url, b"");
+            if self.ask(&url, b"").is_ok() {
+                std::thread::sleep(AFTER_FLUSH);
+            }
         }
     }
 
