@@ -147,6 +147,11 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     if args.verify.is_none() && args.verify_check.given() {
         bail!("--repair, --bucket-size and --repair-concurrency need --verify TARGET");
     }
+    if args.verify.is_some()
+        && crate::shared::inputs_or_stdin(&args.inputs).contains(&"-".to_owned())
+    {
+        bail!("--verify reads the inputs again after the replay: give files, not standard input");
+    }
     let conversion = match &args.schema {
         None => None,
         Some(schema) => Some(Conversion::prepare(&ConvertOptions {

@@ -131,14 +131,12 @@ pub fn victoria_export(
     for line in body.lines().filter(|l| !l.trim().is_empty()) {
         let l: ExportLine = serde_json::from_str(line)
             .map_err(|e| format!("an export line is not understood ({e})"))?;
-        let Some(field) = l
-            .metric
-            .get("__name__")
-            .and_then(|n| n.strip_prefix(&prefix))
-        else {
+        let Some(name) = l.metric.get("__name__") else {
             continue;
         };
-        let name = &l.metric["__name__"];
+        let Some(field) = name.strip_prefix(&prefix) else {
+            continue;
+        };
         if scope.longer.iter().any(|m| {
             name.len() > m.len() + 1
                 && name.starts_with(m.as_str())

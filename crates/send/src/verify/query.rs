@@ -3,11 +3,12 @@
 
 use std::fmt::Write as _;
 
-/// An InfluxQL identifier in double quotes (`\` and `"` escaped, a newline as `\n`).
-pub fn influxql_ident(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 2);
+/// `s` in double quotes with `"` and `\` backslash-escaped and a newline as `\n`: an
+/// InfluxQL identifier, and a MetricsQL (PromQL) string literal.
+fn backslash_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
-    for c in name.chars() {
+    for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -17,6 +18,11 @@ pub fn influxql_ident(name: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// An InfluxQL identifier in double quotes.
+pub fn influxql_ident(name: &str) -> String {
+    backslash_quoted(name)
 }
 
 /// `"rp"."m"` or `"m"`.
@@ -51,18 +57,7 @@ pub fn influxql_points(rp: Option<&str>, measurement: &str, (start, end): (i64, 
 
 /// A MetricsQL (PromQL) string literal in double quotes.
 pub fn metricsql_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    backslash_quoted(s)
 }
 
 /// `s` as a literal in an RE2 regular expression.
