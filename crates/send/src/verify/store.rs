@@ -233,3 +233,91 @@ impl Store<'_> {
         Ok(out.remove(&bucket).unwrap_or_default())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::{Api, Auth, Target};
+    use crate::transport::{Response, TransportError};
+    use lpconvert_lp::Precision;
+    use std::sync::Mutex;
+
+    /// Answers each request with the next canned body, recording the requests.
+    struct Canned {
+        answers: Mutex<Vec<&'static str>>,
+        seen: Mutex<Vec<(String, String, Option<String>)>>,
+    }
+
+    impl Transport for Canned {
+        fn send(&self, r: &Request<'_>) -> Result<Response, TransportError> {
+            self.seen.lock().unwrap().push((
+                r.url.to_owned(),
+                String::from_utf8_lossy(r.body).into_owned(),
+                r.authorization.map(str::to_owned),
+            ));
+            Ok(Response {
+                status: 200,
+                retry_after: None,
+                location: None,
+                body: self.answers.lock().unwrap().remove(0).to_owned(),
+            })
+        }
+    }
+
+    #[test]
+    fn influxdb3_is_asked_its_fields_then_the_counts_per_bucket() {
+        let target = Target {
+            url: "http://h:8181".into(),
+            api: Api::V3,
+            db: Some("d b".into()),
+            rp: None,
+            bucket: None,
+            org: None,
+            precision: Precision::Ns,
+            auth: Auth::Token("tok".into()),
+        };
+        let canned = Canned {
+            answers: Mutex::new(vec![
+                r#"[{"column_name":"f"},{"column_name":"g"}]"#,
+                r#"[{"bucket":0,"points":3},{"bucket":3600000000000,"points":2}]"#,
+            ]),
+            seen: Mutex::new(Vec::new()),
+        };
+        let hasher = KeyHasher::new();
+        let store = Store {
+            kind: ServerKind::Influxdb3,
+            transport: &canned,
+            endpoint: target.endpoint().unwrap(),
+            db: target.db.clone(),
+            rp: None,
+            grid: Grid {
+                bucket_ns: 3_600_000_000_000,
+                resolution_ns: 1,
+                precision: Precision::Ns,
+            },
+            hasher: &hasher,
+            measurements: vec!["m\"x".into()],
+        };
+        let expected = BTreeMap::from([(0, vec![1, 2, 3]), (3_600_000_000_000, vec![4, 5])]);
+        let Found::Counts(c) = store.read("m\"x", &expected).unwrap() else {
+            panic!("counts expected");
+        };
+        assert_eq!(c, BTreeMap::from([(0, 3), (3_600_000_000_000, 2)]));
+        let seen = canned.seen.lock().unwrap();
+        assert_eq!(seen[0].0, "http://h:8181/api/v3/query_sql");
+        assert_eq!(seen[0].2.as_deref(), Some("Bearer tok"));
+        let q: serde_json::Value = serde_json::from_str(&seen[1].1).unwrap();
+        assert_eq!(q["db"], "d b");
+        assert_eq!(q["format"], "json");
+        assert_eq!(
+            q["q"],
+            query::sql_count(
+                "m\"x",
+                &["f".into(), "g".into()],
+                (0, 7_200_000_000_000),
+                3_600_000
+            )
+        );
+        assert!(q["q"].as_str().unwrap().contains("FROM \"m\"\"x\""));
+    }
+}
