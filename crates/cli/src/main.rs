@@ -23,6 +23,8 @@ mod replay_convert;
 mod server;
 mod shared;
 mod signals;
+mod verify;
+mod verify_inputs;
 
 use clap::{Parser, Subcommand};
 use exit::{Exit, StdoutClosed};
@@ -55,6 +57,8 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Synthetic ingest benchmark against a server.
     Bench(bench::BenchArgs),
+    /// Check that a server holds every point of the inputs; repair what is missing.
+    Verify(verify::VerifyArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff).
@@ -69,6 +73,7 @@ const SUBCOMMANDS: &[&str] = &[
     "check",
     "replay",
     "bench",
+    "verify",
     "completions",
     "man",
     "help",
@@ -109,6 +114,7 @@ fn main() -> ExitCode {
         Command::Preview(a) => preview::run(a),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
+        Command::Verify(a) => verify::run(a),
     };
     match result {
         Ok(code) => code.into(),

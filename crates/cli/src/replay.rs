@@ -106,6 +106,12 @@ struct ReplayOptions {
     /// No progress, no summary.
     #[arg(short, long)]
     quiet: bool,
+    /// After the replay, verify that the server (influxdb1, influxdb3, victoriametrics) holds
+    /// every point of the inputs, as `lpconvert verify` does.
+    #[arg(long, value_name = "TARGET", value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
+    verify: Option<String>,
+    #[command(flatten)]
+    verify_check: crate::verify::CheckArgs,
 }
 
 /// Runs `lpconvert replay`; returns the exit status.
@@ -147,16 +153,20 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
             );
         }
     }
+    if args.verify.is_none() && args.verify_check.given() {
+        bail!("--repair, --bucket-size and --repair-concurrency need --verify TARGET");
+    }
+    if args.verify.is_some()
+        && crate::shared::inputs_or_stdin(&args.inputs).contains(&"-".to_owned())
+    {
+        bail!("--verify reads the inputs again after the replay: give files, not standard input");
+    }
     let conversion = match &args.schema {
         None => None,
         Some(schema) => Some(Conversion::prepare(&ConvertOptions {
             schema,
             inputs: &args.inputs,
-            overrides: Overrides {
-                format: args.format.as_deref(),
-                precision: args.precision.as_deref(),
-                on_error: args.on_error.as_deref(),
-            },
+            overrides: overrides(&args),
             rejects: args.convert_rejects.as_deref(),
             threads: args.threads,
             max_record: args.max_record_size,
@@ -278,6 +288,22 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     if let Some(c) = &mut converted {
         c.settle_rejects(code, args.quiet)?;
     }
+    let code = match (&args.verify, signal) {
+        (Some(t), 0) if code.finished() && !args.dry_run => {
+            let inputs = (&args.inputs[..], args.schema.as_deref(), overrides(&args));
+            let acked = summary.lines_acked;
+            crate::verify::after_replay(
+                t,
+                &args.verify_check,
+                inputs,
+                &args.server,
+                timeout,
+                acked,
+                code,
+            )?
+        }
+        _ => code,
+    };
     if let Some(path) = &args.report {
         write_report(
             path,
@@ -316,6 +342,15 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
         }
     }
     Ok(code)
+}
+
+/// `--format`, `--precision`, `--on-error`.
+fn overrides(args: &ReplayOptions) -> Overrides<'_> {
+    Overrides {
+        format: args.format.as_deref(),
+        precision: args.precision.as_deref(),
+        on_error: args.on_error.as_deref(),
+    }
 }
 
 /// Writes the `--report` JSON: the summary, the URL (redacted), the conversion's counters,

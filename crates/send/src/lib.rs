@@ -19,7 +19,9 @@
 //! - [`retry`] and [`partial`]: what each answer means, backoff, refusals;
 //! - [`sender`]: one batch sent until answered; [`pool`]: the sender threads (shared with
 //!   the `lpconvert-bench` crate); [`replay`]: the whole pipeline with [`checkpoint`]s and
-//!   [`stats`] (request counts, latency histogram and [`stats::Percentiles`]).
+//!   [`stats`] (request counts, latency histogram and [`stats::Percentiles`]);
+//! - [`verify`]: whether a server holds the points of some line protocol, and the lines of
+//!   those it lacks.
 
 #![warn(missing_docs)]
 
@@ -42,6 +44,7 @@ pub mod timeshift;
 pub mod tls;
 pub mod transport;
 pub mod units;
+pub mod verify;
 
 pub use dialect::{Api, Auth, Endpoint, Precision, Secrets, ServerUrl, Target, V3Options};
 pub use replay::{run, ReplayConfig, ReplayError};

@@ -32,3 +32,4 @@ mod replay_control;
 mod switching;
 mod tls;
 mod value_rules;
+mod verify;

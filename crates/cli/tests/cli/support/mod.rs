@@ -11,7 +11,7 @@ pub mod tls;
 pub use fault_server::{FaultServer, Reply, Seen};
 pub use servers::{
     free_port, http_get, influx_query, start_influxdb, start_influxdb_https, start_influxdb_with,
-    start_victoria_metrics, start_victoria_metrics_tls,
+    start_victoria_metrics, start_victoria_metrics_tls, ServerProcess,
 };
 
 use std::io::{Read, Write};

@@ -23,6 +23,26 @@ pub struct ServerProcess {
     pub url: String,
     child: Child,
     _dir: TempDir,
+    /// How it was started: the binary, its arguments, the readiness path and log.
+    start: (String, Vec<String>, String, String),
+}
+
+impl ServerProcess {
+    /// Kills the server with SIGKILL (no flush, no clean shutdown) and starts it again on the
+    /// same port and data directory, waiting until it is ready.
+    pub fn kill9_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (bin, args, ready_path, ready_log) = &self.start;
+        let (child, log) = spawn_server(bin, args, &self._dir);
+        self.child = child;
+        wait_ready(
+            &self.url,
+            ready_path,
+            &mut self.child,
+            &log.with_extension(ready_log),
+        );
+    }
 }
 
 impl Drop for ServerProcess {
@@ -79,24 +99,44 @@ fn start_server(
         Path::new(bin).exists(),
         "{bin} is missing: install the Debian package (apt-get install -y {package})"
     );
-    let name = Path::new(bin)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("server");
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap())
-        .stderr(std::fs::File::create(dir.join(format!("{name}.err"))).unwrap())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {bin}: {e}"));
-    let log = dir.join(format!("{name}.{ready_log}"));
+    let (mut child, log) = spawn_server(bin, args, &dir);
+    let log = log.with_extension(ready_log);
     wait_ready(&url, ready_path, &mut child, &log);
     ServerProcess {
         url,
         child,
         _dir: dir,
+        start: (
+            bin.to_owned(),
+            args.to_vec(),
+            ready_path.to_owned(),
+            ready_log.to_owned(),
+        ),
     }
+}
+
+/// Spawns `bin ARGS` with its stdout in `dir/NAME.log` and stderr in `dir/NAME.err` (appended
+/// to, across restarts); returns the child and `dir/NAME.log`.
+fn spawn_server(bin: &str, args: &[String], dir: &TempDir) -> (Child, std::path::PathBuf) {
+    let name = Path::new(bin)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("server");
+    let append = |ext: &str| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(format!("{name}.{ext}")))
+            .unwrap()
+    };
+    let child = Command::new(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(append("log"))
+        .stderr(append("err"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {bin}: {e}"));
+    (child, dir.join(format!("{name}.log")))
 }
 
 /// Starts InfluxDB 1.x (as `start_influxdb`) and creates each of `databases`.
