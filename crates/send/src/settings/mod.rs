@@ -243,17 +243,7 @@ pub fn resolve(
             .clone()
             .or_else(|| influx_config::default_path(home));
         if let Some(path) = path {
-            let text = match std::fs::read_to_string(&path) {
-                Ok(t) => Some(t),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => None,
-                Err(e) => {
-                    return Err(SettingsError(format!(
-                        "the influx CLI config file {}: {e}",
-                        path.display()
-                    )))
-                }
-            };
-            if let Some(text) = text {
+            if let Some(text) = influx_config::read(&path, explicit)? {
                 let configs = influx_config::parse(&text, &path)?;
                 let name = active.as_ref().map(|a| a.value.as_str());
                 if let Some(c) = influx_config::select(&configs, name, &path)? {
