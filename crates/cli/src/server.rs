@@ -41,7 +41,7 @@ pub struct ServerArgs {
     #[arg(long)]
     pub org: Option<String>,
     /// Environment variable holding the token (never printed). Default: INFLUXDB3_AUTH_TOKEN,
-    /// then INFLUX_TOKEN, then the influx CLI config's token.
+    /// then INFLUX_TOKEN, then the influx CLI config's token (sent to that config's server only).
     #[arg(long, value_name = "VAR")]
     pub token_env: Option<String>,
     /// User name for Basic authentication (v1).
