@@ -6,11 +6,11 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::ResolvesClientCert;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, Error as TlsErr, SignatureScheme};
-use std::io::{Read, Write};
+
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The rustls error inside a ureq error, if any.
 pub(crate) fn rustls_error(e: &ureq::Error) -> Option<&TlsErr> {
@@ -95,13 +95,28 @@ fn probe_inner(host: &str, port: u16, timeout: Duration) -> Option<Peer> {
         .to_socket_addrs()
         .ok()?
         .next()?;
+    // `timeout` bounds the whole probe: a server that sends a byte now and then (or a
+    // certificate chain without end) cannot hold the sender longer.
+    let deadline = Instant::now() + timeout;
     let mut tcp = TcpStream::connect_timeout(&addr, timeout).ok()?;
-    tcp.set_read_timeout(Some(timeout)).ok()?;
-    tcp.set_write_timeout(Some(timeout)).ok()?;
     // The handshake ends with the recorder's error once the certificate has been seen.
-    let mut sink = Io(&mut tcp);
     while conn.is_handshaking() {
-        if conn.complete_io(&mut sink).is_err() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero()
+            || tcp.set_read_timeout(Some(left)).is_err()
+            || tcp.set_write_timeout(Some(left)).is_err()
+        {
+            break;
+        }
+        // One read or write at a time (`complete_io` reads on while bytes keep coming).
+        if conn.wants_write() {
+            if conn.write_tls(&mut tcp).is_err() {
+                break;
+            }
+        } else if !conn.wants_read()
+            || !matches!(conn.read_tls(&mut tcp), Ok(n) if n > 0)
+            || conn.process_new_packets().is_err()
+        {
             break;
         }
     }
@@ -128,24 +143,6 @@ impl ResolvesClientCert for AskedFor {
 
     fn has_certs(&self) -> bool {
         true
-    }
-}
-
-/// Reads and writes a TCP stream (rustls's `complete_io` wants one object for both).
-struct Io<'a>(&'a mut TcpStream);
-
-impl Read for Io<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl Write for Io<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
     }
 }
 
@@ -191,5 +188,36 @@ impl ServerCertVerifier for Recorder {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.schemes.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::TcpListener;
+
+    #[test]
+    fn a_server_that_drips_bytes_cannot_hold_the_probe() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            // A TLS record header announcing a 16 KiB handshake message, then one byte of it
+            // every 100 ms for 10 s.
+            let _ = s.write_all(&[0x16, 0x03, 0x03, 0x40, 0x00]);
+            for _ in 0..100 {
+                if s.write_all(&[0]).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let start = Instant::now();
+        let peer = probe("127.0.0.1", port, Duration::from_millis(500));
+        let took = start.elapsed();
+        assert!(peer.cert.is_none());
+        assert!(took < Duration::from_secs(2), "the probe took {took:?}");
+        drop(server);
     }
 }
