@@ -63,12 +63,13 @@ pub(crate) fn explain(e: &TlsErr) -> (String, &'static str) {
 pub(crate) struct Peer {
     /// Its certificate, summarized.
     pub cert: Option<CertSummary>,
-    /// Whether it asked for a client certificate.
-    pub asks_client_cert: bool,
+    /// Whether it requires a client certificate: it asked for one and, given none, ended
+    /// the connection. A server that only asks (optional client authentication) does not.
+    pub requires_client_cert: bool,
 }
 
-/// The certificate `host:port` presents and whether it asks for a client certificate, read by
-/// a handshake that stops as soon as the certificate arrives (nothing is sent over it).
+/// The certificate `host:port` presents and whether it requires a client certificate, read by
+/// a handshake that accepts any certificate and offers none (nothing is sent over it).
 pub(crate) fn probe(host: &str, port: u16, timeout: Duration) -> Peer {
     probe_inner(host, port, timeout).unwrap_or_default()
 }
@@ -99,7 +100,8 @@ fn probe_inner(host: &str, port: u16, timeout: Duration) -> Option<Peer> {
     // certificate chain without end) cannot hold the sender longer.
     let deadline = Instant::now() + timeout;
     let mut tcp = TcpStream::connect_timeout(&addr, timeout).ok()?;
-    // The handshake ends with the recorder's error once the certificate has been seen.
+    // Whether the connection ended in an error or was closed by the server.
+    let mut refused = false;
     while conn.is_handshaking() {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero()
@@ -113,18 +115,53 @@ fn probe_inner(host: &str, port: u16, timeout: Duration) -> Option<Peer> {
             if conn.write_tls(&mut tcp).is_err() {
                 break;
             }
-        } else if !conn.wants_read()
-            || !matches!(conn.read_tls(&mut tcp), Ok(n) if n > 0)
-            || conn.process_new_packets().is_err()
-        {
+        } else if !conn.wants_read() {
             break;
+        } else if let Some(ended) = read_once(&mut conn, &mut tcp) {
+            refused = ended;
+            break;
+        }
+    }
+    let asked = asked.load(Ordering::Relaxed);
+    if asked && !refused && !conn.is_handshaking() {
+        // TLS 1.3: a server that requires a client certificate says so (an alert, or a
+        // close) only after the handshake; one that merely asks waits for a request.
+        let _ = conn.write_tls(&mut tcp);
+        let until = deadline.min(Instant::now() + Duration::from_secs(1));
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() || tcp.set_read_timeout(Some(left)).is_err() {
+                break;
+            }
+            if let Some(ended) = read_once(&mut conn, &mut tcp) {
+                refused = ended;
+                break;
+            }
         }
     }
     let der = seen.lock().ok()?.take();
     Some(Peer {
         cert: der.and_then(|d| summarize(&d)),
-        asks_client_cert: asked.load(Ordering::Relaxed),
+        requires_client_cert: asked && refused,
     })
+}
+
+/// One read of TLS records: `None` while the connection goes on, `Some(true)` when the server
+/// closed it or sent an error, `Some(false)` when nothing came in time.
+fn read_once(conn: &mut rustls::ClientConnection, tcp: &mut TcpStream) -> Option<bool> {
+    match conn.read_tls(tcp) {
+        Ok(0) => Some(true),
+        Ok(_) => conn.process_new_packets().is_err().then_some(true),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            Some(false)
+        }
+        Err(_) => Some(true),
+    }
 }
 
 /// A client-certificate resolver that has none and notes that the server asked for one.
@@ -146,7 +183,7 @@ impl ResolvesClientCert for AskedFor {
     }
 }
 
-/// A verifier that keeps the end-entity certificate and ends the handshake.
+/// A verifier that keeps the end-entity certificate and accepts it: the probe sends nothing.
 #[derive(Debug)]
 struct Recorder {
     seen: Arc<Mutex<Option<Vec<u8>>>>,
@@ -165,7 +202,7 @@ impl ServerCertVerifier for Recorder {
         if let Ok(mut seen) = self.seen.lock() {
             *seen = Some(end_entity.as_ref().to_vec());
         }
-        Err(TlsErr::General("certificate read".into()))
+        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -174,7 +211,7 @@ impl ServerCertVerifier for Recorder {
         _cert: &CertificateDer<'_>,
         _dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, TlsErr> {
-        Err(TlsErr::General("certificate read".into()))
+        Ok(HandshakeSignatureValid::assertion())
     }
 
     fn verify_tls13_signature(
@@ -183,7 +220,7 @@ impl ServerCertVerifier for Recorder {
         _cert: &CertificateDer<'_>,
         _dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, TlsErr> {
-        Err(TlsErr::General("certificate read".into()))
+        Ok(HandshakeSignatureValid::assertion())
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
