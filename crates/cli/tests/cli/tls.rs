@@ -200,6 +200,22 @@ fn mutual_tls_with_and_without_the_client_certificate() {
     );
     assert_exit(&o, 2);
     assert_stderr_has(&o, "--client-cert needs --client-key");
+    // A key of another certificate is a usage error too, before anything is sent (ureq
+    // panicked in the sender at the first connection).
+    let (o, _) = replay_to(
+        &server.url,
+        &lp,
+        &[
+            "--client-cert",
+            pki.client_cert.to_str().unwrap(),
+            "--client-key",
+            pki.server_key.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "does not fit --client-cert");
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
 }
 
 #[test]
