@@ -44,8 +44,12 @@ pub(crate) fn explain(e: &TlsErr) -> (String, &'static str) {
             }
             _ => "the server's certificate does not verify: check it, or give its CA with --ca-cert FILE",
         },
-        TlsErr::AlertReceived(A::CertificateRequired) | TlsErr::AlertReceived(A::HandshakeFailure) => {
+        TlsErr::AlertReceived(A::CertificateRequired) => {
             "the server asks for a client certificate: give --client-cert FILE --client-key FILE"
+        }
+        // Also what a server answers when it shares no protocol version or cipher suite.
+        TlsErr::AlertReceived(A::HandshakeFailure) => {
+            "the server requires a client certificate (give --client-cert FILE --client-key FILE) or TLS versions or ciphers this client does not offer (TLS 1.2 and 1.3 are offered): check the server's TLS settings"
         }
         TlsErr::AlertReceived(A::BadCertificate | A::UnknownCA | A::CertificateUnknown | A::AccessDenied) => {
             "the server refused the client certificate (--client-cert): use one signed by a CA it trusts"
@@ -233,6 +237,18 @@ mod tests {
     use super::*;
     use std::io::Write;
     use std::net::TcpListener;
+
+    #[test]
+    fn a_refused_handshake_is_not_only_a_missing_client_certificate() {
+        let (_, fix) = explain(&TlsErr::AlertReceived(
+            rustls::AlertDescription::HandshakeFailure,
+        ));
+        assert!(
+            fix.contains("--client-cert FILE --client-key FILE"),
+            "{fix}"
+        );
+        assert!(fix.contains("TLS versions or ciphers"), "{fix}");
+    }
 
     #[test]
     fn a_server_that_drips_bytes_cannot_hold_the_probe() {
