@@ -1,7 +1,7 @@
 //! What `replay` and `bench` share about the server they write to.
 
 use anyhow::{bail, Context};
-use lpconvert_send::settings::{self, Given, Resolved};
+use lpconvert_send::settings::{self, Given, Origin, Resolved};
 use lpconvert_send::tls::TlsOptions;
 use lpconvert_send::units::parse_duration;
 use lpconvert_send::{
@@ -41,7 +41,7 @@ pub struct ServerArgs {
     #[arg(long)]
     pub org: Option<String>,
     /// Environment variable holding the token (never printed). Default: INFLUXDB3_AUTH_TOKEN,
-    /// then INFLUX_TOKEN, then the influx CLI config's token.
+    /// then INFLUX_TOKEN, then the influx CLI config's token (sent to that config's server only).
     #[arg(long, value_name = "VAR")]
     pub token_env: Option<String>,
     /// User name for Basic authentication (v1).
@@ -181,7 +181,15 @@ pub fn check_connection(
     env_precision: bool,
 ) -> anyhow::Result<Duration> {
     let r = server.resolve()?;
-    ServerUrl::parse(&url_of(&r)?)?;
+    if let Err(e) = ServerUrl::parse(&url_of(&r)?) {
+        // Named by where the URL came from: the user may never have typed --url.
+        match r.url.as_ref().map(|u| &u.origin) {
+            Some(o @ (Origin::Env(_) | Origin::Config { .. })) => {
+                bail!("{}", e.to_string().replacen("--url", &o.to_string(), 1))
+            }
+            _ => return Err(e.into()),
+        }
+    }
     let t = parse_duration(timeout).context("--timeout")?;
     if t < Duration::from_millis(1) {
         bail!("--timeout `{timeout}` must be at least 1ms (every request would time out); e.g. --timeout 60s");

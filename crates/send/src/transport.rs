@@ -175,11 +175,11 @@ impl Transport for HttpTransport {
                 let https = request.url.starts_with("https:");
                 let peer = (!https || !self.client_cert).then(|| peer_of(request.url, self.timeout));
                 match peer {
-                    Some(p) if https && p.asks_client_cert => {
+                    Some(p) if https && p.requires_client_cert => {
                         e = TransportError {
                             retryable: false,
                             message: format!(
-                                "TLS with {}: the server closed the connection and asks for a client certificate (mutual TLS); give --client-cert FILE --client-key FILE",
+                                "TLS with {}: the server closed the connection and requires a client certificate (mutual TLS); give --client-cert FILE --client-key FILE",
                                 host_of(request.url)
                             ),
                         }

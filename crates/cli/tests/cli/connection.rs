@@ -237,6 +237,16 @@ fn the_influx_cli_config_file_in_home() {
     );
     assert_exit(&o, 0);
     assert_eq!(server.seen()[2].headers["authorization"], "Token from-env");
+    // The active config's token is not sent to another server given by --url.
+    let stranger = FaultServer::accept_all();
+    let o = run_lpconvert(
+        "replay",
+        &["--url", &stranger.url, "--bucket", "b", "--api", "v2", &lp],
+        &[("HOME", home_s)],
+    );
+    assert_exit(&o, 0);
+    let (_, auth) = first_request(&stranger);
+    assert_eq!(auth, "");
     let o = run_lpconvert("replay", &["-c", "prod", &lp], &[("HOME", home_s)]);
     assert_exit(&o, 2);
     assert_stderr_has(&o, "has no config `prod` (it has: local, other)");
@@ -244,6 +254,17 @@ fn the_influx_cli_config_file_in_home() {
     assert_eq!(
         std::fs::read_to_string(home.join(".influxdbv2/configs")).unwrap(),
         configs
+    );
+    // A bad URL is named by where it came from.
+    let o = run_lpconvert(
+        "replay",
+        &["--db", "d", &lp],
+        &[("INFLUX_HOST", "localhost:8086")],
+    );
+    assert_exit(&o, 2);
+    assert_stderr_has(
+        &o,
+        "INFLUX_HOST `localhost:8086`: does not start with http://",
     );
     // Without a URL anywhere.
     let o = run_lpconvert("replay", &["--db", "d", &lp], &[]);

@@ -200,4 +200,45 @@ fn mutual_tls_with_and_without_the_client_certificate() {
     );
     assert_exit(&o, 2);
     assert_stderr_has(&o, "--client-cert needs --client-key");
+    // A key of another certificate is a usage error too, before anything is sent (ureq
+    // panicked in the sender at the first connection).
+    let (o, _) = replay_to(
+        &server.url,
+        &lp,
+        &[
+            "--client-cert",
+            pki.client_cert.to_str().unwrap(),
+            "--client-key",
+            pki.server_key.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "does not fit --client-cert");
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_dropped_connection_to_a_server_that_only_asks_for_a_client_certificate_is_retried() {
+    // A server with optional client authentication (it asks, it serves without) restarting
+    // mid-run: the broken connection is transient, not "a client certificate is required".
+    let pki = Pki::new();
+    let server = MtlsServer::start_with(&pki, true, 2);
+    let dir = TempDir::new("tls-optional");
+    let lp = write_lines(&dir, "a.lp", &points(40));
+    let ca = pki.ca.to_str().unwrap();
+    let (o, _) = replay_to(
+        &server.url,
+        &lp,
+        &["--ca-cert", ca, "--batch-lines", "10", "--concurrency", "1"],
+        &[],
+    );
+    assert_exit(&o, 0);
+    assert_eq!(server.lines.load(std::sync::atomic::Ordering::SeqCst), 40);
+    // One that requires it still fails at once.
+    let strict = MtlsServer::start_with(&pki, false, 0);
+    let (o, took) = replay_to(&strict.url, &lp, &["--ca-cert", ca], &[]);
+    assert_exit(&o, 1);
+    assert!(took < Duration::from_secs(3), "{took:?}: {}", stderr(&o));
+    assert_stderr_has(&o, "--client-cert FILE --client-key FILE");
 }

@@ -243,17 +243,7 @@ pub fn resolve(
             .clone()
             .or_else(|| influx_config::default_path(home));
         if let Some(path) = path {
-            let text = match std::fs::read_to_string(&path) {
-                Ok(t) => Some(t),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => None,
-                Err(e) => {
-                    return Err(SettingsError(format!(
-                        "the influx CLI config file {}: {e}",
-                        path.display()
-                    )))
-                }
-            };
-            if let Some(text) = text {
+            if let Some(text) = influx_config::read(&path, explicit)? {
                 let configs = influx_config::parse(&text, &path)?;
                 let name = active.as_ref().map(|a| a.value.as_str());
                 if let Some(c) = influx_config::select(&configs, name, &path)? {
@@ -271,7 +261,19 @@ pub fn resolve(
                         url = from(&c.url);
                         from_config |= url.is_some();
                     }
-                    if token.is_none() && !given.basic_auth && given.token_env.is_none() {
+                    // A config's token is for its own server: never sent to another one
+                    // (a --url of VictoriaMetrics with an InfluxDB Cloud config active).
+                    let same_server = match (&url, &c.url) {
+                        (Some(u), Some(cu)) => {
+                            matches!(u.origin, Origin::Config { .. }) || same_origin(&u.value, cu)
+                        }
+                        _ => false,
+                    };
+                    if token.is_none()
+                        && !given.basic_auth
+                        && given.token_env.is_none()
+                        && same_server
+                    {
                         token = from(&c.token);
                         from_config |= token.is_some();
                     }
@@ -336,6 +338,20 @@ pub fn resolve(
         ca_certs,
         insecure_skip_verify,
     })
+}
+
+/// Whether two URLs name the same server (scheme, host and port).
+fn same_origin(a: &str, b: &str) -> bool {
+    let key = |u: &str| {
+        url::Url::parse(u.trim()).ok().map(|u| {
+            (
+                u.scheme().to_owned(),
+                u.host_str().map(str::to_ascii_lowercase),
+                u.port_or_known_default(),
+            )
+        })
+    };
+    matches!((key(a), key(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// The API when `--api` is not given: what the tool whose variables gave the database (or

@@ -110,6 +110,19 @@ fn config_file_fills_what_is_missing() {
         ..Given::default()
     };
     assert!(resolve(&given, &env_of(&[]), Some(&home)).is_err());
+    // A config's token goes to its own server only, never to a --url of another one.
+    let to = |url: &str| {
+        let given = Given {
+            url: Some(url.into()),
+            ..Given::default()
+        };
+        let r = resolve(&given, &env_of(&[]), Some(&home)).unwrap();
+        r.token.map(|t| t.value)
+    };
+    assert_eq!(to("http://victoria:8428"), None);
+    assert_eq!(to("http://a:9999"), None);
+    assert_eq!(to("https://a:8086"), None);
+    assert_eq!(to("http://A:8086/prefix/"), Some("ta".to_owned()));
     let r = resolve(&Given::default(), &env_of(&[]), Some(&home.join("empty"))).unwrap();
     assert!(r.url.is_none());
     std::fs::remove_dir_all(&home).unwrap();

@@ -6,11 +6,11 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::ResolvesClientCert;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, Error as TlsErr, SignatureScheme};
-use std::io::{Read, Write};
+
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The rustls error inside a ureq error, if any.
 pub(crate) fn rustls_error(e: &ureq::Error) -> Option<&TlsErr> {
@@ -44,8 +44,12 @@ pub(crate) fn explain(e: &TlsErr) -> (String, &'static str) {
             }
             _ => "the server's certificate does not verify: check it, or give its CA with --ca-cert FILE",
         },
-        TlsErr::AlertReceived(A::CertificateRequired) | TlsErr::AlertReceived(A::HandshakeFailure) => {
+        TlsErr::AlertReceived(A::CertificateRequired) => {
             "the server asks for a client certificate: give --client-cert FILE --client-key FILE"
+        }
+        // Also what a server answers when it shares no protocol version or cipher suite.
+        TlsErr::AlertReceived(A::HandshakeFailure) => {
+            "the server requires a client certificate (give --client-cert FILE --client-key FILE) or TLS versions or ciphers this client does not offer (TLS 1.2 and 1.3 are offered): check the server's TLS settings"
         }
         TlsErr::AlertReceived(A::BadCertificate | A::UnknownCA | A::CertificateUnknown | A::AccessDenied) => {
             "the server refused the client certificate (--client-cert): use one signed by a CA it trusts"
@@ -63,12 +67,13 @@ pub(crate) fn explain(e: &TlsErr) -> (String, &'static str) {
 pub(crate) struct Peer {
     /// Its certificate, summarized.
     pub cert: Option<CertSummary>,
-    /// Whether it asked for a client certificate.
-    pub asks_client_cert: bool,
+    /// Whether it requires a client certificate: it asked for one and, given none, ended
+    /// the connection. A server that only asks (optional client authentication) does not.
+    pub requires_client_cert: bool,
 }
 
-/// The certificate `host:port` presents and whether it asks for a client certificate, read by
-/// a handshake that stops as soon as the certificate arrives (nothing is sent over it).
+/// The certificate `host:port` presents and whether it requires a client certificate, read by
+/// a handshake that accepts any certificate and offers none (nothing is sent over it).
 pub(crate) fn probe(host: &str, port: u16, timeout: Duration) -> Peer {
     probe_inner(host, port, timeout).unwrap_or_default()
 }
@@ -95,21 +100,72 @@ fn probe_inner(host: &str, port: u16, timeout: Duration) -> Option<Peer> {
         .to_socket_addrs()
         .ok()?
         .next()?;
+    // `timeout` bounds the whole probe: a server that sends a byte now and then (or a
+    // certificate chain without end) cannot hold the sender longer.
+    let deadline = Instant::now() + timeout;
     let mut tcp = TcpStream::connect_timeout(&addr, timeout).ok()?;
-    tcp.set_read_timeout(Some(timeout)).ok()?;
-    tcp.set_write_timeout(Some(timeout)).ok()?;
-    // The handshake ends with the recorder's error once the certificate has been seen.
-    let mut sink = Io(&mut tcp);
+    // Whether the connection ended in an error or was closed by the server.
+    let mut refused = false;
     while conn.is_handshaking() {
-        if conn.complete_io(&mut sink).is_err() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero()
+            || tcp.set_read_timeout(Some(left)).is_err()
+            || tcp.set_write_timeout(Some(left)).is_err()
+        {
             break;
+        }
+        // One read or write at a time (`complete_io` reads on while bytes keep coming).
+        if conn.wants_write() {
+            if conn.write_tls(&mut tcp).is_err() {
+                break;
+            }
+        } else if !conn.wants_read() {
+            break;
+        } else if let Some(ended) = read_once(&mut conn, &mut tcp) {
+            refused = ended;
+            break;
+        }
+    }
+    let asked = asked.load(Ordering::Relaxed);
+    if asked && !refused && !conn.is_handshaking() {
+        // TLS 1.3: a server that requires a client certificate says so (an alert, or a
+        // close) only after the handshake; one that merely asks waits for a request.
+        let _ = conn.write_tls(&mut tcp);
+        let until = deadline.min(Instant::now() + Duration::from_secs(1));
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() || tcp.set_read_timeout(Some(left)).is_err() {
+                break;
+            }
+            if let Some(ended) = read_once(&mut conn, &mut tcp) {
+                refused = ended;
+                break;
+            }
         }
     }
     let der = seen.lock().ok()?.take();
     Some(Peer {
         cert: der.and_then(|d| summarize(&d)),
-        asks_client_cert: asked.load(Ordering::Relaxed),
+        requires_client_cert: asked && refused,
     })
+}
+
+/// One read of TLS records: `None` while the connection goes on, `Some(true)` when the server
+/// closed it or sent an error, `Some(false)` when nothing came in time.
+fn read_once(conn: &mut rustls::ClientConnection, tcp: &mut TcpStream) -> Option<bool> {
+    match conn.read_tls(tcp) {
+        Ok(0) => Some(true),
+        Ok(_) => conn.process_new_packets().is_err().then_some(true),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            Some(false)
+        }
+        Err(_) => Some(true),
+    }
 }
 
 /// A client-certificate resolver that has none and notes that the server asked for one.
@@ -131,25 +187,7 @@ impl ResolvesClientCert for AskedFor {
     }
 }
 
-/// Reads and writes a TCP stream (rustls's `complete_io` wants one object for both).
-struct Io<'a>(&'a mut TcpStream);
-
-impl Read for Io<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl Write for Io<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
-}
-
-/// A verifier that keeps the end-entity certificate and ends the handshake.
+/// A verifier that keeps the end-entity certificate and accepts it: the probe sends nothing.
 #[derive(Debug)]
 struct Recorder {
     seen: Arc<Mutex<Option<Vec<u8>>>>,
@@ -168,7 +206,7 @@ impl ServerCertVerifier for Recorder {
         if let Ok(mut seen) = self.seen.lock() {
             *seen = Some(end_entity.as_ref().to_vec());
         }
-        Err(TlsErr::General("certificate read".into()))
+        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -177,7 +215,7 @@ impl ServerCertVerifier for Recorder {
         _cert: &CertificateDer<'_>,
         _dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, TlsErr> {
-        Err(TlsErr::General("certificate read".into()))
+        Ok(HandshakeSignatureValid::assertion())
     }
 
     fn verify_tls13_signature(
@@ -186,10 +224,53 @@ impl ServerCertVerifier for Recorder {
         _cert: &CertificateDer<'_>,
         _dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, TlsErr> {
-        Err(TlsErr::General("certificate read".into()))
+        Ok(HandshakeSignatureValid::assertion())
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.schemes.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::TcpListener;
+
+    #[test]
+    fn a_refused_handshake_is_not_only_a_missing_client_certificate() {
+        let (_, fix) = explain(&TlsErr::AlertReceived(
+            rustls::AlertDescription::HandshakeFailure,
+        ));
+        assert!(
+            fix.contains("--client-cert FILE --client-key FILE"),
+            "{fix}"
+        );
+        assert!(fix.contains("TLS versions or ciphers"), "{fix}");
+    }
+
+    #[test]
+    fn a_server_that_drips_bytes_cannot_hold_the_probe() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            // A TLS record header announcing a 16 KiB handshake message, then one byte of it
+            // every 100 ms for 10 s.
+            let _ = s.write_all(&[0x16, 0x03, 0x03, 0x40, 0x00]);
+            for _ in 0..100 {
+                if s.write_all(&[0]).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let start = Instant::now();
+        let peer = probe("127.0.0.1", port, Duration::from_millis(500));
+        let took = start.elapsed();
+        assert!(peer.cert.is_none());
+        assert!(took < Duration::from_secs(2), "the probe took {took:?}");
+        drop(server);
     }
 }

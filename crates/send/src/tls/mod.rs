@@ -7,7 +7,9 @@ pub(crate) mod diagnose;
 
 pub use der::CertSummary;
 
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use ureq::tls::{Certificate, PemItem, PrivateKey, RootCerts, TlsConfig};
 
 /// What the user asked of TLS.
@@ -130,6 +132,27 @@ fn client_cert(cert: &Path, key: &Path) -> Result<ureq::tls::ClientCert, TlsErro
             key.display()
         )));
     };
+    // ureq panics on a key that does not belong to the certificate, at the first connection:
+    // rustls checks the pair here instead.
+    let der_chain: Vec<CertificateDer<'static>> = chain
+        .iter()
+        .map(|c| CertificateDer::from(c.der().to_vec()))
+        .collect();
+    let mismatch = |why: String| {
+        TlsError(format!(
+            "--client-key {} does not fit --client-cert {}: {why}",
+            key.display(),
+            cert.display()
+        ))
+    };
+    let key_der =
+        PrivateKeyDer::try_from(private.der().to_vec()).map_err(|e| mismatch(e.to_owned()))?;
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| mismatch(e.to_string()))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_client_auth_cert(der_chain, key_der)
+        .map_err(|e| mismatch(e.to_string()))?;
     Ok(ureq::tls::ClientCert::new_with_certs(&chain, private))
 }
 

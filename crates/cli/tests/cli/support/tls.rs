@@ -1,6 +1,6 @@
 //! Certificates made for a test (rcgen): a private CA, server certificates for 127.0.0.1 and
 //! localhost (valid, expired), a client certificate; an HTTPS agent that trusts the CA; and a
-//! small rustls HTTPS server that requires a client certificate.
+//! small rustls HTTPS server that requires (or only asks for) a client certificate.
 
 use super::TempDir;
 use rcgen::{
@@ -128,6 +128,13 @@ pub struct MtlsServer {
 impl MtlsServer {
     /// Starts the server on a thread (it lives as long as the test process).
     pub fn start(pki: &Pki) -> MtlsServer {
+        MtlsServer::start_with(pki, false, 0)
+    }
+
+    /// Starts a server that asks for a client certificate but also serves clients without
+    /// one (`optional`), or requires one; the first `drop_first` requests are read and their
+    /// connections closed without an answer (a server restarting).
+    pub fn start_with(pki: &Pki, optional: bool, drop_first: usize) -> MtlsServer {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut roots = rustls::RootCertStore::empty();
         for item in ureq::tls::parse_pem(&std::fs::read(&pki.ca).unwrap()) {
@@ -138,7 +145,12 @@ impl MtlsServer {
         let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
             Arc::new(roots),
             Arc::clone(&provider),
-        )
+        );
+        let verifier = if optional {
+            verifier.allow_unauthenticated()
+        } else {
+            verifier
+        }
         .build()
         .unwrap();
         let chain: Vec<rustls::pki_types::CertificateDer<'static>> =
@@ -169,16 +181,18 @@ impl MtlsServer {
         );
         let lines = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&lines);
+        let drops = Arc::new(AtomicUsize::new(drop_first));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let config = Arc::clone(&config);
                 let counted = Arc::clone(&counted);
+                let drops = Arc::clone(&drops);
                 std::thread::spawn(move || {
                     let Ok(conn) = rustls::ServerConnection::new(config) else {
                         return;
                     };
                     let mut tls = rustls::StreamOwned::new(conn, stream);
-                    let _ = serve(&mut tls, &counted);
+                    let _ = serve(&mut tls, &counted, &drops);
                 });
             }
         });
@@ -187,7 +201,11 @@ impl MtlsServer {
 }
 
 /// Answers the requests of one connection 204, counting the lines of their bodies.
-fn serve(stream: &mut impl ReadWrite, lines: &AtomicUsize) -> std::io::Result<()> {
+fn serve(
+    stream: &mut impl ReadWrite,
+    lines: &AtomicUsize,
+    drops: &AtomicUsize,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(ReadHalf(stream));
     loop {
         let mut length = 0usize;
@@ -207,6 +225,13 @@ fn serve(stream: &mut impl ReadWrite, lines: &AtomicUsize) -> std::io::Result<()
                     length = v.trim().parse().unwrap_or(0);
                 }
             }
+        }
+        if drops
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| d.checked_sub(1))
+            .is_ok()
+        {
+            // Closed with the body unread: the client sees the connection reset.
+            return Ok(());
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
