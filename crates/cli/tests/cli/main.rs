@@ -19,6 +19,7 @@ mod check;
 mod compressed;
 mod convert;
 mod infer;
+mod infer_outliers;
 mod input_limits;
 mod network_faults;
 mod outputs;
