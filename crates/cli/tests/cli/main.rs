@@ -18,6 +18,7 @@ mod bench;
 mod check;
 mod compressed;
 mod convert;
+mod docs;
 mod infer;
 mod infer_outliers;
 mod input_limits;
