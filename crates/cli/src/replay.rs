@@ -60,7 +60,8 @@ struct ReplayOptions {
     /// Rate limit: lines/s (50000, 50k) and/or bytes/s (10MB/s); repeat or separate by commas.
     #[arg(long, value_delimiter = ',')]
     rate: Vec<String>,
-    /// Timestamps: keep, now (first timestamp becomes now) or shift:DURATION (shift:-7d).
+    /// Timestamps: keep, now (the newest timestamp of the inputs becomes now; a stream's
+    /// first), first-at-now (the first timestamp becomes now) or shift:DURATION (shift:-7d).
     #[arg(long, default_value = "keep")]
     time: String,
     /// Send at the original spacing of the timestamps: original, or NX (10x faster).
@@ -536,6 +537,9 @@ fn print_summary(s: &Summary, config: &ReplayConfig) {
     } else {
         "replay"
     };
+    for n in &s.notes {
+        note!("lpconvert {what}: {n}");
+    }
     for (input, offset) in &s.resumed {
         note!("lpconvert {what}: {input}: resumed at byte {offset} from the checkpoint");
     }

@@ -17,7 +17,7 @@ use crate::ratelimit::{sleep_until, RateLimiter};
 use crate::retry::{Jitter, RetryPolicy};
 use crate::sender::{send_batch, Failure, Outcome, SendContext};
 use crate::stats::{Ending, LiveCounters, RequestStats, Summary};
-use crate::timeshift::{Pace, TimeMode, TimeRewriter};
+use crate::timeshift::{newest_timestamp, offset_to_now, Pace, TimeMode, TimeRewriter};
 use crate::transport::Transport;
 use crate::units::Rate;
 use collect::{collect, Collected, Done, Msg, Saver};
@@ -127,8 +127,9 @@ pub fn run(
     let (checkpoint, resumed) = match &ckpt_path {
         Some(path) => {
             let settings = format!(
-                "precision {:?} and --time {:?}",
-                config.target.precision, config.time
+                "precision {} and --time {}",
+                config.target.precision.as_str(),
+                config.time
             );
             load_checkpoint(path, &config.sources, &names, &settings)?
         }
@@ -141,7 +142,23 @@ pub fn run(
         config.limits.max_bytes.max(1),
     );
     let precision = config.target.precision;
-    let rewriter = TimeRewriter::new(config.time, precision, checkpoint.time_offset);
+    let mut time_offset = checkpoint.time_offset;
+    let mut time_note = None;
+    if config.time == TimeMode::Now && time_offset.is_none() {
+        match newest_of(&config.sources)? {
+            Newest::At(ts) => {
+                time_offset = Some(offset_to_now(ts, precision, std::time::SystemTime::now()))
+            }
+            Newest::None => {}
+            Newest::Stream(name) => {
+                time_note = Some(format!(
+                    "--time now: {name} is a stream, which cannot be read twice for its newest \
+                     timestamp: its first timestamp becomes now (as --time first-at-now)"
+                ))
+            }
+        }
+    }
+    let rewriter = TimeRewriter::new(config.time, precision, time_offset);
     let pace_window = config.pace.map(|p| (0.05 * p.speed * 1e9) as i128);
     let mut batcher = Batcher::new(
         BatchLimits {
@@ -241,7 +258,10 @@ pub fn run(
             let ckpt_path = ckpt_path.clone();
             let interval = config.checkpoint_interval;
             let tracker = Tracker::new(checkpoint.clone());
-            let offset = (config.time == TimeMode::Now).then(|| batcher.rewriter().shared_offset());
+            let offset = config
+                .time
+                .is_relative_to_now()
+                .then(|| batcher.rewriter().shared_offset());
             let saver = Saver {
                 path: ckpt_path,
                 interval,
@@ -398,7 +418,7 @@ pub fn run(
         state.time_offset = batcher
             .rewriter()
             .offset()
-            .filter(|_| config.time == TimeMode::Now);
+            .filter(|_| config.time.is_relative_to_now());
         let saved = state.save(path);
         if read_error.is_none() {
             saved?;
@@ -419,6 +439,7 @@ pub fn run(
         ending: collected.ending,
         dry_run: config.dry_run,
         resumed,
+        notes: time_note.into_iter().collect(),
     };
     // A run never reports success with lines unanswered (a sender thread that stopped).
     let pending = summary.lines_pending();
@@ -489,6 +510,41 @@ fn load_checkpoint(
         .map(|(s, name)| (name.clone(), s.offset))
         .collect();
     Ok((old, resumed))
+}
+
+/// The newest timestamp of a replay's inputs, for `--time now`.
+enum Newest {
+    /// The newest timestamp.
+    At(i64),
+    /// No line has a timestamp.
+    None,
+    /// This input is a stream (standard input, a FIFO, a conversion): it cannot be read twice.
+    Stream(String),
+}
+
+/// Reads every input once for its newest timestamp; a stream is not read.
+fn newest_of(sources: &[Source]) -> Result<Newest, ReplayError> {
+    let stream = sources
+        .iter()
+        .find(|s| s.is_stdin() || s.reports_own_errors() || s.identity().is_err());
+    if let Some(s) = stream {
+        return Ok(Newest::Stream(s.display_name()));
+    }
+    let mut newest: Option<i64> = None;
+    for source in sources {
+        let input = |error| ReplayError::Input {
+            input: source.display_name(),
+            error,
+        };
+        let opened = source.open().map_err(input)?;
+        if opened.pipe {
+            return Ok(Newest::Stream(source.display_name()));
+        }
+        if let Some(ts) = newest_timestamp(opened.reader).map_err(input)? {
+            newest = Some(newest.map_or(ts, |n| n.max(ts)));
+        }
+    }
+    Ok(newest.map_or(Newest::None, Newest::At))
 }
 
 #[cfg(test)]

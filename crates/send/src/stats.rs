@@ -53,6 +53,7 @@ impl LiveCounters {
             ending: Ending::Completed,
             dry_run,
             resumed: Vec::new(),
+            notes: Vec::new(),
         }
     }
 }
@@ -219,6 +220,8 @@ pub struct Summary {
     pub dry_run: bool,
     /// Inputs skipped or resumed from a checkpoint: (input, offset resumed from).
     pub resumed: Vec<(String, u64)>,
+    /// What the run decided that its user should know (e.g. how `--time now` was read).
+    pub notes: Vec<String>,
 }
 
 impl Summary {
@@ -361,6 +364,7 @@ mod tests {
             ending: Ending::Completed,
             dry_run: false,
             resumed: vec![],
+            notes: vec![],
         };
         let l = s.latency();
         assert!((l.p50_ms - 51.0).abs() < 0.5, "{l:?}"); // 101 samples: the 51st

@@ -3,8 +3,8 @@
 //! Real servers are in `real_servers.rs`.
 
 use crate::support::{
-    argv, assert_exit, assert_stderr_has, kill_after, replay, replay_with_env, report, stderr,
-    write_lines, FaultServer, Reply, Seen, TempDir, BIN,
+    argv, assert_exit, assert_stderr_has, kill_after, replay, replay_with_env, report, run_in,
+    stderr, write_lines, FaultServer, Reply, Seen, TempDir, BIN,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -519,13 +519,11 @@ fn time_shift_and_now_rewrite_timestamps() {
         vec!["m f=1 400", "m f=2", "m,t=x f=\"a 5\" 460"]
     );
 
+    // `first-at-now`: the first timestamp becomes now.
     let server = FaultServer::accept_all();
-    let before = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let before = unix_now();
     let out = replay(&argv(
-        "--url {} --db d --precision s --time now {}",
+        "--url {} --db d --precision s --time first-at-now {}",
         &[&server.url, &file],
     ));
     assert_exit(&out, 0);
@@ -537,6 +535,73 @@ fn time_shift_and_now_rewrite_timestamps() {
         "{first} vs {before}"
     );
     assert_eq!(ts(&stored[2]), first + 60);
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Issue 18: `--time now` puts the newest timestamp of a file at now, wherever it is in the
+/// file, so nothing lands in the future; a stream (standard input) cannot be read twice, so
+/// there its first timestamp becomes now, and the run says so.
+#[test]
+fn time_now_puts_the_newest_timestamp_at_now() {
+    let dir = TempDir::new("time-now");
+    // 12 hours of data, newest in the middle of the file.
+    let file = write_lines(
+        &dir,
+        "in.lp",
+        &[
+            "m f=1 1000".into(),
+            "m f=2 44200".into(),
+            "m f=3".into(),
+            "m f=4 1060".into(),
+        ],
+    );
+    let ts = |l: &str| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap();
+    for extra in [None, Some("--checkpoint")] {
+        let server = FaultServer::accept_all();
+        let before = unix_now();
+        let ckpt = dir.join("ckpt.json");
+        let _ = std::fs::remove_file(&ckpt);
+        let mut args = argv(
+            "--url {} --db d --precision s --time now {}",
+            &[&server.url, &file],
+        );
+        let ckpt_text = ckpt.display().to_string();
+        if extra.is_some() {
+            args.extend(["--checkpoint", ckpt_text.as_str()]);
+        }
+        let out = replay(&args);
+        assert_exit(&out, 0);
+        let stored = server.stored();
+        let newest = ts(&stored[1]);
+        assert!(
+            newest >= before && newest <= unix_now() + 1,
+            "{newest} vs {before}: {stored:?}"
+        );
+        assert_eq!(ts(&stored[0]), newest - 43_200);
+        assert_eq!(ts(&stored[3]), newest - 43_140);
+        assert_eq!(stored[2], "m f=3");
+    }
+
+    let server = FaultServer::accept_all();
+    let before = unix_now();
+    let out = run_in(
+        &dir,
+        &argv(
+            "replay --url {} --db d --precision s --time now -",
+            &[&server.url],
+        ),
+        Some(b"m f=1 1000\nm f=2 44200\n"),
+    );
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, "first timestamp becomes now");
+    let first = ts(&server.stored()[0]);
+    assert!(first >= before && first <= unix_now() + 1, "{first}");
 }
 
 #[test]
