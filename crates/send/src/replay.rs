@@ -8,10 +8,12 @@
 mod collect;
 
 use crate::batch::{Batch, BatchLimits, Batcher};
-use crate::checkpoint::{Checkpoint, CheckpointError, InputState, Tracker};
+use crate::checkpoint::{
+    crc_of_prefix, Checkpoint, CheckpointError, InputState, PrefixCrc, Tracker,
+};
 use crate::clock::Clock;
 use crate::dialect::{Target, TargetError};
-use crate::input::{is_producer_error, BlockReader, ReadOptions, Source};
+use crate::input::{is_producer_error, BlockReader, Identity, ReadOptions, Source};
 use crate::pool::{Pool, Started};
 use crate::ratelimit::{sleep_until, RateLimiter};
 use crate::retry::{Jitter, RetryPolicy};
@@ -124,7 +126,7 @@ pub fn run(
     } else {
         config.checkpoint.clone()
     };
-    let (checkpoint, resumed) = match &ckpt_path {
+    let (checkpoint, resumed, grown) = match &ckpt_path {
         Some(path) => {
             let settings = format!(
                 "precision {} and --time {}",
@@ -133,7 +135,7 @@ pub fn run(
             );
             load_checkpoint(path, &config.sources, &names, &settings)?
         }
-        None => (Checkpoint::default(), Vec::new()),
+        None => (Checkpoint::default(), Vec::new(), Vec::new()),
     };
 
     let mut limiter = RateLimiter::new(&config.rates);
@@ -245,6 +247,7 @@ pub fn run(
                     seq: batch.seq,
                     input: batch.input,
                     end: batch.span.end,
+                    prefix_crc32: batch.prefix_crc32,
                     first_line: batch.first_line,
                     lines: batch.lines,
                     outcome,
@@ -295,6 +298,11 @@ pub fn run(
                 continue;
             }
             let start = state.map_or(0, |s| s.offset);
+            batcher.start_input(match state {
+                None => Some(PrefixCrc::resume(0, 0)),
+                Some(s) if s.offset == 0 => Some(PrefixCrc::resume(0, 0)),
+                Some(s) => s.prefix_crc32.map(|crc| PrefixCrc::resume(s.offset, crc)),
+            });
             let mut reader = match BlockReader::open_with(source, start, &read_options) {
                 Ok(r) => r,
                 Err(error) => {
@@ -384,6 +392,7 @@ pub fn run(
                 input: i,
                 last_seq,
                 end,
+                prefix_crc32: batcher.prefix_crc32(),
             });
         }
         drop(work_tx);
@@ -439,7 +448,7 @@ pub fn run(
         ending: collected.ending,
         dry_run: config.dry_run,
         resumed,
-        notes: time_note.into_iter().collect(),
+        notes: grown.into_iter().chain(time_note).collect(),
     };
     // A run never reports success with lines unanswered (a sender thread that stopped).
     let pending = summary.lines_pending();
@@ -460,7 +469,7 @@ fn load_checkpoint(
     sources: &[Source],
     names: &[String],
     settings: &str,
-) -> Result<(Checkpoint, Vec<(String, u64)>), ReplayError> {
+) -> Result<(Checkpoint, Vec<(String, u64)>, Vec<String>), ReplayError> {
     let mut ids = Vec::with_capacity(sources.len());
     for (source, name) in sources.iter().zip(names) {
         if source.is_stdin() {
@@ -485,13 +494,16 @@ fn load_checkpoint(
                     identity,
                     offset: 0,
                     complete: false,
+                    prefix_crc32: None,
                 })
                 .collect(),
             settings: Some(settings.to_owned()),
             ..Checkpoint::default()
         };
-        return Ok((fresh, Vec::new()));
+        return Ok((fresh, Vec::new(), Vec::new()));
     };
+    let mut old = old;
+    let grown = accept_appended(&mut old, sources, &ids, names)?;
     old.check_matches(path, &ids, Some(settings))?;
     for ((state, source), name) in old.inputs.iter().zip(sources).zip(names) {
         source
@@ -509,7 +521,51 @@ fn load_checkpoint(
         .filter(|(s, _)| s.offset > 0 || s.complete)
         .map(|(s, name)| (name.clone(), s.offset))
         .collect();
-    Ok((old, resumed))
+    Ok((old, resumed, grown))
+}
+
+/// An input that changed since the checkpoint only by bytes added at its end (an
+/// append-only log) is resumed: its bytes below the checkpoint's offset still have the
+/// CRC-32 the checkpoint recorded. Its identity is updated and it is no longer complete.
+/// Returns a note per input accepted so. Streams (standard input, conversions) are not
+/// read twice, so they are never accepted.
+fn accept_appended(
+    old: &mut Checkpoint,
+    sources: &[Source],
+    ids: &[Identity],
+    names: &[String],
+) -> Result<Vec<String>, ReplayError> {
+    let mut notes = Vec::new();
+    if old.inputs.len() != ids.len() {
+        return Ok(notes);
+    }
+    for (((state, source), id), name) in old.inputs.iter_mut().zip(sources).zip(ids).zip(names) {
+        let same_file = state.identity.path == id.path;
+        let (Some(crc), true) = (state.prefix_crc32, same_file && state.identity != *id) else {
+            continue;
+        };
+        if source.reports_own_errors() || source.is_stdin() {
+            continue;
+        }
+        let input = |error| ReplayError::Input {
+            input: name.clone(),
+            error,
+        };
+        let opened = source.open().map_err(input)?;
+        if opened.pipe {
+            continue;
+        }
+        if crc_of_prefix(opened.reader, state.offset).map_err(input)? == Some(crc) {
+            notes.push(format!(
+                "{name} changed since the checkpoint, but its first {} bytes did not (it was \
+                 appended to, from {} to {} bytes): resuming after them",
+                state.offset, state.identity.size, id.size
+            ));
+            state.identity = id.clone();
+            state.complete = false;
+        }
+    }
+    Ok(notes)
 }
 
 /// The newest timestamp of a replay's inputs, for `--time now`.

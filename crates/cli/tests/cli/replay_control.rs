@@ -1217,3 +1217,54 @@ fn a_closed_stderr_is_not_a_panic() {
         assert!(matches!(code, Some(1) | Some(2)), "{args}: {code:?}");
     }
 }
+
+/// Issue 18: an append-only log is resumed. A run sends the whole file; lines are appended;
+/// the rerun with the same checkpoint sends exactly the new lines and says why. A file whose
+/// checkpointed bytes changed is still refused; so is one that shrank.
+#[test]
+fn a_checkpointed_input_that_only_grew_is_resumed_after_its_old_end() {
+    let dir = TempDir::new("append-only");
+    let first = lines(300);
+    let file = write_lines(&dir, "log.lp", &first);
+    let ckpt = dir.join("ckpt.json").display().to_string();
+    let server = FaultServer::accept_all();
+    let run = || {
+        replay(&argv(
+            "--url {} --db d --precision s --checkpoint {} {}",
+            &[&server.url, &ckpt, &file],
+        ))
+    };
+    assert_exit(&run(), 0);
+    assert_eq!(server.stored().len(), 300);
+
+    let more: Vec<String> = (300..420)
+        .map(|i| format!("m,pad=y f={i}i {}", 1_600_000_000 + i))
+        .collect();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    for l in &more {
+        writeln!(f, "{l}").unwrap();
+    }
+    drop(f);
+    let out = run();
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, "its first");
+    let stored = server.stored();
+    assert_eq!(stored.len(), 420, "only the appended lines are sent again");
+    assert_eq!(stored[300..], more[..]);
+    // Nothing new: nothing sent.
+    assert_exit(&run(), 0);
+    assert_eq!(server.stored().len(), 420);
+
+    // A byte changed below the checkpoint's offset: refused, nothing sent.
+    let mut text = std::fs::read(&file).unwrap();
+    text[10] = b'Z';
+    text.extend_from_slice(b"m f=1i 1\n");
+    std::fs::write(&file, &text).unwrap();
+    let out = run();
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "delete it to start over");
+    assert_eq!(server.stored().len(), 420);
+}
