@@ -126,7 +126,11 @@ pub fn run(
     } else {
         config.checkpoint.clone()
     };
-    let (checkpoint, resumed, grown) = match &ckpt_path {
+    let Loaded {
+        checkpoint,
+        resumed,
+        notes: grown,
+    } = match &ckpt_path {
         Some(path) => {
             let settings = format!(
                 "precision {} and --time {}",
@@ -135,7 +139,11 @@ pub fn run(
             );
             load_checkpoint(path, &config.sources, &names, &settings)?
         }
-        None => (Checkpoint::default(), Vec::new(), Vec::new()),
+        None => Loaded {
+            checkpoint: Checkpoint::default(),
+            resumed: Vec::new(),
+            notes: Vec::new(),
+        },
     };
 
     let mut limiter = RateLimiter::new(&config.rates);
@@ -469,7 +477,7 @@ fn load_checkpoint(
     sources: &[Source],
     names: &[String],
     settings: &str,
-) -> Result<(Checkpoint, Vec<(String, u64)>, Vec<String>), ReplayError> {
+) -> Result<Loaded, ReplayError> {
     let mut ids = Vec::with_capacity(sources.len());
     for (source, name) in sources.iter().zip(names) {
         if source.is_stdin() {
@@ -500,7 +508,11 @@ fn load_checkpoint(
             settings: Some(settings.to_owned()),
             ..Checkpoint::default()
         };
-        return Ok((fresh, Vec::new(), Vec::new()));
+        return Ok(Loaded {
+            checkpoint: fresh,
+            resumed: Vec::new(),
+            notes: Vec::new(),
+        });
     };
     let mut old = old;
     let grown = accept_appended(&mut old, sources, &ids, names)?;
@@ -521,7 +533,20 @@ fn load_checkpoint(
         .filter(|(s, _)| s.offset > 0 || s.complete)
         .map(|(s, name)| (name.clone(), s.offset))
         .collect();
-    Ok((old, resumed, grown))
+    Ok(Loaded {
+        checkpoint: old,
+        resumed,
+        notes: grown,
+    })
+}
+
+/// A checkpoint as a run starts from it.
+struct Loaded {
+    checkpoint: Checkpoint,
+    /// Inputs resumed: (input, offset).
+    resumed: Vec<(String, u64)>,
+    /// What the user should know (inputs that grew).
+    notes: Vec<String>,
 }
 
 /// An input that changed since the checkpoint only by bytes added at its end (an
