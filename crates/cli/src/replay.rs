@@ -540,30 +540,53 @@ fn print_summary(s: &Summary, config: &ReplayConfig) {
     for n in &s.notes {
         note!("lpconvert {what}: {n}");
     }
-    for (input, offset) in &s.resumed {
-        note!("lpconvert {what}: {input}: resumed at byte {offset} from the checkpoint");
+    for r in &s.resumed {
+        match r.line {
+            Some(line) => note!(
+                "lpconvert {what}: {}: resumed at line {line} (byte {}) from the checkpoint",
+                r.input,
+                r.offset
+            ),
+            None => note!(
+                "lpconvert {what}: {}: {} bytes already sent (checkpoint)",
+                r.input,
+                r.offset
+            ),
+        }
     }
-    note!(
-        "lpconvert {what}: {} lines read, {} acknowledged, {} refused, {} pending; {} requests, {} retries, {} network errors; {:.2} s, {:.0} lines/s, {:.1} MB/s",
-        s.lines_read,
-        s.lines_acked,
-        s.lines_refused,
-        s.lines_pending(),
-        s.requests.requests,
-        s.requests.retries,
-        s.requests.network_errors,
-        s.elapsed.as_secs_f64(),
-        s.lines_per_s(),
-        s.mb_per_s(),
-    );
-    note!(
-        "lpconvert {what}: latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; status {{{}}}",
-        l.p50_ms,
-        l.p90_ms,
-        l.p99_ms,
-        l.max_ms,
-        statuses.join(", ")
-    );
+    if s.dry_run {
+        note!(
+            "lpconvert replay: dry run, nothing sent: {} lines read and cut into {} requests ({} bytes); {:.2} s, {:.0} lines/s, {:.1} MB/s",
+            s.lines_read,
+            s.requests.requests,
+            s.bytes_read,
+            s.elapsed.as_secs_f64(),
+            s.lines_per_s(),
+            s.mb_per_s(),
+        );
+    } else {
+        note!(
+            "lpconvert {what}: {} lines read, {} acknowledged, {} refused, {} pending; {} requests, {} retries, {} network errors; {:.2} s, {:.0} lines/s, {:.1} MB/s",
+            s.lines_read,
+            s.lines_acked,
+            s.lines_refused,
+            s.lines_pending(),
+            s.requests.requests,
+            s.requests.retries,
+            s.requests.network_errors,
+            s.elapsed.as_secs_f64(),
+            s.lines_per_s(),
+            s.mb_per_s(),
+        );
+        note!(
+            "lpconvert {what}: latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; status {{{}}}",
+            l.p50_ms,
+            l.p90_ms,
+            l.p99_ms,
+            l.max_ms,
+            statuses.join(", ")
+        );
+    }
     if s.lines_refused > 0 {
         match &config.rejects {
             Some(p) => note!("lpconvert replay: {} lines refused by the server: see {}", s.lines_refused, p.display()),

@@ -18,7 +18,7 @@ use crate::pool::{Pool, Started};
 use crate::ratelimit::{sleep_until, RateLimiter};
 use crate::retry::{Jitter, RetryPolicy};
 use crate::sender::{send_batch, Failure, Outcome, SendContext};
-use crate::stats::{Ending, LiveCounters, RequestStats, Summary};
+use crate::stats::{Ending, LiveCounters, RequestStats, ResumedAt, Summary};
 use crate::timeshift::{newest_timestamp, offset_to_now, Pace, TimeMode, TimeRewriter};
 use crate::transport::Transport;
 use crate::units::Rate;
@@ -128,7 +128,7 @@ pub fn run(
     };
     let Loaded {
         checkpoint,
-        resumed,
+        mut resumed,
         notes: grown,
     } = match &ckpt_path {
         Some(path) => {
@@ -331,7 +331,14 @@ pub fn run(
                     break 'inputs;
                 }
                 let block = match reader.next_block() {
-                    Ok(Some(b)) => b,
+                    Ok(Some(b)) => {
+                        if last_seq.is_none() && start > 0 {
+                            if let Some(r) = resumed.iter_mut().find(|r| r.input == names[i]) {
+                                r.line.get_or_insert(b.first_line);
+                            }
+                        }
+                        b
+                    }
                     Ok(None) => {
                         watches.extend(reader.take_watch().map(|w| (i, w)));
                         break;
@@ -531,7 +538,11 @@ fn load_checkpoint(
         .iter()
         .zip(names)
         .filter(|(s, _)| s.offset > 0 || s.complete)
-        .map(|(s, name)| (name.clone(), s.offset))
+        .map(|(s, name)| ResumedAt {
+            input: name.clone(),
+            offset: s.offset,
+            line: None,
+        })
         .collect();
     Ok(Loaded {
         checkpoint: old,
@@ -543,8 +554,8 @@ fn load_checkpoint(
 /// A checkpoint as a run starts from it.
 struct Loaded {
     checkpoint: Checkpoint,
-    /// Inputs resumed: (input, offset).
-    resumed: Vec<(String, u64)>,
+    /// Inputs resumed.
+    resumed: Vec<ResumedAt>,
     /// What the user should know (inputs that grew).
     notes: Vec<String>,
 }

@@ -218,8 +218,8 @@ pub struct Summary {
     pub ending: Ending,
     /// Whether nothing was sent (`--dry-run`).
     pub dry_run: bool,
-    /// Inputs skipped or resumed from a checkpoint: (input, offset resumed from).
-    pub resumed: Vec<(String, u64)>,
+    /// Inputs skipped or resumed from a checkpoint.
+    pub resumed: Vec<ResumedAt>,
     /// What the run decided that its user should know (e.g. how `--time now` was read).
     pub notes: Vec<String>,
 }
@@ -291,9 +291,10 @@ impl Summary {
             resumed: self
                 .resumed
                 .iter()
-                .map(|(input, offset)| Resumed {
-                    input,
-                    offset: *offset,
+                .map(|r| Resumed {
+                    input: &r.input,
+                    offset: r.offset,
+                    line: r.line,
                 })
                 .collect(),
         };
@@ -338,6 +339,19 @@ struct LatencyReport {
 struct Resumed<'a> {
     input: &'a str,
     offset: u64,
+    line: Option<u64>,
+}
+
+/// Where a run resumed an input from its checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumedAt {
+    /// The input's name.
+    pub input: String,
+    /// The byte offset resumed from.
+    pub offset: u64,
+    /// The line at that offset, once the run read there (`None`: the input was complete,
+    /// or the run stopped before).
+    pub line: Option<u64>,
 }
 
 #[cfg(test)]

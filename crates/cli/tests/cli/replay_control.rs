@@ -1268,3 +1268,31 @@ fn a_checkpointed_input_that_only_grew_is_resumed_after_its_old_end() {
     assert_stderr_has(&out, "delete it to start over");
     assert_eq!(server.stored().len(), 420);
 }
+
+/// Issue 18: a resume names the line it starts at as well as the byte; a dry run says that
+/// nothing was sent and reports no acknowledgement or status.
+#[test]
+fn a_resume_names_its_line_and_a_dry_run_says_nothing_was_sent() {
+    let dir = TempDir::new("resume-line");
+    let all = lines(10);
+    let data = write_lines(&dir, "data.lp", &all);
+    let offset: usize = all[..4].iter().map(|l| l.len() + 1).sum();
+    let ck = checkpoint_with_offset(&dir, &data, offset as u64);
+    let server = FaultServer::accept_all();
+    let out = replay(&argv(
+        "--url {} --db x --precision s --checkpoint {} {}",
+        &[&server.url, &ck, &data],
+    ));
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, &format!("resumed at line 5 (byte {offset})"));
+    assert_eq!(server.stored(), all[4..].to_vec());
+
+    let out = replay(&argv(
+        "--url http://127.0.0.1:9 --db x --dry-run {}",
+        &[&data],
+    ));
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, "dry run, nothing sent: 10 lines read");
+    let err = stderr(&out);
+    assert!(!err.contains("acknowledged") && !err.contains("status {"), "{err}");
+}

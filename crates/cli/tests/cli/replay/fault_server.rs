@@ -692,7 +692,7 @@ fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
 
     let out = Command::new(BIN).args(args("1000000")).output().unwrap();
     assert_exit(&out, 0);
-    assert_stderr_has(&out, "resumed at byte");
+    assert_stderr_has(&out, "resumed at line");
     assert_stored_at_least_once(&server, &input);
     // Sent twice: at most what was acknowledged since the last checkpoint (written every
     // 250 ms: 500 lines at 2000/s) plus the batches in flight (2 connections, 4 queued, of

@@ -297,7 +297,7 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
     assert!(ck.contains("\"complete\": false"), "{ck}");
     let out = replay(&args);
     assert_exit(&out, 1);
-    assert_stderr_has(&out, "resumed at byte");
+    assert_stderr_has(&out, "resumed at line");
     assert_eq!(server.stored().len(), 3210, "nothing sent twice");
 
     // Without a checkpoint, and with --quiet, the error is still on stderr.
@@ -355,7 +355,7 @@ fn a_stopped_replay_resumes_in_the_converted_stream_and_the_schema_is_part_of_th
     assert_stderr_has(&out, "was written for other input");
     let out = run(&second.url, &schema);
     assert_exit(&out, 0);
-    assert_stderr_has(&out, "resumed at byte");
+    assert_stderr_has(&out, "resumed at line");
     // The rerun starts exactly after the acknowledged lines: nothing lost, nothing twice.
     let stored_second = second.stored();
     assert_eq!(stored_second, want[acked..].to_vec());
