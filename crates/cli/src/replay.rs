@@ -434,13 +434,16 @@ fn build_config(
     args: &ReplayOptions,
     conversion: Option<&Conversion>,
 ) -> anyhow::Result<ReplayConfig> {
+    // `auto`: each timestamp's unit read from its size, sent as nanoseconds.
+    let auto_precision = conversion.is_none() && args.precision.as_deref() == Some("auto");
     let precision = match (conversion, args.precision.as_deref()) {
         // The schema's precision, with --precision already applied to it.
         (Some(c), _) => c.precision,
+        (None, Some("auto")) => lpconvert_send::dialect::Precision::Ns,
         (None, p) => {
             let p = p.unwrap_or("ns");
             lpconvert_send::dialect::parse_precision(p)
-                .with_context(|| format!("--precision `{p}`: expected ns, us, ms or s"))?
+                .with_context(|| format!("--precision `{p}`: expected ns, us, ms, s or auto"))?
         }
     };
     let target = args.server.target(precision)?;
@@ -465,6 +468,7 @@ fn build_config(
     };
     Ok(ReplayConfig {
         target,
+        auto_precision,
         sources,
         limits: BatchLimits {
             max_lines: args.batch_lines,

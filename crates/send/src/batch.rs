@@ -7,6 +7,7 @@
 
 use crate::checkpoint::PrefixCrc;
 use crate::input::{Block, Data};
+use crate::precision_check::auto_to_nanos;
 use crate::timeshift::{TimeRangeError, TimeRewriter};
 use lpconvert_lp::parse::{find_timestamp, is_blank_or_comment};
 use std::ops::Range;
@@ -95,6 +96,8 @@ pub struct Batcher {
     next_seq: u64,
     /// The hash of the current input's bytes read so far (`None`: some were not read).
     prefix: Option<PrefixCrc>,
+    /// `--precision auto`: timestamps are rewritten to nanoseconds by their size.
+    auto_precision: bool,
 }
 
 /// The batch being filled.
@@ -126,7 +129,14 @@ impl Batcher {
             ns_per_unit,
             next_seq: 0,
             prefix: Some(PrefixCrc::resume(0, 0)),
+            auto_precision: false,
         }
+    }
+
+    /// `--precision auto`: every timestamp is rewritten to nanoseconds, its unit read from
+    /// its size ([`crate::precision_check::guess`]); the rewriter then works in nanoseconds.
+    pub fn set_auto_precision(&mut self, auto: bool) {
+        self.auto_precision = auto;
     }
 
     /// Starts an input whose blocks come next: `prefix` is the hash of its bytes before
@@ -171,7 +181,8 @@ impl Batcher {
         emit: &mut dyn FnMut(Batch) -> bool,
     ) -> Result<bool, BatchError> {
         let data = block.bytes();
-        let need_ts = self.rewrite.is_active() || self.pace_window_ns.is_some();
+        let auto = self.auto_precision;
+        let need_ts = self.rewrite.is_active() || self.pace_window_ns.is_some() || auto;
         let now = SystemTime::now();
         let mut cur: Option<Building> = None;
         let mut pos = 0usize;
@@ -200,6 +211,10 @@ impl Batcher {
                 continue;
             }
             let ts = if need_ts { find_timestamp(line) } else { None };
+            let ts = match ts {
+                Some((span, t)) if auto => Some((span, auto_to_nanos(t).unwrap_or(t))),
+                other => other,
+            };
             let ts_ns = ts.as_ref().map(|(_, t)| i128::from(*t) * self.ns_per_unit);
             if let Some(c) = &cur {
                 let full = c.lines >= self.limits.max_lines as u64
@@ -232,7 +247,7 @@ impl Batcher {
             if c.first_ts_ns.is_none() {
                 c.first_ts_ns = ts_ns;
             }
-            let rewrite = self.rewrite.is_active() && ts.is_some();
+            let rewrite = (self.rewrite.is_active() || auto) && ts.is_some();
             if (c.gap || rewrite) && c.owned.is_none() {
                 let mut v = Vec::with_capacity(self.limits.max_bytes.min(1 << 20));
                 v.extend_from_slice(&data[c.start..c.body_end]);

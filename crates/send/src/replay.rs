@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::dialect::{Target, TargetError};
 use crate::input::{is_producer_error, BlockReader, Identity, ReadOptions, Source};
 use crate::pool::{Pool, Started};
+use crate::precision_check::check_first_block;
 use crate::ratelimit::{sleep_until, RateLimiter};
 use crate::retry::{Jitter, RetryPolicy};
 use crate::sender::{send_batch, Failure, Outcome, SendContext};
@@ -35,6 +36,9 @@ use std::time::{Duration, Instant};
 pub struct ReplayConfig {
     /// Where to write.
     pub target: Target,
+    /// `--precision auto`: each timestamp's unit is read from its size (as InfluxDB 3
+    /// does) and it is sent in nanoseconds (`target`'s precision is then ns).
+    pub auto_precision: bool,
     /// Inputs, in order.
     pub sources: Vec<Source>,
     /// Batch limits.
@@ -179,6 +183,9 @@ pub fn run(
         pace_window,
         i128::from(precision.nanos()),
     );
+    batcher.set_auto_precision(config.auto_precision);
+    // The run's first data is checked against --precision before anything is sent.
+    let mut precision_checked = config.auto_precision;
 
     let rejects = match &config.rejects {
         None => None,
@@ -332,6 +339,14 @@ pub fn run(
                 }
                 let block = match reader.next_block() {
                     Ok(Some(b)) => {
+                        if !precision_checked {
+                            precision_checked = true;
+                            let max = config.limits.max_lines.max(1);
+                            if let Err(why) = check_first_block(b.bytes(), precision, max) {
+                                read_error = Some(ReplayError::Usage(why));
+                                break 'inputs;
+                            }
+                        }
                         if last_seq.is_none() && start > 0 {
                             if let Some(r) = resumed.iter_mut().find(|r| r.input == names[i]) {
                                 r.line.get_or_insert(b.first_line);

@@ -1294,5 +1294,66 @@ fn a_resume_names_its_line_and_a_dry_run_says_nothing_was_sent() {
     assert_exit(&out, 0);
     assert_stderr_has(&out, "dry run, nothing sent: 10 lines read");
     let err = stderr(&out);
-    assert!(!err.contains("acknowledged") && !err.contains("status {"), "{err}");
+    assert!(
+        !err.contains("acknowledged") && !err.contains("status {"),
+        "{err}"
+    );
+}
+
+/// Issue 18 / CLI.md: a `--precision` that puts every timestamp of the first batch before
+/// 1980 or after 2100, when another precision puts them all between, is refused before
+/// anything is sent, naming the one that fits; `--precision auto` reads each timestamp's
+/// unit from its size (InfluxDB 3's rule) and sends nanoseconds.
+#[test]
+fn a_precision_that_misplaces_the_data_is_refused_and_auto_reads_each_unit() {
+    let dir = TempDir::new("precision-check");
+    let data = write_lines(
+        &dir,
+        "s.lp",
+        &["m f=1 1641024000".into(), "m f=2 1641027600".into()],
+    );
+    let server = FaultServer::accept_all();
+    let out = replay(&argv("--url {} --db d {}", &[&server.url, &data]));
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "rerun with --precision s");
+    assert_eq!(server.seen().len(), 0, "nothing is sent");
+    let out = replay(&argv("--url {} --db d --precision ms {}", &[&server.url, &data]));
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "--precision ms puts the first timestamps before 1980");
+    let out = replay(&argv("--url {} --db d --precision s {}", &[&server.url, &data]));
+    assert_exit(&out, 0);
+    assert_eq!(server.stored().len(), 2);
+
+    let mixed = write_lines(
+        &dir,
+        "mixed.lp",
+        &[
+            "m f=1 1641024000".into(),
+            "m f=2 1641024000001".into(),
+            "m f=3 1641024000000002".into(),
+            "m f=4 1641024000000000003".into(),
+            "m f=5".into(),
+        ],
+    );
+    let server = FaultServer::accept_all();
+    let out = replay(&argv(
+        "--url {} --db d --precision auto {}",
+        &[&server.url, &mixed],
+    ));
+    assert_exit(&out, 0);
+    assert_eq!(
+        server.stored(),
+        vec![
+            "m f=1 1641024000000000000",
+            "m f=2 1641024000001000000",
+            "m f=3 1641024000000002000",
+            "m f=4 1641024000000000003",
+            "m f=5",
+        ]
+    );
+    assert!(
+        server.seen()[0].target.contains("precision=n"),
+        "{}",
+        server.seen()[0].target
+    );
 }
