@@ -140,6 +140,8 @@ fn main() {
                 org: None,
                 precision: Precision::Ns,
                 auth: Auth::None,
+                v3: Default::default(),
+                tls: Default::default(),
             },
             sources: vec![Source::new(
                 path.display().to_string(),

@@ -112,7 +112,16 @@ struct ReplayOptions {
 /// Runs `lpconvert replay`; returns the exit status.
 pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let args = *args.options;
-    let timeout = crate::server::check_connection(&args.server.url, &args.timeout)?;
+    let env_precision = args.precision.is_none()
+        && args.schema.is_none()
+        && crate::server::env_precision().is_some();
+    let timeout = crate::server::check_connection(
+        &args.server,
+        &args.timeout,
+        "replay",
+        args.quiet,
+        env_precision,
+    )?;
     // Before anything is opened: no output is an input or another output.
     lpconvert_send::output::check_outputs(
         &lpconvert_send::output::with_schema(
@@ -435,16 +444,25 @@ fn build_config(
     conversion: Option<&Conversion>,
 ) -> anyhow::Result<ReplayConfig> {
     // `auto`: each timestamp's unit read from its size, sent as nanoseconds.
-    let auto_precision = conversion.is_none() && args.precision.as_deref() == Some("auto");
+    let env_precision = crate::server::env_precision();
+    let auto_precision = conversion.is_none()
+        && args.precision.as_deref().or(env_precision.as_deref()) == Some("auto");
     let precision = match (conversion, args.precision.as_deref()) {
         // The schema's precision, with --precision already applied to it.
         (Some(c), _) => c.precision,
-        (None, Some("auto")) => lpconvert_send::dialect::Precision::Ns,
-        (None, p) => {
-            let p = p.unwrap_or("ns");
-            lpconvert_send::dialect::parse_precision(p)
-                .with_context(|| format!("--precision `{p}`: expected ns, us, ms, s or auto"))?
-        }
+        (None, Some(p)) if p == "auto" => lpconvert_send::dialect::Precision::Ns,
+        (None, Some(p)) => lpconvert_send::dialect::parse_precision(p).with_context(|| {
+            format!("--precision `{p}`: expected ns, us, ms, s or auto")
+        })?,
+        (None, None) => match env_precision.as_deref() {
+            Some("auto") => lpconvert_send::dialect::Precision::Ns,
+            Some(p) => lpconvert_send::dialect::parse_precision(p).with_context(|| {
+                format!(
+                    "INFLUX_PRECISION `{p}`: expected ns, us, ms, s or auto (or second ... nanosecond)"
+                )
+            })?,
+            None => lpconvert_send::Precision::Ns,
+        },
     };
     let target = args.server.target(precision)?;
     let mut rates = Vec::new();

@@ -3,7 +3,8 @@
 use crate::chunk_csv::CsvWorker;
 use crate::chunker::Boundary;
 use crate::csv_record::{Dialect, Record, RecordReader};
-use crate::pipeline::{self, ChunkAt, ChunkConverter, Context, Sink, Tuning};
+use crate::pipeline::{ChunkAt, ChunkConverter, Context, Tuning};
+use crate::preview::{Drive, Reader};
 use crate::{report, with_preamble, Counters, EngineError, InputData};
 use lpconvert_schema::{Format, Plan, Schema, SchemaError};
 
@@ -123,7 +124,7 @@ pub(crate) fn convert(
     tab: bool,
     schema: &Schema,
     tuning: Tuning,
-    sink: &mut dyn Sink,
+    drive: &mut Drive<'_>,
 ) -> Result<Counters, EngineError> {
     let dialect = Dialect::from_spec(&schema.csv, if tab { b'\t' } else { b',' });
     if dialect.quote == dialect.delimiter {
@@ -182,7 +183,15 @@ pub(crate) fn convert(
                 worker: CsvWorker::new(tuning.max_record),
             };
             let tuning = crate::multi::tuning_for(&plan, tuning);
-            pipeline::run(feed, Boundary::for_csv(dialect), tuning, make, &cx, sink)
+            let boundary = Boundary::for_csv(dialect);
+            drive.run(
+                feed,
+                boundary,
+                tuning,
+                make,
+                &cx,
+                (&plan, Reader::Csv(dialect)),
+            )
         },
     )
 }

@@ -22,6 +22,7 @@ pub mod multi;
 pub mod multi_json;
 mod ndjson;
 pub mod pipeline;
+pub mod preview;
 mod produce;
 pub mod rejects;
 pub mod report;
@@ -40,6 +41,7 @@ pub use report::{BadRow, Counters, Reject};
 use lpconvert_lp::Precision;
 use lpconvert_schema::{Format, OnError, Schema, SchemaError};
 use pipeline::Feed;
+use preview::Drive;
 use std::path::{Path, PathBuf};
 
 /// Why a conversion stopped.
@@ -199,16 +201,27 @@ pub fn convert_input(
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
+    convert_by(input, schema, tuning, &mut Drive::Convert(sink))
+}
+
+/// Converts one input with `schema`: its preamble and plan, then its records through
+/// `drive` (the ordered pipeline, or preview's record-by-record driver).
+fn convert_by(
+    input: Input,
+    schema: &Schema,
+    tuning: Tuning,
+    drive: &mut Drive<'_>,
+) -> Result<Counters, EngineError> {
     let name = input.name.clone();
     let input = input::decode(input, schema.encoding)
         .map_err(|e| EngineError::Input(input::read_error_text(&name, &e)))?;
     if schema.annotated {
-        return annotated::convert(input.data, &input.name, schema, tuning, sink);
+        return annotated::convert(input.data, &input.name, schema, tuning, drive);
     }
     let (format, tab) = input_format(schema, &input.name);
     match format {
-        Format::Csv => csv::convert(input.data, &input.name, tab, schema, tuning, sink),
-        Format::Ndjson => ndjson::convert(input.data, &input.name, schema, tuning, sink),
+        Format::Csv => csv::convert(input.data, &input.name, tab, schema, tuning, drive),
+        Format::Ndjson => ndjson::convert(input.data, &input.name, schema, tuning, drive),
     }
 }
 

@@ -3,7 +3,8 @@
 
 use crate::chunk_ndjson::NdjsonWorker;
 use crate::chunker::Boundary;
-use crate::pipeline::{self, ChunkAt, ChunkConverter, Context, Sink, Tuning};
+use crate::pipeline::{ChunkAt, ChunkConverter, Context, Tuning};
+use crate::preview::{Drive, Reader};
 use crate::{json_scan, report, with_preamble, Counters, EngineError, InputData};
 use lpconvert_schema::{Format, Plan, Schema};
 
@@ -53,7 +54,7 @@ pub(crate) fn convert(
     name: &str,
     schema: &Schema,
     tuning: Tuning,
-    sink: &mut dyn Sink,
+    drive: &mut Drive<'_>,
 ) -> Result<Counters, EngineError> {
     let plan = Plan::compile_input(
         schema,
@@ -92,7 +93,7 @@ pub(crate) fn convert(
                 worker: NdjsonWorker::new(&plan, array, tuning.max_record),
             };
             let tuning = crate::multi::tuning_for(&plan, tuning);
-            pipeline::run(feed, boundary, tuning, make, &cx, sink)
+            drive.run(feed, boundary, tuning, make, &cx, (&plan, Reader::Ndjson))
         },
     )
 }

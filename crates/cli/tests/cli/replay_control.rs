@@ -1317,10 +1317,16 @@ fn a_precision_that_misplaces_the_data_is_refused_and_auto_reads_each_unit() {
     assert_exit(&out, 2);
     assert_stderr_has(&out, "rerun with --precision s");
     assert_eq!(server.seen().len(), 0, "nothing is sent");
-    let out = replay(&argv("--url {} --db d --precision ms {}", &[&server.url, &data]));
+    let out = replay(&argv(
+        "--url {} --db d --precision ms {}",
+        &[&server.url, &data],
+    ));
     assert_exit(&out, 2);
     assert_stderr_has(&out, "--precision ms puts the first timestamps before 1980");
-    let out = replay(&argv("--url {} --db d --precision s {}", &[&server.url, &data]));
+    let out = replay(&argv(
+        "--url {} --db d --precision s {}",
+        &[&server.url, &data],
+    ));
     assert_exit(&out, 0);
     assert_eq!(server.stored().len(), 2);
 

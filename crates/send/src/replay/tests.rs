@@ -21,6 +21,8 @@ fn config(sources: Vec<Source>) -> ReplayConfig {
             org: None,
             precision: Precision::Ns,
             auth: Auth::None,
+            v3: Default::default(),
+            tls: Default::default(),
         },
         sources,
         limits: BatchLimits {

@@ -33,7 +33,13 @@ impl Drop for ServerProcess {
 }
 
 fn wait_ready(url: &str, path: &str, child: &mut Child, log: &Path) {
+    // A TLS server is asked without verifying its (test) certificate: only its readiness is
+    // wanted here.
+    let tls = ureq::tls::TlsConfig::builder()
+        .disable_verification(url.starts_with("https:"))
+        .build();
     let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(2)))
         .build()
@@ -104,14 +110,32 @@ pub fn start_influxdb_with(databases: &[&str]) -> ServerProcess {
 
 /// Starts InfluxDB 1.x (`/usr/bin/influxd`, Debian package `influxdb`) on 127.0.0.1.
 pub fn start_influxdb() -> ServerProcess {
+    start_influxdb_on(None)
+}
+
+/// Starts InfluxDB 1.x serving HTTPS (`https-enabled = true`) with the PEM certificate and key
+/// `cert`, `key`; its `url` is `https://127.0.0.1:PORT`.
+pub fn start_influxdb_https(cert: &Path, key: &Path) -> ServerProcess {
+    start_influxdb_on(Some((cert, key)))
+}
+
+fn start_influxdb_on(https: Option<(&Path, &Path)>) -> ServerProcess {
     let dir = TempDir::new("influxd");
     let (http, rpc) = (free_port(), free_port());
     let d = dir.0.display();
+    let tls = match https {
+        Some((cert, key)) => format!(
+            "  https-enabled = true\n  https-certificate = \"{}\"\n  https-private-key = \"{}\"\n",
+            cert.display(),
+            key.display()
+        ),
+        None => String::new(),
+    };
     let config = format!(
         "reporting-disabled = true\nbind-address = \"127.0.0.1:{rpc}\"\n\
          [meta]\n  dir = \"{d}/meta\"\n\
          [data]\n  dir = \"{d}/data\"\n  wal-dir = \"{d}/wal\"\n  query-log-enabled = false\n\
-         [http]\n  enabled = true\n  bind-address = \"127.0.0.1:{http}\"\n  log-enabled = false\n\
+         [http]\n  enabled = true\n  bind-address = \"127.0.0.1:{http}\"\n  log-enabled = false\n{tls}\
          [monitor]\n  store-enabled = false\n\
          [continuous_queries]\n  enabled = false\n\
          [logging]\n  level = \"warn\"\n"
@@ -119,7 +143,8 @@ pub fn start_influxdb() -> ServerProcess {
     let conf = dir.join("influxdb.conf");
     std::fs::write(&conf, config).unwrap();
     let args = ["-config".to_string(), conf.display().to_string()];
-    let url = format!("http://127.0.0.1:{http}");
+    let scheme = if https.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://127.0.0.1:{http}");
     start_server(
         "/usr/bin/influxd",
         "influxdb",
@@ -132,15 +157,31 @@ pub fn start_influxdb() -> ServerProcess {
 
 /// Starts VictoriaMetrics (`victoria-metrics`, Debian package) on 127.0.0.1.
 pub fn start_victoria_metrics() -> ServerProcess {
+    start_victoria_metrics_on(None)
+}
+
+/// Starts VictoriaMetrics serving HTTPS (`-tls -tlsCertFile -tlsKeyFile`); its `url` is
+/// `https://127.0.0.1:PORT`.
+pub fn start_victoria_metrics_tls(cert: &Path, key: &Path) -> ServerProcess {
+    start_victoria_metrics_on(Some((cert, key)))
+}
+
+fn start_victoria_metrics_on(tls: Option<(&Path, &Path)>) -> ServerProcess {
     let dir = TempDir::new("vm");
     let port = free_port();
-    let args = [
+    let mut args = vec![
         format!("-httpListenAddr=127.0.0.1:{port}"),
         format!("-storageDataPath={}", dir.join("data").display()),
         "-retentionPeriod=100y".to_string(),
         "-loggerLevel=ERROR".to_string(),
     ];
-    let url = format!("http://127.0.0.1:{port}");
+    if let Some((cert, key)) = tls {
+        args.push("-tls".to_string());
+        args.push(format!("-tlsCertFile={}", cert.display()));
+        args.push(format!("-tlsKeyFile={}", key.display()));
+    }
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://127.0.0.1:{port}");
     let package = "victoria-metrics";
     start_server(
         "/usr/bin/victoria-metrics",

@@ -1,0 +1,209 @@
+//! The preview driver: the records of a feed cut one by one with the conversion's own
+//! boundary rule (a chunk of one record), each converted by the input's chunk converter on
+//! the calling thread, its rejects placed as the collector places them.
+
+use super::{reads, Reader, RecordView, Recorder};
+use crate::chunker::Boundary;
+use crate::collect::placed;
+use crate::input::fill;
+use crate::pipeline::{ChunkAt, ChunkConverter, Context, Feed};
+use crate::report::ChunkOutput;
+use crate::{BadRow, Counters, EngineError};
+use lpconvert_schema::Plan;
+
+/// What the driver needs besides the feed and the converter.
+pub(super) struct Job<'a> {
+    /// How records end (the exact rule is used).
+    pub(super) boundary: Boundary,
+    /// `--max-record-size`: a stream is not read further for one record.
+    pub(super) max_record: usize,
+    /// The input's name, lines before the body, column of the body's first byte.
+    pub(super) cx: &'a Context<'a>,
+    /// The compiled plan, for what it reads.
+    pub(super) plan: &'a Plan,
+    /// How to read a record's cells.
+    pub(super) reader: Reader,
+}
+
+/// The bytes of a feed, read from a stream only as far as the records shown need.
+struct Bytes<'f> {
+    buf: Vec<u8>,
+    eof: bool,
+    reader: Option<&'f mut (dyn std::io::Read + Send)>,
+}
+
+impl Bytes<'_> {
+    /// Reads until `buf` holds `want` bytes or the stream ends.
+    fn fill(&mut self, want: usize) -> std::io::Result<()> {
+        match self.reader.as_mut() {
+            Some(r) => self.eof = !fill(&mut **r, &mut self.buf, want)?,
+            None => self.eof = true,
+        }
+        Ok(())
+    }
+
+    /// Whether anything but blanks (and a JSON array's end) follows `pos`; reads one more
+    /// byte from a stream to know.
+    fn more_after(&mut self, data: Option<&[u8]>, pos: usize) -> std::io::Result<bool> {
+        let rest = |d: &[u8]| {
+            d.get(pos..)
+                .unwrap_or_default()
+                .iter()
+                .any(|b| !b.is_ascii_whitespace() && *b != b']')
+        };
+        if let Some(d) = data {
+            return Ok(rest(d));
+        }
+        while !rest(&self.buf) && !self.eof {
+            let want = self.buf.len() + 1;
+            self.fill(want)?;
+        }
+        Ok(rest(&self.buf))
+    }
+
+    /// Makes sure `buf[pos..]` starts with a whole record (or holds the rest of the input);
+    /// false when that record is longer than `max` and the stream was not read further.
+    fn whole_record(
+        &mut self,
+        pos: usize,
+        boundary: Boundary,
+        max: usize,
+    ) -> std::io::Result<bool> {
+        while !self.eof {
+            let rest = &self.buf[pos..];
+            // A boundary before the end of what was read ends the first record; one at the
+            // very end does so only for lines (a CSV quote or a JSON number may go on).
+            let end = boundary.chunk_end(rest, 0, 1);
+            let lines = matches!(boundary, Boundary::Lines);
+            if end < rest.len() || (lines && rest.ends_with(b"\n")) {
+                return Ok(true);
+            }
+            if rest.len() > max {
+                return Ok(false);
+            }
+            let want = self.buf.len() + rest.len().clamp(64 << 10, max.saturating_add(1));
+            self.fill(want)?;
+        }
+        Ok(true)
+    }
+}
+
+/// Converts the records of `feed` one by one into `rec` until it is full; the counters
+/// hold only the bytes read.
+pub(super) fn run<C: ChunkConverter>(
+    feed: Feed<'_>,
+    job: &Job<'_>,
+    conv: &mut C,
+    rec: &mut Recorder,
+) -> Result<Counters, EngineError> {
+    let cx = job.cx;
+    let boundary = job.boundary.exact().unwrap_or(job.boundary);
+    let (mut bytes, mut pos, mapped) = match feed {
+        Feed::Mapped(map, at) => (
+            Bytes {
+                buf: Vec::new(),
+                eof: true,
+                reader: None,
+            },
+            at,
+            Some(map),
+        ),
+        Feed::Stream(carry, eof, reader) => (
+            Bytes {
+                buf: carry,
+                eof,
+                reader: Some(reader),
+            },
+            0,
+            None,
+        ),
+    };
+    let read_err =
+        |e: std::io::Error| EngineError::Input(crate::input::read_error_text(cx.name, &e));
+    let mut out = ChunkOutput::default();
+    let mut bytes_read = cx.preamble_bytes;
+    let mut line = cx.base_line;
+    let mut column_base = cx.base_column;
+    let mut first = true;
+    loop {
+        if rec.full() {
+            let data = mapped.map(|m| -> &[u8] { m });
+            rec.more = bytes.more_after(data, pos).map_err(read_err)?;
+            break;
+        }
+        if mapped.is_none() && pos > 0 {
+            // Records already shown are not kept.
+            bytes.buf.drain(..pos);
+            pos = 0;
+        }
+        if mapped.is_none()
+            && !bytes
+                .whole_record(pos, boundary, job.max_record)
+                .map_err(read_err)?
+        {
+            return Err(EngineError::Input(format!(
+                "{}:{}:1: a record longer than --max-record-size ({} bytes): raise \
+                 --max-record-size to preview it",
+                cx.name,
+                line + rec.line_offset + 1,
+                job.max_record
+            )));
+        }
+        let data: &[u8] = match mapped {
+            Some(m) => m,
+            None => &bytes.buf,
+        };
+        if pos >= data.len() && !first {
+            break;
+        }
+        let end = boundary.chunk_end(data, pos, 1);
+        let chunk = &data[pos..end];
+        let at = ChunkAt {
+            first,
+            last: end == data.len() && bytes.eof,
+        };
+        conv.convert(chunk, at, &mut out);
+        first = false;
+        // What was read, the one total a preview keeps (the records say the rest).
+        bytes_read += chunk.len() as u64;
+        if out.rows > 0 || !out.rejects.is_empty() {
+            let error = out.rejects.first().map(|r| {
+                let mut bad = BadRow::from(&placed(r, cx.name, chunk, line, column_base));
+                bad.line += rec.line_offset;
+                bad
+            });
+            let start = line + leading_lines(chunk) + rec.line_offset + 1;
+            rec.records.push(RecordView {
+                line: start,
+                reads: reads::of_record(job.plan, job.reader, chunk),
+                lines: String::from_utf8_lossy(&out.lines)
+                    .lines()
+                    .map(str::to_owned)
+                    .collect(),
+                error,
+            });
+        }
+        line += out.lines_seen;
+        column_base = match memchr::memrchr(b'\n', chunk) {
+            Some(i) => chunk.len() - i - 1,
+            None => column_base + chunk.len(),
+        };
+        if end >= data.len() && bytes.eof {
+            break;
+        }
+        pos = end;
+    }
+    Ok(Counters {
+        bytes: bytes_read,
+        ..Counters::default()
+    })
+}
+
+/// The line feeds before a chunk's record (blank lines, a JSON array's separators).
+fn leading_lines(chunk: &[u8]) -> u64 {
+    let start = chunk
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b','))
+        .unwrap_or(0);
+    memchr::memchr_iter(b'\n', &chunk[..start]).count() as u64
+}
