@@ -563,14 +563,19 @@ fn print_summary(s: &Summary, config: &ReplayConfig) {
         note!("lpconvert {what}: {n}");
     }
     for r in &s.resumed {
-        match r.line {
-            Some(line) => note!(
+        match (r.line, r.complete) {
+            (Some(line), _) => note!(
                 "lpconvert {what}: {}: resumed at line {line} (byte {}) from the checkpoint",
                 r.input,
                 r.offset
             ),
-            None => note!(
-                "lpconvert {what}: {}: {} bytes already sent (checkpoint)",
+            (None, true) => note!(
+                "lpconvert {what}: {}: sent whole by an earlier run ({} bytes, checkpoint)",
+                r.input,
+                r.offset
+            ),
+            (None, false) => note!(
+                "lpconvert {what}: {}: resumed at byte {} from the checkpoint",
                 r.input,
                 r.offset
             ),

@@ -557,6 +557,7 @@ fn load_checkpoint(
             input: name.clone(),
             offset: s.offset,
             line: None,
+            complete: s.complete,
         })
         .collect();
     Ok(Loaded {

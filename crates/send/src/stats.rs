@@ -295,6 +295,7 @@ impl Summary {
                     input: &r.input,
                     offset: r.offset,
                     line: r.line,
+                    complete: r.complete,
                 })
                 .collect(),
         };
@@ -340,6 +341,7 @@ struct Resumed<'a> {
     input: &'a str,
     offset: u64,
     line: Option<u64>,
+    complete: bool,
 }
 
 /// Where a run resumed an input from its checkpoint.
@@ -352,6 +354,8 @@ pub struct ResumedAt {
     /// The line at that offset, once the run read there (`None`: the input was complete,
     /// or the run stopped before).
     pub line: Option<u64>,
+    /// The checkpoint had the whole input sent: nothing of it is read.
+    pub complete: bool,
 }
 
 #[cfg(test)]

@@ -273,7 +273,7 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     let server = FaultServer::accept_all();
     let ck = dir.join("ck.json");
     let o = replay(&argv(
-        "--url {} --db x --batch-lines 5 --concurrency 1 --checkpoint {} {}",
+        "--url {} --precision s --db x --batch-lines 5 --concurrency 1 --checkpoint {} {}",
         &[&server.url, ck.to_str().unwrap(), &data],
     ));
     assert_exit(&o, 0);
@@ -288,7 +288,7 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     std::fs::write(&ck, v.to_string()).unwrap();
     let again = FaultServer::accept_all();
     let o = replay(&argv(
-        "--url {} --db x --concurrency 1 --checkpoint {} {}",
+        "--url {} --precision s --db x --concurrency 1 --checkpoint {} {}",
         &[&again.url, ck.to_str().unwrap(), &data],
     ));
     assert_exit(&o, 0);
@@ -318,7 +318,7 @@ fn flush_interval_sends_a_partial_batch_from_an_open_pipe() {
     let server = FaultServer::accept_all();
     let mut child = Command::new(BIN)
         .args(argv(
-            "replay --url {} --db x --flush-interval 200ms",
+            "replay --url {} --precision s --db x --flush-interval 200ms",
             &[&server.url],
         ))
         .stdin(Stdio::piped())
@@ -366,7 +366,7 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
         let rep = dir.join("report.json");
         let slow = FaultServer::start(|_| Reply::slow(Duration::from_millis(150)));
         let args: Vec<String> = argv(
-            "replay --url {} --db x --batch-lines 10 --checkpoint {} --report {} {}",
+            "replay --url {} --precision s --db x --batch-lines 10 --checkpoint {} --report {} {}",
             &[&slow.url, &ck, rep.to_str().unwrap(), &data],
         )
         .iter()
@@ -391,7 +391,7 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
         );
         let rest = FaultServer::accept_all();
         let o = replay(&argv(
-            "--url {} --db x --checkpoint {} {}",
+            "--url {} --precision s --db x --checkpoint {} {}",
             &[&rest.url, &ck, &data],
         ));
         assert_exit(&o, 0);
@@ -439,7 +439,7 @@ fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_
     let ck = dir.join("ck.json").display().to_string();
     let hang = FaultServer::start(|_| Reply::slow(Duration::from_secs(30)));
     let args: Vec<String> = argv(
-        "replay --url {} --db x --batch-lines 10 --checkpoint {} {}",
+        "replay --url {} --precision s --db x --batch-lines 10 --checkpoint {} {}",
         &[&hang.url, &ck, &data],
     )
     .iter()
@@ -475,7 +475,7 @@ fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_
     // Nothing was answered: the rerun sends every line.
     let rest = FaultServer::accept_all();
     let o = replay(&argv(
-        "--url {} --db x --checkpoint {} {}",
+        "--url {} --precision s --db x --checkpoint {} {}",
         &[&rest.url, &ck, &data],
     ));
     assert_exit(&o, 0);
@@ -491,7 +491,7 @@ fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
     let args: Vec<String> = argv(
-        "replay --url {} --db x --rate 0.01 --checkpoint {} --report {} {}",
+        "replay --url {} --precision s --db x --rate 0.01 --checkpoint {} --report {} {}",
         &[&server.url, &ck, rep.to_str().unwrap(), &data],
     )
     .iter()
@@ -506,7 +506,7 @@ fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
     assert_eq!(first, all[..1].to_vec(), "one line sent before the wait");
     let rest = FaultServer::accept_all();
     let o = replay(&argv(
-        "--url {} --db x --checkpoint {} {}",
+        "--url {} --precision s --db x --checkpoint {} {}",
         &[&rest.url, &ck, &data],
     ));
     assert_exit(&o, 0);
@@ -632,7 +632,7 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     let rep = dir.join("report.json");
     let server = FaultServer::start(|_| Reply::with_header(503, "Retry-After", "60"));
     let args: Vec<String> = argv(
-        "replay --url {} --db x --batch-lines 10 --checkpoint {} --report {} {}",
+        "replay --url {} --precision s --db x --batch-lines 10 --checkpoint {} --report {} {}",
         &[&server.url, &ck, rep.to_str().unwrap(), &data],
     )
     .iter()
@@ -651,7 +651,7 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     assert_eq!(r["ending"], "interrupted", "{r}");
     let rest = FaultServer::accept_all();
     let o = replay(&argv(
-        "--url {} --db x --checkpoint {} {}",
+        "--url {} --precision s --db x --checkpoint {} {}",
         &[&rest.url, &ck, &data],
     ));
     assert_exit(&o, 0);
@@ -732,7 +732,7 @@ fn the_report_exit_code_is_the_exit_status_in_every_ending() {
     let data = write_lines(&dir, "data.lp", &lines(20));
     let server = FaultServer::accept_all();
     let args: Vec<String> = argv(
-        "replay --url {} --db x --rate 0.01 --report {} {}",
+        "replay --url {} --precision s --db x --rate 0.01 --report {} {}",
         &[&server.url, rep_s, &data],
     )
     .iter()
@@ -788,7 +788,7 @@ fn a_signal_with_requests_hanging_still_prints_the_summary_and_writes_the_report
         })
     };
     let args: Vec<String> = argv(
-        "replay --url {} --db x --batch-lines 10 --report {} {}",
+        "replay --url {} --precision s --db x --batch-lines 10 --report {} {}",
         &[&hang.url, rep.to_str().unwrap(), &data],
     )
     .iter()
@@ -826,7 +826,7 @@ fn an_input_error_after_lines_were_sent_still_writes_the_report() {
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
     let o = replay(&argv(
-        "--url {} --db x --report {} {}",
+        "--url {} --precision s --db x --report {} {}",
         &[&server.url, rep.to_str().unwrap(), cut.to_str().unwrap()],
     ));
     assert_exit(&o, 2);
@@ -1007,7 +1007,7 @@ fn replay_of_a_file_truncated_while_sent_exits_2_not_sigbus() {
         let server = FaultServer::start(|_| Reply::slow(Duration::from_millis(20)));
         let o = replay_changed_while_running(
             &argv(
-                "--url {} --db x --batch-lines 2000 --concurrency 2 --checkpoint {} --report {} {}",
+                "--url {} --precision s --db x --batch-lines 2000 --concurrency 2 --checkpoint {} --report {} {}",
                 &[
                     &server.url,
                     ck.to_str().unwrap(),
@@ -1065,7 +1065,7 @@ fn replay_dry_run_of_a_file_truncated_while_read_never_dies_by_a_signal() {
         std::fs::copy(&base, &lp).unwrap();
         let o = replay_changed_while_running(
             &argv(
-                "--url http://127.0.0.1:9 --db x --dry-run {}",
+                "--url http://127.0.0.1:9 --precision s --db x --dry-run {}",
                 &[lp.to_str().unwrap()],
             ),
             || true,
@@ -1093,7 +1093,7 @@ fn replay_of_a_file_that_grows_while_sent_exits_2() {
     let server = FaultServer::start(|_| Reply::slow(Duration::from_millis(20)));
     let o = replay_changed_while_running(
         &argv(
-            "--url {} --db x --batch-lines 2000 --concurrency 1 {}",
+            "--url {} --precision s --db x --batch-lines 2000 --concurrency 1 {}",
             &[&server.url, &lp],
         ),
         || !server.seen().is_empty(),
@@ -1288,7 +1288,7 @@ fn a_resume_names_its_line_and_a_dry_run_says_nothing_was_sent() {
     assert_eq!(server.stored(), all[4..].to_vec());
 
     let out = replay(&argv(
-        "--url http://127.0.0.1:9 --db x --dry-run {}",
+        "--url http://127.0.0.1:9 --precision s --db x --dry-run {}",
         &[&data],
     ));
     assert_exit(&out, 0);

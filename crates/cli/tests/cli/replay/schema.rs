@@ -272,7 +272,7 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
     let ckpt = dir.join("ckpt.json");
     let server = FaultServer::accept_all();
     let args = argv(
-        "--url {} --db d --batch-lines 1000 --concurrency 1 --schema {} --checkpoint {} {}",
+        "--url {} --precision s --db d --batch-lines 1000 --concurrency 1 --schema {} --checkpoint {} {}",
         &[
             &server.url,
             schema.to_str().unwrap(),
@@ -297,12 +297,12 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
     assert!(ck.contains("\"complete\": false"), "{ck}");
     let out = replay(&args);
     assert_exit(&out, 1);
-    assert_stderr_has(&out, "resumed at line");
+    assert_stderr_has(&out, "resumed at byte");
     assert_eq!(server.stored().len(), 3210, "nothing sent twice");
 
     // Without a checkpoint, and with --quiet, the error is still on stderr.
     let out = replay(&argv(
-        "--url {} --db d --quiet --schema {} {}",
+        "--url {} --precision s --db d --quiet --schema {} {}",
         &[
             &server.url,
             schema.to_str().unwrap(),
