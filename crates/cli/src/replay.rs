@@ -450,7 +450,7 @@ fn build_config(
     let precision = match (conversion, args.precision.as_deref()) {
         // The schema's precision, with --precision already applied to it.
         (Some(c), _) => c.precision,
-        (None, Some(p)) if p == "auto" => lpconvert_send::dialect::Precision::Ns,
+        (None, Some("auto")) => lpconvert_send::dialect::Precision::Ns,
         (None, Some(p)) => lpconvert_send::dialect::parse_precision(p).with_context(|| {
             format!("--precision `{p}`: expected ns, us, ms, s or auto")
         })?,
