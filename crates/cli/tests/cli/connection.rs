@@ -100,7 +100,9 @@ fn flags_override_the_variables() {
 
 #[test]
 fn influxdb3_cli_variables_write_through_v3_with_the_long_precision() {
-    let (server, _dir, lp) = server_and_input();
+    let (server, dir, _) = server_and_input();
+    // Seconds, as INFLUX_PRECISION says.
+    let lp = write_lines(&dir, "s.lp", &points(3));
     let o = run_lpconvert(
         "replay",
         &[&lp],
