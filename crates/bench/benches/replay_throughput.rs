@@ -130,6 +130,7 @@ fn main() {
     );
     for gzip in [false, true] {
         let config = ReplayConfig {
+            auto_precision: false,
             target: Target {
                 url: url.clone(),
                 api: Api::V1,

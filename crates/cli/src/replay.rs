@@ -60,7 +60,8 @@ struct ReplayOptions {
     /// Rate limit: lines/s (50000, 50k) and/or bytes/s (10MB/s); repeat or separate by commas.
     #[arg(long, value_delimiter = ',')]
     rate: Vec<String>,
-    /// Timestamps: keep, now (first timestamp becomes now) or shift:DURATION (shift:-7d).
+    /// Timestamps: keep, now (the newest timestamp of the inputs becomes now; a stream's
+    /// first), first-at-now (the first timestamp becomes now) or shift:DURATION (shift:-7d).
     #[arg(long, default_value = "keep")]
     time: String,
     /// Send at the original spacing of the timestamps: original, or NX (10x faster).
@@ -477,15 +478,22 @@ fn build_config(
     args: &ReplayOptions,
     conversion: Option<&Conversion>,
 ) -> anyhow::Result<ReplayConfig> {
+    // `auto`: each timestamp's unit read from its size, sent as nanoseconds.
+    let env_precision = crate::server::env_precision();
+    let auto_precision = conversion.is_none()
+        && args.precision.as_deref().or(env_precision.as_deref()) == Some("auto");
     let precision = match (conversion, args.precision.as_deref()) {
         // The schema's precision, with --precision already applied to it.
         (Some(c), _) => c.precision,
-        (None, Some(p)) => lpconvert_send::dialect::parse_precision(p)
-            .with_context(|| format!("--precision `{p}`: expected ns, us, ms or s"))?,
-        (None, None) => match crate::server::env_precision() {
-            Some(p) => lpconvert_send::dialect::parse_precision(&p).with_context(|| {
+        (None, Some("auto")) => lpconvert_send::dialect::Precision::Ns,
+        (None, Some(p)) => lpconvert_send::dialect::parse_precision(p).with_context(|| {
+            format!("--precision `{p}`: expected ns, us, ms, s or auto")
+        })?,
+        (None, None) => match env_precision.as_deref() {
+            Some("auto") => lpconvert_send::dialect::Precision::Ns,
+            Some(p) => lpconvert_send::dialect::parse_precision(p).with_context(|| {
                 format!(
-                    "INFLUX_PRECISION `{p}`: expected ns, us, ms or s (or second ... nanosecond)"
+                    "INFLUX_PRECISION `{p}`: expected ns, us, ms, s or auto (or second ... nanosecond)"
                 )
             })?,
             None => lpconvert_send::Precision::Ns,
@@ -513,6 +521,7 @@ fn build_config(
     };
     Ok(ReplayConfig {
         target,
+        auto_precision,
         sources,
         limits: BatchLimits {
             max_lines: args.batch_lines,
@@ -585,30 +594,61 @@ fn print_summary(s: &Summary, config: &ReplayConfig) {
     } else {
         "replay"
     };
-    for (input, offset) in &s.resumed {
-        note!("lpconvert {what}: {input}: resumed at byte {offset} from the checkpoint");
+    for n in &s.notes {
+        note!("lpconvert {what}: {n}");
     }
-    note!(
-        "lpconvert {what}: {} lines read, {} acknowledged, {} refused, {} pending; {} requests, {} retries, {} network errors; {:.2} s, {:.0} lines/s, {:.1} MB/s",
-        s.lines_read,
-        s.lines_acked,
-        s.lines_refused,
-        s.lines_pending(),
-        s.requests.requests,
-        s.requests.retries,
-        s.requests.network_errors,
-        s.elapsed.as_secs_f64(),
-        s.lines_per_s(),
-        s.mb_per_s(),
-    );
-    note!(
-        "lpconvert {what}: latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; status {{{}}}",
-        l.p50_ms,
-        l.p90_ms,
-        l.p99_ms,
-        l.max_ms,
-        statuses.join(", ")
-    );
+    for r in &s.resumed {
+        match (r.line, r.complete) {
+            (Some(line), _) => note!(
+                "lpconvert {what}: {}: resumed at line {line} (byte {}) from the checkpoint",
+                r.input,
+                r.offset
+            ),
+            (None, true) => note!(
+                "lpconvert {what}: {}: sent whole by an earlier run ({} bytes, checkpoint)",
+                r.input,
+                r.offset
+            ),
+            (None, false) => note!(
+                "lpconvert {what}: {}: resumed at byte {} from the checkpoint",
+                r.input,
+                r.offset
+            ),
+        }
+    }
+    if s.dry_run {
+        note!(
+            "lpconvert replay: dry run, nothing sent: {} lines read and cut into {} requests ({} bytes); {:.2} s, {:.0} lines/s, {:.1} MB/s",
+            s.lines_read,
+            s.requests.requests,
+            s.bytes_read,
+            s.elapsed.as_secs_f64(),
+            s.lines_per_s(),
+            s.mb_per_s(),
+        );
+    } else {
+        note!(
+            "lpconvert {what}: {} lines read, {} acknowledged, {} refused, {} pending; {} requests, {} retries, {} network errors; {:.2} s, {:.0} lines/s, {:.1} MB/s",
+            s.lines_read,
+            s.lines_acked,
+            s.lines_refused,
+            s.lines_pending(),
+            s.requests.requests,
+            s.requests.retries,
+            s.requests.network_errors,
+            s.elapsed.as_secs_f64(),
+            s.lines_per_s(),
+            s.mb_per_s(),
+        );
+        note!(
+            "lpconvert {what}: latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; status {{{}}}",
+            l.p50_ms,
+            l.p90_ms,
+            l.p99_ms,
+            l.max_ms,
+            statuses.join(", ")
+        );
+    }
     if s.lines_refused > 0 {
         match &config.rejects {
             Some(p) => note!("lpconvert replay: {} lines refused by the server: see {}", s.lines_refused, p.display()),

@@ -33,6 +33,7 @@ pub mod input;
 pub mod output;
 pub mod partial;
 pub mod pool;
+pub mod precision_check;
 pub mod ratelimit;
 pub mod redact;
 pub mod replay;

@@ -9,7 +9,7 @@ use crate::support::*;
 fn server_and_input() -> (FaultServer, TempDir, String) {
     let server = FaultServer::accept_all();
     let dir = TempDir::new("conn");
-    let lp = write_lines(&dir, "data.lp", &points(3));
+    let lp = write_lines(&dir, "data.lp", &points_ns(3));
     (server, dir, lp)
 }
 
@@ -100,7 +100,9 @@ fn flags_override_the_variables() {
 
 #[test]
 fn influxdb3_cli_variables_write_through_v3_with_the_long_precision() {
-    let (server, _dir, lp) = server_and_input();
+    let (server, dir, _) = server_and_input();
+    // Seconds, as INFLUX_PRECISION says.
+    let lp = write_lines(&dir, "s.lp", &points(3));
     let o = run_lpconvert(
         "replay",
         &[&lp],
@@ -125,7 +127,9 @@ fn influxdb3_cli_variables_write_through_v3_with_the_long_precision() {
 
 #[test]
 fn write_options_and_authorization_per_api() {
-    let (server, _dir, lp) = server_and_input();
+    let (server, dir, _) = server_and_input();
+    // Timestamps that are a plausible time in no unit are sent under any --precision.
+    let lp = write_lines(&dir, "tiny.lp", &["m f=1i 1".into(), "m f=2i 2".into()]);
     let env = [("INFLUX_TOKEN", "tk")];
     for (args, want_target, want_auth) in [
         (

@@ -97,7 +97,7 @@ fn victoria_metrics_over_tls_with_a_private_ca() {
     let pki = Pki::new();
     let server = start_victoria_metrics_tls(&pki.server_cert, &pki.server_key);
     let dir = TempDir::new("tls-vm");
-    let lp = write_lines(&dir, "a.lp", &points(500));
+    let lp = write_lines(&dir, "a.lp", &points_ns(500));
     trust_setups(&server.url, &pki, &lp);
     // Five storing runs of the same 500 points: each point stored once.
     assert_eq!(vm_count(&agent_trusting(&pki), &server.url), 500);
@@ -119,7 +119,7 @@ fn influxdb_1_over_https_with_a_private_ca() {
         .send_form([("q", "CREATE DATABASE tls")])
         .unwrap();
     let dir = TempDir::new("tls-influx");
-    let lp = write_lines(&dir, "a.lp", &points(300));
+    let lp = write_lines(&dir, "a.lp", &points_ns(300));
     trust_setups(&server.url, &pki, &lp);
     assert_eq!(influx_count(&agent, &server.url), 300);
 }
@@ -128,7 +128,7 @@ fn influxdb_1_over_https_with_a_private_ca() {
 fn https_to_a_plain_http_port_fails_at_once() {
     let server = FaultServer::accept_all();
     let dir = TempDir::new("tls-plain");
-    let lp = write_lines(&dir, "a.lp", &points(3));
+    let lp = write_lines(&dir, "a.lp", &points_ns(3));
     let url = server.url.replace("http://", "https://");
     let (o, took) = replay_to(&url, &lp, &[], &[]);
     assert_exit(&o, 1);
@@ -140,7 +140,7 @@ fn https_to_a_plain_http_port_fails_at_once() {
 fn wrong_host_name_and_expired_certificates_fail_with_their_reason() {
     let pki = Pki::new();
     let dir = TempDir::new("tls-bad");
-    let lp = write_lines(&dir, "a.lp", &points(3));
+    let lp = write_lines(&dir, "a.lp", &points_ns(3));
     let ca = pki.ca.to_str().unwrap();
     for (cert, reason, fix) in [
         (
@@ -170,7 +170,7 @@ fn mutual_tls_with_and_without_the_client_certificate() {
     let pki = Pki::new();
     let server = MtlsServer::start(&pki);
     let dir = TempDir::new("tls-mtls");
-    let lp = write_lines(&dir, "a.lp", &points(40));
+    let lp = write_lines(&dir, "a.lp", &points_ns(40));
     let ca = pki.ca.to_str().unwrap();
     let (o, took) = replay_to(&server.url, &lp, &["--ca-cert", ca], &[]);
     assert_exit(&o, 1);

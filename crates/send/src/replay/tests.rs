@@ -11,6 +11,7 @@ use std::io::Read;
 
 fn config(sources: Vec<Source>) -> ReplayConfig {
     ReplayConfig {
+        auto_precision: false,
         target: Target {
             url: "http://127.0.0.1:9".into(),
             api: Api::V1,

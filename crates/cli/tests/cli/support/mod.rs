@@ -295,6 +295,16 @@ pub fn points(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// [`points`] with the same instants written in nanoseconds (the default precision).
+pub fn points_ns(n: usize) -> Vec<String> {
+    (0..n as u64)
+        .map(|i| {
+            let ts = (1_600_000_000 + i) * 1_000_000_000;
+            format!("m,host=h{} value={}i {ts}", i % 7, i)
+        })
+        .collect()
+}
+
 /// A fresh temporary directory, removed on drop.
 pub struct TempDir(pub PathBuf);
 
