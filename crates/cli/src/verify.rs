@@ -345,6 +345,7 @@ impl Job<'_> {
             Box::new(move || Ok(Box::new(std::io::Cursor::new(body)) as Box<dyn Read + Send>)),
         ));
         let config = ReplayConfig {
+            auto_precision: false,
             target: target.clone(),
             sources: vec![source],
             limits: BatchLimits {

@@ -225,7 +225,7 @@ fn a_dropped_connection_to_a_server_that_only_asks_for_a_client_certificate_is_r
     let pki = Pki::new();
     let server = MtlsServer::start_with(&pki, true, 2);
     let dir = TempDir::new("tls-optional");
-    let lp = write_lines(&dir, "a.lp", &points(40));
+    let lp = write_lines(&dir, "a.lp", &points_ns(40));
     let ca = pki.ca.to_str().unwrap();
     let (o, _) = replay_to(
         &server.url,
