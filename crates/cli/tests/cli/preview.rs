@@ -253,3 +253,37 @@ fn new_subcommands_are_not_taken_for_convert_inputs() {
         stdout(&out)
     );
 }
+
+#[test]
+fn control_characters_from_the_data_never_reach_the_terminal() {
+    let dir = TempDir::new("preview-controls");
+    // String values and a bad integer holding escape sequences, a bell, a right-to-left
+    // override (a header name with a control character is a schema error).
+    write_in(
+        &dir,
+        "s.toml",
+        "measurement = \"m\"\n[fields]\ns = \"string\"\nn = \"integer\"\nx = \"string\"\n",
+    );
+    let data = "s,n,x\n\"a\x1b[31mred\x1b]0;title\x07\",1,\u{202e}q\nb,2\x1b[1m,c\n";
+    write_in(&dir, "d.csv", data);
+    for colour in ["never", "always"] {
+        let args = ["preview", "-s", "s.toml", "--color", colour, "d.csv"];
+        let out = run_in(&dir, &args, None);
+        assert_exit(&out, 3);
+        let o = stdout(&out);
+        // Only our own colour codes: every ESC starts `ESC[<digits>m`.
+        let ours = o
+            .replace("\x1b[0m", "")
+            .replace("\x1b[1m", "")
+            .replace("\x1b[31m", "")
+            .replace("\x1b[32m", "")
+            .replace("\x1b[36m", "");
+        let raw = |c: char| c.is_control() && c != '\n' || c == '\u{202e}';
+        assert!(!ours.chars().any(raw), "{colour}: {o:?}");
+        assert!(
+            o.contains("=> m s=\"a\\u{1b}[31mred\\u{1b}]0;title\\u{7}\",n=1i,x=\"\\u{202e}q\""),
+            "{colour}: {o}"
+        );
+        assert!(o.contains("\"2\\u{1b}[1m\" is not a whole number"), "{o}");
+    }
+}
