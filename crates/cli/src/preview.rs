@@ -23,8 +23,8 @@ null values, defaults and types apply; a `*` source lists each match. `=>` lines
 what convert writes for the record; a record that cannot be converted shows convert's
 `error: file:line:column: message` instead, and one whose fields are all empty says it is
 skipped. Every row error is shown whatever on_error says. Control characters from the data
-(escape sequences, bell, tab, ...) are shown as `\\u{1b}`, `\\t`, ... so they never reach the
-terminal (convert writes them as they are). Exit status: 0, or 3 when a record
+but tab (escape sequences, bell, carriage return, ...) are shown as `\\u{1b}`, `\\r`, ... so
+they never reach the terminal (convert writes them as they are). Exit status: 0, or 3 when a record
 shown has an error, 2 for a usage, schema or input error.";
 
 /// Options of `lpconvert preview`.
@@ -104,14 +104,19 @@ pub fn run(a: PreviewArgs) -> anyhow::Result<Exit> {
     }
     if shown.records.is_empty() {
         text.push_str("no records\n");
-    } else if shown.more {
+    } else if shown.more || shown.unread {
         let n = shown.records.len();
-        let shown = if n == 1 {
+        let first = if n == 1 {
             "the first record".to_owned()
         } else {
             format!("the first {n} records")
         };
-        text.push_str(&format!("({shown}; more follow: -n N shows more)\n"));
+        let after = if shown.more {
+            "more follow: -n N shows more"
+        } else {
+            "the input had not ended and was not read further"
+        };
+        text.push_str(&format!("({first}; {after})\n"));
     }
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
@@ -154,12 +159,15 @@ fn record(text: &mut String, r: &RecordView, style: &Style) {
     }
 }
 
-/// `text` safe for a terminal: control characters (C0, DEL, C1) and the bidirectional
-/// overrides are written as Rust escapes (`\u{1b}`, `\t`), so a value holding an escape
-/// sequence cannot recolour, retitle or clear the terminal, or reorder what is shown.
+/// `text` safe for a terminal: control characters but tab (C0, DEL, C1) and the
+/// bidirectional overrides are written as Rust escapes (`\u{1b}`, `\r`), so a value holding
+/// an escape sequence cannot recolour, retitle or clear the terminal, or reorder what is
+/// shown. A tab is left as it is: harmless, and `=>` lines stay convert's where they can.
 fn visible(text: &str) -> String {
-    let hidden =
-        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let hidden = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if hidden(c) {

@@ -3,7 +3,11 @@
 //! only when asked or on a terminal; and `completions` / `man` (shell scripts bash loads, a
 //! roff page).
 
-use crate::support::{assert_exit, lpconvert, run_in, stderr, stdout, write_in, TempDir};
+use crate::support::{
+    assert_exit, lpconvert, lpconvert_command, run_in, stderr, stdout, wait_until, write_in,
+    TempDir,
+};
+use std::time::Duration;
 
 const CPU: &str = "measurement = \"cpu\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n\
                    [tags]\nhost = \"host\"\n[fields]\nusage = \"float\"\n";
@@ -285,5 +289,47 @@ fn control_characters_from_the_data_never_reach_the_terminal() {
             "{colour}: {o}"
         );
         assert!(o.contains("\"2\\u{1b}[1m\" is not a whole number"), "{o}");
+    }
+}
+
+#[test]
+fn a_pipe_that_stays_open_shows_its_records_without_waiting() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = TempDir::new("preview-open-pipe");
+    write_in(&dir, "s.toml", CPU);
+    for n in ["3", "4"] {
+        let mut child = lpconvert_command()
+            .args(["preview", "-s", "s.toml", "-n", n])
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Four records, the pipe kept open (a `tail -f` that has nothing new).
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(CPU_CSV.as_bytes()).expect("write");
+        stdin.flush().expect("flush");
+        let mut done = None;
+        wait_until(Duration::from_secs(20), Duration::from_millis(20), || {
+            done = child.try_wait().expect("wait");
+            done.is_some()
+        });
+        if done.is_none() {
+            let _ = child.kill();
+        }
+        let out = child.wait_with_output().expect("output");
+        drop(stdin);
+        assert!(done.is_some(), "-n {n}: still waiting: {}", stdout(&out));
+        let o = stdout(&out);
+        let blocks = o.lines().filter(|l| l.starts_with("line ")).count();
+        assert_eq!(blocks, n.parse::<usize>().unwrap(), "{o}");
+        let after = if n == "3" {
+            "(the first 3 records; more follow: -n N shows more)\n"
+        } else {
+            "(the first 4 records; the input had not ended and was not read further)\n"
+        };
+        assert!(o.ends_with(after), "{o}");
     }
 }
