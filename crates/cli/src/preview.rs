@@ -36,8 +36,9 @@ pub struct PreviewArgs {
     /// The input file; `-` (the default) reads stdin. `.gz` and `.zst` are decompressed.
     #[arg(default_value = "-")]
     pub input: String,
-    /// How many records to show.
-    #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
+    /// How many records to show (at least 1).
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 10,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub records: usize,
     /// Colour: `auto` (on a terminal, unless NO_COLOR is set), `always` or `never`.
     #[arg(long, value_name = "WHEN", value_parser = ["auto", "always", "never"], default_value = "auto")]

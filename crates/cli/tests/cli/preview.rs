@@ -130,6 +130,21 @@ fn n_limits_the_records_and_says_more_follow() {
 }
 
 #[test]
+fn n_0_is_a_usage_error_not_an_empty_input() {
+    let dir = TempDir::new("preview-n0");
+    write_in(&dir, "s.toml", CPU);
+    write_in(&dir, "cpu.csv", CPU_CSV);
+    let out = run_in(
+        &dir,
+        &["preview", "-s", "s.toml", "-n", "0", "cpu.csv"],
+        None,
+    );
+    assert_exit(&out, 2);
+    assert!(!stdout(&out).contains("no records"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("--records <N>"), "{}", stderr(&out));
+}
+
+#[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let dir = TempDir::new("preview-colour");
     write_in(&dir, "s.toml", CPU);
