@@ -22,7 +22,9 @@ where it reads (column, path, template, value, key_of) and the text it found the
 null values, defaults and types apply; a `*` source lists each match. `=>` lines are exactly
 what convert writes for the record; a record that cannot be converted shows convert's
 `error: file:line:column: message` instead, and one whose fields are all empty says it is
-skipped. Every row error is shown whatever on_error says. Exit status: 0, or 3 when a record
+skipped. Every row error is shown whatever on_error says. Control characters from the data
+but tab (escape sequences, bell, carriage return, ...) are shown as `\\u{1b}`, `\\r`, ... so
+they never reach the terminal (convert writes them as they are). Exit status: 0, or 3 when a record
 shown has an error, 2 for a usage, schema or input error.";
 
 /// Options of `lpconvert preview`.
@@ -34,8 +36,9 @@ pub struct PreviewArgs {
     /// The input file; `-` (the default) reads stdin. `.gz` and `.zst` are decompressed.
     #[arg(default_value = "-")]
     pub input: String,
-    /// How many records to show.
-    #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
+    /// How many records to show (at least 1).
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 10,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub records: usize,
     /// Colour: `auto` (on a terminal, unless NO_COLOR is set), `always` or `never`.
     #[arg(long, value_name = "WHEN", value_parser = ["auto", "always", "never"], default_value = "auto")]
@@ -102,14 +105,19 @@ pub fn run(a: PreviewArgs) -> anyhow::Result<Exit> {
     }
     if shown.records.is_empty() {
         text.push_str("no records\n");
-    } else if shown.more {
+    } else if shown.more || shown.unread {
         let n = shown.records.len();
-        let shown = if n == 1 {
+        let first = if n == 1 {
             "the first record".to_owned()
         } else {
             format!("the first {n} records")
         };
-        text.push_str(&format!("({shown}; more follow: -n N shows more)\n"));
+        let after = if shown.more {
+            "more follow: -n N shows more"
+        } else {
+            "the input had not ended and was not read further"
+        };
+        text.push_str(&format!("({first}; {after})\n"));
     }
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
@@ -122,26 +130,27 @@ pub fn run(a: PreviewArgs) -> anyhow::Result<Exit> {
     Ok(if errors { Exit::Partial } else { Exit::Ok })
 }
 
-/// One record's block.
+/// One record's block. Everything taken from the data goes through [`visible`].
 fn record(text: &mut String, r: &RecordView, style: &Style) {
     text.push_str(&style.paint("1", &format!("line {}:", r.line)));
     text.push('\n');
-    let width = r.reads.iter().map(|x| x.entry.len()).max().unwrap_or(0);
-    for read in &r.reads {
+    let entries: Vec<String> = r.reads.iter().map(|x| visible(&x.entry)).collect();
+    let width = entries.iter().map(|e| e.chars().count()).max().unwrap_or(0);
+    for (read, entry) in r.reads.iter().zip(&entries) {
         text.push_str(&format!(
-            "  {:width$} <- {}{}\n",
-            read.entry,
-            style.paint("36", &read.source),
-            taken(read),
+            "  {entry:width$} <- {}{}\n",
+            style.paint("36", &visible(&read.source)),
+            visible(&taken(read)),
         ));
     }
     for line in &r.lines {
+        let line = visible(line);
         text.push_str(&format!("  {}\n", style.paint("32", &format!("=> {line}"))));
     }
     match &r.error {
         Some(e) => text.push_str(&format!(
             "  {}\n",
-            style.paint("31", &format!("error: {e}"))
+            style.paint("31", &visible(&format!("error: {e}")))
         )),
         None if r.lines.is_empty() => text.push_str(&format!(
             "  {}\n",
@@ -149,6 +158,26 @@ fn record(text: &mut String, r: &RecordView, style: &Style) {
         )),
         None => {}
     }
+}
+
+/// `text` safe for a terminal: control characters but tab (C0, DEL, C1) and the
+/// bidirectional overrides are written as Rust escapes (`\u{1b}`, `\r`), so a value holding
+/// an escape sequence cannot recolour, retitle or clear the terminal, or reorder what is
+/// shown. A tab is left as it is: harmless, and `=>` lines stay convert's where they can.
+fn visible(text: &str) -> String {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if hidden(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// ` = text` for what a source gave.

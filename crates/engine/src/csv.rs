@@ -70,6 +70,8 @@ fn csv_preamble(
                     .collect();
                 header = Some(rec.start..rec.end);
             }
+            // No header yet: more of a stream may bring it (after comment lines).
+            Ok(false) if !eof => return Ok(None),
             Ok(false) => {}
             Err(_) if !eof => return Ok(None),
             Err(_) => {
@@ -141,7 +143,7 @@ pub(crate) fn convert(
     with_preamble(
         data,
         name,
-        first_read,
+        (first_read, drive.wait()),
         tuning.max_record,
         |d, eof| csv_preamble(d, eof, schema, dialect, name),
         |p| p.body,

@@ -245,11 +245,12 @@ fn not_text(name: &str, head: &[u8]) -> Result<(), EngineError> {
 /// Reads an input's preamble (at most `max_preamble` bytes from a stream) with
 /// `parse(data, at_end)` (`None`: more data is needed), then
 /// runs the body from the offset `body(&preamble)` with the preamble's bytes at hand. A
-/// mapped file is parsed in place; a stream is read until the preamble is complete.
+/// mapped file is parsed in place; a stream is read until the preamble is complete, first
+/// `first_read` bytes, each read waiting as `wait` says.
 fn with_preamble<P, R>(
     data: InputData,
     name: &str,
-    first_read: usize,
+    (first_read, wait): (usize, input::Wait),
     max_preamble: usize,
     parse: impl Fn(&[u8], bool) -> Result<Option<P>, EngineError>,
     body: impl Fn(&P) -> usize,
@@ -276,7 +277,8 @@ fn with_preamble<P, R>(
         }
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();
-            let mut eof = !input::fill(&mut reader, &mut buf, first_read).map_err(read_err)?;
+            let mut eof =
+                !input::fill_until(&mut reader, &mut buf, first_read, wait).map_err(read_err)?;
             not_text(name, &buf)?;
             let pre = loop {
                 if let Some(p) = parse(&buf, eof)? {
@@ -289,7 +291,7 @@ fn with_preamble<P, R>(
                     .len()
                     .saturating_mul(2)
                     .min(max_preamble.saturating_add(1));
-                eof = !input::fill(&mut reader, &mut buf, want).map_err(read_err)?;
+                eof = !input::fill_until(&mut reader, &mut buf, want, wait).map_err(read_err)?;
             };
             if body(&pre) > max_preamble {
                 return Err(preamble_too_long(name, max_preamble));

@@ -66,7 +66,7 @@ pub(crate) fn convert(
     with_preamble(
         data,
         name,
-        64 * 1024,
+        (64 * 1024, drive.wait()),
         tuning.max_record,
         |d, eof| Ok(ndjson_preamble(d, eof, tuning.max_record)),
         |p| p.0,

@@ -3,7 +3,11 @@
 //! only when asked or on a terminal; and `completions` / `man` (shell scripts bash loads, a
 //! roff page).
 
-use crate::support::{assert_exit, lpconvert, run_in, stderr, stdout, write_in, TempDir};
+use crate::support::{
+    assert_exit, lpconvert, lpconvert_command, run_in, stderr, stdout, wait_until, write_in,
+    TempDir,
+};
+use std::time::Duration;
 
 const CPU: &str = "measurement = \"cpu\"\n[timestamp]\ncolumn = \"time\"\nformat = \"unix_s\"\n\
                    [tags]\nhost = \"host\"\n[fields]\nusage = \"float\"\n";
@@ -123,6 +127,21 @@ fn n_limits_the_records_and_says_more_follow() {
         o.ends_with("(the first record; more follow: -n N shows more)\n"),
         "{o}"
     );
+}
+
+#[test]
+fn n_0_is_a_usage_error_not_an_empty_input() {
+    let dir = TempDir::new("preview-n0");
+    write_in(&dir, "s.toml", CPU);
+    write_in(&dir, "cpu.csv", CPU_CSV);
+    let out = run_in(
+        &dir,
+        &["preview", "-s", "s.toml", "-n", "0", "cpu.csv"],
+        None,
+    );
+    assert_exit(&out, 2);
+    assert!(!stdout(&out).contains("no records"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("--records <N>"), "{}", stderr(&out));
 }
 
 #[test]
@@ -252,4 +271,80 @@ fn new_subcommands_are_not_taken_for_convert_inputs() {
         "{}",
         stdout(&out)
     );
+}
+
+#[test]
+fn control_characters_from_the_data_never_reach_the_terminal() {
+    let dir = TempDir::new("preview-controls");
+    // String values and a bad integer holding escape sequences, a bell, a right-to-left
+    // override (a header name with a control character is a schema error).
+    write_in(
+        &dir,
+        "s.toml",
+        "measurement = \"m\"\n[fields]\ns = \"string\"\nn = \"integer\"\nx = \"string\"\n",
+    );
+    let data = "s,n,x\n\"a\x1b[31mred\x1b]0;title\x07\",1,\u{202e}q\nb,2\x1b[1m,c\n";
+    write_in(&dir, "d.csv", data);
+    for colour in ["never", "always"] {
+        let args = ["preview", "-s", "s.toml", "--color", colour, "d.csv"];
+        let out = run_in(&dir, &args, None);
+        assert_exit(&out, 3);
+        let o = stdout(&out);
+        // Only our own colour codes: every ESC starts `ESC[<digits>m`.
+        let ours = o
+            .replace("\x1b[0m", "")
+            .replace("\x1b[1m", "")
+            .replace("\x1b[31m", "")
+            .replace("\x1b[32m", "")
+            .replace("\x1b[36m", "");
+        let raw = |c: char| c.is_control() && c != '\n' || c == '\u{202e}';
+        assert!(!ours.chars().any(raw), "{colour}: {o:?}");
+        assert!(
+            o.contains("=> m s=\"a\\u{1b}[31mred\\u{1b}]0;title\\u{7}\",n=1i,x=\"\\u{202e}q\""),
+            "{colour}: {o}"
+        );
+        assert!(o.contains("\"2\\u{1b}[1m\" is not a whole number"), "{o}");
+    }
+}
+
+#[test]
+fn a_pipe_that_stays_open_shows_its_records_without_waiting() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = TempDir::new("preview-open-pipe");
+    write_in(&dir, "s.toml", CPU);
+    for n in ["3", "4"] {
+        let mut child = lpconvert_command()
+            .args(["preview", "-s", "s.toml", "-n", n])
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Four records, the pipe kept open (a `tail -f` that has nothing new).
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(CPU_CSV.as_bytes()).expect("write");
+        stdin.flush().expect("flush");
+        let mut done = None;
+        wait_until(Duration::from_secs(20), Duration::from_millis(20), || {
+            done = child.try_wait().expect("wait");
+            done.is_some()
+        });
+        if done.is_none() {
+            let _ = child.kill();
+        }
+        let out = child.wait_with_output().expect("output");
+        drop(stdin);
+        assert!(done.is_some(), "-n {n}: still waiting: {}", stdout(&out));
+        let o = stdout(&out);
+        let blocks = o.lines().filter(|l| l.starts_with("line ")).count();
+        assert_eq!(blocks, n.parse::<usize>().unwrap(), "{o}");
+        let after = if n == "3" {
+            "(the first 3 records; more follow: -n N shows more)\n"
+        } else {
+            "(the first 4 records; the input had not ended and was not read further)\n"
+        };
+        assert!(o.ends_with(after), "{o}");
+    }
 }

@@ -31,7 +31,9 @@ pub(crate) fn convert(
     drive: &mut Drive<'_>,
 ) -> Result<Counters, EngineError> {
     let read_err = |e: io::Error| EngineError::Input(input::read_error_text(name, &e));
-    let tables = Arc::new(Mutex::new(Tables::new(data, tuning.max_record)));
+    let mut tables = Tables::new(data, tuning.max_record);
+    tables.wait = drive.wait();
+    let tables = Arc::new(Mutex::new(tables));
     let mut total = Counters::default();
     loop {
         let next = lock(&tables).next_preamble().map_err(read_err)?;

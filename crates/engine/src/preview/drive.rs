@@ -5,7 +5,7 @@
 use super::{reads, Reader, RecordView, Recorder};
 use crate::chunker::Boundary;
 use crate::collect::placed;
-use crate::input::fill;
+use crate::input::{fill_until, Wait};
 use crate::pipeline::{ChunkAt, ChunkConverter, Context, Feed};
 use crate::report::ChunkOutput;
 use crate::{BadRow, Counters, EngineError};
@@ -33,18 +33,25 @@ struct Bytes<'f> {
 }
 
 impl Bytes<'_> {
-    /// Reads until `buf` holds `want` bytes or the stream ends.
+    /// Reads what comes, at most up to `want` bytes in `buf` (a slow pipe is not waited on
+    /// for more than one read gives).
     fn fill(&mut self, want: usize) -> std::io::Result<()> {
         match self.reader.as_mut() {
-            Some(r) => self.eof = !fill(&mut **r, &mut self.buf, want)?,
+            Some(r) => self.eof = !fill_until(&mut **r, &mut self.buf, want, Wait::Some)?,
             None => self.eof = true,
         }
         Ok(())
     }
 
-    /// Whether anything but blanks (and a JSON array's end) follows `pos`; reads one more
-    /// byte from a stream to know.
-    fn more_after(&mut self, data: Option<&[u8]>, pos: usize) -> std::io::Result<bool> {
+    /// Whether anything but blanks (and a JSON array's end) follows `pos`: `None` when that
+    /// is not known without waiting on a stream that may never say (`wait` false: a pipe
+    /// or a terminal, which can stay open without writing).
+    fn more_after(
+        &mut self,
+        data: Option<&[u8]>,
+        pos: usize,
+        wait: bool,
+    ) -> std::io::Result<Option<bool>> {
         let rest = |d: &[u8]| {
             d.get(pos..)
                 .unwrap_or_default()
@@ -52,13 +59,16 @@ impl Bytes<'_> {
                 .any(|b| !b.is_ascii_whitespace() && *b != b']')
         };
         if let Some(d) = data {
-            return Ok(rest(d));
+            return Ok(Some(rest(d)));
         }
         while !rest(&self.buf) && !self.eof {
+            if !wait {
+                return Ok(None);
+            }
             let want = self.buf.len() + 1;
             self.fill(want)?;
         }
-        Ok(rest(&self.buf))
+        Ok(Some(rest(&self.buf)))
     }
 
     /// Makes sure `buf[pos..]` starts with a whole record (or holds the rest of the input);
@@ -72,10 +82,10 @@ impl Bytes<'_> {
         while !self.eof {
             let rest = &self.buf[pos..];
             // A boundary before the end of what was read ends the first record; one at the
-            // very end does so only for lines (a CSV quote or a JSON number may go on).
+            // very end does so when the record is complete there (its LF outside quotes; a
+            // JSON array's element is followed by a byte, as a number may go on).
             let end = boundary.chunk_end(rest, 0, 1);
-            let lines = matches!(boundary, Boundary::Lines);
-            if end < rest.len() || (lines && rest.ends_with(b"\n")) {
+            if end < rest.len() || boundary.last_complete(rest) == Some(rest.len()) {
                 return Ok(true);
             }
             if rest.len() > max {
@@ -128,7 +138,11 @@ pub(super) fn run<C: ChunkConverter>(
     loop {
         if rec.full() {
             let data = mapped.map(|m| -> &[u8] { m });
-            rec.more = bytes.more_after(data, pos).map_err(read_err)?;
+            let more = bytes.more_after(data, pos, rec.regular);
+            match more.map_err(read_err)? {
+                Some(more) => rec.more = more,
+                None => rec.unread = true,
+            }
             break;
         }
         if mapped.is_none() && pos > 0 {

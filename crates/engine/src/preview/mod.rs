@@ -7,6 +7,7 @@
 
 use crate::chunker::Boundary;
 use crate::csv_record::Dialect;
+use crate::input::Wait;
 use crate::pipeline::{self, ChunkConverter, Context, Feed, Sink, Tuning};
 use crate::{BadRow, Counters, EngineError, Input};
 use lpconvert_schema::{OnError, Plan, Schema};
@@ -62,6 +63,9 @@ pub struct Preview {
     pub records: Vec<RecordView>,
     /// More records follow the ones shown.
     pub more: bool,
+    /// Whether more follow is not known: a pipe or terminal that had not ended was not read
+    /// past the records shown (it may stay open without writing).
+    pub unread: bool,
 }
 
 /// Records what the preview driver saw, until it has the records it wants.
@@ -70,6 +74,10 @@ pub struct Recorder {
     records: Vec<RecordView>,
     wanted: usize,
     more: bool,
+    unread: bool,
+    /// The input is a regular file (perhaps compressed): reading it cannot block, past the
+    /// records shown included.
+    regular: bool,
     /// Lines before the current table (annotated CSV: the table's place in the file).
     pub(crate) line_offset: u64,
 }
@@ -99,6 +107,16 @@ pub(crate) enum Drive<'a> {
 }
 
 impl Drive<'_> {
+    /// How its input's stream is read: whole chunks for a conversion or a regular file's
+    /// preview, what comes for a pipe's preview (a slow pipe shows its first records as
+    /// soon as they are whole).
+    pub(crate) fn wait(&self) -> Wait {
+        match self {
+            Drive::Preview(rec) if !rec.regular => Wait::Some,
+            _ => Wait::All,
+        }
+    }
+
     /// Runs the records of `feed` through the converters `make` builds.
     pub(crate) fn run<F, C>(
         &mut self,
@@ -142,6 +160,7 @@ pub fn preview(
     schema.on_error = OnError::Skip;
     let mut rec = Recorder {
         wanted: records,
+        regular: input.size.is_some(),
         ..Recorder::default()
     };
     if records > 0 {
@@ -150,6 +169,7 @@ pub fn preview(
     Ok(Preview {
         records: rec.records,
         more: rec.more,
+        unread: rec.unread,
     })
 }
 

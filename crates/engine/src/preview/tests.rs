@@ -28,6 +28,37 @@ fn stream(name: &str, text: &str) -> Input {
     }
 }
 
+/// A stream that gives at most `step` bytes per read, then ends (a slow pipe).
+struct Trickle {
+    data: Vec<u8>,
+    pos: usize,
+    step: usize,
+}
+
+impl io::Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.data.len() - self.pos);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// A pipe that gives its data and then stays open without writing: a read after the data
+/// would wait for ever, so it fails the test instead.
+struct Silent(io::Cursor<Vec<u8>>);
+
+impl io::Read for Silent {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.0.read(buf)? {
+            0 => Err(io::Error::other(
+                "read past what a silent pipe gave: would wait",
+            )),
+            n => Ok(n),
+        }
+    }
+}
+
 fn tuning(chunk: usize) -> Tuning {
     Tuning {
         threads: 2,
@@ -50,7 +81,16 @@ fn agrees(schema: &str, name: &str, text: &str) -> Preview {
     let mapped = crate::open(path.to_str().unwrap()).unwrap();
     let _ = std::fs::remove_file(&path);
     let mut shown = Vec::new();
-    for input in [stream(name, text), mapped] {
+    let trickles = [1, 3].map(|step| Input {
+        data: InputData::Stream(Box::new(Trickle {
+            data: text.as_bytes().to_vec(),
+            pos: 0,
+            step,
+        })),
+        ..stream(name, "")
+    });
+    let [one, three] = trickles;
+    for input in [stream(name, text), mapped, one, three] {
         let mut p = preview(input, &schema, tuning(4 << 20), 1000).unwrap();
         let mut lines = String::new();
         let mut errors = Vec::new();
@@ -75,9 +115,12 @@ fn agrees(schema: &str, name: &str, text: &str) -> Preview {
         shown.push(p.records);
     }
     assert_eq!(shown[0], shown[1], "stream and mapped file");
+    assert_eq!(shown[0], shown[2], "a stream giving a byte per read");
+    assert_eq!(shown[0], shown[3], "a stream giving three bytes per read");
     Preview {
         records: shown.remove(0),
         more: false,
+        unread: false,
     }
 }
 
@@ -207,4 +250,41 @@ r = { path = "/disks/*/r", type = "integer" }
     let spread = find("field *");
     assert_eq!(spread.source, "path \"/values/*\"");
     assert_eq!(spread.taken, Taken::Each(vec![("x".into(), "1.5".into())]));
+}
+
+#[test]
+fn a_silent_pipe_shows_the_records_it_gave_without_waiting() {
+    let silent = |text: &str| Input {
+        data: InputData::Stream(Box::new(Silent(io::Cursor::new(text.as_bytes().to_vec())))),
+        ..stream("<stdin>", "")
+    };
+    let csv = Schema::from_toml(CSV_SCHEMA).unwrap();
+    let comment = "measurement = \"c\"\n[csv]\ncomment = \"#\"\n[fields]\nv = \"integer\"\n";
+    let comment = Schema::from_toml(comment).unwrap();
+    let ndjson = "format = \"ndjson\"\nmeasurement = \"m\"\n[fields]\nv = \"integer\"\n";
+    let ndjson = Schema::from_toml(ndjson).unwrap();
+    let annotated = Schema::from_toml("format = \"annotated-csv\"\n").unwrap();
+    let table = "#datatype,string,long,dateTime:RFC3339,double,string,string\n\
+                 ,result,table,_time,_value,_field,_measurement\n\
+                 ,,0,2020-02-25T22:17:57Z,0,u,cpu\n,,0,2020-02-25T22:18:07Z,1,u,cpu\n";
+    let cases = [
+        (&annotated, table, 2, false),
+        (&csv, "time,host,usage\n1,a,0.5\n2,b,1\n", 2, false),
+        (&csv, "time,host,usage\n1,a,0.5\n2,b,1\n3,c,2\n", 2, true),
+        (
+            &csv,
+            "time,host,usage\n1,\"a\nb\",0.5\n2,\"b\",1\n",
+            2,
+            false,
+        ),
+        (&comment, "# note\nv\n# x\n1\n2\n", 2, false),
+        (&ndjson, "{\"v\":1}\n{\"v\":2}\n", 2, false),
+        (&ndjson, "[{\"v\":1},{\"v\":2}\n", 2, false),
+        (&ndjson, "[{\"v\":1},{\"v\":2},", 2, true),
+    ];
+    for (schema, text, n, more) in cases {
+        let p = preview(silent(text), schema, tuning(1 << 20), n).unwrap();
+        assert_eq!(p.records.len(), n, "{text}");
+        assert_eq!((p.more, p.unread), (more, !more), "{text}");
+    }
 }
