@@ -130,6 +130,7 @@ fn main() {
     );
     for gzip in [false, true] {
         let config = ReplayConfig {
+            auto_precision: false,
             target: Target {
                 url: url.clone(),
                 api: Api::V1,
@@ -139,6 +140,8 @@ fn main() {
                 org: None,
                 precision: Precision::Ns,
                 auth: Auth::None,
+                v3: Default::default(),
+                tls: Default::default(),
             },
             sources: vec![Source::new(
                 path.display().to_string(),

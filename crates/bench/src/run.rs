@@ -285,6 +285,7 @@ pub fn run(
                 first_line: gen.produced() - lines as u64 + 1,
                 lines: lines as u64,
                 first_ts_ns: None,
+                prefix_crc32: None,
                 body: Body::Owned(body),
             };
             seq += 1;

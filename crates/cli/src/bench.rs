@@ -135,7 +135,8 @@ pub struct BenchOptions {
 /// Runs `lpconvert bench`; returns the exit status.
 pub fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     let args = *args.options;
-    let timeout = crate::server::check_connection(&args.server.url, &args.timeout)?;
+    let timeout =
+        crate::server::check_connection(&args.server, &args.timeout, "bench", args.quiet, false)?;
     let mut config = build_config(&args)?;
     if let (Some(dir), Some(from)) = (&args.report, &args.from) {
         // The report files must not be the data or the schema they are made from.

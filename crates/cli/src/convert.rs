@@ -4,8 +4,7 @@ use crate::exit::{is_closed, Exit, StdoutClosed};
 use crate::shared::{total_size, Files, RejectFiles, RejectsFile, Summary};
 use lpconvert_engine::input::list::Accept;
 use lpconvert_engine::{
-    convert_inputs, load_schema_or_annotated, ChunkEncoder, Counters, EngineError, Flow,
-    MakeEncoder, Overrides, Reject, Sink,
+    convert_inputs, ChunkEncoder, Counters, EngineError, Flow, MakeEncoder, Reject, Sink,
 };
 use lpconvert_send::output::{
     check_outputs, file_outputs, rejects_outputs, with_schema, Codec, Compressor, Output,
@@ -17,10 +16,8 @@ use std::time::Instant;
 /// Options of `lpconvert convert`.
 #[derive(clap::Args, Debug)]
 pub struct ConvertArgs {
-    /// The schema file (TOML) that maps columns to measurement, tags, fields and time
-    /// (optional with --format annotated-csv: the annotation rows are the mapping).
-    #[arg(short, long)]
-    pub schema: Option<PathBuf>,
+    #[command(flatten)]
+    pub schema: crate::shared::SchemaArgs,
     /// Input files, converted in order; none or `-` reads stdin. `.gz` and `.zst` are
     /// decompressed. A directory stands for the files below it that the format reads
     /// (sorted); a quoted glob (`'data/**/*.csv'`) is expanded by lpconvert.
@@ -35,15 +32,6 @@ pub struct ConvertArgs {
     /// Compression level of a `.gz` (0-12, default 6) or `.zst` (1-19, default 3) output.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub compression_level: Option<i32>,
-    /// Override the schema's input format.
-    #[arg(long, value_parser = ["csv", "ndjson", "annotated-csv"])]
-    pub format: Option<String>,
-    /// Override the schema's output precision.
-    #[arg(long, value_parser = ["ns", "us", "ms", "s"])]
-    pub precision: Option<String>,
-    /// Override the schema's bad-row policy.
-    #[arg(long, value_parser = ["fail", "skip"])]
-    pub on_error: Option<String>,
     /// Write rejected rows here verbatim (CSV skipped rows and header first, NDJSON one per
     /// line), so that the file converts again with the same schema; reasons go to
     /// FILE.errors. Inputs with another header get FILE.2.csv, ... Written as FILE.partial,
@@ -149,19 +137,14 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
     if a.output.as_deref() == Some(std::path::Path::new("-")) {
         a.output = None;
     }
-    let overrides = Overrides {
-        format: a.format.as_deref(),
-        precision: a.precision.as_deref(),
-        on_error: a.on_error.as_deref(),
-    };
-    let schema = load_schema_or_annotated(a.schema.as_deref(), &overrides)?;
+    let schema = a.schema.load()?;
     let inputs = crate::inputs::list(&a.inputs, &a.list, Accept::for_schema(&schema))?;
     // Before anything is opened: no output is an input or another output.
     let outs = outputs_of(
         a.output.as_deref(),
         a.rejects.as_deref().map(|p| ("--rejects", p)),
     );
-    check_outputs(&with_schema(&inputs, a.schema.as_deref()), &outs).map_err(anyhow::Error::msg)?;
+    check_outputs(&with_schema(&inputs, a.schema.file()), &outs).map_err(anyhow::Error::msg)?;
     if a.compression_level.is_some() && a.output.as_deref().and_then(Codec::of).is_none() {
         anyhow::bail!(
             "--compression-level applies to an output file ending in .gz or .zst (-o out.lp.gz)"
@@ -175,7 +158,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         .as_deref()
         .map(|p| {
             // Further rejects files (FILE.2.csv, ...) take no input's, schema's or output's name.
-            let mut avoid = with_schema(&inputs, a.schema.as_deref());
+            let mut avoid = with_schema(&inputs, a.schema.file());
             avoid.extend(a.output.iter().map(|o| o.display().to_string()));
             let others = outputs_of(a.output.as_deref(), None);
             RejectsFile::create(p, &schema, RejectFiles { avoid, others })
@@ -219,7 +202,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
             Exit::Stopped
         }
         Err(EngineError::Schema(e)) => {
-            match &a.schema {
+            match &a.schema.schema {
                 Some(s) => note!("lpconvert: {}: {e}", s.display()),
                 None => note!("lpconvert: the annotations: {e}"),
             }

@@ -12,15 +12,19 @@ macro_rules! note {
 mod bench;
 mod bench_from;
 mod check;
+mod completions;
 mod convert;
 mod exit;
 mod infer;
 mod inputs;
+mod preview;
 mod replay;
 mod replay_convert;
 mod server;
 mod shared;
 mod signals;
+mod verify;
+mod verify_inputs;
 
 use clap::{Parser, Subcommand};
 use exit::{Exit, StdoutClosed};
@@ -43,6 +47,8 @@ struct Cli {
 enum Command {
     /// Convert CSV/NDJSON to line protocol with a schema (the default command).
     Convert(convert::ConvertArgs),
+    /// Show what the schema reads from the first records and the lines they become.
+    Preview(preview::PreviewArgs),
     /// Draft a schema from a sample of the data.
     Infer(infer::InferArgs),
     /// Validate line protocol.
@@ -51,9 +57,27 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Synthetic ingest benchmark against a server.
     Bench(bench::BenchArgs),
+    /// Check that a server holds every point of the inputs; repair what is missing.
+    Verify(verify::VerifyArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff).
+    Man(completions::ManArgs),
 }
 
-const SUBCOMMANDS: &[&str] = &["convert", "infer", "check", "replay", "bench", "help"];
+/// The subcommands' names: any other first argument means `convert`.
+const SUBCOMMANDS: &[&str] = &[
+    "convert",
+    "preview",
+    "infer",
+    "check",
+    "replay",
+    "bench",
+    "verify",
+    "completions",
+    "man",
+    "help",
+];
 
 /// Inserts `convert` when the first argument is not a subcommand, so that
 /// `lpconvert --schema s.toml data.csv` means `lpconvert convert --schema ...`.
@@ -87,6 +111,10 @@ fn main() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Replay(a) => replay::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Preview(a) => preview::run(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
+        Command::Verify(a) => verify::run(a),
     };
     match result {
         Ok(code) => code.into(),

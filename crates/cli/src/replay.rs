@@ -62,7 +62,8 @@ struct ReplayOptions {
     /// Rate limit: lines/s (50000, 50k) and/or bytes/s (10MB/s); repeat or separate by commas.
     #[arg(long, value_delimiter = ',')]
     rate: Vec<String>,
-    /// Timestamps: keep, now (first timestamp becomes now) or shift:DURATION (shift:-7d).
+    /// Timestamps: keep, now (the newest timestamp of the inputs becomes now; a stream's
+    /// first), first-at-now (the first timestamp becomes now) or shift:DURATION (shift:-7d).
     #[arg(long, default_value = "keep")]
     time: String,
     /// Send at the original spacing of the timestamps: original, or NX (10x faster).
@@ -108,6 +109,12 @@ struct ReplayOptions {
     /// No progress, no summary.
     #[arg(short, long)]
     quiet: bool,
+    /// After the replay, verify that the server (influxdb1, influxdb3, victoriametrics) holds
+    /// every point of the inputs, as `lpconvert verify` does.
+    #[arg(long, value_name = "TARGET", value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
+    verify: Option<String>,
+    #[command(flatten)]
+    verify_check: crate::verify::CheckArgs,
 }
 
 /// What a directory contributes to a replay: line protocol, or with --schema what --format
@@ -126,7 +133,16 @@ fn replay_accepts(args: &ReplayOptions) -> lpconvert_engine::input::list::Accept
 pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let mut args = *args.options;
     args.inputs = crate::inputs::list(&args.inputs, &args.list, replay_accepts(&args))?;
-    let timeout = crate::server::check_connection(&args.server.url, &args.timeout)?;
+    let env_precision = args.precision.is_none()
+        && args.schema.is_none()
+        && crate::server::env_precision().is_some();
+    let timeout = crate::server::check_connection(
+        &args.server,
+        &args.timeout,
+        "replay",
+        args.quiet,
+        env_precision,
+    )?;
     // Before anything is opened: no output is an input or another output.
     lpconvert_send::output::check_outputs(
         &lpconvert_send::output::with_schema(
@@ -153,16 +169,20 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
             );
         }
     }
+    if args.verify.is_none() && args.verify_check.given() {
+        bail!("--repair, --bucket-size and --repair-concurrency need --verify TARGET");
+    }
+    if args.verify.is_some()
+        && crate::shared::inputs_or_stdin(&args.inputs).contains(&"-".to_owned())
+    {
+        bail!("--verify reads the inputs again after the replay: give files, not standard input");
+    }
     let conversion = match &args.schema {
         None => None,
         Some(schema) => Some(Conversion::prepare(&ConvertOptions {
             schema,
             inputs: &args.inputs,
-            overrides: Overrides {
-                format: args.format.as_deref(),
-                precision: args.precision.as_deref(),
-                on_error: args.on_error.as_deref(),
-            },
+            overrides: overrides(&args),
             rejects: args.convert_rejects.as_deref(),
             threads: args.threads,
             max_record: args.max_record_size,
@@ -284,6 +304,22 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     if let Some(c) = &mut converted {
         c.settle_rejects(code, args.quiet)?;
     }
+    let code = match (&args.verify, signal) {
+        (Some(t), 0) if code.finished() && !args.dry_run => {
+            let inputs = (&args.inputs[..], args.schema.as_deref(), overrides(&args));
+            let acked = summary.lines_acked;
+            crate::verify::after_replay(
+                t,
+                &args.verify_check,
+                inputs,
+                &args.server,
+                timeout,
+                acked,
+                code,
+            )?
+        }
+        _ => code,
+    };
     if let Some(path) = &args.report {
         write_report(
             path,
@@ -322,6 +358,15 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
         }
     }
     Ok(code)
+}
+
+/// `--format`, `--precision`, `--on-error`.
+fn overrides(args: &ReplayOptions) -> Overrides<'_> {
+    Overrides {
+        format: args.format.as_deref(),
+        precision: args.precision.as_deref(),
+        on_error: args.on_error.as_deref(),
+    }
 }
 
 /// Writes the `--report` JSON: the summary, the URL (redacted), the conversion's counters,
@@ -448,14 +493,26 @@ fn build_config(
     args: &ReplayOptions,
     conversion: Option<&Conversion>,
 ) -> anyhow::Result<ReplayConfig> {
+    // `auto`: each timestamp's unit read from its size, sent as nanoseconds.
+    let env_precision = crate::server::env_precision();
+    let auto_precision = conversion.is_none()
+        && args.precision.as_deref().or(env_precision.as_deref()) == Some("auto");
     let precision = match (conversion, args.precision.as_deref()) {
         // The schema's precision, with --precision already applied to it.
         (Some(c), _) => c.precision,
-        (None, p) => {
-            let p = p.unwrap_or("ns");
-            lpconvert_send::dialect::parse_precision(p)
-                .with_context(|| format!("--precision `{p}`: expected ns, us, ms or s"))?
-        }
+        (None, Some("auto")) => lpconvert_send::dialect::Precision::Ns,
+        (None, Some(p)) => lpconvert_send::dialect::parse_precision(p).with_context(|| {
+            format!("--precision `{p}`: expected ns, us, ms, s or auto")
+        })?,
+        (None, None) => match env_precision.as_deref() {
+            Some("auto") => lpconvert_send::dialect::Precision::Ns,
+            Some(p) => lpconvert_send::dialect::parse_precision(p).with_context(|| {
+                format!(
+                    "INFLUX_PRECISION `{p}`: expected ns, us, ms, s or auto (or second ... nanosecond)"
+                )
+            })?,
+            None => lpconvert_send::Precision::Ns,
+        },
     };
     let target = args.server.target(precision)?;
     let mut rates = Vec::new();
@@ -479,6 +536,7 @@ fn build_config(
     };
     Ok(ReplayConfig {
         target,
+        auto_precision,
         sources,
         limits: BatchLimits {
             max_lines: args.batch_lines,
@@ -551,30 +609,61 @@ fn print_summary(s: &Summary, config: &ReplayConfig) {
     } else {
         "replay"
     };
-    for (input, offset) in &s.resumed {
-        note!("lpconvert {what}: {input}: resumed at byte {offset} from the checkpoint");
+    for n in &s.notes {
+        note!("lpconvert {what}: {n}");
     }
-    note!(
-        "lpconvert {what}: {} lines read, {} acknowledged, {} refused, {} pending; {} requests, {} retries, {} network errors; {:.2} s, {:.0} lines/s, {:.1} MB/s",
-        s.lines_read,
-        s.lines_acked,
-        s.lines_refused,
-        s.lines_pending(),
-        s.requests.requests,
-        s.requests.retries,
-        s.requests.network_errors,
-        s.elapsed.as_secs_f64(),
-        s.lines_per_s(),
-        s.mb_per_s(),
-    );
-    note!(
-        "lpconvert {what}: latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; status {{{}}}",
-        l.p50_ms,
-        l.p90_ms,
-        l.p99_ms,
-        l.max_ms,
-        statuses.join(", ")
-    );
+    for r in &s.resumed {
+        match (r.line, r.complete) {
+            (Some(line), _) => note!(
+                "lpconvert {what}: {}: resumed at line {line} (byte {}) from the checkpoint",
+                r.input,
+                r.offset
+            ),
+            (None, true) => note!(
+                "lpconvert {what}: {}: sent whole by an earlier run ({} bytes, checkpoint)",
+                r.input,
+                r.offset
+            ),
+            (None, false) => note!(
+                "lpconvert {what}: {}: resumed at byte {} from the checkpoint",
+                r.input,
+                r.offset
+            ),
+        }
+    }
+    if s.dry_run {
+        note!(
+            "lpconvert replay: dry run, nothing sent: {} lines read and cut into {} requests ({} bytes); {:.2} s, {:.0} lines/s, {:.1} MB/s",
+            s.lines_read,
+            s.requests.requests,
+            s.bytes_read,
+            s.elapsed.as_secs_f64(),
+            s.lines_per_s(),
+            s.mb_per_s(),
+        );
+    } else {
+        note!(
+            "lpconvert {what}: {} lines read, {} acknowledged, {} refused, {} pending; {} requests, {} retries, {} network errors; {:.2} s, {:.0} lines/s, {:.1} MB/s",
+            s.lines_read,
+            s.lines_acked,
+            s.lines_refused,
+            s.lines_pending(),
+            s.requests.requests,
+            s.requests.retries,
+            s.requests.network_errors,
+            s.elapsed.as_secs_f64(),
+            s.lines_per_s(),
+            s.mb_per_s(),
+        );
+        note!(
+            "lpconvert {what}: latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; status {{{}}}",
+            l.p50_ms,
+            l.p90_ms,
+            l.p99_ms,
+            l.max_ms,
+            statuses.join(", ")
+        );
+    }
     if s.lines_refused > 0 {
         match &config.rejects {
             Some(p) => note!("lpconvert replay: {} lines refused by the server: see {}", s.lines_refused, p.display()),

@@ -262,6 +262,42 @@ mod tests {
     }
 }
 
+/// The schema options of convert and preview: the schema file and the overrides of its
+/// settings.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SchemaArgs {
+    /// The schema file (TOML) that maps columns to measurement, tags, fields and time
+    /// (optional with --format annotated-csv: the annotation rows are the mapping).
+    #[arg(short, long)]
+    pub schema: Option<PathBuf>,
+    /// Override the schema's input format.
+    #[arg(long, value_parser = ["csv", "ndjson", "annotated-csv"])]
+    pub format: Option<String>,
+    /// Override the schema's output precision.
+    #[arg(long, value_parser = ["ns", "us", "ms", "s"])]
+    pub precision: Option<String>,
+    /// Override the schema's bad-row policy.
+    #[arg(long, value_parser = ["fail", "skip"])]
+    pub on_error: Option<String>,
+}
+
+impl SchemaArgs {
+    /// The schema file, if one is given.
+    pub fn file(&self) -> Option<&Path> {
+        self.schema.as_deref()
+    }
+
+    /// Loads the schema (or annotated CSV's defaults) with the overrides applied.
+    pub fn load(&self) -> Result<lpconvert_schema::Schema, lpconvert_engine::LoadSchemaError> {
+        let overrides = lpconvert_engine::Overrides {
+            format: self.format.as_deref(),
+            precision: self.precision.as_deref(),
+            on_error: self.on_error.as_deref(),
+        };
+        lpconvert_engine::load_schema_or_annotated(self.file(), &overrides)
+    }
+}
+
 /// The tuning options of convert and check: worker threads, chunk size, longest record.
 #[derive(clap::Args, Debug, Clone)]
 pub struct TuningArgs {

@@ -393,7 +393,7 @@ impl Collector<'_> {
 /// A reject of a chunk at its absolute place: lines counted from the chunk's first line
 /// (`line` lines before it), columns on that first line from what earlier chunks left of
 /// it (`column_base` bytes).
-fn placed<'a>(
+pub(crate) fn placed<'a>(
     r: &'a RowReject,
     file: &'a str,
     data: &'a [u8],

@@ -3,8 +3,10 @@
 use crate::chunk_csv::CsvWorker;
 use crate::chunker::Boundary;
 use crate::csv_record::{Dialect, Record, RecordReader};
+use crate::input::Wait;
 use crate::job::{reading, Job, Plans, Prepared};
-use crate::pipeline::{self, ChunkAt, ChunkConverter, Context, MakeConverter, Sink, Tuning};
+use crate::pipeline::{ChunkAt, ChunkConverter, Context, MakeConverter, Tuning};
+use crate::preview::{Drive, Reader};
 use crate::{read_preamble, report, Counters, EngineError, InputData, Opened};
 use lpconvert_schema::{Format, Plan, Schema, SchemaError};
 use std::sync::Arc;
@@ -71,6 +73,8 @@ fn csv_preamble(
                     .collect();
                 header = Some(rec.start..rec.end);
             }
+            // No header yet: more of a stream may bring it (after comment lines).
+            Ok(false) if !eof => return Ok(None),
             Ok(false) => {}
             Err(_) if !eof => return Ok(None),
             Err(_) => {
@@ -117,6 +121,10 @@ impl MakeConverter for CsvKind {
             worker: CsvWorker::new(self.max_record),
         })
     }
+
+    fn reads(&self) -> Option<(&Plan, Reader)> {
+        Some((&self.plan, Reader::Csv(self.dialect)))
+    }
 }
 
 struct Csv {
@@ -142,20 +150,21 @@ pub(crate) fn convert(
     tab: bool,
     schema: &Schema,
     tuning: Tuning,
-    sink: &mut dyn Sink,
+    drive: &mut Drive<'_>,
 ) -> Result<Counters, EngineError> {
-    let prepared = prepare(data, name, tab, schema, tuning, &mut Plans::new(schema))?;
-    pipeline::run_one(prepared, tuning, sink)
+    let reads = (tuning, drive.wait());
+    let prepared = prepare(data, name, tab, schema, reads, &mut Plans::new(schema))?;
+    drive.run(prepared, tuning)
 }
 
-/// Reads one CSV input's preamble and finds its plan in `plans` (`tab` when the name says
-/// `.tsv`).
+/// Reads one CSV input's preamble (a stream's reads waiting as `wait` says) and finds its
+/// plan in `plans` (`tab` when the name says `.tsv`).
 pub(crate) fn prepare(
     data: InputData,
     name: &str,
     tab: bool,
     schema: &Schema,
-    tuning: Tuning,
+    (tuning, wait): (Tuning, Wait),
     plans: &mut Plans,
 ) -> Result<Prepared, EngineError> {
     let dialect = Dialect::from_spec(&schema.csv, if tab { b'\t' } else { b',' });
@@ -173,7 +182,7 @@ pub(crate) fn prepare(
     let opened = read_preamble(
         data,
         name,
-        first_read,
+        (first_read, wait),
         tuning.max_record,
         |d, eof| csv_preamble(d, eof, schema, dialect, name),
         |p| p.body,

@@ -23,6 +23,7 @@ pub mod multi;
 pub mod multi_json;
 mod ndjson;
 pub mod pipeline;
+pub mod preview;
 mod produce;
 pub mod rejects;
 pub mod report;
@@ -43,6 +44,7 @@ use lpconvert_lp::Precision;
 use lpconvert_schema::{Format, OnError, Schema, SchemaError};
 use mapguard::MappedFile;
 use pipeline::Feed;
+use preview::Drive;
 use std::path::{Path, PathBuf};
 
 /// Why a conversion stopped.
@@ -202,11 +204,23 @@ pub fn convert_input(
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
+    convert_by(input, schema, tuning, &mut Drive::Convert(sink))
+}
+
+/// Converts one input with `schema`: its preamble and plan ([`prepare_input`]), then its
+/// records through `drive` (the ordered pipeline, or preview's record-by-record driver).
+fn convert_by(
+    input: Input,
+    schema: &Schema,
+    tuning: Tuning,
+    drive: &mut Drive<'_>,
+) -> Result<Counters, EngineError> {
     if schema.annotated {
-        return convert_annotated(input, schema, tuning, sink);
+        return convert_annotated(input, schema, tuning, drive);
     }
-    let prepared = prepare_input(input, schema, tuning, &mut Plans::new(schema));
-    pipeline::run_one(prepared, tuning, sink)
+    let wait = drive.wait();
+    let prepared = prepare_input(input, schema, tuning, &mut Plans::new(schema), wait);
+    drive.run(prepared, tuning)
 }
 
 /// Converts the inputs at `paths` (`-` for stdin) in order through one pipeline, as if their
@@ -225,7 +239,7 @@ pub fn convert_inputs(
         for path in paths {
             let result = open_named(path).and_then(|i| {
                 let name = i.name.clone();
-                convert_annotated(i, schema, tuning, sink).map(|c| (name, c))
+                convert_annotated(i, schema, tuning, &mut Drive::Convert(sink)).map(|c| (name, c))
             });
             match result {
                 Ok((name, c)) => {
@@ -242,7 +256,7 @@ pub fn convert_inputs(
     let mut walk = || {
         let path = paths.next()?;
         Some(match open_named(path) {
-            Ok(input) => prepare_input(input, schema, tuning, &mut plans),
+            Ok(input) => prepare_input(input, schema, tuning, &mut plans, input::Wait::All),
             Err(e) => Prepared::Failed(e),
         })
     };
@@ -254,21 +268,29 @@ pub(crate) fn open_named(path: &str) -> Result<Input, EngineError> {
     open(path).map_err(|e| EngineError::Input(format!("{path}: {e}")))
 }
 
-/// Converts an annotated CSV input, table by table.
+/// Converts an annotated CSV input, table by table, through `drive`.
 fn convert_annotated(
     input: Input,
     schema: &Schema,
     tuning: Tuning,
-    sink: &mut dyn Sink,
+    drive: &mut Drive<'_>,
 ) -> Result<Counters, EngineError> {
     let name = input.name.clone();
     let input = input::decode(input, schema.encoding)
         .map_err(|e| EngineError::Input(input::read_error_text(&name, &e)))?;
-    annotated::convert(input.data, &input.name, schema, tuning, sink)
+    annotated::convert(input.data, &input.name, schema, tuning, drive)
 }
 
-/// Decodes an input and reads its preamble: what the producer hands on.
-fn prepare_input(input: Input, schema: &Schema, tuning: Tuning, plans: &mut Plans) -> Prepared {
+/// Decodes an input and reads its preamble (a stream's reads waiting as `wait` says) and
+/// finds its plan in `plans`: what the producer hands on, or a preview drives record by
+/// record.
+fn prepare_input(
+    input: Input,
+    schema: &Schema,
+    tuning: Tuning,
+    plans: &mut Plans,
+    wait: input::Wait,
+) -> Prepared {
     let name = input.name.clone();
     let input = match input::decode(input, schema.encoding) {
         Ok(i) => i,
@@ -278,8 +300,8 @@ fn prepare_input(input: Input, schema: &Schema, tuning: Tuning, plans: &mut Plan
     };
     let (format, tab) = input_format(schema, &input.name);
     let prepared = match format {
-        Format::Csv => csv::prepare(input.data, &input.name, tab, schema, tuning, plans),
-        Format::Ndjson => ndjson::prepare(input.data, &input.name, schema, tuning, plans),
+        Format::Csv => csv::prepare(input.data, &input.name, tab, schema, (tuning, wait), plans),
+        Format::Ndjson => ndjson::prepare(input.data, &input.name, schema, (tuning, wait), plans),
     };
     prepared.unwrap_or_else(Prepared::Failed)
 }
@@ -312,11 +334,12 @@ pub(crate) struct Opened<P> {
 
 /// Reads an input's preamble (at most `max_preamble` bytes from a stream) with
 /// `parse(data, at_end)` (`None`: more data is needed); the body starts at `body(&preamble)`.
-/// A mapped file is parsed in place; a stream is read until the preamble is complete.
+/// A mapped file is parsed in place; a stream is read until the preamble is complete, first
+/// `first_read` bytes, each read waiting as `wait` says.
 fn read_preamble<P>(
     data: InputData,
     name: &str,
-    first_read: usize,
+    (first_read, wait): (usize, input::Wait),
     max_preamble: usize,
     parse: impl Fn(&[u8], bool) -> Result<Option<P>, EngineError>,
     body: impl Fn(&P) -> usize,
@@ -350,7 +373,8 @@ fn read_preamble<P>(
         }
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();
-            let mut eof = !input::fill(&mut reader, &mut buf, first_read).map_err(read_err)?;
+            let mut eof =
+                !input::fill_until(&mut reader, &mut buf, first_read, wait).map_err(read_err)?;
             not_text(name, &buf)?;
             let pre = loop {
                 if let Some(p) = parse(&buf, eof)? {
@@ -363,7 +387,7 @@ fn read_preamble<P>(
                     .len()
                     .saturating_mul(2)
                     .min(max_preamble.saturating_add(1));
-                eof = !input::fill(&mut reader, &mut buf, want).map_err(read_err)?;
+                eof = !input::fill_until(&mut reader, &mut buf, want, wait).map_err(read_err)?;
             };
             if body(&pre) > max_preamble {
                 return Err(preamble_too_long(name, max_preamble));

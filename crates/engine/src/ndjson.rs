@@ -3,8 +3,10 @@
 
 use crate::chunk_ndjson::NdjsonWorker;
 use crate::chunker::Boundary;
+use crate::input::Wait;
 use crate::job::{reading, Job, Plans, Prepared};
 use crate::pipeline::{ChunkAt, ChunkConverter, Context, MakeConverter, Tuning};
+use crate::preview::Reader;
 use crate::{json_scan, read_preamble, report, EngineError, InputData, Opened};
 use lpconvert_schema::{Format, Plan, Schema};
 use std::sync::Arc;
@@ -22,6 +24,10 @@ impl MakeConverter for NdjsonKind {
             plan: Arc::clone(&self.plan),
             worker: NdjsonWorker::new(&self.plan, self.array, self.max_record),
         })
+    }
+
+    fn reads(&self) -> Option<(&Plan, Reader)> {
+        Some((&self.plan, Reader::Ndjson))
     }
 }
 
@@ -71,7 +77,7 @@ pub(crate) fn prepare(
     data: InputData,
     name: &str,
     schema: &Schema,
-    tuning: Tuning,
+    (tuning, wait): (Tuning, Wait),
     plans: &mut Plans,
 ) -> Result<Prepared, EngineError> {
     let path = crate::input::path_of(name);
@@ -81,7 +87,7 @@ pub(crate) fn prepare(
     let opened = read_preamble(
         data,
         name,
-        64 * 1024,
+        (64 * 1024, wait),
         tuning.max_record,
         |d, eof| Ok(ndjson_preamble(d, eof, tuning.max_record)),
         |p| p.0,

@@ -23,10 +23,12 @@ use crate::budget::{Budget, MEMORY_BUDGET};
 use crate::collect::{collect, Collected, Restart};
 use crate::encoders::Encoders;
 use crate::job::{Job, Prepared, Walk};
+use crate::preview::Reader;
 use crate::produce::{produce, Resume};
 use crate::report::{ChunkOutput, Counters, Reject};
 use crate::EngineError;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use lpconvert_schema::Plan;
 use std::io::{self, Read};
 use std::ops::Range;
 use std::sync::Arc;
@@ -255,6 +257,12 @@ pub struct Tuning {
 pub(crate) trait MakeConverter: Send + Sync {
     /// A converter for one worker.
     fn make(&self) -> Box<dyn ChunkConverter>;
+
+    /// The plan and how a record's cells are read, for a preview's [`crate::preview::Read`]s
+    /// (`None` when no schema is read, as for `check`).
+    fn reads(&self) -> Option<(&Plan, Reader)> {
+        None
+    }
 }
 
 /// How one pass over the inputs ended.

@@ -185,6 +185,7 @@ pub fn sample_csv(
                 .iter()
                 .map(|r| r.get(i).map(|c| (Kind::Text, c.clone())))
                 .collect(),
+            shaped: 0,
         })
         .collect();
     let table = Table {
@@ -204,14 +205,47 @@ fn pointer_token(s: &str) -> String {
 /// The sampled cells of one path: its name and one entry per record.
 type Cells = (String, Vec<Option<(Kind, String)>>);
 
+/// Rows in which a path holds an object or an array, and the first of each.
+#[derive(Default, Clone, Copy)]
+struct Shapes {
+    objects: usize,
+    arrays: usize,
+    first_object: Option<usize>,
+    first_array: Option<usize>,
+}
+
 #[derive(Default)]
 struct Walk {
     /// Iterated arrays: read through their elements, not values of their own.
     iterated: Vec<String>,
     order: Vec<String>,
     cols: HashMap<String, Cells>,
-    objects: HashMap<String, ()>,
-    arrays: HashMap<String, ()>,
+    shapes: HashMap<String, Shapes>,
+}
+
+/// A shape is read as the path's shape when at most one row in this many differs.
+const ODD_SHARE: usize = 10;
+
+impl Walk {
+    /// The rows at `path` holding a value (not null), and the first of them.
+    fn values(&self, path: &str) -> (usize, Option<usize>) {
+        self.cols.get(path).map_or((0, None), |(_, cells)| {
+            let mut rows = cells.iter().enumerate().filter(|(_, c)| c.is_some());
+            let first = rows.next().map(|(r, _)| r);
+            (usize::from(first.is_some()) + rows.count(), first)
+        })
+    }
+
+    /// Rows in which `path` holds an object, and rows in which it holds something else.
+    fn object_rows(&self, path: &str) -> (usize, usize) {
+        let sh = self.shapes.get(path).copied().unwrap_or_default();
+        (sh.objects, sh.arrays + self.values(path).0)
+    }
+}
+
+/// How a path reads: its members are read when it is an object in nearly every row.
+fn mostly(part: usize, rest: usize) -> bool {
+    part > 0 && rest * ODD_SHARE <= part + rest
 }
 
 impl Walk {
@@ -220,13 +254,17 @@ impl Walk {
     fn visit(&mut self, row: usize, path: &str, name: &str, v: &Value) {
         let cell = match v {
             Value::Object(members) => {
-                self.objects.insert(path.to_string(), ());
+                let sh = self.shapes.entry(path.to_string()).or_default();
+                sh.objects += 1;
+                sh.first_object.get_or_insert(row);
                 self.visit_members(row, path, members);
                 return;
             }
             Value::Array(_) => {
                 if !self.iterated.iter().any(|p| p == path) {
-                    self.arrays.insert(path.to_string(), ());
+                    let sh = self.shapes.entry(path.to_string()).or_default();
+                    sh.arrays += 1;
+                    sh.first_array.get_or_insert(row);
                 }
                 return;
             }
@@ -267,8 +305,10 @@ pub fn sample_ndjson(head: &[u8], complete: bool, max: usize) -> Table {
         0
     };
     let start = json_scan::skip_blank(head, bom);
-    let mut texts: Vec<&[u8]> = Vec::new();
-    if head.get(start) == Some(&b'[') {
+    // Each record's text and its number: the line, or the element of a top-level array.
+    let mut texts: Vec<(usize, &[u8])> = Vec::new();
+    let array = head.get(start) == Some(&b'[');
+    if array {
         let mut pos = start + 1;
         while texts.len() < max {
             pos = json_scan::skip_blank(head, pos);
@@ -277,7 +317,7 @@ pub fn sample_ndjson(head: &[u8], complete: bool, max: usize) -> Table {
                 None | Some(b']') => break,
                 Some(_) => match json_scan::skip_value(head, pos) {
                     Ok(end) => {
-                        texts.push(&head[pos..end]);
+                        texts.push((texts.len() + 1, &head[pos..end]));
                         pos = end;
                     }
                     Err(_) => break,
@@ -292,17 +332,23 @@ pub fn sample_ndjson(head: &[u8], complete: bool, max: usize) -> Table {
         }
         texts = lines
             .into_iter()
-            .filter(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
+            .enumerate()
+            .filter(|(_, l)| l.iter().any(|b| !b.is_ascii_whitespace()))
+            .map(|(i, l)| (i + 1, l))
             .take(max)
             .collect();
     }
     let mut records = Vec::new();
-    for t in texts {
+    let mut numbers = Vec::new();
+    let mut unparsed = Vec::new();
+    for (n, t) in texts {
         // A row the conversion rejects whatever the schema does not vote.
         let Ok(members) = json_scan::record::read_row(t) else {
+            unparsed.push(n);
             continue;
         };
         records.push(arrays::Node::new(t, members));
+        numbers.push(n);
     }
     let sampled = records.len();
     // Arrays of objects are iterated: one sampled row per element, as one line per element.
@@ -319,23 +365,60 @@ pub fn sample_ndjson(head: &[u8], complete: bool, max: usize) -> Table {
         rows += 1;
     }
     let mut left_out = Vec::new();
+    let mut notes = Vec::new();
     let mut columns = Vec::new();
-    // A pointer through an array, or through a value that is a scalar in some records,
-    // reads different things in different records: leave it out.
+    // Rows are records when no array is iterated: then a row is named by its line.
+    let unit = if array { "element" } else { "line" };
+    let at = |row: Option<usize>| match (levels.iterations().is_empty(), row) {
+        (true, Some(r)) => numbers
+            .get(r)
+            .map_or(String::new(), |n| format!(", first at {unit} {n}")),
+        _ => String::new(),
+    };
+    // A pointer through an array, or through a value that is not an object in nearly
+    // every record, reads different things in different records: leave it out.
     let through = |path: &str| {
         path.match_indices('/').skip(1).any(|(i, _)| {
-            let prefix = &path[..i];
-            walk.arrays.contains_key(prefix) || walk.cols.contains_key(prefix)
+            let (objects, other) = walk.object_rows(&path[..i]);
+            other > 0 && !mostly(objects, other)
         })
     };
     let unclear: Vec<bool> = walk.order.iter().map(|p| through(p)).collect();
     for (path, unclear) in walk.order.iter().zip(unclear) {
-        if walk.objects.contains_key(path) || walk.arrays.contains_key(path) || unclear {
+        let sh = walk.shapes.get(path).copied().unwrap_or_default();
+        let (values, first_value) = walk.values(path);
+        if unclear {
             left_out.push((
                 path.clone(),
-                "an object or array in some records, a value in others".to_string(),
+                "inside an object that is a value or an array in some records".to_string(),
             ));
             continue;
+        }
+        if sh.objects + sh.arrays > 0 {
+            if !mostly(values, sh.objects + sh.arrays) {
+                let why = if mostly(sh.objects, sh.arrays + values) {
+                    format!(
+                        "a value in {values} of {rows} rows{}, an object in the others, \
+                         whose members are read",
+                        at(first_value)
+                    )
+                } else {
+                    "an object or array in some records, a value in others".to_string()
+                };
+                left_out.push((path.clone(), why));
+                continue;
+            }
+            let first = sh
+                .first_object
+                .min(sh.first_array)
+                .or(sh.first_object)
+                .or(sh.first_array);
+            notes.push(format!(
+                "{path} is an object or array in {} of {rows} rows{}: drafted as a string \
+                 field, which writes its JSON text there",
+                sh.objects + sh.arrays,
+                at(first)
+            ));
         }
         let Some((name, mut cells)) = walk.cols.remove(path) else {
             continue;
@@ -353,21 +436,47 @@ pub fn sample_ndjson(head: &[u8], complete: bool, max: usize) -> Table {
             },
             path: (!top).then(|| path.clone()),
             cells,
+            shaped: sh.objects + sh.arrays,
         });
     }
-    for path in walk.arrays.keys() {
-        if !walk.order.contains(path) {
+    for (path, sh) in &walk.shapes {
+        if sh.arrays > 0 && !walk.order.contains(path) && sh.objects == 0 {
             left_out.push((path.clone(), "an array".to_string()));
+        } else if sh.objects > 0 && sh.arrays > 0 && !walk.order.contains(path) {
+            left_out.push((
+                path.clone(),
+                "an object in some records, an array in others".to_string(),
+            ));
         }
     }
     left_out.sort();
+    notes.sort();
+    let unparsed_note = unparsed_note(&unparsed, unit, sampled + unparsed.len());
+    notes.extend(unparsed_note);
     Table {
         columns,
         rows,
         left_out,
         iterations: levels.iterations().to_vec(),
         records: sampled,
+        notes,
     }
+}
+
+/// The note naming the records that are not JSON objects (the first ten).
+fn unparsed_note(unparsed: &[usize], unit: &str, of: usize) -> Option<String> {
+    if unparsed.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = unparsed.iter().take(10).map(usize::to_string).collect();
+    let more = if unparsed.len() > 10 { ", ..." } else { "" };
+    Some(format!(
+        "{} of {of} sampled records are not JSON objects and were left out of the sample \
+         (a conversion rejects them): {unit}{} {}{more}",
+        unparsed.len(),
+        if unparsed.len() == 1 { "" } else { "s" },
+        shown.join(", ")
+    ))
 }
 
 #[cfg(test)]

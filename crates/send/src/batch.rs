@@ -5,7 +5,9 @@
 //! A batch of consecutive lines that need no rewriting borrows its body from the input block
 //! (no copy); otherwise the body is built in its own buffer.
 
+use crate::checkpoint::PrefixCrc;
 use crate::input::{Block, Data};
+use crate::precision_check::auto_to_nanos;
 use crate::timeshift::{TimeRangeError, TimeRewriter};
 use lpconvert_lp::parse::{find_timestamp, is_blank_or_comment};
 use std::ops::Range;
@@ -50,6 +52,8 @@ pub struct Batch {
     pub body: Body,
     /// Original timestamp of the first line, in nanoseconds (for `--pace`).
     pub first_ts_ns: Option<i128>,
+    /// CRC-32 of the input's bytes below `span.end`, when every one of them was read.
+    pub prefix_crc32: Option<u32>,
 }
 
 impl Batch {
@@ -90,6 +94,10 @@ pub struct Batcher {
     pace_window_ns: Option<i128>,
     ns_per_unit: i128,
     next_seq: u64,
+    /// The hash of the current input's bytes read so far (`None`: some were not read).
+    prefix: Option<PrefixCrc>,
+    /// `--precision auto`: timestamps are rewritten to nanoseconds by their size.
+    auto_precision: bool,
 }
 
 /// The batch being filled.
@@ -120,6 +128,42 @@ impl Batcher {
             pace_window_ns,
             ns_per_unit,
             next_seq: 0,
+            prefix: Some(PrefixCrc::resume(0, 0)),
+            auto_precision: false,
+        }
+    }
+
+    /// `--precision auto`: every timestamp is rewritten to nanoseconds, its unit read from
+    /// its size ([`crate::precision_check::guess`]); the rewriter then works in nanoseconds.
+    pub fn set_auto_precision(&mut self, auto: bool) {
+        self.auto_precision = auto;
+    }
+
+    /// Starts an input whose blocks come next: `prefix` is the hash of its bytes before
+    /// the first block (`None` when unknown, e.g. resumed from a checkpoint without one).
+    pub fn start_input(&mut self, prefix: Option<PrefixCrc>) {
+        self.prefix = prefix;
+    }
+
+    /// The CRC-32 of the current input's bytes read so far, when every one was read.
+    pub fn prefix_crc32(&self) -> Option<u32> {
+        self.prefix.as_ref().map(PrefixCrc::value)
+    }
+
+    /// Hashes `block`'s bytes up to `rel_end` (relative to the block) into the prefix hash;
+    /// a block that does not continue where the hash is loses it.
+    fn hash_to(&mut self, block: &Block, rel_end: usize) -> Option<u32> {
+        let p = self.prefix.as_mut()?;
+        let rel_pos = p.pos.checked_sub(block.offset).map(|r| r as usize);
+        match rel_pos {
+            Some(r) if r <= rel_end && rel_end <= block.bytes().len() => {
+                p.update(&block.bytes()[r..rel_end]);
+                Some(p.value())
+            }
+            _ => {
+                self.prefix = None;
+                None
+            }
         }
     }
 
@@ -137,7 +181,8 @@ impl Batcher {
         emit: &mut dyn FnMut(Batch) -> bool,
     ) -> Result<bool, BatchError> {
         let data = block.bytes();
-        let need_ts = self.rewrite.is_active() || self.pace_window_ns.is_some();
+        let auto = self.auto_precision;
+        let need_ts = self.rewrite.is_active() || self.pace_window_ns.is_some() || auto;
         let now = SystemTime::now();
         let mut cur: Option<Building> = None;
         let mut pos = 0usize;
@@ -166,6 +211,10 @@ impl Batcher {
                 continue;
             }
             let ts = if need_ts { find_timestamp(line) } else { None };
+            let ts = match ts {
+                Some((span, t)) if auto => Some((span, auto_to_nanos(t).unwrap_or(t))),
+                other => other,
+            };
             let ts_ns = ts.as_ref().map(|(_, t)| i128::from(*t) * self.ns_per_unit);
             if let Some(c) = &cur {
                 let full = c.lines >= self.limits.max_lines as u64
@@ -198,7 +247,7 @@ impl Batcher {
             if c.first_ts_ns.is_none() {
                 c.first_ts_ns = ts_ns;
             }
-            let rewrite = self.rewrite.is_active() && ts.is_some();
+            let rewrite = (self.rewrite.is_active() || auto) && ts.is_some();
             if (c.gap || rewrite) && c.owned.is_none() {
                 let mut v = Vec::with_capacity(self.limits.max_bytes.min(1 << 20));
                 v.extend_from_slice(&data[c.start..c.body_end]);
@@ -241,10 +290,12 @@ impl Batcher {
                 return Ok(false);
             }
         }
+        self.hash_to(block, data.len());
         Ok(true)
     }
 
     fn finish(&mut self, input: usize, block: &Block, c: Building) -> Batch {
+        let prefix_crc32 = self.hash_to(block, c.end);
         let seq = self.next_seq;
         self.next_seq += 1;
         let body = match c.owned {
@@ -263,6 +314,7 @@ impl Batcher {
             lines: c.lines,
             body,
             first_ts_ns: c.first_ts_ns,
+            prefix_crc32,
         }
     }
 }
@@ -306,6 +358,76 @@ mod tests {
                 true
             })
             .unwrap());
+        out
+    }
+
+    /// Each batch carries the CRC-32 of every input byte below its end (comments and blank
+    /// lines included), across blocks; a block that skips bytes loses the hash.
+    #[test]
+    fn batches_carry_the_crc_of_the_input_below_their_end() {
+        let parts = ["m f=1 1\n# c\nm f=2 2\n", "\nm f=3 3\nm f=4 4\n# end\n"];
+        let all = parts.concat();
+        let limits = BatchLimits {
+            max_lines: 1,
+            max_bytes: 1 << 20,
+        };
+        let mut b = Batcher::new(
+            limits,
+            TimeRewriter::new(TimeMode::Keep, Precision::S, None),
+            None,
+            1,
+        );
+        let mut out = Vec::new();
+        let mut offset = 0;
+        for (i, p) in parts.iter().enumerate() {
+            let data = Arc::new(Data::Owned(p.as_bytes().to_vec()));
+            let block = Block {
+                range: 0..p.len(),
+                data,
+                offset,
+                first_line: 1 + i as u64,
+            };
+            offset += p.len() as u64;
+            b.push_block(0, &block, &mut |x| {
+                out.push(x);
+                true
+            })
+            .unwrap();
+        }
+        assert_eq!(out.len(), 4);
+        for batch in &out {
+            let end = batch.span.end as usize;
+            assert_eq!(
+                batch.prefix_crc32,
+                Some(crc32fast::hash(&all.as_bytes()[..end])),
+                "{end}"
+            );
+        }
+        assert_eq!(b.prefix_crc32(), Some(crc32fast::hash(all.as_bytes())));
+        // A resumed hash continues from the checkpoint's value.
+        let head = parts[0].len() as u64;
+        let mut r = PrefixCrc::resume(head, crc32fast::hash(parts[0].as_bytes()));
+        r.update(parts[1].as_bytes());
+        assert_eq!(r.value(), crc32fast::hash(all.as_bytes()));
+        // A block that does not start where the hash is: unknown from there on.
+        let mut b = Batcher::new(
+            limits,
+            TimeRewriter::new(TimeMode::Keep, Precision::S, None),
+            None,
+            1,
+        );
+        let got = run_block(&mut b, &block("m f=1 1\n"));
+        assert_eq!(got[0].prefix_crc32, None);
+        assert_eq!(b.prefix_crc32(), None);
+    }
+
+    fn run_block(b: &mut Batcher, block: &Block) -> Vec<Batch> {
+        let mut out = Vec::new();
+        b.push_block(0, block, &mut |x| {
+            out.push(x);
+            true
+        })
+        .unwrap();
         out
     }
 

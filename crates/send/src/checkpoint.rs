@@ -21,6 +21,9 @@ pub struct InputState {
     pub offset: u64,
     /// The whole input is answered.
     pub complete: bool,
+    /// CRC-32 of the input's bytes below `offset`, when the run read them all: a resume
+    /// finds by it that an input that changed only grew (an append-only log).
+    pub prefix_crc32: Option<u32>,
 }
 
 /// The checkpoint file's content.
@@ -131,6 +134,10 @@ impl Checkpoint {
                 },
                 offset: u("offset")?,
                 complete: i.get("complete").and_then(|x| x.as_bool()).unwrap_or(false),
+                prefix_crc32: i
+                    .get("prefix_crc32")
+                    .and_then(|x| x.as_u64())
+                    .and_then(|x| u32::try_from(x).ok()),
             });
         }
         let time_offset = v.get("time_offset").and_then(|x| x.as_i64());
@@ -158,6 +165,7 @@ impl Checkpoint {
                     "head_fnv64": format!("{:016x}", s.identity.head_hash),
                     "offset": s.offset,
                     "complete": s.complete,
+                    "prefix_crc32": s.prefix_crc32,
                 })
             })
             .collect();
@@ -249,9 +257,10 @@ pub struct Tracker {
     /// The state being maintained.
     pub state: Checkpoint,
     next_seq: u64,
-    done: BTreeMap<u64, (usize, u64)>,
-    /// Per input: (last batch seq, or None when it had no batch; end offset) once read fully.
-    input_end: BTreeMap<usize, (Option<u64>, u64)>,
+    done: BTreeMap<u64, (usize, u64, Option<u32>)>,
+    /// Per input: (last batch seq, or None when it had no batch; end offset; CRC-32 of the
+    /// bytes below it) once read fully.
+    input_end: BTreeMap<usize, (Option<u64>, u64, Option<u32>)>,
     dirty: bool,
 }
 
@@ -267,12 +276,13 @@ impl Tracker {
         }
     }
 
-    /// Batch `seq` of `input`, ending at input offset `end`, is answered.
-    pub fn batch_done(&mut self, seq: u64, input: usize, end: u64) {
-        self.done.insert(seq, (input, end));
-        while let Some((input, end)) = self.done.remove(&self.next_seq) {
+    /// Batch `seq` of `input`, ending at input offset `end` (below which the input's bytes
+    /// have CRC-32 `crc`, when known), is answered.
+    pub fn batch_done(&mut self, seq: u64, input: usize, end: u64, crc: Option<u32>) {
+        self.done.insert(seq, (input, end, crc));
+        while let Some((input, end, crc)) = self.done.remove(&self.next_seq) {
             if let Some(s) = self.state.inputs.get_mut(input) {
-                s.offset = s.offset.max(end);
+                advance(s, end, crc);
             }
             self.next_seq += 1;
             self.dirty = true;
@@ -280,9 +290,10 @@ impl Tracker {
         self.complete_inputs();
     }
 
-    /// Input `input` was read to `end`; its last batch is `last_seq` (None: no batch).
-    pub fn input_read(&mut self, input: usize, last_seq: Option<u64>, end: u64) {
-        self.input_end.insert(input, (last_seq, end));
+    /// Input `input` was read to `end` (CRC-32 `crc` of its bytes); its last batch is
+    /// `last_seq` (None: no batch).
+    pub fn input_read(&mut self, input: usize, last_seq: Option<u64>, end: u64, crc: Option<u32>) {
+        self.input_end.insert(input, (last_seq, end, crc));
         self.complete_inputs();
     }
 
@@ -291,14 +302,14 @@ impl Tracker {
         let finished: Vec<usize> = self
             .input_end
             .iter()
-            .filter(|(_, (last, _))| last.is_none_or(|l| l < next))
+            .filter(|(_, (last, _, _))| last.is_none_or(|l| l < next))
             .map(|(i, _)| *i)
             .collect();
         for i in finished {
-            if let (Some((_, end)), Some(s)) =
+            if let (Some((_, end, crc)), Some(s)) =
                 (self.input_end.remove(&i), self.state.inputs.get_mut(i))
             {
-                s.offset = s.offset.max(end);
+                advance(s, end, crc);
                 s.complete = true;
                 self.dirty = true;
             }
@@ -309,6 +320,58 @@ impl Tracker {
     pub fn take_dirty(&mut self) -> bool {
         std::mem::take(&mut self.dirty)
     }
+}
+
+/// Moves an input's offset forward to `end`, with the CRC-32 of the bytes below it.
+fn advance(s: &mut InputState, end: u64, crc: Option<u32>) {
+    if end > s.offset || (end == s.offset && s.prefix_crc32.is_none()) {
+        s.offset = end;
+        s.prefix_crc32 = crc;
+    }
+}
+
+/// The CRC-32 of a prefix of an input, computed as its bytes are read in order.
+#[derive(Debug, Clone)]
+pub struct PrefixCrc {
+    /// Bytes hashed (the offset the hash is at).
+    pub pos: u64,
+    hasher: crc32fast::Hasher,
+}
+
+impl PrefixCrc {
+    /// The hash at `pos`, continued from `crc` (a checkpoint's `prefix_crc32` at `pos`).
+    pub fn resume(pos: u64, crc: u32) -> PrefixCrc {
+        PrefixCrc {
+            pos,
+            hasher: crc32fast::Hasher::new_with_initial_len(crc, pos),
+        }
+    }
+
+    /// Hashes the next bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+        self.pos += bytes.len() as u64;
+    }
+
+    /// The CRC-32 of the bytes hashed so far.
+    pub fn value(&self) -> u32 {
+        self.hasher.clone().finalize()
+    }
+}
+
+/// The CRC-32 of the first `len` bytes `reader` gives; `None` when it gives fewer.
+pub fn crc_of_prefix(mut reader: impl Read, len: u64) -> io::Result<Option<u32>> {
+    let mut crc = PrefixCrc::resume(0, 0);
+    let mut buf = vec![0u8; 1 << 20];
+    while crc.pos < len {
+        let want = buf.len().min((len - crc.pos) as usize);
+        let n = reader.read(&mut buf[..want])?;
+        if n == 0 {
+            return Ok(None);
+        }
+        crc.update(&buf[..n]);
+    }
+    Ok(Some(crc.value()))
 }
 
 #[cfg(test)]
@@ -332,29 +395,31 @@ mod tests {
                     identity: id("a"),
                     offset: 0,
                     complete: false,
+                    prefix_crc32: None,
                 },
                 InputState {
                     identity: id("b"),
                     offset: 0,
                     complete: false,
+                    prefix_crc32: None,
                 },
             ],
             time_offset: None,
             settings: None,
         };
         let mut t = Tracker::new(state);
-        t.batch_done(1, 0, 20);
+        t.batch_done(1, 0, 20, None);
         assert_eq!(t.state.inputs[0].offset, 0);
-        t.input_read(0, Some(2), 35);
-        t.batch_done(0, 0, 10);
+        t.input_read(0, Some(2), 35, None);
+        t.batch_done(0, 0, 10, None);
         assert_eq!(t.state.inputs[0].offset, 20);
         assert!(!t.state.inputs[0].complete);
-        t.batch_done(3, 1, 7);
-        t.batch_done(2, 0, 30);
+        t.batch_done(3, 1, 7, None);
+        t.batch_done(2, 0, 30, None);
         assert!(t.state.inputs[0].complete);
         assert_eq!(t.state.inputs[0].offset, 35);
         assert_eq!(t.state.inputs[1].offset, 7);
-        t.input_read(1, Some(3), 10);
+        t.input_read(1, Some(3), 10, None);
         assert!(t.state.inputs[1].complete);
         assert!(t.take_dirty());
         assert!(!t.take_dirty());
@@ -371,6 +436,7 @@ mod tests {
                 identity: id("a"),
                 offset: 42,
                 complete: false,
+                prefix_crc32: None,
             }],
             time_offset: Some(-7),
             settings: Some("precision Ns and --time Keep".into()),

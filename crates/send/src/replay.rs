@@ -8,16 +8,19 @@
 mod collect;
 
 use crate::batch::{Batch, BatchLimits, Batcher};
-use crate::checkpoint::{Checkpoint, CheckpointError, InputState, Tracker};
+use crate::checkpoint::{
+    crc_of_prefix, Checkpoint, CheckpointError, InputState, PrefixCrc, Tracker,
+};
 use crate::clock::Clock;
 use crate::dialect::{Target, TargetError};
-use crate::input::{is_producer_error, BlockReader, ReadOptions, Source};
+use crate::input::{is_producer_error, BlockReader, Identity, ReadOptions, Source};
 use crate::pool::{Pool, Started};
+use crate::precision_check::check_first_block;
 use crate::ratelimit::{sleep_until, RateLimiter};
 use crate::retry::{Jitter, RetryPolicy};
 use crate::sender::{send_batch, Failure, Outcome, SendContext};
-use crate::stats::{Ending, LiveCounters, RequestStats, Summary};
-use crate::timeshift::{Pace, TimeMode, TimeRewriter};
+use crate::stats::{Ending, LiveCounters, RequestStats, ResumedAt, Summary};
+use crate::timeshift::{newest_timestamp, offset_to_now, Pace, TimeMode, TimeRewriter};
 use crate::transport::Transport;
 use crate::units::Rate;
 use collect::{collect, Collected, Done, Msg, Saver};
@@ -33,6 +36,9 @@ use std::time::{Duration, Instant};
 pub struct ReplayConfig {
     /// Where to write.
     pub target: Target,
+    /// `--precision auto`: each timestamp's unit is read from its size (as InfluxDB 3
+    /// does) and it is sent in nanoseconds (`target`'s precision is then ns).
+    pub auto_precision: bool,
     /// Inputs, in order.
     pub sources: Vec<Source>,
     /// Batch limits.
@@ -124,15 +130,24 @@ pub fn run(
     } else {
         config.checkpoint.clone()
     };
-    let (checkpoint, resumed) = match &ckpt_path {
+    let Loaded {
+        checkpoint,
+        mut resumed,
+        notes: grown,
+    } = match &ckpt_path {
         Some(path) => {
             let settings = format!(
-                "precision {:?} and --time {:?}",
-                config.target.precision, config.time
+                "precision {} and --time {}",
+                config.target.precision.as_str(),
+                config.time
             );
             load_checkpoint(path, &config.sources, &names, &settings)?
         }
-        None => (Checkpoint::default(), Vec::new()),
+        None => Loaded {
+            checkpoint: Checkpoint::default(),
+            resumed: Vec::new(),
+            notes: Vec::new(),
+        },
     };
 
     let mut limiter = RateLimiter::new(&config.rates);
@@ -141,7 +156,23 @@ pub fn run(
         config.limits.max_bytes.max(1),
     );
     let precision = config.target.precision;
-    let rewriter = TimeRewriter::new(config.time, precision, checkpoint.time_offset);
+    let mut time_offset = checkpoint.time_offset;
+    let mut time_note = None;
+    if config.time == TimeMode::Now && time_offset.is_none() {
+        match newest_of(&config.sources)? {
+            Newest::At(ts) => {
+                time_offset = Some(offset_to_now(ts, precision, std::time::SystemTime::now()))
+            }
+            Newest::None => {}
+            Newest::Stream(name) => {
+                time_note = Some(format!(
+                    "--time now: {name} is a stream, which cannot be read twice for its newest \
+                     timestamp: its first timestamp becomes now (as --time first-at-now)"
+                ))
+            }
+        }
+    }
+    let rewriter = TimeRewriter::new(config.time, precision, time_offset);
     let pace_window = config.pace.map(|p| (0.05 * p.speed * 1e9) as i128);
     let mut batcher = Batcher::new(
         BatchLimits {
@@ -152,6 +183,9 @@ pub fn run(
         pace_window,
         i128::from(precision.nanos()),
     );
+    batcher.set_auto_precision(config.auto_precision);
+    // The run's first data is checked against --precision before anything is sent.
+    let mut precision_checked = config.auto_precision;
 
     let rejects = match &config.rejects {
         None => None,
@@ -228,6 +262,7 @@ pub fn run(
                     seq: batch.seq,
                     input: batch.input,
                     end: batch.span.end,
+                    prefix_crc32: batch.prefix_crc32,
                     first_line: batch.first_line,
                     lines: batch.lines,
                     outcome,
@@ -241,7 +276,10 @@ pub fn run(
             let ckpt_path = ckpt_path.clone();
             let interval = config.checkpoint_interval;
             let tracker = Tracker::new(checkpoint.clone());
-            let offset = (config.time == TimeMode::Now).then(|| batcher.rewriter().shared_offset());
+            let offset = config
+                .time
+                .is_relative_to_now()
+                .then(|| batcher.rewriter().shared_offset());
             let saver = Saver {
                 path: ckpt_path,
                 interval,
@@ -275,6 +313,11 @@ pub fn run(
                 continue;
             }
             let start = state.map_or(0, |s| s.offset);
+            batcher.start_input(match state {
+                None => Some(PrefixCrc::resume(0, 0)),
+                Some(s) if s.offset == 0 => Some(PrefixCrc::resume(0, 0)),
+                Some(s) => s.prefix_crc32.map(|crc| PrefixCrc::resume(s.offset, crc)),
+            });
             let mut reader = match BlockReader::open_with(source, start, &read_options) {
                 Ok(r) => r,
                 Err(error) => {
@@ -295,7 +338,22 @@ pub fn run(
                     break 'inputs;
                 }
                 let block = match reader.next_block() {
-                    Ok(Some(b)) => b,
+                    Ok(Some(b)) => {
+                        if !precision_checked {
+                            precision_checked = true;
+                            let max = config.limits.max_lines.max(1);
+                            if let Err(why) = check_first_block(b.bytes(), precision, max) {
+                                read_error = Some(ReplayError::Usage(why));
+                                break 'inputs;
+                            }
+                        }
+                        if last_seq.is_none() && start > 0 {
+                            if let Some(r) = resumed.iter_mut().find(|r| r.input == names[i]) {
+                                r.line.get_or_insert(b.first_line);
+                            }
+                        }
+                        b
+                    }
                     Ok(None) => {
                         watches.extend(reader.take_watch().map(|w| (i, w)));
                         break;
@@ -364,6 +422,7 @@ pub fn run(
                 input: i,
                 last_seq,
                 end,
+                prefix_crc32: batcher.prefix_crc32(),
             });
         }
         drop(work_tx);
@@ -398,7 +457,7 @@ pub fn run(
         state.time_offset = batcher
             .rewriter()
             .offset()
-            .filter(|_| config.time == TimeMode::Now);
+            .filter(|_| config.time.is_relative_to_now());
         let saved = state.save(path);
         if read_error.is_none() {
             saved?;
@@ -419,6 +478,7 @@ pub fn run(
         ending: collected.ending,
         dry_run: config.dry_run,
         resumed,
+        notes: grown.into_iter().chain(time_note).collect(),
     };
     // A run never reports success with lines unanswered (a sender thread that stopped).
     let pending = summary.lines_pending();
@@ -439,7 +499,7 @@ fn load_checkpoint(
     sources: &[Source],
     names: &[String],
     settings: &str,
-) -> Result<(Checkpoint, Vec<(String, u64)>), ReplayError> {
+) -> Result<Loaded, ReplayError> {
     let mut ids = Vec::with_capacity(sources.len());
     for (source, name) in sources.iter().zip(names) {
         if source.is_stdin() {
@@ -464,13 +524,20 @@ fn load_checkpoint(
                     identity,
                     offset: 0,
                     complete: false,
+                    prefix_crc32: None,
                 })
                 .collect(),
             settings: Some(settings.to_owned()),
             ..Checkpoint::default()
         };
-        return Ok((fresh, Vec::new()));
+        return Ok(Loaded {
+            checkpoint: fresh,
+            resumed: Vec::new(),
+            notes: Vec::new(),
+        });
     };
+    let mut old = old;
+    let grown = accept_appended(&mut old, sources, &ids, names)?;
     old.check_matches(path, &ids, Some(settings))?;
     for ((state, source), name) in old.inputs.iter().zip(sources).zip(names) {
         source
@@ -486,9 +553,106 @@ fn load_checkpoint(
         .iter()
         .zip(names)
         .filter(|(s, _)| s.offset > 0 || s.complete)
-        .map(|(s, name)| (name.clone(), s.offset))
+        .map(|(s, name)| ResumedAt {
+            input: name.clone(),
+            offset: s.offset,
+            line: None,
+            complete: s.complete,
+        })
         .collect();
-    Ok((old, resumed))
+    Ok(Loaded {
+        checkpoint: old,
+        resumed,
+        notes: grown,
+    })
+}
+
+/// A checkpoint as a run starts from it.
+struct Loaded {
+    checkpoint: Checkpoint,
+    /// Inputs resumed.
+    resumed: Vec<ResumedAt>,
+    /// What the user should know (inputs that grew).
+    notes: Vec<String>,
+}
+
+/// An input that changed since the checkpoint only by bytes added at its end (an
+/// append-only log) is resumed: its bytes below the checkpoint's offset still have the
+/// CRC-32 the checkpoint recorded. Its identity is updated and it is no longer complete.
+/// Returns a note per input accepted so. Streams (standard input, conversions) are not
+/// read twice, so they are never accepted.
+fn accept_appended(
+    old: &mut Checkpoint,
+    sources: &[Source],
+    ids: &[Identity],
+    names: &[String],
+) -> Result<Vec<String>, ReplayError> {
+    let mut notes = Vec::new();
+    if old.inputs.len() != ids.len() {
+        return Ok(notes);
+    }
+    for (((state, source), id), name) in old.inputs.iter_mut().zip(sources).zip(ids).zip(names) {
+        let same_file = state.identity.path == id.path;
+        let (Some(crc), true) = (state.prefix_crc32, same_file && state.identity != *id) else {
+            continue;
+        };
+        if source.reports_own_errors() || source.is_stdin() {
+            continue;
+        }
+        let input = |error| ReplayError::Input {
+            input: name.clone(),
+            error,
+        };
+        let opened = source.open().map_err(input)?;
+        if opened.pipe {
+            continue;
+        }
+        if crc_of_prefix(opened.reader, state.offset).map_err(input)? == Some(crc) {
+            notes.push(format!(
+                "{name} changed since the checkpoint, but its first {} bytes did not (it was \
+                 appended to, from {} to {} bytes): resuming after them",
+                state.offset, state.identity.size, id.size
+            ));
+            state.identity = id.clone();
+            state.complete = false;
+        }
+    }
+    Ok(notes)
+}
+
+/// The newest timestamp of a replay's inputs, for `--time now`.
+enum Newest {
+    /// The newest timestamp.
+    At(i64),
+    /// No line has a timestamp.
+    None,
+    /// This input is a stream (standard input, a FIFO, a conversion): it cannot be read twice.
+    Stream(String),
+}
+
+/// Reads every input once for its newest timestamp; a stream is not read.
+fn newest_of(sources: &[Source]) -> Result<Newest, ReplayError> {
+    let stream = sources
+        .iter()
+        .find(|s| s.is_stdin() || s.reports_own_errors() || s.identity().is_err());
+    if let Some(s) = stream {
+        return Ok(Newest::Stream(s.display_name()));
+    }
+    let mut newest: Option<i64> = None;
+    for source in sources {
+        let input = |error| ReplayError::Input {
+            input: source.display_name(),
+            error,
+        };
+        let opened = source.open().map_err(input)?;
+        if opened.pipe {
+            return Ok(Newest::Stream(source.display_name()));
+        }
+        if let Some(ts) = newest_timestamp(opened.reader).map_err(input)? {
+            newest = Some(newest.map_or(ts, |n| n.max(ts)));
+        }
+    }
+    Ok(newest.map_or(Newest::None, Newest::At))
 }
 
 #[cfg(test)]

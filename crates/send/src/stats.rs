@@ -53,6 +53,7 @@ impl LiveCounters {
             ending: Ending::Completed,
             dry_run,
             resumed: Vec::new(),
+            notes: Vec::new(),
         }
     }
 }
@@ -217,8 +218,10 @@ pub struct Summary {
     pub ending: Ending,
     /// Whether nothing was sent (`--dry-run`).
     pub dry_run: bool,
-    /// Inputs skipped or resumed from a checkpoint: (input, offset resumed from).
-    pub resumed: Vec<(String, u64)>,
+    /// Inputs skipped or resumed from a checkpoint.
+    pub resumed: Vec<ResumedAt>,
+    /// What the run decided that its user should know (e.g. how `--time now` was read).
+    pub notes: Vec<String>,
 }
 
 impl Summary {
@@ -288,9 +291,11 @@ impl Summary {
             resumed: self
                 .resumed
                 .iter()
-                .map(|(input, offset)| Resumed {
-                    input,
-                    offset: *offset,
+                .map(|r| Resumed {
+                    input: &r.input,
+                    offset: r.offset,
+                    line: r.line,
+                    complete: r.complete,
                 })
                 .collect(),
         };
@@ -335,6 +340,22 @@ struct LatencyReport {
 struct Resumed<'a> {
     input: &'a str,
     offset: u64,
+    line: Option<u64>,
+    complete: bool,
+}
+
+/// Where a run resumed an input from its checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumedAt {
+    /// The input's name.
+    pub input: String,
+    /// The byte offset resumed from.
+    pub offset: u64,
+    /// The line at that offset, once the run read there (`None`: the input was complete,
+    /// or the run stopped before).
+    pub line: Option<u64>,
+    /// The checkpoint had the whole input sent: nothing of it is read.
+    pub complete: bool,
 }
 
 #[cfg(test)]
@@ -361,6 +382,7 @@ mod tests {
             ending: Ending::Completed,
             dry_run: false,
             resumed: vec![],
+            notes: vec![],
         };
         let l = s.latency();
         assert!((l.p50_ms - 51.0).abs() < 0.5, "{l:?}"); // 101 samples: the 51st

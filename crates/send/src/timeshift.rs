@@ -3,6 +3,7 @@
 
 use crate::dialect::Precision;
 use crate::units::{parse_signed_duration_ns, UnitError};
+use lpconvert_lp::parse::{find_timestamp, is_blank_or_comment};
 use lpconvert_lp::value::{MAX_NANOS, MIN_NANOS};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
@@ -12,24 +13,79 @@ use std::time::SystemTime;
 pub enum TimeMode {
     /// Sent as they are.
     Keep,
-    /// The first timestamp becomes the current time; spacing is kept.
+    /// The newest timestamp of the inputs becomes the current time; spacing is kept. A
+    /// stream, which cannot be read twice, is taken as [`TimeMode::FirstAtNow`].
     Now,
+    /// The first timestamp becomes the current time; spacing is kept.
+    FirstAtNow,
     /// Every timestamp is moved by this many nanoseconds.
     Shift(i128),
 }
 
 impl TimeMode {
-    /// Parses `keep`, `now` or `shift:DURATION` (e.g. `shift:-30d`, `shift:1h30m`).
+    /// Parses `keep`, `now`, `first-at-now` or `shift:DURATION` (e.g. `shift:-30d`,
+    /// `shift:1h30m`).
     pub fn parse(s: &str) -> Result<TimeMode, UnitError> {
         match s {
             "keep" => Ok(TimeMode::Keep),
             "now" => Ok(TimeMode::Now),
+            "first-at-now" => Ok(TimeMode::FirstAtNow),
             _ => match s.strip_prefix("shift:") {
                 Some(d) => Ok(TimeMode::Shift(parse_signed_duration_ns(d)?)),
                 None => Err(UnitError::new(format!(
-                    "invalid --time `{s}`: expected keep, now or shift:DURATION (shift:-7d)"
+                    "invalid --time `{s}`: expected keep, now, first-at-now or shift:DURATION \
+                     (shift:-7d)"
                 ))),
             },
+        }
+    }
+
+    /// Whether the offset is learned at run time (and kept in a checkpoint).
+    pub fn is_relative_to_now(self) -> bool {
+        matches!(self, TimeMode::Now | TimeMode::FirstAtNow)
+    }
+}
+
+impl std::fmt::Display for TimeMode {
+    /// As `--time` spells it (`shift:` in nanoseconds).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TimeMode::Keep => f.write_str("keep"),
+            TimeMode::Now => f.write_str("now"),
+            TimeMode::FirstAtNow => f.write_str("first-at-now"),
+            TimeMode::Shift(ns) => write!(f, "shift:{ns}ns"),
+        }
+    }
+}
+
+/// The offset, in `precision` units, that moves `newest` to `now`.
+pub fn offset_to_now(newest: i64, precision: Precision, now: SystemTime) -> i64 {
+    let now_ns = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    let now_units = now_ns / i128::from(precision.nanos());
+    (now_units - i128::from(newest)).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+/// The newest timestamp of the line protocol `reader` gives (blank lines, comments and
+/// lines without a timestamp pass), `None` when no line has one.
+pub fn newest_timestamp(reader: impl std::io::Read) -> std::io::Result<Option<i64>> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, reader);
+    let mut line = Vec::new();
+    let mut newest: Option<i64> = None;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(newest);
+        }
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if is_blank_or_comment(text) {
+            continue;
+        }
+        if let Some((_, ts)) = find_timestamp(text) {
+            newest = Some(newest.map_or(ts, |n| n.max(ts)));
         }
     }
 }
@@ -87,7 +143,7 @@ impl TimeRewriter {
         let offset = match mode {
             TimeMode::Keep => Some(0),
             TimeMode::Shift(ns) => Some((ns / i128::from(precision.nanos())) as i64),
-            TimeMode::Now => offset,
+            TimeMode::Now | TimeMode::FirstAtNow => offset,
         };
         let shared = Arc::new(OnceLock::new());
         if let Some(o) = offset {
@@ -111,7 +167,8 @@ impl TimeRewriter {
         self.mode != TimeMode::Keep
     }
 
-    /// The offset in precision units, once known (`now` learns it from the first timestamp).
+    /// The offset in precision units, once known (`first-at-now`, and `now` on a stream,
+    /// learn it from the first timestamp).
     pub fn offset(&self) -> Option<i64> {
         self.offset
     }
@@ -151,6 +208,13 @@ mod tests {
         assert_eq!(TimeMode::parse("keep").unwrap(), TimeMode::Keep);
         assert_eq!(TimeMode::parse("now").unwrap(), TimeMode::Now);
         assert_eq!(
+            TimeMode::parse("first-at-now").unwrap(),
+            TimeMode::FirstAtNow
+        );
+        for m in ["keep", "now", "first-at-now", "shift:5ns"] {
+            assert_eq!(TimeMode::parse(m).unwrap().to_string(), m);
+        }
+        assert_eq!(
             TimeMode::parse("shift:-1h").unwrap(),
             TimeMode::Shift(-3_600_000_000_000)
         );
@@ -164,7 +228,7 @@ mod tests {
     #[test]
     fn now_keeps_spacing() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000);
-        let mut r = TimeRewriter::new(TimeMode::Now, Precision::S, None);
+        let mut r = TimeRewriter::new(TimeMode::FirstAtNow, Precision::S, None);
         assert_eq!(r.apply(1_641_024_000, now).unwrap(), 2_000_000_000);
         assert_eq!(r.apply(1_641_027_600, now).unwrap(), 2_000_003_600);
         assert_eq!(r.offset(), Some(2_000_000_000 - 1_641_024_000));
@@ -173,6 +237,16 @@ mod tests {
             again.apply(1_641_027_600, SystemTime::now()).unwrap(),
             2_000_003_600
         );
+    }
+
+    #[test]
+    fn newest_timestamp_and_its_offset() {
+        let text = "# c\nm f=1 30\n\nm f=\"a 99\" 10\r\nm f=2\nm f=3 20\n";
+        assert_eq!(newest_timestamp(text.as_bytes()).unwrap(), Some(30));
+        assert_eq!(newest_timestamp("m f=1\n".as_bytes()).unwrap(), None);
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(2_000);
+        assert_eq!(offset_to_now(1_500, Precision::S, now), 500);
+        assert_eq!(offset_to_now(1_500, Precision::Ms, now), 1_998_500);
     }
 
     #[test]

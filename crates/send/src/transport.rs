@@ -77,6 +77,8 @@ pub struct HttpConfig {
     pub connections: usize,
     /// Secrets (password, token) replaced by `[redacted]` in every server text and error.
     pub secrets: Secrets,
+    /// TLS settings ([`crate::tls::TlsOptions::config`]); `None`: the bundled roots only.
+    pub tls: Option<ureq::tls::TlsConfig>,
 }
 
 impl Default for HttpConfig {
@@ -85,6 +87,7 @@ impl Default for HttpConfig {
             timeout: Duration::from_secs(60),
             connections: 4,
             secrets: Secrets::default(),
+            tls: None,
         }
     }
 }
@@ -96,12 +99,18 @@ pub struct HttpTransport {
     agent: ureq::Agent,
     secrets: Secrets,
     timeout: Duration,
+    /// Whether a client certificate is sent (mutual TLS).
+    client_cert: bool,
 }
 
 impl HttpTransport {
     /// Builds the agent.
     pub fn new(config: &HttpConfig) -> HttpTransport {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let mut builder = ureq::Agent::config_builder();
+        if let Some(tls) = &config.tls {
+            builder = builder.tls_config(tls.clone());
+        }
+        let agent: ureq::Agent = builder
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(config.timeout))
@@ -115,6 +124,10 @@ impl HttpTransport {
             agent,
             secrets: config.secrets.clone(),
             timeout: config.timeout,
+            client_cert: config
+                .tls
+                .as_ref()
+                .is_some_and(|t| t.client_cert().is_some()),
         }
     }
 }
@@ -146,7 +159,43 @@ impl Transport for HttpTransport {
             r => r,
         }
         .map_err(|e| {
+            // A server that requires a client certificate closes the connection after the
+            // handshake (TLS 1.3): the client sees a broken connection, not the reason.
+            let broke = matches!(&e, ureq::Error::Io(io) if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::UnexpectedEof
+            ));
             let mut e = classify_error(e, request.url, self.timeout);
+            // Likewise an HTTPS server spoken to in plain HTTP (Go's answers 400 and closes
+            // while the body is still being sent).
+            if broke {
+                let https = request.url.starts_with("https:");
+                let peer = (!https || !self.client_cert).then(|| peer_of(request.url, self.timeout));
+                match peer {
+                    Some(p) if https && p.requires_client_cert => {
+                        e = TransportError {
+                            retryable: false,
+                            message: format!(
+                                "TLS with {}: the server closed the connection and requires a client certificate (mutual TLS); give --client-cert FILE --client-key FILE",
+                                host_of(request.url)
+                            ),
+                        }
+                    }
+                    Some(p) if !https && p.cert.is_some() => {
+                        e = TransportError {
+                            retryable: false,
+                            message: format!(
+                                "{}: the server speaks HTTPS on this port: use https:// in --url",
+                                host_of(request.url)
+                            ),
+                        }
+                    }
+                    _ => {}
+                }
+            }
             e.message = self.secrets.redact(&e.message);
             e
         })
@@ -226,9 +275,29 @@ impl HttpTransport {
 }
 
 /// Whether an error can go away by trying again. A TLS failure (handshake, certificate) does
-/// not: it is a configuration error, fatal at once, with a hint.
+/// not: it is a configuration error, fatal at once, with what failed, the certificate's
+/// subject and issuer when it is the certificate, and the fix.
 /// The message names the server (`scheme://host:port`) and, for a timeout, `--timeout`.
 fn classify_error(e: ureq::Error, url: &str, timeout: Duration) -> TransportError {
+    if let Some(r) = crate::tls::diagnose::rustls_error(&e) {
+        let (problem, fix) = crate::tls::diagnose::explain(r);
+        let cert = match r {
+            rustls::Error::InvalidCertificate(_) => peer_of(url, timeout)
+                .cert
+                .map(|c| {
+                    format!(
+                        " (the server's certificate: subject {}, issuer {}, valid until {})",
+                        c.subject, c.issuer, c.not_after
+                    )
+                })
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        return TransportError {
+            retryable: false,
+            message: format!("TLS with {} failed: {problem}{cert}; {fix}", host_of(url)),
+        };
+    }
     if let Some(tls) = tls_failure(&e, url.starts_with("https:")) {
         let hint = if tls.contains("certificate") || tls.contains("Certificate") {
             "the server's certificate does not verify for this host"
@@ -286,6 +355,17 @@ fn tls_failure(e: &ureq::Error, https: bool) -> Option<String> {
         ),
         _ => None,
     }
+}
+
+/// What a second, short handshake with the server of `url` shows.
+fn peer_of(url: &str, timeout: Duration) -> crate::tls::diagnose::Peer {
+    let Some((host, port)) = url::Url::parse(url)
+        .ok()
+        .and_then(|u| Some((u.host_str()?.to_owned(), u.port_or_known_default()?)))
+    else {
+        return Default::default();
+    };
+    crate::tls::diagnose::probe(&host, port, timeout.min(Duration::from_secs(2)))
 }
 
 /// `scheme://host:port` of a URL, for messages.

@@ -1,13 +1,16 @@
 //! The lpconvert command line end to end, as one test binary: the built `lpconvert` run with
 //! arguments, files and servers, its exit status, stdout, stderr and output files checked.
 //!
-//! One module per command (`convert`, `infer`, `check`, `replay`, `bench`), then the
+//! One module per command (`convert`, `infer`, `check`, `replay`, `bench`, `preview` with
+//! `completions` and `man`), then the
 //! regressions grouped by what they pin: `outputs` (an output never replaces an input, is put
 //! in place only on success), `input_limits` (inputs that end early, never end, change while
 //! read, or hold records too long for memory), `value_rules` (what convert writes, check
 //! accepts and the servers store), `network_faults` (what replay and bench do with redirects,
 //! TLS, malformed URLs, secrets and unusual server answers), `replay_control` (replay's
-//! inputs, checkpoints, signals, flushing and option ranges). Shared helpers are in `support`.
+//! inputs, checkpoints, signals, flushing and option ranges), `connection` (settings from the
+//! InfluxDB tools' variables and config file, the request per write API, recorded refusals),
+//! `tls` (private CAs, `SSL_CERT_FILE`, client certificates, certificate errors). Shared helpers are in `support`.
 //!
 //! The replay and bench tests start their own InfluxDB 1.x and VictoriaMetrics servers
 //! (`/usr/bin/influxd`, `/usr/bin/victoria-metrics`) on 127.0.0.1, see `run-tests.sh`.
@@ -17,12 +20,19 @@ mod support;
 mod bench;
 mod check;
 mod compressed;
+mod connection;
 mod convert;
+mod docs;
 mod infer;
+mod infer_outliers;
 mod input_limits;
 mod many_files;
 mod network_faults;
 mod outputs;
+mod preview;
 mod replay;
 mod replay_control;
+mod switching;
+mod tls;
 mod value_rules;
+mod verify;

@@ -947,7 +947,7 @@ fn retry_after_date_far_in_the_future_does_not_panic_or_exit_0() {
     let rep = dir.join("report.json");
     let out = replay_within(
         &argv(
-            "--url {} --db d --concurrency 1 --max-retry-time 2s --report {} {}",
+            "--url {} --precision s --db d --concurrency 1 --max-retry-time 2s --report {} {}",
             &[&server.url, rep.to_str().unwrap(), &file],
         ),
         Duration::from_secs(30),
@@ -976,7 +976,7 @@ fn lines_pending_never_exit_0() {
     let rep = dir.join("report.json");
     let out = replay_within(
         &argv(
-            "--url {} --db d --batch-lines 10 --concurrency 2 --report {} {}",
+            "--url {} --precision s --db d --batch-lines 10 --concurrency 2 --report {} {}",
             &[&server.url, rep.to_str().unwrap(), &file],
         ),
         Duration::from_secs(120),

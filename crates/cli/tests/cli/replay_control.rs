@@ -273,7 +273,7 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     let server = FaultServer::accept_all();
     let ck = dir.join("ck.json");
     let o = replay(&argv(
-        "--url {} --db x --batch-lines 5 --concurrency 1 --checkpoint {} {}",
+        "--url {} --precision s --db x --batch-lines 5 --concurrency 1 --checkpoint {} {}",
         &[&server.url, ck.to_str().unwrap(), &data],
     ));
     assert_exit(&o, 0);
@@ -288,7 +288,7 @@ fn a_leading_bom_is_not_sent_and_resume_offsets_stay_file_offsets() {
     std::fs::write(&ck, v.to_string()).unwrap();
     let again = FaultServer::accept_all();
     let o = replay(&argv(
-        "--url {} --db x --concurrency 1 --checkpoint {} {}",
+        "--url {} --precision s --db x --concurrency 1 --checkpoint {} {}",
         &[&again.url, ck.to_str().unwrap(), &data],
     ));
     assert_exit(&o, 0);
@@ -318,7 +318,7 @@ fn flush_interval_sends_a_partial_batch_from_an_open_pipe() {
     let server = FaultServer::accept_all();
     let mut child = Command::new(BIN)
         .args(argv(
-            "replay --url {} --db x --flush-interval 200ms",
+            "replay --url {} --precision s --db x --flush-interval 200ms",
             &[&server.url],
         ))
         .stdin(Stdio::piped())
@@ -366,7 +366,7 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
         let rep = dir.join("report.json");
         let slow = FaultServer::start(|_| Reply::slow(Duration::from_millis(150)));
         let args: Vec<String> = argv(
-            "replay --url {} --db x --batch-lines 10 --checkpoint {} --report {} {}",
+            "replay --url {} --precision s --db x --batch-lines 10 --checkpoint {} --report {} {}",
             &[&slow.url, &ck, rep.to_str().unwrap(), &data],
         )
         .iter()
@@ -391,7 +391,7 @@ fn a_signal_stops_flushes_the_checkpoint_and_a_rerun_sends_exactly_the_rest() {
         );
         let rest = FaultServer::accept_all();
         let o = replay(&argv(
-            "--url {} --db x --checkpoint {} {}",
+            "--url {} --precision s --db x --checkpoint {} {}",
             &[&rest.url, &ck, &data],
         ));
         assert_exit(&o, 0);
@@ -439,7 +439,7 @@ fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_
     let ck = dir.join("ck.json").display().to_string();
     let hang = FaultServer::start(|_| Reply::slow(Duration::from_secs(30)));
     let args: Vec<String> = argv(
-        "replay --url {} --db x --batch-lines 10 --checkpoint {} {}",
+        "replay --url {} --precision s --db x --batch-lines 10 --checkpoint {} {}",
         &[&hang.url, &ck, &data],
     )
     .iter()
@@ -475,7 +475,7 @@ fn a_signal_with_requests_hanging_exits_after_a_short_grace_and_a_second_signal_
     // Nothing was answered: the rerun sends every line.
     let rest = FaultServer::accept_all();
     let o = replay(&argv(
-        "--url {} --db x --checkpoint {} {}",
+        "--url {} --precision s --db x --checkpoint {} {}",
         &[&rest.url, &ck, &data],
     ));
     assert_exit(&o, 0);
@@ -491,7 +491,7 @@ fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
     let args: Vec<String> = argv(
-        "replay --url {} --db x --rate 0.01 --checkpoint {} --report {} {}",
+        "replay --url {} --precision s --db x --rate 0.01 --checkpoint {} --report {} {}",
         &[&server.url, &ck, rep.to_str().unwrap(), &data],
     )
     .iter()
@@ -506,7 +506,7 @@ fn a_signal_during_a_rate_wait_stops_at_once_with_summary_and_report() {
     assert_eq!(first, all[..1].to_vec(), "one line sent before the wait");
     let rest = FaultServer::accept_all();
     let o = replay(&argv(
-        "--url {} --db x --checkpoint {} {}",
+        "--url {} --precision s --db x --checkpoint {} {}",
         &[&rest.url, &ck, &data],
     ));
     assert_exit(&o, 0);
@@ -632,7 +632,7 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     let rep = dir.join("report.json");
     let server = FaultServer::start(|_| Reply::with_header(503, "Retry-After", "60"));
     let args: Vec<String> = argv(
-        "replay --url {} --db x --batch-lines 10 --checkpoint {} --report {} {}",
+        "replay --url {} --precision s --db x --batch-lines 10 --checkpoint {} --report {} {}",
         &[&server.url, &ck, rep.to_str().unwrap(), &data],
     )
     .iter()
@@ -651,7 +651,7 @@ fn a_signal_during_a_retry_after_wait_stops_at_once_with_summary_and_report() {
     assert_eq!(r["ending"], "interrupted", "{r}");
     let rest = FaultServer::accept_all();
     let o = replay(&argv(
-        "--url {} --db x --checkpoint {} {}",
+        "--url {} --precision s --db x --checkpoint {} {}",
         &[&rest.url, &ck, &data],
     ));
     assert_exit(&o, 0);
@@ -732,7 +732,7 @@ fn the_report_exit_code_is_the_exit_status_in_every_ending() {
     let data = write_lines(&dir, "data.lp", &lines(20));
     let server = FaultServer::accept_all();
     let args: Vec<String> = argv(
-        "replay --url {} --db x --rate 0.01 --report {} {}",
+        "replay --url {} --precision s --db x --rate 0.01 --report {} {}",
         &[&server.url, rep_s, &data],
     )
     .iter()
@@ -788,7 +788,7 @@ fn a_signal_with_requests_hanging_still_prints_the_summary_and_writes_the_report
         })
     };
     let args: Vec<String> = argv(
-        "replay --url {} --db x --batch-lines 10 --report {} {}",
+        "replay --url {} --precision s --db x --batch-lines 10 --report {} {}",
         &[&hang.url, rep.to_str().unwrap(), &data],
     )
     .iter()
@@ -826,7 +826,7 @@ fn an_input_error_after_lines_were_sent_still_writes_the_report() {
     let rep = dir.join("report.json");
     let server = FaultServer::accept_all();
     let o = replay(&argv(
-        "--url {} --db x --report {} {}",
+        "--url {} --precision s --db x --report {} {}",
         &[&server.url, rep.to_str().unwrap(), cut.to_str().unwrap()],
     ));
     assert_exit(&o, 2);
@@ -1007,7 +1007,7 @@ fn replay_of_a_file_truncated_while_sent_exits_2_not_sigbus() {
         let server = FaultServer::start(|_| Reply::slow(Duration::from_millis(20)));
         let o = replay_changed_while_running(
             &argv(
-                "--url {} --db x --batch-lines 2000 --concurrency 2 --checkpoint {} --report {} {}",
+                "--url {} --precision s --db x --batch-lines 2000 --concurrency 2 --checkpoint {} --report {} {}",
                 &[
                     &server.url,
                     ck.to_str().unwrap(),
@@ -1065,7 +1065,7 @@ fn replay_dry_run_of_a_file_truncated_while_read_never_dies_by_a_signal() {
         std::fs::copy(&base, &lp).unwrap();
         let o = replay_changed_while_running(
             &argv(
-                "--url http://127.0.0.1:9 --db x --dry-run {}",
+                "--url http://127.0.0.1:9 --precision s --db x --dry-run {}",
                 &[lp.to_str().unwrap()],
             ),
             || true,
@@ -1093,7 +1093,7 @@ fn replay_of_a_file_that_grows_while_sent_exits_2() {
     let server = FaultServer::start(|_| Reply::slow(Duration::from_millis(20)));
     let o = replay_changed_while_running(
         &argv(
-            "--url {} --db x --batch-lines 2000 --concurrency 1 {}",
+            "--url {} --precision s --db x --batch-lines 2000 --concurrency 1 {}",
             &[&server.url, &lp],
         ),
         || !server.seen().is_empty(),
@@ -1216,4 +1216,150 @@ fn a_closed_stderr_is_not_a_panic() {
         let code = out.status.code();
         assert!(matches!(code, Some(1) | Some(2)), "{args}: {code:?}");
     }
+}
+
+/// Issue 18: an append-only log is resumed. A run sends the whole file; lines are appended;
+/// the rerun with the same checkpoint sends exactly the new lines and says why. A file whose
+/// checkpointed bytes changed is still refused; so is one that shrank.
+#[test]
+fn a_checkpointed_input_that_only_grew_is_resumed_after_its_old_end() {
+    let dir = TempDir::new("append-only");
+    let first = lines(300);
+    let file = write_lines(&dir, "log.lp", &first);
+    let ckpt = dir.join("ckpt.json").display().to_string();
+    let server = FaultServer::accept_all();
+    let run = || {
+        replay(&argv(
+            "--url {} --db d --precision s --checkpoint {} {}",
+            &[&server.url, &ckpt, &file],
+        ))
+    };
+    assert_exit(&run(), 0);
+    assert_eq!(server.stored().len(), 300);
+
+    let more: Vec<String> = (300..420)
+        .map(|i| format!("m,pad=y f={i}i {}", 1_600_000_000 + i))
+        .collect();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    for l in &more {
+        writeln!(f, "{l}").unwrap();
+    }
+    drop(f);
+    let out = run();
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, "its first");
+    let stored = server.stored();
+    assert_eq!(stored.len(), 420, "only the appended lines are sent again");
+    assert_eq!(stored[300..], more[..]);
+    // Nothing new: nothing sent.
+    assert_exit(&run(), 0);
+    assert_eq!(server.stored().len(), 420);
+
+    // A byte changed below the checkpoint's offset: refused, nothing sent.
+    let mut text = std::fs::read(&file).unwrap();
+    text[10] = b'Z';
+    text.extend_from_slice(b"m f=1i 1\n");
+    std::fs::write(&file, &text).unwrap();
+    let out = run();
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "delete it to start over");
+    assert_eq!(server.stored().len(), 420);
+}
+
+/// Issue 18: a resume names the line it starts at as well as the byte; a dry run says that
+/// nothing was sent and reports no acknowledgement or status.
+#[test]
+fn a_resume_names_its_line_and_a_dry_run_says_nothing_was_sent() {
+    let dir = TempDir::new("resume-line");
+    let all = lines(10);
+    let data = write_lines(&dir, "data.lp", &all);
+    let offset: usize = all[..4].iter().map(|l| l.len() + 1).sum();
+    let ck = checkpoint_with_offset(&dir, &data, offset as u64);
+    let server = FaultServer::accept_all();
+    let out = replay(&argv(
+        "--url {} --db x --precision s --checkpoint {} {}",
+        &[&server.url, &ck, &data],
+    ));
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, &format!("resumed at line 5 (byte {offset})"));
+    assert_eq!(server.stored(), all[4..].to_vec());
+
+    let out = replay(&argv(
+        "--url http://127.0.0.1:9 --precision s --db x --dry-run {}",
+        &[&data],
+    ));
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, "dry run, nothing sent: 10 lines read");
+    let err = stderr(&out);
+    assert!(
+        !err.contains("acknowledged") && !err.contains("status {"),
+        "{err}"
+    );
+}
+
+/// Issue 18 / CLI.md: a `--precision` that puts every timestamp of the first batch before
+/// 1980 or after 2100, when another precision puts them all between, is refused before
+/// anything is sent, naming the one that fits; `--precision auto` reads each timestamp's
+/// unit from its size (InfluxDB 3's rule) and sends nanoseconds.
+#[test]
+fn a_precision_that_misplaces_the_data_is_refused_and_auto_reads_each_unit() {
+    let dir = TempDir::new("precision-check");
+    let data = write_lines(
+        &dir,
+        "s.lp",
+        &["m f=1 1641024000".into(), "m f=2 1641027600".into()],
+    );
+    let server = FaultServer::accept_all();
+    let out = replay(&argv("--url {} --db d {}", &[&server.url, &data]));
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "rerun with --precision s");
+    assert_eq!(server.seen().len(), 0, "nothing is sent");
+    let out = replay(&argv(
+        "--url {} --db d --precision ms {}",
+        &[&server.url, &data],
+    ));
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "--precision ms puts the first timestamps before 1980");
+    let out = replay(&argv(
+        "--url {} --db d --precision s {}",
+        &[&server.url, &data],
+    ));
+    assert_exit(&out, 0);
+    assert_eq!(server.stored().len(), 2);
+
+    let mixed = write_lines(
+        &dir,
+        "mixed.lp",
+        &[
+            "m f=1 1641024000".into(),
+            "m f=2 1641024000001".into(),
+            "m f=3 1641024000000002".into(),
+            "m f=4 1641024000000000003".into(),
+            "m f=5".into(),
+        ],
+    );
+    let server = FaultServer::accept_all();
+    let out = replay(&argv(
+        "--url {} --db d --precision auto {}",
+        &[&server.url, &mixed],
+    ));
+    assert_exit(&out, 0);
+    assert_eq!(
+        server.stored(),
+        vec![
+            "m f=1 1641024000000000000",
+            "m f=2 1641024000001000000",
+            "m f=3 1641024000000002000",
+            "m f=4 1641024000000000003",
+            "m f=5",
+        ]
+    );
+    assert!(
+        server.seen()[0].target.contains("precision=n"),
+        "{}",
+        server.seen()[0].target
+    );
 }

@@ -10,6 +10,7 @@
 
 use crate::csv_record::{Dialect, Record, RecordReader};
 use crate::pipeline::{Flow, Sink, Tuning};
+use crate::preview::Drive;
 use crate::report::{Counters, Reject};
 use crate::{input, EngineError, InputData};
 use lpconvert_schema::annotated::{table_schema, Annotation, TablePreamble};
@@ -27,16 +28,18 @@ pub(crate) fn convert(
     name: &str,
     base: &Schema,
     tuning: Tuning,
-    sink: &mut dyn Sink,
+    drive: &mut Drive<'_>,
 ) -> Result<Counters, EngineError> {
     let read_err = |e: io::Error| EngineError::Input(input::read_error_text(name, &e));
-    let tables = Arc::new(Mutex::new(Tables::new(data, tuning.max_record)));
+    let mut tables = Tables::new(data, tuning.max_record);
+    tables.wait = drive.wait();
+    let tables = Arc::new(Mutex::new(tables));
     let mut total = Counters::default();
     loop {
         let next = lock(&tables).next_preamble().map_err(read_err)?;
         let Some(preamble) = next else { break };
         let (counters, stopped) =
-            convert_table(preamble, &tables, name, base, tuning, &total, sink)?;
+            convert_table(preamble, &tables, name, base, tuning, &total, drive)?;
         total.add(&counters);
         if stopped {
             break;
@@ -93,7 +96,7 @@ fn convert_table(
     base: &Schema,
     tuning: Tuning,
     before: &Counters,
-    sink: &mut dyn Sink,
+    drive: &mut Drive<'_>,
 ) -> Result<(Counters, bool), EngineError> {
     let default_delim = base.csv.delimiter.unwrap_or(b',');
     let dialect = Dialect::from_spec(&base.csv, table.sep.unwrap_or(default_delim));
@@ -119,27 +122,43 @@ fn convert_table(
     // Comment rows among the data reach the reader as blank lines: no comment byte, so the
     // chunks are cut in parallel.
     schema.csv.comment = None;
-    let mut table_sink = TableSink {
-        inner: sink,
-        line_offset: table.line_offset,
-        before,
-        stopped: false,
-    };
     let (line_offset, added) = (table.line_offset, table.added);
     let data = InputData::Stream(Box::new(TableStream {
         tables: Arc::clone(tables),
         preamble: io::Cursor::new(table.bytes),
     }));
-    let mut counters = crate::csv::convert(data, name, false, &schema, tuning, &mut table_sink)
-        .map_err(|e| match e {
-            EngineError::Row(mut bad) => {
-                bad.line += line_offset;
-                EngineError::Row(bad)
+    let mut stopped = false;
+    let converted = match drive {
+        Drive::Convert(sink) => {
+            let mut table_sink = TableSink {
+                inner: &mut **sink,
+                line_offset,
+                before,
+                stopped: false,
+            };
+            let mut drive = Drive::Convert(&mut table_sink);
+            let c = crate::csv::convert(data, name, false, &schema, tuning, &mut drive);
+            stopped = table_sink.stopped;
+            c
+        }
+        Drive::Preview(records) => {
+            records.line_offset = line_offset;
+            let c = crate::csv::convert(data, name, false, &schema, tuning, drive);
+            if let Drive::Preview(records) = drive {
+                stopped = records.full();
             }
-            e => e,
-        })?;
+            c
+        }
+    };
+    let mut counters = converted.map_err(|e| match e {
+        EngineError::Row(mut bad) => {
+            bad.line += line_offset;
+            EngineError::Row(bad)
+        }
+        e => e,
+    })?;
     counters.bytes = (counters.bytes + lock(tables).blanked).saturating_sub(added);
-    Ok((counters, table_sink.stopped))
+    Ok((counters, stopped))
 }
 
 /// The annotation rows and header of a table (`None` without a header).

@@ -42,6 +42,8 @@ pub(super) struct Tables {
     table_done: bool,
     /// Bytes of comment rows among the current table's data, handed out as a bare LF.
     pub(super) blanked: u64,
+    /// What a read of a stream waits for (a preview's, only for what comes).
+    pub(super) wait: input::Wait,
 }
 
 impl Tables {
@@ -59,6 +61,7 @@ impl Tables {
             mid_line: false,
             table_done: true,
             blanked: 0,
+            wait: input::Wait::All,
         }
     }
 
@@ -86,7 +89,7 @@ impl Tables {
             self.start = 0;
         }
         let want = (self.buf.len().saturating_mul(2)).max(self.max_record.min(1 << 20));
-        let more = input::fill(&mut **r as &mut dyn Read, &mut self.buf, want)?;
+        let more = input::fill_until(&mut **r as &mut dyn Read, &mut self.buf, want, self.wait)?;
         self.eof = !more;
         Ok(more)
     }

@@ -42,7 +42,7 @@ fn run(text: &str, chunk: usize) -> (Collect, Counters) {
         chunk_size: chunk,
         max_record: crate::DEFAULT_MAX_RECORD,
     };
-    let c = convert(data, "f.csv", &base, tuning, &mut sink).unwrap();
+    let c = convert(data, "f.csv", &base, tuning, &mut Drive::Convert(&mut sink)).unwrap();
     (sink, c)
 }
 
@@ -138,7 +138,14 @@ fn a_large_table_is_streamed_not_held_in_memory() {
         chunk_size: 64 << 10,
         max_record: crate::DEFAULT_MAX_RECORD,
     };
-    let c = convert(data, "big.csv", &base, tuning, &mut sink).unwrap();
+    let c = convert(
+        data,
+        "big.csv",
+        &base,
+        tuning,
+        &mut Drive::Convert(&mut sink),
+    )
+    .unwrap();
     assert_eq!(
         (c.rows, sink.lines, c.bytes),
         (rows as u64, rows as u64, total)

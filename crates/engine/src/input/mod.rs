@@ -237,6 +237,26 @@ const READ_STEP: usize = 256 * 1024;
 /// Returns false at the end of the stream. The buffer grows geometrically (`Vec` growth)
 /// with the data read, never to `want` ahead of it.
 pub fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+    fill_until(r, buf, want, Wait::All)
+}
+
+/// What a read of a stream waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// All the bytes asked for, or the end: a conversion's whole chunks.
+    All,
+    /// The first bytes that come: a preview shows records as a slow pipe gives them.
+    Some,
+}
+
+/// [`fill`], returning after the first `read` that gives bytes when `wait` is
+/// [`Wait::Some`].
+pub fn fill_until(
+    r: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    want: usize,
+    wait: Wait,
+) -> io::Result<bool> {
     while buf.len() < want {
         let len = buf.len();
         let room = (want - len).min(READ_STEP);
@@ -246,7 +266,12 @@ pub fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool
                 buf.truncate(len);
                 return Ok(false);
             }
-            Ok(n) => buf.truncate(len + n),
+            Ok(n) => {
+                buf.truncate(len + n);
+                if wait == Wait::Some {
+                    return Ok(true);
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(len),
             Err(e) => {
                 buf.truncate(len);

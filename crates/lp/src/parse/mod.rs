@@ -24,12 +24,10 @@ mod line;
 mod scan;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
 mod unescape;
 
 pub use line::parse_line;
-#[cfg(test)]
-use unescape::{unescape_key, unescape_measurement, unescape_string};
+pub use unescape::{unescape_key, unescape_measurement, unescape_string};
 
 use field_value::scan_value;
 use scan::{find_unescaped, parse_i64, split_unescaped};

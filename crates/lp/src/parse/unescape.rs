@@ -1,5 +1,5 @@
-//! Unescaping the escaped slices of a parsed [`Line`](super::Line), for the tests that check
-//! what the parser returns (nothing else needs the unescaped text).
+//! Unescaping the escaped slices of a parsed [`Line`](super::Line): for the tests that check
+//! what the parser returns, and for `verify`, which compares points with a server's answers.
 
 use std::borrow::Cow;
 

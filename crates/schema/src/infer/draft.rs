@@ -145,6 +145,7 @@ pub fn infer(table: &Table, opts: &Options) -> String {
             "string_newlines = \"escape\"  # some text values span lines"
         );
     }
+    write_null_values(&mut out, table, &tags, &fields, &stats);
     let source = |i: usize| -> String {
         let c = &table.columns[i];
         match &c.path {
@@ -164,7 +165,19 @@ pub fn infer(table: &Table, opts: &Options) -> String {
                     t.columns.iter().map(|&i| toml_string(&names[i])).collect();
                 let _ = writeln!(out, "column = [{}]  # {}", names.join(", "), t.why);
             }
-            let _ = writeln!(out, "format = {}", toml_string(&t.format));
+            match &t.second {
+                None => {
+                    let _ = writeln!(out, "format = {}", toml_string(&t.format));
+                }
+                Some(second) => {
+                    let _ = writeln!(
+                        out,
+                        "format = [{}, {}]",
+                        toml_string(&t.format),
+                        toml_string(second)
+                    );
+                }
+            }
             if t.local {
                 let _ = writeln!(
                     out,
@@ -204,7 +217,12 @@ pub fn infer(table: &Table, opts: &Options) -> String {
     for (key, i, ty, why) in &fields {
         let plain = table.columns[*i].path.is_none() && names[*i] == *key;
         let ty = toml_string(ty.as_str());
-        let value = if plain {
+        let value = if stats[*i].decimal_comma {
+            format!(
+                "{{ {}, type = {ty}, number_format = {{ decimal = \",\" }} }}",
+                source(*i)
+            )
+        } else if plain {
             ty
         } else {
             format!("{{ {}, type = {ty} }}", source(*i))
@@ -216,6 +234,13 @@ pub fn infer(table: &Table, opts: &Options) -> String {
     }
     for (path, why) in &table.left_out {
         let _ = writeln!(out, "# left out: {} ({why})", one_line(path));
+    }
+    for note in &table.notes {
+        let note: String = note
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let _ = writeln!(out, "# note: {note}");
     }
 
     if let Some(g) = &opts.csv {
@@ -285,6 +310,58 @@ pub fn infer(table: &Table, opts: &Options) -> String {
     out
 }
 
+/// `null_values` for the texts that are not numbers in mostly numeric field columns, unless
+/// a text is also a value of a tag or string field (which would lose it): those rows are
+/// rejected instead, and the line says so.
+fn write_null_values(
+    out: &mut String,
+    table: &Table,
+    tags: &[(String, usize, String)],
+    fields: &[Field],
+    stats: &[Stats],
+) {
+    let mut nulls: Vec<&str> = fields
+        .iter()
+        .flat_map(|(_, i, _, _)| stats[*i].nulls.iter().map(String::as_str))
+        .collect();
+    nulls.sort_unstable();
+    nulls.dedup();
+    if nulls.is_empty() {
+        return;
+    }
+    let text_columns: Vec<usize> = tags
+        .iter()
+        .map(|t| t.1)
+        .chain(fields.iter().filter(|f| f.2 == Ty::Str).map(|f| f.1))
+        .collect();
+    let (kept, clash): (Vec<&str>, Vec<&str>) = nulls.into_iter().partition(|n| {
+        !text_columns
+            .iter()
+            .any(|&c| table.columns[c].cells.iter().flatten().any(|(_, t)| t == n))
+    });
+    if !kept.is_empty() {
+        let list: Vec<String> = std::iter::once("")
+            .chain(kept.iter().copied())
+            .map(toml_string)
+            .collect();
+        let _ = writeln!(
+            out,
+            "null_values = [{}]  # not numbers in numeric columns (see their fields): read as empty",
+            list.join(", ")
+        );
+    }
+    if !clash.is_empty() {
+        let list: Vec<String> = clash.iter().map(|t| toml_string(t)).collect();
+        let _ = writeln!(
+            out,
+            "# {} also {} text values elsewhere: rows with {} in a numeric column are rejected",
+            list.join(", "),
+            if clash.len() == 1 { "is" } else { "are" },
+            if clash.len() == 1 { "it" } else { "them" },
+        );
+    }
+}
+
 /// A CSV table with more numeric columns than this gets one pattern key for them.
 const WIDE_COLUMNS: usize = 50;
 
@@ -310,7 +387,9 @@ fn wide_pattern(
     }
     // The pattern names each entry like its column: a column drafted under another key
     // (renamed, not a valid key, `time`) stays an entry of its own.
-    let own = |key: &str, i: usize| table.columns[i].path.is_none() && names[i] == key;
+    let own = |key: &str, i: usize| {
+        table.columns[i].path.is_none() && names[i] == key && !stats[i].decimal_comma
+    };
     let columns: Vec<usize> = fields
         .iter()
         .filter(|(k, i, ty, _)| matches!(ty, Ty::Integer | Ty::Float) && own(k, *i))

@@ -9,7 +9,10 @@
 //! (`lpconvert_lp::value` for numbers, [`TimeParser`](crate::TimeParser) for timestamps, the name checks for
 //! tags), so the draft converts its sample without a rejected row: a column is an integer only
 //! if every value is one, a timestamp only if every row has one that parses, a tag only if
-//! every value can be written as a tag value.
+//! every value can be written as a tag value. A few odd values (at most one in ten) do not
+//! decide: a numeric column with them is still a field, read with `number_format` when a
+//! decimal comma makes them numbers, else with them in `null_values`, and quoted in its
+//! comment; a time column with a few values of a second format gets a format list.
 
 mod column_stats;
 mod dialect;
@@ -48,6 +51,9 @@ pub struct Column {
     pub path: Option<String>,
     /// One entry per sampled row: `None` when missing (or JSON null), else the kind and text.
     pub cells: Vec<Option<(Kind, String)>>,
+    /// Rows in which the NDJSON value is an object or an array (a few records): the column
+    /// is then drafted as a string field, which writes their JSON text.
+    pub shaped: usize,
 }
 
 /// The sampled records, column by column.
@@ -64,6 +70,9 @@ pub struct Table {
     pub iterations: Vec<Iteration>,
     /// Number of sampled records, when `iterations` makes rows of their elements.
     pub records: usize,
+    /// What the sample showed that the draft should say: records that did not parse, paths
+    /// whose shape differs in a few records.
+    pub notes: Vec<String>,
 }
 
 /// An NDJSON array of objects that the draft iterates (`/readings` read as `/readings/*/...`).

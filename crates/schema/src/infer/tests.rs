@@ -13,6 +13,7 @@ fn csv_table(rows: &[&[&str]], names: &[&str]) -> Table {
                     .iter()
                     .map(|r| Some((Kind::Text, r[i].to_string())))
                     .collect(),
+                shaped: 0,
             })
             .collect(),
         rows: rows.len(),

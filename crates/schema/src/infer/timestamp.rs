@@ -67,6 +67,8 @@ pub(super) struct TsGuess {
     pub(super) unit_precision: &'static str,
     pub(super) why: String,
     pub(super) local: bool,
+    /// A second format, for the values the first does not read.
+    pub(super) second: Option<String>,
 }
 
 fn parser(format: &str) -> Option<TimeParser> {
@@ -255,10 +257,15 @@ pub(super) fn guess_timestamp(table: &Table) -> Option<TsGuess> {
     let mut date_only: Option<(usize, String, TsGuess)> = None;
     for &(rank, i) in &order {
         let col = &table.columns[i];
+        let named = rank != usize::MAX;
         let Some(vals) = full_values(col) else {
             continue;
         };
-        let named = rank != usize::MAX;
+        if named {
+            if let Some(g) = two_formats(i, &vals) {
+                return Some(g);
+            }
+        }
         if let Some((format, prec, why)) = unix_guess(&vals, named) {
             let by = if named {
                 "named like a time column"
@@ -271,6 +278,7 @@ pub(super) fn guess_timestamp(table: &Table) -> Option<TsGuess> {
                 unit_precision: prec,
                 why: format!("{by}; {why}"),
                 local: false,
+                second: None,
             });
         }
         if let Some((format, prec, why, local)) = text_guess(&vals) {
@@ -284,6 +292,7 @@ pub(super) fn guess_timestamp(table: &Table) -> Option<TsGuess> {
                     format!("by content: {why}")
                 },
                 local,
+                second: None,
             };
             if DATE_PATTERNS.contains(&format.as_str()) {
                 if date_only.is_none() {
@@ -329,9 +338,54 @@ pub(super) fn guess_timestamp(table: &Table) -> Option<TsGuess> {
                         "a date column and a time column, joined with a space, match `{dfmt} {tp}`{note}"
                     ),
                     local: true,
+                    second: None,
                 });
             }
         }
     }
     Some(dguess)
+}
+
+/// A time column whose values are mostly of one format and partly of another (RFC 3339
+/// text and a few unix numbers, or the other way round): both, the majority's first, as a
+/// format list. `None` when one format reads every value or the two groups do not each
+/// have one.
+fn two_formats(i: usize, vals: &[String]) -> Option<TsGuess> {
+    let is_num = |v: &&String| {
+        let body = v.strip_prefix('-').unwrap_or(v);
+        !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    };
+    let (nums, texts): (Vec<String>, Vec<String>) = vals.iter().cloned().partition(|v| is_num(&v));
+    if nums.is_empty() || texts.is_empty() {
+        return None;
+    }
+    let (nfmt, nprec, _) = unix_guess(&nums, true)?;
+    let (tfmt, tprec, _, local) = text_guess(&texts)?;
+    let finer = |a: &'static str, b: &'static str| {
+        let rank = |p: &str| ["s", "ms", "us", "ns"].iter().position(|x| *x == p);
+        if rank(a) >= rank(b) {
+            a
+        } else {
+            b
+        }
+    };
+    let sample = |v: &[String]| -> String {
+        let shown: Vec<String> = v.iter().take(3).map(|x| format!("`{x}`")).collect();
+        shown.join(", ")
+    };
+    let (first, second, many, few, few_vals) = if texts.len() >= nums.len() {
+        (&tfmt, &nfmt, texts.len(), nums.len(), sample(&nums))
+    } else {
+        (&nfmt, &tfmt, nums.len(), texts.len(), sample(&texts))
+    };
+    Some(TsGuess {
+        columns: vec![i],
+        format: first.clone(),
+        second: Some(second.clone()),
+        unit_precision: finer(nprec, tprec),
+        why: format!(
+            "named like a time column; {many} values are `{first}`, {few} `{second}` ({few_vals})"
+        ),
+        local,
+    })
 }

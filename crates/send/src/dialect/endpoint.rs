@@ -76,10 +76,16 @@ impl Target {
                     .db
                     .as_deref()
                     .ok_or_else(|| TargetError("--api v3 needs --db".into()))?;
-                server.join(
-                    "/api/v3/write_lp",
-                    &[("db", db), ("accept_partial", "true"), ("precision", p)],
-                )
+                let accept = if self.v3.accept_partial {
+                    "true"
+                } else {
+                    "false"
+                };
+                let mut params = vec![("db", db), ("accept_partial", accept), ("precision", p)];
+                if self.v3.no_sync {
+                    params.push(("no_sync", "true"));
+                }
+                server.join("/api/v3/write_lp", &params)
             }
         };
         let auth = match (server.credentials(), &self.auth) {

@@ -24,7 +24,7 @@ pub enum Api {
     V1,
     /// InfluxDB 2.x `/api/v2/write?org=&bucket=&precision=`.
     V2,
-    /// InfluxDB 3 `/api/v3/write_lp?db=&precision=&accept_partial=true`.
+    /// InfluxDB 3 `/api/v3/write_lp?db=&accept_partial=&precision=` (and `no_sync=true`).
     V3,
 }
 
@@ -115,6 +115,32 @@ pub struct Target {
     pub precision: Precision,
     /// Credentials.
     pub auth: Auth,
+    /// The v3 write options (`accept_partial`, `no_sync`); other APIs have none.
+    pub v3: V3Options,
+    /// TLS settings for an `https://` URL.
+    pub tls: crate::tls::TlsOptions,
+}
+
+/// The query parameters of `/api/v3/write_lp` besides `db` and `precision`, as InfluxDB 3
+/// reads them (`influxdb3_types::http::WriteParams`): `accept_partial` (default true: the valid
+/// lines of a batch are stored, the others named) and `no_sync` (default false: answer only
+/// once the write-ahead log is persisted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct V3Options {
+    /// Store the valid lines of a batch with invalid ones (`accept_partial=true`, the
+    /// server's default); false refuses the whole batch at its first invalid line.
+    pub accept_partial: bool,
+    /// Acknowledge before the write-ahead log is persisted (`no_sync=true`).
+    pub no_sync: bool,
+}
+
+impl Default for V3Options {
+    fn default() -> Self {
+        V3Options {
+            accept_partial: true,
+            no_sync: false,
+        }
+    }
 }
 
 impl fmt::Debug for Target {
@@ -128,6 +154,8 @@ impl fmt::Debug for Target {
             .field("org", &self.org)
             .field("precision", &self.precision)
             .field("auth", &self.auth)
+            .field("v3", &self.v3)
+            .field("tls", &self.tls)
             .finish()
     }
 }

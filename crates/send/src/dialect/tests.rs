@@ -13,6 +13,8 @@ fn target(api: Api) -> Target {
         org: Some("my&org".into()),
         precision: Precision::Us,
         auth: Auth::None,
+        v3: V3Options::default(),
+        tls: Default::default(),
     }
 }
 
@@ -49,6 +51,23 @@ fn urls_per_dialect() {
         target(Api::V3).write_url().unwrap(),
         "http://127.0.0.1:8086/api/v3/write_lp?db=home%20db&accept_partial=true&precision=microsecond"
     );
+    let mut t = target(Api::V3);
+    t.v3 = V3Options {
+        accept_partial: false,
+        no_sync: true,
+    };
+    for (p, spelled) in [
+        (Precision::S, "second"),
+        (Precision::Ms, "millisecond"),
+        (Precision::Us, "microsecond"),
+        (Precision::Ns, "nanosecond"),
+    ] {
+        t.precision = p;
+        assert_eq!(
+            t.write_url().unwrap(),
+            format!("http://127.0.0.1:8086/api/v3/write_lp?db=home%20db&accept_partial=false&precision={spelled}&no_sync=true")
+        );
+    }
     let mut t = target(Api::V1);
     t.precision = Precision::Ns;
     t.rp = Some("autogen".into());

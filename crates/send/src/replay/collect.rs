@@ -17,6 +17,7 @@ pub(super) struct Done {
     pub(super) seq: u64,
     pub(super) input: usize,
     pub(super) end: u64,
+    pub(super) prefix_crc32: Option<u32>,
     pub(super) first_line: u64,
     pub(super) lines: u64,
     pub(super) outcome: Outcome,
@@ -28,6 +29,7 @@ pub(super) enum Msg {
         input: usize,
         last_seq: Option<u64>,
         end: u64,
+        prefix_crc32: Option<u32>,
     },
 }
 
@@ -72,7 +74,8 @@ pub(super) fn collect(
                 input,
                 last_seq,
                 end,
-            } => tracker.input_read(input, last_seq, end),
+                prefix_crc32,
+            } => tracker.input_read(input, last_seq, end, prefix_crc32),
             Msg::Done(d) => {
                 let o = &d.outcome;
                 acked += o.acked;
@@ -87,7 +90,7 @@ pub(super) fn collect(
                     }
                 }
                 match &o.failure {
-                    None => tracker.batch_done(d.seq, d.input, d.end),
+                    None => tracker.batch_done(d.seq, d.input, d.end, d.prefix_crc32),
                     Some(failure) => {
                         if ending == Ending::Completed {
                             ending = Ending::of_failure(failure).unwrap_or(Ending::Completed);

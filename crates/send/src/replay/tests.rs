@@ -11,6 +11,7 @@ use std::io::Read;
 
 fn config(sources: Vec<Source>) -> ReplayConfig {
     ReplayConfig {
+        auto_precision: false,
         target: Target {
             url: "http://127.0.0.1:9".into(),
             api: Api::V1,
@@ -20,6 +21,8 @@ fn config(sources: Vec<Source>) -> ReplayConfig {
             org: None,
             precision: Precision::Ns,
             auth: Auth::None,
+            v3: Default::default(),
+            tls: Default::default(),
         },
         sources,
         limits: BatchLimits {

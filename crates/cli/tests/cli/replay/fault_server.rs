@@ -3,8 +3,8 @@
 //! Real servers are in `real_servers.rs`.
 
 use crate::support::{
-    argv, assert_exit, assert_stderr_has, kill_after, replay, replay_with_env, report, stderr,
-    write_lines, FaultServer, Reply, Seen, TempDir, BIN,
+    argv, assert_exit, assert_stderr_has, kill_after, replay, replay_with_env, report, run_in,
+    stderr, write_lines, FaultServer, Reply, Seen, TempDir, BIN,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -116,7 +116,10 @@ fn retry_after_as_an_http_date() {
             Reply::status(204)
         }
     });
-    let out = replay(&argv("--url {} --db d {}", &[&server.url, &file]));
+    let out = replay(&argv(
+        "--url {} --precision s --db d {}",
+        &[&server.url, &file],
+    ));
     assert_exit(&out, 0);
     let seen = server.seen();
     let waited = seen[1].at.duration_since(seen[0].at);
@@ -163,7 +166,7 @@ fn a_413_splits_the_batch_until_it_fits() {
     });
     let rep = dir.join("report.json");
     let out = replay(&argv(
-        "--url {} --db d --batch-lines 50 --report {} {}",
+        "--url {} --precision s --db d --batch-lines 50 --report {} {}",
         &[&server.url, rep.to_str().unwrap(), &file],
     ));
     assert_exit(&out, 0);
@@ -271,11 +274,11 @@ fn check_partial(api: &'static str, extra: &[&str], env: &[(&str, &str)]) -> (Fa
 
 #[test]
 fn v1_partial_write_refused_lines_go_to_the_rejects_file() {
-    let (server, _) = check_partial("v1", &[], &[]);
+    let (server, _) = check_partial("v1", &["--precision", "s"], &[]);
     assert!(server
         .seen()
         .iter()
-        .all(|s| s.target == "/write?db=d&precision=n"));
+        .all(|s| s.target == "/write?db=d&precision=s"));
 }
 
 #[test]
@@ -308,7 +311,7 @@ fn connection_resets_and_slow_answers_are_survived() {
     });
     let rep = dir.join("report.json");
     let out = replay(&argv(
-        "--url {} --db d --batch-lines 20 --concurrency 1 --report {} {}",
+        "--url {} --precision s --db d --batch-lines 20 --concurrency 1 --report {} {}",
         &[&server.url, rep.to_str().unwrap(), &file],
     ));
     assert_exit(&out, 0);
@@ -330,7 +333,7 @@ fn a_request_timeout_is_retried_at_least_once_delivery() {
         }
     });
     let out = replay(&argv(
-        "--url {} --db d --timeout 1s {}",
+        "--url {} --precision s --db d --timeout 1s {}",
         &[&server.url, &file],
     ));
     assert_exit(&out, 0);
@@ -347,7 +350,7 @@ fn gives_up_after_max_retry_time_with_exit_1() {
     let rep = dir.join("report.json");
     let t0 = Instant::now();
     let out = replay(&argv(
-        "--url {} --db d --max-retry-time 2s --report {} {}",
+        "--url {} --precision s --db d --max-retry-time 2s --report {} {}",
         &[&server.url, rep.to_str().unwrap(), &file],
     ));
     assert_exit(&out, 1);
@@ -370,7 +373,7 @@ fn fatal_statuses_stop_the_run() {
         let file = write_lines(&dir, "in.lp", &lines(1000));
         let server = FaultServer::start(move |_| Reply::with_body(status, r#"{"error":"nope"}"#));
         let out = replay(&argv(
-            "--url {} --db d --batch-lines 10 {}",
+            "--url {} --precision s --db d --batch-lines 10 {}",
             &[&server.url, &file],
         ));
         assert_exit(&out, 1);
@@ -382,7 +385,7 @@ fn fatal_statuses_stop_the_run() {
 
 #[test]
 fn basic_auth_gzip_and_v2_token() {
-    let (_dir, input, file) = generated_input("auth", 300);
+    let (dir, input, file) = generated_input("auth", 300);
     let server = FaultServer::accept_all();
     let out = replay_with_env(
         &argv("--url {} --db d --rp autogen --username alice --password-env PW --gzip --precision s {}", &[&server.url, &file]),
@@ -403,10 +406,12 @@ fn basic_auth_gzip_and_v2_token() {
     assert_stored_once(&server, &input);
     assert!(!stderr(&out).contains("sesame"));
 
+    // Timestamps that are a plausible time in no unit are sent under any --precision.
+    let tiny = write_lines(&dir, "tiny.lp", &["m f=1i 1".into(), "m f=2i 2".into()]);
     let server = FaultServer::accept_all();
     let args = argv(
         "--url {} --api v2 --bucket b --org o --precision us {}",
-        &[&server.url, &file],
+        &[&server.url, &tiny],
     );
     let out = replay_with_env(&args, &[("INFLUX_TOKEN", "tok")]);
     assert_exit(&out, 0);
@@ -419,7 +424,7 @@ fn basic_auth_gzip_and_v2_token() {
 
     // --username without its password variable is a usage error.
     let out = replay(&argv(
-        "--url {} --db d --username bob {}",
+        "--url {} --precision s --db d --username bob {}",
         &[&server.url, &file],
     ));
     assert_exit(&out, 2);
@@ -519,13 +524,11 @@ fn time_shift_and_now_rewrite_timestamps() {
         vec!["m f=1 400", "m f=2", "m,t=x f=\"a 5\" 460"]
     );
 
+    // `first-at-now`: the first timestamp becomes now.
     let server = FaultServer::accept_all();
-    let before = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let before = unix_now();
     let out = replay(&argv(
-        "--url {} --db d --precision s --time now {}",
+        "--url {} --db d --precision s --time first-at-now {}",
         &[&server.url, &file],
     ));
     assert_exit(&out, 0);
@@ -537,6 +540,73 @@ fn time_shift_and_now_rewrite_timestamps() {
         "{first} vs {before}"
     );
     assert_eq!(ts(&stored[2]), first + 60);
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Issue 18: `--time now` puts the newest timestamp of a file at now, wherever it is in the
+/// file, so nothing lands in the future; a stream (standard input) cannot be read twice, so
+/// there its first timestamp becomes now, and the run says so.
+#[test]
+fn time_now_puts_the_newest_timestamp_at_now() {
+    let dir = TempDir::new("time-now");
+    // 12 hours of data, newest in the middle of the file.
+    let file = write_lines(
+        &dir,
+        "in.lp",
+        &[
+            "m f=1 1000".into(),
+            "m f=2 44200".into(),
+            "m f=3".into(),
+            "m f=4 1060".into(),
+        ],
+    );
+    let ts = |l: &str| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap();
+    for extra in [None, Some("--checkpoint")] {
+        let server = FaultServer::accept_all();
+        let before = unix_now();
+        let ckpt = dir.join("ckpt.json");
+        let _ = std::fs::remove_file(&ckpt);
+        let mut args = argv(
+            "--url {} --db d --precision s --time now {}",
+            &[&server.url, &file],
+        );
+        let ckpt_text = ckpt.display().to_string();
+        if extra.is_some() {
+            args.extend(["--checkpoint", ckpt_text.as_str()]);
+        }
+        let out = replay(&args);
+        assert_exit(&out, 0);
+        let stored = server.stored();
+        let newest = ts(&stored[1]);
+        assert!(
+            newest >= before && newest <= unix_now() + 1,
+            "{newest} vs {before}: {stored:?}"
+        );
+        assert_eq!(ts(&stored[0]), newest - 43_200);
+        assert_eq!(ts(&stored[3]), newest - 43_140);
+        assert_eq!(stored[2], "m f=3");
+    }
+
+    let server = FaultServer::accept_all();
+    let before = unix_now();
+    let out = run_in(
+        &dir,
+        &argv(
+            "replay --url {} --db d --precision s --time now -",
+            &[&server.url],
+        ),
+        Some(b"m f=1 1000\nm f=2 44200\n"),
+    );
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, "first timestamp becomes now");
+    let first = ts(&server.stored()[0]);
+    assert!(first >= before && first <= unix_now() + 1, "{first}");
 }
 
 #[test]
@@ -567,7 +637,7 @@ fn rate_limit_is_accurate_and_smooth() {
     let (dir, input, file) = generated_input("rate", 60_000);
     let server = FaultServer::accept_all();
     let out = replay(&argv(
-        "--url {} --db d --rate 20000 {}",
+        "--url {} --precision s --db d --rate 20000 {}",
         &[&server.url, &file],
     ));
     assert_exit(&out, 0);
@@ -591,7 +661,7 @@ fn rate_limit_is_accurate_and_smooth() {
     let bytes: usize = input[..20_000].iter().map(|l| l.len() + 1).sum();
     let t0 = Instant::now();
     let out = replay(&argv(
-        "--url {} --db d --rate 200KB/s {}",
+        "--url {} --precision s --db d --rate 200KB/s {}",
         &[&server.url, &small],
     ));
     assert_exit(&out, 0);
@@ -610,7 +680,7 @@ fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
     let ckpt = dir.join("ckpt.json");
     let ckpt_path = ckpt.display().to_string();
     let args = |rate: &str| -> Vec<String> {
-        let options = "replay --url {} --db d --rate {} --checkpoint {} {}";
+        let options = "replay --url {} --precision s --db d --rate {} --checkpoint {} {}";
         argv(options, &[&server.url, rate, &ckpt_path, &file])
             .iter()
             .map(|s| s.to_string())
@@ -627,7 +697,7 @@ fn checkpoint_resumes_after_sigkill_with_nothing_lost() {
 
     let out = Command::new(BIN).args(args("1000000")).output().unwrap();
     assert_exit(&out, 0);
-    assert_stderr_has(&out, "resumed at byte");
+    assert_stderr_has(&out, "resumed at line");
     assert_stored_at_least_once(&server, &input);
     // Sent twice: at most what was acknowledged since the last checkpoint (written every
     // 250 ms: 500 lines at 2000/s) plus the batches in flight (2 connections, 4 queued, of

@@ -272,7 +272,7 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
     let ckpt = dir.join("ckpt.json");
     let server = FaultServer::accept_all();
     let args = argv(
-        "--url {} --db d --batch-lines 1000 --concurrency 1 --schema {} --checkpoint {} {}",
+        "--url {} --precision s --db d --batch-lines 1000 --concurrency 1 --schema {} --checkpoint {} {}",
         &[
             &server.url,
             schema.to_str().unwrap(),
@@ -302,7 +302,7 @@ fn a_conversion_that_stops_sends_what_came_before_and_exits_1_naming_the_row() {
 
     // Without a checkpoint, and with --quiet, the error is still on stderr.
     let out = replay(&argv(
-        "--url {} --db d --quiet --schema {} {}",
+        "--url {} --precision s --db d --quiet --schema {} {}",
         &[
             &server.url,
             schema.to_str().unwrap(),
@@ -355,7 +355,7 @@ fn a_stopped_replay_resumes_in_the_converted_stream_and_the_schema_is_part_of_th
     assert_stderr_has(&out, "was written for other input");
     let out = run(&second.url, &schema);
     assert_exit(&out, 0);
-    assert_stderr_has(&out, "resumed at byte");
+    assert_stderr_has(&out, "resumed at line");
     // The rerun starts exactly after the acknowledged lines: nothing lost, nothing twice.
     let stored_second = second.stored();
     assert_eq!(stored_second, want[acked..].to_vec());

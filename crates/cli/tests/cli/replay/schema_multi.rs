@@ -84,7 +84,7 @@ fn a_resume_inside_the_lines_of_a_record_sends_each_line_once_and_counts_lines()
     refuse.store(false, Ordering::SeqCst);
     let second = run();
     assert_exit(&second, 0);
-    assert_stderr_has(&second, "resumed at byte");
+    assert_stderr_has(&second, "resumed at line");
     let stored = srv.stored();
     assert_eq!(stored.len(), lines, "every line once");
     let got: String = stored.iter().map(|l| format!("{l}\n")).collect();

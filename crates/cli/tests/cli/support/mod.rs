@@ -1,14 +1,17 @@
 //! Helpers shared by every module: running the built `lpconvert` (to its end, within a time
 //! limit, with a signal), temporary directories and files, reading what a run left, and the
 //! servers (`fault_server`: a fault-injecting HTTP server; `servers`: real InfluxDB 1.x and
-//! VictoriaMetrics processes).
+//! VictoriaMetrics processes, over HTTP or HTTPS; `tls`: certificates made for a test and a
+//! server that requires a client certificate).
 
 mod fault_server;
 mod servers;
+pub mod tls;
 
 pub use fault_server::{FaultServer, Reply, Seen};
 pub use servers::{
-    free_port, http_get, influx_query, start_influxdb, start_influxdb_with, start_victoria_metrics,
+    free_port, http_get, influx_query, start_influxdb, start_influxdb_https, start_influxdb_with,
+    start_victoria_metrics, start_victoria_metrics_tls, ServerProcess,
 };
 
 use std::io::{Read, Write};
@@ -33,12 +36,36 @@ pub fn testdata() -> PathBuf {
     root().join("testdata")
 }
 
-/// `lpconvert` without the authentication variables of the environment (INFLUX_TOKEN,
-/// INFLUX_PASSWORD), ready for arguments.
+/// `lpconvert` without the connection settings of the developer's environment, ready for
+/// arguments: every `INFLUX_*`, `INFLUXDB3_*` and `SSL_CERT_*` variable removed and `HOME` an
+/// empty directory (no `~/.influxdbv2/configs`), so that only what a test sets counts.
 pub fn lpconvert_command() -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.env_remove("INFLUX_TOKEN").env_remove("INFLUX_PASSWORD");
+    clear_connection_env(&mut cmd);
     cmd
+}
+
+/// Removes from `cmd`'s environment what lpconvert reads connection settings from (see
+/// [`lpconvert_command`]).
+pub fn clear_connection_env(cmd: &mut Command) {
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if k.starts_with("INFLUX_") || k.starts_with("INFLUXDB3_") || k.starts_with("SSL_CERT_") {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("HOME", empty_home());
+}
+
+/// An empty directory to be `HOME` of the commands run (created once).
+fn empty_home() -> PathBuf {
+    static HOME: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("lpconvert-test-home-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create the empty HOME");
+        dir
+    })
+    .clone()
 }
 
 /// Runs `lpconvert SUBCOMMAND ARGS` to its end with stdin closed, without the authentication
@@ -162,7 +189,7 @@ pub fn replay_within(args: &[&str], limit: Duration) -> Option<Output> {
 /// Starts `lpconvert ARGS` (stderr discarded), lets it run for `after`, then kills it (SIGKILL)
 /// and waits for it.
 pub fn kill_after(args: &[String], after: Duration) {
-    let mut child = Command::new(BIN)
+    let mut child = lpconvert_command()
         .args(args)
         .stderr(Stdio::null())
         .spawn()
@@ -265,6 +292,16 @@ pub fn write_lines(dir: &TempDir, name: &str, lines: &[String]) -> String {
 pub fn points(n: usize) -> Vec<String> {
     (0..n)
         .map(|i| format!("m,host=h{} value={}i {}", i % 7, i, 1_600_000_000 + i))
+        .collect()
+}
+
+/// [`points`] with the same instants written in nanoseconds (the default precision).
+pub fn points_ns(n: usize) -> Vec<String> {
+    (0..n as u64)
+        .map(|i| {
+            let ts = (1_600_000_000 + i) * 1_000_000_000;
+            format!("m,host=h{} value={}i {ts}", i % 7, i)
+        })
         .collect()
 }
 

@@ -23,6 +23,26 @@ pub struct ServerProcess {
     pub url: String,
     child: Child,
     _dir: TempDir,
+    /// How it was started: the binary, its arguments, the readiness path and log.
+    start: (String, Vec<String>, String, String),
+}
+
+impl ServerProcess {
+    /// Kills the server with SIGKILL (no flush, no clean shutdown) and starts it again on the
+    /// same port and data directory, waiting until it is ready.
+    pub fn kill9_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (bin, args, ready_path, ready_log) = &self.start;
+        let (child, log) = spawn_server(bin, args, &self._dir);
+        self.child = child;
+        wait_ready(
+            &self.url,
+            ready_path,
+            &mut self.child,
+            &log.with_extension(ready_log),
+        );
+    }
 }
 
 impl Drop for ServerProcess {
@@ -33,7 +53,13 @@ impl Drop for ServerProcess {
 }
 
 fn wait_ready(url: &str, path: &str, child: &mut Child, log: &Path) {
+    // A TLS server is asked without verifying its (test) certificate: only its readiness is
+    // wanted here.
+    let tls = ureq::tls::TlsConfig::builder()
+        .disable_verification(url.starts_with("https:"))
+        .build();
     let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(2)))
         .build()
@@ -73,24 +99,44 @@ fn start_server(
         Path::new(bin).exists(),
         "{bin} is missing: install the Debian package (apt-get install -y {package})"
     );
-    let name = Path::new(bin)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("server");
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap())
-        .stderr(std::fs::File::create(dir.join(format!("{name}.err"))).unwrap())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {bin}: {e}"));
-    let log = dir.join(format!("{name}.{ready_log}"));
+    let (mut child, log) = spawn_server(bin, args, &dir);
+    let log = log.with_extension(ready_log);
     wait_ready(&url, ready_path, &mut child, &log);
     ServerProcess {
         url,
         child,
         _dir: dir,
+        start: (
+            bin.to_owned(),
+            args.to_vec(),
+            ready_path.to_owned(),
+            ready_log.to_owned(),
+        ),
     }
+}
+
+/// Spawns `bin ARGS` with its stdout in `dir/NAME.log` and stderr in `dir/NAME.err` (appended
+/// to, across restarts); returns the child and `dir/NAME.log`.
+fn spawn_server(bin: &str, args: &[String], dir: &TempDir) -> (Child, std::path::PathBuf) {
+    let name = Path::new(bin)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("server");
+    let append = |ext: &str| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(format!("{name}.{ext}")))
+            .unwrap()
+    };
+    let child = Command::new(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(append("log"))
+        .stderr(append("err"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {bin}: {e}"));
+    (child, dir.join(format!("{name}.log")))
 }
 
 /// Starts InfluxDB 1.x (as `start_influxdb`) and creates each of `databases`.
@@ -104,14 +150,32 @@ pub fn start_influxdb_with(databases: &[&str]) -> ServerProcess {
 
 /// Starts InfluxDB 1.x (`/usr/bin/influxd`, Debian package `influxdb`) on 127.0.0.1.
 pub fn start_influxdb() -> ServerProcess {
+    start_influxdb_on(None)
+}
+
+/// Starts InfluxDB 1.x serving HTTPS (`https-enabled = true`) with the PEM certificate and key
+/// `cert`, `key`; its `url` is `https://127.0.0.1:PORT`.
+pub fn start_influxdb_https(cert: &Path, key: &Path) -> ServerProcess {
+    start_influxdb_on(Some((cert, key)))
+}
+
+fn start_influxdb_on(https: Option<(&Path, &Path)>) -> ServerProcess {
     let dir = TempDir::new("influxd");
     let (http, rpc) = (free_port(), free_port());
     let d = dir.0.display();
+    let tls = match https {
+        Some((cert, key)) => format!(
+            "  https-enabled = true\n  https-certificate = \"{}\"\n  https-private-key = \"{}\"\n",
+            cert.display(),
+            key.display()
+        ),
+        None => String::new(),
+    };
     let config = format!(
         "reporting-disabled = true\nbind-address = \"127.0.0.1:{rpc}\"\n\
          [meta]\n  dir = \"{d}/meta\"\n\
          [data]\n  dir = \"{d}/data\"\n  wal-dir = \"{d}/wal\"\n  query-log-enabled = false\n\
-         [http]\n  enabled = true\n  bind-address = \"127.0.0.1:{http}\"\n  log-enabled = false\n\
+         [http]\n  enabled = true\n  bind-address = \"127.0.0.1:{http}\"\n  log-enabled = false\n{tls}\
          [monitor]\n  store-enabled = false\n\
          [continuous_queries]\n  enabled = false\n\
          [logging]\n  level = \"warn\"\n"
@@ -119,7 +183,8 @@ pub fn start_influxdb() -> ServerProcess {
     let conf = dir.join("influxdb.conf");
     std::fs::write(&conf, config).unwrap();
     let args = ["-config".to_string(), conf.display().to_string()];
-    let url = format!("http://127.0.0.1:{http}");
+    let scheme = if https.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://127.0.0.1:{http}");
     start_server(
         "/usr/bin/influxd",
         "influxdb",
@@ -132,15 +197,31 @@ pub fn start_influxdb() -> ServerProcess {
 
 /// Starts VictoriaMetrics (`victoria-metrics`, Debian package) on 127.0.0.1.
 pub fn start_victoria_metrics() -> ServerProcess {
+    start_victoria_metrics_on(None)
+}
+
+/// Starts VictoriaMetrics serving HTTPS (`-tls -tlsCertFile -tlsKeyFile`); its `url` is
+/// `https://127.0.0.1:PORT`.
+pub fn start_victoria_metrics_tls(cert: &Path, key: &Path) -> ServerProcess {
+    start_victoria_metrics_on(Some((cert, key)))
+}
+
+fn start_victoria_metrics_on(tls: Option<(&Path, &Path)>) -> ServerProcess {
     let dir = TempDir::new("vm");
     let port = free_port();
-    let args = [
+    let mut args = vec![
         format!("-httpListenAddr=127.0.0.1:{port}"),
         format!("-storageDataPath={}", dir.join("data").display()),
         "-retentionPeriod=100y".to_string(),
         "-loggerLevel=ERROR".to_string(),
     ];
-    let url = format!("http://127.0.0.1:{port}");
+    if let Some((cert, key)) = tls {
+        args.push("-tls".to_string());
+        args.push(format!("-tlsCertFile={}", cert.display()));
+        args.push(format!("-tlsKeyFile={}", key.display()));
+    }
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://127.0.0.1:{port}");
     let package = "victoria-metrics";
     start_server(
         "/usr/bin/victoria-metrics",

@@ -1,0 +1,240 @@
+//! What the inputs hold: line protocol read as points, one key per (measurement, tag set,
+//! field key, timestamp) cut to the server's resolution, grouped by measurement and time
+//! bucket, duplicates collapsed.
+//!
+//! Memory: 16 bytes per point read (its key) until [`Expected::finish`] sorts and dedups each
+//! bucket; the keys are kept so that a bucket that differs can be compared point by point
+//! (missing and extra, and `--repair`'s missing lines).
+
+use super::key::{KeyHasher, PointRef};
+use lpconvert_lp::parse::{parse_line, unescape_key, unescape_measurement, FieldValue, Line};
+use lpconvert_lp::Precision;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+/// How time is cut: the buckets, the server's resolution and the input's precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grid {
+    /// Bucket size in nanoseconds (buckets start at multiples of it since the epoch).
+    pub bucket_ns: i64,
+    /// The server's time resolution in nanoseconds (1 for InfluxDB, 1,000,000 for
+    /// VictoriaMetrics, which stores milliseconds).
+    pub resolution_ns: i64,
+    /// Precision of the timestamps in the lines.
+    pub precision: Precision,
+}
+
+impl Grid {
+    /// The start of the bucket holding `ns`.
+    pub fn bucket_of(&self, ns: i64) -> i64 {
+        ns - ns.rem_euclid(self.bucket_ns)
+    }
+
+    /// `ns` as the server stores it (cut down to its resolution).
+    pub fn stored(&self, ns: i64) -> i64 {
+        ns - ns.rem_euclid(self.resolution_ns)
+    }
+
+    /// A line's timestamp in nanoseconds as the server stores it; `None` when it overflows.
+    pub fn line_time(&self, ts: i64) -> Option<i64> {
+        ts.checked_mul(self.precision.nanos())
+            .map(|ns| self.stored(ns))
+    }
+}
+
+/// A tag's key and value, unescaped.
+type Tag<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
+/// One point of a parsed line: the field's escaped key and value, and the point's key.
+pub struct LinePoint<'a> {
+    /// The field key as written (escaped).
+    pub raw_field: &'a [u8],
+    /// The field value.
+    pub value: FieldValue<'a>,
+    /// The point's key.
+    pub key: u128,
+}
+
+/// The points of `line` (which has a timestamp `ns`, already cut), each with its key.
+pub fn line_points<'a>(
+    hasher: &KeyHasher,
+    line: &Line<'a>,
+    ns: i64,
+    mut each: impl FnMut(LinePoint<'a>),
+) {
+    let measurement = unescape_measurement(line.measurement);
+    let mut tags: Vec<Tag<'_>> = line
+        .tags()
+        .map(|(k, v)| (unescape_key(k), unescape_key(v)))
+        .collect();
+    tags.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let tag_refs: Vec<(&[u8], &[u8])> = tags.iter().map(|(k, v)| (&**k, &**v)).collect();
+    for (raw_field, value) in line.fields() {
+        let field = unescape_key(raw_field);
+        let key = hasher.key(&PointRef {
+            measurement: &measurement,
+            tags: &tag_refs,
+            field: &field,
+            time: ns,
+        });
+        each(LinePoint {
+            raw_field,
+            value,
+            key,
+        });
+    }
+}
+
+/// What one line was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// A comment or blank line.
+    NotALine,
+    /// A line with this many fields (points).
+    Points(usize),
+    /// A valid line without a timestamp: the server gives it its own time, so it cannot be
+    /// found again.
+    NoTimestamp,
+    /// A timestamp that overflows nanoseconds in the given precision.
+    TimeOutOfRange,
+}
+
+/// The points read so far, per measurement and bucket.
+#[derive(Debug)]
+pub struct Expected {
+    grid: Grid,
+    keys: HashMap<Vec<u8>, BTreeMap<i64, Vec<u128>>>,
+}
+
+impl Expected {
+    /// Nothing read yet.
+    pub fn new(grid: Grid) -> Expected {
+        Expected {
+            grid,
+            keys: HashMap::new(),
+        }
+    }
+
+    /// Reads one line (without its LF). A line the strict parser refuses is an error.
+    pub fn add_line(
+        &mut self,
+        hasher: &KeyHasher,
+        line: &[u8],
+    ) -> Result<LineKind, lpconvert_lp::parse::ParseError> {
+        if lpconvert_lp::parse::is_blank_or_comment(line) {
+            return Ok(LineKind::NotALine);
+        }
+        let parsed = parse_line(line)?;
+        let Some(ts) = parsed.timestamp else {
+            return Ok(LineKind::NoTimestamp);
+        };
+        let Some(ns) = self.grid.line_time(ts) else {
+            return Ok(LineKind::TimeOutOfRange);
+        };
+        let bucket = self.grid.bucket_of(ns);
+        let measurement = unescape_measurement(parsed.measurement);
+        let buckets = match self.keys.get_mut(&*measurement) {
+            Some(b) => b,
+            None => self.keys.entry(measurement.into_owned()).or_default(),
+        };
+        let keys = buckets.entry(bucket).or_default();
+        let mut n = 0;
+        line_points(hasher, &parsed, ns, |p| {
+            keys.push(p.key);
+            n += 1;
+        });
+        Ok(LineKind::Points(n))
+    }
+
+    /// Sorts and dedups every bucket's keys.
+    pub fn finish(self) -> Points {
+        let mut measurements: Vec<(String, BTreeMap<i64, Vec<u128>>)> = self
+            .keys
+            .into_iter()
+            .map(|(m, mut buckets)| {
+                for keys in buckets.values_mut() {
+                    keys.sort_unstable();
+                    keys.dedup();
+                    keys.shrink_to_fit();
+                }
+                (String::from_utf8_lossy(&m).into_owned(), buckets)
+            })
+            .collect();
+        measurements.sort_by(|a, b| a.0.cmp(&b.0));
+        Points { measurements }
+    }
+}
+
+/// Distinct point keys per measurement (sorted by name) and bucket start, each bucket's keys
+/// sorted.
+#[derive(Debug, Default)]
+pub struct Points {
+    /// (measurement, bucket start -> sorted distinct keys).
+    pub measurements: Vec<(String, BTreeMap<i64, Vec<u128>>)>,
+}
+
+impl Points {
+    /// Distinct points in all.
+    pub fn total(&self) -> u64 {
+        self.measurements
+            .iter()
+            .flat_map(|(_, b)| b.values())
+            .map(|k| k.len() as u64)
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(resolution_ns: i64) -> Grid {
+        Grid {
+            bucket_ns: 10,
+            resolution_ns,
+            precision: Precision::Ns,
+        }
+    }
+
+    #[test]
+    fn points_are_collapsed_by_key_and_grouped_by_bucket() {
+        let h = KeyHasher::new();
+        let mut e = Expected::new(grid(1));
+        for line in [
+            "m,b=2,a=1 f=1,g=2 5",
+            "m,a=1,b=2 f=3 5",
+            "m,a=1,b=2 f=3 15",
+            "m\\ x f=1 -1",
+            "# comment",
+            "m f=1",
+        ] {
+            e.add_line(&h, line.as_bytes()).unwrap();
+        }
+        assert_eq!(e.add_line(&h, b"m f=1").unwrap(), LineKind::NoTimestamp);
+        assert!(e.add_line(&h, b"m f=").is_err());
+        let p = e.finish();
+        let counts: Vec<(String, Vec<(i64, usize)>)> = p
+            .measurements
+            .iter()
+            .map(|(m, b)| (m.clone(), b.iter().map(|(k, v)| (*k, v.len())).collect()))
+            .collect();
+        assert_eq!(
+            counts,
+            vec![
+                ("m".to_string(), vec![(0, 2), (10, 1)]),
+                ("m x".to_string(), vec![(-10, 1)]),
+            ]
+        );
+        assert_eq!(p.total(), 4);
+    }
+
+    #[test]
+    fn times_are_cut_to_the_servers_resolution() {
+        let h = KeyHasher::new();
+        let mut e = Expected::new(grid(4));
+        e.add_line(&h, b"m f=1 1").unwrap();
+        e.add_line(&h, b"m f=1 3").unwrap();
+        e.add_line(&h, b"m f=1 4").unwrap();
+        assert_eq!(e.finish().total(), 2);
+    }
+}
