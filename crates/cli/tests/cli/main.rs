@@ -18,6 +18,7 @@ mod bench;
 mod check;
 mod compressed;
 mod convert;
+mod differential;
 mod infer;
 mod input_limits;
 mod network_faults;

@@ -9,6 +9,7 @@ mod servers;
 pub use fault_server::{FaultServer, Reply, Seen};
 pub use servers::{
     free_port, http_get, influx_query, start_influxdb, start_influxdb_with, start_victoria_metrics,
+    ServerProcess,
 };
 
 use std::io::{Read, Write};
