@@ -101,13 +101,15 @@ pub(crate) fn influxdb1(line: &[u8]) -> Result<Verdict, Problem> {
                     ),
                 ))
             }
-            None => return Err(problem(
-                k.at,
-                format!(
+            None => {
+                return Err(problem(
+                    k.at,
+                    format!(
                     "field key `{}` is stored differently by {S} (its escapes are read otherwise)",
                     show(&k.text)
                 ),
-            )),
+                ))
+            }
         }
     }
     if stored.timestamp != p.timestamp {
@@ -211,6 +213,12 @@ pub(crate) fn victoriametrics(line: &[u8], now_ns: i64) -> Result<Verdict, Probl
                     ),
                 ));
             }
+        }
+        if s.db_lost {
+            return Err(problem(
+                p.measurement.at,
+                format!("over 30 labels: {S} loses the request's `db` label (at most 30 labels, tags first)"),
+            ));
         }
         if let Some(why) = value_difference(v, s.value) {
             return Err(problem(

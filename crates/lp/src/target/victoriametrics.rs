@@ -24,12 +24,14 @@ pub(crate) struct Sample {
     /// The metric name (`__name__`).
     pub name: Vec<u8>,
     /// The labels besides the name and `db`, in line order.
-    pub labels: Vec<(Vec<u8>, Vec<u8>)>,
+    pub labels: Pairs,
     pub value: f64,
     /// Milliseconds; `None`: the time of writing.
     pub time_ms: Option<i64>,
     /// Why the storage drops it, if it does.
     pub dropped: Option<&'static str>,
+    /// The request's `db` label did not fit the 30 labels.
+    pub db_lost: bool,
 }
 
 /// The server's answer to one line.
@@ -52,12 +54,14 @@ const MAX_LABEL_VALUE: usize = 16 * 1024;
 /// The storage's "two days ahead" bound, in milliseconds.
 const MAX_AHEAD_MS: i64 = 2 * 24 * 3600 * 1000;
 
-struct Row<'a> {
+/// (key, value) pairs, unescaped.
+type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+struct Row {
     measurement: Vec<u8>,
-    tags: Vec<(Vec<u8>, Vec<u8>)>,
+    tags: Pairs,
     fields: Vec<(Vec<u8>, f64)>,
     timestamp: i64,
-    _line: &'a [u8],
 }
 
 /// The server's reading of `line` at `now_ns`.
@@ -78,7 +82,7 @@ pub(crate) fn read(line: &[u8], now_ns: i64) -> Outcome {
     Outcome::Stored(insert(&row, now_ns))
 }
 
-fn insert(row: &Row<'_>, now_ns: i64) -> Vec<Sample> {
+fn insert(row: &Row, now_ns: i64) -> Vec<Sample> {
     let now_ms = now_ns.div_euclid(1_000_000);
     let time_ms = (row.timestamp != 0).then_some(row.timestamp / 1_000_000);
     let dropped = match time_ms {
@@ -95,7 +99,7 @@ fn insert(row: &Row<'_>, now_ns: i64) -> Vec<Sample> {
         name.extend_from_slice(key);
         // The labels as the insert path marshals them: tags in line order and `db`, at
         // most 30; then the name on its own (so it is never the one left out).
-        let mut labels: Vec<(Vec<u8>, Vec<u8>)> = row
+        let mut labels: Pairs = row
             .tags
             .iter()
             .filter(|(_, v)| !v.is_empty())
@@ -107,6 +111,7 @@ fn insert(row: &Row<'_>, now_ns: i64) -> Vec<Sample> {
             labels.push((b"db".to_vec(), b"DB".to_vec()));
         }
         labels.truncate(MAX_LABELS);
+        let db_lost = db_at.is_some_and(|at| at >= labels.len());
         let db_at = db_at.filter(|&at| at < labels.len());
         labels.push((Vec::new(), name));
         let mut metric = Vec::new();
@@ -133,12 +138,13 @@ fn insert(row: &Row<'_>, now_ns: i64) -> Vec<Sample> {
             },
             time_ms,
             dropped: if value.is_nan() { Some("NaN") } else { dropped },
+            db_lost,
         });
     }
     out
 }
 
-fn unmarshal(s: &[u8]) -> Result<Row<'_>, String> {
+fn unmarshal(s: &[u8]) -> Result<Row, String> {
     let n = next_unescaped(s, b' ').ok_or("cannot find the space after the measurement")?;
     let mut measurement_tags = &s[..n];
     let mut rest = strip_spaces(&s[n + 1..]);
@@ -156,7 +162,6 @@ fn unmarshal(s: &[u8]) -> Result<Row<'_>, String> {
             tags,
             fields,
             timestamp: 0,
-            _line: s,
         });
     };
     let fields = unmarshal_fields(&rest[..n], quoted)?;
@@ -167,11 +172,10 @@ fn unmarshal(s: &[u8]) -> Result<Row<'_>, String> {
         tags,
         fields,
         timestamp,
-        _line: s,
     })
 }
 
-fn unmarshal_tags(mut s: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
+fn unmarshal_tags(mut s: &[u8]) -> Result<Pairs, String> {
     let mut tags = Vec::new();
     loop {
         let (one, more) = match next_unescaped(s, b',') {

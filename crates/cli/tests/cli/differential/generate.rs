@@ -76,7 +76,7 @@ fn name(rng: &mut Rng) -> Vec<u8> {
     let tricky = chance(rng, 40);
     for _ in 0..len {
         if tricky {
-            out.extend_from_slice(*pick(rng, NAME_BYTES));
+            out.extend_from_slice(pick(rng, NAME_BYTES).as_ref());
         } else {
             out.push(b'a' + rng.below(26) as u8);
         }
@@ -202,7 +202,7 @@ fn string_value(rng: &mut Rng) -> Vec<u8> {
     }
     let mut out = Vec::new();
     for _ in 0..rng.below(4) {
-        out.extend_from_slice(*pick(rng, PIECES));
+        out.extend_from_slice(pick(rng, PIECES).as_ref());
     }
     out
 }

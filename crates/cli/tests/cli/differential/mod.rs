@@ -3,8 +3,9 @@
 //! (`readback.rs`) and compared with what the line means as written and with check's
 //! verdict. Zero false accepts; the false rejects allowed are listed in [`justified`].
 //!
-//! `LPCONVERT_DIFF_SEED` sets the seed (default 19), `LPCONVERT_DIFF_LINES` the lines per
-//! target (default 600); `--nocapture` prints the confusion table.
+//! `LPCONVERT_DIFF_SEED` sets the seed (default 7), `LPCONVERT_DIFF_LINES` the lines per
+//! target (default 600), `LPCONVERT_DIFF_DUMP=FILE` writes the lines to `FILE.TARGET`;
+//! `--nocapture` prints the confusion table.
 
 mod generate;
 mod readback;
@@ -111,6 +112,14 @@ fn run_target(server: &dyn Server, target: &str, seed: u64, lines: u64) {
         .map(|i| case(&mut rng, &format!("u{i:05}x"), now))
         .collect();
     let dir = TempDir::new("differential");
+    // LPCONVERT_DIFF_DUMP=FILE writes the lines, one per line, to replay them by hand.
+    if let Ok(path) = std::env::var("LPCONVERT_DIFF_DUMP") {
+        let text: Vec<u8> = cases
+            .iter()
+            .flat_map(|c| [&c.line[..], b"\n"].concat())
+            .collect();
+        std::fs::write(format!("{path}.{target}"), text).expect("dump");
+    }
     let flagged = check_verdicts(&dir, &cases, target, now);
     let outcomes = server.store(&cases);
     let mut table = Table::default();
@@ -152,7 +161,7 @@ fn run_target(server: &dyn Server, target: &str, seed: u64, lines: u64) {
 
 #[test]
 fn check_target_agrees_with_real_influxdb1_and_victoriametrics() {
-    let seed = env_u64("LPCONVERT_DIFF_SEED", 19);
+    let seed = env_u64("LPCONVERT_DIFF_SEED", 7);
     let lines = env_u64("LPCONVERT_DIFF_LINES", 600);
     let influx = readback::Influx::new(start_influxdb_with(&["diff"]));
     run_target(&influx, "influxdb1", seed, lines);
