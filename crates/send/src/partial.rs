@@ -9,7 +9,7 @@
 //!   "error_message":...}]}` (1-based line numbers); `data` is an object when nothing was stored.
 
 use crate::dialect::Api;
-use lpconvert_lp::target::{check_line, Rules, Target as LpTarget};
+use lpconvert_lp::target::influxdb1_unparsable;
 use std::collections::HashMap;
 
 /// The lines a server refused.
@@ -123,7 +123,7 @@ pub fn parse_refusal(api: Api, status: u16, body: &str, lines: &[&[u8]]) -> Refu
                     // both: with a write error, the lines that failed to parse are neither
                     // named nor counted, and not stored. Find them here.
                     for (i, line) in lines.iter().enumerate() {
-                        if let Err(p) = check_line(line, &Rules::now(Some(LpTarget::Influxdb1))) {
+                        if let Some(p) = influxdb1_unparsable(line) {
                             named.insert(
                                 i,
                                 format!("not valid InfluxDB 1.x line protocol ({p}); the server did not name it, it reported: {message}"),

@@ -69,7 +69,30 @@ fn err<T>(at: usize, why: &str) -> Res<T> {
     Err((at, why.to_string()))
 }
 
-fn parse_point(buf: &[u8]) -> Res<Stored> {
+/// What the scanner (`parsePoint`) finds in a line.
+struct Scanned {
+    key_end: usize,
+    tag_starts: Vec<(usize, usize, usize)>,
+    fields_range: std::ops::Range<usize>,
+    timestamp: Option<i64>,
+}
+
+/// Why InfluxDB 1.x cannot parse `line` (the lines a 400 names as "unable to parse"), if it
+/// cannot; write-time refusals (type conflicts, `time` keys, invalid UTF-8) are not included.
+pub(crate) fn unparsable(line: &[u8]) -> Option<(usize, String)> {
+    let start = line
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'\t' | 0))
+        .unwrap_or(line.len());
+    if start >= line.len() || line[start] == b'#' {
+        return None;
+    }
+    scan_point(&line[start..])
+        .err()
+        .map(|(at, why)| (start + at, why))
+}
+
+fn scan_point(buf: &[u8]) -> Res<Scanned> {
     let (pos, key_end, tag_starts) = scan_key(buf)?;
     let key = &buf[..key_end];
     if key.len() > MAX_KEY_LENGTH {
@@ -106,6 +129,23 @@ fn parse_point(buf: &[u8]) -> Res<Stored> {
         }
         Some(v)
     };
+    Ok(Scanned {
+        key_end,
+        tag_starts,
+        fields_range,
+        timestamp,
+    })
+}
+
+fn parse_point(buf: &[u8]) -> Res<Stored> {
+    let Scanned {
+        key_end,
+        tag_starts,
+        fields_range,
+        timestamp,
+    } = scan_point(buf)?;
+    let key = &buf[..key_end];
+    let raw_fields = walk_fields(&buf[fields_range.clone()]);
     // The stored point.
     let name_end = scan_to(key, 0, b',');
     let measurement = unescape_all(&key[..name_end]);

@@ -191,6 +191,17 @@ pub fn check_line(line: &[u8], rules: &Rules) -> Result<Verdict, Problem> {
     slow_check(line, rules)
 }
 
+/// Why InfluxDB 1.x cannot parse `line` (what a 400 names as "unable to parse"), if it
+/// cannot: write-time refusals (type conflicts, `time` keys) and lines stored differently
+/// are not included. Blank lines and comments parse.
+pub fn influxdb1_unparsable(line: &[u8]) -> Option<Problem> {
+    influxdb1::unparsable(line).map(|(at, why)| Problem {
+        column: at + 1,
+        message: why,
+        kind: None,
+    })
+}
+
 /// The verdict of [`check_line`] without its fast path (for tests and fuzzing).
 pub fn slow_check(line: &[u8], rules: &Rules) -> Result<Verdict, Problem> {
     match rules.target {

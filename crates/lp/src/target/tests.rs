@@ -455,3 +455,20 @@ fn influxdb1_reads_as_measured() {
         assert_eq!(verdict_bytes(ok, v1), Ok(Verdict::Point), "{ok:?}");
     }
 }
+
+/// What a 400 of InfluxDB 1.x names as unparsable: scanner errors only.
+#[test]
+fn influxdb1_unparsable_lines() {
+    for bad in [&b"m f=abc"[..], b"m f=1u", b"m,t= f=1", b"\r", b"m f=1 x"] {
+        assert!(influxdb1_unparsable(bad).is_some(), "{bad:?}");
+    }
+    for parses in [
+        &b"m f=1,f=1i"[..],
+        b"m,time=a f=1",
+        br#"m\"x f=1"#,
+        b"# c",
+        b"m f=1.",
+    ] {
+        assert!(influxdb1_unparsable(parses).is_none(), "{parses:?}");
+    }
+}
