@@ -224,7 +224,11 @@ fn field_value(raw: &[u8]) -> Result<Value, String> {
     };
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     if c == b'"' {
-        let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or(b"");
+        if raw.len() < 2 {
+            // `StringValue` slices [1:0]: the server panics and exits.
+            return Err("a field value of one quote (its key swallowed an `=`): InfluxDB 1.x crashes on this line".into());
+        }
+        let inner = &raw[1..raw.len() - 1];
         return Ok(Value::Str(unescape_string(inner)));
     }
     if b"0123456789-.nNiIu".contains(&c) {

@@ -45,11 +45,12 @@ fn lossy(b: &[u8]) -> String {
 
 /// One POST over a fresh connection, read raw: InfluxDB 1.x echoes the refused line in an
 /// `X-Influxdb-Error` header, control bytes included, which HTTP clients refuse to read.
-fn post_raw(url: &str, body: &[u8]) -> (u16, String) {
+fn post_raw(url: &str, body: &[u8], case: usize) -> (u16, String) {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut conn = std::net::TcpStream::connect(host).expect("connect");
+    let mut conn = std::net::TcpStream::connect(host)
+        .unwrap_or_else(|e| panic!("{url}: the server is gone before case {case}: {e}"));
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
@@ -75,7 +76,11 @@ fn post_raw(url: &str, body: &[u8]) -> (u16, String) {
 /// window of the sends (ns).
 fn send_all(url: &str, cases: &[Case]) -> (Vec<(u16, String)>, (i64, i64)) {
     let t0 = now_ns();
-    let answers = cases.iter().map(|c| post_raw(url, &c.line)).collect();
+    let answers = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| post_raw(url, &c.line, i))
+        .collect();
     (answers, (t0, now_ns()))
 }
 
@@ -115,17 +120,41 @@ fn time_matches(written: Option<i64>, stored: i64, window: (i64, i64), unit: i64
     }
 }
 
-/// InfluxDB 1.x with a database `diff`.
-pub struct Influx(ServerProcess);
+/// InfluxDB 1.x with a database `diff` (started again when a line crashes it).
+pub struct Influx(std::cell::RefCell<ServerProcess>);
 
 impl Influx {
     pub fn new(server: ServerProcess) -> Influx {
-        Influx(server)
+        Influx(std::cell::RefCell::new(server))
     }
 
     fn query(&self, q: &str) -> serde_json::Value {
-        crate::support::influx_query(&self.0.url, "diff", q)
+        crate::support::influx_query(&self.0.borrow().url, "diff", q)
     }
+}
+
+/// Sends lines until one leaves the server dead; returns the answers (the last one that of
+/// the crashing line, if any), the time window and whether it crashed.
+fn send_until_crash(url: &str, cases: &[Case]) -> (Vec<(u16, String)>, (i64, i64), bool) {
+    let t0 = now_ns();
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let mut answers = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let a = post_raw(url, &c.line, i);
+        let silent = a.0 == 0;
+        answers.push(a);
+        if silent {
+            std::thread::sleep(Duration::from_millis(300));
+            if std::net::TcpStream::connect(host).is_err() {
+                return (answers, (t0, now_ns()), true);
+            }
+        }
+    }
+    (answers, (t0, now_ns()), false)
 }
 
 /// One stored InfluxDB series: measurement, tags, field types and rows (time, fields).
@@ -138,11 +167,37 @@ struct Series {
 
 impl Server for Influx {
     fn store(&self, cases: &[Case]) -> Vec<Outcome> {
-        let url = format!("{}/write?db=diff&precision=ns", self.0.url);
-        let (answers, window) = send_all(&url, cases);
+        let mut out = Vec::new();
+        while out.len() < cases.len() {
+            let start = out.len();
+            let url = format!("{}/write?db=diff&precision=ns", self.0.borrow().url);
+            let (answers, window, crashed) = send_until_crash(&url, &cases[start..]);
+            let end = start + answers.len();
+            out.extend(self.read_back(cases, start..end, &answers, window));
+            if crashed {
+                // What was stored went with the server: the lines before the crash were
+                // judged, the crashing one is refused, and a new server takes the rest.
+                out[end - 1] = Outcome::Refused("the server crashed".into());
+                *self.0.borrow_mut() = crate::support::start_influxdb_with(&["diff"]);
+            }
+        }
+        out
+    }
+}
+
+impl Influx {
+    /// Judges `cases[range]` (answers and send window given) from what the server holds.
+    fn read_back(
+        &self,
+        cases: &[Case],
+        range: std::ops::Range<usize>,
+        answers: &[(u16, String)],
+        window: (i64, i64),
+    ) -> Vec<Outcome> {
         let mut series: HashMap<usize, Vec<Series>> = HashMap::new();
         let mut types: HashMap<String, HashMap<String, String>> = HashMap::new();
-        for group in 0..cases.len().div_ceil(100) {
+        let groups = range.start / 100..range.end.div_ceil(100);
+        for group in groups {
             let re = format!("/^u{group:03}[0-9][0-9]x/");
             let keys = self.query(&format!("SHOW FIELD KEYS FROM {re}"));
             let types_here: Vec<String> = keys["results"][0]["series"]
@@ -168,7 +223,11 @@ impl Server for Influx {
             }
             // One measurement per query: across measurements a column has one type, and
             // the values of the others read back as null.
-            let mut ids: Vec<usize> = types_here.iter().filter_map(|n| case_of(n)).collect();
+            let mut ids: Vec<usize> = types_here
+                .iter()
+                .filter_map(|n| case_of(n))
+                .filter(|i| range.contains(i))
+                .collect();
             ids.sort_unstable();
             ids.dedup();
             for id in ids {
@@ -219,12 +278,13 @@ impl Server for Influx {
                 }
             }
         }
-        cases
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
+        range
+            .clone()
+            .map(|i| {
+                let c = &cases[i];
                 let got = series.remove(&i).unwrap_or_default();
-                if let Some(o) = judge_status(&answers[i], &c.meaning, !got.is_empty()) {
+                let answer = &answers[i - range.start];
+                if let Some(o) = judge_status(answer, &c.meaning, !got.is_empty()) {
                     return o;
                 }
                 influx_point(&c.meaning, &got, &types, window)
