@@ -96,7 +96,13 @@ fn scan_point(buf: &[u8]) -> Res<Scanned> {
     let (pos, key_end, tag_starts) = scan_key(buf)?;
     let key = &buf[..key_end];
     if key.len() > MAX_KEY_LENGTH {
-        return err(0, "max key length exceeded");
+        return err(
+            0,
+            &format!(
+                "max key length exceeded: {} > {MAX_KEY_LENGTH} (series key); shorten the longest tag or make it a field",
+                key.len()
+            ),
+        );
     }
     let (pos, fields_range) = scan_fields(buf, pos)?;
     let fields = &buf[fields_range.clone()];
@@ -105,8 +111,14 @@ fn scan_point(buf: &[u8]) -> Res<Scanned> {
     }
     let raw_fields = walk_fields(fields);
     for (k, _) in &raw_fields {
-        if key.len() + 4 + k.len() > MAX_KEY_LENGTH {
-            return err(fields_range.start, "max key length exceeded");
+        let size = key.len() + 4 + k.len();
+        if size > MAX_KEY_LENGTH {
+            return err(
+                fields_range.start,
+                &format!(
+                    "max key length exceeded: {size} > {MAX_KEY_LENGTH} (series key + field key); shorten the longest tag or make it a field"
+                ),
+            );
         }
     }
     let (mut pos, ts) = scan_time(buf, pos)?;

@@ -23,6 +23,31 @@ pub struct ServerProcess {
     pub url: String,
     child: Child,
     _dir: TempDir,
+    /// How it was started: binary, arguments, readiness path and log.
+    start: (String, Vec<String>, String, String),
+}
+
+impl ServerProcess {
+    /// Starts the server again on the same data and port after it exited (a crash).
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (bin, args, ready_path, ready_log) = self.start.clone();
+        let name = Path::new(&bin)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("server")
+            .to_string();
+        self.child = Command::new(&bin)
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(self._dir.join(format!("{name}.log.2"))).unwrap())
+            .stderr(std::fs::File::create(self._dir.join(format!("{name}.err.2"))).unwrap())
+            .spawn()
+            .unwrap_or_else(|e| panic!("restart {bin}: {e}"));
+        let log = self._dir.join(format!("{name}.{ready_log}.2"));
+        wait_ready(&self.url, &ready_path, &mut self.child, &log);
+    }
 }
 
 impl Drop for ServerProcess {
@@ -90,6 +115,12 @@ fn start_server(
         url,
         child,
         _dir: dir,
+        start: (
+            bin.to_string(),
+            args.to_vec(),
+            ready_path.to_string(),
+            ready_log.to_string(),
+        ),
     }
 }
 
