@@ -18,7 +18,7 @@ use crate::pipeline::{
 };
 use crate::report::{ChunkOutput, Counters, RowReject};
 use crate::EngineError;
-use lpconvert_lp::parse::ErrorKind;
+use lpconvert_lp::parse::{parse_line, ErrorKind};
 use lpconvert_lp::target::{check_line, check_record, Problem, Rules, Verdict};
 
 /// Longest run of physical lines joined when a string value holds raw line feeds.
@@ -78,7 +78,13 @@ impl CheckWorker {
                     out.skipped += 1;
                 }
                 Err(p) => {
-                    let (consumed, result) = if p.kind == Some(ErrorKind::UnterminatedString) {
+                    // A string left open may close on a later line (raw line feeds): the
+                    // portable parser says so, also when a server's model refused the line.
+                    let open_string = p.kind == Some(ErrorKind::UnterminatedString)
+                        || (p.kind.is_none()
+                            && parse_line(line)
+                                .is_err_and(|e| e.kind == ErrorKind::UnterminatedString));
+                    let (consumed, result) = if open_string {
                         self.join(data, pos, end)
                     } else {
                         (0, None)

@@ -121,7 +121,18 @@ fn run_target(server: &dyn Server, target: &str, seed: u64, lines: u64) {
         std::fs::write(format!("{path}.{target}"), text).expect("dump");
     }
     let flagged = check_verdicts(&dir, &cases, target, now);
-    let outcomes = server.store(&cases);
+    // A line check says crashes the server is not sent: a crash loses what the server had
+    // stored (and on restart it refuses new fields with invalid UTF-8 names it read back).
+    // The crash was seen on InfluxDB 1.6.7: a field value of one quote (`k\\="=" ...`,
+    // `influxdb1_reads_as_measured` in the lp crate).
+    let skip: Vec<bool> = (0..cases.len())
+        .map(|i| {
+            flagged
+                .get(&i)
+                .is_some_and(|m| m.contains("crashes on this line"))
+        })
+        .collect();
+    let outcomes = server.store(&cases, &skip);
     let mut table = Table::default();
     let mut false_accepts = Vec::new();
     let mut false_rejects = Vec::new();

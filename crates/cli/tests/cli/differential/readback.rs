@@ -20,8 +20,17 @@ pub enum Outcome {
 
 /// A server the cases are sent to.
 pub trait Server {
-    /// Sends each case alone, reads back, and judges each.
-    fn store(&self, cases: &[Case]) -> Vec<Outcome>;
+    /// Sends each case alone (but those `skip` marks), reads back, and judges each.
+    fn store(&self, cases: &[Case], skip: &[bool]) -> Vec<Outcome>;
+}
+
+/// The line sent for a case: nothing (an empty request) for one skipped.
+fn sent(c: &Case, skip: bool) -> &[u8] {
+    if skip {
+        b""
+    } else {
+        &c.line
+    }
 }
 
 fn agent() -> ureq::Agent {
@@ -74,12 +83,12 @@ fn post_raw(url: &str, body: &[u8], case: usize) -> (u16, String) {
 
 /// Sends each line alone to `url`; returns the statuses with their bodies and the time
 /// window of the sends (ns).
-fn send_all(url: &str, cases: &[Case]) -> (Vec<(u16, String)>, (i64, i64)) {
+fn send_all(url: &str, cases: &[Case], skip: &[bool]) -> (Vec<(u16, String)>, (i64, i64)) {
     let t0 = now_ns();
     let answers = cases
         .iter()
         .enumerate()
-        .map(|(i, c)| post_raw(url, &c.line, i))
+        .map(|(i, c)| post_raw(url, sent(c, skip[i]), i))
         .collect();
     (answers, (t0, now_ns()))
 }
@@ -135,7 +144,11 @@ impl Influx {
 
 /// Sends lines until one leaves the server dead; returns the answers (the last one that of
 /// the crashing line, if any), the time window and whether it crashed.
-fn send_until_crash(url: &str, cases: &[Case]) -> (Vec<(u16, String)>, (i64, i64), bool) {
+fn send_until_crash(
+    url: &str,
+    cases: &[Case],
+    skip: &[bool],
+) -> (Vec<(u16, String)>, (i64, i64), bool) {
     let t0 = now_ns();
     let host = url
         .trim_start_matches("http://")
@@ -144,7 +157,7 @@ fn send_until_crash(url: &str, cases: &[Case]) -> (Vec<(u16, String)>, (i64, i64
         .unwrap_or("");
     let mut answers = Vec::new();
     for (i, c) in cases.iter().enumerate() {
-        let a = post_raw(url, &c.line, i);
+        let a = post_raw(url, sent(c, skip[i]), i);
         let silent = a.0 == 0;
         answers.push(a);
         if silent {
@@ -166,12 +179,13 @@ struct Series {
 }
 
 impl Server for Influx {
-    fn store(&self, cases: &[Case]) -> Vec<Outcome> {
+    fn store(&self, cases: &[Case], skip: &[bool]) -> Vec<Outcome> {
         let mut out = Vec::new();
         while out.len() < cases.len() {
             let start = out.len();
             let url = format!("{}/write?db=diff&precision=ns", self.0.borrow().url);
-            let (answers, window, crashed) = send_until_crash(&url, &cases[start..]);
+            let (answers, window, crashed) =
+                send_until_crash(&url, &cases[start..], &skip[start..]);
             let end = start + answers.len();
             if crashed {
                 // Started again on its data: the crashing line is refused, the others
@@ -179,6 +193,11 @@ impl Server for Influx {
                 self.0.borrow_mut().restart();
             }
             out.extend(self.read_back(cases, start..end, &answers, window));
+            for (i, o) in out.iter_mut().enumerate().take(end).skip(start) {
+                if skip[i] {
+                    *o = Outcome::Refused("crashes the server: not sent".into());
+                }
+            }
             if crashed {
                 out[end - 1] = Outcome::Refused("the server crashed".into());
             }
@@ -403,9 +422,9 @@ fn parse_export_line(line: &str) -> Option<Exported> {
 }
 
 impl Server for Victoria {
-    fn store(&self, cases: &[Case]) -> Vec<Outcome> {
+    fn store(&self, cases: &[Case], skip: &[bool]) -> Vec<Outcome> {
         let url = format!("{}/write?db=diff&precision=ns", self.0.url);
-        let (answers, window) = send_all(&url, cases);
+        let (answers, window) = send_all(&url, cases, skip);
         let agent = agent();
         let base = &self.0.url;
         let end = window.1 / 1_000_000_000 + 4 * 86_400;
