@@ -5,13 +5,10 @@ use crate::convert::outputs_of;
 use crate::exit::{is_closed, stdout_error, Exit, StdoutClosed};
 use crate::shared::inputs_or_stdin;
 use lpconvert_engine::{check_input, Counters, EngineError, Flow, Reject, Sink};
-use lpconvert_lp::target::Target;
+use lpconvert_lp::target::{Rules, Target};
 use lpconvert_send::output::check_outputs;
 use std::io::{self, Write};
 use std::time::Instant;
-
-/// Bad lines printed; all are counted.
-const MAX_PRINTED: u64 = 100;
 
 /// Options of `lpconvert check`.
 #[derive(clap::Args, Debug)]
@@ -21,6 +18,14 @@ pub struct CheckArgs {
     /// Also flag what this server refuses or reads differently.
     #[arg(long, value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
     pub target: Option<String>,
+    /// Print at most N bad lines (all are counted); every bad line is printed without it.
+    #[arg(long, value_name = "N")]
+    pub max_errors: Option<u64>,
+    /// The time taken as now for time-dependent rules (VictoriaMetrics: timestamp 0 is
+    /// stored at the time of writing, more than 2 days ahead is dropped): RFC 3339 or
+    /// nanoseconds since the epoch. Default: the current time.
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<i64>,
     #[command(flatten)]
     pub tuning: crate::shared::TuningArgs,
     /// Print only the bad lines, no summary.
@@ -28,8 +33,20 @@ pub struct CheckArgs {
     pub quiet: bool,
 }
 
+/// `--now`: RFC 3339 or integer nanoseconds.
+fn parse_now(s: &str) -> Result<i64, String> {
+    if let Ok(ns) = s.parse::<i64>() {
+        return Ok(ns);
+    }
+    let utc = lpconvert_schema::Zone::parse("UTC").map_err(|e| e.to_string())?;
+    lpconvert_schema::time::parse_rfc3339(s.as_bytes(), &utc)
+        .map_err(|e| format!("`{s}`: {e} (or nanoseconds since the epoch)"))
+}
+
 struct CheckSink<W: Write> {
     out: W,
+    /// Bad lines printed at most (`--max-errors`).
+    limit: u64,
     printed: u64,
     /// The counters of the current input at its last chunk, and its bad lines since.
     partial: Counters,
@@ -63,7 +80,7 @@ impl<W: Write> Sink for CheckSink<W> {
     }
 
     fn reject(&mut self, r: &Reject<'_>, _header: Option<&[u8]>) -> io::Result<()> {
-        if self.printed < MAX_PRINTED {
+        if self.printed < self.limit {
             writeln!(self.out, "{}:{}: {}", r.file, r.line, r.message)?;
         }
         self.printed += 1;
@@ -80,6 +97,11 @@ impl<W: Write> Sink for CheckSink<W> {
 /// was closed before the end).
 pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     let target = a.target.as_deref().and_then(Target::parse);
+    let rules = match a.now {
+        Some(now) => Rules::new(target, now),
+        None => Rules::now(target),
+    };
+    let limit = a.max_errors.unwrap_or(u64::MAX);
     let inputs = inputs_or_stdin(&a.inputs);
     // `check a.lp > a.lp`: the shell emptied the input; say so rather than call it valid.
     check_outputs(&inputs, &outputs_of(None, None)).map_err(anyhow::Error::msg)?;
@@ -87,6 +109,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     let stdout = io::stdout();
     let mut sink = CheckSink {
         out: io::BufWriter::new(stdout.lock()),
+        limit,
         printed: 0,
         partial: Counters::default(),
         bad_here: 0,
@@ -98,7 +121,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
         sink.start_input();
         let result = lpconvert_engine::open(path)
             .map_err(|e| EngineError::Input(format!("{path}: {e}")))
-            .and_then(|input| check_input(input, target, tuning, &mut sink));
+            .and_then(|input| check_input(input, rules, tuning, &mut sink));
         match result {
             Ok(c) => total.add(&c),
             Err(EngineError::Output(e)) if is_closed(&e) => return Err(StdoutClosed.into()),
@@ -114,9 +137,9 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     sink.out.flush().map_err(stdout_error)?;
     if !a.quiet {
         let secs = start.elapsed().as_secs_f64().max(1e-9);
-        let more = sink.printed.saturating_sub(MAX_PRINTED);
+        let more = sink.printed.saturating_sub(limit);
         if more > 0 {
-            note!("lpconvert: ... and {more} more bad lines (the first {MAX_PRINTED} are shown)");
+            note!("lpconvert: ... and {more} more bad lines (the first {limit} are shown: --max-errors)");
         }
         note!(
             "{} lines: {} valid points, {} invalid, {} blank or comment{}; {:.1} MB in {:.2}s ({:.0} MB/s)",

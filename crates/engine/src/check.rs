@@ -18,8 +18,8 @@ use crate::pipeline::{
 };
 use crate::report::{ChunkOutput, Counters, RowReject};
 use crate::EngineError;
-use lpconvert_lp::parse::ErrorKind;
-use lpconvert_lp::target::{check_line, check_record, Problem, Target, Verdict};
+use lpconvert_lp::parse::{parse_line, ErrorKind};
+use lpconvert_lp::target::{check_line, check_record, Problem, Rules, Verdict};
 
 /// Longest run of physical lines joined when a string value holds raw line feeds.
 const MAX_JOINED_BYTES: usize = lpconvert_lp::parse::MAX_STRING_LEN + 4096;
@@ -29,18 +29,18 @@ const MAX_JOINED_LINES: usize = 1000;
 /// A worker's state for checking chunks of line protocol.
 #[derive(Debug)]
 pub struct CheckWorker {
-    target: Option<Target>,
+    rules: Rules,
     scratch: Vec<u8>,
     joins: Vec<usize>,
     max_record: usize,
 }
 
 impl CheckWorker {
-    /// A worker that applies the portable rules plus those of `target`, and flags lines
+    /// A worker that applies `rules` (the portable rules or a server's), and flags lines
     /// longer than `max_record` bytes.
-    pub fn new(target: Option<Target>, max_record: usize) -> CheckWorker {
+    pub fn new(rules: Rules, max_record: usize) -> CheckWorker {
         CheckWorker {
-            target,
+            rules,
             scratch: Vec::new(),
             joins: Vec::new(),
             max_record,
@@ -66,7 +66,7 @@ impl CheckWorker {
                     kind: None,
                 })
             } else {
-                check_line(line, self.target)
+                check_line(line, &self.rules)
             };
             match verdict {
                 Ok(Verdict::Point) => {
@@ -78,7 +78,13 @@ impl CheckWorker {
                     out.skipped += 1;
                 }
                 Err(p) => {
-                    let (consumed, result) = if p.kind == Some(ErrorKind::UnterminatedString) {
+                    // A string left open may close on a later line (raw line feeds): the
+                    // portable parser says so, also when a server's model refused the line.
+                    let open_string = p.kind == Some(ErrorKind::UnterminatedString)
+                        || (p.kind.is_none()
+                            && parse_line(line)
+                                .is_err_and(|e| e.kind == ErrorKind::UnterminatedString));
+                    let (consumed, result) = if open_string {
                         self.join(data, pos, end)
                     } else {
                         (0, None)
@@ -141,7 +147,7 @@ impl CheckWorker {
             }
             self.scratch.clear();
             self.scratch.extend_from_slice(&data[start..end]);
-            if let Some(v) = check_record(&mut self.scratch, &self.joins, self.target) {
+            if let Some(v) = check_record(&mut self.scratch, &self.joins, &self.rules) {
                 return (self.joins.len(), Some(v));
             }
         }
@@ -164,7 +170,7 @@ impl ChunkConverter for Check {
 /// order (1-based absolute line numbers). `sink.write_lines` receives nothing.
 pub fn check_input(
     input: Input,
-    target: Option<Target>,
+    rules: Rules,
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
@@ -188,7 +194,7 @@ pub fn check_input(
         unbounded_hint: ", with no line feed in 16 times that: is this a line protocol text file?",
     };
     let make = || Check {
-        worker: CheckWorker::new(target, tuning.max_record),
+        worker: CheckWorker::new(rules, tuning.max_record),
     };
     match input.data {
         InputData::Mapped(map) => {
@@ -234,6 +240,7 @@ pub fn check_input(
 mod tests {
     use super::*;
     use crate::report::Reject;
+    use lpconvert_lp::target::Target;
 
     #[derive(Default)]
     struct Collect {
@@ -264,7 +271,8 @@ mod tests {
             chunk_size: chunk,
             max_record: crate::DEFAULT_MAX_RECORD,
         };
-        let c = check_input(input, target, tuning, &mut sink).unwrap_or_else(|e| panic!("{e}"));
+        let c = check_input(input, Rules::new(target, 0), tuning, &mut sink)
+            .unwrap_or_else(|e| panic!("{e}"));
         (c, sink)
     }
 
@@ -320,7 +328,7 @@ mod tests {
             chunk_size: 1 << 20,
             max_record: crate::DEFAULT_MAX_RECORD,
         };
-        let c = check_input(input, None, tuning, &mut Collect::default())
+        let c = check_input(input, Rules::new(None, 0), tuning, &mut Collect::default())
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.rows, 2);
         let offered = offered.load(std::sync::atomic::Ordering::Relaxed);
