@@ -22,6 +22,13 @@ fn influxql_series(body: &str) -> Result<Vec<Value>, String> {
     if let Some(e) = result.get("error").and_then(Value::as_str) {
         return Err(e.to_owned());
     }
+    // 1.x cuts an answer at `max-row-limit` rows (10,000 in early versions) and marks it
+    // `partial` on the result or a series: counting it would call the rest missing.
+    let partial = |v: &Value| v.get("partial").and_then(Value::as_bool) == Some(true);
+    let series = result.get("series").and_then(Value::as_array);
+    if partial(result) || series.is_some_and(|s| s.iter().any(partial)) {
+        return Err("the answer was cut short by the server (`partial`: its max-row-limit); give a smaller --bucket-size, or raise max-row-limit".into());
+    }
     Ok(result
         .get("series")
         .and_then(Value::as_array)
@@ -217,6 +224,13 @@ mod tests {
             c.into_iter().collect::<Vec<_>>(),
             vec![(0, 5), (3_600_000_000_000, 1)]
         );
+        let cut = r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","count_f"],"values":[[0,3]],"partial":true}]}]}"#;
+        assert!(influxql_counts(cut).unwrap_err().contains("max-row-limit"));
+        let cut = r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","f"],"values":[[0,3]]}],"partial":true}]}"#;
+        let (h, g) = (KeyHasher::new(), grid(1));
+        assert!(influxql_points(cut, "m", &h, &g, &mut FoundKeys::new())
+            .unwrap_err()
+            .contains("max-row-limit"));
         let err = r#"{"results":[{"statement_id":0,"error":"database not found: x"}]}"#;
         assert_eq!(influxql_counts(err).unwrap_err(), "database not found: x");
         assert!(influxql_counts(r#"{"results":[{"statement_id":0}]}"#)

@@ -25,20 +25,24 @@ pub struct Grid {
 }
 
 impl Grid {
-    /// The start of the bucket holding `ns`.
+    /// The start of the bucket holding `ns` (`i64::MIN` when that start is before it: only
+    /// for a server's times, [`Grid::line_time`] refuses such a line).
     pub fn bucket_of(&self, ns: i64) -> i64 {
-        ns - ns.rem_euclid(self.bucket_ns)
+        ns.checked_sub(ns.rem_euclid(self.bucket_ns))
+            .unwrap_or(i64::MIN)
     }
 
-    /// `ns` as the server stores it (cut down to its resolution).
-    pub fn stored(&self, ns: i64) -> i64 {
-        ns - ns.rem_euclid(self.resolution_ns)
+    /// `ns` as the server stores it (cut down to its resolution), if representable.
+    fn stored(&self, ns: i64) -> Option<i64> {
+        ns.checked_sub(ns.rem_euclid(self.resolution_ns))
     }
 
-    /// A line's timestamp in nanoseconds as the server stores it; `None` when it overflows.
+    /// A line's timestamp in nanoseconds as the server stores it; `None` when it overflows,
+    /// or its bucket would start before the first nanosecond representable.
     pub fn line_time(&self, ts: i64) -> Option<i64> {
-        ts.checked_mul(self.precision.nanos())
-            .map(|ns| self.stored(ns))
+        let ns = self.stored(ts.checked_mul(self.precision.nanos())?)?;
+        ns.checked_sub(ns.rem_euclid(self.bucket_ns))?;
+        Some(ns)
     }
 }
 
@@ -236,5 +240,28 @@ mod tests {
         e.add_line(&h, b"m f=1 3").unwrap();
         e.add_line(&h, b"m f=1 4").unwrap();
         assert_eq!(e.finish().total(), 2);
+    }
+
+    #[test]
+    fn a_bucket_before_the_first_nanosecond_is_out_of_range() {
+        let h = KeyHasher::new();
+        let mut e = Expected::new(Grid {
+            bucket_ns: 3_600_000_000_000,
+            resolution_ns: 1_000_000,
+            precision: Precision::Ns,
+        });
+        for t in ["-9223372036854775806", "-9223372036800000000"] {
+            let line = format!("m f=1 {t}");
+            assert_eq!(
+                e.add_line(&h, line.as_bytes()).unwrap(),
+                LineKind::TimeOutOfRange,
+                "{t}"
+            );
+        }
+        assert_eq!(
+            e.add_line(&h, b"m f=1 -9223000000000000000").unwrap(),
+            LineKind::Points(1)
+        );
+        assert_eq!(e.grid.bucket_of(i64::MIN + 1), i64::MIN);
     }
 }
