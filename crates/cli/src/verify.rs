@@ -138,6 +138,15 @@ impl Outcome {
 pub fn run(a: VerifyArgs) -> anyhow::Result<Exit> {
     let a = *a.options;
     let timeout = crate::server::check_connection(&a.server, &a.timeout, "verify", a.quiet, false)?;
+    // Before anything is read: the report is not an input (nor the schema).
+    lpconvert_send::output::check_outputs(
+        &lpconvert_send::output::with_schema(
+            &crate::shared::inputs_or_stdin(&a.inputs),
+            a.schema.as_deref(),
+        ),
+        &lpconvert_send::output::replay_outputs(None, a.report.as_deref(), None, None),
+    )
+    .map_err(anyhow::Error::msg)?;
     if let Some(path) = &a.report {
         lpconvert_send::output::check_writable(path)
             .with_context(|| format!("--report {}", path.display()))?;

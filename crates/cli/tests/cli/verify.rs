@@ -359,3 +359,66 @@ fn influxdb1_verifies_csv_through_the_schema() {
         stdout(&out)
     );
 }
+
+/// `--report` naming an input (or the schema) is a usage error found before anything is read
+/// or asked: the input is left as it was.
+#[test]
+fn verify_report_never_overwrites_an_input() {
+    let server = crate::support::FaultServer::start(|_| {
+        crate::support::Reply::with_body(
+            200,
+            r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","count_f"],"values":[[0,1]]}]}]}"#,
+        )
+    });
+    let dir = TempDir::new("verify-report");
+    let input = write_lines(&dir, "in.lp", &["m f=1 0".to_owned()]);
+    let out = run_lpconvert(
+        "verify",
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--target",
+            "influxdb1",
+            "--report",
+            &input,
+            &input,
+        ],
+        &[],
+    );
+    assert_exit(&out, 2);
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), "m f=1 0\n");
+    assert!(server.seen().is_empty(), "nothing is asked");
+}
+
+/// `replay --verify` with `--time now` or `shift:`: the server holds other timestamps than
+/// the inputs, so verify would call every point missing and `--repair` send the original
+/// times. Refused before anything is sent.
+#[test]
+fn replay_verify_refuses_a_time_shift() {
+    let server = crate::support::FaultServer::accept_all();
+    let dir = TempDir::new("verify-shift");
+    let input = write_lines(&dir, "in.lp", &["m f=1 1704067200000000000".to_owned()]);
+    for time in ["now", "shift:-1d"] {
+        let out = run_lpconvert(
+            "replay",
+            &[
+                "--url",
+                &server.url,
+                "--db",
+                "d",
+                "--time",
+                time,
+                "--verify",
+                "influxdb1",
+                "--repair",
+                &input,
+            ],
+            &[],
+        );
+        assert_exit(&out, 2);
+        assert!(stderr(&out).contains("--time"), "{}", stderr(&out));
+    }
+    assert!(server.seen().is_empty(), "nothing is sent");
+}
