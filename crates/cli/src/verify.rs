@@ -260,6 +260,7 @@ impl Job<'_> {
             bucket_ns,
             resolution_ns: self.kind.resolution_ns(),
             precision: self.inputs.precision()?,
+            quote_escapes: self.kind == ServerKind::Influxdb1,
         })
     }
 

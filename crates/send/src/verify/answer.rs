@@ -213,6 +213,7 @@ mod tests {
             bucket_ns: 3_600_000_000_000,
             resolution_ns,
             precision: Precision::Ns,
+            quote_escapes: false,
         }
     }
 

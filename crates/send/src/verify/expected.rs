@@ -22,6 +22,9 @@ pub struct Grid {
     pub resolution_ns: i64,
     /// Precision of the timestamps in the lines.
     pub precision: Precision,
+    /// The server reads `\"` in a measurement or field key as `"` (InfluxDB 1.x does; its
+    /// tags keep the backslash).
+    pub quote_escapes: bool,
 }
 
 impl Grid {
@@ -46,6 +49,50 @@ impl Grid {
     }
 }
 
+/// `\"` read as `"` in an already unescaped name (other pairs kept whole).
+fn unescape_quotes(name: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    if memchr::memmem::find(&name, b"\\\"").is_none() {
+        return name;
+    }
+    let mut out = Vec::with_capacity(name.len());
+    let mut i = 0;
+    while i < name.len() {
+        if name[i] == b'\\' && i + 1 < name.len() {
+            if name[i + 1] != b'"' {
+                out.push(b'\\');
+            }
+            out.push(name[i + 1]);
+            i += 2;
+        } else {
+            out.push(name[i]);
+            i += 1;
+        }
+    }
+    Cow::Owned(out)
+}
+
+impl Grid {
+    /// A measurement as the server stores it.
+    pub fn measurement<'a>(&self, raw: &'a [u8]) -> Cow<'a, [u8]> {
+        let name = unescape_measurement(raw);
+        if self.quote_escapes {
+            unescape_quotes(name)
+        } else {
+            name
+        }
+    }
+
+    /// A field key as the server stores it.
+    fn field<'a>(&self, raw: &'a [u8]) -> Cow<'a, [u8]> {
+        let name = unescape_key(raw);
+        if self.quote_escapes {
+            unescape_quotes(name)
+        } else {
+            name
+        }
+    }
+}
+
 /// A tag's key and value, unescaped.
 type Tag<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
 
@@ -62,11 +109,12 @@ pub struct LinePoint<'a> {
 /// The points of `line` (which has a timestamp `ns`, already cut), each with its key.
 pub fn line_points<'a>(
     hasher: &KeyHasher,
+    grid: &Grid,
     line: &Line<'a>,
     ns: i64,
     mut each: impl FnMut(LinePoint<'a>),
 ) {
-    let measurement = unescape_measurement(line.measurement);
+    let measurement = grid.measurement(line.measurement);
     let mut tags: Vec<Tag<'_>> = line
         .tags()
         .map(|(k, v)| (unescape_key(k), unescape_key(v)))
@@ -74,7 +122,7 @@ pub fn line_points<'a>(
     tags.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let tag_refs: Vec<(&[u8], &[u8])> = tags.iter().map(|(k, v)| (&**k, &**v)).collect();
     for (raw_field, value) in line.fields() {
-        let field = unescape_key(raw_field);
+        let field = grid.field(raw_field);
         let key = hasher.key(&PointRef {
             measurement: &measurement,
             tags: &tag_refs,
@@ -136,14 +184,14 @@ impl Expected {
             return Ok(LineKind::TimeOutOfRange);
         };
         let bucket = self.grid.bucket_of(ns);
-        let measurement = unescape_measurement(parsed.measurement);
+        let measurement = self.grid.measurement(parsed.measurement);
         let buckets = match self.keys.get_mut(&*measurement) {
             Some(b) => b,
             None => self.keys.entry(measurement.into_owned()).or_default(),
         };
         let keys = buckets.entry(bucket).or_default();
         let mut n = 0;
-        line_points(hasher, &parsed, ns, |p| {
+        line_points(hasher, &self.grid, &parsed, ns, |p| {
             keys.push(p.key);
             n += 1;
         });
@@ -197,6 +245,7 @@ mod tests {
             bucket_ns: 10,
             resolution_ns,
             precision: Precision::Ns,
+            quote_escapes: false,
         }
     }
 
@@ -243,12 +292,35 @@ mod tests {
     }
 
     #[test]
+    fn influxdb1_reads_escaped_quotes_in_measurements_and_field_keys_only() {
+        let h = KeyHasher::new();
+        let g = Grid {
+            quote_escapes: true,
+            ..grid(1)
+        };
+        let mut e = Expected::new(g);
+        e.add_line(&h, br#"q\"m\,x,t\"k=v\"v f\"k=1 5"#).unwrap();
+        let p = e.finish();
+        assert_eq!(p.measurements[0].0, r#"q"m,x"#);
+        let tags: &[(&[u8], &[u8])] = &[(br#"t\"k"#, br#"v\"v"#)];
+        let want = h.key(&PointRef {
+            measurement: br#"q"m,x"#,
+            tags,
+            field: b"f\"k",
+            time: 5,
+        });
+        assert_eq!(p.measurements[0].1[&0], vec![want]);
+        assert_eq!(grid(1).measurement(br#"q\"m"#), &br#"q\"m"#[..]);
+    }
+
+    #[test]
     fn a_bucket_before_the_first_nanosecond_is_out_of_range() {
         let h = KeyHasher::new();
         let mut e = Expected::new(Grid {
             bucket_ns: 3_600_000_000_000,
             resolution_ns: 1_000_000,
             precision: Precision::Ns,
+            quote_escapes: false,
         });
         for t in ["-9223372036854775806", "-9223372036800000000"] {
             let line = format!("m f=1 {t}");

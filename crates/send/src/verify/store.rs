@@ -296,6 +296,7 @@ mod tests {
                 bucket_ns: 3_600_000_000_000,
                 resolution_ns: 1,
                 precision: Precision::Ns,
+                quote_escapes: false,
             },
             hasher: &hasher,
             measurements: vec!["m\"x".into()],
