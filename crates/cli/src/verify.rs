@@ -287,7 +287,11 @@ impl Job<'_> {
             self.timeout,
             self.check.repair_concurrency.max(1),
         )?;
-        let hasher = KeyHasher::new();
+        // VictoriaMetrics adds `db` from --db to the lines without one.
+        let hasher = match (&target.db, self.kind) {
+            (Some(db), ServerKind::VictoriaMetrics) => KeyHasher::without_tag(b"db", db.as_bytes()),
+            _ => KeyHasher::new(),
+        };
         let started = Instant::now();
         let mut expected = Expected::new(grid);
         let read = count(&self.inputs, &hasher, &mut expected)?;
@@ -302,6 +306,7 @@ impl Job<'_> {
             grid,
             hasher: &hasher,
             measurements: points.measurements.iter().map(|(m, _)| m.clone()).collect(),
+            db_tags: points.db_tags,
         };
         let started = Instant::now();
         let first = settled(&store, &points)?;

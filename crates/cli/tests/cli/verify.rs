@@ -489,3 +489,37 @@ fn victoria_metrics_odd_points_verify() {
 fn influxdb1_odd_points_verify() {
     odd_points_verify("influxdb1");
 }
+
+/// VictoriaMetrics: a line with its own `db` tag keeps it (the server adds `--db`'s only to
+/// lines without one). Verify must not call such points missing, nor `--repair` store them
+/// twice; a `db` tag equal to `--db` is the same series as none.
+#[test]
+fn victoria_metrics_lines_with_their_own_db_tag() {
+    let server = start_victoria_metrics();
+    let dir = TempDir::new("verify-vm-db");
+    let t = T0 * 1_000_000_000;
+    let lines = vec![
+        format!("own,db=other f=1 {t}"),
+        format!("own f=2 {t}"),
+        format!("own,db=vdb g=3 {t}"),
+    ];
+    let file = write_lines(&dir, "db.lp", &lines);
+    let out = run_lpconvert("replay", &["--url", &server.url, "--db", "vdb", &file], &[]);
+    assert_exit(&out, 0);
+    let args = [
+        "--url",
+        &server.url,
+        "--db",
+        "vdb",
+        "--target",
+        "victoriametrics",
+        "--repair",
+        &file,
+    ];
+    let out = run_lpconvert("verify", &args, &[]);
+    assert_eq!(stdout(&out), "", "{}", stderr(&out));
+    assert_exit(&out, 0);
+    let samples = victoria_samples(&server.url);
+    assert_eq!(samples.len(), 3, "{samples:?}");
+    assert!(samples.values().all(|&n| n == 1), "{samples:?}");
+}

@@ -112,17 +112,15 @@ struct ExportLine {
     timestamps: Vec<i64>,
 }
 
-/// What a VictoriaMetrics export is read for: the measurement queried, the longer input
-/// measurements its selector also matches (their metrics are theirs), and the `db` label
-/// to drop.
+/// What a VictoriaMetrics export is read for: the measurement queried, and the longer input
+/// measurements its selector also matches (their metrics are theirs). The `db` label
+/// `--db` adds is left out by the hasher ([`KeyHasher::without_tag`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ExportScope<'a> {
     /// The measurement.
     pub measurement: &'a str,
     /// Input measurements that start with `measurement_`.
     pub longer: &'a [String],
-    /// `--db`: the label replay's v1 writes add.
-    pub db: Option<&'a str>,
 }
 
 /// VictoriaMetrics `/api/v1/export` (JSON lines, millisecond timestamps): the key of every
@@ -154,7 +152,7 @@ pub fn victoria_export(
         let tags: Vec<(&[u8], &[u8])> = l
             .metric
             .iter()
-            .filter(|(k, _)| *k != "__name__" && !(scope.db.is_some() && *k == "db"))
+            .filter(|(k, _)| *k != "__name__")
             .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
             .collect();
         for ms in l.timestamps {
@@ -260,8 +258,12 @@ mod tests {
         let scope = ExportScope {
             measurement: "m x",
             longer: &longer,
-            db: Some("d"),
         };
+        // The `db` label `--db` added is left out of the keys, as the input has no `db` tag.
+        let h = KeyHasher::without_tag(b"db", b"d");
+        let mut e = super::super::expected::Expected::new(grid(1_000_000));
+        e.add_line(&h, b"m\\ x,b=2,a=1 f=1,g=2 1000000").unwrap();
+        let want = e.finish().measurements[0].1[&0].clone();
         victoria_export(body, &scope, &h, &grid(1_000_000), &mut out).unwrap();
         let mut got = out[&0].clone();
         got.sort_unstable();

@@ -155,6 +155,7 @@ pub enum LineKind {
 #[derive(Debug)]
 pub struct Expected {
     grid: Grid,
+    db_tags: bool,
     keys: HashMap<Vec<u8>, BTreeMap<i64, Vec<u128>>>,
 }
 
@@ -163,6 +164,7 @@ impl Expected {
     pub fn new(grid: Grid) -> Expected {
         Expected {
             grid,
+            db_tags: false,
             keys: HashMap::new(),
         }
     }
@@ -177,6 +179,7 @@ impl Expected {
             return Ok(LineKind::NotALine);
         }
         let parsed = parse_line(line)?;
+        self.db_tags |= parsed.tags().any(|(k, _)| k == b"db");
         let Some(ts) = parsed.timestamp else {
             return Ok(LineKind::NoTimestamp);
         };
@@ -213,7 +216,10 @@ impl Expected {
             })
             .collect();
         measurements.sort_by(|a, b| a.0.cmp(&b.0));
-        Points { measurements }
+        Points {
+            measurements,
+            db_tags: self.db_tags,
+        }
     }
 }
 
@@ -223,6 +229,8 @@ impl Expected {
 pub struct Points {
     /// (measurement, bucket start -> sorted distinct keys).
     pub measurements: Vec<(String, BTreeMap<i64, Vec<u128>>)>,
+    /// Some line has a `db` tag of its own (VictoriaMetrics keeps it instead of `--db`'s).
+    pub db_tags: bool,
 }
 
 impl Points {

@@ -10,6 +10,8 @@ use std::hash::{BuildHasher, Hasher};
 pub struct KeyHasher {
     a: RandomState,
     b: RandomState,
+    /// A tag left out of every key (key, value): see [`KeyHasher::without_tag`].
+    without: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 /// A point as its unescaped parts; `tags` sorted by key.
@@ -31,18 +33,32 @@ impl KeyHasher {
         KeyHasher::default()
     }
 
+    /// A hasher whose keys leave out the tag `key=value`: the label a server adds to lines
+    /// that lack it (VictoriaMetrics' `db` from `--db`), so that a line without it, a line
+    /// with it and the series stored agree.
+    pub fn without_tag(key: &[u8], value: &[u8]) -> KeyHasher {
+        KeyHasher {
+            without: Some((key.to_vec(), value.to_vec())),
+            ..KeyHasher::default()
+        }
+    }
+
     /// The key of `point`. 0xFF and 0xFE (never in UTF-8) separate the parts.
     pub fn key(&self, point: &PointRef<'_>) -> u128 {
-        let hi = feed(self.a.build_hasher(), point);
-        let lo = feed(self.b.build_hasher(), point);
+        let without = self.without.as_ref().map(|(k, v)| (&k[..], &v[..]));
+        let hi = feed(self.a.build_hasher(), point, without);
+        let lo = feed(self.b.build_hasher(), point, without);
         (u128::from(hi) << 64) | u128::from(lo)
     }
 }
 
-fn feed(mut h: impl Hasher, p: &PointRef<'_>) -> u64 {
+fn feed(mut h: impl Hasher, p: &PointRef<'_>, without: Option<(&[u8], &[u8])>) -> u64 {
     h.write(p.measurement);
     h.write_u8(0xFF);
-    for (k, v) in p.tags {
+    for &(k, v) in p.tags {
+        if Some((k, v)) == without {
+            continue;
+        }
         h.write(k);
         h.write_u8(0xFF);
         h.write(v);
@@ -83,5 +99,20 @@ mod tests {
         ] {
             assert_ne!(h.key(&p), h.key(&q));
         }
+    }
+
+    #[test]
+    fn the_added_tag_is_left_out_with_its_value_only() {
+        let h = KeyHasher::without_tag(b"db", b"d");
+        let p = PointRef {
+            measurement: b"m",
+            tags: &[(b"a", b"1")],
+            field: b"f",
+            time: 5,
+        };
+        let with: &[(&[u8], &[u8])] = &[(b"a", b"1"), (b"db", b"d")];
+        let other: &[(&[u8], &[u8])] = &[(b"a", b"1"), (b"db", b"e")];
+        assert_eq!(h.key(&p), h.key(&PointRef { tags: with, ..p }));
+        assert_ne!(h.key(&p), h.key(&PointRef { tags: other, ..p }));
     }
 }

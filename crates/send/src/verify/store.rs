@@ -77,6 +77,9 @@ pub struct Store<'a> {
     pub hasher: &'a KeyHasher,
     /// Every measurement of the inputs (VictoriaMetrics: which metric is whose).
     pub measurements: Vec<String>,
+    /// Some input line has its own `db` tag: VictoriaMetrics stores it instead of `--db`, so
+    /// the selector does not filter on `db` (the hasher leaves `--db`'s out of the keys).
+    pub db_tags: bool,
 }
 
 impl Store<'_> {
@@ -130,7 +133,8 @@ impl Store<'_> {
         (start, end): (i64, i64),
         out: &mut FoundKeys,
     ) -> Result<(), VerifyError> {
-        let selector = query::victoria_selector(m, self.db.as_deref());
+        let db = self.db.as_deref().filter(|_| !self.db_tags);
+        let selector = query::victoria_selector(m, db);
         let (from, to) = (start / 1_000_000, end / 1_000_000 - 1);
         let url = self.endpoint.server.join(
             "/api/v1/export",
@@ -150,7 +154,6 @@ impl Store<'_> {
         let scope = ExportScope {
             measurement: m,
             longer: &longer,
-            db: self.db.as_deref(),
         };
         answer::victoria_export(&body, &scope, self.hasher, &self.grid, out)
             .map_err(|e| VerifyError(format!("export of {m}: {e}")))
@@ -300,6 +303,7 @@ mod tests {
             },
             hasher: &hasher,
             measurements: vec!["m\"x".into()],
+            db_tags: false,
         };
         let expected = BTreeMap::from([(0, vec![1, 2, 3]), (3_600_000_000_000, vec![4, 5])]);
         let Found::Counts(c) = store.read("m\"x", &expected).unwrap() else {
