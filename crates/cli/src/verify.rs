@@ -287,9 +287,9 @@ impl Job<'_> {
             self.timeout,
             self.check.repair_concurrency.max(1),
         )?;
-        // VictoriaMetrics adds `db` from --db to the lines without one.
-        let hasher = match (&target.db, self.kind) {
-            (Some(db), ServerKind::VictoriaMetrics) => KeyHasher::without_tag(b"db", db.as_bytes()),
+        // VictoriaMetrics: metric names, and `db` from --db added to the lines without one.
+        let hasher = match self.kind {
+            ServerKind::VictoriaMetrics => KeyHasher::victoria_metrics(target.db.as_deref()),
             _ => KeyHasher::new(),
         };
         let started = Instant::now();

@@ -523,3 +523,52 @@ fn victoria_metrics_lines_with_their_own_db_tag() {
     assert_eq!(samples.len(), 3, "{samples:?}");
     assert!(samples.values().all(|&n| n == 1), "{samples:?}");
 }
+
+/// VictoriaMetrics: two measurements can make one metric name (`a_b` + `c` and `a` + `b_c`
+/// are both `a_b_c`). Each sample counts for the measurement that expects it: none is
+/// missing or extra for the other, and `--repair` sends only what is really missing.
+#[test]
+fn victoria_metrics_shared_metric_names() {
+    let server = start_victoria_metrics();
+    let dir = TempDir::new("verify-vm-names");
+    let t = T0 * 1_000_000_000;
+    let ms = 1_000_000;
+    let lines = vec![
+        format!("a_b c=1 {t}"),
+        format!("a b_c=2 {}", t + ms),
+        format!("a d=3 {t}"),
+        format!("a_b c=4 {}", t + 3 * ms),
+    ];
+    let part = write_lines(&dir, "part.lp", &lines[..2]);
+    let all = write_lines(&dir, "all.lp", &lines);
+    let out = run_lpconvert("replay", &["--url", &server.url, "--db", "vdb", &part], &[]);
+    assert_exit(&out, 0);
+    let verify = |file: &str, repair: bool| {
+        let mut args = vec![
+            "--url",
+            &server.url,
+            "--db",
+            "vdb",
+            "--target",
+            "victoriametrics",
+            file,
+        ];
+        if repair {
+            args.push("--repair");
+        }
+        run_lpconvert("verify", &args, &[])
+    };
+    let out = verify(&part, false);
+    assert_eq!(stdout(&out), "", "{}", stderr(&out));
+    assert_exit(&out, 0);
+    let out = verify(&all, true);
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("repair sent 2 missing points"),
+        "{}",
+        stderr(&out)
+    );
+    let samples = victoria_samples(&server.url);
+    assert_eq!(samples.len(), 4, "{samples:?}");
+    assert!(samples.values().all(|&n| n == 1), "{samples:?}");
+}

@@ -112,15 +112,27 @@ struct ExportLine {
     timestamps: Vec<i64>,
 }
 
-/// What a VictoriaMetrics export is read for: the measurement queried, and the longer input
-/// measurements its selector also matches (their metrics are theirs). The `db` label
-/// `--db` adds is left out by the hasher ([`KeyHasher::without_tag`]).
+/// What a VictoriaMetrics export is read for: the measurement queried, and the input
+/// measurements that can make the same metric names (`a_b_c` is `a_b` + `c` or `a` + `b_c`):
+/// a sample the measurement does not expect is left to the one that expects it, or to the
+/// longer measurement whose metric it is. The hasher joins metric names and leaves out the
+/// `db` label of `--db` ([`KeyHasher::victoria_metrics`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ExportScope<'a> {
     /// The measurement.
     pub measurement: &'a str,
     /// Input measurements that start with `measurement_`.
     pub longer: &'a [String],
+    /// The points the measurement expects, per bucket (sorted).
+    pub expected: &'a BTreeMap<i64, Vec<u128>>,
+    /// The points expected by the input measurements `measurement` starts with (then `_`).
+    pub shorter: &'a [&'a BTreeMap<i64, Vec<u128>>],
+}
+
+fn expects(points: &BTreeMap<i64, Vec<u128>>, bucket: i64, key: u128) -> bool {
+    points
+        .get(&bucket)
+        .is_some_and(|k| k.binary_search(&key).is_ok())
 }
 
 /// VictoriaMetrics `/api/v1/export` (JSON lines, millisecond timestamps): the key of every
@@ -142,13 +154,11 @@ pub fn victoria_export(
         let Some(field) = name.strip_prefix(&prefix) else {
             continue;
         };
-        if scope.longer.iter().any(|m| {
+        let longers = scope.longer.iter().any(|m| {
             name.len() > m.len() + 1
                 && name.starts_with(m.as_str())
                 && name.as_bytes()[m.len()] == b'_'
-        }) {
-            continue;
-        }
+        });
         let tags: Vec<(&[u8], &[u8])> = l
             .metric
             .iter()
@@ -157,14 +167,19 @@ pub fn victoria_export(
             .collect();
         for ms in l.timestamps {
             let time = ms.saturating_mul(1_000_000);
-            out.entry(grid.bucket_of(time))
-                .or_default()
-                .push(hasher.key(&PointRef {
-                    measurement: scope.measurement.as_bytes(),
-                    tags: &tags,
-                    field: field.as_bytes(),
-                    time,
-                }));
+            let bucket = grid.bucket_of(time);
+            let key = hasher.key(&PointRef {
+                measurement: scope.measurement.as_bytes(),
+                tags: &tags,
+                field: field.as_bytes(),
+                time,
+            });
+            if !expects(scope.expected, bucket, key)
+                && (longers || scope.shorter.iter().any(|s| expects(s, bucket, key)))
+            {
+                continue;
+            }
+            out.entry(bucket).or_default().push(key);
         }
     }
     Ok(())
@@ -255,15 +270,18 @@ mod tests {
                     {\"metric\":{\"__name__\":\"m x_g\",\"db\":\"d\",\"a\":\"1\",\"b\":\"2\"},\"values\":[2],\"timestamps\":[1]}\n\
                     {\"metric\":{\"__name__\":\"m x_y_g\",\"db\":\"d\"},\"values\":[2],\"timestamps\":[1]}\n";
         let longer = ["m x_y".to_string()];
+        // The `db` label `--db` added is left out of the keys, as the input has no `db` tag.
+        let h = KeyHasher::victoria_metrics(Some("d"));
+        let mut e = super::super::expected::Expected::new(grid(1_000_000));
+        e.add_line(&h, b"m\\ x,b=2,a=1 f=1,g=2 1000000").unwrap();
+        let expected = e.finish().measurements.remove(0).1;
+        let want = expected[&0].clone();
         let scope = ExportScope {
             measurement: "m x",
             longer: &longer,
+            expected: &expected,
+            shorter: &[],
         };
-        // The `db` label `--db` added is left out of the keys, as the input has no `db` tag.
-        let h = KeyHasher::without_tag(b"db", b"d");
-        let mut e = super::super::expected::Expected::new(grid(1_000_000));
-        e.add_line(&h, b"m\\ x,b=2,a=1 f=1,g=2 1000000").unwrap();
-        let want = e.finish().measurements[0].1[&0].clone();
         victoria_export(body, &scope, &h, &grid(1_000_000), &mut out).unwrap();
         let mut got = out[&0].clone();
         got.sort_unstable();

@@ -50,6 +50,13 @@ const AFTER_FLUSH: Duration = Duration::from_secs(1);
 /// Attempts of one query when the server cannot be reached or answers 5xx.
 const ATTEMPTS: u32 = 3;
 
+/// A measurement, its expected points, and those of the measurements it starts with.
+type Family<'a> = (
+    &'a str,
+    &'a BTreeMap<i64, Vec<u128>>,
+    &'a [&'a BTreeMap<i64, Vec<u128>>],
+);
+
 /// What a server holds for one measurement's range.
 #[derive(Debug)]
 pub enum Found {
@@ -129,7 +136,7 @@ impl Store<'_> {
 
     fn export(
         &self,
-        m: &str,
+        (m, expected, shorter): Family<'_>,
         (start, end): (i64, i64),
         out: &mut FoundKeys,
     ) -> Result<(), VerifyError> {
@@ -154,6 +161,8 @@ impl Store<'_> {
         let scope = ExportScope {
             measurement: m,
             longer: &longer,
+            expected,
+            shorter,
         };
         answer::victoria_export(&body, &scope, self.hasher, &self.grid, out)
             .map_err(|e| VerifyError(format!("export of {m}: {e}")))
@@ -174,8 +183,15 @@ impl Store<'_> {
     }
 
     /// What the server holds of measurement `m` from the first to the last bucket of
-    /// `expected` (the buckets between them included: points there are extra).
-    pub fn read(&self, m: &str, expected: &BTreeMap<i64, Vec<u128>>) -> Result<Found, VerifyError> {
+    /// `expected` (the buckets between them included: points there are extra). `shorter`:
+    /// the points of the input measurements `m` starts with, then `_` (VictoriaMetrics: their
+    /// metric names can be `m`'s).
+    pub fn read(
+        &self,
+        m: &str,
+        expected: &BTreeMap<i64, Vec<u128>>,
+        shorter: &[&BTreeMap<i64, Vec<u128>>],
+    ) -> Result<Found, VerifyError> {
         let (Some(first), Some(last)) = (expected.keys().next(), expected.keys().next_back())
         else {
             return Ok(Found::Counts(BTreeMap::new()));
@@ -204,12 +220,12 @@ impl Store<'_> {
                 let mut points = 0;
                 for (bucket, keys) in expected {
                     if points > 0 && points + keys.len() > WINDOW_POINTS {
-                        self.export(m, (start, *bucket), &mut out)?;
+                        self.export((m, expected, shorter), (start, *bucket), &mut out)?;
                         (start, points) = (*bucket, 0);
                     }
                     points += keys.len();
                 }
-                self.export(m, (start, end), &mut out)?;
+                self.export((m, expected, shorter), (start, end), &mut out)?;
                 Ok(Found::Keys(out))
             }
         }
@@ -225,7 +241,9 @@ impl Store<'_> {
                 answer::influxql_points(&body, m, self.hasher, &self.grid, &mut out)
                     .map_err(|e| VerifyError(format!("measurement {m:?}: {e}")))?;
             }
-            ServerKind::VictoriaMetrics => self.export(m, range, &mut out)?,
+            ServerKind::VictoriaMetrics => {
+                self.export((m, &BTreeMap::new(), &[]), range, &mut out)?
+            }
             ServerKind::Influxdb2 | ServerKind::Influxdb3 => {
                 return Err(VerifyError(format!(
                     "reading points back from {:?} is not implemented",
@@ -306,7 +324,7 @@ mod tests {
             db_tags: false,
         };
         let expected = BTreeMap::from([(0, vec![1, 2, 3]), (3_600_000_000_000, vec![4, 5])]);
-        let Found::Counts(c) = store.read("m\"x", &expected).unwrap() else {
+        let Found::Counts(c) = store.read("m\"x", &expected, &[]).unwrap() else {
             panic!("counts expected");
         };
         assert_eq!(c, BTreeMap::from([(0, 3), (3_600_000_000_000, 2)]));
