@@ -137,7 +137,10 @@ impl Outcome {
 /// Runs `lpconvert verify`; returns the exit status.
 pub fn run(a: VerifyArgs) -> anyhow::Result<Exit> {
     let a = *a.options;
-    let timeout = crate::server::check_connection(&a.server, &a.timeout, "verify", a.quiet, false)?;
+    let env_precision =
+        a.precision.is_none() && a.schema.is_none() && crate::server::env_precision().is_some();
+    let timeout =
+        crate::server::check_connection(&a.server, &a.timeout, "verify", a.quiet, env_precision)?;
     // Before anything is read: the report is not an input (nor the schema).
     lpconvert_send::output::check_outputs(
         &lpconvert_send::output::with_schema(

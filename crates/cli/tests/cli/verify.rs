@@ -572,3 +572,50 @@ fn victoria_metrics_shared_metric_names() {
     assert_eq!(samples.len(), 4, "{samples:?}");
     assert!(samples.values().all(|&n| n == 1), "{samples:?}");
 }
+
+/// `INFLUX_PRECISION` sets the input's precision for verify as for replay: `replay --verify`
+/// without `--precision` reads the timestamps as the replay sent them (else every point
+/// would be missing, and `--repair` would write them at other times).
+#[test]
+fn influxdb1_verify_reads_influx_precision_as_replay_does() {
+    let server = start_influxdb_with(&["vdb"]);
+    let dir = TempDir::new("verify-env-precision");
+    let file = write_lines(&dir, "s.lp", &lines(0..100, "h"));
+    let env = [("INFLUX_PRECISION", "s")];
+    let args = [
+        "--url",
+        &server.url,
+        "--db",
+        "vdb",
+        "--verify",
+        "influxdb1",
+        "--repair",
+        &file,
+    ];
+    let out = run_lpconvert("replay", &args, &env);
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("100 lines acknowledged, 200 of 200 points verified"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_lpconvert(
+        "verify",
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "vdb",
+            "--target",
+            "influxdb1",
+            &file,
+        ],
+        &env,
+    );
+    assert_exit(&out, 0);
+    assert_eq!(
+        influx_points(&server.url).len(),
+        200,
+        "nothing written at other times"
+    );
+}
