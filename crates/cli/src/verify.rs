@@ -137,7 +137,19 @@ impl Outcome {
 /// Runs `lpconvert verify`; returns the exit status.
 pub fn run(a: VerifyArgs) -> anyhow::Result<Exit> {
     let a = *a.options;
-    let timeout = crate::server::check_connection(&a.server, &a.timeout, "verify", a.quiet, false)?;
+    let env_precision =
+        a.precision.is_none() && a.schema.is_none() && crate::server::env_precision().is_some();
+    let timeout =
+        crate::server::check_connection(&a.server, &a.timeout, "verify", a.quiet, env_precision)?;
+    // Before anything is read: the report is not an input (nor the schema).
+    lpconvert_send::output::check_outputs(
+        &lpconvert_send::output::with_schema(
+            &crate::shared::inputs_or_stdin(&a.inputs),
+            a.schema.as_deref(),
+        ),
+        &lpconvert_send::output::replay_outputs(None, a.report.as_deref(), None, None),
+    )
+    .map_err(anyhow::Error::msg)?;
     if let Some(path) = &a.report {
         lpconvert_send::output::check_writable(path)
             .with_context(|| format!("--report {}", path.display()))?;
@@ -251,6 +263,7 @@ impl Job<'_> {
             bucket_ns,
             resolution_ns: self.kind.resolution_ns(),
             precision: self.inputs.precision()?,
+            quote_escapes: self.kind == ServerKind::Influxdb1,
         })
     }
 
@@ -277,7 +290,11 @@ impl Job<'_> {
             self.timeout,
             self.check.repair_concurrency.max(1),
         )?;
-        let hasher = KeyHasher::new();
+        // VictoriaMetrics: metric names, and `db` from --db added to the lines without one.
+        let hasher = match self.kind {
+            ServerKind::VictoriaMetrics => KeyHasher::victoria_metrics(target.db.as_deref()),
+            _ => KeyHasher::new(),
+        };
         let started = Instant::now();
         let mut expected = Expected::new(grid);
         let read = count(&self.inputs, &hasher, &mut expected)?;
@@ -292,6 +309,7 @@ impl Job<'_> {
             grid,
             hasher: &hasher,
             measurements: points.measurements.iter().map(|(m, _)| m.clone()).collect(),
+            db_tags: points.db_tags,
         };
         let started = Instant::now();
         let first = settled(&store, &points)?;
