@@ -312,7 +312,7 @@ impl Job<'_> {
             db_tags: points.db_tags,
         };
         let started = Instant::now();
-        let first = settled(&store, &points)?;
+        let first = settled(&store, &points, None)?;
         let queried = started.elapsed().as_secs_f64();
         self.print_read(&read);
         self.print_verification(&first, "");
@@ -325,7 +325,7 @@ impl Job<'_> {
             let (body, sent_points) = missing_lines(&self.inputs, &mut missing)?;
             let lines = body.iter().filter(|&&b| b == b'\n').count() as u64;
             let acked = self.send(&target, transport.as_ref(), body)?;
-            let after = settled(&store, &points)?;
+            let after = settled(&store, &points, Some(first.missing))?;
             if !self.quiet {
                 note!(
                     "{}: repair sent {sent_points} missing points in {lines} lines, {acked} acknowledged",
@@ -451,22 +451,37 @@ impl Job<'_> {
 }
 
 /// Verifies. VictoriaMetrics may show series created in the last seconds later, even after
-/// its flush (up to about 8 s measured with 1.79): while points are missing there, asks again
-/// after each pause of [`SETTLE`], and stops early once an answer repeats after 4.5 s of
-/// pauses (so `--repair` does not send points that were only not yet visible).
-fn settled(store: &Store<'_>, points: &verify::Points) -> anyhow::Result<Verification> {
+/// its flush (up to about 8 s measured with 1.79, longer on a loaded machine or just after a
+/// restart): while points are missing there, asks again after each pause of [`SETTLE`], and
+/// stops early once an answer repeats after 4.5 s of pauses (so `--repair` does not send
+/// points that were only not yet visible). After a repair (`repaired_from`: the points
+/// missing before it), an answer still showing that many missing is not taken as settled:
+/// the repair's points were acknowledged, so it asks again, while the answer changes or
+/// shows none of them, for up to [`REPAIR_PATIENCE`].
+fn settled(
+    store: &Store<'_>,
+    points: &verify::Points,
+    repaired_from: Option<u64>,
+) -> anyhow::Result<Verification> {
     let mut v = verify::verify(store, points)?;
     let mut waited = Duration::ZERO;
-    for pause in SETTLE {
-        if v.missing == 0 || store.kind != ServerKind::VictoriaMetrics {
+    let mut pauses = SETTLE.iter().copied().chain(std::iter::repeat(SETTLE[2]));
+    while v.missing > 0 && store.kind == ServerKind::VictoriaMetrics {
+        let limit = if repaired_from.is_some() {
+            REPAIR_PATIENCE
+        } else {
+            SETTLE.iter().sum()
+        };
+        let Some(pause) = pauses.next().filter(|_| waited < limit) else {
             break;
-        }
+        };
         std::thread::sleep(pause);
         waited += pause;
         let again = verify::verify(store, points)?;
         let same = (again.missing, again.extra) == (v.missing, v.extra);
         v = again;
-        if same && waited >= Duration::from_millis(4500) {
+        let still_unseen = repaired_from == Some(v.missing);
+        if same && !still_unseen && waited >= Duration::from_millis(4500) {
             break;
         }
     }
@@ -479,6 +494,9 @@ const SETTLE: [Duration; 3] = [
     Duration::from_secs(3),
     Duration::from_secs(5),
 ];
+
+/// The longest wait for the points a repair sent to show.
+const REPAIR_PATIENCE: Duration = Duration::from_secs(30);
 
 /// `ns` as RFC 3339 UTC (`2024-01-01T00:00:00Z`, a fraction when not whole seconds; years
 /// 0 to 9999, else `Nns`).
