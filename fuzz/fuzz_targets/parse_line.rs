@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use lpconvert_lp::parse::{find_timestamp, parse_line};
-use lpconvert_lp::target::{fast_valid, target_rules, Target};
+use lpconvert_lp::target::{fast_valid, slow_check, Rules, Target, Verdict};
 
 fuzz_target!(|data: &[u8]| {
     let line = data.split(|&b| b == b'\n').next().unwrap_or(&[]);
@@ -23,13 +23,12 @@ fuzz_target!(|data: &[u8]| {
         Some(Target::Influxdb3),
         Some(Target::VictoriaMetrics),
     ] {
-        if fast_valid(line, t) {
-            let l = parsed
-                .as_ref()
-                .expect("fast path accepted a line the parser refuses");
-            assert!(
-                target_rules(line, l, t).is_ok(),
-                "fast path ignored a target rule"
+        let rules = Rules::new(t, 1_700_000_000_000_000_000);
+        if fast_valid(line, &rules) {
+            assert_eq!(
+                slow_check(line, &rules),
+                Ok(Verdict::Point),
+                "fast path accepted a line the slow path refuses"
             );
         }
     }

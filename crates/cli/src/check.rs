@@ -5,13 +5,10 @@ use crate::convert::outputs_of;
 use crate::exit::{is_closed, stdout_error, Exit, StdoutClosed};
 use lpconvert_engine::input::list::Accept;
 use lpconvert_engine::{check_inputs, Counters, EngineError, Flow, Reject, Sink};
-use lpconvert_lp::target::Target;
+use lpconvert_lp::target::{Rules, Target};
 use lpconvert_send::output::check_outputs;
 use std::io::{self, Write};
 use std::time::Instant;
-
-/// Bad lines printed; all are counted.
-const MAX_PRINTED: u64 = 100;
 
 /// Options of `lpconvert check`.
 #[derive(clap::Args, Debug)]
@@ -21,6 +18,14 @@ pub struct CheckArgs {
     pub inputs: Vec<String>,
     #[command(flatten)]
     pub list: crate::inputs::ListArgs,
+    /// Print at most N bad lines (all are counted); every bad line is printed without it.
+    #[arg(long, value_name = "N")]
+    pub max_errors: Option<u64>,
+    /// The time taken as now for time-dependent rules (VictoriaMetrics: timestamp 0 is
+    /// stored at the time of writing, more than 2 days ahead is dropped): RFC 3339 or
+    /// nanoseconds since the epoch. Default: the current time.
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<i64>,
     /// Also flag what this server refuses or reads differently.
     #[arg(long, value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
     pub target: Option<String>,
@@ -31,9 +36,21 @@ pub struct CheckArgs {
     pub quiet: bool,
 }
 
+/// `--now`: RFC 3339 or integer nanoseconds.
+fn parse_now(s: &str) -> Result<i64, String> {
+    if let Ok(ns) = s.parse::<i64>() {
+        return Ok(ns);
+    }
+    let utc = lpconvert_schema::Zone::parse("UTC").map_err(|e| e.to_string())?;
+    lpconvert_schema::time::parse_rfc3339(s.as_bytes(), &utc)
+        .map_err(|e| format!("`{s}`: {e} (or nanoseconds since the epoch)"))
+}
+
 struct CheckSink<W: Write> {
     out: W,
     printed: u64,
+    /// Bad lines printed at most (`--max-errors`).
+    limit: u64,
     /// An input could not be read to its end.
     io_error: bool,
     /// Inputs checked to their end.
@@ -50,7 +67,7 @@ impl<W: Write> Sink for CheckSink<W> {
     }
 
     fn reject(&mut self, r: &Reject<'_>, _header: Option<&[u8]>) -> io::Result<()> {
-        if self.printed < MAX_PRINTED {
+        if self.printed < self.limit {
             writeln!(self.out, "{}:{}: {}", r.file, r.line, r.message)?;
         }
         self.printed += 1;
@@ -78,6 +95,11 @@ impl<W: Write> Sink for CheckSink<W> {
 /// was closed before the end).
 pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     let target = a.target.as_deref().and_then(Target::parse);
+    let rules = match a.now {
+        Some(now) => Rules::new(target, now),
+        None => Rules::now(target),
+    };
+    let limit = a.max_errors.unwrap_or(u64::MAX);
     let inputs = crate::inputs::list(&a.inputs, &a.list, Accept::LineProtocol)?;
     // `check a.lp > a.lp`: the shell emptied the input; say so rather than call it valid.
     check_outputs(&inputs, &outputs_of(None, None)).map_err(anyhow::Error::msg)?;
@@ -86,11 +108,12 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     let mut sink = CheckSink {
         out: io::BufWriter::new(stdout.lock()),
         printed: 0,
+        limit,
         io_error: false,
         files: 0,
     };
     let start = Instant::now();
-    let total = match check_inputs(&inputs, target, tuning, &mut sink) {
+    let total = match check_inputs(&inputs, rules, tuning, &mut sink) {
         Ok(c) => c,
         Err(EngineError::Output(e)) if is_closed(&e) => return Err(StdoutClosed.into()),
         Err(e) => {
@@ -103,9 +126,9 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     sink.out.flush().map_err(stdout_error)?;
     if !a.quiet {
         let secs = start.elapsed().as_secs_f64().max(1e-9);
-        let more = sink.printed.saturating_sub(MAX_PRINTED);
+        let more = sink.printed.saturating_sub(limit);
         if more > 0 {
-            note!("lpconvert: ... and {more} more bad lines (the first {MAX_PRINTED} are shown)");
+            note!("lpconvert: ... and {more} more bad lines (the first {limit} are shown: --max-errors)");
         }
         note!(
             "{} lines: {} valid points, {} invalid, {} blank or comment{}; {:.1} MB in {:.2}s ({:.0} MB/s), {} file{}",

@@ -38,6 +38,10 @@ pub struct ConvertArgs {
     /// renamed when the run ends with 0 or 3.
     #[arg(long)]
     pub rejects: Option<PathBuf>,
+    /// Refuse what this server cannot store as written (as `check --target` flags it): a
+    /// string field for VictoriaMetrics, an unsigned one for InfluxDB 1.x.
+    #[arg(long, value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
+    pub target: Option<String>,
     #[command(flatten)]
     pub tuning: crate::shared::TuningArgs,
     /// No progress and no summary.
@@ -149,6 +153,16 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         anyhow::bail!(
             "--compression-level applies to an output file ending in .gz or .zst (-o out.lp.gz)"
         );
+    }
+    if let Some(t) = a
+        .target
+        .as_deref()
+        .and_then(lpconvert_lp::target::Target::parse)
+    {
+        let problems = lpconvert_engine::target::schema_problems(&schema, t);
+        if !problems.is_empty() {
+            anyhow::bail!("--target {t}: {}", problems.join("; "));
+        }
     }
     let tuning = a.tuning.tuning();
     // Created (as FILE.partial) before any input is read: an unwritable place fails now.

@@ -172,6 +172,9 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     if args.verify.is_none() && args.verify_check.given() {
         bail!("--repair, --bucket-size and --repair-concurrency need --verify TARGET");
     }
+    if args.verify.is_some() && TimeMode::parse(&args.time)? != TimeMode::Keep {
+        bail!("--verify reads the inputs' own timestamps: it cannot check a replay with --time {} (the server holds other times; --repair would send the original ones)", args.time);
+    }
     if args.verify.is_some()
         && crate::shared::inputs_or_stdin(&args.inputs).contains(&"-".to_owned())
     {

@@ -137,7 +137,19 @@ impl Outcome {
 /// Runs `lpconvert verify`; returns the exit status.
 pub fn run(a: VerifyArgs) -> anyhow::Result<Exit> {
     let a = *a.options;
-    let timeout = crate::server::check_connection(&a.server, &a.timeout, "verify", a.quiet, false)?;
+    let env_precision =
+        a.precision.is_none() && a.schema.is_none() && crate::server::env_precision().is_some();
+    let timeout =
+        crate::server::check_connection(&a.server, &a.timeout, "verify", a.quiet, env_precision)?;
+    // Before anything is read: the report is not an input (nor the schema).
+    lpconvert_send::output::check_outputs(
+        &lpconvert_send::output::with_schema(
+            &crate::shared::inputs_or_stdin(&a.inputs),
+            a.schema.as_deref(),
+        ),
+        &lpconvert_send::output::replay_outputs(None, a.report.as_deref(), None, None),
+    )
+    .map_err(anyhow::Error::msg)?;
     if let Some(path) = &a.report {
         lpconvert_send::output::check_writable(path)
             .with_context(|| format!("--report {}", path.display()))?;
@@ -251,6 +263,7 @@ impl Job<'_> {
             bucket_ns,
             resolution_ns: self.kind.resolution_ns(),
             precision: self.inputs.precision()?,
+            quote_escapes: self.kind == ServerKind::Influxdb1,
         })
     }
 
@@ -277,7 +290,11 @@ impl Job<'_> {
             self.timeout,
             self.check.repair_concurrency.max(1),
         )?;
-        let hasher = KeyHasher::new();
+        // VictoriaMetrics: metric names, and `db` from --db added to the lines without one.
+        let hasher = match self.kind {
+            ServerKind::VictoriaMetrics => KeyHasher::victoria_metrics(target.db.as_deref()),
+            _ => KeyHasher::new(),
+        };
         let started = Instant::now();
         let mut expected = Expected::new(grid);
         let read = count(&self.inputs, &hasher, &mut expected)?;
@@ -292,9 +309,10 @@ impl Job<'_> {
             grid,
             hasher: &hasher,
             measurements: points.measurements.iter().map(|(m, _)| m.clone()).collect(),
+            db_tags: points.db_tags,
         };
         let started = Instant::now();
-        let first = settled(&store, &points)?;
+        let first = settled(&store, &points, None)?;
         let queried = started.elapsed().as_secs_f64();
         self.print_read(&read);
         self.print_verification(&first, "");
@@ -307,7 +325,7 @@ impl Job<'_> {
             let (body, sent_points) = missing_lines(&self.inputs, &mut missing)?;
             let lines = body.iter().filter(|&&b| b == b'\n').count() as u64;
             let acked = self.send(&target, transport.as_ref(), body)?;
-            let after = settled(&store, &points)?;
+            let after = settled(&store, &points, Some(first.missing))?;
             if !self.quiet {
                 note!(
                     "{}: repair sent {sent_points} missing points in {lines} lines, {acked} acknowledged",
@@ -433,22 +451,37 @@ impl Job<'_> {
 }
 
 /// Verifies. VictoriaMetrics may show series created in the last seconds later, even after
-/// its flush (up to about 8 s measured with 1.79): while points are missing there, asks again
-/// after each pause of [`SETTLE`], and stops early once an answer repeats after 4.5 s of
-/// pauses (so `--repair` does not send points that were only not yet visible).
-fn settled(store: &Store<'_>, points: &verify::Points) -> anyhow::Result<Verification> {
+/// its flush (up to about 8 s measured with 1.79, longer on a loaded machine or just after a
+/// restart): while points are missing there, asks again after each pause of [`SETTLE`], and
+/// stops early once an answer repeats after 4.5 s of pauses (so `--repair` does not send
+/// points that were only not yet visible). After a repair (`repaired_from`: the points
+/// missing before it), an answer still showing that many missing is not taken as settled:
+/// the repair's points were acknowledged, so it asks again, while the answer changes or
+/// shows none of them, for up to [`REPAIR_PATIENCE`].
+fn settled(
+    store: &Store<'_>,
+    points: &verify::Points,
+    repaired_from: Option<u64>,
+) -> anyhow::Result<Verification> {
     let mut v = verify::verify(store, points)?;
     let mut waited = Duration::ZERO;
-    for pause in SETTLE {
-        if v.missing == 0 || store.kind != ServerKind::VictoriaMetrics {
+    let mut pauses = SETTLE.iter().copied().chain(std::iter::repeat(SETTLE[2]));
+    while v.missing > 0 && store.kind == ServerKind::VictoriaMetrics {
+        let limit = if repaired_from.is_some() {
+            REPAIR_PATIENCE
+        } else {
+            SETTLE.iter().sum()
+        };
+        let Some(pause) = pauses.next().filter(|_| waited < limit) else {
             break;
-        }
+        };
         std::thread::sleep(pause);
         waited += pause;
         let again = verify::verify(store, points)?;
         let same = (again.missing, again.extra) == (v.missing, v.extra);
         v = again;
-        if same && waited >= Duration::from_millis(4500) {
+        let still_unseen = repaired_from == Some(v.missing);
+        if same && !still_unseen && waited >= Duration::from_millis(4500) {
             break;
         }
     }
@@ -461,6 +494,9 @@ const SETTLE: [Duration; 3] = [
     Duration::from_secs(3),
     Duration::from_secs(5),
 ];
+
+/// The longest wait for the points a repair sent to show.
+const REPAIR_PATIENCE: Duration = Duration::from_secs(30);
 
 /// `ns` as RFC 3339 UTC (`2024-01-01T00:00:00Z`, a fraction when not whole seconds; years
 /// 0 to 9999, else `Nns`).

@@ -25,16 +25,19 @@ pub struct InputOptions<'a> {
 }
 
 impl InputOptions<'_> {
-    /// The precision of the line protocol read (the schema's with `--schema`).
+    /// The precision of the line protocol read, as replay's: the schema's with `--schema`,
+    /// else `--precision`, else `INFLUX_PRECISION`, else ns.
     pub fn precision(&self) -> anyhow::Result<Precision> {
-        match self.schema {
-            Some(s) => Ok(lpconvert_engine::load_schema(s, &self.overrides)?.precision),
-            None => {
-                let p = self.overrides.precision.unwrap_or("ns");
-                lpconvert_send::dialect::parse_precision(p)
-                    .with_context(|| format!("--precision `{p}`: expected ns, us, ms or s"))
-            }
+        if let Some(s) = self.schema {
+            return Ok(lpconvert_engine::load_schema(s, &self.overrides)?.precision);
         }
+        let (p, from) = match (self.overrides.precision, crate::server::env_precision()) {
+            (Some(p), _) => (p.to_owned(), "--precision"),
+            (None, Some(p)) => (p, "INFLUX_PRECISION"),
+            (None, None) => ("ns".to_owned(), "--precision"),
+        };
+        lpconvert_send::dialect::parse_precision(&p)
+            .with_context(|| format!("{from} `{p}`: expected ns, us, ms or s"))
     }
 
     /// Reads every line of every input, in order, as `(input, line number, line)`.

@@ -19,8 +19,8 @@ use crate::pipeline::{
 };
 use crate::report::{ChunkOutput, Counters, RowReject};
 use crate::EngineError;
-use lpconvert_lp::parse::ErrorKind;
-use lpconvert_lp::target::{check_line, check_record, Problem, Target, Verdict};
+use lpconvert_lp::parse::{parse_line, ErrorKind};
+use lpconvert_lp::target::{check_line, check_record, Problem, Rules, Verdict};
 use std::sync::Arc;
 
 /// Longest run of physical lines joined when a string value holds raw line feeds.
@@ -31,18 +31,18 @@ const MAX_JOINED_LINES: usize = 1000;
 /// A worker's state for checking chunks of line protocol.
 #[derive(Debug)]
 pub struct CheckWorker {
-    target: Option<Target>,
+    rules: Rules,
     scratch: Vec<u8>,
     joins: Vec<usize>,
     max_record: usize,
 }
 
 impl CheckWorker {
-    /// A worker that applies the portable rules plus those of `target`, and flags lines
+    /// A worker that applies `rules` (the portable rules or a server's), and flags lines
     /// longer than `max_record` bytes.
-    pub fn new(target: Option<Target>, max_record: usize) -> CheckWorker {
+    pub fn new(rules: Rules, max_record: usize) -> CheckWorker {
         CheckWorker {
-            target,
+            rules,
             scratch: Vec::new(),
             joins: Vec::new(),
             max_record,
@@ -68,7 +68,7 @@ impl CheckWorker {
                     kind: None,
                 })
             } else {
-                check_line(line, self.target)
+                check_line(line, &self.rules)
             };
             match verdict {
                 Ok(Verdict::Point) => {
@@ -80,7 +80,13 @@ impl CheckWorker {
                     out.skipped += 1;
                 }
                 Err(p) => {
-                    let (consumed, result) = if p.kind == Some(ErrorKind::UnterminatedString) {
+                    // A string left open may close on a later line (raw line feeds): the
+                    // portable parser says so, also when a server's model refused the line.
+                    let open_string = p.kind == Some(ErrorKind::UnterminatedString)
+                        || (p.kind.is_none()
+                            && parse_line(line)
+                                .is_err_and(|e| e.kind == ErrorKind::UnterminatedString));
+                    let (consumed, result) = if open_string {
                         self.join(data, pos, end)
                     } else {
                         (0, None)
@@ -143,7 +149,7 @@ impl CheckWorker {
             }
             self.scratch.clear();
             self.scratch.extend_from_slice(&data[start..end]);
-            if let Some(v) = check_record(&mut self.scratch, &self.joins, self.target) {
+            if let Some(v) = check_record(&mut self.scratch, &self.joins, &self.rules) {
                 return (self.joins.len(), Some(v));
             }
         }
@@ -162,17 +168,17 @@ impl ChunkConverter for Check {
     }
 }
 
-/// The one way line protocol is read (the rules of `target`), shared by every input.
+/// The one way line protocol is read (its `rules`), shared by every input.
 struct CheckKind {
-    target: Option<Target>,
+    rules: Rules,
     max_record: usize,
 }
 
 impl CheckKind {
     /// The one way of reading of a check run.
-    fn shared(target: Option<Target>, tuning: Tuning) -> Arc<dyn MakeConverter> {
+    fn shared(rules: Rules, tuning: Tuning) -> Arc<dyn MakeConverter> {
         Arc::new(CheckKind {
-            target,
+            rules,
             max_record: tuning.max_record,
         })
     }
@@ -181,7 +187,7 @@ impl CheckKind {
 impl MakeConverter for CheckKind {
     fn make(&self) -> Box<dyn ChunkConverter> {
         Box::new(Check {
-            worker: CheckWorker::new(self.target, self.max_record),
+            worker: CheckWorker::new(self.rules, self.max_record),
         })
     }
 }
@@ -190,11 +196,11 @@ impl MakeConverter for CheckKind {
 /// order (1-based absolute line numbers). `sink.write_lines` receives nothing.
 pub fn check_input(
     input: Input,
-    target: Option<Target>,
+    rules: Rules,
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
-    let kind = CheckKind::shared(target, tuning);
+    let kind = CheckKind::shared(rules, tuning);
     pipeline::run_one(prepare(input, &kind, tuning.chunk_size), tuning, sink)
 }
 
@@ -203,11 +209,11 @@ pub fn check_input(
 /// [`Sink::input_error`], which decides whether the run goes on).
 pub fn check_inputs(
     paths: &[String],
-    target: Option<Target>,
+    rules: Rules,
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
-    let kind = CheckKind::shared(target, tuning);
+    let kind = CheckKind::shared(rules, tuning);
     let mut paths = paths.iter();
     let mut walk = || {
         let path = paths.next()?;
@@ -285,6 +291,7 @@ fn prepare(input: Input, kind: &Arc<dyn MakeConverter>, chunk: usize) -> Prepare
 mod tests {
     use super::*;
     use crate::report::Reject;
+    use lpconvert_lp::target::Target;
 
     #[derive(Default)]
     struct Collect {
@@ -315,7 +322,8 @@ mod tests {
             chunk_size: chunk,
             max_record: crate::DEFAULT_MAX_RECORD,
         };
-        let c = check_input(input, target, tuning, &mut sink).unwrap_or_else(|e| panic!("{e}"));
+        let c = check_input(input, Rules::new(target, 0), tuning, &mut sink)
+            .unwrap_or_else(|e| panic!("{e}"));
         (c, sink)
     }
 
@@ -371,7 +379,7 @@ mod tests {
             chunk_size: 1 << 20,
             max_record: crate::DEFAULT_MAX_RECORD,
         };
-        let c = check_input(input, None, tuning, &mut Collect::default())
+        let c = check_input(input, Rules::new(None, 0), tuning, &mut Collect::default())
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.rows, 2);
         let offered = offered.load(std::sync::atomic::Ordering::Relaxed);

@@ -31,6 +31,7 @@ pub mod sample;
 mod skip;
 mod skip_json;
 pub mod stream;
+pub mod target;
 
 pub use budget::MEMORY_BUDGET;
 pub use check::{check_input, check_inputs};

@@ -5,7 +5,7 @@
 
 use crate::support::{argv, assert_exit, assert_stderr_has, gzip, lpconvert, scratch_file, text};
 use lpconvert_engine::{convert_input, Input, InputData, Reject, Sink, Tuning};
-use lpconvert_lp::target::{check_line, Target, Verdict};
+use lpconvert_lp::target::{check_line, Rules, Target, Verdict};
 use proptest::prelude::*;
 
 /// Writes `data` to a scratch file `name`; returns its path as a string.
@@ -64,7 +64,16 @@ fn check_bad_lines_exit_3_with_file_and_line() {
 fn check_prints_the_first_100_and_counts_all() {
     let body: String = (0..250).map(|i| format!("m f=x{i}\nm f={i}\n")).collect();
     let lp = lp_file("many.lp", body);
+    // Every bad line is printed (CLI.md)...
     let out = lpconvert(&argv("check --threads 2 --chunk-size 1K {}", &[&lp]));
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(text(&out.stdout).lines().count(), 250);
+    assert!(!text(&out.stderr).contains("more bad lines"));
+    // ... unless --max-errors caps them.
+    let out = lpconvert(&argv(
+        "check --threads 2 --chunk-size 1K --max-errors 100 {}",
+        &[&lp],
+    ));
     assert_eq!(out.status.code(), Some(3));
     let o = text(&out.stdout);
     assert_eq!(o.lines().count(), 100);
@@ -203,14 +212,18 @@ proptest! {
         let mut points = 0;
         for line in sink.lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             for t in [None, Some(Target::Influxdb3), Some(Target::Influxdb2), Some(Target::VictoriaMetrics)] {
-                let v = check_line(line, t);
+                let v = check_line(line, &Rules::now(t));
                 // Names starting with `_` are InfluxDB 2.x's: the data may have them. And
                 // convert writes a backslash run in a name as it is (SCHEMA.md: backslashes
                 // are not escaped), which the servers read differently: `--target` says so.
+                // VictoriaMetrics stores strings as numbers, keeps about 12 digits of a
+                // float and drops times before 1970: what it cannot store is its own.
                 let reserved = t.is_some()
                     && v.as_ref().is_err_and(|p| {
                         (t == Some(Target::Influxdb2) && p.message.contains("reserves"))
                             || p.message.contains("backslash before a backslash")
+                            || (t == Some(Target::VictoriaMetrics)
+                                && p.message.contains("VictoriaMetrics"))
                     });
                 prop_assert!(
                     v == Ok(Verdict::Point) || reserved,
@@ -221,4 +234,59 @@ proptest! {
         }
         prop_assert_eq!(points as u64, counters.written);
     }
+}
+
+/// `--now` fixes VictoriaMetrics' time-dependent rules: 0 is the time of writing, more
+/// than 2 days ahead is dropped.
+#[test]
+fn check_now_for_victoriametrics() {
+    let lp = lp_file(
+        "now.lp",
+        "m f=1 1700000000000000000\nm f=1 1700300000000000000\nm f=1 0\n",
+    );
+    let at = |now: &str| {
+        let out = lpconvert(&["check", "--target", "victoriametrics", "--now", now, &lp]);
+        text(&out.stdout)
+    };
+    let o = at("2023-11-14T22:13:20Z");
+    assert!(!o.contains(":1:"), "{o}");
+    assert!(
+        o.contains(":2:") && o.contains("more than 2 days ahead"),
+        "{o}"
+    );
+    assert!(o.contains(":3:") && o.contains("time of writing"), "{o}");
+    // The same instant in nanoseconds; four days later the second line is fine.
+    assert_eq!(at("1700000000000000000"), o);
+    assert!(!at("2023-11-18T00:00:00Z").contains(":2:"));
+    let out = lpconvert(&["check", "--now", "yesterday", &lp]);
+    assert_exit(&out, 2);
+}
+
+/// `convert --target victoriametrics` refuses a string field when the schema is loaded.
+#[test]
+fn convert_target_refuses_what_the_server_cannot_store() {
+    let schema = lp_file(
+        "s.toml",
+        "[measurement]\nvalue = \"m\"\n[fields]\ns = { column = \"s\", type = \"string\" }\n",
+    );
+    let csv = lp_file("s.csv", "s\nx\n");
+    let out = lpconvert(&[
+        "convert",
+        "--schema",
+        &schema,
+        "--target",
+        "victoriametrics",
+        &csv,
+    ]);
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "VictoriaMetrics stores numbers only");
+    let out = lpconvert(&[
+        "convert",
+        "--schema",
+        &schema,
+        "--target",
+        "influxdb1",
+        &csv,
+    ]);
+    assert_exit(&out, 0);
 }

@@ -22,6 +22,7 @@ mod check;
 mod compressed;
 mod connection;
 mod convert;
+mod differential;
 mod docs;
 mod infer;
 mod infer_outliers;

@@ -359,3 +359,263 @@ fn influxdb1_verifies_csv_through_the_schema() {
         stdout(&out)
     );
 }
+
+/// `--report` naming an input (or the schema) is a usage error found before anything is read
+/// or asked: the input is left as it was.
+#[test]
+fn verify_report_never_overwrites_an_input() {
+    let server = crate::support::FaultServer::start(|_| {
+        crate::support::Reply::with_body(
+            200,
+            r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","count_f"],"values":[[0,1]]}]}]}"#,
+        )
+    });
+    let dir = TempDir::new("verify-report");
+    let input = write_lines(&dir, "in.lp", &["m f=1 0".to_owned()]);
+    let out = run_lpconvert(
+        "verify",
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--target",
+            "influxdb1",
+            "--report",
+            &input,
+            &input,
+        ],
+        &[],
+    );
+    assert_exit(&out, 2);
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), "m f=1 0\n");
+    assert!(server.seen().is_empty(), "nothing is asked");
+}
+
+/// `replay --verify` with `--time now` or `shift:`: the server holds other timestamps than
+/// the inputs, so verify would call every point missing and `--repair` send the original
+/// times. Refused before anything is sent.
+#[test]
+fn replay_verify_refuses_a_time_shift() {
+    let server = crate::support::FaultServer::accept_all();
+    let dir = TempDir::new("verify-shift");
+    let input = write_lines(&dir, "in.lp", &["m f=1 1704067200000000000".to_owned()]);
+    for time in ["now", "shift:-1d"] {
+        let out = run_lpconvert(
+            "replay",
+            &[
+                "--url",
+                &server.url,
+                "--db",
+                "d",
+                "--time",
+                time,
+                "--verify",
+                "influxdb1",
+                "--repair",
+                &input,
+            ],
+            &[],
+        );
+        assert_exit(&out, 2);
+        assert!(stderr(&out).contains("--time"), "{}", stderr(&out));
+    }
+    assert!(server.seen().is_empty(), "nothing is sent");
+}
+
+/// Points that are easy to model wrongly: names escaped in line protocol (comma, space, `=`,
+/// quote, backslash, unicode), a field key equal to a tag key, the same point twice with
+/// different values (one point), tags in another order on two lines of one series, bucket
+/// boundaries (the first and last nanosecond of an hour), string and boolean fields, two
+/// nanosecond times in one millisecond, `\"` in names (InfluxDB 1.x reads it as `"` in a
+/// measurement or field key, not in a tag), a name ending in a backslash (VictoriaMetrics),
+/// timestamps before 1970 (InfluxDB 1.x). After a replay, verify finds every point.
+fn odd_points_verify(target: &str) {
+    let server = start(target);
+    let dir = TempDir::new("verify-odd");
+    let t = T0 * 1_000_000_000;
+    let h = 3_600_000_000_000;
+    let mut lines: Vec<String> = vec![
+        format!(
+            "c\\,p\\ u=\\\"x,t\\,a\\ g\\==v\\,1\\ \\=2,é=ü f\\,i\\ e\\=ld=1,s=\"q\\\"\\\\\" {t}"
+        ),
+        format!("dup,host=a f=1 {t}"),
+        format!("dup,host=a f=2 {t}"),
+        format!("ord,a=1,b=2 f=1 {}", t + 5),
+        format!("ord,b=2,a=1 g=2 {}", t + 5),
+        format!("edge f=1 {t}"),
+        format!("edge f=2 {}", t + h - 1),
+        format!("edge f=3 {}", t + h),
+        format!("kinds,t=x b=true,i=3i,s=\"text\" {t}"),
+        format!("ms f=1 {}", t + 1_000_001),
+        format!("ms f=1 {}", t + 1_000_002),
+        format!("same,host=a host=2i {t}"),
+        format!("qq\\\"m,t\\\"k=v\\\"v f\\\"k=1 {t}"),
+    ];
+    if target == "victoriametrics" {
+        // InfluxDB 1.x reads a backslash before a tag's comma or space as an escape.
+        lines.push(format!("back\\\\,t=v\\\\ f=1 {}", t + 1));
+    } else {
+        // Before 1970, on a bucket boundary and inside the bucket before it.
+        lines.push(format!("neg f=1 {}", -h));
+        lines.push(format!("neg f=1 {}", -1_500_000_000));
+    }
+    let file = write_lines(&dir, "odd.lp", &lines);
+    let out = run_lpconvert("replay", &["--url", &server.url, "--db", "vdb", &file], &[]);
+    assert_exit(&out, 0);
+    let out = run_lpconvert(
+        "verify",
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "vdb",
+            "--target",
+            target,
+            &file,
+        ],
+        &[],
+    );
+    assert_eq!(stdout(&out), "", "{}", stderr(&out));
+    assert_exit(&out, 0);
+}
+
+#[test]
+fn victoria_metrics_odd_points_verify() {
+    odd_points_verify("victoriametrics");
+}
+
+#[test]
+fn influxdb1_odd_points_verify() {
+    odd_points_verify("influxdb1");
+}
+
+/// VictoriaMetrics: a line with its own `db` tag keeps it (the server adds `--db`'s only to
+/// lines without one). Verify must not call such points missing, nor `--repair` store them
+/// twice; a `db` tag equal to `--db` is the same series as none.
+#[test]
+fn victoria_metrics_lines_with_their_own_db_tag() {
+    let server = start_victoria_metrics();
+    let dir = TempDir::new("verify-vm-db");
+    let t = T0 * 1_000_000_000;
+    let lines = vec![
+        format!("own,db=other f=1 {t}"),
+        format!("own f=2 {t}"),
+        format!("own,db=vdb g=3 {t}"),
+    ];
+    let file = write_lines(&dir, "db.lp", &lines);
+    let out = run_lpconvert("replay", &["--url", &server.url, "--db", "vdb", &file], &[]);
+    assert_exit(&out, 0);
+    let args = [
+        "--url",
+        &server.url,
+        "--db",
+        "vdb",
+        "--target",
+        "victoriametrics",
+        "--repair",
+        &file,
+    ];
+    let out = run_lpconvert("verify", &args, &[]);
+    assert_eq!(stdout(&out), "", "{}", stderr(&out));
+    assert_exit(&out, 0);
+    let samples = victoria_samples(&server.url);
+    assert_eq!(samples.len(), 3, "{samples:?}");
+    assert!(samples.values().all(|&n| n == 1), "{samples:?}");
+}
+
+/// VictoriaMetrics: two measurements can make one metric name (`a_b` + `c` and `a` + `b_c`
+/// are both `a_b_c`). Each sample counts for the measurement that expects it: none is
+/// missing or extra for the other, and `--repair` sends only what is really missing.
+#[test]
+fn victoria_metrics_shared_metric_names() {
+    let server = start_victoria_metrics();
+    let dir = TempDir::new("verify-vm-names");
+    let t = T0 * 1_000_000_000;
+    let ms = 1_000_000;
+    let lines = vec![
+        format!("a_b c=1 {t}"),
+        format!("a b_c=2 {}", t + ms),
+        format!("a d=3 {t}"),
+        format!("a_b c=4 {}", t + 3 * ms),
+    ];
+    let part = write_lines(&dir, "part.lp", &lines[..2]);
+    let all = write_lines(&dir, "all.lp", &lines);
+    let out = run_lpconvert("replay", &["--url", &server.url, "--db", "vdb", &part], &[]);
+    assert_exit(&out, 0);
+    let verify = |file: &str, repair: bool| {
+        let mut args = vec![
+            "--url",
+            &server.url,
+            "--db",
+            "vdb",
+            "--target",
+            "victoriametrics",
+            file,
+        ];
+        if repair {
+            args.push("--repair");
+        }
+        run_lpconvert("verify", &args, &[])
+    };
+    let out = verify(&part, false);
+    assert_eq!(stdout(&out), "", "{}", stderr(&out));
+    assert_exit(&out, 0);
+    let out = verify(&all, true);
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("repair sent 2 missing points"),
+        "{}",
+        stderr(&out)
+    );
+    let samples = victoria_samples(&server.url);
+    assert_eq!(samples.len(), 4, "{samples:?}");
+    assert!(samples.values().all(|&n| n == 1), "{samples:?}");
+}
+
+/// `INFLUX_PRECISION` sets the input's precision for verify as for replay: `replay --verify`
+/// without `--precision` reads the timestamps as the replay sent them (else every point
+/// would be missing, and `--repair` would write them at other times).
+#[test]
+fn influxdb1_verify_reads_influx_precision_as_replay_does() {
+    let server = start_influxdb_with(&["vdb"]);
+    let dir = TempDir::new("verify-env-precision");
+    let file = write_lines(&dir, "s.lp", &lines(0..100, "h"));
+    let env = [("INFLUX_PRECISION", "s")];
+    let args = [
+        "--url",
+        &server.url,
+        "--db",
+        "vdb",
+        "--verify",
+        "influxdb1",
+        "--repair",
+        &file,
+    ];
+    let out = run_lpconvert("replay", &args, &env);
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("100 lines acknowledged, 200 of 200 points verified"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_lpconvert(
+        "verify",
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "vdb",
+            "--target",
+            "influxdb1",
+            &file,
+        ],
+        &env,
+    );
+    assert_exit(&out, 0);
+    assert_eq!(
+        influx_points(&server.url).len(),
+        200,
+        "nothing written at other times"
+    );
+}

@@ -1,8 +1,34 @@
 //! [`fast_valid`]: a single pass that accepts the common shape of a valid line, so that
 //! [`check_line`](super::check_line) only parses the rest.
 
-use super::Target;
+use super::{Rules, Target};
 use crate::parse;
+
+/// VictoriaMetrics' limits the fast path stays under (`victoriametrics.rs`).
+const VM_MAX_LABEL_NAME: usize = 256;
+const VM_MAX_LABEL_VALUE: usize = 16 * 1024;
+const VM_MAX_LINE: usize = 256 * 1024;
+/// Digits of an integer VictoriaMetrics reads and keeps exactly (below 2^53).
+const VM_EXACT_DIGITS: usize = 15;
+/// Digits of a decimal fraction it reads exactly (one correctly rounded division by an
+/// exact power of ten) and keeps (its storage keeps about 12 significant digits).
+const VM_EXACT_FRACTION_DIGITS: usize = 12;
+
+/// True when a backslash in `name` escapes one of `bytes`.
+fn escapes_any(name: &[u8], bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(j) = memchr::memchr(b'\\', &name[i..]) {
+        let at = i + j;
+        if name.get(at + 1).is_some_and(|c| bytes.contains(c)) {
+            return true;
+        }
+        i = at + 2;
+        if i >= name.len() {
+            break;
+        }
+    }
+    false
+}
 
 /// Bytes that end a tag key, tag value or field key (and the escape byte, and control bytes).
 const NAME_STOP: [bool; 256] = stop_table(b",= \\");
@@ -49,21 +75,25 @@ fn name_end(line: &[u8], mut i: usize, stops: &[bool; 256]) -> Option<usize> {
 }
 
 /// A single pass that accepts the common shape of a valid line: escapes but no backslash
-/// runs, up to 16 tags, numbers whose range is obvious from their digits. It returns `false` for
-/// anything else (including every invalid line), so `true` is always right and `false`
-/// means "ask the parser".
+/// runs, up to 16 tags and 16 fields, numbers whose range is obvious from their digits (for
+/// VictoriaMetrics: whose value it reads exactly), no string for VictoriaMetrics. It returns
+/// `false` for anything else (including every invalid line), so `true` is always right and
+/// `false` means "ask the slow path".
 #[inline]
-pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
+pub fn fast_valid(line: &[u8], rules: &Rules) -> bool {
+    let target = rules.target;
     // Carriage returns go to the parser.
     if memchr::memchr(b'\r', line).is_some() {
         return false;
     }
     let n = line.len();
-    let (no_u, no_time, no_underscore) = match target {
-        Some(Target::Influxdb1) => (true, true, false),
-        Some(Target::Influxdb2) => (false, false, true),
-        _ => (false, false, false),
-    };
+    let v1 = target == Some(Target::Influxdb1);
+    let vm = target == Some(Target::VictoriaMetrics);
+    let no_underscore = target == Some(Target::Influxdb2);
+    let (no_u, no_time) = (v1, v1);
+    if vm && n > VM_MAX_LINE {
+        return false;
+    }
     // Measurement.
     let Some(mut i) = name_end(line, 0, &MEASUREMENT_STOP) else {
         return false;
@@ -72,6 +102,15 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
         return false;
     }
     if no_underscore && line[0] == b'_' {
+        return false;
+    }
+    let measurement_len = i;
+    // InfluxDB 1.x unescapes `\=` and `\"` in a measurement, VictoriaMetrics `\=`; 1.x
+    // refuses invalid UTF-8 there.
+    if (v1 || vm) && escapes_any(&line[..i], if v1 { b"=\"" } else { b"=" }) {
+        return false;
+    }
+    if v1 && !line[..i].is_ascii() {
         return false;
     }
     // Tags.
@@ -90,11 +129,17 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
         if (no_underscore && key[0] == b'_') || (no_time && key == b"time") {
             return false;
         }
+        if vm && (key.len() > VM_MAX_LABEL_NAME || key == b"__name__") {
+            return false;
+        }
         let v0 = j + 1;
         let Some(e) = name_end(line, v0, &NAME_STOP) else {
             return false;
         };
         if e == v0 || (e < n && line[e] == b'=') {
+            return false;
+        }
+        if vm && e - v0 > VM_MAX_LABEL_VALUE {
             return false;
         }
         // Duplicate keys: sorted keys need one comparison each.
@@ -127,6 +172,8 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
     if i >= n {
         return false;
     }
+    let mut fkeys = [(0u32, 0u32); 16];
+    let mut nfkeys = 0usize;
     loop {
         let k0 = i;
         let Some(end) = name_end(line, k0, &NAME_STOP) else {
@@ -143,11 +190,35 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
         if series_end + parse::FIELD_KEY_SEPARATOR_LEN + key.len() > parse::MAX_KEY_LEN {
             return false;
         }
+        // Two fields of one key: the servers keep one or both, never what was written.
+        if nfkeys == fkeys.len()
+            || i > u32::MAX as usize
+            || fkeys[..nfkeys]
+                .iter()
+                .any(|&(a, z)| &line[a as usize..z as usize] == key)
+        {
+            return false;
+        }
+        fkeys[nfkeys] = (k0 as u32, i as u32);
+        nfkeys += 1;
+        if v1 && (!key.is_ascii() || escapes_any(key, b"\"")) {
+            return false;
+        }
+        if vm
+            && (memchr::memchr(b'"', key).is_some()
+                || measurement_len + 1 + key.len() > VM_MAX_LABEL_VALUE)
+        {
+            return false;
+        }
         i += 1;
         if i >= n {
             return false;
         }
         if line[i] == b'"' {
+            // VictoriaMetrics stores strings as numbers.
+            if vm {
+                return false;
+            }
             // `\` takes the next byte with it; the first other quote closes the string.
             let open = i;
             let mut j = i + 1;
@@ -169,7 +240,7 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
             }
             i = j + 1;
         } else {
-            match fast_value(line, i, no_u) {
+            match fast_value(line, i, no_u, vm) {
                 Some(end) => i = end,
                 None => return false,
             }
@@ -196,11 +267,16 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
     if i >= n {
         return false;
     }
-    if line[i] == b'-' {
+    let neg = line[i] == b'-';
+    if neg {
         i += 1;
     }
     let d0 = i;
+    let mut value = 0u64;
     while i < n && line[i].is_ascii_digit() {
+        value = value
+            .wrapping_mul(10)
+            .wrapping_add(u64::from(line[i] - b'0'));
         i += 1;
     }
     // Up to 18 digits is always inside the timestamp range; 19 digits compare as text
@@ -212,6 +288,11 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
     {
         return false;
     }
+    // VictoriaMetrics: 0 is now, before 1970 and 2 days ahead are dropped, and a space
+    // after the timestamp drops the line.
+    if vm && (neg || value == 0 || value > rules.vm_max_ts as u64 || i < n) {
+        return false;
+    }
     while i < n && line[i] == b' ' {
         i += 1;
     }
@@ -221,7 +302,7 @@ pub fn fast_valid(line: &[u8], target: Option<Target>) -> bool {
 /// A non-string field value at `v0` whose validity is obvious: returns its end (the next
 /// byte must be checked by the caller), `None` means "ask the parser".
 #[inline(always)]
-fn fast_value(line: &[u8], v0: usize, no_u: bool) -> Option<usize> {
+fn fast_value(line: &[u8], v0: usize, no_u: bool, vm: bool) -> Option<usize> {
     let n = line.len();
     let digit = |i: usize| i < n && line[i].is_ascii_digit();
     let mut i = v0;
@@ -249,22 +330,32 @@ fn fast_value(line: &[u8], v0: usize, no_u: bool) -> Option<usize> {
         )
         .then_some(e);
     }
+    let max_int = if vm { VM_EXACT_DIGITS } else { 18 };
     match line.get(i) {
-        Some(b'i') => return (int_digits <= 18).then_some(i + 1),
-        Some(b'u') => return (!no_u && !neg && int_digits <= 19).then_some(i + 1),
+        Some(b'i') => return (int_digits <= max_int).then_some(i + 1),
+        Some(b'u') => {
+            let max_u = if vm { VM_EXACT_DIGITS } else { 19 };
+            return (!no_u && !neg && int_digits <= max_u).then_some(i + 1);
+        }
         Some(b'.') => {
             i += 1;
             let f0 = i;
             while digit(i) {
                 i += 1;
             }
-            if i == f0 {
+            if i == f0 || (vm && int_digits + (i - f0) > VM_EXACT_FRACTION_DIGITS) {
                 return None;
             }
         }
         _ => {}
     }
+    if vm && int_digits > VM_EXACT_DIGITS {
+        return None;
+    }
     if i < n && (line[i] == b'e' || line[i] == b'E') {
+        if vm {
+            return None;
+        }
         i += 1;
         let eneg = i < n && line[i] == b'-';
         if i < n && (line[i] == b'-' || line[i] == b'+') {

@@ -1,32 +1,38 @@
-//! Per-server checks for `lpconvert check --target`, on top of the strict parser.
+//! Per-server checks for `lpconvert check --target`.
 //!
-//! [`check_line`] is the verdict for one line: the portable rules of [`crate::parse`] (a
-//! line it refuses is refused here, whatever the target), plus what the chosen server
-//! refuses or reads differently (LINE-PROTOCOL.md):
+//! [`check_line`] is the verdict for one line under [`Rules`] (a target and the time "now"):
 //!
-//! | target | adds |
-//! |---|---|
-//! | `influxdb1` | `42u` unsigned values (1.x OSS: invalid number); `time` as a tag or field key |
-//! | `influxdb2` | measurement, tag key or field key starting with `_` (reserved) |
-//! | `influxdb3` | — (`1.` and `.5` floats are already refused by the portable parser) |
-//! | `victoriametrics` | — (raw newlines in strings: see [`check_record`]) |
-//! | every target | `\\` in a measurement, tag key, tag value or field key: the Go servers keep both backslashes, InfluxDB 3 reads one |
-//! | none, `influxdb1`, `influxdb2` | series key (measurement and tag set as written) + 4 + field key over 65,535 bytes: InfluxDB 1.x/2.x refuse the line ("max key length exceeded"); without a target too, because convert never writes such a line |
+//! - no target: the portable rules of [`crate::parse`], what every server stores as written
+//!   (plus the series key limit of InfluxDB 1.x/2.x, as convert never writes such a line);
+//! - `influxdb1` and `victoriametrics`: the server's own reading, a port of its parser and
+//!   write path ([`influxdb1`](self) and [`victoriametrics`](self) modules), compared with
+//!   the reference reading of the line ([`reference`](self)): a line passes when the server
+//!   stores exactly what it says, and the message says whether the server refuses it, drops
+//!   it or stores it differently, and how (`verdict.rs`). Portable-only rules (`1.`, control
+//!   bytes in names, long strings, leading blanks) do not apply;
+//! - `influxdb2`, `influxdb3`: the portable rules plus `server_rules.rs` (`_` names reserved
+//!   by 2.x; `\\` in names, which InfluxDB 3 reads as one backslash).
 //!
 //! A string value with a raw line feed makes one point span several physical lines. InfluxDB
 //! accepts it, VictoriaMetrics refuses it, and the portable check refuses it too:
 //! [`check_record`] takes the joined lines and says which.
 //!
 //! [`check_line`] first tries [`fast_valid`], a single pass that accepts the common shape of
-//! a valid line without building anything; whatever it does not accept outright goes through
-//! [`crate::parse::parse_line`], which gives the verdict and the message. The fast
-//! path is only an accelerator: it never accepts a line the slow path would refuse
-//! (tested, and a fuzz target compares the two).
+//! a valid line without building anything; whatever it does not accept outright goes to the
+//! slow path ([`slow_check`]), which gives the verdict and the message. The fast path is only
+//! an accelerator: it never accepts a line the slow path refuses (tested, and a fuzz target
+//! compares the two).
 
 mod fast_path;
+mod fastfloat;
+mod influxdb1;
+mod reference;
 mod server_rules;
 #[cfg(test)]
 mod tests;
+mod verdict;
+mod victoriametrics;
+mod vm_decimal;
 
 pub use fast_path::fast_valid;
 pub use server_rules::target_rules;
@@ -140,18 +146,76 @@ pub enum Verdict {
     Blank,
 }
 
-/// Checks one physical line (without its LF) for `target` (`None`: the portable rules only).
+/// What a check applies: the portable rules, or those of one server, at a time "now" (for
+/// VictoriaMetrics' timestamps: 0 is now, more than 2 days ahead is dropped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// The server, `None` for the portable rules.
+    pub target: Option<Target>,
+    /// Now, in nanoseconds since the epoch.
+    pub now_ns: i64,
+    /// Largest timestamp (ns) VictoriaMetrics stores as written at `now_ns`.
+    pub(crate) vm_max_ts: i64,
+}
+
+impl Rules {
+    /// The rules of `target` at `now_ns`.
+    pub fn new(target: Option<Target>, now_ns: i64) -> Rules {
+        // VictoriaMetrics keeps milliseconds up to now + 2 days: t / 1e6 <= that.
+        let max_ms = now_ns
+            .div_euclid(1_000_000)
+            .saturating_add(2 * 24 * 3600 * 1000);
+        let vm_max_ts = max_ms.saturating_mul(1_000_000).saturating_add(999_999);
+        Rules {
+            target,
+            now_ns,
+            vm_max_ts,
+        }
+    }
+
+    /// The rules of `target` at the system's current time.
+    pub fn now(target: Option<Target>) -> Rules {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        Rules::new(target, now)
+    }
+}
+
+/// Checks one physical line (without its LF) under `rules`.
 #[inline]
-pub fn check_line(line: &[u8], target: Option<Target>) -> Result<Verdict, Problem> {
-    if fast_valid(line, target) {
+pub fn check_line(line: &[u8], rules: &Rules) -> Result<Verdict, Problem> {
+    if fast_valid(line, rules) {
         return Ok(Verdict::Point);
     }
-    if is_blank_or_comment(line) {
-        return Ok(Verdict::Blank);
+    slow_check(line, rules)
+}
+
+/// Why InfluxDB 1.x cannot parse `line` (what a 400 names as "unable to parse"), if it
+/// cannot: write-time refusals (type conflicts, `time` keys) and lines stored differently
+/// are not included. Blank lines and comments parse.
+pub fn influxdb1_unparsable(line: &[u8]) -> Option<Problem> {
+    influxdb1::unparsable(line).map(|(at, why)| Problem {
+        column: at + 1,
+        message: why,
+        kind: None,
+    })
+}
+
+/// The verdict of [`check_line`] without its fast path (for tests and fuzzing).
+pub fn slow_check(line: &[u8], rules: &Rules) -> Result<Verdict, Problem> {
+    match rules.target {
+        Some(Target::Influxdb1) => verdict::influxdb1(line),
+        Some(Target::VictoriaMetrics) => verdict::victoriametrics(line, rules.now_ns),
+        target => {
+            if is_blank_or_comment(line) {
+                return Ok(Verdict::Blank);
+            }
+            let parsed = parse_line(line)?;
+            target_rules(line, &parsed, target)?;
+            Ok(Verdict::Point)
+        }
     }
-    let parsed = parse_line(line)?;
-    target_rules(line, &parsed, target)?;
-    Ok(Verdict::Point)
 }
 
 /// Checks a point whose string values hold raw line feeds: `record` is the physical lines
@@ -162,8 +226,14 @@ pub fn check_line(line: &[u8], target: Option<Target>) -> Result<Verdict, Proble
 pub fn check_record(
     record: &mut [u8],
     joined_at: &[usize],
-    target: Option<Target>,
+    rules: &Rules,
 ) -> Option<Result<Verdict, Problem>> {
+    let target = rules.target;
+    if target == Some(Target::Influxdb1) {
+        // The server reads the record whole, line feeds included.
+        reference::read(record).ok()?;
+        return Some(verdict::influxdb1(record));
+    }
     // Inside a string any byte but `"` and `\` is the same to the parser: blank the breaks
     // so that the portable parser can look at the rest.
     for &at in joined_at {

@@ -1,8 +1,9 @@
-//! [`target_rules`]: what a chosen server refuses or reads differently in a line the
-//! portable parser accepted.
+//! [`target_rules`]: what InfluxDB 2.x or 3 refuses or reads differently in a line the
+//! portable parser accepted (InfluxDB 1.x and VictoriaMetrics have models of their own:
+//! `verdict.rs`).
 
 use super::{Problem, Target};
-use crate::parse::{FieldValue, Line, FIELD_KEY_SEPARATOR_LEN, MAX_KEY_LEN};
+use crate::parse::{Line, FIELD_KEY_SEPARATOR_LEN, MAX_KEY_LEN};
 
 fn offset(line: &[u8], part: &[u8]) -> usize {
     (part.as_ptr() as usize).saturating_sub(line.as_ptr() as usize)
@@ -64,6 +65,9 @@ fn key_length(line: &[u8], l: &Line<'_>, target: Option<Target>) -> Result<(), P
 
 /// The target's own rules on a line the portable parser accepted.
 pub fn target_rules(line: &[u8], l: &Line<'_>, target: Option<Target>) -> Result<(), Problem> {
+    if matches!(target, Some(Target::Influxdb1 | Target::VictoriaMetrics)) {
+        return Ok(());
+    }
     key_length(line, l, target)?;
     let Some(t) = target else { return Ok(()) };
     let double_backslash = |what: &str, name: &[u8]| -> Result<(), Problem> {
@@ -71,9 +75,6 @@ pub fn target_rules(line: &[u8], l: &Line<'_>, target: Option<Target>) -> Result
             let reading = match t {
                 Target::Influxdb3 => {
                     "InfluxDB 3 reads `\\\\` as one backslash, InfluxDB 1.x/2.x keep both"
-                }
-                Target::VictoriaMetrics => {
-                    "VictoriaMetrics reads `\\\\` as one backslash, InfluxDB 1.x/2.x keep both"
                 }
                 _ => "InfluxDB 1.x/2.x keep both backslashes of `\\\\`, InfluxDB 3 reads one",
             };
@@ -101,38 +102,16 @@ pub fn target_rules(line: &[u8], l: &Line<'_>, target: Option<Target>) -> Result
         }
         Ok(())
     };
-    let time_key = |what: &str, name: &[u8]| -> Result<(), Problem> {
-        if t == Target::Influxdb1 && name == b"time" {
-            return Err(problem(
-                line,
-                name,
-                format!("{what} `time` is refused by InfluxDB 1.x: rename it"),
-            ));
-        }
-        Ok(())
-    };
     double_backslash("measurement", l.measurement)?;
     reserved("measurement", l.measurement)?;
     for (k, v) in l.tags() {
         double_backslash("tag key", k)?;
         reserved("tag key", k)?;
-        time_key("tag key", k)?;
         double_backslash("tag value", v)?;
     }
-    for (k, v) in l.fields() {
+    for (k, _) in l.fields() {
         double_backslash("field key", k)?;
         reserved("field key", k)?;
-        time_key("field key", k)?;
-        if let (Target::Influxdb1, FieldValue::Unsigned(u)) = (t, v) {
-            let at = offset(line, k) + k.len() + 1;
-            return Err(Problem {
-                column: at + 1,
-                message: format!(
-                    "unsigned value `{u}u` is refused by InfluxDB 1.x OSS (invalid number): write it as an integer ({u}i) or a float"
-                ),
-                kind: None,
-            });
-        }
     }
     Ok(())
 }

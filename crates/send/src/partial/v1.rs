@@ -2,7 +2,7 @@
 //! `partial write: REASON dropped=N`.
 
 use super::Refusal;
-use lpconvert_lp::target::{check_line, Target as LpTarget};
+use lpconvert_lp::target::influxdb1_unparsable;
 use std::collections::HashMap;
 
 /// Which server's answer is read.
@@ -54,7 +54,7 @@ pub(super) fn refusal(
             // both: with a write error, the lines that failed to parse are neither
             // named nor counted, and not stored. Find them here.
             for (i, line) in lines.iter().enumerate() {
-                if let Err(p) = check_line(line, Some(LpTarget::Influxdb1)) {
+                if let Some(p) = influxdb1_unparsable(line) {
                     named.insert(
                         i,
                         format!("not valid InfluxDB 1.x line protocol ({p}); the server did not name it, it reported: {message}"),

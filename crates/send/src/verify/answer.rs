@@ -22,6 +22,13 @@ fn influxql_series(body: &str) -> Result<Vec<Value>, String> {
     if let Some(e) = result.get("error").and_then(Value::as_str) {
         return Err(e.to_owned());
     }
+    // 1.x cuts an answer at `max-row-limit` rows (10,000 in early versions) and marks it
+    // `partial` on the result or a series: counting it would call the rest missing.
+    let partial = |v: &Value| v.get("partial").and_then(Value::as_bool) == Some(true);
+    let series = result.get("series").and_then(Value::as_array);
+    if partial(result) || series.is_some_and(|s| s.iter().any(partial)) {
+        return Err("the answer was cut short by the server (`partial`: its max-row-limit); give a smaller --bucket-size, or raise max-row-limit".into());
+    }
     Ok(result
         .get("series")
         .and_then(Value::as_array)
@@ -105,17 +112,27 @@ struct ExportLine {
     timestamps: Vec<i64>,
 }
 
-/// What a VictoriaMetrics export is read for: the measurement queried, the longer input
-/// measurements its selector also matches (their metrics are theirs), and the `db` label
-/// to drop.
+/// What a VictoriaMetrics export is read for: the measurement queried, and the input
+/// measurements that can make the same metric names (`a_b_c` is `a_b` + `c` or `a` + `b_c`):
+/// a sample the measurement does not expect is left to the one that expects it, or to the
+/// longer measurement whose metric it is. The hasher joins metric names and leaves out the
+/// `db` label of `--db` ([`KeyHasher::victoria_metrics`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ExportScope<'a> {
     /// The measurement.
     pub measurement: &'a str,
     /// Input measurements that start with `measurement_`.
     pub longer: &'a [String],
-    /// `--db`: the label replay's v1 writes add.
-    pub db: Option<&'a str>,
+    /// The points the measurement expects, per bucket (sorted).
+    pub expected: &'a BTreeMap<i64, Vec<u128>>,
+    /// The points expected by the input measurements `measurement` starts with (then `_`).
+    pub shorter: &'a [&'a BTreeMap<i64, Vec<u128>>],
+}
+
+fn expects(points: &BTreeMap<i64, Vec<u128>>, bucket: i64, key: u128) -> bool {
+    points
+        .get(&bucket)
+        .is_some_and(|k| k.binary_search(&key).is_ok())
 }
 
 /// VictoriaMetrics `/api/v1/export` (JSON lines, millisecond timestamps): the key of every
@@ -137,29 +154,32 @@ pub fn victoria_export(
         let Some(field) = name.strip_prefix(&prefix) else {
             continue;
         };
-        if scope.longer.iter().any(|m| {
+        let longers = scope.longer.iter().any(|m| {
             name.len() > m.len() + 1
                 && name.starts_with(m.as_str())
                 && name.as_bytes()[m.len()] == b'_'
-        }) {
-            continue;
-        }
+        });
         let tags: Vec<(&[u8], &[u8])> = l
             .metric
             .iter()
-            .filter(|(k, _)| *k != "__name__" && !(scope.db.is_some() && *k == "db"))
+            .filter(|(k, _)| *k != "__name__")
             .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
             .collect();
         for ms in l.timestamps {
             let time = ms.saturating_mul(1_000_000);
-            out.entry(grid.bucket_of(time))
-                .or_default()
-                .push(hasher.key(&PointRef {
-                    measurement: scope.measurement.as_bytes(),
-                    tags: &tags,
-                    field: field.as_bytes(),
-                    time,
-                }));
+            let bucket = grid.bucket_of(time);
+            let key = hasher.key(&PointRef {
+                measurement: scope.measurement.as_bytes(),
+                tags: &tags,
+                field: field.as_bytes(),
+                time,
+            });
+            if !expects(scope.expected, bucket, key)
+                && (longers || scope.shorter.iter().any(|s| expects(s, bucket, key)))
+            {
+                continue;
+            }
+            out.entry(bucket).or_default().push(key);
         }
     }
     Ok(())
@@ -206,6 +226,7 @@ mod tests {
             bucket_ns: 3_600_000_000_000,
             resolution_ns,
             precision: Precision::Ns,
+            quote_escapes: false,
         }
     }
 
@@ -217,6 +238,13 @@ mod tests {
             c.into_iter().collect::<Vec<_>>(),
             vec![(0, 5), (3_600_000_000_000, 1)]
         );
+        let cut = r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","count_f"],"values":[[0,3]],"partial":true}]}]}"#;
+        assert!(influxql_counts(cut).unwrap_err().contains("max-row-limit"));
+        let cut = r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","f"],"values":[[0,3]]}],"partial":true}]}"#;
+        let (h, g) = (KeyHasher::new(), grid(1));
+        assert!(influxql_points(cut, "m", &h, &g, &mut FoundKeys::new())
+            .unwrap_err()
+            .contains("max-row-limit"));
         let err = r#"{"results":[{"statement_id":0,"error":"database not found: x"}]}"#;
         assert_eq!(influxql_counts(err).unwrap_err(), "database not found: x");
         assert!(influxql_counts(r#"{"results":[{"statement_id":0}]}"#)
@@ -242,10 +270,17 @@ mod tests {
                     {\"metric\":{\"__name__\":\"m x_g\",\"db\":\"d\",\"a\":\"1\",\"b\":\"2\"},\"values\":[2],\"timestamps\":[1]}\n\
                     {\"metric\":{\"__name__\":\"m x_y_g\",\"db\":\"d\"},\"values\":[2],\"timestamps\":[1]}\n";
         let longer = ["m x_y".to_string()];
+        // The `db` label `--db` added is left out of the keys, as the input has no `db` tag.
+        let h = KeyHasher::victoria_metrics(Some("d"));
+        let mut e = super::super::expected::Expected::new(grid(1_000_000));
+        e.add_line(&h, b"m\\ x,b=2,a=1 f=1,g=2 1000000").unwrap();
+        let expected = e.finish().measurements.remove(0).1;
+        let want = expected[&0].clone();
         let scope = ExportScope {
             measurement: "m x",
             longer: &longer,
-            db: Some("d"),
+            expected: &expected,
+            shorter: &[],
         };
         victoria_export(body, &scope, &h, &grid(1_000_000), &mut out).unwrap();
         let mut got = out[&0].clone();

@@ -110,7 +110,15 @@ pub fn verify(store: &Store<'_>, points: &Points) -> Result<Verification, Verify
     store.make_searchable();
     for (m, buckets) in &points.measurements {
         v.measurements += 1;
-        let found = store.read(m, buckets)?;
+        let shorter: Vec<&BTreeMap<i64, Vec<u128>>> = points
+            .measurements
+            .iter()
+            .filter(|(s, _)| {
+                m.len() > s.len() + 1 && m.starts_with(s.as_str()) && m.as_bytes()[s.len()] == b'_'
+            })
+            .map(|(_, b)| b)
+            .collect();
+        let found = store.read(m, buckets, &shorter)?;
         let mut starts: Vec<i64> = buckets.keys().copied().collect();
         match &found {
             Found::Counts(c) => starts.extend(c.keys()),

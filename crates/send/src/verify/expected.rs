@@ -22,23 +22,74 @@ pub struct Grid {
     pub resolution_ns: i64,
     /// Precision of the timestamps in the lines.
     pub precision: Precision,
+    /// The server reads `\"` in a measurement or field key as `"` (InfluxDB 1.x does; its
+    /// tags keep the backslash).
+    pub quote_escapes: bool,
 }
 
 impl Grid {
-    /// The start of the bucket holding `ns`.
+    /// The start of the bucket holding `ns` (`i64::MIN` when that start is before it: only
+    /// for a server's times, [`Grid::line_time`] refuses such a line).
     pub fn bucket_of(&self, ns: i64) -> i64 {
-        ns - ns.rem_euclid(self.bucket_ns)
+        ns.checked_sub(ns.rem_euclid(self.bucket_ns))
+            .unwrap_or(i64::MIN)
     }
 
-    /// `ns` as the server stores it (cut down to its resolution).
-    pub fn stored(&self, ns: i64) -> i64 {
-        ns - ns.rem_euclid(self.resolution_ns)
+    /// `ns` as the server stores it (cut down to its resolution), if representable.
+    fn stored(&self, ns: i64) -> Option<i64> {
+        ns.checked_sub(ns.rem_euclid(self.resolution_ns))
     }
 
-    /// A line's timestamp in nanoseconds as the server stores it; `None` when it overflows.
+    /// A line's timestamp in nanoseconds as the server stores it; `None` when it overflows,
+    /// or its bucket would start before the first nanosecond representable.
     pub fn line_time(&self, ts: i64) -> Option<i64> {
-        ts.checked_mul(self.precision.nanos())
-            .map(|ns| self.stored(ns))
+        let ns = self.stored(ts.checked_mul(self.precision.nanos())?)?;
+        ns.checked_sub(ns.rem_euclid(self.bucket_ns))?;
+        Some(ns)
+    }
+}
+
+/// `\"` read as `"` in an already unescaped name (other pairs kept whole).
+fn unescape_quotes(name: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    if memchr::memmem::find(&name, b"\\\"").is_none() {
+        return name;
+    }
+    let mut out = Vec::with_capacity(name.len());
+    let mut i = 0;
+    while i < name.len() {
+        if name[i] == b'\\' && i + 1 < name.len() {
+            if name[i + 1] != b'"' {
+                out.push(b'\\');
+            }
+            out.push(name[i + 1]);
+            i += 2;
+        } else {
+            out.push(name[i]);
+            i += 1;
+        }
+    }
+    Cow::Owned(out)
+}
+
+impl Grid {
+    /// A measurement as the server stores it.
+    pub fn measurement<'a>(&self, raw: &'a [u8]) -> Cow<'a, [u8]> {
+        let name = unescape_measurement(raw);
+        if self.quote_escapes {
+            unescape_quotes(name)
+        } else {
+            name
+        }
+    }
+
+    /// A field key as the server stores it.
+    fn field<'a>(&self, raw: &'a [u8]) -> Cow<'a, [u8]> {
+        let name = unescape_key(raw);
+        if self.quote_escapes {
+            unescape_quotes(name)
+        } else {
+            name
+        }
     }
 }
 
@@ -58,11 +109,12 @@ pub struct LinePoint<'a> {
 /// The points of `line` (which has a timestamp `ns`, already cut), each with its key.
 pub fn line_points<'a>(
     hasher: &KeyHasher,
+    grid: &Grid,
     line: &Line<'a>,
     ns: i64,
     mut each: impl FnMut(LinePoint<'a>),
 ) {
-    let measurement = unescape_measurement(line.measurement);
+    let measurement = grid.measurement(line.measurement);
     let mut tags: Vec<Tag<'_>> = line
         .tags()
         .map(|(k, v)| (unescape_key(k), unescape_key(v)))
@@ -70,7 +122,7 @@ pub fn line_points<'a>(
     tags.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let tag_refs: Vec<(&[u8], &[u8])> = tags.iter().map(|(k, v)| (&**k, &**v)).collect();
     for (raw_field, value) in line.fields() {
-        let field = unescape_key(raw_field);
+        let field = grid.field(raw_field);
         let key = hasher.key(&PointRef {
             measurement: &measurement,
             tags: &tag_refs,
@@ -103,6 +155,7 @@ pub enum LineKind {
 #[derive(Debug)]
 pub struct Expected {
     grid: Grid,
+    db_tags: bool,
     keys: HashMap<Vec<u8>, BTreeMap<i64, Vec<u128>>>,
 }
 
@@ -111,6 +164,7 @@ impl Expected {
     pub fn new(grid: Grid) -> Expected {
         Expected {
             grid,
+            db_tags: false,
             keys: HashMap::new(),
         }
     }
@@ -125,6 +179,7 @@ impl Expected {
             return Ok(LineKind::NotALine);
         }
         let parsed = parse_line(line)?;
+        self.db_tags |= parsed.tags().any(|(k, _)| k == b"db");
         let Some(ts) = parsed.timestamp else {
             return Ok(LineKind::NoTimestamp);
         };
@@ -132,14 +187,14 @@ impl Expected {
             return Ok(LineKind::TimeOutOfRange);
         };
         let bucket = self.grid.bucket_of(ns);
-        let measurement = unescape_measurement(parsed.measurement);
+        let measurement = self.grid.measurement(parsed.measurement);
         let buckets = match self.keys.get_mut(&*measurement) {
             Some(b) => b,
             None => self.keys.entry(measurement.into_owned()).or_default(),
         };
         let keys = buckets.entry(bucket).or_default();
         let mut n = 0;
-        line_points(hasher, &parsed, ns, |p| {
+        line_points(hasher, &self.grid, &parsed, ns, |p| {
             keys.push(p.key);
             n += 1;
         });
@@ -161,7 +216,10 @@ impl Expected {
             })
             .collect();
         measurements.sort_by(|a, b| a.0.cmp(&b.0));
-        Points { measurements }
+        Points {
+            measurements,
+            db_tags: self.db_tags,
+        }
     }
 }
 
@@ -171,6 +229,8 @@ impl Expected {
 pub struct Points {
     /// (measurement, bucket start -> sorted distinct keys).
     pub measurements: Vec<(String, BTreeMap<i64, Vec<u128>>)>,
+    /// Some line has a `db` tag of its own (VictoriaMetrics keeps it instead of `--db`'s).
+    pub db_tags: bool,
 }
 
 impl Points {
@@ -193,6 +253,7 @@ mod tests {
             bucket_ns: 10,
             resolution_ns,
             precision: Precision::Ns,
+            quote_escapes: false,
         }
     }
 
@@ -236,5 +297,51 @@ mod tests {
         e.add_line(&h, b"m f=1 3").unwrap();
         e.add_line(&h, b"m f=1 4").unwrap();
         assert_eq!(e.finish().total(), 2);
+    }
+
+    #[test]
+    fn influxdb1_reads_escaped_quotes_in_measurements_and_field_keys_only() {
+        let h = KeyHasher::new();
+        let g = Grid {
+            quote_escapes: true,
+            ..grid(1)
+        };
+        let mut e = Expected::new(g);
+        e.add_line(&h, br#"q\"m\,x,t\"k=v\"v f\"k=1 5"#).unwrap();
+        let p = e.finish();
+        assert_eq!(p.measurements[0].0, r#"q"m,x"#);
+        let tags: &[(&[u8], &[u8])] = &[(br#"t\"k"#, br#"v\"v"#)];
+        let want = h.key(&PointRef {
+            measurement: br#"q"m,x"#,
+            tags,
+            field: b"f\"k",
+            time: 5,
+        });
+        assert_eq!(p.measurements[0].1[&0], vec![want]);
+        assert_eq!(grid(1).measurement(br#"q\"m"#), &br#"q\"m"#[..]);
+    }
+
+    #[test]
+    fn a_bucket_before_the_first_nanosecond_is_out_of_range() {
+        let h = KeyHasher::new();
+        let mut e = Expected::new(Grid {
+            bucket_ns: 3_600_000_000_000,
+            resolution_ns: 1_000_000,
+            precision: Precision::Ns,
+            quote_escapes: false,
+        });
+        for t in ["-9223372036854775806", "-9223372036800000000"] {
+            let line = format!("m f=1 {t}");
+            assert_eq!(
+                e.add_line(&h, line.as_bytes()).unwrap(),
+                LineKind::TimeOutOfRange,
+                "{t}"
+            );
+        }
+        assert_eq!(
+            e.add_line(&h, b"m f=1 -9223000000000000000").unwrap(),
+            LineKind::Points(1)
+        );
+        assert_eq!(e.grid.bucket_of(i64::MIN + 1), i64::MIN);
     }
 }

@@ -10,6 +10,10 @@ use std::hash::{BuildHasher, Hasher};
 pub struct KeyHasher {
     a: RandomState,
     b: RandomState,
+    /// A tag left out of every key (key, value): see [`KeyHasher::victoria_metrics`].
+    without: Option<(Vec<u8>, Vec<u8>)>,
+    /// Measurement and field hashed as one metric name `measurement_field`.
+    metric_names: bool,
 }
 
 /// A point as its unescaped parts; `tags` sorted by key.
@@ -31,25 +35,53 @@ impl KeyHasher {
         KeyHasher::default()
     }
 
+    /// A hasher for VictoriaMetrics' points: measurement and field are one metric name
+    /// `measurement_field` (so `a_b` + `c` and `a` + `b_c` are one series, as stored), and
+    /// the label `db` = `--db`, which the server adds to lines without a `db` tag, is left
+    /// out, so that a line without it, a line with it and the series stored agree.
+    pub fn victoria_metrics(db: Option<&str>) -> KeyHasher {
+        KeyHasher {
+            without: db.map(|d| (b"db".to_vec(), d.as_bytes().to_vec())),
+            metric_names: true,
+            ..KeyHasher::default()
+        }
+    }
+
     /// The key of `point`. 0xFF and 0xFE (never in UTF-8) separate the parts.
     pub fn key(&self, point: &PointRef<'_>) -> u128 {
-        let hi = feed(self.a.build_hasher(), point);
-        let lo = feed(self.b.build_hasher(), point);
+        let without = self.without.as_ref().map(|(k, v)| (&k[..], &v[..]));
+        let hi = feed(self.a.build_hasher(), point, without, self.metric_names);
+        let lo = feed(self.b.build_hasher(), point, without, self.metric_names);
         (u128::from(hi) << 64) | u128::from(lo)
     }
 }
 
-fn feed(mut h: impl Hasher, p: &PointRef<'_>) -> u64 {
+fn feed(
+    mut h: impl Hasher,
+    p: &PointRef<'_>,
+    without: Option<(&[u8], &[u8])>,
+    metric_names: bool,
+) -> u64 {
     h.write(p.measurement);
+    if metric_names {
+        // SipHash is a stream: `a_b` `_` `c` hashes as `a` `_` `b_c`.
+        h.write_u8(b'_');
+        h.write(p.field);
+    }
     h.write_u8(0xFF);
-    for (k, v) in p.tags {
+    for &(k, v) in p.tags {
+        if Some((k, v)) == without {
+            continue;
+        }
         h.write(k);
         h.write_u8(0xFF);
         h.write(v);
         h.write_u8(0xFF);
     }
     h.write_u8(0xFE);
-    h.write(p.field);
+    if !metric_names {
+        h.write(p.field);
+    }
     h.write_u8(0xFF);
     h.write_i64(p.time);
     h.finish()
@@ -83,5 +115,33 @@ mod tests {
         ] {
             assert_ne!(h.key(&p), h.key(&q));
         }
+    }
+
+    #[test]
+    fn victoria_keys_leave_out_db_and_join_metric_names() {
+        let h = KeyHasher::victoria_metrics(Some("d"));
+        let p = PointRef {
+            measurement: b"m",
+            tags: &[(b"a", b"1")],
+            field: b"f",
+            time: 5,
+        };
+        let with: &[(&[u8], &[u8])] = &[(b"a", b"1"), (b"db", b"d")];
+        let other: &[(&[u8], &[u8])] = &[(b"a", b"1"), (b"db", b"e")];
+        assert_eq!(h.key(&p), h.key(&PointRef { tags: with, ..p }));
+        assert_ne!(h.key(&p), h.key(&PointRef { tags: other, ..p }));
+        let joined = PointRef {
+            measurement: b"a_b",
+            field: b"c",
+            ..p
+        };
+        let split = PointRef {
+            measurement: b"a",
+            field: b"b_c",
+            ..p
+        };
+        assert_eq!(h.key(&joined), h.key(&split));
+        let plain = KeyHasher::new();
+        assert_ne!(plain.key(&joined), plain.key(&split));
     }
 }

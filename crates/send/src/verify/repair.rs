@@ -47,7 +47,7 @@ impl<'a> Missing<'a> {
         };
         let mut fields = Vec::new();
         let keys = &mut self.keys;
-        line_points(self.hasher, &parsed, ns, |p| {
+        line_points(self.hasher, &self.grid, &parsed, ns, |p| {
             if keys.remove(&p.key) {
                 fields.push((p.raw_field, p.value));
             }
@@ -105,6 +105,7 @@ mod tests {
             bucket_ns: 100,
             resolution_ns: 1,
             precision: Precision::Ns,
+            quote_escapes: false,
         };
         let h = KeyHasher::new();
         let mut e = Expected::new(grid);

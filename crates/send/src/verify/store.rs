@@ -50,6 +50,13 @@ const AFTER_FLUSH: Duration = Duration::from_secs(1);
 /// Attempts of one query when the server cannot be reached or answers 5xx.
 const ATTEMPTS: u32 = 3;
 
+/// A measurement, its expected points, and those of the measurements it starts with.
+type Family<'a> = (
+    &'a str,
+    &'a BTreeMap<i64, Vec<u128>>,
+    &'a [&'a BTreeMap<i64, Vec<u128>>],
+);
+
 /// What a server holds for one measurement's range.
 #[derive(Debug)]
 pub enum Found {
@@ -77,6 +84,9 @@ pub struct Store<'a> {
     pub hasher: &'a KeyHasher,
     /// Every measurement of the inputs (VictoriaMetrics: which metric is whose).
     pub measurements: Vec<String>,
+    /// Some input line has its own `db` tag: VictoriaMetrics stores it instead of `--db`, so
+    /// the selector does not filter on `db` (the hasher leaves `--db`'s out of the keys).
+    pub db_tags: bool,
 }
 
 impl Store<'_> {
@@ -126,11 +136,12 @@ impl Store<'_> {
 
     fn export(
         &self,
-        m: &str,
+        (m, expected, shorter): Family<'_>,
         (start, end): (i64, i64),
         out: &mut FoundKeys,
     ) -> Result<(), VerifyError> {
-        let selector = query::victoria_selector(m, self.db.as_deref());
+        let db = self.db.as_deref().filter(|_| !self.db_tags);
+        let selector = query::victoria_selector(m, db);
         let (from, to) = (start / 1_000_000, end / 1_000_000 - 1);
         let url = self.endpoint.server.join(
             "/api/v1/export",
@@ -150,7 +161,8 @@ impl Store<'_> {
         let scope = ExportScope {
             measurement: m,
             longer: &longer,
-            db: self.db.as_deref(),
+            expected,
+            shorter,
         };
         answer::victoria_export(&body, &scope, self.hasher, &self.grid, out)
             .map_err(|e| VerifyError(format!("export of {m}: {e}")))
@@ -171,8 +183,15 @@ impl Store<'_> {
     }
 
     /// What the server holds of measurement `m` from the first to the last bucket of
-    /// `expected` (the buckets between them included: points there are extra).
-    pub fn read(&self, m: &str, expected: &BTreeMap<i64, Vec<u128>>) -> Result<Found, VerifyError> {
+    /// `expected` (the buckets between them included: points there are extra). `shorter`:
+    /// the points of the input measurements `m` starts with, then `_` (VictoriaMetrics: their
+    /// metric names can be `m`'s).
+    pub fn read(
+        &self,
+        m: &str,
+        expected: &BTreeMap<i64, Vec<u128>>,
+        shorter: &[&BTreeMap<i64, Vec<u128>>],
+    ) -> Result<Found, VerifyError> {
         let (Some(first), Some(last)) = (expected.keys().next(), expected.keys().next_back())
         else {
             return Ok(Found::Counts(BTreeMap::new()));
@@ -201,12 +220,12 @@ impl Store<'_> {
                 let mut points = 0;
                 for (bucket, keys) in expected {
                     if points > 0 && points + keys.len() > WINDOW_POINTS {
-                        self.export(m, (start, *bucket), &mut out)?;
+                        self.export((m, expected, shorter), (start, *bucket), &mut out)?;
                         (start, points) = (*bucket, 0);
                     }
                     points += keys.len();
                 }
-                self.export(m, (start, end), &mut out)?;
+                self.export((m, expected, shorter), (start, end), &mut out)?;
                 Ok(Found::Keys(out))
             }
         }
@@ -222,7 +241,9 @@ impl Store<'_> {
                 answer::influxql_points(&body, m, self.hasher, &self.grid, &mut out)
                     .map_err(|e| VerifyError(format!("measurement {m:?}: {e}")))?;
             }
-            ServerKind::VictoriaMetrics => self.export(m, range, &mut out)?,
+            ServerKind::VictoriaMetrics => {
+                self.export((m, &BTreeMap::new(), &[]), range, &mut out)?
+            }
             ServerKind::Influxdb2 | ServerKind::Influxdb3 => {
                 return Err(VerifyError(format!(
                     "reading points back from {:?} is not implemented",
@@ -296,12 +317,14 @@ mod tests {
                 bucket_ns: 3_600_000_000_000,
                 resolution_ns: 1,
                 precision: Precision::Ns,
+                quote_escapes: false,
             },
             hasher: &hasher,
             measurements: vec!["m\"x".into()],
+            db_tags: false,
         };
         let expected = BTreeMap::from([(0, vec![1, 2, 3]), (3_600_000_000_000, vec![4, 5])]);
-        let Found::Counts(c) = store.read("m\"x", &expected).unwrap() else {
+        let Found::Counts(c) = store.read("m\"x", &expected, &[]).unwrap() else {
             panic!("counts expected");
         };
         assert_eq!(c, BTreeMap::from([(0, 3), (3_600_000_000_000, 2)]));
