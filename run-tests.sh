@@ -13,6 +13,9 @@ command -v gzip >/dev/null 2>&1 || need+=(gzip)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
 # The end-to-end benchmark's peers.
 command -v pigz >/dev/null 2>&1 || need+=(pigz)
+# The man page test reads it with groff; a TLS test makes a certificate with openssl.
+command -v groff >/dev/null 2>&1 || need+=(groff)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if ((${#need[@]})); then
   echo "run-tests: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -496,25 +496,13 @@ fn build_config(
     args: &ReplayOptions,
     conversion: Option<&Conversion>,
 ) -> anyhow::Result<ReplayConfig> {
+    // The schema's precision (with --precision already applied to it), or the input's;
     // `auto`: each timestamp's unit read from its size, sent as nanoseconds.
-    let env_precision = crate::server::env_precision();
-    let auto_precision = conversion.is_none()
-        && args.precision.as_deref().or(env_precision.as_deref()) == Some("auto");
-    let precision = match (conversion, args.precision.as_deref()) {
-        // The schema's precision, with --precision already applied to it.
-        (Some(c), _) => c.precision,
-        (None, Some("auto")) => lpconvert_send::dialect::Precision::Ns,
-        (None, Some(p)) => lpconvert_send::dialect::parse_precision(p).with_context(|| {
-            format!("--precision `{p}`: expected ns, us, ms, s or auto")
-        })?,
-        (None, None) => match env_precision.as_deref() {
-            Some("auto") => lpconvert_send::dialect::Precision::Ns,
-            Some(p) => lpconvert_send::dialect::parse_precision(p).with_context(|| {
-                format!(
-                    "INFLUX_PRECISION `{p}`: expected ns, us, ms, s or auto (or second ... nanosecond)"
-                )
-            })?,
-            None => lpconvert_send::Precision::Ns,
+    let (precision, auto_precision) = match conversion {
+        Some(c) => (c.precision, false),
+        None => match crate::server::line_precision(args.precision.as_deref())? {
+            Some(p) => (p, false),
+            None => (lpconvert_send::Precision::Ns, true),
         },
     };
     let target = args.server.target(precision)?;

@@ -154,6 +154,22 @@ fn url_of(r: &Resolved) -> anyhow::Result<String> {
     )
 }
 
+/// The unit of line-protocol timestamps read without a schema: `--precision` (`given`), else
+/// `INFLUX_PRECISION`, else ns. `None` is `auto` (each timestamp's unit read from its size).
+pub fn line_precision(given: Option<&str>) -> anyhow::Result<Option<Precision>> {
+    let (p, from) = match (given, env_precision()) {
+        (Some(p), _) => (p.to_owned(), "--precision"),
+        (None, Some(p)) => (p, "INFLUX_PRECISION"),
+        (None, None) => return Ok(Some(Precision::Ns)),
+    };
+    if p == "auto" {
+        return Ok(None);
+    }
+    lpconvert_send::dialect::parse_precision(&p)
+        .map(Some)
+        .with_context(|| format!("{from} `{p}`: expected ns, us, ms, s or auto"))
+}
+
 /// The precision InfluxDB's client libraries read from `INFLUX_PRECISION`, for an input
 /// whose precision neither `--precision` nor a schema gives.
 pub fn env_precision() -> Option<String> {

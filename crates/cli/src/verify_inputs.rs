@@ -31,13 +31,9 @@ impl InputOptions<'_> {
         if let Some(s) = self.schema {
             return Ok(lpconvert_engine::load_schema(s, &self.overrides)?.precision);
         }
-        let (p, from) = match (self.overrides.precision, crate::server::env_precision()) {
-            (Some(p), _) => (p.to_owned(), "--precision"),
-            (None, Some(p)) => (p, "INFLUX_PRECISION"),
-            (None, None) => ("ns".to_owned(), "--precision"),
-        };
-        lpconvert_send::dialect::parse_precision(&p)
-            .with_context(|| format!("{from} `{p}`: expected ns, us, ms or s"))
+        crate::server::line_precision(self.overrides.precision)?.with_context(|| {
+            "--precision auto: verify reads every timestamp in one unit; give it (ns, us, ms or s)"
+        })
     }
 
     /// Reads every line of every input, in order, as `(input, line number, line)`.

@@ -94,7 +94,8 @@ pub struct Batcher {
     pace_window_ns: Option<i128>,
     ns_per_unit: i128,
     next_seq: u64,
-    /// The hash of the current input's bytes read so far (`None`: some were not read).
+    /// The hash of the current input's bytes read so far (`None`: not asked for, or some
+    /// were not read).
     prefix: Option<PrefixCrc>,
     /// `--precision auto`: timestamps are rewritten to nanoseconds by their size.
     auto_precision: bool,
@@ -128,7 +129,7 @@ impl Batcher {
             pace_window_ns,
             ns_per_unit,
             next_seq: 0,
-            prefix: Some(PrefixCrc::resume(0, 0)),
+            prefix: None,
             auto_precision: false,
         }
     }
@@ -377,6 +378,7 @@ mod tests {
             None,
             1,
         );
+        b.start_input(Some(PrefixCrc::resume(0, 0)));
         let mut out = Vec::new();
         let mut offset = 0;
         for (i, p) in parts.iter().enumerate() {
@@ -416,6 +418,7 @@ mod tests {
             None,
             1,
         );
+        b.start_input(Some(PrefixCrc::resume(0, 0)));
         let got = run_block(&mut b, &block("m f=1 1\n"));
         assert_eq!(got[0].prefix_crc32, None);
         assert_eq!(b.prefix_crc32(), None);

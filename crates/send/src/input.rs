@@ -156,6 +156,12 @@ impl Source {
         self.open.identity()
     }
 
+    /// Whether the input can be opened again and read from its start (a file, not standard
+    /// input, a FIFO or a conversion): a run may read it once before sending it.
+    pub fn can_read_twice(&self) -> bool {
+        !self.is_stdin() && !self.reports_own_errors() && self.identity().is_ok()
+    }
+
     /// Whether a read error is the producer's to report (see [`Open::reports_own_errors`]).
     pub fn reports_own_errors(&self) -> bool {
         self.open.reports_own_errors()

@@ -313,7 +313,9 @@ pub fn run(
                 continue;
             }
             let start = state.map_or(0, |s| s.offset);
+            // The input's bytes are hashed only for a checkpoint.
             batcher.start_input(match state {
+                _ if ckpt_path.is_none() => None,
                 None => Some(PrefixCrc::resume(0, 0)),
                 Some(s) if s.offset == 0 => Some(PrefixCrc::resume(0, 0)),
                 Some(s) => s.prefix_crc32.map(|crc| PrefixCrc::resume(s.offset, crc)),
@@ -596,7 +598,7 @@ fn accept_appended(
         let (Some(crc), true) = (state.prefix_crc32, same_file && state.identity != *id) else {
             continue;
         };
-        if source.reports_own_errors() || source.is_stdin() {
+        if !source.can_read_twice() {
             continue;
         }
         let input = |error| ReplayError::Input {
@@ -632,9 +634,7 @@ enum Newest {
 
 /// Reads every input once for its newest timestamp; a stream is not read.
 fn newest_of(sources: &[Source]) -> Result<Newest, ReplayError> {
-    let stream = sources
-        .iter()
-        .find(|s| s.is_stdin() || s.reports_own_errors() || s.identity().is_err());
+    let stream = sources.iter().find(|s| !s.can_read_twice());
     if let Some(s) = stream {
         return Ok(Newest::Stream(s.display_name()));
     }
