@@ -200,7 +200,9 @@ impl Collector<'_> {
 
     /// An input failed: the sink says whether the run goes on.
     fn failed(&mut self, e: EngineError) -> Result<(), EngineError> {
-        self.budget.give_file();
+        if self.cur.as_ref().is_none_or(|s| s.job.holds_file()) {
+            self.budget.give_file();
+        }
         let counted = match self.cur.take() {
             Some(s) => {
                 self.dead = Some(s.job);
@@ -341,7 +343,9 @@ impl Collector<'_> {
             self.cur = None;
             self.total.add(&counters);
             self.sink.input_done(&cx.name, &counters);
-            self.budget.give_file();
+            if seg.job.holds_file() {
+                self.budget.give_file();
+            }
         }
         Ok(match flow {
             Flow::Stop => Next::Stop,

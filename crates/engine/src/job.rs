@@ -34,6 +34,12 @@ impl Job {
         self.map.as_deref().unwrap_or_default()
     }
 
+    /// Whether it holds an open file until its last piece is collected (a file read whole
+    /// is closed when read): only those count against the open-inputs bound.
+    pub(crate) fn holds_file(&self) -> bool {
+        !self.map.as_ref().is_some_and(MappedFile::is_read_whole)
+    }
+
     /// Fails when the mapped file changed while it was read.
     pub(crate) fn check(&self) -> Result<(), EngineError> {
         match &self.map {

@@ -138,7 +138,9 @@ pub(crate) fn produce(
     };
     let max_record = tuning.max_record.max(1);
     let mut next = resume.map(|r| {
-        budget.count_file();
+        if r.state.job.holds_file() {
+            budget.count_file();
+        }
         (r.state.job, r.feed, true)
     });
     loop {
@@ -155,6 +157,9 @@ pub(crate) fn produce(
                         return None;
                     }
                     Some(Prepared::Body { job, feed }) => {
+                        if !job.holds_file() {
+                            budget.give_file();
+                        }
                         next = Some((job, feed, false));
                         continue;
                     }

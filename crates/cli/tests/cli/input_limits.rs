@@ -611,7 +611,9 @@ fn sigbus_sent_by_another_process_still_ends_the_run() {
     use std::os::unix::process::ExitStatusExt;
     let dir = TempDir::new("sigbuskill");
     let s = write_text(&dir, "s.toml", HOME_SCHEMA);
-    let input = write_text(&dir, "a.csv", "time,room,temp\n1,k,1.5\n");
+    // Over 64 KiB, so that it is mapped, not read whole.
+    let rows: String = (0..10_000).map(|i| format!("{i},k,1.5\n")).collect();
+    let input = write_text(&dir, "a.csv", &format!("time,room,temp\n{rows}"));
     // a.csv is mapped first (the SIGBUS handler is installed), then stdin, a pipe that
     // stays open, is read: the run waits there for the signal.
     let mut child = Command::new(BIN)

@@ -16,7 +16,7 @@ pub use identity::{conversion_hash, fnv1a, identify, identify_converted, FileIde
 pub use text::{not_utf8, refuse_utf16, text_problem, UTF8_BOM};
 pub use watch::{Change, Changed, Stamp, Watch, Watched, Watching};
 
-use crate::mapguard::MappedFile;
+use crate::mapguard::{MappedFile, READ_WHOLE_MAX};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
@@ -63,7 +63,7 @@ pub fn path_of(name: &str) -> Option<&str> {
 }
 
 /// Opens `path` (`-` for stdin). Compressed files are decompressed as a stream; other regular
-/// files are mapped, falling back to reading when mapping fails.
+/// files are read whole when small, else mapped, falling back to reading when mapping fails.
 pub fn open(path: &str) -> io::Result<Input> {
     if is_stdin(path) {
         return Ok(Input {
@@ -76,6 +76,13 @@ pub fn open(path: &str) -> io::Result<Input> {
     let meta = file.metadata()?;
     let size = meta.is_file().then_some(meta.len());
     let plain = Compression::of(Path::new(path)) == Compression::None;
+    if plain && meta.is_file() && meta.len() > 0 && meta.len() <= READ_WHOLE_MAX {
+        return Ok(Input {
+            data: InputData::Mapped(MappedFile::read_whole(file, &meta)?),
+            name: path.to_string(),
+            size,
+        });
+    }
     if plain && meta.is_file() && meta.len() > 0 {
         if let Some(map) = MappedFile::map(file.try_clone()?, meta.len()) {
             return Ok(Input {
