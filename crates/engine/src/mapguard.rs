@@ -189,24 +189,17 @@ enum Bytes {
 
 impl MappedFile {
     /// Reads `file` (whose metadata is `meta`, of at most [`READ_WHOLE_MAX`] bytes) whole
-    /// and closes it; what changed while it was read is reported by `check`.
+    /// and closes it. A size other than `meta`'s (the file grew or shrank before or while it
+    /// was read) is reported by `check`; once read, the copy cannot change.
     pub fn read_whole(mut file: File, meta: &std::fs::Metadata) -> std::io::Result<MappedFile> {
         use std::io::Read;
-        let stamp = Stamp::of(meta);
-        let len = meta.len();
-        let cap = usize::try_from(len.min(READ_WHOLE_MAX)).unwrap_or(0);
+        let len = meta.len().min(READ_WHOLE_MAX);
+        let cap = usize::try_from(len).unwrap_or(0);
         let mut data = Vec::with_capacity(cap.saturating_add(1));
         // One byte more than expected tells a file that grew from one that did not.
-        (&mut file)
-            .take(len.min(READ_WHOLE_MAX) + 1)
-            .read_to_end(&mut data)?;
-        let changed = match stamp.change(&file) {
-            Some(c) => Some(c.to_string()),
-            None if data.len() as u64 != len => {
-                Some(Change::Size(len, data.len() as u64).to_string())
-            }
-            None => None,
-        };
+        (&mut file).take(len + 1).read_to_end(&mut data)?;
+        let read = data.len() as u64;
+        let changed = (read != meta.len()).then(|| Change::Size(meta.len(), read).to_string());
         data.truncate(cap);
         Ok(MappedFile {
             bytes: Bytes::Read { data, changed },
