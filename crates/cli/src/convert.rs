@@ -281,7 +281,16 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         return Ok(code);
     }
     if !a.quiet {
-        name_skipped(&first_skipped, total.skipped, a.skipped.as_deref());
+        let kept = a.skipped.as_deref().map(|p| p.display().to_string());
+        crate::shared::NamedRows {
+            who: "lpconvert",
+            what: "skipped",
+            first: &first_skipped,
+            count: total.skipped,
+            kept,
+            option: "--skipped",
+        }
+        .note();
         note!(
             "{}",
             Summary {
@@ -307,26 +316,6 @@ impl Rows {
         rejects
             .into_iter()
             .chain(self.skipped.map(|f| ("skipped rows", f)))
-    }
-}
-
-/// Names the first rows that produced no line (`first`, of `count`) before the summary, and
-/// where they all are.
-fn name_skipped(first: &[String], count: u64, file: Option<&std::path::Path>) {
-    for r in first {
-        note!("lpconvert: skipped {r}");
-    }
-    if count > first.len() as u64 {
-        note!(
-            "lpconvert: ... {} more skipped rows",
-            count - first.len() as u64
-        );
-    }
-    if count > 0 {
-        match file {
-            Some(p) => note!("lpconvert: skipped rows are in {}", p.display()),
-            None => note!("lpconvert: use --skipped FILE to keep the skipped rows"),
-        }
     }
 }
 

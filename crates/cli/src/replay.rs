@@ -472,45 +472,37 @@ fn print_conversion(c: &ConversionOutcome, args: &ReplayOptions) {
         n.skipped,
         n.rejected
     );
-    if n.rejected > 0 {
-        for r in &c.first_rejects {
-            note!("lpconvert replay: rejected {r}");
+    let rejects = (args.convert_rejects.as_deref())
+        .map(|p| format!("{}, reasons in {}.errors", p.display(), p.display()));
+    let skipped = args
+        .convert_skipped
+        .as_deref()
+        .map(|p| p.display().to_string());
+    for (what, first, count, kept, option) in [
+        (
+            "rejected",
+            &c.first_rejects,
+            n.rejected,
+            c.rejects_shown.clone().or(rejects),
+            "--convert-rejects",
+        ),
+        (
+            "skipped",
+            &c.first_skipped,
+            n.skipped,
+            c.skipped_shown.clone().or(skipped),
+            "--convert-skipped",
+        ),
+    ] {
+        crate::shared::NamedRows {
+            who: "lpconvert replay",
+            what,
+            first,
+            count,
+            kept,
+            option,
         }
-        if n.rejected > c.first_rejects.len() as u64 {
-            note!(
-                "lpconvert replay: ... {} more rejected rows",
-                n.rejected - c.first_rejects.len() as u64
-            );
-        }
-        match (&c.rejects_shown, &args.convert_rejects) {
-            (Some(at), _) => note!("lpconvert replay: rejected rows are in {at}"),
-            (None, Some(p)) => note!(
-                "lpconvert replay: rejected rows are in {}, reasons in {}.errors",
-                p.display(),
-                p.display()
-            ),
-            (None, None) => {
-                note!("lpconvert replay: use --convert-rejects FILE to keep the rejected rows")
-            }
-        }
-    }
-    if n.skipped > 0 {
-        for r in &c.first_skipped {
-            note!("lpconvert replay: skipped {r}");
-        }
-        if n.skipped > c.first_skipped.len() as u64 {
-            note!(
-                "lpconvert replay: ... {} more skipped rows",
-                n.skipped - c.first_skipped.len() as u64
-            );
-        }
-        match (&c.skipped_shown, &args.convert_skipped) {
-            (Some(at), _) => note!("lpconvert replay: skipped rows are in {at}"),
-            (None, Some(p)) => note!("lpconvert replay: skipped rows are in {}", p.display()),
-            (None, None) => {
-                note!("lpconvert replay: use --convert-skipped FILE to keep the skipped rows")
-            }
-        }
+        .note();
     }
 }
 

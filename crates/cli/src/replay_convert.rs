@@ -141,45 +141,17 @@ impl std::fmt::Debug for PendingRejects {
 }
 
 impl ConversionOutcome {
-    /// Renames the `--convert-rejects` files into place when the run ends with `code` 0 or 3;
-    /// otherwise (a signal, a fatal answer, an error) keeps them as `FILE.partial`, says so,
-    /// and leaves the previous files untouched, as `convert` does.
-    /// The `--convert-skipped` files alike.
+    /// Renames the `--convert-rejects` and `--convert-skipped` files into place when the run
+    /// ends with `code` 0 or 3; otherwise (a signal, a fatal answer, an error) keeps them as
+    /// `FILE.partial`, says so, and leaves the previous files untouched, as `convert` does.
     pub fn settle_rejects(&mut self, code: Exit, quiet: bool) -> anyhow::Result<()> {
         if let Some(PendingRejects(f)) = self.pending_skipped.take() {
-            self.skipped_shown = settle_skipped(f, code, quiet)?;
+            let kind = ("--convert-skipped", "skipped", false);
+            self.skipped_shown = settle_file(f, kind, code, quiet)?;
         }
-        let Some(PendingRejects(f)) = self.pending.take() else {
-            return Ok(());
-        };
-        if code.finished() {
-            let files = f
-                .commit()
-                .context("cannot write the --convert-rejects file")?;
-            let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-            if files.len() > 1 && !quiet {
-                note!(
-                    "lpconvert replay: the inputs' headers differ: rejected rows are in {} (one file per header, each with its FILE.errors)",
-                    names.join(", ")
-                );
-            }
-            self.rejects_shown = names.first().map(|p| format!("{p}, reasons in {p}.errors"));
-        } else {
-            let kept: Vec<String> = f
-                .keep_partial()
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect();
-            if !kept.is_empty() {
-                note!(
-                    "lpconvert replay: the run did not finish, so the previous --convert-rejects files are untouched; the rows rejected so far are kept in {}",
-                    kept.join(", ")
-                );
-            }
-            self.rejects_shown = match kept.as_slice() {
-                [rows, reasons, ..] => Some(format!("{rows} (so far), reasons in {reasons}")),
-                _ => None,
-            };
+        if let Some(PendingRejects(f)) = self.pending.take() {
+            let kind = ("--convert-rejects", "rejected", true);
+            self.rejects_shown = settle_file(f, kind, code, quiet)?;
         }
         Ok(())
     }
@@ -333,31 +305,48 @@ impl Conversion {
     }
 }
 
-/// Renames the `--convert-skipped` files into place when the run ends with `code` 0 or 3,
-/// else keeps them as `FILE.partial` (see [`ConversionOutcome::settle_rejects`]); returns
-/// where the skipped rows are, for the summary.
-fn settle_skipped(f: RejectsFile, code: Exit, quiet: bool) -> anyhow::Result<Option<String>> {
+/// Renames the files `f` of `option` (rows that were `what`, each with its reasons file when
+/// `reasons`) into place when the run ends with `code` 0 or 3, else keeps them as
+/// `FILE.partial` and says so; returns where the rows are, for the summary.
+fn settle_file(
+    f: RejectsFile,
+    (option, what, reasons): (&str, &str, bool),
+    code: Exit,
+    quiet: bool,
+) -> anyhow::Result<Option<String>> {
     if !code.finished() {
         let kept: Vec<String> = (f.keep_partial().iter())
             .map(|p| p.display().to_string())
             .collect();
         if !kept.is_empty() {
             note!(
-                "lpconvert replay: the run did not finish, so the previous --convert-skipped files are untouched; the rows skipped so far are kept in {}",
+                "lpconvert replay: the run did not finish, so the previous {option} files are untouched; the rows {what} so far are kept in {}",
                 kept.join(", ")
             );
         }
-        return Ok(kept.first().map(|p| format!("{p} (so far)")));
+        return Ok(match (kept.as_slice(), reasons) {
+            ([rows, why, ..], true) => Some(format!("{rows} (so far), reasons in {why}")),
+            ([rows, ..], false) => Some(format!("{rows} (so far)")),
+            _ => None,
+        });
     }
     let files = f
         .commit()
-        .context("cannot write the --convert-skipped file")?;
+        .with_context(|| format!("cannot write the {option} file"))?;
     let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let each = if reasons {
+        ", each with its FILE.errors"
+    } else {
+        ""
+    };
     if files.len() > 1 && !quiet {
         note!(
-            "lpconvert replay: the inputs' headers differ: skipped rows are in {} (one file per header)",
+            "lpconvert replay: the inputs' headers differ: {what} rows are in {} (one file per header{each})",
             names.join(", ")
         );
     }
-    Ok(names.first().cloned())
+    Ok(names.first().map(|p| match reasons {
+        true => format!("{p}, reasons in {p}.errors"),
+        false => p.clone(),
+    }))
 }

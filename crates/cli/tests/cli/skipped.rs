@@ -37,6 +37,26 @@ fn counts(err: &str) -> (u64, u64, u64, u64) {
     )
 }
 
+/// `replay --dry-run --schema s.toml a.csv --convert-skipped SKIPPED` for the files of `d`.
+fn dry_replay(d: &Path, skipped: &str) -> std::process::Output {
+    let schema = d.join("s.toml").display().to_string();
+    let input = d.join("a.csv").display().to_string();
+    replay(&[
+        "--url",
+        "http://127.0.0.1:9",
+        "--api",
+        "v1",
+        "--db",
+        "x",
+        "--dry-run",
+        "--schema",
+        &schema,
+        &input,
+        "--convert-skipped",
+        skipped,
+    ])
+}
+
 fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
@@ -64,6 +84,18 @@ fn csv_rows_with_every_field_empty_are_kept_verbatim_with_the_header() {
         let kept = read(&d, "sk.csv");
         assert_eq!(kept, "host,a,b\n,,\nx,,\n\"\",\"\",\"\"\nz,,\r\nv,,\n");
         assert_eq!(csv_rows(&kept), skipped);
+        // Named by their own lines, whatever the chunking.
+        let named: Vec<&str> = err
+            .lines()
+            .filter_map(|l| l.strip_prefix("lpconvert: skipped a.csv:"))
+            .collect();
+        let want = [
+            "3: every field empty",
+            "4: every field empty",
+            "6: every field empty",
+        ];
+        assert_eq!(named[..3], want, "{err}");
+        assert_eq!(named[3..], ["7: every field empty", "9: every field empty"]);
         assert!(
             !d.join("sk.csv.errors").exists(),
             "a skipped file has no reasons"
@@ -167,20 +199,7 @@ fn skipped_equal_to_an_input_or_another_output_is_a_usage_error() {
     );
     assert_exit(&out, 2);
     // Replay's conversion alike.
-    let out = replay(&[
-        "--url",
-        "http://127.0.0.1:9",
-        "--api",
-        "v1",
-        "--db",
-        "x",
-        "--dry-run",
-        "--schema",
-        &d.join("s.toml").display().to_string(),
-        &d.join("a.csv").display().to_string(),
-        "--convert-skipped",
-        &d.join("a.csv").display().to_string(),
-    ]);
+    let out = dry_replay(&d, &d.join("a.csv").display().to_string());
     assert_exit(&out, 2);
     assert_eq!(read(&d, "a.csv"), before);
 }
@@ -248,20 +267,7 @@ fn the_skipped_file_appears_only_when_the_run_ends_with_0_or_3() {
 fn replay_with_a_schema_keeps_its_skipped_rows_with_convert_skipped() {
     let d = schema_and_csv("skipped_replay", CSV_SCHEMA, "host,a,b\nx,1,1\n,,\nq,,\n");
     let sk = d.join("sk.csv").display().to_string();
-    let out = replay(&[
-        "--url",
-        "http://127.0.0.1:9",
-        "--api",
-        "v1",
-        "--db",
-        "x",
-        "--dry-run",
-        "--schema",
-        &d.join("s.toml").display().to_string(),
-        &d.join("a.csv").display().to_string(),
-        "--convert-skipped",
-        &sk,
-    ]);
+    let out = dry_replay(&d, &sk);
     assert_exit(&out, 0);
     assert_eq!(read(&d, "sk.csv"), "host,a,b\n,,\nq,,\n");
     assert_stderr_has(&out, "2 skipped (no fields)");
