@@ -102,7 +102,7 @@ impl SkippedRow {
 pub const EVERY_FIELD_EMPTY: &str = "every field empty";
 
 /// Why a record of a plan with several lines per record was skipped.
-pub const NO_LINE: &str = "no line (no match, or no value in any match)";
+pub const NO_LINE: &str = "no line: every field empty or nothing matched";
 
 /// Counters of a run: rows read = written + skipped + rejected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

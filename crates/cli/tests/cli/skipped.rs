@@ -4,7 +4,8 @@
 //! as FILE.partial and put in place only when the run ends with 0 or 3.
 
 use crate::support::{
-    assert_exit, assert_stderr_has, convert_in, replay, schema_and_csv, stderr, stdout, write_in,
+    assert_exit, assert_stderr_has, convert_in, replay, run_in, schema_and_csv, stderr, stdout,
+    write_in,
 };
 use std::path::Path;
 
@@ -273,4 +274,27 @@ fn replay_with_a_schema_keeps_its_skipped_rows_with_convert_skipped() {
     assert_stderr_has(&out, "2 skipped (no fields)");
     assert_stderr_has(&out, "a.csv:3: every field empty");
     assert_stderr_has(&out, &format!("skipped rows are in {sk}"));
+}
+
+#[test]
+fn annotated_csv_rows_without_a_value_are_kept_after_their_tables_annotations() {
+    let annotations = "#datatype,string,long,dateTime:RFC3339,double,string,string\n\
+                       #group,false,false,false,false,true,true\n#default,_result,,,,,\n\
+                       ,result,table,_time,_value,_field,_measurement\n";
+    let data =
+        format!("{annotations},,0,2020-01-01T00:00:00Z,1.5,v,m\n,,0,2020-01-01T00:00:01Z,,v,m\n");
+    let d = schema_and_csv("skipped_annotated", "", "");
+    write_in(&d, "an.csv", &data);
+    let args = ["--format", "annotated-csv", "an.csv", "--skipped", "sk.csv"];
+    let out = run_in(&d, &args, None);
+    assert_exit(&out, 0);
+    assert_eq!(
+        read(&d, "sk.csv"),
+        format!("{annotations},,0,2020-01-01T00:00:01Z,,v,m\n")
+    );
+    assert_stderr_has(&out, "lpconvert: skipped an.csv:6: no line");
+    // It converts again as it was read: the row is skipped again.
+    let out = run_in(&d, &["--format", "annotated-csv", "sk.csv"], None);
+    assert_exit(&out, 0);
+    assert_stderr_has(&out, "1 rows read, 0 lines written");
 }
