@@ -38,6 +38,11 @@ pub struct ConvertArgs {
     /// renamed when the run ends with 0 or 3.
     #[arg(long)]
     pub rejects: Option<PathBuf>,
+    /// Write the rows that produced no line (every field empty) here verbatim, as --rejects
+    /// writes rejected rows (CSV header first; inputs with another header get FILE.2.csv,
+    /// ...), without reasons. Written as FILE.partial, renamed when the run ends with 0 or 3.
+    #[arg(long, value_name = "FILE")]
+    pub skipped: Option<PathBuf>,
     /// Refuse what this server cannot store as written (as `check --target` flags it): a
     /// string field for VictoriaMetrics, an unsigned one for InfluxDB 1.x.
     #[arg(long, value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
@@ -52,6 +57,10 @@ pub struct ConvertArgs {
 struct ConvertSink {
     out: Output,
     rejects: Option<RejectsFile>,
+    /// `--skipped`: the rows that produced no line.
+    skipped: Option<RejectsFile>,
+    /// The first rows that produced no line, as the summary names them.
+    first_skipped: Vec<String>,
     progress: Option<indicatif::ProgressBar>,
     done_before: u64,
     quiet_errors: bool,
@@ -87,13 +96,23 @@ impl Sink for ConvertSink {
         if let Some(rj) = &mut self.rejects {
             rj.write(r, header)?;
         } else if !self.quiet_errors {
-            // Without a rejects file, name each skipped row on stderr (first 20).
+            // Without a rejects file, name each rejected row on stderr (first 20).
             if self.done_before < 20 {
-                note!("lpconvert: skipped {r}");
+                note!("lpconvert: rejected {r}");
             }
             self.done_before += 1;
         }
         Ok(())
+    }
+
+    fn skipped(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
+        if self.first_skipped.len() < SHOWN_SKIPPED {
+            self.first_skipped.push(r.at_line().to_string());
+        }
+        match &mut self.skipped {
+            Some(f) => f.write(r, header),
+            None => Ok(()),
+        }
     }
 
     fn progress(&mut self, c: &Counters) {
@@ -117,6 +136,9 @@ impl Sink for ConvertSink {
         self.files.done(c);
     }
 }
+
+/// The rows that produced no line named in the summary, the first few.
+pub const SHOWN_SKIPPED: usize = 5;
 
 /// The outputs of a run that writes `output` (stdout when `None`) and `rejects`, for
 /// [`check_outputs`]: standard output counts when it is a regular file.
@@ -144,10 +166,11 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
     let schema = a.schema.load()?;
     let inputs = crate::inputs::list(&a.inputs, &a.list, Accept::for_schema(&schema))?;
     // Before anything is opened: no output is an input or another output.
-    let outs = outputs_of(
+    let mut outs = outputs_of(
         a.output.as_deref(),
         a.rejects.as_deref().map(|p| ("--rejects", p)),
     );
+    outs.extend(a.skipped.iter().flat_map(|p| file_outputs("--skipped", p)));
     check_outputs(&with_schema(&inputs, a.schema.file()), &outs).map_err(anyhow::Error::msg)?;
     if a.compression_level.is_some() && a.output.as_deref().and_then(Codec::of).is_none() {
         anyhow::bail!(
@@ -167,21 +190,33 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
     let tuning = a.tuning.tuning();
     // Created (as FILE.partial) before any input is read: an unwritable place fails now.
     let out = Output::create(a.output.as_deref(), a.compression_level)?;
+    // Further rejects and skipped files (FILE.2.csv, ...) take no input's, schema's or other
+    // output's name.
+    let store = |own: &str| {
+        let mut avoid = with_schema(&inputs, a.schema.file());
+        avoid.extend(a.output.iter().map(|o| o.display().to_string()));
+        let others = outs.iter().filter(|(o, _)| !o.starts_with(own)).cloned();
+        RejectFiles {
+            avoid,
+            others: others.collect(),
+        }
+    };
     let rejects = a
         .rejects
         .as_deref()
-        .map(|p| {
-            // Further rejects files (FILE.2.csv, ...) take no input's, schema's or output's name.
-            let mut avoid = with_schema(&inputs, a.schema.file());
-            avoid.extend(a.output.iter().map(|o| o.display().to_string()));
-            let others = outputs_of(a.output.as_deref(), None);
-            RejectsFile::create(p, &schema, RejectFiles { avoid, others })
-        })
+        .map(|p| RejectsFile::create(p, &schema, store("--rejects")))
+        .transpose()?;
+    let skipped = a
+        .skipped
+        .as_deref()
+        .map(|p| RejectsFile::create_skipped(p, &schema, store("--skipped")))
         .transpose()?;
     let show_progress = !a.quiet && io::stderr().is_terminal();
     let mut sink = ConvertSink {
         out,
         rejects,
+        skipped,
+        first_skipped: Vec::new(),
         progress: show_progress.then(|| crate::shared::progress_bar(total_size(&inputs))),
         done_before: 0,
         quiet_errors: a.quiet,
@@ -212,7 +247,11 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         Err(EngineError::Output(e)) if is_closed(&e) => Exit::Ok,
         Err(EngineError::Row(row)) => {
             note!("{row}");
-            note!("lpconvert: stopped at the first bad row (on_error = \"fail\"); use --on-error skip --rejects FILE to set bad rows aside");
+            match &a.rejects {
+                // The row is named here, not set aside: no rejects file appears (exit 1).
+                Some(p) => note!("lpconvert: stopped at the first bad row (on_error = \"fail\"), so nothing was written to --rejects {}; add --on-error skip to set bad rows aside there and go on", p.display()),
+                None => note!("lpconvert: stopped at the first bad row (on_error = \"fail\"); use --on-error skip --rejects FILE to set bad rows aside"),
+            }
             Exit::Stopped
         }
         Err(EngineError::Schema(e)) => {
@@ -228,7 +267,12 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         }
     };
     let sink_files = sink.files.done;
-    let code = settle(sink.out, sink.rejects, code, closed, a.quiet);
+    let first_skipped = std::mem::take(&mut sink.first_skipped);
+    let rows = Rows {
+        rejects: sink.rejects,
+        skipped: sink.skipped,
+    };
+    let code = settle(sink.out, rows, code, closed, a.quiet);
     if closed && code == Exit::Ok {
         // A closed stdout (`| head`) ends quietly.
         return Err(StdoutClosed.into());
@@ -237,6 +281,16 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         return Ok(code);
     }
     if !a.quiet {
+        let kept = a.skipped.as_deref().map(|p| p.display().to_string());
+        crate::shared::NamedRows {
+            who: "lpconvert",
+            what: "skipped",
+            first: &first_skipped,
+            count: total.skipped,
+            kept,
+            option: "--skipped",
+        }
+        .note();
         note!(
             "{}",
             Summary {
@@ -249,19 +303,31 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
     Ok(code)
 }
 
+/// The `--rejects` and `--skipped` files of a run, when given.
+struct Rows {
+    rejects: Option<RejectsFile>,
+    skipped: Option<RejectsFile>,
+}
+
+impl Rows {
+    /// Each file given, with what its rows are (for messages).
+    fn each(self) -> impl Iterator<Item = (&'static str, RejectsFile)> {
+        let rejects = self.rejects.map(|f| ("rejected rows", f));
+        rejects
+            .into_iter()
+            .chain(self.skipped.map(|f| ("skipped rows", f)))
+    }
+}
+
 /// Puts the output files in place when the run ends with 0 or 3 having read every input, else
 /// keeps them as `FILE.partial` and says so (a closed stdout, `| head`, ends the run early with
 /// 0: what was written is not all); returns the exit status (2 when a file cannot be put in
-/// place).
-fn settle(
-    mut out: Output,
-    mut rejects: Option<RejectsFile>,
-    code: Exit,
-    closed: bool,
-    quiet: bool,
-) -> Exit {
+/// place). A rejects or skipped file is put in place even when empty: it then says that no
+/// row was rejected or skipped, where an absent file would leave an earlier run's in place.
+fn settle(mut out: Output, rows: Rows, code: Exit, closed: bool, quiet: bool) -> Exit {
     let ok = |code: Exit| code.finished() && !closed;
     let mut code = code;
+    let mut rows: Vec<_> = rows.each().collect();
     if ok(code) {
         // Every file written out before any is renamed: none is put in place by a run that
         // then ends with 2 because another could not be written.
@@ -269,11 +335,13 @@ fn settle(
         if let Output::File(f) = &mut out {
             written = f.prepare().map_err(|e| ("output", e));
         }
-        if let (Ok(()), Some(r)) = (&written, &mut rejects) {
-            written = r.prepare().map_err(|e| ("rejects file", e));
+        for (what, r) in &mut rows {
+            if written.is_ok() {
+                written = r.prepare().map_err(|e| (*what, e));
+            }
         }
         if let Err((what, e)) = written {
-            note!("lpconvert: cannot write the {what}: {e}");
+            note!("lpconvert: cannot write the {what} file: {e}");
             code = Exit::Error;
         }
     }
@@ -286,27 +354,31 @@ fn settle(
             code = Exit::Error;
         }
     }
-    if let Some(r) = rejects {
+    for (what, r) in rows {
         if let Some(note) = r.misnamed().filter(|_| !quiet && ok(code)) {
             note!("lpconvert: {note}");
         }
         if !ok(code) {
             kept.extend(r.keep_partial());
-        } else {
-            match r.commit() {
-                Ok(paths) if paths.len() > 1 && !quiet => {
-                    let names: Vec<String> =
-                        paths.iter().map(|p| p.display().to_string()).collect();
-                    note!(
-                        "lpconvert: the inputs' headers or formats differ: rejected rows are in {} (one file per header and format, each with its FILE.errors)",
-                        names.join(", ")
-                    );
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    note!("lpconvert: cannot write the rejects file: {e}");
-                    code = Exit::Error;
-                }
+            continue;
+        }
+        match r.commit() {
+            Ok(paths) if paths.len() > 1 && !quiet => {
+                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                let each = if what == "rejected rows" {
+                    ", each with its FILE.errors"
+                } else {
+                    ""
+                };
+                note!(
+                    "lpconvert: the inputs' headers or formats differ: {what} are in {} (one file per header and format{each})",
+                    names.join(", ")
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                note!("lpconvert: cannot write the {what} file: {e}");
+                code = Exit::Error;
             }
         }
     }

@@ -100,6 +100,10 @@ struct ReplayOptions {
     /// FILE.errors as file:line:column: message.
     #[arg(long, requires = "schema", value_name = "FILE")]
     convert_rejects: Option<PathBuf>,
+    /// With --schema: rows that produced no line (every field empty), verbatim (CSV header
+    /// first).
+    #[arg(long, requires = "schema", value_name = "FILE")]
+    convert_skipped: Option<PathBuf>,
     /// With --schema: conversion worker threads, 1 to 1024 (default: all cores).
     #[arg(long, requires = "schema", value_parser = crate::shared::parse_threads)]
     threads: Option<usize>,
@@ -144,17 +148,21 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
         env_precision,
     )?;
     // Before anything is opened: no output is an input or another output.
+    let mut outputs = lpconvert_send::output::replay_outputs(
+        args.rejects.as_deref(),
+        args.report.as_deref(),
+        args.checkpoint.as_deref(),
+        args.convert_rejects.as_deref(),
+    );
+    let skipped = args.convert_skipped.iter();
+    outputs
+        .extend(skipped.flat_map(|p| lpconvert_send::output::file_outputs("--convert-skipped", p)));
     lpconvert_send::output::check_outputs(
         &lpconvert_send::output::with_schema(
             &crate::shared::inputs_or_stdin(&args.inputs),
             args.schema.as_deref(),
         ),
-        &lpconvert_send::output::replay_outputs(
-            args.rejects.as_deref(),
-            args.report.as_deref(),
-            args.checkpoint.as_deref(),
-            args.convert_rejects.as_deref(),
-        ),
+        &outputs,
     )
     .map_err(anyhow::Error::msg)?;
     // The server's rejects are appended as they come, plain: a compressed name would hold
@@ -187,15 +195,11 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
             inputs: &args.inputs,
             overrides: overrides(&args),
             rejects: args.convert_rejects.as_deref(),
+            skipped: args.convert_skipped.as_deref(),
             threads: args.threads,
             max_record: args.max_record_size,
             checkpoint: args.checkpoint.is_some() && !args.dry_run,
-            others: lpconvert_send::output::replay_outputs(
-                args.rejects.as_deref(),
-                args.report.as_deref(),
-                args.checkpoint.as_deref(),
-                None,
-            ),
+            others: outputs,
         })?),
     };
     let mut config = build_config(&args, conversion.as_ref())?;
@@ -468,27 +472,37 @@ fn print_conversion(c: &ConversionOutcome, args: &ReplayOptions) {
         n.skipped,
         n.rejected
     );
-    if n.rejected > 0 {
-        for r in &c.first_rejects {
-            note!("lpconvert replay: rejected {r}");
+    let rejects = (args.convert_rejects.as_deref())
+        .map(|p| format!("{}, reasons in {}.errors", p.display(), p.display()));
+    let skipped = args
+        .convert_skipped
+        .as_deref()
+        .map(|p| p.display().to_string());
+    for (what, first, count, kept, option) in [
+        (
+            "rejected",
+            &c.first_rejects,
+            n.rejected,
+            c.rejects_shown.clone().or(rejects),
+            "--convert-rejects",
+        ),
+        (
+            "skipped",
+            &c.first_skipped,
+            n.skipped,
+            c.skipped_shown.clone().or(skipped),
+            "--convert-skipped",
+        ),
+    ] {
+        crate::shared::NamedRows {
+            who: "lpconvert replay",
+            what,
+            first,
+            count,
+            kept,
+            option,
         }
-        if n.rejected > c.first_rejects.len() as u64 {
-            note!(
-                "lpconvert replay: ... {} more rejected rows",
-                n.rejected - c.first_rejects.len() as u64
-            );
-        }
-        match (&c.rejects_shown, &args.convert_rejects) {
-            (Some(at), _) => note!("lpconvert replay: rejected rows are in {at}"),
-            (None, Some(p)) => note!(
-                "lpconvert replay: rejected rows are in {}, reasons in {}.errors",
-                p.display(),
-                p.display()
-            ),
-            (None, None) => {
-                note!("lpconvert replay: use --convert-rejects FILE to keep the rejected rows")
-            }
-        }
+        .note();
     }
 }
 

@@ -17,7 +17,7 @@ use crate::exit::Exit;
 use crate::shared::{inputs_or_stdin, thread_count, RejectFiles, RejectsFile};
 use anyhow::{bail, Context};
 use lpconvert_engine::input::{conversion_hash, identify_converted};
-use lpconvert_engine::stream::{Conversions, Failure};
+use lpconvert_engine::stream::{Conversions, Failure, Row};
 use lpconvert_engine::{load_schema, Counters, Overrides, Reject, Tuning};
 use lpconvert_send::input::{Source, StreamInput};
 use lpconvert_send::Precision;
@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-/// Reject messages kept for the summary.
+/// Reject messages kept for the summary (and as many skipped rows).
 const SHOWN_REJECTS: usize = 5;
 
 /// What `lpconvert replay --schema` was asked to convert, and how.
@@ -40,14 +40,16 @@ pub struct ConvertOptions<'a> {
     pub overrides: Overrides<'a>,
     /// `--convert-rejects FILE`: rejected rows verbatim, reasons in `FILE.errors`.
     pub rejects: Option<&'a Path>,
+    /// `--convert-skipped FILE`: the rows that produced no line, verbatim.
+    pub skipped: Option<&'a Path>,
     /// `--threads`: conversion worker threads.
     pub threads: Option<usize>,
     /// `--max-record-size`: longest record read.
     pub max_record: Option<usize>,
     /// Whether a checkpoint is used (stdin cannot be resumed).
     pub checkpoint: bool,
-    /// The run's other outputs (`(option, path)`, with the names they are written under):
-    /// a further rejects file (`FILE.2.csv`, ...) takes none of their names.
+    /// The run's outputs (`(option, path)`, with the names they are written under): a
+    /// further rejects or skipped file (`FILE.2.csv`, ...) takes none of the others' names.
     pub others: Vec<(String, PathBuf)>,
 }
 
@@ -67,19 +69,29 @@ pub struct Conversion {
 }
 
 /// Rejected rows: the first few kept for the summary, all written to `--convert-rejects`
-/// when given.
+/// when given; the rows that produced no line alike, to `--convert-skipped`.
 #[derive(Default)]
 struct RejectLog {
     first: Vec<String>,
     file: Option<RejectsFile>,
+    first_skipped: Vec<String>,
+    skipped: Option<RejectsFile>,
 }
 
 impl RejectLog {
-    fn record(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
-        if self.first.len() < SHOWN_REJECTS {
-            self.first.push(r.to_string());
+    fn record(&mut self, kind: Row, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
+        let (first, file, named) = match kind {
+            Row::Rejected => (&mut self.first, &mut self.file, r.to_string()),
+            Row::Skipped => (
+                &mut self.first_skipped,
+                &mut self.skipped,
+                r.at_line().to_string(),
+            ),
+        };
+        if first.len() < SHOWN_REJECTS {
+            first.push(named);
         }
-        if let Some(f) = &mut self.file {
+        if let Some(f) = file {
             f.write(r, header)?;
         }
         Ok(())
@@ -98,6 +110,8 @@ pub struct ConversionOutcome {
     pub counters: Counters,
     /// Rejected rows' `file:line:column: message`, the first few.
     pub first_rejects: Vec<String>,
+    /// The rows that produced no line, `file:line: why`, the first few.
+    pub first_skipped: Vec<String>,
     /// Why a conversion stopped, if one did.
     pub error: Option<Failure>,
     /// Inputs converted to the end.
@@ -108,8 +122,12 @@ pub struct ConversionOutcome {
     pub several_lines: bool,
     /// `--convert-rejects`, still under its `.partial` names until the exit status is known.
     pending: Option<PendingRejects>,
+    /// `--convert-skipped`, likewise.
+    pending_skipped: Option<PendingRejects>,
     /// Where the rejected rows and their reasons are, once settled (for the summary).
     pub rejects_shown: Option<String>,
+    /// Where the skipped rows are, once settled (for the summary).
+    pub skipped_shown: Option<String>,
 }
 
 /// The `--convert-rejects` files, committed or kept as `.partial` by
@@ -123,41 +141,17 @@ impl std::fmt::Debug for PendingRejects {
 }
 
 impl ConversionOutcome {
-    /// Renames the `--convert-rejects` files into place when the run ends with `code` 0 or 3;
-    /// otherwise (a signal, a fatal answer, an error) keeps them as `FILE.partial`, says so,
-    /// and leaves the previous files untouched, as `convert` does.
+    /// Renames the `--convert-rejects` and `--convert-skipped` files into place when the run
+    /// ends with `code` 0 or 3; otherwise (a signal, a fatal answer, an error) keeps them as
+    /// `FILE.partial`, says so, and leaves the previous files untouched, as `convert` does.
     pub fn settle_rejects(&mut self, code: Exit, quiet: bool) -> anyhow::Result<()> {
-        let Some(PendingRejects(f)) = self.pending.take() else {
-            return Ok(());
-        };
-        if code.finished() {
-            let files = f
-                .commit()
-                .context("cannot write the --convert-rejects file")?;
-            let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-            if files.len() > 1 && !quiet {
-                note!(
-                    "lpconvert replay: the inputs' headers differ: rejected rows are in {} (one file per header, each with its FILE.errors)",
-                    names.join(", ")
-                );
-            }
-            self.rejects_shown = names.first().map(|p| format!("{p}, reasons in {p}.errors"));
-        } else {
-            let kept: Vec<String> = f
-                .keep_partial()
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect();
-            if !kept.is_empty() {
-                note!(
-                    "lpconvert replay: the run did not finish, so the previous --convert-rejects files are untouched; the rows rejected so far are kept in {}",
-                    kept.join(", ")
-                );
-            }
-            self.rejects_shown = match kept.as_slice() {
-                [rows, reasons, ..] => Some(format!("{rows} (so far), reasons in {reasons}")),
-                _ => None,
-            };
+        if let Some(PendingRejects(f)) = self.pending_skipped.take() {
+            let kind = ("--convert-skipped", "skipped", false);
+            self.skipped_shown = settle_file(f, kind, code, quiet)?;
+        }
+        if let Some(PendingRejects(f)) = self.pending.take() {
+            let kind = ("--convert-rejects", "rejected", true);
+            self.rejects_shown = settle_file(f, kind, code, quiet)?;
         }
         Ok(())
     }
@@ -171,6 +165,7 @@ impl ConversionOutcome {
             "rows_skipped": self.counters.skipped,
             "rows_rejected": self.counters.rejected,
             "first_rejects": self.first_rejects,
+            "first_skipped": self.first_skipped,
             "inputs_converted": self.inputs_done,
             "error": self.error.as_ref().map(|e| e.error.to_string()),
         })
@@ -208,26 +203,32 @@ impl Conversion {
             chunk_size: lpconvert_engine::DEFAULT_CHUNK_SIZE,
             max_record: o.max_record.unwrap_or(lpconvert_engine::DEFAULT_MAX_RECORD),
         };
+        // Further rejects or skipped files take no input's, schema's or other output's name.
+        let files = |own: &str| RejectFiles {
+            avoid: lpconvert_send::output::with_schema(&inputs, Some(o.schema)),
+            others: (o.others.iter())
+                .filter(|(option, _)| !option.starts_with(own))
+                .cloned()
+                .collect(),
+        };
         let file = o
             .rejects
-            .map(|p| {
-                // Further rejects files take no input's, schema's or other output's name.
-                let files = RejectFiles {
-                    avoid: lpconvert_send::output::with_schema(&inputs, Some(o.schema)),
-                    others: o.others.clone(),
-                };
-                RejectsFile::create(p, &schema, files)
-            })
+            .map(|p| RejectsFile::create(p, &schema, files("--convert-rejects")))
+            .transpose()?;
+        let skipped = o
+            .skipped
+            .map(|p| RejectsFile::create_skipped(p, &schema, files("--convert-skipped")))
             .transpose()?;
         let rejects = Arc::new(Mutex::new(RejectLog {
             file,
+            skipped,
             ..RejectLog::default()
         }));
         let log = Arc::clone(&rejects);
         let conversions = Conversions::new(
             Arc::clone(&schema),
             tuning,
-            Box::new(move |r, header| lock(&log).record(r, header)),
+            Box::new(move |kind, r, header| lock(&log).record(kind, r, header)),
         );
         let mut total_bytes = Some(0u64);
         let mut sources = Vec::with_capacity(inputs.len());
@@ -291,12 +292,61 @@ impl Conversion {
         Ok(ConversionOutcome {
             counters: done.counters,
             first_rejects: std::mem::take(&mut log.first),
+            first_skipped: std::mem::take(&mut log.first_skipped),
             error: done.error,
             inputs_done: done.inputs_done,
             schema_path: self.schema_path,
             several_lines: self.several_lines,
             pending: log.file.take().map(PendingRejects),
+            pending_skipped: log.skipped.take().map(PendingRejects),
             rejects_shown: None,
+            skipped_shown: None,
         })
     }
+}
+
+/// Renames the files `f` of `option` (rows that were `what`, each with its reasons file when
+/// `reasons`) into place when the run ends with `code` 0 or 3, else keeps them as
+/// `FILE.partial` and says so; returns where the rows are, for the summary.
+fn settle_file(
+    f: RejectsFile,
+    (option, what, reasons): (&str, &str, bool),
+    code: Exit,
+    quiet: bool,
+) -> anyhow::Result<Option<String>> {
+    if !code.finished() {
+        let kept: Vec<String> = (f.keep_partial().iter())
+            .map(|p| p.display().to_string())
+            .collect();
+        if !kept.is_empty() {
+            note!(
+                "lpconvert replay: the run did not finish, so the previous {option} files are untouched; the rows {what} so far are kept in {}",
+                kept.join(", ")
+            );
+        }
+        return Ok(match (kept.as_slice(), reasons) {
+            ([rows, why, ..], true) => Some(format!("{rows} (so far), reasons in {why}")),
+            ([rows, ..], false) => Some(format!("{rows} (so far)")),
+            _ => None,
+        });
+    }
+    let files = f
+        .commit()
+        .with_context(|| format!("cannot write the {option} file"))?;
+    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let each = if reasons {
+        ", each with its FILE.errors"
+    } else {
+        ""
+    };
+    if files.len() > 1 && !quiet {
+        note!(
+            "lpconvert replay: the inputs' headers differ: {what} rows are in {} (one file per header{each})",
+            names.join(", ")
+        );
+    }
+    Ok(names.first().map(|p| match reasons {
+        true => format!("{p}, reasons in {p}.errors"),
+        false => p.clone(),
+    }))
 }

@@ -58,6 +58,44 @@ impl RejectsStore for RejectFiles {
     }
 }
 
+/// The rows of a run that were `what` ("rejected", "skipped"), named for the summary.
+pub struct NamedRows<'a> {
+    /// Each line's start: `lpconvert`, `lpconvert replay`.
+    pub who: &'a str,
+    /// What the rows were.
+    pub what: &'a str,
+    /// The first few, as messages name them.
+    pub first: &'a [String],
+    /// How many there were.
+    pub count: u64,
+    /// Where they all are, if kept.
+    pub kept: Option<String>,
+    /// The option that keeps them.
+    pub option: &'a str,
+}
+
+impl NamedRows<'_> {
+    /// Names the first rows, how many more there were, and where they all are (or the
+    /// option that keeps them); nothing when there were none.
+    pub fn note(&self) {
+        let (who, what) = (self.who, self.what);
+        if self.count == 0 {
+            return;
+        }
+        for r in self.first {
+            note!("{who}: {what} {r}");
+        }
+        let shown = self.first.len() as u64;
+        if self.count > shown {
+            note!("{who}: ... {} more {what} rows", self.count - shown);
+        }
+        match &self.kept {
+            Some(at) => note!("{who}: {what} rows are in {at}"),
+            None => note!("{who}: use {} FILE to keep the {what} rows", self.option),
+        }
+    }
+}
+
 /// The inputs as given, or standard input (`-`) when none are.
 pub fn inputs_or_stdin(inputs: &[String]) -> Vec<String> {
     if inputs.is_empty() {

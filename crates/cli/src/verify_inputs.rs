@@ -45,6 +45,7 @@ impl InputOptions<'_> {
                 inputs: self.inputs,
                 overrides: self.overrides,
                 rejects: None,
+                skipped: None,
                 threads: None,
                 max_record: None,
                 checkpoint: false,

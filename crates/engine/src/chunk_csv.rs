@@ -183,6 +183,7 @@ fn convert_records<M: MapRecord>(
 ) {
     out.clear();
     let width = plan.slot_names.len();
+    let several = plan.multi.is_some();
     let mut reader = RecordReader::new(dialect, 0).with_limit(max_record);
     loop {
         let read = reader.read(data, rec);
@@ -215,7 +216,7 @@ fn convert_records<M: MapRecord>(
                 let cells = CsvCells { rec, data };
                 match mapper.map(plan, &cells, &mut out.lines, scratch) {
                     Ok(Mapped::Written) => out.written += 1,
-                    Ok(Mapped::Skipped) => out.skipped += 1,
+                    Ok(Mapped::Skipped) => out.push_skipped(line, start..end, several),
                     Err(e) => {
                         out.rows += 1;
                         out.push_reject(RowReject {

@@ -123,13 +123,14 @@ impl NdjsonWorker {
         }
     }
 
-    /// Maps one row. Returns the error's byte offset in the row and message, if any.
+    /// Maps one row (a converted one is counted; the caller records a skipped one). Returns
+    /// the error's byte offset in the row and message, if any.
     fn map(
         &mut self,
         plan: &Plan,
         row: &[u8],
         out: &mut ChunkOutput,
-    ) -> Result<(), (usize, String)> {
+    ) -> Result<Mapped, (usize, String)> {
         let scanned = self
             .scanner
             .scan_row(row, 0, &self.tree, &mut self.slots)
@@ -185,11 +186,13 @@ impl NdjsonWorker {
             }
         };
         match mapped {
-            Ok(Mapped::Written) => out.written += 1,
-            Ok(Mapped::Skipped) => out.skipped += 1,
-            Err(e) => return Err((e.column.saturating_sub(1), e.message)),
+            Ok(Mapped::Written) => {
+                out.written += 1;
+                Ok(Mapped::Written)
+            }
+            Ok(Mapped::Skipped) => Ok(Mapped::Skipped),
+            Err(e) => Err((e.column.saturating_sub(1), e.message)),
         }
-        Ok(())
     }
 
     fn convert_lines(&mut self, plan: &Plan, data: &[u8], out: &mut ChunkOutput) {
@@ -210,6 +213,9 @@ impl NdjsonWorker {
                 } else {
                     self.map(plan, row, out)
                 };
+                if let Ok(Mapped::Skipped) = result {
+                    out.push_skipped(line, pos..next, plan.multi.is_some());
+                }
                 if let Err((offset, message)) = result {
                     out.push_reject(RowReject {
                         line,
@@ -240,6 +246,8 @@ impl NdjsonWorker {
         let mut after_element = !at.first;
         let mut after_comma = false;
         let mut pos = 0;
+        // Line feeds before byte `.0` of the chunk: `.1` (the line of a skipped element).
+        let mut lfs = (0usize, 0u64);
         loop {
             pos = skip_blank(data, pos);
             match data.get(pos) {
@@ -310,7 +318,14 @@ impl NdjsonWorker {
                         self.map(plan, row, arr.out)
                     };
                     match result {
-                        Ok(()) => arr.out.rows += 1,
+                        Ok(Mapped::Written) => arr.out.rows += 1,
+                        Ok(Mapped::Skipped) => {
+                            arr.out.rows += 1;
+                            // Line feeds counted once, from the last skipped element on.
+                            lfs.1 += memchr::memchr_iter(b'\n', &data[lfs.0..pos]).count() as u64;
+                            lfs.0 = pos;
+                            arr.out.push_skipped(lfs.1, pos..end, plan.multi.is_some());
+                        }
                         Err((offset, message)) => {
                             if !arr.reject_at(pos + offset, pos..end, message) {
                                 break;

@@ -301,6 +301,18 @@ impl Collector<'_> {
                 .reject(&place(r), cx.header.as_deref())
                 .map_err(EngineError::Output)?;
         }
+        for r in &out.skipped_rows {
+            let row = Reject {
+                file: &cx.name,
+                line: line + r.line + 1,
+                column: 0,
+                message: r.why(),
+                raw: data.get(r.raw.clone()).unwrap_or_default(),
+            };
+            self.sink
+                .skipped(&row, cx.header.as_deref())
+                .map_err(EngineError::Output)?;
+        }
         let flow = match lines {
             Lines::Plain => self.sink.write_lines(&out.lines),
             Lines::Encoded => Ok(Flow::Continue),

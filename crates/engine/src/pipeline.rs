@@ -58,6 +58,12 @@ pub trait Sink {
     /// A rejected row; `header` is what precedes the CSV body of its input (the rows
     /// `skip_rows` skips, then the header line), if anything.
     fn reject(&mut self, reject: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()>;
+    /// A row that produced no line (every field empty, or no line of a schema that
+    /// iterates), placed like a reject: column 0, the reason as its message (see
+    /// [`Reject::at_line`]); `header` as for [`Sink::reject`]. Ignored by default.
+    fn skipped(&mut self, _row: &Reject<'_>, _header: Option<&[u8]>) -> io::Result<()> {
+        Ok(())
+    }
     /// Called after each chunk with the counters so far of this input.
     fn progress(&mut self, _counters: &Counters) {}
     /// Called when an input is converted to its end, with its counters (`name` as in
@@ -462,8 +468,8 @@ fn work(
                 last: seg.last,
             };
             convs.get(&seg.job.make).convert(data, at, &mut seg.out);
-            budget.learn(data.len(), seg.out.lines.len());
-            held += data.len() + seg.out.lines.len();
+            budget.learn(data.len(), seg.out.held());
+            held += data.len() + seg.out.held();
             if seg.out.failed {
                 encode_to = encode_to.min(i + 1);
             } else if seg.recut() {

@@ -2,7 +2,8 @@
 //! their input's preamble (skipped rows and header), one file per header and way of reading,
 //! NDJSON rows one per line, the reasons in `FILE.errors`. Which row goes to which file is
 //! decided here; the files are created and put in place by the caller's [`RejectsStore`]
-//! (the cli's writes them through `lpconvert_send::output`).
+//! (the cli's writes them through `lpconvert_send::output`). The rows that produced no line
+//! (`--skipped`) are written the same way, without reasons ([`RejectsFile::create_skipped`]).
 
 use crate::Reject;
 use lpconvert_schema::{Format, Schema};
@@ -55,7 +56,8 @@ struct RejectsGroup<F> {
     reading: Option<Reading>,
     path: PathBuf,
     rows: F,
-    reasons: F,
+    /// `None` for a file of skipped rows, whose reason is always the same.
+    reasons: Option<F>,
 }
 
 impl<F> RejectsGroup<F> {
@@ -63,10 +65,14 @@ impl<F> RejectsGroup<F> {
         store: &S,
         path: PathBuf,
         reading: Option<Reading>,
+        reasons: bool,
     ) -> Result<RejectsGroup<F>, S::Error> {
         Ok(RejectsGroup {
             rows: store.create(&path)?,
-            reasons: store.create(&store.reasons_path(&path))?,
+            reasons: match reasons {
+                true => Some(store.create(&store.reasons_path(&path))?),
+                false => None,
+            },
             key: None,
             reading,
             path,
@@ -86,6 +92,8 @@ pub struct RejectsFile<S: RejectsStore> {
     skip_rows: usize,
     /// FILE is a device or FIFO: every row goes there.
     special: bool,
+    /// Each row's reason goes to the rows file's `FILE.errors`.
+    reasons: bool,
 }
 
 impl<S: RejectsStore> RejectsFile<S> {
@@ -93,11 +101,32 @@ impl<S: RejectsStore> RejectsFile<S> {
     /// with `schema`; the files of further headers (`FILE.2.csv`, ...) take only names the
     /// store says are free.
     pub fn create(path: &Path, schema: &Schema, store: S) -> Result<Self, S::Error> {
+        Self::create_with(path, schema, store, true)
+    }
+
+    /// Creates the file `path` of the rows that produced no line (`--skipped`): written as
+    /// rejected rows are (one file per header, `FILE.2.csv`, ...), without a reasons file.
+    pub fn create_skipped(path: &Path, schema: &Schema, store: S) -> Result<Self, S::Error> {
+        Self::create_with(path, schema, store, false)
+    }
+
+    fn create_with(
+        path: &Path,
+        schema: &Schema,
+        store: S,
+        reasons: bool,
+    ) -> Result<Self, S::Error> {
         Ok(RejectsFile {
-            groups: vec![RejectsGroup::create(&store, path.to_path_buf(), None)?],
+            groups: vec![RejectsGroup::create(
+                &store,
+                path.to_path_buf(),
+                None,
+                reasons,
+            )?],
             schema: schema.clone(),
             skip_rows: schema.csv.skip_rows,
             special: store.is_special(path),
+            reasons,
             store,
         })
     }
@@ -126,7 +155,8 @@ impl<S: RejectsStore> RejectsFile<S> {
         PathBuf::from(name)
     }
 
-    /// Writes one rejected row (after its input's preamble, once per file) and its reason.
+    /// Writes one rejected (or skipped) row (after its input's preamble, once per file) and
+    /// its reason.
     pub fn write(&mut self, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
         let read_as = reading(&self.schema, r.file);
         let ndjson = read_as.0 == Format::Ndjson;
@@ -162,7 +192,7 @@ impl<S: RejectsStore> RejectsFile<S> {
                     n += 1;
                     path = self.group_path(n, r.file, read_as);
                 }
-                let g = RejectsGroup::create(&self.store, path, Some(read_as))
+                let g = RejectsGroup::create(&self.store, path, Some(read_as), self.reasons)
                     .map_err(|e| io::Error::other(e.to_string()))?;
                 self.groups.push(g);
                 self.groups.len() - 1
@@ -195,7 +225,10 @@ impl<S: RejectsStore> RejectsFile<S> {
                 g.rows.write_all(b"\n")?;
             }
         }
-        writeln!(g.reasons, "{r}")
+        match &mut g.reasons {
+            Some(reasons) => writeln!(reasons, "{r}"),
+            None => Ok(()),
+        }
     }
 
     /// A note when FILE holds rows that its name does not read the same way with the schema
@@ -221,7 +254,9 @@ impl<S: RejectsStore> RejectsFile<S> {
     pub fn prepare(&mut self) -> io::Result<()> {
         for g in &mut self.groups {
             S::prepare(&mut g.rows)?;
-            S::prepare(&mut g.reasons)?;
+            if let Some(reasons) = &mut g.reasons {
+                S::prepare(reasons)?;
+            }
         }
         Ok(())
     }
@@ -231,7 +266,9 @@ impl<S: RejectsStore> RejectsFile<S> {
         let mut paths = Vec::new();
         for g in self.groups {
             S::commit(g.rows)?;
-            S::commit(g.reasons)?;
+            if let Some(reasons) = g.reasons {
+                S::commit(reasons)?;
+            }
             paths.push(g.path);
         }
         Ok(paths)
@@ -242,7 +279,7 @@ impl<S: RejectsStore> RejectsFile<S> {
         let mut kept = Vec::new();
         for g in self.groups {
             kept.extend(S::keep_partial(g.rows));
-            kept.extend(S::keep_partial(g.reasons));
+            kept.extend(g.reasons.and_then(S::keep_partial));
         }
         kept
     }

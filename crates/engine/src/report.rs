@@ -26,8 +26,10 @@ pub struct ChunkOutput {
     pub written: u64,
     /// Lines written beyond one per converted row (records that wrote several lines).
     pub extra_lines: u64,
-    /// Rows without any field.
+    /// Rows that produced no line (every field empty); blank and comment lines for `check`.
     pub skipped: u64,
+    /// The rows counted in `skipped` that produced no line, in order (`check` records none).
+    pub skipped_rows: Vec<SkippedRow>,
     /// Rejected rows, in order.
     pub rejects: Vec<RowReject>,
     /// The chunk stopped at its last reject (`on_error = "fail"`).
@@ -47,6 +49,7 @@ impl ChunkOutput {
         self.written = 0;
         self.extra_lines = 0;
         self.skipped = 0;
+        self.skipped_rows.clear();
         self.rejects.clear();
         self.failed = false;
         self.lines_seen = 0;
@@ -57,7 +60,49 @@ impl ChunkOutput {
     pub fn push_reject(&mut self, r: RowReject) {
         self.rejects.push(r);
     }
+
+    /// Counts and records a row that produced no line: its first line relative to the chunk,
+    /// its bytes in the chunk, and whether its plan writes several lines per record.
+    pub fn push_skipped(&mut self, line: u64, raw: Range<usize>, several: bool) {
+        self.skipped += 1;
+        self.skipped_rows.push(SkippedRow { line, raw, several });
+    }
+
+    /// Bytes this output holds beyond its input: the lines, and the places of the rows that
+    /// produced none (so that a chunk of empty rows counts against the memory budget too).
+    pub fn held(&self) -> usize {
+        self.lines.len() + self.skipped_rows.len() * std::mem::size_of::<SkippedRow>()
+    }
 }
+
+/// A row inside a chunk that produced no line: line relative to the chunk, raw byte range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    /// 0-based line of the row's first line, relative to the chunk.
+    pub line: u64,
+    /// The row's bytes in the chunk, terminator included.
+    pub raw: Range<usize>,
+    /// Its plan writes several lines per record (none matched or had a value), rather than
+    /// one whose fields were all empty.
+    pub several: bool,
+}
+
+impl SkippedRow {
+    /// Why the row produced no line, as messages and the summary say it.
+    pub fn why(&self) -> &'static str {
+        if self.several {
+            NO_LINE
+        } else {
+            EVERY_FIELD_EMPTY
+        }
+    }
+}
+
+/// Why a row of a plan with one line per record was skipped.
+pub const EVERY_FIELD_EMPTY: &str = "every field empty";
+
+/// Why a record of a plan with several lines per record was skipped.
+pub const NO_LINE: &str = "no line: every field empty or nothing matched";
 
 /// Counters of a run: rows read = written + skipped + rejected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -106,6 +151,21 @@ pub struct Reject<'a> {
 impl std::fmt::Display for Reject<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write_at(f, self.file, self.line, self.column, self.message)
+    }
+}
+
+impl Reject<'_> {
+    /// A row that produced no line (handed to [`crate::Sink::skipped`], its `message` the
+    /// reason, its column 0) as messages name it: `file:line: message`.
+    pub fn at_line(&self) -> impl std::fmt::Display + '_ {
+        struct Skipped<'r, 'a>(&'r Reject<'a>);
+        impl std::fmt::Display for Skipped<'_, '_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let r = self.0;
+                write!(f, "{}:{}: {}", r.file, r.line, r.message)
+            }
+        }
+        Skipped(self)
     }
 }
 

@@ -25,9 +25,19 @@ use std::time::{Duration, Instant};
 /// Blocks of converted lines waiting between a conversion thread and its reader.
 const CHANNEL_BLOCKS: usize = 4;
 
-/// Receives every rejected row of every input, in input order per input, with the lines
-/// before the body of its input (see [`Sink::reject`]).
-pub type OnReject = Box<dyn FnMut(&Reject<'_>, Option<&[u8]>) -> io::Result<()> + Send>;
+/// Receives every rejected row and every row that produced no line of every input, in
+/// input order per input, with the lines before the body of its input (see [`Sink::reject`]
+/// and [`Sink::skipped`]).
+pub type OnRow = Box<dyn FnMut(Row, &Reject<'_>, Option<&[u8]>) -> io::Result<()> + Send>;
+
+/// What a row handed to [`OnRow`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    /// Rejected (see [`Sink::reject`]).
+    Rejected,
+    /// Produced no line (see [`Sink::skipped`]).
+    Skipped,
+}
 
 /// Conversions of several inputs with one schema, sharing rejects and counters.
 pub struct Conversions {
@@ -42,8 +52,8 @@ struct Shared {
     failed: Mutex<Option<Arc<EngineError>>>,
     /// Conversion threads started, with their input's index.
     threads: Mutex<Vec<(usize, JoinHandle<ThreadResult>)>>,
-    /// Where rejected rows go.
-    on_reject: Mutex<OnReject>,
+    /// Where rejected and skipped rows go.
+    on_row: Mutex<OnRow>,
     /// Rejected rows handed to `on_reject`.
     rejected: AtomicU64,
     /// Input bytes converted so far, over all inputs (for progress).
@@ -99,15 +109,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Conversions {
-    /// Conversions with `schema` and `tuning`; rejected rows go to `on_reject`.
-    pub fn new(schema: Arc<Schema>, tuning: Tuning, on_reject: OnReject) -> Conversions {
+    /// Conversions with `schema` and `tuning`; rejected and skipped rows go to `on_row`.
+    pub fn new(schema: Arc<Schema>, tuning: Tuning, on_row: OnRow) -> Conversions {
         Conversions {
             schema,
             tuning,
             shared: Arc::new(Shared {
                 failed: Mutex::new(None),
                 threads: Mutex::new(Vec::new()),
-                on_reject: Mutex::new(on_reject),
+                on_row: Mutex::new(on_row),
                 rejected: AtomicU64::new(0),
                 bytes_done: AtomicU64::new(0),
             }),
@@ -248,8 +258,8 @@ enum Msg {
     Failed(Arc<EngineError>),
 }
 
-/// The engine's sink of a conversion thread: lines into the channel, rejects to the shared
-/// callback.
+/// The engine's sink of a conversion thread: lines into the channel, rejected and skipped
+/// rows to the shared callback.
 struct ChannelSink {
     tx: SyncSender<Msg>,
     shared: Arc<Shared>,
@@ -280,7 +290,11 @@ impl Sink for ChannelSink {
 
     fn reject(&mut self, reject: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
         self.shared.rejected.fetch_add(1, Ordering::SeqCst);
-        (lock(&self.shared.on_reject))(reject, header)
+        (lock(&self.shared.on_row))(Row::Rejected, reject, header)
+    }
+
+    fn skipped(&mut self, row: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
+        (lock(&self.shared.on_row))(Row::Skipped, row, header)
     }
 
     fn progress(&mut self, c: &Counters) {

@@ -10,7 +10,8 @@
 //! TLS, malformed URLs, secrets and unusual server answers), `replay_control` (replay's
 //! inputs, checkpoints, signals, flushing and option ranges), `connection` (settings from the
 //! InfluxDB tools' variables and config file, the request per write API, recorded refusals),
-//! `tls` (private CAs, `SSL_CERT_FILE`, client certificates, certificate errors). Shared helpers are in `support`.
+//! `tls` (private CAs, `SSL_CERT_FILE`, client certificates, certificate errors), `skipped`
+//! (rows that produce no line: named, kept by `--skipped`). Shared helpers are in `support`.
 //!
 //! The replay and bench tests start their own InfluxDB 1.x and VictoriaMetrics servers
 //! (`/usr/bin/influxd`, `/usr/bin/victoria-metrics`) on 127.0.0.1, see `run-tests.sh`.
@@ -33,6 +34,7 @@ mod outputs;
 mod preview;
 mod replay;
 mod replay_control;
+mod skipped;
 mod switching;
 mod tls;
 mod value_rules;

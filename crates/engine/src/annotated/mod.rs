@@ -231,6 +231,14 @@ impl Sink for TableSink<'_> {
         self.inner.reject(&moved, header)
     }
 
+    fn skipped(&mut self, row: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
+        let moved = Reject {
+            line: row.line + self.line_offset,
+            ..*row
+        };
+        self.inner.skipped(&moved, header)
+    }
+
     fn progress(&mut self, counters: &Counters) {
         let mut all = *self.before;
         all.add(counters);

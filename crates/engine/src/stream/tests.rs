@@ -81,7 +81,7 @@ fn conversions() -> Conversions {
         chunk_size: 256,
         max_record: 1 << 20,
     };
-    Conversions::new(Arc::new(schema), tuning, Box::new(|_, _| Ok(())))
+    Conversions::new(Arc::new(schema), tuning, Box::new(|_, _, _| Ok(())))
 }
 
 #[test]
