@@ -1,5 +1,10 @@
-//! Sending one batch until it is answered: compression, the retry loop, 413 splitting and
-//! reading refusals. Used by each worker thread.
+//! Sending one batch until it is answered: compression, the retry loop, 413 splitting,
+//! reading refusals and narrowing those that name no line (`narrow.rs`). Used by each worker
+//! thread.
+
+mod narrow;
+
+pub use narrow::NARROW_REQUESTS;
 
 use crate::batch::{body_lines, Batch};
 use crate::clock::Clock;
@@ -34,6 +39,9 @@ pub struct SendContext<'a> {
     pub stop: &'a AtomicBool,
     /// Live counters.
     pub live: &'a LiveCounters,
+    /// Most extra requests per batch spent finding the lines an InfluxDB 1.x refusal did not
+    /// name ([`NARROW_REQUESTS`]; 0: none, the refusal is reported as it is).
+    pub narrow_limit: u32,
 }
 
 /// A line the server refused.
@@ -75,17 +83,42 @@ pub struct Outcome {
     pub acked: u64,
     /// Lines refused, identified.
     pub refused: Vec<RefusedLine>,
-    /// Lines refused that the server did not identify: (count, status, reason).
-    pub unidentified: Vec<(u64, u16, String)>,
+    /// Lines refused that the server did not identify, per part of the batch.
+    pub unidentified: Vec<Unidentified>,
     /// Set when the batch was not fully answered.
     pub failure: Option<Failure>,
+}
+
+/// Lines of a request the server refused without saying which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unidentified {
+    /// How many were refused.
+    pub count: u64,
+    /// The lines of the request: input line numbers of the first and the last, and how many.
+    pub first_line: u64,
+    /// Input line number of the request's last line.
+    pub last_line: u64,
+    /// Lines in the request.
+    pub lines: u64,
+    /// HTTP status.
+    pub status: u16,
+    /// The server's reason.
+    pub reason: String,
 }
 
 impl Outcome {
     /// Lines refused, identified or not.
     pub fn refused_count(&self) -> u64 {
-        self.refused.len() as u64 + self.unidentified.iter().map(|u| u.0).sum::<u64>()
+        self.refused.len() as u64 + self.unidentified.iter().map(|u| u.count).sum::<u64>()
     }
+}
+
+/// What sending one batch carries from request to request.
+struct Sending<'s> {
+    stats: &'s mut RequestStats,
+    rng: &'s mut Jitter,
+    outcome: Outcome,
+    narrowing: narrow::Budget,
 }
 
 /// Sends `batch`, retrying and splitting as the policy says.
@@ -95,10 +128,15 @@ pub fn send_batch(
     stats: &mut RequestStats,
     rng: &mut Jitter,
 ) -> Outcome {
-    let mut outcome = Outcome::default();
     let lines = body_lines(batch.body.bytes());
-    send_part(ctx, batch, &lines, 0, stats, rng, &mut outcome);
-    outcome
+    let mut sending = Sending {
+        stats,
+        rng,
+        outcome: Outcome::default(),
+        narrowing: narrow::Budget::default(),
+    };
+    send_part(ctx, batch, &lines, 0, &mut sending);
+    sending.outcome
 }
 
 fn join_lines(lines: &[&[u8]]) -> Vec<u8> {
@@ -126,9 +164,7 @@ fn send_part(
     batch: &Batch,
     lines: &[&[u8]],
     first: usize,
-    stats: &mut RequestStats,
-    rng: &mut Jitter,
-    outcome: &mut Outcome,
+    sending: &mut Sending<'_>,
 ) {
     if lines.is_empty() {
         return;
@@ -147,7 +183,7 @@ fn send_part(
     let mut attempt: u32 = 0;
     loop {
         if ctx.stop.load(Ordering::Relaxed) {
-            outcome.failure = Some(Failure::Stopped);
+            sending.outcome.failure = Some(Failure::Stopped);
             return;
         }
         let request = Request {
@@ -158,13 +194,13 @@ fn send_part(
         };
         let t0 = std::time::Instant::now();
         let result = ctx.transport.send(&request);
-        stats.record_latency(t0.elapsed());
-        stats.requests += 1;
-        stats.bytes_sent += body.len() as u64;
+        sending.stats.record_latency(t0.elapsed());
+        sending.stats.requests += 1;
+        sending.stats.bytes_sent += body.len() as u64;
         LiveCounters::add(&ctx.live.requests, 1);
         let (hint, error) = match result {
             Ok(resp) => {
-                *stats.statuses.entry(resp.status).or_default() += 1;
+                *sending.stats.statuses.entry(resp.status).or_default() += 1;
                 let action = classify(
                     resp.status,
                     resp.retry_after.as_deref(),
@@ -176,7 +212,7 @@ fn send_part(
                     // proxy or another application at that URL, and nothing was stored.
                     Action::Ack if is_web_page(&resp.body) => {
                         ctx.stop.store(true, Ordering::Relaxed);
-                        outcome.failure = Some(Failure::Fatal {
+                        sending.outcome.failure = Some(Failure::Fatal {
                             status: resp.status,
                             message: with_server_text(
                                 format!("HTTP {}: the answer is a web page, not the acknowledgement of a write (is --url the database's address, not a proxy's or another application's?)", resp.status),
@@ -186,17 +222,13 @@ fn send_part(
                         return;
                     }
                     Action::Ack => {
-                        outcome.acked += lines.len() as u64;
+                        sending.outcome.acked += lines.len() as u64;
                         LiveCounters::add(&ctx.live.lines_acked, lines.len() as u64);
                         return;
                     }
                     Action::Split if lines.len() > 1 => {
-                        stats.splits += 1;
-                        let mid = lines.len() / 2;
-                        send_part(ctx, batch, &lines[..mid], first, stats, rng, outcome);
-                        if outcome.failure.is_none() {
-                            send_part(ctx, batch, &lines[mid..], first + mid, stats, rng, outcome);
-                        }
+                        sending.stats.splits += 1;
+                        send_halves(ctx, batch, lines, first, sending);
                         return;
                     }
                     // Go's HTTPS servers (InfluxDB with TLS) answer plain HTTP with this
@@ -208,7 +240,7 @@ fn send_part(
                                 .contains("Client sent an HTTP request to an HTTPS server") =>
                     {
                         ctx.stop.store(true, Ordering::Relaxed);
-                        outcome.failure = Some(Failure::Fatal {
+                        sending.outcome.failure = Some(Failure::Fatal {
                             status: resp.status,
                             message: format!(
                                 "HTTP 400: the server speaks HTTPS on this port (it said: {}): use https:// in --url",
@@ -231,15 +263,33 @@ fn send_part(
                         } else {
                             parse_refusal(ctx.api, resp.status, &resp.body, lines)
                         };
+                        let mut refusal = refusal;
+                        if refusal.narrowable(ctx.api, resp.status, lines.len()) {
+                            if sending
+                                .narrowing
+                                .split(ctx.narrow_limit, &refusal, lines.len())
+                            {
+                                send_halves(ctx, batch, lines, first, sending);
+                                return;
+                            }
+                            if ctx.narrow_limit > 0 {
+                                for (_, why) in &mut refusal.lines {
+                                    if *why == refusal.message {
+                                        *why = narrow::unresolved(why);
+                                    }
+                                }
+                                refusal.message = narrow::unresolved(&refusal.message);
+                            }
+                        }
                         let refused = refusal.count();
                         let acked = lines.len() as u64 - refused;
-                        outcome.acked += acked;
+                        sending.outcome.acked += acked;
                         LiveCounters::add(&ctx.live.lines_acked, acked);
                         LiveCounters::add(&ctx.live.lines_refused, refused);
                         // Server texts go to the rejects file and the terminal: one line,
                         // control characters escaped.
                         for (i, reason) in refusal.lines {
-                            outcome.refused.push(RefusedLine {
+                            sending.outcome.refused.push(RefusedLine {
                                 line_number: batch.line_number(first + i),
                                 text: lines[i].to_vec(),
                                 status: resp.status,
@@ -247,17 +297,20 @@ fn send_part(
                             });
                         }
                         if refusal.unidentified > 0 {
-                            outcome.unidentified.push((
-                                refusal.unidentified,
-                                resp.status,
-                                one_line(&refusal.message),
-                            ));
+                            sending.outcome.unidentified.push(Unidentified {
+                                count: refusal.unidentified,
+                                first_line: batch.line_number(first),
+                                last_line: batch.line_number(first + lines.len() - 1),
+                                lines: lines.len() as u64,
+                                status: resp.status,
+                                reason: one_line(&refusal.message),
+                            });
                         }
                         return;
                     }
                     Action::Fatal => {
                         ctx.stop.store(true, Ordering::Relaxed);
-                        outcome.failure = Some(Failure::Fatal {
+                        sending.outcome.failure = Some(Failure::Fatal {
                             status: resp.status,
                             message: fatal_message(
                                 resp.status,
@@ -279,10 +332,10 @@ fn send_part(
                 }
             }
             Err(e) => {
-                stats.network_errors += 1;
+                sending.stats.network_errors += 1;
                 if !e.retryable {
                     ctx.stop.store(true, Ordering::Relaxed);
-                    outcome.failure = Some(Failure::Fatal {
+                    sending.outcome.failure = Some(Failure::Fatal {
                         status: 0,
                         message: e.message,
                     });
@@ -293,7 +346,7 @@ fn send_part(
         };
         let (error, asked) = error;
         attempt += 1;
-        let wait = ctx.policy.backoff(attempt, hint, rng);
+        let wait = ctx.policy.backoff(attempt, hint, sending.rng);
         let spent = ctx.clock.now().saturating_duration_since(started);
         if spent + wait > ctx.policy.max_elapsed {
             ctx.stop.store(true, Ordering::Relaxed);
@@ -305,7 +358,7 @@ fn send_part(
                 ),
                 _ => String::new(),
             };
-            outcome.failure = Some(Failure::GaveUp {
+            sending.outcome.failure = Some(Failure::GaveUp {
                 message: format!(
                     "gave up on input lines {}.. after {} attempts in {:.1} s: {error}{why}",
                     batch.line_number(first),
@@ -315,9 +368,25 @@ fn send_part(
             });
             return;
         }
-        stats.retries += 1;
+        sending.stats.retries += 1;
         LiveCounters::add(&ctx.live.retries, 1);
         sleep_unless_stopped(ctx, wait);
+    }
+}
+
+/// Sends the two halves of `lines` (body lines `first..` of `batch`) one after the other,
+/// the second unless the first failed.
+fn send_halves(
+    ctx: &SendContext<'_>,
+    batch: &Batch,
+    lines: &[&[u8]],
+    first: usize,
+    sending: &mut Sending<'_>,
+) {
+    let mid = lines.len() / 2;
+    send_part(ctx, batch, &lines[..mid], first, sending);
+    if sending.outcome.failure.is_none() {
+        send_part(ctx, batch, &lines[mid..], first + mid, sending);
     }
 }
 
@@ -411,6 +480,9 @@ fn fatal_message(status: u16, body: &str, location: Option<&str>, url: &str) -> 
         )
     }
 }
+
+#[cfg(test)]
+mod narrow_tests;
 
 #[cfg(test)]
 mod tests {
