@@ -249,6 +249,22 @@ fn send_part(
                         });
                         return;
                     }
+                    // InfluxDB 1.x without `db`: no line was refused, --db is missing.
+                    Action::Refused
+                        if ctx.api == Api::V1
+                            && resp.status == 400
+                            && resp.body.contains("database is required") =>
+                    {
+                        ctx.stop.store(true, Ordering::Relaxed);
+                        sending.outcome.failure = Some(Failure::Fatal {
+                            status: resp.status,
+                            message: format!(
+                                "HTTP 400: the server needs a database (it said: {}): give --db NAME (the database must exist: create it with --create-db)",
+                                one_line(&resp.body)
+                            ),
+                        });
+                        return;
+                    }
                     Action::Split | Action::Refused => {
                         let refusal = if resp.status == 413 {
                             let reason = with_server_text(
@@ -471,6 +487,13 @@ fn fatal_message(status: u16, body: &str, location: Option<&str>, url: &str) -> 
         _ => "unexpected status",
     };
     let body = body.trim();
+    if status == 404 && body.contains("database not found") {
+        // InfluxDB 1.x: the database does not exist yet.
+        return format!(
+            "HTTP {status}: {what} (server said: {}): create the database first, or add --create-db (InfluxDB 1.x)",
+            with_server_text(String::new(), body).trim_start_matches(": ")
+        );
+    }
     if body.is_empty() {
         format!("HTTP {status}: {what}")
     } else {

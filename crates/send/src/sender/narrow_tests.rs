@@ -1,5 +1,6 @@
 //! Narrowing InfluxDB 1.x refusals against a fake server that answers as InfluxDB 1.6.7 does
-//! (`partial write: REASON dropped=N` naming no line; the whole-batch `field type conflict`).
+//! (`partial write: REASON dropped=N` naming no line; the whole-batch `field type conflict`),
+//! and its `database is required`, which refuses no line but stops the run.
 
 use super::*;
 use crate::batch::Body;
@@ -13,6 +14,7 @@ use std::sync::Mutex;
 /// the requests numbered in `resets` fail on the network first.
 struct Influx1 {
     whole_first: bool,
+    no_db: bool,
     resets: HashSet<usize>,
     seen: Mutex<usize>,
 }
@@ -21,6 +23,7 @@ impl Influx1 {
     fn new() -> Influx1 {
         Influx1 {
             whole_first: false,
+            no_db: false,
             resets: HashSet::new(),
             seen: Mutex::new(0),
         }
@@ -41,6 +44,14 @@ impl Transport for Influx1 {
             return Err(TransportError {
                 retryable: true,
                 message: "connection reset".into(),
+            });
+        }
+        if self.no_db {
+            return Ok(Response {
+                status: 400,
+                retry_after: None,
+                location: None,
+                body: include_str!("../partial/fixtures/v1_database_required_400.json").into(),
             });
         }
         let text = String::from_utf8_lossy(request.body).into_owned();
@@ -196,4 +207,42 @@ fn a_narrowing_request_that_fails_on_the_network_is_retried() {
     let o = send(&server, &batch(16, &[7]), NARROW_REQUESTS);
     assert!(o.failure.is_none(), "{o:?}");
     assert_eq!(refused_lines(&o), vec![8]);
+}
+
+#[test]
+fn a_write_without_a_database_stops_the_run_naming_db() {
+    let mut server = Influx1::new();
+    server.no_db = true;
+    let batch = batch(10, &[]);
+    let stop = AtomicBool::new(false);
+    let live = LiveCounters::default();
+    let ctx = SendContext {
+        transport: &server,
+        clock: &SystemClock,
+        url: "http://h/write?precision=n",
+        authorization: None,
+        api: Api::V1,
+        gzip: false,
+        policy: &RetryPolicy::default(),
+        stop: &stop,
+        live: &live,
+        narrow_limit: NARROW_REQUESTS,
+    };
+    let o = send_batch(
+        &ctx,
+        &batch,
+        &mut RequestStats::default(),
+        &mut Jitter::new(1),
+    );
+    assert_eq!((o.acked, o.refused_count()), (0, 0));
+    match o.failure {
+        Some(Failure::Fatal {
+            status: 400,
+            message,
+        }) => {
+            assert!(message.contains("give --db NAME"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.requests(), 1);
 }
