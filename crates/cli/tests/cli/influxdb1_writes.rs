@@ -33,6 +33,25 @@ fn named_rejects(text: &str) -> (Vec<String>, Vec<String>) {
     (comments, lines)
 }
 
+/// `replay --url URL OPTIONS --rejects --report INPUT` with the rejects and the report in
+/// `dir`: the run, its report and its rejects file.
+fn replay_kept(
+    dir: &TempDir,
+    url: &str,
+    options: &str,
+    input: &str,
+) -> (std::process::Output, serde_json::Value, String) {
+    let rejects = dir.join("rejects.lp");
+    let rep = dir.join("report.json");
+    let template = format!("--url {{}} {options} --rejects {{}} --report {{}} {{}}");
+    let out = replay(&argv(
+        &template,
+        &[url, rejects.to_str().unwrap(), rep.to_str().unwrap(), input],
+    ));
+    let text = std::fs::read_to_string(&rejects).unwrap_or_default();
+    (out, report(&rep), text)
+}
+
 fn count(url: &str, db: &str, q: &str) -> i64 {
     influx_query(url, db, q)["results"][0]["series"][0]["values"][0][1]
         .as_i64()
@@ -66,24 +85,17 @@ fn influxdb1_refusals_naming_no_line_are_narrowed_to_exactly_the_refused_lines()
         text.push_str(&line);
     }
     let input = write_text(&dir, "in.lp", &text);
-    let rejects = dir.join("rejects.lp");
-    let rep = dir.join("report.json");
-    let out = replay(&argv(
-        "--url {} --db d --rp short --precision s --batch-lines 1000 --rejects {} --report {} {}",
-        &[
-            &server.url,
-            rejects.to_str().unwrap(),
-            rep.to_str().unwrap(),
-            &input,
-        ],
-    ));
+    let (out, r, rejected) = replay_kept(
+        &dir,
+        &server.url,
+        "--db d --rp short --precision s --batch-lines 1000",
+        &input,
+    );
     assert_exit(&out, 3);
-    let r = report(&rep);
     assert_eq!(r["lines_acknowledged"], 995, "{r}");
     assert_eq!(r["lines_refused"], 5, "{r}");
     let requests = r["requests"].as_u64().unwrap();
     assert!(requests <= 1 + 64, "{requests} requests");
-    let rejected = std::fs::read_to_string(&rejects).unwrap();
     let (comments, lines) = named_rejects(&rejected);
     let all: Vec<String> = text.lines().map(str::to_owned).collect();
     let want: Vec<String> = [5usize, 6, 7, 400, 900]
@@ -153,26 +165,14 @@ fn narrowing_stops_at_its_bound_and_says_so_for_the_rest() {
         .collect();
     let input = write_text(&dir, "in.lp", &text);
     let server = influx1_like(None);
-    let rejects = dir.join("rejects.lp");
-    let rep = dir.join("report.json");
-    let out = replay(&argv(
-        "--url {} --db d --batch-lines 5000 --rejects {} --report {} {}",
-        &[
-            &server.url,
-            rejects.to_str().unwrap(),
-            rep.to_str().unwrap(),
-            &input,
-        ],
-    ));
+    let (out, r, rejected) = replay_kept(&dir, &server.url, "--db d --batch-lines 5000", &input);
     assert_exit(&out, 3);
     assert!(server.writes().len() <= 1 + 64, "{}", server.writes().len());
-    let r = report(&rep);
     assert_eq!(r["lines_refused"], 200, "{r}");
     assert_eq!(r["lines_acknowledged"], 4800, "{r}");
     // Every good line stored (some more than once: the same point again).
     let stored: std::collections::BTreeSet<String> = server.stored().into_iter().collect();
     assert_eq!(stored.len(), 4800);
-    let rejected = std::fs::read_to_string(&rejects).unwrap();
     let (_, lines) = named_rejects(&rejected);
     assert!(
         !lines.is_empty() && lines.iter().all(|l| l.contains("bad")),
@@ -206,19 +206,8 @@ fn a_narrowing_request_cut_off_is_retried_and_counted_once() {
     let input = write_text(&dir, "in.lp", &text);
     // Request 0 is the batch, 1 its first half: cut off, sent again.
     let server = influx1_like(Some(1));
-    let rejects = dir.join("rejects.lp");
-    let rep = dir.join("report.json");
-    let out = replay(&argv(
-        "--url {} --db d --rejects {} --report {} {}",
-        &[
-            &server.url,
-            rejects.to_str().unwrap(),
-            rep.to_str().unwrap(),
-            &input,
-        ],
-    ));
+    let (out, r, rejected) = replay_kept(&dir, &server.url, "--db d", &input);
     assert_exit(&out, 3);
-    let r = report(&rep);
     assert_eq!(
         (
             r["lines_acknowledged"].as_u64(),
@@ -228,7 +217,7 @@ fn a_narrowing_request_cut_off_is_retried_and_counted_once() {
         "{r}"
     );
     assert_eq!(r["network_errors"], 1, "{r}");
-    let (_, lines) = named_rejects(&std::fs::read_to_string(&rejects).unwrap());
+    let (_, lines) = named_rejects(&rejected);
     assert_eq!(lines, vec!["m f=\"bad\" 42".to_owned()]);
 }
 

@@ -1,20 +1,21 @@
 //! Sending one batch until it is answered: compression, the retry loop, 413 splitting,
-//! reading refusals and narrowing those that name no line (`narrow.rs`). Used by each worker
-//! thread.
+//! reading refusals and narrowing those that name no line (`narrow.rs`); the messages made of
+//! the server's answers are in `messages.rs`. Used by each worker thread.
 
+mod messages;
 mod narrow;
 
 pub use narrow::NARROW_REQUESTS;
 
 use crate::batch::{body_lines, Batch};
 use crate::clock::Clock;
-use crate::dialect::Api;
-use crate::dialect::{escape_text, redact_url, suggested_base};
+use crate::dialect::{escape_text, Api};
 use crate::partial::parse_refusal;
 use crate::retry::{classify, parse_retry_after, Action, Jitter, RetryPolicy};
 use crate::stats::{LiveCounters, RequestStats};
 use crate::transport::{Request, Transport};
 use flate2::write::GzEncoder;
+use messages::{fatal_message, is_web_page, one_line, with_server_text, wrong_setting};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -207,6 +208,7 @@ fn send_part(
                     ctx.clock.wall(),
                     ctx.policy.retry_after_cap,
                 );
+                let setting = wrong_setting(ctx.api, resp.status, &resp.body);
                 match action {
                     // Write endpoints answer 204 (or an empty or JSON 2xx); a web page is a
                     // proxy or another application at that URL, and nothing was stored.
@@ -231,37 +233,12 @@ fn send_part(
                         send_halves(ctx, batch, lines, first, sending);
                         return;
                     }
-                    // Go's HTTPS servers (InfluxDB with TLS) answer plain HTTP with this
-                    // 400: no line was refused, the URL is wrong.
-                    Action::Refused
-                        if resp.status == 400
-                            && resp
-                                .body
-                                .contains("Client sent an HTTP request to an HTTPS server") =>
-                    {
+                    // A 400 that refuses no line: a setting is wrong.
+                    Action::Refused if setting.is_some() => {
                         ctx.stop.store(true, Ordering::Relaxed);
                         sending.outcome.failure = Some(Failure::Fatal {
                             status: resp.status,
-                            message: format!(
-                                "HTTP 400: the server speaks HTTPS on this port (it said: {}): use https:// in --url",
-                                one_line(&resp.body)
-                            ),
-                        });
-                        return;
-                    }
-                    // InfluxDB 1.x without `db`: no line was refused, --db is missing.
-                    Action::Refused
-                        if ctx.api == Api::V1
-                            && resp.status == 400
-                            && resp.body.contains("database is required") =>
-                    {
-                        ctx.stop.store(true, Ordering::Relaxed);
-                        sending.outcome.failure = Some(Failure::Fatal {
-                            status: resp.status,
-                            message: format!(
-                                "HTTP 400: the server needs a database (it said: {}): give --db NAME (the database must exist: create it with --create-db)",
-                                one_line(&resp.body)
-                            ),
+                            message: setting.unwrap_or_default(),
                         });
                         return;
                     }
@@ -417,125 +394,5 @@ fn sleep_unless_stopped(ctx: &SendContext<'_>, wait: Duration) {
     }
 }
 
-/// Whether a response body is an HTML page.
-fn is_web_page(body: &str) -> bool {
-    let head = body
-        .trim_start()
-        .chars()
-        .take(512)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    head.starts_with('<') && (head.starts_with("<!doctype html") || head.contains("<html"))
-}
-
-/// A server's text on one line: runs of blanks (newlines included) become one space, other
-/// control characters are escaped.
-fn one_line(text: &str) -> String {
-    escape_text(&text.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-/// Longest piece of a server's text put in a message.
-const MAX_SERVER_TEXT: usize = 2000;
-
-/// `what`, then `: ` and the server's text (on one line, control characters escaped,
-/// shortened) when it said something.
-fn with_server_text(what: String, body: &str) -> String {
-    let body = body.trim();
-    if body.is_empty() {
-        return what;
-    }
-    // One line: runs of blanks (newlines of an HTML page) become one space.
-    let mut text = escape_text(&body.split_whitespace().collect::<Vec<_>>().join(" "));
-    if text.len() > MAX_SERVER_TEXT {
-        let mut cut = MAX_SERVER_TEXT;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push_str("...");
-    }
-    format!("{what}: {text}")
-}
-
-fn fatal_message(status: u16, body: &str, location: Option<&str>, url: &str) -> String {
-    if (300..400).contains(&status) {
-        let to = match location {
-            Some(l) if !l.trim().is_empty() => {
-                let l = l.trim();
-                let hint = match suggested_base(url, l) {
-                    Some(base) => format!(
-                        "if that is where to write, run again with --url {}",
-                        escape_text(&redact_url(&base))
-                    ),
-                    None => "check --url".to_owned(),
-                };
-                format!(
-                    "the server redirects the write to {}; lpconvert never follows a redirect (it could resend the write as a GET that stores nothing): {hint}",
-                    escape_text(&redact_url(l))
-                )
-            }
-            _ => "a redirect without a Location; lpconvert never follows a redirect: check --url"
-                .to_owned(),
-        };
-        return format!("HTTP {status}: {to}");
-    }
-    let what = match status {
-        401 => "unauthorized: check the token (--token-env) or --username/--password-env",
-        403 => "forbidden: the credentials may not write to this database or bucket",
-        404 => "not found: the database, bucket or write endpoint does not exist (check --url, --api, --db, --bucket)",
-        100..=199 => "an informational status where a final answer was expected",
-        _ => "unexpected status",
-    };
-    let body = body.trim();
-    if status == 404 && body.contains("database not found") {
-        // InfluxDB 1.x: the database does not exist yet.
-        return format!(
-            "HTTP {status}: {what} (server said: {}): create the database first, or add --create-db (InfluxDB 1.x)",
-            with_server_text(String::new(), body).trim_start_matches(": ")
-        );
-    }
-    if body.is_empty() {
-        format!("HTTP {status}: {what}")
-    } else {
-        format!(
-            "HTTP {status}: {what} (server said: {})",
-            with_server_text(String::new(), body).trim_start_matches(": ")
-        )
-    }
-}
-
 #[cfg(test)]
 mod narrow_tests;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn server_texts_are_one_line_and_never_leave_a_dangling_colon() {
-        assert_eq!(with_server_text("HTTP 503".into(), " \n"), "HTTP 503");
-        assert_eq!(
-            with_server_text("HTTP 500".into(), "<html>\n  <p>busy</p>\x1b[2J\n</html>\n"),
-            "HTTP 500: <html> <p>busy</p>\\u{1b}[2J </html>"
-        );
-        let long = "x".repeat(5000);
-        assert!(with_server_text("HTTP 500".into(), &long).len() < 2100);
-        assert_eq!(fatal_message(404, "", None, "http://h/write"), format!("HTTP 404: {}", "not found: the database, bucket or write endpoint does not exist (check --url, --api, --db, --bucket)"));
-        let m = fatal_message(
-            308,
-            "",
-            Some("https://u:pw@g/x/write?p=pw"),
-            "http://h/write",
-        );
-        assert!(
-            m.contains("https://u:[redacted]@g/x/write?p=[redacted]"),
-            "{m}"
-        );
-        assert!(m.ends_with("--url https://g/x"), "{m}");
-        let m = fatal_message(302, "", None, "http://h/write");
-        assert!(
-            m.starts_with("HTTP 302: a redirect without a Location"),
-            "{m}"
-        );
-    }
-}
