@@ -122,6 +122,8 @@ pub fn run(
         policy: &config.retry,
         stop: &stop,
         live,
+        // A benchmark reports refusals as they come: no request beyond the workload's.
+        narrow_limit: 0,
     };
     let concurrency = config.concurrency;
     let mut sender_stats = RequestStats::default();

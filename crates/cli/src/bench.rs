@@ -36,6 +36,8 @@ pub struct BenchArgs {
 pub struct BenchOptions {
     #[command(flatten)]
     pub server: crate::server::ServerArgs,
+    #[command(flatten)]
+    pub create_db: crate::server::CreateDbArg,
 
     /// Generated workload: cpu (TSBS-like: 10 tags, 10 float fields per host) or home (small
     /// rows: a room tag, 3 fields).
@@ -138,6 +140,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     let timeout =
         crate::server::check_connection(&args.server, &args.timeout, "bench", args.quiet, false)?;
     let mut config = build_config(&args)?;
+    args.create_db.check(&config.target)?;
     if let (Some(dir), Some(from)) = (&args.report, &args.from) {
         // The report files must not be the data or the schema they are made from.
         if dir.is_dir() {
@@ -170,6 +173,13 @@ pub fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     };
     let transport =
         crate::server::transport(args.dry_run, &config.target, timeout, config.concurrency)?;
+    if let Err(e) = args
+        .create_db
+        .create(&config.target, transport.as_ref(), args.dry_run)
+    {
+        note!("lpconvert bench: {e}");
+        return Ok(Exit::Stopped);
+    }
     let live = LiveCounters::default();
     let clock = SystemClock;
     let timeline = bench::timeline_for(&config, &clock);

@@ -39,6 +39,8 @@ struct ReplayOptions {
     list: crate::inputs::ListArgs,
     #[command(flatten)]
     server: crate::server::ServerArgs,
+    #[command(flatten)]
+    create_db: crate::server::CreateDbArg,
     /// Precision of the timestamps in the input: ns, us, ms or s (default ns; with --schema,
     /// the schema's, which this overrides).
     #[arg(long)]
@@ -203,6 +205,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
         })?),
     };
     let mut config = build_config(&args, conversion.as_ref())?;
+    args.create_db.check(&config.target)?;
     // Every output must be writable before anything is sent.
     if let Some(path) = &args.report {
         lpconvert_send::output::check_writable(path)
@@ -214,6 +217,13 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let live = LiveCounters::default();
     let transport =
         crate::server::transport(args.dry_run, &config.target, timeout, config.concurrency)?;
+    if let Err(e) = args
+        .create_db
+        .create(&config.target, transport.as_ref(), args.dry_run)
+    {
+        note!("lpconvert replay: {e}");
+        return Ok(Exit::Stopped);
+    }
     let done = AtomicBool::new(false);
     let started = Instant::now();
     let show_progress = !args.quiet && std::io::stderr().is_terminal();

@@ -147,6 +147,46 @@ impl ServerArgs {
     }
 }
 
+/// `--create-db`, of the commands that write (replay, bench).
+#[derive(clap::Args, Debug, Clone)]
+pub struct CreateDbArg {
+    /// InfluxDB 1.x (--api v1): create the database --db names before writing (CREATE
+    /// DATABASE through /query, with the same credentials; an existing database is kept as
+    /// it is).
+    #[arg(long)]
+    pub create_db: bool,
+}
+
+impl CreateDbArg {
+    /// Refuses `--create-db` where it means nothing (a usage error): another API, no
+    /// database.
+    pub fn check(&self, target: &Target) -> anyhow::Result<()> {
+        if !self.create_db {
+            return Ok(());
+        }
+        match (target.api, &target.db) {
+            (Api::V1, Some(_)) => Ok(()),
+            (Api::V1, None) => bail!("--create-db needs --db NAME: the database to create"),
+            (Api::V2, _) => bail!("--create-db is for --api v1 (InfluxDB 1.x): create an InfluxDB 2 bucket with `influx bucket create`"),
+            (Api::V3, _) => bail!("--create-db is for --api v1 (InfluxDB 1.x): InfluxDB 3 creates a database on its first write"),
+        }
+    }
+
+    /// Creates the database (nothing with `dry_run`); the error is the server's answer, to
+    /// stop the run with exit 1.
+    pub fn create(
+        &self,
+        target: &Target,
+        transport: &dyn Transport,
+        dry_run: bool,
+    ) -> Result<(), String> {
+        if !self.create_db || dry_run {
+            return Ok(());
+        }
+        lpconvert_send::dialect::create_database(target, transport).map_err(|e| e.to_string())
+    }
+}
+
 /// The server's URL, or the error when nothing gives it.
 fn url_of(r: &Resolved) -> anyhow::Result<String> {
     r.url.as_ref().map(|u| u.value.clone()).context(

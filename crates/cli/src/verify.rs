@@ -283,6 +283,9 @@ impl Job<'_> {
             bail!("--repair needs to read the server's points back: implemented for influxdb1 and victoriametrics");
         }
         let target = self.server.target(grid.precision)?;
+        if self.kind == ServerKind::Influxdb1 && target.db.is_none() {
+            bail!("--target influxdb1 reads the points back from a database: give --db NAME");
+        }
         let endpoint = target.endpoint()?;
         let transport = crate::server::transport(
             false,

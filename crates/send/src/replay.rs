@@ -240,6 +240,7 @@ pub fn run(
         policy: &config.retry,
         stop,
         live,
+        narrow_limit: crate::sender::NARROW_REQUESTS,
     };
     let ctx = &ctx;
     std::thread::scope(|scope| {
@@ -263,8 +264,6 @@ pub fn run(
                     input: batch.input,
                     end: batch.span.end,
                     prefix_crc32: batch.prefix_crc32,
-                    first_line: batch.first_line,
-                    lines: batch.lines,
                     outcome,
                 };
                 tx.send(Msg::Done(Box::new(done))).is_ok()

@@ -11,7 +11,10 @@
 //! inputs, checkpoints, signals, flushing and option ranges), `connection` (settings from the
 //! InfluxDB tools' variables and config file, the request per write API, recorded refusals),
 //! `tls` (private CAs, `SSL_CERT_FILE`, client certificates, certificate errors), `skipped`
-//! (rows that produce no line: named, kept by `--skipped`). Shared helpers are in `support`.
+//! (rows that produce no line: named, kept by `--skipped`),
+//! `influxdb1_writes` (refusals naming no line narrowed down, `--db` left out,
+//! `--create-db`), `walkthrough` (the README's weather-station job, command by command).
+//! Shared helpers are in `support`.
 //!
 //! The replay and bench tests start their own InfluxDB 1.x and VictoriaMetrics servers
 //! (`/usr/bin/influxd`, `/usr/bin/victoria-metrics`) on 127.0.0.1, see `run-tests.sh`.
@@ -27,6 +30,7 @@ mod differential;
 mod docs;
 mod infer;
 mod infer_outliers;
+mod influxdb1_writes;
 mod input_limits;
 mod many_files;
 mod network_faults;
@@ -39,3 +43,4 @@ mod switching;
 mod tls;
 mod value_rules;
 mod verify;
+mod walkthrough;

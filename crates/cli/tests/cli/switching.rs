@@ -55,7 +55,7 @@ fn commands(section: &str) -> Vec<String> {
 }
 
 /// Runs `command` with bash in `dir`, `lpconvert` being the binary under test.
-fn run(dir: &Path, command: &str) -> std::process::Output {
+pub(crate) fn run(dir: &Path, command: &str) -> std::process::Output {
     let bin_dir = Path::new(BIN).parent().expect("the binary's directory");
     let path = format!(
         "{}:{}",

@@ -47,11 +47,13 @@ impl Target {
         let p = self.api.precision_param(self.precision);
         let url = match self.api {
             Api::V1 => {
-                let db = self
-                    .db
-                    .as_deref()
-                    .ok_or_else(|| TargetError("--api v1 needs --db".into()))?;
-                let mut params = vec![("db", db)];
+                // Without --db no `db` is sent: VictoriaMetrics stores the lines without a
+                // `db` label; InfluxDB 1.x refuses the write ("database is required"), which
+                // the sender makes a fatal error naming --db.
+                let mut params = Vec::new();
+                if let Some(db) = &self.db {
+                    params.push(("db", db.as_str()));
+                }
                 if let Some(rp) = &self.rp {
                     params.push(("rp", rp));
                 }

@@ -1,11 +1,13 @@
 //! The write APIs lpconvert speaks: InfluxDB v1 (`/write`), v2 (`/api/v2/write`) and v3
 //! (`/api/v3/write_lp`), with their precision spellings and authentication headers.
 
+mod create_database;
 mod endpoint;
 mod server_url;
 #[cfg(test)]
 mod tests;
 
+pub use create_database::{create_database, create_statement, CreateDbError};
 pub use endpoint::Endpoint;
 pub(crate) use server_url::encode_into;
 pub use server_url::{suggested_base, ServerUrl};

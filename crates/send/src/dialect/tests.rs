@@ -76,7 +76,15 @@ fn urls_per_dialect() {
         "http://127.0.0.1:8086/write?db=home%20db&rp=autogen&precision=n"
     );
     t.db = None;
-    assert!(t.write_url().is_err());
+    assert_eq!(
+        t.write_url().unwrap(),
+        "http://127.0.0.1:8086/write?rp=autogen&precision=n"
+    );
+    t.rp = None;
+    assert_eq!(
+        t.write_url().unwrap(),
+        "http://127.0.0.1:8086/write?precision=n"
+    );
     for empty in ["", " "] {
         let mut e = target(Api::V2);
         e.org = Some(empty.into());

@@ -63,6 +63,23 @@ impl Refusal {
     }
 }
 
+/// The whole answer of InfluxDB 1.x to a batch whose own points conflict on a field's type
+/// when the batch opens a new shard: nothing of the batch was stored, no line named.
+const V1_TYPE_CONFLICT: &str = "field type conflict";
+
+impl Refusal {
+    /// Whether sending parts of the batch again can name lines this refusal of an InfluxDB
+    /// 1.x `/write` did not: `partial write: ... dropped=N` (the server stores a point
+    /// written twice once, so re-sending the stored lines is harmless), or the
+    /// whole-batch `field type conflict` (nothing stored).
+    pub fn narrowable(&self, api: Api, status: u16, len: usize) -> bool {
+        api == Api::V1
+            && status == 400
+            && len > 1
+            && (self.unidentified > 0 || self.message == V1_TYPE_CONFLICT)
+    }
+}
+
 /// Interprets a 400/422 `body` for a batch whose lines are `lines`.
 pub fn parse_refusal(api: Api, status: u16, body: &str, lines: &[&[u8]]) -> Refusal {
     let json: Option<serde_json::Value> = serde_json::from_str(body).ok();

@@ -227,3 +227,34 @@ fn recorded_v2_answers() {
     assert!(r.lines[3].1.starts_with("failed to parse line protocol"));
     assert!(r.lines[0].1.starts_with("not stored"));
 }
+
+#[test]
+fn recorded_influxdb1_answers() {
+    let batch = fixture_batch();
+    // The whole batch refused on a new shard: every line, narrowable.
+    let body = include_str!("fixtures/v1_type_conflict_new_shard_400.json");
+    let r = parse_refusal(Api::V1, 400, body, &batch);
+    assert_eq!(r.count(), 5);
+    assert!(r.narrowable(Api::V1, 400, batch.len()));
+    assert!(!r.narrowable(Api::V2, 400, batch.len()));
+    // The conflicting point is not named, the unparsable line is found here.
+    let body = include_str!("fixtures/v1_partial_type_conflict_400.json");
+    let r = parse_refusal(Api::V1, 400, body, &batch);
+    assert_eq!(indexes(&r), vec![3]);
+    assert_eq!(r.unidentified, 1);
+    assert!(r.narrowable(Api::V1, 400, batch.len()));
+    // Asked of the conflicting line alone, the count names it, with the reason only.
+    let r = parse_refusal(Api::V1, 400, body, &batch[1..2]);
+    assert_eq!(
+        r.lines,
+        vec![(0, r#"field type conflict: input field "usage" on measurement "cpu" is type string, already exists as type float"#.to_owned())]
+    );
+    assert!(!r.narrowable(Api::V1, 400, 1));
+    // Every parsable point beyond the retention policy: the count names them all.
+    let body = include_str!("fixtures/v1_partial_retention_400.json");
+    let r = parse_refusal(Api::V1, 400, body, &batch);
+    assert_eq!(indexes(&r), vec![0, 1, 2, 3, 4]);
+    assert_eq!(r.unidentified, 0);
+    assert_eq!(r.lines[0].1, "points beyond retention policy");
+    assert!(!r.narrowable(Api::V1, 400, batch.len()));
+}

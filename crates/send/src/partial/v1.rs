@@ -62,18 +62,51 @@ pub(super) fn refusal(
                 }
             }
         }
-        let mut refused: Vec<_> = named.into_iter().collect();
-        refused.sort_unstable();
         // `dropped=N` counts points refused after parsing, distinct from the named
         // unparsable lines; it can never exceed what is left of the batch.
-        let left = (lines.len() - refused.len()) as u64;
+        let left = (lines.len() - named.len()) as u64;
+        let unidentified = dropped.saturating_add(unmatched).min(left);
+        let unidentified = if unidentified == left {
+            // Every line not named was refused: that names them (a one-line request, or
+            // a batch wholly beyond the retention policy).
+            let why = reason(&message, dialect);
+            for i in 0..lines.len() {
+                named.entry(i).or_insert_with(|| why.clone());
+            }
+            0
+        } else {
+            unidentified
+        };
+        let mut refused: Vec<_> = named.into_iter().collect();
+        refused.sort_unstable();
         Refusal {
             message,
             lines: refused,
-            unidentified: dropped.saturating_add(unmatched).min(left),
+            unidentified,
         }
     } else {
         whole(message, &named)
+    }
+}
+
+/// The reason of a partial write for the points it counts in `dropped=N`: the message
+/// without `partial write:` (and v2's `failure writing points to database:`) and the count.
+fn reason(message: &str, dialect: Dialect) -> String {
+    let rest = match dialect {
+        Dialect::V1 => message,
+        Dialect::V2 => message
+            .strip_prefix("failure writing points to database: ")
+            .unwrap_or(message),
+    };
+    let rest = rest.strip_prefix("partial write:").unwrap_or(rest).trim();
+    let rest = match rest.rsplit_once(" dropped=") {
+        Some((why, n)) if n.trim().parse::<u64>().is_ok() => why.trim_end(),
+        _ => rest,
+    };
+    if rest.is_empty() {
+        message.to_owned()
+    } else {
+        rest.to_owned()
     }
 }
 

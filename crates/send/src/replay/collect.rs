@@ -18,8 +18,6 @@ pub(super) struct Done {
     pub(super) input: usize,
     pub(super) end: u64,
     pub(super) prefix_crc32: Option<u32>,
-    pub(super) first_line: u64,
-    pub(super) lines: u64,
     pub(super) outcome: Outcome,
 }
 
@@ -148,14 +146,12 @@ fn write_rejects(w: &mut impl Write, input: &str, d: &Done) -> io::Result<()> {
         w.write_all(&r.text)?;
         w.write_all(b"\n")?;
     }
-    for (count, status, reason) in &d.outcome.unidentified {
-        let reason = reason.replace(['\n', '\r'], " ");
+    for u in &d.outcome.unidentified {
+        let reason = u.reason.replace(['\n', '\r'], " ");
         writeln!(
             w,
-            "# {input}:{}-{}: HTTP {status}: {count} of these {} lines were dropped by the server, which did not say which: {reason}",
-            d.first_line,
-            d.first_line + d.lines.saturating_sub(1),
-            d.lines
+            "# {input}:{}-{}: HTTP {}: {} of these {} lines were dropped by the server, which did not say which: {reason}",
+            u.first_line, u.last_line, u.status, u.count, u.lines
         )?;
     }
     Ok(())

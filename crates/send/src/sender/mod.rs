@@ -1,15 +1,21 @@
-//! Sending one batch until it is answered: compression, the retry loop, 413 splitting and
-//! reading refusals. Used by each worker thread.
+//! Sending one batch until it is answered: compression, the retry loop, 413 splitting,
+//! reading refusals and narrowing those that name no line (`narrow.rs`); the messages made of
+//! the server's answers are in `messages.rs`. Used by each worker thread.
+
+mod messages;
+mod narrow;
+
+pub use narrow::NARROW_REQUESTS;
 
 use crate::batch::{body_lines, Batch};
 use crate::clock::Clock;
-use crate::dialect::Api;
-use crate::dialect::{escape_text, redact_url, suggested_base};
+use crate::dialect::{escape_text, Api};
 use crate::partial::parse_refusal;
 use crate::retry::{classify, parse_retry_after, Action, Jitter, RetryPolicy};
 use crate::stats::{LiveCounters, RequestStats};
 use crate::transport::{Request, Transport};
 use flate2::write::GzEncoder;
+use messages::{fatal_message, is_web_page, one_line, with_server_text, wrong_setting};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -34,6 +40,9 @@ pub struct SendContext<'a> {
     pub stop: &'a AtomicBool,
     /// Live counters.
     pub live: &'a LiveCounters,
+    /// Most extra requests per batch spent finding the lines an InfluxDB 1.x refusal did not
+    /// name ([`NARROW_REQUESTS`]; 0: none, the refusal is reported as it is).
+    pub narrow_limit: u32,
 }
 
 /// A line the server refused.
@@ -75,17 +84,42 @@ pub struct Outcome {
     pub acked: u64,
     /// Lines refused, identified.
     pub refused: Vec<RefusedLine>,
-    /// Lines refused that the server did not identify: (count, status, reason).
-    pub unidentified: Vec<(u64, u16, String)>,
+    /// Lines refused that the server did not identify, per part of the batch.
+    pub unidentified: Vec<Unidentified>,
     /// Set when the batch was not fully answered.
     pub failure: Option<Failure>,
+}
+
+/// Lines of a request the server refused without saying which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unidentified {
+    /// How many were refused.
+    pub count: u64,
+    /// The lines of the request: input line numbers of the first and the last, and how many.
+    pub first_line: u64,
+    /// Input line number of the request's last line.
+    pub last_line: u64,
+    /// Lines in the request.
+    pub lines: u64,
+    /// HTTP status.
+    pub status: u16,
+    /// The server's reason.
+    pub reason: String,
 }
 
 impl Outcome {
     /// Lines refused, identified or not.
     pub fn refused_count(&self) -> u64 {
-        self.refused.len() as u64 + self.unidentified.iter().map(|u| u.0).sum::<u64>()
+        self.refused.len() as u64 + self.unidentified.iter().map(|u| u.count).sum::<u64>()
     }
+}
+
+/// What sending one batch carries from request to request.
+struct Sending<'s> {
+    stats: &'s mut RequestStats,
+    rng: &'s mut Jitter,
+    outcome: Outcome,
+    narrowing: narrow::Budget,
 }
 
 /// Sends `batch`, retrying and splitting as the policy says.
@@ -95,10 +129,15 @@ pub fn send_batch(
     stats: &mut RequestStats,
     rng: &mut Jitter,
 ) -> Outcome {
-    let mut outcome = Outcome::default();
     let lines = body_lines(batch.body.bytes());
-    send_part(ctx, batch, &lines, 0, stats, rng, &mut outcome);
-    outcome
+    let mut sending = Sending {
+        stats,
+        rng,
+        outcome: Outcome::default(),
+        narrowing: narrow::Budget::default(),
+    };
+    send_part(ctx, batch, &lines, 0, &mut sending);
+    sending.outcome
 }
 
 fn join_lines(lines: &[&[u8]]) -> Vec<u8> {
@@ -126,9 +165,7 @@ fn send_part(
     batch: &Batch,
     lines: &[&[u8]],
     first: usize,
-    stats: &mut RequestStats,
-    rng: &mut Jitter,
-    outcome: &mut Outcome,
+    sending: &mut Sending<'_>,
 ) {
     if lines.is_empty() {
         return;
@@ -147,7 +184,7 @@ fn send_part(
     let mut attempt: u32 = 0;
     loop {
         if ctx.stop.load(Ordering::Relaxed) {
-            outcome.failure = Some(Failure::Stopped);
+            sending.outcome.failure = Some(Failure::Stopped);
             return;
         }
         let request = Request {
@@ -158,25 +195,26 @@ fn send_part(
         };
         let t0 = std::time::Instant::now();
         let result = ctx.transport.send(&request);
-        stats.record_latency(t0.elapsed());
-        stats.requests += 1;
-        stats.bytes_sent += body.len() as u64;
+        sending.stats.record_latency(t0.elapsed());
+        sending.stats.requests += 1;
+        sending.stats.bytes_sent += body.len() as u64;
         LiveCounters::add(&ctx.live.requests, 1);
         let (hint, error) = match result {
             Ok(resp) => {
-                *stats.statuses.entry(resp.status).or_default() += 1;
+                *sending.stats.statuses.entry(resp.status).or_default() += 1;
                 let action = classify(
                     resp.status,
                     resp.retry_after.as_deref(),
                     ctx.clock.wall(),
                     ctx.policy.retry_after_cap,
                 );
+                let setting = wrong_setting(ctx.api, resp.status, &resp.body);
                 match action {
                     // Write endpoints answer 204 (or an empty or JSON 2xx); a web page is a
                     // proxy or another application at that URL, and nothing was stored.
                     Action::Ack if is_web_page(&resp.body) => {
                         ctx.stop.store(true, Ordering::Relaxed);
-                        outcome.failure = Some(Failure::Fatal {
+                        sending.outcome.failure = Some(Failure::Fatal {
                             status: resp.status,
                             message: with_server_text(
                                 format!("HTTP {}: the answer is a web page, not the acknowledgement of a write (is --url the database's address, not a proxy's or another application's?)", resp.status),
@@ -186,34 +224,21 @@ fn send_part(
                         return;
                     }
                     Action::Ack => {
-                        outcome.acked += lines.len() as u64;
+                        sending.outcome.acked += lines.len() as u64;
                         LiveCounters::add(&ctx.live.lines_acked, lines.len() as u64);
                         return;
                     }
                     Action::Split if lines.len() > 1 => {
-                        stats.splits += 1;
-                        let mid = lines.len() / 2;
-                        send_part(ctx, batch, &lines[..mid], first, stats, rng, outcome);
-                        if outcome.failure.is_none() {
-                            send_part(ctx, batch, &lines[mid..], first + mid, stats, rng, outcome);
-                        }
+                        sending.stats.splits += 1;
+                        send_halves(ctx, batch, lines, first, sending);
                         return;
                     }
-                    // Go's HTTPS servers (InfluxDB with TLS) answer plain HTTP with this
-                    // 400: no line was refused, the URL is wrong.
-                    Action::Refused
-                        if resp.status == 400
-                            && resp
-                                .body
-                                .contains("Client sent an HTTP request to an HTTPS server") =>
-                    {
+                    // A 400 that refuses no line: a setting is wrong.
+                    Action::Refused if setting.is_some() => {
                         ctx.stop.store(true, Ordering::Relaxed);
-                        outcome.failure = Some(Failure::Fatal {
+                        sending.outcome.failure = Some(Failure::Fatal {
                             status: resp.status,
-                            message: format!(
-                                "HTTP 400: the server speaks HTTPS on this port (it said: {}): use https:// in --url",
-                                one_line(&resp.body)
-                            ),
+                            message: setting.unwrap_or_default(),
                         });
                         return;
                     }
@@ -231,15 +256,33 @@ fn send_part(
                         } else {
                             parse_refusal(ctx.api, resp.status, &resp.body, lines)
                         };
+                        let mut refusal = refusal;
+                        if refusal.narrowable(ctx.api, resp.status, lines.len()) {
+                            if sending
+                                .narrowing
+                                .split(ctx.narrow_limit, &refusal, lines.len())
+                            {
+                                send_halves(ctx, batch, lines, first, sending);
+                                return;
+                            }
+                            if ctx.narrow_limit > 0 {
+                                for (_, why) in &mut refusal.lines {
+                                    if *why == refusal.message {
+                                        *why = narrow::unresolved(why);
+                                    }
+                                }
+                                refusal.message = narrow::unresolved(&refusal.message);
+                            }
+                        }
                         let refused = refusal.count();
                         let acked = lines.len() as u64 - refused;
-                        outcome.acked += acked;
+                        sending.outcome.acked += acked;
                         LiveCounters::add(&ctx.live.lines_acked, acked);
                         LiveCounters::add(&ctx.live.lines_refused, refused);
                         // Server texts go to the rejects file and the terminal: one line,
                         // control characters escaped.
                         for (i, reason) in refusal.lines {
-                            outcome.refused.push(RefusedLine {
+                            sending.outcome.refused.push(RefusedLine {
                                 line_number: batch.line_number(first + i),
                                 text: lines[i].to_vec(),
                                 status: resp.status,
@@ -247,17 +290,20 @@ fn send_part(
                             });
                         }
                         if refusal.unidentified > 0 {
-                            outcome.unidentified.push((
-                                refusal.unidentified,
-                                resp.status,
-                                one_line(&refusal.message),
-                            ));
+                            sending.outcome.unidentified.push(Unidentified {
+                                count: refusal.unidentified,
+                                first_line: batch.line_number(first),
+                                last_line: batch.line_number(first + lines.len() - 1),
+                                lines: lines.len() as u64,
+                                status: resp.status,
+                                reason: one_line(&refusal.message),
+                            });
                         }
                         return;
                     }
                     Action::Fatal => {
                         ctx.stop.store(true, Ordering::Relaxed);
-                        outcome.failure = Some(Failure::Fatal {
+                        sending.outcome.failure = Some(Failure::Fatal {
                             status: resp.status,
                             message: fatal_message(
                                 resp.status,
@@ -279,10 +325,10 @@ fn send_part(
                 }
             }
             Err(e) => {
-                stats.network_errors += 1;
+                sending.stats.network_errors += 1;
                 if !e.retryable {
                     ctx.stop.store(true, Ordering::Relaxed);
-                    outcome.failure = Some(Failure::Fatal {
+                    sending.outcome.failure = Some(Failure::Fatal {
                         status: 0,
                         message: e.message,
                     });
@@ -293,7 +339,7 @@ fn send_part(
         };
         let (error, asked) = error;
         attempt += 1;
-        let wait = ctx.policy.backoff(attempt, hint, rng);
+        let wait = ctx.policy.backoff(attempt, hint, sending.rng);
         let spent = ctx.clock.now().saturating_duration_since(started);
         if spent + wait > ctx.policy.max_elapsed {
             ctx.stop.store(true, Ordering::Relaxed);
@@ -305,7 +351,7 @@ fn send_part(
                 ),
                 _ => String::new(),
             };
-            outcome.failure = Some(Failure::GaveUp {
+            sending.outcome.failure = Some(Failure::GaveUp {
                 message: format!(
                     "gave up on input lines {}.. after {} attempts in {:.1} s: {error}{why}",
                     batch.line_number(first),
@@ -315,9 +361,25 @@ fn send_part(
             });
             return;
         }
-        stats.retries += 1;
+        sending.stats.retries += 1;
         LiveCounters::add(&ctx.live.retries, 1);
         sleep_unless_stopped(ctx, wait);
+    }
+}
+
+/// Sends the two halves of `lines` (body lines `first..` of `batch`) one after the other,
+/// the second unless the first failed.
+fn send_halves(
+    ctx: &SendContext<'_>,
+    batch: &Batch,
+    lines: &[&[u8]],
+    first: usize,
+    sending: &mut Sending<'_>,
+) {
+    let mid = lines.len() / 2;
+    send_part(ctx, batch, &lines[..mid], first, sending);
+    if sending.outcome.failure.is_none() {
+        send_part(ctx, batch, &lines[mid..], first + mid, sending);
     }
 }
 
@@ -332,115 +394,5 @@ fn sleep_unless_stopped(ctx: &SendContext<'_>, wait: Duration) {
     }
 }
 
-/// Whether a response body is an HTML page.
-fn is_web_page(body: &str) -> bool {
-    let head = body
-        .trim_start()
-        .chars()
-        .take(512)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    head.starts_with('<') && (head.starts_with("<!doctype html") || head.contains("<html"))
-}
-
-/// A server's text on one line: runs of blanks (newlines included) become one space, other
-/// control characters are escaped.
-fn one_line(text: &str) -> String {
-    escape_text(&text.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-/// Longest piece of a server's text put in a message.
-const MAX_SERVER_TEXT: usize = 2000;
-
-/// `what`, then `: ` and the server's text (on one line, control characters escaped,
-/// shortened) when it said something.
-fn with_server_text(what: String, body: &str) -> String {
-    let body = body.trim();
-    if body.is_empty() {
-        return what;
-    }
-    // One line: runs of blanks (newlines of an HTML page) become one space.
-    let mut text = escape_text(&body.split_whitespace().collect::<Vec<_>>().join(" "));
-    if text.len() > MAX_SERVER_TEXT {
-        let mut cut = MAX_SERVER_TEXT;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push_str("...");
-    }
-    format!("{what}: {text}")
-}
-
-fn fatal_message(status: u16, body: &str, location: Option<&str>, url: &str) -> String {
-    if (300..400).contains(&status) {
-        let to = match location {
-            Some(l) if !l.trim().is_empty() => {
-                let l = l.trim();
-                let hint = match suggested_base(url, l) {
-                    Some(base) => format!(
-                        "if that is where to write, run again with --url {}",
-                        escape_text(&redact_url(&base))
-                    ),
-                    None => "check --url".to_owned(),
-                };
-                format!(
-                    "the server redirects the write to {}; lpconvert never follows a redirect (it could resend the write as a GET that stores nothing): {hint}",
-                    escape_text(&redact_url(l))
-                )
-            }
-            _ => "a redirect without a Location; lpconvert never follows a redirect: check --url"
-                .to_owned(),
-        };
-        return format!("HTTP {status}: {to}");
-    }
-    let what = match status {
-        401 => "unauthorized: check the token (--token-env) or --username/--password-env",
-        403 => "forbidden: the credentials may not write to this database or bucket",
-        404 => "not found: the database, bucket or write endpoint does not exist (check --url, --api, --db, --bucket)",
-        100..=199 => "an informational status where a final answer was expected",
-        _ => "unexpected status",
-    };
-    let body = body.trim();
-    if body.is_empty() {
-        format!("HTTP {status}: {what}")
-    } else {
-        format!(
-            "HTTP {status}: {what} (server said: {})",
-            with_server_text(String::new(), body).trim_start_matches(": ")
-        )
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn server_texts_are_one_line_and_never_leave_a_dangling_colon() {
-        assert_eq!(with_server_text("HTTP 503".into(), " \n"), "HTTP 503");
-        assert_eq!(
-            with_server_text("HTTP 500".into(), "<html>\n  <p>busy</p>\x1b[2J\n</html>\n"),
-            "HTTP 500: <html> <p>busy</p>\\u{1b}[2J </html>"
-        );
-        let long = "x".repeat(5000);
-        assert!(with_server_text("HTTP 500".into(), &long).len() < 2100);
-        assert_eq!(fatal_message(404, "", None, "http://h/write"), format!("HTTP 404: {}", "not found: the database, bucket or write endpoint does not exist (check --url, --api, --db, --bucket)"));
-        let m = fatal_message(
-            308,
-            "",
-            Some("https://u:pw@g/x/write?p=pw"),
-            "http://h/write",
-        );
-        assert!(
-            m.contains("https://u:[redacted]@g/x/write?p=[redacted]"),
-            "{m}"
-        );
-        assert!(m.ends_with("--url https://g/x"), "{m}");
-        let m = fatal_message(302, "", None, "http://h/write");
-        assert!(
-            m.starts_with("HTTP 302: a redirect without a Location"),
-            "{m}"
-        );
-    }
-}
+mod narrow_tests;
