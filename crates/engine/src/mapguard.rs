@@ -166,6 +166,8 @@ pub struct MappedFile {
     slot: usize,
     /// The size and modification time when mapped: a later time means bytes were rewritten.
     stamp: Stamp,
+    /// Where the data ends for its reader: the file's end, or a shard's range end.
+    end: usize,
 }
 
 impl MappedFile {
@@ -200,6 +202,7 @@ impl MappedFile {
         s.changed.store(false, Ordering::Relaxed);
         s.state.store(LIVE, Ordering::Release);
         Some(MappedFile {
+            end: map.len(),
             map,
             file,
             slot,
@@ -220,12 +223,17 @@ impl MappedFile {
         };
         Err(Watching::CONVERT.changed(name, &what).to_string())
     }
+
+    /// Ends the data read through this mapping at `end` (a shard's part of the file).
+    pub(crate) fn restrict(&mut self, end: usize) {
+        self.end = end.min(self.map.len());
+    }
 }
 
 impl Deref for MappedFile {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.map
+        &self.map[..self.end]
     }
 }
 
