@@ -145,6 +145,8 @@ pub struct ListArgs {
     /// left out because of their names.
     #[arg(short, long)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub shard: crate::shard::ShardArgs,
 }
 
 /// The inputs of a run: the INPUT arguments and `--files-from` expanded by the engine's

@@ -21,6 +21,7 @@ mod preview;
 mod replay;
 mod replay_convert;
 mod server;
+mod shard;
 mod shared;
 mod signals;
 mod verify;
