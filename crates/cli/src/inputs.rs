@@ -9,7 +9,7 @@ use std::io;
 use std::path::Path;
 
 /// How replay reports a file that changed while read (after the input's name).
-const REPLAY: Watching = Watching {
+pub(crate) const REPLAY: Watching = Watching {
     stdin: false,
     named: false,
     advice: "what was sent was read before the change; replay a copy, or wait until the \

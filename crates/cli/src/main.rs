@@ -22,6 +22,7 @@ mod replay;
 mod replay_convert;
 mod server;
 mod shard;
+mod shard_inputs;
 mod shared;
 mod signals;
 mod verify;
