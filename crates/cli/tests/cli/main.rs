@@ -33,6 +33,7 @@ mod outputs;
 mod preview;
 mod replay;
 mod replay_control;
+mod shards;
 mod switching;
 mod tls;
 mod value_rules;
