@@ -137,7 +137,9 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let shard = args.list.shard.resolve()?;
     let part = crate::shard::part(shard, &args.inputs, |_| args.schema.is_none())?;
     if part.is_some() && args.verify.is_some() {
-        bail!("--verify checks every input's points: run `lpconvert verify` once all shards are done");
+        bail!(
+            "--verify checks every input's points: run `lpconvert verify` once all shards are done"
+        );
     }
     if let (Some(p), Some(_)) = (&part, &args.schema) {
         args.inputs = crate::shard_inputs::owned(&listed, p);
@@ -218,7 +220,11 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
         }
     }
     let schema_text = args.schema.as_deref().and_then(|p| std::fs::read(p).ok());
-    let url = config.target.endpoint().map(|e| e.display_url).unwrap_or_default();
+    let url = config
+        .target
+        .endpoint()
+        .map(|e| e.display_url)
+        .unwrap_or_default();
     let stamp = crate::shard::JobStamp::new(
         "replay",
         &listed,

@@ -37,12 +37,7 @@ pub struct MergeArgs {
 }
 
 /// Fields that are not counts: never summed.
-const NOT_COUNTS: &[&str] = &[
-    "exit_code",
-    "started_unix_ms",
-    "finished_unix_ms",
-    "signal",
-];
+const NOT_COUNTS: &[&str] = &["exit_code", "started_unix_ms", "finished_unix_ms", "signal"];
 
 /// Runs `lpconvert report`.
 pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
@@ -80,7 +75,11 @@ struct Stamp<'a> {
 
 fn stamp_of<'a>(name: &str, v: &'a Value) -> anyhow::Result<Stamp<'a>> {
     let s = |k: &str| v.get(k).and_then(Value::as_str);
-    let n = |k: &str| v.get("shard").and_then(|x| x.get(k)).and_then(Value::as_u64);
+    let n = |k: &str| {
+        v.get("shard")
+            .and_then(|x| x.get(k))
+            .and_then(Value::as_u64)
+    };
     match (s("command"), s("job"), n("index"), n("count")) {
         (Some(command), Some(job), Some(index), Some(count)) => Ok(Stamp {
             command,
@@ -120,7 +119,12 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
             bail!(
                 "{name} is from another job ({} {}, {} shards) than {first_name} ({} {}, {} \
                  shards): merge the reports of one job",
-                s.command, s.job, s.count, head.command, head.job, head.count
+                s.command,
+                s.job,
+                s.count,
+                head.command,
+                head.job,
+                head.count
             );
         }
         if s.index == 0 || s.index > s.count {
@@ -139,7 +143,11 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
         .map(|k| format!("{k}/{}", head.count))
         .collect();
     if !missing.is_empty() {
-        let (s, verb) = if missing.len() == 1 { ("", "is") } else { ("s", "are") };
+        let (s, verb) = if missing.len() == 1 {
+            ("", "is")
+        } else {
+            ("s", "are")
+        };
         bail!(
             "shard{s} {} of job {} {verb} missing: every shard's report is needed (rerun a \
              failed shard with the same --shard, and its --checkpoint for a replay)",
@@ -224,7 +232,9 @@ fn merge_latency(values: &[&Value], out: &mut Map<String, Value>) -> anyhow::Res
         .map_err(|e| anyhow::anyhow!("latency histogram: {e}"))?;
     for v in values {
         let Some(buckets) = v["latency_histogram_us"].as_array() else {
-            bail!("a replay report has no latency_histogram_us: it was written by an older lpconvert");
+            bail!(
+                "a replay report has no latency_histogram_us: it was written by an older lpconvert"
+            );
         };
         for b in buckets {
             let (Some(value), Some(count)) = (b[0].as_u64(), b[1].as_u64()) else {
@@ -235,7 +245,13 @@ fn merge_latency(values: &[&Value], out: &mut Map<String, Value>) -> anyhow::Res
         }
     }
     let ms = |us: u64| us as f64 / 1000.0;
-    let q = |p: f64| if h.is_empty() { 0.0 } else { ms(h.value_at_quantile(p)) };
+    let q = |p: f64| {
+        if h.is_empty() {
+            0.0
+        } else {
+            ms(h.value_at_quantile(p))
+        }
+    };
     out.insert(
         "latency_ms".into(),
         serde_json::json!({
@@ -247,7 +263,10 @@ fn merge_latency(values: &[&Value], out: &mut Map<String, Value>) -> anyhow::Res
             "max": if h.is_empty() { 0.0 } else { ms(h.max()) },
         }),
     );
-    out.insert("latency_histogram_us".into(), crate::shard::histogram_json(&h));
+    out.insert(
+        "latency_histogram_us".into(),
+        crate::shard::histogram_json(&h),
+    );
     Ok(())
 }
 

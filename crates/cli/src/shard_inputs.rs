@@ -17,8 +17,8 @@ pub fn replay_sources(inputs: &[String], part: &Part) -> anyhow::Result<Vec<Sour
             Take::Whole => sources.push(crate::inputs::line_protocol(path)),
             Take::Range { lo, hi, owner } => {
                 let size = part.sizes.get(i).copied().unwrap_or(0);
-                let mut file = File::open(path)
-                    .map_err(|e| anyhow::anyhow!("cannot open {path}: {e}"))?;
+                let mut file =
+                    File::open(path).map_err(|e| anyhow::anyhow!("cannot open {path}: {e}"))?;
                 let (start, end) = lp_range(&mut file, lo, hi, size)
                     .map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
                 if start == 0 && end == size {

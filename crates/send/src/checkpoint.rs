@@ -220,7 +220,11 @@ impl Checkpoint {
         if self.shard.as_deref() == shard {
             return Ok(());
         }
-        let as_said = |s: Option<&str>| s.map_or("no shard (the whole job)".to_owned(), |s| format!("shard {s}"));
+        let as_said = |s: Option<&str>| {
+            s.map_or("no shard (the whole job)".to_owned(), |s| {
+                format!("shard {s}")
+            })
+        };
         Err(CheckpointError::Mismatch {
             path: path.into(),
             why: format!(

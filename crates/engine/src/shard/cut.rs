@@ -172,7 +172,12 @@ impl ChunkConverter for RangedConverter {
 
 /// The byte range of a line-protocol file that a shard's `lo..hi` gives: from the first line
 /// start at or after `lo` to the first at or after `hi` (every line feed ends a line).
-pub fn lp_range(file: &mut (impl Read + Seek), lo: u64, hi: u64, size: u64) -> io::Result<(u64, u64)> {
+pub fn lp_range(
+    file: &mut (impl Read + Seek),
+    lo: u64,
+    hi: u64,
+    size: u64,
+) -> io::Result<(u64, u64)> {
     let mut line_start = |x: u64| -> io::Result<u64> {
         if x == 0 || x >= size {
             return Ok(x.min(size));

@@ -10,11 +10,11 @@
 
 mod cut;
 
-pub use cut::{lp_range, record_start};
 pub(crate) use cut::restrict;
+pub use cut::{lp_range, record_start};
 
-use crate::input::Compression;
 use crate::input::is_stdin;
+use crate::input::Compression;
 use crate::job::{Prepared, Walk};
 use std::fmt;
 use std::path::Path;
@@ -59,7 +59,10 @@ impl Shard {
 
     /// The byte range `[lo, hi)` of this shard in a sequence of `total` bytes.
     pub fn range(self, total: u64) -> (u64, u64) {
-        (self.bound(self.index - 1, total), self.bound(self.index, total))
+        (
+            self.bound(self.index - 1, total),
+            self.bound(self.index, total),
+        )
     }
 
     fn bound(self, k: u64, total: u64) -> u64 {
@@ -135,9 +138,7 @@ impl Part {
             let meta = std::fs::metadata(p).ok().filter(|_| !is_stdin(p));
             let file = meta.as_ref().is_some_and(std::fs::Metadata::is_file);
             sizes.push(meta.as_ref().filter(|_| file).map_or(0, |m| m.len()));
-            split.push(
-                file && Compression::of(Path::new(p)) == Compression::None && splittable(p),
-            );
+            split.push(file && Compression::of(Path::new(p)) == Compression::None && splittable(p));
         }
         let total: u64 = sizes.iter().sum();
         let (lo, hi) = shard.range(total);
@@ -179,9 +180,14 @@ impl Part {
 
 /// The inputs `part` gives whole to this shard (all of them when `None`), for conversions
 /// that cannot start mid-file (annotated CSV): a split file goes whole to its owner.
-pub(crate) fn whole<'a>(paths: &'a [String], part: Option<&'a Part>) -> impl Iterator<Item = &'a String> {
+pub(crate) fn whole<'a>(
+    paths: &'a [String],
+    part: Option<&'a Part>,
+) -> impl Iterator<Item = &'a String> {
     paths.iter().enumerate().filter_map(move |(i, p)| {
-        let take = part.map_or(Take::Whole, |pt| pt.takes.get(i).copied().unwrap_or(Take::Skip));
+        let take = part.map_or(Take::Whole, |pt| {
+            pt.takes.get(i).copied().unwrap_or(Take::Skip)
+        });
         matches!(take, Take::Whole | Take::Range { owner: true, .. }).then_some(p)
     })
 }
@@ -196,7 +202,9 @@ pub(crate) fn walk<'a>(
     let mut i = 0;
     move || loop {
         let path = paths.get(i)?;
-        let take = part.map_or(Take::Whole, |p| p.takes.get(i).copied().unwrap_or(Take::Skip));
+        let take = part.map_or(Take::Whole, |p| {
+            p.takes.get(i).copied().unwrap_or(Take::Skip)
+        });
         i += 1;
         if take == Take::Skip {
             continue;

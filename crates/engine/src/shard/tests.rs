@@ -129,17 +129,35 @@ fn small_files_go_whole_and_a_large_one_splits() {
     let large = dir.join("b.csv");
     std::fs::write(&small, b"h\n1\n").unwrap();
     std::fs::write(&large, vec![b'x'; 996]).unwrap();
-    let paths = vec![
-        small.display().to_string(),
-        large.display().to_string(),
-    ];
+    let paths = vec![small.display().to_string(), large.display().to_string()];
     let parts: Vec<Part> = (1..=4)
         .map(|k| Part::assign(&paths, Shard::new(k, 4).unwrap(), |_| true).unwrap())
         .collect();
-    assert_eq!(parts[0].takes[0], Take::Range { lo: 0, hi: 4, owner: true });
+    assert_eq!(
+        parts[0].takes[0],
+        Take::Range {
+            lo: 0,
+            hi: 4,
+            owner: true
+        }
+    );
     assert_eq!(parts[1].takes[0], Take::Skip);
-    assert_eq!(parts[0].takes[1], Take::Range { lo: 0, hi: 246, owner: true });
-    assert_eq!(parts[3].takes[1], Take::Range { lo: 746, hi: 996, owner: false });
+    assert_eq!(
+        parts[0].takes[1],
+        Take::Range {
+            lo: 0,
+            hi: 246,
+            owner: true
+        }
+    );
+    assert_eq!(
+        parts[3].takes[1],
+        Take::Range {
+            lo: 746,
+            hi: 996,
+            owner: false
+        }
+    );
     assert_eq!(parts.iter().map(Part::owned).sum::<usize>(), 2);
     assert!(Part::assign(&["-".into()], Shard::new(1, 2).unwrap(), |_| true).is_err());
     std::fs::remove_dir_all(&dir).unwrap();

@@ -25,7 +25,11 @@ fn tricky_csv(rows: usize) -> String {
         } else {
             format!("{}.5", i)
         };
-        s.push_str(&format!("{},h{},{val},{note}\r\n", 1_700_000_000 + i, i % 7));
+        s.push_str(&format!(
+            "{},h{},{val},{note}\r\n",
+            1_700_000_000 + i,
+            i % 7
+        ));
     }
     s
 }
@@ -64,7 +68,10 @@ fn ndjson(rows: usize, base: usize) -> String {
     for i in 0..rows {
         match i % 17 {
             4 => s.push_str("{not json\n"),
-            9 => s.push_str(&format!("{{\"t\":{},\"h\":\"x\",\"v\":\"no\"}}\n", base + i)),
+            9 => s.push_str(&format!(
+                "{{\"t\":{},\"h\":\"x\",\"v\":\"no\"}}\n",
+                base + i
+            )),
             _ => s.push_str(&format!(
                 "{{\"t\":{},\"h\":\"h{}\",\"v\":{}.25}}\n",
                 base + i,
@@ -174,33 +181,56 @@ fn shards_add_up(name: &str, schema_text: &str, files: &[(&str, Vec<u8>)]) {
         .collect();
     let whole = convert(&dir, &schema, &inputs, None);
     assert!(!whole.out.is_empty());
-    assert!(whole.report["rows_rejected"].as_u64().unwrap() > 0, "the data has bad rows");
+    assert!(
+        whole.report["rows_rejected"].as_u64().unwrap() > 0,
+        "the data has bad rows"
+    );
     for n in 1..=5u64 {
         let runs: Vec<Run> = (1..=n)
             .map(|k| convert(&dir, &schema, &inputs, Some((k, n))))
             .collect();
         let out: Vec<u8> = runs.iter().flat_map(|r| r.out.clone()).collect();
-        assert!(out == whole.out, "{name}: {n} shards' output differs from one run's");
+        assert!(
+            out == whole.out,
+            "{name}: {n} shards' output differs from one run's"
+        );
         let errors: String = runs.iter().map(|r| r.errors.as_str()).collect();
         assert_eq!(errors, whole.errors, "{name}: {n} shards' rejects");
         for c in COUNTS {
             let sum: u64 = runs.iter().map(|r| r.report[c].as_u64().unwrap()).sum();
-            assert_eq!(sum, whole.report[c].as_u64().unwrap(), "{name}: {c} over {n} shards");
+            assert_eq!(
+                sum,
+                whole.report[c].as_u64().unwrap(),
+                "{name}: {c} over {n} shards"
+            );
         }
-        assert!(runs.iter().all(|r| r.report["job"] == runs[0].report["job"]));
+        assert!(runs
+            .iter()
+            .all(|r| r.report["job"] == runs[0].report["job"]));
         let worst = runs.iter().map(|r| r.code).max().unwrap();
         // Merged: the single run's figures and the worst status.
         let mut args = vec!["report".to_string(), "merge".into()];
-        args.extend((1..=n).rev().map(|k| dir.join(format!("{k}of{n}.json")).display().to_string()));
+        args.extend(
+            (1..=n)
+                .rev()
+                .map(|k| dir.join(format!("{k}of{n}.json")).display().to_string()),
+        );
         let merged_path = dir.join(format!("merged{n}.json"));
         args.extend(["-o".into(), merged_path.display().to_string()]);
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let o = lpconvert(&argv);
         assert_exit(&o, worst);
-        assert!(stdout(&o).contains(&format!("{n} shards")), "{}", stdout(&o));
+        assert!(
+            stdout(&o).contains(&format!("{n} shards")),
+            "{}",
+            stdout(&o)
+        );
         let merged = report(&merged_path);
         for c in COUNTS {
-            assert_eq!(merged[c], whole.report[c], "{name}: merged {c} over {n} shards");
+            assert_eq!(
+                merged[c], whole.report[c],
+                "{name}: merged {c} over {n} shards"
+            );
         }
         assert_eq!(merged["exit_code"], whole.report["exit_code"]);
     }
@@ -220,8 +250,16 @@ fn csv_shards_add_up_to_one_run() {
 
 #[test]
 fn json_shards_add_up_to_one_run() {
-    shards_add_up("shard-ndjson", JSON_SCHEMA, &[("a.ndjson", ndjson(600, 1_600_000_000).into_bytes())]);
-    shards_add_up("shard-array", JSON_SCHEMA, &[("a.json", json_array(400).into_bytes())]);
+    shards_add_up(
+        "shard-ndjson",
+        JSON_SCHEMA,
+        &[("a.ndjson", ndjson(600, 1_600_000_000).into_bytes())],
+    );
+    shards_add_up(
+        "shard-array",
+        JSON_SCHEMA,
+        &[("a.json", json_array(400).into_bytes())],
+    );
     shards_add_up(
         "shard-mixed",
         JSON_SCHEMA,
@@ -240,7 +278,9 @@ fn json_shards_add_up_to_one_run() {
 fn random_files_and_shard_counts_never_lose_or_repeat_a_record() {
     let mut seed: u64 = 0x5eed_1234;
     let mut next = |m: u64| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) % m
     };
     for round in 0..4 {
@@ -250,7 +290,11 @@ fn random_files_and_shard_counts_never_lose_or_repeat_a_record() {
                 let mut s = String::from("# skipped\r\n# skipped\r\ntime,host,val,note\r\n");
                 for i in 0..rows {
                     let note = "x".repeat(next(40) as usize);
-                    let note = if next(4) == 0 { format!("\"{note}\n{note}\"") } else { note };
+                    let note = if next(4) == 0 {
+                        format!("\"{note}\n{note}\"")
+                    } else {
+                        note
+                    };
                     s.push_str(&format!("{},h{},{i}.5,{note}\r\n", 1_700_000_000 + i, f));
                 }
                 (format!("f{f}.csv"), s.into_bytes())
@@ -284,7 +328,10 @@ fn check_shards_name_every_bad_line_once() {
         if i % 31 == 7 {
             text.push_str("bad line without fields\n");
         } else {
-            text.push_str(&format!("m,h=a v={i} {}\n", 1_600_000_000_000_000_000u64 + i));
+            text.push_str(&format!(
+                "m,h=a v={i} {}\n",
+                1_600_000_000_000_000_000u64 + i
+            ));
         }
     }
     let a = dir.join("a.lp").display().to_string();
@@ -318,7 +365,11 @@ fn shard_options_are_checked() {
     let run = |env: &[(&str, &str)], args: &[&str]| {
         let mut c = crate::support::lpconvert_command();
         c.args(["check", &a, "-q"]).args(args);
-        for k in ["LPCONVERT_SHARD", "JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"] {
+        for k in [
+            "LPCONVERT_SHARD",
+            "JOB_COMPLETION_INDEX",
+            "SLURM_ARRAY_TASK_ID",
+        ] {
             c.env_remove(k);
         }
         for (k, v) in env {
@@ -326,9 +377,21 @@ fn shard_options_are_checked() {
         }
         c.output().unwrap()
     };
-    assert_exit(&run(&[("JOB_COMPLETION_INDEX", "2")], &["--shards", "3"]), 0);
-    assert_exit(&run(&[("JOB_COMPLETION_INDEX", "3")], &["--shards", "3"]), 2);
-    assert_exit(&run(&[("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_MIN", "1")], &["--shards", "3"]), 0);
+    assert_exit(
+        &run(&[("JOB_COMPLETION_INDEX", "2")], &["--shards", "3"]),
+        0,
+    );
+    assert_exit(
+        &run(&[("JOB_COMPLETION_INDEX", "3")], &["--shards", "3"]),
+        2,
+    );
+    assert_exit(
+        &run(
+            &[("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_MIN", "1")],
+            &["--shards", "3"],
+        ),
+        0,
+    );
     assert_exit(&run(&[], &["--shards", "3"]), 2);
     let o = run(&[("LPCONVERT_SHARD", "2/1")], &[]);
     assert_exit(&o, 2);

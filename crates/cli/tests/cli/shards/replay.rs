@@ -3,8 +3,8 @@
 //! resumed alone from its checkpoint, and a checkpoint is refused to another shard.
 
 use crate::support::{
-    assert_exit, http_get, FaultServer, kill_after, lpconvert, lpconvert_command, report, start_victoria_metrics,
-    stderr, TempDir,
+    assert_exit, http_get, kill_after, lpconvert, lpconvert_command, report,
+    start_victoria_metrics, stderr, FaultServer, TempDir,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -69,7 +69,12 @@ fn concurrent_replay_shards_store_every_point_once_and_their_reports_merge() {
     let stored = vm_samples(&server.url, "sh");
     assert_eq!(stored.len(), 20_300);
     for ((host, ms), values) in &stored {
-        assert_eq!(values.len(), 1, "{host} at {ms} stored {} times", values.len());
+        assert_eq!(
+            values.len(),
+            1,
+            "{host} at {ms} stored {} times",
+            values.len()
+        );
     }
     let sum: f64 = stored.values().map(|v| v[0]).sum();
     assert_eq!(sum, (0..20_300u64).sum::<u64>() as f64);
@@ -77,8 +82,20 @@ fn concurrent_replay_shards_store_every_point_once_and_their_reports_merge() {
     // The same inputs in one run (another db label): the merged reports are its figures.
     let one = dir.join("one.json").display().to_string();
     let o = lpconvert(&[
-        "replay", "--url", &server.url, "--db", "y", "--precision", "s", "--batch-lines", "500",
-        "--report", &one, "-q", &small, &big,
+        "replay",
+        "--url",
+        &server.url,
+        "--db",
+        "y",
+        "--precision",
+        "s",
+        "--batch-lines",
+        "500",
+        "--report",
+        &one,
+        "-q",
+        &small,
+        &big,
     ]);
     assert_exit(&o, 0);
     let merged_path = dir.join("merged.json");
@@ -89,7 +106,13 @@ fn concurrent_replay_shards_store_every_point_once_and_their_reports_merge() {
     assert_exit(&lpconvert(&argv), 0);
     let merged = report(&merged_path);
     let single = report(std::path::Path::new(&one));
-    for c in ["lines_read", "lines_acknowledged", "lines_refused", "bytes_read", "files_owned"] {
+    for c in [
+        "lines_read",
+        "lines_acknowledged",
+        "lines_refused",
+        "bytes_read",
+        "files_owned",
+    ] {
         assert_eq!(merged[c], single[c], "{c}");
     }
     assert_eq!(merged["lines_read"], 20_300);
@@ -114,26 +137,54 @@ fn a_shard_killed_mid_replay_resumes_alone_and_refuses_another_shards_checkpoint
     let ckpt = |k: u64| dir.join(format!("ckpt{k}.json")).display().to_string();
     let args = |k: u64, rate: &str, c: &str| -> Vec<String> {
         [
-            "replay", "--url", &server.url, "--db", "d", "--precision", "s", "--rate", rate,
-            "--checkpoint", c, "--shard", &format!("{k}/2"), &file,
+            "replay",
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--precision",
+            "s",
+            "--rate",
+            rate,
+            "--checkpoint",
+            c,
+            "--shard",
+            &format!("{k}/2"),
+            &file,
         ]
         .iter()
         .map(|s| s.to_string())
         .collect()
     };
     // Shard 1 completes; shard 2 is killed half way and resumed on its own.
-    let o = lpconvert_command().args(args(1, "1000000", &ckpt(1))).output().unwrap();
+    let o = lpconvert_command()
+        .args(args(1, "1000000", &ckpt(1)))
+        .output()
+        .unwrap();
     assert_exit(&o, 0);
     kill_after(&args(2, "1500", &ckpt(2)), Duration::from_millis(1500));
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(ckpt(2)).unwrap()).unwrap();
     assert_eq!(saved["inputs"][0]["complete"], false, "{saved}");
-    assert!(saved["shard"].as_str().unwrap().starts_with("2/2 job "), "{saved}");
+    assert!(
+        saved["shard"].as_str().unwrap().starts_with("2/2 job "),
+        "{saved}"
+    );
     // Shard 1's checkpoint for shard 2: refused.
-    let o = lpconvert_command().args(args(2, "1000000", &ckpt(1))).output().unwrap();
+    let o = lpconvert_command()
+        .args(args(2, "1000000", &ckpt(1)))
+        .output()
+        .unwrap();
     assert_exit(&o, 2);
-    assert!(stderr(&o).contains("written by shard 1/2"), "{}", stderr(&o));
-    let o = lpconvert_command().args(args(2, "1000000", &ckpt(2))).output().unwrap();
+    assert!(
+        stderr(&o).contains("written by shard 1/2"),
+        "{}",
+        stderr(&o)
+    );
+    let o = lpconvert_command()
+        .args(args(2, "1000000", &ckpt(2)))
+        .output()
+        .unwrap();
     assert_exit(&o, 0);
     assert!(stderr(&o).contains("resumed"), "{}", stderr(&o));
     let mut stored = server.stored();
