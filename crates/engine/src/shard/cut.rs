@@ -37,19 +37,16 @@ fn next_line(data: &[u8], at: usize) -> usize {
     memchr::memchr(b'\n', &data[at - 1..]).map_or(data.len(), |i| at + i)
 }
 
-/// [`record_start`] for CSV: records read from the last line start before `at` that is
-/// known to be a boundary (the body's start, or a line feed with no quote byte before it).
+/// [`record_start`] for CSV: the quotes counted from the body's start when every one of them
+/// stands where RFC 4180 puts it (a memchr pass, see [`well_formed_start`]), else the records
+/// read one by one from the body's start.
 fn csv_record_start(d: Dialect, data: &[u8], body: usize, at: usize) -> usize {
-    let plain = d.escape.is_none() && d.comment.is_none();
-    let from = match memchr::memchr(d.quote, &data[body..at]) {
-        // No quote before `at`: every line feed before it ends a record.
-        None if plain => memchr::memrchr(b'\n', &data[body..at - 1]).map_or(body, |i| body + i + 1),
-        Some(q) if plain => {
-            memchr::memrchr(b'\n', &data[body..body + q]).map_or(body, |i| body + i + 1)
+    if d.escape.is_none() && d.comment.is_none() {
+        if let Some(start) = well_formed_start(d, data, body, at) {
+            return start;
         }
-        _ => body,
-    };
-    let mut reader = RecordReader::new(d, from);
+    }
+    let mut reader = RecordReader::new(d, body);
     let mut rec = Record::default();
     while reader.pos() < at {
         match reader.read(data, &mut rec) {
@@ -58,6 +55,42 @@ fn csv_record_start(d: Dialect, data: &[u8], body: usize, at: usize) -> usize {
         }
     }
     reader.pos()
+}
+
+/// The first line start at or after `at` outside quotes, reading quotes by the RFC 4180
+/// grammar: a quote opens a field at its start (after a delimiter or a line feed), and inside
+/// a field either doubles (`""`) or closes it before a delimiter, CR, LF or the end. That is
+/// what the record reader reads; `None` at the first quote standing anywhere else (in an
+/// unquoted field, or after spaces a trimming dialect reads past), where only reading the
+/// records says where they end.
+fn well_formed_start(d: Dialect, data: &[u8], body: usize, at: usize) -> Option<usize> {
+    let q = d.quote;
+    let mut inside = false;
+    let mut pos = body;
+    while let Some(i) = memchr::memchr2(q, b'\n', &data[pos..]) {
+        let i = pos + i;
+        pos = i + 1;
+        if data[i] == b'\n' {
+            if !inside && i + 1 >= at {
+                return Some(i + 1);
+            }
+            continue;
+        }
+        if inside {
+            match data.get(i + 1) {
+                Some(&c) if c == q => pos = i + 2,
+                Some(&c) if c != d.delimiter && c != b'\r' && c != b'\n' => return None,
+                _ => inside = false,
+            }
+        } else {
+            let opens = i == body || data[i - 1] == d.delimiter || data[i - 1] == b'\n';
+            if !opens {
+                return None;
+            }
+            inside = true;
+        }
+    }
+    Some(data.len())
 }
 
 /// Restricts a prepared input to what `take` gives this shard: `None` when that is nothing.
