@@ -44,7 +44,12 @@ fn check_tiles(b: Boundary, data: &[u8], n: u64) {
         prev = end;
     }
     assert_eq!(prev, data.len());
-    assert_eq!(parts, records(b, data), "{:?}", String::from_utf8_lossy(data));
+    assert_eq!(
+        parts,
+        records(b, data),
+        "{:?}",
+        String::from_utf8_lossy(data)
+    );
 }
 
 fn csv_text() -> impl Strategy<Value = Vec<u8>> {

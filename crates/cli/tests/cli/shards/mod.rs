@@ -165,13 +165,11 @@ const COUNTS: [&str; 7] = [
     "files_owned",
 ];
 
-/// For N = 1..5: the shards' outputs concatenated in order are the unsharded output, their
-/// rejects the unsharded rejects, their counts add up, and `report merge` says so.
-fn shards_add_up(name: &str, schema_text: &str, files: &[(&str, Vec<u8>)]) {
-    let dir = TempDir::new(name);
+/// Writes the schema `s.toml` and the `files` (name, bytes) into `dir`; returns their paths.
+fn write_job(dir: &Path, schema_text: &str, files: &[(&str, Vec<u8>)]) -> (String, Vec<String>) {
     let schema = dir.join("s.toml").display().to_string();
     std::fs::write(&schema, schema_text).unwrap();
-    let inputs: Vec<String> = files
+    let inputs = files
         .iter()
         .map(|(n, data)| {
             let p = dir.join(n);
@@ -179,6 +177,14 @@ fn shards_add_up(name: &str, schema_text: &str, files: &[(&str, Vec<u8>)]) {
             p.display().to_string()
         })
         .collect();
+    (schema, inputs)
+}
+
+/// For N = 1..5: the shards' outputs concatenated in order are the unsharded output, their
+/// rejects the unsharded rejects, their counts add up, and `report merge` says so.
+fn shards_add_up(name: &str, schema_text: &str, files: &[(&str, Vec<u8>)]) {
+    let dir = TempDir::new(name);
+    let (schema, inputs) = write_job(&dir, schema_text, files);
     let whole = convert(&dir, &schema, &inputs, None);
     assert!(!whole.out.is_empty());
     assert!(
@@ -301,16 +307,9 @@ fn random_files_and_shard_counts_never_lose_or_repeat_a_record() {
             })
             .collect();
         let dir = TempDir::new(&format!("shard-random-{round}"));
-        let schema = dir.join("s.toml").display().to_string();
-        std::fs::write(&schema, CSV_SCHEMA).unwrap();
-        let inputs: Vec<String> = files
-            .iter()
-            .map(|(n, d)| {
-                let p = dir.join(n);
-                std::fs::write(&p, d).unwrap();
-                p.display().to_string()
-            })
-            .collect();
+        let files: Vec<(&str, Vec<u8>)> =
+            files.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
+        let (schema, inputs) = write_job(&dir, CSV_SCHEMA, &files);
         let whole = convert(&dir, &schema, &inputs, None);
         let n = 1 + next(7);
         let out: Vec<u8> = (1..=n)
