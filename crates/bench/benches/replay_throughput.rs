@@ -163,6 +163,7 @@ fn main() {
             dry_run: false,
             flush_interval: None,
             cancel: None,
+            shard: None,
         };
         let transport = HttpTransport::new(&HttpConfig {
             timeout: Duration::from_secs(60),

@@ -4,7 +4,7 @@
 use crate::convert::outputs_of;
 use crate::exit::{is_closed, stdout_error, Exit, StdoutClosed};
 use lpconvert_engine::input::list::Accept;
-use lpconvert_engine::{check_inputs, Counters, EngineError, Flow, Reject, Sink};
+use lpconvert_engine::{check_part, Counters, EngineError, Flow, Reject, Sink};
 use lpconvert_lp::target::{Rules, Target};
 use lpconvert_send::output::check_outputs;
 use std::io::{self, Write};
@@ -103,6 +103,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
     let inputs = crate::inputs::list(&a.inputs, &a.list, Accept::LineProtocol)?;
     // `check a.lp > a.lp`: the shell emptied the input; say so rather than call it valid.
     check_outputs(&inputs, &outputs_of(None, None)).map_err(anyhow::Error::msg)?;
+    let part = crate::shard::part(a.list.shard.resolve()?, &inputs, |_| true)?;
     let tuning = a.tuning.tuning();
     let stdout = io::stdout();
     let mut sink = CheckSink {
@@ -113,7 +114,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
         files: 0,
     };
     let start = Instant::now();
-    let total = match check_inputs(&inputs, rules, tuning, &mut sink) {
+    let total = match check_part(&inputs, part.as_ref(), rules, tuning, &mut sink) {
         Ok(c) => c,
         Err(EngineError::Output(e)) if is_closed(&e) => return Err(StdoutClosed.into()),
         Err(e) => {

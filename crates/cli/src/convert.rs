@@ -4,7 +4,7 @@ use crate::exit::{is_closed, Exit, StdoutClosed};
 use crate::shared::{total_size, Files, RejectFiles, RejectsFile, Summary};
 use lpconvert_engine::input::list::Accept;
 use lpconvert_engine::{
-    convert_inputs, ChunkEncoder, Counters, EngineError, Flow, MakeEncoder, Reject, Sink,
+    convert_part, ChunkEncoder, Counters, EngineError, Flow, MakeEncoder, Reject, Sink,
 };
 use lpconvert_send::output::{
     check_outputs, file_outputs, rejects_outputs, with_schema, Codec, Compressor, Output,
@@ -47,6 +47,10 @@ pub struct ConvertArgs {
     /// string field for VictoriaMetrics, an unsigned one for InfluxDB 1.x.
     #[arg(long, value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
     pub target: Option<String>,
+    /// Write a JSON report here at the end: rows, lines, bytes, elapsed, exit status, and the
+    /// job and shard, for `lpconvert report merge`.
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub tuning: crate::shared::TuningArgs,
     /// No progress and no summary.
@@ -171,6 +175,18 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         a.rejects.as_deref().map(|p| ("--rejects", p)),
     );
     outs.extend(a.skipped.iter().flat_map(|p| file_outputs("--skipped", p)));
+    outs.extend(a.report.iter().map(|p| ("--report".to_owned(), p.clone())));
+    let shard = a.list.shard.resolve()?;
+    let part = crate::shard::part(shard, &inputs, |_| !schema.annotated)?;
+    let schema_text = a.schema.file().and_then(|p| std::fs::read(p).ok());
+    crate::shard::JobStamp::new(
+        "convert",
+        &inputs,
+        &[schema_text.as_deref().unwrap_or_default()],
+        shard,
+        part.as_ref(),
+    )
+    .keep();
     check_outputs(&with_schema(&inputs, a.schema.file()), &outs).map_err(anyhow::Error::msg)?;
     if a.compression_level.is_some() && a.output.as_deref().and_then(Codec::of).is_none() {
         anyhow::bail!(
@@ -223,7 +239,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         files: Files::new(inputs.len()),
     };
     let start = Instant::now();
-    let result = convert_inputs(&inputs, &schema, tuning, &mut sink);
+    let result = convert_part(&inputs, part.as_ref(), &schema, tuning, &mut sink);
     if let Some(p) = sink.progress.take() {
         p.finish_and_clear();
     }
@@ -273,6 +289,13 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         skipped: sink.skipped,
     };
     let code = settle(sink.out, rows, code, closed, a.quiet);
+    if let Some(path) = &a.report {
+        let report = crate::shard::counters_report(&total, start.elapsed(), code);
+        if let Err(e) = crate::shard::write(path, &report) {
+            note!("lpconvert: {e:#}");
+            return Ok(Exit::Error);
+        }
+    }
     if closed && code == Exit::Ok {
         // A closed stdout (`| head`) ends quietly.
         return Err(StdoutClosed.into());

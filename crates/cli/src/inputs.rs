@@ -9,7 +9,7 @@ use std::io;
 use std::path::Path;
 
 /// How replay reports a file that changed while read (after the input's name).
-const REPLAY: Watching = Watching {
+pub(crate) const REPLAY: Watching = Watching {
     stdin: false,
     named: false,
     advice: "what was sent was read before the change; replay a copy, or wait until the \
@@ -145,6 +145,8 @@ pub struct ListArgs {
     /// left out because of their names.
     #[arg(short, long)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub shard: crate::shard::ShardArgs,
 }
 
 /// The inputs of a run: the INPUT arguments and `--files-from` expanded by the engine's

@@ -20,7 +20,10 @@ mod inputs;
 mod preview;
 mod replay;
 mod replay_convert;
+mod report_merge;
 mod server;
+mod shard;
+mod shard_inputs;
 mod shared;
 mod signals;
 mod verify;
@@ -59,6 +62,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Check that a server holds every point of the inputs; repair what is missing.
     Verify(verify::VerifyArgs),
+    /// Merge the JSON reports of a job's shards (`report merge`).
+    Report(report_merge::ReportArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff).
@@ -74,6 +79,7 @@ const SUBCOMMANDS: &[&str] = &[
     "replay",
     "bench",
     "verify",
+    "report",
     "completions",
     "man",
     "help",
@@ -115,6 +121,7 @@ fn main() -> ExitCode {
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
         Command::Verify(a) => verify::run(a),
+        Command::Report(a) => report_merge::run(a),
     };
     match result {
         Ok(code) => code.into(),

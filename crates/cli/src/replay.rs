@@ -139,6 +139,17 @@ fn replay_accepts(args: &ReplayOptions) -> lpconvert_engine::input::list::Accept
 pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let mut args = *args.options;
     args.inputs = crate::inputs::list(&args.inputs, &args.list, replay_accepts(&args))?;
+    let listed = crate::shared::inputs_or_stdin(&args.inputs);
+    let shard = args.list.shard.resolve()?;
+    let part = crate::shard::part(shard, &args.inputs, |_| args.schema.is_none())?;
+    if part.is_some() && args.verify.is_some() {
+        bail!(
+            "--verify checks every input's points: run `lpconvert verify` once all shards are done"
+        );
+    }
+    if let (Some(p), Some(_)) = (&part, &args.schema) {
+        args.inputs = crate::shard_inputs::owned(&listed, p);
+    }
     let env_precision = args.precision.is_none()
         && args.schema.is_none()
         && crate::server::env_precision().is_some();
@@ -192,6 +203,8 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     }
     let conversion = match &args.schema {
         None => None,
+        // This shard owns no input: nothing to convert (not standard input).
+        Some(_) if part.is_some() && args.inputs.is_empty() => None,
         Some(schema) => Some(Conversion::prepare(&ConvertOptions {
             schema,
             inputs: &args.inputs,
@@ -206,6 +219,28 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     };
     let mut config = build_config(&args, conversion.as_ref())?;
     args.create_db.check(&config.target)?;
+    if let Some(p) = &part {
+        if args.schema.is_none() {
+            config.sources = crate::shard_inputs::replay_sources(&listed, p)?;
+        } else if conversion.is_none() {
+            config.sources = Vec::new();
+        }
+    }
+    let schema_text = args.schema.as_deref().and_then(|p| std::fs::read(p).ok());
+    let url = config
+        .target
+        .endpoint()
+        .map(|e| e.display_url)
+        .unwrap_or_default();
+    let stamp = crate::shard::JobStamp::new(
+        "replay",
+        &listed,
+        &[schema_text.as_deref().unwrap_or_default(), url.as_bytes()],
+        shard,
+        part.as_ref(),
+    );
+    config.shard = shard.map(|s| format!("{s} job {}", stamp.job));
+    stamp.keep();
     // Every output must be writable before anything is sent.
     if let Some(path) = &args.report {
         lpconvert_send::output::check_writable(path)
@@ -398,6 +433,8 @@ fn write_report(
     ending: Option<&str>,
 ) -> anyhow::Result<()> {
     let mut report = summary.to_json();
+    crate::shard::stamp(&mut report, summary.elapsed);
+    report["latency_histogram_us"] = crate::shard::histogram_json(&summary.requests.latency_us);
     if let Some(ending) = ending {
         report["ending"] = ending.into();
     }
@@ -572,6 +609,7 @@ fn build_config(
         dry_run: args.dry_run,
         flush_interval: Some(flush_interval),
         cancel: None,
+        shard: None,
     })
 }
 

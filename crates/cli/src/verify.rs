@@ -385,6 +385,7 @@ impl Job<'_> {
             dry_run: false,
             flush_interval: None,
             cancel: None,
+            shard: None,
         };
         let summary =
             lpconvert_send::run(&config, transport, &SystemClock, &LiveCounters::default())

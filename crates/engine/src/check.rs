@@ -213,15 +213,22 @@ pub fn check_inputs(
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
+    check_part(paths, None, rules, tuning, sink)
+}
+
+/// [`check_inputs`] for one shard's `part` of the inputs (all of them when `None`).
+pub fn check_part(
+    paths: &[String],
+    part: Option<&crate::shard::Part>,
+    rules: Rules,
+    tuning: Tuning,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError> {
     let kind = CheckKind::shared(rules, tuning);
-    let mut paths = paths.iter();
-    let mut walk = || {
-        let path = paths.next()?;
-        Some(match crate::open_named(path) {
-            Ok(input) => prepare(input, &kind, tuning.chunk_size),
-            Err(e) => Prepared::Failed(e),
-        })
-    };
+    let mut walk = crate::shard::walk(paths, part, |path| match crate::open_named(path) {
+        Ok(input) => prepare(input, &kind, tuning.chunk_size),
+        Err(e) => Prepared::Failed(e),
+    });
     pipeline::run(&mut walk, tuning, sink)
 }
 

@@ -28,13 +28,14 @@ mod produce;
 pub mod rejects;
 pub mod report;
 pub mod sample;
+pub mod shard;
 mod skip;
 mod skip_json;
 pub mod stream;
 pub mod target;
 
 pub use budget::MEMORY_BUDGET;
-pub use check::{check_input, check_inputs};
+pub use check::{check_input, check_inputs, check_part};
 pub use input::{open, open_stream, Input, InputData};
 pub use pipeline::{ChunkEncoder, Flow, MakeEncoder, Sink, Tuning};
 pub use rejects::{RejectsFile, RejectsStore};
@@ -234,10 +235,21 @@ pub fn convert_inputs(
     tuning: Tuning,
     sink: &mut dyn Sink,
 ) -> Result<Counters, EngineError> {
+    convert_part(paths, None, schema, tuning, sink)
+}
+
+/// [`convert_inputs`] for one shard's `part` of the inputs (all of them when `None`).
+pub fn convert_part(
+    paths: &[String],
+    part: Option<&shard::Part>,
+    schema: &Schema,
+    tuning: Tuning,
+    sink: &mut dyn Sink,
+) -> Result<Counters, EngineError> {
     if schema.annotated {
         // Each table of each input is a conversion of its own.
         let mut total = Counters::default();
-        for path in paths {
+        for path in shard::whole(paths, part) {
             let result = open_named(path).and_then(|i| {
                 let name = i.name.clone();
                 convert_annotated(i, schema, tuning, &mut Drive::Convert(sink)).map(|c| (name, c))
@@ -253,14 +265,10 @@ pub fn convert_inputs(
         return Ok(total);
     }
     let mut plans = Plans::new(schema);
-    let mut paths = paths.iter();
-    let mut walk = || {
-        let path = paths.next()?;
-        Some(match open_named(path) {
-            Ok(input) => prepare_input(input, schema, tuning, &mut plans, input::Wait::All),
-            Err(e) => Prepared::Failed(e),
-        })
-    };
+    let mut walk = shard::walk(paths, part, |path| match open_named(path) {
+        Ok(input) => prepare_input(input, schema, tuning, &mut plans, input::Wait::All),
+        Err(e) => Prepared::Failed(e),
+    });
     pipeline::run(&mut walk, tuning, sink)
 }
 

@@ -169,6 +169,8 @@ pub const READ_WHOLE_MAX: u64 = 64 * 1024;
 /// file of at most [`READ_WHOLE_MAX`] bytes, a copy read at once.
 pub struct MappedFile {
     bytes: Bytes,
+    /// Where the data ends for its reader: the file's end, or a shard's range end.
+    end: usize,
 }
 
 enum Bytes {
@@ -202,6 +204,7 @@ impl MappedFile {
         let changed = (read != meta.len()).then(|| Change::Size(meta.len(), read).to_string());
         data.truncate(cap);
         Ok(MappedFile {
+            end: data.len(),
             bytes: Bytes::Read { data, changed },
         })
     }
@@ -237,6 +240,7 @@ impl MappedFile {
         s.changed.store(false, Ordering::Relaxed);
         s.state.store(LIVE, Ordering::Release);
         Some(MappedFile {
+            end: map.len(),
             bytes: Bytes::Map {
                 map,
                 file,
@@ -275,15 +279,25 @@ impl MappedFile {
         };
         Err(Watching::CONVERT.changed(name, &what).to_string())
     }
+
+    /// Ends the data read through this mapping at `end` (a shard's part of the file).
+    pub(crate) fn restrict(&mut self, end: usize) {
+        let len = match &self.bytes {
+            Bytes::Map { map, .. } => map.len(),
+            Bytes::Read { data, .. } => data.len(),
+        };
+        self.end = end.min(len);
+    }
 }
 
 impl Deref for MappedFile {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        match &self.bytes {
+        let all: &[u8] = match &self.bytes {
             Bytes::Map { map, .. } => map,
             Bytes::Read { data, .. } => data,
-        }
+        };
+        &all[..self.end.min(all.len())]
     }
 }
 

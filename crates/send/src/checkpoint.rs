@@ -37,6 +37,9 @@ pub struct Checkpoint {
     /// The options that change what is stored (precision, time rewrite), as the first run
     /// had them: a resume with others is refused.
     pub settings: Option<String>,
+    /// The shard of a job that wrote it (`K/N` and the job's identity), if any: only that
+    /// shard resumes from it.
+    pub shard: Option<String>,
 }
 
 /// A checkpoint could not be used.
@@ -145,10 +148,12 @@ impl Checkpoint {
             .get("settings")
             .and_then(|x| x.as_str())
             .map(str::to_owned);
+        let shard = v.get("shard").and_then(|x| x.as_str()).map(str::to_owned);
         Ok(Some(Checkpoint {
             inputs,
             time_offset,
             settings,
+            shard,
         }))
     }
 
@@ -169,7 +174,10 @@ impl Checkpoint {
                 })
             })
             .collect();
-        let v = serde_json::json!({"version": 1, "inputs": inputs, "time_offset": self.time_offset, "settings": self.settings});
+        let mut v = serde_json::json!({"version": 1, "inputs": inputs, "time_offset": self.time_offset, "settings": self.settings});
+        if let Some(shard) = &self.shard {
+            v["shard"] = shard.as_str().into();
+        }
         let io_err = |error| CheckpointError::Io {
             path: path.into(),
             error,
@@ -204,6 +212,27 @@ impl Checkpoint {
             })?;
         let _ = std::fs::remove_file(&tmp);
         Ok(())
+    }
+
+    /// Checks that this checkpoint was written by the same shard of the same job (`shard`:
+    /// `K/N` and the job's identity; `None` for an unsharded run).
+    pub fn check_shard(&self, path: &Path, shard: Option<&str>) -> Result<(), CheckpointError> {
+        if self.shard.as_deref() == shard {
+            return Ok(());
+        }
+        let as_said = |s: Option<&str>| {
+            s.map_or("no shard (the whole job)".to_owned(), |s| {
+                format!("shard {s}")
+            })
+        };
+        Err(CheckpointError::Mismatch {
+            path: path.into(),
+            why: format!(
+                "written by {}, this run is {}: resume each shard with its own checkpoint, the same --shard K/N and the same inputs",
+                as_said(self.shard.as_deref()),
+                as_said(shard)
+            ),
+        })
     }
 
     /// Checks that this checkpoint was written for `identities` (same inputs, same order,
@@ -406,6 +435,7 @@ mod tests {
             ],
             time_offset: None,
             settings: None,
+            shard: None,
         };
         let mut t = Tracker::new(state);
         t.batch_done(1, 0, 20, None);
@@ -440,10 +470,14 @@ mod tests {
             }],
             time_offset: Some(-7),
             settings: Some("precision Ns and --time Keep".into()),
+            shard: Some("2/3 job 00ff".into()),
         };
         c.save(&path).unwrap();
         let back = Checkpoint::load(&path).unwrap().unwrap();
         assert_eq!(back, c);
+        assert!(back.check_shard(&path, Some("2/3 job 00ff")).is_ok());
+        assert!(back.check_shard(&path, Some("1/3 job 00ff")).is_err());
+        assert!(back.check_shard(&path, None).is_err());
         back.check_matches(&path, &[id("a")], back.settings.as_deref())
             .unwrap();
         assert!(matches!(

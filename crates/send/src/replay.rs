@@ -69,6 +69,9 @@ pub struct ReplayConfig {
     /// are answered, batches waiting to be retried are given up at once, the checkpoint is
     /// written. The run sets it too when it stops on its own (a fatal answer).
     pub cancel: Option<Arc<AtomicBool>>,
+    /// The shard of a job this run is (`K/N` and the job's identity), kept in the checkpoint:
+    /// a resume as another shard is refused.
+    pub shard: Option<String>,
 }
 
 /// A replay could not run or could not read its input (exit status 2).
@@ -141,7 +144,12 @@ pub fn run(
                 config.target.precision.as_str(),
                 config.time
             );
-            load_checkpoint(path, &config.sources, &names, &settings)?
+            load_checkpoint(
+                path,
+                &config.sources,
+                &names,
+                (&settings, config.shard.as_deref()),
+            )?
         }
         None => Loaded {
             checkpoint: Checkpoint::default(),
@@ -499,7 +507,7 @@ fn load_checkpoint(
     path: &Path,
     sources: &[Source],
     names: &[String],
-    settings: &str,
+    (settings, shard): (&str, Option<&str>),
 ) -> Result<Loaded, ReplayError> {
     let mut ids = Vec::with_capacity(sources.len());
     for (source, name) in sources.iter().zip(names) {
@@ -529,6 +537,7 @@ fn load_checkpoint(
                 })
                 .collect(),
             settings: Some(settings.to_owned()),
+            shard: shard.map(str::to_owned),
             ..Checkpoint::default()
         };
         return Ok(Loaded {
@@ -538,6 +547,7 @@ fn load_checkpoint(
         });
     };
     let mut old = old;
+    old.check_shard(path, shard)?;
     let grown = accept_appended(&mut old, sources, &ids, names)?;
     old.check_matches(path, &ids, Some(settings))?;
     for ((state, source), name) in old.inputs.iter().zip(sources).zip(names) {

@@ -38,6 +38,7 @@ mod outputs;
 mod preview;
 mod replay;
 mod replay_control;
+mod shards;
 mod skipped;
 mod switching;
 mod tls;

@@ -41,6 +41,7 @@ fn config(sources: Vec<Source>) -> ReplayConfig {
         dry_run: true,
         flush_interval: Some(Duration::from_millis(20)),
         cancel: None,
+        shard: None,
     }
 }
 
