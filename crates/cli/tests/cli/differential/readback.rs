@@ -81,18 +81,6 @@ fn post_raw(url: &str, body: &[u8], case: usize) -> (u16, String) {
     (status, body)
 }
 
-/// Sends each line alone to `url`; returns the statuses with their bodies and the time
-/// window of the sends (ns).
-fn send_all(url: &str, cases: &[Case], skip: &[bool]) -> (Vec<(u16, String)>, (i64, i64)) {
-    let t0 = now_ns();
-    let answers = cases
-        .iter()
-        .enumerate()
-        .map(|(i, c)| post_raw(url, sent(c, skip[i]), i))
-        .collect();
-    (answers, (t0, now_ns()))
-}
-
 /// The case index a measurement or metric name starts with (`u01234x`).
 fn case_of(name: &str) -> Option<usize> {
     let digits = name.strip_prefix('u')?.get(..5)?;
@@ -133,7 +121,16 @@ fn time_matches(written: Option<i64>, stored: i64, window: (i64, i64), unit: i64
 pub struct Influx(std::cell::RefCell<ServerProcess>);
 
 impl Influx {
+    /// Creates the database `diff` with shard groups of about 28 years (InfluxDB's
+    /// longest): the cases' timestamps span 1915 to 2262, and with the default 7-day
+    /// groups nearly every line opened a shard of its own (3,000 lines made the server
+    /// grow to gigabytes and every read walk hundreds of shards).
     pub fn new(server: ServerProcess) -> Influx {
+        crate::support::influx_query(
+            &server.url,
+            "",
+            "CREATE DATABASE diff WITH SHARD DURATION 520000w",
+        );
         Influx(std::cell::RefCell::new(server))
     }
 
@@ -421,93 +418,137 @@ fn parse_export_line(line: &str) -> Option<Exported> {
     })
 }
 
-impl Server for Victoria {
-    fn store(&self, cases: &[Case], skip: &[bool]) -> Vec<Outcome> {
-        let url = format!("{}/write?db=diff&precision=ns", self.0.url);
-        let (answers, window) = send_all(&url, cases, skip);
-        let agent = agent();
-        let base = &self.0.url;
-        let end = window.1 / 1_000_000_000 + 4 * 86_400;
-        // Each read with a selector of its own: VictoriaMetrics caches a selector's series.
-        let export = |selector: &str| {
-            let mut r = agent
-                .get(&format!("{base}/api/v1/export"))
-                .query("match[]", selector)
-                .query("start", "0")
-                .query("end", end.to_string())
-                .call()
-                .expect("export");
-            assert_eq!(r.status().as_u16(), 200, "export {selector}");
-            let body = r
-                .body_mut()
-                .with_config()
-                .limit(1 << 31)
-                .read_to_vec()
-                .expect("export body");
-            String::from_utf8_lossy(&body).into_owned()
-        };
-        // New series become searchable within a few seconds (a past day's index entries
-        // later): read everything until three reads a second apart agree.
-        let _ = agent.get(&format!("{base}/internal/force_flush")).call();
+/// One round against one VictoriaMetrics instance: sends `cases[i]` for each `i` of
+/// `which` (in order), reads back, and returns each one's answer, send window and the
+/// series found for it.
+fn vm_round(
+    url: &str,
+    cases: &[Case],
+    skip: &[bool],
+    which: &[usize],
+) -> HashMap<usize, ((u16, String), (i64, i64), Vec<Exported>)> {
+    let write = format!("{url}/write?db=diff&precision=ns");
+    let t0 = now_ns();
+    let answers: Vec<(u16, String)> = which
+        .iter()
+        .map(|&i| post_raw(&write, sent(&cases[i], skip[i]), i))
+        .collect();
+    let window = (t0, now_ns());
+    let agent = agent();
+    let end = window.1 / 1_000_000_000 + 4 * 86_400;
+    // Each read with a selector of its own: VictoriaMetrics caches a selector's series.
+    let export = |selector: &str| {
+        let mut r = agent
+            .get(&format!("{url}/api/v1/export"))
+            .query("match[]", selector)
+            .query("start", "0")
+            .query("end", end.to_string())
+            .call()
+            .expect("export");
+        assert_eq!(r.status().as_u16(), 200, "export {selector}");
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(1 << 31)
+            .read_to_vec()
+            .expect("export body");
+        String::from_utf8_lossy(&body).into_owned()
+    };
+    // New series become searchable within a few seconds (a past day's index entries
+    // later): read everything until three reads a second apart agree.
+    let _ = agent.get(&format!("{url}/internal/force_flush")).call();
+    std::thread::sleep(Duration::from_millis(1000));
+    // By groups of 100 cases: one series VictoriaMetrics cannot export empties the
+    // whole answer (it answers 200 with nothing).
+    let mut groups: Vec<usize> = which.iter().map(|i| i / 100).collect();
+    groups.dedup();
+    let read_all = |attempt: u32| -> String {
+        groups
+            .iter()
+            .map(|g| {
+                let sel = format!("{{__name__=~\"u{g:03}[0-9][0-9]x.*\",db!=\"read{attempt}\"}}");
+                export(&sel)
+            })
+            .collect()
+    };
+    let mut all = read_all(0);
+    let mut same = 0;
+    for attempt in 1..30 {
         std::thread::sleep(Duration::from_millis(1000));
-        // By groups of 100 cases: one series VictoriaMetrics cannot export empties the
-        // whole answer (it answers 200 with nothing).
-        let groups = cases.len().div_ceil(100);
-        let read_all = |attempt: u32| -> String {
-            (0..groups)
-                .map(|g| {
-                    let sel =
-                        format!("{{__name__=~\"u{g:03}[0-9][0-9]x.*\",db!=\"read{attempt}\"}}");
-                    export(&sel)
+        let again = read_all(attempt);
+        same = if again == all { same + 1 } else { 0 };
+        all = again;
+        if same == 2 {
+            break;
+        }
+    }
+    let mut found: HashMap<usize, Vec<Exported>> = HashMap::new();
+    for line in all.lines() {
+        let e =
+            parse_export_line(line).unwrap_or_else(|| panic!("unreadable export line {line:.300}"));
+        if let Some(id) = case_of(&e.name) {
+            found.entry(id).or_default().push(e);
+        }
+    }
+    which
+        .iter()
+        .zip(answers)
+        .map(|(&i, a)| (i, (a, window, found.remove(&i).unwrap_or_default())))
+        .collect()
+}
+
+impl Server for Victoria {
+    /// VictoriaMetrics 1.79 answers 204 and stores the samples, yet its search sometimes
+    /// does not find some series among many (seed 19's `u00231x,time=ab
+    /// time=-13711623193195i,o=1e23 ...`, the 232nd of 400 lines: its series are listed by
+    /// `/api/v1/status/tsdb` and `/api/v1/label/__name__/values`, but no selector, not even
+    /// its exact name over its own hour, exports them; sent alone, or with the first 274
+    /// lines only, it is exported as written; which series are hidden changes from run to
+    /// run). So a point answered 204 and not found is sent again, with the others not
+    /// found, to a fresh instance, up to three times: a line's fate does not depend on the
+    /// other lines (each case has names of its own), its read-back should not either.
+    fn store(&self, cases: &[Case], skip: &[bool]) -> Vec<Outcome> {
+        let mut got = vm_round(
+            &self.0.url,
+            cases,
+            skip,
+            &(0..cases.len()).collect::<Vec<_>>(),
+        );
+        let missing = |got: &HashMap<usize, ((u16, String), (i64, i64), Vec<Exported>)>| {
+            let mut m: Vec<usize> = got
+                .iter()
+                .filter(|(i, (a, _, found))| {
+                    a.0 == 204
+                        && matches!(cases[**i].meaning, Meaning::Point { .. })
+                        && found.is_empty()
                 })
-                .collect()
+                .map(|(i, _)| *i)
+                .collect();
+            m.sort_unstable();
+            m
         };
-        let mut all = read_all(0);
-        let mut same = 0;
-        for attempt in 1..30 {
-            std::thread::sleep(Duration::from_millis(1000));
-            let again = read_all(attempt);
-            same = if again == all { same + 1 } else { 0 };
-            all = again;
-            if same == 2 {
+        let mut again = missing(&got);
+        for _ in 0..3 {
+            if again.is_empty() {
                 break;
             }
-        }
-        let text = all;
-        let mut by_case: HashMap<usize, Vec<Exported>> = HashMap::new();
-        for line in text.lines() {
-            let e = parse_export_line(line)
-                .unwrap_or_else(|| panic!("unreadable export line {line:.300}"));
-            if let Some(id) = case_of(&e.name) {
-                by_case.entry(id).or_default().push(e);
+            let fresh = crate::support::start_victoria_metrics();
+            let round = vm_round(&fresh.url, cases, skip, &again);
+            let still = missing(&round);
+            let progress = still.len() < again.len();
+            got.extend(round);
+            if !progress {
+                break;
             }
+            again = still;
         }
-        // A point written with 204 and not found: ask for it alone once more before calling
-        // it dropped (a search over many series has been seen to miss one).
-        for (i, c) in cases.iter().enumerate() {
-            if answers[i].0 == 204
-                && matches!(c.meaning, Meaning::Point { .. })
-                && !by_case.contains_key(&i)
-            {
-                let text = export(&format!("{{__name__=~\"u{i:05}x.*\",db!=\"alone\"}}"));
-                for line in text.lines() {
-                    if let Some(e) = parse_export_line(line) {
-                        if case_of(&e.name) == Some(i) {
-                            by_case.entry(i).or_default().push(e);
-                        }
-                    }
-                }
-            }
-        }
-        cases
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let got = by_case.remove(&i).unwrap_or_default();
-                if let Some(o) = judge_status(&answers[i], &c.meaning, !got.is_empty()) {
+        (0..cases.len())
+            .map(|i| {
+                let (answer, window, found) = got.remove(&i).unwrap_or_default();
+                if let Some(o) = judge_status(&answer, &cases[i].meaning, !found.is_empty()) {
                     return o;
                 }
-                vm_point(&c.meaning, &got, window)
+                vm_point(&cases[i].meaning, &found, window)
             })
             .collect()
     }
