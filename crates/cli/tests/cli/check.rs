@@ -364,3 +364,39 @@ fn convert_target_rejects_rows_the_server_would_drop_and_check_agrees() {
         .collect();
     assert_eq!(flagged, ["2", "3", "4"], "{}", text(&check.stdout));
 }
+
+/// With `precision = "s"` the server reads the timestamps in seconds: `convert --target
+/// victoriametrics` judges them so (three days ahead is dropped, one hour ago is kept).
+#[test]
+fn convert_target_reads_timestamps_in_the_schema_precision() {
+    let schema = lp_file(
+        "ts.toml",
+        "precision = \"s\"\n[measurement]\nvalue = \"m\"\n[timestamp]\ncolumn = \"ts\"\n\
+         format = \"unix_s\"\n[fields]\nv = { column = \"v\", type = \"float\" }\n",
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let csv = lp_file(
+        "ts.csv",
+        format!("v,ts\n1,{}\n2,{}\n", now - 3600, now + 3 * 86_400),
+    );
+    let out = lpconvert(&[
+        "convert",
+        "--schema",
+        &schema,
+        "--target",
+        "victoriametrics",
+        "--on-error",
+        "skip",
+        &csv,
+    ]);
+    assert_exit(&out, 3);
+    assert_eq!(text(&out.stdout), format!("m v=1 {}\n", now - 3600));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("ts.csv:3:2:") && err.contains("2 days ahead"),
+        "{err}"
+    );
+}

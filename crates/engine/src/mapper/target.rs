@@ -17,9 +17,39 @@ pub(crate) fn held_to<C: Cells>(
     line: &[u8],
 ) -> Result<(), RowError> {
     let Err(problem) = check_line(line, rules) else {
-        return Ok(());
+        if plan.precision.nanos() == 1 {
+            return Ok(());
+        }
+        return in_nanoseconds(plan, cells, rules, line);
     };
     Err(row_error(plan, cells, rules, line, &problem))
+}
+
+/// The server reads a timestamp in the request's precision, the rules in nanoseconds: a
+/// line that passes is checked again with its timestamp scaled to nanoseconds (the mapper
+/// keeps timestamps within the nanosecond range, so the product fits).
+#[cold]
+fn in_nanoseconds<C: Cells>(
+    plan: &Plan,
+    cells: &C,
+    rules: &Rules,
+    line: &[u8],
+) -> Result<(), RowError> {
+    let Some(space) = plan.timestamp.as_ref().and(memchr::memrchr(b' ', line)) else {
+        return Ok(());
+    };
+    let Some(t) = std::str::from_utf8(&line[space + 1..])
+        .ok()
+        .and_then(|t| t.parse::<i64>().ok())
+    else {
+        return Ok(());
+    };
+    let mut scaled = line[..=space].to_vec();
+    scaled.extend_from_slice(t.saturating_mul(plan.precision.nanos()).to_string().as_bytes());
+    match check_line(&scaled, rules) {
+        Ok(_) => Ok(()),
+        Err(problem) => Err(row_error(plan, cells, rules, &scaled, &problem)),
+    }
 }
 
 #[cold]
