@@ -462,14 +462,17 @@ fn vm_round(
     // whole answer (it answers 200 with nothing).
     let mut groups: Vec<usize> = which.iter().map(|i| i / 100).collect();
     groups.dedup();
-    let read_all = |attempt: u32| -> String {
-        groups
+    // Sorted: an export lists its series in no stable order.
+    let read_all = |attempt: u32| -> Vec<String> {
+        let mut lines: Vec<String> = groups
             .iter()
-            .map(|g| {
+            .flat_map(|g| {
                 let sel = format!("{{__name__=~\"u{g:03}[0-9][0-9]x.*\",db!=\"read{attempt}\"}}");
-                export(&sel)
+                export(&sel).lines().map(String::from).collect::<Vec<_>>()
             })
-            .collect()
+            .collect();
+        lines.sort_unstable();
+        lines
     };
     let mut all = read_all(0);
     let mut same = 0;
@@ -483,7 +486,7 @@ fn vm_round(
         }
     }
     let mut found: HashMap<usize, Vec<Exported>> = HashMap::new();
-    for line in all.lines() {
+    for line in &all {
         let e =
             parse_export_line(line).unwrap_or_else(|| panic!("unreadable export line {line:.300}"));
         if let Some(id) = case_of(&e.name) {
