@@ -16,40 +16,53 @@ pub(crate) fn held_to<C: Cells>(
     rules: &Rules,
     line: &[u8],
 ) -> Result<(), RowError> {
-    let Err(problem) = check_line(line, rules) else {
-        if plan.precision.nanos() == 1 {
-            return Ok(());
-        }
+    if plan.precision.nanos() != 1 && plan.timestamp.is_some() {
         return in_nanoseconds(plan, cells, rules, line);
-    };
-    Err(row_error(plan, cells, rules, line, &problem))
+    }
+    match check_line(line, rules) {
+        Ok(_) => Ok(()),
+        Err(problem) => Err(row_error(plan, cells, rules, line, &problem)),
+    }
 }
 
-/// The server reads a timestamp in the request's precision, the rules in nanoseconds: a
-/// line that passes is checked again with its timestamp scaled to nanoseconds (the mapper
-/// keeps timestamps within the nanosecond range, so the product fits).
-#[cold]
+thread_local! {
+    /// The line with its timestamp scaled to nanoseconds, reused row after row.
+    static SCALED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The server reads a timestamp in the request's precision, the rules in nanoseconds: the
+/// line is checked with its timestamp scaled to nanoseconds (the mapper keeps timestamps
+/// within the nanosecond range, so the product fits).
 fn in_nanoseconds<C: Cells>(
     plan: &Plan,
     cells: &C,
     rules: &Rules,
     line: &[u8],
 ) -> Result<(), RowError> {
-    let Some(space) = plan.timestamp.as_ref().and(memchr::memrchr(b' ', line)) else {
-        return Ok(());
+    let ts = memchr::memrchr(b' ', line).and_then(|space| {
+        let t = std::str::from_utf8(&line[space + 1..])
+            .ok()?
+            .parse::<i64>()
+            .ok()?;
+        Some((space, t))
+    });
+    let Some((space, t)) = ts else {
+        return match check_line(line, rules) {
+            Ok(_) => Ok(()),
+            Err(problem) => Err(row_error(plan, cells, rules, line, &problem)),
+        };
     };
-    let Some(t) = std::str::from_utf8(&line[space + 1..])
-        .ok()
-        .and_then(|t| t.parse::<i64>().ok())
-    else {
-        return Ok(());
-    };
-    let mut scaled = line[..=space].to_vec();
-    scaled.extend_from_slice(t.saturating_mul(plan.precision.nanos()).to_string().as_bytes());
-    match check_line(&scaled, rules) {
-        Ok(_) => Ok(()),
-        Err(problem) => Err(row_error(plan, cells, rules, &scaled, &problem)),
-    }
+    SCALED.with(|scaled| {
+        let mut scaled = scaled.borrow_mut();
+        scaled.clear();
+        scaled.extend_from_slice(&line[..=space]);
+        let ns = t.saturating_mul(plan.precision.nanos());
+        scaled.extend_from_slice(itoa::Buffer::new().format(ns).as_bytes());
+        match check_line(&scaled, rules) {
+            Ok(_) => Ok(()),
+            Err(problem) => Err(row_error(plan, cells, rules, &scaled, &problem)),
+        }
+    })
 }
 
 #[cold]

@@ -418,15 +418,13 @@ fn parse_export_line(line: &str) -> Option<Exported> {
     })
 }
 
+/// What one round learnt of each case sent: the answer, the send window, the series found.
+type Round = HashMap<usize, ((u16, String), (i64, i64), Vec<Exported>)>;
+
 /// One round against one VictoriaMetrics instance: sends `cases[i]` for each `i` of
 /// `which` (in order), reads back, and returns each one's answer, send window and the
 /// series found for it.
-fn vm_round(
-    url: &str,
-    cases: &[Case],
-    skip: &[bool],
-    which: &[usize],
-) -> HashMap<usize, ((u16, String), (i64, i64), Vec<Exported>)> {
+fn vm_round(url: &str, cases: &[Case], skip: &[bool], which: &[usize]) -> Round {
     let write = format!("{url}/write?db=diff&precision=ns");
     let t0 = now_ns();
     let answers: Vec<(u16, String)> = which
@@ -517,7 +515,7 @@ impl Server for Victoria {
             skip,
             &(0..cases.len()).collect::<Vec<_>>(),
         );
-        let missing = |got: &HashMap<usize, ((u16, String), (i64, i64), Vec<Exported>)>| {
+        let missing = |got: &Round| {
             let mut m: Vec<usize> = got
                 .iter()
                 .filter(|(i, (a, _, found))| {
