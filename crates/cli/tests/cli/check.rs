@@ -291,6 +291,22 @@ fn convert_target_refuses_what_the_server_cannot_store() {
     assert_exit(&out, 0);
 }
 
+/// `convert --schema SCHEMA --target victoriametrics --on-error skip MORE.. CSV`.
+fn convert_for_victoriametrics(schema: &str, csv: &str, more: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "convert",
+        "--schema",
+        schema,
+        "--target",
+        "victoriametrics",
+        "--on-error",
+        "skip",
+    ];
+    args.extend_from_slice(more);
+    args.push(csv);
+    lpconvert(&args)
+}
+
 /// `convert --target victoriametrics` rejects at row level what the server would drop or
 /// store differently (a timestamp before 1970, 0, more than 2 days ahead), each row named by
 /// file:line:column (the timestamp's column) and written to --rejects; `check --target`
@@ -314,18 +330,7 @@ fn convert_target_rejects_rows_the_server_would_drop_and_check_agrees() {
     );
     let rejects = scratch_file("t.rejects.csv");
     let rejects = rejects.to_string_lossy().into_owned();
-    let out = lpconvert(&[
-        "convert",
-        "--schema",
-        &schema,
-        "--target",
-        "victoriametrics",
-        "--on-error",
-        "skip",
-        "--rejects",
-        &rejects,
-        &csv,
-    ]);
+    let out = convert_for_victoriametrics(&schema, &csv, &["--rejects", &rejects]);
     assert_exit(&out, 3);
     let lines = text(&out.stdout);
     assert_eq!(
@@ -382,16 +387,7 @@ fn convert_target_reads_timestamps_in_the_schema_precision() {
         "ts.csv",
         format!("v,ts\n1,{}\n2,{}\n", now - 3600, now + 3 * 86_400),
     );
-    let out = lpconvert(&[
-        "convert",
-        "--schema",
-        &schema,
-        "--target",
-        "victoriametrics",
-        "--on-error",
-        "skip",
-        &csv,
-    ]);
+    let out = convert_for_victoriametrics(&schema, &csv, &[]);
     assert_exit(&out, 3);
     assert_eq!(text(&out.stdout), format!("m v=1 {}\n", now - 3600));
     let err = text(&out.stderr);

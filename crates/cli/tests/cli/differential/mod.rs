@@ -1,6 +1,6 @@
 //! `check --target` against the real servers (issue 19): seeded edge-case lines
 //! (`generate.rs`), each sent alone to InfluxDB 1.x and VictoriaMetrics, read back in bulk
-//! (`readback.rs`) and compared with what the line means as written and with check's
+//! (`readback.rs`, `victoria.rs`) and compared with what the line means as written and with check's
 //! verdict. Zero false accepts; the false rejects allowed are listed in [`justified`].
 //!
 //! The normal suite runs 400 lines per target for two seeds: `LPCONVERT_DIFF_SEED` (default
@@ -12,6 +12,7 @@
 
 mod generate;
 mod readback;
+mod victoria;
 
 use crate::support::{lpconvert, start_influxdb, start_victoria_metrics, TempDir};
 use generate::{case, Case};
@@ -228,7 +229,7 @@ fn run(seeds: &[u64], lines: usize) {
             let start: Box<dyn Fn() -> Box<dyn Server>> = match target {
                 "influxdb1" => Box::new(|| Box::new(readback::Influx::new(start_influxdb()))),
                 "victoriametrics" => {
-                    Box::new(|| Box::new(readback::Victoria::new(start_victoria_metrics())))
+                    Box::new(|| Box::new(victoria::Victoria::new(start_victoria_metrics())))
                 }
                 other => panic!("LPCONVERT_DIFF_TARGETS: unknown target {other}"),
             };
