@@ -44,7 +44,9 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "FILE")]
     pub skipped: Option<PathBuf>,
     /// Refuse what this server cannot store as written (as `check --target` flags it): a
-    /// string field for VictoriaMetrics, an unsigned one for InfluxDB 1.x.
+    /// string field for VictoriaMetrics, an unsigned one for InfluxDB 1.x, at schema load;
+    /// a row whose line it would refuse, drop or store differently (VictoriaMetrics: a
+    /// timestamp before 1970, 0, or more than 2 days ahead) is a rejected row.
     #[arg(long, value_parser = ["influxdb1", "influxdb2", "influxdb3", "victoriametrics"])]
     pub target: Option<String>,
     /// Write a JSON report here at the end: rows, lines, bytes, elapsed, exit status, and the
@@ -167,7 +169,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
     if a.output.as_deref() == Some(std::path::Path::new("-")) {
         a.output = None;
     }
-    let schema = a.schema.load()?;
+    let mut schema = a.schema.load()?;
     let inputs = crate::inputs::list(&a.inputs, &a.list, Accept::for_schema(&schema))?;
     // Before anything is opened: no output is an input or another output.
     let mut outs = outputs_of(
@@ -202,6 +204,8 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         if !problems.is_empty() {
             anyhow::bail!("--target {t}: {}", problems.join("; "));
         }
+        // Each converted line is held to the server's rules, as `check --target` does.
+        schema.target = Some(lpconvert_lp::target::Rules::now(Some(t)));
     }
     let tuning = a.tuning.tuning();
     // Created (as FILE.partial) before any input is read: an unwritable place fails now.

@@ -3,7 +3,7 @@
 //! copy of the plan (the *line plan*) and maps it with the one-line mapper, so escaping,
 //! types and messages are the one implementation.
 
-use crate::mapper::{map_row_any, shown, Cells, Mapped, RowError, Scratch};
+use crate::mapper::{held_to_target, map_row_any, shown, Cells, Mapped, RowError, Scratch};
 use crate::pipeline::Tuning;
 use lpconvert_lp::printable;
 use lpconvert_schema::multi::{Target, Use};
@@ -234,8 +234,25 @@ pub(crate) fn emit<C: Cells>(
     }
     if line.stamped {
         // The line ends with its fields and `\n`: the record's timestamp goes before it.
+        let start = out[..out.len() - 1]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
         out.pop();
         out.extend_from_slice(&line.stamp);
+        if line.plan.target.is_some() {
+            let end = out.len() - usize::from(out.last() == Some(&b'\n'));
+            if let Err(mut e) = held_to_target(&line.plan, &Own(cells), &out[start..end]) {
+                // The timestamp is out of the line plan while stamped: its column is this.
+                if let (0, Some(Input::Slot(s))) =
+                    (e.column, line.saved_ts.as_ref().map(|t| &t.input))
+                {
+                    e.column = cells.column(*s);
+                }
+                out.truncate(start);
+                return Err(e);
+            }
+        }
     }
     Ok(1)
 }

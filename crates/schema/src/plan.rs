@@ -118,6 +118,9 @@ pub struct Plan {
     pub empty_is_null: bool,
     /// Write CR/LF in strings as escapes.
     pub escape_string_newlines: bool,
+    /// The server each converted line is held to ([`Schema::target`]): a line it would
+    /// refuse, drop or store differently rejects its row.
+    pub target: Option<lpconvert_lp::target::Rules>,
     /// Column names (CSV) or JSON Pointers (NDJSON) of the slots, for messages.
     pub slot_names: Vec<String>,
     /// NDJSON: the decoded JSON Pointer of each slot.
@@ -739,6 +742,7 @@ impl Plan {
                 .map(|s| s.clone().into_bytes())
                 .collect(),
             escape_string_newlines: schema.escape_string_newlines,
+            target: schema.target,
             slot_names: r.slot_names,
             pointers: r.pointers,
             multi,

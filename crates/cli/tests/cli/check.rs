@@ -290,3 +290,109 @@ fn convert_target_refuses_what_the_server_cannot_store() {
     ]);
     assert_exit(&out, 0);
 }
+
+/// `convert --schema SCHEMA --target victoriametrics --on-error skip MORE.. CSV`.
+fn convert_for_victoriametrics(schema: &str, csv: &str, more: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "convert",
+        "--schema",
+        schema,
+        "--target",
+        "victoriametrics",
+        "--on-error",
+        "skip",
+    ];
+    args.extend_from_slice(more);
+    args.push(csv);
+    lpconvert(&args)
+}
+
+/// `convert --target victoriametrics` rejects at row level what the server would drop or
+/// store differently (a timestamp before 1970, 0, more than 2 days ahead), each row named by
+/// file:line:column (the timestamp's column) and written to --rejects; `check --target`
+/// flags exactly the lines of those rows in the conversion without a target.
+#[test]
+fn convert_target_rejects_rows_the_server_would_drop_and_check_agrees() {
+    let schema = lp_file(
+        "t.toml",
+        "[measurement]\nvalue = \"m\"\n[timestamp]\ncolumn = \"ts\"\nformat = \"unix_ns\"\n\
+         [tags]\nhost = \"host\"\n[fields]\nv = { column = \"v\", type = \"float\" }\n",
+    );
+    let ahead = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() + 3 * 86_400 * 1_000_000_000)
+        .unwrap_or(0);
+    let csv = lp_file(
+        "t.csv",
+        format!(
+            "host,v,ts\na,1.5,1700000000000000000\nb,2,-5000000000\nc,3,0\nd,4,{ahead}\ne,5,1700000000000000001\n"
+        ),
+    );
+    let rejects = scratch_file("t.rejects.csv");
+    let rejects = rejects.to_string_lossy().into_owned();
+    let out = convert_for_victoriametrics(&schema, &csv, &["--rejects", &rejects]);
+    assert_exit(&out, 3);
+    let lines = text(&out.stdout);
+    assert_eq!(
+        lines,
+        "m,host=a v=1.5 1700000000000000000\nm,host=e v=5 1700000000000000001\n"
+    );
+    let err = std::fs::read_to_string(format!("{rejects}.errors")).unwrap_or_default();
+    for (line, why) in [
+        (3, "before 1970"),
+        (4, "time of writing"),
+        (5, "2 days ahead"),
+    ] {
+        assert!(
+            err.contains(&format!("t.csv:{line}:3:")) && err.contains(why),
+            "row {line} named at the timestamp's column, {why}: {err}"
+        );
+    }
+    assert!(
+        text(&out.stderr).contains("3 rejected"),
+        "{}",
+        text(&out.stderr)
+    );
+    let kept = std::fs::read_to_string(&rejects).unwrap_or_default();
+    assert_eq!(kept.lines().count(), 4, "header and the three rows: {kept}");
+    // The same rows through check --target: the lines of rows 3-5 are flagged, the others
+    // pass.
+    let plain = lpconvert(&["convert", "--schema", &schema, &csv]);
+    assert_exit(&plain, 0);
+    let lp = lp_file("t.lp", &plain.stdout);
+    let check = lpconvert(&["check", "--target", "victoriametrics", &lp]);
+    assert_exit(&check, 3);
+    let flagged: Vec<&str> = std::str::from_utf8(&check.stdout)
+        .unwrap_or("")
+        .lines()
+        .filter_map(|l| l.split(".lp:").nth(1)?.split(':').next())
+        .collect();
+    assert_eq!(flagged, ["2", "3", "4"], "{}", text(&check.stdout));
+}
+
+/// With `precision = "s"` the server reads the timestamps in seconds: `convert --target
+/// victoriametrics` judges them so (three days ahead is dropped, one hour ago is kept).
+#[test]
+fn convert_target_reads_timestamps_in_the_schema_precision() {
+    let schema = lp_file(
+        "ts.toml",
+        "precision = \"s\"\n[measurement]\nvalue = \"m\"\n[timestamp]\ncolumn = \"ts\"\n\
+         format = \"unix_s\"\n[fields]\nv = { column = \"v\", type = \"float\" }\n",
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let csv = lp_file(
+        "ts.csv",
+        format!("v,ts\n1,{}\n2,{}\n", now - 3600, now + 3 * 86_400),
+    );
+    let out = convert_for_victoriametrics(&schema, &csv, &[]);
+    assert_exit(&out, 3);
+    assert_eq!(text(&out.stdout), format!("m v=1 {}\n", now - 3600));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("ts.csv:3:2:") && err.contains("2 days ahead"),
+        "{err}"
+    );
+}

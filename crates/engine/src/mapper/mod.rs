@@ -5,6 +5,7 @@
 //! plain instance never looks at them.
 
 mod rules;
+mod target;
 
 use lpconvert_lp::escape::{key_is_plain, write_key_checked, write_measurement_checked};
 use lpconvert_lp::parse::{FIELD_KEY_SEPARATOR_LEN, MAX_KEY_LEN, MAX_STRING_LEN};
@@ -333,11 +334,30 @@ fn map_row_as<C: Cells, const RICH: bool>(
     scratch: &mut Scratch,
 ) -> Result<Mapped, RowError> {
     let start = out.len();
-    let r = map_into::<C, RICH>(plan, cells, out, scratch);
+    let mut r = map_into::<C, RICH>(plan, cells, out, scratch);
+    if let (Ok(Mapped::Written), Some(rules)) = (&r, &plan.target) {
+        let line = &out[start..out.len() - 1];
+        if let Err(e) = target::held_to(plan, cells, rules, line) {
+            r = Err(e);
+        }
+    }
     if !matches!(r, Ok(Mapped::Written)) {
         out.truncate(start);
     }
     r
+}
+
+/// Holds a line written for `plan` and completed afterwards (a multi-line plan's stamped
+/// timestamp) to `plan.target`; `line` without its LF.
+pub(crate) fn held_to_target<C: Cells>(
+    plan: &Plan,
+    cells: &C,
+    line: &[u8],
+) -> Result<(), RowError> {
+    match &plan.target {
+        Some(rules) => target::held_to(plan, cells, rules, line),
+        None => Ok(()),
+    }
 }
 
 #[inline(always)]

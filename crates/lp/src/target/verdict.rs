@@ -56,6 +56,16 @@ pub(crate) fn influxdb1(line: &[u8]) -> Result<Verdict, Problem> {
             ),
         ));
     }
+    if stored.listed_as != stored.measurement {
+        return Err(problem(
+            0,
+            format!(
+                "measurement `{}` is listed by {S} as `{}` (it unescapes the name twice) and no query finds its points: the point is lost though the write answers 204",
+                show(&stored.measurement),
+                show(&stored.listed_as)
+            ),
+        ));
+    }
     let p = reference_point(line, S)?;
     if stored.measurement != p.measurement.text {
         return Err(problem(

@@ -85,6 +85,7 @@ pub fn table_schema(preamble: &TablePreamble, base: &Schema) -> Result<Schema, S
     s.on_error = base.on_error;
     s.null_values.clone_from(&base.null_values);
     s.escape_string_newlines = base.escape_string_newlines;
+    s.target = base.target;
     s.encoding = base.encoding;
     s.csv.quote = base.csv.quote;
     s.csv.escape = base.csv.escape;

@@ -301,4 +301,7 @@ pub struct Schema {
     /// tags, fields and timestamp (compiled by [`crate::annotated`]); this schema supplies
     /// the rest (precision, on_error, dialect, encoding).
     pub annotated: bool,
+    /// `convert --target`: the server (and "now") each converted line is held to; set by the
+    /// command line, never by the schema file.
+    pub target: Option<lpconvert_lp::target::Rules>,
 }

@@ -362,6 +362,7 @@ impl Schema {
         check_iterations(&measurement, timestamp.as_ref(), &tags, &fields)?;
         let csv = raw.csv.map(csv_spec).transpose()?.unwrap_or_default();
         Ok(Schema {
+            target: None,
             format,
             measurement,
             measurement_default,

@@ -1,17 +1,21 @@
 //! `check --target` against the real servers (issue 19): seeded edge-case lines
 //! (`generate.rs`), each sent alone to InfluxDB 1.x and VictoriaMetrics, read back in bulk
-//! (`readback.rs`) and compared with what the line means as written and with check's
+//! (`readback.rs`, `victoria.rs`) and compared with what the line means as written and with check's
 //! verdict. Zero false accepts; the false rejects allowed are listed in [`justified`].
 //!
-//! `LPCONVERT_DIFF_SEED` sets the seed (default 7), `LPCONVERT_DIFF_LINES` the lines per
-//! target (default 600), `LPCONVERT_DIFF_DUMP=FILE` writes the lines to `FILE.TARGET`;
-//! `--nocapture` prints the confusion table.
+//! The normal suite runs 400 lines per target for two seeds: `LPCONVERT_DIFF_SEED` (default
+//! 7) and 2026. `differential_long` (ignored unless asked) runs `LPCONVERT_DIFF_LINES`
+//! (default 3,000) for each of `LPCONVERT_DIFF_SEEDS` (default `19,2026`); a run is cut
+//! into parts of 1,000 lines, each against fresh servers. `LPCONVERT_DIFF_TARGETS` picks
+//! the targets (`influxdb1,victoriametrics`), `LPCONVERT_DIFF_DUMP=FILE` writes the lines
+//! to `FILE.SEED.TARGET`; `--nocapture` prints the confusion tables.
 
 mod generate;
 mod readback;
+mod victoria;
 
-use crate::support::{lpconvert, start_influxdb_with, start_victoria_metrics, TempDir};
-use generate::{case, Case, Meaning};
+use crate::support::{lpconvert, start_influxdb, start_victoria_metrics, TempDir};
+use generate::{case, Case};
 use lpconvert_bench::rng::Rng;
 use readback::{Outcome, Server};
 use std::collections::HashMap;
@@ -79,6 +83,13 @@ fn justified(target: &str, case: &Case, message: &str) -> Option<&'static str> {
     None
 }
 
+/// Lines sent to one server instance: a longer run is cut into parts of this many lines,
+/// each against a fresh server (what one instance holds stays small and its reads fast).
+const PART: usize = 1000;
+
+/// The seeds the normal suite runs: `LPCONVERT_DIFF_SEED` (default 7) and a fixed second one.
+const SECOND_SEED: u64 = 2026;
+
 #[derive(Default)]
 struct Table {
     /// [outcome][0: check OK, 1: check flags]
@@ -86,8 +97,10 @@ struct Table {
 }
 
 impl Table {
-    fn print(&self, target: &str, seed: u64) {
-        println!("confusion table, {target}, seed {seed}: outcome | check OK | check flags");
+    fn print(&self, target: &str, seed: u64, lines: usize) {
+        println!(
+            "confusion table, {target}, seed {seed}, {lines} lines: outcome | check OK | check flags"
+        );
         for (o, row) in [
             "stored as written",
             "stored differently",
@@ -102,25 +115,73 @@ impl Table {
     }
 }
 
-fn run_target(server: &dyn Server, target: &str, seed: u64, lines: u64) {
+/// What one target's run found: the table and the lines check misjudged.
+#[derive(Default)]
+struct Findings {
+    table: Table,
+    false_accepts: Vec<String>,
+    false_rejects: Vec<String>,
+}
+
+/// The cases of `seed`, cut into parts of at most [`PART`]: one random sequence, each
+/// part's measurements numbered from 0 (`u00000x`...).
+fn parts(seed: u64, lines: usize, now: i64) -> Vec<Vec<Case>> {
+    let mut rng = Rng::new(seed);
+    (0..lines.div_ceil(PART))
+        .map(|p| {
+            let n = PART.min(lines - p * PART);
+            (0..n)
+                .map(|i| case(&mut rng, &format!("u{i:05}x"), now))
+                .collect()
+        })
+        .collect()
+}
+
+/// Sends every case of `seed` to a fresh server per part (`start`) and judges check's
+/// verdicts against what the server did.
+fn run_target(start: &dyn Fn() -> Box<dyn Server>, target: &str, seed: u64, lines: usize) {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock")
         .as_nanos() as i64;
-    let mut rng = Rng::new(seed);
-    let cases: Vec<Case> = (0..lines as usize)
-        .map(|i| case(&mut rng, &format!("u{i:05}x"), now))
-        .collect();
-    let dir = TempDir::new("differential");
+    let mut found = Findings::default();
+    let parts = parts(seed, lines, now);
     // LPCONVERT_DIFF_DUMP=FILE writes the lines, one per line, to replay them by hand.
     if let Ok(path) = std::env::var("LPCONVERT_DIFF_DUMP") {
-        let text: Vec<u8> = cases
+        let text: Vec<u8> = parts
             .iter()
+            .flatten()
             .flat_map(|c| [&c.line[..], b"\n"].concat())
             .collect();
-        std::fs::write(format!("{path}.{target}"), text).expect("dump");
+        std::fs::write(format!("{path}.{seed}.{target}"), text).expect("dump");
     }
-    let flagged = check_verdicts(&dir, &cases, target, now);
+    for (p, cases) in parts.iter().enumerate() {
+        let server = start();
+        judge_part(&*server, target, cases, now, p * PART, &mut found);
+    }
+    found.table.print(target, seed, lines);
+    assert!(
+        found.false_accepts.is_empty() && found.false_rejects.is_empty(),
+        "{target}, seed {seed}: {} false accepts:\n{}\n{} false rejects:\n{}",
+        found.false_accepts.len(),
+        found.false_accepts.join("\n"),
+        found.false_rejects.len(),
+        found.false_rejects.join("\n")
+    );
+}
+
+/// One part: check's verdicts, the server's outcomes, both compared into `found` (cases
+/// named by their number in the whole run, `first` being the part's first).
+fn judge_part(
+    server: &dyn Server,
+    target: &str,
+    cases: &[Case],
+    now: i64,
+    first: usize,
+    found: &mut Findings,
+) {
+    let dir = TempDir::new("differential");
+    let flagged = check_verdicts(&dir, cases, target, now);
     // A line check says crashes the server is not sent: a crash loses what the server had
     // stored (and on restart it refuses new fields with invalid UTF-8 names it read back).
     // The crash was seen on InfluxDB 1.6.7: a field value of one quote (`k\\="=" ...`,
@@ -132,10 +193,7 @@ fn run_target(server: &dyn Server, target: &str, seed: u64, lines: u64) {
                 .is_some_and(|m| m.contains("crashes on this line"))
         })
         .collect();
-    let outcomes = server.store(&cases, &skip);
-    let mut table = Table::default();
-    let mut false_accepts = Vec::new();
-    let mut false_rejects = Vec::new();
+    let outcomes = server.store(cases, &skip);
     for (i, (c, o)) in cases.iter().zip(&outcomes).enumerate() {
         let flag = flagged.get(&i);
         let row = match o {
@@ -144,39 +202,67 @@ fn run_target(server: &dyn Server, target: &str, seed: u64, lines: u64) {
             Outcome::Dropped => 2,
             Outcome::Refused(_) => 3,
         };
-        table.counts[row][usize::from(flag.is_some())] += 1;
+        found.table.counts[row][usize::from(flag.is_some())] += 1;
         let line = String::from_utf8_lossy(&c.line);
         let short: String = line.chars().take(160).collect();
+        let n = first + i;
         match (o, flag) {
             (Outcome::AsWritten, Some(m)) if justified(target, c, m).is_none() => {
-                false_rejects.push(format!("{i}: {short:?}: {m}"))
+                found.false_rejects.push(format!("{n}: {short:?}: {m}"))
             }
             (Outcome::AsWritten, _) | (_, Some(_)) => {}
             (o, None) => {
                 let o: String = format!("{o:?}").chars().take(300).collect();
-                false_accepts.push(format!("{i}: {short:?}: {o}"))
+                found.false_accepts.push(format!("{n}: {short:?}: {o}"))
             }
         }
     }
-    table.print(target, seed);
-    assert!(
-        false_accepts.is_empty() && false_rejects.is_empty(),
-        "{target}, seed {seed}: {} false accepts:\n{}\n{} false rejects:\n{}",
-        false_accepts.len(),
-        false_accepts.join("\n"),
-        false_rejects.len(),
-        false_rejects.join("\n")
-    );
-    let _ = Meaning::Nothing;
 }
 
+/// Runs `seeds` for `lines` lines each against the targets `LPCONVERT_DIFF_TARGETS` names
+/// (comma-separated; both by default).
+fn run(seeds: &[u64], lines: usize) {
+    let targets = std::env::var("LPCONVERT_DIFF_TARGETS")
+        .unwrap_or_else(|_| "influxdb1,victoriametrics".into());
+    for &seed in seeds {
+        for target in targets.split(',') {
+            let start: Box<dyn Fn() -> Box<dyn Server>> = match target {
+                "influxdb1" => Box::new(|| Box::new(readback::Influx::new(start_influxdb()))),
+                "victoriametrics" => {
+                    Box::new(|| Box::new(victoria::Victoria::new(start_victoria_metrics())))
+                }
+                other => panic!("LPCONVERT_DIFF_TARGETS: unknown target {other}"),
+            };
+            run_target(&*start, target, seed, lines);
+        }
+    }
+}
+
+/// The normal suite's run: two seeds (`LPCONVERT_DIFF_SEED`, default 7, and 2026) of
+/// `LPCONVERT_DIFF_LINES` lines (default 400) per target.
 #[test]
 fn check_target_agrees_with_real_influxdb1_and_victoriametrics() {
     let seed = env_u64("LPCONVERT_DIFF_SEED", 7);
-    let lines = env_u64("LPCONVERT_DIFF_LINES", 600);
-    let influx = readback::Influx::new(start_influxdb_with(&["diff"]));
-    run_target(&influx, "influxdb1", seed, lines);
-    drop(influx);
-    let vm = readback::Victoria::new(start_victoria_metrics());
-    run_target(&vm, "victoriametrics", seed, lines);
+    let lines = env_u64("LPCONVERT_DIFF_LINES", 400) as usize;
+    let mut seeds = vec![seed];
+    if seed != SECOND_SEED {
+        seeds.push(SECOND_SEED);
+    }
+    run(&seeds, lines);
+}
+
+/// The long run, only when asked (`cargo test -p lpconvert --test cli differential_long --
+/// --ignored --nocapture`): `LPCONVERT_DIFF_LINES` lines (default 3,000) for each seed of
+/// `LPCONVERT_DIFF_SEEDS` (comma-separated, default 19,2026), in parts of 1,000 lines, each
+/// against fresh servers.
+#[test]
+#[ignore = "long: several minutes; run with --ignored"]
+fn differential_long() {
+    let lines = env_u64("LPCONVERT_DIFF_LINES", 3000) as usize;
+    let seeds: Vec<u64> = std::env::var("LPCONVERT_DIFF_SEEDS")
+        .unwrap_or_else(|_| "19,2026".into())
+        .split(',')
+        .map(|s| s.trim().parse().expect("LPCONVERT_DIFF_SEEDS: numbers"))
+        .collect();
+    run(&seeds, lines);
 }

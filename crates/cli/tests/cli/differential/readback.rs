@@ -1,5 +1,6 @@
 //! Sending each case alone to a real server and reading everything back in bulk: what the
-//! server did with each line, against what the line means.
+//! server did with each line, against what the line means. InfluxDB 1.x here, with the
+//! helpers both servers use; VictoriaMetrics in `victoria.rs`.
 //!
 //! Both servers read back through JSON, where an invalid UTF-8 byte becomes U+FFFD: names
 //! are compared in that lossy form.
@@ -25,7 +26,7 @@ pub trait Server {
 }
 
 /// The line sent for a case: nothing (an empty request) for one skipped.
-fn sent(c: &Case, skip: bool) -> &[u8] {
+pub(super) fn sent(c: &Case, skip: bool) -> &[u8] {
     if skip {
         b""
     } else {
@@ -33,7 +34,7 @@ fn sent(c: &Case, skip: bool) -> &[u8] {
     }
 }
 
-fn agent() -> ureq::Agent {
+pub(super) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))
@@ -41,20 +42,20 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn now_ns() -> i64 {
+pub(super) fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock")
         .as_nanos() as i64
 }
 
-fn lossy(b: &[u8]) -> String {
+pub(super) fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
 /// One POST over a fresh connection, read raw: InfluxDB 1.x echoes the refused line in an
 /// `X-Influxdb-Error` header, control bytes included, which HTTP clients refuse to read.
-fn post_raw(url: &str, body: &[u8], case: usize) -> (u16, String) {
+pub(super) fn post_raw(url: &str, body: &[u8], case: usize) -> (u16, String) {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
@@ -81,20 +82,8 @@ fn post_raw(url: &str, body: &[u8], case: usize) -> (u16, String) {
     (status, body)
 }
 
-/// Sends each line alone to `url`; returns the statuses with their bodies and the time
-/// window of the sends (ns).
-fn send_all(url: &str, cases: &[Case], skip: &[bool]) -> (Vec<(u16, String)>, (i64, i64)) {
-    let t0 = now_ns();
-    let answers = cases
-        .iter()
-        .enumerate()
-        .map(|(i, c)| post_raw(url, sent(c, skip[i]), i))
-        .collect();
-    (answers, (t0, now_ns()))
-}
-
 /// The case index a measurement or metric name starts with (`u01234x`).
-fn case_of(name: &str) -> Option<usize> {
+pub(super) fn case_of(name: &str) -> Option<usize> {
     let digits = name.strip_prefix('u')?.get(..5)?;
     (name.as_bytes().get(6) == Some(&b'x'))
         .then(|| digits.parse().ok())
@@ -102,7 +91,11 @@ fn case_of(name: &str) -> Option<usize> {
 }
 
 /// Judges the common part: the status, and what is stored for meanings other than points.
-fn judge_status(status: &(u16, String), meaning: &Meaning, stored: bool) -> Option<Outcome> {
+pub(super) fn judge_status(
+    status: &(u16, String),
+    meaning: &Meaning,
+    stored: bool,
+) -> Option<Outcome> {
     if status.0 != 204 {
         return Some(Outcome::Refused(format!("{} {}", status.0, status.1)));
     }
@@ -118,7 +111,12 @@ fn judge_status(status: &(u16, String), meaning: &Meaning, stored: bool) -> Opti
 
 /// A stored time (in `unit` ns) against the written one, or the time of the sends (with a
 /// second of slack) when none was written.
-fn time_matches(written: Option<i64>, stored: i64, window: (i64, i64), unit: i64) -> bool {
+pub(super) fn time_matches(
+    written: Option<i64>,
+    stored: i64,
+    window: (i64, i64),
+    unit: i64,
+) -> bool {
     match written {
         Some(t) => t.div_euclid(unit) == stored,
         None => {
@@ -133,7 +131,16 @@ fn time_matches(written: Option<i64>, stored: i64, window: (i64, i64), unit: i64
 pub struct Influx(std::cell::RefCell<ServerProcess>);
 
 impl Influx {
+    /// Creates the database `diff` with shard groups of about 28 years (InfluxDB's
+    /// longest): the cases' timestamps span 1915 to 2262, and with the default 7-day
+    /// groups nearly every line opened a shard of its own (3,000 lines made the server
+    /// grow to gigabytes and every read walk hundreds of shards).
     pub fn new(server: ServerProcess) -> Influx {
+        crate::support::influx_query(
+            &server.url,
+            "",
+            "CREATE DATABASE diff WITH SHARD DURATION 520000w",
+        );
         Influx(std::cell::RefCell::new(server))
     }
 
@@ -369,199 +376,6 @@ fn influx_point(
     }
     if !time_matches(*timestamp, *time, window, 1) {
         return diff(format!("time {time}"));
-    }
-    Outcome::AsWritten
-}
-
-/// VictoriaMetrics, written with `db=diff`.
-pub struct Victoria(ServerProcess);
-
-impl Victoria {
-    pub fn new(server: ServerProcess) -> Victoria {
-        Victoria(server)
-    }
-}
-
-/// One exported VictoriaMetrics series.
-#[derive(Debug)]
-struct Exported {
-    name: String,
-    labels: Vec<(String, String)>,
-    values: Vec<f64>,
-    times: Vec<i64>,
-}
-
-fn parse_export_line(line: &str) -> Option<Exported> {
-    let at = line.find(",\"values\":[")?;
-    let metric: serde_json::Value = serde_json::from_str(&format!("{}}}", &line[..at])).ok()?;
-    let rest = &line[at + 11..];
-    let end = rest.find(']')?;
-    let values = rest[..end]
-        .split(',')
-        .map(|v| v.trim().parse::<f64>().unwrap_or(f64::NAN))
-        .collect();
-    let t = rest.find("\"timestamps\":[")? + 14;
-    let t_end = t + rest[t..].find(']')?;
-    let times = rest[t..t_end]
-        .split(',')
-        .filter_map(|v| v.trim().parse::<i64>().ok())
-        .collect();
-    let m = metric["metric"].as_object()?;
-    let name = m.get("__name__")?.as_str()?.to_string();
-    let labels = m
-        .iter()
-        .filter(|(k, _)| *k != "__name__")
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
-        .collect();
-    Some(Exported {
-        name,
-        labels,
-        values,
-        times,
-    })
-}
-
-impl Server for Victoria {
-    fn store(&self, cases: &[Case], skip: &[bool]) -> Vec<Outcome> {
-        let url = format!("{}/write?db=diff&precision=ns", self.0.url);
-        let (answers, window) = send_all(&url, cases, skip);
-        let agent = agent();
-        let base = &self.0.url;
-        let end = window.1 / 1_000_000_000 + 4 * 86_400;
-        // Each read with a selector of its own: VictoriaMetrics caches a selector's series.
-        let export = |selector: &str| {
-            let mut r = agent
-                .get(&format!("{base}/api/v1/export"))
-                .query("match[]", selector)
-                .query("start", "0")
-                .query("end", end.to_string())
-                .call()
-                .expect("export");
-            assert_eq!(r.status().as_u16(), 200, "export {selector}");
-            let body = r
-                .body_mut()
-                .with_config()
-                .limit(1 << 31)
-                .read_to_vec()
-                .expect("export body");
-            String::from_utf8_lossy(&body).into_owned()
-        };
-        // New series become searchable within a few seconds (a past day's index entries
-        // later): read everything until three reads a second apart agree.
-        let _ = agent.get(&format!("{base}/internal/force_flush")).call();
-        std::thread::sleep(Duration::from_millis(1000));
-        // By groups of 100 cases: one series VictoriaMetrics cannot export empties the
-        // whole answer (it answers 200 with nothing).
-        let groups = cases.len().div_ceil(100);
-        let read_all = |attempt: u32| -> String {
-            (0..groups)
-                .map(|g| {
-                    let sel =
-                        format!("{{__name__=~\"u{g:03}[0-9][0-9]x.*\",db!=\"read{attempt}\"}}");
-                    export(&sel)
-                })
-                .collect()
-        };
-        let mut all = read_all(0);
-        let mut same = 0;
-        for attempt in 1..30 {
-            std::thread::sleep(Duration::from_millis(1000));
-            let again = read_all(attempt);
-            same = if again == all { same + 1 } else { 0 };
-            all = again;
-            if same == 2 {
-                break;
-            }
-        }
-        let text = all;
-        let mut by_case: HashMap<usize, Vec<Exported>> = HashMap::new();
-        for line in text.lines() {
-            let e = parse_export_line(line)
-                .unwrap_or_else(|| panic!("unreadable export line {line:.300}"));
-            if let Some(id) = case_of(&e.name) {
-                by_case.entry(id).or_default().push(e);
-            }
-        }
-        // A point written with 204 and not found: ask for it alone once more before calling
-        // it dropped (a search over many series has been seen to miss one).
-        for (i, c) in cases.iter().enumerate() {
-            if answers[i].0 == 204
-                && matches!(c.meaning, Meaning::Point { .. })
-                && !by_case.contains_key(&i)
-            {
-                let text = export(&format!("{{__name__=~\"u{i:05}x.*\",db!=\"alone\"}}"));
-                for line in text.lines() {
-                    if let Some(e) = parse_export_line(line) {
-                        if case_of(&e.name) == Some(i) {
-                            by_case.entry(i).or_default().push(e);
-                        }
-                    }
-                }
-            }
-        }
-        cases
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let got = by_case.remove(&i).unwrap_or_default();
-                if let Some(o) = judge_status(&answers[i], &c.meaning, !got.is_empty()) {
-                    return o;
-                }
-                vm_point(&c.meaning, &got, window)
-            })
-            .collect()
-    }
-}
-
-fn vm_point(meaning: &Meaning, got: &[Exported], window: (i64, i64)) -> Outcome {
-    let Meaning::Point {
-        measurement,
-        tags,
-        fields,
-        timestamp,
-    } = meaning
-    else {
-        return Outcome::Differently("not a point".into());
-    };
-    let diff = |why: String| Outcome::Differently(why);
-    let samples: usize = got.iter().map(|e| e.values.len()).sum();
-    if samples != fields.len() || got.len() != fields.len() {
-        return diff(format!("{samples} samples in {} series", got.len()));
-    }
-    let mut want_labels: Vec<(String, String)> =
-        tags.iter().map(|(k, v)| (lossy(k), lossy(v))).collect();
-    if !tags.iter().any(|(k, _)| k == b"db") {
-        want_labels.push(("db".into(), "diff".into()));
-    }
-    want_labels.sort();
-    for (k, v) in fields {
-        let mut name = measurement.clone();
-        name.push(b'_');
-        name.extend_from_slice(k);
-        let name = lossy(&name);
-        let Some(e) = got.iter().find(|e| e.name == name) else {
-            return diff(format!("no series {name:.80}"));
-        };
-        let mut labels = e.labels.clone();
-        labels.sort();
-        if labels != want_labels {
-            return diff(format!("labels {labels:.200?}"));
-        }
-        let stored = e.values[0];
-        let same = match v {
-            Val::Float(f) => stored == *f,
-            Val::Int(n) => {
-                stored.is_finite() && stored.abs() < 1e19 && stored as i128 == i128::from(*n)
-            }
-            Val::Bool(b) => stored == f64::from(u8::from(*b)),
-            Val::Str(_) => false,
-        };
-        if !same {
-            return diff(format!("value {stored:e}"));
-        }
-        if !time_matches(*timestamp, e.times[0], window, 1_000_000) {
-            return diff(format!("time {}", e.times[0]));
-        }
     }
     Outcome::AsWritten
 }
