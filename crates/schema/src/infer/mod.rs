@@ -18,6 +18,7 @@ mod column_stats;
 mod dialect;
 mod draft;
 mod names;
+mod numbers;
 #[cfg(test)]
 mod tests;
 mod timestamp;
