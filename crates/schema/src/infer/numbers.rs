@@ -18,6 +18,9 @@ const ODD_SHARE: usize = 10;
 /// ...and its values that are no numbers have at most this many distinct texts.
 const MAX_ODD_TEXTS: usize = 16;
 
+/// A sampled value: its kind and text.
+type Cell = (Kind, String);
+
 /// Texts that mean "no value" in exports (compared ignoring ASCII case): they never count
 /// against a column being numeric.
 const NULL_LIKE: [&str; 13] = [
@@ -133,10 +136,11 @@ pub(super) struct Numeric {
 /// that are no number in any format are few (at most one in [`ODD_SHARE`]) and go to
 /// `null_values`; numbers in another format than the column's are never read as empty:
 /// their rows are rejected, and the comment says so. `None` for any other column.
-pub(super) fn numeric(vals: &[&(Kind, String)], empty_note: &str) -> Option<Numeric> {
+pub(super) fn numeric(vals: &[&Cell], empty_note: &str) -> Option<Numeric> {
     let present = vals.len();
-    let (null_like, rest): (Vec<&&(Kind, String)>, Vec<&&(Kind, String)>) = vals
+    let (null_like, rest): (Vec<&Cell>, Vec<&Cell>) = vals
         .iter()
+        .copied()
         .partition(|(k, t)| *k == Kind::Text && is_null_like(t));
     let comma_decimal = rest.iter().any(|(k, t)| {
         *k == Kind::Text
@@ -169,14 +173,10 @@ pub(super) fn numeric(vals: &[&(Kind, String)], empty_note: &str) -> Option<Nume
         return None;
     }
     let chosen = best.as_ref();
-    let unread: Vec<&&(Kind, String)> = rest
+    let (other_format, odd): (Vec<&Cell>, Vec<&Cell>) = rest
         .iter()
         .copied()
         .filter(|(k, t)| read(*k, t, chosen).is_none())
-        .collect();
-    let (other_format, odd): (Vec<&(Kind, String)>, Vec<&(Kind, String)>) = unread
-        .into_iter()
-        .map(|v| *v)
         .partition(|(k, t)| formats.iter().any(|f| read(*k, t, f.as_ref()).is_some()));
     if (odd.len() + other_format.len()) * ODD_SHARE > rest.len() {
         return None;
