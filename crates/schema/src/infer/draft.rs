@@ -353,9 +353,9 @@ fn shared_format(
 }
 
 /// `null_values` for the texts that are not numbers in mostly numeric field columns, unless
-/// a text is also a value of a tag or string field (which would lose it) and is not
-/// null-like (`n/a`, `NULL`: no value there either): those rows are rejected instead, and
-/// the line says so.
+/// a text is also a value of a tag, or of a string field and not null-like (`n/a`, `NULL`:
+/// no value there either): reading it as empty would lose it, so those rows are rejected
+/// instead, and the line says so.
 fn write_null_values(
     out: &mut String,
     table: &Table,
@@ -372,20 +372,24 @@ fn write_null_values(
     if nulls.is_empty() {
         return;
     }
-    let text_columns: Vec<usize> = tags
+    let tag_columns: Vec<usize> = tags.iter().map(|t| t.1).collect();
+    let string_columns: Vec<usize> = fields
         .iter()
-        .map(|t| t.1)
-        .chain(fields.iter().filter(|f| f.2 == Ty::Str).map(|f| f.1))
+        .filter(|f| f.2 == Ty::Str)
+        .map(|f| f.1)
         .collect();
-    let elsewhere = |n: &str| {
-        text_columns
+    let holds = |columns: &[usize], n: &str| {
+        columns
             .iter()
             .any(|&c| table.columns[c].cells.iter().flatten().any(|(_, t)| t == n))
     };
-    // A null-like text (`n/a`, `NULL`) means "no value" in a text column too.
+    let in_tag = |n: &str| holds(&tag_columns, n);
+    let elsewhere = |n: &str| in_tag(n) || holds(&string_columns, n);
+    // A null-like text (`n/a`, `NULL`) means "no value" in a string field too; a tag value
+    // names a series, which reading it as empty would merge with another.
     let (kept, clash): (Vec<&str>, Vec<&str>) = nulls
         .into_iter()
-        .partition(|n| is_null_like(n) || !elsewhere(n));
+        .partition(|n| !elsewhere(n) || (is_null_like(n) && !in_tag(n)));
     let also: Vec<String> = kept
         .iter()
         .filter(|n| elsewhere(n))
@@ -405,7 +409,7 @@ fn write_null_values(
     if !also.is_empty() {
         let _ = writeln!(
             out,
-            "# {} also {} in text columns, where {} no value too (read as empty)",
+            "# {} also {} in string fields, where {} no value too (read as empty)",
             also.join(", "),
             if also.len() == 1 { "occurs" } else { "occur" },
             if also.len() == 1 {

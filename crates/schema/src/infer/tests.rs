@@ -490,3 +490,29 @@ fn null_like_text_is_set_aside_before_the_share_of_odd_values() {
     let s = draft(&t, &opts("n"));
     assert_eq!(field(&s, "v").0, crate::spec::FieldType::String);
 }
+
+#[test]
+fn a_null_like_text_of_a_tag_is_not_read_as_empty() {
+    // `NA` names a region (a tag) and is a missing reading in `v`: reading it as empty
+    // would drop the tag, so it stays out of null_values (those `v` rows are rejected).
+    let rows: Vec<[String; 4]> = (0..40)
+        .map(|i| {
+            let v = if i % 10 == 0 {
+                "NA".into()
+            } else {
+                i.to_string()
+            };
+            let note = if i % 7 == 0 { "NULL" } else { "ok" };
+            [["EU", "NA"][i % 2].into(), v, note.into(), format!("t{i}")]
+        })
+        .collect();
+    let t = table_of(&rows, &["region", "v", "w", "note"]);
+    let text = infer(&t, &opts("n"));
+    let s = draft(&t, &opts("n"));
+    assert_eq!(field(&s, "v").0, crate::spec::FieldType::Integer, "{text}");
+    assert!(!s.null_values.contains(&"NA".to_string()), "{text}");
+    assert!(
+        text.contains("rows with it in a numeric column are rejected"),
+        "{text}"
+    );
+}
