@@ -2,9 +2,11 @@
 //! numeric in nearly every row is a field, its odd values quoted with their count; a decimal
 //! comma gives `number_format`; NDJSON guesses by majority (a time column with a few unix
 //! numbers among RFC 3339 texts, a double-encoded record) and names the lines that did not
-//! parse. Each draft converts its data with no rejected row beyond those lines.
+//! parse. Each draft converts its data with no rejected row beyond those lines and the
+//! numbers no format reads together with the others (a decimal comma among decimal
+//! points): those rows are rejected and named, never read as empty.
 
-use crate::support::{argv, lpconvert, scratch_file, text};
+use crate::support::{argv, lpconvert, root, scratch_file, text};
 use std::path::Path;
 
 /// Infers a schema for `input` and converts `input` with it: the draft, the line protocol,
@@ -104,8 +106,19 @@ fn a_few_decimal_commas_and_missing_markers_keep_a_numeric_column_a_field() {
         "{draft}"
     );
     assert!(draft.contains("null_values = [\"\", "), "{draft}");
-    assert_eq!(reasons, Vec::<String>::new(), "{draft}");
-    assert_eq!(lines.lines().count(), 10_000);
+    // No number_format reads both decimals: the 6 comma rows are rejected and named, never
+    // read as empty (null_values holds no number).
+    let schema = lpconvert_schema::Schema::from_toml(&draft).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(schema.null_values, vec!["", "n/a"], "{draft}");
+    assert!(temp.contains("rows are rejected"), "{draft}");
+    assert_eq!(reasons.len(), 6, "{reasons:?}\n{draft}");
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.contains("(column Temp °C): \"17,") && r.contains("is not a number")),
+        "{reasons:?}"
+    );
+    assert_eq!(lines.lines().count(), 9_994);
 }
 
 #[test]
@@ -122,6 +135,127 @@ fn a_column_written_with_decimal_commas_reads_through_number_format() {
     let first = lines.lines().next().unwrap_or_default();
     assert!(first.contains("=10.0") || first.contains("=10,"), "{first}");
     assert!(first.contains("Temp\\ °C=10.0"), "{first}\n{draft}");
+}
+
+/// A 10,000-row weather export (semicolons, CRLF): a temperature all in decimal commas
+/// (`-3,5`), a pressure mixing `.` digit groups and decimal commas (`1.013,25`, `998,50`, a
+/// few `-`), a humidity integer with `n/a` cells, a station tag. Returns the CSV and, per
+/// row, the line expected without its timestamp.
+fn station_export() -> (String, Vec<String>) {
+    let mut csv = String::from("Zeit;Station;Temp °C;Feuchte %;Druck hPa\r\n");
+    let mut expected = Vec::new();
+    for i in 0..10_000usize {
+        let station = ["Nord", "Süd", "Ost"][i % 3];
+        let t10 = (i * 37 % 500) as i64 - 100;
+        let sign = if t10 < 0 { "-" } else { "" };
+        let (tw, tf) = (t10.abs() / 10, t10.abs() % 10);
+        let temp = format!("{sign}{tw},{tf}");
+        let hum = if i % 250 == 3 {
+            None
+        } else {
+            Some(30 + i % 70)
+        };
+        let p100 = 95_000 + i * 7_919 % 9_000;
+        let (pw, pf) = (p100 / 100, p100 % 100);
+        let pressure = if i % 997 == 5 {
+            None
+        } else {
+            Some(if pw >= 1_000 {
+                format!("{}.{:03},{pf:02}", pw / 1_000, pw % 1_000)
+            } else {
+                format!("{pw},{pf:02}")
+            })
+        };
+        csv.push_str(&format!(
+            "{:02}.05.2024 {:02}:{:02};{station};{temp};{};{}\r\n",
+            1 + i / 1_440,
+            i / 60 % 24,
+            i % 60,
+            hum.map_or("n/a".to_string(), |h| h.to_string()),
+            pressure.as_deref().unwrap_or("-"),
+        ));
+        let mut fields = vec![format!("Temp\\ °C={sign}{tw}.{tf}")];
+        fields.extend(hum.map(|h| format!("Feuchte\\ %={h}i")));
+        fields.extend(pressure.map(|_| format!("Druck\\ hPa={pw}.{pf:02}")));
+        expected.push(format!("station,Station={station} {}", fields.join(",")));
+    }
+    (csv, expected)
+}
+
+#[test]
+fn a_decimal_comma_export_with_digit_groups_and_missing_markers_converts_exactly() {
+    let input = scratch_file("station.csv");
+    let (csv, expected) = station_export();
+    std::fs::write(&input, csv).expect("write");
+    let (draft, lines, reasons) = draft_and_convert(&input);
+    assert_eq!(tag_keys(&draft), vec!["Station"], "{draft}");
+    assert!(
+        draft.contains("\nnumber_format = { decimal = \",\", group = [\".\"] }  #"),
+        "one format reads every numeric column: {draft}"
+    );
+    let schema = lpconvert_schema::Schema::from_toml(&draft).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(schema.null_values, vec!["", "-", "n/a"], "{draft}");
+    let types: Vec<(String, lpconvert_schema::FieldType)> = schema
+        .fields
+        .iter()
+        .map(|f| (f.key.clone(), f.ftype))
+        .collect();
+    use lpconvert_schema::FieldType::{Float, Integer};
+    assert_eq!(
+        types,
+        vec![
+            ("Temp °C".to_string(), Float),
+            ("Feuchte %".to_string(), Integer),
+            ("Druck hPa".to_string(), Float)
+        ],
+        "{draft}"
+    );
+    let hum = draft
+        .lines()
+        .find(|l| l.starts_with("\"Feuchte"))
+        .unwrap_or_default();
+    assert!(
+        hum.contains("\"n/a\" (40)"),
+        "the odd values are quoted: {draft}"
+    );
+    assert_eq!(reasons, Vec::<String>::new(), "{draft}");
+    let got: Vec<&str> = lines
+        .lines()
+        .map(|l| l.rsplit_once(' ').map_or(l, |(head, _)| head))
+        .collect();
+    assert_eq!(got.len(), expected.len(), "{draft}");
+    for (n, (g, e)) in got.iter().zip(&expected).enumerate() {
+        assert_eq!(g, e, "row {n}\n{draft}");
+    }
+}
+
+/// The README walkthrough's station export: the draft reads every row (none rejected), with
+/// the reviewed schema's tag and field types, decimal commas and `n/a`.
+#[test]
+fn the_walkthrough_station_draft_converts_every_row() {
+    let input = root().join("examples/weather-station/station.csv");
+    let (draft, lines, reasons) = draft_and_convert(&input);
+    assert_eq!(reasons, Vec::<String>::new(), "{draft}");
+    // 48 rows; the one with every sensor `n/a` has no field.
+    assert_eq!(lines.lines().count(), 47, "{draft}");
+    assert!(
+        lines.contains("Temp\\ °C=11.3,Feuchte\\ %=74i,Druck\\ hPa=1007.0,Wind\\ m/s=8.2"),
+        "{lines}"
+    );
+    let drafted = lpconvert_schema::Schema::from_toml(&draft).unwrap_or_else(|e| panic!("{e}"));
+    let reviewed = lpconvert_schema::load(&root().join("examples/weather-station/weather.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let kinds = |s: &lpconvert_schema::Schema| {
+        (
+            s.tags.len(),
+            s.fields
+                .iter()
+                .map(|f| (f.ftype, f.number_format.clone()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(kinds(&drafted), kinds(&reviewed), "{draft}");
+    assert!(drafted.null_values.contains(&"n/a".to_string()), "{draft}");
 }
 
 /// IoT messages: RFC 3339 times with one unix number, one `"21,5"` temperature, one

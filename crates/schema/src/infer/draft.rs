@@ -2,9 +2,11 @@
 
 use super::column_stats::{stats, Stats, Ty};
 use super::names::{key_for, measurement_from_stem};
+use super::numbers::{is_null_like, number_format_toml, reads_same};
 use super::timestamp::guess_timestamp;
 use super::toml_text::{one_line, toml_key, toml_string};
 use super::{Options, Table};
+use crate::spec::NumberFormat;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
@@ -146,6 +148,16 @@ pub fn infer(table: &Table, opts: &Options) -> String {
         );
     }
     write_null_values(&mut out, table, &tags, &fields, &stats);
+    let shared = shared_format(table, &fields, &stats);
+    if let Some((f, n)) = &shared {
+        let _ = writeln!(
+            out,
+            "number_format = {}  # the numbers of {n} {} are written this way (see their fields)",
+            number_format_toml(f),
+            if *n == 1 { "column" } else { "columns" }
+        );
+    }
+    let shared = shared.map(|(f, _)| f);
     let source = |i: usize| -> String {
         let c = &table.columns[i];
         match &c.path {
@@ -207,7 +219,7 @@ pub fn infer(table: &Table, opts: &Options) -> String {
     }
 
     // A wide table: its numeric columns become float fields through one pattern key.
-    let wide = wide_pattern(table, opts, &names, &fields, &stats);
+    let wide = wide_pattern(table, opts, &names, &fields, &stats, shared.as_ref());
     if let Some(w) = &wide {
         fields.retain(|(_, i, _, _)| !w.columns.contains(i) && !w.exclude.contains(i));
     }
@@ -217,10 +229,13 @@ pub fn infer(table: &Table, opts: &Options) -> String {
     for (key, i, ty, why) in &fields {
         let plain = table.columns[*i].path.is_none() && names[*i] == *key;
         let ty = toml_string(ty.as_str());
-        let value = if stats[*i].decimal_comma {
+        // A top-level format reads every numeric field (`shared_format`).
+        let own_format = stats[*i].format.as_ref().filter(|_| shared.is_none());
+        let value = if let Some(f) = own_format {
             format!(
-                "{{ {}, type = {ty}, number_format = {{ decimal = \",\" }} }}",
-                source(*i)
+                "{{ {}, type = {ty}, number_format = {} }}",
+                source(*i),
+                number_format_toml(f)
             )
         } else if plain {
             ty
@@ -310,9 +325,37 @@ pub fn infer(table: &Table, opts: &Options) -> String {
     out
 }
 
+/// The `number_format` written once at the top level, with the number of fields whose
+/// numbers need it: the first format of a numeric field that reads every numeric field's
+/// values as the field's own format does (`{ decimal = ",", group = ["."] }` also reads a
+/// column of plain decimal commas). `None` when no field needs one or no format fits all.
+fn shared_format(
+    table: &Table,
+    fields: &[Field],
+    stats: &[Stats],
+) -> Option<(NumberFormat, usize)> {
+    let numeric: Vec<usize> = fields
+        .iter()
+        .filter(|f| matches!(f.2, Ty::Integer | Ty::Float))
+        .map(|f| f.1)
+        .collect();
+    let formats: Vec<&NumberFormat> = numeric
+        .iter()
+        .filter_map(|&i| stats[i].format.as_ref())
+        .collect();
+    let fits = |f: &NumberFormat| {
+        numeric
+            .iter()
+            .all(|&i| reads_same(&table.columns[i].cells, stats[i].format.as_ref(), f))
+    };
+    let f = formats.iter().find(|f| fits(f))?;
+    Some(((*f).clone(), formats.len()))
+}
+
 /// `null_values` for the texts that are not numbers in mostly numeric field columns, unless
-/// a text is also a value of a tag or string field (which would lose it): those rows are
-/// rejected instead, and the line says so.
+/// a text is also a value of a tag, or of a string field and not null-like (`n/a`, `NULL`:
+/// no value there either): reading it as empty would lose it, so those rows are rejected
+/// instead, and the line says so.
 fn write_null_values(
     out: &mut String,
     table: &Table,
@@ -329,16 +372,29 @@ fn write_null_values(
     if nulls.is_empty() {
         return;
     }
-    let text_columns: Vec<usize> = tags
+    let tag_columns: Vec<usize> = tags.iter().map(|t| t.1).collect();
+    let string_columns: Vec<usize> = fields
         .iter()
-        .map(|t| t.1)
-        .chain(fields.iter().filter(|f| f.2 == Ty::Str).map(|f| f.1))
+        .filter(|f| f.2 == Ty::Str)
+        .map(|f| f.1)
         .collect();
-    let (kept, clash): (Vec<&str>, Vec<&str>) = nulls.into_iter().partition(|n| {
-        !text_columns
+    let holds = |columns: &[usize], n: &str| {
+        columns
             .iter()
             .any(|&c| table.columns[c].cells.iter().flatten().any(|(_, t)| t == n))
-    });
+    };
+    let in_tag = |n: &str| holds(&tag_columns, n);
+    let elsewhere = |n: &str| in_tag(n) || holds(&string_columns, n);
+    // A null-like text (`n/a`, `NULL`) means "no value" in a string field too; a tag value
+    // names a series, which reading it as empty would merge with another.
+    let (kept, clash): (Vec<&str>, Vec<&str>) = nulls
+        .into_iter()
+        .partition(|n| !elsewhere(n) || (is_null_like(n) && !in_tag(n)));
+    let also: Vec<String> = kept
+        .iter()
+        .filter(|n| elsewhere(n))
+        .map(|n| toml_string(n))
+        .collect();
     if !kept.is_empty() {
         let list: Vec<String> = std::iter::once("")
             .chain(kept.iter().copied())
@@ -348,6 +404,19 @@ fn write_null_values(
             out,
             "null_values = [{}]  # not numbers in numeric columns (see their fields): read as empty",
             list.join(", ")
+        );
+    }
+    if !also.is_empty() {
+        let _ = writeln!(
+            out,
+            "# {} also {} in string fields, where {} no value too (read as empty)",
+            also.join(", "),
+            if also.len() == 1 { "occurs" } else { "occur" },
+            if also.len() == 1 {
+                "it means"
+            } else {
+                "they mean"
+            },
         );
     }
     if !clash.is_empty() {
@@ -381,6 +450,7 @@ fn wide_pattern(
     names: &[String],
     fields: &[Field],
     stats: &[Stats],
+    shared: Option<&NumberFormat>,
 ) -> Option<Wide> {
     if opts.format != crate::Format::Csv || !table.iterations.is_empty() {
         return None;
@@ -388,7 +458,9 @@ fn wide_pattern(
     // The pattern names each entry like its column: a column drafted under another key
     // (renamed, not a valid key, `time`) stays an entry of its own.
     let own = |key: &str, i: usize| {
-        table.columns[i].path.is_none() && names[i] == key && !stats[i].decimal_comma
+        table.columns[i].path.is_none()
+            && names[i] == key
+            && (shared.is_some() || stats[i].format.is_none())
     };
     let columns: Vec<usize> = fields
         .iter()

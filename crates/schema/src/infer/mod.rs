@@ -9,15 +9,19 @@
 //! (`lpconvert_lp::value` for numbers, [`TimeParser`](crate::TimeParser) for timestamps, the name checks for
 //! tags), so the draft converts its sample without a rejected row: a column is an integer only
 //! if every value is one, a timestamp only if every row has one that parses, a tag only if
-//! every value can be written as a tag value. A few odd values (at most one in ten) do not
-//! decide: a numeric column with them is still a field, read with `number_format` when a
-//! decimal comma makes them numbers, else with them in `null_values`, and quoted in its
-//! comment; a time column with a few values of a second format gets a format list.
+//! every value can be written as a tag value. Null-like text (`n/a`, `-`, `NULL`) and a few
+//! odd values (at most one in ten) do not decide: a numeric column with them is still a
+//! field, read in the number format that reads most of its values (`number_format` for
+//! decimal commas and digit groups: top-level when one format reads every numeric field),
+//! the texts that are no number in any format in `null_values` and quoted in its comment;
+//! numbers in another format are never read as empty (their rows are rejected, and the
+//! comment says so). A time column with a few values of a second format gets a format list.
 
 mod column_stats;
 mod dialect;
 mod draft;
 mod names;
+mod numbers;
 #[cfg(test)]
 mod tests;
 mod timestamp;

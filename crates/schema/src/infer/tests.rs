@@ -323,3 +323,196 @@ fn a_wide_table_excludes_columns_without_values() {
     assert!(text.contains("# 58 numeric columns (s1 ... s60)"), "{text}");
     draft(&t, &opts("wide"));
 }
+
+/// The drafted field of `key`: its type and `number_format` (the top-level one applied).
+fn field(s: &Schema, key: &str) -> (crate::spec::FieldType, Option<crate::spec::NumberFormat>) {
+    let f = s
+        .fields
+        .iter()
+        .find(|f| f.key == key)
+        .unwrap_or_else(|| panic!("no field {key}"));
+    (f.ftype, f.number_format.clone())
+}
+
+fn comma(group: &[&str]) -> Option<crate::spec::NumberFormat> {
+    Some(crate::spec::NumberFormat {
+        decimal: ",".into(),
+        group: group.iter().map(|g| g.to_string()).collect(),
+    })
+}
+
+/// Rows of a weather export: decimal-comma temperatures, a humidity with `n/a`, a station.
+fn station_rows(n: usize) -> Vec<[String; 4]> {
+    (0..n)
+        .map(|i| {
+            [
+                ["Nord", "Süd"][i % 2].to_string(),
+                format!("{},{}", 8 + i % 13, i % 10),
+                if i % 9 == 4 {
+                    "n/a".into()
+                } else {
+                    (40 + i % 50).to_string()
+                },
+                ["-", "1007,5", "998,0", "1.012,25"][i % 4].to_string(),
+            ]
+        })
+        .collect()
+}
+
+fn table_of(rows: &[[String; 4]], names: &[&str]) -> Table {
+    let r: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let r: Vec<&[&str]> = r.iter().map(Vec::as_slice).collect();
+    csv_table(&r, names)
+}
+
+#[test]
+fn decimal_commas_give_number_format_and_null_like_text_null_values() {
+    use crate::spec::FieldType;
+    let t = table_of(&station_rows(40), &["station", "temp", "hum", "hpa"]);
+    let text = infer(&t, &opts("w"));
+    let s = draft(&t, &opts("w"));
+    // `1.012,25` needs `.` groups, which also read `21,5`: one top-level format.
+    assert!(
+        text.contains("number_format = { decimal = \",\", group = [\".\"] }  #"),
+        "{text}"
+    );
+    assert_eq!(
+        field(&s, "temp"),
+        (FieldType::Float, comma(&["."])),
+        "{text}"
+    );
+    assert_eq!(
+        field(&s, "hpa"),
+        (FieldType::Float, comma(&["."])),
+        "{text}"
+    );
+    assert_eq!(
+        field(&s, "hum"),
+        (FieldType::Integer, comma(&["."])),
+        "{text}"
+    );
+    assert_eq!(s.tags.len(), 1, "{text}");
+    assert_eq!(s.null_values, vec!["", "-", "n/a"], "{text}");
+    assert!(
+        text.contains("\"n/a\" (4)"),
+        "the odd values are quoted: {text}"
+    );
+    assert!(text.contains("\"-\" (10)"), "{text}");
+}
+
+#[test]
+fn a_comma_column_beside_a_point_column_gets_its_own_number_format() {
+    use crate::spec::FieldType;
+    let rows: Vec<[String; 4]> = station_rows(40)
+        .into_iter()
+        .enumerate()
+        .map(|(i, [a, b, c, _])| [a, b, c, format!("{}.{}", i % 7, i % 3)])
+        .collect();
+    let t = table_of(&rows, &["station", "temp", "hum", "wind"]);
+    let text = infer(&t, &opts("w"));
+    let s = draft(&t, &opts("w"));
+    assert!(
+        !text.contains("\nnumber_format"),
+        "no top-level format: {text}"
+    );
+    assert_eq!(field(&s, "temp"), (FieldType::Float, comma(&[])), "{text}");
+    assert_eq!(field(&s, "wind"), (FieldType::Float, None), "{text}");
+    assert_eq!(field(&s, "hum"), (FieldType::Integer, None), "{text}");
+}
+
+#[test]
+fn numbers_in_another_format_are_never_read_as_empty() {
+    // 1 value in 20 with a decimal comma among decimal points: no format reads both; those
+    // rows are rejected, never put in null_values.
+    let rows: Vec<[String; 4]> = (0..40)
+        .map(|i| {
+            let t = format!("{}.{}", 10 + i % 9, i % 10);
+            let t = if i % 20 == 3 { t.replace('.', ",") } else { t };
+            ["a".into(), t, "NA".into(), "1".into()]
+        })
+        .collect();
+    let t = table_of(&rows, &["s", "temp", "x", "y"]);
+    let text = infer(&t, &opts("m"));
+    let s = draft(&t, &opts("m"));
+    assert_eq!(field(&s, "temp").0, crate::spec::FieldType::Float, "{text}");
+    assert!(
+        s.null_values.iter().all(|n| !n.contains(',')),
+        "{:?}\n{text}",
+        s.null_values
+    );
+    assert!(
+        text.contains("2 are not: \"13,3\" (1), \"15,3\" (1), written with a decimal comma"),
+        "{text}"
+    );
+    assert!(text.contains("those rows are rejected"), "{text}");
+    // `1,234` may be a thousand: never read as empty either.
+    let t = csv_table(&[&["1,234"], &["5"], &["6"]], &["n"]);
+    let text = infer(&t, &opts("k"));
+    assert!(!text.contains("null_values"), "{text}");
+    // A column of null-like text only is no number.
+    let t = csv_table(&[&["n/a"], &["-"]], &["n"]);
+    assert!(infer(&t, &opts("k")).contains("n = \"string\""));
+}
+
+#[test]
+fn null_like_text_is_set_aside_before_the_share_of_odd_values() {
+    // Half the cells `n/a`: still an integer column.
+    let rows: Vec<[String; 4]> = (0..40)
+        .map(|i| {
+            let v = if i % 2 == 0 {
+                "n/a".into()
+            } else {
+                i.to_string()
+            };
+            ["a".into(), v, "null".into(), "x".into()]
+        })
+        .collect();
+    let t = table_of(&rows, &["s", "v", "w", "z"]);
+    let text = infer(&t, &opts("n"));
+    let s = draft(&t, &opts("n"));
+    assert_eq!(field(&s, "v").0, crate::spec::FieldType::Integer, "{text}");
+    assert!(s.null_values.contains(&"n/a".to_string()), "{text}");
+    // Other text is odd: more than one value in ten makes the column text.
+    let rows: Vec<[String; 4]> = (0..40)
+        .map(|i| {
+            let v = if i % 4 == 0 {
+                "err".into()
+            } else {
+                i.to_string()
+            };
+            ["a".into(), v, "1".into(), "x".into()]
+        })
+        .collect();
+    let t = table_of(&rows, &["s", "v", "w", "z"]);
+    let s = draft(&t, &opts("n"));
+    assert_eq!(field(&s, "v").0, crate::spec::FieldType::String);
+}
+
+#[test]
+fn a_null_like_text_of_a_tag_is_not_read_as_empty() {
+    // `NA` names a region (a tag) and is a missing reading in `v`: reading it as empty
+    // would drop the tag, so it stays out of null_values (those `v` rows are rejected).
+    let rows: Vec<[String; 4]> = (0..40)
+        .map(|i| {
+            let v = if i % 10 == 0 {
+                "NA".into()
+            } else {
+                i.to_string()
+            };
+            let note = if i % 7 == 0 { "NULL" } else { "ok" };
+            [["EU", "NA"][i % 2].into(), v, note.into(), format!("t{i}")]
+        })
+        .collect();
+    let t = table_of(&rows, &["region", "v", "w", "note"]);
+    let text = infer(&t, &opts("n"));
+    let s = draft(&t, &opts("n"));
+    assert_eq!(field(&s, "v").0, crate::spec::FieldType::Integer, "{text}");
+    assert!(!s.null_values.contains(&"NA".to_string()), "{text}");
+    assert!(
+        text.contains("rows with it in a numeric column are rejected"),
+        "{text}"
+    );
+}
