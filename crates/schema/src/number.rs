@@ -137,8 +137,11 @@ fn read_separators(text: &[u8], f: &NumberFormat, out: &mut Vec<u8>) -> Result<(
         return Err(fail());
     }
     let mut frac_digits = 0;
+    // A `.` that is not a group separator is a decimal point too: a column written mostly
+    // with decimal commas and sometimes with points reads exactly, whichever each value uses.
+    let point_too = f.decimal != "." && !f.group.iter().any(|g| g == ".");
     if let Some(&(_, c)) = chars.peek() {
-        if is(c, &f.decimal) {
+        if is(c, &f.decimal) || (point_too && c == '.') {
             out.push(b'.');
             chars.next();
             while let Some(&(_, c)) = chars.peek() {
@@ -327,6 +330,26 @@ mod tests {
         }
         let rounded = NumberRule::of(FieldType::Integer, Some(&f), FromFloat::Round).unwrap();
         assert_eq!(apply(&rounded, "1.234,5").unwrap(), "1235");
+    }
+
+    #[test]
+    fn a_point_is_a_decimal_point_too_when_it_is_no_group_separator() {
+        let f = NumberFormat {
+            decimal: ",".into(),
+            group: vec![" ".into()],
+        };
+        let r = NumberRule::of(FieldType::Float, Some(&f), FromFloat::Reject).unwrap();
+        for (t, want) in [
+            ("21,5", "21.5"),
+            ("21.5", "21.5"),
+            ("-0.25", "-0.25"),
+            ("1 234.5", "1234.5"),
+        ] {
+            assert_eq!(apply(&r, t).unwrap(), want, "{t}");
+        }
+        for bad in ["1.2,5", "1,2.5", "1.2.3", "."] {
+            assert!(apply(&r, bad).is_err(), "{bad}");
+        }
     }
 
     /// Go's `strconv.FormatFloat(v, 'f', -1, 64)` for these values (csv2lp's output).

@@ -194,8 +194,21 @@ pub(super) fn numeric(vals: &[&Cell], empty_note: &str) -> Option<Numeric> {
         read(*k, t, chosen).is_none_or(|r| write_integer(&mut Vec::new(), &r).is_ok())
     });
     let ty = if whole { Ty::Integer } else { Ty::Float };
+    // A decimal comma format without `.` groups reads decimal points too: say how many use each.
+    let points = match chosen {
+        Some(f) if f.decimal == "," && !f.group.iter().any(|g| g == ".") => rest
+            .iter()
+            .filter(|(k, t)| *k == Kind::Text && t.contains('.'))
+            .count(),
+        _ => 0,
+    };
     let written = match chosen {
         None if other_format.is_empty() => String::new(),
+        f if points > 0 => format!(
+            " written with {} ({} with a decimal point)",
+            describe(f),
+            points
+        ),
         f => format!(" written with {}", describe(f)),
     };
     let read_with = match chosen {
