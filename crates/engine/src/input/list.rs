@@ -146,6 +146,10 @@ pub fn list_inputs(
         for entry in split_list(&text, from.nul) {
             let path = std::str::from_utf8(entry)
                 .map_err(|_| ListError::NotUtf8(String::from_utf8_lossy(entry).into_owned()))?;
+            // The list read from stdin cannot name stdin: it is spent (would read as empty).
+            if is_stdin(from.path) && is_stdin(path) {
+                return Err(ListError::StdinTwice);
+            }
             add(path, false, accept, &mut out)?;
         }
         if out.paths.len() == before {

@@ -159,6 +159,20 @@ fn files_from_reads_lines_or_nul_separated_paths_and_duplicates_stay() {
     )
     .unwrap_err();
     assert!(matches!(err, ListError::StdinTwice));
+    // Nor may the list read from stdin name stdin (it would read as an empty input).
+    let err = list(
+        &[],
+        Some(FilesFrom {
+            path: "-",
+            nul: false,
+        }),
+        Accept::Data,
+        b"a.csv
+-
+",
+    )
+    .unwrap_err();
+    assert!(matches!(err, ListError::StdinTwice));
     assert_eq!(list(&[], None, Accept::Data, b"").unwrap().paths, ["-"]);
 }
 
