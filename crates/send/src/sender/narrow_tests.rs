@@ -352,3 +352,23 @@ fn a_redirect_while_narrowing_stops_with_no_line_counted_twice() {
     // The first half was stored; the second was not answered (pending, not refused).
     assert_eq!((o.acked, o.refused_count()), (50, 0), "{o:?}");
 }
+
+#[test]
+fn a_retention_policy_that_does_not_exist_stops_at_once_naming_rp() {
+    // InfluxDB 1.x answers 500 for it: retried, it failed the same for --max-retry-time.
+    let server = scripted(|_, _| {
+        (
+            500,
+            r#"{"error":"retention policy not found: nope"}"#.into(),
+        )
+    });
+    let o = send_to(&server, &batch(10, &[]));
+    match o.failure {
+        Some(Failure::Fatal {
+            status: 500,
+            message,
+        }) => assert!(message.contains("--rp"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(*server.seen.lock().unwrap(), 1);
+}
