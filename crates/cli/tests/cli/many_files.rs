@@ -358,3 +358,20 @@ fn replay_of_more_files_than_descriptors_holds_few_open() {
     assert_exit(&out, 0);
     assert!(stderr(&out).contains("300 lines read"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_link_to_a_directory_inside_a_directory_input_is_named_as_not_read() {
+    let dir = TempDir::new("many-linkdir");
+    write_in(&dir, "s.toml", SCHEMA);
+    small_files(&dir, "d", 2, 1);
+    small_files(&dir, "other", 2, 1);
+    std::os::unix::fs::symlink(dir.join("other"), dir.join("d/more")).unwrap();
+    let out = convert(&dir, &["d"]);
+    assert_exit(&out, 0);
+    assert_eq!(stdout(&out).lines().count(), 2);
+    assert!(
+        stderr(&out).contains("d/more: not read (a link to a directory is not followed"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -76,6 +76,10 @@ pub struct Listing {
     pub paths: Vec<String>,
     /// Files found in directories whose names the format does not accept (not read).
     pub skipped: u64,
+    /// What directories hold but is not read although it may hold data: links to directories
+    /// (not followed), and entries with an accepted name that are no file (a FIFO, a socket,
+    /// a dangling link).
+    pub unread: Vec<String>,
 }
 
 /// Why the inputs cannot be listed.
@@ -234,9 +238,10 @@ fn add(arg: &str, globs: bool, accept: Accept, out: &mut Listing) -> Result<(), 
 }
 
 /// Adds the files below `dir` that `accept` takes, in byte order of their paths; counts the
-/// others.
+/// others, and names what may hold data but is not read.
 fn directory(dir: &str, accept: Accept, out: &mut Listing) -> Result<(), ListError> {
     let mut found = Vec::new();
+    let unread_before = out.unread.len();
     for entry in walkdir::WalkDir::new(dir).min_depth(1) {
         let entry = entry.map_err(|e| {
             let path = e
@@ -252,10 +257,15 @@ fn directory(dir: &str, accept: Accept, out: &mut Listing) -> Result<(), ListErr
         let kind = entry.file_type();
         // A link is read when it leads to a file; links to directories are not followed.
         let file = kind.is_file() || (kind.is_symlink() && entry.path().is_file());
+        let name = entry.file_name().to_string_lossy();
         if !file {
+            let linked_dir = kind.is_symlink() && entry.path().is_dir();
+            if linked_dir || (!kind.is_dir() && accept.accepts(&name)) {
+                let path = entry.path().to_string_lossy().into_owned();
+                out.unread.push(path);
+            }
             continue;
         }
-        let name = entry.file_name().to_string_lossy();
         if !accept.accepts(&name) {
             out.skipped += 1;
             continue;
@@ -270,6 +280,7 @@ fn directory(dir: &str, accept: Accept, out: &mut Listing) -> Result<(), ListErr
     }
     found.sort_unstable();
     out.paths.extend(found);
+    out.unread[unread_before..].sort_unstable();
     Ok(())
 }
 

@@ -183,3 +183,30 @@ fn names_accepted_per_format() {
     assert!(Accept::LineProtocol.accepts("x.lp.gz") && !Accept::LineProtocol.accepts("x.csv"));
     assert!(!Accept::Data.accepts("x.gz") && !Accept::Data.accepts("README"));
 }
+
+#[test]
+fn what_a_directory_holds_but_is_not_read_is_named() {
+    // Links to directories are not followed, and a FIFO or a dangling link with a data name
+    // is no file: each is named, so that no file is left out unsaid.
+    let dir = temp("unread");
+    touch(&dir, "a.csv");
+    touch(&dir, "elsewhere/b.csv");
+    fs::create_dir_all(dir.join("in")).unwrap();
+    std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("in/linked")).unwrap();
+    std::os::unix::fs::symlink(dir.join("nowhere.csv"), dir.join("in/dangling.csv")).unwrap();
+    std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("in/dangling.txt")).unwrap();
+    touch(&dir, "in/c.csv");
+    let got = list(
+        &[dir.join("in").display().to_string()],
+        None,
+        Accept::Csv,
+        b"",
+    )
+    .unwrap();
+    assert_eq!(rel(&dir, &got.paths), ["in/c.csv"]);
+    assert_eq!(
+        rel(&dir, &got.unread),
+        ["in/dangling.csv", "in/linked"],
+        "{got:?}"
+    );
+}
