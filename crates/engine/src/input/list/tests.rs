@@ -210,3 +210,31 @@ fn what_a_directory_holds_but_is_not_read_is_named() {
         "{got:?}"
     );
 }
+
+#[test]
+fn a_glob_does_not_go_through_links_to_directories() {
+    // `**` followed a link back up the tree: the one file matched 41 times (until ELOOP),
+    // and its rows were converted 41 times.
+    let dir = temp("globlink");
+    touch(&dir, "d/sub/a.csv");
+    touch(&dir, "elsewhere/b.csv");
+    std::os::unix::fs::symlink("..", dir.join("d/sub/up")).unwrap();
+    // Two links up: the glob crate's walk of `**` took 2^40 steps.
+    std::os::unix::fs::symlink("..", dir.join("d/sub/up2")).unwrap();
+    std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("d/other")).unwrap();
+    std::os::unix::fs::symlink(dir.join("d/sub/a.csv"), dir.join("d/file-link.csv")).unwrap();
+    for pattern in ["d/**/*.csv", "d/*/*.csv", "d/**/a.csv"] {
+        let pattern = format!("{}/{pattern}", dir.display());
+        let got = list(std::slice::from_ref(&pattern), None, Accept::Data, b"").unwrap();
+        let want: &[&str] = match pattern.ends_with("/a.csv") {
+            true => &["d/sub/a.csv"],
+            false if pattern.contains("**") => &["d/file-link.csv", "d/sub/a.csv"],
+            false => &["d/sub/a.csv"],
+        };
+        assert_eq!(rel(&dir, &got.paths), want, "{pattern}");
+    }
+    // A link given as the glob's own directory is where the glob starts: followed.
+    let pattern = format!("{}/d/other/*.csv", dir.display());
+    let got = list(std::slice::from_ref(&pattern), None, Accept::Data, b"").unwrap();
+    assert_eq!(rel(&dir, &got.paths), ["d/other/b.csv"]);
+}
