@@ -161,6 +161,18 @@ pub fn list(
         .as_deref()
         .map(|path| input::list::FilesFrom { path, nul: l.null });
     let listing = input::list::list_inputs(args, from, accept, &mut io::stdin().lock())?;
+    // Said even without -v: these may hold data the run does not read.
+    for path in listing.unread.iter().take(5) {
+        note!(
+            "lpconvert: {path}: not read (a link to a directory is not followed; a FIFO, socket or dangling link is no file): name it as an input to read it"
+        );
+    }
+    if listing.unread.len() > 5 {
+        note!(
+            "lpconvert: ... and {} more entries of the directories given not read",
+            thousands(listing.unread.len() as u64 - 5)
+        );
+    }
     if l.verbose {
         note!(
             "lpconvert: {} inputs listed; {} files in the directories given left out (not named {})",

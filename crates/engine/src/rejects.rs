@@ -188,7 +188,10 @@ impl<S: RejectsStore> RejectsFile<S> {
             None => {
                 let mut n = self.groups.len() + 1;
                 let mut path = self.group_path(n, r.file, read_as);
-                while !self.store.is_free(&path) && n < self.groups.len() + 100 {
+                // A name taken by the store's files or by one of ours (an earlier file moved
+                // past a taken name) is passed over.
+                let ours = |p: &Path| self.groups.iter().any(|g| g.path == p);
+                while (!self.store.is_free(&path) || ours(&path)) && n < self.groups.len() + 100 {
                     n += 1;
                     path = self.group_path(n, r.file, read_as);
                 }

@@ -31,6 +31,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Most inputs read to their end whose change check (and open file) waits for the end of the
+/// run; past it the oldest is checked at once.
+const MAX_WATCHED: usize = 32;
+
 /// Everything `lpconvert replay` was asked to do.
 #[derive(Debug, Clone)]
 pub struct ReplayConfig {
@@ -224,7 +228,7 @@ pub fn run(
     let mut read_error: Option<ReplayError> = None;
     // Files read to the end, checked once their lines were answered: a file changed after its
     // last read (appended to, rewritten) is not what was sent.
-    let mut watches: Vec<(usize, crate::input::Watch)> = Vec::new();
+    let mut watches: Vec<(usize, crate::input::Watch)> = Vec::with_capacity(MAX_WATCHED + 1);
     let mut collected: Option<Result<Collected, ReplayError>> = None;
     let mut spawn_error: Option<io::Error> = None;
     let cancelled = || {
@@ -365,6 +369,19 @@ pub fn run(
                     }
                     Ok(None) => {
                         watches.extend(reader.take_watch().map(|w| (i, w)));
+                        // Each watch holds its file open: past the bound, the oldest is
+                        // checked now and closed (its bytes were all read), so a run over
+                        // thousands of files stays within the descriptors it may open.
+                        if watches.len() > MAX_WATCHED {
+                            let (w, watch) = watches.remove(0);
+                            if let Err(error) = watch.check() {
+                                read_error = Some(ReplayError::Input {
+                                    input: names[w].clone(),
+                                    error,
+                                });
+                                break 'inputs;
+                            }
+                        }
                         break;
                     }
                     Err(_) if cancelled() => {

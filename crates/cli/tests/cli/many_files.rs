@@ -332,3 +332,46 @@ fn a_wrong_quote_parity_cut_in_one_file_is_cut_again_and_the_next_files_follow()
         assert!(stdout(&out) == first, "stdin, --chunk-size {chunk}");
     }
 }
+
+#[test]
+fn replay_of_more_files_than_descriptors_holds_few_open() {
+    // Each file read to its end used to stay open until the run ended (to check it had not
+    // changed): 300 files under `ulimit -n 64` failed with "Too many open files".
+    let dir = TempDir::new("many-replay-fds");
+    for i in 0..300 {
+        put(
+            &dir,
+            &format!("lp/f{i:04}.lp"),
+            format!("m v={i}i {}\n", 1_600_000_000_000_000_000u64 + i),
+        );
+    }
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 64; exec '{}' replay --url http://127.0.0.1:9 --db x --dry-run lp",
+            crate::support::BIN
+        ))
+        .current_dir(&*dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    assert!(stderr(&out).contains("300 lines read"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_link_to_a_directory_inside_a_directory_input_is_named_as_not_read() {
+    let dir = TempDir::new("many-linkdir");
+    write_in(&dir, "s.toml", SCHEMA);
+    small_files(&dir, "d", 2, 1);
+    small_files(&dir, "other", 2, 1);
+    std::os::unix::fs::symlink(dir.join("other"), dir.join("d/more")).unwrap();
+    let out = convert(&dir, &["d"]);
+    assert_exit(&out, 0);
+    assert_eq!(stdout(&out).lines().count(), 2);
+    assert!(
+        stderr(&out).contains("d/more: not read (a link to a directory is not followed"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -298,3 +298,33 @@ fn annotated_csv_rows_without_a_value_are_kept_after_their_tables_annotations() 
     assert_exit(&out, 0);
     assert_stderr_has(&out, "1 rows read, 0 lines written");
 }
+
+#[test]
+fn a_further_rejects_file_moved_past_the_skipped_file_is_not_taken_twice() {
+    // --skipped takes rj.csv.2.csv, so the second header's rejects go to rj.csv.3.csv; the
+    // third header's must not go there too (was: "rj.csv.3.csv.partial is being written by
+    // another run", exit 2).
+    let d = schema_and_csv("skipped_numbering", CSV_SCHEMA, "host,a,b\nx,bad,\n");
+    write_in(&d, "b.csv", "b,a,host\n1,bad,q\n");
+    write_in(&d, "c.csv", "a,b,host\nbad,1,r\n");
+    let out = convert_in(
+        &d,
+        &[
+            "a.csv",
+            "b.csv",
+            "c.csv",
+            "--rejects",
+            "rj.csv",
+            "--skipped",
+            "rj.csv.2.csv",
+        ],
+    );
+    assert_exit(&out, 3);
+    assert_eq!(read(&d, "rj.csv"), "host,a,b\nx,bad,\n");
+    assert_eq!(read(&d, "rj.csv.3.csv"), "b,a,host\n1,bad,q\n");
+    assert_eq!(read(&d, "rj.csv.4.csv"), "a,b,host\nbad,1,r\n");
+    assert_stderr_has(
+        &out,
+        "rejected rows are in rj.csv, rj.csv.3.csv, rj.csv.4.csv",
+    );
+}

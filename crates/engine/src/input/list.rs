@@ -76,6 +76,10 @@ pub struct Listing {
     pub paths: Vec<String>,
     /// Files found in directories whose names the format does not accept (not read).
     pub skipped: u64,
+    /// What directories hold but is not read although it may hold data: links to directories
+    /// (not followed), and entries with an accepted name that are no file (a FIFO, a socket,
+    /// a dangling link).
+    pub unread: Vec<String>,
 }
 
 /// Why the inputs cannot be listed.
@@ -146,6 +150,10 @@ pub fn list_inputs(
         for entry in split_list(&text, from.nul) {
             let path = std::str::from_utf8(entry)
                 .map_err(|_| ListError::NotUtf8(String::from_utf8_lossy(entry).into_owned()))?;
+            // The list read from stdin cannot name stdin: it is spent (would read as empty).
+            if is_stdin(from.path) && is_stdin(path) {
+                return Err(ListError::StdinTwice);
+            }
             add(path, false, accept, &mut out)?;
         }
         if out.paths.len() == before {
@@ -201,26 +209,7 @@ fn add(arg: &str, globs: bool, accept: Accept, out: &mut Listing) -> Result<(), 
             return Ok(());
         }
     }
-    let options = glob::MatchOptions {
-        case_sensitive: true,
-        require_literal_separator: true,
-        require_literal_leading_dot: true,
-    };
-    let matches = glob::glob_with(arg, options).map_err(|e| ListError::Pattern {
-        pattern: arg.to_owned(),
-        message: e.msg.to_owned(),
-    })?;
-    let mut found = Vec::new();
-    for m in matches {
-        let path = m.map_err(|e| ListError::Read {
-            path: e.path().display().to_string(),
-            error: io::Error::new(e.error().kind(), e.error().to_string()),
-        })?;
-        // A glob names files; directories it matches are not expanded.
-        if path.is_file() {
-            found.push(utf8(path)?);
-        }
-    }
+    let mut found = glob_files(arg)?;
     if found.is_empty() {
         return Err(ListError::NoMatch(arg.to_owned()));
     }
@@ -229,10 +218,73 @@ fn add(arg: &str, globs: bool, accept: Accept, out: &mut Listing) -> Result<(), 
     Ok(())
 }
 
+/// The files `pattern` matches. The tree below the pattern's literal directory is walked
+/// as a directory given is (links to files followed, links to directories not: `**` through
+/// a link back up the tree would match the same files again and again, exponentially with
+/// two such links), as deep as the pattern reaches, and each file's path matched whole.
+fn glob_files(pattern: &str) -> Result<Vec<String>, ListError> {
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
+    let compiled = glob::Pattern::new(pattern).map_err(|e| ListError::Pattern {
+        pattern: pattern.to_owned(),
+        message: e.msg.to_owned(),
+    })?;
+    let wild =
+        |c: &std::path::Component<'_>| c.as_os_str().to_string_lossy().contains(['*', '?', '[']);
+    let parts: Vec<_> = Path::new(pattern).components().collect();
+    let literal = parts.iter().take_while(|c| !wild(c)).count();
+    let base: std::path::PathBuf = parts[..literal].iter().collect();
+    let depth = match parts[literal..].iter().any(|c| c.as_os_str() == "**") {
+        true => usize::MAX,
+        false => parts.len() - literal,
+    };
+    // A pattern with no directory (`*.csv`) is walked from `.`, its matches named without it.
+    let (root, strip) = match base.as_os_str().is_empty() {
+        true => (Path::new(".").to_path_buf(), true),
+        false => (base, false),
+    };
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(&root).min_depth(1).max_depth(depth) {
+        let entry = match entry {
+            Ok(e) => e,
+            // The pattern's own directory missing: nothing matches.
+            Err(e) if e.depth() == 0 => break,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map_or_else(|| pattern.to_owned(), |p| p.display().to_string());
+                return Err(ListError::Read {
+                    path,
+                    error: e
+                        .into_io_error()
+                        .unwrap_or_else(|| io::Error::other("a directory loop")),
+                });
+            }
+        };
+        let kind = entry.file_type();
+        let file = kind.is_file() || (kind.is_symlink() && entry.path().is_file());
+        if !file {
+            continue;
+        }
+        let path = match strip {
+            true => entry.path().strip_prefix(".").unwrap_or(entry.path()),
+            false => entry.path(),
+        };
+        if compiled.matches_path_with(path, options) {
+            found.push(utf8(path.to_path_buf())?);
+        }
+    }
+    Ok(found)
+}
+
 /// Adds the files below `dir` that `accept` takes, in byte order of their paths; counts the
-/// others.
+/// others, and names what may hold data but is not read.
 fn directory(dir: &str, accept: Accept, out: &mut Listing) -> Result<(), ListError> {
     let mut found = Vec::new();
+    let unread_before = out.unread.len();
     for entry in walkdir::WalkDir::new(dir).min_depth(1) {
         let entry = entry.map_err(|e| {
             let path = e
@@ -248,10 +300,15 @@ fn directory(dir: &str, accept: Accept, out: &mut Listing) -> Result<(), ListErr
         let kind = entry.file_type();
         // A link is read when it leads to a file; links to directories are not followed.
         let file = kind.is_file() || (kind.is_symlink() && entry.path().is_file());
+        let name = entry.file_name().to_string_lossy();
         if !file {
+            let linked_dir = kind.is_symlink() && entry.path().is_dir();
+            if linked_dir || (!kind.is_dir() && accept.accepts(&name)) {
+                let path = entry.path().to_string_lossy().into_owned();
+                out.unread.push(path);
+            }
             continue;
         }
-        let name = entry.file_name().to_string_lossy();
         if !accept.accepts(&name) {
             out.skipped += 1;
             continue;
@@ -266,6 +323,7 @@ fn directory(dir: &str, accept: Accept, out: &mut Listing) -> Result<(), ListErr
     }
     found.sort_unstable();
     out.paths.extend(found);
+    out.unread[unread_before..].sort_unstable();
     Ok(())
 }
 

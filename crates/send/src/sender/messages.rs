@@ -3,9 +3,18 @@
 
 use crate::dialect::{escape_text, redact_url, suggested_base, Api};
 
-/// The message of a 400 that refuses no line but says a setting is wrong: plain HTTP to Go's
-/// HTTPS server (InfluxDB with TLS), or InfluxDB 1.x written without a database.
+/// The message of an answer that refuses no line but says a setting is wrong: a 400 for plain
+/// HTTP to Go's HTTPS server (InfluxDB with TLS), or InfluxDB 1.x written without a database;
+/// InfluxDB 1.x's 500 for a retention policy it does not have.
 pub(super) fn wrong_setting(api: Api, status: u16, body: &str) -> Option<String> {
+    // InfluxDB 1.x answers a write to a retention policy it does not have with a 500, which
+    // no retry can mend.
+    if api == Api::V1 && status == 500 && body.contains("retention policy not found") {
+        return Some(format!(
+            "HTTP 500: the database has no such retention policy (the server said: {}): fix --rp, or create it (CREATE RETENTION POLICY)",
+            one_line(body)
+        ));
+    }
     if status != 400 {
         return None;
     }

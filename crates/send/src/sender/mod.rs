@@ -233,8 +233,9 @@ fn send_part(
                         send_halves(ctx, batch, lines, first, sending);
                         return;
                     }
-                    // A 400 that refuses no line: a setting is wrong.
-                    Action::Refused if setting.is_some() => {
+                    // A 400 that refuses no line (or a 500 no retry mends): a setting is
+                    // wrong.
+                    Action::Refused | Action::Retry(_) if setting.is_some() => {
                         ctx.stop.store(true, Ordering::Relaxed);
                         sending.outcome.failure = Some(Failure::Fatal {
                             status: resp.status,

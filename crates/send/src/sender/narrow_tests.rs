@@ -246,3 +246,129 @@ fn a_write_without_a_database_stops_the_run_naming_db() {
     }
     assert_eq!(server.requests(), 1);
 }
+
+/// Answers request `n` (0-based) of `lines` lines as `answer` says.
+struct Scripted {
+    answer: fn(usize, usize) -> (u16, String),
+    seen: Mutex<usize>,
+}
+
+impl Transport for Scripted {
+    fn send(&self, request: &Request<'_>) -> Result<Response, TransportError> {
+        let n = {
+            let mut seen = self.seen.lock().unwrap();
+            *seen += 1;
+            *seen - 1
+        };
+        let lines = request.body.iter().filter(|&&b| b == b'\n').count();
+        let (status, body) = (self.answer)(n, lines);
+        Ok(Response {
+            status,
+            retry_after: None,
+            location: (status == 307).then(|| "http://elsewhere/write".to_owned()),
+            body,
+        })
+    }
+}
+
+fn scripted(answer: fn(usize, usize) -> (u16, String)) -> Scripted {
+    Scripted {
+        answer,
+        seen: Mutex::new(0),
+    }
+}
+
+fn send_to(server: &Scripted, batch: &Batch) -> Outcome {
+    let policy = RetryPolicy {
+        initial: Duration::from_millis(1),
+        ..RetryPolicy::default()
+    };
+    let stop = AtomicBool::new(false);
+    let live = LiveCounters::default();
+    let ctx = SendContext {
+        transport: server,
+        clock: &SystemClock,
+        url: "http://h/write?db=d",
+        authorization: None,
+        api: Api::V1,
+        gzip: false,
+        policy: &policy,
+        stop: &stop,
+        live: &live,
+        narrow_limit: NARROW_REQUESTS,
+    };
+    send_batch(
+        &ctx,
+        batch,
+        &mut RequestStats::default(),
+        &mut Jitter::new(1),
+    )
+}
+
+#[test]
+fn a_server_that_drops_more_than_it_was_sent_refuses_each_line_once_within_the_bound() {
+    let server = scripted(|_, _| {
+        (
+            400,
+            r#"{"error":"partial write: points beyond retention policy dropped=99999"}"#.into(),
+        )
+    });
+    let b = batch(1000, &[]);
+    let o = send_to(&server, &b);
+    assert!(o.failure.is_none(), "{o:?}");
+    assert_eq!((o.acked, o.refused_count()), (0, 1000), "{o:?}");
+    assert!(*server.seen.lock().unwrap() <= 1 + NARROW_REQUESTS as usize);
+}
+
+#[test]
+fn a_server_that_stores_everything_on_the_re_send_acknowledges_every_line() {
+    let server = scripted(|n, _| match n {
+        0 => (
+            400,
+            r#"{"error":"partial write: field type conflict dropped=2"}"#.into(),
+        ),
+        _ => (204, String::new()),
+    });
+    let b = batch(100, &[]);
+    let o = send_to(&server, &b);
+    assert!(o.failure.is_none(), "{o:?}");
+    assert_eq!((o.acked, o.refused_count()), (100, 0), "{o:?}");
+    assert_eq!(*server.seen.lock().unwrap(), 3);
+}
+
+#[test]
+fn a_redirect_while_narrowing_stops_with_no_line_counted_twice() {
+    let server = scripted(|n, _| match n {
+        0 => (
+            400,
+            r#"{"error":"partial write: field type conflict dropped=1"}"#.into(),
+        ),
+        1 => (204, String::new()),
+        _ => (307, String::new()),
+    });
+    let b = batch(100, &[]);
+    let o = send_to(&server, &b);
+    assert!(matches!(o.failure, Some(Failure::Fatal { .. })), "{o:?}");
+    // The first half was stored; the second was not answered (pending, not refused).
+    assert_eq!((o.acked, o.refused_count()), (50, 0), "{o:?}");
+}
+
+#[test]
+fn a_retention_policy_that_does_not_exist_stops_at_once_naming_rp() {
+    // InfluxDB 1.x answers 500 for it: retried, it failed the same for --max-retry-time.
+    let server = scripted(|_, _| {
+        (
+            500,
+            r#"{"error":"retention policy not found: nope"}"#.into(),
+        )
+    });
+    let o = send_to(&server, &batch(10, &[]));
+    match o.failure {
+        Some(Failure::Fatal {
+            status: 500,
+            message,
+        }) => assert!(message.contains("--rp"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(*server.seen.lock().unwrap(), 1);
+}

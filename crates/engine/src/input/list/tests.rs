@@ -159,6 +159,20 @@ fn files_from_reads_lines_or_nul_separated_paths_and_duplicates_stay() {
     )
     .unwrap_err();
     assert!(matches!(err, ListError::StdinTwice));
+    // Nor may the list read from stdin name stdin (it would read as an empty input).
+    let err = list(
+        &[],
+        Some(FilesFrom {
+            path: "-",
+            nul: false,
+        }),
+        Accept::Data,
+        b"a.csv
+-
+",
+    )
+    .unwrap_err();
+    assert!(matches!(err, ListError::StdinTwice));
     assert_eq!(list(&[], None, Accept::Data, b"").unwrap().paths, ["-"]);
 }
 
@@ -168,4 +182,59 @@ fn names_accepted_per_format() {
     assert!(Accept::Ndjson.accepts("x.JSONL.gz") && !Accept::Ndjson.accepts("x.csv"));
     assert!(Accept::LineProtocol.accepts("x.lp.gz") && !Accept::LineProtocol.accepts("x.csv"));
     assert!(!Accept::Data.accepts("x.gz") && !Accept::Data.accepts("README"));
+}
+
+#[test]
+fn what_a_directory_holds_but_is_not_read_is_named() {
+    // Links to directories are not followed, and a FIFO or a dangling link with a data name
+    // is no file: each is named, so that no file is left out unsaid.
+    let dir = temp("unread");
+    touch(&dir, "a.csv");
+    touch(&dir, "elsewhere/b.csv");
+    fs::create_dir_all(dir.join("in")).unwrap();
+    std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("in/linked")).unwrap();
+    std::os::unix::fs::symlink(dir.join("nowhere.csv"), dir.join("in/dangling.csv")).unwrap();
+    std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("in/dangling.txt")).unwrap();
+    touch(&dir, "in/c.csv");
+    let got = list(
+        &[dir.join("in").display().to_string()],
+        None,
+        Accept::Csv,
+        b"",
+    )
+    .unwrap();
+    assert_eq!(rel(&dir, &got.paths), ["in/c.csv"]);
+    assert_eq!(
+        rel(&dir, &got.unread),
+        ["in/dangling.csv", "in/linked"],
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_glob_does_not_go_through_links_to_directories() {
+    // `**` followed a link back up the tree: the one file matched 41 times (until ELOOP),
+    // and its rows were converted 41 times.
+    let dir = temp("globlink");
+    touch(&dir, "d/sub/a.csv");
+    touch(&dir, "elsewhere/b.csv");
+    std::os::unix::fs::symlink("..", dir.join("d/sub/up")).unwrap();
+    // Two links up: the glob crate's walk of `**` took 2^40 steps.
+    std::os::unix::fs::symlink("..", dir.join("d/sub/up2")).unwrap();
+    std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("d/other")).unwrap();
+    std::os::unix::fs::symlink(dir.join("d/sub/a.csv"), dir.join("d/file-link.csv")).unwrap();
+    for pattern in ["d/**/*.csv", "d/*/*.csv", "d/**/a.csv"] {
+        let pattern = format!("{}/{pattern}", dir.display());
+        let got = list(std::slice::from_ref(&pattern), None, Accept::Data, b"").unwrap();
+        let want: &[&str] = match pattern.ends_with("/a.csv") {
+            true => &["d/sub/a.csv"],
+            false if pattern.contains("**") => &["d/file-link.csv", "d/sub/a.csv"],
+            false => &["d/sub/a.csv"],
+        };
+        assert_eq!(rel(&dir, &got.paths), want, "{pattern}");
+    }
+    // A link given as the glob's own directory is where the glob starts: followed.
+    let pattern = format!("{}/d/other/*.csv", dir.display());
+    let got = list(std::slice::from_ref(&pattern), None, Accept::Data, b"").unwrap();
+    assert_eq!(rel(&dir, &got.paths), ["d/other/b.csv"]);
 }
