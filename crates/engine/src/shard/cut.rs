@@ -95,7 +95,8 @@ fn well_formed_start(d: Dialect, data: &[u8], body: usize, at: usize) -> Option<
 
 /// Restricts a prepared input to what `take` gives this shard: `None` when that is nothing.
 /// A mapped body is cut to the records starting in the range (line numbers, columns and the
-/// byte count stay the file's); anything else is converted whole by its owner only.
+/// byte count stay the file's); a failure is every taking shard's; anything else is converted
+/// whole by its owner only.
 pub(crate) fn restrict(prepared: Prepared, take: Take) -> Option<Prepared> {
     let (lo, hi, owner) = match take {
         Take::Skip => return None,
@@ -119,6 +120,8 @@ pub(crate) fn restrict(prepared: Prepared, take: Take) -> Option<Prepared> {
                 feed: Feed::Mapped(start),
             })
         }
+        // A shard that cannot open or read its range says so: its records would be lost.
+        failed @ Prepared::Failed(_) => Some(failed),
         other => owner.then_some(other),
     }
 }
