@@ -127,6 +127,12 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
                 head.count
             );
         }
+        if v.get("dry_run") != first.get("dry_run") {
+            bail!(
+                "{name} and {first_name}: one is a --dry-run (nothing sent), the other not: \
+                 merge the reports of one job"
+            );
+        }
         if s.index == 0 || s.index > s.count {
             bail!("{name}: shard {}/{} is out of range", s.index, s.count);
         }
@@ -156,7 +162,8 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
         );
     }
     let values: Vec<&Value> = reports.iter().map(|(_, v)| v).collect();
-    let mut out = sum_counts(&values);
+    let mut out = sum_counts(&values)
+        .ok_or_else(|| anyhow::anyhow!("the reports' counts overflow: they are not reports"))?;
     let started = values
         .iter()
         .filter_map(|v| v["started_unix_ms"].as_u64())
@@ -192,7 +199,7 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
     if head.command == "replay" {
         let lines = per_s(&out, "lines_acknowledged");
         out.insert("lines_per_s".into(), lines.into());
-        merge_latency(&values, &mut out)?;
+        merge_latency(reports, &mut out)?;
     } else {
         out.insert("rows_per_s".into(), rows.into());
     }
@@ -200,8 +207,8 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
 }
 
 /// The integer fields of `values` summed (nested objects too, e.g. status counts and a
-/// replay's conversion); other fields are left out.
-fn sum_counts(values: &[&Value]) -> Map<String, Value> {
+/// replay's conversion); other fields are left out. `None` when a sum overflows.
+fn sum_counts(values: &[&Value]) -> Option<Map<String, Value>> {
     let mut out = Map::new();
     for v in values {
         let Some(obj) = v.as_object() else { continue };
@@ -212,25 +219,39 @@ fn sum_counts(values: &[&Value]) -> Map<String, Value> {
             match x {
                 Value::Number(n) if n.is_u64() => {
                     let sum = out.get(k).and_then(Value::as_u64).unwrap_or(0);
-                    out.insert(k.clone(), (sum + n.as_u64().unwrap_or(0)).into());
+                    out.insert(k.clone(), sum.checked_add(n.as_u64()?)?.into());
                 }
                 Value::Object(_) => {
                     let prev = out.remove(k).unwrap_or(Value::Object(Map::new()));
-                    out.insert(k.clone(), Value::Object(sum_counts(&[&prev, x])));
+                    out.insert(k.clone(), Value::Object(sum_counts(&[&prev, x])?));
                 }
                 _ => {}
             }
         }
     }
-    out
+    Some(out)
 }
 
-/// Merges the shards' latency histograms (`[[value_us, count], ...]`) and reads the
-/// percentiles from the merged one.
-fn merge_latency(values: &[&Value], out: &mut Map<String, Value>) -> anyhow::Result<()> {
+/// Merges the shards' latency histograms (`[[value_us, count], ...]`, one count per request)
+/// and reads the percentiles from the merged one; a histogram that does not hold its
+/// report's requests is refused.
+fn merge_latency(reports: &[(String, Value)], out: &mut Map<String, Value>) -> anyhow::Result<()> {
     let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3)
         .map_err(|e| anyhow::anyhow!("latency histogram: {e}"))?;
-    for v in values {
+    for (name, v) in reports {
+        let requests = v["requests"].as_u64();
+        let held = v["latency_histogram_us"].as_array().map(|b| {
+            b.iter()
+                .try_fold(0u64, |sum, b| sum.checked_add(b[1].as_u64().unwrap_or(0)))
+        });
+        if let (Some(requests), Some(held)) = (requests, held) {
+            if held != Some(requests) {
+                bail!(
+                    "{name}: its latency_histogram_us does not hold its {requests} requests: \
+                     the report was changed or cut"
+                );
+            }
+        }
         let Some(buckets) = v["latency_histogram_us"].as_array() else {
             bail!(
                 "a replay report has no latency_histogram_us: it was written by an older lpconvert"
@@ -319,4 +340,44 @@ fn summary_text(m: &Value) -> String {
         );
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge;
+    use serde_json::{json, Value};
+
+    fn replay(k: u64, dry_run: bool, requests: u64, histogram: Value) -> (String, Value) {
+        let report = json!({
+            "command": "replay", "job": "j", "shard": {"index": k, "count": 2},
+            "dry_run": dry_run, "lines_read": 10, "lines_acknowledged": 10,
+            "requests": requests, "latency_histogram_us": histogram, "exit_code": 0,
+        });
+        (format!("r{k}.json"), report)
+    }
+
+    #[test]
+    fn merge_refuses_a_dry_run_among_real_shards() {
+        let one = replay(1, true, 1, json!([[5, 1]]));
+        let two = replay(2, false, 1, json!([[7, 1]]));
+        let e = merge(&[one.clone(), two]).unwrap_err().to_string();
+        assert!(e.contains("--dry-run"), "{e}");
+        let two = replay(2, true, 1, json!([[7, 1]]));
+        assert_eq!(merge(&[one, two]).unwrap()["lines_acknowledged"], 20);
+    }
+
+    #[test]
+    fn merge_refuses_a_tampered_histogram_or_overflowing_counts() {
+        let one = replay(1, false, 1, json!([[5, 1]]));
+        let huge = u64::MAX / 2 + 1;
+        let two = replay(2, false, 1, json!([[5, huge], [6, huge]]));
+        let e = merge(&[one.clone(), two]).unwrap_err().to_string();
+        assert!(e.contains("does not hold"), "{e}");
+        let two = replay(2, false, 3, json!([[5, 1]]));
+        assert!(merge(&[one.clone(), two]).is_err());
+        let mut two = replay(2, false, 1, json!([[9, 1]]));
+        two.1["lines_read"] = u64::MAX.into();
+        let e = merge(&[one, two]).unwrap_err().to_string();
+        assert!(e.contains("overflow"), "{e}");
+    }
 }
