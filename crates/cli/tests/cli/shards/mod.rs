@@ -384,12 +384,28 @@ fn shard_options_are_checked() {
         &run(&[("JOB_COMPLETION_INDEX", "3")], &["--shards", "3"]),
         2,
     );
+    // A Slurm task ID is the 0-based index as it is: a task resubmitted alone
+    // (`sbatch --array=2`, so SLURM_ARRAY_TASK_MIN=2) is still shard 3/3, never shard 1.
+    let three = dir.join("three.lp").display().to_string();
+    std::fs::write(&three, "x1\nx2\nx3\n").unwrap();
+    let mut c = crate::support::lpconvert_command();
+    c.args(["check", &three, "--shards", "3"]);
+    c.env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("LPCONVERT_SHARD");
+    let o = c
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("SLURM_ARRAY_TASK_MIN", "2")
+        .output()
+        .unwrap();
+    assert_exit(&o, 3);
+    assert!(stdout(&o).contains("three.lp:3:"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("three.lp:1:"), "{}", stdout(&o));
     assert_exit(
         &run(
             &[("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_MIN", "1")],
             &["--shards", "3"],
         ),
-        0,
+        2,
     );
     assert_exit(&run(&[], &["--shards", "3"]), 2);
     let o = run(&[("LPCONVERT_SHARD", "2/1")], &[]);
