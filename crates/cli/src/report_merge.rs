@@ -8,6 +8,7 @@ use crate::exit::Exit;
 use anyhow::{bail, Context};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// `lpconvert report`.
@@ -52,9 +53,16 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
     }
     let merged = merge(&reports)?;
     let code = merged["exit_code"].as_u64().unwrap_or(2);
-    println!("{}", summary_text(&merged));
     if let Some(path) = &m.output {
         crate::shard::write(path, &merged).map_err(|e| anyhow::anyhow!("--output: {e:#}"))?;
+    }
+    // A reader that closed standard output (`| head -1`) read enough: the status is still
+    // the job's.
+    let printed = writeln!(std::io::stdout().lock(), "{}", summary_text(&merged));
+    if let Err(e) = printed.and_then(|()| std::io::stdout().flush()) {
+        if !crate::exit::is_closed(&e) {
+            return Err(crate::exit::stdout_error(e));
+        }
     }
     Ok(match code {
         0 => Exit::Ok,

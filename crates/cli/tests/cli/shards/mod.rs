@@ -452,3 +452,26 @@ fn report_merge_refuses_other_jobs_and_missing_or_repeated_shards() {
     assert!(stderr(&o).contains("another job"), "{}", stderr(&o));
     assert_exit(&merge(&[&three[2], &three[0], &three[1]]), 3);
 }
+
+/// `report merge | head -1`: the summary's reader may stop early; the status is the job's.
+#[test]
+fn report_merge_into_a_closed_pipe_keeps_the_jobs_status() {
+    let dir = TempDir::new("shard-merge-pipe");
+    let (schema, inputs) = write_job(&dir, CSV_SCHEMA, &[("a.csv", tricky_csv(40).into_bytes())]);
+    let reports: Vec<String> = (1..=2)
+        .map(|k| {
+            convert(&dir, &schema, &inputs, Some((k, 2)));
+            dir.join(format!("{k}of2.json")).display().to_string()
+        })
+        .collect();
+    let mut child = crate::support::lpconvert_command()
+        .args(["report", "merge", &reports[0], &reports[1]])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_exit(&o, 3);
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
