@@ -451,6 +451,28 @@ fn report_merge_refuses_other_jobs_and_missing_or_repeated_shards() {
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("another job"), "{}", stderr(&o));
     assert_exit(&merge(&[&three[2], &three[0], &three[1]]), 3);
+    // A shard run with another --on-error or --precision is not of the job.
+    for (flag, value) in [("--on-error", "fail"), ("--precision", "ns")] {
+        let rep = dir.join("odd.json").display().to_string();
+        let o = lpconvert(&[
+            "convert",
+            "-s",
+            &schema,
+            &a,
+            "--shard",
+            "3/3",
+            "-o",
+            "/dev/null",
+            "--report",
+            &rep,
+            flag,
+            value,
+        ]);
+        assert!(matches!(o.status.code(), Some(0..=3)), "{}", stderr(&o));
+        let o = merge(&[&three[0], &three[1], &rep]);
+        assert_exit(&o, 2);
+        assert!(stderr(&o).contains("another job"), "{flag}: {}", stderr(&o));
+    }
 }
 
 /// `report merge | head -1`: the summary's reader may stop early; the status is the job's.
