@@ -152,12 +152,19 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
             );
         }
     }
-    let missing: Vec<String> = (1..=head.count)
-        .filter(|k| !seen.contains_key(k))
-        .map(|k| format!("{k}/{}", head.count))
-        .collect();
-    if !missing.is_empty() {
-        let (s, verb) = if missing.len() == 1 {
+    // Every index seen is in 1..=count, so the number missing is the difference; at most
+    // the first few are named (a count of 10^18 must not be walked).
+    let absent = head.count - seen.len() as u64;
+    if absent > 0 {
+        let mut missing: Vec<String> = (1..=head.count)
+            .filter(|k| !seen.contains_key(k))
+            .take(10)
+            .map(|k| format!("{k}/{}", head.count))
+            .collect();
+        if absent > 10 {
+            missing.push(format!("and {} more", absent - 10));
+        }
+        let (s, verb) = if absent == 1 {
             ("", "is")
         } else {
             ("s", "are")
@@ -372,6 +379,14 @@ mod tests {
         assert!(e.contains("--dry-run"), "{e}");
         let two = replay(2, true, 1, json!([[7, 1]]));
         assert_eq!(merge(&[one, two]).unwrap()["lines_acknowledged"], 20);
+    }
+
+    #[test]
+    fn merge_names_a_few_missing_shards_of_a_huge_count() {
+        let mut one = replay(1, false, 1, json!([[5, 1]]));
+        one.1["shard"]["count"] = json!(1_000_000_000_000_000_000u64);
+        let e = merge(&[one]).unwrap_err().to_string();
+        assert!(e.contains("and 999999999999999989 more"), "{e}");
     }
 
     #[test]
