@@ -497,3 +497,32 @@ fn report_merge_into_a_closed_pipe_keeps_the_jobs_status() {
     assert_exit(&o, 3);
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
 }
+
+/// A UTF-16 file is decoded as a stream, an empty one is not mapped: each goes whole to one
+/// shard, next to files that split.
+#[test]
+fn utf16_and_empty_files_go_whole_to_one_shard() {
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in tricky_csv(300).encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    shards_add_up(
+        "shard-utf16",
+        CSV_SCHEMA,
+        &[
+            ("a.csv", tricky_csv(200).into_bytes()),
+            ("b.csv", utf16),
+            ("c.csv", tricky_csv(200).into_bytes()),
+        ],
+    );
+    // Empty files (read as streams, nothing to map) go whole too.
+    shards_add_up(
+        "shard-empty",
+        JSON_SCHEMA,
+        &[
+            ("e.ndjson", Vec::new()),
+            ("a.ndjson", ndjson(300, 1_600_000_000).into_bytes()),
+            ("f.json", Vec::new()),
+        ],
+    );
+}
