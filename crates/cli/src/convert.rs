@@ -179,12 +179,23 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
     outs.extend(a.skipped.iter().flat_map(|p| file_outputs("--skipped", p)));
     outs.extend(a.report.iter().map(|p| ("--report".to_owned(), p.clone())));
     let shard = a.list.shard.resolve()?;
-    let part = crate::shard::part(shard, &inputs, |_| !schema.annotated)?;
+    // Annotated CSV and decoded (UTF-16, single-byte) files go whole to one shard.
+    let part = crate::shard::part(shard, &inputs, |p| {
+        !schema.annotated && !lpconvert_engine::input::decodes_file(p, schema.encoding)
+    })?;
     let schema_text = a.schema.file().and_then(|p| std::fs::read(p).ok());
+    // What changes the output: shards run with other overrides are not one job.
+    let settings = format!(
+        "--format {:?} --precision {:?} --on-error {:?} --target {:?}",
+        a.schema.format, a.schema.precision, a.schema.on_error, a.target
+    );
     crate::shard::JobStamp::new(
         "convert",
         &inputs,
-        &[schema_text.as_deref().unwrap_or_default()],
+        &[
+            schema_text.as_deref().unwrap_or_default(),
+            settings.as_bytes(),
+        ],
         shard,
         part.as_ref(),
     )

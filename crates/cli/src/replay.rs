@@ -232,10 +232,22 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
         .endpoint()
         .map(|e| e.display_url)
         .unwrap_or_default();
+    // What changes the points sent: shards run with other settings are not one job.
+    let settings = format!(
+        "precision {} --time {} --format {:?} --on-error {:?}",
+        config.target.precision.as_str(),
+        config.time,
+        args.format,
+        args.on_error
+    );
     let stamp = crate::shard::JobStamp::new(
         "replay",
         &listed,
-        &[schema_text.as_deref().unwrap_or_default(), url.as_bytes()],
+        &[
+            schema_text.as_deref().unwrap_or_default(),
+            url.as_bytes(),
+            settings.as_bytes(),
+        ],
         shard,
         part.as_ref(),
     );

@@ -8,6 +8,7 @@ use crate::exit::Exit;
 use anyhow::{bail, Context};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// `lpconvert report`.
@@ -52,9 +53,16 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
     }
     let merged = merge(&reports)?;
     let code = merged["exit_code"].as_u64().unwrap_or(2);
-    println!("{}", summary_text(&merged));
     if let Some(path) = &m.output {
         crate::shard::write(path, &merged).map_err(|e| anyhow::anyhow!("--output: {e:#}"))?;
+    }
+    // A reader that closed standard output (`| head -1`) read enough: the status is still
+    // the job's.
+    let printed = writeln!(std::io::stdout().lock(), "{}", summary_text(&merged));
+    if let Err(e) = printed.and_then(|()| std::io::stdout().flush()) {
+        if !crate::exit::is_closed(&e) {
+            return Err(crate::exit::stdout_error(e));
+        }
     }
     Ok(match code {
         0 => Exit::Ok,
@@ -127,6 +135,12 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
                 head.count
             );
         }
+        if v.get("dry_run") != first.get("dry_run") {
+            bail!(
+                "{name} and {first_name}: one is a --dry-run (nothing sent), the other not: \
+                 merge the reports of one job"
+            );
+        }
         if s.index == 0 || s.index > s.count {
             bail!("{name}: shard {}/{} is out of range", s.index, s.count);
         }
@@ -138,12 +152,19 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
             );
         }
     }
-    let missing: Vec<String> = (1..=head.count)
-        .filter(|k| !seen.contains_key(k))
-        .map(|k| format!("{k}/{}", head.count))
-        .collect();
-    if !missing.is_empty() {
-        let (s, verb) = if missing.len() == 1 {
+    // Every index seen is in 1..=count, so the number missing is the difference; at most
+    // the first few are named (a count of 10^18 must not be walked).
+    let absent = head.count - seen.len() as u64;
+    if absent > 0 {
+        let mut missing: Vec<String> = (1..=head.count)
+            .filter(|k| !seen.contains_key(k))
+            .take(10)
+            .map(|k| format!("{k}/{}", head.count))
+            .collect();
+        if absent > 10 {
+            missing.push(format!("and {} more", absent - 10));
+        }
+        let (s, verb) = if absent == 1 {
             ("", "is")
         } else {
             ("s", "are")
@@ -156,7 +177,8 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
         );
     }
     let values: Vec<&Value> = reports.iter().map(|(_, v)| v).collect();
-    let mut out = sum_counts(&values);
+    let mut out = sum_counts(&values)
+        .ok_or_else(|| anyhow::anyhow!("the reports' counts overflow: they are not reports"))?;
     let started = values
         .iter()
         .filter_map(|v| v["started_unix_ms"].as_u64())
@@ -192,7 +214,7 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
     if head.command == "replay" {
         let lines = per_s(&out, "lines_acknowledged");
         out.insert("lines_per_s".into(), lines.into());
-        merge_latency(&values, &mut out)?;
+        merge_latency(reports, &mut out)?;
     } else {
         out.insert("rows_per_s".into(), rows.into());
     }
@@ -200,8 +222,8 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
 }
 
 /// The integer fields of `values` summed (nested objects too, e.g. status counts and a
-/// replay's conversion); other fields are left out.
-fn sum_counts(values: &[&Value]) -> Map<String, Value> {
+/// replay's conversion); other fields are left out. `None` when a sum overflows.
+fn sum_counts(values: &[&Value]) -> Option<Map<String, Value>> {
     let mut out = Map::new();
     for v in values {
         let Some(obj) = v.as_object() else { continue };
@@ -212,25 +234,39 @@ fn sum_counts(values: &[&Value]) -> Map<String, Value> {
             match x {
                 Value::Number(n) if n.is_u64() => {
                     let sum = out.get(k).and_then(Value::as_u64).unwrap_or(0);
-                    out.insert(k.clone(), (sum + n.as_u64().unwrap_or(0)).into());
+                    out.insert(k.clone(), sum.checked_add(n.as_u64()?)?.into());
                 }
                 Value::Object(_) => {
                     let prev = out.remove(k).unwrap_or(Value::Object(Map::new()));
-                    out.insert(k.clone(), Value::Object(sum_counts(&[&prev, x])));
+                    out.insert(k.clone(), Value::Object(sum_counts(&[&prev, x])?));
                 }
                 _ => {}
             }
         }
     }
-    out
+    Some(out)
 }
 
-/// Merges the shards' latency histograms (`[[value_us, count], ...]`) and reads the
-/// percentiles from the merged one.
-fn merge_latency(values: &[&Value], out: &mut Map<String, Value>) -> anyhow::Result<()> {
+/// Merges the shards' latency histograms (`[[value_us, count], ...]`, one count per request)
+/// and reads the percentiles from the merged one; a histogram that does not hold its
+/// report's requests is refused.
+fn merge_latency(reports: &[(String, Value)], out: &mut Map<String, Value>) -> anyhow::Result<()> {
     let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3)
         .map_err(|e| anyhow::anyhow!("latency histogram: {e}"))?;
-    for v in values {
+    for (name, v) in reports {
+        let requests = v["requests"].as_u64();
+        let held = v["latency_histogram_us"].as_array().map(|b| {
+            b.iter()
+                .try_fold(0u64, |sum, b| sum.checked_add(b[1].as_u64().unwrap_or(0)))
+        });
+        if let (Some(requests), Some(held)) = (requests, held) {
+            if held != Some(requests) {
+                bail!(
+                    "{name}: its latency_histogram_us does not hold its {requests} requests: \
+                     the report was changed or cut"
+                );
+            }
+        }
         let Some(buckets) = v["latency_histogram_us"].as_array() else {
             bail!(
                 "a replay report has no latency_histogram_us: it was written by an older lpconvert"
@@ -319,4 +355,52 @@ fn summary_text(m: &Value) -> String {
         );
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge;
+    use serde_json::{json, Value};
+
+    fn replay(k: u64, dry_run: bool, requests: u64, histogram: Value) -> (String, Value) {
+        let report = json!({
+            "command": "replay", "job": "j", "shard": {"index": k, "count": 2},
+            "dry_run": dry_run, "lines_read": 10, "lines_acknowledged": 10,
+            "requests": requests, "latency_histogram_us": histogram, "exit_code": 0,
+        });
+        (format!("r{k}.json"), report)
+    }
+
+    #[test]
+    fn merge_refuses_a_dry_run_among_real_shards() {
+        let one = replay(1, true, 1, json!([[5, 1]]));
+        let two = replay(2, false, 1, json!([[7, 1]]));
+        let e = merge(&[one.clone(), two]).unwrap_err().to_string();
+        assert!(e.contains("--dry-run"), "{e}");
+        let two = replay(2, true, 1, json!([[7, 1]]));
+        assert_eq!(merge(&[one, two]).unwrap()["lines_acknowledged"], 20);
+    }
+
+    #[test]
+    fn merge_names_a_few_missing_shards_of_a_huge_count() {
+        let mut one = replay(1, false, 1, json!([[5, 1]]));
+        one.1["shard"]["count"] = json!(1_000_000_000_000_000_000u64);
+        let e = merge(&[one]).unwrap_err().to_string();
+        assert!(e.contains("and 999999999999999989 more"), "{e}");
+    }
+
+    #[test]
+    fn merge_refuses_a_tampered_histogram_or_overflowing_counts() {
+        let one = replay(1, false, 1, json!([[5, 1]]));
+        let huge = u64::MAX / 2 + 1;
+        let two = replay(2, false, 1, json!([[5, huge], [6, huge]]));
+        let e = merge(&[one.clone(), two]).unwrap_err().to_string();
+        assert!(e.contains("does not hold"), "{e}");
+        let two = replay(2, false, 3, json!([[5, 1]]));
+        assert!(merge(&[one.clone(), two]).is_err());
+        let mut two = replay(2, false, 1, json!([[9, 1]]));
+        two.1["lines_read"] = u64::MAX.into();
+        let e = merge(&[one, two]).unwrap_err().to_string();
+        assert!(e.contains("overflow"), "{e}");
+    }
 }

@@ -11,7 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The variable read for `K/N` when neither `--shard` nor `--shards` is given.
 pub const SHARD_VAR: &str = "LPCONVERT_SHARD";
 /// The 0-based index variables read with `--shards N`, in order: Kubernetes Indexed Jobs,
-/// Slurm job arrays (less `SLURM_ARRAY_TASK_MIN`, so `--array=1-4` works as `0-3`).
+/// Slurm job arrays (the task ID as it is: `SLURM_ARRAY_TASK_MIN` is the smallest ID of the
+/// array as submitted, which a resubmitted task, `--array=11`, would take for shard 1).
 const INDEX_VARS: [&str; 2] = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"];
 
 /// The sharding options of convert, check and replay.
@@ -50,14 +51,6 @@ impl ShardArgs {
             let index: u64 = value.trim().parse().map_err(|_| {
                 anyhow::anyhow!("--shards {n}: {var}={value:?} is not a shard index (0, 1, ...)")
             })?;
-            let min = match var {
-                "SLURM_ARRAY_TASK_ID" => std::env::var("SLURM_ARRAY_TASK_MIN")
-                    .ok()
-                    .and_then(|m| m.trim().parse::<u64>().ok())
-                    .unwrap_or(0),
-                _ => 0,
-            };
-            let index = index.checked_sub(min).unwrap_or(u64::MAX);
             return Shard::new(index.saturating_add(1), n)
                 .map(Some)
                 .map_err(|e| anyhow::anyhow!("--shards {n} with {var}={value}: {e}"));

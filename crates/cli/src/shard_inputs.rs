@@ -6,6 +6,7 @@ use lpconvert_engine::shard::{lp_range, Part, Take};
 use lpconvert_send::input::{Identity, Open, Opened, SeekRead, Source, Watch};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
+use std::sync::OnceLock;
 
 /// The sources of a line-protocol replay for `part` of `inputs`: whole files, and the lines
 /// that start in a shard's byte range of the others (a file with no line there is left out).
@@ -30,6 +31,7 @@ pub fn replay_sources(inputs: &[String], part: &Part) -> anyhow::Result<Vec<Sour
                         start,
                         end,
                         name: name.clone(),
+                        first_line: OnceLock::new(),
                     };
                     sources.push(Source::new(name, range));
                 }
@@ -56,6 +58,8 @@ struct Range {
     start: u64,
     end: u64,
     name: String,
+    /// The file's line number at `start`, counted once.
+    first_line: OnceLock<u64>,
 }
 
 impl Open for Range {
@@ -80,6 +84,25 @@ impl Open for Range {
 
     fn size(&self) -> Option<u64> {
         Some(self.end - self.start)
+    }
+
+    /// One more than the line feeds before `start`.
+    fn first_line(&self) -> io::Result<u64> {
+        if let Some(&n) = self.first_line.get() {
+            return Ok(n);
+        }
+        let mut before = File::open(&self.path)?.take(self.start);
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut lines = 1u64;
+        loop {
+            match before.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(*self.first_line.get_or_init(|| lines))
     }
 
     fn open_seekable(&self) -> Option<io::Result<Box<dyn SeekRead>>> {

@@ -95,6 +95,12 @@ pub trait Open: Send + Sync {
     fn open_seekable(&self) -> Option<io::Result<Box<dyn SeekRead>>> {
         None
     }
+
+    /// The line number of the input's first line in its file (a part of a file starts
+    /// further down): messages name the file's own line numbers.
+    fn first_line(&self) -> io::Result<u64> {
+        Ok(1)
+    }
 }
 
 /// A line-protocol input: its name in messages and how to open it. Clones share the opener.
@@ -179,6 +185,11 @@ impl Source {
                 offset::check(file.as_mut(), offset)
             }
         }
+    }
+
+    /// The line number of the input's first line in its file (1 unless it is part of one).
+    pub(crate) fn first_line(&self) -> io::Result<u64> {
+        self.open.first_line()
     }
 
     /// Opens the input at its start.

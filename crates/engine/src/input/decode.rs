@@ -60,6 +60,26 @@ pub fn decode(input: Input, declared: TextEncoding) -> io::Result<Input> {
     })
 }
 
+/// Whether the file at `path` is decoded to UTF-8 before it is read (as [`decode`] would
+/// decide from `declared` and its first bytes): such a file cannot be cut into byte ranges.
+/// `false` when it cannot be read (opening it reports that).
+pub fn decodes_file(path: &str, declared: TextEncoding) -> bool {
+    let mut head = [0u8; 2];
+    let got = std::fs::File::open(path).and_then(|mut f| {
+        let mut got = 0;
+        while got < head.len() {
+            match f.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(got)
+    });
+    got.is_ok_and(|got| choose(declared, &head[..got]).is_some())
+}
+
 /// The encoding a UTF-16 byte order mark at the start of `head` names, if any.
 pub fn bom_encoding(head: &[u8]) -> Option<TextEncoding> {
     match head {

@@ -11,7 +11,7 @@ mod text;
 mod watch;
 
 pub use compress::{is_gz, Compression};
-pub use decode::{bom_encoding, decode};
+pub use decode::{bom_encoding, decode, decodes_file};
 pub use identity::{conversion_hash, fnv1a, identify, identify_converted, FileIdentity};
 pub use text::{not_utf8, refuse_utf16, text_problem, UTF8_BOM};
 pub use watch::{Change, Changed, Stamp, Watch, Watched, Watching};

@@ -8,6 +8,7 @@ use crate::job::{Job, Prepared};
 use crate::pipeline::{ChunkAt, ChunkConverter, Feed, MakeConverter};
 use crate::preview::Reader;
 use crate::report::ChunkOutput;
+use crate::EngineError;
 use lpconvert_schema::Plan;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::Arc;
@@ -95,7 +96,9 @@ fn well_formed_start(d: Dialect, data: &[u8], body: usize, at: usize) -> Option<
 
 /// Restricts a prepared input to what `take` gives this shard: `None` when that is nothing.
 /// A mapped body is cut to the records starting in the range (line numbers, columns and the
-/// byte count stay the file's); anything else is converted whole by its owner only.
+/// byte count stay the file's); a failure is every taking shard's, as is a body that is not
+/// mapped (a splittable file whose mapping failed); anything else (an empty CSV) goes to its
+/// owner only.
 pub(crate) fn restrict(prepared: Prepared, take: Take) -> Option<Prepared> {
     let (lo, hi, owner) = match take {
         Take::Skip => return None,
@@ -119,6 +122,16 @@ pub(crate) fn restrict(prepared: Prepared, take: Take) -> Option<Prepared> {
                 feed: Feed::Mapped(start),
             })
         }
+        // A shard that cannot open or read its range says so: its records would be lost.
+        failed @ Prepared::Failed(_) => Some(failed),
+        // A file assigned as splittable but read as a stream here (its mapping failed, e.g.
+        // all mapping slots in use): another shard may have cut it, so converting it whole
+        // or not at all could repeat or lose records.
+        Prepared::Body { job, .. } => Some(Prepared::Failed(EngineError::Input(format!(
+            "{}: this shard's byte range cannot be cut: the file could not be mapped into \
+             memory; rerun this shard",
+            job.cx.name
+        )))),
         other => owner.then_some(other),
     }
 }

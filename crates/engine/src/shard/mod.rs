@@ -137,8 +137,14 @@ impl Part {
             }
             let meta = std::fs::metadata(p).ok().filter(|_| !is_stdin(p));
             let file = meta.as_ref().is_some_and(std::fs::Metadata::is_file);
-            sizes.push(meta.as_ref().filter(|_| file).map_or(0, |m| m.len()));
-            split.push(file && Compression::of(Path::new(p)) == Compression::None && splittable(p));
+            let size = meta.as_ref().filter(|_| file).map_or(0, |m| m.len());
+            sizes.push(size);
+            // An empty file is read as a stream (nothing to map): whole, like one.
+            split.push(
+                file && size > 0
+                    && Compression::of(Path::new(p)) == Compression::None
+                    && splittable(p),
+            );
         }
         let total: u64 = sizes.iter().sum();
         let (lo, hi) = shard.range(total);

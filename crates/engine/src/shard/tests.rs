@@ -175,3 +175,20 @@ fn small_files_go_whole_and_a_large_one_splits() {
     assert!(Part::assign(&["-".into()], Shard::new(1, 2).unwrap(), |_| true).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_shard_that_cannot_read_its_range_fails() {
+    let failed = || Prepared::Failed(crate::EngineError::Input("big.csv: gone".into()));
+    for owner in [true, false] {
+        let take = Take::Range {
+            lo: 100,
+            hi: 200,
+            owner,
+        };
+        assert!(
+            matches!(restrict(failed(), take), Some(Prepared::Failed(_))),
+            "owner {owner}"
+        );
+    }
+    assert!(restrict(failed(), Take::Skip).is_none());
+}

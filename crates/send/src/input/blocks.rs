@@ -122,6 +122,7 @@ impl BlockReader {
             _ => Self::stream(opened.reader),
         };
         reader.watch = opened.watch;
+        reader.next_line = source.first_line()?;
         reader.skip_to(start)?;
         if !opened.pipe {
             reader.read_ahead()?;

@@ -384,12 +384,28 @@ fn shard_options_are_checked() {
         &run(&[("JOB_COMPLETION_INDEX", "3")], &["--shards", "3"]),
         2,
     );
+    // A Slurm task ID is the 0-based index as it is: a task resubmitted alone
+    // (`sbatch --array=2`, so SLURM_ARRAY_TASK_MIN=2) is still shard 3/3, never shard 1.
+    let three = dir.join("three.lp").display().to_string();
+    std::fs::write(&three, "x1\nx2\nx3\n").unwrap();
+    let mut c = crate::support::lpconvert_command();
+    c.args(["check", &three, "--shards", "3"]);
+    c.env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("LPCONVERT_SHARD");
+    let o = c
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("SLURM_ARRAY_TASK_MIN", "2")
+        .output()
+        .unwrap();
+    assert_exit(&o, 3);
+    assert!(stdout(&o).contains("three.lp:3:"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("three.lp:1:"), "{}", stdout(&o));
     assert_exit(
         &run(
             &[("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_MIN", "1")],
             &["--shards", "3"],
         ),
-        0,
+        2,
     );
     assert_exit(&run(&[], &["--shards", "3"]), 2);
     let o = run(&[("LPCONVERT_SHARD", "2/1")], &[]);
@@ -435,4 +451,78 @@ fn report_merge_refuses_other_jobs_and_missing_or_repeated_shards() {
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("another job"), "{}", stderr(&o));
     assert_exit(&merge(&[&three[2], &three[0], &three[1]]), 3);
+    // A shard run with another --on-error or --precision is not of the job.
+    for (flag, value) in [("--on-error", "fail"), ("--precision", "ns")] {
+        let rep = dir.join("odd.json").display().to_string();
+        let o = lpconvert(&[
+            "convert",
+            "-s",
+            &schema,
+            &a,
+            "--shard",
+            "3/3",
+            "-o",
+            "/dev/null",
+            "--report",
+            &rep,
+            flag,
+            value,
+        ]);
+        assert!(matches!(o.status.code(), Some(0..=3)), "{}", stderr(&o));
+        let o = merge(&[&three[0], &three[1], &rep]);
+        assert_exit(&o, 2);
+        assert!(stderr(&o).contains("another job"), "{flag}: {}", stderr(&o));
+    }
+}
+
+/// `report merge | head -1`: the summary's reader may stop early; the status is the job's.
+#[test]
+fn report_merge_into_a_closed_pipe_keeps_the_jobs_status() {
+    let dir = TempDir::new("shard-merge-pipe");
+    let (schema, inputs) = write_job(&dir, CSV_SCHEMA, &[("a.csv", tricky_csv(40).into_bytes())]);
+    let reports: Vec<String> = (1..=2)
+        .map(|k| {
+            convert(&dir, &schema, &inputs, Some((k, 2)));
+            dir.join(format!("{k}of2.json")).display().to_string()
+        })
+        .collect();
+    let mut child = crate::support::lpconvert_command()
+        .args(["report", "merge", &reports[0], &reports[1]])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_exit(&o, 3);
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+/// A UTF-16 file is decoded as a stream, an empty one is not mapped: each goes whole to one
+/// shard, next to files that split.
+#[test]
+fn utf16_and_empty_files_go_whole_to_one_shard() {
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in tricky_csv(300).encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    shards_add_up(
+        "shard-utf16",
+        CSV_SCHEMA,
+        &[
+            ("a.csv", tricky_csv(200).into_bytes()),
+            ("b.csv", utf16),
+            ("c.csv", tricky_csv(200).into_bytes()),
+        ],
+    );
+    // Empty files (read as streams, nothing to map) go whole too.
+    shards_add_up(
+        "shard-empty",
+        JSON_SCHEMA,
+        &[
+            ("e.ndjson", Vec::new()),
+            ("a.ndjson", ndjson(300, 1_600_000_000).into_bytes()),
+            ("f.json", Vec::new()),
+        ],
+    );
 }

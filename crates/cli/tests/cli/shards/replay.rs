@@ -4,7 +4,7 @@
 
 use crate::support::{
     assert_exit, http_get, kill_after, lpconvert, lpconvert_command, report,
-    start_victoria_metrics, stderr, FaultServer, TempDir,
+    start_victoria_metrics, stderr, FaultServer, Reply, TempDir,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -193,4 +193,45 @@ fn a_shard_killed_mid_replay_resumes_alone_and_refuses_another_shards_checkpoint
     let mut want: Vec<String> = text.lines().map(str::to_owned).collect();
     want.sort();
     assert_eq!(stored, want, "every line stored (at least once)");
+}
+
+/// A refused line of a shard that starts mid-file is named by the file's own line number, as
+/// one run names it.
+#[test]
+fn a_shards_refused_lines_keep_the_files_line_numbers() {
+    let server = FaultServer::start(|_| Reply::with_body(400, r#"{"error":"unable to parse"}"#));
+    let dir = TempDir::new("shard-refused-lines");
+    let file = dir.join("in.lp");
+    std::fs::write(&file, lines("r", 10, 0)).unwrap();
+    let file = file.display().to_string();
+    let rejects = |tag: &str, shard: Option<&str>| -> String {
+        let path = dir.join(format!("{tag}.rejects")).display().to_string();
+        let mut args = vec![
+            "replay",
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--precision",
+            "s",
+            "-q",
+        ];
+        args.extend(["--rejects", &path, &file]);
+        if let Some(s) = shard {
+            args.extend(["--shard", s]);
+        }
+        assert_exit(&lpconvert(&args), 3);
+        std::fs::read_to_string(&path).unwrap()
+    };
+    let numbers = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with('#'))
+            .map(|l| l.split(':').nth(1).unwrap().to_owned())
+            .collect()
+    };
+    let whole = numbers(&rejects("all", None));
+    assert_eq!(whole.len(), 10);
+    let mut sharded = numbers(&rejects("1of2", Some("1/2")));
+    sharded.extend(numbers(&rejects("2of2", Some("2/2"))));
+    assert_eq!(sharded, whole);
 }
