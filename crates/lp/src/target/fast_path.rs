@@ -54,7 +54,8 @@ const fn stop_table(stops: &[u8]) -> [bool; 256] {
 
 /// The end of a name from `i`: the first unescaped byte of `stops`. A backslash takes the
 /// next byte with it, as in the parser; `None` for a backslash run (`\\`, which servers read
-/// differently) or a backslash at the end of the line: the parser decides those.
+/// differently), an escaped control byte, or a backslash at the end of the line: the parser
+/// decides those.
 #[inline(always)]
 fn name_end(line: &[u8], mut i: usize, stops: &[bool; 256]) -> Option<usize> {
     loop {
@@ -64,6 +65,8 @@ fn name_end(line: &[u8], mut i: usize, stops: &[bool; 256]) -> Option<usize> {
         if i < line.len() && line[i] == b'\\' {
             match line.get(i + 1) {
                 Some(b'\\') | None => return None,
+                // An escaped control byte is still one: the parser judges it.
+                Some(&c) if c < 0x20 || c == 0x7F => return None,
                 Some(_) => {
                     i += 2;
                     continue;
