@@ -372,6 +372,14 @@ fn fast_path_timestamp_bound_is_the_range() {
         assert_eq!(slow_check(line.as_bytes(), &vm).is_ok(), ok, "{line}");
         assert_eq!(fast_valid(line.as_bytes(), &vm), ok, "{line}");
     }
+    // Its storage reads now in whole seconds (`fasttime`): at NOW + 0.5 s the bound is
+    // the same as at NOW, not half a second later.
+    let vm = Rules::new(Some(Target::VictoriaMetrics), NOW + 500_000_000);
+    for (ts, ok) in [(edge, true), (edge + 1, false), (edge + 400_000_000, false)] {
+        let line = format!("m f=1 {ts}");
+        assert_eq!(slow_check(line.as_bytes(), &vm).is_ok(), ok, "{line}");
+        assert_eq!(fast_valid(line.as_bytes(), &vm), ok, "{line}");
+    }
 }
 
 /// What issue 19 measured against VictoriaMetrics 1.79 and InfluxDB 1.6.
