@@ -303,8 +303,8 @@ fn convert_target_refuses_annotated_tables_the_server_cannot_store() {
              ,,0,2020-02-25T22:17:57Z,12,f,env\n"
         )
     };
-    let strings = lp_file("ann_s.csv", &table("string"));
-    let unsigned = lp_file("ann_u.csv", &table("unsignedLong"));
+    let strings = lp_file("ann_s.csv", table("string"));
+    let unsigned = lp_file("ann_u.csv", table("unsignedLong"));
     let run = |target: &str, csv: &str| {
         lpconvert(&[
             "convert",
