@@ -293,7 +293,7 @@ pub fn fast_valid(line: &[u8], rules: &Rules) -> bool {
     }
     // VictoriaMetrics: 0 is now, before 1970 and 2 days ahead are dropped, and a space
     // after the timestamp drops the line.
-    if vm && (neg || value == 0 || value > rules.vm_max_ts as u64 || i < n) {
+    if vm && (neg || value == 0 || value as i64 > rules.vm_max_ts || i < n) {
         return false;
     }
     while i < n && line[i] == b' ' {

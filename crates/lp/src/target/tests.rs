@@ -666,3 +666,13 @@ fn fast_path_leaves_escaped_control_bytes_to_the_parser() {
         }
     }
 }
+
+/// A `--now` before 1970 puts VictoriaMetrics' bound below 0: the fast path compares it
+/// signed, as the slow path does (it accepted every timestamp).
+#[test]
+fn fast_path_bound_with_a_now_before_1970() {
+    let r = Rules::new(Some(Target::VictoriaMetrics), -1_000_000_000_000_000_000);
+    let line = b"m f=1 1700000000000000000";
+    assert!(slow_check(line, &r).is_err());
+    assert!(!fast_valid(line, &r));
+}
