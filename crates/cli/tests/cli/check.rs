@@ -291,6 +291,44 @@ fn convert_target_refuses_what_the_server_cannot_store() {
     assert_exit(&out, 0);
 }
 
+/// An annotated CSV table's fields are its schema's: `convert --target` refuses a string
+/// table for VictoriaMetrics and an unsigned one for InfluxDB 1.x when the table's
+/// annotations are read, as it refuses a schema file's, instead of rejecting row by row.
+#[test]
+fn convert_target_refuses_annotated_tables_the_server_cannot_store() {
+    let table = |datatype: &str| {
+        format!(
+            "#datatype,string,long,dateTime:RFC3339,{datatype},string,string\n\
+             ,result,table,_time,_value,_field,_measurement\n\
+             ,,0,2020-02-25T22:17:57Z,12,f,env\n"
+        )
+    };
+    let strings = lp_file("ann_s.csv", table("string"));
+    let unsigned = lp_file("ann_u.csv", table("unsignedLong"));
+    let run = |target: &str, csv: &str| {
+        lpconvert(&[
+            "convert",
+            "--format",
+            "annotated-csv",
+            "--target",
+            target,
+            "--on-error",
+            "skip",
+            csv,
+        ])
+    };
+    let out = run("victoriametrics", &strings);
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "ann_s.csv:2:");
+    assert_stderr_has(&out, "VictoriaMetrics stores numbers only");
+    let out = run("influxdb1", &unsigned);
+    assert_exit(&out, 2);
+    assert_stderr_has(&out, "InfluxDB 1.x OSS refuses unsigned");
+    // What the other server stores is converted.
+    assert_exit(&run("influxdb1", &strings), 0);
+    assert_exit(&run("victoriametrics", &unsigned), 0);
+}
+
 /// `convert --schema SCHEMA --target victoriametrics --on-error skip MORE.. CSV`.
 fn convert_for_victoriametrics(schema: &str, csv: &str, more: &[&str]) -> std::process::Output {
     let mut args = vec![

@@ -118,6 +118,16 @@ fn convert_table(
             "{name}:{header_line}: the annotations of the table with this header: {e}"
         ))
     })?;
+    // `convert --target`: a table's fields are its schema's, refused as a schema file's are.
+    if let Some(t) = schema.target.and_then(|r| r.target) {
+        let problems = crate::target::schema_problems(&schema, t);
+        if !problems.is_empty() {
+            return Err(EngineError::Input(format!(
+                "{name}:{header_line}: the annotations of the table with this header: --target {t}: {}",
+                problems.join("; ")
+            )));
+        }
+    }
     let mut schema = schema;
     // Comment rows among the data reach the reader as blank lines: no comment byte, so the
     // chunks are cut in parallel.

@@ -54,7 +54,8 @@ const fn stop_table(stops: &[u8]) -> [bool; 256] {
 
 /// The end of a name from `i`: the first unescaped byte of `stops`. A backslash takes the
 /// next byte with it, as in the parser; `None` for a backslash run (`\\`, which servers read
-/// differently) or a backslash at the end of the line: the parser decides those.
+/// differently), an escaped control byte, or a backslash at the end of the line: the parser
+/// decides those.
 #[inline(always)]
 fn name_end(line: &[u8], mut i: usize, stops: &[bool; 256]) -> Option<usize> {
     loop {
@@ -64,6 +65,8 @@ fn name_end(line: &[u8], mut i: usize, stops: &[bool; 256]) -> Option<usize> {
         if i < line.len() && line[i] == b'\\' {
             match line.get(i + 1) {
                 Some(b'\\') | None => return None,
+                // An escaped control byte is still one: the parser judges it.
+                Some(&c) if c < 0x20 || c == 0x7F => return None,
                 Some(_) => {
                     i += 2;
                     continue;
@@ -290,7 +293,7 @@ pub fn fast_valid(line: &[u8], rules: &Rules) -> bool {
     }
     // VictoriaMetrics: 0 is now, before 1970 and 2 days ahead are dropped, and a space
     // after the timestamp drops the line.
-    if vm && (neg || value == 0 || value > rules.vm_max_ts as u64 || i < n) {
+    if vm && (neg || value == 0 || value as i64 > rules.vm_max_ts || i < n) {
         return false;
     }
     while i < n && line[i] == b' ' {

@@ -161,10 +161,8 @@ pub struct Rules {
 impl Rules {
     /// The rules of `target` at `now_ns`.
     pub fn new(target: Option<Target>, now_ns: i64) -> Rules {
-        // VictoriaMetrics keeps milliseconds up to now + 2 days: t / 1e6 <= that.
-        let max_ms = now_ns
-            .div_euclid(1_000_000)
-            .saturating_add(2 * 24 * 3600 * 1000);
+        // VictoriaMetrics keeps milliseconds up to now's second + 2 days: t / 1e6 <= that.
+        let max_ms = victoriametrics::max_stored_ms(now_ns);
         let vm_max_ts = max_ms.saturating_mul(1_000_000).saturating_add(999_999);
         Rules {
             target,

@@ -364,10 +364,19 @@ fn fast_path_timestamp_bound_is_the_range() {
     );
     assert_eq!(crate::value::MIN_NANOS, -crate::value::MAX_NANOS);
     assert!(!fast_valid(b"m f=1 9223372036854775807", &rules(None)));
-    // VictoriaMetrics: up to now + 2 days, in milliseconds.
+    // VictoriaMetrics: up to now + 2 days, in milliseconds, now read from a clock of whole
+    // seconds that may be a second behind.
     let vm = rules(Some(Target::VictoriaMetrics));
-    let edge = (NOW / 1_000_000 + 2 * 86_400_000) * 1_000_000 + 999_999;
+    let edge = (NOW / 1_000_000 - 1000 + 2 * 86_400_000) * 1_000_000 + 999_999;
     for (ts, ok) in [(edge, true), (edge + 1, false)] {
+        let line = format!("m f=1 {ts}");
+        assert_eq!(slow_check(line.as_bytes(), &vm).is_ok(), ok, "{line}");
+        assert_eq!(fast_valid(line.as_bytes(), &vm), ok, "{line}");
+    }
+    // Its storage reads now in whole seconds (`fasttime`): at NOW + 0.5 s the bound is
+    // the same as at NOW, not half a second later.
+    let vm = Rules::new(Some(Target::VictoriaMetrics), NOW + 500_000_000);
+    for (ts, ok) in [(edge, true), (edge + 1, false), (edge + 400_000_000, false)] {
         let line = format!("m f=1 {ts}");
         assert_eq!(slow_check(line.as_bytes(), &vm).is_ok(), ok, "{line}");
         assert_eq!(fast_valid(line.as_bytes(), &vm), ok, "{line}");
@@ -493,8 +502,9 @@ fn issue_19_behaviours_not_pinned_above() {
     };
     says(br"m\=x f=1 1", vm, "stored differently");
     says(br#"m f="abc" 1"#, vm, "stored as 0");
-    // Two days ahead of NOW in ms is kept; one ms more is dropped.
-    let two_days = NOW + 2 * 86_400_000_000_000;
+    // Two days ahead of NOW in ms, less the second its clock may lag, is kept; one ms
+    // more may be dropped.
+    let two_days = NOW + 2 * 86_400_000_000_000 - 1_000_000_000;
     assert_eq!(
         verdict(&format!("m f=1 {two_days}"), vm),
         Ok(Verdict::Point)
@@ -542,4 +552,127 @@ fn victoriametrics_stores_seed_19_line_231_as_written() {
         verdict_bytes(line, Some(Target::VictoriaMetrics)),
         Ok(Verdict::Point)
     );
+}
+
+/// Pieces of lines at the edges of every rule the fast path shortcuts.
+const EDGE_TOKENS: &[&str] = &[
+    "m",
+    "t",
+    "_",
+    "a",
+    "é",
+    "\u{1}",
+    "\t",
+    ",",
+    "=",
+    " ",
+    "  ",
+    "\\",
+    "\\\\",
+    "\\ ",
+    "\\=",
+    "\\,",
+    "\\\"",
+    "\"",
+    "0",
+    "1",
+    "9",
+    "-",
+    "+",
+    ".",
+    "e",
+    "E",
+    "i",
+    "u",
+    "T",
+    "tRuE",
+    "f",
+    "inf",
+    "NaN",
+    "1e",
+    "0x10",
+    "1_000",
+    "-0",
+    "#",
+    "time",
+    "__name__",
+    "\r",
+    "9223372036854775807",
+    "9223372036854775808",
+    "18446744073709551615",
+    "1.7976931348623159e308",
+    "4.9e-324",
+    "123456789012345678",
+    "1700172800000000000",
+    "1700172800000999999",
+    "1700172800001000000",
+    "1699999999999999999",
+];
+
+/// Joins edge pieces by index.
+fn edge_piece(ks: &[usize]) -> String {
+    ks.iter().map(|&k| EDGE_TOKENS[k]).collect()
+}
+
+fn edge_pieces(max: usize) -> impl proptest::strategy::Strategy<Value = Vec<usize>> {
+    proptest::collection::vec(0..EDGE_TOKENS.len(), 1..max)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+    /// Lines of the usual shape built from edge-case pieces (measurement, tags, fields,
+    /// timestamp): the fast path accepts none the slow path flags.
+    #[test]
+    fn fast_path_is_sound_on_edge_pieces(
+        m in edge_pieces(3),
+        tags in proptest::collection::vec((edge_pieces(3), edge_pieces(3)), 0..3),
+        fields in proptest::collection::vec((edge_pieces(3), edge_pieces(4)), 1..3),
+        ts in proptest::option::of(edge_pieces(3)),
+        t in 0usize..5,
+    ) {
+        let mut line = edge_piece(&m);
+        for (k, v) in &tags {
+            line.push_str(&format!(",{}={}", edge_piece(k), edge_piece(v)));
+        }
+        line.push(' ');
+        let f: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", edge_piece(k), edge_piece(v)))
+            .collect();
+        line.push_str(&f.join(","));
+        if let Some(ts) = ts {
+            line.push(' ');
+            line.push_str(&edge_piece(&ts));
+        }
+        let r = rules(ALL[t]);
+        if fast_valid(line.as_bytes(), &r) {
+            let v = slow_check(line.as_bytes(), &r);
+            proptest::prop_assert_eq!(v, Ok(Verdict::Point), "{:?} on {:?}", line, ALL[t]);
+        }
+    }
+}
+
+/// An escaped control byte in a name is a control byte all the same.
+#[test]
+fn fast_path_leaves_escaped_control_bytes_to_the_parser() {
+    for line in [
+        "a \\\u{1}=1",
+        "a\\\t f=1",
+        "m,t\\\u{7f}=v f=1",
+        "m,t=v\\\u{1} f=1",
+    ] {
+        for t in [None, Some(Target::Influxdb2), Some(Target::Influxdb3)] {
+            assert!(verdict(line, t).is_err(), "{line:?} on {t:?}");
+        }
+    }
+}
+
+/// A `--now` before 1970 puts VictoriaMetrics' bound below 0: the fast path compares it
+/// signed, as the slow path does (it accepted every timestamp).
+#[test]
+fn fast_path_bound_with_a_now_before_1970() {
+    let r = Rules::new(Some(Target::VictoriaMetrics), -1_000_000_000_000_000_000);
+    let line = b"m f=1 1700000000000000000";
+    assert!(slow_check(line, &r).is_err());
+    assert!(!fast_valid(line, &r));
 }

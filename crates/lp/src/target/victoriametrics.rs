@@ -13,7 +13,8 @@
 //!   names cut to 256 bytes, values (and the name) to 16 KiB; a tag `__name__` is replaced by
 //!   the name.
 //! - Timestamps are nanoseconds cut toward zero to milliseconds; 0 (or none) is the time of
-//!   writing; the storage drops a sample before 1970 or more than 2 days after now (and any
+//!   writing; the storage drops a sample before 1970 or more than 2 days after its clock's
+//!   whole second, up to a second behind now (and any
 //!   older than the retention period, a server setting not checked here); NaN is dropped.
 
 use super::fastfloat::{parse_best_effort, parse_int64, parse_uint64};
@@ -54,6 +55,17 @@ const MAX_LABEL_VALUE: usize = 16 * 1024;
 /// The storage's "two days ahead" bound, in milliseconds.
 const MAX_AHEAD_MS: i64 = 2 * 24 * 3600 * 1000;
 
+/// The largest millisecond the storage surely keeps at `now_ns`: `getMinMaxTimestamps`
+/// reads now from `fasttime.UnixTimestamp()`, whole seconds set by a ticker once a second
+/// (so up to a second behind: at 20.5 s it may still say 19), plus 2 days.
+pub(crate) fn max_stored_ms(now_ns: i64) -> i64 {
+    now_ns
+        .div_euclid(1_000_000_000)
+        .saturating_sub(1)
+        .saturating_mul(1000)
+        .saturating_add(MAX_AHEAD_MS)
+}
+
 /// (key, value) pairs, unescaped.
 type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -83,11 +95,11 @@ pub(crate) fn read(line: &[u8], now_ns: i64) -> Outcome {
 }
 
 fn insert(row: &Row, now_ns: i64) -> Vec<Sample> {
-    let now_ms = now_ns.div_euclid(1_000_000);
+    let max_ms = max_stored_ms(now_ns);
     let time_ms = (row.timestamp != 0).then_some(row.timestamp / 1_000_000);
     let dropped = match time_ms {
         Some(t) if t < 0 => Some("before 1970"),
-        Some(t) if t > now_ms.saturating_add(MAX_AHEAD_MS) => Some("more than 2 days ahead of now"),
+        Some(t) if t > max_ms => Some("more than 2 days ahead of now"),
         _ => None,
     };
     let mut out = Vec::new();

@@ -186,11 +186,17 @@ fn judge_part(
     // stored (and on restart it refuses new fields with invalid UTF-8 names it read back).
     // The crash was seen on InfluxDB 1.6.7: a field value of one quote (`k\\="=" ...`,
     // `influxdb1_reads_as_measured` in the lp crate).
+    // Nor, to InfluxDB 1.x, is a line check flags for invalid UTF-8 in a measurement or
+    // field key: once one is in a shard's field index, later lines of other measurements
+    // fare differently (seed 31's line 1298, `...,\\r\\\\="=" ...`, answered 500 on a
+    // fresh server but crashed the one that had stored the 298 lines before it, and every
+    // line after it was lost), so a line's fate would depend on the lines sent before it.
     let skip: Vec<bool> = (0..cases.len())
         .map(|i| {
-            flagged
-                .get(&i)
-                .is_some_and(|m| m.contains("crashes on this line"))
+            flagged.get(&i).is_some_and(|m| {
+                m.contains("crashes on this line")
+                    || (target == "influxdb1" && m.contains("invalid UTF-8"))
+            })
         })
         .collect();
     let outcomes = server.store(cases, &skip);

@@ -202,7 +202,7 @@ impl Server for Influx {
             out.extend(self.read_back(cases, start..end, &answers, window));
             for (i, o) in out.iter_mut().enumerate().take(end).skip(start) {
                 if skip[i] {
-                    *o = Outcome::Refused("crashes the server: not sent".into());
+                    *o = Outcome::Refused("crashes or poisons the server: not sent".into());
                 }
             }
             if crashed {
