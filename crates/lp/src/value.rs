@@ -182,7 +182,7 @@ pub fn integer_text(s: &[u8]) -> Result<&[u8], ValueError> {
     for &b in body {
         v = v
             .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+            .and_then(|v| v.checked_add(u64::from(b.wrapping_sub(b'0'))))
             .ok_or(ValueError::IntegerRange)?;
     }
     let limit = if neg { 1u64 << 63 } else { (1u64 << 63) - 1 };
@@ -203,7 +203,7 @@ pub fn write_unsigned(out: &mut Vec<u8>, s: &[u8]) -> Result<(), ValueError> {
     for &b in body {
         v = v
             .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+            .and_then(|v| v.checked_add(u64::from(b.wrapping_sub(b'0'))))
             .ok_or(ValueError::UnsignedRange)?;
     }
     out.extend_from_slice(body);

@@ -276,10 +276,10 @@ pub fn fast_valid(line: &[u8], rules: &Rules) -> bool {
     }
     let d0 = i;
     let mut value = 0u64;
-    while i < n && line[i].is_ascii_digit() {
-        value = value
-            .wrapping_mul(10)
-            .wrapping_add(u64::from(line[i] - b'0'));
+    // Each byte is read once: a mapped input truncated while read turns into zero pages
+    // between two reads of the same byte (the run then fails as changed).
+    while let Some(d) = line.get(i).and_then(|c| c.checked_sub(b'0')).filter(|d| *d < 10) {
+        value = value.wrapping_mul(10).wrapping_add(u64::from(d));
         i += 1;
     }
     // Up to 18 digits is always inside the timestamp range; 19 digits compare as text
@@ -370,7 +370,7 @@ fn fast_value(line: &[u8], v0: usize, no_u: bool, vm: bool) -> Option<usize> {
             if i - e0 >= 4 {
                 return None;
             }
-            exp = exp * 10 + usize::from(line[i] - b'0');
+            exp = exp * 10 + usize::from(line[i].wrapping_sub(b'0'));
             i += 1;
         }
         if i == e0 {

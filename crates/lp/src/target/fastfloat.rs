@@ -2,6 +2,8 @@
 //! VictoriaMetrics 1.79): `ParseBestEffort` for float and string field values, `ParseInt64`
 //! and `ParseUint64` for integers and timestamps, with Go's `math.Pow10`. Its float result
 //! differs from the correctly rounded one when an exponent or a long mantissa is involved.
+//! Digits are taken with `wrapping_sub`: a mapped input truncated while read turns into zero
+//! pages between two reads of a byte (the run then fails as changed, never panics).
 
 const POW10: [f64; 17] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -63,7 +65,7 @@ pub(crate) fn parse_best_effort(b: &[u8]) -> f64 {
     let mut d: u64 = 0;
     let j = i;
     while i < n && b[i].is_ascii_digit() {
-        d = d * 10 + u64::from(b[i] - b'0');
+        d = d * 10 + u64::from(b[i].wrapping_sub(b'0'));
         i += 1;
         if i > 18 {
             return full();
@@ -94,7 +96,7 @@ pub(crate) fn parse_best_effort(b: &[u8]) -> f64 {
         }
         let k = i;
         while i < n && b[i].is_ascii_digit() {
-            d = d * 10 + u64::from(b[i] - b'0');
+            d = d * 10 + u64::from(b[i].wrapping_sub(b'0'));
             i += 1;
             if i - j >= POW10.len() {
                 return full();
@@ -124,7 +126,7 @@ pub(crate) fn parse_best_effort(b: &[u8]) -> f64 {
         let mut exp: i32 = 0;
         let j = i;
         while i < n && b[i].is_ascii_digit() {
-            exp = exp * 10 + i32::from(b[i] - b'0');
+            exp = exp * 10 + i32::from(b[i].wrapping_sub(b'0'));
             i += 1;
             if exp > 300 {
                 return full();
