@@ -189,17 +189,20 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         "--format {:?} --precision {:?} --on-error {:?} --target {:?}",
         a.schema.format, a.schema.precision, a.schema.on_error, a.target
     );
-    crate::shard::JobStamp::new(
-        "convert",
-        &inputs,
-        &[
-            schema_text.as_deref().unwrap_or_default(),
-            settings.as_bytes(),
-        ],
-        shard,
-        part.as_ref(),
-    )
-    .keep();
+    // Only a report carries the job (it reads every input's size: 5,000 files' stats).
+    if a.report.is_some() {
+        crate::shard::JobStamp::new(
+            "convert",
+            &inputs,
+            &[
+                schema_text.as_deref().unwrap_or_default(),
+                settings.as_bytes(),
+            ],
+            shard,
+            part.as_ref(),
+        )
+        .keep();
+    }
     check_outputs(&with_schema(&inputs, a.schema.file()), &outs).map_err(anyhow::Error::msg)?;
     if a.compression_level.is_some() && a.output.as_deref().and_then(Codec::of).is_none() {
         anyhow::bail!(

@@ -240,19 +240,22 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
         args.format,
         args.on_error
     );
-    let stamp = crate::shard::JobStamp::new(
-        "replay",
-        &listed,
-        &[
-            schema_text.as_deref().unwrap_or_default(),
-            url.as_bytes(),
-            settings.as_bytes(),
-        ],
-        shard,
-        part.as_ref(),
-    );
-    config.shard = shard.map(|s| format!("{s} job {}", stamp.job));
-    stamp.keep();
+    // Only a shard's checkpoint and a report carry the job (it reads every input's size).
+    if shard.is_some() || args.report.is_some() {
+        let stamp = crate::shard::JobStamp::new(
+            "replay",
+            &listed,
+            &[
+                schema_text.as_deref().unwrap_or_default(),
+                url.as_bytes(),
+                settings.as_bytes(),
+            ],
+            shard,
+            part.as_ref(),
+        );
+        config.shard = shard.map(|s| format!("{s} job {}", stamp.job));
+        stamp.keep();
+    }
     // Every output must be writable before anything is sent.
     if let Some(path) = &args.report {
         lpconvert_send::output::check_writable(path)

@@ -278,7 +278,11 @@ pub fn fast_valid(line: &[u8], rules: &Rules) -> bool {
     let mut value = 0u64;
     // Each byte is read once: a mapped input truncated while read turns into zero pages
     // between two reads of the same byte (the run then fails as changed).
-    while let Some(d) = line.get(i).and_then(|c| c.checked_sub(b'0')).filter(|d| *d < 10) {
+    while let Some(d) = line
+        .get(i)
+        .and_then(|c| c.checked_sub(b'0'))
+        .filter(|d| *d < 10)
+    {
         value = value.wrapping_mul(10).wrapping_add(u64::from(d));
         i += 1;
     }

@@ -217,13 +217,27 @@ pub fn check_outputs(
     inputs: &[String],
     outputs: &[(String, PathBuf)],
 ) -> Result<(), UnusableOutput> {
-    let mut ins = Vec::with_capacity(inputs.len());
-    for i in inputs {
-        ins.push((i, input_id(i)));
-    }
-    let mut outs: Vec<(&str, &Path, FileId)> = Vec::with_capacity(outputs.len());
+    // The outputs' identities up to the first unusable one (that error comes after any
+    // collision of the outputs before it, as the loop below finds them in order).
+    let mut ids = Vec::with_capacity(outputs.len());
     for (what, p) in outputs {
-        let id = output_id(what, p)?;
+        let id = output_id(what, p);
+        let stop = id.is_err();
+        ids.push(id);
+        if stop {
+            break;
+        }
+    }
+    // Only an existing regular file can be an input: without one, no input is looked at
+    // (a stat per input is most of the start of a run over thousands of files).
+    let existing = ids.iter().any(|id| matches!(id, Ok(FileId::Inode(..))));
+    let ins: Vec<(&String, FileId)> = match existing {
+        true => inputs.iter().map(|i| (i, input_id(i))).collect(),
+        false => Vec::new(),
+    };
+    let mut outs: Vec<(&str, &Path, FileId)> = Vec::with_capacity(outputs.len());
+    for ((what, p), id) in outputs.iter().zip(ids) {
+        let id = id?;
         if id != FileId::Special {
             if let Some((input, _)) = ins.iter().find(|(_, i)| *i == id) {
                 return Err(UnusableOutput::IsInput {
