@@ -141,7 +141,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<Exit> {
             total.bytes as f64 / 1e6,
             secs,
             total.bytes as f64 / 1e6 / secs,
-            crate::inputs::thousands(sink.files),
+            sink.files,
             if sink.files == 1 { "" } else { "s" }
         );
     }

@@ -244,7 +244,7 @@ impl std::fmt::Display for Summary {
             secs,
             c.bytes as f64 / 1e6 / secs,
             c.rows as f64 / secs,
-            crate::inputs::thousands(self.files),
+            self.files,
             if self.files == 1 { "" } else { "s" }
         )
     }

@@ -205,8 +205,7 @@ pub(crate) fn prepare(
         });
     }
     let path = crate::input::path_of(name);
-    let key = plans.key(reading(Format::Csv, tab, false), &pre.names, path);
-    let (make, chunk) = plans.get(key, || {
+    let (make, chunk) = plans.get(reading(Format::Csv, tab, false), &pre.names, path, || {
         let plan = Plan::compile_input(schema, Format::Csv, Some(&pre.names), name, path)?;
         let chunk = crate::multi::tuning_for(&plan, tuning).chunk_size;
         let kind: Arc<dyn MakeConverter> = Arc::new(CsvKind {

@@ -98,6 +98,8 @@ pub(crate) struct Plans {
     made: HashMap<PlanKey, (Arc<dyn MakeConverter>, usize)>,
     /// NDJSON plans (they depend on no header), by path when the schema reads it.
     json: HashMap<Option<String>, Arc<Plan>>,
+    /// The converter found last, with its key.
+    last: Option<(PlanKey, Arc<dyn MakeConverter>, usize)>,
     reads_path: bool,
 }
 
@@ -107,39 +109,44 @@ impl Plans {
         Plans {
             made: HashMap::new(),
             json: HashMap::new(),
+            last: None,
             reads_path: reads_path(schema),
         }
     }
 
-    /// The key of an input read as `reading` (`(ndjson, tab, array)`) with `header`, at
-    /// `path`.
-    pub(crate) fn key(
-        &self,
+    /// The converter of an input read as `reading` (`(ndjson, tab, array)`) with `header`,
+    /// at `path`; made by `make` the first time. The last one found is looked at first, by
+    /// comparing, so that a run of inputs with one header builds no key per input.
+    pub(crate) fn get(
+        &mut self,
         reading: (bool, bool, bool),
         header: &[String],
         path: Option<&str>,
-    ) -> PlanKey {
-        PlanKey {
-            reading,
-            header: header.to_vec(),
-            path: path.filter(|_| self.reads_path).map(str::to_owned),
-        }
-    }
-
-    /// The converter for `key`, made by `make` the first time.
-    pub(crate) fn get(
-        &mut self,
-        key: PlanKey,
         make: impl FnOnce() -> Result<(Arc<dyn MakeConverter>, usize), EngineError>,
     ) -> Result<(Arc<dyn MakeConverter>, usize), EngineError> {
-        if let Some((m, chunk)) = self.made.get(&key) {
-            return Ok((Arc::clone(m), *chunk));
+        let path = path.filter(|_| self.reads_path);
+        if let Some((k, m, chunk)) = &self.last {
+            if k.reading == reading && k.header == header && k.path.as_deref() == path {
+                return Ok((Arc::clone(m), *chunk));
+            }
         }
-        let made = make()?;
-        if self.made.len() >= KEPT_PLANS {
-            self.made.clear();
-        }
-        self.made.insert(key, (Arc::clone(&made.0), made.1));
+        let key = PlanKey {
+            reading,
+            header: header.to_vec(),
+            path: path.map(str::to_owned),
+        };
+        let made = match self.made.get(&key) {
+            Some((m, chunk)) => (Arc::clone(m), *chunk),
+            None => {
+                let made = make()?;
+                if self.made.len() >= KEPT_PLANS {
+                    self.made.clear();
+                }
+                self.made.insert(key.clone(), (Arc::clone(&made.0), made.1));
+                made
+            }
+        };
+        self.last = Some((key, Arc::clone(&made.0), made.1));
         Ok(made)
     }
 }

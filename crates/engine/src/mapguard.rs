@@ -197,10 +197,24 @@ impl MappedFile {
         use std::io::Read;
         let len = meta.len().min(READ_WHOLE_MAX);
         let cap = usize::try_from(len).unwrap_or(0);
-        let mut data = Vec::with_capacity(cap.saturating_add(1));
-        // One byte more than expected tells a file that grew from one that did not.
-        (&mut file).take(len + 1).read_to_end(&mut data)?;
-        let read = data.len() as u64;
+        // One byte more than expected tells a file that grew from one that did not. Reads
+        // stop once the size read is the size expected: a regular file's read is short only
+        // at its end, so the read that would return 0 is left out (one syscall per file).
+        let mut data = vec![0; cap.saturating_add(1)];
+        let mut got = 0;
+        while got < data.len() {
+            match file.read(&mut data[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            if got == cap {
+                break;
+            }
+        }
+        data.truncate(got);
+        let read = got as u64;
         let changed = (read != meta.len()).then(|| Change::Size(meta.len(), read).to_string());
         data.truncate(cap);
         Ok(MappedFile {

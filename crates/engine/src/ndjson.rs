@@ -98,8 +98,7 @@ pub(crate) fn prepare(
         feed,
         map,
     } = opened;
-    let key = plans.key(reading(Format::Ndjson, false, array), &[], path);
-    let (make, chunk) = plans.get(key, || {
+    let (make, chunk) = plans.get(reading(Format::Ndjson, false, array), &[], path, || {
         let chunk = crate::multi::tuning_for(&plan, tuning).chunk_size;
         let kind: Arc<dyn MakeConverter> = Arc::new(NdjsonKind {
             plan: Arc::clone(&plan),

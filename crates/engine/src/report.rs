@@ -162,7 +162,7 @@ impl Reject<'_> {
         impl std::fmt::Display for Skipped<'_, '_> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 let r = self.0;
-                write!(f, "{}:{}: {}", r.file, r.line, r.message)
+                write!(f, "{}:{}: {}", OneLine(r.file), r.line, r.message)
             }
         }
         Skipped(self)
@@ -210,5 +210,24 @@ fn write_at(
     column: usize,
     message: &str,
 ) -> std::fmt::Result {
-    write!(f, "{file}:{line}:{column}: {message}")
+    write!(f, "{}:{line}:{column}: {message}", OneLine(file))
+}
+
+/// A file name as a place shows it: control characters (a line feed in a name) escaped as
+/// Rust writes them (`\n`, `\u{1b}`), so that one place stays one line of a reasons file.
+struct OneLine<'a>(&'a str);
+
+impl std::fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.0.chars().any(char::is_control) {
+            return f.write_str(self.0);
+        }
+        for c in self.0.chars() {
+            match c.is_control() {
+                true => write!(f, "{}", c.escape_debug())?,
+                false => write!(f, "{c}")?,
+            }
+        }
+        Ok(())
+    }
 }

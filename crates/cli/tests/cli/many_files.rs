@@ -72,7 +72,7 @@ fn five_thousand_files_convert_as_their_concatenation_for_any_threads_and_chunks
     let bad = (0..5000).filter(|i| i % 7 == 3).count();
     assert_eq!(all.lines().count(), 5000 * 3 - bad);
     let err = stderr(&first);
-    assert!(err.contains(", 5,000 files"), "{err}");
+    assert!(err.contains(", 5000 files"), "{err}");
     for (threads, chunk) in [("2", "4M"), ("7", "100"), ("2", "1K"), ("7", "64K")] {
         let out = convert(
             &dir,
@@ -374,4 +374,27 @@ fn a_link_to_a_directory_inside_a_directory_input_is_named_as_not_read() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn a_line_feed_in_a_file_name_stays_inside_one_line_of_the_reasons_file() {
+    let dir = TempDir::new("many-lf-name");
+    write_in(&dir, "s.toml", SCHEMA);
+    put(
+        &dir,
+        "d/a\nb.csv",
+        "host,v,t\nh,x,1600000000\nh,2,1600000001\n",
+    );
+    put(&dir, "d/c.csv", "host,v,t\nh,y,1600000000\n");
+    let out = convert(&dir, &["d", "--rejects", "bad.csv", "-o", "out.lp"]);
+    assert_exit(&out, 3);
+    let reasons = std::fs::read_to_string(dir.join("bad.csv.errors")).unwrap();
+    let lines: Vec<&str> = reasons.lines().collect();
+    assert_eq!(lines.len(), 2, "{reasons}");
+    assert!(lines[0].starts_with("d/a\\nb.csv:2:"), "{reasons}");
+    assert!(lines[1].starts_with("d/c.csv:2:"), "{reasons}");
+    // Without a rejects file, the rejects named on stderr say the name the same way.
+    let out = convert(&dir, &["d", "-o", "out.lp"]);
+    assert_exit(&out, 3);
+    assert!(stderr(&out).contains("rejected d/a\\nb.csv:2:"), "{}", stderr(&out));
 }
