@@ -131,6 +131,18 @@ fn read_error(path: &Path, e: io::Error) -> anyhow::Error {
     }
 }
 
+/// What a directory contributes to a replay or a verify: line protocol, or with a schema
+/// what `--format` says (the schema itself is read later).
+pub fn sent_accepts(schema: Option<&Path>, format: Option<&str>) -> input::list::Accept {
+    use input::list::Accept;
+    match (schema, format) {
+        (None, _) => Accept::LineProtocol,
+        (Some(_), Some("csv")) => Accept::Csv,
+        (Some(_), Some("ndjson")) => Accept::Ndjson,
+        (Some(_), _) => Accept::Data,
+    }
+}
+
 /// Where convert, check and replay find their inputs besides the INPUT arguments.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ListArgs {

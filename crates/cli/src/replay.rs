@@ -123,22 +123,11 @@ struct ReplayOptions {
     verify_check: crate::verify::CheckArgs,
 }
 
-/// What a directory contributes to a replay: line protocol, or with --schema what --format
-/// says (the schema itself is read once, later).
-fn replay_accepts(args: &ReplayOptions) -> lpconvert_engine::input::list::Accept {
-    use lpconvert_engine::input::list::Accept;
-    match (&args.schema, args.format.as_deref()) {
-        (None, _) => Accept::LineProtocol,
-        (Some(_), Some("csv")) => Accept::Csv,
-        (Some(_), Some("ndjson")) => Accept::Ndjson,
-        (Some(_), _) => Accept::Data,
-    }
-}
-
 /// Runs `lpconvert replay`; returns the exit status.
 pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let mut args = *args.options;
-    args.inputs = crate::inputs::list(&args.inputs, &args.list, replay_accepts(&args))?;
+    let accept = crate::inputs::sent_accepts(args.schema.as_deref(), args.format.as_deref());
+    args.inputs = crate::inputs::list(&args.inputs, &args.list, accept)?;
     let listed = crate::shared::inputs_or_stdin(&args.inputs);
     let shard = args.list.shard.resolve()?;
     let part = crate::shard::part(shard, &args.inputs, |_| args.schema.is_none())?;

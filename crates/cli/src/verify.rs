@@ -34,7 +34,8 @@ pub struct VerifyArgs {
 #[derive(clap::Args, Debug)]
 struct VerifyOptions {
     /// Line-protocol files (`.gz` and `.zst` are decompressed), or CSV/NDJSON with --schema;
-    /// none or `-` reads stdin (not with --repair, which reads the inputs twice).
+    /// a directory or a quoted glob stands for the files below it, as for replay; none or
+    /// `-` reads stdin (not with --repair, which reads the inputs twice).
     #[arg(value_name = "INPUT")]
     inputs: Vec<String>,
     #[command(flatten)]
@@ -136,7 +137,10 @@ impl Outcome {
 
 /// Runs `lpconvert verify`; returns the exit status.
 pub fn run(a: VerifyArgs) -> anyhow::Result<Exit> {
-    let a = *a.options;
+    let mut a = *a.options;
+    // Directories and quoted globs stand for the files below them, as for replay.
+    let accept = crate::inputs::sent_accepts(a.schema.as_deref(), a.format.as_deref());
+    a.inputs = crate::inputs::list(&a.inputs, &crate::inputs::ListArgs::default(), accept)?;
     let env_precision =
         a.precision.is_none() && a.schema.is_none() && crate::server::env_precision().is_some();
     let timeout =

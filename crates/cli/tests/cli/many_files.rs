@@ -396,5 +396,9 @@ fn a_line_feed_in_a_file_name_stays_inside_one_line_of_the_reasons_file() {
     // Without a rejects file, the rejects named on stderr say the name the same way.
     let out = convert(&dir, &["d", "-o", "out.lp"]);
     assert_exit(&out, 3);
-    assert!(stderr(&out).contains("rejected d/a\\nb.csv:2:"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("rejected d/a\\nb.csv:2:"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -619,3 +619,25 @@ fn influxdb1_verify_reads_influx_precision_as_replay_does() {
         "nothing written at other times"
     );
 }
+
+/// A directory given to verify stands for the line-protocol files below it, as for replay:
+/// the points of every file are expected, and a file left out of the replay is missing.
+#[test]
+fn influxdb1_verifies_a_directory_of_files() {
+    let server = start("influxdb1");
+    let dir = TempDir::new("verify-dir");
+    std::fs::create_dir_all(dir.join("d/sub")).unwrap();
+    write_lines(&dir, "d/a.lp", &lines(0..500, "h"));
+    write_lines(&dir, "d/sub/b.lp", &lines(500..1_000, "h"));
+    // Not line protocol by its name: neither replayed nor expected.
+    write_lines(&dir, "d/notes.md", &lines(2_000..2_100, "h"));
+    let d = dir.join("d");
+    replay(&server.url, d.to_str().unwrap());
+    let out = verify(&server.url, "influxdb1", &[], d.to_str().unwrap());
+    assert_exit(&out, 0);
+    write_lines(&dir, "d/sub/c.lp", &lines(1_000..1_200, "h"));
+    let out = verify(&server.url, "influxdb1", &[], d.to_str().unwrap());
+    assert_exit(&out, 3);
+    let missing: u64 = differing(&stdout(&out)).values().map(|(m, _)| m).sum();
+    assert_eq!(missing, 400, "{}", stdout(&out));
+}
