@@ -43,6 +43,7 @@ impl InputOptions<'_> {
             Some(schema) => Some(Conversion::prepare(&ConvertOptions {
                 schema,
                 inputs: self.inputs,
+                all_inputs: self.inputs,
                 overrides: self.overrides,
                 rejects: None,
                 skipped: None,
