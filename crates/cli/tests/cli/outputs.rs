@@ -524,6 +524,16 @@ fn bench_report_files_naming_the_from_input_are_refused() {
     assert_exit(&o, 2);
     assert_stderr_has(&o, "--report");
     assert_eq!(read(&from), "m f=1 1\n");
+    // Nor the temporary file a report is written through (report.md.tmp was written over,
+    // then renamed to report.md: the data gone).
+    let from = write_text(&dir, "report.md.tmp", "m f=1 1\n");
+    let o = bench(&argv(
+        "--url http://127.0.0.1:9 --db x --dry-run --duration 1s --warmup 0s --from {} --report {}",
+        &[&from, &report_dir],
+    ));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "--report");
+    assert_eq!(read(&from), "m f=1 1\n");
 }
 
 #[test]
@@ -1018,6 +1028,27 @@ fn the_temporary_file_of_the_report_is_never_an_input() {
     assert_exit(&o, 2);
     assert_stderr_has(&o, "--report");
     assert_eq!(read(&lp), "m f=1 1\n", "the input was destroyed");
+    // The same for convert's report (the input was written over, then renamed away).
+    let (schema, _) = home(&dir);
+    let csv = write_text(&dir, "c.json.tmp", HOME_CSV);
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            "--format",
+            "csv",
+            &csv,
+            "-o",
+            "/dev/null",
+            "--report",
+            dir.join("c.json").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "--report");
+    assert_eq!(read(&csv), HOME_CSV, "the input was destroyed");
 }
 
 #[test]
