@@ -144,9 +144,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     if let (Some(dir), Some(from)) = (&args.report, &args.from) {
         // The report files must not be the data or the schema they are made from.
         if dir.is_dir() {
+            // Each written through FILE.tmp: neither may be the data.
             let outs: Vec<(String, PathBuf)> = bench_report::file_names()
                 .iter()
-                .map(|f| ("--report".to_string(), dir.join(f)))
+                .flat_map(|f| lpconvert_send::output::report_outputs(&dir.join(f)))
                 .collect();
             let ins = lpconvert_send::output::with_schema(
                 &[from.display().to_string()],

@@ -68,7 +68,8 @@ impl<W: Write> Sink for CheckSink<W> {
 
     fn reject(&mut self, r: &Reject<'_>, _header: Option<&[u8]>) -> io::Result<()> {
         if self.printed < self.limit {
-            writeln!(self.out, "{}:{}: {}", r.file, r.line, r.message)?;
+            // `file:line: message`, control characters of the name escaped: one line each.
+            writeln!(self.out, "{}", r.at_line())?;
         }
         self.printed += 1;
         Ok(())

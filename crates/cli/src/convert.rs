@@ -7,7 +7,8 @@ use lpconvert_engine::{
     convert_part, ChunkEncoder, Counters, EngineError, Flow, MakeEncoder, Reject, Sink,
 };
 use lpconvert_send::output::{
-    check_outputs, file_outputs, rejects_outputs, with_schema, Codec, Compressor, Output,
+    check_outputs, file_outputs, rejects_outputs, report_outputs, with_schema, Codec, Compressor,
+    Output,
 };
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -177,7 +178,8 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         a.rejects.as_deref().map(|p| ("--rejects", p)),
     );
     outs.extend(a.skipped.iter().flat_map(|p| file_outputs("--skipped", p)));
-    outs.extend(a.report.iter().map(|p| ("--report".to_owned(), p.clone())));
+    // The report is written through REPORT.tmp: neither may be an input.
+    outs.extend(a.report.iter().flat_map(|p| report_outputs(p)));
     let shard = a.list.shard.resolve()?;
     // Annotated CSV and decoded (UTF-16, single-byte) files go whole to one shard.
     let part = crate::shard::part(shard, &inputs, |p| {

@@ -159,11 +159,10 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     let skipped = args.convert_skipped.iter();
     outputs
         .extend(skipped.flat_map(|p| lpconvert_send::output::file_outputs("--convert-skipped", p)));
+    // Every shard's inputs, not only this shard's: another shard reads them (the same
+    // outputs given to each shard would otherwise replace the other shards' inputs).
     lpconvert_send::output::check_outputs(
-        &lpconvert_send::output::with_schema(
-            &crate::shared::inputs_or_stdin(&args.inputs),
-            args.schema.as_deref(),
-        ),
+        &lpconvert_send::output::with_schema(&listed, args.schema.as_deref()),
         &outputs,
     )
     .map_err(anyhow::Error::msg)?;
@@ -197,6 +196,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
         Some(schema) => Some(Conversion::prepare(&ConvertOptions {
             schema,
             inputs: &args.inputs,
+            all_inputs: &listed,
             overrides: overrides(&args),
             rejects: args.convert_rejects.as_deref(),
             skipped: args.convert_skipped.as_deref(),

@@ -36,6 +36,9 @@ pub struct ConvertOptions<'a> {
     pub schema: &'a Path,
     /// Input files (`-` is stdin).
     pub inputs: &'a [String],
+    /// Every input of the job (all shards'): a further rejects or skipped file takes none of
+    /// their names, as another shard reads them.
+    pub all_inputs: &'a [String],
     /// `--format`, `--precision` (the output's and the sender's), `--on-error`.
     pub overrides: Overrides<'a>,
     /// `--convert-rejects FILE`: rejected rows verbatim, reasons in `FILE.errors`.
@@ -205,7 +208,10 @@ impl Conversion {
         };
         // Further rejects or skipped files take no input's, schema's or other output's name.
         let files = |own: &str| RejectFiles {
-            avoid: lpconvert_send::output::with_schema(&inputs, Some(o.schema)),
+            avoid: lpconvert_send::output::with_schema(
+                &inputs_or_stdin(o.all_inputs),
+                Some(o.schema),
+            ),
             others: (o.others.iter())
                 .filter(|(option, _)| !option.starts_with(own))
                 .cloned()

@@ -43,6 +43,15 @@ const NOT_COUNTS: &[&str] = &["exit_code", "started_unix_ms", "finished_unix_ms"
 /// Runs `lpconvert report`.
 pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
     let ReportCommand::Merge(m) = a.command;
+    // The merged report (and the REPORT.tmp it is written through) is no shard's report.
+    if let Some(path) = &m.output {
+        let inputs: Vec<String> = m.reports.iter().map(|p| p.display().to_string()).collect();
+        let outs: Vec<(String, PathBuf)> = lpconvert_send::output::report_outputs(path)
+            .into_iter()
+            .map(|(option, p)| (option.replace("--report", "--output"), p))
+            .collect();
+        lpconvert_send::output::check_outputs(&inputs, &outs).map_err(anyhow::Error::msg)?;
+    }
     let mut reports = Vec::new();
     for path in &m.reports {
         let text = std::fs::read_to_string(path)

@@ -43,6 +43,7 @@ impl InputOptions<'_> {
             Some(schema) => Some(Conversion::prepare(&ConvertOptions {
                 schema,
                 inputs: self.inputs,
+                all_inputs: self.inputs,
                 overrides: self.overrides,
                 rejects: None,
                 skipped: None,
@@ -123,6 +124,8 @@ pub fn count(
                 c.lines += 1;
                 c.invalid += 1;
                 if c.first_invalid.len() < SHOWN_INVALID {
+                    // One line each, whatever the file's name holds.
+                    let input = lpconvert_engine::report::OneLine(input);
                     c.first_invalid.push(format!("{input}:{number}: {e}"));
                 }
             }

@@ -239,7 +239,10 @@ fn prepare(input: Input, kind: &Arc<dyn MakeConverter>, chunk: usize) -> Prepare
         Some(p) => Err(EngineError::Input(format!("{name} {p}"))),
         None => Ok(()),
     };
-    let bom_note = format!("{name}: note: a UTF-8 byte order mark at the start was ignored");
+    let bom_note = format!(
+        "{}: note: a UTF-8 byte order mark at the start was ignored",
+        crate::report::OneLine(&name)
+    );
     let (map, feed, bom) = match input.data {
         InputData::Mapped(map) => {
             if let Err(e) = not_text(&map) {

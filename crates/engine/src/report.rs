@@ -215,7 +215,7 @@ fn write_at(
 
 /// A file name as a place shows it: control characters (a line feed in a name) escaped as
 /// Rust writes them (`\n`, `\u{1b}`), so that one place stays one line of a reasons file.
-struct OneLine<'a>(&'a str);
+pub struct OneLine<'a>(pub &'a str);
 
 impl std::fmt::Display for OneLine<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -33,9 +33,9 @@ fn unit(s: &[u8]) -> Option<(u128, usize)> {
 /// flooring at each step is exact however many digits there are (the kept value stays
 /// below `ns`).
 fn fraction_of(frac: &[u8], ns: u128) -> u128 {
-    frac.iter()
-        .rev()
-        .fold(0, |acc, &b| (u128::from(b - b'0') * ns + acc) / 10)
+    frac.iter().rev().fold(0, |acc, &b| {
+        (u128::from(b.wrapping_sub(b'0')) * ns + acc) / 10
+    })
 }
 
 /// Parses a duration: an optional sign, then one or more decimal numbers each with a
@@ -60,7 +60,7 @@ pub fn parse_duration(s: &[u8]) -> Result<i64, ValueError> {
         let int_len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
         let mut int: u128 = 0;
         for &b in &rest[..int_len] {
-            int = int * 10 + u128::from(b - b'0');
+            int = int * 10 + u128::from(b.wrapping_sub(b'0'));
             if int > 1 << 64 {
                 return Err(ValueError::DurationRange);
             }

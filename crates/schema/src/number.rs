@@ -193,9 +193,9 @@ fn to_whole(text: &[u8], round: bool) -> Option<Vec<u8>> {
             // Beyond this the result is 0 or out of range either way, however many
             // (leading or trailing zero) digits the mantissa has.
             let cap = 100 + i as i64;
-            let v = digits
-                .bytes()
-                .fold(0i64, |v, b| (v * 10 + i64::from(b - b'0')).min(cap));
+            let v = digits.bytes().fold(0i64, |v, b| {
+                (v * 10 + i64::from(b.wrapping_sub(b'0'))).min(cap)
+            });
             (&body[..i], if s.starts_with('-') { -v } else { v })
         }
     };

@@ -284,10 +284,20 @@ fn fixture(name: &str) -> String {
 /// Replays the fixture batch to a server answering `status` with the fixture body `body`;
 /// returns the output and the rejects file's text.
 fn refused_by(api: &str, status: u16, body: &str) -> (std::process::Output, String) {
+    refused_by_named(api, status, body, "batch.lp")
+}
+
+/// [`refused_by`] with the batch in a file named `name`.
+fn refused_by_named(
+    api: &str,
+    status: u16,
+    body: &str,
+    name: &str,
+) -> (std::process::Output, String) {
     let body = fixture(body);
     let server = FaultServer::start(move |_| Reply::with_body(status, body.clone()));
     let dir = TempDir::new("conn-refusal");
-    let lp = write_text(&dir, "batch.lp", &fixture("batch.lp"));
+    let lp = write_text(&dir, name, &fixture("batch.lp"));
     let rejects = dir.join("rejects.lp");
     let target = match api {
         "v2" => "--bucket",
@@ -357,4 +367,31 @@ fn recorded_refusals_name_the_refused_lines() {
         rejects.contains(":4: HTTP 400: missing tag value"),
         "{rejects}"
     );
+}
+
+#[test]
+fn a_line_feed_in_an_inputs_name_stays_inside_the_rejects_files_comment() {
+    // `# {input}:{line}: reason` with the name as it is: `a<LF>b.lp` made the comment's tail
+    // (`b.lp:2: HTTP 400: ...`) a line of its own, which replaying the rejects file sends.
+    let batch = fixture("batch.lp");
+    for (api, status, body, comments) in [
+        ("v3", 400, "v3_partial_write.json", 2),
+        ("v2", 422, "v2_partial_422.json", 1),
+    ] {
+        let (o, rejects) = refused_by_named(api, status, body, "a\nb.lp");
+        assert_exit(&o, 3);
+        let (notes, lines): (Vec<&str>, Vec<&str>) =
+            rejects.lines().partition(|l| l.starts_with("# "));
+        assert_eq!(notes.len(), comments, "{api}: {rejects}");
+        assert!(
+            notes.iter().all(|n| n.contains("a\\nb.lp:")),
+            "{api}: {rejects}"
+        );
+        for l in lines {
+            assert!(
+                batch.lines().any(|b| b == l),
+                "{api}: not an input line: {l}\n{rejects}"
+            );
+        }
+    }
 }

@@ -402,3 +402,30 @@ fn a_line_feed_in_a_file_name_stays_inside_one_line_of_the_reasons_file() {
         stderr(&out)
     );
 }
+
+#[test]
+fn check_names_a_bad_line_of_a_file_with_a_line_feed_in_its_name_on_one_line() {
+    // check printed `file:line: message` with the name as it is: `d/a<LF>b.lp:2: ...` split
+    // one bad line into two lines of its output.
+    let dir = TempDir::new("many-lf-check");
+    put(&dir, "d/a\nb.lp", "m v=1 1\nbad line\n");
+    put(&dir, "d/c.lp", "m v=1 1\nbad\n");
+    let out = run_in(&dir, &["check", "d"], None);
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("d/a\\nb.lp:2: "), "{text}");
+    assert!(lines[1].starts_with("d/c.lp:2: "), "{text}");
+}
+
+#[test]
+fn check_notes_a_byte_order_mark_of_a_file_with_a_line_feed_in_its_name_on_one_line() {
+    let dir = TempDir::new("many-lf-bom");
+    put(&dir, "d/a\nb.lp", "\u{feff}m v=1 1\n");
+    let out = run_in(&dir, &["check", "d"], None);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with("d/a\\nb.lp: note: "), "{text}");
+}

@@ -142,6 +142,41 @@ fn replay_outputs_naming_an_input_are_refused() {
 }
 
 #[test]
+fn a_replay_shards_outputs_naming_another_shards_input_are_refused() {
+    // `replay --schema --shard 1/2 a.csv b.csv --convert-rejects b.csv`: b.csv is shard 2's.
+    // The outputs were checked against this shard's inputs only, so shard 1 replaced b.csv
+    // with its (empty) rejects file before shard 2 read it.
+    let dir = TempDir::new("replay-shard-eq-in");
+    let (schema, a) = home(&dir);
+    let b_text = "time,room,temp,co\n1641030000,Hall,20.0,0\n";
+    let b = write_text(&dir, "b.csv", b_text);
+    for opt in ["--convert-rejects", "--convert-skipped", "--report"] {
+        let o = replay(&argv(
+            "--url http://127.0.0.1:9 --db x --dry-run -q --schema {} --shard 1/2 {} {} {} {}",
+            &[&schema, opt, &b, &a, &b],
+        ));
+        assert_eq!(code(&o), 2, "{opt}: {}", stderr(&o));
+        assert!(stderr(&o).contains("b.csv"), "{opt}: {}", stderr(&o));
+        assert_eq!(read(&b), b_text, "{opt}: shard 1 replaced shard 2's input");
+    }
+    // A second header's rejects file (`cr.2.csv`) takes no other shard's input's name.
+    let cr = dir.join("cr").display().to_string();
+    let cr_2 = write_text(&dir, "cr.2.csv", b_text);
+    std::fs::write(&a, "time,room,temp,co\n1641024000,Kitchen,cold,0\n").unwrap();
+    let c = write_text(
+        &dir,
+        "c.csv",
+        "time,room,co,temp\n1641024000,Kitchen,0,hot\n",
+    );
+    let o = replay(&argv(
+        "--url http://127.0.0.1:9 --db x --dry-run -q --on-error skip --schema {} --convert-rejects {} --shard 1/2 {} {} {}",
+        &[&schema, &cr, &a, &c, &cr_2],
+    ));
+    assert_exit(&o, 3);
+    assert_eq!(read(&cr_2), b_text, "shard 2's input cr.2.csv was replaced");
+}
+
+#[test]
 fn failed_run_leaves_the_previous_output_untouched_and_keeps_the_partial() {
     let dir = TempDir::new("out-partial");
     let (schema, _) = home(&dir);
@@ -482,6 +517,16 @@ fn bench_report_files_naming_the_from_input_are_refused() {
     let dir = TempDir::new("bench-report-from");
     let from = write_text(&dir, "report.json", "m f=1 1\n");
     let report_dir = dir.0.display().to_string();
+    let o = bench(&argv(
+        "--url http://127.0.0.1:9 --db x --dry-run --duration 1s --warmup 0s --from {} --report {}",
+        &[&from, &report_dir],
+    ));
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "--report");
+    assert_eq!(read(&from), "m f=1 1\n");
+    // Nor the temporary file a report is written through (report.md.tmp was written over,
+    // then renamed to report.md: the data gone).
+    let from = write_text(&dir, "report.md.tmp", "m f=1 1\n");
     let o = bench(&argv(
         "--url http://127.0.0.1:9 --db x --dry-run --duration 1s --warmup 0s --from {} --report {}",
         &[&from, &report_dir],
@@ -983,6 +1028,27 @@ fn the_temporary_file_of_the_report_is_never_an_input() {
     assert_exit(&o, 2);
     assert_stderr_has(&o, "--report");
     assert_eq!(read(&lp), "m f=1 1\n", "the input was destroyed");
+    // The same for convert's report (the input was written over, then renamed away).
+    let (schema, _) = home(&dir);
+    let csv = write_text(&dir, "c.json.tmp", HOME_CSV);
+    let o = run_lpconvert(
+        "convert",
+        &[
+            "-s",
+            &schema,
+            "--format",
+            "csv",
+            &csv,
+            "-o",
+            "/dev/null",
+            "--report",
+            dir.join("c.json").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_exit(&o, 2);
+    assert_stderr_has(&o, "--report");
+    assert_eq!(read(&csv), HOME_CSV, "the input was destroyed");
 }
 
 #[test]

@@ -641,3 +641,39 @@ fn influxdb1_verifies_a_directory_of_files() {
     let missing: u64 = differing(&stdout(&out)).values().map(|(m, _)| m).sum();
     assert_eq!(missing, 400, "{}", stdout(&out));
 }
+
+/// An invalid line is named `file:line: error` on one line of stderr, whatever the file's
+/// name holds (a line feed in it split the entry in two).
+#[test]
+fn an_invalid_line_of_a_file_with_a_line_feed_in_its_name_is_named_on_one_line() {
+    let server = crate::support::FaultServer::start(|_| {
+        crate::support::Reply::with_body(
+            200,
+            r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","count_f"],"values":[[0,1]]}]}]}"#,
+        )
+    });
+    let dir = TempDir::new("verify-lf-name");
+    std::fs::create_dir_all(dir.join("d")).unwrap();
+    write_lines(&dir, "d/a\nb.lp", &["m f=1 0".to_owned(), "bad".to_owned()]);
+    let d = dir.join("d");
+    let out = run_lpconvert(
+        "verify",
+        &[
+            "--url",
+            &server.url,
+            "--db",
+            "d",
+            "--target",
+            "influxdb1",
+            d.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let err = stderr(&out);
+    let named: Vec<&str> = err.lines().filter(|l| l.contains("b.lp")).collect();
+    assert_eq!(named.len(), 1, "{err}");
+    assert!(
+        named[0].contains("invalid ") && named[0].contains("a\\nb.lp:2: "),
+        "{err}"
+    );
+}

@@ -56,7 +56,7 @@ pub fn parse_rfc3339(s: &[u8], zone: &Zone) -> Result<i64, TimeError> {
         let start = i;
         let mut scale = 100_000_000;
         while let Some(b) = s.get(i).filter(|b| b.is_ascii_digit()) {
-            frac += i64::from(b - b'0') * scale;
+            frac += i64::from(b.wrapping_sub(b'0')) * scale;
             scale /= 10;
             i += 1;
         }

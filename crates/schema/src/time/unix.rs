@@ -32,7 +32,7 @@ pub fn parse_unix(s: &[u8], unit: Precision) -> Result<i64, TimeError> {
             let cap = 100 + i as i64;
             let mut v: i64 = 0;
             for &b in edigits.iter().skip_while(|&&b| b == b'0') {
-                v = (v * 10 + i64::from(b - b'0')).min(cap);
+                v = (v * 10 + i64::from(b.wrapping_sub(b'0'))).min(cap);
             }
             (&body[..i], if eneg { -v } else { v })
         }
@@ -61,7 +61,7 @@ pub fn parse_unix(s: &[u8], unit: Precision) -> Result<i64, TimeError> {
     }
     let mut whole: i128 = 0;
     for b in digits().skip(lead).take(kept) {
-        whole = whole * 10 + i128::from(b - b'0');
+        whole = whole * 10 + i128::from(b.wrapping_sub(b'0'));
     }
     for _ in 0..power.max(0) {
         whole *= 10;

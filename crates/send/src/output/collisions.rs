@@ -316,6 +316,18 @@ pub fn with_schema(inputs: &[String], schema: Option<&Path>) -> Vec<String> {
     all
 }
 
+/// The output `(option, path)` pairs of a `--report FILE` written by
+/// [`write_whole`](super::write_whole): itself and `FILE.tmp`, which it is written through.
+pub fn report_outputs(path: &Path) -> Vec<(String, PathBuf)> {
+    vec![
+        ("--report".to_string(), path.to_path_buf()),
+        (
+            "--report (while written)".to_string(),
+            with_suffix(path, ".tmp"),
+        ),
+    ]
+}
+
 /// The output files of `lpconvert replay`, for [`check_outputs`].
 pub fn replay_outputs(
     rejects: Option<&Path>,
@@ -328,12 +340,7 @@ pub fn replay_outputs(
         outs.push(("--rejects".to_string(), p.to_path_buf()));
     }
     if let Some(p) = report {
-        outs.push(("--report".to_string(), p.to_path_buf()));
-        // Written (and checked writable) through REPORT.tmp.
-        outs.push((
-            "--report (while written)".to_string(),
-            with_suffix(p, ".tmp"),
-        ));
+        outs.extend(report_outputs(p));
     }
     if let Some(p) = checkpoint {
         outs.push(("--checkpoint".to_string(), p.to_path_buf()));

@@ -10,8 +10,8 @@ mod whole;
 
 pub use codec::{Codec, Compression, Compressor};
 pub use collisions::{
-    check_outputs, file_outputs, reasons_path, rejects_outputs, replay_outputs, stdout_output,
-    with_schema, Problem, Shown, UnusableOutput, STDOUT,
+    check_outputs, file_outputs, reasons_path, rejects_outputs, replay_outputs, report_outputs,
+    stdout_output, with_schema, Problem, Shown, UnusableOutput, STDOUT,
 };
 pub use file::{is_special, with_suffix, OutputError, OutputFile};
 pub use whole::{check_writable, write_whole, NotWritable};

@@ -136,6 +136,8 @@ pub(super) fn collect(
 /// Writes each refused line after a comment with its reason, so the file can be fixed and
 /// replayed as it is (comments are skipped).
 fn write_rejects(w: &mut impl Write, input: &str, d: &Done) -> io::Result<()> {
+    // A line feed in the input's name would end the comment: the rest would be replayed.
+    let input = one_line(input);
     for r in &d.outcome.refused {
         let reason = r.reason.replace(['\n', '\r'], " ");
         writeln!(
@@ -155,4 +157,19 @@ fn write_rejects(w: &mut impl Write, input: &str, d: &Done) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// A name with its control characters escaped as Rust writes them (`\n`, `\u{1b}`), so that
+/// it stays inside one line of the rejects file.
+fn one_line(name: &str) -> std::borrow::Cow<'_, str> {
+    if !name.chars().any(char::is_control) {
+        return name.into();
+    }
+    name.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_debug().to_string(),
+            false => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
 }

@@ -451,6 +451,27 @@ fn report_merge_refuses_other_jobs_and_missing_or_repeated_shards() {
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("another job"), "{}", stderr(&o));
     assert_exit(&merge(&[&three[2], &three[0], &three[1]]), 3);
+    // `-o` naming a shard's report, or naming R with the shard's report R.tmp (the merged
+    // report is written through R.tmp): a usage error, the shard's report kept (it was
+    // replaced by the merged one).
+    let kept = std::fs::read_to_string(&three[0]).unwrap();
+    let o = lpconvert(&[
+        "report", "merge", &three[0], &three[1], &three[2], "-o", &three[0],
+    ]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("--output"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&three[0]).unwrap(), kept);
+    let r = dir.join("r.json").display().to_string();
+    let r_tmp = format!("{r}.tmp");
+    std::fs::rename(&three[1], &r_tmp).unwrap();
+    let o = lpconvert(&["report", "merge", &three[0], &r_tmp, &three[2], "-o", &r]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("--output"), "{}", stderr(&o));
+    assert!(
+        std::path::Path::new(&r_tmp).exists(),
+        "the shard's report was renamed away"
+    );
+    std::fs::rename(&r_tmp, &three[1]).unwrap();
     // A shard run with another --on-error or --precision is not of the job.
     for (flag, value) in [("--on-error", "fail"), ("--precision", "ns")] {
         let rep = dir.join("odd.json").display().to_string();
