@@ -349,18 +349,21 @@ fn run_pass(
         ))
     };
     std::thread::scope(|s| {
-        // A failed spawn returns early: dropping the channels ends the threads started.
-        let producer = std::thread::Builder::new()
-            .spawn_scoped(s, move || {
-                produce(walk, resume, tuning, budget, free_rx, work_tx, pool_rx)
-            })
-            .map_err(spawn_err)?;
+        // A failed spawn returns early: dropping the channels ends the threads started. The
+        // workers start first and wait for work, so nothing is read or converted (and no
+        // memory taken) until every thread is running, and no producer can be left waiting in
+        // the budget for a collector that never runs (the scope would wait for it forever).
         for _ in 0..threads {
             let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
             std::thread::Builder::new()
                 .spawn_scoped(s, move || work(work_rx, done_tx, budget, encoders))
                 .map_err(spawn_err)?;
         }
+        let producer = std::thread::Builder::new()
+            .spawn_scoped(s, move || {
+                produce(walk, resume, tuning, budget, free_rx, work_tx, pool_rx)
+            })
+            .map_err(spawn_err)?;
         drop((work_rx, done_tx));
         let returns = Returns {
             done: done_rx,
