@@ -234,13 +234,14 @@ pub(crate) fn emit<C: Cells>(
     }
     if line.stamped {
         // The line ends with its fields and `\n`: the record's timestamp goes before it.
-        let start = out[..out.len() - 1]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
+        let fields_end = out.len() - 1;
         out.pop();
         out.extend_from_slice(&line.stamp);
         if line.plan.target.is_some() {
+            let start = out[..fields_end]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
             let end = out.len() - usize::from(out.last() == Some(&b'\n'));
             if let Err(mut e) = held_to_target(&line.plan, &Own(cells), &out[start..end]) {
                 // The timestamp is out of the line plan while stamped: its column is this.
