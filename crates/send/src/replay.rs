@@ -152,7 +152,8 @@ pub fn run(
                 path,
                 &config.sources,
                 &names,
-                (&settings, config.shard.as_deref()),
+                &settings,
+                config.shard.as_deref(),
             )?
         }
         None => Loaded {
@@ -228,7 +229,8 @@ pub fn run(
     let mut read_error: Option<ReplayError> = None;
     // Files read to the end, checked once their lines were answered: a file changed after its
     // last read (appended to, rewritten) is not what was sent.
-    let mut watches: Vec<(usize, crate::input::Watch)> = Vec::with_capacity(MAX_WATCHED + 1);
+    let mut watches: std::collections::VecDeque<(usize, crate::input::Watch)> =
+        std::collections::VecDeque::with_capacity(MAX_WATCHED + 1);
     let mut collected: Option<Result<Collected, ReplayError>> = None;
     let mut spawn_error: Option<io::Error> = None;
     let cancelled = || {
@@ -372,8 +374,11 @@ pub fn run(
                         // Each watch holds its file open: past the bound, the oldest is
                         // checked now and closed (its bytes were all read), so a run over
                         // thousands of files stays within the descriptors it may open.
-                        if watches.len() > MAX_WATCHED {
-                            let (w, watch) = watches.remove(0);
+                        let oldest = match watches.len() > MAX_WATCHED {
+                            true => watches.pop_front(),
+                            false => None,
+                        };
+                        if let Some((w, watch)) = oldest {
                             if let Err(error) = watch.check() {
                                 read_error = Some(ReplayError::Input {
                                     input: names[w].clone(),
@@ -524,7 +529,8 @@ fn load_checkpoint(
     path: &Path,
     sources: &[Source],
     names: &[String],
-    (settings, shard): (&str, Option<&str>),
+    settings: &str,
+    shard: Option<&str>,
 ) -> Result<Loaded, ReplayError> {
     let mut ids = Vec::with_capacity(sources.len());
     for (source, name) in sources.iter().zip(names) {

@@ -28,11 +28,6 @@ pub(crate) struct Stored {
     pub repeated: Option<Vec<u8>>,
     /// A `time` field left out.
     pub time_field_dropped: bool,
-    /// The measurement as its index lists it: the name unescaped once more (`\\"` and
-    /// `\\,` lose both backslashes). When that differs from `measurement`, no query finds
-    /// the points (measured on 1.6.7: `SHOW MEASUREMENTS` lists the name, `SELECT` finds
-    /// nothing).
-    pub listed_as: Vec<u8>,
 }
 
 /// The server's answer to one line.
@@ -166,7 +161,6 @@ fn parse_point(buf: &[u8]) -> Res<Stored> {
     // The stored point.
     let name_end = scan_to(key, 0, b',');
     let measurement = unescape_all(&key[..name_end]);
-    let listed_as = unescape_all(&measurement);
     let has_escape = memchr::memchr(b'\\', key).is_some();
     let mut tags = Vec::new();
     for &(k0, v0, v1) in &tag_starts {
@@ -232,7 +226,6 @@ fn parse_point(buf: &[u8]) -> Res<Stored> {
         timestamp,
         repeated,
         time_field_dropped,
-        listed_as,
     })
 }
 
@@ -604,7 +597,7 @@ fn walk_fields(fields: &[u8]) -> Vec<(&[u8], &[u8])> {
 }
 
 /// `escape.Unescape`: `\,`, `\"`, `\ `, `\=`.
-fn unescape_all(s: &[u8]) -> Vec<u8> {
+pub(crate) fn unescape_all(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {

@@ -69,7 +69,7 @@ pub(super) fn refusal(
         let unidentified = if unidentified == left {
             // Every line not named was refused: that names them (a one-line request, or
             // a batch wholly beyond the retention policy).
-            let why = reason(&message, dialect);
+            let why = reason(rest, &message);
             for i in 0..lines.len() {
                 named.entry(i).or_insert_with(|| why.clone());
             }
@@ -89,16 +89,11 @@ pub(super) fn refusal(
     }
 }
 
-/// The reason of a partial write for the points it counts in `dropped=N`: the message
-/// without `partial write:` (and v2's `failure writing points to database:`) and the count.
-fn reason(message: &str, dialect: Dialect) -> String {
-    let rest = match dialect {
-        Dialect::V1 => message,
-        Dialect::V2 => message
-            .strip_prefix("failure writing points to database: ")
-            .unwrap_or(message),
-    };
-    let rest = rest.strip_prefix("partial write:").unwrap_or(rest).trim();
+/// The reason of a partial write for the points it counts in `dropped=N`: `rest` (the
+/// message after `partial write:`) without the count; the whole `message` when that leaves
+/// nothing.
+fn reason(rest: &str, message: &str) -> String {
+    let rest = rest.trim();
     let rest = match rest.rsplit_once(" dropped=") {
         Some((why, n)) if n.trim().parse::<u64>().is_ok() => why.trim_end(),
         _ => rest,

@@ -137,39 +137,23 @@ pub(super) fn collect(
 /// replayed as it is (comments are skipped).
 fn write_rejects(w: &mut impl Write, input: &str, d: &Done) -> io::Result<()> {
     // A line feed in the input's name would end the comment: the rest would be replayed.
-    let input = one_line(input);
+    let input = crate::redact::escape_text(input);
+    // Reasons are on one line already (`sender::messages::one_line`).
     for r in &d.outcome.refused {
-        let reason = r.reason.replace(['\n', '\r'], " ");
         writeln!(
             w,
-            "# {input}:{}: HTTP {}: {reason}",
-            r.line_number, r.status
+            "# {input}:{}: HTTP {}: {}",
+            r.line_number, r.status, r.reason
         )?;
         w.write_all(&r.text)?;
         w.write_all(b"\n")?;
     }
     for u in &d.outcome.unidentified {
-        let reason = u.reason.replace(['\n', '\r'], " ");
         writeln!(
             w,
-            "# {input}:{}-{}: HTTP {}: {} of these {} lines were dropped by the server, which did not say which: {reason}",
-            u.first_line, u.last_line, u.status, u.count, u.lines
+            "# {input}:{}-{}: HTTP {}: {} of these {} lines were dropped by the server, which did not say which: {}",
+            u.first_line, u.last_line, u.status, u.count, u.lines, u.reason
         )?;
     }
     Ok(())
-}
-
-/// A name with its control characters escaped as Rust writes them (`\n`, `\u{1b}`), so that
-/// it stays inside one line of the rejects file.
-fn one_line(name: &str) -> std::borrow::Cow<'_, str> {
-    if !name.chars().any(char::is_control) {
-        return name.into();
-    }
-    name.chars()
-        .map(|c| match c.is_control() {
-            true => c.escape_debug().to_string(),
-            false => c.to_string(),
-        })
-        .collect::<String>()
-        .into()
 }

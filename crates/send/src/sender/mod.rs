@@ -208,7 +208,17 @@ fn send_part(
                     ctx.clock.wall(),
                     ctx.policy.retry_after_cap,
                 );
-                let setting = wrong_setting(ctx.api, resp.status, &resp.body);
+                // A 400 that refuses no line (or a 500 no retry mends): a setting is wrong.
+                if let Action::Refused | Action::Retry(_) = action {
+                    if let Some(message) = wrong_setting(ctx.api, resp.status, &resp.body) {
+                        ctx.stop.store(true, Ordering::Relaxed);
+                        sending.outcome.failure = Some(Failure::Fatal {
+                            status: resp.status,
+                            message,
+                        });
+                        return;
+                    }
+                }
                 match action {
                     // Write endpoints answer 204 (or an empty or JSON 2xx); a web page is a
                     // proxy or another application at that URL, and nothing was stored.
@@ -231,16 +241,6 @@ fn send_part(
                     Action::Split if lines.len() > 1 => {
                         sending.stats.splits += 1;
                         send_halves(ctx, batch, lines, first, sending);
-                        return;
-                    }
-                    // A 400 that refuses no line (or a 500 no retry mends): a setting is
-                    // wrong.
-                    Action::Refused | Action::Retry(_) if setting.is_some() => {
-                        ctx.stop.store(true, Ordering::Relaxed);
-                        sending.outcome.failure = Some(Failure::Fatal {
-                            status: resp.status,
-                            message: setting.unwrap_or_default(),
-                        });
                         return;
                     }
                     Action::Split | Action::Refused => {
