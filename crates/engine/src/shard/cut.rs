@@ -146,7 +146,8 @@ fn narrow(job: &mut Job, body: usize, (lo, hi): (u64, u64), owner: bool) -> Opti
     let start = record_start(exact, data, body, at(lo));
     let end = match at(hi) {
         h if h >= len => len,
-        h => record_start(exact, data, body, h),
+        // From `start`, a record boundary: the bytes before it are not read again.
+        h => record_start(exact, data, start, h),
     }
     .max(start);
     if start == end && !owner {
@@ -162,11 +163,15 @@ fn narrow(job: &mut Job, body: usize, (lo, hi): (u64, u64), owner: bool) -> Opti
         job.cx.preamble_bytes = 0;
         job.notes.clear();
     }
-    job.make = Arc::new(Ranged {
-        inner: Arc::clone(&job.make),
-        first: start == body,
-        last: end == len,
-    });
+    // A range that is the whole body keeps the shared converter maker (the workers keep
+    // their converters by it: a wrapper per file would build a converter per file).
+    if start != body || end != len {
+        job.make = Arc::new(Ranged {
+            inner: Arc::clone(&job.make),
+            first: start == body,
+            last: end == len,
+        });
+    }
     if let Some(map) = job.map.as_mut() {
         map.restrict(end);
     }
