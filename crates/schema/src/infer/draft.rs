@@ -348,7 +348,15 @@ fn shared_format(
             .iter()
             .all(|&i| reads_same(&table.columns[i].cells, stats[i].format.as_ref(), f))
     };
-    let f = formats.iter().find(|f| fits(f))?;
+    // Each distinct format is tried once (every column is read for each try).
+    let mut tried: Vec<&NumberFormat> = Vec::new();
+    let f = formats.iter().find(|f| {
+        if tried.contains(f) {
+            return false;
+        }
+        tried.push(f);
+        fits(f)
+    })?;
     Some(((*f).clone(), formats.len()))
 }
 
