@@ -185,14 +185,14 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
     let part = crate::shard::part(shard, &inputs, |p| {
         !schema.annotated && !lpconvert_engine::input::decodes_file(p, schema.encoding)
     })?;
-    let schema_text = a.schema.file().and_then(|p| std::fs::read(p).ok());
-    // What changes the output: shards run with other overrides are not one job.
-    let settings = format!(
-        "--format {:?} --precision {:?} --on-error {:?} --target {:?}",
-        a.schema.format, a.schema.precision, a.schema.on_error, a.target
-    );
     // Only a report carries the job (it reads every input's size: 5,000 files' stats).
     if a.report.is_some() {
+        let schema_text = a.schema.file().and_then(|p| std::fs::read(p).ok());
+        // What changes the output: shards run with other overrides are not one job.
+        let settings = format!(
+            "--format {:?} --precision {:?} --on-error {:?} --target {:?}",
+            a.schema.format, a.schema.precision, a.schema.on_error, a.target
+        );
         crate::shard::JobStamp::new(
             "convert",
             &inputs,

@@ -189,13 +189,17 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     {
         bail!("--verify reads the inputs again after the replay: give files, not standard input");
     }
+    // A shard that owns no input converts nothing (not standard input); the conversion is
+    // still prepared, so the schema's precision is this shard's as the others'.
+    let converted = match &part {
+        Some(_) => args.inputs.clone(),
+        None => crate::shared::inputs_or_stdin(&args.inputs),
+    };
     let conversion = match &args.schema {
         None => None,
-        // This shard owns no input: nothing to convert (not standard input).
-        Some(_) if part.is_some() && args.inputs.is_empty() => None,
         Some(schema) => Some(Conversion::prepare(&ConvertOptions {
             schema,
-            inputs: &args.inputs,
+            inputs: &converted,
             all_inputs: &listed,
             overrides: overrides(&args),
             rejects: args.convert_rejects.as_deref(),
@@ -211,26 +215,24 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Exit> {
     if let Some(p) = &part {
         if args.schema.is_none() {
             config.sources = crate::shard_inputs::replay_sources(&listed, p)?;
-        } else if conversion.is_none() {
-            config.sources = Vec::new();
         }
     }
-    let schema_text = args.schema.as_deref().and_then(|p| std::fs::read(p).ok());
-    let url = config
-        .target
-        .endpoint()
-        .map(|e| e.display_url)
-        .unwrap_or_default();
-    // What changes the points sent: shards run with other settings are not one job.
-    let settings = format!(
-        "precision {} --time {} --format {:?} --on-error {:?}",
-        config.target.precision.as_str(),
-        config.time,
-        args.format,
-        args.on_error
-    );
     // Only a shard's checkpoint and a report carry the job (it reads every input's size).
     if shard.is_some() || args.report.is_some() {
+        let schema_text = args.schema.as_deref().and_then(|p| std::fs::read(p).ok());
+        let url = config
+            .target
+            .endpoint()
+            .map(|e| e.display_url)
+            .unwrap_or_default();
+        // What changes the points sent: shards run with other settings are not one job.
+        let settings = format!(
+            "precision {} --time {} --format {:?} --on-error {:?}",
+            config.target.precision.as_str(),
+            config.time,
+            args.format,
+            args.on_error
+        );
         let stamp = crate::shard::JobStamp::new(
             "replay",
             &listed,

@@ -34,7 +34,8 @@ const SHOWN_REJECTS: usize = 5;
 pub struct ConvertOptions<'a> {
     /// The schema file.
     pub schema: &'a Path,
-    /// Input files (`-` is stdin).
+    /// Input files (`-` is stdin), as given: none is none (a shard that owns no input);
+    /// the caller turns "no INPUT" into stdin.
     pub inputs: &'a [String],
     /// Every input of the job (all shards'): a further rejects or skipped file takes none of
     /// their names, as another shard reads them.
@@ -83,16 +84,16 @@ struct RejectLog {
 
 impl RejectLog {
     fn record(&mut self, kind: Row, r: &Reject<'_>, header: Option<&[u8]>) -> io::Result<()> {
-        let (first, file, named) = match kind {
-            Row::Rejected => (&mut self.first, &mut self.file, r.to_string()),
-            Row::Skipped => (
-                &mut self.first_skipped,
-                &mut self.skipped,
-                r.at_line().to_string(),
-            ),
+        let (first, file) = match kind {
+            Row::Rejected => (&mut self.first, &mut self.file),
+            Row::Skipped => (&mut self.first_skipped, &mut self.skipped),
         };
+        // Only the rows named are formatted.
         if first.len() < SHOWN_REJECTS {
-            first.push(named);
+            first.push(match kind {
+                Row::Rejected => r.to_string(),
+                Row::Skipped => r.at_line().to_string(),
+            });
         }
         if let Some(f) = file {
             f.write(r, header)?;
@@ -180,7 +181,7 @@ impl Conversion {
     /// file. Nothing is converted until the replay reads the stream.
     pub fn prepare(o: &ConvertOptions<'_>) -> anyhow::Result<Conversion> {
         let schema = Arc::new(load_schema(o.schema, &o.overrides)?);
-        let inputs = inputs_or_stdin(o.inputs);
+        let inputs = o.inputs;
         if o.checkpoint && inputs.iter().any(|i| i == "-") {
             bail!("--checkpoint needs file inputs: standard input cannot be resumed");
         }

@@ -42,7 +42,7 @@ impl InputOptions<'_> {
             None => None,
             Some(schema) => Some(Conversion::prepare(&ConvertOptions {
                 schema,
-                inputs: self.inputs,
+                inputs: &crate::shared::inputs_or_stdin(self.inputs),
                 all_inputs: self.inputs,
                 overrides: self.overrides,
                 rejects: None,

@@ -235,3 +235,42 @@ fn a_shards_refused_lines_keep_the_files_line_numbers() {
     sharded.extend(numbers(&rejects("2of2", Some("2/2"))));
     assert_eq!(sharded, whole);
 }
+
+/// A `replay --schema` shard that owns no input (here a `.gz` file goes whole to shard 1)
+/// sends the schema's precision as the others do: its report is of the same job and merges.
+#[test]
+fn a_replay_shard_owning_no_input_is_of_the_same_job() {
+    let dir = TempDir::new("shard-replay-empty");
+    let server = FaultServer::accept_all();
+    let schema = crate::support::root().join("schemas/home.toml");
+    let home = std::fs::read(crate::support::testdata().join("home.csv")).unwrap();
+    let gz = dir.join("home.csv.gz");
+    std::fs::write(&gz, crate::support::gzip(&home)).unwrap();
+    let reports: Vec<String> = (1..=2)
+        .map(|k| {
+            let rep = dir.join(format!("r{k}.json")).display().to_string();
+            let shard = format!("{k}/2");
+            let out = lpconvert(&[
+                "replay",
+                "--url",
+                &server.url,
+                "--db",
+                "d",
+                "-q",
+                "--schema",
+                schema.to_str().unwrap(),
+                "--shard",
+                &shard,
+                "--report",
+                &rep,
+                gz.to_str().unwrap(),
+            ]);
+            assert_exit(&out, 0);
+            rep
+        })
+        .collect();
+    assert_eq!(report(std::path::Path::new(&reports[1]))["lines_read"], 0);
+    let out = lpconvert(&["report", "merge", &reports[0], &reports[1]]);
+    assert_exit(&out, 0);
+    assert_eq!(server.stored().len(), 26);
+}
