@@ -216,10 +216,7 @@ pub fn run(mut a: ConvertArgs) -> anyhow::Result<Exit> {
         .as_deref()
         .and_then(lpconvert_lp::target::Target::parse)
     {
-        let problems = lpconvert_engine::target::schema_problems(&schema, t);
-        if !problems.is_empty() {
-            anyhow::bail!("--target {t}: {}", problems.join("; "));
-        }
+        lpconvert_engine::target::check_schema(&schema, t).map_err(anyhow::Error::msg)?;
         // Each converted line is held to the server's rules, as `check --target` does.
         schema.target = Some(lpconvert_lp::target::Rules::now(Some(t)));
     }

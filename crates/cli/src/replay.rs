@@ -460,9 +460,7 @@ fn write_report(
         report["ending"] = "interrupted".into();
         report["signal"] = signals::name(signal).into();
     }
-    let text = serde_json::to_string_pretty(&report)?;
-    lpconvert_send::output::write_whole(path, (text + "\n").as_bytes())
-        .with_context(|| format!("--report {}", path.display()))
+    crate::shard::write(path, &report)
 }
 
 /// The summary of a run abandoned with requests still unanswered, from the live counters.

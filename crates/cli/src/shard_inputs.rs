@@ -44,11 +44,8 @@ pub fn replay_sources(inputs: &[String], part: &Part) -> anyhow::Result<Vec<Sour
 /// The inputs `part` gives whole to this shard (a conversion replayed with `--schema` is
 /// not split inside a file: each file goes to the shard its first byte falls in).
 pub fn owned(inputs: &[String], part: &Part) -> Vec<String> {
-    inputs
-        .iter()
-        .zip(&part.takes)
-        .filter(|(_, t)| matches!(t, Take::Whole | Take::Range { owner: true, .. }))
-        .map(|(p, _)| p.clone())
+    lpconvert_engine::shard::whole(inputs, Some(part))
+        .cloned()
         .collect()
 }
 

@@ -213,10 +213,9 @@ impl MappedFile {
                 break;
             }
         }
-        data.truncate(got);
         let read = got as u64;
         let changed = (read != meta.len()).then(|| Change::Size(meta.len(), read).to_string());
-        data.truncate(cap);
+        data.truncate(got.min(cap));
         Ok(MappedFile {
             end: data.len(),
             bytes: Bytes::Read { data, changed },

@@ -28,6 +28,15 @@ pub fn schema_problems(schema: &Schema, target: Target) -> Vec<String> {
         .collect()
 }
 
+/// [`schema_problems`] as one error: `--target T: problem; problem`.
+pub fn check_schema(schema: &Schema, target: Target) -> Result<(), String> {
+    let problems = schema_problems(schema, target);
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(format!("--target {target}: {}", problems.join("; "))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,13 +120,11 @@ fn convert_table(
     })?;
     // `convert --target`: a table's fields are its schema's, refused as a schema file's are.
     if let Some(t) = schema.target.and_then(|r| r.target) {
-        let problems = crate::target::schema_problems(&schema, t);
-        if !problems.is_empty() {
-            return Err(EngineError::Input(format!(
-                "{name}:{header_line}: the annotations of the table with this header: --target {t}: {}",
-                problems.join("; ")
-            )));
-        }
+        crate::target::check_schema(&schema, t).map_err(|e| {
+            EngineError::Input(format!(
+                "{name}:{header_line}: the annotations of the table with this header: {e}"
+            ))
+        })?;
     }
     let mut schema = schema;
     // Comment rows among the data reach the reader as blank lines: no comment byte, so the

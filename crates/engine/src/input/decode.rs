@@ -30,16 +30,7 @@ pub fn decode(input: Input, declared: TextEncoding) -> io::Result<Input> {
             ))),
         },
         InputData::Stream(mut reader) => {
-            let mut head = [0u8; 2];
-            let mut got = 0;
-            while got < head.len() {
-                match reader.read(&mut head[got..]) {
-                    Ok(0) => break,
-                    Ok(n) => got += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            let (head, got) = read_head(&mut reader)?;
             match choose(declared, &head[..got]) {
                 None => InputData::Stream(Box::new(
                     io::Cursor::new(head[..got].to_vec()).chain(reader),
@@ -64,20 +55,24 @@ pub fn decode(input: Input, declared: TextEncoding) -> io::Result<Input> {
 /// decide from `declared` and its first bytes): such a file cannot be cut into byte ranges.
 /// `false` when it cannot be read (opening it reports that).
 pub fn decodes_file(path: &str, declared: TextEncoding) -> bool {
+    std::fs::File::open(path)
+        .and_then(|mut f| read_head(&mut f))
+        .is_ok_and(|(head, got)| choose(declared, &head[..got]).is_some())
+}
+
+/// The first two bytes of `r` (fewer at its end), where a byte order mark would be.
+fn read_head(r: &mut impl Read) -> io::Result<([u8; 2], usize)> {
     let mut head = [0u8; 2];
-    let got = std::fs::File::open(path).and_then(|mut f| {
-        let mut got = 0;
-        while got < head.len() {
-            match f.read(&mut head[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+    let mut got = 0;
+    while got < head.len() {
+        match r.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
-        Ok(got)
-    });
-    got.is_ok_and(|got| choose(declared, &head[..got]).is_some())
+    }
+    Ok((head, got))
 }
 
 /// The encoding a UTF-16 byte order mark at the start of `head` names, if any.

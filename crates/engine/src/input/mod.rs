@@ -76,14 +76,14 @@ pub fn open(path: &str) -> io::Result<Input> {
     let meta = file.metadata()?;
     let size = meta.is_file().then_some(meta.len());
     let plain = Compression::of(Path::new(path)) == Compression::None;
-    if plain && meta.is_file() && meta.len() > 0 && meta.len() <= READ_WHOLE_MAX {
-        return Ok(Input {
-            data: InputData::Mapped(MappedFile::read_whole(file, &meta)?),
-            name: path.to_string(),
-            size,
-        });
-    }
     if plain && meta.is_file() && meta.len() > 0 {
+        if meta.len() <= READ_WHOLE_MAX {
+            return Ok(Input {
+                data: InputData::Mapped(MappedFile::read_whole(file, &meta)?),
+                name: path.to_string(),
+                size,
+            });
+        }
         if let Some(map) = MappedFile::map(file.try_clone()?, meta.len()) {
             return Ok(Input {
                 data: InputData::Mapped(map),

@@ -3,7 +3,7 @@
 
 use super::Take;
 use crate::chunker::Boundary;
-use crate::csv_record::{Dialect, Record, RecordReader};
+use crate::csv_record::Dialect;
 use crate::job::{Job, Prepared};
 use crate::pipeline::{ChunkAt, ChunkConverter, Feed, MakeConverter};
 use crate::preview::Reader;
@@ -47,15 +47,8 @@ fn csv_record_start(d: Dialect, data: &[u8], body: usize, at: usize) -> usize {
             return start;
         }
     }
-    let mut reader = RecordReader::new(d, body);
-    let mut rec = Record::default();
-    while reader.pos() < at {
-        match reader.read(data, &mut rec) {
-            Ok(true) => {}
-            Ok(false) | Err(_) => return data.len(),
-        }
-    }
-    reader.pos()
+    // The chunker's exact rule: the records read one by one (`at > body`).
+    Boundary::Records(d).chunk_end(data, body, at - body)
 }
 
 /// The first line start at or after `at` outside quotes, reading quotes by the RFC 4180

@@ -106,6 +106,13 @@ pub enum Take {
     },
 }
 
+impl Take {
+    /// This shard owns the input: it takes it whole, or it holds the input's first byte.
+    pub fn owns(self) -> bool {
+        matches!(self, Take::Whole | Take::Range { owner: true, .. })
+    }
+}
+
 /// A shard's part of a run's inputs: what it takes of each.
 #[derive(Debug, Clone)]
 pub struct Part {
@@ -177,24 +184,18 @@ impl Part {
 
     /// The inputs this shard owns (counted as its files in a report).
     pub fn owned(&self) -> usize {
-        self.takes
-            .iter()
-            .filter(|t| matches!(t, Take::Whole | Take::Range { owner: true, .. }))
-            .count()
+        self.takes.iter().filter(|t| t.owns()).count()
     }
 }
 
 /// The inputs `part` gives whole to this shard (all of them when `None`), for conversions
 /// that cannot start mid-file (annotated CSV): a split file goes whole to its owner.
-pub(crate) fn whole<'a>(
-    paths: &'a [String],
-    part: Option<&'a Part>,
-) -> impl Iterator<Item = &'a String> {
+pub fn whole<'a>(paths: &'a [String], part: Option<&'a Part>) -> impl Iterator<Item = &'a String> {
     paths.iter().enumerate().filter_map(move |(i, p)| {
         let take = part.map_or(Take::Whole, |pt| {
             pt.takes.get(i).copied().unwrap_or(Take::Skip)
         });
-        matches!(take, Take::Whole | Take::Range { owner: true, .. }).then_some(p)
+        take.owns().then_some(p)
     })
 }
 
