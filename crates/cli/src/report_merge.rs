@@ -260,8 +260,9 @@ fn sum_counts(values: &[&Value]) -> Option<Map<String, Value>> {
 /// and reads the percentiles from the merged one; a histogram that does not hold its
 /// report's requests is refused.
 fn merge_latency(reports: &[(String, Value)], out: &mut Map<String, Value>) -> anyhow::Result<()> {
-    let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3)
-        .map_err(|e| anyhow::anyhow!("latency histogram: {e}"))?;
+    use lpconvert_send::stats::{RequestStats, MAX_LATENCY_US};
+    // Send's own histogram and percentiles, as replay's summary reads them.
+    let mut stats = RequestStats::default();
     for (name, v) in reports {
         let requests = v["requests"].as_u64();
         let held = v["latency_histogram_us"].as_array().map(|b| {
@@ -285,32 +286,26 @@ fn merge_latency(reports: &[(String, Value)], out: &mut Map<String, Value>) -> a
             let (Some(value), Some(count)) = (b[0].as_u64(), b[1].as_u64()) else {
                 bail!("latency_histogram_us: expected [value, count] pairs");
             };
-            h.record_n(value.clamp(1, 3_600_000_000), count)
+            (stats.latency_us)
+                .record_n(value.clamp(1, MAX_LATENCY_US), count)
                 .map_err(|e| anyhow::anyhow!("latency histogram: {e}"))?;
         }
     }
-    let ms = |us: u64| us as f64 / 1000.0;
-    let q = |p: f64| {
-        if h.is_empty() {
-            0.0
-        } else {
-            ms(h.value_at_quantile(p))
-        }
-    };
+    let p = lpconvert_send::Percentiles::of(&stats);
     out.insert(
         "latency_ms".into(),
         serde_json::json!({
-            "count": h.len(),
-            "p50": q(0.50),
-            "p90": q(0.90),
-            "p99": q(0.99),
-            "p999": q(0.999),
-            "max": if h.is_empty() { 0.0 } else { ms(h.max()) },
+            "count": p.count,
+            "p50": p.p50_ms,
+            "p90": p.p90_ms,
+            "p99": p.p99_ms,
+            "p999": p.p999_ms,
+            "max": p.max_ms,
         }),
     );
     out.insert(
         "latency_histogram_us".into(),
-        crate::shard::histogram_json(&h),
+        crate::shard::histogram_json(&stats.latency_us),
     );
     Ok(())
 }

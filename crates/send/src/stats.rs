@@ -58,6 +58,9 @@ impl LiveCounters {
     }
 }
 
+/// The longest latency a request histogram holds (1 hour, in microseconds; 1 us the least).
+pub const MAX_LATENCY_US: u64 = 3_600_000_000;
+
 /// Statistics of one worker's requests, merged at the end.
 #[derive(Debug, Clone)]
 pub struct RequestStats {
@@ -81,7 +84,7 @@ impl Default for RequestStats {
     fn default() -> Self {
         RequestStats {
             // 1 us .. 1 hour, 3 significant digits.
-            latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3)
+            latency_us: Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)
                 .expect("constant histogram bounds are valid"),
             statuses: BTreeMap::new(),
             network_errors: 0,
@@ -96,7 +99,7 @@ impl Default for RequestStats {
 impl RequestStats {
     /// Records one request's latency.
     pub fn record_latency(&mut self, d: Duration) {
-        let us = (d.as_micros() as u64).clamp(1, 3_600_000_000);
+        let us = (d.as_micros() as u64).clamp(1, MAX_LATENCY_US);
         let _ = self.latency_us.record(us);
     }
 
