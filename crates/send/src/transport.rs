@@ -68,6 +68,46 @@ pub trait Transport: Send + Sync {
     fn send(&self, request: &Request<'_>) -> Result<Response, TransportError>;
 }
 
+/// Tries of a query ([`ask`]) that failed on the network or with a 5xx.
+const ASK_ATTEMPTS: u32 = 3;
+
+/// One query that is not a write (verify's counts, `--create-db`): sent up to
+/// [`ASK_ATTEMPTS`] times, 1 s apart, while the network fails or the server answers 5xx;
+/// the body of a 2xx answer, or why there is none (a server's text on one line).
+pub(crate) fn ask(
+    transport: &dyn Transport,
+    url: &str,
+    authorization: Option<&str>,
+    body: &[u8],
+) -> Result<String, String> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let r = transport.send(&Request {
+            url,
+            authorization,
+            gzip: false,
+            body,
+        });
+        let (retry, message) = match r {
+            Ok(r) if (200..300).contains(&r.status) => return Ok(r.body),
+            Ok(r) => (
+                r.status >= 500,
+                format!(
+                    "HTTP {}: {}",
+                    r.status,
+                    crate::redact::escape_text(r.body.trim())
+                ),
+            ),
+            Err(e) => (e.retryable, e.message),
+        };
+        if !retry || attempt >= ASK_ATTEMPTS {
+            return Err(message);
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
 /// Settings of [`HttpTransport`].
 #[derive(Debug, Clone)]
 pub struct HttpConfig {

@@ -5,10 +5,6 @@
 use super::{redact_url, Api, Target};
 use crate::transport::Transport;
 use crate::verify::query::influxql_ident;
-use std::time::Duration;
-
-/// Tries of a request that failed on the network or with a 5xx.
-const ATTEMPTS: u32 = 3;
 
 /// Why the database could not be created.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,36 +33,16 @@ pub fn create_database(target: &Target, transport: &dyn Transport) -> Result<(),
     let statement = create_statement(db);
     let url = endpoint.server.join("/query", &[("q", statement.as_str())]);
     let shown = redact_url(&url);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let answer = transport.send(&crate::transport::Request {
-            url: &url,
-            authorization: endpoint.authorization.as_deref(),
-            gzip: false,
-            body: b"",
-        });
-        let (retry, message) = match answer {
-            Ok(r) if (200..300).contains(&r.status) => match statement_error(&r.body) {
-                None => return Ok(()),
-                Some(e) => (false, e),
-            },
-            Ok(r) => (
-                r.status >= 500,
-                format!(
-                    "HTTP {}: {}",
-                    r.status,
-                    crate::redact::escape_text(r.body.trim())
-                ),
-            ),
-            Err(e) => (e.retryable, e.message),
-        };
-        if !retry || attempt >= ATTEMPTS {
-            return Err(CreateDbError(format!(
-                "--create-db: {statement} at {shown} failed: {message}"
-            )));
-        }
-        std::thread::sleep(Duration::from_secs(1));
+    let auth = endpoint.authorization.as_deref();
+    let failed = |message: String| {
+        CreateDbError(format!(
+            "--create-db: {statement} at {shown} failed: {message}"
+        ))
+    };
+    let body = crate::transport::ask(transport, &url, auth, b"").map_err(failed)?;
+    match statement_error(&body) {
+        None => Ok(()),
+        Some(e) => Err(failed(e)),
     }
 }
 

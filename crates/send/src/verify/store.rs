@@ -7,7 +7,7 @@ use super::key::KeyHasher;
 use super::query;
 use super::VerifyError;
 use crate::dialect::Endpoint;
-use crate::transport::{Request, Transport};
+use crate::transport::Transport;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -46,9 +46,6 @@ const WINDOW_POINTS: usize = 500_000;
 
 /// The pause between VictoriaMetrics' flush and the first query.
 const AFTER_FLUSH: Duration = Duration::from_secs(1);
-
-/// Attempts of one query when the server cannot be reached or answers 5xx.
-const ATTEMPTS: u32 = 3;
 
 /// A measurement, its expected points, and those of the measurements it starts with.
 type Family<'a> = (
@@ -92,31 +89,13 @@ pub struct Store<'a> {
 impl Store<'_> {
     /// One query; the body of a 2xx answer.
     fn ask(&self, url: &str, body: &[u8]) -> Result<String, VerifyError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let r = self.transport.send(&Request {
-                url,
-                authorization: self.endpoint.authorization.as_deref(),
-                gzip: false,
-                body,
-            });
-            let (retry, message) = match r {
-                Ok(r) if (200..300).contains(&r.status) => return Ok(r.body),
-                Ok(r) => (
-                    r.status >= 500,
-                    format!("HTTP {}: {}", r.status, r.body.trim()),
-                ),
-                Err(e) => (e.retryable, e.message),
-            };
-            if !retry || attempt >= ATTEMPTS {
-                return Err(VerifyError(format!(
-                    "query to {} failed: {message}",
-                    crate::dialect::redact_url(url)
-                )));
-            }
-            std::thread::sleep(Duration::from_secs(1));
-        }
+        let auth = self.endpoint.authorization.as_deref();
+        crate::transport::ask(self.transport, url, auth, body).map_err(|message| {
+            VerifyError(format!(
+                "query to {} failed: {message}",
+                crate::dialect::redact_url(url)
+            ))
+        })
     }
 
     fn influxql(&self, q: &str) -> Result<String, VerifyError> {
@@ -259,7 +238,7 @@ impl Store<'_> {
 mod tests {
     use super::*;
     use crate::dialect::{Api, Auth, Target};
-    use crate::transport::{Response, TransportError};
+    use crate::transport::{Request, Response, TransportError};
     use lpconvert_lp::Precision;
     use std::sync::Mutex;
 
