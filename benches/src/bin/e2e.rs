@@ -265,14 +265,16 @@ fn many_files(
         ("5000 files, --threads 1", &dir, Some("1"), bytes),
         ("5000 files, --threads 2", &dir, Some("2"), bytes),
     ];
-    let mut walls = Vec::new();
+    // The four are run in turn, run after run, so that a change of the machine's load
+    // during the series weighs on each alike: the ratios compare runs made side by side.
+    let mut series = Vec::new();
     for (label, input, t, size) in runs {
         let mut argv: Vec<OsString> = vec!["--schema".into(), schema.clone().into()];
         argv.extend([input.into(), "-o".into(), "/dev/null".into(), "-q".into()]);
         if let Some(t) = t {
             argv.extend(["--threads".into(), t.into()]);
         }
-        let mut row = Row {
+        let row = Row {
             dataset: many::NAME.into(),
             path: label.into(),
             bytes: size,
@@ -280,11 +282,16 @@ fn many_files(
             runs: Vec::new(),
             failure: None,
         };
-        measure_runs(
-            &mut row,
-            args.runs,
-            &base_spec(args, bin.to_path_buf(), argv),
-        );
+        series.push((row, base_spec(args, bin.to_path_buf(), argv)));
+    }
+    let total = args.runs.max(1);
+    for i in 0..total {
+        for (row, spec) in series.iter_mut().filter(|(r, _)| r.failure.is_none()) {
+            measure_once(row, i, total, spec);
+        }
+    }
+    let mut walls = Vec::new();
+    for (row, _) in series {
         walls.push(row.best_wall().map(|w| w.as_secs_f64()));
         rows.push(row);
     }
@@ -294,7 +301,7 @@ fn many_files(
     };
     Ok(format!(
         "{}: 5000 files take {}x the time of one file (target <= 1.3); --threads 2 is {}x \
-         faster than --threads 1 on them (target >= 1.6); best of {} runs each",
+         faster than --threads 1 on them (target >= 1.6); best of {} runs each, run in turn",
         many::NAME,
         ratio(walls[1], walls[0]),
         ratio(walls[2], walls[3]),
@@ -611,29 +618,37 @@ fn check_output(bin: &Path, d: &Dataset) -> Result<(), String> {
 /// Runs `spec` `runs` times into `row`; the first failure is recorded and ends the series.
 fn measure_runs(row: &mut Row, runs: usize, spec: &Spec) {
     for i in 0..runs {
-        eprint!(
-            "e2e: {} {} run {}/{runs} ... ",
-            row.dataset,
-            row.path,
-            i + 1
-        );
-        let _ = io::stderr().flush();
-        match measure::run(spec) {
-            Ok(m) if m.ok() => {
-                let mb_s = row.bytes as f64 / 1e6 / m.wall.as_secs_f64();
-                eprintln!("{:.3} s, {mb_s:.0} MB/s", m.wall.as_secs_f64());
-                row.runs.push(m);
-            }
-            Ok(m) => {
-                eprintln!("failed: {}", m.failure());
-                row.failure = Some(m.failure());
-                return;
-            }
-            Err(e) => {
-                eprintln!("cannot run {}: {e}", spec.program.display());
-                row.failure = Some(format!("cannot run: {e}"));
-                return;
-            }
+        if !measure_once(row, i, runs, spec) {
+            return;
+        }
+    }
+}
+
+/// Runs `spec` once (run `i` of `runs`) into `row`; false when it failed (recorded in `row`).
+fn measure_once(row: &mut Row, i: usize, runs: usize, spec: &Spec) -> bool {
+    eprint!(
+        "e2e: {} {} run {}/{runs} ... ",
+        row.dataset,
+        row.path,
+        i + 1
+    );
+    let _ = io::stderr().flush();
+    match measure::run(spec) {
+        Ok(m) if m.ok() => {
+            let mb_s = row.bytes as f64 / 1e6 / m.wall.as_secs_f64();
+            eprintln!("{:.3} s, {mb_s:.0} MB/s", m.wall.as_secs_f64());
+            row.runs.push(m);
+            true
+        }
+        Ok(m) => {
+            eprintln!("failed: {}", m.failure());
+            row.failure = Some(m.failure());
+            false
+        }
+        Err(e) => {
+            eprintln!("cannot run {}: {e}", spec.program.display());
+            row.failure = Some(format!("cannot run: {e}"));
+            false
         }
     }
 }

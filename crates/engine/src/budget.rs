@@ -44,6 +44,9 @@ struct State {
     closed: bool,
     /// Inputs opened and not yet collected to their end.
     files: usize,
+    /// Threads waiting on `freed`: a change wakes them only when there are any (a wake is a
+    /// system call, and the counters change once per input and per chunk).
+    waiting: usize,
 }
 
 /// Bytes in flight, shared by the producer, the workers and the collector.
@@ -71,6 +74,21 @@ impl Budget {
     fn state(&self) -> MutexGuard<'_, State> {
         // The counters stay meaningful if a holder panicked: they are plain numbers.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for a change of the state.
+    fn wait<'a>(&self, mut s: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        s.waiting += 1;
+        let mut s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
+        s.waiting -= 1;
+        s
+    }
+
+    /// Wakes the threads waiting for a change of the state, if any.
+    fn wake(&self, s: &State) {
+        if s.waiting > 0 {
+            self.freed.notify_all();
+        }
     }
 
     /// The share of a chunk of `input` bytes before it is converted.
@@ -103,7 +121,7 @@ impl Budget {
             && s.used > 0
             && (s.used.saturating_add(n) > self.limit || !self.measured.load(Ordering::Relaxed))
         {
-            s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
+            s = self.wait(s);
         }
         if s.closed {
             return false;
@@ -129,10 +147,10 @@ impl Budget {
             let ratio = ((output as u64) << 10) / input as u64;
             self.ratio
                 .store(ratio.clamp(1 << 8, MAX_RATIO), Ordering::Relaxed);
-            self.measured.store(true, Ordering::Relaxed);
             // A take waiting for the first ratio goes on now.
-            let _s = self.state();
-            self.freed.notify_all();
+            if !self.measured.swap(true, Ordering::Relaxed) {
+                self.wake(&self.state());
+            }
         }
     }
 
@@ -144,7 +162,7 @@ impl Budget {
     fn give(&self, n: u64) {
         let mut s = self.state();
         s.used = s.used.saturating_sub(n);
-        self.freed.notify_all();
+        self.wake(&s);
     }
 
     /// Counts an input as open without waiting (one a pass goes on with).
@@ -168,7 +186,7 @@ impl Budget {
     pub(crate) fn take_file(&self) -> bool {
         let mut s = self.state();
         while !s.closed && s.files >= MAX_OPEN_INPUTS {
-            s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
+            s = self.wait(s);
         }
         if s.closed {
             return false;
@@ -181,7 +199,7 @@ impl Budget {
     pub(crate) fn give_file(&self) {
         let mut s = self.state();
         s.files = s.files.saturating_sub(1);
-        self.freed.notify_all();
+        self.wake(&s);
     }
 
     /// Waits until nothing is in flight (every chunk sent was collected). False once
@@ -189,7 +207,7 @@ impl Budget {
     pub(crate) fn wait_idle(&self) -> bool {
         let mut s = self.state();
         while !s.closed && s.used > 0 {
-            s = self.freed.wait(s).unwrap_or_else(|p| p.into_inner());
+            s = self.wait(s);
         }
         !s.closed
     }

@@ -149,10 +149,12 @@ pub(crate) fn collect(
                         budget.close();
                         let mut rest: Vec<Part> = vec![Part::Seg(seg)];
                         rest.extend(parts.map(|(_, p)| p));
-                        for w in pending.into_values() {
-                            rest.extend(w.parts);
-                        }
+                        // In input order: works still coming back may come before
+                        // works already here.
                         for w in returns.done.iter() {
+                            pending.insert(w.seq, w);
+                        }
+                        for w in pending.into_values() {
                             rest.extend(w.parts);
                         }
                         return c.recut(rest);

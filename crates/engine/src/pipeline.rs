@@ -24,7 +24,7 @@ use crate::collect::{collect, Collected, Restart};
 use crate::encoders::Encoders;
 use crate::job::{Job, Prepared, Walk};
 use crate::preview::Reader;
-use crate::produce::{produce, Resume};
+use crate::produce::{produce, Hand, Resume};
 use crate::report::{ChunkOutput, Counters, Reject};
 use crate::EngineError;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
@@ -249,7 +249,8 @@ pub struct Context {
 /// Tuning of the driver.
 #[derive(Debug, Clone, Copy)]
 pub struct Tuning {
-    /// Worker threads (at least 1).
+    /// Threads that read and convert (at least 1): the reader, which converts a chunk itself
+    /// when the others have enough, and `threads - 1` workers.
     pub threads: usize,
     /// Target chunk size in bytes.
     pub chunk_size: usize,
@@ -353,18 +354,28 @@ fn run_pass(
         // workers start first and wait for work, so nothing is read or converted (and no
         // memory taken) until every thread is running, and no producer can be left waiting in
         // the budget for a collector that never runs (the scope would wait for it forever).
-        for _ in 0..threads {
+        // The producer is one of the `threads` that convert: it converts a work itself when
+        // the workers have enough (with one thread, every work), so `--threads` bounds the
+        // threads that read and convert.
+        for _ in 1..threads {
             let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
+            let conv = Converting::new(budget, encoders);
             std::thread::Builder::new()
-                .spawn_scoped(s, move || work(work_rx, done_tx, budget, encoders))
+                .spawn_scoped(s, move || work(work_rx, done_tx, conv))
                 .map_err(spawn_err)?;
         }
+        let hand = Hand {
+            workers: (threads > 1).then_some(work_tx),
+            worker_threads: threads - 1,
+            done: done_tx,
+            conv: Converting::new(budget, encoders),
+        };
         let producer = std::thread::Builder::new()
             .spawn_scoped(s, move || {
-                produce(walk, resume, tuning, budget, free_rx, work_tx, pool_rx)
+                produce(walk, resume, tuning, budget, free_rx, hand, pool_rx)
             })
             .map_err(spawn_err)?;
-        drop((work_rx, done_tx));
+        drop(work_rx);
         let returns = Returns {
             done: done_rx,
             free: free_tx,
@@ -431,17 +442,29 @@ impl Converters {
     }
 }
 
-/// A worker: converts the pieces of each work, encodes their lines when the sink has an
-/// encoder, and hands the work to the collector.
-fn work(
-    work_rx: Receiver<Work>,
-    done_tx: Sender<Work>,
-    budget: &Budget,
-    encoders: Option<&Encoders>,
-) {
-    let mut convs = Converters::default();
-    let mut joined = Vec::new();
-    for mut w in work_rx {
+/// A converting thread's state (a worker's, or the producer's when it converts a work
+/// itself): its converters, kept across works, and a buffer to join lines in.
+pub(crate) struct Converting<'a> {
+    convs: Converters,
+    joined: Vec<u8>,
+    budget: &'a Budget,
+    encoders: Option<&'a Encoders>,
+}
+
+impl<'a> Converting<'a> {
+    pub(crate) fn new(budget: &'a Budget, encoders: Option<&'a Encoders>) -> Self {
+        Converting {
+            convs: Converters::default(),
+            joined: Vec::new(),
+            budget,
+            encoders,
+        }
+    }
+
+    /// Converts the pieces of `w` and encodes their lines when the sink has an encoder; the
+    /// work's charge of the budget becomes what it now holds.
+    pub(crate) fn convert(&mut self, w: &mut Work) {
+        let convs = &mut self.convs;
         let mut held = 0;
         // The pieces whose lines are encoded: up to the first that failed (inclusive), or
         // before the first to be cut again.
@@ -471,7 +494,7 @@ fn work(
                 last: seg.last,
             };
             convs.get(&seg.job.make).convert(data, at, &mut seg.out);
-            budget.learn(data.len(), seg.out.held());
+            self.budget.learn(data.len(), seg.out.held());
             held += data.len() + seg.out.held();
             if seg.out.failed {
                 encode_to = encode_to.min(i + 1);
@@ -479,9 +502,9 @@ fn work(
                 encode_to = encode_to.min(i);
             }
         }
-        if let Some(enc) = encoders {
+        if let Some(enc) = self.encoders {
             w.encoded_to = encode_to;
-            let lines = lines_of(&w.parts[..encode_to], &mut joined);
+            let lines = lines_of(&w.parts[..encode_to], &mut self.joined);
             if !lines.is_empty() {
                 let mut bytes = Vec::new();
                 let r = enc.encode(lines, &mut bytes);
@@ -491,8 +514,15 @@ fn work(
                 w.encoded = Some(r.map(|()| bytes));
             }
         }
-        budget.correct(w.charge, held as u64);
+        self.budget.correct(w.charge, held as u64);
         w.charge = held as u64;
+    }
+}
+
+/// A worker thread: converts each work it is given and hands it to the collector.
+fn work(work_rx: Receiver<Work>, done_tx: Sender<Work>, mut conv: Converting<'_>) {
+    for mut w in work_rx {
+        conv.convert(&mut w);
         if done_tx.send(w).is_err() {
             break;
         }

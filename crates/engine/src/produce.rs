@@ -11,11 +11,11 @@ use crate::chunker::Boundary;
 use crate::collect::FileState;
 use crate::input::{fill, read_error_text};
 use crate::job::{Job, Prepared, Walk};
-use crate::pipeline::{End, Feed, Part, Piece, Seg, Tuning, Work};
+use crate::pipeline::{Converting, End, Feed, Part, Piece, Seg, Tuning, Work};
 use crate::report::ChunkOutput;
 use crate::skip::skip_overlong;
 use crate::EngineError;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 use std::io::{self, Read};
 use std::sync::Arc;
 
@@ -30,6 +30,37 @@ pub(crate) struct Resume {
     pub(crate) feed: Feed,
 }
 
+/// Where the producer's works go. With workers (`workers`: the queue they take works from;
+/// none with one thread), a work goes to their queue while fewer wait there than there are
+/// workers; otherwise the producer converts it itself, while its bytes are fresh in this
+/// core's cache, rather than read far ahead. Converted works go to the collector (`done`).
+pub(crate) struct Hand<'a> {
+    pub(crate) workers: Option<Sender<Work>>,
+    /// How many worker threads take from `workers`.
+    pub(crate) worker_threads: usize,
+    pub(crate) done: Sender<Work>,
+    pub(crate) conv: Converting<'a>,
+}
+
+impl Hand<'_> {
+    /// Hands `w` on; gives it back when the collector takes no more.
+    fn give(&mut self, mut w: Work) -> Result<(), Work> {
+        if let Some(queue) = self
+            .workers
+            .as_ref()
+            .filter(|q| q.len() < self.worker_threads)
+        {
+            match queue.try_send(w) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(back)) => w = back,
+                Err(TrySendError::Disconnected(back)) => return Err(back),
+            }
+        }
+        self.conv.convert(&mut w);
+        self.done.send(w).map_err(|e| e.into_inner())
+    }
+}
+
 /// Most pieces in one work.
 const MAX_PARTS: usize = 64;
 
@@ -37,7 +68,7 @@ const MAX_PARTS: usize = 64;
 struct Batcher<'b> {
     budget: &'b Budget,
     free: Receiver<ChunkOutput>,
-    work: Sender<Work>,
+    hand: Hand<'b>,
     seq: u64,
     parts: Vec<Part>,
     bytes: usize,
@@ -79,7 +110,19 @@ impl Batcher<'_> {
         }
     }
 
-    /// Sends `part` in a work of its own (an input that failed, or had nothing to convert).
+    /// Adds an input with nothing to convert (its counters): it writes no line, so it shares
+    /// a work with the pieces around it.
+    fn empty(&mut self, part: Part) -> Result<(), Stopped> {
+        self.parts.push(part);
+        if self.parts.len() >= MAX_PARTS {
+            self.flush()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Sends `part` in a work of its own (an input that failed: the lines before it are
+    /// written, or encoded, before its error is seen).
     fn alone(&mut self, part: Part) -> Result<(), Stopped> {
         self.flush()?;
         self.parts.push(part);
@@ -104,12 +147,12 @@ impl Batcher<'_> {
             encoded_to: 0,
             charge,
         };
-        match self.work.send(w) {
+        match self.hand.give(w) {
             Ok(()) => {
                 self.seq += 1;
                 Ok(())
             }
-            Err(e) => Err(Stopped(e.into_inner().parts)),
+            Err(w) => Err(Stopped(w.parts)),
         }
     }
 }
@@ -122,14 +165,14 @@ pub(crate) fn produce(
     tuning: Tuning,
     budget: &Budget,
     free: Receiver<ChunkOutput>,
-    work: Sender<Work>,
+    hand: Hand<'_>,
     pool: Receiver<Vec<u8>>,
 ) -> Leftover {
     let threads = tuning.threads.max(1);
     let mut b = Batcher {
         budget,
         free,
-        work,
+        hand,
         seq: 0,
         parts: Vec::new(),
         bytes: 0,
@@ -168,7 +211,7 @@ pub(crate) fn produce(
                         name,
                         notes,
                         counters,
-                    }) => b.alone(Part::Empty {
+                    }) => b.empty(Part::Empty {
                         name,
                         notes,
                         counters,

@@ -41,6 +41,7 @@ mod replay_control;
 mod shards;
 mod skipped;
 mod switching;
+mod threads;
 mod tls;
 mod value_rules;
 mod verify;
