@@ -26,7 +26,7 @@ pub struct ConvertArgs {
     #[command(flatten)]
     pub list: crate::inputs::ListArgs,
     /// Write the line protocol here instead of stdout (gzip when it ends in `.gz`, zstd for
-    /// `.zst`, compressed by the worker threads). Written as FILE.partial, renamed to FILE when
+    /// `.zst`, compressed by the converting threads). Written as FILE.partial, renamed to FILE when
     /// the run ends with 0 or 3; `-` is standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,

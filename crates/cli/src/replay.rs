@@ -106,7 +106,7 @@ struct ReplayOptions {
     /// first).
     #[arg(long, requires = "schema", value_name = "FILE")]
     convert_skipped: Option<PathBuf>,
-    /// With --schema: conversion worker threads, 1 to 1024 (default: all cores).
+    /// With --schema: threads that read and convert, 1 to 1024 (default: all cores).
     #[arg(long, requires = "schema", value_parser = crate::shared::parse_threads)]
     threads: Option<usize>,
     /// With --schema: longest record (row) read, e.g. 64M; a longer one is a bad row.

@@ -46,7 +46,7 @@ pub struct ConvertOptions<'a> {
     pub rejects: Option<&'a Path>,
     /// `--convert-skipped FILE`: the rows that produced no line, verbatim.
     pub skipped: Option<&'a Path>,
-    /// `--threads`: conversion worker threads.
+    /// `--threads`: threads that read and convert.
     pub threads: Option<usize>,
     /// `--max-record-size`: longest record read.
     pub max_record: Option<usize>,

@@ -105,7 +105,7 @@ pub fn inputs_or_stdin(inputs: &[String]) -> Vec<String> {
     }
 }
 
-/// The most worker threads `--threads` accepts.
+/// The most threads `--threads` accepts.
 pub const MAX_THREADS: usize = 1024;
 
 /// The largest `--chunk-size` accepted (256 MiB): a few chunks per thread are in memory.
@@ -132,7 +132,8 @@ pub fn parse_chunk_size(s: &str) -> Result<usize, String> {
     Ok(n)
 }
 
-/// Worker threads: `--threads`, else the available parallelism; 1 to [`MAX_THREADS`].
+/// Threads that read and convert: `--threads`, else the available parallelism; 1 to
+/// [`MAX_THREADS`].
 pub fn thread_count(threads: Option<usize>) -> usize {
     threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -336,10 +337,11 @@ impl SchemaArgs {
     }
 }
 
-/// The tuning options of convert and check: worker threads, chunk size, longest record.
+/// The tuning options of convert and check: threads, chunk size, longest record.
 #[derive(clap::Args, Debug, Clone)]
 pub struct TuningArgs {
-    /// Worker threads, 1 to 1024 (default: all cores).
+    /// Threads that read and convert, 1 to 1024 (default: all cores); the output is written
+    /// beside them.
     #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Chunk size, a tuning knob (e.g. 4M, 256K, 100; at most 256M): the unit of parallel work.
