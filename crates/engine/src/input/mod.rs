@@ -142,7 +142,7 @@ fn stream_of(
     let compression = Compression::of(Path::new(name));
     if !meta.is_file() {
         return Ok(Stream {
-            reader: compression.reader(file),
+            reader: compression.reader(file, None),
             name: name.to_string(),
             pipe: true,
             watch: None,
@@ -151,7 +151,7 @@ fn stream_of(
     let watched = Watched::new(file, meta, name, watching)?;
     let watch = watched.watch()?;
     Ok(Stream {
-        reader: compression.reader(watched),
+        reader: compression.reader(watched, Some(meta.len())),
         name: name.to_string(),
         pipe: false,
         watch: Some(watch),
@@ -238,6 +238,12 @@ pub fn format_from_name(path: &str) -> Option<(lpconvert_schema::Format, bool)> 
 /// reading is linear in the data whatever `want` is (pipes return 64 KiB at a time).
 const READ_STEP: usize = 256 * 1024;
 
+/// Bytes asked of the first `read` of a [`fill`]; each next one asks twice what the last
+/// gave, up to [`READ_STEP`]. A small or empty stream (a short `.gz` file, a FIFO giving a
+/// few lines) then costs a few KiB of zeroed buffer, not [`READ_STEP`] (a mapping of its own
+/// in the allocator), and a pipe giving 64 KiB a read is asked for at most 128 KiB.
+const FIRST_STEP: usize = 16 * 1024;
+
 /// Reads from `r` into `buf` until it holds at least `want` bytes or the stream ends, asking
 /// no more than `want` of any `read`: a small `want` (the memory budget's chunk for an input
 /// that writes many lines per byte) reads a small piece, even from a pipe holding 64 KiB.
@@ -264,9 +270,10 @@ pub fn fill_until(
     want: usize,
     wait: Wait,
 ) -> io::Result<bool> {
+    let mut step = FIRST_STEP;
     while buf.len() < want {
         let len = buf.len();
-        let room = (want - len).min(READ_STEP);
+        let room = (want - len).min(step);
         buf.resize(len + room, 0);
         match r.read(&mut buf[len..]) {
             Ok(0) => {
@@ -275,6 +282,7 @@ pub fn fill_until(
             }
             Ok(n) => {
                 buf.truncate(len + n);
+                step = n.saturating_mul(2).clamp(FIRST_STEP, READ_STEP);
                 if wait == Wait::Some {
                     return Ok(true);
                 }
@@ -287,4 +295,63 @@ pub fn fill_until(
         }
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Gives at most `per_read` bytes a read, `total` in all; records what each read asked.
+    struct Pipe {
+        per_read: usize,
+        total: usize,
+        asked: Vec<usize>,
+    }
+
+    impl Read for Pipe {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.asked.push(buf.len());
+            let n = buf.len().min(self.per_read).min(self.total);
+            self.total -= n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_fill_asks_a_small_first_read_then_twice_what_the_last_gave() {
+        // An empty stream costs one small read, not a READ_STEP buffer.
+        let mut empty = Pipe {
+            per_read: 0,
+            total: 0,
+            asked: Vec::new(),
+        };
+        let mut buf = Vec::new();
+        assert!(!fill(&mut empty, &mut buf, 4 << 20).unwrap());
+        assert_eq!(empty.asked, [FIRST_STEP]);
+        assert!(buf.capacity() <= FIRST_STEP);
+        // A pipe giving 64 KiB a read is asked for at most twice that.
+        let mut pipe = Pipe {
+            per_read: 64 << 10,
+            total: 1 << 20,
+            asked: Vec::new(),
+        };
+        let mut buf = Vec::new();
+        assert!(fill(&mut pipe, &mut buf, 1 << 20).unwrap());
+        assert_eq!(buf.len(), 1 << 20);
+        assert_eq!(&pipe.asked[..4], [16 << 10, 32 << 10, 64 << 10, 128 << 10]);
+        assert!(
+            pipe.asked[4..].iter().all(|&a| a <= 128 << 10),
+            "{:?}",
+            pipe.asked
+        );
+        // A file giving all it is asked grows to READ_STEP.
+        let mut file = Pipe {
+            per_read: usize::MAX,
+            total: 4 << 20,
+            asked: Vec::new(),
+        };
+        let mut buf = Vec::new();
+        assert!(fill(&mut file, &mut buf, 4 << 20).unwrap());
+        assert_eq!(file.asked.iter().max(), Some(&READ_STEP));
+    }
 }
