@@ -236,6 +236,7 @@ pub(crate) fn produce(
             verify,
             max_record,
         };
+        let streamed = matches!(feed, Feed::Stream(..));
         let pieces = match feed {
             Feed::Mapped(pos) => match mapped(&mut b, &job, pos, &cut) {
                 Ok(n) => n,
@@ -245,8 +246,14 @@ pub(crate) fn produce(
                 match stream(&mut b, &job, &cut, (carry, eof, reader), &pool) {
                     Ok(Streamed::Done(n)) => n,
                     Ok(Streamed::Stopped(left)) => {
-                        let _ = b.flush();
-                        return left;
+                        // The pieces still gathered (the one a re-cut starts from, the one
+                        // before it) go first: stopped, their bytes are read again.
+                        return match (b.flush(), left) {
+                            (Err(Stopped(parts)), Some((mut rest, eof, reader))) => {
+                                Some((unsent(parts, &job, &mut [&mut rest]), eof, reader))
+                            }
+                            (_, left) => left,
+                        };
                     }
                     Err(e) => {
                         let e = EngineError::Input(read_error_text(&job.cx.name, &e));
@@ -260,8 +267,16 @@ pub(crate) fn produce(
         };
         // A fast cut is verified as the pieces are converted: until then, no other input is
         // cut, so a re-cut goes on from this input only.
-        if verify && pieces > 1 && (b.flush().is_err() || !budget.wait_idle()) {
-            return None;
+        if verify && pieces > 1 {
+            if let Err(Stopped(parts)) = b.flush() {
+                // A stream read to its end: what was not sent of it is all that is left.
+                let rest = unsent(parts, &job, &mut []);
+                return streamed
+                    .then(|| (rest, true, Box::new(io::empty()) as Box<dyn Read + Send>));
+            }
+            if !budget.wait_idle() {
+                return None;
+            }
         }
     }
 }
@@ -444,5 +459,114 @@ fn stream(
             }
             return Ok(Streamed::Done(sent));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csv_record::Dialect;
+    use crate::pipeline::{ChunkAt, ChunkConverter, Context, MakeConverter};
+    use crossbeam_channel::unbounded;
+
+    struct Nothing;
+
+    impl ChunkConverter for Nothing {
+        fn convert(&mut self, _: &[u8], _: ChunkAt, _: &mut ChunkOutput) {}
+    }
+
+    impl MakeConverter for Nothing {
+        fn make(&self) -> Box<dyn ChunkConverter> {
+            Box::new(Nothing)
+        }
+    }
+
+    /// Gives its bytes; learns a ratio when it ends (chunks grow from then on).
+    struct Stream {
+        data: io::Cursor<Vec<u8>>,
+        budget: &'static Budget,
+    }
+
+    impl Read for Stream {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.data.read(buf)?;
+            if n == 0 {
+                self.budget.learn(1 << 20, 1 << 18);
+            }
+            Ok(n)
+        }
+    }
+
+    /// Cuts `data`, a CSV stream, with a budget closed (as a collector that found a wrong
+    /// cut closes it) and returns the bytes of the works sent, then what is left.
+    fn cut_closed(data: &[u8], chunk: usize, max_record: usize) -> Vec<u8> {
+        let budget: &'static Budget = Box::leak(Box::new(Budget::new(1 << 30)));
+        budget.close();
+        let job = Arc::new(Job {
+            cx: Context::default(),
+            map: None,
+            make: Arc::new(Nothing),
+            boundary: Boundary::QuoteParity(Dialect::RFC4180),
+            chunk,
+            notes: Vec::new(),
+        });
+        let reader = Stream {
+            data: io::Cursor::new(data.to_vec()),
+            budget,
+        };
+        let feed = Feed::Stream(Vec::new(), false, Box::new(reader));
+        let (work_tx, work_rx) = unbounded();
+        let (done_tx, done_rx) = unbounded();
+        let hand = Hand {
+            workers: Some(work_tx),
+            worker_threads: usize::MAX,
+            done: done_tx,
+            conv: Converting::new(budget, None),
+        };
+        let tuning = Tuning {
+            threads: 1,
+            chunk_size: chunk,
+            max_record,
+        };
+        let (_free_tx, free_rx) = unbounded();
+        let (_pool_tx, pool_rx) = unbounded();
+        let mut walk = Some(Prepared::Body { job, feed });
+        let left = produce(&mut walk, None, tuning, budget, free_rx, hand, pool_rx);
+        let mut works: Vec<Work> = work_rx.try_iter().chain(done_rx.try_iter()).collect();
+        works.sort_by_key(|w| w.seq);
+        let mut bytes = Vec::new();
+        for part in works.into_iter().flat_map(|w| w.parts) {
+            if let Part::Seg(Seg {
+                piece: Piece::Owned(b) | Piece::Recut(b),
+                ..
+            }) = part
+            {
+                bytes.extend_from_slice(&b);
+            }
+        }
+        if let Some((rest, _, mut reader)) = left {
+            bytes.extend_from_slice(&rest);
+            reader.read_to_end(&mut bytes).unwrap();
+        }
+        bytes
+    }
+
+    #[test]
+    fn a_stopped_stream_leaves_the_pieces_not_sent_before_an_overlong_record() {
+        // Records, then a quote that does not close within --max-record-size: the piece
+        // before it and the record were gathered, not sent, when the producer stopped; they
+        // were dropped (rows lost after a wrong cut of stdin).
+        let mut data = b"a,1\n".repeat(15);
+        data.push(b'"');
+        data.extend(b"b,2\n".repeat(100));
+        assert_eq!(cut_closed(&data, 100, 50), data);
+    }
+
+    #[test]
+    fn a_stopped_stream_read_to_its_end_leaves_its_last_pieces() {
+        // Cut before the first ratio (64 KiB), then gathered to the chunk size once a ratio
+        // is known: the last pieces were not sent, and dropped when the producer stopped.
+        let data = b"c,1,\"x\ny\"\n".repeat(10_000);
+        assert_eq!(cut_closed(&data, 1 << 20, 1 << 20), data);
     }
 }
