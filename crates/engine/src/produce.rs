@@ -9,7 +9,7 @@
 use crate::budget::{self, Budget};
 use crate::chunker::Boundary;
 use crate::collect::FileState;
-use crate::input::{fill, read_error_text};
+use crate::input::{fill, read_error_text, Failed};
 use crate::job::{Job, Prepared, Walk};
 use crate::pipeline::{Converting, End, Feed, Part, Piece, Seg, Tuning, Work};
 use crate::report::ChunkOutput;
@@ -256,11 +256,16 @@ pub(crate) fn produce(
                         };
                     }
                     Err(e) => {
-                        let e = EngineError::Input(read_error_text(&job.cx.name, &e));
-                        if b.alone(Part::Failed(e)).is_err() {
-                            return None;
+                        let text = read_error_text(&job.cx.name, &e);
+                        match b.alone(Part::Failed(EngineError::Input(text))) {
+                            Ok(()) => 0,
+                            // Stopped (by a wrong cut): the pass after it reads the bytes not
+                            // sent, then the same error, so the input still fails with it.
+                            Err(Stopped(parts)) => {
+                                let rest = unsent(parts, &job, &mut []);
+                                return Some((rest, false, Box::new(Failed(Some(e)))));
+                            }
                         }
-                        0
                     }
                 }
             }
@@ -500,6 +505,19 @@ mod tests {
     /// Cuts `data`, a CSV stream, with a budget closed (as a collector that found a wrong
     /// cut closes it) and returns the bytes of the works sent, then what is left.
     fn cut_closed(data: &[u8], chunk: usize, max_record: usize) -> Vec<u8> {
+        let (bytes, end) = cut_closed_with(data, None, chunk, max_record);
+        end.unwrap();
+        bytes
+    }
+
+    /// [`cut_closed`] of a stream that fails with `error` after `data`; also returns how
+    /// reading what is left ended.
+    fn cut_closed_with(
+        data: &[u8],
+        error: Option<io::Error>,
+        chunk: usize,
+        max_record: usize,
+    ) -> (Vec<u8>, io::Result<usize>) {
         let budget: &'static Budget = Box::leak(Box::new(Budget::new(1 << 30)));
         budget.close();
         let job = Arc::new(Job {
@@ -513,7 +531,8 @@ mod tests {
         let reader = Stream {
             data: io::Cursor::new(data.to_vec()),
             budget,
-        };
+        }
+        .chain(Failed(error));
         let feed = Feed::Stream(Vec::new(), false, Box::new(reader));
         let (work_tx, work_rx) = unbounded();
         let (done_tx, done_rx) = unbounded();
@@ -544,11 +563,12 @@ mod tests {
                 bytes.extend_from_slice(&b);
             }
         }
+        let mut end = Ok(0);
         if let Some((rest, _, mut reader)) = left {
             bytes.extend_from_slice(&rest);
-            reader.read_to_end(&mut bytes).unwrap();
+            end = reader.read_to_end(&mut bytes);
         }
-        bytes
+        (bytes, end)
     }
 
     #[test]
@@ -568,5 +588,20 @@ mod tests {
         // is known: the last pieces were not sent, and dropped when the producer stopped.
         let data = b"c,1,\"x\ny\"\n".repeat(10_000);
         assert_eq!(cut_closed(&data, 1 << 20, 1 << 20), data);
+    }
+
+    #[test]
+    fn a_read_error_of_a_stopped_stream_is_read_again_by_the_next_pass() {
+        // The error was dropped with the work that carried it: the pass after the wrong cut
+        // saw the stream end there, and the input looked whole.
+        let data = b"a,1\n".repeat(50);
+        let disk = io::Error::other("the disk went away");
+        let (bytes, end) = cut_closed_with(&data, Some(disk), 1 << 20, 1 << 20);
+        let e = end.expect_err("the error is read again");
+        assert_eq!(e.to_string(), "the disk went away");
+        assert!(
+            data.starts_with(&bytes),
+            "only bytes of the stream, in order"
+        );
     }
 }

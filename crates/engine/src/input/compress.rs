@@ -67,7 +67,7 @@ impl Compression {
 }
 
 /// A reader that fails with its error once, then ends.
-struct Failed(Option<std::io::Error>);
+pub(crate) struct Failed(pub(crate) Option<std::io::Error>);
 
 impl Read for Failed {
     fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {

@@ -4,6 +4,7 @@
 //! `replay` and `bench` [`open_stream`] them (always read, never mapped).
 
 mod compress;
+pub(crate) use compress::Failed;
 mod decode;
 mod identity;
 pub mod list;
