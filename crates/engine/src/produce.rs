@@ -258,6 +258,14 @@ pub(crate) fn produce(
                     Err(e) => {
                         let text = read_error_text(&job.cx.name, &e);
                         match b.alone(Part::Failed(EngineError::Input(text))) {
+                            // Sent, but the fast cuts before it are not verified yet: a
+                            // wrong one makes the collector gather the pieces from it on and
+                            // drop the error among them. Wait, as at the end of a stream
+                            // read whole (no other input is cut meanwhile), and if stopped,
+                            // the pass after it reads the same error after those pieces.
+                            Ok(()) if verify && !budget.wait_idle() => {
+                                return Some((Vec::new(), false, Box::new(Failed(Some(e)))));
+                            }
                             Ok(()) => 0,
                             // Stopped (by a wrong cut): the pass after it reads the bytes not
                             // sent, then the same error, so the input still fails with it.
@@ -588,6 +596,65 @@ mod tests {
         // is known: the last pieces were not sent, and dropped when the producer stopped.
         let data = b"c,1,\"x\ny\"\n".repeat(10_000);
         assert_eq!(cut_closed(&data, 1 << 20, 1 << 20), data);
+    }
+
+    #[test]
+    fn a_read_error_sent_before_a_wrong_cut_is_found_is_read_again_by_the_next_pass() {
+        // The error went out in a work of its own while the collector was still behind; it
+        // then found a wrong cut in a piece before it, gathered the pieces from there on and
+        // dropped the error among them. The producer had gone on to the next input (or the
+        // end): the pass after the re-cut saw the stream end early, and the run exit 0 (or 3)
+        // without the error, the inputs after it read as part of this one.
+        let budget: &'static Budget = Box::leak(Box::new(Budget::new(1 << 30)));
+        budget.learn(1, 1);
+        let job = Arc::new(Job {
+            cx: Context::default(),
+            map: None,
+            make: Arc::new(Nothing),
+            boundary: Boundary::QuoteParity(Dialect::RFC4180),
+            chunk: 100,
+            notes: Vec::new(),
+        });
+        let data = b"a,1\n".repeat(100);
+        let reader = io::Cursor::new(data.clone()).chain(Failed(Some(io::Error::other("gone"))));
+        let feed = Feed::Stream(Vec::new(), false, Box::new(reader));
+        let (work_tx, work_rx) = unbounded::<Work>();
+        let (done_tx, _done_rx) = unbounded();
+        let hand = Hand {
+            workers: Some(work_tx),
+            worker_threads: usize::MAX,
+            done: done_tx,
+            conv: Converting::new(budget, None),
+        };
+        let tuning = Tuning {
+            threads: 1,
+            chunk_size: 100,
+            max_record: 1 << 20,
+        };
+        let (_free_tx, free_rx) = unbounded();
+        let (_pool_tx, pool_rx) = unbounded();
+        // A collector that finds the wrong cut once the error was sent: it stops the producer.
+        let collector = std::thread::spawn(move || {
+            let mut works = Vec::new();
+            for w in work_rx.iter() {
+                let failed = w.parts.iter().any(|p| matches!(p, Part::Failed(_)));
+                works.push(w);
+                if failed {
+                    budget.close();
+                }
+            }
+            works
+        });
+        let mut walk = Some(Prepared::Body { job, feed });
+        let left = produce(&mut walk, None, tuning, budget, free_rx, hand, pool_rx);
+        let works = collector.join().unwrap();
+        assert!(works.len() > 2, "pieces went out before the error");
+        let Some((rest, eof, mut reader)) = left else {
+            panic!("the error is handed back to the pass after the wrong cut");
+        };
+        assert!(rest.is_empty() && !eof);
+        let e = reader.read_to_end(&mut Vec::new()).unwrap_err();
+        assert_eq!(e.to_string(), "gone");
     }
 
     #[test]
