@@ -510,6 +510,32 @@ mod tests {
         }
     }
 
+    /// A CSV stream's job, cut by quote parity into chunks of `chunk` bytes.
+    fn csv_stream_job(chunk: usize) -> Arc<Job> {
+        Arc::new(Job {
+            cx: Context::default(),
+            map: None,
+            make: Arc::new(Nothing),
+            boundary: Boundary::QuoteParity(Dialect::RFC4180),
+            chunk,
+            notes: Vec::new(),
+        })
+    }
+
+    /// A hand that gives every work to the workers' queue (the producer converts none).
+    fn all_to_workers(
+        budget: &'static Budget,
+        work_tx: Sender<Work>,
+        done_tx: Sender<Work>,
+    ) -> Hand<'static> {
+        Hand {
+            workers: Some(work_tx),
+            worker_threads: usize::MAX,
+            done: done_tx,
+            conv: Converting::new(budget, None),
+        }
+    }
+
     /// Cuts `data`, a CSV stream, with a budget closed (as a collector that found a wrong
     /// cut closes it) and returns the bytes of the works sent, then what is left.
     fn cut_closed(data: &[u8], chunk: usize, max_record: usize) -> Vec<u8> {
@@ -528,14 +554,7 @@ mod tests {
     ) -> (Vec<u8>, io::Result<usize>) {
         let budget: &'static Budget = Box::leak(Box::new(Budget::new(1 << 30)));
         budget.close();
-        let job = Arc::new(Job {
-            cx: Context::default(),
-            map: None,
-            make: Arc::new(Nothing),
-            boundary: Boundary::QuoteParity(Dialect::RFC4180),
-            chunk,
-            notes: Vec::new(),
-        });
+        let job = csv_stream_job(chunk);
         let reader = Stream {
             data: io::Cursor::new(data.to_vec()),
             budget,
@@ -544,12 +563,7 @@ mod tests {
         let feed = Feed::Stream(Vec::new(), false, Box::new(reader));
         let (work_tx, work_rx) = unbounded();
         let (done_tx, done_rx) = unbounded();
-        let hand = Hand {
-            workers: Some(work_tx),
-            worker_threads: usize::MAX,
-            done: done_tx,
-            conv: Converting::new(budget, None),
-        };
+        let hand = all_to_workers(budget, work_tx, done_tx);
         let tuning = Tuning {
             threads: 1,
             chunk_size: chunk,
@@ -607,25 +621,13 @@ mod tests {
         // without the error, the inputs after it read as part of this one.
         let budget: &'static Budget = Box::leak(Box::new(Budget::new(1 << 30)));
         budget.learn(1, 1);
-        let job = Arc::new(Job {
-            cx: Context::default(),
-            map: None,
-            make: Arc::new(Nothing),
-            boundary: Boundary::QuoteParity(Dialect::RFC4180),
-            chunk: 100,
-            notes: Vec::new(),
-        });
+        let job = csv_stream_job(100);
         let data = b"a,1\n".repeat(100);
         let reader = io::Cursor::new(data.clone()).chain(Failed(Some(io::Error::other("gone"))));
         let feed = Feed::Stream(Vec::new(), false, Box::new(reader));
         let (work_tx, work_rx) = unbounded::<Work>();
         let (done_tx, _done_rx) = unbounded();
-        let hand = Hand {
-            workers: Some(work_tx),
-            worker_threads: usize::MAX,
-            done: done_tx,
-            conv: Converting::new(budget, None),
-        };
+        let hand = all_to_workers(budget, work_tx, done_tx);
         let tuning = Tuning {
             threads: 1,
             chunk_size: 100,
