@@ -341,6 +341,23 @@ pub(crate) struct Opened<P> {
     pub(crate) map: Option<MappedFile>,
 }
 
+/// [`input::fill_until`] that keeps a read error in `failed` (and reads no further) instead of
+/// returning it; true unless the stream ended.
+fn fill_keeping_error(
+    reader: &mut Box<dyn std::io::Read + Send>,
+    buf: &mut Vec<u8>,
+    (want, wait): (usize, input::Wait),
+    failed: &mut Option<std::io::Error>,
+) -> bool {
+    if failed.is_some() {
+        return true;
+    }
+    input::fill_until(reader, buf, want, wait).unwrap_or_else(|e| {
+        *failed = Some(e);
+        true
+    })
+}
+
 /// Reads an input's preamble (at most `max_preamble` bytes from a stream) with
 /// `parse(data, at_end)` (`None`: more data is needed); the body starts at `body(&preamble)`.
 /// A mapped file is parsed in place; a stream is read until the preamble is complete, first
@@ -381,13 +398,19 @@ fn read_preamble<P>(
             }
         }
         InputData::Stream(mut reader) => {
+            // A read error after a whole preamble is the body's: it is read again there,
+            // after the records read whole before it.
+            let mut failed = None;
             let mut buf = Vec::new();
             let mut eof =
-                !input::fill_until(&mut reader, &mut buf, first_read, wait).map_err(read_err)?;
+                !fill_keeping_error(&mut reader, &mut buf, (first_read, wait), &mut failed);
             not_text(name, &buf)?;
             let pre = loop {
                 if let Some(p) = parse(&buf, eof)? {
                     break p;
+                }
+                if let Some(e) = failed.take() {
+                    return Err(read_err(e));
                 }
                 if buf.len() > max_preamble {
                     return Err(preamble_too_long(name, max_preamble));
@@ -396,10 +419,13 @@ fn read_preamble<P>(
                     .len()
                     .saturating_mul(2)
                     .min(max_preamble.saturating_add(1));
-                eof = !input::fill_until(&mut reader, &mut buf, want, wait).map_err(read_err)?;
+                eof = !fill_keeping_error(&mut reader, &mut buf, (want, wait), &mut failed);
             };
             if body(&pre) > max_preamble {
                 return Err(preamble_too_long(name, max_preamble));
+            }
+            if let Some(e) = failed {
+                reader = Box::new(input::Failed(Some(e)));
             }
             let rest = buf.split_off(body(&pre));
             Ok(Opened {

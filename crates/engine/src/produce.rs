@@ -376,6 +376,27 @@ fn stream(
         *sent += 1;
         b.push(seg)
     };
+    // A read failed with `e`: the records read whole before it (the piece held back, then
+    // `buf` up to its last complete record) are sent first, so what is converted before the
+    // error does not depend on where reads and chunks fell; then the error (or, stopped, a
+    // leftover that fails with it).
+    let fail = |b: &mut Batcher<'_>,
+                held: Option<Vec<u8>>,
+                mut buf: Vec<u8>,
+                e: io::Error,
+                sent: &mut u64| {
+        buf.truncate(boundary.last_complete(&buf).unwrap_or(0));
+        let mut pieces = held.into_iter().chain((!buf.is_empty()).then_some(buf));
+        while let Some(piece) = pieces.next() {
+            if let Err(Stopped(parts)) = send(b, Piece::Owned(piece), false, sent) {
+                let mut rest = unsent(parts, job, &mut []);
+                pieces.for_each(|p| rest.extend_from_slice(&p));
+                let failing: Box<dyn Read + Send> = Box::new(Failed(Some(e)));
+                return Ok(Streamed::Stopped(Some((rest, false, failing))));
+            }
+        }
+        Err(e)
+    };
     // One piece is held back until the next read says whether it is the last.
     let mut held: Option<Vec<u8>> = None;
     loop {
@@ -403,7 +424,10 @@ fn stream(
                 let rest = unsent(parts, job, &mut [&mut held, &mut buf, &mut carry]);
                 return Ok(Streamed::Stopped(Some((rest, eof, reader))));
             }
-            eof = !fill(&mut reader, &mut buf, target)?;
+            match fill(&mut reader, &mut buf, target) {
+                Ok(more) => eof = !more,
+                Err(e) => return fail(b, held, buf, e, &mut sent),
+            }
         }
         let mut oversize = false;
         while !eof && !cutoff {
@@ -422,7 +446,10 @@ fn stream(
                 .saturating_mul(2)
                 .max(chunk)
                 .min(max_record.saturating_add(1));
-            eof = !fill(&mut reader, &mut buf, want)?;
+            match fill(&mut reader, &mut buf, want) {
+                Ok(more) => eof = !more,
+                Err(e) => return fail(b, held, buf, e, &mut sent),
+            }
         }
         if oversize {
             if let Some(piece) = held.take() {

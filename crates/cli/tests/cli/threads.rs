@@ -181,3 +181,57 @@ fn a_truncated_gz_with_a_wrong_cut_fails_with_its_read_error_with_many_threads()
         }
     }
 }
+
+/// A stream that fails part way (a `.gz` cut short) converts every record read whole before
+/// its error, whatever the chunk size and thread count: the pieces read before the error
+/// were dropped with it, so 0 to all of the rows were written depending on where chunks fell.
+#[test]
+fn a_stream_failing_part_way_converts_the_same_rows_before_its_error_for_any_chunking() {
+    let dir = TempDir::new("threads-read-error-rows");
+    write_in(&dir, "s.toml", SCHEMA);
+    let data = csv(8_000);
+    let gz = gzip(data.as_bytes());
+    write_in(&dir, "t.csv.gz", &gz[..gz.len() * 3 / 4]);
+    let whole = stdout(&run_in(
+        &dir,
+        &["-s", "s.toml", "-q", "--format", "csv"],
+        Some(data.as_bytes()),
+    ));
+    let mut first: Option<String> = None;
+    for threads in ["1", "2", "8"] {
+        for chunk in ["100", "2K", "64K", "16M"] {
+            let args = [
+                "-s",
+                "s.toml",
+                "-q",
+                "--threads",
+                threads,
+                "--chunk-size",
+                chunk,
+                "t.csv.gz",
+            ];
+            let o = run_in(&dir, &args, None);
+            let what = format!("--threads {threads} --chunk-size {chunk}: {}", stderr(&o));
+            assert_eq!(code(&o), 2, "{what}");
+            assert!(stderr(&o).contains("t.csv.gz"), "{what}");
+            let got = stdout(&o);
+            assert!(whole.starts_with(&got), "a prefix of the whole: {what}");
+            match &first {
+                None => {
+                    assert!(
+                        got.lines().count() > 4_000,
+                        "{} lines: {what}",
+                        got.lines().count()
+                    );
+                    first = Some(got);
+                }
+                Some(f) => assert!(
+                    &got == f,
+                    "{} lines, not {}: {what}",
+                    got.lines().count(),
+                    f.lines().count()
+                ),
+            }
+        }
+    }
+}
