@@ -257,8 +257,14 @@ fn prepare(input: Input, kind: &Arc<dyn MakeConverter>, chunk: usize) -> Prepare
         }
         InputData::Stream(mut reader) => {
             let mut buf = Vec::new();
+            // A read error after the first bytes is the body's, as a conversion's after its
+            // preamble: the lines read whole before it are checked first.
             let eof = match fill(&mut reader, &mut buf, 64 * 1024) {
                 Ok(more) => !more,
+                Err(e) if !buf.is_empty() => {
+                    reader = Box::new(crate::input::Failed(Some(e)));
+                    false
+                }
                 Err(e) => {
                     let e = crate::input::read_error_text(&name, &e);
                     return Prepared::Failed(EngineError::Input(e));

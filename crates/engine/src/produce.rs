@@ -243,8 +243,8 @@ pub(crate) fn produce(
                 Err(_) => return None,
             },
             Feed::Stream(carry, eof, reader) => {
-                match stream(&mut b, &job, &cut, (carry, eof, reader), &pool) {
-                    Ok(Streamed::Done(n)) => n,
+                let failed = match stream(&mut b, &job, &cut, (carry, eof, reader), &pool) {
+                    Ok(Streamed::Done(n)) => Ok(n),
                     Ok(Streamed::Stopped(left)) => {
                         // The pieces still gathered (the one a re-cut starts from, the one
                         // before it) go first: stopped, their bytes are read again.
@@ -255,7 +255,12 @@ pub(crate) fn produce(
                             (_, left) => left,
                         };
                     }
-                    Err(e) => {
+                    Ok(Streamed::Failed(e, tail)) => Err((e, tail)),
+                    Err(e) => Err((e, Vec::new())),
+                };
+                match failed {
+                    Ok(n) => n,
+                    Err((e, mut tail)) => {
                         let text = read_error_text(&job.cx.name, &e);
                         match b.alone(Part::Failed(EngineError::Input(text))) {
                             // Sent, but the fast cuts before it are not verified yet: a
@@ -263,14 +268,15 @@ pub(crate) fn produce(
                             // drop the error among them. Wait, as at the end of a stream
                             // read whole (no other input is cut meanwhile), and if stopped,
                             // the pass after it reads the same error after those pieces.
+                            // The bytes read after the last piece (`tail`) follow them.
                             Ok(()) if verify && !budget.wait_idle() => {
-                                return Some((Vec::new(), false, Box::new(Failed(Some(e)))));
+                                return Some((tail, false, Box::new(Failed(Some(e)))));
                             }
                             Ok(()) => 0,
                             // Stopped (by a wrong cut): the pass after it reads the bytes not
                             // sent, then the same error, so the input still fails with it.
                             Err(Stopped(parts)) => {
-                                let rest = unsent(parts, &job, &mut []);
+                                let rest = unsent(parts, &job, &mut [&mut tail]);
                                 return Some((rest, false, Box::new(Failed(Some(e)))));
                             }
                         }
@@ -337,6 +343,10 @@ enum Streamed {
     Done(u64),
     /// The collector stopped taking work: what was not sent.
     Stopped(Leftover),
+    /// A read failed with this error after the records read whole before it were sent; the
+    /// bytes read after them (part of a record, or whole records when a fast cut among
+    /// them proves wrong), which a pass reading again from a wrong cut needs.
+    Failed(io::Error, Vec<u8>),
 }
 
 /// The bytes of `job`'s pieces among `parts`, in order, then `more`.
@@ -378,24 +388,27 @@ fn stream(
     };
     // A read failed with `e`: the records read whole before it (the piece held back, then
     // `buf` up to its last complete record) are sent first, so what is converted before the
-    // error does not depend on where reads and chunks fell; then the error (or, stopped, a
-    // leftover that fails with it).
+    // error does not depend on where reads and chunks fell; then the error with the bytes
+    // after them (or, stopped, a leftover of all not sent that fails with it). A fast cut
+    // may fall inside a record: the bytes after it are kept, for the pass that reads again
+    // from it.
     let fail = |b: &mut Batcher<'_>,
                 held: Option<Vec<u8>>,
                 mut buf: Vec<u8>,
                 e: io::Error,
                 sent: &mut u64| {
-        buf.truncate(boundary.last_complete(&buf).unwrap_or(0));
+        let mut tail = buf.split_off(boundary.last_complete(&buf).unwrap_or(0));
         let mut pieces = held.into_iter().chain((!buf.is_empty()).then_some(buf));
         while let Some(piece) = pieces.next() {
             if let Err(Stopped(parts)) = send(b, Piece::Owned(piece), false, sent) {
                 let mut rest = unsent(parts, job, &mut []);
                 pieces.for_each(|p| rest.extend_from_slice(&p));
+                rest.append(&mut tail);
                 let failing: Box<dyn Read + Send> = Box::new(Failed(Some(e)));
                 return Ok(Streamed::Stopped(Some((rest, false, failing))));
             }
         }
-        Err(e)
+        Ok(Streamed::Failed(e, tail))
     };
     // One piece is held back until the next read says whether it is the last.
     let mut held: Option<Vec<u8>> = None;

@@ -434,3 +434,40 @@ fn convert_target_reads_timestamps_in_the_schema_precision() {
         "{err}"
     );
 }
+
+/// A line-protocol `.gz` cut short within the first 64 KiB: the lines read whole before its
+/// read error are checked (a bad one among them is named), as after 64 KiB, then the error,
+/// and the next input is checked; the error in that first read failed the whole input, its
+/// lines unchecked.
+#[test]
+fn check_reads_the_lines_of_a_short_truncated_gz_before_its_error() {
+    let mut lines = String::new();
+    for i in 0..400u64 {
+        match i {
+            4 => lines.push_str("m f=\n"),
+            _ => lines.push_str(&format!("m,h=h{} f={}i {}\n", i * 7919 % 1009, i * i, i)),
+        }
+    }
+    let gz = gzip(lines.as_bytes());
+    let cut = lp_file("cut.lp.gz", &gz[..gz.len() / 2]);
+    let good = lp_file("good.lp", "m f=1\nm f=2\n");
+    let o = lpconvert(&["check", &cut, &good]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains(&format!("{cut}: ")),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(
+        text(&o.stdout).contains(&format!("{cut}:5: ")),
+        "{}",
+        text(&o.stdout)
+    );
+    // The good file's 2 lines, and more than 100 of the cut one's.
+    let summary = text(&o.stderr);
+    let n: u64 = summary
+        .lines()
+        .find_map(|l| l.split(" lines: ").next()?.parse().ok())
+        .unwrap_or(0);
+    assert!(n > 100, "{summary}");
+}

@@ -235,3 +235,39 @@ fn a_stream_failing_part_way_converts_the_same_rows_before_its_error_for_any_chu
         }
     }
 }
+
+/// A stream failing part way after a quote in an unquoted cell: the fast cut of what was read
+/// before the error falls inside a record, and the bytes after it were dropped there, so the
+/// pass that reads again from that cut lost the rows read whole after it (with 16M chunks up
+/// to 96 fewer rows than with 100-byte chunks).
+#[test]
+fn a_stream_failing_part_way_after_a_wrong_cut_converts_the_same_rows_for_any_chunking() {
+    let dir = TempDir::new("threads-read-error-wrong-cut");
+    write_in(&dir, "s.toml", SCHEMA);
+    let data = stray_quote_csv(8_000);
+    let gz = gzip(data.as_bytes());
+    write_in(&dir, "t.csv.gz", &gz[..gz.len() * 3 / 4]);
+    let whole = run(&dir, None, Some(data.as_bytes()), "1", "1M");
+    let mut first: Option<String> = None;
+    for threads in ["1", "3"] {
+        for chunk in ["100", "2K", "64K", "16M"] {
+            let args = ["-s", "s.toml", "-q", "--threads", threads];
+            let args = [&args[..], &["--chunk-size", chunk, "t.csv.gz"]].concat();
+            let o = run_in(&dir, &args, None);
+            let what = format!("--threads {threads} --chunk-size {chunk}: {}", stderr(&o));
+            assert_eq!(code(&o), 2, "{what}");
+            assert!(stderr(&o).contains("t.csv.gz: "), "{what}");
+            let got = stdout(&o);
+            assert!(whole.starts_with(&got), "a prefix of the whole: {what}");
+            match &first {
+                None => first = Some(got),
+                Some(f) => assert!(
+                    &got == f,
+                    "{} lines, not {}: {what}",
+                    got.lines().count(),
+                    f.lines().count()
+                ),
+            }
+        }
+    }
+}
