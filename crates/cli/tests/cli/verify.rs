@@ -68,6 +68,16 @@ fn replay(url: &str, file: &str) {
     assert_exit(&out, 0);
 }
 
+/// A fake InfluxDB 1.x whose every query answers one point of `m` counted.
+fn one_point_server() -> crate::support::FaultServer {
+    crate::support::FaultServer::start(|_| {
+        crate::support::Reply::with_body(
+            200,
+            r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","count_f"],"values":[[0,1]]}]}]}"#,
+        )
+    })
+}
+
 fn verify(url: &str, target: &str, extra: &[&str], file: &str) -> std::process::Output {
     let mut args = vec![
         "--url",
@@ -364,12 +374,7 @@ fn influxdb1_verifies_csv_through_the_schema() {
 /// or asked: the input is left as it was.
 #[test]
 fn verify_report_never_overwrites_an_input() {
-    let server = crate::support::FaultServer::start(|_| {
-        crate::support::Reply::with_body(
-            200,
-            r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","count_f"],"values":[[0,1]]}]}]}"#,
-        )
-    });
+    let server = one_point_server();
     let dir = TempDir::new("verify-report");
     let input = write_lines(&dir, "in.lp", &["m f=1 0".to_owned()]);
     let out = run_lpconvert(
@@ -646,12 +651,7 @@ fn influxdb1_verifies_a_directory_of_files() {
 /// name holds (a line feed in it split the entry in two).
 #[test]
 fn an_invalid_line_of_a_file_with_a_line_feed_in_its_name_is_named_on_one_line() {
-    let server = crate::support::FaultServer::start(|_| {
-        crate::support::Reply::with_body(
-            200,
-            r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","count_f"],"values":[[0,1]]}]}]}"#,
-        )
-    });
+    let server = one_point_server();
     let dir = TempDir::new("verify-lf-name");
     std::fs::create_dir_all(dir.join("d")).unwrap();
     write_lines(&dir, "d/a\nb.lp", &["m f=1 0".to_owned(), "bad".to_owned()]);
