@@ -12,7 +12,7 @@
 //! as an unterminated string on its first line.
 
 use crate::chunker::Boundary;
-use crate::input::{fill, Input, InputData, UTF8_BOM};
+use crate::input::{self, Input, InputData, Wait, UTF8_BOM};
 use crate::job::{Job, Prepared};
 use crate::pipeline::{
     self, oversize_message, ChunkAt, ChunkConverter, Context, Feed, MakeConverter, Sink, Tuning,
@@ -259,17 +259,17 @@ fn prepare(input: Input, kind: &Arc<dyn MakeConverter>, chunk: usize) -> Prepare
             let mut buf = Vec::new();
             // A read error after the first bytes is the body's, as a conversion's after its
             // preamble: the lines read whole before it are checked first.
-            let eof = match fill(&mut reader, &mut buf, 64 * 1024) {
-                Ok(more) => !more,
-                Err(e) if !buf.is_empty() => {
-                    reader = Box::new(crate::input::Failed(Some(e)));
-                    false
-                }
-                Err(e) => {
-                    let e = crate::input::read_error_text(&name, &e);
+            let mut failed = None;
+            let head = (64 * 1024, Wait::All);
+            let eof = !input::fill_keeping_error(&mut reader, &mut buf, head, &mut failed);
+            match failed {
+                Some(e) if buf.is_empty() => {
+                    let e = input::read_error_text(&name, &e);
                     return Prepared::Failed(EngineError::Input(e));
                 }
-            };
+                Some(e) => reader = Box::new(input::Failed(Some(e))),
+                None => {}
+            }
             if let Err(e) = not_text(&buf) {
                 return Prepared::Failed(e);
             }

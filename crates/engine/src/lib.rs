@@ -341,23 +341,6 @@ pub(crate) struct Opened<P> {
     pub(crate) map: Option<MappedFile>,
 }
 
-/// [`input::fill_until`] that keeps a read error in `failed` (and reads no further) instead of
-/// returning it; true unless the stream ended.
-fn fill_keeping_error(
-    reader: &mut Box<dyn std::io::Read + Send>,
-    buf: &mut Vec<u8>,
-    (want, wait): (usize, input::Wait),
-    failed: &mut Option<std::io::Error>,
-) -> bool {
-    if failed.is_some() {
-        return true;
-    }
-    input::fill_until(reader, buf, want, wait).unwrap_or_else(|e| {
-        *failed = Some(e);
-        true
-    })
-}
-
 /// Reads an input's preamble (at most `max_preamble` bytes from a stream) with
 /// `parse(data, at_end)` (`None`: more data is needed); the body starts at `body(&preamble)`.
 /// A mapped file is parsed in place; a stream is read until the preamble is complete, first
@@ -403,7 +386,7 @@ fn read_preamble<P>(
             let mut failed = None;
             let mut buf = Vec::new();
             let mut eof =
-                !fill_keeping_error(&mut reader, &mut buf, (first_read, wait), &mut failed);
+                !input::fill_keeping_error(&mut reader, &mut buf, (first_read, wait), &mut failed);
             not_text(name, &buf)?;
             let pre = loop {
                 if let Some(p) = parse(&buf, eof)? {
@@ -419,7 +402,7 @@ fn read_preamble<P>(
                     .len()
                     .saturating_mul(2)
                     .min(max_preamble.saturating_add(1));
-                eof = !fill_keeping_error(&mut reader, &mut buf, (want, wait), &mut failed);
+                eof = !input::fill_keeping_error(&mut reader, &mut buf, (want, wait), &mut failed);
             };
             if body(&pre) > max_preamble {
                 return Err(preamble_too_long(name, max_preamble));

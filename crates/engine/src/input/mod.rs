@@ -255,6 +255,24 @@ pub fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool
     fill_until(r, buf, want, Wait::All)
 }
 
+/// [`fill_until`] for the head of a stream (a preamble, a first block), whose read error may
+/// belong to the body: the error is kept in `failed` (and nothing more is read) instead of
+/// returned, and the caller decides; true unless the stream ended.
+pub(crate) fn fill_keeping_error(
+    reader: &mut Box<dyn Read + Send>,
+    buf: &mut Vec<u8>,
+    (want, wait): (usize, Wait),
+    failed: &mut Option<io::Error>,
+) -> bool {
+    if failed.is_some() {
+        return true;
+    }
+    fill_until(reader, buf, want, wait).unwrap_or_else(|e| {
+        *failed = Some(e);
+        true
+    })
+}
+
 /// What a read of a stream waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wait {
