@@ -148,7 +148,9 @@ impl Budget {
             self.ratio
                 .store(ratio.clamp(1 << 8, MAX_RATIO), Ordering::Relaxed);
             // A take waiting for the first ratio goes on now.
-            if !self.measured.swap(true, Ordering::Relaxed) {
+            if !self.measured.load(Ordering::Relaxed)
+                && !self.measured.swap(true, Ordering::Relaxed)
+            {
                 self.wake(&self.state());
             }
         }

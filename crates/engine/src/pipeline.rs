@@ -365,7 +365,7 @@ fn run_pass(
                 .map_err(spawn_err)?;
         }
         let hand = Hand {
-            workers: (threads > 1).then_some(work_tx),
+            workers: work_tx,
             worker_threads: threads - 1,
             done: done_tx,
             conv: Converting::new(budget, encoders),

@@ -34,12 +34,12 @@ pub(crate) struct Resume {
     pub(crate) feed: Feed,
 }
 
-/// Where the producer's works go. With workers (`workers`: the queue they take works from;
-/// none with one thread), a work goes to their queue while fewer wait there than there are
-/// workers; otherwise the producer converts it itself, while its bytes are fresh in this
-/// core's cache, rather than read far ahead. Converted works go to the collector (`done`).
+/// Where the producer's works go: to the queue the `worker_threads` workers take from while
+/// fewer wait there than there are workers (never with one thread: none); otherwise the
+/// producer converts the work itself, while its bytes are fresh in this core's cache, rather
+/// than read far ahead. Converted works go to the collector (`done`).
 pub(crate) struct Hand<'a> {
-    pub(crate) workers: Option<Sender<Work>>,
+    pub(crate) workers: Sender<Work>,
     /// How many worker threads take from `workers`.
     pub(crate) worker_threads: usize,
     pub(crate) done: Sender<Work>,
@@ -49,12 +49,8 @@ pub(crate) struct Hand<'a> {
 impl Hand<'_> {
     /// Hands `w` on; gives it back when the collector takes no more.
     fn give(&mut self, mut w: Work) -> Result<(), Work> {
-        if let Some(queue) = self
-            .workers
-            .as_ref()
-            .filter(|q| q.len() < self.worker_threads)
-        {
-            match queue.try_send(w) {
+        if self.workers.len() < self.worker_threads {
+            match self.workers.try_send(w) {
                 Ok(()) => return Ok(()),
                 Err(TrySendError::Full(back)) => w = back,
                 Err(TrySendError::Disconnected(back)) => return Err(back),

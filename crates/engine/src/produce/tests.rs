@@ -52,7 +52,7 @@ fn all_to_workers(
     done_tx: Sender<Work>,
 ) -> Hand<'static> {
     Hand {
-        workers: Some(work_tx),
+        workers: work_tx,
         worker_threads: usize::MAX,
         done: done_tx,
         conv: Converting::new(budget, None),
